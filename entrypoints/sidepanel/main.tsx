@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<main>PixelLab Side Panel</main>, document.getElementById('app')!);

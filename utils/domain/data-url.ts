@@ -1,0 +1,42 @@
+/** PNG data URLs, the seed's way of carrying images, to and from bytes. Pure: atob/btoa exist in Node and browsers. */
+const PNG_PREFIX = 'data:image/png;base64,';
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function isPngDataUrl(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(PNG_PREFIX);
+}
+
+export function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunked: String.fromCharCode(...bytes) overflows the stack on large images.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Decodes a PNG data URL; null when it is not one or the bytes are not a PNG. */
+export function pngDataUrlToBytes(dataUrl: string): Uint8Array | null {
+  if (!isPngDataUrl(dataUrl)) return null;
+  try {
+    const bytes = base64ToBytes(dataUrl.slice(PNG_PREFIX.length).replace(/\s/g, ''));
+    return isPng(bytes) ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+export function bytesToPngDataUrl(bytes: Uint8Array): string {
+  return PNG_PREFIX + bytesToBase64(bytes);
+}
+
+export function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+}

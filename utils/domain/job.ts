@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** PixelLab v1 pixflux accepts 16..400 px per side (and rotate up to 200; checked by the runner). */
+export const MIN_SIZE = 16;
+export const MAX_SIZE = 400;
+export const MAX_PROMPT_LENGTH = 2000;
+
+export const directions = [
+  'north',
+  'north-east',
+  'east',
+  'south-east',
+  'south',
+  'south-west',
+  'west',
+  'north-west',
+] as const;
+export const directionSchema = z.enum(directions);
+export type Direction = z.infer<typeof directionSchema>;
+
+/**
+ * The seed's own status set. `idle` means "created but not yet handed to the runner"
+ * (the extension shows it as "Waiting" while the companion is unreachable).
+ */
+export const jobStatuses = ['idle', 'queued', 'running', 'success', 'error'] as const;
+export const jobStatusSchema = z.enum(jobStatuses);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const jobKindSchema = z.enum(['generate', 'rotate']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+
+/** A content address: lowercase hex sha-256 of the PNG bytes. */
+export const imageHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest');
+
+/** Ids are opaque: seed files use `job-N`, new jobs use `job-<time36>-<random>`. */
+export const jobIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'may only hold letters, digits and . _ : -');
+
+/** What a new request may ask PixelLab for. */
+const sizeSchema = z.number().int().min(MIN_SIZE).max(MAX_SIZE);
+/** What a stored record may hold: seed files were not held to PixelLab's limits. */
+const storedSizeSchema = z.number().int().min(1).max(4096);
+const timeSchema = z.number().finite().nonnegative();
+
+export const rotateInputSchema = z.object({
+  toDirection: directionSchema,
+  fromDirection: directionSchema.nullable().default(null),
+  /** The job whose image is rotated, when it is in the history. */
+  sourceJobId: jobIdSchema.nullable().default(null),
+  /** Image to rotate; the companion must hold it (pushed or generated). */
+  sourceImage: imageHashSchema,
+});
+export type RotateInput = z.infer<typeof rotateInputSchema>;
+
+/**
+ * The canonical job record shared by the extension, the sync API and the companion's file.
+ * Loose: fields we do not know (from seed files or newer clients) are kept, never dropped.
+ */
+export const jobSchema = z.looseObject({
+  id: jobIdSchema,
+  kind: jobKindSchema.default('generate'),
+  prompt: z.string().max(MAX_PROMPT_LENGTH),
+  width: storedSizeSchema,
+  height: storedSizeSchema,
+  seed: z.number().int().nonnegative().max(2 ** 32 - 1).nullable().default(null),
+  status: jobStatusSchema,
+  error: z.string().max(10_000).nullable().default(null),
+  /** sha-256 of the result PNG, or null while there is none. */
+  image: imageHashSchema.nullable().default(null),
+  rotate: rotateInputSchema.nullable().default(null),
+  /** Jobs made together (a batch, or an 8-direction set) share a group id. */
+  groupId: z.string().max(128).nullable().default(null),
+  startTime: timeSchema.nullable().default(null),
+  endTime: timeSchema.nullable().default(null),
+  /** Seconds, as in the seed. */
+  duration: z.number().finite().nonnegative().nullable().default(null),
+  createdAt: timeSchema,
+  /** Milliseconds; the last-writer-wins clock. */
+  updatedAt: timeSchema,
+  /** A tombstone: the user deleted this job. Kept so the delete syncs. */
+  deleted: z.boolean().default(false),
+});
+export type Job = z.infer<typeof jobSchema>;
+export type JobInput = z.input<typeof jobSchema>;
+
+/** What a client sends to create a job; the companion fills in the rest. */
+export const createJobRequestSchema = z.object({
+  id: jobIdSchema.optional(),
+  kind: jobKindSchema.default('generate'),
+  prompt: z.string().trim().min(1, 'is required').max(MAX_PROMPT_LENGTH),
+  width: sizeSchema.default(64),
+  height: sizeSchema.default(64),
+  seed: z.number().int().nonnegative().max(2 ** 32 - 1).nullable().default(null),
+  rotate: rotateInputSchema.nullable().default(null),
+  groupId: z.string().max(128).nullable().default(null),
+  createdAt: timeSchema.optional(),
+}).refine((r) => r.kind !== 'rotate' || r.rotate !== null, {
+  message: 'is required for a rotate job',
+  path: ['rotate'],
+});
+export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
+
+/** Ids that two offline replicas cannot both mint; they sort by creation time. */
+export function newJobId(now: number = Date.now(), random: () => number = Math.random): string {
+  let suffix = '';
+  for (let i = 0; i < 8; i++) suffix += Math.floor(random() * 36).toString(36);
+  return `job-${now.toString(36)}-${suffix}`;
+}
+
+/** Jobs that still wait on the runner or PixelLab. */
+export function isActive(job: Pick<Job, 'status' | 'deleted'>): boolean {
+  return !job.deleted && (job.status === 'queued' || job.status === 'running');
+}

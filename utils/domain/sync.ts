@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { imageHashSchema, jobSchema } from './job';
+
+/** The companion's sync protocol (README, "Sync protocol"). Version bumps when shapes change. */
+export const SYNC_API_VERSION = 1;
+export const APP_NAME = 'pixellab-companion';
+export const MAX_PULL_PAGE = 500;
+export const MAX_PUSH_CHANGES = 500;
+
+/** A job as the companion hands it out: with the sequence number of its last accepted change. */
+export const syncedJobSchema = jobSchema.extend({ seq: z.number().int().positive() });
+export type SyncedJob = z.infer<typeof syncedJobSchema>;
+
+export const pullQuerySchema = z.object({
+  since: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_PAGE).default(200),
+});
+
+export const pullResponseSchema = z.object({
+  /** Identifies this companion's data; a client that sees it change starts over from 0 and pushes everything. */
+  serverId: z.string(),
+  changes: z.array(syncedJobSchema),
+  /** Checkpoint to send as `since` next time. */
+  lastSeq: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+export const pushRequestSchema = z.object({
+  /** Unique per logical push; a retry with the same id is answered from memory and applied once. */
+  requestId: z.string().min(8).max(128),
+  clientId: z.string().min(1).max(128),
+  changes: z.array(jobSchema).max(MAX_PUSH_CHANGES),
+  /** PNG bytes (base64) for images the changes reference and the companion asked for. */
+  images: z.record(imageHashSchema, z.string().max(8_000_000)).default({}),
+});
+export type PushRequest = z.input<typeof pushRequestSchema>;
+
+export const pushResultSchema = z.object({
+  id: z.string(),
+  /** applied: this version is now the companion's. ignored: the companion holds a newer (or the same) version, sent back in `job`. */
+  outcome: z.enum(['applied', 'ignored']),
+  job: syncedJobSchema,
+});
+export const pushResponseSchema = z.object({
+  serverId: z.string(),
+  results: z.array(pushResultSchema),
+  lastSeq: z.number().int().nonnegative(),
+  /** Images referenced by the changes that the companion does not hold; push them again with `images`. */
+  needImages: z.array(imageHashSchema),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export const balanceSchema = z.object({
+  status: z.enum(['ok', 'missing', 'error']),
+  usd: z.number().optional(),
+  message: z.string().optional(),
+});
+export type Balance = z.infer<typeof balanceSchema>;
+
+export const healthResponseSchema = z.looseObject({
+  status: z.literal('ok'),
+  app: z.literal(APP_NAME),
+  apiVersion: z.number().int(),
+  serverId: z.string(),
+  server_time: z.string(),
+  uptime_seconds: z.number(),
+  api_key_detected: z.boolean(),
+  balance: balanceSchema,
+  auth: z.enum(['none', 'token', 'pairing']),
+});
+export type HealthResponse = z.infer<typeof healthResponseSchema>;
+
+/** Every error the companion sends: a code, plain words, and the field when a body was wrong. */
+export const errorResponseSchema = z.object({
+  status: z.literal('error'),
+  error: z.string(),
+  message: z.string(),
+  field: z.string().optional(),
+});
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;

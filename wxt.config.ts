@@ -1,0 +1,33 @@
+import { defineConfig } from 'wxt';
+import preact from '@preact/preset-vite';
+
+/** Public half of the key that pins the extension id to EXTENSION_ID (see README). */
+const MANIFEST_KEY =
+  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA+lBGm2+/8XAAxKjcci4F57PAK7HufgOGjw2WpRtI4S5Jklr2c/ozvELxA/b9otLhAeSRiAXlRzMOMJpFAWdx96NaWIhrpLlN2Kmt4Y4SnE0y4oUDAi2ONwi9uiuunEh3BuKkqtF/WtJZDXWVtXTC47xo51Gha1SWNsruwz8DKY0AwJWIlRJFv1C0NndkdekcW9K/RNKHTnfGOAMtoMfJ3rj+GKlVe1yDJcA06HP3jRu4fA3X215+607IseQjgjTD2SN7XuFDH7DQDlRb3wPrEfRvKgwKnRuhb5GUMCRpFlHuqSldUez6tN3OwJB2cFWo7Rd0WGN/2PJYuwtc5NUtzQIDAQAB';
+
+export default defineConfig({
+  modules: ['@wxt-dev/webextension-polyfill'],
+  vite: () => ({ plugins: [preact()] }),
+  // Written as a function of the browser so Chrome-only keys stay out of Firefox.
+  manifest: ({ browser }) => {
+    const companionHosts = ['http://127.0.0.1/*', 'http://localhost/*', 'http://[::1]/*'];
+    const base = {
+      name: 'PixelLab Side Panel',
+      description: 'Generate pixel art with PixelLab in a side panel; history stays on your machine.',
+      action: { default_title: 'Open PixelLab Side Panel' },
+    };
+    if (browser === 'firefox') {
+      return {
+        ...base,
+        permissions: ['storage', 'unlimitedStorage', ...companionHosts],
+        browser_specific_settings: { gecko: { id: 'pixellab-side-panel@pixellab-side-panel.dev' } },
+      };
+    }
+    return {
+      ...base,
+      key: MANIFEST_KEY,
+      permissions: ['storage', 'sidePanel', 'unlimitedStorage'],
+      host_permissions: companionHosts,
+    };
+  },
+});
