@@ -1,0 +1,480 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakePixelLab, type FakePixelLab } from '../tests/fixtures/fake-pixellab';
+import { decodePngSize, makeSprite } from '../tests/fixtures/png';
+import { jobSchema, type Job, type JobInput, type SyncedJob } from '../utils/domain';
+import { createPixelLabClient } from './pixellab/client';
+import { createRunner, type JobRunner } from './runner';
+import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
+import { createMemoryStore } from './store/memory-store';
+import type { JobStore } from './store/types';
+
+const KEY = 'sk-runner-test-0c9d8e7f';
+
+/**
+ * The real memory store, with a record of the writes in order and writes that can be made to
+ * fail. A failed put changes memory first and then throws, as the file store does when a save fails.
+ */
+function createTestStore() {
+  const inner = createMemoryStore({ serverId: 'test-store' });
+  const ops: string[] = [];
+  const puts: Job[] = [];
+  const images: string[] = [];
+  const failures: { put: ((job: Job) => boolean)[]; putImage: number } = { put: [], putImage: 0 };
+  const diskFull = () => Object.assign(new Error('disk full (ENOSPC)'), { code: 'ENOSPC' });
+
+  const store: JobStore = {
+    serverId: inner.serverId,
+    get lastSeq() {
+      return inner.lastSeq;
+    },
+    get lastJobId() {
+      return inner.lastJobId;
+    },
+    get savedAt() {
+      return inner.savedAt;
+    },
+    filePath: inner.filePath,
+    get: (id) => inner.get(id),
+    list: () => inner.list(),
+    changesSince: (since, limit) => inner.changesSince(since, limit),
+    async put(job) {
+      const stored = await inner.put(job);
+      const index = failures.put.findIndex((matches) => matches(job));
+      if (index >= 0) {
+        failures.put.splice(index, 1);
+        throw diskFull();
+      }
+      puts.push(stored);
+      ops.push(`put:${job.id}:${job.status}${job.deleted ? ':deleted' : ''}`);
+      return stored;
+    },
+    merge: (jobs) => inner.merge(jobs),
+    replaceAll: (jobs, lastJobId) => inner.replaceAll(jobs, lastJobId),
+    clear: () => inner.clear(),
+    async putImage(bytes) {
+      if (failures.putImage > 0) {
+        failures.putImage -= 1;
+        throw diskFull();
+      }
+      const hash = await inner.putImage(bytes);
+      images.push(hash);
+      ops.push(`image:${hash.slice(0, 8)}`);
+      return hash;
+    },
+    hasImage: (hash) => inner.hasImage(hash),
+    readImage: (hash) => inner.readImage(hash),
+    fileSize: () => inner.fileSize(),
+    flush: () => inner.flush(),
+    close: () => inner.close(),
+  };
+  return { store, ops, puts, images, failures };
+}
+
+let fake: FakePixelLab;
+beforeAll(async () => {
+  fake = await startFakePixelLab({ apiKey: KEY });
+});
+afterAll(() => fake.close());
+
+let t: ReturnType<typeof createTestStore>;
+let clock: number;
+let logs: string[];
+let runner: JobRunner | undefined;
+const now = () => (clock += 250);
+
+beforeEach(() => {
+  fake.reset();
+  t = createTestStore();
+  clock = 1_700_000_000_000;
+  logs = [];
+  runner = undefined;
+});
+afterEach(async () => {
+  await runner?.stop();
+});
+
+function start(options: { limit?: number; apiKey?: string | null; timeoutMs?: number } = {}): JobRunner {
+  const pixellab = createPixelLabClient({
+    baseUrl: fake.url,
+    apiKey: options.apiKey === undefined ? KEY : options.apiKey,
+    timeoutMs: options.timeoutMs ?? 10_000,
+  });
+  runner = createRunner({ store: t.store, pixellab, limit: options.limit, now, log: (line) => logs.push(line) });
+  return runner;
+}
+
+let nextId = 0;
+async function addJob(fields: Partial<JobInput> = {}): Promise<SyncedJob> {
+  nextId += 1;
+  const at = fields.createdAt ?? clock;
+  return t.store.put(
+    jobSchema.parse({
+      id: `job-test-${nextId}`,
+      prompt: `sprite number ${nextId}`,
+      width: 32,
+      height: 32,
+      status: 'queued',
+      createdAt: at,
+      updatedAt: at,
+      ...fields,
+    }),
+  );
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('running a generate job', () => {
+  it('goes queued -> running -> success, with the image on disk before the job counts as done', async () => {
+    const job = await addJob({ prompt: 'cute dragon', width: 48, height: 64, seed: 7 });
+    const r = start();
+    r.enqueue(job.id);
+    expect(r.running).toBe(1);
+    await r.idle();
+
+    const done = t.store.get(job.id)!;
+    expect(done).toMatchObject({ status: 'success', error: null, deleted: false, seed: 7 });
+    expect(done.image).toMatch(/^[0-9a-f]{64}$/);
+    const png = await t.store.readImage(done.image!);
+    expect(decodePngSize(png!)).toEqual({ width: 48, height: 64 });
+    expect(done.startTime).toBeGreaterThan(job.updatedAt);
+    expect(done.endTime).toBeGreaterThan(done.startTime!);
+    expect(done.duration).toBeCloseTo((done.endTime! - done.startTime!) / 1000);
+    expect(done.updatedAt).toBeGreaterThanOrEqual(done.endTime!);
+
+    expect(t.puts.map((p) => p.status)).toEqual(['queued', 'running', 'success']);
+    const running = t.puts[1]!;
+    expect(running.updatedAt).toBeGreaterThan(job.updatedAt);
+    expect(running.startTime).not.toBeNull();
+    expect(t.ops).toEqual([`put:${job.id}:queued`, `put:${job.id}:running`, `image:${done.image!.slice(0, 8)}`, `put:${job.id}:success`]);
+
+    expect(fake.requests).toHaveLength(1);
+    expect(fake.requests[0]!.body).toMatchObject({ description: 'cute dragon', image_size: { width: 48, height: 64 }, seed: 7 });
+    expect(r.running).toBe(0);
+  });
+
+  it('runs a rotate job with the stored source PNG', async () => {
+    const source = makeSprite(64, 64, 'knight');
+    const hash = await t.store.putImage(source);
+    const job = await addJob({
+      kind: 'rotate',
+      prompt: 'rotate to east',
+      width: 64,
+      height: 64,
+      rotate: { sourceImage: hash, toDirection: 'east', fromDirection: 'south', sourceJobId: null },
+    });
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+
+    const done = t.store.get(job.id)!;
+    expect(done.status).toBe('success');
+    expect(done.image).not.toBe(hash);
+    expect(decodePngSize((await t.store.readImage(done.image!))!)).toEqual({ width: 64, height: 64 });
+    expect(fake.requests[0]).toMatchObject({ path: '/rotate' });
+    expect(fake.requests[0]!.body).toMatchObject({
+      from_image: { type: 'base64', base64: Buffer.from(source).toString('base64') },
+      from_direction: 'south',
+      to_direction: 'east',
+    });
+  });
+
+  it('runs each job once even when enqueued twice', async () => {
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    r.enqueue(job.id);
+    await r.idle();
+    r.enqueue(job.id); // now `success`: nothing to do
+    await r.idle();
+    expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe('the parallel limit', () => {
+  it('never has more than `limit` PixelLab calls in flight', async () => {
+    fake.setDelay(150);
+    const jobs = await Promise.all(Array.from({ length: 7 }, () => addJob()));
+    const r = start({ limit: 3 });
+    let most = 0;
+    const sample = setInterval(() => {
+      most = Math.max(most, r.running);
+    }, 5);
+    const started = Date.now();
+    for (const job of jobs) r.enqueue(job.id);
+    expect(r.running).toBe(3);
+    await r.idle();
+    clearInterval(sample);
+
+    expect(fake.maxInFlight).toBe(3);
+    expect(most).toBeLessThanOrEqual(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 150 - 20); // three rounds: 3 + 3 + 1
+    expect(jobs.map((j) => t.store.get(j.id)!.status)).toEqual(Array(7).fill('success'));
+  });
+
+  it('setLimit raises and lowers the limit while jobs run', async () => {
+    fake.setDelay(120);
+    const jobs = await Promise.all(Array.from({ length: 6 }, () => addJob()));
+    const r = start({ limit: 1 });
+    for (const job of jobs) r.enqueue(job.id);
+    expect(r.running).toBe(1);
+    r.setLimit(4);
+    expect(r.limit).toBe(4);
+    expect(r.running).toBe(4);
+    await until(() => fake.inFlight === 4, 'four calls in flight');
+    r.setLimit(1);
+    await r.idle();
+    expect(fake.maxInFlight).toBe(4);
+    expect(jobs.every((j) => t.store.get(j.id)!.status === 'success')).toBe(true);
+  });
+
+  it('refuses a limit that is not a whole number of at least 1', () => {
+    const r = start();
+    expect(() => r.setLimit(0)).toThrow(RangeError);
+    expect(() => r.setLimit(2.5)).toThrow(RangeError);
+    expect(() => start({ limit: -1 })).toThrow(RangeError);
+    expect(r.limit).toBe(3);
+  });
+});
+
+describe('failures', () => {
+  it('stores PixelLab errors in plain words (429)', async () => {
+    fake.failNext({ status: 429, detail: 'Rate limit exceeded' });
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    const done = t.store.get(job.id)!;
+    expect(done).toMatchObject({
+      status: 'error',
+      image: null,
+      error: 'PixelLab rate limit reached (429): Rate limit exceeded. Try again in a minute.',
+    });
+    expect(done.endTime).not.toBeNull();
+    expect(logs.some((line) => line.includes(job.id) && line.includes('429'))).toBe(true);
+  });
+
+  it('stores the field PixelLab refused (422)', async () => {
+    const job = await addJob({ width: 512, height: 64 });
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)!.error).toBe(
+      'PixelLab rejected the request (422): image_size.width: ensure this value is less than or equal to 400',
+    );
+  });
+
+  it('stores a rejected key without the key', async () => {
+    const job = await addJob();
+    const r = start({ apiKey: `${KEY}-typo` });
+    r.enqueue(job.id);
+    await r.idle();
+    const done = t.store.get(job.id)!;
+    expect(done.error).toBe('PixelLab rejected the API key (401): Invalid API token');
+    expect(JSON.stringify(done) + logs.join('\n')).not.toContain(KEY);
+  });
+
+  it('stores a missing key, without calling PixelLab', async () => {
+    const job = await addJob();
+    const r = start({ apiKey: null });
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)!.error).toBe('No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('stores a timeout', async () => {
+    fake.hang(1);
+    const job = await addJob();
+    const r = start({ timeoutMs: 200 });
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)!).toMatchObject({ status: 'error', error: 'PixelLab did not answer within 0.2 s' });
+  });
+
+  it('fails a rotate whose source image is missing, without calling PixelLab', async () => {
+    const job = await addJob({
+      kind: 'rotate',
+      rotate: { sourceImage: 'a'.repeat(64), toDirection: 'west', fromDirection: null, sourceJobId: null },
+    });
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)!.error).toMatch(/^The image to rotate \(aaaaaaaaaaaa…\) is not on the companion/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('fails a rotate above PixelLab rotate size, without calling PixelLab', async () => {
+    const hash = await t.store.putImage(makeSprite(256, 256, 'big'));
+    const job = await addJob({
+      kind: 'rotate',
+      width: 256,
+      height: 256,
+      rotate: { sourceImage: hash, toDirection: 'west', fromDirection: null, sourceJobId: null },
+    });
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)!.error).toBe('PixelLab rotates images up to 200x200 pixels; this job asks for 256x256.');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('keeps going after a failed job', async () => {
+    fake.failNext({ status: 500, detail: 'Internal Server Error' });
+    const a = await addJob();
+    const b = await addJob();
+    const r = start({ limit: 1 });
+    r.enqueue(a.id);
+    r.enqueue(b.id);
+    await r.idle();
+    expect(t.store.get(a.id)!.status).toBe('error');
+    expect(t.store.get(b.id)!.status).toBe('success');
+  });
+});
+
+describe('store write errors', () => {
+  it('an image that cannot be saved marks the job error, and the runner carries on', async () => {
+    t.failures.putImage = 1;
+    const a = await addJob();
+    const b = await addJob();
+    const r = start({ limit: 1 });
+    r.enqueue(a.id);
+    r.enqueue(b.id);
+    await r.idle();
+    expect(t.store.get(a.id)!).toMatchObject({ status: 'error', image: null });
+    expect(t.store.get(a.id)!.error).toBe('PixelLab made the image but the companion could not save it: disk full (ENOSPC)');
+    expect(t.store.get(b.id)!.status).toBe('success');
+    expect(logs.some((line) => line.includes(a.id) && line.includes('ENOSPC'))).toBe(true);
+  });
+
+  it('a final write that fails is logged and the job is marked error, never left running', async () => {
+    t.failures.put.push((job) => job.status === 'success');
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    const done = t.store.get(job.id)!;
+    expect(done.status).toBe('error');
+    expect(done.error).toMatch(/^The companion could not save this result \(image [0-9a-f]{12}… is kept\)/);
+    // The paid image stays, and the error names it.
+    expect(t.images).toHaveLength(1);
+    expect(t.store.hasImage(t.images[0]!)).toBe(true);
+    expect(done.error).toContain(t.images[0]!.slice(0, 12));
+    expect(logs.some((line) => line.includes('could not save job') && line.includes('ENOSPC'))).toBe(true);
+  });
+
+  it('a job that cannot be marked running is not sent to PixelLab', async () => {
+    t.failures.put.push((job) => job.status === 'running');
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)!.status).toBe('error');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('survives writes that all fail', async () => {
+    const job = await addJob();
+    t.failures.put.push(() => true, () => true, () => true);
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(fake.requests).toHaveLength(0);
+    expect(logs.filter((line) => line.includes('could not save job'))).toHaveLength(2);
+    expect(r.running).toBe(0);
+  });
+});
+
+describe('jobs changed by a client while they run', () => {
+  it('a job deleted while running stays deleted, and its paid image is kept', async () => {
+    fake.setDelay(150);
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await until(() => fake.inFlight === 1, 'the PixelLab call');
+
+    const running = t.store.get(job.id)!;
+    const { seq: _seq, ...fields } = running;
+    const tombstone = { ...fields, deleted: true, updatedAt: running.updatedAt + 5_000 };
+    const [merged] = await t.store.merge([tombstone]);
+    expect(merged!.outcome).toBe('applied');
+    await r.idle();
+
+    const done = t.store.get(job.id)!;
+    expect(done).toMatchObject({ deleted: true, status: 'success' });
+    expect(done.updatedAt).toBeGreaterThan(tombstone.updatedAt);
+    expect(t.store.hasImage(done.image!)).toBe(true);
+    expect(t.store.list().map((j) => j.id)).not.toContain(job.id);
+  });
+
+  it('a job deleted before it starts is never sent to PixelLab', async () => {
+    fake.setDelay(100);
+    const first = await addJob();
+    const second = await addJob();
+    const r = start({ limit: 1 });
+    r.enqueue(first.id);
+    r.enqueue(second.id);
+    const { seq: _seq, ...fields } = t.store.get(second.id)!;
+    await t.store.merge([{ ...fields, deleted: true, updatedAt: fields.updatedAt + 1 }]);
+    await r.idle();
+    expect(fake.requests).toHaveLength(1);
+    expect(t.store.get(second.id)!).toMatchObject({ deleted: true, status: 'queued' });
+  });
+
+  it('keeps a client edit made while the job ran', async () => {
+    fake.setDelay(120);
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await until(() => fake.inFlight === 1, 'the PixelLab call');
+    const { seq: _seq, ...fields } = t.store.get(job.id)!;
+    await t.store.merge([{ ...fields, groupId: 'group-b', updatedAt: fields.updatedAt + 10 }]);
+    await r.idle();
+    expect(t.store.get(job.id)!).toMatchObject({ status: 'success', groupId: 'group-b', deleted: false });
+  });
+});
+
+describe('resume', () => {
+  it('queues stored `queued` jobs oldest first, and marks jobs left running as interrupted', async () => {
+    const newer = await addJob({ prompt: 'newer', createdAt: 3_000 });
+    const older = await addJob({ prompt: 'older', createdAt: 1_000 });
+    const middle = await addJob({ prompt: 'middle', createdAt: 2_000 });
+    const finished = await addJob({ prompt: 'finished', status: 'success', createdAt: 500 });
+    const left = await addJob({ prompt: 'left running', status: 'running', startTime: 900, createdAt: 800 });
+    const gone = await addJob({ prompt: 'gone', deleted: true, createdAt: 100 });
+
+    const r = start({ limit: 1 });
+    r.resume();
+    await r.idle();
+
+    expect(fake.requests.map((req) => (req.body as { description: string }).description)).toEqual(['older', 'middle', 'newer']);
+    for (const job of [newer, older, middle]) expect(t.store.get(job.id)!.status).toBe('success');
+    expect(t.store.get(finished.id)!.status).toBe('success');
+    expect(t.store.get(left.id)!).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING });
+    expect(t.store.get(left.id)!.updatedAt).toBeGreaterThan(left.updatedAt);
+    expect(t.store.get(gone.id)!).toMatchObject({ status: 'queued', deleted: true });
+  });
+});
+
+describe('stop', () => {
+  it('waits for jobs in flight, starts no more, and leaves the rest queued on disk', async () => {
+    fake.setDelay(120);
+    const jobs = await Promise.all(Array.from({ length: 5 }, () => addJob()));
+    const r = start({ limit: 2 });
+    for (const job of jobs) r.enqueue(job.id);
+    await until(() => fake.inFlight === 2, 'two calls in flight');
+    await r.stop();
+
+    const statuses = jobs.map((j) => t.store.get(j.id)!.status);
+    expect(statuses).toEqual(['success', 'success', 'queued', 'queued', 'queued']);
+    r.enqueue(jobs[4]!.id);
+    expect(r.running).toBe(0);
+    await r.idle();
+    expect(fake.requests).toHaveLength(2);
+  });
+});
