@@ -1,9 +1,15 @@
 import { z } from 'zod';
 
-/** PixelLab v1 pixflux accepts 16..400 px per side (and rotate up to 200; checked by the runner). */
-export const MIN_SIZE = 16;
+/**
+ * What a new request may ask for. PixelLab's pixflux needs an area of at least 32x32 and at most
+ * 400x400 (the largest tier allows); rotate stops at 200 (checked by the runner). Its clients cap
+ * the description at 1000 characters.
+ */
+export const MIN_SIZE = 32;
 export const MAX_SIZE = 400;
-export const MAX_PROMPT_LENGTH = 2000;
+export const MAX_PROMPT_LENGTH = 1000;
+/** Stored records are held to looser limits: seed files were not checked against PixelLab's. */
+export const MAX_STORED_PROMPT_LENGTH = 10_000;
 
 export const directions = [
   'north',
@@ -62,7 +68,7 @@ export type RotateInput = z.infer<typeof rotateInputSchema>;
 export const jobSchema = z.looseObject({
   id: jobIdSchema,
   kind: jobKindSchema.default('generate'),
-  prompt: z.string().max(MAX_PROMPT_LENGTH),
+  prompt: z.string().max(MAX_STORED_PROMPT_LENGTH),
   width: storedSizeSchema,
   height: storedSizeSchema,
   seed: z.number().int().nonnegative().max(2 ** 32 - 1).nullable().default(null),
@@ -107,7 +113,7 @@ export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
 export function newJobId(now: number = Date.now(), random: () => number = Math.random): string {
   let suffix = '';
   for (let i = 0; i < 8; i++) suffix += Math.floor(random() * 36).toString(36);
-  return `job-${now.toString(36)}-${suffix}`;
+  return `job-${now.toString(36).padStart(9, '0')}-${suffix}`;
 }
 
 /** Jobs that still wait on the runner or PixelLab. */

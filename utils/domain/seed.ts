@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isPngDataUrl, pngDataUrlToBytes, bytesToPngDataUrl } from './data-url';
-import { directionSchema, jobSchema, MAX_PROMPT_LENGTH, type Job } from './job';
+import { directionSchema, jobSchema, MAX_STORED_PROMPT_LENGTH, type Job } from './job';
 
 /**
  * The seed system's history format (PERSISTENCE.md, and what its dashboard really wrote):
@@ -86,7 +86,9 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
     id, prompt, width, height, seed, status, result, error,
     startTime, endTime, duration, createdAt, ...extra
   } = raw;
-  const rest: Record<string, unknown> = { ...extra };
+  // Our own fields may come back from a seed client that loaded them; keep them only when valid.
+  const { kind: _kind, image: _image, rotate: _rotate, groupId, updatedAt, deleted: _deleted, seq: _seq, ...unknown } = extra;
+  const rest: Record<string, unknown> = { ...unknown };
 
   let image: string | null = null;
   if (isPngDataUrl(result)) {
@@ -135,7 +137,7 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
     ...rest,
     id: safeId(id),
     kind: rotate ? 'rotate' : 'generate',
-    prompt: String(prompt ?? '').slice(0, MAX_PROMPT_LENGTH),
+    prompt: String(prompt ?? '').slice(0, MAX_STORED_PROMPT_LENGTH),
     width: size(width),
     height: size(height),
     seed: seedNumber !== null && Number.isInteger(seedNumber) && seedNumber >= 0 && seedNumber < 2 ** 32 ? seedNumber : null,
@@ -147,8 +149,9 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
     endTime: end,
     duration: num(duration) !== null && num(duration)! >= 0 ? num(duration) : null,
     createdAt: created,
+    groupId: typeof groupId === 'string' && groupId.length <= 128 ? groupId : null,
     // Deterministic, so loading the same file twice gives the same versions.
-    updatedAt: Math.max(created, start ?? 0, end ?? 0) || now,
+    updatedAt: Math.max(created, start ?? 0, end ?? 0, time(updatedAt) ?? 0) || now,
     deleted: false,
   });
 }
