@@ -1,0 +1,58 @@
+import * as fsp from 'node:fs/promises';
+
+export type FileHandle = fsp.FileHandle;
+
+/**
+ * The file-system calls the store makes, and nothing more. Tests wrap it to inject faults:
+ * `{ ...nodeFs, write: async () => { throw Object.assign(new Error('full'), { code: 'ENOSPC' }) } }`.
+ * Methods never use `this`, so spreading and overriding one of them is enough.
+ */
+export interface FsSeam {
+  /** Opens for writing ('w': create or truncate) or reading ('r'). */
+  open(path: string, flags: 'w' | 'r'): Promise<FileHandle>;
+  /** Writes all of `data` at the handle's position. */
+  write(handle: FileHandle, data: Uint8Array): Promise<void>;
+  fsync(handle: FileHandle): Promise<void>;
+  close(handle: FileHandle): Promise<void>;
+  /** Replaces `to` atomically when it exists. */
+  rename(from: string, to: string): Promise<void>;
+  /** Hard link; fails with EEXIST when `newPath` exists. */
+  link(existingPath: string, newPath: string): Promise<void>;
+  readFile(path: string): Promise<Uint8Array>;
+  readdir(path: string): Promise<string[]>;
+  /** Creates the directory and its parents; no error when it exists. */
+  mkdir(path: string): Promise<void>;
+  stat(path: string): Promise<{ size: number }>;
+  unlink(path: string): Promise<void>;
+  /** Makes renames and new names in the directory durable. */
+  fsyncDir(path: string): Promise<void>;
+}
+
+export const nodeFs: FsSeam = {
+  open: (path, flags) => fsp.open(path, flags),
+  write: (handle, data) => handle.writeFile(data),
+  fsync: (handle) => handle.sync(),
+  close: (handle) => handle.close(),
+  rename: (from, to) => fsp.rename(from, to),
+  link: (existingPath, newPath) => fsp.link(existingPath, newPath),
+  readFile: async (path) => {
+    const buffer = await fsp.readFile(path);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  },
+  readdir: (path) => fsp.readdir(path),
+  mkdir: async (path) => {
+    await fsp.mkdir(path, { recursive: true });
+  },
+  stat: async (path) => ({ size: (await fsp.stat(path)).size }),
+  unlink: (path) => fsp.unlink(path),
+  fsyncDir: async (path) => {
+    // Windows cannot open a directory to fsync it; NTFS makes renames durable on its own.
+    if (process.platform === 'win32') return;
+    const handle = await fsp.open(path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { bytesToPngDataUrl } from '../../utils/domain';
+import {
+  BadHistoryFileError,
+  convertSeedFile,
+  INTERRUPTED_BEFORE_RUNNING,
+  parseHistoryFile,
+  serializeHistoryFile,
+} from './history-file';
+import { createHistoryState } from './history-state';
+import { makeJob, makePng } from './test-support';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const reason = (input: Uint8Array) => {
+  try {
+    parseHistoryFile(input);
+  } catch (error) {
+    if (error instanceof BadHistoryFileError) return error.reason;
+    throw error;
+  }
+  return 'parsed';
+};
+
+describe('parseHistoryFile', () => {
+  it('names what is wrong in words a log line can use', () => {
+    expect(reason(bytes(''))).toBe('is empty');
+    expect(reason(new Uint8Array([123, 0, 0, 125]))).toMatch(/NUL bytes/);
+    expect(reason(new Uint8Array([123, 0xff, 0xfe, 125]))).toMatch(/UTF-8/);
+    expect(reason(bytes('{"jobs": [{"id": "job-1"'))).toMatch(/not valid JSON \(it ends early: truncated\?\)/);
+    expect(reason(bytes('[]'))).toMatch(/not a JSON object/);
+    expect(reason(bytes('{"version": "2.0", "jobs": [{"id": "job-1"}]}'))).toMatch(/fails the schema: jobs\[0\]\.prompt/);
+    expect(reason(bytes('{"version": "banana", "jobs": []}'))).toMatch(/unknown version/);
+  });
+
+  it('reads a file with a byte order mark, and keeps unknown top-level fields', () => {
+    const parsed = parseHistoryFile(bytes('\uFEFF{"version": "2.0", "jobs": [], "serverId": "s", "seq": 3, "note": {"a": 1}}'));
+    expect(parsed).toMatchObject({ format: 'v2', serverId: 's', seq: 3, lastJobId: 0, extra: { note: { a: 1 } } });
+  });
+
+  it('round-trips what serializeHistoryFile writes', () => {
+    const { state } = createHistoryState();
+    state.put(makeJob({ id: 'job-1', custom: [1, { x: 'y' }] }));
+    state.put(makeJob({ id: 'job-2', deleted: true }));
+    const text = serializeHistoryFile(
+      { lastJobId: 2, savedAt: '2025-01-01T00:00:00.000Z', serverId: 'abc', seq: state.lastSeq, extra: { note: 'hi' } },
+      state.entries(),
+    );
+    const parsed = parseHistoryFile(bytes(text));
+    expect(parsed).toMatchObject({ format: 'v2', serverId: 'abc', seq: 2, lastJobId: 2, extra: { note: 'hi' } });
+    if (parsed.format !== 'v2') throw new Error('v2 expected');
+    expect(parsed.records).toEqual([...state.entries()].map((e) => e.job));
+  });
+
+  it('treats a missing version or 1.x as the seed format', () => {
+    expect(parseHistoryFile(bytes('{"jobs": []}')).format).toBe('seed');
+    expect(parseHistoryFile(bytes('{"jobs": [], "version": "1.0"}')).format).toBe('seed');
+  });
+});
+
+describe('convertSeedFile', () => {
+  it('numbers jobs in file order, renames clashing ids and fails what cannot run any more', () => {
+    const png = makePng(1);
+    const hashes: string[] = [];
+    const { records, lastJobId } = convertSeedFile(
+      {
+        jobs: [
+          { id: 'job-1', prompt: 'a', status: 'success', result: bytesToPngDataUrl(png), createdAt: 5 },
+          { id: 'job-1', prompt: 'b', status: 'queued', createdAt: 6 },
+          { id: 'job 1', prompt: 'c', status: 'idle' },
+        ],
+        lastJobId: 3,
+      },
+      (bytes) => {
+        hashes.push(String(bytes.length));
+        return 'a'.repeat(64);
+      },
+    );
+    expect(records.map((r) => [r.id, r.seq, r.status])).toEqual([
+      ['job-1', 1, 'success'],
+      ['job-1.dup2', 2, 'error'],
+      ['job_1', 3, 'idle'],
+    ]);
+    expect(records[1]!.error).toBe(INTERRUPTED_BEFORE_RUNNING);
+    expect(hashes).toEqual([String(png.length)]);
+    expect(lastJobId).toBe(3);
+  });
+});

@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import { createHistoryState } from './history-state';
+import { makeJob } from './test-support';
+
+const fresh = () => {
+  const { state } = createHistoryState();
+  return state;
+};
+
+describe('history state: put and seq', () => {
+  it('gives every change the next seq and keeps the Map in seq order', () => {
+    const state = fresh();
+    state.put(makeJob({ id: 'job-a' }));
+    state.put(makeJob({ id: 'job-b' }));
+    const again = state.put(makeJob({ id: 'job-a', status: 'error', updatedAt: 2_000 }));
+    expect(again.seq).toBe(3);
+    expect([...state.entries()].map((e) => [e.job.id, e.job.seq])).toEqual([
+      ['job-b', 2],
+      ['job-a', 3],
+    ]);
+    expect(state.lastSeq).toBe(3);
+  });
+
+  it('stores frozen copies that equal their cached line', () => {
+    const state = fresh();
+    const input = makeJob({ extra: { nested: [1, 2] } });
+    const saved = state.put(input);
+    expect(Object.isFrozen(saved)).toBe(true);
+    expect(Object.isFrozen(saved.extra)).toBe(true);
+    expect(saved).not.toBe(input);
+    for (const { job, line } of state.entries()) expect(line).toBe(JSON.stringify(job));
+  });
+
+  it('raises updatedAt above the stored version so the put wins everywhere', () => {
+    const state = fresh();
+    state.put(makeJob({ updatedAt: 5_000 }));
+    const older = state.put(makeJob({ status: 'error', updatedAt: 4_000 }));
+    expect(older.updatedAt).toBe(5_001);
+    expect(older.status).toBe('error');
+  });
+
+  it('rejects an invalid job with the field named and leaves the state alone', () => {
+    const state = fresh();
+    expect(() => state.put({ ...makeJob(), width: 0 })).toThrow(/width/);
+    expect(() => state.put(null)).toThrow(/expected an object/);
+    expect(state.lastSeq).toBe(0);
+  });
+
+  it('ignores a seq sent in by the caller', () => {
+    const state = fresh();
+    const saved = state.put({ ...makeJob(), seq: 99 });
+    expect(saved.seq).toBe(1);
+  });
+
+  it('derives lastJobId from job-N ids, tombstones included', () => {
+    const state = fresh();
+    state.put(makeJob({ id: 'job-7' }));
+    state.put(makeJob({ id: 'job-12', deleted: true }));
+    state.put(makeJob({ id: 'job-lx3k-abc' }));
+    expect(state.lastJobId).toBe(12);
+  });
+});
+
+describe('history state: merge', () => {
+  it('applies newer versions and ignores older ones, reporting the current version', () => {
+    const state = fresh();
+    state.put(makeJob({ id: 'job-a', updatedAt: 2_000 }));
+    const [older, newer, unknown] = state.merge([
+      makeJob({ id: 'job-a', prompt: 'old', updatedAt: 1_000 }),
+      makeJob({ id: 'job-a', prompt: 'new', updatedAt: 3_000 }),
+      makeJob({ id: 'job-b', updatedAt: 1 }),
+    ]);
+    expect(older).toMatchObject({ outcome: 'ignored', job: { prompt: 'heroic knight with glowing sword', seq: 1 } });
+    expect(newer).toMatchObject({ outcome: 'applied', job: { prompt: 'new', seq: 2 } });
+    expect(unknown).toMatchObject({ outcome: 'applied', job: { id: 'job-b', seq: 3 } });
+  });
+
+  it('is idempotent: the same version sent twice is applied once', () => {
+    const state = fresh();
+    const job = makeJob({ updatedAt: 10 });
+    expect(state.merge([job])[0]!.outcome).toBe('applied');
+    const revision = state.revision;
+    const [again] = state.merge([{ ...job, seq: 1 }]);
+    expect(again!.outcome).toBe('ignored');
+    expect(state.revision).toBe(revision);
+    expect(state.lastSeq).toBe(1);
+  });
+
+  it('breaks ties the same way whatever the arrival order: delete first, then the larger canonical JSON', () => {
+    const a = makeJob({ prompt: 'apple', updatedAt: 50 });
+    const b = makeJob({ prompt: 'banana', updatedAt: 50 });
+    const dead = makeJob({ prompt: 'apple', updatedAt: 50, deleted: true });
+    for (const order of [[a, b], [b, a]]) {
+      const state = fresh();
+      state.merge(order);
+      expect(state.get('job-1')!.prompt).toBe('banana');
+    }
+    for (const order of [[a, dead, b], [b, dead, a], [dead, a, b]]) {
+      const state = fresh();
+      state.merge(order);
+      expect(state.get('job-1')!.deleted).toBe(true);
+    }
+  });
+
+  it('rejects the whole batch when one job is invalid', () => {
+    const state = fresh();
+    expect(() => state.merge([makeJob({ id: 'job-a' }), { ...makeJob(), id: 'bad id!' }])).toThrow(/id/);
+    expect(state.size).toBe(0);
+  });
+});
+
+describe('history state: replaceAll and clear', () => {
+  it('tombstones jobs left out, stores changed ones with a fresh clock, keeps unchanged seqs', () => {
+    const state = fresh();
+    state.put(makeJob({ id: 'job-1', updatedAt: 100 }));
+    state.put(makeJob({ id: 'job-2', updatedAt: 100 }));
+    state.put(makeJob({ id: 'job-3', updatedAt: 100 }));
+    const changed = state.replaceAll(
+      [
+        makeJob({ id: 'job-1', updatedAt: 1 }), // same content, older clock: unchanged
+        makeJob({ id: 'job-2', prompt: 'edited', updatedAt: 100 }),
+        makeJob({ id: 'job-4', updatedAt: 100 }),
+      ],
+      9,
+      5_000,
+    );
+    expect(changed).toBe(3);
+    expect(state.get('job-1')).toMatchObject({ seq: 1, updatedAt: 100 });
+    expect(state.get('job-2')).toMatchObject({ prompt: 'edited', updatedAt: 5_000, seq: 5 });
+    expect(state.get('job-3')).toMatchObject({ deleted: true, updatedAt: 5_000, seq: 4 });
+    expect(state.get('job-4')).toMatchObject({ updatedAt: 5_000, seq: 6 });
+    expect(state.list().map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-4']);
+    expect(state.lastJobId).toBe(9);
+  });
+
+  it('never lowers lastJobId below the ids it holds', () => {
+    const state = fresh();
+    state.put(makeJob({ id: 'job-30' }));
+    state.replaceAll([], 2, 5_000);
+    expect(state.lastJobId).toBe(30);
+  });
+
+  it('makes a tombstone newer than a future-dated version', () => {
+    const state = fresh();
+    state.put(makeJob({ updatedAt: 9_000 }));
+    state.replaceAll([], 0, 5_000);
+    expect(state.get('job-1')).toMatchObject({ deleted: true, updatedAt: 9_001 });
+  });
+
+  it('changes nothing when the same list comes back', () => {
+    const state = fresh();
+    const jobs = [makeJob({ id: 'job-1' }), makeJob({ id: 'job-2' })];
+    state.replaceAll(jobs, 2, 5_000);
+    const revision = state.revision;
+    expect(state.replaceAll(jobs, 2, 6_000)).toBe(0);
+    expect(state.revision).toBe(revision);
+  });
+
+  it('clear tombstones every live job once', () => {
+    const state = fresh();
+    state.put(makeJob({ id: 'job-1' }));
+    state.put(makeJob({ id: 'job-2' }));
+    state.put(makeJob({ id: 'job-3', deleted: true }));
+    expect(state.clear(7_000)).toBe(2);
+    expect(state.list()).toEqual([]);
+    expect(state.clear(8_000)).toBe(0);
+    expect(state.get('job-3')!.seq).toBe(3);
+  });
+});
+
+describe('history state: changesSince', () => {
+  const filled = (n: number) => {
+    const state = fresh();
+    for (let i = 1; i <= n; i++) state.put(makeJob({ id: `job-${i}` }));
+    state.markDurable(state.lastSeq);
+    return state;
+  };
+
+  it('pages through every change in seq order', () => {
+    const state = filled(10);
+    state.clear(9_000); // 11..20 are tombstones
+    state.markDurable(state.lastSeq);
+    const seen: number[] = [];
+    let since = 0;
+    for (;;) {
+      const page = state.changesSince(since, 3);
+      seen.push(...page.changes.map((j) => j.seq));
+      since = page.lastSeq;
+      if (!page.hasMore) break;
+      expect(page.changes).toHaveLength(3);
+    }
+    // Superseded versions are gone: only the tombstones remain.
+    expect(seen).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(since).toBe(20);
+  });
+
+  it('reports hasMore only when something is left', () => {
+    const state = filled(4);
+    expect(state.changesSince(0, 4)).toMatchObject({ lastSeq: 4, hasMore: false });
+    expect(state.changesSince(0, 3)).toMatchObject({ lastSeq: 3, hasMore: true });
+  });
+
+  it('with nothing new answers min(since, lastSeq)', () => {
+    const state = filled(4);
+    expect(state.changesSince(4, 10)).toEqual({ changes: [], lastSeq: 4, hasMore: false });
+    expect(state.changesSince(40, 10)).toEqual({ changes: [], lastSeq: 4, hasMore: false });
+  });
+
+  it('never shows a change that is not durable yet', () => {
+    const state = filled(2);
+    state.put(makeJob({ id: 'job-3' }));
+    expect(state.changesSince(0, 10).changes.map((j) => j.seq)).toEqual([1, 2]);
+    expect(state.changesSince(2, 10)).toMatchObject({ changes: [], lastSeq: 2 });
+    state.markDurable(3);
+    expect(state.changesSince(2, 10).changes.map((j) => j.seq)).toEqual([3]);
+  });
+});
+
+describe('history state: loading records', () => {
+  it('keeps the newest version of a duplicated id and renumbers clashing seqs after the rest', () => {
+    const { state, duplicateIds, renumbered } = createHistoryState({
+      records: [
+        { ...makeJob({ id: 'job-1', updatedAt: 5 }), seq: 2 },
+        { ...makeJob({ id: 'job-1', updatedAt: 9 }), seq: 1 },
+        { ...makeJob({ id: 'job-2' }), seq: 3 },
+        { ...makeJob({ id: 'job-3' }), seq: 3 },
+      ],
+      lastSeq: 4,
+    });
+    expect(duplicateIds).toEqual(['job-1']);
+    expect(renumbered).toBe(1);
+    expect(state.get('job-1')).toMatchObject({ updatedAt: 9, seq: 1 });
+    expect(state.get('job-3')!.seq).toBe(5);
+    expect(state.lastSeq).toBe(5);
+  });
+
+  it('lists live jobs oldest first, ids in natural order on ties', () => {
+    const { state } = createHistoryState({
+      records: [
+        { ...makeJob({ id: 'job-10', createdAt: 0 }), seq: 1 },
+        { ...makeJob({ id: 'job-9', createdAt: 0 }), seq: 2 },
+        { ...makeJob({ id: 'job-1', createdAt: 50 }), seq: 3 },
+      ],
+    });
+    expect(state.list().map((j) => j.id)).toEqual(['job-9', 'job-10', 'job-1']);
+  });
+});

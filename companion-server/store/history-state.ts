@@ -1,0 +1,284 @@
+import type { z } from 'zod';
+import {
+  canonicalJson,
+  compareVersions,
+  jobSchema,
+  lastSeedJobId,
+  pickWinner,
+  syncedJobSchema,
+  type Job,
+  type SyncedJob,
+} from '../../utils/domain';
+import { StoreError } from './store-error';
+import type { MergeResult } from './types';
+
+/** A stored version and its serialized line, computed once when the version is accepted. */
+export interface HistoryEntry {
+  readonly job: SyncedJob;
+  /** `JSON.stringify(job)`: what the file holds for this job. */
+  readonly line: string;
+}
+
+/**
+ * The history in memory: versions, sequence numbers and the merge rules, without any I/O.
+ * The file store and the memory store both wrap it. Stored jobs are frozen: change one by
+ * passing a new version in.
+ */
+export interface HistoryState {
+  /** Highest sequence number handed out. */
+  readonly lastSeq: number;
+  /** Highest sequence number known to be durable; readers of changes never see past it. */
+  readonly durableSeq: number;
+  readonly lastJobId: number;
+  /** Bumped by every change, lastJobId included; a writer compares it to know what is saved. */
+  readonly revision: number;
+  /** Records held, tombstones included. */
+  readonly size: number;
+
+  get(id: string): SyncedJob | undefined;
+  /** Live jobs, oldest first (createdAt, then id in natural order). */
+  list(): SyncedJob[];
+  changesSince(since: number, limit: number): { changes: SyncedJob[]; lastSeq: number; hasMore: boolean };
+  /** Every record in sequence order, with its cached line. */
+  entries(): IterableIterator<HistoryEntry>;
+
+  put(job: unknown): SyncedJob;
+  merge(jobs: readonly unknown[]): MergeResult[];
+  /** Returns how many records changed (lastJobId alone counts as none but bumps `revision`). */
+  replaceAll(jobs: readonly unknown[], lastJobId: number, now: number): number;
+  clear(now: number): number;
+
+  markDurable(seq: number): void;
+}
+
+export interface HistoryStateInit {
+  /** Loaded records; sorted by seq here, duplicates resolved. */
+  records?: readonly SyncedJob[];
+  /** The file's `seq`; the state never hands out a number at or below it again. */
+  lastSeq?: number;
+  lastJobId?: number;
+}
+
+export interface HistoryStateLoad {
+  state: HistoryState;
+  /** Ids that appeared more than once; the last-writer-wins version was kept. */
+  duplicateIds: string[];
+  /** Records whose seq clashed with an earlier one and got a new number. */
+  renumbered: number;
+}
+
+const naturalOrder = new Intl.Collator('en', { numeric: true });
+
+export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoad {
+  const entries = new Map<string, HistoryEntry>();
+  let lastSeq = init.lastSeq ?? 0;
+  let durableSeq = 0;
+  let lastJobId = init.lastJobId ?? 0;
+  let revision = 0;
+  let listCache: SyncedJob[] | null = null;
+
+  /** Accepts a version under the next seq; the Map stays in seq order because the entry moves to the end. */
+  function store(job: Job): SyncedJob {
+    const line = JSON.stringify(withSeq(job, ++lastSeq));
+    // Parsing the line back keeps memory equal to what a restart would load.
+    const saved = deepFreeze(JSON.parse(line) as SyncedJob);
+    entries.delete(job.id);
+    entries.set(job.id, { job: saved, line });
+    lastJobId = lastSeedJobId([saved], lastJobId);
+    revision++;
+    listCache = null;
+    return saved;
+  }
+
+  // Load: one version per id (last writer wins), then seq order; clashing numbers go to the end.
+  const byId = new Map<string, SyncedJob>();
+  const duplicateIds: string[] = [];
+  for (const record of init.records ?? []) {
+    const current = byId.get(record.id);
+    if (current) {
+      duplicateIds.push(record.id);
+      if (!pickWinner(current, record)) continue;
+    }
+    byId.set(record.id, record);
+  }
+  const sorted = [...byId.values()].sort((a, b) => a.seq - b.seq);
+  const clashing: SyncedJob[] = [];
+  let previous = 0;
+  for (const record of sorted) {
+    if (record.seq <= previous) {
+      clashing.push(record);
+      continue;
+    }
+    previous = record.seq;
+    const line = JSON.stringify(withSeq(record, record.seq));
+    entries.set(record.id, { job: deepFreeze(JSON.parse(line) as SyncedJob), line });
+    lastJobId = lastSeedJobId([record], lastJobId);
+  }
+  lastSeq = Math.max(lastSeq, previous);
+  // Deterministic from the file, so a restart without a write hands out the same numbers.
+  for (const record of clashing) store(record);
+  durableSeq = lastSeq;
+  revision = 0;
+
+  const state: HistoryState = {
+    get lastSeq() {
+      return lastSeq;
+    },
+    get durableSeq() {
+      return durableSeq;
+    },
+    get lastJobId() {
+      return lastJobId;
+    },
+    get revision() {
+      return revision;
+    },
+    get size() {
+      return entries.size;
+    },
+
+    get: (id) => entries.get(id)?.job,
+
+    list() {
+      if (!listCache) {
+        listCache = [];
+        for (const { job } of entries.values()) if (!job.deleted) listCache.push(job);
+        listCache.sort((a, b) => a.createdAt - b.createdAt || naturalOrder.compare(a.id, b.id));
+      }
+      return listCache.slice();
+    },
+
+    changesSince(since, limit) {
+      const visible = durableSeq;
+      const changes: SyncedJob[] = [];
+      let hasMore = false;
+      if (since < visible) {
+        for (const { job } of entries.values()) {
+          if (job.seq <= since) continue;
+          if (job.seq > visible) break;
+          if (changes.length >= limit) {
+            hasMore = true;
+            break;
+          }
+          changes.push(job);
+        }
+      }
+      const last = changes[changes.length - 1];
+      // With nothing new, a checkpoint past our end (an older file came back) is pulled back to it.
+      return { changes, lastSeq: last ? last.seq : Math.min(since, visible), hasMore };
+    },
+
+    entries: () => entries.values(),
+
+    put(input) {
+      const job = parseJob(input);
+      const current = entries.get(job.id)?.job;
+      // Unconditional, but every replica's last-writer-wins must still pick this version.
+      if (current && compareVersions(job, current) < 0) return store({ ...job, updatedAt: current.updatedAt + 1 });
+      return store(job);
+    },
+
+    merge(inputs) {
+      const jobs = inputs.map(parseJob);
+      return jobs.map((incoming): MergeResult => {
+        const current = entries.get(incoming.id)?.job;
+        const winner = pickWinner(current, incoming);
+        if (winner) return { id: incoming.id, outcome: 'applied', job: store(winner) };
+        return { id: incoming.id, outcome: 'ignored', job: current! };
+      });
+    },
+
+    replaceAll(inputs, givenLastJobId, now) {
+      const given = new Map<string, Job>();
+      for (const job of inputs.map(parseJob)) given.set(job.id, job);
+      let changed = 0;
+      for (const { job } of [...entries.values()]) {
+        if (!job.deleted && !given.has(job.id)) {
+          store(tombstone(job, now));
+          changed++;
+        }
+      }
+      for (const job of given.values()) {
+        const current = entries.get(job.id)?.job;
+        if (current && sameContent(current, job)) continue;
+        store({ ...job, updatedAt: Math.max(job.updatedAt, now, current ? current.updatedAt + 1 : 0) });
+        changed++;
+      }
+      if (Number.isSafeInteger(givenLastJobId) && givenLastJobId > lastJobId) {
+        lastJobId = givenLastJobId;
+        revision++;
+      }
+      return changed;
+    },
+
+    clear(now) {
+      let count = 0;
+      for (const { job } of [...entries.values()]) {
+        if (job.deleted) continue;
+        store(tombstone(job, now));
+        count++;
+      }
+      return count;
+    },
+
+    markDurable(seq) {
+      durableSeq = Math.max(durableSeq, Math.min(seq, lastSeq));
+    },
+  };
+  return { state, duplicateIds, renumbered: clashing.length };
+}
+
+const SCHEMA_KEYS = Object.keys(syncedJobSchema.shape);
+
+/** The record with `seq`, keys in the schema's order then unknown ones: what a reload produces, so lines stay stable. */
+function withSeq(job: Job, seq: number): SyncedJob {
+  const source: Record<string, unknown> = { ...job, seq };
+  const out: Record<string, unknown> = Object.create(null); // so a "__proto__" field stays a field
+  for (const key of SCHEMA_KEYS) if (key in source) out[key] = source[key];
+  for (const key of Object.keys(source)) if (!(key in out)) out[key] = source[key];
+  return out as SyncedJob;
+}
+
+/** A delete that wins over the version it replaces on every replica. */
+function tombstone(job: SyncedJob, now: number): Job {
+  return { ...job, deleted: true, updatedAt: Math.max(now, job.updatedAt + 1) };
+}
+
+/** Same job apart from its clock and seq: a seed client sending back what it loaded. */
+function sameContent(a: Job, b: Job): boolean {
+  return canonicalJson(withoutClock(a)) === canonicalJson(withoutClock(b));
+}
+
+function withoutClock(job: Job): Record<string, unknown> {
+  const { seq: _seq, updatedAt: _updatedAt, ...rest } = job as Job & { seq?: unknown };
+  return rest;
+}
+
+/** Validates a job handed to the store; a record that fails here would make the file fail on the next start. */
+function parseJob(input: unknown): Job {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    throw new StoreError('Invalid job: expected an object', 'INVALID_JOB');
+  }
+  const { seq: _seq, ...fields } = input as Record<string, unknown>;
+  const result = jobSchema.safeParse(fields);
+  if (result.success) return result.data;
+  const id = typeof fields.id === 'string' ? ` "${fields.id.slice(0, 128)}"` : '';
+  throw new StoreError(`Invalid job${id}: ${describeIssues(result.error)}`, 'INVALID_JOB', { cause: result.error });
+}
+
+/** "width: Too big: expected number to be <=4096 (and 2 more)". */
+export function describeIssues(error: z.ZodError): string {
+  const [first] = error.issues;
+  if (!first) return 'invalid';
+  const path = first.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `${path ? `${path}: ` : ''}${first.message}${more}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,68 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { isPng, type Job } from '../../utils/domain';
+import { serializeHistoryFile } from './history-file';
+import { createHistoryState } from './history-state';
+import { createJobStore } from './job-store';
+import { StoreError } from './store-error';
+import type { JobStore } from './types';
+
+export interface MemoryStoreOptions {
+  now?: () => number;
+  serverId?: string;
+  /** Starting history, numbered 1..N in this order. */
+  jobs?: Job[];
+}
+
+/**
+ * The file store's in-memory twin for tests of routes and the runner: the same rules (seq,
+ * merge, tombstones, closed after close()), with every change durable at once.
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
+  const now = options.now ?? Date.now;
+  const serverId = options.serverId ?? randomUUID();
+  const { state } = createHistoryState();
+  for (const job of options.jobs ?? []) state.put(job);
+  state.markDurable(state.lastSeq);
+  const images = new Map<string, Uint8Array>();
+  let savedAt: string | null = null;
+
+  const save = async () => {
+    state.markDurable(state.lastSeq);
+    savedAt = new Date(now()).toISOString();
+  };
+
+  return createJobStore({
+    state,
+    serverId,
+    now,
+    persistence: {
+      filePath: ':memory:/job_history.json',
+      get savedAt() {
+        return savedAt;
+      },
+      // What the file store would write, so /save-jobs answers look the same.
+      fileSize: () =>
+        Buffer.byteLength(
+          serializeHistoryFile(
+            { lastJobId: state.lastJobId, savedAt: savedAt ?? '', serverId, seq: state.lastSeq, extra: {} },
+            state.entries(),
+          ),
+        ),
+      save,
+      flush: async () => undefined,
+    },
+    images: {
+      async put(bytes) {
+        if (!isPng(bytes)) throw new StoreError('Not a PNG image: the bytes lack the PNG signature', 'NOT_PNG');
+        const hash = createHash('sha256').update(bytes).digest('hex');
+        if (!images.has(hash)) images.set(hash, Uint8Array.from(bytes));
+        return hash;
+      },
+      has: (hash) => images.has(hash),
+      read: async (hash) => {
+        const bytes = images.get(hash);
+        return bytes ? Uint8Array.from(bytes) : null;
+      },
+    },
+  });
+}

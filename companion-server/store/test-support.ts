@@ -1,0 +1,125 @@
+/** Helpers for the store's tests: real PNGs, temp data dirs, jobs, and a fault-injecting fs seam. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { jobSchema, type Job, type JobInput } from '../../utils/domain';
+import { nodeFs, type FsSeam } from './fs-seam';
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), 8 + data.length);
+  return out;
+}
+
+/** A valid 2x2 RGBA PNG whose pixels depend on `n`, so different `n` give different hashes. */
+export function makePng(n: number): Uint8Array {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(2, 0);
+  header.writeUInt32BE(2, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
+  const row = (r: number) => [0, ...[n & 255, (n >> 8) & 255, r, 255], ...[r, n & 255, 7, 255]];
+  const raw = Buffer.from([...row(1), ...row(2)]);
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', header),
+      chunk('IDAT', deflateSync(raw)),
+      chunk('IEND', new Uint8Array(0)),
+    ]),
+  );
+}
+
+/** A fresh dir under the OS temp dir, removed by the returned cleanup. */
+export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'pixellab-store-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function makeJob(overrides: Partial<JobInput> & Record<string, unknown> = {}): Job {
+  return jobSchema.parse({
+    id: 'job-1',
+    prompt: 'heroic knight with glowing sword',
+    width: 64,
+    height: 64,
+    status: 'success',
+    createdAt: 1_000,
+    updatedAt: 1_000,
+    ...overrides,
+  });
+}
+
+export function fsError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: injected`), { code });
+}
+
+export interface FaultyFs {
+  fs: FsSeam;
+  /** Calls by method, counted whether they failed or not. */
+  calls: Record<string, string[]>;
+  /** Makes `method` throw `code` (for paths matching `when`) until cleared. */
+  fail(method: 'write' | 'rename' | 'link' | 'fsync' | 'fsyncDir' | 'open', code: string, when?: (path: string) => boolean): void;
+  clear(): void;
+}
+
+/** Wraps the real fs seam, recording calls and throwing injected errors. */
+export function faultyFs(base: FsSeam = nodeFs): FaultyFs {
+  const calls: Record<string, string[]> = {};
+  const faults = new Map<string, { code: string; when: (path: string) => boolean }>();
+  const handlePaths = new WeakMap<object, string>();
+  const check = (method: string, path: string) => {
+    (calls[method] ??= []).push(path);
+    const fault = faults.get(method);
+    if (fault && fault.when(path)) throw fsError(fault.code);
+  };
+  const fs: FsSeam = {
+    ...base,
+    open: async (path, flags) => {
+      check('open', path);
+      const handle = await base.open(path, flags);
+      handlePaths.set(handle, path);
+      return handle;
+    },
+    write: async (handle, data) => {
+      check('write', handlePaths.get(handle) ?? '?');
+      return base.write(handle, data);
+    },
+    fsync: async (handle) => {
+      check('fsync', handlePaths.get(handle) ?? '?');
+      return base.fsync(handle);
+    },
+    rename: async (from, to) => {
+      check('rename', `${from} -> ${to}`);
+      return base.rename(from, to);
+    },
+    link: async (from, to) => {
+      check('link', `${from} -> ${to}`);
+      return base.link(from, to);
+    },
+    fsyncDir: async (path) => {
+      check('fsyncDir', path);
+      return base.fsyncDir(path);
+    },
+  };
+  return {
+    fs,
+    calls,
+    fail: (method, code, when = () => true) => void faults.set(method, { code, when }),
+    clear: () => faults.clear(),
+  };
+}
