@@ -1,0 +1,47 @@
+import { Hono } from 'hono';
+import { createBalanceCache } from './balance-cache';
+import type { CompanionDeps } from './deps';
+import { errorBody, HttpError, sendError } from './http-error';
+import { healthRoutes } from './routes/health';
+import { jobRoutes } from './routes/jobs';
+import { seedRoutes } from './routes/seed';
+import { syncRoutes } from './routes/sync';
+import { security } from './security';
+
+const STORAGE_ERRORS: Record<string, number> = { ENOSPC: 507, EDQUOT: 507 };
+const FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EBUSY', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
+
+/** The companion as a Hono app, built from its dependencies; index.ts only serves it. */
+export function createApp(deps: CompanionDeps) {
+  const log = deps.log ?? ((line: string) => console.error(line));
+  const startedAt = (deps.now ?? Date.now)();
+  const balance = createBalanceCache({
+    pixellab: deps.pixellab,
+    apiKeyDetected: deps.config.apiKeyDetected,
+    ttlMs: deps.config.balanceTtlMs,
+    now: deps.now,
+  });
+
+  const app = new Hono()
+    .use(security({ allowOrigins: deps.config.allowOrigins, token: deps.config.token }))
+    .route('/', healthRoutes(deps, balance, startedAt))
+    .route('/', seedRoutes(deps))
+    .route('/', syncRoutes(deps))
+    .route('/', jobRoutes(deps));
+
+  app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return sendError(c, err);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && FS_CODES.has(code)) {
+      // The store names the cause ("disk full (ENOSPC)"); nothing was acknowledged.
+      log(`Storage error on ${c.req.method} ${c.req.path}: ${err.message}`);
+      return c.json(errorBody('storage_error', `The companion could not save: ${err.message}`), (STORAGE_ERRORS[code] ?? 503) as 503);
+    }
+    log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    return c.json(errorBody('internal_error', 'The companion hit an unexpected error; its log has the details'), 500);
+  });
+  return app;
+}
+
+export type CompanionApp = ReturnType<typeof createApp>;

@@ -1,0 +1,106 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { fromZodError, HttpError } from './http-error';
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a JSON body under a byte limit and parses it with a schema. Every failure is a
+ * 4xx that says what was wrong: 415 for a wrong content type (this also refuses the
+ * `text/plain` "simple" requests a web page can send without a preflight), 413 for size,
+ * 400 for bad UTF-8, bad JSON, prototype-polluting keys or a schema violation.
+ */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
+  }
+  const declared = Number(c.req.header('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const bytes = await readLimited(c.req.raw, maxBytes);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'invalid_utf8', 'The body is not valid UTF-8');
+  }
+  if (nestingDepth(text) > MAX_DEPTH) {
+    throw new HttpError(400, 'too_deep', `The body is nested more than ${MAX_DEPTH} levels deep`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKey(key);
+      return v;
+    });
+  } catch (err) {
+    if (err instanceof ForbiddenKey) {
+      throw new HttpError(400, 'forbidden_key', `The key "${err.key}" is not allowed in a body`, err.key);
+    }
+    if (err instanceof RangeError) throw new HttpError(400, 'too_deep', 'The body is nested too deeply');
+    throw new HttpError(400, 'invalid_json', `The body is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}
+
+const MAX_DEPTH = 64;
+
+/** Deepest bracket nesting outside strings; linear, so a hostile body cannot make it expensive. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (ch === 0x5d || ch === 0x7d) depth--;
+  }
+  return max;
+}
+
+class ForbiddenKey extends Error {
+  constructor(readonly key: string) {
+    super(key);
+  }
+}
+
+function tooLarge(maxBytes: number) {
+  return new HttpError(413, 'body_too_large', `The body is larger than ${formatBytes(maxBytes)}`);
+}
+
+function formatBytes(n: number) {
+  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+/** Streams the body, stopping as soon as it passes the limit (a lying or absent Content-Length cannot get around it). */
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config';
+
+describe('parseConfig', () => {
+  it('defaults to loopback 8787 with data in ./data', () => {
+    expect(parseConfig([], {}, '/srv/app')).toMatchObject({
+      port: 8787, host: '127.0.0.1', dataDir: '/srv/app/data', allowOrigins: [], token: null, parallel: 3,
+      apiKey: null, apiUrl: 'https://api.pixellab.ai/v1',
+    });
+  });
+
+  it('takes flags over environment, with repeatable origins', () => {
+    const config = parseConfig(
+      ['--port', '9000', '--allow-origin', 'null', '--allow-origin', 'http://localhost:5500', '--data-dir', 'x'],
+      { COMPANION_PORT: '1', COMPANION_ALLOW_ORIGINS: 'http://a', PIXELLAB_API_KEY: ' k ', PIXELLAB_API_URL: 'http://127.0.0.1:9/v1/' },
+      '/w',
+    );
+    expect(config).toMatchObject({ port: 9000, allowOrigins: ['null', 'http://localhost:5500'], dataDir: '/w/x', apiKey: 'k', apiUrl: 'http://127.0.0.1:9/v1' });
+  });
+
+  it('reads every option from the environment', () => {
+    expect(parseConfig([], { COMPANION_PORT: '1234', COMPANION_HOST: '::1', COMPANION_DATA_DIR: '/d', COMPANION_ALLOW_ORIGINS: 'http://a, http://b', COMPANION_TOKEN: 't', COMPANION_PARALLEL: '5' }, '/')).toMatchObject({
+      port: 1234, host: '::1', dataDir: '/d', allowOrigins: ['http://a', 'http://b'], token: 't', parallel: 5,
+    });
+  });
+
+  it('explains bad values instead of starting wrong', () => {
+    expect(() => parseConfig(['--port', 'http'], {}, '/')).toThrow(ConfigError);
+    expect(() => parseConfig(['--parallel', '0'], {}, '/')).toThrow(/--parallel must be a whole number from 1 to 10/);
+    expect(() => parseConfig(['--nope'], {}, '/')).toThrow(ConfigError);
+    expect(parseConfig(['-h'], {}, '/')).toBe('help');
+  });
+});

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  allowOrigins: string[];
+  token: string | null;
+  parallel: number;
+  apiKey: string | null;
+  apiUrl: string;
+  timeoutMs: number;
+}
+
+export const USAGE = `Usage: npm run companion -- [options]
+
+  --port N             port to listen on (env COMPANION_PORT, default 8787)
+  --host H             address to bind (env COMPANION_HOST, default 127.0.0.1)
+  --data-dir DIR       where job_history.json lives (env COMPANION_DATA_DIR, default ./data)
+  --allow-origin O     also accept requests from this web origin; repeatable
+                       (env COMPANION_ALLOW_ORIGINS, comma-separated)
+  --token T            require Authorization: Bearer T on every route but /health (env COMPANION_TOKEN)
+  --parallel N         PixelLab jobs run at once (env COMPANION_PARALLEL, default 3)
+  --timeout-ms N       give up on a PixelLab call after N ms (env COMPANION_TIMEOUT_MS, default 120000)
+  -h, --help           show this help
+
+PIXELLAB_API_KEY (environment or ./.env) is the PixelLab key; PIXELLAB_API_URL overrides
+https://api.pixellab.ai/v1.`;
+
+export class ConfigError extends Error {}
+
+function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        token: { type: 'string' },
+        parallel: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const origins = values['allow-origin'] ?? (env.COMPANION_ALLOW_ORIGINS ?? '').split(',');
+  const apiUrl = (env.PIXELLAB_API_URL || 'https://api.pixellab.ai/v1').replace(/\/+$/, '');
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new ConfigError(`PIXELLAB_API_URL is not a URL: "${apiUrl}"`);
+  }
+  return {
+    port: int('--port', values.port ?? env.COMPANION_PORT, 8787, 0, 65535),
+    host: values.host ?? env.COMPANION_HOST ?? '127.0.0.1',
+    dataDir: path.resolve(cwd, values['data-dir'] ?? env.COMPANION_DATA_DIR ?? 'data'),
+    allowOrigins: origins.map((o) => o.trim()).filter(Boolean),
+    token: values.token ?? env.COMPANION_TOKEN ?? null,
+    parallel: int('--parallel', values.parallel ?? env.COMPANION_PARALLEL, 3, 1, 10),
+    apiKey: env.PIXELLAB_API_KEY?.trim() || null,
+    apiUrl,
+    timeoutMs: int('--timeout-ms', values['timeout-ms'] ?? env.COMPANION_TIMEOUT_MS, 120_000, 100, 600_000),
+  };
+}
+
+/** Loopback binds only, unless the user explicitly chose otherwise (then warn). */
+export function isLoopbackBind(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import {
+  base64ToBytes,
+  createJobRequestSchema,
+  imageHashSchema,
+  isPng,
+  newJobId,
+  type Job,
+} from '../../utils/domain';
+import { readJson } from '../body';
+import type { CompanionDeps } from '../deps';
+import { HttpError } from '../http-error';
+
+const createBodySchema = z.intersection(
+  createJobRequestSchema,
+  z.object({ sourceImageData: z.string().max(8_000_000).optional() }),
+);
+const configSchema = z.object({ parallelLimit: z.number().int().min(1).max(10) });
+
+/** Jobs the companion runs for the extension: submit, retry, read, and their images. */
+export function jobRoutes(deps: CompanionDeps) {
+  const { store, runner, config } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function queue(job: Job) {
+    const stored = await store.put(job);
+    runner.enqueue(stored.id);
+    return stored;
+  }
+
+  function liveJob(id: string) {
+    const job = store.get(id);
+    if (!job || job.deleted) throw new HttpError(404, 'not_found', `No job ${id}`);
+    return job;
+  }
+
+  return new Hono()
+    .post('/api/v1/jobs', async (c) => {
+      const body = await readJson(c, createBodySchema, config.limits.push);
+      const existing = body.id ? store.get(body.id) : undefined;
+      // Idempotent: a resubmitted id is answered with what the companion has.
+      if (existing && !(existing.status === 'idle' && !existing.deleted)) return c.json({ job: existing }, 200);
+      if (body.rotate) {
+        const hash = body.rotate.sourceImage;
+        if (body.sourceImageData && !store.hasImage(hash)) {
+          const bytes = base64ToBytes(body.sourceImageData);
+          if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
+            throw new HttpError(400, 'invalid_body', 'sourceImageData: is not the PNG named by rotate.sourceImage', 'sourceImageData');
+          }
+          await store.putImage(bytes);
+        }
+        if (!store.hasImage(hash)) {
+          throw new HttpError(409, 'image_required', 'rotate.sourceImage: the companion does not have this image; send it as sourceImageData', 'rotate.sourceImage');
+        }
+      }
+      const at = now();
+      const job = await queue({
+        ...(existing ?? {}),
+        id: body.id ?? newJobId(at),
+        kind: body.kind,
+        prompt: body.prompt,
+        width: body.width,
+        height: body.height,
+        seed: body.seed,
+        status: 'queued',
+        error: null,
+        image: null,
+        rotate: body.rotate,
+        groupId: body.groupId,
+        startTime: null,
+        endTime: null,
+        duration: null,
+        createdAt: existing?.createdAt ?? body.createdAt ?? at,
+        updatedAt: Math.max(at, (existing?.updatedAt ?? 0) + 1),
+        deleted: false,
+      });
+      return c.json({ job }, 202);
+    })
+    .post('/api/v1/jobs/:id/retry', async (c) => {
+      const job = liveJob(c.req.param('id'));
+      if (job.status === 'queued' || job.status === 'running') {
+        throw new HttpError(409, 'already_active', `Job ${job.id} is already ${job.status}`);
+      }
+      const at = now();
+      const queued = await queue({
+        ...job,
+        status: 'queued',
+        error: null,
+        image: null,
+        startTime: null,
+        endTime: null,
+        duration: null,
+        updatedAt: Math.max(at, job.updatedAt + 1),
+      });
+      return c.json({ job: queued }, 202);
+    })
+    .get('/api/v1/jobs/:id', (c) => {
+      const job = store.get(c.req.param('id'));
+      if (!job) throw new HttpError(404, 'not_found', `No job ${c.req.param('id')}`);
+      return c.json({ job });
+    })
+    .get('/api/v1/images/:hash', async (c) => {
+      const hash = c.req.param('hash').replace(/\.png$/, '');
+      if (!imageHashSchema.safeParse(hash).success) throw new HttpError(400, 'invalid_hash', 'hash: must be a sha-256 hex digest', 'hash');
+      const bytes = await store.readImage(hash);
+      if (!bytes) throw new HttpError(404, 'not_found', `No image ${hash}`);
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+        'Content-Type': 'image/png',
+        'Cache-Control': 'public, max-age=31536000, immutable',
+      });
+    })
+    .get('/api/v1/config', (c) => c.json({ parallelLimit: runner.limit }))
+    .put('/api/v1/config', async (c) => {
+      const body = await readJson(c, configSchema, config.limits.json);
+      runner.setLimit(body.parallelLimit);
+      return c.json({ parallelLimit: runner.limit });
+    });
+}

@@ -1,0 +1,23 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { HttpError } from './http-error';
+
+/**
+ * PixelLab's failures, as the companion's answer: PixelLab's own words pass through, but a
+ * rejected PixelLab key is a 502 (the companion's caller did nothing wrong) and never the key itself.
+ */
+export function toUpstreamError(err: unknown): HttpError {
+  const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 502;
+  const message = err instanceof Error ? err.message : String(err);
+  const map: Record<number, [ContentfulStatusCode, string]> = {
+    400: [422, 'pixellab_rejected'],
+    401: [502, 'pixellab_unauthorized'],
+    402: [502, 'pixellab_payment_required'],
+    403: [502, 'pixellab_unauthorized'],
+    422: [422, 'pixellab_rejected'],
+    429: [429, 'pixellab_rate_limited'],
+    503: [503, 'pixellab_unavailable'],
+    504: [504, 'pixellab_timeout'],
+  };
+  const [code, name] = map[status] ?? [502, 'pixellab_error'];
+  return new HttpError(code, name, message);
+}

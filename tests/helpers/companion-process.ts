@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** Resolved here, so the companion can run with any working directory (it reads .env from there). */
+const TSX = import.meta.resolve('tsx');
+
+export interface CompanionProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess;
+  /** Every line the companion printed (stdout and stderr). */
+  logs: string[];
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir: string;
+  args?: string[];
+  env?: Record<string, string | undefined>;
+  pixellabUrl?: string;
+  apiKey?: string | null;
+  port?: number;
+}
+
+/** Starts the real companion (`node --import tsx companion-server/index.ts`) as its own process on a free loopback port. */
+export function startCompanion(options: StartOptions): Promise<CompanionProcess> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PIXELLAB_API_URL: options.pixellabUrl ?? 'http://127.0.0.1:9/v1',
+    PIXELLAB_API_KEY: options.apiKey === null ? '' : (options.apiKey ?? 'test-key-never-shown'),
+    COMPANION_ALLOW_ORIGINS: '',
+    COMPANION_TOKEN: '',
+    ...options.env,
+  };
+  const proc = spawn(
+    process.execPath,
+    ['--import', TSX, path.join(ROOT, 'companion-server/index.ts'), '--port', String(options.port ?? 0), '--data-dir', options.dataDir, ...(options.args ?? [])],
+    { cwd: options.dataDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`companion did not start in 20 s:\n${logs.join('\n')}`));
+    }, 20_000);
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        logs.push(line);
+        const m = /listening on (http:\/\/\S+?:(\d+))/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve({
+            url: m[1]!,
+            port: Number(m[2]),
+            dataDir: options.dataDir,
+            proc,
+            logs,
+            stop: async () => {
+              if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+              return exited;
+            },
+            kill: async () => {
+              if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+              await exited;
+            },
+          });
+        }
+      }
+    };
+    proc.stdout!.on('data', onLine);
+    proc.stderr!.on('data', onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`companion exited with ${code} before listening:\n${logs.join('\n')}`));
+    });
+  });
+}
+
+/** Runs the companion to completion (for start-up failures) and returns its exit code and output. */
+export function runCompanion(options: StartOptions): Promise<{ code: number | null; output: string }> {
+  const env = { ...process.env, PIXELLAB_API_URL: 'http://127.0.0.1:9/v1', ...options.env };
+  const proc = spawn(
+    process.execPath,
+    ['--import', TSX, path.join(ROOT, 'companion-server/index.ts'), '--data-dir', options.dataDir, ...(options.args ?? [])],
+    { cwd: options.dataDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  proc.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}

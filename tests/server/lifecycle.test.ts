@@ -1,0 +1,103 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobSchema } from '../../utils/domain';
+import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
+import { runCompanion, startCompanion } from '../helpers/companion-process';
+import { makeTempDir } from '../helpers/temp-dir';
+
+let fake: FakePixelLab;
+const temps: Awaited<ReturnType<typeof makeTempDir>>[] = [];
+const tempDir = async () => {
+  const t = await makeTempDir();
+  temps.push(t);
+  return t.dir;
+};
+beforeAll(async () => {
+  fake = await startFakePixelLab();
+});
+afterAll(async () => {
+  await fake?.close();
+  for (const t of temps) await t.remove();
+});
+
+describe('start-up and shutdown', () => {
+  it('prints one clear line with the URL and the data file', async () => {
+    const dir = await tempDir();
+    const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
+    expect(c.logs[0]).toMatch(new RegExp(`^PixelLab companion listening on http://127\\.0\\.0\\.1:\\d+ - history: ${path.join(dir, 'job_history.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    await c.stop();
+  });
+
+  it('reads PIXELLAB_API_KEY from .env in the working directory', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, '.env'), `PIXELLAB_API_KEY=${fake.apiKey}\n`);
+    const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, env: { PIXELLAB_API_KEY: undefined } });
+    const health = await (await fetch(c.url + '/health')).json();
+    expect(health).toMatchObject({ api_key_detected: true, balance: { status: 'ok' } });
+    await c.stop();
+    const noKey = await startCompanion({ dataDir: await tempDir(), apiKey: null });
+    expect((await (await fetch(noKey.url + '/health')).json()).balance).toMatchObject({ status: 'missing' });
+    await noKey.stop();
+  });
+
+  it('names the port when it is already in use, without a stack trace', async () => {
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const { code, output } = await runCompanion({ dataDir: await tempDir(), args: ['--port', String(port)] });
+    blocker.close();
+    expect(code).toBe(1);
+    expect(output.trim()).toBe(`Port ${port} is already in use: stop the other server or start this one with --port <another port>.`);
+  });
+
+  it('explains a bad flag', async () => {
+    const { code, output } = await runCompanion({ dataDir: await tempDir(), args: ['--parallel', 'lots'] });
+    expect(code).toBe(1);
+    expect(output).toContain('--parallel must be a whole number');
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it('SIGTERM finishes in-flight writes, then exits 0', async () => {
+    const dir = await tempDir();
+    const c = await startCompanion({ dataDir: dir });
+    const now = Date.now();
+    const writes = Array.from({ length: 30 }, (_, i) =>
+      fetch(c.url + '/api/v1/push', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requestId: `sigterm-${i}-x`, clientId: 'c', changes: [jobSchema.parse({ id: `job-t${i}`, prompt: 'x', width: 64, height: 64, status: 'idle', createdAt: now, updatedAt: now })] }),
+      }).then((r) => r.ok, () => false),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    const code = await c.stop();
+    const acked = (await Promise.all(writes)).map((ok, i) => (ok ? `job-t${i}` : null)).filter(Boolean);
+    expect(code).toBe(0);
+    const file = JSON.parse(await readFile(path.join(dir, 'job_history.json'), 'utf8'));
+    const ids = new Set(file.jobs.map((j: { id: string }) => j.id));
+    for (const id of acked) expect(ids.has(id)).toBe(true);
+  });
+
+  it('a restart fails jobs that were running as interrupted; they can be retried', async () => {
+    const dir = await tempDir();
+    fake.setDelay(5_000);
+    const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
+    const { job } = await (await fetch(c.url + '/api/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'slow' }) })).json();
+    for (let i = 0; i < 100 && fake.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await c.kill();
+    fake.reset();
+    const again = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
+    const after = (await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job;
+    expect(after).toMatchObject({ status: 'error' });
+    expect(after.error).toMatch(/interrupted/i);
+    expect((await fetch(`${again.url}/api/v1/jobs/${job.id}/retry`, { method: 'POST' })).status).toBe(202);
+    for (let i = 0; i < 200; i++) {
+      const j = (await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job;
+      if (j.status === 'success') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job.status).toBe('success');
+    await again.stop();
+  });
+});
