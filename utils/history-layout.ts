@@ -14,6 +14,11 @@ import { jobSchema, jobStatusSchema } from './domain/job';
  *   outbox          string[]                         ids changed locally and not yet accepted by the companion
  *   settings        Settings
  *   storageError    { message, at } | null           the last storage failure, shown by the panel
+ *   submit          { id, action: create|retry }[]   jobs waiting to be handed to the companion's runner
+ *   pushPending     { requestId, jobs } | null       the push chunk in flight, so a retry reuses its request id
+ *   clientId        string                           this replica's id, sent with every push
+ *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
+ *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  * Only the background writes any of these.
  */
 export const HISTORY_SCHEMA_VERSION = 1;

@@ -1,3 +1,52 @@
+import { browser } from 'wxt/browser';
+import { createCompanionClient } from '@/utils/companion-client';
+import { runMigrations } from '@/utils/history-migrations';
+import { createHistoryStore, type StorageAreaLike } from '@/utils/history-store';
+import { createIntentHandlers, createIntentListener } from '@/utils/intent-handlers';
+import { createSyncEngine } from '@/utils/sync-engine';
+import { createSyncScheduler } from '@/utils/sync-scheduler';
+
+/** The only writer of storage and the only syncer: store, companion client, engine, scheduler, intents. */
 export default defineBackground(() => {
-  // Wired in the extension issue: history store, sync engine, intent handlers.
+  const storage = browser.storage.local as unknown as StorageAreaLike;
+  const ready = runMigrations(storage);
+  // Logged here; every store call still fails with it rather than touch an unmigrated layout.
+  ready.catch((err: unknown) => console.error('Could not prepare the history storage', err));
+  const store = createHistoryStore(storage, { ready });
+  const client = async () => {
+    const settings = await store.getSettings();
+    return createCompanionClient({ baseUrl: settings.companionUrl, token: settings.token });
+  };
+  const engine = createSyncEngine({ store, client });
+  const scheduler = createSyncScheduler({ engine, store });
+  const handlers = createIntentHandlers({ store, engine, scheduler, client });
+
+  browser.runtime.onMessage.addListener(createIntentListener(handlers));
+  browser.runtime.onStartup.addListener(() => scheduler.start());
+  browser.runtime.onInstalled.addListener(() => scheduler.start());
+  openPanelOnActionClick();
 });
+
+/** Chrome opens the side panel itself; Firefox has a sidebar that the action click opens. */
+function openPanelOnActionClick(): void {
+  const api = browser as unknown as {
+    sidePanel?: { setPanelBehavior(behavior: { openPanelOnActionClick: boolean }): Promise<void> };
+    sidebarAction?: { open(): Promise<void> };
+    action?: { onClicked: { addListener(fn: () => void): void } };
+    browserAction?: { onClicked: { addListener(fn: () => void): void } };
+  };
+  if (api.sidePanel?.setPanelBehavior) {
+    api.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch((err: unknown) => {
+      console.error('Could not make the toolbar button open the side panel', err);
+    });
+    return;
+  }
+  const sidebar = api.sidebarAction;
+  const action = api.action ?? api.browserAction;
+  if (sidebar && action) {
+    // Called synchronously inside the click handler: Firefox only opens sidebars on a user action.
+    action.onClicked.addListener(() => {
+      sidebar.open().catch((err: unknown) => console.error('Could not open the sidebar', err));
+    });
+  }
+}

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+import {
+  bytesToBase64,
+  bytesToPngDataUrl,
+  errorResponseSchema,
+  healthResponseSchema,
+  isPng,
+  pngDataUrlToBytes,
+  sha256Hex,
+  pullResponseSchema,
+  pushResponseSchema,
+  seedJobSchema,
+  syncedJobSchema,
+  type CreateJobRequest,
+  type HealthResponse,
+  type PullResponse,
+  type PushRequest,
+  type PushResponse,
+  type SyncedJob,
+} from './domain';
+
+export type CompanionErrorKind = 'offline' | 'unauthorized' | 'bad-response' | 'http';
+
+/** Every failure of a companion call: what kind, the HTTP status, the server's code and plain message. */
+export class CompanionError extends Error {
+  override readonly name = 'CompanionError';
+  constructor(
+    readonly kind: CompanionErrorKind,
+    message: string,
+    readonly status: number | null = null,
+    /** The companion's error code (`image_required`, `not_found`, ...), when it sent one. */
+    readonly code: string | null = null,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export function isCompanionError(err: unknown, kind?: CompanionErrorKind): err is CompanionError {
+  return err instanceof CompanionError && (kind === undefined || err.kind === kind);
+}
+
+const jobReplySchema = z.object({ job: syncedJobSchema });
+const configSchema = z.object({ parallelLimit: z.number().int() });
+export const loadJobsResponseSchema = z.looseObject({
+  status: z.literal('ok'),
+  jobs: z.array(seedJobSchema),
+  lastJobId: z.number().int().nonnegative().optional(),
+  savedAt: z.string().nullable().optional(),
+  message: z.string().optional(),
+});
+export const saveJobsResponseSchema = z.looseObject({
+  status: z.literal('ok'),
+  message: z.string().optional(),
+  savedAt: z.string().nullable().optional(),
+  fileSize: z.number().optional(),
+});
+
+export interface CreateJobInput extends Omit<CreateJobRequest, 'id'> {
+  id: string;
+  /** Base64 PNG of a rotate's source, sent when the companion answered `image_required`. */
+  sourceImageData?: string;
+}
+
+export interface CompanionClient {
+  readonly baseUrl: string;
+  health(): Promise<HealthResponse>;
+  changes(since: number, limit: number): Promise<PullResponse>;
+  push(request: PushRequest): Promise<PushResponse>;
+  /** 202 when queued, 200 when the id already existed (`created` false). */
+  createJob(input: CreateJobInput): Promise<{ job: SyncedJob; created: boolean }>;
+  retryJob(id: string): Promise<SyncedJob>;
+  getJob(id: string): Promise<SyncedJob | null>;
+  /** The PNG as a data URL, or null when the companion does not have it (404). */
+  getImage(hash: string): Promise<string | null>;
+  getConfig(): Promise<{ parallelLimit: number }>;
+  putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
+  loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
+  saveJobs(body: { jobs: unknown[]; lastJobId?: number }): Promise<z.infer<typeof saveJobsResponseSchema>>;
+}
+
+export interface CompanionClientOptions {
+  baseUrl: string;
+  token?: string;
+  fetch?: typeof globalThis.fetch;
+  /** Below the 30 s after which Chrome stops a worker waiting on one fetch. */
+  timeoutMs?: number;
+}
+
+/** The typed HTTP client of the companion (docs/API-CONTRACT.md); every answer is parsed with its zod schema. */
+export function createCompanionClient(options: CompanionClientOptions): CompanionClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 20_000;
+
+  async function send(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      return await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
+    } catch (err) {
+      const reason = controller.signal.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : err instanceof Error ? err.message : String(err);
+      throw new CompanionError('offline', `The companion at ${baseUrl} is not reachable (${reason})`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Turns a non-2xx answer into a CompanionError with the server's own words. */
+  async function failure(res: Response, path: string): Promise<CompanionError> {
+    const text = await res.text().catch(() => '');
+    let parsed: z.infer<typeof errorResponseSchema> | null = null;
+    try {
+      parsed = errorResponseSchema.safeParse(JSON.parse(text)).data ?? null;
+    } catch {
+      parsed = null;
+    }
+    const message = parsed?.message ?? (text.trim().slice(0, 300) || `${res.status} ${res.statusText}`.trim());
+    const kind: CompanionErrorKind = res.status === 401 || res.status === 403 ? 'unauthorized' : 'http';
+    return new CompanionError(kind, `${path}: ${message}`, res.status, parsed?.error ?? null, parsed?.field ?? null);
+  }
+
+  async function parse<S extends z.ZodType>(res: Response, path: string, schema: S): Promise<z.infer<S>> {
+    let value: unknown;
+    try {
+      value = await res.json();
+    } catch (err) {
+      throw new CompanionError('bad-response', `${path}: the answer is not JSON (${err instanceof Error ? err.message : String(err)})`, res.status);
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue ? `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` : 'unexpected shape';
+      throw new CompanionError('bad-response', `${path}: unexpected answer (${where}); is this the PixelLab companion?`, res.status);
+    }
+    return parsed.data;
+  }
+
+  async function call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+    const res = await send(method, path, body);
+    if (!res.ok) throw await failure(res, path);
+    return parse(res, path, schema);
+  }
+
+  return {
+    baseUrl,
+    health: () => call('GET', '/health', healthResponseSchema),
+    changes: (since, limit) => call('GET', `/api/v1/changes?since=${since}&limit=${limit}`, pullResponseSchema),
+    push: (request) => call('POST', '/api/v1/push', pushResponseSchema, request),
+
+    async createJob(input) {
+      const path = '/api/v1/jobs';
+      const res = await send('POST', path, input);
+      if (!res.ok) throw await failure(res, path);
+      const { job } = await parse(res, path, jobReplySchema);
+      return { job, created: res.status === 202 || res.status === 201 };
+    },
+
+    async retryJob(id) {
+      return (await call('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, jobReplySchema)).job;
+    },
+
+    async getJob(id) {
+      const path = `/api/v1/jobs/${encodeURIComponent(id)}`;
+      const res = await send('GET', path);
+      if (res.status === 404) return null;
+      if (!res.ok) throw await failure(res, path);
+      return (await parse(res, path, jobReplySchema)).job;
+    },
+
+    async getImage(hash) {
+      const path = `/api/v1/images/${encodeURIComponent(hash)}`;
+      const res = await send('GET', path);
+      if (res.status === 404) return null;
+      if (!res.ok) throw await failure(res, path);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await res.arrayBuffer());
+      } catch (err) {
+        throw new CompanionError('offline', `${path}: the answer broke off (${err instanceof Error ? err.message : String(err)})`);
+      }
+      if (!isPng(bytes)) throw new CompanionError('bad-response', `${path}: the answer is not a PNG`, res.status);
+      if (sha256Hex(bytes) !== hash) throw new CompanionError('bad-response', `${path}: the bytes do not match their sha-256`, res.status);
+      return bytesToPngDataUrl(bytes);
+    },
+
+    getConfig: () => call('GET', '/api/v1/config', configSchema),
+    putConfig: (config) => call('PUT', '/api/v1/config', configSchema, config),
+    loadJobs: () => call('GET', '/load-jobs', loadJobsResponseSchema),
+    saveJobs: (body) => call('POST', '/save-jobs', saveJobsResponseSchema, body),
+  };
+}
+
+/** Base64 of a PNG data URL's bytes (for `sourceImageData` and push `images`), or null if it is not one. */
+export function dataUrlToBase64(dataUrl: string): string | null {
+  const bytes = pngDataUrlToBytes(dataUrl);
+  return bytes ? bytesToBase64(bytes) : null;
+}

@@ -1,0 +1,260 @@
+import {
+  directions,
+  MAX_PROMPT_LENGTH,
+  newJobId,
+  type Direction,
+  type Job,
+} from './domain';
+import type { CompanionClient } from './companion-client';
+import { convertSeedJobs, lenientSeedFileSchema } from './history-migrations';
+import type { HistoryStore } from './history-store';
+import { INTENT_CHANNEL, intentSchema, type Intent, type IntentReply } from './messaging';
+import type { SyncEngine, SyncResult } from './sync-engine';
+import type { SyncScheduler } from './sync-scheduler';
+
+export interface IntentHandlerDeps {
+  store: HistoryStore;
+  engine: Pick<SyncEngine, 'syncOnce'>;
+  scheduler: Pick<SyncScheduler, 'kick' | 'panelOpen' | 'syncNow'>;
+  client: () => CompanionClient | Promise<CompanionClient>;
+  now?: () => number;
+  random?: () => number;
+}
+
+type IntentOf<T extends Intent['type']> = Extract<Intent, { type: T }>;
+/** One small handler per intent of utils/messaging.ts. */
+export type IntentHandlers = { [T in Intent['type']]: (intent: IntentOf<T>) => Promise<IntentReply> };
+
+const IMPORT_CHUNK = 500;
+
+function fail(error: string): IntentReply {
+  return { ok: false, error };
+}
+
+function syncReply(result: SyncResult, done: string): IntentReply {
+  if (result.ok) return { ok: true, message: done };
+  return fail(result.error ?? 'The sync did not run');
+}
+
+/** `${prompt} (rotated to ${dir})`, shortened so it stays a valid prompt. */
+export function rotatePrompt(prompt: string, direction: Direction): string {
+  const suffix = ` (rotated to ${direction})`;
+  return prompt.slice(0, MAX_PROMPT_LENGTH - suffix.length) + suffix;
+}
+
+export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
+  const { store, engine, scheduler } = deps;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+
+  function groupId(at: number): string {
+    return newJobId(at, random).replace(/^job-/, 'group-');
+  }
+
+  function idleJob(fields: Pick<Job, 'kind' | 'prompt' | 'width' | 'height' | 'seed' | 'rotate' | 'groupId'>, at: number): Job {
+    return {
+      ...fields,
+      id: newJobId(at, random),
+      status: 'idle',
+      error: null,
+      image: null,
+      startTime: null,
+      endTime: null,
+      duration: null,
+      createdAt: at,
+      updatedAt: at,
+      deleted: false,
+    };
+  }
+
+  /** A success job with an image, or the reason it cannot be rotated. */
+  async function rotationSource(id: string): Promise<Job | string> {
+    const job = await store.getJob(id);
+    if (!job || job.deleted) return `No job ${id} in the history`;
+    if (job.status !== 'success' || !job.image) return 'Only a finished job with an image can be rotated';
+    return job;
+  }
+
+  function rotateJob(source: Job, to: Direction, from: Direction | null, group: string | null, at: number): Job {
+    return idleJob(
+      {
+        kind: 'rotate',
+        prompt: rotatePrompt(source.prompt, to),
+        width: source.width,
+        height: source.height,
+        seed: null,
+        rotate: { toDirection: to, fromDirection: from ?? source.rotate?.toDirection ?? null, sourceJobId: source.id, sourceImage: source.image! },
+        groupId: group,
+      },
+      at,
+    );
+  }
+
+  /** Stores new idle jobs, queues them for the companion's runner, and syncs soon. */
+  async function submitNew(jobs: Job[]): Promise<IntentReply> {
+    await store.applyJobs(jobs, { submit: 'create' });
+    scheduler.kick();
+    return { ok: true, ids: jobs.map((j) => j.id) };
+  }
+
+  return {
+    async generate({ request }) {
+      const at = now();
+      const group = request.count > 1 ? groupId(at) : null;
+      const jobs = Array.from({ length: request.count }, () =>
+        idleJob({ kind: 'generate', prompt: request.prompt, width: request.width, height: request.height, seed: request.seed, rotate: null, groupId: group }, at),
+      );
+      return submitNew(jobs);
+    },
+
+    async retry({ id }) {
+      const job = await store.getJob(id);
+      if (!job || job.deleted) return fail(`No job ${id} in the history`);
+      if (job.status === 'queued' || job.status === 'running') return fail(`Job ${id} is already ${job.status}`);
+      if (job.status === 'success') return fail('Only a failed or waiting job can be retried');
+      const at = now();
+      await store.applyJobs([{ ...job, status: 'idle', error: null, updatedAt: Math.max(at, job.updatedAt + 1) }], { submit: 'retry' });
+      scheduler.kick();
+      return { ok: true, ids: [id] };
+    },
+
+    async delete({ id }) {
+      const job = await store.getJob(id);
+      if (!job) return fail(`No job ${id} in the history`);
+      if (job.deleted) return { ok: true, ids: [id] };
+      const tombstone: Job = { ...job, deleted: true, updatedAt: Math.max(now(), job.updatedAt + 1) };
+      await store.applyJobs([tombstone], { markDirty: true, removeFromSubmit: [id] });
+      scheduler.kick();
+      return { ok: true, ids: [id] };
+    },
+
+    async rotate({ id, toDirection, fromDirection }) {
+      const source = await rotationSource(id);
+      if (typeof source === 'string') return fail(source);
+      return submitNew([rotateJob(source, toDirection, fromDirection, null, now())]);
+    },
+
+    async rotate8({ id }) {
+      const source = await rotationSource(id);
+      if (typeof source === 'string') return fail(source);
+      const at = now();
+      const group = groupId(at);
+      return submitNew(directions.map((to) => rotateJob(source, to, null, group, at)));
+    },
+
+    async syncNow() {
+      const result = await scheduler.syncNow();
+      return syncReply(result, `Synced: ${result.pushed} sent, ${result.pulled} received`);
+    },
+
+    async panelOpen() {
+      scheduler.panelOpen();
+      return { ok: true };
+    },
+
+    async import({ text }) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        return fail(`The file is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      // A bare list of jobs is accepted as well as the seed's { jobs, lastJobId }.
+      if (Array.isArray(value)) value = { jobs: value };
+      const file = lenientSeedFileSchema.safeParse(value);
+      if (!file.success) {
+        const issue = file.error.issues[0];
+        const where = issue?.path.length ? issue.path.map(String).join('.') : 'the file';
+        return fail(`The file is not a PixelLab job history: ${where}: ${issue?.message ?? 'unexpected shape'}`);
+      }
+      const { jobs, images, failed } = convertSeedJobs(file.data.jobs, now());
+      const duplicatesInFile = file.data.jobs.length - jobs.length - failed.length;
+      let imported = 0;
+      let present = 0;
+      for (let i = 0; i < jobs.length; i += IMPORT_CHUNK) {
+        const chunk = jobs.slice(i, i + IMPORT_CHUNK);
+        const existing = await store.getJobs(chunk.map((j) => j.id));
+        // Merge by id: a job already here (even deleted) is not doubled or revived.
+        const fresh = chunk.filter((j) => !existing.has(j.id));
+        const chunkImages: Record<string, string> = {};
+        for (const job of fresh) {
+          for (const hash of [job.image, job.rotate?.sourceImage]) {
+            if (hash && images[hash]) chunkImages[hash] = images[hash];
+          }
+        }
+        if (fresh.length > 0) await store.applyJobs(fresh, { markDirty: true, images: chunkImages });
+        imported += fresh.length;
+        present += chunk.length - fresh.length;
+      }
+      if (imported > 0) scheduler.kick();
+      const skipped = present + failed.length + duplicatesInFile;
+      const reasons = [
+        present > 0 ? `${present} already in the history` : '',
+        duplicatesInFile > 0 ? `${duplicatesInFile} repeated in the file` : '',
+        failed.length > 0 ? `${failed.length} unreadable (${failed[0]!.reason})` : '',
+      ].filter(Boolean);
+      const message = `Imported ${imported} job${imported === 1 ? '' : 's'}` + (skipped > 0 ? `; skipped ${skipped}: ${reasons.join(', ')}` : '');
+      return { ok: true, imported, skipped, message };
+    },
+
+    async clearHistory() {
+      const cleared = await store.clear();
+      scheduler.kick();
+      return { ok: true, message: `Cleared ${cleared} job${cleared === 1 ? '' : 's'}` };
+    },
+
+    async saveSettings({ settings }) {
+      await store.saveSettings(settings);
+      // A new address or token deserves a fresh attempt, not the old backoff.
+      await store.setSyncState({ nextAttemptAt: null });
+      scheduler.kick();
+      if (!(await store.getSyncState()).online) return { ok: true, message: 'Settings saved' };
+      try {
+        const client = await deps.client();
+        await client.putConfig({ parallelLimit: settings.parallelLimit });
+        return { ok: true, message: 'Settings saved' };
+      } catch (err) {
+        return { ok: true, message: `Settings saved; the companion did not take the parallel limit: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    },
+
+    async loadFromServer() {
+      const result = await engine.syncOnce({ force: true, push: false });
+      return syncReply(result, `Loaded ${result.pulled} change${result.pulled === 1 ? '' : 's'} from the companion`);
+    },
+
+    async saveToStorage() {
+      const result = await engine.syncOnce({ force: true, pull: false });
+      return syncReply(result, `Sent ${result.pushed} change${result.pushed === 1 ? '' : 's'} to the companion`);
+    },
+  };
+}
+
+/**
+ * The `runtime.onMessage` listener: answers `{ channel: INTENT_CHANNEL, intent }` messages with an
+ * IntentReply and leaves every other message to other listeners (returns undefined).
+ */
+export function createIntentListener(handlers: IntentHandlers) {
+  return (message: unknown): Promise<IntentReply> | undefined => {
+    if (!message || typeof message !== 'object' || (message as { channel?: unknown }).channel !== INTENT_CHANNEL) return undefined;
+    return handleIntent(handlers, (message as { intent?: unknown }).intent);
+  };
+}
+
+/** Validates an intent with intentSchema and runs its handler; unexpected failures become `{ ok: false }`. */
+export async function handleIntent(handlers: IntentHandlers, raw: unknown): Promise<IntentReply> {
+  const parsed = intentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.map(String).join('.') : 'intent';
+    return fail(`Invalid request: ${where}: ${issue?.message ?? 'unexpected shape'}`);
+  }
+  const intent = parsed.data;
+  try {
+    const handler = handlers[intent.type] as (i: Intent) => Promise<IntentReply>;
+    return await handler(intent);
+  } catch (err) {
+    console.error(`Intent ${intent.type} failed`, err);
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+}

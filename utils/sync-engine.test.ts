@@ -1,0 +1,406 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createApp } from '../companion-server/app';
+import { defaultLimits, type PixelLab } from '../companion-server/deps';
+import { createRunner } from '../companion-server/runner';
+import { createMemoryStore } from '../companion-server/store/memory-store';
+import { makeSprite } from '../tests/fixtures/png';
+import { bytesToPngDataUrl, jobSchema, sha256Hex, type Job, type JobInput } from './domain';
+import { createCompanionClient } from './companion-client';
+import { keys } from './history-layout';
+import { createHistoryStore, type HistoryStore, type StorageAreaLike } from './history-store';
+import { backoffDelay, createSyncEngine, type SyncEngineOptions } from './sync-engine';
+
+/** One clock for the extension and the companion, so last-writer-wins compares like times. */
+function createClock(start = 1_700_000_000_000) {
+  const clock = { t: start, now: () => clock.t, advance: (ms: number) => void (clock.t += ms) };
+  return clock;
+}
+
+interface Sent {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/**
+ * The real companion (createApp + memory store + runner) behind a fetch function, with switches
+ * to take it offline, drop an answer after the companion acted on it, or fail one route.
+ */
+function startCompanion(clock: ReturnType<typeof createClock>, options: { serverId?: string; jobs?: Job[] } = {}) {
+  const store = createMemoryStore({ now: clock.now, serverId: options.serverId ?? 'server-a', jobs: options.jobs });
+  const pixellab: PixelLab = {
+    generate: async ({ prompt, width, height, seed }) => ({ png: makeSprite(width, height, prompt), usd: 0.01, seed: seed ?? 1 }),
+    rotate: async ({ width, height, toDirection }) => ({ png: makeSprite(width, height, toDirection), usd: 0.01 }),
+    balance: async () => ({ usd: 5 }),
+  };
+  const runner = createRunner({ store, pixellab, now: clock.now, log: () => undefined });
+  const app = createApp({
+    store,
+    pixellab,
+    runner,
+    now: clock.now,
+    log: () => undefined,
+    config: { allowOrigins: [], token: null, apiKeyDetected: true, limits: defaultLimits, version: 'test', balanceTtlMs: 0 },
+  });
+  const sent: Sent[] = [];
+  const control = {
+    offline: false,
+    /** Let the companion act on the next matching request, then lose its answer. */
+    dropAnswer: null as null | ((s: Sent) => boolean),
+    /** Fail matching requests as if the worker died there. */
+    failBefore: null as null | ((s: Sent) => boolean),
+  };
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    if (control.offline) throw new TypeError('fetch failed');
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    request.headers.set('host', url.host);
+    const body = init?.body ? (JSON.parse(String(init.body)) as unknown) : undefined;
+    const entry = { method: request.method, path: url.pathname + url.search, body };
+    if (control.failBefore?.(entry)) throw new TypeError('worker stopped');
+    sent.push(entry);
+    const response = await app.request(request);
+    if (control.dropAnswer?.(entry)) {
+      control.dropAnswer = null;
+      throw new TypeError('connection reset');
+    }
+    return response;
+  };
+  const client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch });
+  return { store, runner, app, fetch, client, sent, control, requests: (path: string) => sent.filter((s) => s.path.startsWith(path)) };
+}
+type Companion = ReturnType<typeof startCompanion>;
+
+function job(overrides: Partial<JobInput> & { id: string }): Job {
+  return jobSchema.parse({ prompt: `prompt ${overrides.id}`, width: 64, height: 64, status: 'success', createdAt: 1_000, updatedAt: 1_000, ...overrides });
+}
+
+function idle(id: string, at: number, overrides: Partial<JobInput> = {}): Job {
+  return job({ id, status: 'idle', createdAt: at, updatedAt: at, ...overrides });
+}
+
+function png(text: string) {
+  const bytes = makeSprite(16, 16, text);
+  return { bytes, hash: sha256Hex(bytes), dataUrl: bytesToPngDataUrl(bytes) };
+}
+
+/** A small seeded generator, so each replica mints its own ids. */
+function seeded(seed: number) {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+let seeds = 1;
+
+/** A replica of the extension: its own storage area, store and engine. */
+function replica(area: StorageAreaLike, clock: ReturnType<typeof createClock>, companion: () => Companion, extra: Partial<SyncEngineOptions> = {}) {
+  const store = createHistoryStore(area, { now: clock.now });
+  const engine = createSyncEngine({ store, client: () => companion().client, now: clock.now, random: seeded(seeds++), ...extra });
+  return { store, engine };
+}
+
+async function serverJob(companion: Companion, id: string) {
+  return companion.store.get(id);
+}
+
+async function liveIds(store: HistoryStore) {
+  return (await store.getIndex()).map((e) => e.id).sort();
+}
+
+let clock: ReturnType<typeof createClock>;
+let companion: Companion;
+const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
+const session = () => fakeBrowser.storage.session as unknown as StorageAreaLike;
+
+beforeEach(() => {
+  vi.restoreAllMocks();
+  fakeBrowser.reset();
+  clock = createClock();
+  companion = startCompanion(clock);
+});
+
+describe('sync with the real companion', () => {
+  it('submits a new job, and the next sync brings its result and image', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.applyJobs([idle('job-a', clock.now(), { prompt: 'knight' })], { submit: 'create' });
+    const first = await engine.syncOnce();
+    expect(first).toMatchObject({ ok: true, submitted: 1 });
+    expect(companion.requests('/api/v1/jobs')).toHaveLength(1);
+    clock.advance(1_000);
+    await companion.runner.idle();
+    clock.advance(1_000);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true });
+    const done = (await store.getJob('job-a'))!;
+    expect(done.status).toBe('success');
+    expect((await store.getImages([done.image!])).get(done.image!)).toMatch(/^data:image\/png;base64,/);
+    expect(await store.getSubmitQueue()).toEqual([]);
+    expect(await store.getOutbox()).toEqual([]);
+    expect(await store.getSyncState()).toMatchObject({ online: true, serverId: 'server-a', apiKeyDetected: true, balanceUsd: 5, auth: 'none', lastError: null, syncing: false });
+    expect((await store.getSyncState()).checkpoint).toBe(companion.store.lastSeq);
+  });
+
+  it('a rotate whose source the companion lacks is sent again with the image', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    const source = png('source');
+    await store.applyJobs([job({ id: 'src', image: source.hash })], { images: { [source.hash]: source.dataUrl } });
+    const rotate = idle('rot', clock.now(), {
+      kind: 'rotate',
+      prompt: 'src (rotated to east)',
+      rotate: { toDirection: 'east', fromDirection: null, sourceJobId: 'src', sourceImage: source.hash },
+    });
+    await store.applyJobs([rotate], { submit: 'create' });
+    expect(await engine.syncOnce({ pull: false })).toMatchObject({ ok: true, submitted: 1 });
+    const posts = companion.requests('/api/v1/jobs');
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.body).toHaveProperty('sourceImageData');
+    expect(companion.store.hasImage(source.hash)).toBe(true);
+    expect((await serverJob(companion, 'rot'))!.status).not.toBe('idle');
+  });
+
+  it('a job the companion refuses for good becomes an error with its words, and leaves the queue', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.applyJobs([idle('huge', clock.now(), { width: 1000 })], { submit: 'create' });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 0 });
+    const failed = (await store.getJob('huge'))!;
+    expect(failed.status).toBe('error');
+    expect(failed.error).toMatch(/width/);
+    expect(await store.getSubmitQueue()).toEqual([]);
+  });
+
+  it('a retry of a failed job goes back to the runner', async () => {
+    const failed = job({ id: 'f', status: 'error', error: 'PixelLab was down', updatedAt: clock.now() - 10_000 });
+    companion = startCompanion(clock, { jobs: [failed] });
+    const { store, engine } = replica(local(), clock, () => companion);
+    await engine.syncOnce();
+    await store.applyJobs([{ ...failed, status: 'idle', error: null, updatedAt: clock.now() }], { submit: 'retry' });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 1 });
+    expect(companion.requests('/api/v1/jobs/f/retry')).toHaveLength(1);
+    clock.advance(10);
+    await companion.runner.idle();
+    await engine.syncOnce();
+    expect((await store.getJob('f'))!.status).toBe('success');
+  });
+
+  it('concurrent syncOnce calls share one run', async () => {
+    const { engine } = replica(local(), clock, () => companion);
+    const [a, b] = await Promise.all([engine.syncOnce(), engine.syncOnce()]);
+    expect(a).toBe(b);
+    expect(companion.requests('/health')).toHaveLength(1);
+  });
+});
+
+describe('while the companion is down', () => {
+  it('backs off 1 s, 2 s, 4 s... up to 60 s, loses nothing, and the job stays idle until it is back', async () => {
+    // A random of 0.5 puts the jitter at its middle: the nominal delays.
+    const { store, engine } = replica(local(), clock, () => companion, { random: () => 0.5 });
+    await store.applyJobs([idle('job-a', clock.now())], { submit: 'create' });
+    companion.control.offline = true;
+    const delays: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const result = await engine.syncOnce();
+      expect(result).toMatchObject({ ok: false, errorKind: 'offline' });
+      const state = await store.getSyncState();
+      expect(state.online).toBe(false);
+      expect(state.lastError).toMatch(/not reachable/);
+      delays.push(state.nextAttemptAt! - clock.now());
+      // Before the time is up a run does not even try.
+      expect(await engine.syncOnce()).toMatchObject({ skipped: 'backoff' });
+      clock.advance(state.nextAttemptAt! - clock.now());
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    expect((await store.getJob('job-a'))!.status).toBe('idle');
+    expect(await store.getSubmitQueue()).toEqual([{ id: 'job-a', action: 'create' }]);
+    expect(await liveIds(store)).toEqual(['job-a']);
+
+    companion.control.offline = false;
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 1 });
+    expect(await store.getSyncState()).toMatchObject({ online: true, nextAttemptAt: null, lastError: null });
+    expect((await store.getJob('job-a'))!.status).not.toBe('idle');
+  });
+
+  it('jitters the delay by at most 20 % and never past 60 s', () => {
+    expect(backoffDelay(1, () => 0)).toBe(800);
+    expect(backoffDelay(1, () => 0.999)).toBeLessThanOrEqual(1_200);
+    expect(backoffDelay(20, () => 0.999)).toBe(60_000);
+    expect(backoffDelay(20, () => 0)).toBe(48_000);
+  });
+
+  it('a forced sync ignores the backoff', async () => {
+    const { engine } = replica(local(), clock, () => companion);
+    companion.control.offline = true;
+    await engine.syncOnce();
+    companion.control.offline = false;
+    expect(await engine.syncOnce({ force: true })).toMatchObject({ ok: true });
+  });
+});
+
+describe('conflicts: last writer wins, both ways', () => {
+  it('a newer local edit reaches the companion; a newer companion version replaces an older local edit', async () => {
+    companion = startCompanion(clock, { jobs: [job({ id: 'x', prompt: 'server old', updatedAt: 100 }), job({ id: 'y', prompt: 'server new', updatedAt: 900 })] });
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.setSyncState({ serverId: 'server-a' });
+    await store.applyJobs([job({ id: 'x', prompt: 'local new', updatedAt: 500 }), job({ id: 'y', prompt: 'local old', updatedAt: 300 })], { markDirty: true });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true });
+    expect((await serverJob(companion, 'x'))!.prompt).toBe('local new');
+    expect((await serverJob(companion, 'y'))!.prompt).toBe('server new');
+    expect((await store.getJob('x'))!.prompt).toBe('local new');
+    expect((await store.getJob('y'))!.prompt).toBe('server new');
+    expect(await store.getOutbox()).toEqual([]);
+  });
+
+  it('a local edit made while the pull runs stays dirty and wins next time', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.applyJobs([job({ id: 'x', updatedAt: 100 })], { markDirty: true });
+    await engine.syncOnce();
+    // The companion's newer version arrives, but the local edit is newer still.
+    await companion.store.put(job({ id: 'x', prompt: 'from companion', updatedAt: 200 }));
+    await store.applyJobs([job({ id: 'x', prompt: 'edited here', updatedAt: 300 })], { markDirty: true });
+    await engine.syncOnce({ push: false });
+    expect((await store.getJob('x'))!.prompt).toBe('edited here');
+    expect(await store.getOutbox()).toEqual(['x']);
+    await engine.syncOnce();
+    expect((await serverJob(companion, 'x'))!.prompt).toBe('edited here');
+    expect(await store.getOutbox()).toEqual([]);
+  });
+});
+
+describe('tombstones', () => {
+  it('a delete syncs to the companion and to other browsers, and never comes back', async () => {
+    const a = replica(local(), clock, () => companion);
+    const b = replica(session(), clock, () => companion);
+    await a.store.applyJobs([job({ id: 'gone', updatedAt: 100 }), job({ id: 'kept', updatedAt: 100 })], { markDirty: true });
+    await a.engine.syncOnce();
+    await b.engine.syncOnce();
+    expect(await liveIds(b.store)).toEqual(['gone', 'kept']);
+    const stale = (await b.store.getJob('gone'))!;
+
+    const current = (await a.store.getJob('gone'))!;
+    await a.store.applyJobs([{ ...current, deleted: true, updatedAt: 500 }], { markDirty: true });
+    await a.engine.syncOnce();
+    expect((await serverJob(companion, 'gone'))!.deleted).toBe(true);
+
+    // Browser b edits its old copy, older than the delete, and syncs: the delete wins everywhere.
+    await b.store.applyJobs([{ ...stale, prompt: 'edited offline', updatedAt: 300 }], { markDirty: true });
+    await b.engine.syncOnce();
+    expect((await serverJob(companion, 'gone'))!.deleted).toBe(true);
+    expect(await liveIds(b.store)).toEqual(['kept']);
+    expect((await b.store.getJob('gone'))!.deleted).toBe(true);
+    await a.engine.syncOnce();
+    expect(await liveIds(a.store)).toEqual(['kept']);
+  });
+});
+
+describe('a delete racing the runner', () => {
+  it('a job deleted while it runs stays deleted when its later result arrives', async () => {
+    const t0 = clock.now();
+    companion = startCompanion(clock, { jobs: [job({ id: 'r', status: 'running', updatedAt: t0 })] });
+    const { store, engine } = replica(local(), clock, () => companion);
+    await engine.syncOnce();
+    clock.advance(10);
+    const running = (await store.getJob('r'))!;
+    await store.applyJobs([{ ...running, deleted: true, updatedAt: clock.now() }], { markDirty: true });
+    // The companion's runner finishes after the delete, before the delete reaches it.
+    clock.advance(10);
+    await companion.store.put(job({ id: 'r', status: 'success', updatedAt: clock.now() }));
+    clock.advance(10);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true });
+    expect((await store.getJob('r'))!.deleted).toBe(true);
+    expect(await store.getIndex()).toEqual([]);
+    expect((await serverJob(companion, 'r'))!.deleted).toBe(true);
+    expect(await store.getOutbox()).toEqual([]);
+  });
+});
+
+describe('paging and chunking', () => {
+  it('pulls 450 jobs in pages of 200, and pushes 450 in chunks of at most 200', async () => {
+    const many = Array.from({ length: 450 }, (_, i) => job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }));
+    companion = startCompanion(clock, { jobs: many });
+    const { store, engine } = replica(local(), clock, () => companion);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 450 });
+    expect(companion.requests('/api/v1/changes').map((r) => r.path)).toEqual([
+      '/api/v1/changes?since=0&limit=200',
+      '/api/v1/changes?since=200&limit=200',
+      '/api/v1/changes?since=400&limit=200',
+    ]);
+    expect((await store.getIndex())).toHaveLength(450);
+    expect((await store.getSyncState()).checkpoint).toBe(450);
+
+    const mine = Array.from({ length: 450 }, (_, i) => job({ id: `l${String(i).padStart(3, '0')}`, createdAt: 5_000 + i, updatedAt: 5_000 + i }));
+    await store.applyJobs(mine, { markDirty: true });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pushed: 450 });
+    const pushes = companion.requests('/api/v1/push').map((r) => (r.body as { changes: unknown[] }).changes.length);
+    expect(pushes).toEqual([200, 200, 50]);
+    expect(companion.store.list()).toHaveLength(900);
+    expect(await store.getOutbox()).toEqual([]);
+  });
+});
+
+describe('a fresh or replaced companion', () => {
+  it('receives the whole history, images and tombstones, and deletes nothing locally', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    const image = png('kept');
+    await store.applyJobs(
+      [job({ id: 'a', image: image.hash, updatedAt: 100 }), job({ id: 'b', updatedAt: 100 }), job({ id: 'c', deleted: true, updatedAt: 100 })],
+      { markDirty: true, images: { [image.hash]: image.dataUrl } },
+    );
+    await engine.syncOnce();
+    expect(companion.store.hasImage(image.hash)).toBe(true);
+
+    // The companion's data dir is replaced by an empty one.
+    companion = startCompanion(clock, { serverId: 'server-b' });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, serverChanged: true });
+    expect(await liveIds(store)).toEqual(['a', 'b']);
+    expect(companion.store.list().map((j) => j.id).sort()).toEqual(['a', 'b']);
+    expect((await serverJob(companion, 'c'))!.deleted).toBe(true);
+    expect(companion.store.hasImage(image.hash)).toBe(true);
+    expect(await store.getSyncState()).toMatchObject({ serverId: 'server-b', checkpoint: companion.store.lastSeq });
+  });
+});
+
+describe('failures in the middle', () => {
+  it('a push whose answer was lost is retried with the same request id and applied once', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await engine.syncOnce();
+    await store.applyJobs([job({ id: 'p', updatedAt: 100 })], { markDirty: true });
+    companion.control.dropAnswer = (s) => s.path === '/api/v1/push';
+    expect(await engine.syncOnce()).toMatchObject({ ok: false, errorKind: 'offline' });
+    const seqAfterFirst = companion.store.lastSeq;
+    expect((await serverJob(companion, 'p'))).toBeDefined();
+    const pending = (await store.getPendingPush())!;
+    expect(pending.jobs.map((j) => j.id)).toEqual(['p']);
+    expect(await store.getOutbox()).toEqual(['p']);
+
+    expect(await engine.syncOnce({ force: true })).toMatchObject({ ok: true });
+    const pushes = companion.requests('/api/v1/push');
+    expect(pushes).toHaveLength(2);
+    expect((pushes[1]!.body as { requestId: string }).requestId).toBe((pushes[0]!.body as { requestId: string }).requestId);
+    expect(companion.store.lastSeq).toBe(seqAfterFirst);
+    expect(await store.getPendingPush()).toBeNull();
+    expect(await store.getOutbox()).toEqual([]);
+  });
+
+  it('a worker stopped after the first page resumes at its checkpoint and ends up agreeing', async () => {
+    const many = Array.from({ length: 450 }, (_, i) => job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }));
+    companion = startCompanion(clock, { jobs: many });
+    const first = replica(local(), clock, () => companion);
+    companion.control.failBefore = (s) => s.path.startsWith('/api/v1/changes?since=200');
+    expect(await first.engine.syncOnce()).toMatchObject({ ok: false });
+    expect(await first.store.getIndex()).toHaveLength(200);
+    expect((await first.store.getSyncState()).checkpoint).toBe(200);
+
+    // A new worker: new store and engine objects over the same storage.
+    companion.control.failBefore = null;
+    const second = replica(local(), clock, () => companion);
+    expect(await second.engine.syncOnce({ force: true })).toMatchObject({ ok: true, pulled: 250 });
+    expect(companion.requests('/api/v1/changes').map((r) => r.path)).toContain('/api/v1/changes?since=200&limit=200');
+    const serverIds = companion.store.list().map((j) => j.id).sort();
+    expect(await liveIds(second.store)).toEqual(serverIds);
+    for (const id of ['s000', 's250', 's449']) {
+      expect(await second.store.getJob(id)).toEqual(jobSchema.parse({ ...companion.store.get(id), seq: undefined }));
+    }
+    expect((await fakeBrowser.storage.local.get(keys.stats))[keys.stats]).toMatchObject({ total: 450, success: 450 });
+  });
+});

@@ -1,0 +1,320 @@
+import { pickWinner, type Job, type SyncedJob } from './domain';
+import { CompanionError, dataUrlToBase64, isCompanionError, type CompanionClient, type CompanionErrorKind } from './companion-client';
+import type { HistoryStore, PendingPush } from './history-store';
+
+export const SYNC_PAGE_SIZE = 200;
+export const PUSH_CHUNK_SIZE = 200;
+export const BACKOFF_BASE_MS = 1_000;
+export const BACKOFF_MAX_MS = 60_000;
+
+export interface SyncEngineOptions {
+  store: HistoryStore;
+  /** Built per run, so changed settings (URL, token) apply at the next sync. */
+  client: () => CompanionClient | Promise<CompanionClient>;
+  now?: () => number;
+  random?: () => number;
+  pageSize?: number;
+  pushChunkSize?: number;
+  /** Images fetched at once while pulling. */
+  imageConcurrency?: number;
+  /** Base64 bytes of images per push request. */
+  imageBudgetBytes?: number;
+}
+
+export interface SyncOptions {
+  /** Ignore the backoff (the user asked). */
+  force?: boolean;
+  /** Submit and push (default true). */
+  push?: boolean;
+  /** Pull (default true). */
+  pull?: boolean;
+}
+
+export interface SyncResult {
+  ok: boolean;
+  /** Not attempted: still backing off until `nextAttemptAt`. */
+  skipped?: 'backoff';
+  error?: string;
+  errorKind?: CompanionErrorKind | 'server-changed' | 'internal';
+  submitted: number;
+  pushed: number;
+  pulled: number;
+  serverChanged: boolean;
+}
+
+export interface SyncEngine {
+  /** One sync; concurrent calls share the run in flight. Never throws: failures come back in the result and the sync state. */
+  syncOnce(options?: SyncOptions): Promise<SyncResult>;
+  readonly running: boolean;
+}
+
+/** Exponential 1 s, 2 s, 4 s... capped at 60 s, with +-20 % jitter so clients do not retry in step. */
+export function backoffDelay(failures: number, random: () => number = Math.random): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(Math.min(BACKOFF_MAX_MS, base * (0.8 + 0.4 * random())));
+}
+
+/** The companion answered with another serverId mid-run: the next run starts over from 0. */
+class ServerChangedError extends Error {}
+
+/** A 4xx that retrying the same request cannot fix (not auth, timeouts or rate limits). */
+function isPermanentRefusal(err: unknown): err is CompanionError {
+  return isCompanionError(err, 'http') && err.status !== null && err.status >= 400 && err.status < 500 && ![408, 425, 429].includes(err.status);
+}
+
+/** Runs `fn` over `items`, at most `limit` at once. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * The sync engine (DESIGN.md "Sync"): per run it checks health, submits new jobs and retries
+ * to the runner, pushes the outbox in chunks with stable request ids, then pulls changes
+ * since the checkpoint page by page. It never deletes a local job because the companion is
+ * empty or unreachable; while it is down, runs back off exponentially.
+ */
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const pageSize = options.pageSize ?? SYNC_PAGE_SIZE;
+  const pushChunkSize = options.pushChunkSize ?? PUSH_CHUNK_SIZE;
+  const imageConcurrency = options.imageConcurrency ?? 4;
+  const imageBudget = options.imageBudgetBytes ?? 8 * 1024 * 1024;
+  let failures = 0;
+  let current: Promise<SyncResult> | null = null;
+
+  let pushCount = 0;
+  function requestId(): string {
+    let suffix = '';
+    for (let i = 0; i < 10; i++) suffix += Math.floor(random() * 36).toString(36);
+    pushCount += 1;
+    return `push-${now().toString(36)}-${pushCount.toString(36)}-${suffix}`;
+  }
+
+  function checkServer(actual: string, expected: string): void {
+    if (actual !== expected) throw new ServerChangedError(`The companion's data changed (serverId ${expected} -> ${actual}) during the sync`);
+  }
+
+  // --- submit ---------------------------------------------------------------------------
+
+  async function create(client: CompanionClient, job: Job): Promise<SyncedJob> {
+    const input = {
+      id: job.id,
+      kind: job.kind,
+      prompt: job.prompt,
+      width: job.width,
+      height: job.height,
+      seed: job.seed,
+      rotate: job.rotate,
+      groupId: job.groupId,
+      createdAt: job.createdAt,
+    };
+    try {
+      return (await client.createJob(input)).job;
+    } catch (err) {
+      if (!(isCompanionError(err, 'http') && err.status === 409 && err.code === 'image_required' && job.rotate)) throw err;
+      // The companion lacks the source image: send ours along.
+      const hash = job.rotate.sourceImage;
+      const dataUrl = (await store.getImages([hash])).get(hash);
+      const base64 = dataUrl ? dataUrlToBase64(dataUrl) : null;
+      if (!base64) throw new CompanionError('http', 'The image to rotate is neither stored here nor on the companion', 409, 'image_missing');
+      return (await client.createJob({ ...input, sourceImageData: base64 })).job;
+    }
+  }
+
+  async function retry(client: CompanionClient, job: Job): Promise<SyncedJob> {
+    try {
+      return await client.retryJob(job.id);
+    } catch (err) {
+      // Unknown to the companion (imported, or a replaced companion): submit it as new.
+      if (isCompanionError(err, 'http') && err.status === 404) return create(client, job);
+      if (isCompanionError(err, 'http') && err.status === 409) {
+        const existing = await client.getJob(job.id);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+  }
+
+  async function submit(client: CompanionClient): Promise<number> {
+    const queue = await store.getSubmitQueue();
+    if (queue.length === 0) return 0;
+    const jobs = await store.getJobs(queue.map((e) => e.id));
+    let submitted = 0;
+    for (const entry of queue) {
+      const job = jobs.get(entry.id);
+      if (!job || job.deleted || job.status !== 'idle') {
+        await store.removeFromSubmitQueue([entry.id]);
+        continue;
+      }
+      try {
+        const accepted = entry.action === 'retry' ? await retry(client, job) : await create(client, job);
+        await store.mergeRemote([accepted], { removeFromSubmit: [entry.id] });
+        submitted += 1;
+      } catch (err) {
+        if (!isPermanentRefusal(err)) throw err;
+        // The companion refuses this job for good: show why, and let the user retry or delete it.
+        const failed: Job = { ...job, status: 'error', error: err.message, updatedAt: Math.max(now(), job.updatedAt + 1) };
+        await store.applyJobs([failed], { markDirty: true, removeFromSubmit: [entry.id] });
+      }
+    }
+    return submitted;
+  }
+
+  // --- push ------------------------------------------------------------------------------
+
+  async function pushImages(client: CompanionClient, clientId: string, serverId: string, hashes: readonly string[]): Promise<void> {
+    const images = await store.getImages(hashes);
+    let batch: Record<string, string> = {};
+    let bytes = 0;
+    const flush = async () => {
+      if (Object.keys(batch).length === 0) return;
+      const res = await client.push({ requestId: requestId(), clientId, changes: [], images: batch });
+      checkServer(res.serverId, serverId);
+      batch = {};
+      bytes = 0;
+    };
+    for (const hash of hashes) {
+      const dataUrl = images.get(hash);
+      const base64 = dataUrl ? dataUrlToBase64(dataUrl) : null;
+      if (!base64) continue; // Not here either; the job keeps pointing at it.
+      if (bytes > 0 && bytes + base64.length > imageBudget) await flush();
+      batch[hash] = base64;
+      bytes += base64.length;
+    }
+    await flush();
+  }
+
+  /** Sends one chunk (with its persisted request id), its images, then stores the answers. */
+  async function sendChunk(client: CompanionClient, clientId: string, serverId: string, chunk: PendingPush): Promise<number> {
+    const res = await client.push({ requestId: chunk.requestId, clientId, changes: chunk.jobs });
+    checkServer(res.serverId, serverId);
+    // Images before settling: if this fails, the retry of the same request id asks again.
+    if (res.needImages.length > 0) await pushImages(client, clientId, serverId, res.needImages);
+    await store.mergeRemote(res.results.map((r) => r.job), { clearPendingPush: true });
+    return res.results.filter((r) => r.outcome === 'applied').length;
+  }
+
+  async function push(client: CompanionClient, serverId: string): Promise<number> {
+    const clientId = await store.getClientId(random);
+    let pushed = 0;
+    const pending = await store.getPendingPush();
+    // Each id is sent at most twice per run: once, and again if the answer left it dirty
+    // (a delete re-applied over a newer version); anything more waits for the next run.
+    const tries = new Map<string, number>();
+    const count = (ids: Iterable<string>) => {
+      for (const id of ids) tries.set(id, (tries.get(id) ?? 0) + 1);
+    };
+    if (pending) {
+      pushed += await sendChunk(client, clientId, serverId, pending);
+      count(pending.jobs.map((j) => j.id));
+    }
+    for (;;) {
+      const waiting = new Set((await store.getSubmitQueue()).filter((e) => e.action === 'create').map((e) => e.id));
+      // A job waiting for the runner is created by submit, never pushed first.
+      const ids = (await store.getOutbox()).filter((id) => !waiting.has(id) && (tries.get(id) ?? 0) < 2).slice(0, pushChunkSize);
+      if (ids.length === 0) return pushed;
+      count(ids);
+      const jobs = await store.getJobs(ids);
+      const gone = ids.filter((id) => !jobs.has(id));
+      if (gone.length > 0) await store.removeFromOutbox(gone);
+      if (jobs.size === 0) continue;
+      const chunk: PendingPush = { requestId: requestId(), jobs: [...jobs.values()] };
+      // Persisted first, so a retry after a failure reuses the id and the companion applies it once.
+      await store.setPendingPush(chunk);
+      pushed += await sendChunk(client, clientId, serverId, chunk);
+    }
+  }
+
+  // --- pull ------------------------------------------------------------------------------
+
+  async function pull(client: CompanionClient, serverId: string): Promise<number> {
+    let since = (await store.getSyncState()).checkpoint;
+    let pulled = 0;
+    for (;;) {
+      const page = await client.changes(since, pageSize);
+      checkServer(page.serverId, serverId);
+      const locals = await store.getJobs(page.changes.map((j) => j.id));
+      const wanted = new Set<string>();
+      for (const job of page.changes) {
+        const local = locals.get(job.id);
+        if (job.deleted || local?.deleted || job.status !== 'success' || !job.image || local?.image === job.image) continue;
+        if (pickWinner(local, job) === job) wanted.add(job.image);
+      }
+      const have = await store.hasImages([...wanted]);
+      const images: Record<string, string> = {};
+      await inParallel([...wanted].filter((h) => !have.has(h)), imageConcurrency, async (hash) => {
+        const dataUrl = await client.getImage(hash);
+        if (dataUrl) images[hash] = dataUrl;
+      });
+      // Jobs, images and checkpoint in one write: a stopped worker resumes at a whole page.
+      await store.mergeRemote(page.changes, { images, sync: { checkpoint: page.lastSeq } });
+      pulled += page.changes.length;
+      if (!page.hasMore || page.lastSeq <= since) return pulled;
+      since = page.lastSeq;
+    }
+  }
+
+  // --- one run ---------------------------------------------------------------------------
+
+  async function run(opts: SyncOptions): Promise<SyncResult> {
+    const result: SyncResult = { ok: false, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
+    try {
+      const state = await store.getSyncState();
+      if (!opts.force && state.nextAttemptAt !== null && now() < state.nextAttemptAt) return { ...result, skipped: 'backoff' };
+      await store.setSyncState({ syncing: true });
+      const client = await options.client();
+      const health = await client.health();
+      const synced = await store.setSyncState({
+        online: true,
+        apiKeyDetected: health.api_key_detected,
+        balanceUsd: health.balance.usd ?? null,
+        auth: health.auth,
+      });
+      if (synced.serverId !== health.serverId) {
+        // A fresh or replaced companion receives our history; its emptiness deletes nothing.
+        await store.resetForServer(health.serverId);
+        result.serverChanged = true;
+      }
+      if (opts.push !== false) {
+        result.submitted = await submit(client);
+        result.pushed = await push(client, health.serverId);
+      }
+      if (opts.pull !== false) result.pulled = await pull(client, health.serverId);
+      failures = 0;
+      await store.setSyncState({ syncing: false, online: true, lastSyncAt: now(), lastError: null, nextAttemptAt: null });
+      return { ...result, ok: true };
+    } catch (err) {
+      failures += 1;
+      const kind: SyncResult['errorKind'] =
+        err instanceof CompanionError ? err.kind : err instanceof ServerChangedError ? 'server-changed' : 'internal';
+      const message = err instanceof Error ? err.message : String(err);
+      const online = kind === 'offline' || kind === 'bad-response' ? false : kind === 'internal' ? undefined : true;
+      const nextAttemptAt = kind === 'server-changed' ? null : now() + backoffDelay(failures, random);
+      try {
+        await store.setSyncState({ syncing: false, lastError: message, nextAttemptAt, ...(online === undefined ? {} : { online }) });
+      } catch (storageErr) {
+        // The storage failure is recorded by the store; the sync error still goes back to the caller.
+        console.error('Could not record the sync failure', storageErr);
+      }
+      return { ...result, ok: false, error: message, errorKind: kind };
+    }
+  }
+
+  return {
+    syncOnce(opts = {}) {
+      current ??= run(opts).finally(() => {
+        current = null;
+      });
+      return current;
+    },
+    get running() {
+      return current !== null;
+    },
+  };
+}
