@@ -1,0 +1,79 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+
+export interface ConfirmDialogProps {
+  open: boolean;
+  title: string;
+  children: ComponentChildren;
+  confirmLabel: string;
+  cancelLabel?: string;
+  /** Styles the confirm button as destructive. */
+  danger?: boolean;
+  onConfirm(): void;
+  onCancel(): void;
+}
+
+/**
+ * A modal alert dialog: focus starts on Cancel (the safe choice), Tab stays inside,
+ * Escape cancels, and focus returns to where it was on close.
+ */
+export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Cancel', danger, onConfirm, onCancel }: ConfirmDialogProps) {
+  const dialog = useRef<HTMLDivElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const previous = document.activeElement as HTMLElement | null;
+    cancel.current?.focus();
+    return () => previous?.focus?.();
+  }, [open]);
+
+  if (!open) return null;
+
+  const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onCancel();
+      return;
+    }
+    if (e.key !== 'Tab') return;
+    const focusable = [...(dialog.current?.querySelectorAll<HTMLElement>('button:not([disabled])') ?? [])];
+    const firstEl = focusable[0];
+    const lastEl = focusable[focusable.length - 1];
+    if (!firstEl || !lastEl) return;
+    if (e.shiftKey && document.activeElement === firstEl) {
+      e.preventDefault();
+      lastEl.focus();
+    } else if (!e.shiftKey && document.activeElement === lastEl) {
+      e.preventDefault();
+      firstEl.focus();
+    }
+  };
+
+  return (
+    <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onCancel()}>
+      <div
+        ref={dialog}
+        class="dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="confirm-title"
+        aria-describedby="confirm-body"
+        onKeyDown={onKeyDown}
+      >
+        <h2 id="confirm-title">{title}</h2>
+        <div id="confirm-body" class="dialog-body">
+          {children}
+        </div>
+        <div class="dialog-actions">
+          <button ref={cancel} type="button" class="btn" onClick={onCancel}>
+            {cancelLabel}
+          </button>
+          <button type="button" class={`btn ${danger ? 'danger-fill' : 'primary'}`} onClick={onConfirm}>
+            {confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

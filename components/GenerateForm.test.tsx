@@ -1,0 +1,107 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
+import { GenerateForm, PRESETS, validateForm } from './GenerateForm';
+
+afterEach(cleanup);
+
+function setup(props: Partial<Parameters<typeof GenerateForm>[0]> = {}) {
+  const onGenerate = vi.fn();
+  const view = render(<GenerateForm onGenerate={onGenerate} {...props} />);
+  return { onGenerate, ...view };
+}
+
+const type = (label: string, value: string) => fireEvent.input(screen.getByLabelText(label), { target: { value } });
+
+describe('GenerateForm', () => {
+  it('has the labelled fields and the Generate button', () => {
+    setup();
+    for (const label of ['Prompt', 'Width', 'Height', 'Seed', 'Count']) expect(screen.getByLabelText(label)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Generate' })).toBeTruthy();
+    expect((screen.getByLabelText('Width') as HTMLInputElement).value).toBe('64');
+    // "optional" is outside the Seed label, and describes the field.
+    const seed = screen.getByLabelText('Seed');
+    const hint = document.getElementById(seed.getAttribute('aria-describedby')!.split(' ')[0]!);
+    expect(hint?.textContent).toBe('optional');
+  });
+
+  it('shows validation messages next to the fields and does not send', async () => {
+    const { onGenerate } = setup();
+    type('Width', String(MIN_SIZE - 1));
+    type('Count', '21');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+
+    const prompt = screen.getByLabelText('Prompt');
+    await waitFor(() => expect(prompt.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(prompt.getAttribute('aria-describedby')!)?.textContent).toBe('Enter a prompt.');
+    const width = screen.getByLabelText('Width');
+    expect(width.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(width.getAttribute('aria-describedby')!)?.textContent).toContain(`${MIN_SIZE} to ${MAX_SIZE}`);
+    expect(screen.getByLabelText('Count').getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByLabelText('Height').getAttribute('aria-invalid')).toBeNull();
+    expect(onGenerate).not.toHaveBeenCalled();
+    // Focus goes to the first invalid field.
+    expect(document.activeElement).toBe(prompt);
+
+    // Messages follow edits once shown.
+    type('Prompt', 'a knight');
+    await waitFor(() => expect(prompt.getAttribute('aria-invalid')).toBeNull());
+  });
+
+  it('rejects sizes over 400, fractional sizes and bad seeds', () => {
+    const base = { prompt: 'x', width: '64', height: '64', seed: '', count: '1' };
+    expect(validateForm({ ...base, height: String(MAX_SIZE + 1) }).errors.height).toBeTruthy();
+    expect(validateForm({ ...base, width: '32.5' }).errors.width).toBeTruthy();
+    expect(validateForm({ ...base, seed: '-1' }).errors.seed).toBeTruthy();
+    expect(validateForm({ ...base, prompt: '   ' }).errors.prompt).toBe('Enter a prompt.');
+    expect(validateForm({ ...base, seed: '7', width: String(MIN_SIZE), height: String(MAX_SIZE), count: '20' }).request).toEqual({
+      prompt: 'x', width: MIN_SIZE, height: MAX_SIZE, seed: 7, count: 20,
+    });
+  });
+
+  it('fills the prompt and 64x64 from a preset', () => {
+    setup();
+    type('Width', '128');
+    fireEvent.click(screen.getByRole('button', { name: 'Dragon' }));
+    expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe(
+      'adorable pixel dragon companion, bright scales, tiny wings',
+    );
+    expect((screen.getByLabelText('Width') as HTMLInputElement).value).toBe('64');
+    expect(screen.getByRole('button', { name: 'Dragon' }).getAttribute('aria-pressed')).toBe('true');
+    expect(PRESETS.map((p) => p.id)).toEqual(['knight', 'mage', 'dragon', 'warrior', 'wizard']);
+  });
+
+  it('sends the request through the callback', async () => {
+    const { onGenerate } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Knight' }));
+    type('Seed', '42');
+    type('Count', '3');
+    type('Height', '96');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(onGenerate).toHaveBeenCalledTimes(1));
+    expect(onGenerate).toHaveBeenCalledWith({
+      prompt: 'heroic knight with glowing sword, blue cape, ready stance',
+      width: 64,
+      height: 96,
+      seed: 42,
+      count: 3,
+    });
+  });
+
+  it('leaves the seed null when empty and trims the prompt', async () => {
+    const { onGenerate } = setup();
+    type('Prompt', '  wizard cat  ');
+    fireEvent.submit(screen.getByRole('form', { name: 'New image' }));
+    await waitFor(() => expect(onGenerate).toHaveBeenCalled());
+    expect(onGenerate.mock.calls[0]![0]).toEqual({ prompt: 'wizard cat', width: 64, height: 64, seed: null, count: 1 });
+  });
+
+  it('takes reused settings from a job', async () => {
+    const { rerender, onGenerate } = setup();
+    rerender(<GenerateForm onGenerate={onGenerate} prefill={{ prompt: 'old job', width: 40, height: 48, seed: 9 }} />);
+    await waitFor(() => expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe('old job'));
+    expect((screen.getByLabelText('Height') as HTMLInputElement).value).toBe('48');
+    expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('9');
+  });
+});

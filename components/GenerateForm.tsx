@@ -1,0 +1,216 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
+import { generateRequestSchema, type GenerateRequest } from '../utils/messaging';
+
+/** The old dashboard's presets, all 64x64. */
+export const PRESETS = [
+  { id: 'knight', label: 'Knight', prompt: 'heroic knight with glowing sword, blue cape, ready stance' },
+  { id: 'mage', label: 'Mage', prompt: 'cyberpunk mage with neon circuits, levitating spellbook' },
+  { id: 'dragon', label: 'Dragon', prompt: 'adorable pixel dragon companion, bright scales, tiny wings' },
+  { id: 'warrior', label: 'Warrior', prompt: 'battle-worn warrior with massive axe, scar across eye' },
+  { id: 'wizard', label: 'Wizard', prompt: 'wise old wizard with long beard, staff with glowing crystal' },
+].map((p) => ({ ...p, width: 64, height: 64 }));
+
+type Field = 'prompt' | 'width' | 'height' | 'seed' | 'count';
+export interface FormValues {
+  prompt: string;
+  width: string;
+  height: string;
+  seed: string;
+  count: string;
+}
+export type FormErrors = Partial<Record<Field, string>>;
+
+export interface Prefill {
+  prompt: string;
+  width: number;
+  height: number;
+  seed: number | null;
+}
+
+const FIELD_MESSAGES: Record<Exclude<Field, 'prompt'>, string> = {
+  width: `Width must be a whole number from ${MIN_SIZE} to ${MAX_SIZE}.`,
+  height: `Height must be a whole number from ${MIN_SIZE} to ${MAX_SIZE}.`,
+  seed: 'Seed must be a whole number from 0 to 4294967295, or left empty.',
+  count: 'Count must be a whole number from 1 to 20.',
+};
+
+function toNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+/** Checks the form with the intent's own schema; messages name the field and the rule. */
+export function validateForm(values: FormValues): { request: GenerateRequest | null; errors: FormErrors } {
+  const parsed = generateRequestSchema.safeParse({
+    prompt: values.prompt,
+    width: toNumber(values.width),
+    height: toNumber(values.height),
+    seed: values.seed.trim() === '' ? null : toNumber(values.seed),
+    count: toNumber(values.count),
+  });
+  if (parsed.success) return { request: parsed.data, errors: {} };
+  const errors: FormErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = issue.path[0] as Field | undefined;
+    if (!field || errors[field]) continue;
+    if (field === 'prompt') {
+      errors.prompt = issue.code === 'too_big' ? `Keep the prompt to ${MAX_PROMPT_LENGTH} characters or fewer.` : 'Enter a prompt.';
+    } else {
+      errors[field] = FIELD_MESSAGES[field];
+    }
+  }
+  return { request: null, errors };
+}
+
+export interface GenerateFormProps {
+  /** Called with a valid request; may return a promise while the intent is on its way. */
+  onGenerate(request: GenerateRequest): unknown;
+  /** Fills the form (a job's "reuse settings"); pass a new object each time. */
+  prefill?: Prefill | null;
+}
+
+const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count'];
+const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
+
+export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
+  const [values, setValues] = useState<FormValues>(INITIAL);
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const promptRef = useRef<HTMLTextAreaElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    if (!prefill) return;
+    setValues((v) => ({
+      ...v,
+      prompt: prefill.prompt,
+      width: String(prefill.width),
+      height: String(prefill.height),
+      seed: prefill.seed === null ? '' : String(prefill.seed),
+    }));
+    setErrors({});
+    promptRef.current?.focus();
+  }, [prefill]);
+
+  const update = (field: Field, value: string) => {
+    const next = { ...values, [field]: value };
+    setValues(next);
+    // Once the user tried to submit, messages follow every edit.
+    if (submitted) setErrors(validateForm(next).errors);
+  };
+
+  const submit = async (event?: Event) => {
+    event?.preventDefault();
+    if (busy) return;
+    setSubmitted(true);
+    const { request, errors: found } = validateForm(values);
+    setErrors(found);
+    if (!request) {
+      const first = ORDER.find((f) => found[f]);
+      formRef.current?.querySelector<HTMLElement>(`#gen-${first}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      await onGenerate(request);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const describedBy = (field: Field, hint?: string) =>
+    [hint, errors[field] ? `gen-${field}-error` : undefined].filter(Boolean).join(' ') || undefined;
+
+  const numberField = (field: Exclude<Field, 'prompt'>, label: string, min: number, max: number, hint?: string) => (
+    <div class="field">
+      <span class="field-label-row">
+        <label for={`gen-${field}`}>{label}</label>
+        {hint && (
+          <span class="hint" id={`gen-${field}-hint`}>
+            {hint}
+          </span>
+        )}
+      </span>
+      <input
+        id={`gen-${field}`}
+        name={field}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={max}
+        step={1}
+        placeholder={field === 'seed' ? 'random' : undefined}
+        value={values[field]}
+        aria-invalid={errors[field] ? 'true' : undefined}
+        aria-describedby={describedBy(field, hint ? `gen-${field}-hint` : undefined)}
+        onInput={(e) => update(field, e.currentTarget.value)}
+      />
+    </div>
+  );
+
+  const onPromptKey = (e: JSX.TargetedKeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void submit(e);
+  };
+
+  return (
+    <form ref={formRef} class="gen-form" aria-label="New image" noValidate onSubmit={(e) => void submit(e)}>
+      <div class="presets" role="group" aria-label="Presets">
+        {PRESETS.map((p) => (
+          <button
+            key={p.id}
+            type="button"
+            class="chip"
+            aria-pressed={values.prompt === p.prompt}
+            title={p.prompt}
+            onClick={() => {
+              const next = { ...values, prompt: p.prompt, width: String(p.width), height: String(p.height) };
+              setValues(next);
+              if (submitted) setErrors(validateForm(next).errors);
+            }}
+          >
+            {p.label}
+          </button>
+        ))}
+      </div>
+      <div class="field">
+        <label for="gen-prompt">Prompt</label>
+        <textarea
+          id="gen-prompt"
+          ref={promptRef}
+          name="prompt"
+          rows={2}
+          placeholder="A tiny knight with a glowing sword…"
+          value={values.prompt}
+          aria-invalid={errors.prompt ? 'true' : undefined}
+          aria-describedby={describedBy('prompt')}
+          onInput={(e) => update('prompt', e.currentTarget.value)}
+          onKeyDown={onPromptKey}
+        />
+        {errors.prompt && (
+          <p class="field-error" id="gen-prompt-error">
+            {errors.prompt}
+          </p>
+        )}
+      </div>
+      <div class="field-row">
+        {numberField('width', 'Width', MIN_SIZE, MAX_SIZE)}
+        {numberField('height', 'Height', MIN_SIZE, MAX_SIZE)}
+        {numberField('seed', 'Seed', 0, 2 ** 32 - 1, 'optional')}
+        {numberField('count', 'Count', 1, 20)}
+      </div>
+      {(['width', 'height', 'seed', 'count'] as const).map(
+        (field) =>
+          errors[field] && (
+            <p key={field} class="field-error" id={`gen-${field}-error`}>
+              {errors[field]}
+            </p>
+          ),
+      )}
+      <button type="submit" class="btn primary generate-btn" aria-busy={busy ? 'true' : undefined} disabled={busy}>
+        Generate
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,165 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Job, JobStatus } from '../utils/domain/job';
+import type { IndexEntry } from '../utils/history-layout';
+import { JobList, OVERSCAN } from './JobList';
+import { ROW_HEIGHT, type JobActions } from './JobRow';
+
+afterEach(cleanup);
+
+const NOW = 1_700_000_000_000;
+const PNG = 'data:image/png;base64,iVBORw0KGgo=';
+
+function job(id: string, status: JobStatus, overrides: Partial<Job> = {}): Job {
+  return {
+    id, kind: 'generate', prompt: `prompt of ${id}`, width: 48, height: 40, seed: 1234, status,
+    error: status === 'error' ? 'PixelLab returned 429: rate limited' : null,
+    image: status === 'success' ? 'a'.repeat(64) : null, rotate: null, groupId: null,
+    startTime: status === 'running' ? NOW - 12_000 : null, endTime: null,
+    duration: status === 'success' ? 2.45 : null, createdAt: NOW - 5 * 60_000, updatedAt: NOW, deleted: false,
+    ...overrides,
+  };
+}
+
+const entryOf = (j: Job): IndexEntry => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt });
+
+function actionsMock(): JobActions {
+  return {
+    onRetry: vi.fn(), onRotate: vi.fn(), onRotate8: vi.fn(), onDownload: vi.fn(),
+    onCopy: vi.fn(), onReuse: vi.fn(), onDelete: vi.fn(),
+  };
+}
+
+function renderList(jobs: Job[], extra: Partial<Parameters<typeof JobList>[0]> = {}) {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const actions = actionsMock();
+  const view = render(
+    <JobList
+      entries={jobs.map(entryOf)}
+      getJob={(id) => byId.get(id)}
+      getImage={(hash) => (hash ? PNG : undefined)}
+      actions={actions}
+      clock={() => NOW}
+      fallbackHeight={600}
+      {...extra}
+    />,
+  );
+  return { actions, ...view };
+}
+
+const row = (id: string) => document.querySelector<HTMLElement>(`[data-job-id="${id}"]`)!;
+
+describe('JobList', () => {
+  it('renders each state with its label, data attributes and details', () => {
+    renderList([
+      job('job-idle', 'idle'),
+      job('job-queued', 'queued'),
+      job('job-running', 'running'),
+      job('job-done', 'success'),
+      job('job-failed', 'error'),
+    ]);
+    const expected: Record<string, [string, string]> = {
+      'job-idle': ['idle', 'Waiting'],
+      'job-queued': ['queued', 'Queued'],
+      'job-running': ['running', 'Running'],
+      'job-done': ['success', 'Done'],
+      'job-failed': ['error', 'Failed'],
+    };
+    for (const [id, [status, label]] of Object.entries(expected)) {
+      const el = row(id);
+      expect(el.getAttribute('data-status')).toBe(status);
+      expect(el.querySelector('.badge')!.textContent).toContain(label);
+      expect(el.textContent).toContain(`prompt of ${id}`);
+      expect(el.textContent).toContain('48×40');
+      expect(el.textContent).toContain('seed 1234');
+      expect(el.textContent).toContain('5 min ago');
+    }
+    // Running: a live timer from startTime.
+    expect(row('job-running').querySelector('.timer')!.textContent).toContain('0:12');
+    // Done: duration and a pixelated thumbnail whose alt is the prompt.
+    expect(row('job-done').textContent).toContain('2.5 s');
+    const img = within(row('job-done')).getByAltText('prompt of job-done') as HTMLImageElement;
+    expect(img.src).toBe(PNG);
+    // Failed: the error text.
+    expect(row('job-failed').textContent).toContain('PixelLab returned 429: rate limited');
+    // Only finished jobs have images.
+    expect(row('job-failed').querySelector('img')).toBeNull();
+  });
+
+  it('shows a row from its index entry before its record is read', () => {
+    render(
+      <JobList
+        entries={[{ id: 'job-1', createdAt: NOW, status: 'queued', prompt: 'just the entry' }]}
+        getJob={() => undefined}
+        getImage={() => undefined}
+        actions={actionsMock()}
+        clock={() => NOW}
+      />,
+    );
+    expect(row('job-1').textContent).toContain('just the entry');
+    expect(row('job-1').getAttribute('data-status')).toBe('queued');
+  });
+
+  it('sends row actions with the job id, enabled only where they apply', () => {
+    const { actions } = renderList([job('job-done', 'success'), job('job-failed', 'error'), job('job-running', 'running')]);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Retry job-failed' }));
+    expect(actions.onRetry).toHaveBeenCalledWith('job-failed');
+    expect((screen.getByRole('button', { name: 'Retry job-done' }) as HTMLButtonElement).disabled).toBe(true);
+
+    fireEvent.change(screen.getByRole('combobox', { name: 'Direction for job-done' }), { target: { value: 'north-west' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate job-done' }));
+    expect(actions.onRotate).toHaveBeenCalledWith('job-done', 'north-west');
+    expect((screen.getByRole('button', { name: 'Rotate job-running' }) as HTMLButtonElement).disabled).toBe(true);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Make 8 directions of job-done' }));
+    expect(actions.onRotate8).toHaveBeenCalledWith('job-done');
+    fireEvent.click(screen.getByRole('button', { name: 'Download PNG of job-done' }));
+    expect(actions.onDownload).toHaveBeenCalledWith('job-done');
+    expect((screen.getByRole('button', { name: 'Download PNG of job-failed' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Copy prompt of job-running' }));
+    expect(actions.onCopy).toHaveBeenCalledWith('job-running');
+    fireEvent.click(screen.getByRole('button', { name: 'Reuse job-failed in the form' }));
+    expect(actions.onReuse).toHaveBeenCalledWith('job-failed');
+    fireEvent.click(screen.getByRole('button', { name: 'Delete job-done' }));
+    expect(actions.onDelete).toHaveBeenCalledWith('job-done');
+  });
+
+  it('renders only a window of rows for 10,000 jobs and moves it on scroll', async () => {
+    const jobs = Array.from({ length: 10_000 }, (_, i) => job(`job-${10_000 - i}`, 'success'));
+    const onVisibleIds = vi.fn();
+    renderList(jobs, { onVisibleIds });
+
+    const list = screen.getByTestId('job-list');
+    const windowSize = Math.ceil(600 / ROW_HEIGHT) + OVERSCAN;
+    const rendered = list.querySelectorAll('[data-job-id]');
+    expect(rendered.length).toBeGreaterThan(0);
+    expect(rendered.length).toBeLessThanOrEqual(windowSize + 1);
+    expect(rendered[0]!.getAttribute('data-job-id')).toBe('job-10000');
+    expect(list.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
+    expect(onVisibleIds).toHaveBeenLastCalledWith([...rendered].map((r) => r.getAttribute('data-job-id')));
+
+    const scroller = screen.getByTestId('job-scroller');
+    scroller.scrollTop = 5000 * ROW_HEIGHT;
+    fireEvent.scroll(scroller);
+    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-5000"]')).not.toBeNull());
+    const after = [...list.querySelectorAll<HTMLElement>('[data-job-id]')];
+    expect(after.length).toBeLessThanOrEqual(windowSize + OVERSCAN + 1);
+    expect(list.querySelector('[data-job-id="job-10000"]')).toBeNull();
+    const row5000 = list.querySelector<HTMLElement>('[data-job-id="job-5000"]')!;
+    expect(row5000.style.top).toBe(`${5000 * ROW_HEIGHT}px`);
+    expect(row5000.getAttribute('aria-posinset')).toBe('5001');
+    expect(row5000.getAttribute('aria-setsize')).toBe('10000');
+  });
+
+  it('shows the empty state, the loading state and the no-match state', () => {
+    const { rerender } = renderList([]);
+    expect(screen.getByText('No jobs yet…')).toBeTruthy();
+    const props = { entries: [], getJob: () => undefined, getImage: () => undefined, actions: actionsMock() };
+    rerender(<JobList {...props} loading />);
+    expect(screen.getByText('Loading history…')).toBeTruthy();
+    rerender(<JobList {...props} filtered />);
+    expect(screen.getByText('No jobs match this search.')).toBeTruthy();
+  });
+});

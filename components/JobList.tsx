@@ -1,0 +1,134 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { Job } from '../utils/domain/job';
+import type { IndexEntry } from '../utils/history-layout';
+import { JobRow, ROW_HEIGHT, type JobActions } from './JobRow';
+import { VirtualList } from './virtual-list';
+
+export interface JobListProps {
+  /** The rows to show, newest first (already searched and filtered). */
+  entries: readonly IndexEntry[];
+  getJob(id: string): Job | undefined;
+  getImage(hash: string | null | undefined): string | undefined;
+  actions: JobActions;
+  /** The ids rendered now (visible plus overscan), so their records and images get read. */
+  onVisibleIds?(ids: string[]): void;
+  /** True until the first rows are read: shows a loading line instead of the empty state. */
+  loading?: boolean;
+  /** True while a search or status filter is narrowing the list. */
+  filtered?: boolean;
+  /** Scrolls back to the top when it changes. */
+  resetKey?: unknown;
+  /** A line above the rows, such as "19 of 10,000"; announced politely. */
+  caption?: string;
+  /** Id of the caption, for a search box's aria-describedby. */
+  captionId?: string;
+  /** Height to assume before the scroller is measured. */
+  fallbackHeight?: number;
+  clock?: () => number;
+}
+
+/** How many rows beyond the viewport stay rendered on each side. */
+export const OVERSCAN = 4;
+
+export function JobList({
+  entries,
+  getJob,
+  getImage,
+  actions,
+  onVisibleIds,
+  loading = false,
+  filtered = false,
+  resetKey,
+  caption,
+  captionId = 'job-count',
+  fallbackHeight,
+  clock = Date.now,
+}: JobListProps) {
+  const [range, setRange] = useState({ start: 0, end: 0 });
+  const onRange = useCallback((start: number, end: number) => {
+    setRange((r) => (r.start === start && r.end === end ? r : { start, end }));
+  }, []);
+
+  const visible = entries.slice(range.start, range.end);
+  const visibleIds = visible.map((e) => e.id);
+  const idsKey = visibleIds.join('\n');
+  const reported = useRef('');
+  useEffect(() => {
+    if (!onVisibleIds || reported.current === idsKey) return;
+    reported.current = idsKey;
+    onVisibleIds(visibleIds);
+  });
+
+  // Running rows show a live timer; everything else only ages slowly.
+  const anyRunning = visible.some((e) => (getJob(e.id)?.status ?? e.status) === 'running');
+  const [now, setNow] = useState(clock);
+  useEffect(() => {
+    setNow(clock());
+    const timer = setInterval(() => setNow(clock()), anyRunning ? 1000 : 30_000);
+    return () => clearInterval(timer);
+  }, [anyRunning, clock]);
+
+  let empty: ComponentChildren = null;
+  if (entries.length === 0) {
+    if (loading) empty = <p class="list-empty">Loading history…</p>;
+    else if (filtered) empty = <p class="list-empty">No jobs match this search.</p>;
+    else
+      empty = (
+        <div class="list-empty">
+          <p class="list-empty-title">No jobs yet…</p>
+          <p>Pick a preset or write a prompt above, then press Generate. Your history stays on this machine.</p>
+        </div>
+      );
+  }
+
+  return (
+    <section class="job-list" aria-label="Jobs">
+      {caption !== undefined && (
+        <p class="list-caption" id={captionId} aria-live="polite">
+          {caption}
+        </p>
+      )}
+      {empty}
+      <VirtualList
+        count={entries.length}
+        rowHeight={ROW_HEIGHT}
+        overscan={OVERSCAN}
+        fallbackHeight={fallbackHeight}
+        onRangeChange={onRange}
+        resetKey={resetKey}
+        scrollerProps={{
+          class: 'job-scroller',
+          'data-testid': 'job-scroller',
+          tabIndex: 0,
+          'aria-label': `Job history, ${entries.length} ${entries.length === 1 ? 'job' : 'jobs'}`,
+          role: 'region',
+        }}
+        listProps={{ class: 'job-rows', 'data-testid': 'job-list', 'aria-busy': loading ? 'true' : undefined }}
+        renderRow={(index, top) => {
+          const entry = entries[index]!;
+          const job = getJob(entry.id);
+          return (
+            <JobRow
+              key={entry.id}
+              entry={entry}
+              job={job}
+              image={getImage(job?.image)}
+              now={now}
+              top={top}
+              position={index + 1}
+              setSize={entries.length}
+              actions={actions}
+            />
+          );
+        }}
+      />
+    </section>
+  );
+}
+
+/** "10,000 jobs", or "19 of 10,000" while narrowed. */
+export function listCaption(shown: number, total: number, narrowed: boolean): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return narrowed ? `${n(shown)} of ${n(total)}` : `${n(total)} ${total === 1 ? 'job' : 'jobs'}`;
+}

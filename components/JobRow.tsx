@@ -1,0 +1,168 @@
+import { useState } from 'preact/hooks';
+import { directions, type Direction, type Job } from '../utils/domain/job';
+import type { IndexEntry } from '../utils/history-layout';
+import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from './format';
+import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from './icons';
+
+/** Fixed: the list is virtualized by row index. Keep in step with `.job-row` in style.css. */
+export const ROW_HEIGHT = 88;
+
+/** Events a row sends up; the row itself does nothing but render. */
+export interface JobActions {
+  onRetry(id: string): void;
+  onRotate(id: string, direction: Direction): void;
+  onRotate8(id: string): void;
+  onDownload(id: string): void;
+  onCopy(id: string): void;
+  onReuse(id: string): void;
+  onDelete(id: string): void;
+}
+
+export interface JobRowProps {
+  entry: IndexEntry;
+  /** The full record once read; until then the row shows its index entry. */
+  job?: Job;
+  /** PNG data URL of the result, once read. */
+  image?: string;
+  now: number;
+  top: number;
+  /** 1-based position and list size, for assistive tech (the list is virtualized). */
+  position: number;
+  setSize: number;
+  actions: JobActions;
+}
+
+const SHORT: Record<Direction, string> = {
+  north: 'N',
+  'north-east': 'NE',
+  east: 'E',
+  'south-east': 'SE',
+  south: 'S',
+  'south-west': 'SW',
+  west: 'W',
+  'north-west': 'NW',
+};
+
+export function JobRow({ entry, job, image, now, top, position, setSize, actions }: JobRowProps) {
+  const [direction, setDirection] = useState<Direction>('east');
+  const id = entry.id;
+  const status = job?.status ?? entry.status;
+  const prompt = job?.prompt ?? entry.prompt;
+  const label = STATUS_LABELS[status] ?? status;
+  const canRetry = status === 'error' || status === 'idle';
+  const canRotate = status === 'success' && !!job?.image;
+  const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
+  const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
+
+  return (
+    <li
+      class="job-row"
+      data-job-id={id}
+      data-status={status}
+      aria-posinset={position}
+      aria-setsize={setSize}
+      style={{ top: `${top}px`, height: `${ROW_HEIGHT}px` }}
+    >
+      <div class="job-thumb" data-empty={image ? undefined : status}>
+        {image ? (
+          <img src={image} alt={prompt} width={64} height={64} decoding="async" draggable={false} />
+        ) : (
+          <span class="thumb-placeholder" aria-hidden="true">
+            {job ? `${job.width}×${job.height}` : ''}
+          </span>
+        )}
+      </div>
+      <div class="job-body">
+        <p class="job-prompt" title={prompt}>
+          {prompt || <em>(no prompt)</em>}
+        </p>
+        <p class="job-meta">
+          <span class={`badge badge-${status}`}>
+            {label}
+            {status === 'running' && (
+              <span class="timer">
+                {' '}
+                {formatTimer(now - started)}
+              </span>
+            )}
+          </span>
+          {job && <span>{`${job.width}×${job.height}`}</span>}
+          {job && <span>{job.seed === null ? 'random seed' : `seed ${job.seed}`}</span>}
+          {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
+        </p>
+        <p class="job-detail">
+          {status === 'error' ? (
+            <span class="job-error" title={job?.error ?? undefined}>
+              {job?.error ?? 'Failed'}
+            </span>
+          ) : (
+            <span class="job-note">{rotated}</span>
+          )}
+          <time class="job-age" dateTime={new Date(entry.createdAt).toISOString()}>
+            {formatAge(job?.createdAt ?? entry.createdAt, now)}
+          </time>
+        </p>
+        <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
+          <button type="button" class="icon-btn" aria-label={`Retry ${id}`} title="Retry" disabled={!canRetry} onClick={() => actions.onRetry(id)}>
+            <RetryIcon />
+          </button>
+          <span class="rotate-group">
+            <select
+              class="dir-select"
+              aria-label={`Direction for ${id}`}
+              title="Direction to rotate to"
+              value={direction}
+              disabled={!canRotate}
+              onChange={(e) => setDirection(e.currentTarget.value as Direction)}
+            >
+              {directions.map((d) => (
+                <option key={d} value={d}>
+                  {SHORT[d]}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              class="icon-btn"
+              aria-label={`Rotate ${id}`}
+              title="Rotate to the chosen direction"
+              disabled={!canRotate}
+              onClick={() => actions.onRotate(id, direction)}
+            >
+              <RotateIcon />
+            </button>
+          </span>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Make 8 directions of ${id}`}
+            title="Make an 8-direction set"
+            disabled={!canRotate}
+            onClick={() => actions.onRotate8(id)}
+          >
+            <EightIcon />
+          </button>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Download PNG of ${id}`}
+            title="Download PNG"
+            disabled={!image}
+            onClick={() => actions.onDownload(id)}
+          >
+            <DownloadIcon />
+          </button>
+          <button type="button" class="icon-btn" aria-label={`Copy prompt of ${id}`} title="Copy prompt" onClick={() => actions.onCopy(id)}>
+            <CopyIcon />
+          </button>
+          <button type="button" class="icon-btn" aria-label={`Reuse ${id} in the form`} title="Reuse in the form" onClick={() => actions.onReuse(id)}>
+            <ReuseIcon />
+          </button>
+          <button type="button" class="icon-btn danger" aria-label={`Delete ${id}`} title="Delete" onClick={() => actions.onDelete(id)}>
+            <DeleteIcon />
+          </button>
+        </div>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,29 @@
+import type { Stats } from '../utils/history-layout';
+import { formatDuration } from './format';
+
+export interface StatsBarProps {
+  /** From the `stats` key; null before it is read or when the background has not written it. */
+  stats: Stats | null;
+}
+
+export function StatsBar({ stats }: StatsBarProps) {
+  const n = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleString('en-US'));
+  const items: Array<[string, string, string]> = [
+    ['Total', n(stats?.total), 'total'],
+    ['Queued', n(stats?.queued), 'queued'],
+    ['Running', n(stats?.running), 'running'],
+    ['Completed', n(stats?.success), 'success'],
+    ['Failed', n(stats?.error), 'error'],
+    ['Avg time', stats?.avgDuration != null ? formatDuration(stats.avgDuration) : '–', 'avg'],
+  ];
+  return (
+    <dl class="stats-bar" aria-label="Job statistics" data-testid="stats">
+      {items.map(([label, value, key]) => (
+        <div class={`stat stat-${key}`} key={key} data-stat={key}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

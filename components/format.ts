@@ -1,0 +1,46 @@
+import type { JobStatus } from '../utils/domain/job';
+
+/** What each status is called on screen. `idle` waits for the companion, so "Waiting". */
+export const STATUS_LABELS: Record<JobStatus, string> = {
+  idle: 'Waiting',
+  queued: 'Queued',
+  running: 'Running',
+  success: 'Done',
+  error: 'Failed',
+};
+
+/** `0.8 s`, `12 s`, `2 min 05 s`, `1 h 02 min` */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const total = Math.round(seconds);
+  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, '0')} s`;
+  return `${Math.floor(total / 3600)} h ${String(Math.floor((total % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** `just now`, `5 s ago`, `3 min ago`, `2 h ago`, `4 d ago`, then the date. */
+export function formatAge(at: number | null | undefined, now: number): string {
+  if (at === null || at === undefined || !Number.isFinite(at) || at <= 0) return '';
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  if (s < 30 * 86_400) return `${Math.floor(s / 86_400)} d ago`;
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** A live timer for running jobs: `0:07`, `1:32`. */
+export function formatTimer(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function formatUsd(value: number | null | undefined): string {
+  return value === null || value === undefined ? '' : `$${value.toFixed(2)}`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,175 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { Job } from '../../utils/domain/job';
+import { keys } from '../../utils/history-layout';
+import type { IntentInput, IntentReply } from '../../utils/messaging';
+import { createPanelData, type PanelStorage } from '../../utils/panel-data';
+import { App, type PanelServices } from './App';
+
+const PNG = 'data:image/png;base64,iVBORw0KGgo=';
+
+function job(n: number, overrides: Partial<Job> = {}): Job {
+  return {
+    id: `job-${n}`, kind: 'generate', prompt: `stored prompt ${n}`, width: 48, height: 40, seed: n, status: 'success',
+    error: null, image: n.toString(16).padStart(64, '0'), rotate: null, groupId: null, startTime: 1, endTime: 2,
+    duration: 1.5, createdAt: Date.now() - n * 1000, updatedAt: 2, deleted: false, ...overrides,
+  };
+}
+
+async function seed(jobs: Job[], extra: Record<string, unknown> = {}) {
+  const items: Record<string, unknown> = {
+    [keys.head]: jobs.map((j) => j.id),
+    [keys.index]: jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt })),
+    [keys.stats]: { total: jobs.length, idle: 0, queued: 0, running: 0, success: jobs.length, error: 0, avgDuration: 1.5 },
+    [keys.sync]: { online: true, apiKeyDetected: true, lastSyncAt: Date.now() },
+    [keys.outbox]: [],
+    ...extra,
+  };
+  for (const j of jobs) {
+    items[keys.job(j.id)] = j;
+    if (j.image) items[keys.image(j.image)] = PNG;
+  }
+  await fakeBrowser.storage.local.set(items);
+}
+
+function setup(replies: Partial<Record<IntentInput['type'], IntentReply>> = {}) {
+  const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, { afterPaint: (run) => setTimeout(run, 0) });
+  const send = vi.fn(async (intent: IntentInput): Promise<IntentReply> => replies[intent.type] ?? { ok: true });
+  const services: PanelServices = {
+    data,
+    send,
+    exportJson: vi.fn(async () => ['{"jobs":[]}']),
+    exportCsv: vi.fn(async () => 'id\r\n'),
+    downloadBlob: vi.fn(),
+    downloadPng: vi.fn(() => true),
+    copyText: vi.fn(async () => {}),
+    onFirstRowsPainted: vi.fn(),
+  };
+  void data.start();
+  render(<App services={services} />);
+  const intents = () => send.mock.calls.map((c) => c[0]).filter((i) => i.type !== 'panelOpen');
+  return { data, send, services, intents };
+}
+
+describe('App', () => {
+  beforeEach(() => fakeBrowser.reset());
+  afterEach(cleanup);
+
+  it('paints the stored rows with images, stats and status, and tells the background it is open', async () => {
+    await seed([job(1), job(2), job(3, { status: 'error', image: null, error: 'boom' })]);
+    const { send, services } = setup();
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(3));
+    await waitFor(() => expect(services.onFirstRowsPainted).toHaveBeenCalledTimes(1));
+    expect(screen.getByAltText('stored prompt 1')).toBeTruthy();
+    expect(document.querySelector('[data-job-id="job-3"]')!.getAttribute('data-status')).toBe('error');
+    expect(document.querySelector('[data-stat="total"] dd')!.textContent).toBe('3');
+    expect(screen.getByTestId('companion-status').textContent).toBe('Online');
+    expect(send).toHaveBeenCalledWith({ type: 'panelOpen' });
+    expect(screen.queryByTestId('offline-notice')).toBeNull();
+  });
+
+  it('shows the empty state, and the offline notice while still listing local history', async () => {
+    setup();
+    await waitFor(() => expect(screen.getByText('No jobs yet…')).toBeTruthy());
+    cleanup();
+    fakeBrowser.reset();
+    await seed([job(1)], { [keys.sync]: { online: false, lastError: 'connect ECONNREFUSED 127.0.0.1:8787' } });
+    setup();
+    await waitFor(() => expect(screen.getByTestId('offline-notice').textContent).toContain('ECONNREFUSED'));
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(1));
+  });
+
+  it('sends generate from the form and confirms with a toast', async () => {
+    const { intents } = setup({ generate: { ok: true, ids: ['job-a', 'job-b'] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Wizard' }));
+    fireEvent.input(screen.getByLabelText('Count'), { target: { value: '2' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Queued 2 jobs'));
+    expect(intents()).toEqual([
+      {
+        type: 'generate',
+        request: { prompt: 'wise old wizard with long beard, staff with glowing crystal', width: 64, height: 64, seed: null, count: 2 },
+      },
+    ]);
+  });
+
+  it('shows intent failures and storage errors in the alert banner', async () => {
+    await seed([job(1)], { [keys.storageError]: { message: 'QUOTA_BYTES quota exceeded', at: 5 } });
+    setup({ retry: { ok: false, error: 'Job job-1 is not failed' }, panelOpen: { ok: false, error: 'No background' } });
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('Storage problem: QUOTA_BYTES quota exceeded'));
+    expect(screen.getByRole('alert').textContent).toContain('No background');
+    await waitFor(() => expect(document.querySelector('[data-job-id="job-1"]')).not.toBeNull());
+    fireEvent.click(screen.getByRole('button', { name: 'Delete job-1' }));
+    await act(async () => {});
+    // A success is not an error.
+    expect(screen.getByRole('alert').textContent).not.toContain('Delete');
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss: Storage problem: QUOTA_BYTES quota exceeded' }));
+    expect(screen.getByRole('alert').textContent).not.toContain('QUOTA');
+  });
+
+  it('asks before clearing history, mentioning the backup', async () => {
+    const { intents } = setup();
+    fireEvent.click(screen.getByRole('button', { name: 'Clear history' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Clear history?' });
+    expect(dialog.textContent).toContain('job_history.json.backup');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(intents()).toEqual([]);
+    fireEvent.click(screen.getByRole('button', { name: 'Clear history' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, clear history' }));
+    await waitFor(() => expect(intents()).toEqual([{ type: 'clearHistory' }]));
+  });
+
+  it('imports a file through the import intent and reports the counts', async () => {
+    const { intents } = setup({ import: { ok: true, imported: 3, skipped: 1 } });
+    const text = JSON.stringify({ jobs: [], version: '1.0' });
+    fireEvent.change(screen.getByLabelText('Import'), { target: { files: [new File([text], 'job_history.json')] } });
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Imported 3, skipped 1'));
+    expect(intents()).toEqual([{ type: 'import', text }]);
+  });
+
+  it('wires row actions: reuse fills the form, rotate and download use the job', async () => {
+    await seed([job(7, { seed: 99 })]);
+    const { intents, services } = setup();
+    await waitFor(() => expect(screen.getByAltText('stored prompt 7')).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Reuse job-7 in the form' }));
+    await waitFor(() => expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe('stored prompt 7'));
+    expect((screen.getByLabelText('Width') as HTMLInputElement).value).toBe('48');
+    expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('99');
+
+    fireEvent.change(screen.getByLabelText('Direction for job-7'), { target: { value: 'south' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate job-7' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Make 8 directions of job-7' }));
+    await waitFor(() =>
+      expect(intents()).toEqual([
+        { type: 'rotate', id: 'job-7', toDirection: 'south' },
+        { type: 'rotate8', id: 'job-7' },
+      ]),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Download PNG of job-7' }));
+    expect(services.downloadPng).toHaveBeenCalledWith(expect.objectContaining({ id: 'job-7' }), PNG);
+    fireEvent.click(screen.getByRole('button', { name: 'Copy prompt of job-7' }));
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Prompt copied'));
+    expect(services.copyText).toHaveBeenCalledWith('stored prompt 7');
+  });
+
+  it('follows storage changes: a new job from the background appears', async () => {
+    await seed([job(1)]);
+    setup();
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(1));
+    const fresh = job(2, { status: 'running', image: null, createdAt: Date.now(), prompt: 'fresh one' });
+    await act(async () => {
+      await fakeBrowser.storage.local.set({
+        [keys.job(fresh.id)]: fresh,
+        [keys.head]: [fresh.id, 'job-1'],
+        [keys.index]: [
+          { id: fresh.id, createdAt: fresh.createdAt, status: 'running', prompt: fresh.prompt },
+          { id: 'job-1', createdAt: 1, status: 'success', prompt: 'stored prompt 1' },
+        ],
+      });
+    });
+    await waitFor(() => expect(document.querySelector('[data-job-id="job-2"]')?.getAttribute('data-status')).toBe('running'));
+    expect(document.querySelector('[data-job-id]')!.getAttribute('data-job-id')).toBe('job-2');
+  });
+});

@@ -1,0 +1,285 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ErrorBanner, OfflineNotice, Toast, type BannerMessage } from '../../components/Banner';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DataTools, type DataTask } from '../../components/DataTools';
+import { plural } from '../../components/format';
+import { GenerateForm, type Prefill } from '../../components/GenerateForm';
+import { GearIcon, PixelLogo } from '../../components/icons';
+import { JobList, listCaption } from '../../components/JobList';
+import type { JobActions } from '../../components/JobRow';
+import { SearchBar } from '../../components/SearchBar';
+import { SettingsPanel } from '../../components/SettingsPanel';
+import { StatsBar } from '../../components/StatsBar';
+import { StatusBar } from '../../components/StatusBar';
+import type { Job } from '../../utils/domain/job';
+import type { GenerateRequest, IntentInput, IntentReply, Settings } from '../../utils/messaging';
+import type { PanelData, PanelSnapshot, StatusFilter } from '../../utils/panel-data';
+import { exportFilename } from '../../utils/panel-intents';
+
+/** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
+export interface PanelServices {
+  data: PanelData;
+  send(intent: IntentInput): Promise<IntentReply>;
+  exportJson(): Promise<string[]>;
+  exportCsv(): Promise<string>;
+  downloadBlob(blob: Blob, filename: string): void;
+  downloadPng(job: Job, dataUrl: string | undefined): boolean;
+  copyText(text: string): Promise<void>;
+  /** Called once, when the first rows (with their images) are in the DOM. */
+  onFirstRowsPainted?(): void;
+}
+
+/** How often the panel tells the background it is open (keeps the sync interval running). */
+const PANEL_OPEN_EVERY_MS = 10_000;
+const TOAST_MS = 4000;
+
+function usePanelSnapshot(data: PanelData): PanelSnapshot {
+  const [snap, setSnap] = useState(data.getSnapshot);
+  useEffect(() => {
+    setSnap(data.getSnapshot());
+    return data.subscribe(() => setSnap(data.getSnapshot()));
+  }, [data]);
+  return snap;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function App({ services }: { services: PanelServices }) {
+  const { data, send } = services;
+  const snap = usePanelSnapshot(data);
+
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState<StatusFilter>('all');
+  const [prefill, setPrefill] = useState<Prefill | null>(null);
+  const [errors, setErrors] = useState<BannerMessage[]>([]);
+  const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
+  const [toast, setToast] = useState<string | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [confirmClear, setConfirmClear] = useState(false);
+  const [dataTask, setDataTask] = useState<DataTask>(null);
+  const [syncBusy, setSyncBusy] = useState(false);
+  const formRef = useRef<HTMLDivElement>(null);
+  const gearRef = useRef<HTMLButtonElement>(null);
+  const closeSettings = useCallback(() => {
+    setSettingsOpen(false);
+    gearRef.current?.focus();
+  }, []);
+
+  // One banner entry per id: a repeated failure replaces its message, a success removes it.
+  const setError = useCallback((id: string, message: string | null) => {
+    setErrors((list) => {
+      const rest = list.filter((e) => e.id !== id);
+      return message ? [...rest, { id, message }] : rest;
+    });
+  }, []);
+  const nextErrorId = useRef(0);
+  const addError = useCallback((message: string) => setError(`e${nextErrorId.current++}`, message), [setError]);
+
+  const toastTimer = useRef<ReturnType<typeof setTimeout>>();
+  const showToast = useCallback((message: string) => {
+    setToast(message);
+    clearTimeout(toastTimer.current);
+    toastTimer.current = setTimeout(() => setToast(null), TOAST_MS);
+  }, []);
+
+  /** Sends an intent; a failure goes to the banner, a success to the toast when it says something. */
+  const run = useCallback(
+    async (intent: IntentInput, success?: string | ((reply: Extract<IntentReply, { ok: true }>) => string)) => {
+      const reply = await send(intent);
+      if (!reply.ok) addError(reply.error);
+      else if (success) showToast(typeof success === 'string' ? success : success(reply));
+      return reply;
+    },
+    [send, addError, showToast],
+  );
+
+  // Tell the background the panel is open, now and every few seconds.
+  useEffect(() => {
+    const ping = async () => {
+      const reply = await send({ type: 'panelOpen' });
+      setError('panelOpen', reply.ok ? null : reply.error);
+    };
+    void ping();
+    const timer = setInterval(() => void ping(), PANEL_OPEN_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [send, setError]);
+
+  const marked = useRef(false);
+  useLayoutEffect(() => {
+    if (marked.current || !snap.firstRowsReady) return;
+    marked.current = true;
+    services.onFirstRowsPainted?.();
+  }, [snap.firstRowsReady, services]);
+
+  const narrowed = search.trim() !== '' || status !== 'all';
+  useEffect(() => {
+    // Searching before the full index is in: read it now.
+    if (narrowed && snap.phase === 'head') void data.loadIndex();
+  }, [narrowed, snap.phase, data]);
+
+  const rows = useMemo(() => data.filter(search, status), [data, snap.entriesVersion, search, status]);
+
+  const findJob = (id: string) => data.getJob(id);
+  const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
+
+  const actions: JobActions = useMemo(
+    () => ({
+      onRetry: (id) => void run({ type: 'retry', id }, `Retrying ${id}`),
+      onRotate: (id, direction) => void run({ type: 'rotate', id, toDirection: direction }, `Rotating ${id} to ${direction}`),
+      onRotate8: (id) => void run({ type: 'rotate8', id }, `Making 8 directions of ${id}`),
+      onDelete: (id) => void run({ type: 'delete', id }, `Deleted ${id}`),
+      onDownload: (id) => {
+        const job = findJob(id);
+        if (!job || !services.downloadPng(job, data.getImage(job.image))) addError(`The image of ${id} is not loaded yet; try again in a moment.`);
+      },
+      onCopy: (id) => {
+        const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
+        services.copyText(prompt).then(
+          () => showToast('Prompt copied'),
+          (error: unknown) => addError(errorText(error)),
+        );
+      },
+      onReuse: (id) => {
+        const job = findJob(id);
+        const prompt = job?.prompt ?? entryOf(id)?.prompt ?? '';
+        setPrefill({ prompt, width: job?.width ?? 64, height: job?.height ?? 64, seed: job?.seed ?? null });
+        formRef.current?.scrollIntoView?.({ block: 'nearest' });
+      },
+    }),
+    // The handlers read the latest snapshot through data; entries only for the copy/reuse fallback.
+    [run, services, data, addError, showToast, snap.entries],
+  );
+
+  const onGenerate = (request: GenerateRequest) =>
+    run({ type: 'generate', request }, (reply) => reply.message ?? `Queued ${plural(reply.ids?.length ?? request.count, 'job')}`);
+
+  const onSaveSettings = async (settings: Settings) => {
+    const reply = await run({ type: 'saveSettings', settings }, 'Settings saved');
+    if (reply.ok) closeSettings();
+  };
+
+  const exportAs = async (kind: 'json' | 'csv') => {
+    setDataTask(kind);
+    try {
+      const blob =
+        kind === 'json'
+          ? new Blob(await services.exportJson(), { type: 'application/json' })
+          : new Blob([await services.exportCsv()], { type: 'text/csv;charset=utf-8' });
+      services.downloadBlob(blob, exportFilename(kind));
+      showToast(`Exported ${kind.toUpperCase()}`);
+    } catch (error) {
+      addError(`Export failed: ${errorText(error)}`);
+    } finally {
+      setDataTask(null);
+    }
+  };
+
+  const onImport = async (file: File) => {
+    setDataTask('import');
+    try {
+      const text = await file.text();
+      await run({ type: 'import', text }, (reply) => `Imported ${reply.imported ?? 0}, skipped ${reply.skipped ?? 0}`);
+    } catch (error) {
+      addError(`Could not read ${file.name}: ${errorText(error)}`);
+    } finally {
+      setDataTask(null);
+    }
+  };
+
+  const onSyncNow = async () => {
+    setSyncBusy(true);
+    try {
+      await run({ type: 'syncNow' }, (reply) => reply.message ?? 'Sync started');
+    } finally {
+      setSyncBusy(false);
+    }
+  };
+
+  const onClear = async () => {
+    setConfirmClear(false);
+    await run({ type: 'clearHistory' }, 'History cleared. The companion kept job_history.json.backup.');
+  };
+
+  // Storage problems come from storage itself; hidden only until a different one arrives.
+  const banner: BannerMessage[] = [...errors];
+  if (snap.storageError) {
+    const id = `storage:${snap.storageError.at ?? ''}:${snap.storageError.message}`;
+    if (!dismissed.has(id)) banner.unshift({ id, message: `Storage problem: ${snap.storageError.message}` });
+  }
+  if (snap.readError && !dismissed.has(`read:${snap.readError}`)) banner.unshift({ id: `read:${snap.readError}`, message: snap.readError });
+  const dismiss = (id: string) => {
+    if (id.startsWith('storage:') || id.startsWith('read:')) setDismissed((s) => new Set(s).add(id));
+    else setError(id, null);
+  };
+
+  const pending = snap.outboxLength === null ? null : snap.outboxLength + (snap.stats?.idle ?? 0);
+  const total = snap.phase === 'full' ? snap.entries.length : Math.max(snap.stats?.total ?? 0, snap.entries.length);
+
+  return (
+    <div class="app">
+      <header class="app-header">
+        <PixelLogo />
+        <h1>PixelLab</h1>
+        <span class="header-sub">side panel</span>
+        <button
+          ref={gearRef}
+          type="button"
+          class="icon-btn header-btn"
+          aria-label="Settings"
+          title="Settings"
+          aria-expanded={settingsOpen}
+          aria-controls="settings-panel"
+          onClick={() => setSettingsOpen((o) => !o)}
+        >
+          <GearIcon />
+        </button>
+      </header>
+      {settingsOpen && (
+        <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings} />
+      )}
+      <ErrorBanner errors={banner} onDismiss={dismiss} />
+      <StatusBar sync={snap.sync} pending={pending} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
+      {!snap.sync.online && snap.phase !== 'loading' && <OfflineNotice lastError={snap.sync.lastError} />}
+      <div ref={formRef}>
+        <GenerateForm onGenerate={onGenerate} prefill={prefill} />
+      </div>
+      <StatsBar stats={snap.stats} />
+      <SearchBar text={search} status={status} onText={setSearch} onStatus={setStatus} countId="job-count" />
+      <DataTools
+        onExportJson={() => void exportAs('json')}
+        onExportCsv={() => void exportAs('csv')}
+        onImport={(file) => void onImport(file)}
+        onClearHistory={() => setConfirmClear(true)}
+        busy={dataTask}
+      />
+      <JobList
+        entries={rows}
+        getJob={data.getJob}
+        getImage={data.getImage}
+        actions={actions}
+        onVisibleIds={(ids) => void data.ensureRows(ids)}
+        loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
+        filtered={narrowed}
+        caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
+        captionId="job-count"
+        resetKey={`${search}\u0000${status}`}
+      />
+      <Toast message={toast} />
+      <ConfirmDialog
+        open={confirmClear}
+        title="Clear history?"
+        confirmLabel="Yes, clear history"
+        danger
+        onConfirm={() => void onClear()}
+        onCancel={() => setConfirmClear(false)}
+      >
+        <p>This removes every job from this browser and from the companion.</p>
+        <p>
+          The companion keeps a backup of the previous file, <code>job_history.json.backup</code>, so you can restore it.
+        </p>
+      </ConfirmDialog>
+    </div>
+  );
+}

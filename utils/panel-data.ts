@@ -1,0 +1,505 @@
+import { z } from 'zod';
+import { browser } from 'wxt/browser';
+import type { Job, JobStatus } from './domain/job';
+import {
+  keys,
+  statsSchema,
+  storedJobSchema,
+  syncStateSchema,
+  type IndexEntry,
+  type Stats,
+  type SyncState,
+} from './history-layout';
+import { defaultSettings, settingsSchema, type Settings } from './messaging';
+
+/**
+ * The side panel's read side of chrome.storage.local (layout in history-layout.ts).
+ *
+ * Opening costs what is visible: `head` and the small keys first, then the job records of
+ * the head, then the images of the rows on screen; the full `index` only after first paint.
+ * Rows entering the viewport read their job and image keys lazily, batched, and cached.
+ * `storage.onChanged` updates only what changed. This module never writes storage.
+ */
+
+export interface StorageChange {
+  oldValue?: unknown;
+  newValue?: unknown;
+}
+export type StorageChangeListener = (changes: Record<string, StorageChange>) => void;
+
+/** The part of a StorageArea the panel reads: `browser.storage.local` or fakeBrowser's. */
+export interface PanelStorage {
+  get(keys: string | string[]): Promise<Record<string, unknown>>;
+  onChanged: {
+    addListener(listener: StorageChangeListener): void;
+    removeListener(listener: StorageChangeListener): void;
+  };
+}
+
+export const storageErrorSchema = z.object({ message: z.string(), at: z.number().nullable().default(null) });
+export type StorageErrorValue = z.infer<typeof storageErrorSchema>;
+
+export type StatusFilter = JobStatus | 'all';
+
+export interface PanelSnapshot {
+  /** 'loading' until the head answers; 'head' while only the newest rows are known; 'full' once the index is in. */
+  phase: 'loading' | 'head' | 'full';
+  /** Every row, newest first: the index once loaded, the head's jobs before. */
+  entries: readonly IndexEntry[];
+  /** Bumped whenever `entries` is replaced; cheap change detection for memos. */
+  entriesVersion: number;
+  /** True once the images of the first rows were read (or there were none to read). */
+  firstRowsReady: boolean;
+  stats: Stats | null;
+  sync: SyncState;
+  settings: Settings;
+  /** Known once the index is loaded; null before. */
+  outboxLength: number | null;
+  storageError: StorageErrorValue | null;
+  /** A failed storage read, in plain words. */
+  readError: string | null;
+  /** Bumped on every change, so views re-render. */
+  revision: number;
+}
+
+export interface PanelDataOptions {
+  /** Runs the index read after first paint. Tests pass their own. */
+  afterPaint?: (run: () => void) => void;
+  /** Most images kept in memory (about 5 KB each). */
+  imageCacheSize?: number;
+}
+
+export interface PanelData {
+  /** First-paint reads, then schedules the index. Resolves once the first rows' images are in. */
+  start(options?: { firstRows?: number }): Promise<void>;
+  getSnapshot(): PanelSnapshot;
+  subscribe(listener: () => void): () => void;
+  /** The cached job record, or undefined while it is not read yet. */
+  getJob(id: string): Job | undefined;
+  /** The cached PNG data URL of an image hash. */
+  getImage(hash: string | null | undefined): string | undefined;
+  /** The rows on screen: reads their missing job and image keys (batched, one read in flight). */
+  ensureRows(ids: readonly string[]): Promise<void>;
+  /** Reads the full index now if it is not in yet (search used before it loaded). */
+  loadIndex(): Promise<void>;
+  /** Rows whose prompt holds every word of `text`, with `status`; in memory, no storage reads. */
+  filter(text: string, status: StatusFilter): readonly IndexEntry[];
+  dispose(): void;
+}
+
+/** A Map that forgets its least recently used entries beyond `limit`. */
+class LruMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly limit: number) {}
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.limit) {
+      const oldest = this.map.keys().next();
+      if (oldest.done) break;
+      this.map.delete(oldest.value);
+    }
+  }
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+}
+
+/** After the browser painted the current frame; a timer fallback for hidden pages where rAF never fires. */
+function defaultAfterPaint(run: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    run();
+  };
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 100);
+}
+
+function toEntry(job: Job): IndexEntry {
+  return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
+}
+
+function isEntry(value: unknown): value is IndexEntry {
+  if (!value || typeof value !== 'object') return false;
+  const e = value as Record<string, unknown>;
+  return typeof e.id === 'string' && typeof e.prompt === 'string' && typeof e.status === 'string';
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const JOB_PREFIX = 'job:';
+const IMAGE_PREFIX = 'img:';
+
+export function createPanelData(
+  storage: PanelStorage = browser.storage.local as unknown as PanelStorage,
+  options: PanelDataOptions = {},
+): PanelData {
+  const afterPaint = options.afterPaint ?? defaultAfterPaint;
+  const jobs = new Map<string, Job>();
+  const images = new LruMap<string, string>(options.imageCacheSize ?? 600);
+  /** Keys read and found absent (or unreadable): not read again until onChanged sets them. */
+  const absent = new Set<string>();
+  /** Bumped per key by onChanged, so a read that raced a change does not overwrite it. */
+  const stamps = new Map<string, number>();
+  const listeners = new Set<() => void>();
+
+  let headIds: string[] = [];
+  let indexLoaded = false;
+  let indexPromise: Promise<void> | null = null;
+  let startPromise: Promise<void> | null = null;
+  /** Lowercase prompts per entries array, computed once when the array arrives. */
+  const lowerPrompts = new WeakMap<readonly IndexEntry[], string[]>();
+  let wanted: readonly string[] = [];
+  let pumping: Promise<void> | null = null;
+  let disposed = false;
+  let filterMemo: { key: string; result: readonly IndexEntry[] } | null = null;
+
+  let snap: PanelSnapshot = {
+    phase: 'loading',
+    entries: [],
+    entriesVersion: 0,
+    firstRowsReady: false,
+    stats: null,
+    sync: syncStateSchema.parse({}),
+    settings: defaultSettings,
+    outboxLength: null,
+    storageError: null,
+    readError: null,
+    revision: 0,
+  };
+  let pending: Partial<PanelSnapshot> = {};
+
+  function set(patch: Partial<PanelSnapshot>): void {
+    pending = { ...pending, ...patch };
+  }
+  function emit(): void {
+    if (disposed) return;
+    snap = { ...snap, ...pending, revision: snap.revision + 1 };
+    pending = {};
+    for (const listener of listeners) listener();
+  }
+
+  function setEntries(entries: readonly IndexEntry[]): void {
+    lowerPrompts.set(entries, entries.map((e) => e.prompt.toLowerCase()));
+    filterMemo = null;
+    set({ entries, entriesVersion: (pending.entriesVersion ?? snap.entriesVersion) + 1 });
+  }
+
+  function entriesFromHead(): IndexEntry[] {
+    const out: IndexEntry[] = [];
+    for (const id of headIds) {
+      const job = jobs.get(id);
+      if (job && !job.deleted) out.push(toEntry(job));
+    }
+    return out;
+  }
+
+  /** One storage.get; drops keys that onChanged set while the read was in flight. */
+  async function read(list: string[]): Promise<Record<string, unknown>> {
+    const before = list.map((k) => stamps.get(k) ?? 0);
+    const got = await storage.get(list);
+    const fresh: Record<string, unknown> = {};
+    list.forEach((k, i) => {
+      if ((stamps.get(k) ?? 0) !== before[i]) return;
+      const value = got[k];
+      if (value === undefined || value === null) absent.add(k);
+      else fresh[k] = value;
+    });
+    return fresh;
+  }
+
+  function applyJob(key: string, value: unknown): void {
+    const id = key.slice(JOB_PREFIX.length);
+    if (value === undefined || value === null) {
+      jobs.delete(id);
+      return;
+    }
+    const parsed = storedJobSchema.safeParse(value);
+    if (parsed.success) {
+      jobs.set(id, parsed.data);
+      absent.delete(key);
+    } else {
+      // Shown from its index entry alone; not read again until it changes.
+      jobs.delete(id);
+      absent.add(key);
+    }
+  }
+
+  function applyMeta(key: string, value: unknown): void {
+    switch (key) {
+      case keys.stats: {
+        const parsed = statsSchema.safeParse(value);
+        set({ stats: parsed.success ? parsed.data : null });
+        break;
+      }
+      case keys.sync: {
+        const parsed = syncStateSchema.safeParse(value ?? {});
+        set({ sync: parsed.success ? parsed.data : syncStateSchema.parse({}) });
+        break;
+      }
+      case keys.settings: {
+        const parsed = settingsSchema.safeParse(value ?? {});
+        set({ settings: parsed.success ? parsed.data : defaultSettings });
+        break;
+      }
+      case keys.storageError: {
+        if (value === undefined || value === null) set({ storageError: null });
+        else {
+          const parsed = storageErrorSchema.safeParse(value);
+          set({
+            storageError: parsed.success
+              ? parsed.data
+              : { message: `Storage reported a problem: ${JSON.stringify(value)}`, at: null },
+          });
+        }
+        break;
+      }
+      case keys.outbox:
+        set({ outboxLength: Array.isArray(value) ? value.length : 0 });
+        break;
+    }
+  }
+
+  function applyHead(value: unknown): void {
+    headIds = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  }
+
+  function applyIndex(value: unknown): void {
+    const list = Array.isArray(value) ? value.filter(isEntry) : [];
+    indexLoaded = true;
+    setEntries(list);
+    set({ phase: 'full' });
+  }
+
+  /** Image keys of these rows' jobs that are neither cached nor known absent. */
+  function missingImageKeys(ids: readonly string[]): string[] {
+    const out = new Set<string>();
+    for (const id of ids) {
+      const hash = jobs.get(id)?.image;
+      if (!hash || images.has(hash)) continue;
+      const key = keys.image(hash);
+      if (!absent.has(key)) out.add(key);
+    }
+    return [...out];
+  }
+
+  function applyImages(got: Record<string, unknown>): void {
+    for (const [key, value] of Object.entries(got)) {
+      if (typeof value === 'string') images.set(key.slice(IMAGE_PREFIX.length), value);
+      else absent.add(key);
+    }
+  }
+
+  /** Reads what the wanted rows lack; loops while the wanted rows change under it. */
+  async function pump(): Promise<void> {
+    for (;;) {
+      const ids = wanted;
+      // Before the index is in, rows exist only for head ids whose records are read.
+      const jobIds = indexLoaded ? ids : [...new Set([...headIds, ...ids])];
+      const jobKeys = jobIds.map(keys.job).filter((k) => !absent.has(k) && !jobs.has(k.slice(JOB_PREFIX.length)));
+      const imageKeys = missingImageKeys(ids);
+      if (jobKeys.length === 0 && imageKeys.length === 0) return;
+      // Job keys and the images of already known jobs in one read.
+      const got = await read([...jobKeys, ...imageKeys]);
+      for (const key of jobKeys) if (key in got) applyJob(key, got[key]);
+      applyImages(got);
+      const more = missingImageKeys(ids);
+      if (more.length) applyImages(await read(more));
+      if (!indexLoaded && jobKeys.length) setEntries(entriesFromHead());
+      emit();
+    }
+  }
+
+  function requestRows(): Promise<void> {
+    if (pumping) return pumping;
+    pumping = pump()
+      .catch((error: unknown) => {
+        set({ readError: `Could not read the history: ${message(error)}` });
+        emit();
+      })
+      .finally(() => {
+        pumping = null;
+      });
+    return pumping;
+  }
+
+  const onChanged: StorageChangeListener = (changes) => {
+    if (disposed) return;
+    let entriesChanged = false;
+    let headChanged = false;
+    let needRows = false;
+    const wantedSet = new Set(wanted);
+    // Job records first, so a head or index that names a new job in the same change finds it.
+    for (const [key, change] of Object.entries(changes)) {
+      stamps.set(key, (stamps.get(key) ?? 0) + 1);
+      const value = change.newValue;
+      if (key.startsWith(JOB_PREFIX)) {
+        applyJob(key, value);
+        const id = key.slice(JOB_PREFIX.length);
+        if (headIds.includes(id)) entriesChanged = true;
+        if (wantedSet.has(id)) needRows = true;
+      }
+    }
+    const wantedHashes = new Set<string>();
+    for (const id of wanted) {
+      const hash = jobs.get(id)?.image;
+      if (hash) wantedHashes.add(hash);
+    }
+    for (const [key, change] of Object.entries(changes)) {
+      const value = change.newValue;
+      if (key.startsWith(IMAGE_PREFIX)) {
+        const hash = key.slice(IMAGE_PREFIX.length);
+        if (value === undefined || value === null) {
+          images.delete(hash);
+          absent.add(key);
+        } else {
+          absent.delete(key);
+          // Only keep what is on screen; the rest is read when it scrolls in.
+          if (typeof value === 'string' && wantedHashes.has(hash)) images.set(hash, value);
+        }
+      } else if (key === keys.head) {
+        applyHead(value);
+        headChanged = true;
+      } else if (key === keys.index) {
+        applyIndex(value);
+      } else if (!key.startsWith(JOB_PREFIX)) {
+        applyMeta(key, value);
+      }
+    }
+    if (!indexLoaded && (headChanged || entriesChanged)) {
+      setEntries(entriesFromHead());
+      // New head ids whose records were not in this change.
+      if (headIds.some((id) => !jobs.has(id) && !absent.has(keys.job(id)))) needRows = true;
+    }
+    emit();
+    if (snap.firstRowsReady && (needRows || missingImageKeys(wanted).length)) void requestRows();
+  };
+
+  async function loadIndex(): Promise<void> {
+    if (indexLoaded) return;
+    indexPromise ??= (async () => {
+      try {
+        const got = await read([keys.index, keys.outbox]);
+        // No index key at all: the head stays the whole list (and keeps following `head`).
+        if (!indexLoaded && keys.index in got) applyIndex(got[keys.index]);
+        set({ phase: 'full' });
+        if (keys.outbox in got) applyMeta(keys.outbox, got[keys.outbox]);
+        else if (!stamps.has(keys.outbox)) set({ outboxLength: 0 });
+        emit();
+      } catch (error) {
+        indexPromise = null;
+        set({ readError: `Could not read the history index: ${message(error)}` });
+        emit();
+      }
+    })();
+    return indexPromise;
+  }
+
+  async function firstPaint(firstRows: number): Promise<void> {
+    try {
+      const meta = await read([keys.head, keys.stats, keys.sync, keys.settings, keys.storageError]);
+      for (const key of [keys.stats, keys.sync, keys.settings, keys.storageError]) {
+        if (key in meta) applyMeta(key, meta[key]);
+      }
+      if (keys.head in meta) applyHead(meta[keys.head]);
+      else if (!stamps.has(keys.head)) {
+        // A layout without `head`: the index is all there is.
+        await loadIndex();
+        headIds = snap.entries.slice(0, firstRows).map((e) => e.id);
+      }
+      const jobKeys = headIds.map(keys.job).filter((k) => !jobs.has(k.slice(JOB_PREFIX.length)));
+      if (jobKeys.length) {
+        const got = await read(jobKeys);
+        for (const key of jobKeys) if (key in got) applyJob(key, got[key]);
+      }
+      const rows = indexLoaded ? (pending.entries ?? snap.entries) : entriesFromHead();
+      if (wanted.length === 0) wanted = rows.slice(0, firstRows).map((e) => e.id);
+      // Rows and their images arrive in one render: no placeholder flash, and one frame sooner
+      // than painting text rows first (measured: a paint between the reads delays the images).
+      const imageKeys = missingImageKeys(wanted);
+      if (imageKeys.length) applyImages(await read(imageKeys));
+      if (!indexLoaded) setEntries(entriesFromHead());
+      set({ phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head', firstRowsReady: true });
+      emit();
+      // Rows the list asked for while the first reads ran.
+      void requestRows();
+    } catch (error) {
+      set({ phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head', firstRowsReady: true, readError: `Could not read the history: ${message(error)}` });
+      emit();
+    }
+    afterPaint(() => {
+      if (!disposed) void loadIndex();
+    });
+  }
+
+  return {
+    start(opts = {}) {
+      if (!startPromise) {
+        storage.onChanged.addListener(onChanged);
+        startPromise = firstPaint(Math.max(1, opts.firstRows ?? 20));
+      }
+      return startPromise;
+    },
+    getSnapshot: () => snap,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getJob: (id) => jobs.get(id),
+    getImage: (hash) => (hash ? images.get(hash) : undefined),
+    ensureRows(ids) {
+      wanted = ids;
+      // Until the first rows' images are in, the first-paint reads cover them; it reads the rest after.
+      return snap.firstRowsReady ? requestRows() : Promise.resolve();
+    },
+    loadIndex,
+    filter(text, status) {
+      const terms = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      const entries = snap.entries;
+      if (terms.length === 0 && status === 'all') return entries;
+      const memoKey = `${snap.entriesVersion}\u0000${status}\u0000${terms.join(' ')}`;
+      if (filterMemo?.key === memoKey) return filterMemo.result;
+      let lower = lowerPrompts.get(entries);
+      if (!lower) {
+        lower = entries.map((e) => e.prompt.toLowerCase());
+        lowerPrompts.set(entries, lower);
+      }
+      const out: IndexEntry[] = [];
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        if (status !== 'all' && entry.status !== status) continue;
+        const prompt = lower[i] ?? '';
+        let hit = true;
+        for (const term of terms) {
+          if (!prompt.includes(term)) {
+            hit = false;
+            break;
+          }
+        }
+        if (hit) out.push(entry);
+      }
+      filterMemo = { key: memoKey, result: out };
+      return out;
+    },
+    dispose() {
+      disposed = true;
+      listeners.clear();
+      storage.onChanged.removeListener(onChanged);
+    },
+  };
+}
