@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
@@ -7,13 +6,17 @@ import { defaultLimits } from './deps';
 import { createPixelLabClient } from './pixellab/client';
 import { createRunner } from './runner';
 import { createFileStore } from './store/file-store';
+import { createPairingStore } from './store/pairing-store';
 
 const VERSION = '0.1.0';
 const log = (line: string) => console.log(line);
 
 async function main() {
-  const envFile = path.resolve(process.cwd(), '.env');
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  try {
+    process.loadEnvFile(path.resolve(process.cwd(), '.env'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
 
   const parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());
   if (parsed === 'help') {
@@ -26,6 +29,7 @@ async function main() {
   }
 
   const store = await createFileStore({ dataDir: config.dataDir, log });
+  const pairings = config.requirePairing ? await createPairingStore({ dataDir: config.dataDir, log }) : undefined;
   const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
   const runner = createRunner({ store, pixellab, limit: config.parallel, log });
   const app = createApp({
@@ -33,9 +37,11 @@ async function main() {
     pixellab,
     runner,
     log,
+    pairings,
     config: {
       allowOrigins: config.allowOrigins,
       token: config.token,
+      requirePairing: config.requirePairing,
       apiKeyDetected: config.apiKey !== null,
       limits: defaultLimits,
       version: VERSION,
@@ -46,6 +52,10 @@ async function main() {
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     log(`PixelLab companion listening on http://${shown}:${info.port} - history: ${store.filePath}`);
+    if (pairings) {
+      const paired = pairings.list().length;
+      log(`Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`);
+    }
     if (config.apiKey === null) log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
     runner.resume();
   });

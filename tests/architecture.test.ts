@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** Cheap checks that keep the layout honest: each folder holds only what its rule allows. */
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function sources(dir: string, { tests = false } = {}): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(path.join(ROOT, dir))) {
+    const rel = path.join(dir, name);
+    if (statSync(path.join(ROOT, rel)).isDirectory()) out.push(...sources(rel, { tests }));
+    else if (/\.(ts|tsx)$/.test(name) && (tests || !/\.test\.tsx?$/.test(name))) out.push(rel);
+  }
+  return out;
+}
+
+const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
+
+describe('architecture', () => {
+  it('components render only: no browser.* or chrome.* calls', () => {
+    for (const file of sources('components')) {
+      expect(read(file), file).not.toMatch(/\b(browser|chrome)\.(storage|runtime|tabs|sidePanel)\b|from ['"]wxt\/browser['"]/);
+    }
+  });
+
+  it('shared domain code imports neither browser nor Node APIs', () => {
+    for (const file of sources('utils/domain')) {
+      expect(read(file), file).not.toMatch(/from ['"](node:|wxt|fs|path|crypto|hono)|\bbrowser\.|\bchrome\.|\bprocess\./);
+    }
+  });
+
+  it('the panel never writes storage: only the background does', () => {
+    const panelFiles = [...sources('entrypoints/sidepanel'), ...sources('components'), 'utils/panel-data.ts', 'utils/panel-intents.ts', 'utils/debug-api.ts'];
+    for (const file of panelFiles) {
+      expect(read(file), file).not.toMatch(/storage\.(local|session|sync)\.(set|remove|clear)\b|\.set\(\s*\{/);
+      expect(read(file), file).not.toMatch(/localStorage/);
+    }
+  });
+
+  it('the companion does not reach into the extension', () => {
+    for (const file of sources('companion-server')) {
+      expect(read(file), file).not.toMatch(/from ['"](\.\.\/)+(entrypoints|components)\/|from ['"]@\/|from ['"]wxt/);
+      const imports = [...read(file).matchAll(/from ['"](\.\.\/[^'"]+)['"]/g)].map((m) => path.normalize(path.join(path.dirname(file), m[1]!)));
+      for (const target of imports) expect(target, `${file} imports ${target}`).toMatch(/^(companion-server|utils\/domain)/);
+    }
+  });
+
+  it('only the store folder touches the data dir', () => {
+    for (const file of sources('companion-server').filter((f) => !f.startsWith('companion-server/store/'))) {
+      expect(read(file), file).not.toMatch(/from ['"]node:fs(\/promises)?['"]/);
+    }
+  });
+
+  it('entrypoints stay thin: wiring, not logic', () => {
+    const lines = (file: string) => read(file).split('\n').length;
+    expect(lines('entrypoints/background/index.ts')).toBeLessThan(100);
+    expect(lines('entrypoints/sidepanel/main.tsx')).toBeLessThan(60);
+    // App wires panel data, intents and views; views and logic live in components/ and utils/.
+    expect(lines('entrypoints/sidepanel/App.tsx')).toBeLessThan(400);
+  });
+});
