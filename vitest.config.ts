@@ -8,6 +8,7 @@ export default defineConfig({
     exclude: ['node_modules/**', '.output/**', '.wxt/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    globalSetup: ['./tests/e2e/global-setup.ts'],
     reporters: ['default', './tests/summary-reporter.ts'],
   },
 });
