@@ -3,10 +3,12 @@ import { createBalanceCache } from './balance-cache';
 import type { CompanionDeps } from './deps';
 import { errorBody, HttpError, sendError } from './http-error';
 import { healthRoutes } from './routes/health';
+import { pairingRoutes } from './routes/pairing';
 import { jobRoutes } from './routes/jobs';
 import { seedRoutes } from './routes/seed';
 import { syncRoutes } from './routes/sync';
 import { security } from './security';
+import { createMemoryPairingStore } from './store/pairing-store';
 
 const STORAGE_ERRORS: Record<string, number> = { ENOSPC: 507, EDQUOT: 507 };
 const FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EBUSY', 'EROFS', 'EIO', 'EMFILE', 'ENFILE']);
@@ -22,9 +24,13 @@ export function createApp(deps: CompanionDeps) {
     now: deps.now,
   });
 
+  const pairings = deps.pairings ?? createMemoryPairingStore({ now: deps.now });
+  const requirePairing = deps.config.requirePairing === true;
+
   const app = new Hono()
-    .use(security({ allowOrigins: deps.config.allowOrigins, token: deps.config.token }))
+    .use(security({ allowOrigins: deps.config.allowOrigins, token: deps.config.token, pairing: requirePairing ? pairings : null }))
     .route('/', healthRoutes(deps, balance, startedAt))
+    .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
     .route('/', seedRoutes(deps))
     .route('/', syncRoutes(deps))
     .route('/', jobRoutes(deps));

@@ -24,6 +24,14 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads --require-pairing and COMPANION_REQUIRE_PAIRING', () => {
+    expect(parseConfig([], {}, '/')).toMatchObject({ requirePairing: false });
+    expect(parseConfig(['--require-pairing'], {}, '/')).toMatchObject({ requirePairing: true });
+    expect(parseConfig([], { COMPANION_REQUIRE_PAIRING: '1' }, '/')).toMatchObject({ requirePairing: true });
+    expect(parseConfig([], { COMPANION_REQUIRE_PAIRING: '0' }, '/')).toMatchObject({ requirePairing: false });
+    expect(() => parseConfig([], { COMPANION_REQUIRE_PAIRING: 'maybe' }, '/')).toThrow(/COMPANION_REQUIRE_PAIRING must be 1 or 0/);
+  });
+
   it('explains bad values instead of starting wrong', () => {
     expect(() => parseConfig(['--port', 'http'], {}, '/')).toThrow(ConfigError);
     expect(() => parseConfig(['--parallel', '0'], {}, '/')).toThrow(/--parallel must be a whole number from 1 to 10/);

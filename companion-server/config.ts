@@ -7,6 +7,8 @@ export interface ServerConfig {
   dataDir: string;
   allowOrigins: string[];
   token: string | null;
+  /** Unpaired clients must pair (a code printed on the console) before anything but /health. */
+  requirePairing: boolean;
   parallel: number;
   apiKey: string | null;
   apiUrl: string;
@@ -21,6 +23,8 @@ export const USAGE = `Usage: npm run companion -- [options]
   --allow-origin O     also accept requests from this web origin; repeatable
                        (env COMPANION_ALLOW_ORIGINS, comma-separated)
   --token T            require Authorization: Bearer T on every route but /health (env COMPANION_TOKEN)
+  --require-pairing    require a token issued by pairing: the side panel asks, this console prints
+                       a one-time code to type there (env COMPANION_REQUIRE_PAIRING=1)
   --parallel N         PixelLab jobs run at once (env COMPANION_PARALLEL, default 3)
   --timeout-ms N       give up on a PixelLab call after N ms (env COMPANION_TIMEOUT_MS, default 120000)
   -h, --help           show this help
@@ -37,6 +41,13 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   return n;
 }
 
+function bool(name: string, value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be 1 or 0, got "${value}"`);
+}
+
 /** Flags win over environment variables, which win over defaults. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' {
   let values;
@@ -49,6 +60,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
         'data-dir': { type: 'string' },
         'allow-origin': { type: 'string', multiple: true },
         token: { type: 'string' },
+        'require-pairing': { type: 'boolean' },
         parallel: { type: 'string' },
         'timeout-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -72,6 +84,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     dataDir: path.resolve(cwd, values['data-dir'] ?? env.COMPANION_DATA_DIR ?? 'data'),
     allowOrigins: origins.map((o) => o.trim()).filter(Boolean),
     token: values.token ?? env.COMPANION_TOKEN ?? null,
+    requirePairing: values['require-pairing'] ?? bool('COMPANION_REQUIRE_PAIRING', env.COMPANION_REQUIRE_PAIRING),
     parallel: int('--parallel', values.parallel ?? env.COMPANION_PARALLEL, 3, 1, 10),
     apiKey: env.PIXELLAB_API_KEY?.trim() || null,
     apiUrl,

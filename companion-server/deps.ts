@@ -1,4 +1,5 @@
 import type { Direction } from '../utils/domain';
+import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
 /** What the routes need of PixelLab (companion-server/pixellab/client.ts implements it). */
@@ -19,6 +20,8 @@ export interface Runner {
 export interface CompanionConfig {
   allowOrigins: string[];
   token: string | null;
+  /** Every route but /health and the pairing routes needs a token issued by pairing (or `token`). */
+  requirePairing?: boolean;
   apiKeyDetected: boolean;
   /** Byte limits per kind of body. */
   limits: { json: number; push: number; saveJobs: number };
@@ -38,6 +41,8 @@ export interface CompanionDeps {
   pixellab: PixelLab;
   runner: Runner;
   config: CompanionConfig;
+  /** Paired clients' token hashes; in memory when not given (index.ts passes the data dir's). */
+  pairings?: PairingStore;
   now?: () => number;
   log?: (line: string) => void;
 }

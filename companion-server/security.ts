@@ -9,7 +9,15 @@ export interface SecurityOptions {
   token: string | null;
   /** Paths reachable without the token (health, so the extension can recognise the companion). */
   publicPaths?: readonly string[];
+  /**
+   * When set, pairing is required: tokens it issued are accepted (besides `token`), the pairing
+   * routes are public, and anything else without a token gets 401 `pairing_required`.
+   */
+  pairing?: { verify(token: string): boolean } | null;
 }
+
+/** Reachable without a token when pairing is required: how an unpaired client gets one. */
+export const PAIRING_PUBLIC_PATHS = ['/pair/request', '/pair/confirm'] as const;
 
 const EXTENSION_ORIGIN = /^(chrome|moz|safari-web)-extension:\/\/[A-Za-z0-9._-]+$/;
 
@@ -30,7 +38,18 @@ export function isLoopbackHost(host: string | undefined): boolean {
 
 /** Extension origins always; web origins (`http:`, `https:`, `null`, ...) only when listed. */
 export function isAllowedOrigin(origin: string, allowOrigins: readonly string[]): boolean {
-  return EXTENSION_ORIGIN.test(origin) || allowOrigins.includes(origin);
+  return isExtensionOrigin(origin) || allowOrigins.includes(origin);
+}
+
+/** `chrome-extension://<id>`, `moz-extension://<uuid>`, `safari-web-extension://<id>`. */
+export function isExtensionOrigin(origin: string): boolean {
+  return EXTENSION_ORIGIN.test(origin);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  return m ? m[1]!.trim() : null;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -46,7 +65,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * web origins unless allowed, answer CORS only to allowed origins, and check the token.
  */
 export function security(options: SecurityOptions): MiddlewareHandler {
-  const publicPaths = new Set(options.publicPaths ?? ['/health']);
+  const pairing = options.pairing ?? null;
+  const publicPaths = new Set([...(options.publicPaths ?? ['/health']), ...(pairing ? PAIRING_PUBLIC_PATHS : [])]);
   return async (c, next) => {
     if (!isLoopbackHost(c.req.header('host'))) {
       return c.json(errorBody('host_refused', 'This companion only answers requests addressed to a loopback name (127.0.0.1, localhost, [::1])'), 403);
@@ -54,6 +74,12 @@ export function security(options: SecurityOptions): MiddlewareHandler {
     const origin = c.req.header('origin');
     if (origin !== undefined && !isAllowedOrigin(origin, options.allowOrigins)) {
       return c.json(errorBody('origin_refused', `Requests from the origin "${origin}" are refused; start the companion with --allow-origin ${origin} to allow it`), 403);
+    }
+    // A web page's no-cors request (an <img>, a form, a no-cors fetch) carries no Origin, but the
+    // browser marks it cross-site; the extension's own requests are marked `none`.
+    const site = c.req.header('sec-fetch-site');
+    if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
+      return c.json(errorBody('origin_refused', 'Cross-site requests without an Origin are refused'), 403);
     }
     if (origin !== undefined) {
       c.header('Access-Control-Allow-Origin', origin);
@@ -66,7 +92,16 @@ export function security(options: SecurityOptions): MiddlewareHandler {
       c.header('Access-Control-Max-Age', '600');
       return c.body(null, 204);
     }
-    if (options.token && !publicPaths.has(c.req.path) && !tokenMatches(c.req.header('authorization'), options.token)) {
+    if (pairing && !publicPaths.has(c.req.path)) {
+      const header = c.req.header('authorization');
+      const given = bearerToken(header);
+      if (!(options.token && tokenMatches(header, options.token)) && !(given && pairing.verify(given))) {
+        return c.json(
+          errorBody('pairing_required', 'This companion requires pairing: press "Pair with companion" in the side panel and type the code the companion prints'),
+          401,
+        );
+      }
+    } else if (options.token && !publicPaths.has(c.req.path) && !tokenMatches(c.req.header('authorization'), options.token)) {
       return c.json(errorBody('unauthorized', 'This companion requires a token: send Authorization: Bearer <token>'), 401);
     }
     await next();

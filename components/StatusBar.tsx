@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { SyncState } from '../utils/history-layout';
 import { formatAge, formatUsd } from './format';
 import { SyncIcon } from './icons';
+import { PairingPrompt } from './PairingPrompt';
 
 export interface StatusBarProps {
   sync: SyncState;
@@ -10,10 +11,14 @@ export interface StatusBarProps {
   onSyncNow(): void;
   /** True while the Sync now intent is on its way. */
   busy?: boolean;
+  /** "Pair with companion": shown while the companion requires pairing. */
+  onPairStart?(): unknown;
+  /** The typed pairing code; resolves true when the companion took it. */
+  onPairConfirm?(code: string): Promise<boolean> | boolean;
   clock?: () => number;
 }
 
-export function StatusBar({ sync, pending, onSyncNow, busy = false, clock = Date.now }: StatusBarProps) {
+export function StatusBar({ sync, pending, onSyncNow, busy = false, onPairStart, onPairConfirm, clock = Date.now }: StatusBarProps) {
   const [now, setNow] = useState(clock);
   useEffect(() => {
     const timer = setInterval(() => setNow(clock()), 15_000);
@@ -63,6 +68,9 @@ export function StatusBar({ sync, pending, onSyncNow, busy = false, clock = Date
         </span>
         Sync now
       </button>
+      {(sync.pairing === 'required' || sync.pairingRequest !== null) && onPairStart && onPairConfirm && (
+        <PairingPrompt request={sync.pairingRequest} onStart={onPairStart} onConfirm={onPairConfirm} clock={clock} />
+      )}
     </section>
   );
 }

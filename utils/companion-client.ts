@@ -5,6 +5,9 @@ import {
   errorResponseSchema,
   healthResponseSchema,
   isPng,
+  pairConfirmResponseSchema,
+  pairRequestResponseSchema,
+  pairRevokeResponseSchema,
   pngDataUrlToBytes,
   sha256Hex,
   pullResponseSchema,
@@ -13,6 +16,7 @@ import {
   syncedJobSchema,
   type CreateJobRequest,
   type HealthResponse,
+  type PairRequestResponse,
   type PullResponse,
   type PushRequest,
   type PushResponse,
@@ -31,6 +35,8 @@ export class CompanionError extends Error {
     /** The companion's error code (`image_required`, `not_found`, ...), when it sent one. */
     readonly code: string | null = null,
     readonly field: string | null = null,
+    /** The companion's own plain words, without the path in front. */
+    readonly serverMessage: string | null = null,
   ) {
     super(message);
   }
@@ -77,6 +83,12 @@ export interface CompanionClient {
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
   saveJobs(body: { jobs: unknown[]; lastJobId?: number }): Promise<z.infer<typeof saveJobsResponseSchema>>;
+  /** Asks for a pairing code; the companion prints it on its console. */
+  pairRequest(clientName: string): Promise<PairRequestResponse>;
+  /** Trades the printed code for a token. */
+  pairConfirm(requestId: string, code: string): Promise<{ token: string }>;
+  /** Makes the companion forget this client's token. */
+  pairRevoke(): Promise<{ revoked: boolean }>;
 }
 
 export interface CompanionClientOptions {
@@ -125,7 +137,7 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     }
     const message = parsed?.message ?? (text.trim().slice(0, 300) || `${res.status} ${res.statusText}`.trim());
     const kind: CompanionErrorKind = res.status === 401 || res.status === 403 ? 'unauthorized' : 'http';
-    return new CompanionError(kind, `${path}: ${message}`, res.status, parsed?.error ?? null, parsed?.field ?? null);
+    return new CompanionError(kind, `${path}: ${message}`, res.status, parsed?.error ?? null, parsed?.field ?? null, parsed?.message ?? null);
   }
 
   async function parse<S extends z.ZodType>(res: Response, path: string, schema: S): Promise<z.infer<S>> {
@@ -196,6 +208,9 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     putConfig: (config) => call('PUT', '/api/v1/config', configSchema, config),
     loadJobs: () => call('GET', '/load-jobs', loadJobsResponseSchema),
     saveJobs: (body) => call('POST', '/save-jobs', saveJobsResponseSchema, body),
+    pairRequest: (clientName) => call('POST', '/pair/request', pairRequestResponseSchema, { clientName }),
+    pairConfirm: (requestId, code) => call('POST', '/pair/confirm', pairConfirmResponseSchema, { requestId, code }),
+    pairRevoke: () => call('POST', '/pair/revoke', pairRevokeResponseSchema, {}),
   };
 }
 

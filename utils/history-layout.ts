@@ -67,6 +67,10 @@ export const syncStateSchema = z.object({
   balanceUsd: z.number().nullable().default(null),
   /** 'none' | 'token' | 'pairing' as the companion reported, null before first contact. */
   auth: z.string().nullable().default(null),
+  /** 'required': the companion wants pairing and this browser has no accepted token; syncs wait for it. */
+  pairing: z.enum(['required']).nullable().default(null),
+  /** A pairing code was asked for: the companion printed it, the panel asks for it until `expiresAt`. */
+  pairingRequest: z.object({ requestId: z.string(), expiresAt: z.number() }).nullable().default(null),
   /** When the next attempt is due while backing off. */
   nextAttemptAt: z.number().nullable().default(null),
   syncing: z.boolean().default(false),

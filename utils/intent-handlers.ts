@@ -2,10 +2,11 @@ import {
   directions,
   MAX_PROMPT_LENGTH,
   newJobId,
+  normalizePairingCode,
   type Direction,
   type Job,
 } from './domain';
-import type { CompanionClient } from './companion-client';
+import { isCompanionError, type CompanionClient } from './companion-client';
 import { convertSeedJobs, lenientSeedFileSchema } from './history-migrations';
 import type { HistoryStore } from './history-store';
 import { INTENT_CHANNEL, intentSchema, type Intent, type IntentReply } from './messaging';
@@ -19,7 +20,11 @@ export interface IntentHandlerDeps {
   client: () => CompanionClient | Promise<CompanionClient>;
   now?: () => number;
   random?: () => number;
+  /** How the companion's console names this browser when it prints a pairing code. */
+  clientName?: string;
 }
+
+export const DEFAULT_CLIENT_NAME = 'PixelLab Side Panel (Chrome)';
 
 type IntentOf<T extends Intent['type']> = Extract<Intent, { type: T }>;
 /** One small handler per intent of utils/messaging.ts. */
@@ -35,6 +40,15 @@ function syncReply(result: SyncResult, done: string): IntentReply {
   if (result.ok) return { ok: true, message: done };
   return fail(result.error ?? 'The sync did not run');
 }
+
+/** A failed companion call in the companion's own words (no path in front), for the panel's banner. */
+function companionWords(err: unknown): string {
+  const words = isCompanionError(err) ? (err.serverMessage ?? err.message) : err instanceof Error ? err.message : String(err);
+  return /[.!?)]$/.test(words) ? words : `${words}.`;
+}
+
+/** Answers after which the pairing request cannot be used again. */
+const PAIRING_OVER = new Set(['pairing_expired', 'pairing_void', 'pairing_not_found']);
 
 /** `${prompt} (rotated to ${dir})`, shortened so it stays a valid prompt. */
 export function rotatePrompt(prompt: string, direction: Direction): string {
@@ -204,9 +218,15 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     },
 
     async saveSettings({ settings }) {
+      const before = await store.getSettings();
       await store.saveSettings(settings);
-      // A new address or token deserves a fresh attempt, not the old backoff.
-      await store.setSyncState({ nextAttemptAt: null });
+      // A new address or token deserves a fresh attempt, not the old backoff, and a new look at pairing.
+      const newCompanion = before.companionUrl !== settings.companionUrl;
+      await store.setSyncState({
+        nextAttemptAt: null,
+        ...(newCompanion || before.token !== settings.token ? { pairing: null } : {}),
+        ...(newCompanion ? { pairingRequest: null } : {}),
+      });
       scheduler.kick();
       if (!(await store.getSyncState()).online) return { ok: true, message: 'Settings saved' };
       try {
@@ -216,6 +236,42 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       } catch (err) {
         return { ok: true, message: `Settings saved; the companion did not take the parallel limit: ${err instanceof Error ? err.message : String(err)}` };
       }
+    },
+
+    async pairStart() {
+      let request;
+      try {
+        request = await (await deps.client()).pairRequest(deps.clientName ?? DEFAULT_CLIENT_NAME);
+      } catch (err) {
+        return fail(`Could not start pairing: ${companionWords(err)}`);
+      }
+      await store.setSyncState({ pairing: 'required', pairingRequest: { requestId: request.requestId, expiresAt: request.expiresAt } });
+      return { ok: true, message: 'Enter the code the companion printed' };
+    },
+
+    async pairConfirm({ code: typed }) {
+      const { pairingRequest } = await store.getSyncState();
+      if (!pairingRequest) return fail('No pairing in progress: press "Pair with companion" first.');
+      const code = normalizePairingCode(typed);
+      if (code === null) return fail('The pairing code is the 6 digits the companion printed.');
+      let token: string;
+      try {
+        ({ token } = await (await deps.client()).pairConfirm(pairingRequest.requestId, code));
+      } catch (err) {
+        if (isCompanionError(err) && err.code !== null && PAIRING_OVER.has(err.code)) {
+          // This request is over: the panel offers "Pair with companion" again.
+          await store.setSyncState({ pairingRequest: null });
+          return fail(companionWords(err));
+        }
+        if (isCompanionError(err) && err.code === 'invalid_code') return fail(companionWords(err));
+        return fail(`Could not pair: ${companionWords(err)}`);
+      }
+      const settings = await store.getSettings();
+      await store.saveSettings({ ...settings, token });
+      await store.setSyncState({ pairing: null, pairingRequest: null, nextAttemptAt: null, lastError: null });
+      // Forced, so it also runs after a sync in flight that still saw this browser unpaired.
+      scheduler.syncNow().catch((err: unknown) => console.error('Sync after pairing failed', err));
+      return { ok: true, message: 'Paired with the companion' };
     },
 
     async loadFromServer() {

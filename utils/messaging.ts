@@ -40,6 +40,10 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('import'), text: z.string().max(512 * 1024 * 1024) }),
   z.object({ type: z.literal('clearHistory') }),
   z.object({ type: z.literal('saveSettings'), settings: settingsSchema }),
+  /** Ask the companion for a pairing code; it prints the code on its console, never in the answer. */
+  z.object({ type: z.literal('pairStart') }),
+  /** The code the companion printed; on success the background saves the token in settings and syncs. */
+  z.object({ type: z.literal('pairConfirm'), code: z.string().max(32) }),
   /** Seed debug API: pull now / push now. */
   z.object({ type: z.literal('loadFromServer') }),
   z.object({ type: z.literal('saveToStorage') }),

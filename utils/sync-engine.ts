@@ -32,10 +32,10 @@ export interface SyncOptions {
 
 export interface SyncResult {
   ok: boolean;
-  /** Not attempted: still backing off until `nextAttemptAt`. */
-  skipped?: 'backoff';
+  /** Not attempted: still backing off until `nextAttemptAt`, or waiting to be paired. */
+  skipped?: 'backoff' | 'pairing';
   error?: string;
-  errorKind?: CompanionErrorKind | 'server-changed' | 'internal';
+  errorKind?: CompanionErrorKind | 'server-changed' | 'pairing' | 'internal';
   submitted: number;
   pushed: number;
   pulled: number;
@@ -56,6 +56,19 @@ export function backoffDelay(failures: number, random: () => number = Math.rando
 
 /** The companion answered with another serverId mid-run: the next run starts over from 0. */
 class ServerChangedError extends Error {}
+
+export const PAIRING_REQUIRED_MESSAGE = 'The companion requires pairing: press "Pair with companion" and type the code the companion prints';
+
+/** The companion wants a paired token and this browser has none (or one it no longer accepts). */
+class PairingRequiredError extends Error {
+  constructor() {
+    super(PAIRING_REQUIRED_MESSAGE);
+  }
+}
+
+function needsPairing(err: unknown): boolean {
+  return err instanceof PairingRequiredError || (isCompanionError(err) && err.status === 401 && err.code === 'pairing_required');
+}
 
 /** A 4xx that retrying the same request cannot fix (not auth, timeouts or rate limits). */
 function isPermanentRefusal(err: unknown): err is CompanionError {
@@ -266,6 +279,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     const result: SyncResult = { ok: false, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
     try {
       const state = await store.getSyncState();
+      // Unpaired, nothing but a user's action (pairing, Sync now, a new token) can help: no retries.
+      if (!opts.force && state.pairing === 'required') return { ...result, skipped: 'pairing' };
       if (!opts.force && state.nextAttemptAt !== null && now() < state.nextAttemptAt) return { ...result, skipped: 'backoff' };
       await store.setSyncState({ syncing: true });
       const client = await options.client();
@@ -276,6 +291,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         balanceUsd: health.balance.usd ?? null,
         auth: health.auth,
       });
+      if (health.auth === 'pairing' && !(await store.getSettings()).token) throw new PairingRequiredError();
       if (synced.serverId !== health.serverId) {
         // A fresh or replaced companion receives our history; its emptiness deletes nothing.
         await store.resetForServer(health.serverId);
@@ -287,9 +303,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       }
       if (opts.pull !== false) result.pulled = await pull(client, health.serverId);
       failures = 0;
-      await store.setSyncState({ syncing: false, online: true, lastSyncAt: now(), lastError: null, nextAttemptAt: null });
+      await store.setSyncState({ syncing: false, online: true, lastSyncAt: now(), lastError: null, nextAttemptAt: null, pairing: null, pairingRequest: null });
       return { ...result, ok: true };
     } catch (err) {
+      if (needsPairing(err)) {
+        failures = 0;
+        try {
+          await store.setSyncState({ syncing: false, online: true, pairing: 'required', lastError: PAIRING_REQUIRED_MESSAGE, nextAttemptAt: null });
+        } catch (storageErr) {
+          console.error('Could not record that pairing is required', storageErr);
+        }
+        return { ...result, ok: false, error: PAIRING_REQUIRED_MESSAGE, errorKind: 'pairing' };
+      }
       failures += 1;
       const kind: SyncResult['errorKind'] =
         err instanceof CompanionError ? err.kind : err instanceof ServerChangedError ? 'server-changed' : 'internal';

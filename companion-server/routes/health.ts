@@ -18,7 +18,7 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
         uptime_seconds: Math.round((now() - startedAt) / 100) / 10,
         api_key_detected: deps.config.apiKeyDetected,
         balance: await balance.get(),
-        auth: deps.config.token ? ('token' as const) : ('none' as const),
+        auth: deps.config.requirePairing ? ('pairing' as const) : deps.config.token ? ('token' as const) : ('none' as const),
         jobs: deps.store.list().length,
         lastSeq: deps.store.lastSeq,
         runner: { limit: deps.runner.limit, running: deps.runner.running },

@@ -197,6 +197,18 @@ export function App({ services }: { services: PanelServices }) {
     }
   };
 
+  // Pairing failures (a wrong or expired code) share one banner entry; success clears it.
+  const onPairStart = async () => {
+    const reply = await send({ type: 'pairStart' });
+    setError('pairing', reply.ok ? null : reply.error);
+  };
+  const onPairConfirm = async (code: string) => {
+    const reply = await send({ type: 'pairConfirm', code });
+    setError('pairing', reply.ok ? null : reply.error);
+    if (reply.ok) showToast(reply.message ?? 'Paired with the companion');
+    return reply.ok;
+  };
+
   const onClear = async () => {
     setConfirmClear(false);
     await run({ type: 'clearHistory' }, 'History cleared. The companion kept job_history.json.backup.');
@@ -240,7 +252,14 @@ export function App({ services }: { services: PanelServices }) {
         <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings} />
       )}
       <ErrorBanner errors={banner} onDismiss={dismiss} />
-      <StatusBar sync={snap.sync} pending={pending} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
+      <StatusBar
+        sync={snap.sync}
+        pending={pending}
+        onSyncNow={() => void onSyncNow()}
+        busy={syncBusy}
+        onPairStart={onPairStart}
+        onPairConfirm={onPairConfirm}
+      />
       {!snap.sync.online && snap.phase !== 'loading' && <OfflineNotice lastError={snap.sync.lastError} />}
       <div ref={formRef}>
         <GenerateForm onGenerate={onGenerate} prefill={prefill} />

@@ -35,6 +35,7 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
     PIXELLAB_API_KEY: options.apiKey === null ? '' : (options.apiKey ?? 'test-key-never-shown'),
     COMPANION_ALLOW_ORIGINS: '',
     COMPANION_TOKEN: '',
+    COMPANION_REQUIRE_PAIRING: '',
     ...options.env,
   };
   const proc = spawn(

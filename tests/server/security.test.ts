@@ -71,6 +71,15 @@ describe('Origin x Host matrix', () => {
     expect(await readFile(file, 'utf8').catch(() => null)).toBe(before);
   });
 
+  it("refuses a web page's no-cors request, which has no Origin but is marked cross-site", async () => {
+    for (const site of ['cross-site', 'same-site']) {
+      const res = await rawRequest({ port: open.port, path: '/load-jobs', headers: { 'sec-fetch-site': site, 'sec-fetch-mode': 'no-cors' } });
+      expect(res.status).toBe(403);
+    }
+    // The extension's own requests are marked `none`; tools send no such header.
+    expect((await rawRequest({ port: open.port, path: '/load-jobs', headers: { 'sec-fetch-site': 'none' } })).status).toBe(200);
+  });
+
   it('answers preflights only for allowed origins', async () => {
     const pre = (origin: string) =>
       rawRequest({ port: open.port, method: 'OPTIONS', path: '/save-jobs', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });

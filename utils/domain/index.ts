@@ -4,3 +4,4 @@ export * from './seed';
 export * from './sync';
 export * from './data-url';
 export * from './sha256';
+export * from './pairing';
