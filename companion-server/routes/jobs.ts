@@ -45,7 +45,12 @@ export function jobRoutes(deps: CompanionDeps) {
       if (body.rotate) {
         const hash = body.rotate.sourceImage;
         if (body.sourceImageData && !store.hasImage(hash)) {
-          const bytes = base64ToBytes(body.sourceImageData);
+          let bytes: Uint8Array;
+          try {
+            bytes = base64ToBytes(body.sourceImageData);
+          } catch {
+            throw new HttpError(400, 'invalid_body', 'sourceImageData: is not base64', 'sourceImageData');
+          }
           if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
             throw new HttpError(400, 'invalid_body', 'sourceImageData: is not the PNG named by rotate.sourceImage', 'sourceImageData');
           }

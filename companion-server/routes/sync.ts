@@ -13,7 +13,9 @@ export function syncRoutes(deps: CompanionDeps) {
   const { store, config } = deps;
   const answered = new Map<string, Promise<PushResponse>>();
 
+  /** Checks every image first, so a push refused for one bad image stores none of them. */
   async function storeImages(images: Record<string, string>) {
+    const checked: Uint8Array[] = [];
     for (const [hash, base64] of Object.entries(images)) {
       let bytes: Uint8Array;
       try {
@@ -25,8 +27,9 @@ export function syncRoutes(deps: CompanionDeps) {
       if (createHash('sha256').update(bytes).digest('hex') !== hash) {
         throw new HttpError(400, 'image_hash_mismatch', `images.${hash}: the bytes do not match their sha-256`, `images.${hash}`);
       }
-      if (!store.hasImage(hash)) await store.putImage(bytes);
+      if (!store.hasImage(hash)) checked.push(bytes);
     }
+    for (const bytes of checked) await store.putImage(bytes);
   }
 
   function missingImages(jobs: Job[]): string[] {
