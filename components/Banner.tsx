@@ -30,7 +30,11 @@ export function ErrorBanner({ errors, onDismiss }: ErrorBannerProps) {
   );
 }
 
-/** Short confirmations ("Imported 3, skipped 1"); a polite live region that stays in the DOM. */
+/**
+ * Short confirmations ("Imported 3, skipped 1"); a polite live region that stays in the DOM. The panel
+ * places it over the top edge of the job list (the list's caption), where it covers no button, and it
+ * lets clicks through.
+ */
 export function Toast({ message }: { message: string | null }) {
   return (
     <div class={`toast${message ? ' visible' : ''}`} role="status" aria-live="polite" data-testid="toast">
@@ -39,14 +43,17 @@ export function Toast({ message }: { message: string | null }) {
   );
 }
 
+/** Shown once an attempt to reach the companion failed; the reason wraps (up to three lines, all of it on hover). */
 export function OfflineNotice({ lastError }: { lastError: string | null }) {
   return (
     <div class="offline-notice" data-testid="offline-notice">
-      <strong>Companion offline.</strong> Showing the history saved in this browser; new jobs wait until it is back.
+      <p>
+        <strong>Companion offline.</strong> Showing the history saved in this browser; new jobs wait until it is back.
+      </p>
       {lastError && (
-        <span class="offline-reason" title={lastError}>
+        <p class="offline-reason" title={lastError}>
           {lastError}
-        </span>
+        </p>
       )}
     </div>
   );

@@ -97,6 +97,25 @@ describe('GenerateForm', () => {
     expect(onGenerate.mock.calls[0]![0]).toEqual({ prompt: 'wizard cat', width: 64, height: 64, seed: null, count: 1 });
   });
 
+  it('folds away for this visit and keeps what was typed; reusing a job opens it again', async () => {
+    const { rerender, onGenerate } = setup();
+    const toggle = screen.getByRole('button', { name: 'New job' });
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    type('Prompt', 'half typed');
+    fireEvent.click(toggle);
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    expect((document.getElementById('gen-body') as HTMLElement).hidden).toBe(true);
+    expect(screen.queryByRole('group', { name: 'Presets' })).toBeNull();
+    fireEvent.click(toggle);
+    expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe('half typed');
+
+    fireEvent.click(toggle);
+    rerender(<GenerateForm onGenerate={onGenerate} prefill={{ prompt: 'old job', width: 40, height: 48, seed: 9 }} />);
+    await waitFor(() => expect(toggle.getAttribute('aria-expanded')).toBe('true'));
+    expect((document.getElementById('gen-body') as HTMLElement).hidden).toBe(false);
+    expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe('old job');
+  });
+
   it('takes reused settings from a job', async () => {
     const { rerender, onGenerate } = setup();
     rerender(<GenerateForm onGenerate={onGenerate} prefill={{ prompt: 'old job', width: 40, height: 48, seed: 9 }} />);

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
 import { generateRequestSchema, type GenerateRequest } from '../utils/messaging';
+import { ChevronIcon } from './icons';
 
 /** The old dashboard's presets, all 64x64. */
 export const PRESETS = [
@@ -78,6 +79,8 @@ export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
   const [errors, setErrors] = useState<FormErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
+  // Open on every start; folding it is for this visit only (nothing is stored).
+  const [open, setOpen] = useState(true);
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -91,7 +94,9 @@ export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
       seed: prefill.seed === null ? '' : String(prefill.seed),
     }));
     setErrors({});
-    promptRef.current?.focus();
+    setOpen(true);
+    // After the body is shown again, if it was folded.
+    setTimeout(() => promptRef.current?.focus(), 0);
   }, [prefill]);
 
   const update = (field: Field, value: string) => {
@@ -156,61 +161,78 @@ export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
 
   return (
     <form ref={formRef} class="gen-form" aria-label="New image" noValidate onSubmit={(e) => void submit(e)}>
-      <div class="presets" role="group" aria-label="Presets">
-        {PRESETS.map((p) => (
-          <button
-            key={p.id}
-            type="button"
-            class="chip"
-            aria-pressed={values.prompt === p.prompt}
-            title={p.prompt}
-            onClick={() => {
-              const next = { ...values, prompt: p.prompt, width: String(p.width), height: String(p.height) };
-              setValues(next);
-              if (submitted) setErrors(validateForm(next).errors);
-            }}
-          >
-            {p.label}
-          </button>
-        ))}
-      </div>
-      <div class="field">
-        <label for="gen-prompt">Prompt</label>
-        <textarea
-          id="gen-prompt"
-          ref={promptRef}
-          name="prompt"
-          rows={2}
-          placeholder="A tiny knight with a glowing sword…"
-          value={values.prompt}
-          aria-invalid={errors.prompt ? 'true' : undefined}
-          aria-describedby={describedBy('prompt')}
-          onInput={(e) => update('prompt', e.currentTarget.value)}
-          onKeyDown={onPromptKey}
-        />
-        {errors.prompt && (
-          <p class="field-error" id="gen-prompt-error">
-            {errors.prompt}
-          </p>
+      <div class="gen-head">
+        <button
+          type="button"
+          class="gen-toggle"
+          aria-expanded={open ? 'true' : 'false'}
+          aria-controls="gen-body"
+          title={open ? 'Fold the form away' : 'Show the form'}
+          onClick={() => setOpen((o) => !o)}
+        >
+          <ChevronIcon />
+          New job
+        </button>
+        {open && (
+          <div class="presets" role="group" aria-label="Presets">
+            {PRESETS.map((p) => (
+              <button
+                key={p.id}
+                type="button"
+                class="chip"
+                aria-pressed={values.prompt === p.prompt}
+                title={p.prompt}
+                onClick={() => {
+                  const next = { ...values, prompt: p.prompt, width: String(p.width), height: String(p.height) };
+                  setValues(next);
+                  if (submitted) setErrors(validateForm(next).errors);
+                }}
+              >
+                {p.label}
+              </button>
+            ))}
+          </div>
         )}
       </div>
-      <div class="field-row">
-        {numberField('width', 'Width', MIN_SIZE, MAX_SIZE)}
-        {numberField('height', 'Height', MIN_SIZE, MAX_SIZE)}
-        {numberField('seed', 'Seed', 0, 2 ** 32 - 1, 'optional')}
-        {numberField('count', 'Count', 1, 20)}
-      </div>
-      {(['width', 'height', 'seed', 'count'] as const).map(
-        (field) =>
-          errors[field] && (
-            <p key={field} class="field-error" id={`gen-${field}-error`}>
-              {errors[field]}
+      <div class="gen-body" id="gen-body" hidden={!open}>
+        <div class="field">
+          <label for="gen-prompt">Prompt</label>
+          <textarea
+            id="gen-prompt"
+            ref={promptRef}
+            name="prompt"
+            rows={2}
+            placeholder="A tiny knight with a glowing sword…"
+            value={values.prompt}
+            aria-invalid={errors.prompt ? 'true' : undefined}
+            aria-describedby={describedBy('prompt')}
+            onInput={(e) => update('prompt', e.currentTarget.value)}
+            onKeyDown={onPromptKey}
+          />
+          {errors.prompt && (
+            <p class="field-error" id="gen-prompt-error">
+              {errors.prompt}
             </p>
-          ),
-      )}
-      <button type="submit" class="btn primary generate-btn" aria-busy={busy ? 'true' : undefined} disabled={busy}>
-        Generate
-      </button>
+          )}
+        </div>
+        <div class="field-row">
+          {numberField('width', 'Width', MIN_SIZE, MAX_SIZE)}
+          {numberField('height', 'Height', MIN_SIZE, MAX_SIZE)}
+          {numberField('seed', 'Seed', 0, 2 ** 32 - 1, 'optional')}
+          {numberField('count', 'Count', 1, 20)}
+          <button type="submit" class="btn primary generate-btn" aria-busy={busy ? 'true' : undefined} disabled={busy}>
+            Generate
+          </button>
+        </div>
+        {(['width', 'height', 'seed', 'count'] as const).map(
+          (field) =>
+            errors[field] && (
+              <p key={field} class="field-error" id={`gen-${field}-error`}>
+                {errors[field]}
+              </p>
+            ),
+        )}
+      </div>
     </form>
   );
 }

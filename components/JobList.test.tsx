@@ -81,8 +81,14 @@ describe('JobList', () => {
     expect(row('job-done').textContent).toContain('2.5 s');
     const img = within(row('job-done')).getByAltText('prompt of job-done') as HTMLImageElement;
     expect(img.src).toBe(PNG);
-    // Failed: the error text.
-    expect(row('job-failed').textContent).toContain('PixelLab returned 429: rate limited');
+    // Failed: the whole error text, in its own block (wrapped by CSS, three lines at most), and its
+    // size and seed in the empty thumbnail.
+    expect(row('job-failed').querySelector('.job-error')!.textContent).toContain('PixelLab returned 429: rate limited');
+    expect(row('job-failed').querySelector('.job-error')!.getAttribute('title')).toBe('PixelLab returned 429: rate limited');
+    expect(row('job-failed').querySelector('.thumb-placeholder')!.textContent).toBe('48×40seed 1234');
+    expect(row('job-failed').querySelector('.job-meta')).toBeNull();
+    // Every row has the same height: the list is virtualized by index.
+    for (const id of Object.keys(expected)) expect(row(id).style.height).toBe(`${ROW_HEIGHT}px`);
     // Only finished jobs have images.
     expect(row('job-failed').querySelector('img')).toBeNull();
   });

@@ -5,7 +5,7 @@ import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from './format'
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from './icons';
 
 /** Fixed: the list is virtualized by row index. Keep in step with `.job-row` in style.css. */
-export const ROW_HEIGHT = 88;
+export const ROW_HEIGHT = 92;
 
 /** Events a row sends up; the row itself does nothing but render. */
 export interface JobActions {
@@ -54,6 +54,15 @@ export function JobRow({ entry, job, image, now, top, position, setSize, actions
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
 
+  const size = job ? `${job.width}×${job.height}` : '';
+  const seed = job ? (job.seed === null ? 'random seed' : `seed ${job.seed}`) : '';
+  const error = job ? (job.error ?? 'No reason was given.') : '';
+  const age = (
+    <time class="job-age" dateTime={new Date(entry.createdAt).toISOString()}>
+      {formatAge(job?.createdAt ?? entry.createdAt, now)}
+    </time>
+  );
+
   return (
     <li
       class="job-row"
@@ -68,40 +77,44 @@ export function JobRow({ entry, job, image, now, top, position, setSize, actions
           <img src={image} alt={prompt} width={64} height={64} decoding="async" draggable={false} />
         ) : (
           <span class="thumb-placeholder" aria-hidden="true">
-            {job ? `${job.width}×${job.height}` : ''}
+            {size}
+            {/* A failed row gives its lines to the error: its seed waits here, with the size. */}
+            {status === 'error' && seed && <span class="thumb-seed">{job?.seed === null ? 'random' : seed}</span>}
           </span>
         )}
       </div>
       <div class="job-body">
-        <p class="job-prompt" title={prompt}>
-          {prompt || <em>(no prompt)</em>}
-        </p>
-        <p class="job-meta">
-          <span class={`badge badge-${status}`}>
-            {label}
-            {status === 'running' && (
-              <span class="timer">
-                {' '}
-                {formatTimer(now - started)}
-              </span>
-            )}
+        <p class="job-head">
+          <span class="job-prompt" title={prompt}>
+            {prompt || <em>(no prompt)</em>}
           </span>
-          {job && <span>{`${job.width}×${job.height}`}</span>}
-          {job && <span>{job.seed === null ? 'random seed' : `seed ${job.seed}`}</span>}
-          {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
+          {age}
         </p>
-        <p class="job-detail">
-          {status === 'error' ? (
-            <span class="job-error" title={job?.error ?? undefined}>
-              {job?.error ?? 'Failed'}
-            </span>
-          ) : (
-            <span class="job-note">{rotated}</span>
-          )}
-          <time class="job-age" dateTime={new Date(entry.createdAt).toISOString()}>
-            {formatAge(job?.createdAt ?? entry.createdAt, now)}
-          </time>
-        </p>
+        {status === 'error' ? (
+          // Up to three lines of the reason; the whole of it on hover.
+          <p class="job-error" title={job?.error ?? undefined}>
+            <span class={`badge badge-${status}`}>{label}</span> {error}
+            {job && <span class="visually-hidden">{` (${size}, ${seed})`}</span>}
+          </p>
+        ) : (
+          <div class="job-info">
+            <p class="job-meta">
+              <span class={`badge badge-${status}`}>
+                {label}
+                {status === 'running' && (
+                  <span class="timer">
+                    {' '}
+                    {formatTimer(now - started)}
+                  </span>
+                )}
+              </span>
+              {job && <span>{size}</span>}
+              {job && <span>{seed}</span>}
+              {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
+            </p>
+            {rotated && <p class="job-note">{rotated}</p>}
+          </div>
+        )}
         <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
           <button type="button" class="icon-btn" aria-label={`Retry ${id}`} title="Retry" disabled={!canRetry} onClick={() => actions.onRetry(id)}>
             <RetryIcon />

@@ -78,6 +78,11 @@ export const CloseIcon = () => (
     <path d="M3.5 3.5l9 9M12.5 3.5l-9 9" />
   </Icon>
 );
+export const ChevronIcon = () => (
+  <Icon size={12}>
+    <path d="M4 6l4 4 4-4" />
+  </Icon>
+);
 
 /** The panel's mark: an 8x8 pixel sprite, drawn crisp at any size. */
 export function PixelLogo({ size = 22 }: { size?: number }) {

@@ -221,14 +221,17 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       const before = await store.getSettings();
       await store.saveSettings(settings);
       // A new address or token deserves a fresh attempt, not the old backoff, and a new look at pairing.
+      // The last error described the old settings: the panel shows "Connecting…" until this attempt answers.
       const newCompanion = before.companionUrl !== settings.companionUrl;
-      await store.setSyncState({
+      const { online } = await store.setSyncState({
         nextAttemptAt: null,
+        lastError: null,
         ...(newCompanion || before.token !== settings.token ? { pairing: null } : {}),
         ...(newCompanion ? { pairingRequest: null } : {}),
       });
-      scheduler.kick();
-      if (!(await store.getSyncState()).online) return { ok: true, message: 'Settings saved' };
+      // Forced, so it runs now (not after a backoff) and again after a sync in flight that used the old settings.
+      scheduler.syncNow().catch((err: unknown) => console.error('Sync after saving the settings failed', err));
+      if (!online) return { ok: true, message: 'Settings saved' };
       try {
         const client = await deps.client();
         await client.putConfig({ parallelLimit: settings.parallelLimit });

@@ -81,6 +81,54 @@ describe('App', () => {
     await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(1));
   });
 
+  it('before the first contact says "Connecting…" with no offline notice; new settings clear the old error', async () => {
+    await seed([job(1)], { [keys.sync]: {} });
+    setup();
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(1));
+    expect(screen.getByTestId('companion-status').textContent).toBe('Connecting…');
+    expect(screen.queryByTestId('offline-notice')).toBeNull();
+
+    // The first attempt failed: now it is offline, with the reason, and the last sync's age.
+    const lastSyncAt = Date.now() - 120_000;
+    const failed = { online: false, lastSyncAt, apiKeyDetected: true, balanceUsd: 25, lastError: 'The companion at http://127.0.0.1:8787 is not reachable', nextAttemptAt: Date.now() + 5000 };
+    await act(async () => {
+      await fakeBrowser.storage.local.set({ [keys.sync]: failed });
+    });
+    await waitFor(() => expect(screen.getByTestId('offline-notice').textContent).toContain('is not reachable'));
+    expect(screen.getByTestId('companion-status').textContent).toBe('Offline');
+    expect(screen.getByTestId('last-sync').textContent).toBe('Last synced 2 min ago');
+    // The last known balance is only in the tooltip and for screen readers, not shown as current.
+    expect(screen.getByTestId('balance').textContent).toMatch(/^Balance —unknown/);
+    expect(screen.getByTestId('status-bar').textContent).not.toContain('✓');
+
+    // saveSettings cleared the error and forced a sync: no stale notice while it runs.
+    await act(async () => {
+      await fakeBrowser.storage.local.set({ [keys.sync]: { ...failed, lastError: null, nextAttemptAt: null, syncing: true } });
+    });
+    await waitFor(() => expect(screen.queryByTestId('offline-notice')).toBeNull());
+    expect(screen.getByTestId('companion-status').textContent).toBe('Connecting…');
+  });
+
+  it('offline, a new job is "saved" to run later, not "queued"; toasts name jobs by prompt and sit over the list caption', async () => {
+    await seed([job(3, { status: 'error', image: null, error: 'boom', prompt: 'a very long prompt about a knight holding a glowing lantern' })], {
+      [keys.sync]: { online: false, lastError: 'not reachable', lastSyncAt: Date.now() - 60_000 },
+    });
+    setup({ generate: { ok: true, ids: ['job-x'] } });
+    await waitFor(() => expect(screen.getByTestId('offline-notice')).toBeTruthy());
+    fireEvent.input(screen.getByLabelText('Prompt'), { target: { value: 'a mage' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Saved 1 job; it will run when the companion is back'));
+    expect(screen.getByTestId('toast').closest('.list-area')).not.toBeNull();
+
+    await act(async () => {
+      await fakeBrowser.storage.local.set({ [keys.sync]: { online: true, lastSyncAt: Date.now() } });
+    });
+    await waitFor(() => expect(screen.getByTestId('companion-status').textContent).toBe('Online'));
+    await waitFor(() => expect(document.querySelector('[data-job-id="job-3"]')).not.toBeNull());
+    fireEvent.click(screen.getByRole('button', { name: 'Retry job-3' }));
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Retrying “a very long prompt about a…”'));
+  });
+
   it('sends generate from the form and confirms with a toast', async () => {
     const { intents } = setup({ generate: { ok: true, ids: ['job-a', 'job-b'] } });
     fireEvent.click(screen.getByRole('button', { name: 'Wizard' }));

@@ -10,7 +10,7 @@ import type { JobActions } from '../../components/JobRow';
 import { SearchBar } from '../../components/SearchBar';
 import { SettingsPanel } from '../../components/SettingsPanel';
 import { StatsBar } from '../../components/StatsBar';
-import { StatusBar } from '../../components/StatusBar';
+import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusBar';
 import type { Job } from '../../utils/domain/job';
 import type { GenerateRequest, IntentInput, IntentReply, Settings } from '../../utils/messaging';
 import type { PanelData, PanelSnapshot, StatusFilter } from '../../utils/panel-data';
@@ -31,7 +31,19 @@ export interface PanelServices {
 
 /** How often the panel tells the background it is open (keeps the sync interval running). */
 const PANEL_OPEN_EVERY_MS = 10_000;
-const TOAST_MS = 4000;
+/** A toast stays long enough to be read: a base plus a little per character, capped. */
+const TOAST_MS = 3500;
+const TOAST_MS_PER_CHAR = 40;
+const TOAST_MAX_MS = 8000;
+
+/** A prompt short enough for a one-line toast: whitespace collapsed, cut at a word with "…". */
+export function shortPrompt(prompt: string, max = 32): string {
+  const text = prompt.trim().replace(/\s+/g, ' ');
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
+}
 
 function usePanelSnapshot(data: PanelData): PanelSnapshot {
   const [snap, setSnap] = useState(data.getSnapshot);
@@ -81,7 +93,7 @@ export function App({ services }: { services: PanelServices }) {
   const showToast = useCallback((message: string) => {
     setToast(message);
     clearTimeout(toastTimer.current);
-    toastTimer.current = setTimeout(() => setToast(null), TOAST_MS);
+    toastTimer.current = setTimeout(() => setToast(null), Math.min(TOAST_MAX_MS, TOAST_MS + message.length * TOAST_MS_PER_CHAR));
   }, []);
 
   /** Sends an intent; a failure goes to the banner, a success to the toast when it says something. */
@@ -123,13 +135,38 @@ export function App({ services }: { services: PanelServices }) {
 
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
+  /** How a toast names a job: its prompt, quoted and shortened; never the raw id. */
+  const nameOf = (id: string) => {
+    const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
+    return prompt.trim() ? `“${shortPrompt(prompt)}”` : 'the job';
+  };
+  // Read when an intent's reply arrives: whether new work runs now or waits for the companion.
+  const latestSync = useRef(snap.sync);
+  latestSync.current = snap.sync;
+  const offline = () => connectionOf(latestSync.current) === 'offline';
 
   const actions: JobActions = useMemo(
     () => ({
-      onRetry: (id) => void run({ type: 'retry', id }, `Retrying ${id}`),
-      onRotate: (id, direction) => void run({ type: 'rotate', id, toDirection: direction }, `Rotating ${id} to ${direction}`),
-      onRotate8: (id) => void run({ type: 'rotate8', id }, `Making 8 directions of ${id}`),
-      onDelete: (id) => void run({ type: 'delete', id }, `Deleted ${id}`),
+      onRetry: (id) => {
+        const name = nameOf(id);
+        void run({ type: 'retry', id }, () => (offline() ? `Will retry ${name} when the companion is back` : `Retrying ${name}`));
+      },
+      onRotate: (id, direction) => {
+        const name = nameOf(id);
+        void run({ type: 'rotate', id, toDirection: direction }, () =>
+          offline() ? `Will rotate ${name} to ${direction} when the companion is back` : `Rotating ${name} to ${direction}`,
+        );
+      },
+      onRotate8: (id) => {
+        const name = nameOf(id);
+        void run({ type: 'rotate8', id }, () =>
+          offline() ? `Saved 8 directions of ${name}; they will run when the companion is back` : `Making 8 directions of ${name}`,
+        );
+      },
+      onDelete: (id) => {
+        const name = nameOf(id);
+        void run({ type: 'delete', id }, `Deleted ${name}`);
+      },
       onDownload: (id) => {
         const job = findJob(id);
         if (!job || !services.downloadPng(job, data.getImage(job.image))) addError(`The image of ${id} is not loaded yet; try again in a moment.`);
@@ -153,7 +190,12 @@ export function App({ services }: { services: PanelServices }) {
   );
 
   const onGenerate = (request: GenerateRequest) =>
-    run({ type: 'generate', request }, (reply) => reply.message ?? `Queued ${plural(reply.ids?.length ?? request.count, 'job')}`);
+    run({ type: 'generate', request }, (reply) => {
+      if (reply.message) return reply.message;
+      const n = reply.ids?.length ?? request.count;
+      // Offline the jobs only wait in this browser: say so, not "queued".
+      return offline() ? `Saved ${plural(n, 'job')}; ${n === 1 ? 'it' : 'they'} will run when the companion is back` : `Queued ${plural(n, 'job')}`;
+    });
 
   const onSaveSettings = async (settings: Settings) => {
     const reply = await run({ type: 'saveSettings', settings }, 'Settings saved');
@@ -235,32 +277,36 @@ export function App({ services }: { services: PanelServices }) {
         <PixelLogo />
         <h1>PixelLab</h1>
         <span class="header-sub">side panel</span>
-        <button
-          ref={gearRef}
-          type="button"
-          class="icon-btn header-btn"
-          aria-label="Settings"
-          title="Settings"
-          aria-expanded={settingsOpen}
-          aria-controls="settings-panel"
-          onClick={() => setSettingsOpen((o) => !o)}
-        >
-          <GearIcon />
-        </button>
+        <span class="header-actions">
+          <SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
+          <button
+            ref={gearRef}
+            type="button"
+            class="icon-btn header-btn"
+            aria-label="Settings"
+            title="Settings"
+            aria-expanded={settingsOpen}
+            aria-controls="settings-panel"
+            onClick={() => setSettingsOpen((o) => !o)}
+          >
+            <GearIcon />
+          </button>
+        </span>
+        <StatusBar
+          sync={snap.sync}
+          pending={pending}
+          onSyncNow={() => void onSyncNow()}
+          busy={syncBusy}
+          onPairStart={onPairStart}
+          onPairConfirm={onPairConfirm}
+          syncButton={false}
+        />
       </header>
       {settingsOpen && (
         <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings} />
       )}
       <ErrorBanner errors={banner} onDismiss={dismiss} />
-      <StatusBar
-        sync={snap.sync}
-        pending={pending}
-        onSyncNow={() => void onSyncNow()}
-        busy={syncBusy}
-        onPairStart={onPairStart}
-        onPairConfirm={onPairConfirm}
-      />
-      {!snap.sync.online && snap.phase !== 'loading' && <OfflineNotice lastError={snap.sync.lastError} />}
+      {snap.phase !== 'loading' && connectionOf(snap.sync) === 'offline' && <OfflineNotice lastError={snap.sync.lastError} />}
       <div ref={formRef}>
         <GenerateForm onGenerate={onGenerate} prefill={prefill} />
       </div>
@@ -273,19 +319,22 @@ export function App({ services }: { services: PanelServices }) {
         onClearHistory={() => setConfirmClear(true)}
         busy={dataTask}
       />
-      <JobList
-        entries={rows}
-        getJob={data.getJob}
-        getImage={data.getImage}
-        actions={actions}
-        onVisibleIds={(ids) => void data.ensureRows(ids)}
-        loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
-        filtered={narrowed}
-        caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
-        captionId="job-count"
-        resetKey={`${search}\u0000${status}`}
-      />
-      <Toast message={toast} />
+      <div class="list-area">
+        <JobList
+          entries={rows}
+          getJob={data.getJob}
+          getImage={data.getImage}
+          actions={actions}
+          onVisibleIds={(ids) => void data.ensureRows(ids)}
+          loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
+          filtered={narrowed}
+          caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
+          captionId="job-count"
+          resetKey={`${search}\u0000${status}`}
+        />
+        {/* Over the list's caption line: no button under it, and it lets clicks through. */}
+        <Toast message={toast} />
+      </div>
       <ConfirmDialog
         open={confirmClear}
         title="Clear history?"
