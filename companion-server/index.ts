@@ -1,8 +1,11 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, isLoopbackBind, parseConfig, USAGE } from './config';
 import { defaultLimits } from './deps';
+import { errorBody } from './http-error';
 import { createPixelLabClient } from './pixellab/client';
 import { createRunner } from './runner';
 import { createFileStore } from './store/file-store';
@@ -49,7 +52,7 @@ async function main() {
     },
   });
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const server = listen(app.fetch, config.port, config.host, (info) => {
     const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     log(`PixelLab companion listening on http://${shown}:${info.port} - history: ${store.filePath}`);
     if (pairings) {
@@ -83,6 +86,39 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+type Fetch = Parameters<typeof getRequestListener>[0];
+
+/**
+ * What `serve()` of @hono/node-server does, plus an error handler: the adapter builds the request URL
+ * from the Host header before the app runs, and a Host it cannot use (`2130706433`, `a@127.0.0.1`,
+ * `127.0.0.1:8787/x`) would otherwise get an empty text/plain 400. Every answer is the companion's JSON error.
+ */
+function listen(fetch: Fetch, port: number, host: string, onListening: (info: AddressInfo) => void): Server {
+  const listener = getRequestListener(fetch, { hostname: host, errorHandler: adapterError });
+  const server = createServer(listener);
+  server.listen(port, host, () => onListening(server.address() as AddressInfo));
+  return server;
+}
+
+/** A request the adapter could not turn into a URL (400), or an error the app did not answer itself (500). */
+function adapterError(err: unknown): Response {
+  if (err instanceof RequestError) {
+    const body = /host header/i.test(err.message)
+      ? errorBody(
+          'host_refused',
+          'The Host header is not a host[:port] this companion can read; it only answers requests addressed to a loopback name (127.0.0.1, localhost, [::1])',
+        )
+      : errorBody('bad_request', `The request could not be read (${err.message}): check its Host header and path`);
+    return jsonResponse(body, 400);
+  }
+  log(`Unexpected error outside the app: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  return jsonResponse(errorBody('internal_error', 'The companion hit an unexpected error; its log has the details'), 500);
+}
+
+function jsonResponse(body: unknown, status: number): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
 
 main().catch((err: unknown) => {

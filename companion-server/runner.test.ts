@@ -19,7 +19,14 @@ function createTestStore() {
   const ops: string[] = [];
   const puts: Job[] = [];
   const images: string[] = [];
-  const failures: { put: ((job: Job) => boolean)[]; putImage: number } = { put: [], putImage: 0 };
+  /** `put`: matchers of writes that fail after memory changed; `refuse`: matchers of writes refused before it; `flush`: failing flushes. */
+  const failures: { put: ((job: Job) => boolean)[]; refuse: ((job: Job) => boolean)[]; putImage: number; flush: number } = {
+    put: [],
+    refuse: [],
+    putImage: 0,
+    flush: 0,
+  };
+  let flushes = 0;
   const diskFull = () => Object.assign(new Error('disk full (ENOSPC)'), { code: 'ENOSPC' });
 
   const store: JobStore = {
@@ -38,6 +45,11 @@ function createTestStore() {
     list: () => inner.list(),
     changesSince: (since, limit) => inner.changesSince(since, limit),
     async put(job) {
+      const refused = failures.refuse.findIndex((matches) => matches(job));
+      if (refused >= 0) {
+        failures.refuse.splice(refused, 1);
+        throw Object.assign(new Error('The job store is closed and accepts no more changes'), { code: 'STORE_CLOSED' });
+      }
       const stored = await inner.put(job);
       const index = failures.put.findIndex((matches) => matches(job));
       if (index >= 0) {
@@ -64,10 +76,18 @@ function createTestStore() {
     hasImage: (hash) => inner.hasImage(hash),
     readImage: (hash) => inner.readImage(hash),
     fileSize: () => inner.fileSize(),
-    flush: () => inner.flush(),
+    async flush() {
+      flushes += 1;
+      if (failures.flush > 0) {
+        failures.flush -= 1;
+        throw diskFull();
+      }
+      ops.push('flush');
+      return inner.flush();
+    },
     close: () => inner.close(),
   };
-  return { store, ops, puts, images, failures };
+  return { store, ops, puts, images, failures, flushes: () => flushes };
 }
 
 let fake: FakePixelLab;
@@ -93,13 +113,13 @@ afterEach(async () => {
   await runner?.stop();
 });
 
-function start(options: { limit?: number; apiKey?: string | null; timeoutMs?: number } = {}): JobRunner {
+function start(options: { limit?: number; apiKey?: string | null; timeoutMs?: number; flushRetry?: { firstMs?: number; maxMs?: number } } = {}): JobRunner {
   const pixellab = createPixelLabClient({
     baseUrl: fake.url,
     apiKey: options.apiKey === undefined ? KEY : options.apiKey,
     timeoutMs: options.timeoutMs ?? 10_000,
   });
-  runner = createRunner({ store: t.store, pixellab, limit: options.limit, now, log: (line) => logs.push(line) });
+  runner = createRunner({ store: t.store, pixellab, limit: options.limit, now, log: (line) => logs.push(line), flushRetry: options.flushRetry });
   return runner;
 }
 
@@ -352,20 +372,64 @@ describe('store write errors', () => {
     expect(logs.some((line) => line.includes(a.id) && line.includes('ENOSPC'))).toBe(true);
   });
 
-  it('a final write that fails is logged and the job is marked error, never left running', async () => {
+  it('a final write that fails keeps the success with its image, never left running, and nothing is written over it', async () => {
     t.failures.put.push((job) => job.status === 'success');
     const job = await addJob();
     const r = start();
     r.enqueue(job.id);
     await r.idle();
     const done = t.store.get(job.id)!;
-    expect(done.status).toBe('error');
-    expect(done.error).toMatch(/^The companion could not save this result \(image [0-9a-f]{12}… is kept\)/);
-    // The paid image stays, and the error names it.
+    // The store kept the version in memory; the paid image stays on the job.
+    expect(done).toMatchObject({ status: 'success', error: null });
     expect(t.images).toHaveLength(1);
+    expect(done.image).toBe(t.images[0]);
     expect(t.store.hasImage(t.images[0]!)).toBe(true);
-    expect(done.error).toContain(t.images[0]!.slice(0, 12));
+    expect(t.ops.filter((op) => op.startsWith(`put:${job.id}:error`))).toEqual([]);
     expect(logs.some((line) => line.includes('could not save job') && line.includes('ENOSPC'))).toBe(true);
+  });
+
+  it('retries flushing after a failed final write, with a growing pause, until the disk takes it', async () => {
+    t.failures.put.push((job) => job.status === 'success');
+    t.failures.flush = 2;
+    const job = await addJob();
+    const r = start({ flushRetry: { firstMs: 10, maxMs: 25 } });
+    r.enqueue(job.id);
+    await r.idle();
+    await until(() => t.ops.includes('flush'), 'a flush that succeeds');
+    expect(t.flushes()).toBe(3);
+    expect(logs.filter((line) => line.startsWith('Runner: still cannot save job(s)'))).toHaveLength(2);
+    expect(logs).toContain(`Runner: saved job(s) ${job.id} now that the disk takes writes again`);
+    // Saved: no more retries.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(t.flushes()).toBe(3);
+    expect(t.store.get(job.id)!).toMatchObject({ status: 'success', image: t.images[0] });
+  });
+
+  it('stop() ends the flush retries', async () => {
+    t.failures.put.push((job) => job.status === 'success');
+    t.failures.flush = Number.POSITIVE_INFINITY;
+    const job = await addJob();
+    const r = start({ flushRetry: { firstMs: 10, maxMs: 10 } });
+    r.enqueue(job.id);
+    await r.idle();
+    await until(() => t.flushes() >= 2, 'two flush attempts');
+    await r.stop();
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    const after = t.flushes();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(t.flushes()).toBe(after);
+  });
+
+  it('a final write the store refuses outright records an error that still names the image', async () => {
+    t.failures.refuse.push((job) => job.status === 'success');
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    const done = t.store.get(job.id)!;
+    expect(done.status).toBe('error');
+    expect(done.image).toBe(t.images[0]);
+    expect(done.error).toMatch(/^The image is saved \([0-9a-f]{12}…\), but the companion could not write this job's record\.$/);
   });
 
   it('a job that cannot be marked running is not sent to PixelLab', async () => {

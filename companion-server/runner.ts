@@ -5,6 +5,11 @@
  * A job's life here: queued -> running (startTime) -> success (image hash) | error (plain words).
  * The runner is the only one who moves a job out of `running`; a client may still delete or edit
  * a job meanwhile, so the final write is based on the job's current version and wins LWW over it.
+ *
+ * A write that fails (disk full) still changed the store's memory: the store writes it with the next
+ * successful save. The runner never writes over a result held that way (that would drop the paid image),
+ * and keeps calling `store.flush()` with a growing pause until the disk takes it, so the result reaches
+ * the file without a client's help.
  */
 import type { Job, SyncedJob } from '../utils/domain';
 import type { PixelLab, Runner } from './deps';
@@ -19,6 +24,11 @@ export interface RunnerOptions {
   limit?: number;
   now?: () => number;
   log?: (line: string) => void;
+  /**
+   * After a failed write the store keeps the change in memory; the runner then calls `store.flush()`
+   * after `firstMs`, doubling the wait up to `maxMs` (defaults 1 s and 60 s) until it succeeds or stop().
+   */
+  flushRetry?: { firstMs?: number; maxMs?: number };
 }
 
 export interface JobRunner extends Runner {
@@ -44,6 +54,8 @@ export function createRunner(options: RunnerOptions): JobRunner {
   const log = options.log ?? ((line: string) => console.error(line));
   let limit = checkLimit(options.limit ?? 3);
   let stopped = false;
+  const firstFlushMs = options.flushRetry?.firstMs ?? 1_000;
+  const maxFlushMs = options.flushRetry?.maxMs ?? 60_000;
 
   const queue: string[] = [];
   const queued = new Set<string>();
@@ -101,13 +113,43 @@ export function createRunner(options: RunnerOptions): JobRunner {
     chores.add(tracked);
   }
 
+  /** Jobs whose last write failed, and the pending retry of `store.flush()`. */
+  const unsaved = new Set<string>();
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  let flushWait = 0;
+
+  /** Retries saving what the store holds in memory: 1 s, 2 s, 4 s ... then every minute, until it works. */
+  function retryFlush(): void {
+    if (stopped || flushTimer) return;
+    flushWait = flushWait === 0 ? firstFlushMs : Math.min(flushWait * 2, maxFlushMs);
+    flushTimer = setTimeout(() => {
+      void store.flush().then(
+        () => {
+          flushTimer = null;
+          flushWait = 0;
+          if (unsaved.size > 0) log(`Runner: saved job(s) ${[...unsaved].join(', ')} now that the disk takes writes again`);
+          unsaved.clear();
+        },
+        (err: unknown) => {
+          flushTimer = null;
+          log(`Runner: still cannot save job(s) ${[...unsaved].join(', ')}: ${describe(err)}; trying again in ${Math.round(Math.min(flushWait * 2, maxFlushMs) / 1000)} s`);
+          retryFlush();
+        },
+      );
+    }, flushWait);
+    // A pending retry never keeps the process alive; stop() and the store's close() flush anyway.
+    flushTimer.unref?.();
+  }
+
   /** Writes a job version; a failed write is logged and reported as false, never thrown. */
   async function write(job: Job, what: string): Promise<boolean> {
     try {
       await store.put(job);
       return true;
     } catch (err) {
-      log(`Runner: could not save job ${job.id} (${what}): ${describe(err)}`);
+      log(`Runner: could not save job ${job.id} (${what}): ${describe(err)}; the runner tries saving again shortly`);
+      unsaved.add(job.id);
+      retryFlush();
       return false;
     }
   }
@@ -193,11 +235,13 @@ export function createRunner(options: RunnerOptions): JobRunner {
       updatedAt: Math.max(endTime, base.updatedAt + 1),
     };
     if (await write(final, final.status)) return;
-    if (outcome.status === 'success') {
-      // The image itself is on disk under its hash; say so rather than leave the job `running`.
-      const error = `The companion could not save this result (image ${outcome.image.slice(0, 12)}… is kept). Retry it.`;
-      await write({ ...final, status: 'error', image: null, error, updatedAt: final.updatedAt + 1 }, 'error after a failed save');
-    }
+    // The store keeps a version whose write failed in memory and saves it with the next write (or the
+    // retried flush): writing anything over it here would only drop the paid image from the job.
+    const held = store.get(id);
+    if (outcome.status !== 'success' || (held && held.status === 'success' && held.image === outcome.image)) return;
+    // The store refused the version outright (memory unchanged): record an error that still points at the image.
+    const error = `The image is saved (${outcome.image.slice(0, 12)}…), but the companion could not write this job's record.`;
+    await write({ ...final, status: 'error', error, updatedAt: final.updatedAt + 1 }, 'error after a failed save');
   }
 
   async function markInterrupted(jobs: SyncedJob[]): Promise<void> {
@@ -240,6 +284,8 @@ export function createRunner(options: RunnerOptions): JobRunner {
     },
     async stop() {
       stopped = true;
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = null;
       queue.length = 0;
       queued.clear();
       again.clear();

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pngDataUrlToBytes, type SyncedJob } from '../../utils/domain';
 import { createFileStore, type FileStoreOptions } from './file-store';
 import { INTERRUPTED_BEFORE_RUNNING, INTERRUPTED_WHILE_RUNNING, serializeHistoryFile } from './history-file';
-import { faultyFs, makeJob, makePng, makeTempDir } from './test-support';
+import { nodeFs } from './fs-seam';
+import { faultyFs, fsError, makeJob, makePng, makeTempDir } from './test-support';
 
 const FIXTURES = join(import.meta.dirname, '../../tests/fixtures/seed');
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -229,6 +230,8 @@ describe('file store: corrupt files', () => {
     ['a schema failure', (text) => text.replace('"width":64', '"width":"wide"')],
     ['an empty file', () => ''],
     ['a seed-format file that fails the seed schema', () => JSON.stringify({ version: '1.0', jobs: [{ prompt: 'no id' }] })],
+    // The next seq would not be an exact number, so the file written after it would fail at the next start.
+    ['a seq above 2^52', (text) => text.replace(/"seq": \d+/, `"seq": ${Number.MAX_SAFE_INTEGER}`)],
   ];
 
   for (const [name, corrupt] of corruptions) {
@@ -309,11 +312,49 @@ describe('file store: corrupt files', () => {
     await store.close();
     await writeFile(join(dir, 'job_history.json.tmp-123-4'), '{"jobs":');
     await writeFile(join(dir, 'job_history.json.backup.tmp'), 'old');
+    await writeFile(join(dir, 'job_history.json.backup.tmp-123-6'), 'old');
     await writeFile(join(dir, 'images', `${'a'.repeat(64)}.png.tmp-123-5`), 'x');
     await open();
     expect(await filesIn()).toEqual(['images', 'job_history.json']);
     expect(await filesIn('images')).toEqual([]);
     expect(logs).toHaveLength(2);
+  });
+});
+
+describe('file store: directories named like temp files', () => {
+  for (const name of ['job_history.json.tmp-1-1', 'job_history.json.backup.tmp', 'job_history.json.backup.tmp-1-1']) {
+    it(`leaves a directory named ${name} alone, starts, and still writes with a backup`, async () => {
+      const store = await open();
+      await store.put(makeJob({ id: 'job-1' }));
+      await store.close();
+      await mkdir(join(dir, name, 'inside'), { recursive: true });
+      logs.length = 0;
+
+      const again = await open();
+      expect(again.list().map((j) => j.id)).toEqual(['job-1']);
+      expect(logs).toEqual([expect.stringContaining(`Left ${name} in ${dir} as it is`)]);
+      const previous = await readMain();
+      await again.put(makeJob({ id: 'job-2' }));
+      await again.put(makeJob({ id: 'job-3' }));
+      expect(JSON.parse(await readBackup()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2']);
+      expect(JSON.parse(await readMain()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2', 'job-3']);
+      expect(previous).not.toBe(await readBackup());
+      expect(await readdir(join(dir, name))).toEqual(['inside']);
+      expect((await filesIn()).filter((f) => f.startsWith('job_history'))).toEqual(['job_history.json', 'job_history.json.backup', name].sort());
+    });
+  }
+});
+
+describe('file store: a leftover temp file that cannot be removed', () => {
+  it('is left in place with a log line, and the store starts', async () => {
+    const store = await open();
+    await store.put(makeJob({ id: 'job-1' }));
+    await store.close();
+    await writeFile(join(dir, 'job_history.json.tmp-123-4'), '{"jobs":');
+    logs.length = 0;
+    const again = await open({ fs: { ...nodeFs, unlink: async () => Promise.reject(fsError('EACCES')) } });
+    expect(again.list().map((j) => j.id)).toEqual(['job-1']);
+    expect(logs).toEqual([expect.stringMatching(/^Left job_history\.json\.tmp-123-4 in .* could not be removed as a file \(permission denied \(EACCES\)\)$/)]);
   });
 });
 
@@ -333,6 +374,39 @@ describe('file store: interrupted jobs', () => {
     expect(again.changesSince(3, 10).changes.map((j) => j.id)).toEqual(['job-1']);
     const file = JSON.parse(await readMain());
     expect(file.jobs.find((j: SyncedJob) => j.id === 'job-1')).toMatchObject({ status: 'error', seq: 4 });
+  });
+
+  it('keeps the older backup under a dated name when that start-up write makes the file as found the backup', async () => {
+    const store = await open();
+    await store.put(makeJob({ id: 'job-1' }));
+    await store.put(makeJob({ id: 'job-2', status: 'running' }));
+    await store.close();
+    const [main, backup] = [await readMain(), await readBackup()];
+
+    clock += 60_000;
+    logs.length = 0;
+    const again = await open();
+    expect(again.get('job-2')).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING });
+    expect(await readBackup()).toBe(main);
+    expect(await readFile(join(dir, 'job_history.json.backup.kept-2025-11-01T10-01-00-000Z'), 'utf8')).toBe(backup);
+    expect(logs).toEqual(['Kept the previous job_history.json.backup as job_history.json.backup.kept-2025-11-01T10-01-00-000Z']);
+
+    // Later writes rotate the backup as usual; only that one start-up write keeps the older one.
+    const previous = await readMain();
+    await again.put(makeJob({ id: 'job-3' }));
+    expect(await readBackup()).toBe(previous);
+    expect((await filesIn()).filter((f) => f.startsWith('job_history.json.backup.kept-'))).toHaveLength(1);
+  });
+
+  it('does not keep anything extra when there is no backup yet', async () => {
+    const store = await open();
+    await store.put(makeJob({ id: 'job-1', status: 'running' }));
+    await store.close();
+    await rm(backupPath(), { force: true });
+    const main = await readMain();
+    await open();
+    expect(await readBackup()).toBe(main);
+    expect((await filesIn()).filter((f) => f.startsWith('job_history'))).toEqual(['job_history.json', 'job_history.json.backup']);
   });
 });
 

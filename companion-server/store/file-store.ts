@@ -11,7 +11,7 @@ import {
 } from './history-file';
 import { createHistoryState, type HistoryState } from './history-state';
 import { createJobStore, type HistoryPersistence, type ImageBank } from './job-store';
-import { errorCode, fsFailure, StoreError } from './store-error';
+import { describeFsError, errorCode, fsFailure, StoreError } from './store-error';
 import type { JobStore } from './types';
 import { createWriteQueue, withRetries, type RetryOptions } from './write-queue';
 
@@ -36,7 +36,8 @@ interface Paths {
   dir: string;
   main: string;
   backup: string;
-  backupTmp: string;
+  /** The link of the backup step as older versions named it; this one uses `job_history.json.backup.tmp-<pid>-<n>`. */
+  legacyBackupTmp: string;
   images: string;
 }
 
@@ -59,7 +60,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     dir,
     main: join(dir, HISTORY_FILE_NAME),
     backup: join(dir, `${HISTORY_FILE_NAME}.backup`),
-    backupTmp: join(dir, `${HISTORY_FILE_NAME}.backup.tmp`),
+    legacyBackupTmp: join(dir, `${HISTORY_FILE_NAME}.backup.tmp`),
     images: join(dir, IMAGES_DIR_NAME),
   };
   const io = new FileOps(fs, log);
@@ -71,7 +72,9 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     throw fsFailure(`Could not create the data dir ${dir}`, error);
   }
   await io.removeStrayTemps(dir, await io.list(dir), (name) =>
-    name.startsWith(`${HISTORY_FILE_NAME}${TEMP_MARK}`) || name === basename(paths.backupTmp),
+    name.startsWith(`${HISTORY_FILE_NAME}${TEMP_MARK}`) ||
+    name.startsWith(`${basename(paths.backup)}${TEMP_MARK}`) ||
+    name === basename(paths.legacyBackupTmp),
   );
   const imageNames = await io.list(paths.images);
   await io.removeStrayTemps(paths.images, imageNames, (name) => name.includes(TEMP_MARK));
@@ -132,7 +135,13 @@ async function loadHistory(ctx: {
     }
     return empty(null);
   }
-  if (main.kind === 'ok') return fromFile(main, ctx, false);
+  if (main.kind === 'ok') {
+    const loaded = await fromFile(main, ctx, false);
+    // The start-up rewrite (interrupted jobs, duplicates, clashing seqs) makes the file as found the
+    // backup; the older history the backup holds is moved aside rather than deleted by merely starting.
+    if (loaded.saveNow && (await io.exists(paths.backup))) loaded.keepBackupAs = `${paths.backup}.kept`;
+    return loaded;
+  }
 
   const movedTo = await io.moveAside(paths.main, `${paths.main}.corrupt`, ctx.now());
   const backup = await readHistory(io, paths.backup);
@@ -242,27 +251,36 @@ function createHistoryWriter(ctx: {
   let writtenRevision = loaded.saveNow ? -1 : 0;
 
   async function rotateBackup(): Promise<void> {
-    await io.remove(paths.backupTmp);
+    // A fresh name each time, so nothing found under an old one (even a directory) is in the way.
+    const backupTmp = paths.backup + tempSuffix();
     try {
-      await io.fs.link(paths.main, paths.backupTmp);
+      await io.fs.link(paths.main, backupTmp);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return; // no main file yet: nothing to keep
       // No hard links on this file system: copy instead.
-      const previous = await io.read(paths.main, 'Could not copy job_history.json to the backup');
-      if (!previous) return;
-      await io.writeDurably(paths.backupTmp, previous);
+      try {
+        const previous = await io.read(paths.main, 'Could not copy job_history.json to the backup');
+        if (!previous) return;
+        await io.writeDurably(backupTmp, previous);
+      } catch (copyError) {
+        await io.remove(backupTmp);
+        throw copyError;
+      }
     }
     try {
-      if (keepBackupAs && (await io.exists(paths.backup))) await io.moveAside(paths.backup, keepBackupAs, ctx.now());
+      if (keepBackupAs && (await io.exists(paths.backup))) {
+        const keptAs = await io.moveAside(paths.backup, keepBackupAs, ctx.now());
+        ctx.log(`Kept the previous ${basename(paths.backup)} as ${basename(keptAs)}`);
+      }
       keepBackupAs = null;
-      await io.fs.rename(paths.backupTmp, paths.backup);
+      await io.fs.rename(backupTmp, paths.backup);
     } catch (error) {
-      await io.remove(paths.backupTmp);
+      await io.remove(backupTmp);
       throw error;
     }
     // When the backup already is main (a retry after a failed rename), POSIX rename of one hard link
     // over another is a no-op that leaves the source name behind.
-    await io.remove(paths.backupTmp);
+    await io.remove(backupTmp);
   }
 
   async function writeOnce(): Promise<void> {
@@ -451,16 +469,23 @@ class FileOps {
     }
   }
 
+  /**
+   * Removes leftover temp files. Only files: unlink never removes a directory, and whatever cannot be
+   * removed (a directory under such a name, a file we may not delete) is left in place with a log line,
+   * since writes always pick a new temp name and never need it gone.
+   */
   async removeStrayTemps(dir: string, names: string[], isTemp: (name: string) => boolean): Promise<void> {
-    const stray = names.filter(isTemp);
-    for (const name of stray) {
+    let removed = 0;
+    for (const name of names.filter(isTemp)) {
       try {
         await this.fs.unlink(join(dir, name));
+        removed++;
       } catch (error) {
-        if (errorCode(error) !== 'ENOENT') throw fsFailure(`Could not remove the leftover temp file ${name}`, error);
+        if (errorCode(error) === 'ENOENT') continue;
+        this.log(`Left ${name} in ${dir} as it is: it looks like a leftover temp file but could not be removed as a file (${describeFsError(error)})`);
       }
     }
-    if (stray.length) this.log(`Removed ${stray.length} leftover temp file(s) from an unfinished write in ${dir}`);
+    if (removed) this.log(`Removed ${removed} leftover temp file(s) from an unfinished write in ${dir}`);
   }
 
   /** Renames to `<base>-<timestamp>` (never over an existing file) and returns the new path. */

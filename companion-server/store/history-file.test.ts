@@ -32,6 +32,16 @@ describe('parseHistoryFile', () => {
     expect(reason(bytes('{"version": "banana", "jobs": []}'))).toMatch(/unknown version/);
   });
 
+  it('refuses a seq above 2^52, at the top level or on a record, so the next one is always exact', () => {
+    const job = (seq: number) => JSON.stringify({ ...makeJob({ id: 'job-1' }), seq });
+    const file = (seq: number, jobSeq: number, where = 'jobs') =>
+      bytes(`{"version": "2.0", "jobs": [], "${where}": [${job(jobSeq)}], "serverId": "s", "seq": ${seq}}`);
+    expect(reason(file(2 ** 52, 2 ** 52))).toBe('parsed');
+    expect(reason(file(Number.MAX_SAFE_INTEGER, 1))).toMatch(/fails the schema: seq: .*above 4503599627370496 \(2\^52\)/);
+    expect(reason(file(5, 2 ** 52 + 1))).toMatch(/fails the schema: jobs\[0\]\.seq: .*above 4503599627370496/);
+    expect(reason(file(5, 2 ** 52 + 1, 'tombstones'))).toMatch(/fails the schema: tombstones\[0\]\.seq/);
+  });
+
   it('reads a file with a byte order mark, and keeps unknown top-level fields', () => {
     const parsed = parseHistoryFile(bytes('\uFEFF{"version": "2.0", "jobs": [], "serverId": "s", "seq": 3, "note": {"a": 1}}'));
     expect(parsed).toMatchObject({ format: 'v2', serverId: 's', seq: 3, lastJobId: 0, extra: { note: { a: 1 } } });

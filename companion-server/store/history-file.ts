@@ -8,7 +8,7 @@ import {
   type SeedFile,
   type SyncedJob,
 } from '../../utils/domain';
-import { describeIssues, type HistoryEntry } from './history-state';
+import { describeIssues, MAX_SEQ, type HistoryEntry } from './history-state';
 import { StoreError } from './store-error';
 
 /** The format of job_history.json (README.md in this folder). Pure: bytes in, records out. */
@@ -17,15 +17,20 @@ export const HISTORY_FILE_VERSION = '2.0';
 export const INTERRUPTED_WHILE_RUNNING = 'Interrupted: the companion stopped while this job was running';
 export const INTERRUPTED_BEFORE_RUNNING = 'Interrupted: the companion stopped before this job ran';
 
+const TOO_BIG_SEQ = `is above ${MAX_SEQ} (2^52), the largest sequence number the companion hands out`;
+
+/** A stored record: its seq is bounded, so the next number after any loaded one is still exact. */
+const storedJobSchema = syncedJobSchema.extend({ seq: z.number().int().positive().max(MAX_SEQ, TOO_BIG_SEQ) });
+
 export const historyFileSchema = z.looseObject({
-  jobs: z.array(syncedJobSchema),
+  jobs: z.array(storedJobSchema),
   lastJobId: z.number().int().nonnegative().default(0),
   savedAt: z.string().nullable().default(null),
   version: z.literal(HISTORY_FILE_VERSION),
   /** Optional so a hand-made file loads; one is derived from the content until the first write. */
   serverId: z.string().min(1).max(200).optional(),
-  seq: z.number().int().nonnegative().default(0),
-  tombstones: z.array(syncedJobSchema).default([]),
+  seq: z.number().int().nonnegative().max(MAX_SEQ, TOO_BIG_SEQ).default(0),
+  tombstones: z.array(storedJobSchema).default([]),
 });
 
 const KNOWN_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version', 'serverId', 'seq', 'tombstones']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHistoryState } from './history-state';
+import { createHistoryState, MAX_SEQ } from './history-state';
 import { makeJob } from './test-support';
 
 const fresh = () => {
@@ -243,5 +243,26 @@ describe('history state: loading records', () => {
       ],
     });
     expect(state.list().map((j) => j.id)).toEqual(['job-9', 'job-10', 'job-1']);
+  });
+});
+
+describe('history state: the seq limit', () => {
+  it('never hands out a seq above MAX_SEQ, and a refused change leaves the state alone', () => {
+    const { state } = createHistoryState({ records: [{ ...makeJob({ id: 'job-1' }), seq: MAX_SEQ - 1 }], lastSeq: MAX_SEQ - 1 });
+    expect(state.put(makeJob({ id: 'job-2' })).seq).toBe(MAX_SEQ);
+    const before = { revision: state.revision, lastSeq: state.lastSeq, size: state.size };
+    expect(() => state.put(makeJob({ id: 'job-3' }))).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.merge([makeJob({ id: 'job-3', updatedAt: 9_999 })])).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.replaceAll([], 0, 5_000)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.clear(5_000)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect({ revision: state.revision, lastSeq: state.lastSeq, size: state.size }).toEqual(before);
+    expect(state.get('job-1')!.deleted).toBe(false);
+  });
+
+  it('refuses a whole batch that would not fit, instead of applying part of it', () => {
+    const { state } = createHistoryState({ lastSeq: MAX_SEQ - 1 });
+    expect(() => state.merge([makeJob({ id: 'job-a' }), makeJob({ id: 'job-b' })])).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(state.size).toBe(0);
+    expect(state.lastSeq).toBe(MAX_SEQ - 1);
   });
 });

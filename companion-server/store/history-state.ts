@@ -69,6 +69,13 @@ export interface HistoryStateLoad {
 
 const naturalOrder = new Intl.Collator('en', { numeric: true });
 
+/**
+ * The largest sequence number the store hands out or loads (2^52). Far below Number.MAX_SAFE_INTEGER, so
+ * every number in the file is exact, and a file at the limit is one this store could have written: the
+ * file schema refuses anything above it and the state refuses to mint past it.
+ */
+export const MAX_SEQ = 2 ** 52;
+
 export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoad {
   const entries = new Map<string, HistoryEntry>();
   let lastSeq = init.lastSeq ?? 0;
@@ -77,8 +84,18 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
   let revision = 0;
   let listCache: SyncedJob[] | null = null;
 
+  /** Refuses a change before any of it applies when it could need more than the numbers left. */
+  function assertRoom(count: number): void {
+    if (lastSeq + count <= MAX_SEQ) return;
+    throw new StoreError(
+      `The history has used up its sequence numbers (the last one is ${lastSeq}, the limit ${MAX_SEQ}); nothing was changed`,
+      'SEQ_EXHAUSTED',
+    );
+  }
+
   /** Accepts a version under the next seq; the Map stays in seq order because the entry moves to the end. */
   function store(job: Job): SyncedJob {
+    assertRoom(1);
     const line = JSON.stringify(withSeq(job, ++lastSeq));
     // Parsing the line back keeps memory equal to what a restart would load.
     const saved = deepFreeze(JSON.parse(line) as SyncedJob);
@@ -172,6 +189,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
 
     put(input) {
       const job = parseJob(input);
+      assertRoom(1);
       const current = entries.get(job.id)?.job;
       // Unconditional, but every replica's last-writer-wins must still pick this version.
       if (current && compareVersions(job, current) < 0) return store({ ...job, updatedAt: current.updatedAt + 1 });
@@ -180,6 +198,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
 
     merge(inputs) {
       const jobs = inputs.map(parseJob);
+      assertRoom(jobs.length);
       return jobs.map((incoming): MergeResult => {
         const current = entries.get(incoming.id)?.job;
         const winner = pickWinner(current, incoming);
@@ -191,6 +210,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     replaceAll(inputs, givenLastJobId, now) {
       const given = new Map<string, Job>();
       for (const job of inputs.map(parseJob)) given.set(job.id, job);
+      assertRoom(entries.size + given.size);
       let changed = 0;
       for (const { job } of [...entries.values()]) {
         if (!job.deleted && !given.has(job.id)) {
@@ -212,6 +232,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     },
 
     clear(now) {
+      assertRoom(entries.size);
       let count = 0;
       for (const { job } of [...entries.values()]) {
         if (job.deleted) continue;

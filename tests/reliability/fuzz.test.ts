@@ -381,7 +381,7 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
           const res = await httpRequest(companion.port, { method: target.method, path: target.path, headers, body: sendBody || target.method !== 'GET' ? body : undefined });
           inputs++;
           if (adapterRejectsHost(hostValue)) {
-            // Known defect (see the test below): the HTTP adapter answers a bare 400 before the app sees it.
+            // The HTTP adapter cannot build a request from these; index.ts answers its JSON 400 (test below).
             expect(res.status).toBe(400);
             adapterBare++;
             expect(diffSnapshots(before, await snapshotDir(t.dir))).toEqual([]);
