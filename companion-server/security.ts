@@ -19,6 +19,9 @@ export interface SecurityOptions {
 /** Reachable without a token when pairing is required: how an unpaired client gets one. */
 export const PAIRING_PUBLIC_PATHS = ['/pair/request', '/pair/confirm'] as const;
 
+/** CORS-safelisted request content types: what a web page can POST without a preflight. */
+const SIMPLE_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+
 const EXTENSION_ORIGIN = /^(chrome|moz|safari-web)-extension:\/\/[A-Za-z0-9._-]+$/;
 
 /** Loopback names only: anything else in Host is a DNS-rebinding attempt. */
@@ -103,6 +106,11 @@ export function security(options: SecurityOptions): MiddlewareHandler {
       }
     } else if (options.token && !publicPaths.has(c.req.path) && !tokenMatches(c.req.header('authorization'), options.token)) {
       return c.json(errorBody('unauthorized', 'This companion requires a token: send Authorization: Bearer <token>'), 401);
+    }
+    // The content types a page may send without a preflight never carry a legitimate request here.
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS' && SIMPLE_TYPES.has(type)) {
+      return c.json(errorBody('unsupported_media_type', 'Send the body as application/json'), 415);
     }
     await next();
   };

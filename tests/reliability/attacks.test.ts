@@ -98,7 +98,8 @@ function requestOf(c: Case, port: number) {
 /** What must happen: the security verdict, then 415 for a body that is not JSON on a route that reads one. */
 function expected(c: Case, host: string, method: string) {
   const verdict = securityVerdict({ method, path: c.route.path, host, origin: c.origin, authorization: c.authorization, token: TOKEN, allowOrigins: [ALLOWED_WEB] });
-  const succeeds = verdict.kind === 'preflight' || (verdict.kind === 'through' && !(c.route.readsBody && (c.kind === 'text' || c.kind === 'form')));
+  // Simple (text/form) content types are refused on every mutating route, with a body or not.
+  const succeeds = verdict.kind === 'preflight' || (verdict.kind === 'through' && !(c.kind === 'text' || c.kind === 'form'));
   return { verdict, succeeds };
 }
 

@@ -68,6 +68,12 @@ describe('Origin x Host matrix', () => {
     expect(res.status).toBe(403);
     const noOrigin = await rawRequest({ port: open.port, method: 'POST', path: '/save-jobs', headers: { 'content-type': 'text/plain' }, body: '{"jobs":[]}' });
     expect(noOrigin.status).toBe(415);
+    // Routes without a body refuse the simple content types too.
+    for (const path of ['/clear-history', '/api/v1/jobs/job-x/retry']) {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        expect((await rawRequest({ port: open.port, method: 'POST', path, headers: { 'content-type': type } })).status).toBe(415);
+      }
+    }
     expect(await readFile(file, 'utf8').catch(() => null)).toBe(before);
   });
 
