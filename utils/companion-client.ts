@@ -20,6 +20,7 @@ import {
   type PullResponse,
   type PushRequest,
   type PushResponse,
+  type RetryJobRequest,
   type SyncedJob,
 } from './domain';
 
@@ -75,7 +76,11 @@ export interface CompanionClient {
   push(request: PushRequest): Promise<PushResponse>;
   /** 202 when queued, 200 when the id already existed (`created` false). */
   createJob(input: CreateJobInput): Promise<{ job: SyncedJob; created: boolean }>;
-  retryJob(id: string): Promise<SyncedJob>;
+  /**
+   * 202 queued again. `clientUpdatedAt`: the caller's (idle) version, which the queued one is stamped above;
+   * with it, a job already queued or running is answered 200 with that version instead of 409.
+   */
+  retryJob(id: string, options?: RetryJobRequest): Promise<SyncedJob>;
   getJob(id: string): Promise<SyncedJob | null>;
   /** The PNG as a data URL, or null when the companion does not have it (404). */
   getImage(hash: string): Promise<string | null>;
@@ -176,8 +181,8 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       return { job, created: res.status === 202 || res.status === 201 };
     },
 
-    async retryJob(id) {
-      return (await call('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, jobReplySchema)).job;
+    async retryJob(id, options) {
+      return (await call('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, jobReplySchema, options ?? {})).job;
     },
 
     async getJob(id) {

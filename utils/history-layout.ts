@@ -18,6 +18,8 @@ import { jobSchema, jobStatusSchema } from './domain/job';
  *   pushPending     { requestId, jobs } | null       the push chunk in flight, so a retry reuses its request id
  *   clientId        string                           this replica's id, sent with every push
  *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
+ *   imagesWanted    { id, hash }[]                   images of finished jobs shown here but not held (the companion lacked
+ *                                                    them when asked): fetched at every sync until they arrive or the job moves on
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  * Only the background writes any of these.
  */

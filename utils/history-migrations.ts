@@ -29,7 +29,7 @@ function isLayoutKey(key: string): boolean {
   return (
     key.startsWith('job:') ||
     key.startsWith('img:') ||
-    ([keys.head, keys.index, keys.stats, keys.sync, keys.outbox, storeKeys.submit, storeKeys.pushPending, storeKeys.tombstones] as string[]).includes(key)
+    ([keys.head, keys.index, keys.stats, keys.sync, keys.outbox, storeKeys.submit, storeKeys.pushPending, storeKeys.tombstones, storeKeys.imagesWanted] as string[]).includes(key)
   );
 }
 

@@ -169,6 +169,44 @@ describe('merging versions from the companion', () => {
     expect((await store.getSyncState()).checkpoint).toBe(7);
   });
 
+  it('a winning finished version whose image is neither given nor held is wanted, in the same write', async () => {
+    const store = createHistoryStore();
+    const held = png(4);
+    const missing = png(5);
+    await store.putImage(held.hash, held.dataUrl);
+    const set = vi.spyOn(fakeBrowser.storage.local, 'set');
+    await store.mergeRemote([
+      job({ id: 'a', image: held.hash }),
+      job({ id: 'b', image: missing.hash }),
+      job({ id: 'c', image: missing.hash, deleted: true }),
+      job({ id: 'd', image: null, status: 'error' }),
+    ]);
+    expect(set).toHaveBeenCalledTimes(1);
+    expect(set.mock.calls[0]![0]).toHaveProperty(storeKeys.imagesWanted, [{ id: 'b', hash: missing.hash }]);
+    expect(await store.getImagesWanted()).toEqual([{ id: 'b', hash: missing.hash }]);
+    // A later version of the job with another image drops the entry; stored images answer theirs.
+    await store.mergeRemote([job({ id: 'b', image: held.hash, updatedAt: 2_000 })]);
+    expect(await store.getImagesWanted()).toEqual([]);
+    await store.mergeRemote([job({ id: 'e', image: missing.hash })]);
+    await store.settleImagesWanted({ [missing.hash]: missing.dataUrl });
+    expect(await store.getImagesWanted()).toEqual([]);
+    expect(await store.hasImages([missing.hash])).toEqual(new Set([missing.hash]));
+  });
+
+  it('a submission answered: its entry goes, unless the local idle version stays newer than a live answer', async () => {
+    const store = createHistoryStore();
+    await store.applyJobs([job({ id: 'a', status: 'idle', updatedAt: 10 }), job({ id: 'b', status: 'idle', updatedAt: 10 })], { submit: 'create' });
+    await store.applyJobs([job({ id: 'c', status: 'idle', updatedAt: 10 })], { submit: 'retry' });
+    await store.mergeRemote([job({ id: 'a', status: 'queued', updatedAt: 11 })], { submitted: ['a'] });
+    // Asked again while the submission was in flight: submitted again, as a retry.
+    await store.mergeRemote([job({ id: 'b', status: 'queued', updatedAt: 9 })], { submitted: ['b'] });
+    // A tombstone answer ends it: the push carries the local version.
+    await store.mergeRemote([job({ id: 'c', status: 'error', deleted: true, updatedAt: 9 })], { submitted: ['c'] });
+    expect(await store.getSubmitQueue()).toEqual([{ id: 'b', action: 'retry' }]);
+    expect(await store.getJob('a')).toMatchObject({ status: 'queued' });
+    expect(new Set(await store.getOutbox())).toEqual(new Set(['b', 'c']));
+  });
+
   it('resetForServer marks every job, tombstones too, dirty and restarts the checkpoint', async () => {
     const store = createHistoryStore();
     await store.applyJobs([job({ id: 'a' }), job({ id: 'b', deleted: true })]);

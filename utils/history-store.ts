@@ -28,6 +28,7 @@ import { defaultSettings, settingsSchema, type Settings } from './messaging';
  *   pushPending   PendingPush | null         the push chunk in flight, with its request id, so a retry reuses it
  *   clientId      string                     this replica's id, sent with every push
  *   tombstones    string[]                   ids of deleted jobs (they leave `index`), for a full re-push
+ *   imagesWanted  ImageWant[]                images of finished jobs this replica shows but does not hold, fetched at every sync
  *   quarantine:<timestamp>  { reason, data } data that could not be read or migrated, kept for a human
  * `stats` also carries durationSum/durationCount so avgDuration stays incremental.
  */
@@ -36,6 +37,7 @@ export const storeKeys = {
   pushPending: 'pushPending',
   clientId: 'clientId',
   tombstones: 'tombstones',
+  imagesWanted: 'imagesWanted',
   quarantinePrefix: 'quarantine:',
 } as const;
 
@@ -50,6 +52,10 @@ export interface StorageAreaLike {
 
 export const submitEntrySchema = z.object({ id: z.string(), action: z.enum(['create', 'retry']) });
 export type SubmitEntry = z.infer<typeof submitEntrySchema>;
+
+/** An image to fetch, and a job that shows it (the entry is dropped once that job no longer does). */
+export const imageWantSchema = z.object({ id: z.string(), hash: z.string() });
+export type ImageWant = z.infer<typeof imageWantSchema>;
 
 export const pendingPushSchema = z.object({ requestId: z.string(), jobs: z.array(jobSchema) });
 export type PendingPush = z.infer<typeof pendingPushSchema>;
@@ -83,13 +89,21 @@ export interface HistoryStore {
    * Last-writer-wins merge of versions from the companion, with their images and a sync-state
    * patch (the checkpoint) in the same write, so a page is stored whole or not at all.
    * One exception to LWW: a job deleted here never comes back (see the code).
+   * A winning finished version whose image is neither given nor held here is added to
+   * `imagesWanted` in the same write, so the image is fetched later even if the worker stops.
+   * `submitted`: ids the companion's answer handed to its runner; their submit entries go, unless
+   * the local version stays idle and newer (asked again meanwhile): then it is submitted again as a retry.
    */
-  mergeRemote(jobs: readonly Job[], options?: { images?: Record<string, string>; sync?: Partial<SyncState>; clearPendingPush?: boolean; removeFromSubmit?: readonly string[] }): Promise<MergeOutcome>;
+  mergeRemote(jobs: readonly Job[], options?: { images?: Record<string, string>; sync?: Partial<SyncState>; clearPendingPush?: boolean; submitted?: readonly string[] }): Promise<MergeOutcome>;
   putImage(hash: string, dataUrl: string): Promise<void>;
   putImages(images: Record<string, string>): Promise<void>;
   getImages(hashes: readonly string[]): Promise<Map<string, string>>;
   /** The subset of `hashes` held locally. */
   hasImages(hashes: readonly string[]): Promise<Set<string>>;
+  /** Images of finished jobs this replica shows but does not hold (the companion lacked them when asked). */
+  getImagesWanted(): Promise<ImageWant[]>;
+  /** Stores fetched images and forgets the wanted entries they answer, and the `stale` ones, in one write. */
+  settleImagesWanted(images: Record<string, string>, stale?: readonly ImageWant[]): Promise<void>;
   getOutbox(): Promise<string[]>;
   removeFromOutbox(ids: readonly string[]): Promise<void>;
   /** A new or replaced companion: checkpoint 0, every job (tombstones too) dirty, pending push dropped. */
@@ -158,6 +172,14 @@ export function deriveLayout(jobs: Iterable<Job>) {
 const indexSchema = z.array(indexEntrySchema);
 const idListSchema = z.array(z.string());
 const submitQueueSchema = z.array(submitEntrySchema);
+const imagesWantedSchema = z.array(imageWantSchema);
+
+const wantKey = (w: ImageWant) => `${w.id}\u0000${w.hash}`;
+
+/** A live finished job with an image: one whose image the panel shows. */
+function showsImage(job: Job): job is Job & { image: string } {
+  return !job.deleted && job.status === 'success' && job.image !== null;
+}
 
 function stripSeq(job: Job): Job {
   if (!('seq' in job)) return job;
@@ -246,13 +268,14 @@ export function createHistoryStore(
     tombstones: Set<string>;
     outbox: Set<string>;
     submit: SubmitEntry[];
+    wanted: ImageWant[];
   }
 
   /** One `get` for the changed jobs and every derived key a batch may touch. */
   async function snapshot(ids: readonly string[]): Promise<Snapshot> {
     const jobKeys = ids.map(keys.job);
     const raw = await storage.get([
-      ...jobKeys, keys.index, keys.stats, keys.outbox, storeKeys.tombstones, storeKeys.submit,
+      ...jobKeys, keys.index, keys.stats, keys.outbox, storeKeys.tombstones, storeKeys.submit, storeKeys.imagesWanted,
     ]);
     const jobs = new Map<string, Job>();
     const corrupt: Record<string, unknown> = {};
@@ -271,6 +294,7 @@ export function createHistoryStore(
       tombstones: new Set(idListSchema.safeParse(raw[storeKeys.tombstones]).data ?? []),
       outbox: new Set(idListSchema.safeParse(raw[keys.outbox]).data ?? []),
       submit: submitQueueSchema.safeParse(raw[storeKeys.submit]).data ?? [],
+      wanted: imagesWantedSchema.safeParse(raw[storeKeys.imagesWanted]).data ?? [],
     };
   }
 
@@ -282,6 +306,8 @@ export function createHistoryStore(
     submitAdd?: SubmitEntry[];
     submitRemove?: readonly string[];
     images?: Record<string, string>;
+    /** Images to fetch later (see mergeRemote). */
+    wantedAdd?: ImageWant[];
     extra?: Record<string, unknown>;
   }
 
@@ -341,6 +367,19 @@ export function createHistoryStore(
     }
 
     for (const [hash, dataUrl] of Object.entries(batch.images ?? {})) items[keys.image(hash)] = dataUrl;
+
+    // Wanted images: new entries in; entries answered by this batch's images, or whose job moved on, out.
+    if (snap.wanted.length > 0 || (batch.wantedAdd?.length ?? 0) > 0) {
+      const stored = new Set(Object.keys(batch.images ?? {}));
+      const keep = (w: ImageWant) => {
+        if (stored.has(w.hash)) return false;
+        const job = batch.jobs.get(w.id);
+        return !job || (showsImage(job) && job.image === w.hash);
+      };
+      const wanted = new Map(snap.wanted.filter(keep).map((w) => [wantKey(w), w]));
+      for (const w of batch.wantedAdd ?? []) if (keep(w)) wanted.set(wantKey(w), w);
+      if (wanted.size !== snap.wanted.length || snap.wanted.some((w) => !wanted.has(wantKey(w)))) items[storeKeys.imagesWanted] = [...wanted.values()];
+    }
     await write(items);
     if (needsRebuild) await rebuild();
   }
@@ -481,10 +520,28 @@ export function createHistoryStore(
             outboxRemove.add(job.id);
           }
         }
+        // Images the winners show that are neither given nor held here: wanted, in this same write.
+        const given = new Set(Object.keys(opts.images ?? {}));
+        const unheld = [...winners.values()].filter(showsImage).filter((j) => !given.has(j.image));
+        const wantedAdd: ImageWant[] = [];
+        if (unheld.length > 0) {
+          const held = await storage.get([...new Set(unheld.map((j) => keys.image(j.image)))]);
+          for (const j of unheld) if (typeof held[keys.image(j.image)] !== 'string') wantedAdd.push({ id: j.id, hash: j.image });
+        }
+        // A submission answered: its entry goes. A local idle version that stays (newer than a live answer)
+        // was asked for again while the submission was in flight: it goes to the runner again, as a retry.
+        // A tombstone answer ends it: the push carries the local version and the deleting replica buries it.
+        const submitAdd: SubmitEntry[] = [];
+        const answered = new Map(incoming.map((j) => [j.id, j]));
+        for (const id of opts.submitted ?? []) {
+          const local = current.get(id);
+          const answer = answered.get(id);
+          if (keptLocal.has(id) && answer && !answer.deleted && local && !local.deleted && local.status === 'idle') submitAdd.push({ id, action: 'retry' });
+        }
         const extra: Record<string, unknown> = {};
         if (opts.sync) extra[keys.sync] = { ...(await getSyncStateRaw()), ...opts.sync };
         if (opts.clearPendingPush) extra[storeKeys.pushPending] = null;
-        await commit(snap, { jobs: winners, outboxAdd, outboxRemove, images: opts.images, extra, submitRemove: opts.removeFromSubmit });
+        await commit(snap, { jobs: winners, outboxAdd, outboxRemove, images: opts.images, wantedAdd, extra, submitRemove: opts.submitted, submitAdd });
         return { applied: [...winners.keys()], keptLocal: [...keptLocal] };
       });
     },
@@ -515,6 +572,24 @@ export function createHistoryStore(
 
     async hasImages(hashes) {
       return new Set((await store.getImages(hashes)).keys());
+    },
+
+    async getImagesWanted() {
+      await whenReady();
+      return imagesWantedSchema.safeParse((await storage.get(storeKeys.imagesWanted))[storeKeys.imagesWanted]).data ?? [];
+    },
+
+    settleImagesWanted(images, stale = []) {
+      return exclusive(async () => {
+        const wanted = imagesWantedSchema.safeParse((await storage.get(storeKeys.imagesWanted))[storeKeys.imagesWanted]).data ?? [];
+        const drop = new Set(stale.map(wantKey));
+        const fetched = new Set(Object.keys(images));
+        const kept = wanted.filter((w) => !fetched.has(w.hash) && !drop.has(wantKey(w)));
+        const items: Record<string, unknown> = {};
+        for (const [hash, dataUrl] of Object.entries(images)) items[keys.image(hash)] = dataUrl;
+        if (kept.length !== wanted.length) items[storeKeys.imagesWanted] = kept;
+        if (Object.keys(items).length > 0) await write(items);
+      });
     },
 
     getOutbox: () => readList(keys.outbox),

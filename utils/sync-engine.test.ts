@@ -404,3 +404,106 @@ describe('failures in the middle', () => {
     expect((await fakeBrowser.storage.local.get(keys.stats))[keys.stats]).toMatchObject({ total: 450, success: 450 });
   });
 });
+
+describe('images and runs that must not be lost', () => {
+  it('a submit answer for a job that already finished brings its image along', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.applyJobs([idle('job-a', clock.now(), { prompt: 'knight' })], { submit: 'create' });
+    // The companion queues the job, and the answer is lost; the job runs.
+    companion.control.dropAnswer = (s) => s.path === '/api/v1/jobs';
+    expect(await engine.syncOnce()).toMatchObject({ ok: false });
+    clock.advance(10);
+    await companion.runner.idle();
+    // The resubmission is answered with the finished version, which wins: its image is fetched in the same sync.
+    expect(await engine.syncOnce({ force: true, pull: false })).toMatchObject({ ok: true, submitted: 1 });
+    const done = (await store.getJob('job-a'))!;
+    expect(done.status).toBe('success');
+    expect(await store.hasImages([done.image!])).toEqual(new Set([done.image]));
+    expect(await store.getImagesWanted()).toEqual([]);
+  });
+
+  it('a job pulled before the companion holds its image gets the image at a later sync', async () => {
+    const image = png('late');
+    await companion.store.put(job({ id: 'x', image: image.hash, updatedAt: clock.now() }));
+    const { store, engine } = replica(local(), clock, () => companion);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 1 });
+    expect((await store.getJob('x'))!.image).toBe(image.hash);
+    expect(await store.hasImages([image.hash])).toEqual(new Set());
+    expect(await store.getImagesWanted()).toEqual([{ id: 'x', hash: image.hash }]);
+    // Still missing: asked again, still wanted.
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 0 });
+    expect(companion.requests(`/api/v1/images/${image.hash}`)).toHaveLength(2);
+    expect(await store.getImagesWanted()).toHaveLength(1);
+    // Uploaded by another browser: the next sync fetches it, though nothing changed in the history.
+    await companion.store.putImage(image.bytes);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 0 });
+    expect(await store.hasImages([image.hash])).toEqual(new Set([image.hash]));
+    expect(await store.getImagesWanted()).toEqual([]);
+  });
+
+  it('a wanted image is forgotten once its job no longer shows it', async () => {
+    const image = png('never');
+    await companion.store.put(job({ id: 'x', image: image.hash, updatedAt: clock.now() }));
+    const { store, engine } = replica(local(), clock, () => companion);
+    await engine.syncOnce();
+    expect(await store.getImagesWanted()).toHaveLength(1);
+    const current = (await store.getJob('x'))!;
+    await store.applyJobs([{ ...current, deleted: true, updatedAt: clock.now() + 1 }], { markDirty: true });
+    expect(await store.getImagesWanted()).toEqual([]);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true });
+    expect(companion.requests(`/api/v1/images/${image.hash}`)).toHaveLength(1);
+  });
+
+  it('a job retried in the millisecond it was created (its idle version ahead of the clock) is queued, not pushed back idle', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    const t = clock.now();
+    await store.applyJobs([idle('job-a', t)], { submit: 'create' });
+    await store.applyJobs([idle('job-a', t, { updatedAt: t + 1 })], { submit: 'retry' });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true });
+    expect(companion.requests('/api/v1/jobs')[0]!.body).toMatchObject({ id: 'job-a', clientUpdatedAt: t + 1 });
+    const server = (await serverJob(companion, 'job-a'))!;
+    expect(server.status).not.toBe('idle');
+    expect(server.updatedAt).toBeGreaterThan(t + 1);
+    expect((await store.getJob('job-a'))!.status).not.toBe('idle');
+    expect(await store.getOutbox()).toEqual([]);
+    expect(await store.getSubmitQueue()).toEqual([]);
+    await companion.runner.idle();
+    await engine.syncOnce();
+    expect((await store.getJob('job-a'))!.status).toBe('success');
+  });
+
+  it('a retry that finds the job already queued adopts the companion’s version, stamped above its own', async () => {
+    const t = clock.now();
+    // A runner that takes no new jobs keeps it queued.
+    await companion.runner.stop();
+    await companion.store.put(job({ id: 'job-a', status: 'queued', updatedAt: t }));
+    const { store, engine } = replica(local(), clock, () => companion);
+    await engine.syncOnce();
+    // Here the job is idle, newer than the companion's queued version (a clock ahead, or an earlier retry).
+    await store.applyJobs([job({ id: 'job-a', status: 'idle', updatedAt: t + 50 })], { submit: 'retry' });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 1 });
+    expect(companion.requests('/api/v1/jobs/job-a/retry')).toHaveLength(1);
+    const adopted = (await store.getJob('job-a'))!;
+    expect(adopted).toMatchObject({ status: 'queued', updatedAt: t + 51 });
+    expect(await serverJob(companion, 'job-a')).toMatchObject({ status: 'queued', updatedAt: t + 51 });
+    expect(await store.getSubmitQueue()).toEqual([]);
+    expect(await store.getOutbox()).toEqual([]);
+  });
+
+  it('a fresh companion runs the queued jobs it receives, and fails the running ones as interrupted', async () => {
+    const old = startCompanion(clock, { serverId: 'server-old' });
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.setSyncState({ serverId: old.store.serverId });
+    const t = clock.now();
+    await store.applyJobs([job({ id: 'q', status: 'queued', updatedAt: t }), job({ id: 'r', status: 'running', startTime: t - 5, updatedAt: t })]);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, serverChanged: true });
+    expect(await store.getJob('r')).toMatchObject({ status: 'error', error: expect.stringMatching(/^Interrupted/) });
+    clock.advance(10);
+    await companion.runner.idle();
+    expect((await serverJob(companion, 'q'))!.status).toBe('success');
+    await engine.syncOnce();
+    const q = (await store.getJob('q'))!;
+    expect(q.status).toBe('success');
+    expect(await store.hasImages([q.image!])).toEqual(new Set([q.image]));
+  });
+});

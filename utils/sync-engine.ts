@@ -1,6 +1,6 @@
 import { pickWinner, type Job, type SyncedJob } from './domain';
 import { CompanionError, dataUrlToBase64, isCompanionError, type CompanionClient, type CompanionErrorKind } from './companion-client';
-import type { HistoryStore, PendingPush } from './history-store';
+import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
 export const SYNC_PAGE_SIZE = 200;
 export const PUSH_CHUNK_SIZE = 200;
@@ -126,6 +126,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       rotate: job.rotate,
       groupId: job.groupId,
       createdAt: job.createdAt,
+      // The companion stamps the queued version above ours, so it wins over this idle one everywhere.
+      clientUpdatedAt: job.updatedAt,
     };
     try {
       return (await client.createJob(input)).job;
@@ -142,7 +144,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function retry(client: CompanionClient, job: Job): Promise<SyncedJob> {
     try {
-      return await client.retryJob(job.id);
+      return await client.retryJob(job.id, { clientUpdatedAt: job.updatedAt });
     } catch (err) {
       // Unknown to the companion (imported, or a replaced companion): submit it as new.
       if (isCompanionError(err, 'http') && err.status === 404) return create(client, job);
@@ -167,7 +169,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       }
       try {
         const accepted = entry.action === 'retry' ? await retry(client, job) : await create(client, job);
-        await store.mergeRemote([accepted], { removeFromSubmit: [entry.id] });
+        // Its image, if it already finished, is fetched by fetchWantedImages.
+        await store.mergeRemote([accepted], { submitted: [entry.id] });
         submitted += 1;
       } catch (err) {
         if (!isPermanentRefusal(err)) throw err;
@@ -209,6 +212,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     checkServer(res.serverId, serverId);
     // Images before settling: if this fails, the retry of the same request id asks again.
     if (res.needImages.length > 0) await pushImages(client, clientId, serverId, res.needImages);
+    // Newer versions in the answer may show images we lack: the merge records them, fetchWantedImages fetches them.
     await store.mergeRemote(res.results.map((r) => r.job), { clearPendingPush: true });
     return res.results.filter((r) => r.outcome === 'applied').length;
   }
@@ -228,8 +232,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       count(pending.jobs.map((j) => j.id));
     }
     for (;;) {
-      const waiting = new Set((await store.getSubmitQueue()).filter((e) => e.action === 'create').map((e) => e.id));
-      // A job waiting for the runner is created by submit, never pushed first.
+      const waiting = new Set((await store.getSubmitQueue()).map((e) => e.id));
+      // A job waiting for the runner goes through submit (create or retry), never pushed first: an idle
+      // version pushed over the companion's queued one would stop the runner from running it.
       const ids = (await store.getOutbox()).filter((id) => !waiting.has(id) && (tries.get(id) ?? 0) < 2).slice(0, pushChunkSize);
       if (ids.length === 0) return pushed;
       count(ids);
@@ -256,21 +261,60 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const wanted = new Set<string>();
       for (const job of page.changes) {
         const local = locals.get(job.id);
-        if (job.deleted || local?.deleted || job.status !== 'success' || !job.image || local?.image === job.image) continue;
+        if (job.deleted || local?.deleted || job.status !== 'success' || !job.image) continue;
+        // By what is held here, not by the local hash: a version merged from a push or submit answer
+        // may point at the image without it having been fetched.
         if (pickWinner(local, job) === job) wanted.add(job.image);
       }
       const have = await store.hasImages([...wanted]);
-      const images: Record<string, string> = {};
-      await inParallel([...wanted].filter((h) => !have.has(h)), imageConcurrency, async (hash) => {
-        const dataUrl = await client.getImage(hash);
-        if (dataUrl) images[hash] = dataUrl;
-      });
-      // Jobs, images and checkpoint in one write: a stopped worker resumes at a whole page.
+      const images = await fetchImages(client, [...wanted].filter((h) => !have.has(h)));
+      // Jobs, images and checkpoint in one write: a stopped worker resumes at a whole page. Images the
+      // companion lacks too (not uploaded yet) go to imagesWanted in the same write.
       await store.mergeRemote(page.changes, { images, sync: { checkpoint: page.lastSeq } });
       pulled += page.changes.length;
       if (!page.hasMore || page.lastSeq <= since) return pulled;
       since = page.lastSeq;
     }
+  }
+
+  // --- images ----------------------------------------------------------------------------
+
+  /** `hashes` fetched from the companion, at most imageConcurrency at once; those it lacks (404) are left out. */
+  async function fetchImages(client: CompanionClient, hashes: readonly string[], options: { skipBroken?: boolean } = {}): Promise<Record<string, string>> {
+    const images: Record<string, string> = {};
+    await inParallel(hashes, imageConcurrency, async (hash) => {
+      try {
+        const dataUrl = await client.getImage(hash);
+        if (dataUrl) images[hash] = dataUrl;
+      } catch (err) {
+        // One unreadable image must not stop every sync: it stays wanted and is asked for next time.
+        if (!(options.skipBroken && (isCompanionError(err, 'bad-response') || isCompanionError(err, 'http')))) throw err;
+      }
+    });
+    return images;
+  }
+
+  /**
+   * Makes sure this replica holds the image of every finished job it shows. The merges record what they
+   * stored without its image (imagesWanted): versions from push and submit answers, and pulled versions
+   * whose image the companion did not have yet. Each sync asks for them again until they arrive, and
+   * forgets those whose job moved on (deleted, retried, another image).
+   */
+  async function fetchWantedImages(client: CompanionClient): Promise<void> {
+    const wanted = await store.getImagesWanted();
+    if (wanted.length === 0) return;
+    const jobs = await store.getJobs([...new Set(wanted.map((w) => w.id))]);
+    const stale: ImageWant[] = [];
+    const hashes = new Set<string>();
+    for (const w of wanted) {
+      const job = jobs.get(w.id);
+      if (!job || job.deleted || job.status !== 'success' || job.image !== w.hash) stale.push(w);
+      else hashes.add(w.hash);
+    }
+    const have = await store.hasImages([...hashes]);
+    for (const w of wanted) if (have.has(w.hash)) stale.push(w);
+    const images = await fetchImages(client, [...hashes].filter((h) => !have.has(h)), { skipBroken: true });
+    if (stale.length > 0 || Object.keys(images).length > 0) await store.settleImagesWanted(images, stale);
   }
 
   // --- one run ---------------------------------------------------------------------------
@@ -301,6 +345,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         result.submitted = await submit(client);
         result.pushed = await push(client, health.serverId);
       }
+      await fetchWantedImages(client);
       if (opts.pull !== false) result.pulled = await pull(client, health.serverId);
       failures = 0;
       await store.setSyncState({ syncing: false, online: true, lastSyncAt: now(), lastError: null, nextAttemptAt: null, pairing: null, pairingRequest: null });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import {
   base64ToBytes,
@@ -7,7 +7,10 @@ import {
   imageHashSchema,
   isPng,
   newJobId,
+  retryJobRequestSchema,
   type Job,
+  type RetryJobRequest,
+  type SyncedJob,
 } from '../../utils/domain';
 import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
@@ -30,6 +33,24 @@ export function jobRoutes(deps: CompanionDeps) {
     return stored;
   }
 
+  /**
+   * A job already queued or running, answered to a client whose own (idle) version is `clientUpdatedAt`:
+   * stamped above that version when it is not already, so the client adopts it rather than pushing its
+   * idle version over it (which would leave the job idle, with nobody to run it).
+   */
+  async function above(job: SyncedJob, clientUpdatedAt: number | undefined): Promise<SyncedJob> {
+    const active = !job.deleted && (job.status === 'queued' || job.status === 'running');
+    if (!active || clientUpdatedAt === undefined || job.updatedAt > clientUpdatedAt) return job;
+    const { seq: _seq, ...rest } = job;
+    return store.put({ ...rest, updatedAt: Math.max(now(), clientUpdatedAt + 1) });
+  }
+
+  /** The retry body is optional: a bare POST is `{}`; a body must be JSON. */
+  async function readRetryBody(c: Context): Promise<RetryJobRequest> {
+    const sent = c.req.header('content-type') !== undefined || c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length') ?? 0) > 0;
+    return sent ? readJson(c, retryJobRequestSchema, config.limits.json) : {};
+  }
+
   function liveJob(id: string) {
     const job = store.get(id);
     if (!job || job.deleted) throw new HttpError(404, 'not_found', `No job ${id}`);
@@ -41,7 +62,7 @@ export function jobRoutes(deps: CompanionDeps) {
       const body = await readJson(c, createBodySchema, config.limits.push);
       const existing = body.id ? store.get(body.id) : undefined;
       // Idempotent: a resubmitted id is answered with what the companion has.
-      if (existing && !(existing.status === 'idle' && !existing.deleted)) return c.json({ job: existing }, 200);
+      if (existing && !(existing.status === 'idle' && !existing.deleted)) return c.json({ job: await above(existing, body.clientUpdatedAt) }, 200);
       if (body.rotate) {
         const hash = body.rotate.sourceImage;
         if (body.sourceImageData && !store.hasImage(hash)) {
@@ -78,14 +99,18 @@ export function jobRoutes(deps: CompanionDeps) {
         endTime: null,
         duration: null,
         createdAt: existing?.createdAt ?? body.createdAt ?? at,
-        updatedAt: Math.max(at, (existing?.updatedAt ?? 0) + 1),
+        // Above the client's idle version too, so the queued one wins everywhere.
+        updatedAt: Math.max(at, (existing?.updatedAt ?? 0) + 1, (body.clientUpdatedAt ?? 0) + 1),
         deleted: false,
       });
       return c.json({ job }, 202);
     })
     .post('/api/v1/jobs/:id/retry', async (c) => {
+      const body = await readRetryBody(c);
       const job = liveJob(c.req.param('id'));
       if (job.status === 'queued' || job.status === 'running') {
+        // A client that says which version it holds gets the active one to adopt; others get the refusal.
+        if (body.clientUpdatedAt !== undefined) return c.json({ job: await above(job, body.clientUpdatedAt) }, 200);
         throw new HttpError(409, 'already_active', `Job ${job.id} is already ${job.status}`);
       }
       const at = now();
@@ -97,7 +122,7 @@ export function jobRoutes(deps: CompanionDeps) {
         startTime: null,
         endTime: null,
         duration: null,
-        updatedAt: Math.max(at, job.updatedAt + 1),
+        updatedAt: Math.max(at, job.updatedAt + 1, (body.clientUpdatedAt ?? 0) + 1),
       });
       return c.json({ job: queued }, 202);
     })

@@ -4,13 +4,16 @@ import { base64ToBytes, isPng, pullQuerySchema, pushRequestSchema, type Job, typ
 import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
 import { fromZodError, HttpError } from '../http-error';
+import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
+import type { MergeResult } from '../store/types';
 
 /** Answers kept for retried pushes: a retry with the same request id applies once. */
 const REMEMBERED_PUSHES = 1000;
 
 /** The extension's incremental sync: pull changes since a checkpoint, push changed jobs. */
 export function syncRoutes(deps: CompanionDeps) {
-  const { store, config } = deps;
+  const { store, runner, config } = deps;
+  const now = deps.now ?? Date.now;
   const answered = new Map<string, Promise<PushResponse>>();
 
   /** Checks every image first, so a push refused for one bad image stores none of them. */
@@ -41,6 +44,32 @@ export function syncRoutes(deps: CompanionDeps) {
     return [...missing];
   }
 
+  /**
+   * Applied versions that wait on a runner. This is how a fresh companion (new serverId) receives the queued
+   * and running jobs of the history it replaces, and only the runner moves a job on from there:
+   * - `queued` goes to this runner. Enqueueing an id it already has queued or running runs nothing twice
+   *   (runner.ts: a queued id is not added again; a running one is looked at once more when it ends, and
+   *   runJob skips a job that is no longer `queued`).
+   * - `running` was started by another runner: this one's own `running` versions are in the store, and an
+   *   applied version is newer than what the store held. Nothing will finish it, so it fails the way a
+   *   restart fails the jobs it interrupted, and the answer carries that version.
+   */
+  async function handOver(results: MergeResult[]): Promise<MergeResult[]> {
+    const out: MergeResult[] = [];
+    for (const result of results) {
+      const { seq: _seq, ...job } = result.job;
+      if (result.outcome !== 'applied' || job.deleted) out.push(result);
+      else if (job.status === 'queued') {
+        runner.enqueue(job.id);
+        out.push(result);
+      } else if (job.status === 'running') {
+        const interrupted = await store.put({ ...job, status: 'error', error: INTERRUPTED_WHILE_RUNNING, updatedAt: Math.max(now(), job.updatedAt + 1) });
+        out.push({ ...result, job: interrupted });
+      } else out.push(result);
+    }
+    return out;
+  }
+
   return new Hono()
     .get('/api/v1/changes', (c) => {
       const query = pullQuerySchema.safeParse(c.req.query());
@@ -55,7 +84,7 @@ export function syncRoutes(deps: CompanionDeps) {
       if (!answer) {
         answer = (async () => {
           await storeImages(body.images);
-          const results = await store.merge(body.changes);
+          const results = await handOver(await store.merge(body.changes));
           return { serverId: store.serverId, results, lastSeq: store.lastSeq, needImages: missingImages(body.changes) };
         })();
         answered.set(key, answer);

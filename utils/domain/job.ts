@@ -103,11 +103,24 @@ export const createJobRequestSchema = z.object({
   rotate: rotateInputSchema.nullable().default(null),
   groupId: z.string().max(128).nullable().default(null),
   createdAt: timeSchema.optional(),
+  /**
+   * `updatedAt` of the client's own (idle) version of the job. The queued version is stamped above it,
+   * so it wins last-writer-wins over that version even when the client's clock (or its same-millisecond
+   * bumps) ran ahead of the companion's.
+   */
+  clientUpdatedAt: timeSchema.optional(),
 }).refine((r) => r.kind !== 'rotate' || r.rotate !== null, {
   message: 'is required for a rotate job',
   path: ['rotate'],
 });
 export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
+
+/** What a client may send to retry a job (the body is optional). */
+export const retryJobRequestSchema = z.object({
+  /** As in createJobRequestSchema: the client's idle version, which the queued one is stamped above. */
+  clientUpdatedAt: timeSchema.optional(),
+});
+export type RetryJobRequest = z.infer<typeof retryJobRequestSchema>;
 
 /** Ids that two offline replicas cannot both mint; they sort by creation time. */
 export function newJobId(now: number = Date.now(), random: () => number = Math.random): string {

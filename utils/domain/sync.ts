@@ -38,7 +38,11 @@ export type PushRequest = z.input<typeof pushRequestSchema>;
 
 export const pushResultSchema = z.object({
   id: z.string(),
-  /** applied: this version is now the companion's. ignored: the companion holds a newer (or the same) version, sent back in `job`. */
+  /**
+   * applied: this version is now the companion's (`job` is it, except an applied `running` version no runner here
+   * runs: `job` is then the interrupted error stored over it). ignored: the companion holds a newer (or the same)
+   * version, sent back in `job`.
+   */
   outcome: z.enum(['applied', 'ignored']),
   job: syncedJobSchema,
 });
