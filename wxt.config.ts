@@ -8,6 +8,13 @@ const MANIFEST_KEY =
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [preact()] }),
+  // `npm run dev` opens this browser: CHROME_PATH / FIREFOX_PATH, else web-ext's own lookup.
+  webExt: {
+    binaries: {
+      ...(process.env.CHROME_PATH ? { chrome: process.env.CHROME_PATH } : {}),
+      ...(process.env.FIREFOX_PATH ? { firefox: process.env.FIREFOX_PATH } : {}),
+    },
+  },
   // Written as a function of the browser so Chrome-only keys stay out of Firefox.
   manifest: ({ browser }) => {
     const companionHosts = ['http://127.0.0.1/*', 'http://localhost/*', 'http://[::1]/*'];
