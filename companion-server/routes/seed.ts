@@ -15,6 +15,7 @@ import {
   type Job,
 } from '../../utils/domain';
 import { readJson } from '../body';
+import { eachLimited } from '../each-limited';
 import type { CompanionDeps } from '../deps';
 import { HttpError } from '../http-error';
 import { toUpstreamError } from '../upstream-error';
@@ -44,6 +45,9 @@ const rotateSchema = z.object({
   width: size,
   height: size,
 });
+
+/** Image files written in parallel by a seed save; each is fsynced on its own. */
+const IMAGE_WRITES_AT_ONCE = 16;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -97,7 +101,7 @@ export function seedRoutes(deps: CompanionDeps) {
           throw new HttpError(400, 'invalid_body', `jobs.${i}: ${(err as Error).message.split('\n')[0]}`, `jobs.${i}`);
         }
       });
-      for (const bytes of pending.values()) await store.putImage(bytes);
+      await eachLimited(pending.values(), IMAGE_WRITES_AT_ONCE, (bytes) => store.putImage(bytes));
       const jobs = [...byId.values()];
       const { fileSize } = await store.replaceAll(jobs, Math.max(body.lastJobId ?? 0, lastSeedJobId(jobs)));
       return c.json({ status: 'ok' as const, message: `Saved ${jobs.length} jobs`, savedAt: store.savedAt, fileSize });

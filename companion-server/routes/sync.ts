@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { base64ToBytes, isPng, pullQuerySchema, pushRequestSchema, type Job, type PushResponse } from '../../utils/domain';
 import { readJson } from '../body';
+import { eachLimited } from '../each-limited';
 import type { CompanionDeps } from '../deps';
 import { fromZodError, HttpError } from '../http-error';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
@@ -32,7 +33,7 @@ export function syncRoutes(deps: CompanionDeps) {
       }
       if (!store.hasImage(hash)) checked.push(bytes);
     }
-    for (const bytes of checked) await store.putImage(bytes);
+    await eachLimited(checked, 16, (bytes) => store.putImage(bytes));
   }
 
   function missingImages(jobs: Job[]): string[] {
