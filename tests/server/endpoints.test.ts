@@ -132,7 +132,14 @@ describe('jobs run in the companion', () => {
     expect(res.status).toBe(202);
     const { job } = await res.json();
     expect(syncedJobSchema.parse(job)).toMatchObject({ status: 'queued', prompt: 'dragon', width: 32, height: 48, seed: 3 });
-    const done = await waitForJob(job.id, (j) => j.status === 'success');
+    // Done is reported through the changes feed, which only carries versions already on disk.
+    let done: SyncedJob | undefined;
+    for (let i = 0; i < 300 && !done; i++) {
+      const page = pullResponseSchema.parse(await get(`/api/v1/changes?since=${job.seq}&limit=500`));
+      done = page.changes.find((c) => c.id === job.id && c.status === 'success');
+      if (!done) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!done) throw new Error('the job never reported success');
     expect(done.image).toMatch(/^[0-9a-f]{64}$/);
     expect(done.startTime).toBeGreaterThan(0);
     expect(done.endTime).toBeGreaterThanOrEqual(done.startTime!);
