@@ -6,9 +6,8 @@
  * but localhost resolves to NOTFOUND.
  */
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
+import { extensionBrowserArgs, startSinkhole } from '../tests/helpers/loopback-browser';
 
 export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 /** The side panel's size, as the e2e tests and screenshots use it. */
@@ -28,28 +27,6 @@ export interface BenchBrowser {
   /** A new tab at the panel's size, not navigated yet. */
   newPanelTab(): Promise<Page>;
   close(): Promise<void>;
-}
-
-/** A "proxy" that forwards nothing, so Chromium cannot reach beyond loopback. */
-async function startSinkhole(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = http.createServer((_req, res) => {
-    res.writeHead(403, { connection: 'close' });
-    res.end('bench: loopback only');
-  });
-  server.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n'));
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 function browserPid(userDataDir: string): number | null {
@@ -76,18 +53,7 @@ export async function launch(extensionDir: string, userDataDir: string): Promise
     executablePath: CHROME_PATH,
     headless: true,
     viewport: PANEL_VIEWPORT,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--proxy-server=http://127.0.0.1:${sinkhole.port}`,
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]',
-    ],
+    args: extensionBrowserArgs({ extensionDir, sinkholePort: sinkhole.port }),
   });
   const pid = browserPid(userDataDir);
   if (pid) livePids.add(pid);

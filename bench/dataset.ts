@@ -13,9 +13,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { serializeHistoryFile } from '../companion-server/store/history-file';
-import { crc32, hashText } from '../tests/fixtures/png';
+import { encodeScanlines, hashText } from '../tests/fixtures/png';
 import { bytesToPngDataUrl, toSeedJob, type Job, type SyncedJob } from '../utils/domain';
 import { HISTORY_SCHEMA_VERSION, keys } from '../utils/history-layout';
 import { deriveLayout } from '../utils/history-store';
@@ -50,21 +49,10 @@ export function promptOf(i: number): string {
   return `${pick(r, STYLES)} ${pick(r, CREATURES)} ${pick(r, LOOKS)}, ${pick(r, SCENES)} #${i}`;
 }
 
-/** A PNG chunk: length, type, data, CRC. */
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
 /**
  * A 64x64 mirrored blocky creature with per-pixel palette noise, as 8-bit RGBA PNG bytes (~4.5 KB, the
- * size of a real 64x64 PixelLab result). Same encoding as tests/fixtures/png.ts `encodePng`, written
- * straight into the scanline buffer because 10,000 of them are made.
+ * size of a real 64x64 PixelLab result). Written straight into the scanline buffer (10,000 of them are
+ * made), then wrapped by tests/fixtures/png.ts `encodeScanlines`.
  */
 export function spriteOf(i: number): Uint8Array {
   const r = rng(hashText(`sprite-${i}`));
@@ -93,23 +81,9 @@ export function spriteOf(i: number): Uint8Array {
       raw.set(palette.subarray(c * 4, c * 4 + 4), y * stride + 1 + x * 4);
     }
   }
-  const ihdr = new Uint8Array(13);
-  const view = new DataView(ihdr.buffer);
-  view.setUint32(0, size);
-  view.setUint32(4, size);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
-  const parts = [PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return encodeScanlines(size, size, raw);
 }
 
-const PNG_SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 /** Bump when spriteOf changes: the cache of generated PNGs is keyed by it. */
 const SPRITE_VERSION = 1;
 const CACHE_DIR = path.join(os.tmpdir(), 'pixellab-bench-cache');

@@ -12,8 +12,6 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
@@ -21,6 +19,7 @@ import type { IntentInput, IntentReply, Settings } from '../../utils/messaging';
 import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
 import { startCompanion, type CompanionProcess } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import { extensionBrowserArgs, startSinkhole } from '../helpers/loopback-browser';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where `npx wxt build` writes the extension. */
@@ -100,40 +99,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 // ---------------------------------------------------------------------------------------------------------
 // Loopback-only networking for Chromium
 
-interface Sinkhole {
-  port: number;
-  /** Every request that tried to leave the machine: `METHOD target`. */
-  refused: string[];
-}
-
-/** A "proxy" that forwards nothing: it answers 403 to plain requests and drops CONNECT tunnels. */
-async function startSinkhole(): Promise<Sinkhole> {
-  const refused: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = http.createServer((req, res) => {
-    refused.push(`${req.method} ${req.url}`);
-    res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' });
-    res.end('e2e: the test browser may only reach loopback');
-  });
-  server.on('connect', (req, socket: Socket) => {
-    refused.push(`CONNECT ${req.url}`);
-    // A tunnel's socket is ours after 'connect': the browser may reset it, which must not crash the test run.
-    socket.on('error', () => undefined);
-    socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
-  });
-  server.on('connection', (socket) => {
-    socket.on('error', () => undefined);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onDispose('sinkhole proxy', async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { port: (server.address() as AddressInfo).port, refused };
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // The browser with the extension
 
@@ -185,28 +150,14 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
   const extensionDir = path.resolve(options.extensionDir ?? inject('e2eExtensionDir') ?? EXTENSION_DIR);
   const userDataDir = await tempDir('pixellab-e2e-profile-');
   const sinkhole = await startSinkhole();
-  const mapped = options.mapHosts ?? [];
-  const hostRules = [...mapped.map((m) => `MAP ${m.host} ${m.to}`), 'MAP * ~NOTFOUND', 'EXCLUDE localhost', 'EXCLUDE 127.0.0.1', 'EXCLUDE [::1]'];
+  onDispose('sinkhole proxy', sinkhole.close);
 
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROME_PATH,
     headless: true,
     viewport: PANEL_VIEWPORT,
     acceptDownloads: true,
-    args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      // Loopback only: loopback bypasses a proxy by default, everything else lands in the sinkhole.
-      `--proxy-server=http://127.0.0.1:${sinkhole.port}`,
-      ...(mapped.length ? [`--proxy-bypass-list=${mapped.map((m) => m.host).join(';')}`] : []),
-      `--host-resolver-rules=${hostRules.join(', ')}`,
-    ],
+    args: extensionBrowserArgs({ extensionDir, sinkholePort: sinkhole.port, mapHosts: options.mapHosts }),
   });
   const pid = browserPid(userDataDir);
   if (pid) exitPids.add(pid);
