@@ -18,6 +18,7 @@ import { encodeScanlines, hashText } from '../tests/fixtures/png';
 import { bytesToPngDataUrl, toSeedJob, type Job, type SyncedJob } from '../utils/domain';
 import { HISTORY_SCHEMA_VERSION, keys } from '../utils/history-layout';
 import { deriveLayout } from '../utils/history-store';
+import { seededRandom } from '../tests/helpers/seeded-random';
 
 export const IMAGE_SIZE = 64;
 /** Share of pixels that get a random palette colour: tuned so a 64x64 PNG is about 4.5 KB. */
@@ -30,17 +31,7 @@ const LOOKS = ['with a glowing sword', 'in blue armor', 'holding a lantern', 'wi
 const SCENES = ['idle pose', 'walking cycle frame', 'attack pose', 'on a mossy rock', 'in a dark dungeon', 'under moonlight', 'facing left', 'jumping', 'side view', 'top-down view', 'snowy background', 'lava cave'];
 const STYLES = ['16-bit', 'retro', 'NES palette', 'gameboy style', 'high contrast', 'soft shading', 'outlined', 'isometric'];
 
-/** mulberry32. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 

@@ -29,20 +29,12 @@ import { createHistoryStore, type HistoryStore, type StorageAreaLike } from '../
 import { createIntentHandlers, type IntentHandlers } from '../../utils/intent-handlers';
 import { createSyncEngine, type SyncEngine, type SyncResult } from '../../utils/sync-engine';
 import { makeSprite } from '../fixtures/png';
+import { seededRandom } from '../helpers/seeded-random';
 
 export const BASE_URL = 'http://127.0.0.1:8787';
 
-/** A small deterministic generator (mulberry32), so every replica mints its own ids and replays the same. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** So every replica mints its own ids and replays the same. */
+export const seeded = seededRandom;
 
 export interface Clock {
   t: number;
