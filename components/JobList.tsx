@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Job } from '../utils/domain/job';
 import type { IndexEntry } from '../utils/history-layout';
+import { formatCount } from './format';
 import { JobRow, ROW_HEIGHT, type JobActions } from './JobRow';
 import { VirtualList } from './virtual-list';
 
@@ -129,6 +130,5 @@ export function JobList({
 
 /** "10,000 jobs", or "19 of 10,000" while narrowed. */
 export function listCaption(shown: number, total: number, narrowed: boolean): string {
-  const n = (v: number) => v.toLocaleString('en-US');
-  return narrowed ? `${n(shown)} of ${n(total)}` : `${n(total)} ${total === 1 ? 'job' : 'jobs'}`;
+  return narrowed ? `${formatCount(shown)} of ${formatCount(total)}` : `${formatCount(total)} ${total === 1 ? 'job' : 'jobs'}`;
 }

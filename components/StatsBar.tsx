@@ -1,5 +1,5 @@
 import type { Stats } from '../utils/history-layout';
-import { formatDuration } from './format';
+import { formatCount, formatDuration } from './format';
 
 export interface StatsBarProps {
   /** From the `stats` key; null before it is read or when the background has not written it. */
@@ -7,7 +7,7 @@ export interface StatsBarProps {
 }
 
 export function StatsBar({ stats }: StatsBarProps) {
-  const n = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleString('en-US'));
+  const n = (v: number | undefined) => (v === undefined ? '–' : formatCount(v));
   const items: Array<[string, string, string]> = [
     ['Total', n(stats?.total), 'total'],
     ['Queued', n(stats?.queued), 'queued'],

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SyncState } from '../utils/history-layout';
-import { formatAge, formatUsd } from './format';
+import { formatAge, formatCount, formatUsd } from './format';
 import { SyncIcon } from './icons';
 import { PairingPrompt } from './PairingPrompt';
 
@@ -149,7 +149,7 @@ export function StatusBar({
           {age && !(online && sync.syncing) ? <time dateTime={new Date(sync.lastSyncAt!).toISOString()}>{synced}</time> : synced}
         </span>
         <span class="status-item" data-testid="pending-changes" data-pending={pending ?? ''}>
-          {pending === null ? 'Pending: …' : pending === 0 ? 'All saved' : `${pending.toLocaleString('en-US')} pending`}
+          {pending === null ? 'Pending: …' : pending === 0 ? 'All saved' : `${formatCount(pending)} pending`}
         </span>
       </p>
       {syncButton && <SyncNowButton sync={sync} onSyncNow={onSyncNow} busy={busy} />}

@@ -68,6 +68,36 @@ describe('VirtualList', () => {
     expect(scroller.scrollTop).toBe(0);
   });
 
+  it('leaves scrollTop alone on a reset while already at the top (writing it forces a layout)', async () => {
+    const { onRangeChange, rerender, props } = setup(1000, 'a');
+    const scroller = screen.getByTestId('scroller');
+    let top = 0;
+    const writes: number[] = [];
+    Object.defineProperty(scroller, 'scrollTop', {
+      configurable: true,
+      get: () => top,
+      set: (value: number) => {
+        writes.push(value);
+        top = value;
+      },
+    });
+
+    rerender(<VirtualList {...props} resetKey="ab" />);
+    rerender(<VirtualList {...props} resetKey="abc" />);
+    await vi.waitFor(() => expect(onRangeChange).toHaveBeenLastCalledWith(0, 8));
+    expect(writes).toEqual([]);
+
+    // Scrolled down: the next reset writes it once.
+    top = 400;
+    fireEvent.scroll(scroller);
+    await vi.waitFor(() => expect(onRangeChange).toHaveBeenLastCalledWith(17, 28));
+    rerender(<VirtualList {...props} resetKey="abcd" />);
+    await vi.waitFor(() => expect(onRangeChange).toHaveBeenLastCalledWith(0, 8));
+    expect(writes).toEqual([0]);
+    rerender(<VirtualList {...props} resetKey="abcde" />);
+    expect(writes).toEqual([0]);
+  });
+
   it('does not re-render for scrolls within the same row', async () => {
     const renderRow = vi.fn((i: number) => <li key={i}>{i}</li>);
     render(<VirtualList count={100} rowHeight={20} fallbackHeight={100} overscan={0} renderRow={renderRow} scrollerProps={{ 'data-testid': 's' }} />);

@@ -76,13 +76,19 @@ export function VirtualList({
     return () => observer.disconnect();
   }, []);
 
+  /** The scroller's scrollTop as its last scroll event reported it (reading it here would force a layout). */
+  const scrolled = useRef(0);
   const first = useRef(true);
   useLayoutEffect(() => {
     if (first.current) {
       first.current = false;
       return;
     }
-    if (scroller.current) scroller.current.scrollTop = 0;
+    // Writing scrollTop forces a layout, on every keystroke of a search: only when not at the top already.
+    if (scroller.current && scrolled.current !== 0) {
+      scroller.current.scrollTop = 0;
+      scrolled.current = 0;
+    }
     setFirstRow(0);
   }, [resetKey]);
 
@@ -94,7 +100,8 @@ export function VirtualList({
   }, [win.start, win.end, count, onRangeChange]);
 
   const onScroll = (event: JSX.TargetedUIEvent<HTMLDivElement>) => {
-    const next = Math.floor(event.currentTarget.scrollTop / rowHeight);
+    scrolled.current = event.currentTarget.scrollTop;
+    const next = Math.floor(scrolled.current / rowHeight);
     if (next !== firstRow) setFirstRow(next);
     (scrollerProps?.onScroll as ((e: JSX.TargetedUIEvent<HTMLDivElement>) => void) | undefined)?.(event);
   };

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Job, JobStatus } from './domain/job';
 import { keys, type IndexEntry, type Stats } from './history-layout';
-import { createPanelData, type PanelStorage } from './panel-data';
+import { createPanelData, updateLowerPrompts, type PanelStorage } from './panel-data';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const statuses: JobStatus[] = ['success', 'error', 'running', 'queued', 'idle'];
@@ -77,7 +77,7 @@ describe('createPanelData', () => {
     vi.restoreAllMocks();
   });
 
-  it('reads head, the head jobs and the first rows images before first paint, and the index only after', async () => {
+  it('reads head, the first rows jobs and their images before first paint; the rest of head and the index after', async () => {
     await seedLayout(500);
     const { data, get, scheduled, keysOf } = setup();
 
@@ -85,9 +85,8 @@ describe('createPanelData', () => {
 
     expect(get).toHaveBeenCalledTimes(3);
     expect(keysOf(0).sort()).toEqual(['head', 'settings', 'stats', 'storageError', 'sync']);
-    expect(keysOf(1)).toHaveLength(60);
-    expect(keysOf(1).every((k) => k.startsWith('job:'))).toBe(true);
-    expect(keysOf(1)[0]).toBe('job:job-500');
+    // Only the rows on screen: job-500..496 of the 60 head ids.
+    expect(keysOf(1)).toEqual([500, 499, 498, 497, 496].map((i) => keys.job(`job-${i}`)));
     // Images only for the first five rows that have one: of job-500..496 only job-500 succeeded.
     expect(keysOf(2).every((k) => k.startsWith('img:'))).toBe(true);
     expect(keysOf(2)).toEqual([keys.image(hashOf(500))]);
@@ -97,21 +96,42 @@ describe('createPanelData', () => {
     const snap = data.getSnapshot();
     expect(snap.phase).toBe('head');
     expect(snap.firstRowsReady).toBe(true);
-    expect(snap.entries).toHaveLength(60);
-    expect(snap.entries[0]!.id).toBe('job-500');
+    expect(snap.entries.map((e) => e.id)).toEqual(['job-500', 'job-499', 'job-498', 'job-497', 'job-496']);
     expect(snap.stats?.total).toBe(500);
     expect(snap.sync.online).toBe(true);
     expect(snap.settings.companionUrl).toBe('http://127.0.0.1:9999');
     expect(data.getImage(data.getJob('job-500')!.image)).toBe(PNG + 'job-500');
 
-    // After first paint: the index (and the outbox) in one more read.
+    // The list reporting its rows reads nothing more until after first paint.
+    await data.ensureRows(snap.entries.map((e) => e.id));
+    expect(get).toHaveBeenCalledTimes(3);
+
+    // After first paint: the index (and the outbox) in one read, then the other 55 head jobs.
     expect(scheduled).toHaveLength(1);
     scheduled[0]!();
-    await flush();
     expect(keysOf(3).sort()).toEqual(['index', 'outbox']);
+    expect(keysOf(4)).toHaveLength(55);
+    expect(keysOf(4)[0]).toBe('job:job-495');
+    await flush();
     expect(data.getSnapshot().phase).toBe('full');
     expect(data.getSnapshot().entries).toHaveLength(500);
     expect(data.getSnapshot().outboxLength).toBe(2);
+  });
+
+  it('before first paint reads past deleted or missing head jobs until the first rows are there', async () => {
+    await seedLayout(20);
+    await fakeBrowser.storage.local.set({ [keys.job('job-19')]: makeJob(19, { deleted: true }) });
+    await fakeBrowser.storage.local.remove(keys.job('job-18'));
+    const { data, get, keysOf } = setup();
+
+    await data.start({ firstRows: 4 });
+
+    expect(keysOf(1)).toEqual(['job:job-20', 'job:job-19', 'job:job-18', 'job:job-17']);
+    // Two of the four were no rows: two more.
+    expect(keysOf(2)).toEqual(['job:job-16', 'job:job-15']);
+    expect(keysOf(3).every((k) => k.startsWith('img:'))).toBe(true);
+    expect(get).toHaveBeenCalledTimes(4);
+    expect(data.getSnapshot().entries.map((e) => e.id)).toEqual(['job-20', 'job-17', 'job-16', 'job-15']);
   });
 
   it('reads job and image keys of rows entering the viewport in batches and caches them', async () => {
@@ -170,6 +190,57 @@ describe('createPanelData', () => {
     expect(data.filter('dragon 99', 'all').length).toBeGreaterThan(0);
   });
 
+  it('lowercases prompts for the first search only, and keeps them in step with index changes', async () => {
+    await seedLayout(50);
+    const { data, scheduled } = setup();
+    await data.start();
+    scheduled[0]!();
+    await flush();
+    const lower = vi.spyOn(String.prototype, 'toLowerCase');
+    // No search yet: a new index lowercases nothing.
+    const index = data.getSnapshot().entries;
+    await fakeBrowser.storage.local.set({ [keys.index]: [...index] });
+    expect(lower).not.toHaveBeenCalled();
+
+    expect(data.filter('dragon', 'all')).toHaveLength(25);
+    const firstSearch = lower.mock.calls.length;
+    expect(firstSearch).toBeGreaterThanOrEqual(50);
+    expect(data.filter('dragon 4', 'all').map((e) => e.id)).toContain('job-48');
+    expect(lower.mock.calls.length - firstSearch).toBeLessThan(3);
+
+    // A new job on top, then a renamed one: only the new prompt is lowercased each time.
+    const now = data.getSnapshot().entries;
+    const added = [{ id: 'job-51', createdAt: 2_000_000, status: 'success' as const, prompt: 'Golden DRAGON' }, ...now.map((e) => ({ ...e }))];
+    lower.mockClear();
+    await fakeBrowser.storage.local.set({ [keys.index]: added });
+    await flush();
+    expect(lower.mock.calls.length).toBe(1);
+    expect(data.filter('dragon', 'all').map((e) => e.id).slice(0, 2)).toEqual(['job-51', 'job-50']);
+    const renamed = added.map((e) => (e.id === 'job-10' ? { ...e, prompt: 'Silver Dragon' } : { ...e }));
+    lower.mockClear();
+    await fakeBrowser.storage.local.set({ [keys.index]: renamed });
+    await flush();
+    expect(lower.mock.calls.length).toBe(1);
+    expect(data.filter('silver', 'all').map((e) => e.id)).toEqual(['job-10']);
+    expect(data.filter('dragon', 'all')).toHaveLength(26);
+  });
+
+  it('reuses the lowercase prompts of rows an index change kept', () => {
+    const e = (id: string, prompt: string) => ({ id, createdAt: 0, status: 'success' as const, prompt });
+    const prev = [e('c', 'C c'), e('b', 'B b'), e('a', 'A a')];
+    const prevLower = ['c c', 'b b', 'a a'];
+    // Added on top.
+    expect(updateLowerPrompts(prev, prevLower, [e('d', 'D D'), ...prev])).toEqual(['d d', 'c c', 'b b', 'a a']);
+    // Changed in place, removed in the middle, emptied, and unrelated.
+    expect(updateLowerPrompts(prev, prevLower, [e('c', 'C c'), e('b', 'NEW'), e('a', 'A a')])).toEqual(['c c', 'new', 'a a']);
+    expect(updateLowerPrompts(prev, prevLower, [e('c', 'C c'), e('a', 'A a')])).toEqual(['c c', 'a a']);
+    expect(updateLowerPrompts(prev, prevLower, [])).toEqual([]);
+    expect(updateLowerPrompts(prev, prevLower, [e('x', 'X'), e('y', 'Y')])).toEqual(['x', 'y']);
+    // The same prompt twice in a row cannot pair a kept row with the wrong one.
+    const twins = [e('a', 'Same'), e('b', 'Same')];
+    expect(updateLowerPrompts(twins, ['same', 'same'], [e('b', 'Same')])).toEqual(['same']);
+  });
+
   it('updates only what changed from storage.onChanged', async () => {
     await seedLayout(100);
     const { data, get, scheduled } = setup();
@@ -210,9 +281,10 @@ describe('createPanelData', () => {
     const { data } = setup();
     await data.start({ firstRows: 3 });
     expect(data.getSnapshot().phase).toBe('head');
+    const head = (await fakeBrowser.storage.local.get(keys.head))[keys.head] as string[];
 
     // A new job appears: head first, its record written separately.
-    await fakeBrowser.storage.local.set({ [keys.head]: ['job-11', ...data.getSnapshot().entries.map((e) => e.id)] });
+    await fakeBrowser.storage.local.set({ [keys.head]: ['job-11', ...head] });
     await fakeBrowser.storage.local.set({ [keys.job('job-11')]: makeJob(11) });
     await flush();
     expect(data.getSnapshot().entries[0]!.id).toBe('job-11');

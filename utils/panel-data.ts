@@ -16,7 +16,9 @@ import { defaultSettings, settingsSchema, type Settings } from './messaging';
  * The side panel's read side of chrome.storage.local (layout in history-layout.ts).
  *
  * Opening costs what is visible: `head` and the small keys first, then the job records of
- * the head, then the images of the rows on screen; the full `index` only after first paint.
+ * the rows on screen, then their images; the rest of `head` and the full `index` only after
+ * first paint. Those first reads may have been begun before this module was evaluated
+ * (entrypoints/sidepanel/early-read.ts): `start({ early })` adopts them.
  * Rows entering the viewport read their job and image keys lazily, batched, and cached.
  * `storage.onChanged` updates only what changed. This module never writes storage.
  */
@@ -62,6 +64,30 @@ export interface PanelSnapshot {
   revision: number;
 }
 
+/** One read begun before the panel data started: the keys asked for, their change stamps then, and the answer. */
+export interface EarlyRead {
+  keys: string[];
+  /** Per key, the number of changes seen for it when the read was issued (see `FirstReads.handOver`). */
+  before: number[];
+  got: Record<string, unknown>;
+}
+
+/** The first-paint reads, begun early (entrypoints/sidepanel/first-reads.ts). */
+export interface FirstReads {
+  firstRows: number;
+  /** `head` and the small keys. */
+  meta: Promise<EarlyRead>;
+  /** The job records of the first `firstRows` ids of that head. */
+  jobs: Promise<EarlyRead>;
+  /** The images of those jobs. */
+  images: Promise<EarlyRead>;
+  /**
+   * Stops watching storage and returns what was seen since the reads began: the changes, oldest first,
+   * and the per-key change counts, which the panel data keeps counting in from then on.
+   */
+  handOver(): { changes: Record<string, StorageChange>[]; stamps: Map<string, number> };
+}
+
 export interface PanelDataOptions {
   /** Runs the index read after first paint. Tests pass their own. */
   afterPaint?: (run: () => void) => void;
@@ -70,8 +96,11 @@ export interface PanelDataOptions {
 }
 
 export interface PanelData {
-  /** First-paint reads, then schedules the index. Resolves once the first rows' images are in. */
-  start(options?: { firstRows?: number }): Promise<void>;
+  /**
+   * First-paint reads (or adopts `early` ones), then schedules the rest of head and the index.
+   * Resolves once the first rows' images are in.
+   */
+  start(options?: { firstRows?: number; early?: FirstReads | null }): Promise<void>;
   getSnapshot(): PanelSnapshot;
   subscribe(listener: () => void): () => void;
   /** The cached job record, or undefined while it is not read yet. */
@@ -144,6 +173,25 @@ function message(error: unknown): string {
 
 const JOB_PREFIX = 'job:';
 const IMAGE_PREFIX = 'img:';
+const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.storageError];
+
+/**
+ * Lowercase prompts of `next`, reusing those of `prev` (aligned with `prevLower`) for the rows they share
+ * at the start and at the end: an index change usually adds rows at the top or changes one in place.
+ */
+export function updateLowerPrompts(prev: readonly IndexEntry[], prevLower: readonly string[], next: readonly IndexEntry[]): string[] {
+  const same = (a: IndexEntry | undefined, b: IndexEntry | undefined) => !!a && !!b && a.id === b.id && a.prompt === b.prompt;
+  const limit = Math.min(prev.length, next.length);
+  let head = 0;
+  while (head < limit && same(prev[head], next[head])) head++;
+  let tail = 0;
+  while (tail < limit - head && same(prev[prev.length - 1 - tail], next[next.length - 1 - tail])) tail++;
+  const out = new Array<string>(next.length);
+  for (let i = 0; i < head; i++) out[i] = prevLower[i]!;
+  for (let i = head; i < next.length - tail; i++) out[i] = next[i]!.prompt.toLowerCase();
+  for (let i = 0; i < tail; i++) out[next.length - 1 - i] = prevLower[prev.length - 1 - i]!;
+  return out;
+}
 
 export function createPanelData(
   storage: PanelStorage = browser.storage.local as unknown as PanelStorage,
@@ -155,15 +203,21 @@ export function createPanelData(
   /** Keys read and found absent (or unreadable): not read again until onChanged sets them. */
   const absent = new Set<string>();
   /** Bumped per key by onChanged, so a read that raced a change does not overwrite it. */
-  const stamps = new Map<string, number>();
+  let stamps = new Map<string, number>();
   const listeners = new Set<() => void>();
 
   let headIds: string[] = [];
   let indexLoaded = false;
+  /**
+   * Before the index is in, the rows are the head's jobs. Only the first rows' records are read before
+   * first paint; the rest once the index read is under way (or when head changes), not as soon as the
+   * list reports its rows: that lands in the frames where the first thumbnails are still being decoded.
+   */
+  let headRestDue = false;
   let indexPromise: Promise<void> | null = null;
   let startPromise: Promise<void> | null = null;
-  /** Lowercase prompts per entries array, computed once when the array arrives. */
-  const lowerPrompts = new WeakMap<readonly IndexEntry[], string[]>();
+  /** Lowercase prompts of `entries`, built by the first search and kept up to date from then on. */
+  let lowered: { entries: readonly IndexEntry[]; lower: string[] } | null = null;
   let wanted: readonly string[] = [];
   let pumping: Promise<void> | null = null;
   let disposed = false;
@@ -195,7 +249,8 @@ export function createPanelData(
   }
 
   function setEntries(entries: readonly IndexEntry[]): void {
-    lowerPrompts.set(entries, entries.map((e) => e.prompt.toLowerCase()));
+    // No search yet: nothing to keep up to date (the first search lowercases what it needs).
+    if (lowered && lowered.entries !== entries) lowered = { entries, lower: updateLowerPrompts(lowered.entries, lowered.lower, entries) };
     filterMemo = null;
     set({ entries, entriesVersion: (pending.entriesVersion ?? snap.entriesVersion) + 1 });
   }
@@ -209,10 +264,8 @@ export function createPanelData(
     return out;
   }
 
-  /** One storage.get; drops keys that onChanged set while the read was in flight. */
-  async function read(list: string[]): Promise<Record<string, unknown>> {
-    const before = list.map((k) => stamps.get(k) ?? 0);
-    const got = await storage.get(list);
+  /** A read's answer minus keys that onChanged set since it was issued; absent keys are remembered. */
+  function settle(list: readonly string[], before: readonly number[], got: Record<string, unknown>): Record<string, unknown> {
     const fresh: Record<string, unknown> = {};
     list.forEach((k, i) => {
       if ((stamps.get(k) ?? 0) !== before[i]) return;
@@ -221,6 +274,26 @@ export function createPanelData(
       else fresh[k] = value;
     });
     return fresh;
+  }
+
+  /** One storage.get; drops keys that onChanged set while the read was in flight. */
+  async function read(list: string[]): Promise<Record<string, unknown>> {
+    const before = list.map((k) => stamps.get(k) ?? 0);
+    return settle(list, before, await storage.get(list));
+  }
+
+  /** An early read's answer, settled now; null if it failed (the caller reads for itself). */
+  async function adopt(early: Promise<EarlyRead>): Promise<Record<string, unknown> | null> {
+    try {
+      const { keys: list, before, got } = await early;
+      return settle(list, before, got);
+    } catch {
+      return null;
+    }
+  }
+
+  function applyJobs(list: readonly string[], got: Record<string, unknown>): void {
+    for (const key of list) if (key in got) applyJob(key, got[key]);
   }
 
   function applyJob(key: string, value: unknown): void {
@@ -310,7 +383,7 @@ export function createPanelData(
     for (;;) {
       const ids = wanted;
       // Before the index is in, rows exist only for head ids whose records are read.
-      const jobIds = indexLoaded ? ids : [...new Set([...headIds, ...ids])];
+      const jobIds = indexLoaded || !headRestDue ? ids : [...new Set([...headIds, ...ids])];
       const jobKeys = jobIds.map(keys.job).filter((k) => !absent.has(k) && !jobs.has(k.slice(JOB_PREFIX.length)));
       const imageKeys = missingImageKeys(ids);
       if (jobKeys.length === 0 && imageKeys.length === 0) return;
@@ -338,7 +411,8 @@ export function createPanelData(
     return pumping;
   }
 
-  const onChanged: StorageChangeListener = (changes) => {
+  /** Applies a storage change; `bump`: count it in `stamps` (changes an early read already counted are not). */
+  function applyChanges(changes: Record<string, StorageChange>, bump: boolean): void {
     if (disposed) return;
     let entriesChanged = false;
     let headChanged = false;
@@ -346,7 +420,7 @@ export function createPanelData(
     const wantedSet = new Set(wanted);
     // Job records first, so a head or index that names a new job in the same change finds it.
     for (const [key, change] of Object.entries(changes)) {
-      stamps.set(key, (stamps.get(key) ?? 0) + 1);
+      if (bump) stamps.set(key, (stamps.get(key) ?? 0) + 1);
       const value = change.newValue;
       if (key.startsWith(JOB_PREFIX)) {
         applyJob(key, value);
@@ -375,6 +449,7 @@ export function createPanelData(
       } else if (key === keys.head) {
         applyHead(value);
         headChanged = true;
+        headRestDue = true;
       } else if (key === keys.index) {
         applyIndex(value);
       } else if (!key.startsWith(JOB_PREFIX)) {
@@ -388,7 +463,9 @@ export function createPanelData(
     }
     emit();
     if (snap.firstRowsReady && (needRows || missingImageKeys(wanted).length)) void requestRows();
-  };
+  }
+
+  const onChanged: StorageChangeListener = (changes) => applyChanges(changes, true);
 
   async function loadIndex(): Promise<void> {
     if (indexLoaded) return;
@@ -410,9 +487,30 @@ export function createPanelData(
     return indexPromise;
   }
 
-  async function firstPaint(firstRows: number): Promise<void> {
+  /**
+   * Job keys of the first `count` usable rows of head (in order) that are neither read nor known absent.
+   * Before the index is in, rows are the head's jobs that have a live record.
+   */
+  function unreadFirstRows(count: number): string[] {
+    const out: string[] = [];
+    let usable = 0;
+    for (const id of headIds) {
+      if (usable + out.length >= count) break;
+      const job = jobs.get(id);
+      if (job) {
+        if (!job.deleted || indexLoaded) usable++;
+        continue;
+      }
+      const key = keys.job(id);
+      if (!absent.has(key)) out.push(key);
+      else if (indexLoaded) usable++;
+    }
+    return out;
+  }
+
+  async function firstPaint(firstRows: number, early: FirstReads | null): Promise<void> {
     try {
-      const meta = await read([keys.head, keys.stats, keys.sync, keys.settings, keys.storageError]);
+      const meta = (early && (await adopt(early.meta))) ?? (await read(META_KEYS));
       for (const key of [keys.stats, keys.sync, keys.settings, keys.storageError]) {
         if (key in meta) applyMeta(key, meta[key]);
       }
@@ -422,13 +520,23 @@ export function createPanelData(
         await loadIndex();
         headIds = snap.entries.slice(0, firstRows).map((e) => e.id);
       }
-      const jobKeys = headIds.map(keys.job).filter((k) => !jobs.has(k.slice(JOB_PREFIX.length)));
-      if (jobKeys.length) {
-        const got = await read(jobKeys);
-        for (const key of jobKeys) if (key in got) applyJob(key, got[key]);
+      if (early) {
+        const got = await adopt(early.jobs);
+        if (got) applyJobs(Object.keys(got), got);
+      }
+      // Only the rows on screen before first paint (the rest of head after it); more only if some of
+      // them turned out deleted or missing.
+      for (let round = 0; round < 4; round++) {
+        const jobKeys = unreadFirstRows(firstRows);
+        if (jobKeys.length === 0) break;
+        applyJobs(jobKeys, await read(jobKeys));
       }
       const rows = indexLoaded ? (pending.entries ?? snap.entries) : entriesFromHead();
       if (wanted.length === 0) wanted = rows.slice(0, firstRows).map((e) => e.id);
+      if (early) {
+        const got = await adopt(early.images);
+        if (got) applyImages(got);
+      }
       // Rows and their images arrive in one render: no placeholder flash, and one frame sooner
       // than painting text rows first (measured: a paint between the reads delays the images).
       const imageKeys = missingImageKeys(wanted);
@@ -436,22 +544,31 @@ export function createPanelData(
       if (!indexLoaded) setEntries(entriesFromHead());
       set({ phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head', firstRowsReady: true });
       emit();
-      // Rows the list asked for while the first reads ran.
-      void requestRows();
     } catch (error) {
       set({ phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head', firstRowsReady: true, readError: `Could not read the history: ${message(error)}` });
       emit();
     }
     afterPaint(() => {
-      if (!disposed) void loadIndex();
+      if (disposed) return;
+      // The index first, then the rest of head (and rows the list asked for meanwhile): storage answers in
+      // order, so the head's records (not needed once the index is in) are not parsed while the first
+      // thumbnails are still being decoded.
+      void loadIndex();
+      headRestDue = true;
+      void requestRows();
     });
   }
 
   return {
     start(opts = {}) {
       if (!startPromise) {
+        const early = opts.early ?? null;
+        // Changes the early reads saw are applied now; from here on this listener sees them (no gap: same task).
+        const handed = early?.handOver();
+        if (handed) stamps = handed.stamps;
         storage.onChanged.addListener(onChanged);
-        startPromise = firstPaint(Math.max(1, opts.firstRows ?? 20));
+        if (handed?.changes.length) applyChanges(Object.assign({}, ...handed.changes) as Record<string, StorageChange>, false);
+        startPromise = firstPaint(Math.max(1, opts.firstRows ?? early?.firstRows ?? 20), early);
       }
       return startPromise;
     },
@@ -474,11 +591,11 @@ export function createPanelData(
       if (terms.length === 0 && status === 'all') return entries;
       const memoKey = `${snap.entriesVersion}\u0000${status}\u0000${terms.join(' ')}`;
       if (filterMemo?.key === memoKey) return filterMemo.result;
-      let lower = lowerPrompts.get(entries);
-      if (!lower) {
-        lower = entries.map((e) => e.prompt.toLowerCase());
-        lowerPrompts.set(entries, lower);
+      // Lowercased by the first search that needs it, then kept up to date by setEntries.
+      if (terms.length && lowered?.entries !== entries) {
+        lowered = { entries, lower: lowered ? updateLowerPrompts(lowered.entries, lowered.lower, entries) : entries.map((e) => e.prompt.toLowerCase()) };
       }
+      const lower = terms.length ? lowered!.lower : [];
       const out: IndexEntry[] = [];
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;

@@ -47,7 +47,9 @@ export function shortPrompt(prompt: string, max = 32): string {
 
 function usePanelSnapshot(data: PanelData): PanelSnapshot {
   const [snap, setSnap] = useState(data.getSnapshot);
-  useEffect(() => {
+  // Subscribed when the first render commits, not after its paint: first rows that are read by then
+  // render in the same task instead of waiting a frame for the effect.
+  useLayoutEffect(() => {
     setSnap(data.getSnapshot());
     return data.subscribe(() => setSnap(data.getSnapshot()));
   }, [data]);

@@ -1,6 +1,6 @@
+// First: starts the first storage reads before the rest of this bundle is evaluated.
+import { earlyReads, firstRows } from './early-read';
 import { render } from 'preact';
-import { OVERSCAN } from '../../components/JobList';
-import { ROW_HEIGHT } from '../../components/JobRow';
 import { createDebugApi, installDebugApi } from '../../utils/debug-api';
 import { createPanelData } from '../../utils/panel-data';
 import {
@@ -26,8 +26,8 @@ const theme = new URLSearchParams(location.search).get('theme');
 if (theme === 'dark' || theme === 'light') document.documentElement.dataset.theme = theme;
 
 const data = createPanelData();
-// Start reading before the first render, so storage and layout overlap. An upper bound of rows on screen.
-void data.start({ firstRows: Math.ceil(window.innerHeight / ROW_HEIGHT) + OVERSCAN });
+// Adopt the early reads before the first render, so storage and layout overlap.
+void data.start({ firstRows, early: earlyReads });
 
 installDebugApi(createDebugApi(data, sendIntent), window);
 
