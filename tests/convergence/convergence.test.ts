@@ -8,7 +8,11 @@ import { afterAll, describe, it } from 'vitest';
 import { coverage, describeOp, RuleBroken, runScenario, scenarioArb, type Scenario, type StoreKind } from './model';
 
 const LONG = process.env.RELIABILITY_LONG === '1';
-const SEED = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : undefined;
+/**
+ * CI runs a fixed set of scenarios so its verdict is repeatable; the long mode draws fresh seeds. A
+ * failure a fresh seed found (e.g. seed=-1234817069, README "Open") is replayed with CONVERGENCE_SEED/PATH.
+ */
+const SEED = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : LONG ? undefined : 20261125;
 const PATH = process.env.CONVERGENCE_PATH || undefined;
 
 /** Runs per property: sized for CI (the whole suite well under 60 s); RELIABILITY_LONG=1 runs 20 times more. */
