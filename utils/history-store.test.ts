@@ -120,6 +120,34 @@ describe('history store layout', () => {
     expect(await raw(keys.stats)).toMatchObject({ total: 20 });
   });
 
+  it('editJobs decides on the version stored when it writes, after every write queued before it', async () => {
+    const store = createHistoryStore();
+    await store.applyJobs([job({ id: 'a', status: 'queued', updatedAt: 100 })]);
+    const merged = store.mergeRemote([job({ id: 'a', status: 'success', updatedAt: 200 })]);
+    const seen = store.editJobs(['a', 'missing'], (current) => {
+      const a = current.get('a')!;
+      return { jobs: [{ ...a, deleted: true, updatedAt: a.updatedAt + 1 }], options: { markDirty: true }, result: [a.status, current.has('missing')] };
+    });
+    await merged;
+    expect(await seen).toEqual(['success', false]);
+    expect(await store.getJob('a')).toMatchObject({ deleted: true, status: 'success', updatedAt: 201 });
+    expect(await store.getOutbox()).toEqual(['a']);
+    expect(await store.getStats()).toMatchObject({ total: 0 });
+  });
+
+  it('editJobs writes nothing when the edit decides nothing, and refuses to write a job it did not read', async () => {
+    const store = createHistoryStore();
+    await store.applyJobs([job({ id: 'a' })]);
+    const set = vi.spyOn(fakeBrowser.storage.local, 'set');
+    expect(await store.editJobs(['a'], () => ({ result: 'no change' }))).toBe('no change');
+    expect(set).not.toHaveBeenCalled();
+    await expect(store.editJobs(['a'], () => ({ jobs: [job({ id: 'b' })], result: null }))).rejects.toThrow(/did not read/);
+    expect(await store.getJob('b')).toBeNull();
+    // The lock is free again after a refused edit.
+    await store.applyJobs([job({ id: 'c' })]);
+    expect(await store.getJob('c')).not.toBeNull();
+  });
+
   it('stores images under img: keys and reports which it holds', async () => {
     const store = createHistoryStore();
     const one = png(1);

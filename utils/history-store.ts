@@ -78,13 +78,37 @@ export interface MergeOutcome {
   keptLocal: string[];
 }
 
+export interface ApplyOptions {
+  markDirty?: boolean;
+  submit?: SubmitEntry['action'];
+  removeFromSubmit?: readonly string[];
+  images?: Record<string, string>;
+}
+
+/** What an `editJobs` callback decides: versions to write (none is fine) and what the caller gets back. */
+export interface JobEdit<T> {
+  jobs?: readonly Job[];
+  options?: ApplyOptions;
+  result: T;
+}
+
 export interface HistoryStore {
   getJob(id: string): Promise<Job | null>;
   getJobs(ids: readonly string[]): Promise<Map<string, Job>>;
   getIndex(): Promise<IndexEntry[]>;
   getStats(): Promise<StoredStats>;
-  /** Writes these versions as they are (local edits). `markDirty` queues them for push, `submit` for the runner. */
-  applyJobs(jobs: readonly Job[], options?: { markDirty?: boolean; submit?: SubmitEntry['action']; removeFromSubmit?: readonly string[]; images?: Record<string, string> }): Promise<void>;
+  /**
+   * Writes these versions as they are: new jobs, or versions made from what `editJobs` just read.
+   * `markDirty` queues them for push, `submit` for the runner.
+   */
+  applyJobs(jobs: readonly Job[], options?: ApplyOptions): Promise<void>;
+  /**
+   * A local edit as one read-modify-write under the store's lock: `edit` gets the current versions of
+   * `ids` (missing ones are absent) and returns the versions to write, their options and a result.
+   * An edit made from a version read before an `await` could bury a version merged meanwhile (a
+   * delete stamped from a stale `queued` over a fresher `success`), so edits of existing jobs go here.
+   */
+  editJobs<T>(ids: readonly string[], edit: (current: ReadonlyMap<string, Job>) => JobEdit<T>): Promise<T>;
   /**
    * Last-writer-wins merge of versions from the companion, with their images and a sync-state
    * patch (the checkpoint) in the same write, so a page is stored whole or not at all.
@@ -454,6 +478,18 @@ export function createHistoryStore(
     return syncStateSchema.safeParse(raw ?? {}).data ?? syncStateSchema.parse({});
   }
 
+  /** Local versions written as they are, over a snapshot that holds their ids. */
+  function commitApplied(snap: Snapshot, jobs: readonly Job[], opts: ApplyOptions): Promise<void> {
+    const versions = new Map(jobs.map((job) => [job.id, stripSeq(job)]));
+    return commit(snap, {
+      jobs: versions,
+      outboxAdd: opts.markDirty ? versions.keys() : undefined,
+      submitAdd: opts.submit ? [...versions.keys()].map((id) => ({ id, action: opts.submit! })) : undefined,
+      submitRemove: opts.removeFromSubmit,
+      images: opts.images,
+    });
+  }
+
   const store: HistoryStore = {
     async getJob(id) {
       return (await getJobs([id])).get(id) ?? null;
@@ -472,15 +508,19 @@ export function createHistoryStore(
 
     applyJobs(jobs, opts = {}) {
       return exclusive(async () => {
-        const versions = new Map(jobs.map((job) => [job.id, stripSeq(job)]));
-        const snap = await snapshot([...versions.keys()]);
-        await commit(snap, {
-          jobs: versions,
-          outboxAdd: opts.markDirty ? versions.keys() : undefined,
-          submitAdd: opts.submit ? [...versions.keys()].map((id) => ({ id, action: opts.submit! })) : undefined,
-          submitRemove: opts.removeFromSubmit,
-          images: opts.images,
-        });
+        const snap = await snapshot([...new Set(jobs.map((j) => j.id))]);
+        await commitApplied(snap, jobs, opts);
+      });
+    },
+
+    editJobs(ids, edit) {
+      return exclusive(async () => {
+        const snap = await snapshot([...new Set(ids)]);
+        const { jobs = [], options = {}, result } = edit(new Map(snap.jobs));
+        const unread = jobs.filter((j) => !ids.includes(j.id));
+        if (unread.length > 0) throw new Error(`editJobs wrote ${unread[0]!.id}, which it did not read`);
+        if (jobs.length > 0 || options.removeFromSubmit?.length) await commitApplied(snap, jobs, options);
+        return result;
       });
     },
 

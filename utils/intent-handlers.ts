@@ -8,7 +8,7 @@ import {
 } from './domain';
 import { isCompanionError, type CompanionClient } from './companion-client';
 import { convertSeedJobs, lenientSeedFileSchema } from './history-migrations';
-import type { HistoryStore } from './history-store';
+import type { HistoryStore, JobEdit } from './history-store';
 import { INTENT_CHANNEL, intentSchema, type Intent, type IntentReply } from './messaging';
 import type { SyncEngine, SyncResult } from './sync-engine';
 import type { SyncScheduler } from './sync-scheduler';
@@ -121,25 +121,31 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       return submitNew(jobs);
     },
 
+    // Edits of an existing job decide on the version they write over, inside the store's lock: a
+    // page pulled meanwhile could otherwise be overwritten by an edit of the version before it.
     async retry({ id }) {
-      const job = await store.getJob(id);
-      if (!job || job.deleted) return fail(`No job ${id} in the history`);
-      if (job.status === 'queued' || job.status === 'running') return fail(`Job ${id} is already ${job.status}`);
-      if (job.status === 'success') return fail('Only a failed or waiting job can be retried');
-      const at = now();
-      await store.applyJobs([{ ...job, status: 'idle', error: null, updatedAt: Math.max(at, job.updatedAt + 1) }], { submit: 'retry' });
-      scheduler.kick();
-      return { ok: true, ids: [id] };
+      const reply = await store.editJobs([id], (current): JobEdit<IntentReply> => {
+        const job = current.get(id);
+        if (!job || job.deleted) return { result: fail(`No job ${id} in the history`) };
+        if (job.status === 'queued' || job.status === 'running') return { result: fail(`Job ${id} is already ${job.status}`) };
+        if (job.status === 'success') return { result: fail('Only a failed or waiting job can be retried') };
+        const retried: Job = { ...job, status: 'idle', error: null, updatedAt: Math.max(now(), job.updatedAt + 1) };
+        return { jobs: [retried], options: { submit: 'retry' }, result: { ok: true, ids: [id] } };
+      });
+      if (reply.ok) scheduler.kick();
+      return reply;
     },
 
     async delete({ id }) {
-      const job = await store.getJob(id);
-      if (!job) return fail(`No job ${id} in the history`);
-      if (job.deleted) return { ok: true, ids: [id] };
-      const tombstone: Job = { ...job, deleted: true, updatedAt: Math.max(now(), job.updatedAt + 1) };
-      await store.applyJobs([tombstone], { markDirty: true, removeFromSubmit: [id] });
-      scheduler.kick();
-      return { ok: true, ids: [id] };
+      const reply = await store.editJobs([id], (current): JobEdit<IntentReply> => {
+        const job = current.get(id);
+        if (!job) return { result: fail(`No job ${id} in the history`) };
+        if (job.deleted) return { result: { ok: true, ids: [id] } };
+        const tombstone: Job = { ...job, deleted: true, updatedAt: Math.max(now(), job.updatedAt + 1) };
+        return { jobs: [tombstone], options: { markDirty: true, removeFromSubmit: [id] }, result: { ok: true, ids: [id] } };
+      });
+      if (reply.ok) scheduler.kick();
+      return reply;
     },
 
     async rotate({ id, toDirection, fromDirection }) {
@@ -187,18 +193,19 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       let present = 0;
       for (let i = 0; i < jobs.length; i += IMPORT_CHUNK) {
         const chunk = jobs.slice(i, i + IMPORT_CHUNK);
-        const existing = await store.getJobs(chunk.map((j) => j.id));
-        // Merge by id: a job already here (even deleted) is not doubled or revived.
-        const fresh = chunk.filter((j) => !existing.has(j.id));
-        const chunkImages: Record<string, string> = {};
-        for (const job of fresh) {
-          for (const hash of [job.image, job.rotate?.sourceImage]) {
-            if (hash && images[hash]) chunkImages[hash] = images[hash];
+        const added = await store.editJobs(chunk.map((j) => j.id), (existing): JobEdit<number> => {
+          // Merge by id: a job already here (even deleted, even pulled a moment ago) is not doubled or revived.
+          const fresh = chunk.filter((j) => !existing.has(j.id));
+          const chunkImages: Record<string, string> = {};
+          for (const job of fresh) {
+            for (const hash of [job.image, job.rotate?.sourceImage]) {
+              if (hash && images[hash]) chunkImages[hash] = images[hash];
+            }
           }
-        }
-        if (fresh.length > 0) await store.applyJobs(fresh, { markDirty: true, images: chunkImages });
-        imported += fresh.length;
-        present += chunk.length - fresh.length;
+          return { jobs: fresh, options: { markDirty: true, images: chunkImages }, result: fresh.length };
+        });
+        imported += added;
+        present += chunk.length - added;
       }
       if (imported > 0) scheduler.kick();
       const skipped = present + failed.length + duplicatesInFile;

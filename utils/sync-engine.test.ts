@@ -170,6 +170,31 @@ describe('sync with the real companion', () => {
     expect(await store.getSubmitQueue()).toEqual([]);
   });
 
+  it('a job deleted while the companion was refusing it stays deleted', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.applyJobs([idle('huge', clock.now(), { width: 1000 })], { submit: 'create' });
+    // The user deletes the job while its create request is out; the refusal then comes back.
+    let deleted!: Promise<void>;
+    const fetch = companion.fetch;
+    companion.fetch = async (input, init) => {
+      if (String(input).endsWith('/api/v1/jobs') && !deleted) {
+        const current = (await store.getJob('huge'))!;
+        clock.advance(1);
+        deleted = store.editJobs(['huge'], () => ({ jobs: [{ ...current, deleted: true, updatedAt: clock.now() }], options: { markDirty: true }, result: undefined }));
+        await deleted;
+      }
+      return fetch(input, init);
+    };
+    companion.client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch: (input, init) => companion.fetch(input, init) });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 0 });
+    expect(deleted).toBeDefined();
+    const stored = (await store.getJob('huge'))!;
+    expect(stored).toMatchObject({ deleted: true, status: 'idle' });
+    expect(await store.getSubmitQueue()).toEqual([]);
+    expect(await store.getIndex()).toEqual([]);
+    expect((await serverJob(companion, 'huge'))?.deleted ?? true).toBe(true);
+  });
+
   it('a retry of a failed job goes back to the runner', async () => {
     const failed = job({ id: 'f', status: 'error', error: 'PixelLab was down', updatedAt: clock.now() - 10_000 });
     companion = startCompanion(clock, { jobs: [failed] });

@@ -175,8 +175,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       } catch (err) {
         if (!isPermanentRefusal(err)) throw err;
         // The companion refuses this job for good: show why, and let the user retry or delete it.
-        const failed: Job = { ...job, status: 'error', error: err.message, updatedAt: Math.max(now(), job.updatedAt + 1) };
-        await store.applyJobs([failed], { markDirty: true, removeFromSubmit: [entry.id] });
+        // Decided on the version stored now: the user may have deleted or changed it during the request.
+        const reason = err.message;
+        await store.editJobs([entry.id], (current) => {
+          const latest = current.get(entry.id);
+          if (!latest || latest.deleted || latest.status !== 'idle') return { options: { removeFromSubmit: [entry.id] }, result: undefined };
+          const failed: Job = { ...latest, status: 'error', error: reason, updatedAt: Math.max(now(), latest.updatedAt + 1) };
+          return { jobs: [failed], options: { markDirty: true, removeFromSubmit: [entry.id] }, result: undefined };
+        });
       }
     }
     return submitted;

@@ -304,30 +304,38 @@ async function runLocal(world: World, model: Model, ext: Extension, local: Local
       return name;
     }
     case 'edit': {
-      // A prompt change, made as a new version of the job (the panel's edits all bump updatedAt).
-      const current = await store.getJob(job.id);
-      if (!current || current.deleted) return `${name} gone meanwhile`;
-      const edited: Job = { ...current, prompt: `${current.prompt}~${++model.counter}`, updatedAt: Math.max(now, current.updatedAt + 1) };
-      await store.applyJobs([edited], { markDirty: true });
+      // A prompt change, made as a new version of the job (the panel's edits all bump updatedAt), on the
+      // version stored when it is written (editJobs), as every edit of an existing job in the product is.
+      const counter = ++model.counter;
+      const edited = await store.editJobs([job.id], (current) => {
+        const latest = current.get(job.id);
+        if (!latest || latest.deleted) return { result: null };
+        const version: Job = { ...latest, prompt: `${latest.prompt}~${counter}`, updatedAt: Math.max(now, latest.updatedAt + 1) };
+        return { jobs: [version], options: { markDirty: true }, result: version };
+      });
+      if (!edited) return `${name} gone meanwhile`;
       model.createdKeys.set(keyOf(edited), (model.createdKeys.get(keyOf(edited)) ?? 0) + 1);
       return name;
     }
     case 'markDone': {
       // A finished version with its image, as the companion would write it, pushed from this extension.
-      const current = await store.getJob(job.id);
-      if (!current || current.deleted) return `${name} gone meanwhile`;
       const image = png(`done-${ext.name}-${++model.counter}`);
-      const done: Job = {
-        ...current,
-        status: 'success',
-        error: null,
-        image: image.hash,
-        startTime: current.startTime ?? now,
-        endTime: now,
-        duration: 0,
-        updatedAt: Math.max(now, current.updatedAt + 1),
-      };
-      await store.applyJobs([done], { markDirty: true, images: { [image.hash]: image.dataUrl } });
+      const done = await store.editJobs([job.id], (current) => {
+        const latest = current.get(job.id);
+        if (!latest || latest.deleted) return { result: false };
+        const version: Job = {
+          ...latest,
+          status: 'success',
+          error: null,
+          image: image.hash,
+          startTime: latest.startTime ?? now,
+          endTime: now,
+          duration: 0,
+          updatedAt: Math.max(now, latest.updatedAt + 1),
+        };
+        return { jobs: [version], options: { markDirty: true, images: { [image.hash]: image.dataUrl } }, result: true };
+      });
+      if (!done) return `${name} gone meanwhile`;
       return `${name} image ${image.hash.slice(0, 8)}`;
     }
   }
