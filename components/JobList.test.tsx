@@ -51,6 +51,20 @@ function renderList(jobs: Job[], extra: Partial<Parameters<typeof JobList>[0]> =
 const row = (id: string) => document.querySelector<HTMLElement>(`[data-job-id="${id}"]`)!;
 
 describe('JobList', () => {
+  it('a finished job whose image is not stored here says so instead of shimmering as if loading', () => {
+    const done = job('job-done', 'success');
+    renderList([done, job('job-loading', 'success', { image: 'b'.repeat(64) })], {
+      getImage: () => undefined,
+      isImageAbsent: (hash) => hash === done.image,
+    });
+    const thumb = row('job-done').querySelector<HTMLElement>('.job-thumb')!;
+    expect(thumb.dataset.empty).toBe('absent');
+    expect(thumb.title).toMatch(/not in this browser yet/);
+    expect(thumb.textContent).toContain('no image');
+    // Not read yet: still the loading shimmer.
+    expect(row('job-loading').querySelector<HTMLElement>('.job-thumb')!.dataset.empty).toBe('success');
+  });
+
   it('renders each state with its label, data attributes and details', () => {
     renderList([
       job('job-idle', 'idle'),

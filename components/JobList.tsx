@@ -11,6 +11,8 @@ export interface JobListProps {
   entries: readonly IndexEntry[];
   getJob(id: string): Job | undefined;
   getImage(hash: string | null | undefined): string | undefined;
+  /** True for an image read and found not stored in this browser. */
+  isImageAbsent?(hash: string | null | undefined): boolean;
   actions: JobActions;
   /** The ids rendered now (visible plus overscan), so their records and images get read. */
   onVisibleIds?(ids: string[]): void;
@@ -36,6 +38,7 @@ export function JobList({
   entries,
   getJob,
   getImage,
+  isImageAbsent,
   actions,
   onVisibleIds,
   loading = false,
@@ -115,6 +118,7 @@ export function JobList({
               entry={entry}
               job={job}
               image={getImage(job?.image)}
+              imageAbsent={isImageAbsent?.(job?.image) ?? false}
               now={now}
               top={top}
               position={index + 1}

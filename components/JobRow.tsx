@@ -24,6 +24,8 @@ export interface JobRowProps {
   job?: Job;
   /** PNG data URL of the result, once read. */
   image?: string;
+  /** The result's image was read and is not stored in this browser (the companion has not sent it). */
+  imageAbsent?: boolean;
   now: number;
   top: number;
   /** 1-based position and list size, for assistive tech (the list is virtualized). */
@@ -43,7 +45,7 @@ const SHORT: Record<Direction, string> = {
   'north-west': 'NW',
 };
 
-export function JobRow({ entry, job, image, now, top, position, setSize, actions }: JobRowProps) {
+export function JobRow({ entry, job, image, imageAbsent = false, now, top, position, setSize, actions }: JobRowProps) {
   const [direction, setDirection] = useState<Direction>('east');
   const id = entry.id;
   const status = job?.status ?? entry.status;
@@ -51,6 +53,7 @@ export function JobRow({ entry, job, image, now, top, position, setSize, actions
   const label = STATUS_LABELS[status] ?? status;
   const canRetry = status === 'error' || status === 'idle';
   const canRotate = status === 'success' && !!job?.image;
+  const absent = status === 'success' && !image && imageAbsent;
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
 
@@ -72,9 +75,19 @@ export function JobRow({ entry, job, image, now, top, position, setSize, actions
       aria-setsize={setSize}
       style={{ top: `${top}px`, height: `${ROW_HEIGHT}px` }}
     >
-      <div class="job-thumb" data-empty={image ? undefined : status}>
+      <div
+        class="job-thumb"
+        data-empty={image ? undefined : absent ? 'absent' : status}
+        title={absent ? 'The image is not in this browser yet. It is fetched from the companion at each sync.' : undefined}
+      >
         {image ? (
           <img src={image} alt={prompt} width={64} height={64} decoding="async" draggable={false} />
+        ) : absent ? (
+          // Not a loading shimmer: nothing is loading until the companion has the image to send.
+          <span class="thumb-placeholder">
+            {size}
+            <span class="thumb-seed">no image</span>
+          </span>
         ) : (
           <span class="thumb-placeholder" aria-hidden="true">
             {size}

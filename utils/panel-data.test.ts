@@ -157,6 +157,27 @@ describe('createPanelData', () => {
     expect(get.mock.calls.length).toBe(callsBefore + 2);
   });
 
+  it('tells an image not stored here from one not read yet, until the image arrives', async () => {
+    await seedLayout(20);
+    const { data, scheduled } = setup();
+    await data.start({ firstRows: 5 });
+    scheduled[0]!();
+    await flush();
+    const lost = makeJob(20, { status: 'success', image: hashOf(9090) });
+    await fakeBrowser.storage.local.set({ [keys.job('job-20')]: lost });
+    await flush();
+    await data.ensureRows(['job-20']);
+    expect(data.getImage(hashOf(9090))).toBeUndefined();
+    expect(data.isImageAbsent(hashOf(9090))).toBe(true);
+    expect(data.isImageAbsent(hashOf(31337))).toBe(false);
+    expect(data.isImageAbsent(null)).toBe(false);
+
+    await fakeBrowser.storage.local.set({ [keys.image(hashOf(9090))]: PNG + 'late' });
+    await flush();
+    expect(data.isImageAbsent(hashOf(9090))).toBe(false);
+    expect(data.getImage(hashOf(9090))).toBe(PNG + 'late');
+  });
+
   it('filters in memory by words of the prompt and by status, with no storage reads', async () => {
     await seedLayout(1000);
     const { data, get, scheduled } = setup();

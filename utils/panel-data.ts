@@ -107,6 +107,8 @@ export interface PanelData {
   getJob(id: string): Job | undefined;
   /** The cached PNG data URL of an image hash. */
   getImage(hash: string | null | undefined): string | undefined;
+  /** True once the image was read and found not stored here (not fetched from the companion yet). */
+  isImageAbsent(hash: string | null | undefined): boolean;
   /** The rows on screen: reads their missing job and image keys (batched, one read in flight). */
   ensureRows(ids: readonly string[]): Promise<void>;
   /** Reads the full index now if it is not in yet (search used before it loaded). */
@@ -579,6 +581,7 @@ export function createPanelData(
     },
     getJob: (id) => jobs.get(id),
     getImage: (hash) => (hash ? images.get(hash) : undefined),
+    isImageAbsent: (hash) => !!hash && !images.has(hash) && absent.has(keys.image(hash)),
     ensureRows(ids) {
       wanted = ids;
       // Until the first rows' images are in, the first-paint reads cover them; it reads the rest after.

@@ -18,10 +18,12 @@ const PATH = process.env.CONVERGENCE_PATH || undefined;
 /** Runs per property: sized for CI (the whole suite well under 60 s); RELIABILITY_LONG=1 runs 20 times more. */
 const RUNS = { file: 200, memory: 250 } as const;
 const MAX_OPS = 50;
+/** A replayed path starts at its run index, which a long run can put past the CI count. */
+const replayRuns = PATH ? Number(PATH.split(':')[0]) + 1 : 0;
 const numRuns = (store: StoreKind) =>
-  process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : (LONG ? 20 : 1) * RUNS[store];
+  Math.max(replayRuns, process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : (LONG ? 20 : 1) * RUNS[store]);
 /** About 50 ms a run, plus shrinking when one fails. */
-const timeout = (store: StoreKind) => 90_000 + numRuns(store) * 400;
+const timeout = (store: StoreKind) => 90_000 + (PATH ? 0 : numRuns(store) * 400);
 
 const totals = { runs: 0, converged: 0, kills: 0, restarts: 0 };
 

@@ -162,6 +162,8 @@ interface Model {
   seen: Map<string, Map<string, Job>>;
   /** Versions that only a wiped companion held (lost with its data, as expected). */
   exempt: Set<string>;
+  /** Image hashes that only a wiped companion held: a version pointing at one cannot show it anywhere. */
+  lostImages: Set<string>;
   /** Short names for ids, in order of appearance, for readable traces. */
   names: Map<string, string>;
   trace: string[];
@@ -177,7 +179,7 @@ interface Snapshot {
 }
 
 function newModel(): Model {
-  return { deleted: new Set(), created: new Set(), createdKeys: new Map(), seen: new Map(), exempt: new Set(), names: new Map(), trace: [], counter: 0, previous: null, converged: 0 };
+  return { deleted: new Set(), created: new Set(), createdKeys: new Map(), seen: new Map(), exempt: new Set(), lostImages: new Set(), names: new Map(), trace: [], counter: 0, previous: null, converged: 0 };
 }
 
 function nameOf(model: Model, id: string): string {
@@ -458,6 +460,9 @@ async function apply(world: World, model: Model, op: Op): Promise<string> {
             return local !== undefined && compareVersions(local, version) >= 0;
           });
           if (!kept) model.exempt.add(`${id}\u0000${key}`);
+          // An image only the companion held (an extension had its version, not yet the image) is gone too.
+          const image = version.image;
+          if (image && world.companion.store.hasImage(image) && !exts.some((e) => e.images.has(image))) model.lostImages.add(image);
         }
       }
       await wipeCompanion(world);
@@ -673,14 +678,14 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
   // images: each extension holds the image of every live finished job it shows; the companion too.
   snap.exts.forEach((e, i) => {
     for (const job of e.jobs.values()) {
-      if (job.deleted || job.status !== 'success' || !job.image) continue;
+      if (job.deleted || job.status !== 'success' || !job.image || model.lostImages.has(job.image)) continue;
       if (!e.images.has(job.image)) {
         broke('images', `${i ? 'B' : 'A'} shows ${nameOf(model, job.id)} finished with image ${job.image.slice(0, 8)}, but does not hold that image`);
       }
     }
   });
   for (const job of c.jobs.values()) {
-    if (!job.deleted && job.image && !c.hasImage(job.image)) {
+    if (!job.deleted && job.image && !c.hasImage(job.image) && !model.lostImages.has(job.image)) {
       broke('images', `the companion's ${nameOf(model, job.id)} points at image ${job.image.slice(0, 8)} it does not hold`);
     }
   }

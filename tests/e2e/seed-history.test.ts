@@ -2,6 +2,7 @@
  * Scenario 6: a seed-format job_history.json (the old Python server's, version 1.0) is in the data dir when
  * the companion starts. A fresh extension shows those jobs with their images.
  */
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectAllRows, disposeAll, jobRow, ROOT, startBrowser, startStack, waitForStatus, waitForThumbnail } from './harness';
@@ -63,4 +64,30 @@ describe('a seed-format history', () => {
       expect([...rows.values()].filter((r) => r.status === 'running')).toEqual([]);
     }, 90_000);
   }
+});
+
+describe('a history whose image files went missing', () => {
+  it('shows the finished job with "no image" instead of a loading shimmer', async () => {
+    // The old dashboard's file saved through /save-jobs: the companion writes the PNGs to images/.
+    const stack = await startStack();
+    const seed = JSON.parse(await readFile(path.join(SEED_DIR, 'object-results.json'), 'utf8'));
+    expect((await stack.postJson('/save-jobs', seed)).status).toBe(200);
+    const saved = (await stack.readHistory()).jobs as { id: string; image: string | null }[];
+    const lost = saved.find((j) => j.id === 'job-8')!.image!;
+    // The user deletes one PNG by hand while the companion is stopped.
+    await stack.stopCompanion();
+    await rm(path.join(stack.dataDir, 'images', `${lost}.png`));
+    await stack.restartCompanion();
+
+    const browser = await startBrowser({ companionUrl: stack.url });
+    const page = await browser.openPanel();
+    await waitForStatus(page, 'job-7', 'success', 20_000);
+    await waitForThumbnail(page, 'job-7', 'wizard with a staff');
+    await waitForStatus(page, 'job-8', 'success', 20_000);
+    const thumb = jobRow(page, 'job-8').locator('.job-thumb');
+    await expect.poll(() => thumb.getAttribute('data-empty'), { timeout: 15_000 }).toBe('absent');
+    expect(await thumb.textContent()).toContain('no image');
+    expect(await thumb.getAttribute('title')).toMatch(/not in this browser yet/);
+    await browser.screenshot(page, 'image-missing');
+  }, 90_000);
 });
