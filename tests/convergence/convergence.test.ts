@@ -10,7 +10,8 @@ import { coverage, describeOp, RuleBroken, runScenario, scenarioArb, type Scenar
 const LONG = process.env.RELIABILITY_LONG === '1';
 /**
  * CI runs a fixed set of scenarios so its verdict is repeatable; the long mode draws fresh seeds. A
- * failure a fresh seed found (e.g. seed=-1234817069, README "Open") is replayed with CONVERGENCE_SEED/PATH.
+ * failure a fresh seed found is replayed with CONVERGENCE_SEED/PATH and kept as a test in defects.test.ts
+ * (README "Defects found by fresh seeds").
  */
 const SEED = process.env.CONVERGENCE_SEED ? Number(process.env.CONVERGENCE_SEED) : LONG ? undefined : 20261125;
 const PATH = process.env.CONVERGENCE_PATH || undefined;
