@@ -317,7 +317,7 @@ const FETCH_RECORDER = `(() => {
   g.__benchFetch = [];
   g.fetch = function (input, init) {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const kind = url.includes('/api/v1/images/') ? 'image' : url.includes('/api/v1/changes') ? 'changes' : url.includes('/api/v1/push') ? 'push' : url.includes('/health') ? 'health' : 'other';
+    const kind = url.includes('/api/v1/images') ? 'image' : url.includes('/api/v1/changes') ? 'changes' : url.includes('/api/v1/push') ? 'push' : url.includes('/health') ? 'health' : 'other';
     const entry = [performance.now(), null, kind];
     g.__benchFetch.push(entry);
     return original.call(this, input, init).then(

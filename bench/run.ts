@@ -410,7 +410,7 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
       baseline: null,
       unit: 's',
       note: bd.length
-        ? `of the background's pull time: ${bd[0]!.imageRequests} one-by-one image downloads ${share((b) => b.imagesMs)}, storage write of each page and the rest ${share((b) => b.afterImagesMs)}, /changes ${share((b) => b.changesMs)}, reads before the downloads ${share((b) => b.beforeImagesMs)} (${bd[0]!.pages} pages)`
+        ? `of the background's pull time: ${bd[0]!.imageRequests} image requests ${share((b) => b.imagesMs)}, storage write of each page and the rest ${share((b) => b.afterImagesMs)}, /changes ${share((b) => b.changesMs)}, reads before the downloads ${share((b) => b.beforeImagesMs)} (${bd[0]!.pages} pages)`
         : undefined,
     });
     rows.push({ id: 'firstSync.firstRows', measurement: `5. first sync of ${L} jobs: first rows painted`, ours: first, baseline: null, unit: 'ms' });

@@ -65,6 +65,14 @@ describe('JobList', () => {
     expect(row('job-loading').querySelector<HTMLElement>('.job-thumb')!.dataset.empty).toBe('success');
   });
 
+  it('a finished job that recorded no image at all says so', () => {
+    renderList([job('job-bare', 'success', { image: null })], { getImage: () => undefined });
+    const thumb = row('job-bare').querySelector<HTMLElement>('.job-thumb')!;
+    expect(thumb.dataset.empty).toBe('absent');
+    expect(thumb.title).toBe('This job finished without an image.');
+    expect(within(row('job-bare')).getByText('This job finished without an image.')).toBeTruthy();
+  });
+
   it('renders each state with its label, data attributes and details', () => {
     renderList([
       job('job-idle', 'idle'),

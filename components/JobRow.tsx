@@ -53,7 +53,9 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
   const label = STATUS_LABELS[status] ?? status;
   const canRetry = status === 'error' || status === 'idle';
   const canRotate = status === 'success' && !!job?.image;
-  const absent = status === 'success' && !image && imageAbsent;
+  // Finished, and no image to show: none was recorded, or it is not in this browser (yet).
+  const absent = status === 'success' && !image && !!job && (job.image === null || imageAbsent);
+  const absentWhy = job?.image === null ? 'This job finished without an image.' : 'The image is not in this browser yet. It is fetched from the companion at each sync.';
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
 
@@ -78,16 +80,19 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
       <div
         class="job-thumb"
         data-empty={image ? undefined : absent ? 'absent' : status}
-        title={absent ? 'The image is not in this browser yet. It is fetched from the companion at each sync.' : undefined}
+        title={absent ? absentWhy : undefined}
       >
         {image ? (
           <img src={image} alt={prompt} width={64} height={64} decoding="async" draggable={false} />
         ) : absent ? (
           // Not a loading shimmer: nothing is loading until the companion has the image to send.
-          <span class="thumb-placeholder">
-            {size}
-            <span class="thumb-seed">no image</span>
-          </span>
+          <>
+            <span class="thumb-placeholder" aria-hidden="true">
+              {size}
+              <span class="thumb-seed">no image</span>
+            </span>
+            <span class="visually-hidden">{absentWhy}</span>
+          </>
         ) : (
           <span class="thumb-placeholder" aria-hidden="true">
             {size}

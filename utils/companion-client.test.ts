@@ -107,6 +107,21 @@ describe('companion client', () => {
     expect(await failure(client(() => new Response('nope')).api.getImage(hash))).toMatchObject({ kind: 'bad-response' });
   });
 
+  it('getImageBatch checks every image, sorts out missing, deferred and broken ones, and is null without the route', async () => {
+    const good = makeSprite(16, 16, 'good');
+    const other = makeSprite(16, 16, 'other');
+    const [goodHash, otherHash, gone, later, liar] = [sha256Hex(good), sha256Hex(other), '1'.repeat(64), '2'.repeat(64), '3'.repeat(64)];
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+    const answer = { images: { [goodHash]: b64(good), [liar]: b64(other), [otherHash]: 'not base64!' }, missing: [gone], deferred: [later] };
+    const { api, seen } = client(() => json(answer));
+    const batch = (await api.getImageBatch([goodHash, gone, later, liar, otherHash]))!;
+    expect(new URL(seen[0]!.url).searchParams.get('hashes')).toBe([goodHash, gone, later, liar, otherHash].join(','));
+    expect(batch.images).toEqual(new Map([[goodHash, bytesToPngDataUrl(good)]]));
+    expect(batch).toMatchObject({ missing: [gone], deferred: [later], broken: [liar, otherHash] });
+    expect(await client(() => json({ status: 'error', error: 'not_found', message: 'Not found' }, 404)).api.getImageBatch([goodHash])).toBeNull();
+    expect(await failure(client(() => json({ images: [] })).api.getImageBatch([goodHash]))).toMatchObject({ kind: 'bad-response' });
+  });
+
   it('dataUrlToBase64 only takes PNG data URLs', () => {
     const bytes = makeSprite(16, 16, 'b');
     expect(dataUrlToBase64(bytesToPngDataUrl(bytes))).toBe(bytesToPngDataUrl(bytes).split(',')[1]);

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
+  base64ToBytes,
   bytesToBase64,
   bytesToPngDataUrl,
   errorResponseSchema,
   healthResponseSchema,
+  imageBatchResponseSchema,
   isPng,
   pairConfirmResponseSchema,
   pairRequestResponseSchema,
@@ -84,6 +86,12 @@ export interface CompanionClient {
   getJob(id: string): Promise<SyncedJob | null>;
   /** The PNG as a data URL, or null when the companion does not have it (404). */
   getImage(hash: string): Promise<string | null>;
+  /**
+   * Up to MAX_IMAGE_BATCH images in one request, each checked (a PNG whose bytes match its hash).
+   * `missing`: the companion does not hold them; `broken`: the answer for them failed the check.
+   * Null when the companion has no batch route (answers 404), so the caller asks one by one.
+   */
+  getImageBatch(hashes: readonly string[]): Promise<ImageBatch | null>;
   getConfig(): Promise<{ parallelLimit: number }>;
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
@@ -94,6 +102,15 @@ export interface CompanionClient {
   pairConfirm(requestId: string, code: string): Promise<{ token: string }>;
   /** Makes the companion forget this client's token. */
   pairRevoke(): Promise<{ revoked: boolean }>;
+}
+
+export interface ImageBatch {
+  /** sha-256 -> PNG data URL. */
+  images: Map<string, string>;
+  missing: string[];
+  broken: string[];
+  /** Held by the companion but left out of this answer to keep it small: ask again. */
+  deferred: string[];
 }
 
 export interface CompanionClientOptions {
@@ -207,6 +224,32 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       if (!isPng(bytes)) throw new CompanionError('bad-response', `${path}: the answer is not a PNG`, res.status);
       if (sha256Hex(bytes) !== hash) throw new CompanionError('bad-response', `${path}: the bytes do not match their sha-256`, res.status);
       return bytesToPngDataUrl(bytes);
+    },
+
+    async getImageBatch(hashes) {
+      const path = `/api/v1/images?hashes=${hashes.join(',')}`;
+      const res = await send('GET', path);
+      if (res.status === 404) return null;
+      if (!res.ok) throw await failure(res, '/api/v1/images');
+      const answer = await parse(res, '/api/v1/images', imageBatchResponseSchema);
+      const batch: ImageBatch = { images: new Map(), missing: [], broken: [], deferred: [] };
+      const deferred = new Set(answer.deferred);
+      for (const hash of hashes) {
+        const base64 = answer.images[hash];
+        if (base64 === undefined) {
+          (deferred.has(hash) ? batch.deferred : batch.missing).push(hash);
+          continue;
+        }
+        let bytes: Uint8Array | null = null;
+        try {
+          bytes = base64ToBytes(base64);
+        } catch {
+          bytes = null;
+        }
+        if (bytes && isPng(bytes) && sha256Hex(bytes) === hash) batch.images.set(hash, `data:image/png;base64,${base64}`);
+        else batch.broken.push(hash);
+      }
+      return batch;
     },
 
     getConfig: () => call('GET', '/api/v1/config', configSchema),

@@ -135,6 +135,15 @@ describe('history store layout', () => {
     expect(await store.getStats()).toMatchObject({ total: 0 });
   });
 
+  it('patchSettings changes only what it is given, on top of a save made just before', async () => {
+    const store = createHistoryStore();
+    const saved = store.saveSettings({ companionUrl: 'http://127.0.0.1:9999', token: '', parallelLimit: 5 });
+    const patched = await store.patchSettings({ token: 'paired-token' });
+    await saved;
+    expect(patched).toMatchObject({ companionUrl: 'http://127.0.0.1:9999', token: 'paired-token', parallelLimit: 5 });
+    expect(await store.getSettings()).toEqual(patched);
+  });
+
   it('editJobs writes nothing when the edit decides nothing, and refuses to write a job it did not read', async () => {
     const store = createHistoryStore();
     await store.applyJobs([job({ id: 'a' })]);

@@ -133,7 +133,6 @@ export interface HistoryStore {
   /** A new or replaced companion: checkpoint 0, every job (tombstones too) dirty, pending push dropped. */
   resetForServer(serverId: string): Promise<void>;
   getSubmitQueue(): Promise<SubmitEntry[]>;
-  removeFromSubmitQueue(ids: readonly string[]): Promise<void>;
   getPendingPush(): Promise<PendingPush | null>;
   setPendingPush(pending: PendingPush | null): Promise<void>;
   getClientId(random?: () => number): Promise<string>;
@@ -141,6 +140,8 @@ export interface HistoryStore {
   setSyncState(patch: Partial<SyncState>): Promise<SyncState>;
   getSettings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
+  /** Changes some settings on top of the stored ones, under the lock (a save in between is not lost). */
+  patchSettings(patch: Partial<Settings>): Promise<Settings>;
   /** Tombstones every live job and marks them dirty; returns how many. */
   clear(): Promise<number>;
   /** The live history in the seed's file format (oldest first, images as data URLs). */
@@ -516,10 +517,11 @@ export function createHistoryStore(
     editJobs(ids, edit) {
       return exclusive(async () => {
         const snap = await snapshot([...new Set(ids)]);
-        const { jobs = [], options = {}, result } = edit(new Map(snap.jobs));
+        // Copies: the snapshot's versions are what the stats are corrected from.
+        const { jobs = [], options = {}, result } = edit(new Map([...snap.jobs].map(([id, job]) => [id, structuredClone(job)])));
         const unread = jobs.filter((j) => !ids.includes(j.id));
         if (unread.length > 0) throw new Error(`editJobs wrote ${unread[0]!.id}, which it did not read`);
-        if (jobs.length > 0 || options.removeFromSubmit?.length) await commitApplied(snap, jobs, options);
+        if (jobs.length > 0 || options.removeFromSubmit?.length || Object.keys(options.images ?? {}).length > 0) await commitApplied(snap, jobs, options);
         return result;
       });
     },
@@ -662,15 +664,6 @@ export function createHistoryStore(
       return submitQueueSchema.safeParse((await storage.get(storeKeys.submit))[storeKeys.submit]).data ?? [];
     },
 
-    removeFromSubmitQueue(ids) {
-      return exclusive(async () => {
-        const queue = submitQueueSchema.safeParse((await storage.get(storeKeys.submit))[storeKeys.submit]).data ?? [];
-        const drop = new Set(ids);
-        const kept = queue.filter((e) => !drop.has(e.id));
-        if (kept.length !== queue.length) await write({ [storeKeys.submit]: kept });
-      });
-    },
-
     async getPendingPush() {
       await whenReady();
       const raw = (await storage.get(storeKeys.pushPending))[storeKeys.pushPending];
@@ -713,6 +706,15 @@ export function createHistoryStore(
 
     saveSettings(settings) {
       return exclusive(() => write({ [keys.settings]: settingsSchema.parse(settings) }));
+    },
+
+    patchSettings(patch) {
+      return exclusive(async () => {
+        const raw = (await storage.get(keys.settings))[keys.settings];
+        const next = settingsSchema.parse({ ...(settingsSchema.safeParse(raw ?? {}).data ?? defaultSettings), ...patch });
+        await write({ [keys.settings]: next });
+        return next;
+      });
     },
 
     clear() {

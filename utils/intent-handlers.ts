@@ -137,15 +137,17 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     },
 
     async delete({ id }) {
-      const reply = await store.editJobs([id], (current): JobEdit<IntentReply> => {
+      // true: tombstoned now; false: it already was; null: no such job.
+      const deleted = await store.editJobs([id], (current): JobEdit<boolean | null> => {
         const job = current.get(id);
-        if (!job) return { result: fail(`No job ${id} in the history`) };
-        if (job.deleted) return { result: { ok: true, ids: [id] } };
+        if (!job) return { result: null };
+        if (job.deleted) return { result: false };
         const tombstone: Job = { ...job, deleted: true, updatedAt: Math.max(now(), job.updatedAt + 1) };
-        return { jobs: [tombstone], options: { markDirty: true, removeFromSubmit: [id] }, result: { ok: true, ids: [id] } };
+        return { jobs: [tombstone], options: { markDirty: true, removeFromSubmit: [id] }, result: true };
       });
-      if (reply.ok) scheduler.kick();
-      return reply;
+      if (deleted === null) return fail(`No job ${id} in the history`);
+      if (deleted) scheduler.kick();
+      return { ok: true, ids: [id] };
     },
 
     async rotate({ id, toDirection, fromDirection }) {
@@ -276,8 +278,7 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
         if (isCompanionError(err) && err.code === 'invalid_code') return fail(companionWords(err));
         return fail(`Could not pair: ${companionWords(err)}`);
       }
-      const settings = await store.getSettings();
-      await store.saveSettings({ ...settings, token });
+      await store.patchSettings({ token });
       await store.setSyncState({ pairing: null, pairingRequest: null, nextAttemptAt: null, lastError: null });
       // Forced, so it also runs after a sync in flight that still saw this browser unpaired.
       scheduler.syncNow().catch((err: unknown) => console.error('Sync after pairing failed', err));

@@ -4,7 +4,7 @@ import { createApp } from '../companion-server/app';
 import { defaultLimits, type PixelLab } from '../companion-server/deps';
 import { createRunner } from '../companion-server/runner';
 import { createMemoryStore } from '../companion-server/store/memory-store';
-import { makeSprite } from '../tests/fixtures/png';
+import { encodePng, makeSprite } from '../tests/fixtures/png';
 import { bytesToPngDataUrl, jobSchema, sha256Hex, type Job, type JobInput } from './domain';
 import { createCompanionClient } from './companion-client';
 import { keys } from './history-layout';
@@ -102,6 +102,11 @@ function replica(area: StorageAreaLike, clock: ReturnType<typeof createClock>, c
   return { store, engine };
 }
 
+/** Requests that asked for this image, alone or in a batch. */
+function imageRequests(companion: Companion, hash: string) {
+  return companion.requests('/api/v1/images').filter((s) => s.path.includes(hash));
+}
+
 async function serverJob(companion: Companion, id: string) {
   return companion.store.get(id);
 }
@@ -192,7 +197,28 @@ describe('sync with the real companion', () => {
     expect(stored).toMatchObject({ deleted: true, status: 'idle' });
     expect(await store.getSubmitQueue()).toEqual([]);
     expect(await store.getIndex()).toEqual([]);
-    expect((await serverJob(companion, 'huge'))?.deleted ?? true).toBe(true);
+    // The tombstone went out with the push; the companion never ran the job.
+    expect(await serverJob(companion, 'huge')).toMatchObject({ deleted: true });
+  });
+
+  it('a job deleted while an earlier submission is out is not sent to the runner', async () => {
+    const { store, engine } = replica(local(), clock, () => companion);
+    await store.applyJobs([idle('first', clock.now()), idle('second', clock.now())], { submit: 'create' });
+    const fetch = companion.fetch;
+    let deleted = false;
+    companion.fetch = async (input, init) => {
+      if (String(input).endsWith('/api/v1/jobs') && !deleted) {
+        deleted = true;
+        clock.advance(1);
+        await store.editJobs(['second'], (current) => ({ jobs: [{ ...current.get('second')!, deleted: true, updatedAt: clock.now() }], options: { markDirty: true }, result: undefined }));
+      }
+      return fetch(input, init);
+    };
+    companion.client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch: (input, init) => companion.fetch(input, init) });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 1 });
+    expect(companion.requests('/api/v1/jobs').filter((r) => r.method === 'POST').map((r) => (r.body as { id: string }).id)).toEqual(['first']);
+    expect(await store.getSubmitQueue()).toEqual([]);
+    expect(await serverJob(companion, 'second')).toMatchObject({ deleted: true });
   });
 
   it('a retry of a failed job goes back to the runner', async () => {
@@ -457,13 +483,68 @@ describe('images and runs that must not be lost', () => {
     expect(await store.getImagesWanted()).toEqual([{ id: 'x', hash: image.hash }]);
     // Still missing: asked again, still wanted.
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 0 });
-    expect(companion.requests(`/api/v1/images/${image.hash}`)).toHaveLength(2);
+    expect(imageRequests(companion, image.hash)).toHaveLength(2);
     expect(await store.getImagesWanted()).toHaveLength(1);
     // Uploaded by another browser: the next sync fetches it, though nothing changed in the history.
     await companion.store.putImage(image.bytes);
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 0 });
     expect(await store.hasImages([image.hash])).toEqual(new Set([image.hash]));
     expect(await store.getImagesWanted()).toEqual([]);
+  });
+
+  it('a first sync fetches images in batches, not one request per image', async () => {
+    for (let i = 0; i < 250; i++) {
+      const bytes = makeSprite(8, 8, `batch-${i}`);
+      await companion.store.put(job({ id: `b${i}`, image: await companion.store.putImage(bytes), createdAt: i, updatedAt: clock.now() }));
+    }
+    const { store, engine } = replica(local(), clock, () => companion);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 250 });
+    const jobs = await store.getJobs(Array.from({ length: 250 }, (_, i) => `b${i}`));
+    const hashes = [...jobs.values()].map((j) => j.image!);
+    expect((await store.hasImages(hashes)).size).toBe(250);
+    // Pages of 200 and 50: two batches of 100, then one of 50; no single-image request.
+    expect(companion.requests('/api/v1/images?').map((r) => r.path.split(',').length)).toEqual([100, 100, 50]);
+    expect(companion.requests('/api/v1/images/')).toEqual([]);
+    expect(await store.getImagesWanted()).toEqual([]);
+  });
+
+  it('asks again for the images a batch answer left out to stay small', async () => {
+    // Noise does not compress: 14 images of about 640 KB are more than one answer carries.
+    let state = 7;
+    const noise = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) >>> 24;
+    for (let i = 0; i < 14; i++) {
+      const bytes = encodePng(400, 400, () => [noise(), noise(), noise(), 255]);
+      await companion.store.put(job({ id: `n${i}`, width: 400, height: 400, image: await companion.store.putImage(bytes), updatedAt: clock.now() }));
+    }
+    const { store, engine } = replica(local(), clock, () => companion);
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 14 });
+    const hashes = [...(await store.getJobs(Array.from({ length: 14 }, (_, i) => `n${i}`))).values()].map((j) => j.image!);
+    expect((await store.hasImages(hashes)).size).toBe(14);
+    expect(companion.requests('/api/v1/images?').length).toBeGreaterThan(1);
+  });
+
+  it('a companion without the batch route is asked one image at a time', async () => {
+    for (let i = 0; i < 5; i++) {
+      await companion.store.put(job({ id: `o${i}`, image: await companion.store.putImage(makeSprite(8, 8, `old-${i}`)), updatedAt: clock.now() }));
+    }
+    const fetch = companion.fetch;
+    const batchTries: string[] = [];
+    const oldCompanion: typeof globalThis.fetch = async (input, init) => {
+      if (String(input).includes('/api/v1/images?')) {
+        batchTries.push(String(input));
+        return new Response(JSON.stringify({ status: 'error', error: 'not_found', message: 'Not found' }), { status: 404 });
+      }
+      return fetch(input, init);
+    };
+    const client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch: oldCompanion });
+    const store = createHistoryStore(local(), { now: clock.now });
+    const engine = createSyncEngine({ store, client: () => client, now: clock.now, random: seeded(seeds++), pageSize: 2 });
+    expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 5 });
+    const hashes = [...(await store.getJobs(Array.from({ length: 5 }, (_, i) => `o${i}`))).values()].map((j) => j.image!);
+    expect((await store.hasImages(hashes)).size).toBe(5);
+    // Asked once, then remembered for the later pages.
+    expect(batchTries).toHaveLength(1);
+    expect(companion.requests('/api/v1/images/')).toHaveLength(5);
   });
 
   it('a wanted image is forgotten once its job no longer shows it', async () => {
@@ -476,7 +557,7 @@ describe('images and runs that must not be lost', () => {
     await store.applyJobs([{ ...current, deleted: true, updatedAt: clock.now() + 1 }], { markDirty: true });
     expect(await store.getImagesWanted()).toEqual([]);
     expect(await engine.syncOnce()).toMatchObject({ ok: true });
-    expect(companion.requests(`/api/v1/images/${image.hash}`)).toHaveLength(1);
+    expect(imageRequests(companion, image.hash)).toHaveLength(1);
   });
 
   it('a job retried in the millisecond it was created (its idle version ahead of the clock) is queued, not pushed back idle', async () => {

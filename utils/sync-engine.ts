@@ -1,5 +1,5 @@
-import { pickWinner, type Job, type SyncedJob } from './domain';
-import { CompanionError, dataUrlToBase64, isCompanionError, type CompanionClient, type CompanionErrorKind } from './companion-client';
+import { MAX_IMAGE_BATCH, pickWinner, type Job, type SyncedJob } from './domain';
+import { CompanionError, dataUrlToBase64, isCompanionError, type CompanionClient, type CompanionErrorKind, type ImageBatch } from './companion-client';
 import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
 export const SYNC_PAGE_SIZE = 200;
@@ -15,8 +15,10 @@ export interface SyncEngineOptions {
   random?: () => number;
   pageSize?: number;
   pushChunkSize?: number;
-  /** Images fetched at once while pulling. */
+  /** Image requests in flight at once while pulling (each a batch, or one image from a companion without batches). */
   imageConcurrency?: number;
+  /** Images asked for per batch request (at most MAX_IMAGE_BATCH). */
+  imageBatchSize?: number;
   /** Base64 bytes of images per push request. */
   imageBudgetBytes?: number;
 }
@@ -97,6 +99,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const pageSize = options.pageSize ?? SYNC_PAGE_SIZE;
   const pushChunkSize = options.pushChunkSize ?? PUSH_CHUNK_SIZE;
   const imageConcurrency = options.imageConcurrency ?? 4;
+  const imageBatchSize = Math.min(options.imageBatchSize ?? MAX_IMAGE_BATCH, MAX_IMAGE_BATCH);
+  /** Companions (by URL) that answered the batch route 404: asked one image at a time from then on. */
+  const noBatchRoute = new Set<string>();
   const imageBudget = options.imageBudgetBytes ?? 8 * 1024 * 1024;
   let failures = 0;
   let current: Promise<SyncResult> | null = null;
@@ -159,12 +164,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function submit(client: CompanionClient): Promise<number> {
     const queue = await store.getSubmitQueue();
     if (queue.length === 0) return 0;
-    const jobs = await store.getJobs(queue.map((e) => e.id));
     let submitted = 0;
     for (const entry of queue) {
-      const job = jobs.get(entry.id);
+      // Read afresh for each entry: the user may have retried or deleted it during an earlier request.
+      const job = await store.getJob(entry.id);
       if (!job || job.deleted || job.status !== 'idle') {
-        await store.removeFromSubmitQueue([entry.id]);
+        // Dropped only if, under the lock, it is still not waiting: a retry made since keeps its entry.
+        await store.editJobs([entry.id], (current) => {
+          const latest = current.get(entry.id);
+          const waiting = latest !== undefined && !latest.deleted && latest.status === 'idle';
+          return { options: waiting ? {} : { removeFromSubmit: [entry.id] }, result: undefined };
+        });
         continue;
       }
       try {
@@ -285,16 +295,49 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // --- images ----------------------------------------------------------------------------
 
-  /** `hashes` fetched from the companion, at most imageConcurrency at once; those it lacks (404) are left out. */
+  /**
+   * `hashes` fetched from the companion in batches, at most imageConcurrency requests at once; those it
+   * lacks are left out. `skipBroken`: an image that fails its check is left out too (it stays wanted)
+   * instead of failing the sync.
+   */
   async function fetchImages(client: CompanionClient, hashes: readonly string[], options: { skipBroken?: boolean } = {}): Promise<Record<string, string>> {
     const images: Record<string, string> = {};
-    await inParallel(hashes, imageConcurrency, async (hash) => {
+    const tolerated = (err: unknown) => options.skipBroken && (isCompanionError(err, 'bad-response') || isCompanionError(err, 'http'));
+    const one = async (hash: string) => {
       try {
         const dataUrl = await client.getImage(hash);
         if (dataUrl) images[hash] = dataUrl;
       } catch (err) {
         // One unreadable image must not stop every sync: it stays wanted and is asked for next time.
-        if (!(options.skipBroken && (isCompanionError(err, 'bad-response') || isCompanionError(err, 'http')))) throw err;
+        if (!tolerated(err)) throw err;
+      }
+    };
+    const batches: string[][] = [];
+    for (let i = 0; i < hashes.length; i += imageBatchSize) batches.push(hashes.slice(i, i + imageBatchSize));
+    await inParallel(batches, imageConcurrency, async (batch) => {
+      let pending = batch;
+      while (pending.length > 0) {
+        if (noBatchRoute.has(client.baseUrl)) {
+          for (const hash of pending) await one(hash);
+          return;
+        }
+        let answer: ImageBatch | null;
+        try {
+          answer = await client.getImageBatch(pending);
+        } catch (err) {
+          if (!tolerated(err)) throw err;
+          return;
+        }
+        if (answer === null) {
+          noBatchRoute.add(client.baseUrl);
+          continue;
+        }
+        for (const [hash, dataUrl] of answer.images) images[hash] = dataUrl;
+        if (answer.broken.length > 0 && !options.skipBroken) {
+          throw new CompanionError('bad-response', `/api/v1/images: the image ${answer.broken[0]} is not a PNG matching its sha-256`);
+        }
+        // The companion always sends at least one image, so this ends.
+        pending = answer.images.size > 0 ? answer.deferred : [];
       }
     });
     return images;

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import {
   base64ToBytes,
   createJobRequestSchema,
+  imageBatchQuerySchema,
   imageHashSchema,
+  MAX_IMAGE_BATCH_CHARS,
+  type ImageBatchResponse,
   isPng,
   newJobId,
   retryJobRequestSchema,
@@ -14,13 +17,16 @@ import {
 } from '../../utils/domain';
 import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
-import { HttpError } from '../http-error';
+import { eachLimited } from '../each-limited';
+import { fromZodError, HttpError } from '../http-error';
 
 const createBodySchema = z.intersection(
   createJobRequestSchema,
   z.object({ sourceImageData: z.string().max(8_000_000).optional() }),
 );
 const configSchema = z.object({ parallelLimit: z.number().int().min(1).max(10) });
+/** Image files read at once for one batch answer. */
+const IMAGE_READS = 8;
 
 /** Jobs the companion runs for the extension: submit, retry, read, and their images. */
 export function jobRoutes(deps: CompanionDeps) {
@@ -130,6 +136,32 @@ export function jobRoutes(deps: CompanionDeps) {
       const job = store.get(c.req.param('id'));
       if (!job) throw new HttpError(404, 'not_found', `No job ${c.req.param('id')}`);
       return c.json({ job });
+    })
+    .get('/api/v1/images', async (c) => {
+      // Many images in one answer: a first sync of thousands of jobs would otherwise spend most of its
+      // time on one round trip per image.
+      const query = imageBatchQuerySchema.safeParse(c.req.query());
+      if (!query.success) throw fromZodError(query.error);
+      const hashes = [...new Set(query.data.hashes)];
+      const read = new Map<string, Uint8Array | null>();
+      await eachLimited(hashes, IMAGE_READS, async (hash) => void read.set(hash, await store.readImage(hash)));
+      const answer: ImageBatchResponse = { images: {}, missing: [], deferred: [] };
+      let chars = 0;
+      for (const hash of hashes) {
+        const bytes = read.get(hash);
+        if (!bytes) {
+          answer.missing.push(hash);
+          continue;
+        }
+        const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+        // Always at least one image, so a client asking again for the rest makes progress.
+        if (chars > 0 && chars + base64.length > MAX_IMAGE_BATCH_CHARS) answer.deferred.push(hash);
+        else {
+          answer.images[hash] = base64;
+          chars += base64.length;
+        }
+      }
+      return c.json(answer);
     })
     .get('/api/v1/images/:hash', async (c) => {
       const hash = c.req.param('hash').replace(/\.png$/, '');

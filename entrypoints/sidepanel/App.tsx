@@ -171,12 +171,7 @@ export function App({ services }: { services: PanelServices }) {
       },
       onDownload: (id) => {
         const job = findJob(id);
-        if (job && services.downloadPng(job, data.getImage(job.image))) return;
-        addError(
-          job && data.isImageAbsent(job.image)
-            ? `The image of ${id} is not in this browser yet: the companion had not sent it at the last sync.`
-            : `The image of ${id} is not loaded yet; try again in a moment.`,
-        );
+        if (!job || !services.downloadPng(job, data.getImage(job.image))) addError(`The image of ${id} is not loaded yet; try again in a moment.`);
       },
       onCopy: (id) => {
         const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';

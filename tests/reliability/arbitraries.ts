@@ -233,6 +233,7 @@ export const routes: Route[] = [
   { method: 'POST', path: '/api/v1/jobs/job-1/retry' },
   { method: 'GET', path: '/api/v1/jobs/job-1' },
   { method: 'GET', path: `/api/v1/images/${'0'.repeat(64)}` },
+  { method: 'GET', path: `/api/v1/images?hashes=${'0'.repeat(64)},${'1'.repeat(64)}` },
   { method: 'GET', path: '/api/v1/changes' },
   { method: 'POST', path: '/api/v1/push' },
   { method: 'GET', path: '/api/v1/config' },

@@ -244,6 +244,32 @@ describe('fuzz in-process: createApp over a file store', () => {
     );
   }, timeout(N_QUERIES));
 
+  const N_BATCH = runs(400);
+  it(`arbitrary hash lists on the image batch route (${N_BATCH} runs)`, async () => {
+    const hash = fc.oneof(
+      fc.constantFrom('0'.repeat(64), 'f'.repeat(64), 'A'.repeat(64), '0'.repeat(63), '0'.repeat(65), '', ' ', '..%2F..%2Fjob_history.json', '%00', '__proto__'),
+      fc.string({ unit: fc.constantFrom('0', 'a', 'f', 'g', ',', '%', '/', '.'), maxLength: 70 }),
+    );
+    const query = fc.oneof(
+      fc.array(hash, { maxLength: 120 }).map((list) => `hashes=${list.join(',')}`),
+      fc.tuple(fc.constantFrom('hashes', 'hashes[]', 'HASHES', ''), fc.array(hash, { maxLength: 3 })).map(([k, list]) => `${k}=${list.join(',')}&hashes=${list.join(',')}`),
+      fc.string({ maxLength: 20 }).map((s) => encodeURIComponent(s)),
+    );
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const { res, text } = await exercise(h, '/api/v1/images', { method: 'GET', path: `/api/v1/images?${q.replace(/#/g, '%23')}` });
+        expect([200, 400], text).toContain(res.status);
+        if (res.status === 200) {
+          const answer = JSON.parse(text);
+          expect(typeof answer.images === 'object' && Array.isArray(answer.missing) && Array.isArray(answer.deferred), text).toBe(true);
+        } else {
+          expect(JSON.parse(text).field, text).toMatch(/^hashes/);
+        }
+      }),
+      { numRuns: N_BATCH },
+    );
+  }, timeout(N_BATCH));
+
   const N_HEADERS = runs(1500);
   it(`arbitrary Host / Origin / Authorization / Content-Length on every endpoint, with --token (${N_HEADERS} runs)`, async () => {
     await fc.assert(

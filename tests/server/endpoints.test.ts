@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   healthResponseSchema,
+  imageBatchResponseSchema,
+  MAX_IMAGE_BATCH,
   pullResponseSchema,
   pushResponseSchema,
   syncedJobSchema,
@@ -148,7 +150,21 @@ describe('jobs run in the companion', () => {
     expect(onDisk.jobs.find((j: { id: string }) => j.id === job.id)).toMatchObject({ status: 'success', image: done.image });
     const image = await fetch(`${companion.url}/api/v1/images/${done.image}`);
     expect(image.headers.get('content-type')).toBe('image/png');
-    expect(decodePngSize(new Uint8Array(await image.arrayBuffer()))).toEqual({ width: 32, height: 48 });
+    const bytes = new Uint8Array(await image.arrayBuffer());
+    expect(decodePngSize(bytes)).toEqual({ width: 32, height: 48 });
+
+    // The same image in a batch, beside one the companion does not hold.
+    const absent = 'f'.repeat(64);
+    const batch = imageBatchResponseSchema.parse(await get(`/api/v1/images?hashes=${done.image},${absent},${done.image}`));
+    expect(batch).toEqual({ images: { [done.image!]: Buffer.from(bytes).toString('base64') }, missing: [absent], deferred: [] });
+  });
+
+  it('a batch of images refuses a bad hash, an empty list and more than MAX_IMAGE_BATCH hashes', async () => {
+    for (const query of ['hashes=nope', 'hashes=', '', `hashes=${Array.from({ length: MAX_IMAGE_BATCH + 1 }, () => 'a'.repeat(64)).join(',')}`]) {
+      const res = await fetch(`${companion.url}/api/v1/images?${query}`);
+      expect(res.status, query.slice(0, 30)).toBe(400);
+      expect(await res.json()).toMatchObject({ status: 'error', message: expect.stringMatching(/^hashes/) as unknown });
+    }
   });
 
   it('a resubmitted id is not run twice', async () => {

@@ -26,6 +26,28 @@ export const pullResponseSchema = z.object({
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
+/** Most images one `GET /api/v1/images?hashes=` asks for: about 6.5 KB of URL and 0.5 MB of answer at 4.5 KB a PNG. */
+export const MAX_IMAGE_BATCH = 100;
+/** Base64 characters one batch answer carries at most; the images past it are left for another request. */
+export const MAX_IMAGE_BATCH_CHARS = 8_000_000;
+
+export const imageBatchQuerySchema = z.object({
+  hashes: z
+    .string()
+    .transform((list) => list.split(','))
+    .pipe(z.array(imageHashSchema).min(1).max(MAX_IMAGE_BATCH, `at most ${MAX_IMAGE_BATCH} hashes`)),
+});
+
+export const imageBatchResponseSchema = z.object({
+  /** sha-256 -> the PNG's bytes in base64. */
+  images: z.record(imageHashSchema, z.string()),
+  /** Hashes asked for that the companion does not hold. */
+  missing: z.array(imageHashSchema),
+  /** Hashes it holds but left out to keep the answer small (MAX_IMAGE_BATCH_CHARS): ask for them again. */
+  deferred: z.array(imageHashSchema).default([]),
+});
+export type ImageBatchResponse = z.infer<typeof imageBatchResponseSchema>;
+
 export const pushRequestSchema = z.object({
   /** Unique per logical push; a retry with the same id is answered from memory and applied once. */
   requestId: z.string().min(8).max(128),
