@@ -28,7 +28,7 @@ export function createApp(deps: CompanionDeps) {
   const requirePairing = deps.config.requirePairing === true;
 
   const app = new Hono()
-    .use(security({ allowOrigins: deps.config.allowOrigins, token: deps.config.token, pairing: requirePairing ? pairings : null }))
+    .use(security({ allowOrigins: deps.config.allowOrigins, token: deps.config.token, pairing: requirePairing ? pairings : null, log }))
     .route('/', healthRoutes(deps, balance, startedAt))
     .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
     .route('/', seedRoutes(deps))

@@ -14,7 +14,15 @@ export interface SecurityOptions {
    * routes are public, and anything else without a token gets 401 `pairing_required`.
    */
   pairing?: { verify(token: string): boolean } | null;
+  /**
+   * The console. A refused web page cannot read the 403's words (no CORS headers), so the first refusal of
+   * each origin is also printed here, with the flag that would allow it.
+   */
+  log?: (line: string) => void;
 }
+
+/** Origins whose refusal was printed; past this many, refusals are no longer printed (a page cannot flood the console). */
+const MAX_REFUSALS_PRINTED = 20;
 
 /** Reachable without a token when pairing is required: how an unpaired client gets one. */
 export const PAIRING_PUBLIC_PATHS = ['/pair/request', '/pair/confirm'] as const;
@@ -70,12 +78,24 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export function security(options: SecurityOptions): MiddlewareHandler {
   const pairing = options.pairing ?? null;
   const publicPaths = new Set([...(options.publicPaths ?? ['/health']), ...(pairing ? PAIRING_PUBLIC_PATHS : [])]);
+  const printed = new Set<string>();
+  const printRefusal = (origin: string, method: string, path: string) => {
+    if (!options.log || printed.has(origin) || printed.size >= MAX_REFUSALS_PRINTED) return;
+    printed.add(origin);
+    const shown = JSON.stringify(origin.slice(0, 200));
+    const what = origin === 'null' ? ' (a page opened from a file, such as the old dashboard, or a sandboxed frame)' : '';
+    const flag = /^[\x21-\x7e]+$/.test(origin) ? origin : '<origin>';
+    options.log(
+      `Refused ${method} ${path.slice(0, 200)} from the web origin ${shown}${what}. To let that page use the companion, start it with --allow-origin ${flag}. Further requests from it are refused without a line.`,
+    );
+  };
   return async (c, next) => {
     if (!isLoopbackHost(c.req.header('host'))) {
       return c.json(errorBody('host_refused', 'This companion only answers requests addressed to a loopback name (127.0.0.1, localhost, [::1])'), 403);
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && !isAllowedOrigin(origin, options.allowOrigins)) {
+      printRefusal(origin, c.req.method, c.req.path);
       return c.json(errorBody('origin_refused', `Requests from the origin "${origin}" are refused; start the companion with --allow-origin ${origin} to allow it`), 403);
     }
     // A web page's no-cors request (an <img>, a form, a no-cors fetch) carries no Origin, but the

@@ -120,3 +120,28 @@ describe('--token', () => {
     expect(res.json()).toMatchObject({ auth: 'token' });
   });
 });
+
+describe('a refused web page learns why from the console', () => {
+  it('prints the first refusal of each origin once, with the flag that allows it', async () => {
+    const temp = await makeTempDir();
+    temps.push(temp);
+    const companion = await startCompanion({ dataDir: temp.dir });
+    try {
+      const from = (origin: string, p = '/load-jobs') => rawRequest({ port: companion.port, path: p, headers: { origin } });
+      // The old dashboard opened from a file: its page cannot read the 403 (no CORS headers), so the console says it.
+      expect((await from('null')).status).toBe(403);
+      expect((await from('null', '/health')).status).toBe(403);
+      expect((await from('http://localhost:5500')).status).toBe(403);
+      await expect.poll(() => companion.logs.filter((l) => l.startsWith('Refused ')).length).toBe(2);
+      const lines = companion.logs.filter((l) => l.startsWith('Refused '));
+      expect(lines[0]).toMatch(/GET \/load-jobs from the web origin "null" \(a page opened from a file, such as the old dashboard.*--allow-origin null\./);
+      expect(lines[1]).toMatch(/from the web origin "http:\/\/localhost:5500"\. .*--allow-origin http:\/\/localhost:5500\./);
+      // An origin with blanks is quoted, never echoed raw into a line or a flag.
+      await from('x\t y');
+      await expect.poll(() => companion.logs.filter((l) => l.startsWith('Refused ')).length).toBe(3);
+      expect(companion.logs.at(-1)).toMatch(/origin "x\\t y"\. .*--allow-origin <origin>\./);
+    } finally {
+      await companion.stop();
+    }
+  });
+});
