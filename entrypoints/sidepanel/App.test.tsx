@@ -177,6 +177,19 @@ describe('App', () => {
     expect(intents()).toEqual([{ type: 'import', text }]);
   });
 
+  it('sends a history too large for one message in parts, and adds up their counts', async () => {
+    const { intents } = setup({ import: { ok: true, imported: 2, skipped: 1 } });
+    // About 12 MiB of inline images: over one part (8 MiB), well under the browser's 64 MiB message limit.
+    const pad = 'A'.repeat(1024 * 1024);
+    const jobs = Array.from({ length: 12 }, (_, i) => ({ id: `job-${i}`, prompt: `p${i}`, status: 'success', result: `data:image/png;base64,${pad}` }));
+    const text = JSON.stringify({ jobs, lastJobId: 12 });
+    fireEvent.change(screen.getByLabelText('Import'), { target: { files: [new File([text], 'job_history.json')] } });
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Imported 4, skipped 2'));
+    const sent = intents() as { type: string; text: string }[];
+    expect(sent).toHaveLength(2);
+    expect(sent.flatMap((i) => (JSON.parse(i.text) as { jobs: { id: string }[] }).jobs.map((j) => j.id))).toEqual(jobs.map((j) => j.id));
+  });
+
   it('wires row actions: reuse fills the form, rotate and download use the job', async () => {
     await seed([job(7, { seed: 99 })]);
     const { intents, services } = setup();

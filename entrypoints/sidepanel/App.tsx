@@ -12,6 +12,7 @@ import { SettingsPanel } from '../../components/SettingsPanel';
 import { StatsBar } from '../../components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusBar';
 import type { Job } from '../../utils/domain/job';
+import { importParts } from '../../utils/import-parts';
 import type { GenerateRequest, IntentInput, IntentReply, Settings } from '../../utils/messaging';
 import type { PanelData, PanelSnapshot, StatusFilter } from '../../utils/panel-data';
 import { exportFilename } from '../../utils/panel-intents';
@@ -223,8 +224,20 @@ export function App({ services }: { services: PanelServices }) {
   const onImport = async (file: File) => {
     setDataTask('import');
     try {
-      const text = await file.text();
-      await run({ type: 'import', text }, (reply) => `Imported ${reply.imported ?? 0}, skipped ${reply.skipped ?? 0}`);
+      // In parts, so a large history with its images inline stays under the browser's message limit.
+      const parts = importParts(await file.text());
+      let imported = 0;
+      let skipped = 0;
+      for (const [i, text] of parts.entries()) {
+        const reply = await send({ type: 'import', text });
+        if (!reply.ok) {
+          addError(parts.length === 1 ? reply.error : `${reply.error} (part ${i + 1} of ${parts.length}; ${imported} imported before it)`);
+          return;
+        }
+        imported += reply.imported ?? 0;
+        skipped += reply.skipped ?? 0;
+      }
+      showToast(`Imported ${imported}, skipped ${skipped}`);
     } catch (error) {
       addError(`Could not read ${file.name}: ${errorText(error)}`);
     } finally {
