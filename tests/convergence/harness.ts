@@ -147,6 +147,8 @@ export interface World {
   readonly companion: Companion;
   readonly exts: [Extension, Extension];
   readonly pageSize: number;
+  /** The first page of each pull: smaller than the rest, as in the product (100, then 500). */
+  readonly firstPageSize: number;
   readonly pushChunkSize: number;
   /** Mints serverIds deterministically, so a replay mints the same. */
   readonly mintServerId: () => string;
@@ -163,6 +165,8 @@ export interface WorldOptions {
    */
   fsync?: boolean;
   pageSize?: number;
+  /** Default: 1 with the default page size of 2, else the page size. */
+  firstPageSize?: number;
   pushChunkSize?: number;
 }
 
@@ -255,6 +259,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     clock,
     companion,
     pageSize: options.pageSize ?? 2,
+    firstPageSize: options.firstPageSize ?? options.pageSize ?? 1,
     pushChunkSize: options.pushChunkSize ?? 2,
     mintServerId: partial.mintServerId,
     fsync: partial.fsync,
@@ -363,6 +368,7 @@ export function incarnate(world: World, ext: Extension): Incarnation {
     now: world.clock.now,
     random: seeded(ext.seed * 7919 + ext.incarnations),
     pageSize: world.pageSize,
+    firstPageSize: world.firstPageSize,
     pushChunkSize: world.pushChunkSize,
   });
   inc.handlers = createIntentHandlers({
