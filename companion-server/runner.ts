@@ -44,9 +44,41 @@ export interface JobRunner extends Runner {
 }
 
 
-type Outcome =
+export type Outcome =
   | { status: 'success'; image: string; seed: number | null }
   | { status: 'error'; error: string };
+
+/** The version the runner writes when it starts a queued job. */
+export function runningVersion(job: SyncedJob | Job, startTime: number): Job {
+  return {
+    ...withoutSeq(job),
+    status: 'running',
+    startTime,
+    endTime: null,
+    duration: null,
+    error: null,
+    image: null,
+    updatedAt: Math.max(startTime, job.updatedAt + 1),
+  };
+}
+
+/**
+ * The runner's final version: on top of the job's current version (the running one if it is gone), so an
+ * edit made meanwhile stays, and a delete made meanwhile too.
+ */
+export function finishedVersion(current: SyncedJob | Job | null | undefined, running: Job, outcome: Outcome, endTime: number): Job {
+  const base: Job = current ? withoutSeq(current) : running;
+  return {
+    ...base,
+    ...outcome,
+    ...(outcome.status === 'success' ? { error: null } : { image: null }),
+    startTime: running.startTime,
+    endTime,
+    duration: Math.max(0, endTime - (running.startTime ?? endTime)) / 1000,
+    deleted: base.deleted,
+    updatedAt: Math.max(endTime, base.updatedAt + 1),
+  };
+}
 
 export function createRunner(options: RunnerOptions): JobRunner {
   const { store, pixellab } = options;
@@ -159,17 +191,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
     // Deleted, finished or changed since it was queued: nothing to do, and nothing to pay for.
     if (!job || job.deleted || job.status !== 'queued') return;
 
-    const startTime = now();
-    const running: Job = {
-      ...withoutSeq(job),
-      status: 'running',
-      startTime,
-      endTime: null,
-      duration: null,
-      error: null,
-      image: null,
-      updatedAt: Math.max(startTime, job.updatedAt + 1),
-    };
+    const running = runningVersion(job, now());
     if (!(await write(running, 'running'))) {
       // The store refused; do not spend money on a result we may not be able to keep.
       await finish(id, running, { status: 'error', error: 'The companion could not save this job, so it did not start. Retry it.' });
@@ -221,19 +243,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   /** The final write, on top of the job's current version: a delete or an edit made meanwhile is kept. */
   async function finish(id: string, running: Job, outcome: Outcome): Promise<void> {
-    const endTime = now();
-    const current = store.get(id);
-    const base: Job = current ? withoutSeq(current) : running;
-    const final: Job = {
-      ...base,
-      ...outcome,
-      ...(outcome.status === 'success' ? { error: null } : { image: null }),
-      startTime: running.startTime,
-      endTime,
-      duration: Math.max(0, endTime - (running.startTime ?? endTime)) / 1000,
-      deleted: base.deleted,
-      updatedAt: Math.max(endTime, base.updatedAt + 1),
-    };
+    const final = finishedVersion(store.get(id), running, outcome, now());
     if (await write(final, final.status)) return;
     // The store keeps a version whose write failed in memory and saves it with the next write (or the
     // retried flush): writing anything over it here would only drop the paid image from the job.

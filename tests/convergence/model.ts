@@ -3,6 +3,7 @@
  * world of harness.ts, with rules checked after every step and after the heal. See README.md.
  */
 import fc from 'fast-check';
+import { finishedVersion, runningVersion, type Outcome } from '../../companion-server/runner';
 import { directions, type Job } from '../../utils/domain';
 import { compareIndexEntries, deriveLayout, toIndexEntry } from '../../utils/history-store';
 import {
@@ -343,7 +344,7 @@ async function runLocal(world: World, model: Model, ext: Extension, local: Local
   }
 }
 
-/** The companion's runner takes a job from its queue (runner.ts runJob: skipped unless still queued, else the `running` write). */
+/** The companion's runner takes a job from its queue (runner.ts runJob: skipped unless still queued, else its `running` write). */
 async function runnerStart(world: World, model: Model, pick: number): Promise<string> {
   const c = world.companion;
   const id = choose([...c.runner.queue].sort(), pick);
@@ -351,17 +352,7 @@ async function runnerStart(world: World, model: Model, pick: number): Promise<st
   c.runner.queue.delete(id);
   const job = c.store.get(id);
   if (!job || job.deleted || job.status !== 'queued') return `${nameOf(model, id)} skipped (${job ? (job.deleted ? 'deleted' : job.status) : 'unknown'})`;
-  const startTime = world.clock.now();
-  const running: Job = {
-    ...withoutSeq(job),
-    status: 'running',
-    startTime,
-    endTime: null,
-    duration: null,
-    error: null,
-    image: null,
-    updatedAt: Math.max(startTime, job.updatedAt + 1),
-  };
+  const running = runningVersion(job, world.clock.now());
   await c.store.put(running);
   c.runner.active.set(id, running);
   return nameOf(model, id);
@@ -379,25 +370,10 @@ async function runnerFinish(world: World, model: Model, pick: number, ok: boolea
   }
   const running = c.runner.active.get(id)!;
   c.runner.active.delete(id);
-  let outcome: Partial<Job>;
-  if (ok) {
-    const image = await c.store.putImage(png(`run-${id}-${++model.counter}`).bytes);
-    outcome = { status: 'success', image, seed: running.seed ?? 7, error: null };
-  } else {
-    outcome = { status: 'error', error: 'PixelLab refused this prompt', image: null };
-  }
-  const endTime = world.clock.now();
-  const current = c.store.get(id);
-  const base: Job = current ? withoutSeq(current) : running;
-  const final: Job = {
-    ...base,
-    ...outcome,
-    startTime: running.startTime,
-    endTime,
-    duration: Math.max(0, endTime - (running.startTime ?? endTime)) / 1000,
-    deleted: base.deleted,
-    updatedAt: Math.max(endTime, base.updatedAt + 1),
-  };
+  const outcome: Outcome = ok
+    ? { status: 'success', image: await c.store.putImage(png(`run-${id}-${++model.counter}`).bytes), seed: running.seed ?? 7 }
+    : { status: 'error', error: 'PixelLab refused this prompt' };
+  const final = finishedVersion(c.store.get(id), running, outcome, world.clock.now());
   await c.store.put(final);
   return `${nameOf(model, id)} ${final.status}${final.deleted ? ' (deleted meanwhile)' : ''}`;
 }
