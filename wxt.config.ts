@@ -1,5 +1,5 @@
-import { defineConfig } from 'wxt';
 import preact from '@preact/preset-vite';
+import { defineConfig } from 'wxt';
 
 /** Public half of the key that pins the extension id to EXTENSION_ID (see README). */
 const MANIFEST_KEY =

@@ -6,7 +6,7 @@
  * but localhost resolves to NOTFOUND.
  */
 import { spawnSync } from 'node:child_process';
-import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
+import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { extensionBrowserArgs, startSinkhole } from '../tests/helpers/loopback-browser';
 
 export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -61,7 +61,9 @@ export async function launch(extensionDir: string, userDataDir: string): Promise
   // Polled as well as awaited: on a loaded machine the worker can appear between the check and the wait.
   let found: Worker | undefined;
   for (const deadline = Date.now() + 60_000; !found && Date.now() < deadline; ) {
-    found = context.serviceWorkers().find(isOurs) ?? (await context.waitForEvent('serviceworker', { predicate: isOurs, timeout: 1000 }).catch(() => undefined));
+    found =
+      context.serviceWorkers().find(isOurs) ??
+      (await context.waitForEvent('serviceworker', { predicate: isOurs, timeout: 1000 }).catch(() => undefined));
   }
   if (!found) {
     await context.close().catch(() => undefined);
@@ -104,7 +106,10 @@ export async function launch(extensionDir: string, userDataDir: string): Promise
 }
 
 /** JS heap of a page after a forced GC: CDP HeapProfiler.collectGarbage, then Performance.getMetrics. */
-export async function heapAfterGc(context: BrowserContext, page: Page): Promise<{ usedBytes: number; totalBytes: number }> {
+export async function heapAfterGc(
+  context: BrowserContext,
+  page: Page,
+): Promise<{ usedBytes: number; totalBytes: number }> {
   const session: CDPSession = await context.newCDPSession(page);
   try {
     await session.send('Performance.enable');

@@ -3,11 +3,11 @@
  * data dir holding the dataset, and the HTTP measurements against it.
  */
 import http from 'node:http';
-import { startCompanion, type CompanionProcess } from '../tests/helpers/companion-process';
+import { type CompanionProcess, startCompanion } from '../tests/helpers/companion-process';
 import type { Job } from '../utils/domain';
 import { SYNC_PAGE_SIZE } from '../utils/sync-engine';
 import type { Dataset } from './dataset';
-import { cpuMs, getJson, request, type Exchange } from './http';
+import { cpuMs, type Exchange, getJson, request } from './http';
 import { percentile } from './stats';
 
 export { SYNC_PAGE_SIZE };
@@ -49,7 +49,8 @@ export async function fullPullOnce(url: string, pageSize = SYNC_PAGE_SIZE): Prom
     for (;;) {
       const res = await request(`${url}/api/v1/changes?since=${since}&limit=${pageSize}`, { agent });
       requests++;
-      if (res.status !== 200) throw new Error(`/api/v1/changes answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
+      if (res.status !== 200)
+        throw new Error(`/api/v1/changes answered ${res.status}: ${res.body.toString().slice(0, 200)}`);
       bytes += res.body.length;
       const page = JSON.parse(res.body.toString()) as { changes: Job[]; lastSeq: number; hasMore: boolean };
       for (const job of page.changes) if (!job.deleted) ids.add(job.id);
@@ -66,7 +67,9 @@ export async function fullPullOnce(url: string, pageSize = SYNC_PAGE_SIZE): Prom
 export async function pullSince(url: string, since: number): Promise<Map<string, Job>> {
   const out = new Map<string, Job>();
   for (;;) {
-    const page = await getJson<{ changes: Job[]; lastSeq: number; hasMore: boolean }>(`${url}/api/v1/changes?since=${since}&limit=500`);
+    const page = await getJson<{ changes: Job[]; lastSeq: number; hasMore: boolean }>(
+      `${url}/api/v1/changes?since=${since}&limit=500`,
+    );
     for (const job of page.changes) out.set(job.id, job);
     if (!page.hasMore || page.lastSeq <= since) return out;
     since = page.lastSeq;
@@ -101,7 +104,13 @@ function toChange(res: Exchange, serializeMs: number, cpu: number): ChangeSample
  * The seed client's way: it holds the whole history as /load-jobs gave it (results as data URLs), edits one
  * job, and POSTs everything to /save-jobs.
  */
-export async function saveJobsOnce(url: string, pid: number, seedJobs: Record<string, unknown>[], lastJobId: number, edit: number): Promise<ChangeSample> {
+export async function saveJobsOnce(
+  url: string,
+  pid: number,
+  seedJobs: Record<string, unknown>[],
+  lastJobId: number,
+  edit: number,
+): Promise<ChangeSample> {
   const job = seedJobs[edit]!;
   job.prompt = `${String(job.prompt).replace(/ \(edited \d+\)$/, '')} (edited ${Date.now()})`;
   job.updatedAt = Date.now();
@@ -117,16 +126,25 @@ export async function saveJobsOnce(url: string, pid: number, seedJobs: Record<st
 
 /** The extension's way: POST /api/v1/push with the one changed job. */
 export async function pushOneOnce(url: string, pid: number, job: Job, n: number): Promise<ChangeSample> {
-  const changed: Job = { ...job, prompt: `${job.prompt.replace(/ \(edited \d+\)$/, '')} (edited ${Date.now()})`, updatedAt: Date.now() };
+  const changed: Job = {
+    ...job,
+    prompt: `${job.prompt.replace(/ \(edited \d+\)$/, '')} (edited ${Date.now()})`,
+    updatedAt: Date.now(),
+  };
   const t = performance.now();
-  const body = JSON.stringify({ requestId: `bench-one-${Date.now()}-${n}`, clientId: 'bench-client', changes: [changed] });
+  const body = JSON.stringify({
+    requestId: `bench-one-${Date.now()}-${n}`,
+    clientId: 'bench-client',
+    changes: [changed],
+  });
   const serializeMs = performance.now() - t;
   const cpu0 = cpuMs(pid);
   const res = await request(`${url}/api/v1/push`, { body });
   const cpu = cpuMs(pid) - cpu0;
   if (res.status !== 200) throw new Error(`/api/v1/push answered ${res.status}: ${res.body.toString().slice(0, 300)}`);
   const answer = JSON.parse(res.body.toString()) as { results: { outcome: string }[] };
-  if (answer.results[0]?.outcome !== 'applied') throw new Error(`push was not applied: ${res.body.toString().slice(0, 300)}`);
+  if (answer.results[0]?.outcome !== 'applied')
+    throw new Error(`push was not applied: ${res.body.toString().slice(0, 300)}`);
   return toChange(res, serializeMs, cpu);
 }
 
@@ -153,7 +171,12 @@ export interface LoadResult {
  * `clients` clients, each on its own keep-alive connection, each pushing `perClient` new jobs one push at a
  * time, all at once. Then one pull since the checkpoint taken before counts what the companion kept.
  */
-export async function concurrentPushes(url: string, template: Job, clients: number, perClient: number): Promise<LoadResult> {
+export async function concurrentPushes(
+  url: string,
+  template: Job,
+  clients: number,
+  perClient: number,
+): Promise<LoadResult> {
   const before = (await health(url)).lastSeq;
   const latencies: number[] = [];
   const errorSamples: string[] = [];
@@ -176,12 +199,17 @@ export async function concurrentPushes(url: string, template: Job, clients: numb
             endTime: now,
           };
           pushed.set(job.id, job.updatedAt);
-          const body = JSON.stringify({ requestId: `bench-load-${c}-${k}-${now}`, clientId: `bench-load-${c}`, changes: [job] });
+          const body = JSON.stringify({
+            requestId: `bench-load-${c}-${k}-${now}`,
+            clientId: `bench-load-${c}`,
+            changes: [job],
+          });
           const t = performance.now();
           try {
             const res = await request(`${url}/api/v1/push`, { body, agent });
             latencies.push(performance.now() - t);
-            const answer = res.status === 200 ? (JSON.parse(res.body.toString()) as { results: { outcome: string }[] }) : null;
+            const answer =
+              res.status === 200 ? (JSON.parse(res.body.toString()) as { results: { outcome: string }[] }) : null;
             if (res.status !== 200 || answer?.results[0]?.outcome !== 'applied') {
               errors++;
               if (errorSamples.length < 5) errorSamples.push(`${res.status} ${res.body.toString().slice(0, 200)}`);

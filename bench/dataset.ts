@@ -15,10 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { serializeHistoryFile } from '../companion-server/store/history-file';
 import { encodeScanlines, hashText } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, toSeedJob, type Job, type SyncedJob } from '../utils/domain';
+import { seededRandom } from '../tests/helpers/seeded-random';
+import { bytesToPngDataUrl, type Job, type SyncedJob, toSeedJob } from '../utils/domain';
 import { HISTORY_SCHEMA_VERSION, keys } from '../utils/history-layout';
 import { deriveLayout } from '../utils/history-store';
-import { seededRandom } from '../tests/helpers/seeded-random';
 
 export const IMAGE_SIZE = 64;
 /** Share of pixels that get a random palette colour: tuned so a 64x64 PNG is about 4.5 KB. */
@@ -26,10 +26,68 @@ const NOISE = 0.475;
 /** Fixed, so runs are comparable: 2025-01-01T00:00:00Z. */
 const EPOCH = 1_735_689_600_000;
 
-const CREATURES = ['knight', 'goblin archer', 'fire mage', 'slime', 'dragon whelp', 'skeleton', 'forest sprite', 'robot', 'pirate', 'owl familiar', 'necromancer', 'paladin', 'bandit', 'golem', 'mermaid', 'samurai', 'witch', 'ghost', 'wolf', 'treant'];
-const LOOKS = ['with a glowing sword', 'in blue armor', 'holding a lantern', 'with tiny wings', 'casting a spell', 'with a red cape', 'wearing a crown', 'with a wooden shield', 'riding a boar', 'holding a staff', 'with green eyes', 'in golden plate', 'with a hooded cloak', 'carrying a bow'];
-const SCENES = ['idle pose', 'walking cycle frame', 'attack pose', 'on a mossy rock', 'in a dark dungeon', 'under moonlight', 'facing left', 'jumping', 'side view', 'top-down view', 'snowy background', 'lava cave'];
-const STYLES = ['16-bit', 'retro', 'NES palette', 'gameboy style', 'high contrast', 'soft shading', 'outlined', 'isometric'];
+const CREATURES = [
+  'knight',
+  'goblin archer',
+  'fire mage',
+  'slime',
+  'dragon whelp',
+  'skeleton',
+  'forest sprite',
+  'robot',
+  'pirate',
+  'owl familiar',
+  'necromancer',
+  'paladin',
+  'bandit',
+  'golem',
+  'mermaid',
+  'samurai',
+  'witch',
+  'ghost',
+  'wolf',
+  'treant',
+];
+const LOOKS = [
+  'with a glowing sword',
+  'in blue armor',
+  'holding a lantern',
+  'with tiny wings',
+  'casting a spell',
+  'with a red cape',
+  'wearing a crown',
+  'with a wooden shield',
+  'riding a boar',
+  'holding a staff',
+  'with green eyes',
+  'in golden plate',
+  'with a hooded cloak',
+  'carrying a bow',
+];
+const SCENES = [
+  'idle pose',
+  'walking cycle frame',
+  'attack pose',
+  'on a mossy rock',
+  'in a dark dungeon',
+  'under moonlight',
+  'facing left',
+  'jumping',
+  'side view',
+  'top-down view',
+  'snowy background',
+  'lava cave',
+];
+const STYLES = [
+  '16-bit',
+  'retro',
+  'NES palette',
+  'gameboy style',
+  'high contrast',
+  'soft shading',
+  'outlined',
+  'isometric',
+];
 
 export const rng = seededRandom;
 
@@ -232,7 +290,9 @@ export async function writeCompanionDataDir(dataset: Dataset, dir: string, serve
   await writeFile(path.join(dir, 'job_history.json'), text);
   const hashes = [...dataset.images.keys()];
   for (let i = 0; i < hashes.length; i += 200) {
-    await Promise.all(hashes.slice(i, i + 200).map((h) => writeFile(path.join(dir, 'images', `${h}.png`), dataset.images.get(h)!)));
+    await Promise.all(
+      hashes.slice(i, i + 200).map((h) => writeFile(path.join(dir, 'images', `${h}.png`), dataset.images.get(h)!)),
+    );
   }
 }
 

@@ -4,9 +4,9 @@
  */
 import type { Page } from 'playwright-core';
 import { ROW_HEIGHT } from '../components/JobRow';
-import { layoutChunks, layoutMeta, matches, seedJobChunks, type Dataset } from './dataset';
-import { heapAfterGc, launch, type BenchBrowser } from './browser';
-import { armSearch, initScript, scrollThrough, type InitConfig } from './page-scripts';
+import { type BenchBrowser, heapAfterGc, launch } from './browser';
+import { type Dataset, layoutChunks, layoutMeta, matches, seedJobChunks } from './dataset';
+import { armSearch, type InitConfig, initScript, scrollThrough } from './page-scripts';
 
 export { ROW_HEIGHT };
 
@@ -18,7 +18,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits until the background's migrations wrote `schema` (its first start is over). */
 async function waitForBackground(b: BenchBrowser, tool: Page): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const got = (await tool.evaluate(() => (globalThis as any).chrome.storage.local.get('schema'))) as Record<string, unknown>;
+    const got = (await tool.evaluate(() => (globalThis as any).chrome.storage.local.get('schema'))) as Record<
+      string,
+      unknown
+    >;
     if (got.schema) return;
     await sleep(50);
   }
@@ -52,7 +55,8 @@ export async function seedLayout(b: BenchBrowser, dataset: Dataset): Promise<{ m
     const keys = (await tool.evaluate(() => (globalThis as any).chrome.storage.local.getKeys())) as string[];
     const jobs = keys.filter((k) => k.startsWith('job:')).length;
     const imgs = keys.filter((k) => k.startsWith('img:')).length;
-    if (jobs !== dataset.count || imgs !== dataset.count) throw new Error(`seeded ${jobs} job keys and ${imgs} image keys, expected ${dataset.count} of each`);
+    if (jobs !== dataset.count || imgs !== dataset.count)
+      throw new Error(`seeded ${jobs} job keys and ${imgs} image keys, expected ${dataset.count} of each`);
     return { ms: performance.now() - started, keys: keys.length };
   } finally {
     await tool.close();
@@ -68,10 +72,15 @@ export function floorKeys(dataset: Dataset, rows = FIRST_ROWS): string[] {
   return [...newest.map((j) => `job:${j.id}`), ...newest.map((j) => `img:${j.image}`)];
 }
 
-export const baselineKey = (count: number, largest: number) => (count === largest ? 'baseline:history' : `baseline:history-${count}`);
+export const baselineKey = (count: number, largest: number) =>
+  count === largest ? 'baseline:history' : `baseline:history-${count}`;
 
 /** Writes the whole history in the seed's format under ONE key, built in the page from chunks and set once. */
-export async function seedBaseline(b: BenchBrowser, dataset: Dataset, key: string): Promise<{ ms: number; bytes: number }> {
+export async function seedBaseline(
+  b: BenchBrowser,
+  dataset: Dataset,
+  key: string,
+): Promise<{ ms: number; bytes: number }> {
   const started = performance.now();
   const tool = await b.openToolPage();
   let bytes = 0;
@@ -82,10 +91,16 @@ export async function seedBaseline(b: BenchBrowser, dataset: Dataset, key: strin
       await tool.evaluate((j) => void (globalThis as any).__acc.push(...j), jobs);
     }
     await tool.evaluate(
-      (k) => (globalThis as any).chrome.storage.local.set({ [k]: { jobs: (globalThis as any).__acc, lastJobId: 0, savedAt: new Date(0).toISOString() } }),
+      (k) =>
+        (globalThis as any).chrome.storage.local.set({
+          [k]: { jobs: (globalThis as any).__acc, lastJobId: 0, savedAt: new Date(0).toISOString() },
+        }),
       key,
     );
-    const back = (await tool.evaluate(async (k) => ((await (globalThis as any).chrome.storage.local.get(k))[k]?.jobs?.length ?? 0) as number, key)) as number;
+    const back = (await tool.evaluate(
+      async (k) => ((await (globalThis as any).chrome.storage.local.get(k))[k]?.jobs?.length ?? 0) as number,
+      key,
+    )) as number;
     if (back !== dataset.count) throw new Error(`baseline key ${key} holds ${back} jobs, expected ${dataset.count}`);
     await tool.evaluate(() => ((globalThis as any).__acc = null));
     return { ms: performance.now() - started, bytes };
@@ -134,7 +149,9 @@ export async function firstRowsOnce(
   const field = config.mode === 'panel' ? 'firstRows' : 'baseline';
   const bench = await waitForBench(page, field, options.timeoutMs ?? 60_000);
   const scriptStart = (await page.evaluate('window.__benchScriptStart')) as number;
-  const nav = (await page.evaluate(`(() => { const n = performance.getEntriesByType('navigation')[0]; return n ? [n.domInteractive, n.domContentLoadedEventStart] : [NaN, NaN]; })()`)) as [number, number];
+  const nav = (await page.evaluate(
+    `(() => { const n = performance.getEntriesByType('navigation')[0]; return n ? [n.domInteractive, n.domContentLoadedEventStart] : [NaN, NaN]; })()`,
+  )) as [number, number];
   const mark = bench[field];
   const until = mark.painted;
   const longestTask = Math.max(0, ...bench.longtasks.filter((t: any) => t.start < until).map((t: any) => t.duration));
@@ -161,7 +178,9 @@ export async function firstRowsOnce(
 export async function waitForFullIndex(page: Page, total: number, timeoutMs = 60_000): Promise<void> {
   const caption = `${total.toLocaleString('en-US')} ${total === 1 ? 'job' : 'jobs'}`;
   await page.waitForFunction(
-    (c) => (window as any).app?.getState().complete && (document.getElementById('job-count')?.textContent ?? '').trim() === c,
+    (c) =>
+      (window as any).app?.getState().complete &&
+      (document.getElementById('job-count')?.textContent ?? '').trim() === c,
     caption,
     { polling: 250, timeout: timeoutMs },
   );
@@ -179,12 +198,34 @@ export interface SearchQuery {
 export function pickQueries(dataset: Dataset, count: number): SearchQuery[] {
   const candidates = [
     // Broad (a single letter after an empty box), then narrower and narrower.
-    'e', '#1', '#12', '#123', '#1234', '#5', '#56', '#567', '#5678',
+    'e',
+    '#1',
+    '#12',
+    '#123',
+    '#1234',
+    '#5',
+    '#56',
+    '#567',
+    '#5678',
     // A second word that starts to narrow a first one.
-    'knight w', 'mage c', 'slime r', 'golem h', 'witch j', 'pirate s', 'owl f', 'retro k', 'gameboy d', 'isometric wo',
-    'soft shading n', 'high contrast r', 'skeleton i', 'robot l', 'paladin g',
+    'knight w',
+    'mage c',
+    'slime r',
+    'golem h',
+    'witch j',
+    'pirate s',
+    'owl f',
+    'retro k',
+    'gameboy d',
+    'isometric wo',
+    'soft shading n',
+    'high contrast r',
+    'skeleton i',
+    'robot l',
+    'paladin g',
     // Nothing matches.
-    '#99999', 'zebraz',
+    '#99999',
+    'zebraz',
   ];
   const newestFirst = [...dataset.jobs].reverse();
   const result = (q: string) => newestFirst.filter((j) => matches(j.prompt, q));
@@ -217,7 +258,8 @@ export async function measureSearch(page: Page, dataset: Dataset, queries: Searc
   for (const q of queries) {
     const prefixHits = newestFirst.filter((j) => matches(j.prompt, q.prefix));
     const hits = newestFirst.filter((j) => matches(j.prompt, q.query));
-    const captionOf = (n: number, narrowed: boolean) => (narrowed ? `${n.toLocaleString('en-US')} of ${total}` : `${total} jobs`);
+    const captionOf = (n: number, narrowed: boolean) =>
+      narrowed ? `${n.toLocaleString('en-US')} of ${total}` : `${total} jobs`;
     await input.fill(q.prefix);
     // Settled on the prefix's result before the timed keystroke.
     await page.waitForFunction(
@@ -228,7 +270,10 @@ export async function measureSearch(page: Page, dataset: Dataset, queries: Searc
     await page.waitForTimeout(150);
     await page.evaluate(armSearch({ caption: captionOf(hits.length, true), firstId: hits[0]?.id ?? null }));
     await page.keyboard.type(q.query.slice(-1));
-    await page.waitForFunction(() => (window as any).__benchSearch?.painted != null, undefined, { polling: 20, timeout: 10_000 });
+    await page.waitForFunction(() => (window as any).__benchSearch?.painted != null, undefined, {
+      polling: 20,
+      timeout: 10_000,
+    });
     const s = (await page.evaluate('window.__benchSearch')) as { t0: number; dom: number; painted: number };
     samples.push({ query: q.query, results: hits.length, domMs: s.dom - s.t0, paintedMs: s.painted - s.t0 });
   }
@@ -253,12 +298,25 @@ export interface MemorySample {
  * `viewport`: a taller panel shows more rows per scroll step (the caches do not depend on it), which keeps
  * the walk through 10,000 rows, each waiting for its thumbnail, within the bench's time.
  */
-export async function measureMemory(b: BenchBrowser, dataset: Dataset, viewport?: { width: number; height: number }): Promise<MemorySample> {
-  const { page } = await firstRowsOnce(b, { mode: 'panel', expectRows: dataset.count, rowHeight: ROW_HEIGHT }, { keep: true, viewport });
+export async function measureMemory(
+  b: BenchBrowser,
+  dataset: Dataset,
+  viewport?: { width: number; height: number },
+): Promise<MemorySample> {
+  const { page } = await firstRowsOnce(
+    b,
+    { mode: 'panel', expectRows: dataset.count, rowHeight: ROW_HEIGHT },
+    { keep: true, viewport },
+  );
   try {
     await waitForFullIndex(page, dataset.count);
     const first = await heapAfterGc(b.context, page);
-    const scroll = (await page.evaluate(scrollThrough(ROW_HEIGHT))) as { seen: number; steps: number; stuck: number; ms: number };
+    const scroll = (await page.evaluate(scrollThrough(ROW_HEIGHT))) as {
+      seen: number;
+      steps: number;
+      stuck: number;
+      ms: number;
+    };
     const after = await heapAfterGc(b.context, page);
     const domRows = (await page.evaluate(`document.querySelectorAll('[data-job-id]').length`)) as number;
     return {
@@ -277,7 +335,11 @@ export async function measureMemory(b: BenchBrowser, dataset: Dataset, viewport?
 
 /** The baseline page's heap once it holds the whole history (as a page keeping it in memory would). */
 export async function baselineHeap(b: BenchBrowser, key: string): Promise<number> {
-  const { page } = await firstRowsOnce(b, { mode: 'baseline', key, rows: 30, keep: true, expectRows: 30, rowHeight: ROW_HEIGHT }, { keep: true });
+  const { page } = await firstRowsOnce(
+    b,
+    { mode: 'baseline', key, rows: 30, keep: true, expectRows: 30, rowHeight: ROW_HEIGHT },
+    { keep: true },
+  );
   try {
     return (await heapAfterGc(b.context, page)).usedBytes;
   } finally {
@@ -306,7 +368,14 @@ export interface FirstSyncSample {
    * per pulled page, the /changes request, the storage reads before the image downloads, the image
    * downloads (first start to last end), and the rest until the next page (the storage write of the page).
    */
-  breakdown: { pages: number; imageRequests: number; changesMs: number; beforeImagesMs: number; imagesMs: number; afterImagesMs: number } | null;
+  breakdown: {
+    pages: number;
+    imageRequests: number;
+    changesMs: number;
+    beforeImagesMs: number;
+    imagesMs: number;
+    afterImagesMs: number;
+  } | null;
 }
 
 /** Installed in the service worker before a sync: records [start, end, kind] of every fetch. */
@@ -378,13 +447,20 @@ export async function firstSyncOnce(
     let totalMs = NaN;
     let jobsStored = 0;
     for (;;) {
-      const state = (await b.worker.evaluate(() => (globalThis as any).chrome.storage.local.get(['sync', 'stats']))) as any;
+      const state = (await b.worker.evaluate(() =>
+        (globalThis as any).chrome.storage.local.get(['sync', 'stats']),
+      )) as any;
       jobsStored = state.stats?.total ?? 0;
-      if (jobsStored >= expected && (state.sync?.checkpoint ?? 0) >= companion.lastSeq && state.sync?.syncing === false) {
+      if (
+        jobsStored >= expected &&
+        (state.sync?.checkpoint ?? 0) >= companion.lastSeq &&
+        state.sync?.syncing === false
+      ) {
         totalMs = performance.now() - nodeStart;
         break;
       }
-      if (performance.now() - nodeStart > timeoutMs) throw new Error(`first sync not done after ${timeoutMs} ms: ${JSON.stringify(state)}`);
+      if (performance.now() - nodeStart > timeoutMs)
+        throw new Error(`first sync not done after ${timeoutMs} ms: ${JSON.stringify(state)}`);
       await sleep(200);
     }
     await page.waitForFunction(() => (window as any).__bench?.firstRows, undefined, { polling: 100, timeout: 30_000 });

@@ -5,8 +5,9 @@
  *   serverMs: from the last request byte handed to the socket until the answer's headers arrived, i.e. the
  *             companion's time to read, parse, apply, write to disk and start answering.
  */
-import http from 'node:http';
+
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 
 export interface Exchange {
   status: number;
@@ -27,14 +28,23 @@ export interface RequestOptions {
 
 export function request(url: string, options: RequestOptions = {}): Promise<Exchange> {
   const started = performance.now();
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === 'string'
+        ? Buffer.from(options.body)
+        : options.body;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers };
     if (body) {
       headers['content-type'] ??= 'application/json';
       headers['content-length'] = String(body.length);
     }
-    const req = http.request(url, { method: options.method ?? (body ? 'POST' : 'GET'), headers, agent: options.agent ?? false });
+    const req = http.request(url, {
+      method: options.method ?? (body ? 'POST' : 'GET'),
+      headers,
+      agent: options.agent ?? false,
+    });
     let sentAt = started;
     let writtenBefore = 0;
     let readBefore = 0;

@@ -17,49 +17,79 @@ import os from 'node:os';
 import path from 'node:path';
 import { livePids } from './browser';
 import {
+  type ChangeSample,
   concurrentPushes,
   fullPullOnce,
   health,
+  type LoadResult,
   loadJobsOnce,
   pushOneOnce,
+  type ReadSample,
+  SYNC_PAGE_SIZE,
   saveJobsOnce,
   seedJobsFrom,
   startBenchCompanion,
-  SYNC_PAGE_SIZE,
-  type ChangeSample,
-  type LoadResult,
-  type ReadSample,
 } from './companion';
-import { makeDataset, writeCompanionDataDir, type Dataset } from './dataset';
+import { type Dataset, makeDataset, writeCompanionDataDir } from './dataset';
 import {
   baselineHeap,
   baselineKey,
   FIRST_ROWS,
+  type FirstRowsSample,
+  type FirstSyncSample,
   firstRowsOnce,
   firstSyncOnce,
   floorKeys,
+  type MemorySample,
   measureMemory,
   measureSearch,
   openProfile,
   pickQueries,
   ROW_HEIGHT,
+  type SearchSample,
   seedBaseline,
   seedLayout,
   waitForFullIndex,
-  type FirstRowsSample,
-  type FirstSyncSample,
-  type MemorySample,
-  type SearchSample,
 } from './extension';
 import { request } from './http';
-import { fmt, printTable, summarize, type Row, type Summary } from './stats';
+import { fmt, printTable, type Row, type Summary, summarize } from './stats';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 
 const CONFIG = QUICK
-  ? { small: 200, large: 2000, warmRuns: 3, coldRuns: 1, baselineWarmRuns: 2, baselineColdRuns: 1, searchQueries: 8, oneChangeRuns: 2, pushRuns: 4, loadJobsRuns: 2, pullRuns: 2, pushClients: 20, pushesPerClient: 5, firstSyncRuns: 1 }
-  : { small: 1000, large: 10000, warmRuns: 11, coldRuns: 5, baselineWarmRuns: 5, baselineColdRuns: 3, searchQueries: 20, oneChangeRuns: 5, pushRuns: 9, loadJobsRuns: 3, pullRuns: 5, pushClients: 20, pushesPerClient: 25, firstSyncRuns: 2 };
+  ? {
+      small: 200,
+      large: 2000,
+      warmRuns: 3,
+      coldRuns: 1,
+      baselineWarmRuns: 2,
+      baselineColdRuns: 1,
+      searchQueries: 8,
+      oneChangeRuns: 2,
+      pushRuns: 4,
+      loadJobsRuns: 2,
+      pullRuns: 2,
+      pushClients: 20,
+      pushesPerClient: 5,
+      firstSyncRuns: 1,
+    }
+  : {
+      small: 1000,
+      large: 10000,
+      warmRuns: 11,
+      coldRuns: 5,
+      baselineWarmRuns: 5,
+      baselineColdRuns: 3,
+      searchQueries: 20,
+      oneChangeRuns: 5,
+      pushRuns: 9,
+      loadJobsRuns: 3,
+      pullRuns: 5,
+      pushClients: 20,
+      pushesPerClient: 25,
+      firstSyncRuns: 2,
+    };
 
 /** BENCH_BUDGET_S: extra first-sync runs are skipped past this (default 600 s); RESERVE: what follows them. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 600) * 1000;
@@ -69,7 +99,8 @@ const RESERVE_MS = 60_000;
 const MEMORY_VIEWPORT = { width: 400, height: 1600 };
 
 const wallStart = performance.now();
-const log = (line: string) => process.stdout.write(`[bench ${((performance.now() - wallStart) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+const log = (line: string) =>
+  process.stdout.write(`[bench ${((performance.now() - wallStart) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'pixellab-bench-'));
@@ -103,7 +134,10 @@ function machine() {
   const cpus = os.cpus();
   let chromium = '';
   try {
-    chromium = execFileSync(process.env.CHROME_PATH ?? '/usr/bin/chromium', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    chromium = execFileSync(process.env.CHROME_PATH ?? '/usr/bin/chromium', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     chromium = 'unknown';
   }
@@ -131,7 +165,12 @@ let search: SearchSample[] = [];
 let memory: MemorySample | null = null;
 let memoryBaseline: number | null = null;
 
-async function warmRuns(b: Awaited<ReturnType<typeof openProfile>>, label: string, config: Parameters<typeof firstRowsOnce>[1], runs: number): Promise<void> {
+async function warmRuns(
+  b: Awaited<ReturnType<typeof openProfile>>,
+  label: string,
+  config: Parameters<typeof firstRowsOnce>[1],
+  runs: number,
+): Promise<void> {
   // One navigation first: its reads bring the storage backend's caches up, as any earlier open would have.
   await firstRowsOnce(b, config, { timeoutMs: 120_000 });
   const samples: FirstRowsSample[] = [];
@@ -144,7 +183,13 @@ async function warmRuns(b: Awaited<ReturnType<typeof openProfile>>, label: strin
   log(`    medians from navigation: ${JSON.stringify(phasesOf(samples))}`);
 }
 
-async function coldRuns(extDir: string, dir: string, label: string, config: Parameters<typeof firstRowsOnce>[1], runs: number): Promise<void> {
+async function coldRuns(
+  extDir: string,
+  dir: string,
+  label: string,
+  config: Parameters<typeof firstRowsOnce>[1],
+  runs: number,
+): Promise<void> {
   const samples: FirstRowsSample[] = [];
   for (let i = 0; i < runs; i++) {
     const b = await openProfile(extDir, dir);
@@ -162,12 +207,27 @@ async function coldRuns(extDir: string, dir: string, label: string, config: Para
 
 async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promise<void> {
   const panel = (d: Dataset) => ({ mode: 'panel' as const, expectRows: d.count, rowHeight: ROW_HEIGHT });
-  const floor = (d: Dataset) => ({ mode: 'floor' as const, keys: floorKeys(d), expectRows: FIRST_ROWS, rowHeight: ROW_HEIGHT });
-  const baseline = (d: Dataset, keep = false) => ({ mode: 'baseline' as const, key: baselineKey(d.count, large.count), rows: 30, keep, expectRows: 30, rowHeight: ROW_HEIGHT });
+  const floor = (d: Dataset) => ({
+    mode: 'floor' as const,
+    keys: floorKeys(d),
+    expectRows: FIRST_ROWS,
+    rowHeight: ROW_HEIGHT,
+  });
+  const baseline = (d: Dataset, keep = false) => ({
+    mode: 'baseline' as const,
+    key: baselineKey(d.count, large.count),
+    rows: 30,
+    keep,
+    expectRows: 30,
+    rowHeight: ROW_HEIGHT,
+  });
   const profiles = { small: tmp('profile-small'), large: tmp('profile-large'), baseline: tmp('profile-baseline') };
 
   // The layouts, 1,000 and 10,000 jobs, each in its own profile.
-  for (const [dir, d] of [[profiles.small, small], [profiles.large, large]] as const) {
+  for (const [dir, d] of [
+    [profiles.small, small],
+    [profiles.large, large],
+  ] as const) {
     const b = await openProfile(extDir, dir);
     try {
       const seeded = await seedLayout(b, d);
@@ -184,7 +244,9 @@ async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promi
         log(`  ${search.length} queries: ${search.map((s) => `${s.query}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
         log('memory: scrolling through every row of the virtualized list');
         memory = await measureMemory(b, d, MEMORY_VIEWPORT);
-        log(`  heap ${fmt(memory.heapAfterScroll, 'MB')} after ${memory.seen} rows seen in ${Math.round(memory.scrollMs)} ms (${memory.steps} steps, ${memory.stuck} stuck)`);
+        log(
+          `  heap ${fmt(memory.heapAfterScroll, 'MB')} after ${memory.seen} rows seen in ${Math.round(memory.scrollMs)} ms (${memory.steps} steps, ${memory.stuck} stuck)`,
+        );
       }
     } finally {
       await b.close();
@@ -197,7 +259,9 @@ async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promi
     try {
       for (const d of [small, large]) {
         const seeded = await seedBaseline(b, d, baselineKey(d.count, large.count));
-        log(`baseline key ${baselineKey(d.count, large.count)}: ${fmt(seeded.bytes, 'MB')} of seed-format JSON written in ${Math.round(seeded.ms)} ms`);
+        log(
+          `baseline key ${baselineKey(d.count, large.count)}: ${fmt(seeded.bytes, 'MB')} of seed-format JSON written in ${Math.round(seeded.ms)} ms`,
+        );
       }
       await warmRuns(b, `baseline-${small.count}`, baseline(small), CONFIG.baselineWarmRuns);
       await warmRuns(b, `baseline-${large.count}`, baseline(large), CONFIG.baselineWarmRuns);
@@ -218,10 +282,10 @@ async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promi
 
 // ---------------------------------------------------------------------------------------------------
 
-let reads: { loadJobs: ReadSample[]; pull: ReadSample[] } = { loadJobs: [], pull: [] };
-let change: { baseline: ChangeSample[]; ours: ChangeSample[] } = { baseline: [], ours: [] };
+const reads: { loadJobs: ReadSample[]; pull: ReadSample[] } = { loadJobs: [], pull: [] };
+const change: { baseline: ChangeSample[]; ours: ChangeSample[] } = { baseline: [], ours: [] };
 let load: LoadResult | null = null;
-let firstSync: FirstSyncSample[] = [];
+const firstSync: FirstSyncSample[] = [];
 
 async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
   const dataDir = tmp('companion-data');
@@ -241,7 +305,9 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
       const { ids: _ids, ...sample } = pull;
       reads.pull.push(sample);
     }
-    log(`  /load-jobs ${reads.loadJobs.map((s) => Math.round(s.ms)).join(', ')} ms; full pull ${reads.pull.map((s) => Math.round(s.ms)).join(', ')} ms`);
+    log(
+      `  /load-jobs ${reads.loadJobs.map((s) => Math.round(s.ms)).join(', ')} ms; full pull ${reads.pull.map((s) => Math.round(s.ms)).join(', ')} ms`,
+    );
 
     // 5. First sync of a fresh extension against this companion (before anything changes it). A run takes
     // minutes here; a further run is skipped when it would push the whole bench past its time budget.
@@ -256,9 +322,14 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
       const sample = await firstSyncOnce(extDir, dir, { url: companion.url, lastSeq: h.lastSeq }, large.count, 600_000);
       rmSync(dir, { recursive: true, force: true });
       firstSync.push(sample);
-      log(`  first sync: ${Math.round(sample.totalMs)} ms total, first rows after ${Math.round(sample.firstRowsMs)} ms, longest task ${Math.round(sample.maxLongTaskMs)} ms (${sample.longTasksOver50} over 50 ms), ${sample.jobsStored} jobs / ${sample.imagesStored} images stored`);
+      log(
+        `  first sync: ${Math.round(sample.totalMs)} ms total, first rows after ${Math.round(sample.firstRowsMs)} ms, longest task ${Math.round(sample.maxLongTaskMs)} ms (${sample.longTasksOver50} over 50 ms), ${sample.jobsStored} jobs / ${sample.imagesStored} images stored`,
+      );
       const bd = sample.breakdown;
-      if (bd) log(`    ${bd.pages} pages: /changes ${Math.round(bd.changesMs)} ms, reads before images ${Math.round(bd.beforeImagesMs)} ms, ${bd.imageRequests} image requests ${Math.round(bd.imagesMs)} ms, page writes and the rest ${Math.round(bd.afterImagesMs)} ms`);
+      if (bd)
+        log(
+          `    ${bd.pages} pages: /changes ${Math.round(bd.changesMs)} ms, reads before images ${Math.round(bd.beforeImagesMs)} ms, ${bd.imageRequests} image requests ${Math.round(bd.imagesMs)} ms, page writes and the rest ${Math.round(bd.afterImagesMs)} ms`,
+        );
     }
 
     // 2. One job change: the seed's full /save-jobs against one push.
@@ -267,7 +338,9 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
     const newest = large.jobs.length - 1;
     for (let i = 0; i < Math.max(CONFIG.oneChangeRuns, CONFIG.pushRuns); i++) {
       if (i < CONFIG.pushRuns) {
-        change.ours.push(await pushOneOnce(companion.url, pid, (await pullOne(companion.url, large.jobs[newest - 2 * i]!.id)), i));
+        change.ours.push(
+          await pushOneOnce(companion.url, pid, await pullOne(companion.url, large.jobs[newest - 2 * i]!.id), i),
+        );
         await sleep(100);
       }
       if (i < CONFIG.oneChangeRuns) {
@@ -276,11 +349,15 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
         await sleep(300);
       }
     }
-    log(`  one change: push ${change.ours.map((s) => s.e2eMs.toFixed(1)).join(', ')} ms; save-jobs ${change.baseline.map((s) => Math.round(s.e2eMs)).join(', ')} ms`);
+    log(
+      `  one change: push ${change.ours.map((s) => s.e2eMs.toFixed(1)).join(', ')} ms; save-jobs ${change.baseline.map((s) => Math.round(s.e2eMs)).join(', ')} ms`,
+    );
 
     // 3b. Concurrent pushes, then a pull to count what was kept.
     load = await concurrentPushes(companion.url, large.jobs[0]!, CONFIG.pushClients, CONFIG.pushesPerClient);
-    log(`  ${load.pushes} pushes from ${load.clients} clients: ${load.throughput.toFixed(0)}/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, ${load.errors} errors, ${load.lost} lost`);
+    log(
+      `  ${load.pushes} pushes from ${load.clients} clients: ${load.throughput.toFixed(0)}/s, p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, ${load.errors} errors, ${load.lost} lost`,
+    );
   } finally {
     await companion.stop();
     livePids.delete(companion.proc.pid!);
@@ -302,9 +379,10 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
   const S = small.count.toLocaleString('en-US');
   const L = large.count.toLocaleString('en-US');
   const rows: Row[] = [];
-  const sum = (samples: number[] | undefined) => (samples && samples.length ? summarize(samples) : null);
+  const sum = (samples: number[] | undefined) => (samples?.length ? summarize(samples) : null);
   const painted = (list?: FirstRowsSample[]) => sum(list?.map((s) => s.painted));
-  const speedup = (baseline: Summary | null, ours: Summary | null) => (baseline && ours ? baseline.median / ours.median : NaN);
+  const speedup = (baseline: Summary | null, ours: Summary | null) =>
+    baseline && ours ? baseline.median / ours.median : NaN;
 
   for (const kind of ['warm', 'cold'] as const) {
     const label = kind === 'warm' ? 'browser running' : 'first open after browser restart';
@@ -312,7 +390,15 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
     const oursL = painted(firstRows[kind][`ours-${large.count}`]);
     const baseS = painted(firstRows[kind][`baseline-${small.count}`]);
     const baseL = painted(firstRows[kind][`baseline-${large.count}`]);
-    if (oursS) rows.push({ id: `firstRows.${kind}.${small.count}`, measurement: `1. first rows, ${S} jobs (${label})`, ours: oursS, baseline: baseS, unit: 'ms', ratio: baseS ? `${fmt(speedup(baseS, oursS), 'x')} faster` : '' });
+    if (oursS)
+      rows.push({
+        id: `firstRows.${kind}.${small.count}`,
+        measurement: `1. first rows, ${S} jobs (${label})`,
+        ours: oursS,
+        baseline: baseS,
+        unit: 'ms',
+        ratio: baseS ? `${fmt(speedup(baseS, oursS), 'x')} faster` : '',
+      });
     if (oursL) {
       const x = speedup(baseL, oursL);
       rows.push({
@@ -341,7 +427,17 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
     }
     if (oursS && oursL) {
       const r = oursL.median / oursS.median;
-      rows.push({ id: `firstRows.${kind}.scaling`, measurement: `1. first rows ${L}/${S} (${label})`, ours: null, baseline: null, unit: 'x', ratio: fmt(r, 'x'), ratioValue: r, target: '<= 1.5', pass: r <= 1.5 });
+      rows.push({
+        id: `firstRows.${kind}.scaling`,
+        measurement: `1. first rows ${L}/${S} (${label})`,
+        ours: null,
+        baseline: null,
+        unit: 'x',
+        ratio: fmt(r, 'x'),
+        ratioValue: r,
+        target: '<= 1.5',
+        pass: r <= 1.5,
+      });
     }
   }
 
@@ -349,14 +445,41 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
     const oursBytes = summarize(change.ours.map((s) => s.bytes));
     const baseBytes = summarize(change.baseline.map((s) => s.bytes));
     const share = oursBytes.median / baseBytes.median;
-    rows.push({ id: 'oneChange.bytes', measurement: `2. one change at ${L} jobs: bytes on the wire`, ours: oursBytes, baseline: baseBytes, unit: 'B', ratio: `${(share * 100).toFixed(4)} %`, ratioValue: share, target: '<= 1 %', pass: share <= 0.01 });
+    rows.push({
+      id: 'oneChange.bytes',
+      measurement: `2. one change at ${L} jobs: bytes on the wire`,
+      ours: oursBytes,
+      baseline: baseBytes,
+      unit: 'B',
+      ratio: `${(share * 100).toFixed(4)} %`,
+      ratioValue: share,
+      target: '<= 1 %',
+      pass: share <= 0.01,
+    });
     const oursE2e = summarize(change.ours.map((s) => s.e2eMs));
     const baseE2e = summarize(change.baseline.map((s) => s.e2eMs));
     const x = baseE2e.median / oursE2e.median;
-    rows.push({ id: 'oneChange.e2e', measurement: `2. one change at ${L} jobs: end to end`, ours: oursE2e, baseline: baseE2e, unit: 'ms', ratio: `${fmt(x, 'x')} faster`, ratioValue: x, target: '>= 20x faster', pass: x >= 20 });
+    rows.push({
+      id: 'oneChange.e2e',
+      measurement: `2. one change at ${L} jobs: end to end`,
+      ours: oursE2e,
+      baseline: baseE2e,
+      unit: 'ms',
+      ratio: `${fmt(x, 'x')} faster`,
+      ratioValue: x,
+      target: '>= 20x faster',
+      pass: x >= 20,
+    });
     const oursServer = summarize(change.ours.map((s) => s.serverMs));
     const baseServer = summarize(change.baseline.map((s) => s.serverMs));
-    rows.push({ id: 'oneChange.server', measurement: `2. one change at ${L} jobs: server time`, ours: oursServer, baseline: baseServer, unit: 'ms', ratio: `${fmt(baseServer.median / oursServer.median, 'x')} faster` });
+    rows.push({
+      id: 'oneChange.server',
+      measurement: `2. one change at ${L} jobs: server time`,
+      ours: oursServer,
+      baseline: baseServer,
+      unit: 'ms',
+      ratio: `${fmt(baseServer.median / oursServer.median, 'x')} faster`,
+    });
   }
 
   if (reads.pull.length && reads.loadJobs.length) {
@@ -375,10 +498,40 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
   if (load) {
     const l = load;
     const lat = summarize(l.latencies);
-    rows.push({ id: 'companion.pushes.latency', measurement: `3. ${l.clients} concurrent pushers, ${l.pushes} pushes: latency p50 / p99`, ours: lat, baseline: null, unit: 'ms', ratio: `p50 ${fmt(l.p50, 'ms')}, p99 ${fmt(l.p99, 'ms')}`, note: `${fmt(l.throughput, '/s')} pushes over ${fmt(l.wallMs, 'ms')}` });
-    rows.push({ id: 'companion.pushes.throughput', measurement: `3. ${l.clients} concurrent pushers: throughput`, ours: summarize([l.throughput]), baseline: null, unit: '/s' });
-    rows.push({ id: 'companion.pushes.errors', measurement: `3. ${l.clients} concurrent pushers: errors`, ours: summarize([l.errors]), baseline: null, unit: '', target: '0', pass: l.errors === 0 });
-    rows.push({ id: 'companion.pushes.lost', measurement: `3. ${l.clients} concurrent pushers: lost writes (pull afterwards)`, ours: summarize([l.lost]), baseline: null, unit: '', target: '0', pass: l.lost === 0 && l.found === l.pushes });
+    rows.push({
+      id: 'companion.pushes.latency',
+      measurement: `3. ${l.clients} concurrent pushers, ${l.pushes} pushes: latency p50 / p99`,
+      ours: lat,
+      baseline: null,
+      unit: 'ms',
+      ratio: `p50 ${fmt(l.p50, 'ms')}, p99 ${fmt(l.p99, 'ms')}`,
+      note: `${fmt(l.throughput, '/s')} pushes over ${fmt(l.wallMs, 'ms')}`,
+    });
+    rows.push({
+      id: 'companion.pushes.throughput',
+      measurement: `3. ${l.clients} concurrent pushers: throughput`,
+      ours: summarize([l.throughput]),
+      baseline: null,
+      unit: '/s',
+    });
+    rows.push({
+      id: 'companion.pushes.errors',
+      measurement: `3. ${l.clients} concurrent pushers: errors`,
+      ours: summarize([l.errors]),
+      baseline: null,
+      unit: '',
+      target: '0',
+      pass: l.errors === 0,
+    });
+    rows.push({
+      id: 'companion.pushes.lost',
+      measurement: `3. ${l.clients} concurrent pushers: lost writes (pull afterwards)`,
+      ours: summarize([l.lost]),
+      baseline: null,
+      unit: '',
+      target: '0',
+      pass: l.lost === 0 && l.found === l.pushes,
+    });
   }
 
   if (memory) {
@@ -402,7 +555,13 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
     const longest = summarize(firstSync.map((s) => s.maxLongTaskMs));
     const bd = firstSync.map((s) => s.breakdown).filter((b) => b !== null);
     const share = (pick: (b: NonNullable<FirstSyncSample['breakdown']>) => number) =>
-      `${Math.round((100 * bd.reduce((n, b) => n + pick(b), 0)) / Math.max(1, bd.reduce((n, b) => n + b.changesMs + b.beforeImagesMs + b.imagesMs + b.afterImagesMs, 0)))} %`;
+      `${Math.round(
+        (100 * bd.reduce((n, b) => n + pick(b), 0)) /
+          Math.max(
+            1,
+            bd.reduce((n, b) => n + b.changesMs + b.beforeImagesMs + b.imagesMs + b.afterImagesMs, 0),
+          ),
+      )} %`;
     rows.push({
       id: 'firstSync.total',
       measurement: `5. first sync of ${L} jobs: total`,
@@ -413,7 +572,13 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
         ? `of the background's pull time: ${bd[0]!.imageRequests} image requests ${share((b) => b.imagesMs)}, storage write of each page and the rest ${share((b) => b.afterImagesMs)}, /changes ${share((b) => b.changesMs)}, reads before the downloads ${share((b) => b.beforeImagesMs)} (${bd[0]!.pages} pages)`
         : undefined,
     });
-    rows.push({ id: 'firstSync.firstRows', measurement: `5. first sync of ${L} jobs: first rows painted`, ours: first, baseline: null, unit: 'ms' });
+    rows.push({
+      id: 'firstSync.firstRows',
+      measurement: `5. first sync of ${L} jobs: first rows painted`,
+      ours: first,
+      baseline: null,
+      unit: 'ms',
+    });
     rows.push({
       id: 'firstSync.longTask',
       measurement: `5. first sync of ${L} jobs: longest panel task`,
@@ -437,7 +602,13 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
       unit: 'ms',
       target: '<= 50 ms (median)',
       pass: painted.median <= 50,
-      note: `${search.length} queries; to the DOM update alone ${fmt(dom.median, 'ms')} [${fmt(dom.min, 'ms')}..${fmt(dom.max, 'ms')}]; slowest: ${[...search].sort((a, b) => b.paintedMs - a.paintedMs).slice(0, 3).map((s) => `"${s.query}" (${s.results} results) ${s.paintedMs.toFixed(1)} ms`).join(', ')}`,
+      note: `${search.length} queries; to the DOM update alone ${fmt(dom.median, 'ms')} [${fmt(dom.min, 'ms')}..${fmt(dom.max, 'ms')}]; slowest: ${[
+        ...search,
+      ]
+        .sort((a, b) => b.paintedMs - a.paintedMs)
+        .slice(0, 3)
+        .map((s) => `"${s.query}" (${s.results} results) ${s.paintedMs.toFixed(1)} ms`)
+        .join(', ')}`,
     });
   }
   return rows;
@@ -445,13 +616,17 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
 
 async function main(): Promise<void> {
   const info = machine();
-  log(`${QUICK ? 'QUICK run' : 'full run'} on ${info.cpus} x ${info.cpuModel}, ${info.memoryGB} GB, ${info.chromium}, Node ${info.node}; load average ${info.loadAverageAtStart.join(' ')}`);
+  log(
+    `${QUICK ? 'QUICK run' : 'full run'} on ${info.cpus} x ${info.cpuModel}, ${info.memoryGB} GB, ${info.chromium}, Node ${info.node}; load average ${info.loadAverageAtStart.join(' ')}`,
+  );
   const extDir = buildExtension();
 
-  let t = performance.now();
+  const t = performance.now();
   const large = makeDataset(CONFIG.large);
   const small = makeDataset(CONFIG.small);
-  log(`dataset: ${large.count} jobs, PNGs ${Math.round(large.pngBytes.mean)} B on average [${large.pngBytes.min}..${large.pngBytes.max}], made in ${Math.round(performance.now() - t)} ms`);
+  log(
+    `dataset: ${large.count} jobs, PNGs ${Math.round(large.pngBytes.mean)} B on average [${large.pngBytes.min}..${large.pngBytes.max}], made in ${Math.round(performance.now() - t)} ms`,
+  );
 
   // BENCH_ONLY=panel or BENCH_ONLY=companion runs one half (while iterating on it).
   const only = new Set((process.env.BENCH_ONLY ?? 'panel,companion').split(',').map((s) => s.trim()));
@@ -467,7 +642,12 @@ async function main(): Promise<void> {
   const rows = rowsOf(small, large);
   const wallMs = performance.now() - wallStart;
   const table = printTable(rows);
-  process.stdout.write(`\n${table}\n\nWall time ${(wallMs / 1000).toFixed(0)} s; load average at the end ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(
+    `\n${table}\n\nWall time ${(wallMs / 1000).toFixed(0)} s; load average at the end ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}\n`,
+  );
 
   Object.assign(results, {
     generatedAt: new Date().toISOString(),
@@ -479,7 +659,9 @@ async function main(): Promise<void> {
     failure: failure ? String((failure as Error).stack ?? failure) : null,
     rows: rows.map((r) => ({ ...r, ours: r.ours && strip(r.ours), baseline: r.baseline && strip(r.baseline) })),
     firstRowsPhases: Object.fromEntries(
-      (['warm', 'cold'] as const).flatMap((kind) => Object.entries(firstRows[kind]).map(([label, samples]) => [`${label}-${kind}`, phasesOf(samples)])),
+      (['warm', 'cold'] as const).flatMap((kind) =>
+        Object.entries(firstRows[kind]).map(([label, samples]) => [`${label}-${kind}`, phasesOf(samples)]),
+      ),
     ),
     raw: {
       firstRows,

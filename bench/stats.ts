@@ -36,7 +36,11 @@ export function fmt(value: number, unit: Unit): string {
     case 'KB':
       return `${(value / 1024).toFixed(1)} KB`;
     case 'B':
-      return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MB` : value >= 10 * 1024 ? `${(value / 1024).toFixed(1)} KB` : `${Math.round(value)} B`;
+      return value >= 1024 * 1024
+        ? `${(value / 1024 / 1024).toFixed(1)} MB`
+        : value >= 10 * 1024
+          ? `${(value / 1024).toFixed(1)} KB`
+          : `${Math.round(value)} B`;
     case '/s':
       return `${value.toFixed(0)}/s`;
     case 'x':
@@ -69,7 +73,14 @@ export interface Row {
 }
 
 export function printTable(rows: readonly Row[]): string {
-  const header = ['measurement', 'ours (median [min..max])', 'baseline (median [min..max])', 'ratio', 'target', 'result'];
+  const header = [
+    'measurement',
+    'ours (median [min..max])',
+    'baseline (median [min..max])',
+    'ratio',
+    'target',
+    'result',
+  ];
   const body = rows.map((r) => [
     r.measurement,
     fmtSummary(r.ours, r.unit),

@@ -3,8 +3,8 @@ import { createBalanceCache } from './balance-cache';
 import type { CompanionDeps } from './deps';
 import { errorBody, HttpError, sendError } from './http-error';
 import { healthRoutes } from './routes/health';
-import { pairingRoutes } from './routes/pairing';
 import { jobRoutes } from './routes/jobs';
+import { pairingRoutes } from './routes/pairing';
 import { seedRoutes } from './routes/seed';
 import { syncRoutes } from './routes/sync';
 import { security } from './security';
@@ -28,7 +28,14 @@ export function createApp(deps: CompanionDeps) {
   const requirePairing = deps.config.requirePairing === true;
 
   const app = new Hono()
-    .use(security({ allowOrigins: deps.config.allowOrigins, token: deps.config.token, pairing: requirePairing ? pairings : null, log }))
+    .use(
+      security({
+        allowOrigins: deps.config.allowOrigins,
+        token: deps.config.token,
+        pairing: requirePairing ? pairings : null,
+        log,
+      }),
+    )
     .route('/', healthRoutes(deps, balance, startedAt))
     .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
     .route('/', seedRoutes(deps))
@@ -42,7 +49,10 @@ export function createApp(deps: CompanionDeps) {
     if (code && FS_CODES.has(code)) {
       // The store names the cause ("disk full (ENOSPC)"); nothing was acknowledged.
       log(`Storage error on ${c.req.method} ${c.req.path}: ${err.message}`);
-      return c.json(errorBody('storage_error', `The companion could not save: ${err.message}`), (STORAGE_ERRORS[code] ?? 503) as 503);
+      return c.json(
+        errorBody('storage_error', `The companion could not save: ${err.message}`),
+        (STORAGE_ERRORS[code] ?? 503) as 503,
+      );
     }
     log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
     return c.json(errorBody('internal_error', 'The companion hit an unexpected error; its log has the details'), 500);

@@ -2,7 +2,12 @@ import type { Balance } from '../utils/domain';
 import type { PixelLab } from './deps';
 
 /** /health is polled often; PixelLab's balance is asked at most once per TTL. */
-export function createBalanceCache(options: { pixellab: PixelLab; apiKeyDetected: boolean; ttlMs: number; now?: () => number }) {
+export function createBalanceCache(options: {
+  pixellab: PixelLab;
+  apiKeyDetected: boolean;
+  ttlMs: number;
+  now?: () => number;
+}) {
   const now = options.now ?? Date.now;
   let cached: { value: Balance; until: number } | null = null;
   let inFlight: Promise<Balance> | null = null;

@@ -4,23 +4,58 @@ import { ConfigError, parseConfig } from './config';
 describe('parseConfig', () => {
   it('defaults to loopback 8787 with data in ./data', () => {
     expect(parseConfig([], {}, '/srv/app')).toMatchObject({
-      port: 8787, host: '127.0.0.1', dataDir: '/srv/app/data', allowOrigins: [], token: null, parallel: 3,
-      apiKey: null, apiUrl: 'https://api.pixellab.ai/v1',
+      port: 8787,
+      host: '127.0.0.1',
+      dataDir: '/srv/app/data',
+      allowOrigins: [],
+      token: null,
+      parallel: 3,
+      apiKey: null,
+      apiUrl: 'https://api.pixellab.ai/v1',
     });
   });
 
   it('takes flags over environment, with repeatable origins', () => {
     const config = parseConfig(
       ['--port', '9000', '--allow-origin', 'null', '--allow-origin', 'http://localhost:5500', '--data-dir', 'x'],
-      { COMPANION_PORT: '1', COMPANION_ALLOW_ORIGINS: 'http://a', PIXELLAB_API_KEY: ' k ', PIXELLAB_API_URL: 'http://127.0.0.1:9/v1/' },
+      {
+        COMPANION_PORT: '1',
+        COMPANION_ALLOW_ORIGINS: 'http://a',
+        PIXELLAB_API_KEY: ' k ',
+        PIXELLAB_API_URL: 'http://127.0.0.1:9/v1/',
+      },
       '/w',
     );
-    expect(config).toMatchObject({ port: 9000, allowOrigins: ['null', 'http://localhost:5500'], dataDir: '/w/x', apiKey: 'k', apiUrl: 'http://127.0.0.1:9/v1' });
+    expect(config).toMatchObject({
+      port: 9000,
+      allowOrigins: ['null', 'http://localhost:5500'],
+      dataDir: '/w/x',
+      apiKey: 'k',
+      apiUrl: 'http://127.0.0.1:9/v1',
+    });
   });
 
   it('reads every option from the environment', () => {
-    expect(parseConfig([], { COMPANION_PORT: '1234', COMPANION_HOST: '::1', COMPANION_DATA_DIR: '/d', COMPANION_ALLOW_ORIGINS: 'http://a, http://b', COMPANION_TOKEN: 't', COMPANION_PARALLEL: '5' }, '/')).toMatchObject({
-      port: 1234, host: '::1', dataDir: '/d', allowOrigins: ['http://a', 'http://b'], token: 't', parallel: 5,
+    expect(
+      parseConfig(
+        [],
+        {
+          COMPANION_PORT: '1234',
+          COMPANION_HOST: '::1',
+          COMPANION_DATA_DIR: '/d',
+          COMPANION_ALLOW_ORIGINS: 'http://a, http://b',
+          COMPANION_TOKEN: 't',
+          COMPANION_PARALLEL: '5',
+        },
+        '/',
+      ),
+    ).toMatchObject({
+      port: 1234,
+      host: '::1',
+      dataDir: '/d',
+      allowOrigins: ['http://a', 'http://b'],
+      token: 't',
+      parallel: 5,
     });
   });
 
@@ -29,7 +64,9 @@ describe('parseConfig', () => {
     expect(parseConfig(['--require-pairing'], {}, '/')).toMatchObject({ requirePairing: true });
     expect(parseConfig([], { COMPANION_REQUIRE_PAIRING: '1' }, '/')).toMatchObject({ requirePairing: true });
     expect(parseConfig([], { COMPANION_REQUIRE_PAIRING: '0' }, '/')).toMatchObject({ requirePairing: false });
-    expect(() => parseConfig([], { COMPANION_REQUIRE_PAIRING: 'maybe' }, '/')).toThrow(/COMPANION_REQUIRE_PAIRING must be 1 or 0/);
+    expect(() => parseConfig([], { COMPANION_REQUIRE_PAIRING: 'maybe' }, '/')).toThrow(
+      /COMPANION_REQUIRE_PAIRING must be 1 or 0/,
+    );
   });
 
   it('explains bad values instead of starting wrong', () => {

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 export interface ServerConfig {
   port: number;
@@ -37,7 +37,8 @@ export class ConfigError extends Error {}
 function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   return n;
 }
 
@@ -48,28 +49,29 @@ function bool(name: string, value: string | undefined): boolean {
   throw new ConfigError(`${name} must be 1 or 0, got "${value}"`);
 }
 
-/** Flags win over environment variables, which win over defaults. */
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' {
-  let values;
+const FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'allow-origin': { type: 'string', multiple: true },
+  token: { type: 'string' },
+  'require-pairing': { type: 'boolean' },
+  parallel: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseFlags(argv: string[]) {
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'allow-origin': { type: 'string', multiple: true },
-        token: { type: 'string' },
-        'require-pairing': { type: 'boolean' },
-        parallel: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    return parseArgs({ args: argv, options: FLAGS, strict: true }).values;
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' {
+  const values = parseFlags(argv);
   if (values.help) return 'help';
   const origins = values['allow-origin'] ?? (env.COMPANION_ALLOW_ORIGINS ?? '').split(',');
   const apiUrl = (env.PIXELLAB_API_URL || 'https://api.pixellab.ai/v1').replace(/\/+$/, '');

@@ -4,8 +4,19 @@ import type { JobStore } from './store/types';
 
 /** What the routes need of PixelLab (companion-server/pixellab/client.ts implements it). */
 export interface PixelLab {
-  generate(input: { prompt: string; width: number; height: number; seed: number | null }): Promise<{ png: Uint8Array; usd: number | null; seed: number | null }>;
-  rotate(input: { png: Uint8Array; width: number; height: number; fromDirection: Direction | null; toDirection: Direction }): Promise<{ png: Uint8Array; usd: number | null }>;
+  generate(input: {
+    prompt: string;
+    width: number;
+    height: number;
+    seed: number | null;
+  }): Promise<{ png: Uint8Array; usd: number | null; seed: number | null }>;
+  rotate(input: {
+    png: Uint8Array;
+    width: number;
+    height: number;
+    fromDirection: Direction | null;
+    toDirection: Direction;
+  }): Promise<{ png: Uint8Array; usd: number | null }>;
   balance(): Promise<{ usd: number }>;
 }
 

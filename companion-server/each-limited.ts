@@ -2,7 +2,11 @@
  * Runs `work` over `items` with at most `limit` in flight. Image writes are each fsynced, so doing
  * them one after another makes a 10,000-image save wait on 10,000 round trips to the disk.
  */
-export async function eachLimited<T>(items: Iterable<T>, limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+export async function eachLimited<T>(
+  items: Iterable<T>,
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   const queue = [...items];
   let failed: unknown = null;
   const lanes = Array.from({ length: Math.min(limit, queue.length) }, async () => {

@@ -57,14 +57,19 @@ async function main() {
     log(`PixelLab companion listening on http://${shown}:${info.port} - history: ${store.filePath}`);
     if (pairings) {
       const paired = pairings.list().length;
-      log(`Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`);
+      log(
+        `Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`,
+      );
     }
-    if (config.apiKey === null) log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
+    if (config.apiKey === null)
+      log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
     runner.resume();
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
-      console.error(`Port ${config.port} is already in use: stop the other server or start this one with --port <another port>.`);
+      console.error(
+        `Port ${config.port} is already in use: stop the other server or start this one with --port <another port>.`,
+      );
     } else if (err.code === 'EACCES') {
       console.error(`Not allowed to listen on ${config.host}:${config.port} (EACCES).`);
     } else {
@@ -114,7 +119,10 @@ function adapterError(err: unknown): Response {
     return jsonResponse(body, 400);
   }
   log(`Unexpected error outside the app: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return jsonResponse(errorBody('internal_error', 'The companion hit an unexpected error; its log has the details'), 500);
+  return jsonResponse(
+    errorBody('internal_error', 'The companion hit an unexpected error; its log has the details'),
+    500,
+  );
 }
 
 function jsonResponse(body: unknown, status: number): Response {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakePixelLab, type FakePixelLab } from '../tests/fixtures/fake-pixellab';
+import { type FakePixelLab, startFakePixelLab } from '../tests/fixtures/fake-pixellab';
 import { decodePngSize, makeSprite } from '../tests/fixtures/png';
-import { jobSchema, type Job, type JobInput, type SyncedJob } from '../utils/domain';
+import { type Job, type JobInput, jobSchema, type SyncedJob } from '../utils/domain';
 import { createPixelLabClient } from './pixellab/client';
 import { createRunner, type JobRunner } from './runner';
 import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
@@ -20,7 +20,12 @@ function createTestStore() {
   const puts: Job[] = [];
   const images: string[] = [];
   /** `put`: matchers of writes that fail after memory changed; `refuse`: matchers of writes refused before it; `flush`: failing flushes. */
-  const failures: { put: ((job: Job) => boolean)[]; refuse: ((job: Job) => boolean)[]; putImage: number; flush: number } = {
+  const failures: {
+    put: ((job: Job) => boolean)[];
+    refuse: ((job: Job) => boolean)[];
+    putImage: number;
+    flush: number;
+  } = {
     put: [],
     refuse: [],
     putImage: 0,
@@ -113,13 +118,27 @@ afterEach(async () => {
   await runner?.stop();
 });
 
-function start(options: { limit?: number; apiKey?: string | null; timeoutMs?: number; flushRetry?: { firstMs?: number; maxMs?: number } } = {}): JobRunner {
+function start(
+  options: {
+    limit?: number;
+    apiKey?: string | null;
+    timeoutMs?: number;
+    flushRetry?: { firstMs?: number; maxMs?: number };
+  } = {},
+): JobRunner {
   const pixellab = createPixelLabClient({
     baseUrl: fake.url,
     apiKey: options.apiKey === undefined ? KEY : options.apiKey,
     timeoutMs: options.timeoutMs ?? 10_000,
   });
-  runner = createRunner({ store: t.store, pixellab, limit: options.limit, now, log: (line) => logs.push(line), flushRetry: options.flushRetry });
+  runner = createRunner({
+    store: t.store,
+    pixellab,
+    limit: options.limit,
+    now,
+    log: (line) => logs.push(line),
+    flushRetry: options.flushRetry,
+  });
   return runner;
 }
 
@@ -171,10 +190,19 @@ describe('running a generate job', () => {
     const running = t.puts[1]!;
     expect(running.updatedAt).toBeGreaterThan(job.updatedAt);
     expect(running.startTime).not.toBeNull();
-    expect(t.ops).toEqual([`put:${job.id}:queued`, `put:${job.id}:running`, `image:${done.image!.slice(0, 8)}`, `put:${job.id}:success`]);
+    expect(t.ops).toEqual([
+      `put:${job.id}:queued`,
+      `put:${job.id}:running`,
+      `image:${done.image!.slice(0, 8)}`,
+      `put:${job.id}:success`,
+    ]);
 
     expect(fake.requests).toHaveLength(1);
-    expect(fake.requests[0]!.body).toMatchObject({ description: 'cute dragon', image_size: { width: 48, height: 64 }, seed: 7 });
+    expect(fake.requests[0]!.body).toMatchObject({
+      description: 'cute dragon',
+      image_size: { width: 48, height: 64 },
+      seed: 7,
+    });
     expect(r.running).toBe(0);
   });
 
@@ -367,7 +395,9 @@ describe('store write errors', () => {
     r.enqueue(b.id);
     await r.idle();
     expect(t.store.get(a.id)!).toMatchObject({ status: 'error', image: null });
-    expect(t.store.get(a.id)!.error).toBe('PixelLab made the image but the companion could not save it: disk full (ENOSPC)');
+    expect(t.store.get(a.id)!.error).toBe(
+      'PixelLab made the image but the companion could not save it: disk full (ENOSPC)',
+    );
     expect(t.store.get(b.id)!.status).toBe('success');
     expect(logs.some((line) => line.includes(a.id) && line.includes('ENOSPC'))).toBe(true);
   });
@@ -429,7 +459,9 @@ describe('store write errors', () => {
     const done = t.store.get(job.id)!;
     expect(done.status).toBe('error');
     expect(done.image).toBe(t.images[0]);
-    expect(done.error).toMatch(/^The image is saved \([0-9a-f]{12}…\), but the companion could not write this job's record\.$/);
+    expect(done.error).toMatch(
+      /^The image is saved \([0-9a-f]{12}…\), but the companion could not write this job's record\.$/,
+    );
   });
 
   it('a job that cannot be marked running is not sent to PixelLab', async () => {
@@ -444,7 +476,11 @@ describe('store write errors', () => {
 
   it('survives writes that all fail', async () => {
     const job = await addJob();
-    t.failures.put.push(() => true, () => true, () => true);
+    t.failures.put.push(
+      () => true,
+      () => true,
+      () => true,
+    );
     const r = start();
     r.enqueue(job.id);
     await r.idle();
@@ -516,7 +552,11 @@ describe('resume', () => {
     r.resume();
     await r.idle();
 
-    expect(fake.requests.map((req) => (req.body as { description: string }).description)).toEqual(['older', 'middle', 'newer']);
+    expect(fake.requests.map((req) => (req.body as { description: string }).description)).toEqual([
+      'older',
+      'middle',
+      'newer',
+    ]);
     for (const job of [newer, older, middle]) expect(t.store.get(job.id)!.status).toBe('success');
     expect(t.store.get(finished.id)!.status).toBe('success');
     expect(t.store.get(left.id)!).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING });

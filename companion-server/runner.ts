@@ -43,10 +43,7 @@ export interface JobRunner extends Runner {
   stop(): Promise<void>;
 }
 
-
-export type Outcome =
-  | { status: 'success'; image: string; seed: number | null }
-  | { status: 'error'; error: string };
+export type Outcome = { status: 'success'; image: string; seed: number | null } | { status: 'error'; error: string };
 
 /** The version the runner writes when it starts a queued job. */
 export function runningVersion(job: SyncedJob | Job, startTime: number): Job {
@@ -66,7 +63,12 @@ export function runningVersion(job: SyncedJob | Job, startTime: number): Job {
  * The runner's final version: on top of the job's current version (the running one if it is gone), so an
  * edit made meanwhile stays, and a delete made meanwhile too.
  */
-export function finishedVersion(current: SyncedJob | Job | null | undefined, running: Job, outcome: Outcome, endTime: number): Job {
+export function finishedVersion(
+  current: SyncedJob | Job | null | undefined,
+  running: Job,
+  outcome: Outcome,
+  endTime: number,
+): Job {
   const base: Job = current ? withoutSeq(current) : running;
   return {
     ...base,
@@ -159,12 +161,15 @@ export function createRunner(options: RunnerOptions): JobRunner {
         () => {
           flushTimer = null;
           flushWait = 0;
-          if (unsaved.size > 0) log(`Runner: saved job(s) ${[...unsaved].join(', ')} now that the disk takes writes again`);
+          if (unsaved.size > 0)
+            log(`Runner: saved job(s) ${[...unsaved].join(', ')} now that the disk takes writes again`);
           unsaved.clear();
         },
         (err: unknown) => {
           flushTimer = null;
-          log(`Runner: still cannot save job(s) ${[...unsaved].join(', ')}: ${describe(err)}; trying again in ${Math.round(Math.min(flushWait * 2, maxFlushMs) / 1000)} s`);
+          log(
+            `Runner: still cannot save job(s) ${[...unsaved].join(', ')}: ${describe(err)}; trying again in ${Math.round(Math.min(flushWait * 2, maxFlushMs) / 1000)} s`,
+          );
           retryFlush();
         },
       );
@@ -194,7 +199,10 @@ export function createRunner(options: RunnerOptions): JobRunner {
     const running = runningVersion(job, now());
     if (!(await write(running, 'running'))) {
       // The store refused; do not spend money on a result we may not be able to keep.
-      await finish(id, running, { status: 'error', error: 'The companion could not save this job, so it did not start. Retry it.' });
+      await finish(id, running, {
+        status: 'error',
+        error: 'The companion could not save this job, so it did not start. Retry it.',
+      });
       return;
     }
 
@@ -206,7 +214,10 @@ export function createRunner(options: RunnerOptions): JobRunner {
         outcome = { status: 'success', image, seed: result.seed ?? running.seed };
       } catch (err) {
         log(`Runner: PixelLab made the image for job ${id} but it could not be saved: ${describe(err)}`);
-        outcome = { status: 'error', error: `PixelLab made the image but the companion could not save it: ${describe(err)}` };
+        outcome = {
+          status: 'error',
+          error: `PixelLab made the image but the companion could not save it: ${describe(err)}`,
+        };
       }
     } catch (err) {
       const error = describe(err);
@@ -260,7 +271,13 @@ export function createRunner(options: RunnerOptions): JobRunner {
       if (!current || current.deleted || current.status !== 'running' || active.has(job.id)) continue;
       const at = now();
       await write(
-        { ...withoutSeq(current), status: 'error', error: INTERRUPTED_WHILE_RUNNING, endTime: current.endTime ?? null, updatedAt: Math.max(at, current.updatedAt + 1) },
+        {
+          ...withoutSeq(current),
+          status: 'error',
+          error: INTERRUPTED_WHILE_RUNNING,
+          endTime: current.endTime ?? null,
+          updatedAt: Math.max(at, current.updatedAt + 1),
+        },
         'interrupted',
       );
     }
@@ -306,7 +323,8 @@ export function createRunner(options: RunnerOptions): JobRunner {
 }
 
 function checkLimit(n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`The parallel limit must be a whole number of at least 1, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`The parallel limit must be a whole number of at least 1, got ${n}`);
   return n;
 }
 

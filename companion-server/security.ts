@@ -83,7 +83,8 @@ export function security(options: SecurityOptions): MiddlewareHandler {
     if (!options.log || printed.has(origin) || printed.size >= MAX_REFUSALS_PRINTED) return;
     printed.add(origin);
     const shown = JSON.stringify(origin.slice(0, 200));
-    const what = origin === 'null' ? ' (a page opened from a file, such as the old dashboard, or a sandboxed frame)' : '';
+    const what =
+      origin === 'null' ? ' (a page opened from a file, such as the old dashboard, or a sandboxed frame)' : '';
     const flag = /^[\x21-\x7e]+$/.test(origin) ? origin : '<origin>';
     options.log(
       `Refused ${method} ${path.slice(0, 200)} from the web origin ${shown}${what}. To let that page use the companion, start it with --allow-origin ${flag}. Further requests from it are refused without a line.`,
@@ -91,12 +92,24 @@ export function security(options: SecurityOptions): MiddlewareHandler {
   };
   return async (c, next) => {
     if (!isLoopbackHost(c.req.header('host'))) {
-      return c.json(errorBody('host_refused', 'This companion only answers requests addressed to a loopback name (127.0.0.1, localhost, [::1])'), 403);
+      return c.json(
+        errorBody(
+          'host_refused',
+          'This companion only answers requests addressed to a loopback name (127.0.0.1, localhost, [::1])',
+        ),
+        403,
+      );
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && !isAllowedOrigin(origin, options.allowOrigins)) {
       printRefusal(origin, c.req.method, c.req.path);
-      return c.json(errorBody('origin_refused', `Requests from the origin "${origin}" are refused; start the companion with --allow-origin ${origin} to allow it`), 403);
+      return c.json(
+        errorBody(
+          'origin_refused',
+          `Requests from the origin "${origin}" are refused; start the companion with --allow-origin ${origin} to allow it`,
+        ),
+        403,
+      );
     }
     // A web page's no-cors request (an <img>, a form, a no-cors fetch) carries no Origin, but the
     // browser marks it cross-site; the extension's own requests are marked `none`.
@@ -120,12 +133,22 @@ export function security(options: SecurityOptions): MiddlewareHandler {
       const given = bearerToken(header);
       if (!(options.token && tokenMatches(header, options.token)) && !(given && pairing.verify(given))) {
         return c.json(
-          errorBody('pairing_required', 'This companion requires pairing: press "Pair with companion" in the side panel and type the code the companion prints'),
+          errorBody(
+            'pairing_required',
+            'This companion requires pairing: press "Pair with companion" in the side panel and type the code the companion prints',
+          ),
           401,
         );
       }
-    } else if (options.token && !publicPaths.has(c.req.path) && !tokenMatches(c.req.header('authorization'), options.token)) {
-      return c.json(errorBody('unauthorized', 'This companion requires a token: send Authorization: Bearer <token>'), 401);
+    } else if (
+      options.token &&
+      !publicPaths.has(c.req.path) &&
+      !tokenMatches(c.req.header('authorization'), options.token)
+    ) {
+      return c.json(
+        errorBody('unauthorized', 'This companion requires a token: send Authorization: Bearer <token>'),
+        401,
+      );
     }
     // The content types a page may send without a preflight never carry a legitimate request here.
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();

@@ -9,7 +9,15 @@ afterEach(cleanup);
 describe('ErrorBanner', () => {
   it('shows every error in an alert with a dismiss button each', () => {
     const onDismiss = vi.fn();
-    render(<ErrorBanner errors={[{ id: 'a', message: 'Storage problem: quota' }, { id: 'b', message: 'offline' }]} onDismiss={onDismiss} />);
+    render(
+      <ErrorBanner
+        errors={[
+          { id: 'a', message: 'Storage problem: quota' },
+          { id: 'b', message: 'offline' },
+        ]}
+        onDismiss={onDismiss}
+      />,
+    );
     expect(screen.getByRole('alert').textContent).toContain('Storage problem: quota');
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss: offline' }));
     expect(onDismiss).toHaveBeenCalledWith('b');

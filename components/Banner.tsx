@@ -21,7 +21,13 @@ export function ErrorBanner({ errors, onDismiss }: ErrorBannerProps) {
             !
           </span>
           <p>{e.message}</p>
-          <button type="button" class="icon-btn" aria-label={`Dismiss: ${e.message}`} title="Dismiss" onClick={() => onDismiss(e.id)}>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Dismiss: ${e.message}`}
+            title="Dismiss"
+            onClick={() => onDismiss(e.id)}
+          >
             <CloseIcon />
           </button>
         </div>

@@ -10,13 +10,21 @@ describe('ConfirmDialog', () => {
     const onConfirm = vi.fn();
     const onCancel = vi.fn();
     render(
-      <ConfirmDialog open title="Clear history?" confirmLabel="Yes, clear history" onConfirm={onConfirm} onCancel={onCancel}>
+      <ConfirmDialog
+        open
+        title="Clear history?"
+        confirmLabel="Yes, clear history"
+        onConfirm={onConfirm}
+        onCancel={onCancel}
+      >
         <p>The companion keeps job_history.json.backup.</p>
       </ConfirmDialog>,
     );
     const dialog = screen.getByRole('alertdialog', { name: 'Clear history?' });
     expect(dialog.getAttribute('aria-modal')).toBe('true');
-    expect(document.getElementById(dialog.getAttribute('aria-describedby')!)?.textContent).toContain('job_history.json.backup');
+    expect(document.getElementById(dialog.getAttribute('aria-describedby')!)?.textContent).toContain(
+      'job_history.json.backup',
+    );
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Cancel' }));
 
     fireEvent.keyDown(dialog, { key: 'Escape' });

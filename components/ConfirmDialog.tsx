@@ -17,7 +17,16 @@ export interface ConfirmDialogProps {
  * A modal alert dialog: focus starts on Cancel (the safe choice), Tab stays inside,
  * Escape cancels, and focus returns to where it was on close.
  */
-export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel = 'Cancel', danger, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  cancelLabel = 'Cancel',
+  danger,
+  onConfirm,
+  onCancel,
+}: ConfirmDialogProps) {
   const dialog = useRef<HTMLDivElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
 
@@ -51,6 +60,8 @@ export function ConfirmDialog({ open, title, children, confirmLabel, cancelLabel
   };
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a click outside is a mouse shortcut; Escape and Cancel are the keyboard's way out.
+    // biome-ignore lint/a11y/useKeyWithClickEvents: as above.
     <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onCancel()}>
       <div
         ref={dialog}

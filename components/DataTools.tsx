@@ -13,10 +13,22 @@ export interface DataToolsProps {
 export function DataTools({ onExportJson, onExportCsv, onImport, onClearHistory, busy = null }: DataToolsProps) {
   return (
     <div class="data-tools" role="group" aria-label="History file">
-      <button type="button" class="btn small" onClick={onExportJson} disabled={busy === 'json'} aria-busy={busy === 'json' ? 'true' : undefined}>
+      <button
+        type="button"
+        class="btn small"
+        onClick={onExportJson}
+        disabled={busy === 'json'}
+        aria-busy={busy === 'json' ? 'true' : undefined}
+      >
         Export JSON
       </button>
-      <button type="button" class="btn small" onClick={onExportCsv} disabled={busy === 'csv'} aria-busy={busy === 'csv' ? 'true' : undefined}>
+      <button
+        type="button"
+        class="btn small"
+        onClick={onExportCsv}
+        disabled={busy === 'csv'}
+        aria-busy={busy === 'csv' ? 'true' : undefined}
+      >
         Export CSV
       </button>
       <span class="file-btn">

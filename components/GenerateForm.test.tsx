@@ -17,7 +17,8 @@ const type = (label: string, value: string) => fireEvent.input(screen.getByLabel
 describe('GenerateForm', () => {
   it('has the labelled fields and the Generate button', () => {
     setup();
-    for (const label of ['Prompt', 'Width', 'Height', 'Seed', 'Count']) expect(screen.getByLabelText(label)).toBeTruthy();
+    for (const label of ['Prompt', 'Width', 'Height', 'Seed', 'Count'])
+      expect(screen.getByLabelText(label)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Generate' })).toBeTruthy();
     expect((screen.getByLabelText('Width') as HTMLInputElement).value).toBe('64');
     // "optional" is outside the Seed label, and describes the field.
@@ -37,7 +38,9 @@ describe('GenerateForm', () => {
     expect(document.getElementById(prompt.getAttribute('aria-describedby')!)?.textContent).toBe('Enter a prompt.');
     const width = screen.getByLabelText('Width');
     expect(width.getAttribute('aria-invalid')).toBe('true');
-    expect(document.getElementById(width.getAttribute('aria-describedby')!)?.textContent).toContain(`${MIN_SIZE} to ${MAX_SIZE}`);
+    expect(document.getElementById(width.getAttribute('aria-describedby')!)?.textContent).toContain(
+      `${MIN_SIZE} to ${MAX_SIZE}`,
+    );
     expect(screen.getByLabelText('Count').getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByLabelText('Height').getAttribute('aria-invalid')).toBeNull();
     expect(onGenerate).not.toHaveBeenCalled();
@@ -55,8 +58,14 @@ describe('GenerateForm', () => {
     expect(validateForm({ ...base, width: '32.5' }).errors.width).toBeTruthy();
     expect(validateForm({ ...base, seed: '-1' }).errors.seed).toBeTruthy();
     expect(validateForm({ ...base, prompt: '   ' }).errors.prompt).toBe('Enter a prompt.');
-    expect(validateForm({ ...base, seed: '7', width: String(MIN_SIZE), height: String(MAX_SIZE), count: '20' }).request).toEqual({
-      prompt: 'x', width: MIN_SIZE, height: MAX_SIZE, seed: 7, count: 20,
+    expect(
+      validateForm({ ...base, seed: '7', width: String(MIN_SIZE), height: String(MAX_SIZE), count: '20' }).request,
+    ).toEqual({
+      prompt: 'x',
+      width: MIN_SIZE,
+      height: MAX_SIZE,
+      seed: 7,
+      count: 20,
     });
   });
 

@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
-import { generateRequestSchema, type GenerateRequest } from '../utils/messaging';
+import { type GenerateRequest, generateRequestSchema } from '../utils/messaging';
 import { ChevronIcon } from './icons';
 
 /** The old dashboard's presets, all 64x64. */
@@ -56,7 +56,8 @@ export function validateForm(values: FormValues): { request: GenerateRequest | n
     const field = issue.path[0] as Field | undefined;
     if (!field || errors[field]) continue;
     if (field === 'prompt') {
-      errors.prompt = issue.code === 'too_big' ? `Keep the prompt to ${MAX_PROMPT_LENGTH} characters or fewer.` : 'Enter a prompt.';
+      errors.prompt =
+        issue.code === 'too_big' ? `Keep the prompt to ${MAX_PROMPT_LENGTH} characters or fewer.` : 'Enter a prompt.';
     } else {
       errors[field] = FIELD_MESSAGES[field];
     }

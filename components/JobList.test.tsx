@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Job, JobStatus } from '../utils/domain/job';
 import type { IndexEntry } from '../utils/history-layout';
 import { JobList, OVERSCAN } from './JobList';
-import { ROW_HEIGHT, type JobActions } from './JobRow';
+import { type JobActions, ROW_HEIGHT } from './JobRow';
 
 afterEach(cleanup);
 
@@ -13,11 +13,23 @@ const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
 function job(id: string, status: JobStatus, overrides: Partial<Job> = {}): Job {
   return {
-    id, kind: 'generate', prompt: `prompt of ${id}`, width: 48, height: 40, seed: 1234, status,
+    id,
+    kind: 'generate',
+    prompt: `prompt of ${id}`,
+    width: 48,
+    height: 40,
+    seed: 1234,
+    status,
     error: status === 'error' ? 'PixelLab returned 429: rate limited' : null,
-    image: status === 'success' ? 'a'.repeat(64) : null, rotate: null, groupId: null,
-    startTime: status === 'running' ? NOW - 12_000 : null, endTime: null,
-    duration: status === 'success' ? 2.45 : null, createdAt: NOW - 5 * 60_000, updatedAt: NOW, deleted: false,
+    image: status === 'success' ? 'a'.repeat(64) : null,
+    rotate: null,
+    groupId: null,
+    startTime: status === 'running' ? NOW - 12_000 : null,
+    endTime: null,
+    duration: status === 'success' ? 2.45 : null,
+    createdAt: NOW - 5 * 60_000,
+    updatedAt: NOW,
+    deleted: false,
     ...overrides,
   };
 }
@@ -26,8 +38,13 @@ const entryOf = (j: Job): IndexEntry => ({ id: j.id, createdAt: j.createdAt, sta
 
 function actionsMock(): JobActions {
   return {
-    onRetry: vi.fn(), onRotate: vi.fn(), onRotate8: vi.fn(), onDownload: vi.fn(),
-    onCopy: vi.fn(), onReuse: vi.fn(), onDelete: vi.fn(),
+    onRetry: vi.fn(),
+    onRotate: vi.fn(),
+    onRotate8: vi.fn(),
+    onDownload: vi.fn(),
+    onCopy: vi.fn(),
+    onReuse: vi.fn(),
+    onDelete: vi.fn(),
   };
 }
 
@@ -106,7 +123,9 @@ describe('JobList', () => {
     // Failed: the whole error text, in its own block (wrapped by CSS, three lines at most), and its
     // size and seed in the empty thumbnail.
     expect(row('job-failed').querySelector('.job-error')!.textContent).toContain('PixelLab returned 429: rate limited');
-    expect(row('job-failed').querySelector('.job-error')!.getAttribute('title')).toBe('PixelLab returned 429: rate limited');
+    expect(row('job-failed').querySelector('.job-error')!.getAttribute('title')).toBe(
+      'PixelLab returned 429: rate limited',
+    );
     expect(row('job-failed').querySelector('.thumb-placeholder')!.textContent).toBe('48×40seed 1234');
     expect(row('job-failed').querySelector('.job-meta')).toBeNull();
     // Every row has the same height: the list is virtualized by index.
@@ -130,13 +149,19 @@ describe('JobList', () => {
   });
 
   it('sends row actions with the job id, enabled only where they apply', () => {
-    const { actions } = renderList([job('job-done', 'success'), job('job-failed', 'error'), job('job-running', 'running')]);
+    const { actions } = renderList([
+      job('job-done', 'success'),
+      job('job-failed', 'error'),
+      job('job-running', 'running'),
+    ]);
 
     fireEvent.click(screen.getByRole('button', { name: 'Retry job-failed' }));
     expect(actions.onRetry).toHaveBeenCalledWith('job-failed');
     expect((screen.getByRole('button', { name: 'Retry job-done' }) as HTMLButtonElement).disabled).toBe(true);
 
-    fireEvent.change(screen.getByRole('combobox', { name: 'Direction for job-done' }), { target: { value: 'north-west' } });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Direction for job-done' }), {
+      target: { value: 'north-west' },
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Rotate job-done' }));
     expect(actions.onRotate).toHaveBeenCalledWith('job-done', 'north-west');
     expect((screen.getByRole('button', { name: 'Rotate job-running' }) as HTMLButtonElement).disabled).toBe(true);
@@ -145,7 +170,9 @@ describe('JobList', () => {
     expect(actions.onRotate8).toHaveBeenCalledWith('job-done');
     fireEvent.click(screen.getByRole('button', { name: 'Download PNG of job-done' }));
     expect(actions.onDownload).toHaveBeenCalledWith('job-done');
-    expect((screen.getByRole('button', { name: 'Download PNG of job-failed' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Download PNG of job-failed' }) as HTMLButtonElement).disabled).toBe(
+      true,
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Copy prompt of job-running' }));
     expect(actions.onCopy).toHaveBeenCalledWith('job-running');
     fireEvent.click(screen.getByRole('button', { name: 'Reuse job-failed in the form' }));

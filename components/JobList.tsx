@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Job } from '../utils/domain/job';
 import type { IndexEntry } from '../utils/history-layout';
 import { formatCount } from './format';
-import { JobRow, ROW_HEIGHT, type JobActions } from './JobRow';
+import { type JobActions, JobRow, ROW_HEIGHT } from './JobRow';
 import { VirtualList } from './virtual-list';
 
 export interface JobListProps {
@@ -134,5 +134,7 @@ export function JobList({
 
 /** "10,000 jobs", or "19 of 10,000" while narrowed. */
 export function listCaption(shown: number, total: number, narrowed: boolean): string {
-  return narrowed ? `${formatCount(shown)} of ${formatCount(total)}` : `${formatCount(total)} ${total === 1 ? 'job' : 'jobs'}`;
+  return narrowed
+    ? `${formatCount(shown)} of ${formatCount(total)}`
+    : `${formatCount(total)} ${total === 1 ? 'job' : 'jobs'}`;
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { directions, type Direction, type Job } from '../utils/domain/job';
+import { type Direction, directions, type Job } from '../utils/domain/job';
 import type { IndexEntry } from '../utils/history-layout';
 import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from './format';
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from './icons';
@@ -55,7 +55,10 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
   const canRotate = status === 'success' && !!job?.image;
   // Finished, and no image to show: none was recorded, or it is not in this browser (yet).
   const absent = status === 'success' && !image && !!job && (job.image === null || imageAbsent);
-  const absentWhy = job?.image === null ? 'This job finished without an image.' : 'The image is not in this browser yet. It is fetched from the companion at each sync.';
+  const absentWhy =
+    job?.image === null
+      ? 'This job finished without an image.'
+      : 'The image is not in this browser yet. It is fetched from the companion at each sync.';
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
 
@@ -119,12 +122,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             <p class="job-meta">
               <span class={`badge badge-${status}`}>
                 {label}
-                {status === 'running' && (
-                  <span class="timer">
-                    {' '}
-                    {formatTimer(now - started)}
-                  </span>
-                )}
+                {status === 'running' && <span class="timer"> {formatTimer(now - started)}</span>}
               </span>
               {job && <span>{size}</span>}
               {job && <span>{seed}</span>}
@@ -134,7 +132,14 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
           </div>
         )}
         <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
-          <button type="button" class="icon-btn" aria-label={`Retry ${id}`} title="Retry" disabled={!canRetry} onClick={() => actions.onRetry(id)}>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Retry ${id}`}
+            title="Retry"
+            disabled={!canRetry}
+            onClick={() => actions.onRetry(id)}
+          >
             <RetryIcon />
           </button>
           <span class="rotate-group">
@@ -183,13 +188,31 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
           >
             <DownloadIcon />
           </button>
-          <button type="button" class="icon-btn" aria-label={`Copy prompt of ${id}`} title="Copy prompt" onClick={() => actions.onCopy(id)}>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Copy prompt of ${id}`}
+            title="Copy prompt"
+            onClick={() => actions.onCopy(id)}
+          >
             <CopyIcon />
           </button>
-          <button type="button" class="icon-btn" aria-label={`Reuse ${id} in the form`} title="Reuse in the form" onClick={() => actions.onReuse(id)}>
+          <button
+            type="button"
+            class="icon-btn"
+            aria-label={`Reuse ${id} in the form`}
+            title="Reuse in the form"
+            onClick={() => actions.onReuse(id)}
+          >
             <ReuseIcon />
           </button>
-          <button type="button" class="icon-btn danger" aria-label={`Delete ${id}`} title="Delete" onClick={() => actions.onDelete(id)}>
+          <button
+            type="button"
+            class="icon-btn danger"
+            aria-label={`Delete ${id}`}
+            title="Delete"
+            onClick={() => actions.onDelete(id)}
+          >
             <DeleteIcon />
           </button>
         </div>

@@ -18,10 +18,14 @@ describe('StatusBar', () => {
   it('shows "Pair with companion" only while the companion requires pairing', () => {
     const onPairStart = vi.fn();
     const props = { pending: 0, onSyncNow: () => {}, onPairStart, onPairConfirm: () => true, clock: () => NOW };
-    const { rerender } = render(<StatusBar sync={syncStateSchema.parse({ online: true, auth: 'pairing' })} {...props} />);
+    const { rerender } = render(
+      <StatusBar sync={syncStateSchema.parse({ online: true, auth: 'pairing' })} {...props} />,
+    );
     expect(screen.queryByRole('button', { name: 'Pair with companion' })).toBeNull();
 
-    rerender(<StatusBar sync={syncStateSchema.parse({ online: true, auth: 'pairing', pairing: 'required' })} {...props} />);
+    rerender(
+      <StatusBar sync={syncStateSchema.parse({ online: true, auth: 'pairing', pairing: 'required' })} {...props} />,
+    );
     const statusBar = screen.getByRole('region', { name: 'Companion status' });
     const button = screen.getByRole('button', { name: 'Pair with companion' });
     expect(statusBar.contains(button)).toBe(true);
@@ -90,8 +94,12 @@ describe('the panel', () => {
       [keys.outbox]: [],
       [keys.sync]: { online: true, auth: 'pairing', lastSyncAt: null, ...sync },
     });
-    const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, { afterPaint: (run) => setTimeout(run, 0) });
-    const send = vi.fn(async (intent: IntentInput): Promise<IntentReply> => replies[intent.type]?.shift() ?? { ok: true });
+    const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, {
+      afterPaint: (run) => setTimeout(run, 0),
+    });
+    const send = vi.fn(
+      async (intent: IntentInput): Promise<IntentReply> => replies[intent.type]?.shift() ?? { ok: true },
+    );
     const services: PanelServices = {
       data,
       send,
@@ -109,16 +117,29 @@ describe('the panel', () => {
 
   it('pairs through intents only, shows a wrong code in the alert banner, and hides the prompt once paired', async () => {
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
-    const { intents } = await open({ pairing: 'required' }, {
-      pairConfirm: [{ ok: false, error: 'Wrong pairing code; 4 tries left.' }, { ok: true, message: 'Paired with the companion' }],
-    });
+    const { intents } = await open(
+      { pairing: 'required' },
+      {
+        pairConfirm: [
+          { ok: false, error: 'Wrong pairing code; 4 tries left.' },
+          { ok: true, message: 'Paired with the companion' },
+        ],
+      },
+    );
     set.mockClear();
     fireEvent.click(await screen.findByRole('button', { name: 'Pair with companion' }));
     await waitFor(() => expect(intents()).toEqual([{ type: 'pairStart' }]));
 
     // The background stored the request; the panel follows storage.
     await act(async () => {
-      await fakeBrowser.storage.local.set({ [keys.sync]: { online: true, auth: 'pairing', pairing: 'required', pairingRequest: { requestId: 'r', expiresAt: Date.now() + 120_000 } } });
+      await fakeBrowser.storage.local.set({
+        [keys.sync]: {
+          online: true,
+          auth: 'pairing',
+          pairing: 'required',
+          pairingRequest: { requestId: 'r', expiresAt: Date.now() + 120_000 },
+        },
+      });
     });
     const input = await screen.findByLabelText('Pairing code');
 
@@ -131,10 +152,16 @@ describe('the panel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Confirm pairing' }));
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
     expect(screen.getByTestId('toast').textContent).toBe('Paired with the companion');
-    expect(intents()).toEqual([{ type: 'pairStart' }, { type: 'pairConfirm', code: '111111' }, { type: 'pairConfirm', code: '222222' }]);
+    expect(intents()).toEqual([
+      { type: 'pairStart' },
+      { type: 'pairConfirm', code: '111111' },
+      { type: 'pairConfirm', code: '222222' },
+    ]);
 
     await act(async () => {
-      await fakeBrowser.storage.local.set({ [keys.sync]: { online: true, auth: 'pairing', pairing: null, pairingRequest: null } });
+      await fakeBrowser.storage.local.set({
+        [keys.sync]: { online: true, auth: 'pairing', pairing: null, pairingRequest: null },
+      });
     });
     await waitFor(() => expect(screen.queryByRole('button', { name: 'Pair with companion' })).toBeNull());
     expect(screen.queryByLabelText('Pairing code')).toBeNull();
@@ -144,10 +171,20 @@ describe('the panel', () => {
   });
 
   it('shows a failed pairStart (expired, offline) in the banner in plain words', async () => {
-    await open({ pairing: 'required' }, {
-      pairStart: [{ ok: false, error: 'Could not start pairing: The companion at http://127.0.0.1:8787 is not reachable (fetch failed).' }],
-    });
+    await open(
+      { pairing: 'required' },
+      {
+        pairStart: [
+          {
+            ok: false,
+            error: 'Could not start pairing: The companion at http://127.0.0.1:8787 is not reachable (fetch failed).',
+          },
+        ],
+      },
+    );
     fireEvent.click(await screen.findByRole('button', { name: 'Pair with companion' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('Could not start pairing: The companion at http://127.0.0.1:8787 is not reachable');
+    expect((await screen.findByRole('alert')).textContent).toContain(
+      'Could not start pairing: The companion at http://127.0.0.1:8787 is not reachable',
+    );
   });
 });

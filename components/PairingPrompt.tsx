@@ -119,7 +119,12 @@ export function PairingPrompt({ request, onStart, onConfirm, clock = Date.now }:
               </p>
             )}
           </div>
-          <button type="submit" class="btn small primary" disabled={busy !== null} aria-busy={busy === 'confirm' ? 'true' : undefined}>
+          <button
+            type="submit"
+            class="btn small primary"
+            disabled={busy !== null}
+            aria-busy={busy === 'confirm' ? 'true' : undefined}
+          >
             Confirm pairing
           </button>
           <span class="hint pairing-expiry" data-testid="pairing-expiry">

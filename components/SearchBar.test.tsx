@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { JobStatus } from '../utils/domain/job';
-import { keys, type IndexEntry } from '../utils/history-layout';
+import { type IndexEntry, keys } from '../utils/history-layout';
 import { createPanelData, type PanelData, type PanelStorage, type StatusFilter } from '../utils/panel-data';
 import { JobList, listCaption } from './JobList';
 import type { JobActions } from './JobRow';
@@ -88,8 +88,17 @@ describe('search and status filter', () => {
 
   it('offers every status under its on-screen name', async () => {
     await setup(5);
-    const options = [...(screen.getByLabelText('Status') as HTMLSelectElement).options].map((o) => `${o.value}:${o.text}`);
-    expect(options).toEqual(['all:All', 'idle:Waiting', 'queued:Queued', 'running:Running', 'success:Done', 'error:Failed']);
+    const options = [...(screen.getByLabelText('Status') as HTMLSelectElement).options].map(
+      (o) => `${o.value}:${o.text}`,
+    );
+    expect(options).toEqual([
+      'all:All',
+      'idle:Waiting',
+      'queued:Queued',
+      'running:Running',
+      'success:Done',
+      'error:Failed',
+    ]);
   });
 
   it('answers a keystroke within 50 ms at 10,000 jobs, without storage reads', async () => {

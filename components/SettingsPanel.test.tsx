@@ -14,7 +14,9 @@ describe('SettingsPanel', () => {
     fireEvent.input(screen.getByLabelText('Token'), { target: { value: ' secret ' } });
     fireEvent.input(screen.getByLabelText('Parallel limit'), { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    await waitFor(() => expect(onSave).toHaveBeenCalledWith({ companionUrl: 'http://127.0.0.1:8787', token: 'secret', parallelLimit: 5 }));
+    await waitFor(() =>
+      expect(onSave).toHaveBeenCalledWith({ companionUrl: 'http://127.0.0.1:8787', token: 'secret', parallelLimit: 5 }),
+    );
   });
 
   it('names what is wrong and does not save', async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { settingsSchema, type Settings } from '../utils/messaging';
+import { type Settings, settingsSchema } from '../utils/messaging';
 
 export interface SettingsPanelProps {
   id?: string;
@@ -92,7 +92,15 @@ export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose
         <h2 id={`${id}-title`}>Settings</h2>
         <div class="field">
           <label for="set-companionUrl">Companion URL</label>
-          <input ref={first} id="set-companionUrl" type="url" value={url} onInput={edit(setUrl)} spellcheck={false} {...aria('companionUrl')} />
+          <input
+            ref={first}
+            id="set-companionUrl"
+            type="url"
+            value={url}
+            onInput={edit(setUrl)}
+            spellcheck={false}
+            {...aria('companionUrl')}
+          />
           {err('companionUrl')}
         </div>
         <div class="field">
@@ -102,7 +110,14 @@ export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose
               optional, if the companion runs with --token
             </span>
           </span>
-          <input id="set-token" type="password" autoComplete="off" value={token} onInput={edit(setToken)} {...aria('token', 'set-token-hint')} />
+          <input
+            id="set-token"
+            type="password"
+            autoComplete="off"
+            value={token}
+            onInput={edit(setToken)}
+            {...aria('token', 'set-token-hint')}
+          />
           {err('token')}
         </div>
         <div class="field">

@@ -2,8 +2,8 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { syncStateSchema } from '../utils/history-layout';
-import { connectionOf, StatusBar } from './StatusBar';
 import { StatsBar } from './StatsBar';
+import { connectionOf, StatusBar } from './StatusBar';
 
 afterEach(cleanup);
 
@@ -12,7 +12,12 @@ const NOW = 1_700_000_000_000;
 describe('StatusBar', () => {
   it('shows online state, API key, balance, last sync and pending changes', () => {
     const onSyncNow = vi.fn();
-    const sync = syncStateSchema.parse({ online: true, apiKeyDetected: true, balanceUsd: 12.5, lastSyncAt: NOW - 120_000 });
+    const sync = syncStateSchema.parse({
+      online: true,
+      apiKeyDetected: true,
+      balanceUsd: 12.5,
+      lastSyncAt: NOW - 120_000,
+    });
     render(<StatusBar sync={sync} pending={3} onSyncNow={onSyncNow} clock={() => NOW} />);
     expect(screen.getByTestId('companion-status').textContent).toBe('Online');
     expect(screen.getByTestId('companion-status').getAttribute('data-online')).toBe('true');
@@ -90,7 +95,11 @@ describe('connectionOf', () => {
 
 describe('StatsBar', () => {
   it('shows the counts and the average duration from the stats key', () => {
-    render(<StatsBar stats={{ total: 10_000, idle: 2, queued: 3, running: 1, success: 9000, error: 994, avgDuration: 3.21 }} />);
+    render(
+      <StatsBar
+        stats={{ total: 10_000, idle: 2, queued: 3, running: 1, success: 9000, error: 994, avgDuration: 3.21 }}
+      />,
+    );
     const value = (key: string) => document.querySelector(`[data-stat="${key}"] dd`)!.textContent;
     expect(value('total')).toBe('10,000');
     expect(value('queued')).toBe('3');

@@ -18,7 +18,11 @@ export function connectionOf(sync: SyncState): Connection {
   return sync.lastError !== null || sync.nextAttemptAt !== null ? 'offline' : 'connecting';
 }
 
-const CONNECTION_LABELS: Record<Connection, string> = { online: 'Online', offline: 'Offline', connecting: 'Connecting…' };
+const CONNECTION_LABELS: Record<Connection, string> = {
+  online: 'Online',
+  offline: 'Offline',
+  connecting: 'Connecting…',
+};
 
 /** How often ages ("Last synced 25 s ago") are redrawn. */
 const TICK_MS = 5_000;
@@ -49,7 +53,13 @@ export interface SyncNowButtonProps {
 export function SyncNowButton({ sync, onSyncNow, busy = false }: SyncNowButtonProps) {
   const syncing = busy || sync.syncing;
   return (
-    <button type="button" class="btn small sync-btn" onClick={onSyncNow} aria-busy={syncing ? 'true' : undefined} disabled={busy}>
+    <button
+      type="button"
+      class="btn small sync-btn"
+      onClick={onSyncNow}
+      aria-busy={syncing ? 'true' : undefined}
+      disabled={busy}
+    >
       <span class={syncing ? 'spin' : undefined}>
         <SyncIcon />
       </span>
@@ -116,7 +126,11 @@ export function StatusBar({
         {CONNECTION_LABELS[connection]}
       </span>
       <p class="status-details">
-        <span class="status-item" data-testid="api-key-status" data-key={online ? String(sync.apiKeyDetected) : 'unknown'}>
+        <span
+          class="status-item"
+          data-testid="api-key-status"
+          data-key={online ? String(sync.apiKeyDetected) : 'unknown'}
+        >
           {!online ? (
             <>
               API key <Unknown lastKnown={lastKey} />
@@ -146,7 +160,11 @@ export function StatusBar({
             </span>
           ))}
         <span class="status-item" data-testid="last-sync">
-          {age && !(online && sync.syncing) ? <time dateTime={new Date(sync.lastSyncAt!).toISOString()}>{synced}</time> : synced}
+          {age && !(online && sync.syncing) ? (
+            <time dateTime={new Date(sync.lastSyncAt!).toISOString()}>{synced}</time>
+          ) : (
+            synced
+          )}
         </span>
         <span class="status-item" data-testid="pending-changes" data-pending={pending ?? ''}>
           {pending === null ? 'Pending: …' : pending === 0 ? 'All saved' : `${formatCount(pending)} pending`}

@@ -87,26 +87,25 @@ export const ChevronIcon = () => (
 /** The panel's mark: an 8x8 pixel sprite, drawn crisp at any size. */
 export function PixelLogo({ size = 22 }: { size?: number }) {
   // 0 empty, 1 outline, 2 accent, 3 light
-  const sprite = [
-    '00111100',
-    '01222210',
-    '12322221',
-    '12222221',
-    '12122121',
-    '12222221',
-    '01211210',
-    '00111100',
-  ];
+  const sprite = ['00111100', '01222210', '12322221', '12222221', '12122121', '12222221', '01211210', '00111100'];
   const fills = ['', 'var(--logo-outline)', 'var(--accent)', 'var(--logo-light)'];
   const rects: JSX.Element[] = [];
-  sprite.forEach((row, y) =>
+  sprite.forEach((row, y) => {
     [...row].forEach((cell, x) => {
       const n = Number(cell);
       if (n) rects.push(<rect key={`${x}-${y}`} x={x} y={y} width="1" height="1" fill={fills[n]} />);
-    }),
-  );
+    });
+  });
   return (
-    <svg class="pixel-logo" width={size} height={size} viewBox="0 0 8 8" shape-rendering="crispEdges" aria-hidden="true" focusable="false">
+    <svg
+      class="pixel-logo"
+      width={size}
+      height={size}
+      viewBox="0 0 8 8"
+      shape-rendering="crispEdges"
+      aria-hidden="true"
+      focusable="false"
+    >
       {rects}
     </svg>
   );

@@ -21,7 +21,10 @@ describe('computeWindow', () => {
     expect(computeWindow({ ...base, count: 3, scrollTop: 0 })).toEqual({ start: 0, end: 3, totalHeight: 150 });
     expect(computeWindow({ ...base, count: 0, scrollTop: 0 })).toEqual({ start: 0, end: 0, totalHeight: 0 });
     // Not measured yet: at least one row.
-    expect(computeWindow({ ...base, viewportHeight: 0, overscan: 0, scrollTop: 0 })).toMatchObject({ start: 0, end: 1 });
+    expect(computeWindow({ ...base, viewportHeight: 0, overscan: 0, scrollTop: 0 })).toMatchObject({
+      start: 0,
+      end: 1,
+    });
   });
 });
 
@@ -100,7 +103,16 @@ describe('VirtualList', () => {
 
   it('does not re-render for scrolls within the same row', async () => {
     const renderRow = vi.fn((i: number) => <li key={i}>{i}</li>);
-    render(<VirtualList count={100} rowHeight={20} fallbackHeight={100} overscan={0} renderRow={renderRow} scrollerProps={{ 'data-testid': 's' }} />);
+    render(
+      <VirtualList
+        count={100}
+        rowHeight={20}
+        fallbackHeight={100}
+        overscan={0}
+        renderRow={renderRow}
+        scrollerProps={{ 'data-testid': 's' }}
+      />,
+    );
     const calls = renderRow.mock.calls.length;
     const scroller = screen.getByTestId('s');
     scroller.scrollTop = 5;

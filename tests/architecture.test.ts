@@ -20,18 +20,28 @@ const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
 describe('architecture', () => {
   it('components render only: no browser.* or chrome.* calls', () => {
     for (const file of sources('components')) {
-      expect(read(file), file).not.toMatch(/\b(browser|chrome)\.(storage|runtime|tabs|sidePanel)\b|from ['"]wxt\/browser['"]/);
+      expect(read(file), file).not.toMatch(
+        /\b(browser|chrome)\.(storage|runtime|tabs|sidePanel)\b|from ['"]wxt\/browser['"]/,
+      );
     }
   });
 
   it('shared domain code imports neither browser nor Node APIs', () => {
     for (const file of sources('utils/domain')) {
-      expect(read(file), file).not.toMatch(/from ['"](node:|wxt|fs|path|crypto|hono)|\bbrowser\.|\bchrome\.|\bprocess\./);
+      expect(read(file), file).not.toMatch(
+        /from ['"](node:|wxt|fs|path|crypto|hono)|\bbrowser\.|\bchrome\.|\bprocess\./,
+      );
     }
   });
 
   it('the panel never writes storage: only the background does', () => {
-    const panelFiles = [...sources('entrypoints/sidepanel'), ...sources('components'), 'utils/panel-data.ts', 'utils/panel-intents.ts', 'utils/debug-api.ts'];
+    const panelFiles = [
+      ...sources('entrypoints/sidepanel'),
+      ...sources('components'),
+      'utils/panel-data.ts',
+      'utils/panel-intents.ts',
+      'utils/debug-api.ts',
+    ];
     for (const file of panelFiles) {
       expect(read(file), file).not.toMatch(/storage\.(local|session|sync)\.(set|remove|clear)\b|\.set\(\s*\{/);
       expect(read(file), file).not.toMatch(/localStorage/);
@@ -41,8 +51,11 @@ describe('architecture', () => {
   it('the companion does not reach into the extension', () => {
     for (const file of sources('companion-server')) {
       expect(read(file), file).not.toMatch(/from ['"](\.\.\/)+(entrypoints|components)\/|from ['"]@\/|from ['"]wxt/);
-      const imports = [...read(file).matchAll(/from ['"](\.\.\/[^'"]+)['"]/g)].map((m) => path.normalize(path.join(path.dirname(file), m[1]!)));
-      for (const target of imports) expect(target, `${file} imports ${target}`).toMatch(/^(companion-server|utils\/domain)/);
+      const imports = [...read(file).matchAll(/from ['"](\.\.\/[^'"]+)['"]/g)].map((m) =>
+        path.normalize(path.join(path.dirname(file), m[1]!)),
+      );
+      for (const target of imports)
+        expect(target, `${file} imports ${target}`).toMatch(/^(companion-server|utils\/domain)/);
     }
   });
 

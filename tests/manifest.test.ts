@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import config from '../wxt.config';
 
-type ManifestFn = (env: { browser: string; manifestVersion: 2 | 3; mode: string; command: string }) => Record<string, unknown>;
+type ManifestFn = (env: {
+  browser: string;
+  manifestVersion: 2 | 3;
+  mode: string;
+  command: string;
+}) => Record<string, unknown>;
 const manifest = config.manifest as unknown as ManifestFn;
 
 describe('the manifest is a function of the browser', () => {

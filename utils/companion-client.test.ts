@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeSprite } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, sha256Hex } from './domain';
 import { CompanionError, createCompanionClient, dataUrlToBase64 } from './companion-client';
+import { bytesToPngDataUrl, sha256Hex } from './domain';
 
 const health = {
   status: 'ok',
@@ -27,7 +27,8 @@ function client(handler: Handler, extra: { token?: string; timeoutMs?: number } 
   return { api: createCompanionClient({ baseUrl: 'http://127.0.0.1:8787/', fetch, ...extra }), seen };
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 async function failure(promise: Promise<unknown>): Promise<CompanionError> {
   try {
@@ -67,33 +68,86 @@ describe('companion client', () => {
     expect(await failure(api.health())).toMatchObject({ kind: 'offline' });
   });
 
-  it('401 and 403 are unauthorized, with the server\'s words', async () => {
-    const { api } = client(() => json({ status: 'error', error: 'unauthorized', message: 'This companion requires a token' }, 401));
-    expect(await failure(api.changes(0, 200))).toMatchObject({ kind: 'unauthorized', status: 401, code: 'unauthorized', message: expect.stringContaining('requires a token') as unknown });
+  it("401 and 403 are unauthorized, with the server's words", async () => {
+    const { api } = client(() =>
+      json({ status: 'error', error: 'unauthorized', message: 'This companion requires a token' }, 401),
+    );
+    expect(await failure(api.changes(0, 200))).toMatchObject({
+      kind: 'unauthorized',
+      status: 401,
+      code: 'unauthorized',
+      message: expect.stringContaining('requires a token') as unknown,
+    });
   });
 
   it('other errors are http, with status, code and field', async () => {
     const { api } = client(() =>
-      json({ status: 'error', error: 'image_required', message: 'rotate.sourceImage: send it', field: 'rotate.sourceImage' }, 409),
+      json(
+        {
+          status: 'error',
+          error: 'image_required',
+          message: 'rotate.sourceImage: send it',
+          field: 'rotate.sourceImage',
+        },
+        409,
+      ),
     );
-    const err = await failure(api.createJob({ id: 'job-1', kind: 'generate', prompt: 'x', width: 64, height: 64, seed: null, rotate: null, groupId: null }));
+    const err = await failure(
+      api.createJob({
+        id: 'job-1',
+        kind: 'generate',
+        prompt: 'x',
+        width: 64,
+        height: 64,
+        seed: null,
+        rotate: null,
+        groupId: null,
+      }),
+    );
     expect(err).toMatchObject({ kind: 'http', status: 409, code: 'image_required', field: 'rotate.sourceImage' });
   });
 
   it('a plain-text error keeps its text', async () => {
     const { api } = client(() => new Response('Bad gateway from proxy', { status: 502 }));
-    expect(await failure(api.health())).toMatchObject({ kind: 'http', status: 502, message: expect.stringContaining('Bad gateway from proxy') as unknown });
+    expect(await failure(api.health())).toMatchObject({
+      kind: 'http',
+      status: 502,
+      message: expect.stringContaining('Bad gateway from proxy') as unknown,
+    });
   });
 
   it('an answer of the wrong shape, or not JSON, is a bad response', async () => {
-    expect(await failure(client(() => json({ status: 'ok', app: 'something-else' })).api.health())).toMatchObject({ kind: 'bad-response' });
+    expect(await failure(client(() => json({ status: 'ok', app: 'something-else' })).api.health())).toMatchObject({
+      kind: 'bad-response',
+    });
     expect(await failure(client(() => new Response('<html>')).api.health())).toMatchObject({ kind: 'bad-response' });
   });
 
   it('createJob tells a new job (202) from an existing one (200)', async () => {
-    const job = { id: 'job-1', prompt: 'x', width: 64, height: 64, status: 'queued', createdAt: 1, updatedAt: 2, seq: 1 };
-    const input = { id: 'job-1', kind: 'generate' as const, prompt: 'x', width: 64, height: 64, seed: null, rotate: null, groupId: null };
-    expect(await client(() => json({ job }, 202)).api.createJob(input)).toMatchObject({ created: true, job: { id: 'job-1', status: 'queued' } });
+    const job = {
+      id: 'job-1',
+      prompt: 'x',
+      width: 64,
+      height: 64,
+      status: 'queued',
+      createdAt: 1,
+      updatedAt: 2,
+      seq: 1,
+    };
+    const input = {
+      id: 'job-1',
+      kind: 'generate' as const,
+      prompt: 'x',
+      width: 64,
+      height: 64,
+      seed: null,
+      rotate: null,
+      groupId: null,
+    };
+    expect(await client(() => json({ job }, 202)).api.createJob(input)).toMatchObject({
+      created: true,
+      job: { id: 'job-1', status: 'queued' },
+    });
     expect(await client(() => json({ job }, 200)).api.createJob(input)).toMatchObject({ created: false });
   });
 
@@ -102,24 +156,44 @@ describe('companion client', () => {
     const hash = sha256Hex(bytes);
     const png = () => new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'image/png' } });
     expect(await client(png).api.getImage(hash)).toBe(bytesToPngDataUrl(bytes));
-    expect(await client(() => json({ status: 'error', error: 'not_found', message: 'No image' }, 404)).api.getImage(hash)).toBeNull();
+    expect(
+      await client(() => json({ status: 'error', error: 'not_found', message: 'No image' }, 404)).api.getImage(hash),
+    ).toBeNull();
     expect(await failure(client(png).api.getImage('0'.repeat(64)))).toMatchObject({ kind: 'bad-response' });
-    expect(await failure(client(() => new Response('nope')).api.getImage(hash))).toMatchObject({ kind: 'bad-response' });
+    expect(await failure(client(() => new Response('nope')).api.getImage(hash))).toMatchObject({
+      kind: 'bad-response',
+    });
   });
 
   it('getImageBatch checks every image, sorts out missing, deferred and broken ones, and is null without the route', async () => {
     const good = makeSprite(16, 16, 'good');
     const other = makeSprite(16, 16, 'other');
-    const [goodHash, otherHash, gone, later, liar] = [sha256Hex(good), sha256Hex(other), '1'.repeat(64), '2'.repeat(64), '3'.repeat(64)];
+    const [goodHash, otherHash, gone, later, liar] = [
+      sha256Hex(good),
+      sha256Hex(other),
+      '1'.repeat(64),
+      '2'.repeat(64),
+      '3'.repeat(64),
+    ];
     const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-    const answer = { images: { [goodHash]: b64(good), [liar]: b64(other), [otherHash]: 'not base64!' }, missing: [gone], deferred: [later] };
+    const answer = {
+      images: { [goodHash]: b64(good), [liar]: b64(other), [otherHash]: 'not base64!' },
+      missing: [gone],
+      deferred: [later],
+    };
     const { api, seen } = client(() => json(answer));
     const batch = (await api.getImageBatch([goodHash, gone, later, liar, otherHash]))!;
     expect(new URL(seen[0]!.url).searchParams.get('hashes')).toBe([goodHash, gone, later, liar, otherHash].join(','));
     expect(batch.images).toEqual(new Map([[goodHash, bytesToPngDataUrl(good)]]));
     expect(batch).toMatchObject({ missing: [gone], deferred: [later], broken: [liar, otherHash] });
-    expect(await client(() => json({ status: 'error', error: 'not_found', message: 'Not found' }, 404)).api.getImageBatch([goodHash])).toBeNull();
-    expect(await failure(client(() => json({ images: [] })).api.getImageBatch([goodHash]))).toMatchObject({ kind: 'bad-response' });
+    expect(
+      await client(() => json({ status: 'error', error: 'not_found', message: 'Not found' }, 404)).api.getImageBatch([
+        goodHash,
+      ]),
+    ).toBeNull();
+    expect(await failure(client(() => json({ images: [] })).api.getImageBatch([goodHash]))).toMatchObject({
+      kind: 'bad-response',
+    });
   });
 
   it('dataUrlToBase64 only takes PNG data URLs', () => {

@@ -3,27 +3,27 @@ import {
   base64ToBytes,
   bytesToBase64,
   bytesToPngDataUrl,
+  type CreateJobRequest,
   errorResponseSchema,
+  type HealthResponse,
   healthResponseSchema,
   imageBatchResponseSchema,
   isPng,
-  pairConfirmResponseSchema,
-  pairRequestResponseSchema,
-  pairRevokeResponseSchema,
-  pngDataUrlToBytes,
-  sha256Hex,
-  pullResponseSchema,
-  pushResponseSchema,
-  seedJobSchema,
-  syncedJobSchema,
-  type CreateJobRequest,
-  type HealthResponse,
   type PairRequestResponse,
   type PullResponse,
   type PushRequest,
   type PushResponse,
+  pairConfirmResponseSchema,
+  pairRequestResponseSchema,
+  pairRevokeResponseSchema,
+  pngDataUrlToBytes,
+  pullResponseSchema,
+  pushResponseSchema,
   type RetryJobRequest,
   type SyncedJob,
+  seedJobSchema,
+  sha256Hex,
+  syncedJobSchema,
 } from './domain';
 
 export type CompanionErrorKind = 'offline' | 'unauthorized' | 'bad-response' | 'http';
@@ -141,7 +141,11 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
         signal: controller.signal,
       });
     } catch (err) {
-      const reason = controller.signal.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : err instanceof Error ? err.message : String(err);
+      const reason = controller.signal.aborted
+        ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+        : err instanceof Error
+          ? err.message
+          : String(err);
       throw new CompanionError('offline', `The companion at ${baseUrl} is not reachable (${reason})`);
     } finally {
       clearTimeout(timer);
@@ -159,7 +163,14 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     }
     const message = parsed?.message ?? (text.trim().slice(0, 300) || `${res.status} ${res.statusText}`.trim());
     const kind: CompanionErrorKind = res.status === 401 || res.status === 403 ? 'unauthorized' : 'http';
-    return new CompanionError(kind, `${path}: ${message}`, res.status, parsed?.error ?? null, parsed?.field ?? null, parsed?.message ?? null);
+    return new CompanionError(
+      kind,
+      `${path}: ${message}`,
+      res.status,
+      parsed?.error ?? null,
+      parsed?.field ?? null,
+      parsed?.message ?? null,
+    );
   }
 
   async function parse<S extends z.ZodType>(res: Response, path: string, schema: S): Promise<z.infer<S>> {
@@ -167,18 +178,31 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     try {
       value = await res.json();
     } catch (err) {
-      throw new CompanionError('bad-response', `${path}: the answer is not JSON (${err instanceof Error ? err.message : String(err)})`, res.status);
+      throw new CompanionError(
+        'bad-response',
+        `${path}: the answer is not JSON (${err instanceof Error ? err.message : String(err)})`,
+        res.status,
+      );
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue ? `${issue.path.map(String).join('.') || 'body'}: ${issue.message}` : 'unexpected shape';
-      throw new CompanionError('bad-response', `${path}: unexpected answer (${where}); is this the PixelLab companion?`, res.status);
+      throw new CompanionError(
+        'bad-response',
+        `${path}: unexpected answer (${where}); is this the PixelLab companion?`,
+        res.status,
+      );
     }
     return parsed.data;
   }
 
-  async function call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  async function call<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
     const res = await send(method, path, body);
     if (!res.ok) throw await failure(res, path);
     return parse(res, path, schema);
@@ -219,10 +243,14 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       try {
         bytes = new Uint8Array(await res.arrayBuffer());
       } catch (err) {
-        throw new CompanionError('offline', `${path}: the answer broke off (${err instanceof Error ? err.message : String(err)})`);
+        throw new CompanionError(
+          'offline',
+          `${path}: the answer broke off (${err instanceof Error ? err.message : String(err)})`,
+        );
       }
       if (!isPng(bytes)) throw new CompanionError('bad-response', `${path}: the answer is not a PNG`, res.status);
-      if (sha256Hex(bytes) !== hash) throw new CompanionError('bad-response', `${path}: the bytes do not match their sha-256`, res.status);
+      if (sha256Hex(bytes) !== hash)
+        throw new CompanionError('bad-response', `${path}: the bytes do not match their sha-256`, res.status);
       return bytesToPngDataUrl(bytes);
     },
 
@@ -246,7 +274,8 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
         } catch {
           bytes = null;
         }
-        if (bytes && isPng(bytes) && sha256Hex(bytes) === hash) batch.images.set(hash, `data:image/png;base64,${base64}`);
+        if (bytes && isPng(bytes) && sha256Hex(bytes) === hash)
+          batch.images.set(hash, `data:image/png;base64,${base64}`);
         else batch.broken.push(hash);
       }
       return batch;

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createDebugApi, installDebugApi } from './debug-api';
 import { keys } from './history-layout';
 import type { IntentInput } from './messaging';
-import { createDebugApi, installDebugApi } from './debug-api';
 import { createPanelData, type PanelStorage } from './panel-data';
 
 async function startData() {
@@ -20,13 +20,27 @@ describe('debug API', () => {
     });
     const api = createDebugApi(await startData(), vi.fn());
     expect(api.getMetrics()).toEqual({
-      total: 10, running: 1, completed: 4, failed: 2, queued: 2, waiting: 1, totalDuration: 10, avgDuration: 2.5,
+      total: 10,
+      running: 1,
+      completed: 4,
+      failed: 2,
+      queued: 2,
+      waiting: 1,
+      totalDuration: 10,
+      avgDuration: 2.5,
     });
   });
 
   it('counts the rows it has when there is no stats key', async () => {
     const job = {
-      id: 'job-1', prompt: 'p', width: 64, height: 64, status: 'success', duration: 3, createdAt: 1, updatedAt: 1,
+      id: 'job-1',
+      prompt: 'p',
+      width: 64,
+      height: 64,
+      status: 'success',
+      duration: 3,
+      createdAt: 1,
+      updatedAt: 1,
     };
     await fakeBrowser.storage.local.set({ [keys.head]: ['job-1'], [keys.job('job-1')]: job });
     const api = createDebugApi(await startData(), vi.fn());

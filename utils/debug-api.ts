@@ -78,7 +78,16 @@ export function createDebugApi(data: Pick<PanelData, 'getSnapshot' | 'getJob'>, 
         };
       }
       // No stats key yet: count what the panel has.
-      const metrics: DebugMetrics = { total: 0, running: 0, completed: 0, failed: 0, queued: 0, waiting: 0, totalDuration: 0, avgDuration: 0 };
+      const metrics: DebugMetrics = {
+        total: 0,
+        running: 0,
+        completed: 0,
+        failed: 0,
+        queued: 0,
+        waiting: 0,
+        totalDuration: 0,
+        avgDuration: 0,
+      };
       for (const entry of snap.entries) {
         metrics.total++;
         if (entry.status === 'running') metrics.running++;

@@ -3,8 +3,8 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { encodePng } from '../tests/fixtures/png';
 import { bytesToPngDataUrl, sha256Hex } from './domain';
 import { HISTORY_SCHEMA_VERSION, keys } from './history-layout';
-import { LEGACY_KEY, migrateV0toV1, runMigrations, type LayoutData, type Migration } from './history-migrations';
-import { createHistoryStore, storeKeys, type StorageAreaLike } from './history-store';
+import { type LayoutData, LEGACY_KEY, type Migration, migrateV0toV1, runMigrations } from './history-migrations';
+import { createHistoryStore, type StorageAreaLike, storeKeys } from './history-store';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 const all = () => local().get(null);
@@ -17,8 +17,31 @@ const HASH = sha256Hex(PNG);
 const seedBlob = {
   lastJobId: 3,
   jobs: [
-    { id: 'job-1', prompt: 'knight', width: 64, height: 64, seed: null, status: 'success', result: DATA_URL, error: null, startTime: 100, endTime: 2_100, duration: 2, createdAt: 90 },
-    { id: 'job-2', prompt: 'mage', width: 32, height: 32, seed: '7', status: 'error', result: null, error: 'PixelLab said no', createdAt: 200 },
+    {
+      id: 'job-1',
+      prompt: 'knight',
+      width: 64,
+      height: 64,
+      seed: null,
+      status: 'success',
+      result: DATA_URL,
+      error: null,
+      startTime: 100,
+      endTime: 2_100,
+      duration: 2,
+      createdAt: 90,
+    },
+    {
+      id: 'job-2',
+      prompt: 'mage',
+      width: 32,
+      height: 32,
+      seed: '7',
+      status: 'error',
+      result: null,
+      error: 'PixelLab said no',
+      createdAt: 200,
+    },
     { id: 'job-3', prompt: 'rogue', width: 64, height: 64, status: 'running', createdAt: 300 },
   ],
 };
@@ -35,7 +58,12 @@ describe('fresh install', () => {
     expect(report).toEqual({ from: null, to: 2, ran: [], quarantined: null });
     expect(table[1]).not.toHaveBeenCalled();
     expect(table[2]).not.toHaveBeenCalled();
-    expect(await all()).toMatchObject({ [keys.schema]: { version: 2 }, [keys.index]: [], [keys.head]: [], [keys.stats]: { total: 0 } });
+    expect(await all()).toMatchObject({
+      [keys.schema]: { version: 2 },
+      [keys.index]: [],
+      [keys.head]: [],
+      [keys.stats]: { total: 0 },
+    });
   });
 
   it('with the real table leaves version 1 and an empty history', async () => {
@@ -60,13 +88,22 @@ describe('version 0 (the seed blob) to version 1', () => {
     ['an object', seedBlob],
     ['a JSON string, as localStorage keeps it', JSON.stringify(seedBlob)],
   ])('moves jobs to job: keys and images to img: keys when the blob is %s', async (_label, blob) => {
-    await local().set({ [LEGACY_KEY]: blob, [keys.settings]: { companionUrl: 'http://127.0.0.1:9000', token: '', parallelLimit: 2 } });
+    await local().set({
+      [LEGACY_KEY]: blob,
+      [keys.settings]: { companionUrl: 'http://127.0.0.1:9000', token: '', parallelLimit: 2 },
+    });
     const report = await runMigrations(local(), { now: () => 5_000 });
     expect(report).toMatchObject({ from: 0, to: 1, ran: [1], quarantined: null });
     const data = await all();
     expect(data[LEGACY_KEY]).toBeUndefined();
     expect(data[keys.schema]).toEqual({ version: 1 });
-    expect(data['job:job-1']).toMatchObject({ id: 'job-1', status: 'success', image: HASH, duration: 2, deleted: false });
+    expect(data['job:job-1']).toMatchObject({
+      id: 'job-1',
+      status: 'success',
+      image: HASH,
+      duration: 2,
+      deleted: false,
+    });
     expect(data['job:job-1']).not.toHaveProperty('result');
     expect(data[`img:${HASH}`]).toBe(DATA_URL);
     expect(data['job:job-2']).toMatchObject({ status: 'error', seed: 7, error: 'PixelLab said no' });
@@ -100,14 +137,20 @@ describe('version 0 (the seed blob) to version 1', () => {
       3: (d) => (calls.push(3), { ...d, v3: d.v2 === true }),
     };
     await local().set({ [LEGACY_KEY]: seedBlob });
-    expect(await runMigrations(local(), { migrations: table, currentVersion: 3 })).toMatchObject({ from: 0, ran: [1, 2, 3] });
+    expect(await runMigrations(local(), { migrations: table, currentVersion: 3 })).toMatchObject({
+      from: 0,
+      ran: [1, 2, 3],
+    });
     expect(calls).toEqual([1, 2, 3]);
     expect(await all()).toMatchObject({ v2: true, v3: true, [keys.schema]: { version: 3 } });
 
     fakeBrowser.reset();
     calls.length = 0;
     await local().set({ [keys.schema]: { version: 1 }, [keys.index]: [] });
-    expect(await runMigrations(local(), { migrations: table, currentVersion: 3 })).toMatchObject({ from: 1, ran: [2, 3] });
+    expect(await runMigrations(local(), { migrations: table, currentVersion: 3 })).toMatchObject({
+      from: 1,
+      ran: [2, 3],
+    });
     expect(calls).toEqual([2, 3]);
   });
 });
@@ -146,7 +189,9 @@ describe('corrupt or unknown data is quarantined, never a crash', () => {
     };
     const report = await runMigrations(local(), { migrations: table, currentVersion: 2, now: () => 5 });
     expect(report.quarantined).toBe('quarantine:5');
-    expect((await all())['quarantine:5']).toMatchObject({ reason: expect.stringContaining('bug in migration 2') as unknown });
+    expect((await all())['quarantine:5']).toMatchObject({
+      reason: expect.stringContaining('bug in migration 2') as unknown,
+    });
     expect((await all())[keys.schema]).toEqual({ version: 2 });
   });
 

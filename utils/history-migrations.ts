@@ -1,14 +1,7 @@
 import { z } from 'zod';
-import {
-  bytesToPngDataUrl,
-  fromSeedJob,
-  pickWinner,
-  seedFileSchema,
-  sha256Hex,
-  type Job,
-} from './domain';
+import { bytesToPngDataUrl, fromSeedJob, type Job, pickWinner, seedFileSchema, sha256Hex } from './domain';
 import { HISTORY_SCHEMA_VERSION, keys } from './history-layout';
-import { deriveLayout, emptyStats, storeKeys, type StorageAreaLike } from './history-store';
+import { deriveLayout, emptyStats, type StorageAreaLike, storeKeys } from './history-store';
 import { settingsSchema } from './messaging';
 
 /** Every key of chrome.storage.local at one moment. */
@@ -29,7 +22,19 @@ function isLayoutKey(key: string): boolean {
   return (
     key.startsWith('job:') ||
     key.startsWith('img:') ||
-    ([keys.head, keys.index, keys.stats, keys.sync, keys.outbox, storeKeys.submit, storeKeys.pushPending, storeKeys.tombstones, storeKeys.imagesWanted] as string[]).includes(key)
+    (
+      [
+        keys.head,
+        keys.index,
+        keys.stats,
+        keys.sync,
+        keys.outbox,
+        storeKeys.submit,
+        storeKeys.pushPending,
+        storeKeys.tombstones,
+        storeKeys.imagesWanted,
+      ] as string[]
+    ).includes(key)
   );
 }
 
@@ -89,7 +94,11 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
   for (const job of jobs) out[keys.job(job.id)] = job;
   for (const [hash, dataUrl] of Object.entries(images)) out[keys.image(hash)] = dataUrl;
   if (failed.length > 0) {
-    out[`${storeKeys.quarantinePrefix}${now}`] = { reason: `${failed.length} jobs of ${LEGACY_KEY} could not be read`, at: now, data: failed };
+    out[`${storeKeys.quarantinePrefix}${now}`] = {
+      reason: `${failed.length} jobs of ${LEGACY_KEY} could not be read`,
+      at: now,
+      data: failed,
+    };
   }
   return out;
 }
@@ -136,7 +145,10 @@ async function listKeys(storage: StorageAreaLike): Promise<string[]> {
  * current. Corrupt or unknown-version data is moved under `quarantine:<timestamp>` and the
  * layout starts empty (the companion's copy syncs back); it never throws for bad data.
  */
-export async function runMigrations(storage: StorageAreaLike, options: RunMigrationsOptions = {}): Promise<MigrationReport> {
+export async function runMigrations(
+  storage: StorageAreaLike,
+  options: RunMigrationsOptions = {},
+): Promise<MigrationReport> {
   const table = options.migrations ?? migrations;
   const current = options.currentVersion ?? HISTORY_SCHEMA_VERSION;
   const now = options.now ?? Date.now;
@@ -183,7 +195,13 @@ export async function runMigrations(storage: StorageAreaLike, options: RunMigrat
 }
 
 /** Moves everything but valid settings and earlier quarantines aside, then writes a fresh layout. */
-async function quarantineAll(storage: StorageAreaLike, version: number, at: number, reason: string, from: number | null): Promise<MigrationReport> {
+async function quarantineAll(
+  storage: StorageAreaLike,
+  version: number,
+  at: number,
+  reason: string,
+  from: number | null,
+): Promise<MigrationReport> {
   const all = await storage.get(null);
   const moved: LayoutData = {};
   for (const [key, value] of Object.entries(all)) {

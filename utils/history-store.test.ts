@@ -2,14 +2,22 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { encodePng } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, jobSchema, sha256Hex, type Job, type JobInput } from './domain';
+import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from './domain';
 import { HEAD_SIZE, keys } from './history-layout';
-import { createHistoryStore, deriveLayout, storeKeys, type StorageAreaLike } from './history-store';
+import { createHistoryStore, deriveLayout, type StorageAreaLike, storeKeys } from './history-store';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
 function job(overrides: Partial<JobInput> & { id: string }): Job {
-  return jobSchema.parse({ prompt: `prompt ${overrides.id}`, width: 64, height: 64, status: 'success', createdAt: 1_000, updatedAt: 1_000, ...overrides });
+  return jobSchema.parse({
+    prompt: `prompt ${overrides.id}`,
+    width: 64,
+    height: 64,
+    status: 'success',
+    createdAt: 1_000,
+    updatedAt: 1_000,
+    ...overrides,
+  });
 }
 
 function png(n: number) {
@@ -62,7 +70,9 @@ describe('history store layout', () => {
 
   it('keeps only the newest HEAD_SIZE ids in head', async () => {
     const store = createHistoryStore();
-    await store.applyJobs(Array.from({ length: HEAD_SIZE + 25 }, (_, i) => job({ id: `j${String(i).padStart(3, '0')}`, createdAt: i })));
+    await store.applyJobs(
+      Array.from({ length: HEAD_SIZE + 25 }, (_, i) => job({ id: `j${String(i).padStart(3, '0')}`, createdAt: i })),
+    );
     const head = (await raw(keys.head)) as string[];
     expect(head).toHaveLength(HEAD_SIZE);
     expect(head[0]).toBe(`j${String(HEAD_SIZE + 24).padStart(3, '0')}`);
@@ -90,31 +100,42 @@ describe('history store layout', () => {
       deleted: fc.boolean(),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), async (batches) => {
-        fakeBrowser.reset();
-        const store = createHistoryStore();
-        const all = new Map<string, Job>();
-        for (const batch of batches) {
-          const jobs = batch.map((c) => job({ ...c, status: c.status as Job['status'] }));
-          await store.applyJobs(jobs);
-          for (const j of jobs) all.set(j.id, j);
-        }
-        const expected = deriveLayout(all.values());
-        // A store that never ran migrations starts without index and head keys.
-        expect((await raw(keys.index)) ?? []).toEqual(expected.index);
-        expect((await raw(keys.head)) ?? []).toEqual(expected.head);
-        const stats = (await raw(keys.stats)) as Record<string, number | null>;
-        expect({ ...stats, avgDuration: null, durationSum: 0 }).toEqual({ ...expected.stats, avgDuration: null, durationSum: 0 });
-        expect(stats.avgDuration ?? 0).toBeCloseTo(expected.stats.avgDuration ?? 0);
-        expect(new Set((await raw(storeKeys.tombstones)) as string[] | undefined)).toEqual(new Set(expected.tombstones));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
+        async (batches) => {
+          fakeBrowser.reset();
+          const store = createHistoryStore();
+          const all = new Map<string, Job>();
+          for (const batch of batches) {
+            const jobs = batch.map((c) => job({ ...c, status: c.status as Job['status'] }));
+            await store.applyJobs(jobs);
+            for (const j of jobs) all.set(j.id, j);
+          }
+          const expected = deriveLayout(all.values());
+          // A store that never ran migrations starts without index and head keys.
+          expect((await raw(keys.index)) ?? []).toEqual(expected.index);
+          expect((await raw(keys.head)) ?? []).toEqual(expected.head);
+          const stats = (await raw(keys.stats)) as Record<string, number | null>;
+          expect({ ...stats, avgDuration: null, durationSum: 0 }).toEqual({
+            ...expected.stats,
+            avgDuration: null,
+            durationSum: 0,
+          });
+          expect(stats.avgDuration ?? 0).toBeCloseTo(expected.stats.avgDuration ?? 0);
+          expect(new Set((await raw(storeKeys.tombstones)) as string[] | undefined)).toEqual(
+            new Set(expected.tombstones),
+          );
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('serializes concurrent writers so no change is lost', async () => {
     const store = createHistoryStore();
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.applyJobs([job({ id: `j${i}`, createdAt: i })], { markDirty: true })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.applyJobs([job({ id: `j${i}`, createdAt: i })], { markDirty: true })),
+    );
     expect((await raw(keys.index)) as unknown[]).toHaveLength(20);
     expect(await store.getOutbox()).toHaveLength(20);
     expect(await raw(keys.stats)).toMatchObject({ total: 20 });
@@ -126,7 +147,11 @@ describe('history store layout', () => {
     const merged = store.mergeRemote([job({ id: 'a', status: 'success', updatedAt: 200 })]);
     const seen = store.editJobs(['a', 'missing'], (current) => {
       const a = current.get('a')!;
-      return { jobs: [{ ...a, deleted: true, updatedAt: a.updatedAt + 1 }], options: { markDirty: true }, result: [a.status, current.has('missing')] };
+      return {
+        jobs: [{ ...a, deleted: true, updatedAt: a.updatedAt + 1 }],
+        options: { markDirty: true },
+        result: [a.status, current.has('missing')],
+      };
     });
     await merged;
     expect(await seen).toEqual(['success', false]);
@@ -150,7 +175,9 @@ describe('history store layout', () => {
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
     expect(await store.editJobs(['a'], () => ({ result: 'no change' }))).toBe('no change');
     expect(set).not.toHaveBeenCalled();
-    await expect(store.editJobs(['a'], () => ({ jobs: [job({ id: 'b' })], result: null }))).rejects.toThrow(/did not read/);
+    await expect(store.editJobs(['a'], () => ({ jobs: [job({ id: 'b' })], result: null }))).rejects.toThrow(
+      /did not read/,
+    );
     expect(await store.getJob('b')).toBeNull();
     // The lock is free again after a refused edit.
     await store.applyJobs([job({ id: 'c' })]);
@@ -170,7 +197,10 @@ describe('history store layout', () => {
 describe('merging versions from the companion', () => {
   it('takes newer versions, ignores older ones, and drops lost local edits from the outbox', async () => {
     const store = createHistoryStore();
-    await store.applyJobs([job({ id: 'a', updatedAt: 10, status: 'queued' }), job({ id: 'b', updatedAt: 50, prompt: 'mine' })], { markDirty: true });
+    await store.applyJobs(
+      [job({ id: 'a', updatedAt: 10, status: 'queued' }), job({ id: 'b', updatedAt: 50, prompt: 'mine' })],
+      { markDirty: true },
+    );
     const outcome = await store.mergeRemote([
       { ...job({ id: 'a', updatedAt: 20, status: 'success' }), seq: 4 } as Job,
       job({ id: 'b', updatedAt: 40, prompt: 'theirs' }),
@@ -199,7 +229,10 @@ describe('merging versions from the companion', () => {
     const store = createHistoryStore();
     const image = png(3);
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
-    await store.mergeRemote([job({ id: 'a', image: image.hash })], { images: { [image.hash]: image.dataUrl }, sync: { checkpoint: 7 } });
+    await store.mergeRemote([job({ id: 'a', image: image.hash })], {
+      images: { [image.hash]: image.dataUrl },
+      sync: { checkpoint: 7 },
+    });
     expect(set).toHaveBeenCalledTimes(1);
     expect(set.mock.calls[0]![0]).toHaveProperty(`img:${image.hash}`);
     expect(set.mock.calls[0]![0]).toHaveProperty('job:a');
@@ -232,7 +265,10 @@ describe('merging versions from the companion', () => {
 
   it('a submission answered: its entry goes, unless the local idle version stays newer than a live answer', async () => {
     const store = createHistoryStore();
-    await store.applyJobs([job({ id: 'a', status: 'idle', updatedAt: 10 }), job({ id: 'b', status: 'idle', updatedAt: 10 })], { submit: 'create' });
+    await store.applyJobs(
+      [job({ id: 'a', status: 'idle', updatedAt: 10 }), job({ id: 'b', status: 'idle', updatedAt: 10 })],
+      { submit: 'create' },
+    );
     await store.applyJobs([job({ id: 'c', status: 'idle', updatedAt: 10 })], { submit: 'retry' });
     await store.mergeRemote([job({ id: 'a', status: 'queued', updatedAt: 11 })], { submitted: ['a'] });
     // Asked again while the submission was in flight: submitted again, as a retry.
@@ -271,9 +307,16 @@ describe('clear and export', () => {
   it('exports the live history in the seed format, oldest first, images as data URLs', async () => {
     const store = createHistoryStore();
     const image = png(4);
-    await store.applyJobs([job({ id: 'job-2', createdAt: 2, image: image.hash }), job({ id: 'job-1', createdAt: 1 }), job({ id: 'job-9', deleted: true })], {
-      images: { [image.hash]: image.dataUrl },
-    });
+    await store.applyJobs(
+      [
+        job({ id: 'job-2', createdAt: 2, image: image.hash }),
+        job({ id: 'job-1', createdAt: 1 }),
+        job({ id: 'job-9', deleted: true }),
+      ],
+      {
+        images: { [image.hash]: image.dataUrl },
+      },
+    );
     const file = await store.exportSeed();
     expect(file.jobs.map((j) => j.id)).toEqual(['job-1', 'job-2']);
     expect(file.jobs[1]!.result).toBe(image.dataUrl);

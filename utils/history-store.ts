@@ -1,26 +1,26 @@
-import { z } from 'zod';
 import { browser } from 'wxt/browser';
+import { z } from 'zod';
 import {
   compareVersions,
+  type Job,
   jobSchema,
   lastSeedJobId,
   pickWinner,
   pngDataUrlToBytes,
   toSeedJob,
-  type Job,
 } from './domain';
 import {
   HEAD_SIZE,
   HISTORY_SCHEMA_VERSION,
+  type IndexEntry,
   indexEntrySchema,
   keys,
+  type SyncState,
   statsSchema,
   storedJobSchema,
   syncStateSchema,
-  type IndexEntry,
-  type SyncState,
 } from './history-layout';
-import { defaultSettings, settingsSchema, type Settings } from './messaging';
+import { defaultSettings, type Settings, settingsSchema } from './messaging';
 
 /**
  * Keys this module adds to the layout of history-layout.ts (only the background writes them):
@@ -68,7 +68,15 @@ export const storedStatsSchema = statsSchema.extend({
 export type StoredStats = z.infer<typeof storedStatsSchema>;
 
 export const emptyStats = (): StoredStats => ({
-  total: 0, idle: 0, queued: 0, running: 0, success: 0, error: 0, avgDuration: null, durationSum: 0, durationCount: 0,
+  total: 0,
+  idle: 0,
+  queued: 0,
+  running: 0,
+  success: 0,
+  error: 0,
+  avgDuration: null,
+  durationSum: 0,
+  durationCount: 0,
 });
 
 export interface MergeOutcome {
@@ -118,7 +126,15 @@ export interface HistoryStore {
    * `submitted`: ids the companion's answer handed to its runner; their submit entries go, unless
    * the local version stays idle and newer (asked again meanwhile): then it is submitted again as a retry.
    */
-  mergeRemote(jobs: readonly Job[], options?: { images?: Record<string, string>; sync?: Partial<SyncState>; clearPendingPush?: boolean; submitted?: readonly string[] }): Promise<MergeOutcome>;
+  mergeRemote(
+    jobs: readonly Job[],
+    options?: {
+      images?: Record<string, string>;
+      sync?: Partial<SyncState>;
+      clearPendingPush?: boolean;
+      submitted?: readonly string[];
+    },
+  ): Promise<MergeOutcome>;
   putImage(hash: string, dataUrl: string): Promise<void>;
   putImages(images: Record<string, string>): Promise<void>;
   getImages(hashes: readonly string[]): Promise<Map<string, string>>;
@@ -300,7 +316,13 @@ export function createHistoryStore(
   async function snapshot(ids: readonly string[]): Promise<Snapshot> {
     const jobKeys = ids.map(keys.job);
     const raw = await storage.get([
-      ...jobKeys, keys.index, keys.stats, keys.outbox, storeKeys.tombstones, storeKeys.submit, storeKeys.imagesWanted,
+      ...jobKeys,
+      keys.index,
+      keys.stats,
+      keys.outbox,
+      storeKeys.tombstones,
+      storeKeys.submit,
+      storeKeys.imagesWanted,
     ]);
     const jobs = new Map<string, Job>();
     const corrupt: Record<string, unknown> = {};
@@ -309,8 +331,9 @@ export function createHistoryStore(
       if (job === 'corrupt') corrupt[keys.job(id)] = raw[keys.job(id)];
       else if (job) jobs.set(id, job);
     }
-    const index = raw[keys.index] === undefined ? [] : indexSchema.safeParse(raw[keys.index]).data ?? null;
-    const stats = raw[keys.stats] === undefined ? emptyStats() : storedStatsSchema.safeParse(raw[keys.stats]).data ?? null;
+    const index = raw[keys.index] === undefined ? [] : (indexSchema.safeParse(raw[keys.index]).data ?? null);
+    const stats =
+      raw[keys.stats] === undefined ? emptyStats() : (storedStatsSchema.safeParse(raw[keys.stats]).data ?? null);
     return {
       jobs,
       corrupt,
@@ -403,7 +426,8 @@ export function createHistoryStore(
       };
       const wanted = new Map(snap.wanted.filter(keep).map((w) => [wantKey(w), w]));
       for (const w of batch.wantedAdd ?? []) if (keep(w)) wanted.set(wantKey(w), w);
-      if (wanted.size !== snap.wanted.length || snap.wanted.some((w) => !wanted.has(wantKey(w)))) items[storeKeys.imagesWanted] = [...wanted.values()];
+      if (wanted.size !== snap.wanted.length || snap.wanted.some((w) => !wanted.has(wantKey(w))))
+        items[storeKeys.imagesWanted] = [...wanted.values()];
     }
     await write(items);
     if (needsRebuild) await rebuild();
@@ -449,10 +473,16 @@ export function createHistoryStore(
     };
     const current = await storage.get([keys.index, keys.stats]);
     const quarantined: Record<string, unknown> = { ...corrupt };
-    if (current[keys.index] !== undefined && !indexSchema.safeParse(current[keys.index]).success) quarantined[keys.index] = current[keys.index];
-    if (current[keys.stats] !== undefined && !storedStatsSchema.safeParse(current[keys.stats]).success) quarantined[keys.stats] = current[keys.stats];
+    if (current[keys.index] !== undefined && !indexSchema.safeParse(current[keys.index]).success)
+      quarantined[keys.index] = current[keys.index];
+    if (current[keys.stats] !== undefined && !storedStatsSchema.safeParse(current[keys.stats]).success)
+      quarantined[keys.stats] = current[keys.stats];
     if (Object.keys(quarantined).length > 0) {
-      items[quarantineKey()] = { reason: 'unreadable layout data; rebuilt from the job records', at: now(), data: quarantined };
+      items[quarantineKey()] = {
+        reason: 'unreadable layout data; rebuilt from the job records',
+        at: now(),
+        data: quarantined,
+      };
     }
     await write(items, Object.keys(corrupt));
   }
@@ -518,10 +548,15 @@ export function createHistoryStore(
       return exclusive(async () => {
         const snap = await snapshot([...new Set(ids)]);
         // Copies: the snapshot's versions are what the stats are corrected from.
-        const { jobs = [], options = {}, result } = edit(new Map([...snap.jobs].map(([id, job]) => [id, structuredClone(job)])));
+        const {
+          jobs = [],
+          options = {},
+          result,
+        } = edit(new Map([...snap.jobs].map(([id, job]) => [id, structuredClone(job)])));
         const unread = jobs.filter((j) => !ids.includes(j.id));
         if (unread.length > 0) throw new Error(`editJobs wrote ${unread[0]!.id}, which it did not read`);
-        if (jobs.length > 0 || options.removeFromSubmit?.length || Object.keys(options.images ?? {}).length > 0) await commitApplied(snap, jobs, options);
+        if (jobs.length > 0 || options.removeFromSubmit?.length || Object.keys(options.images ?? {}).length > 0)
+          await commitApplied(snap, jobs, options);
         return result;
       });
     },
@@ -568,7 +603,8 @@ export function createHistoryStore(
         const wantedAdd: ImageWant[] = [];
         if (unheld.length > 0) {
           const held = await storage.get([...new Set(unheld.map((j) => keys.image(j.image)))]);
-          for (const j of unheld) if (typeof held[keys.image(j.image)] !== 'string') wantedAdd.push({ id: j.id, hash: j.image });
+          for (const j of unheld)
+            if (typeof held[keys.image(j.image)] !== 'string') wantedAdd.push({ id: j.id, hash: j.image });
         }
         // A submission answered: its entry goes. A local idle version that stays (newer than a live answer)
         // was asked for again while the submission was in flight: it goes to the runner again, as a retry.
@@ -578,12 +614,22 @@ export function createHistoryStore(
         for (const id of opts.submitted ?? []) {
           const local = current.get(id);
           const answer = answered.get(id);
-          if (keptLocal.has(id) && answer && !answer.deleted && local && !local.deleted && local.status === 'idle') submitAdd.push({ id, action: 'retry' });
+          if (keptLocal.has(id) && answer && !answer.deleted && local && !local.deleted && local.status === 'idle')
+            submitAdd.push({ id, action: 'retry' });
         }
         const extra: Record<string, unknown> = {};
         if (opts.sync) extra[keys.sync] = { ...(await getSyncStateRaw()), ...opts.sync };
         if (opts.clearPendingPush) extra[storeKeys.pushPending] = null;
-        await commit(snap, { jobs: winners, outboxAdd, outboxRemove, images: opts.images, wantedAdd, extra, submitRemove: opts.submitted, submitAdd });
+        await commit(snap, {
+          jobs: winners,
+          outboxAdd,
+          outboxRemove,
+          images: opts.images,
+          wantedAdd,
+          extra,
+          submitRemove: opts.submitted,
+          submitAdd,
+        });
         return { applied: [...winners.keys()], keptLocal: [...keptLocal] };
       });
     },
@@ -618,12 +664,15 @@ export function createHistoryStore(
 
     async getImagesWanted() {
       await whenReady();
-      return imagesWantedSchema.safeParse((await storage.get(storeKeys.imagesWanted))[storeKeys.imagesWanted]).data ?? [];
+      return (
+        imagesWantedSchema.safeParse((await storage.get(storeKeys.imagesWanted))[storeKeys.imagesWanted]).data ?? []
+      );
     },
 
     settleImagesWanted(images, stale = []) {
       return exclusive(async () => {
-        const wanted = imagesWantedSchema.safeParse((await storage.get(storeKeys.imagesWanted))[storeKeys.imagesWanted]).data ?? [];
+        const wanted =
+          imagesWantedSchema.safeParse((await storage.get(storeKeys.imagesWanted))[storeKeys.imagesWanted]).data ?? [];
         const drop = new Set(stale.map(wantKey));
         const fetched = new Set(Object.keys(images));
         const kept = wanted.filter((w) => !fetched.has(w.hash) && !drop.has(wantKey(w)));
@@ -667,7 +716,7 @@ export function createHistoryStore(
     async getPendingPush() {
       await whenReady();
       const raw = (await storage.get(storeKeys.pushPending))[storeKeys.pushPending];
-      return raw == null ? null : pendingPushSchema.safeParse(raw).data ?? null;
+      return raw == null ? null : (pendingPushSchema.safeParse(raw).data ?? null);
     },
 
     setPendingPush(pending) {
@@ -711,7 +760,10 @@ export function createHistoryStore(
     patchSettings(patch) {
       return exclusive(async () => {
         const raw = (await storage.get(keys.settings))[keys.settings];
-        const next = settingsSchema.parse({ ...(settingsSchema.safeParse(raw ?? {}).data ?? defaultSettings), ...patch });
+        const next = settingsSchema.parse({
+          ...(settingsSchema.safeParse(raw ?? {}).data ?? defaultSettings),
+          ...patch,
+        });
         await write({ [keys.settings]: next });
         return next;
       });
@@ -764,7 +816,12 @@ export function createHistoryStore(
         };
         for (const job of slice) out.push(toSeedJob(job, getImage));
       }
-      return { jobs: out, lastJobId: lastSeedJobId(jobs), savedAt: new Date(now()).toISOString(), version: String(HISTORY_SCHEMA_VERSION) };
+      return {
+        jobs: out,
+        lastJobId: lastSeedJobId(jobs),
+        savedAt: new Date(now()).toISOString(),
+        version: String(HISTORY_SCHEMA_VERSION),
+      };
     },
 
     rebuildDerived() {

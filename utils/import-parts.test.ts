@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { importParts } from './import-parts';
 
-const job = (i: number, pad = 0) => ({ id: `job-${i}`, prompt: `p${i}`, width: 64, height: 64, status: 'success', result: `data:image/png;base64,${'A'.repeat(pad)}` });
+const job = (i: number, pad = 0) => ({
+  id: `job-${i}`,
+  prompt: `p${i}`,
+  width: 64,
+  height: 64,
+  status: 'success',
+  result: `data:image/png;base64,${'A'.repeat(pad)}`,
+});
 
 describe('importParts', () => {
   it('passes a text within the limit on whole', () => {
@@ -21,7 +28,11 @@ describe('importParts', () => {
   it('takes a bare list too, and puts a job larger than the limit in a part of its own', () => {
     const jobs = [job(1, 10), job(2, 5000), job(3, 10)];
     const parts = importParts(JSON.stringify(jobs), 1000);
-    expect(parts.map((p) => (JSON.parse(p) as { jobs: { id: string }[] }).jobs.map((j) => j.id))).toEqual([['job-1'], ['job-2'], ['job-3']]);
+    expect(parts.map((p) => (JSON.parse(p) as { jobs: { id: string }[] }).jobs.map((j) => j.id))).toEqual([
+      ['job-1'],
+      ['job-2'],
+      ['job-3'],
+    ]);
   });
 
   it('passes on whole what is not JSON or not a job list, for the background to explain', () => {

@@ -6,7 +6,8 @@ export const IMPORT_PART_CHARS = 8 * 1024 * 1024;
 
 function jobListOf(value: unknown): unknown[] | null {
   if (Array.isArray(value)) return value;
-  if (value !== null && typeof value === 'object' && Array.isArray((value as { jobs?: unknown }).jobs)) return (value as { jobs: unknown[] }).jobs;
+  if (value !== null && typeof value === 'object' && Array.isArray((value as { jobs?: unknown }).jobs))
+    return (value as { jobs: unknown[] }).jobs;
   return null;
 }
 

@@ -1,12 +1,26 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { makeSprite } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, directions, jobSchema, MAX_PROMPT_LENGTH, sha256Hex, type Job, type JobInput } from './domain';
 import type { CompanionClient } from './companion-client';
+import {
+  bytesToPngDataUrl,
+  directions,
+  type Job,
+  type JobInput,
+  jobSchema,
+  MAX_PROMPT_LENGTH,
+  sha256Hex,
+} from './domain';
 import { keys } from './history-layout';
 import { runMigrations } from './history-migrations';
-import { createHistoryStore, storeKeys, type HistoryStore, type StorageAreaLike } from './history-store';
-import { createIntentHandlers, createIntentListener, handleIntent, rotatePrompt, type IntentHandlers } from './intent-handlers';
+import { createHistoryStore, type HistoryStore, type StorageAreaLike, storeKeys } from './history-store';
+import {
+  createIntentHandlers,
+  createIntentListener,
+  handleIntent,
+  type IntentHandlers,
+  rotatePrompt,
+} from './intent-handlers';
 import { INTENT_CHANNEL, type IntentInput } from './messaging';
 import type { SyncOptions, SyncResult } from './sync-engine';
 
@@ -15,7 +29,15 @@ const NOW = 1_700_000_000_000;
 const okSync: SyncResult = { ok: true, submitted: 0, pushed: 3, pulled: 5, serverChanged: false };
 
 function job(overrides: Partial<JobInput> & { id: string }): Job {
-  return jobSchema.parse({ prompt: `prompt ${overrides.id}`, width: 64, height: 64, status: 'success', createdAt: 1_000, updatedAt: 1_000, ...overrides });
+  return jobSchema.parse({
+    prompt: `prompt ${overrides.id}`,
+    width: 64,
+    height: 64,
+    status: 'success',
+    createdAt: 1_000,
+    updatedAt: 1_000,
+    ...overrides,
+  });
 }
 
 let store: HistoryStore;
@@ -47,18 +69,25 @@ beforeEach(async () => {
     },
     client: () => ({ putConfig }) as unknown as CompanionClient,
     now: () => NOW,
-    random: () => ((seed = (seed * 16807) % 2147483647) / 2147483647),
+    random: () => (seed = (seed * 16807) % 2147483647) / 2147483647,
   });
 });
 
 describe('generate', () => {
   it('creates count idle jobs with one group id, queues them for the runner and kicks a sync', async () => {
-    const reply = await send({ type: 'generate', request: { prompt: 'knight', width: 64, height: 48, seed: 3, count: 3 } });
+    const reply = await send({
+      type: 'generate',
+      request: { prompt: 'knight', width: 64, height: 48, seed: 3, count: 3 },
+    });
     expect(reply).toMatchObject({ ok: true });
     const ids = (reply as { ids: string[] }).ids;
     expect(new Set(ids).size).toBe(3);
     const jobs = [...(await store.getJobs(ids)).values()];
-    expect(jobs.every((j) => j.status === 'idle' && j.prompt === 'knight' && j.width === 64 && j.height === 48 && j.seed === 3)).toBe(true);
+    expect(
+      jobs.every(
+        (j) => j.status === 'idle' && j.prompt === 'knight' && j.width === 64 && j.height === 48 && j.seed === 3,
+      ),
+    ).toBe(true);
     expect(new Set(jobs.map((j) => j.groupId)).size).toBe(1);
     expect(jobs[0]!.groupId).toMatch(/^group-/);
     expect(await store.getSubmitQueue()).toEqual(ids.map((id) => ({ id, action: 'create' })));
@@ -150,7 +179,10 @@ describe('edits made while a pulled page is being stored', () => {
   it('a delete buries the version the page brought, stamped above it and sent to the companion', async () => {
     await gated.applyJobs([job({ id: 'q', status: 'queued', updatedAt: NOW - 500 })]);
     const finished = job({ id: 'q', status: 'success', image: 'a'.repeat(64), updatedAt: NOW + 1 });
-    expect(await duringMerge([finished], () => gatedHandlers.delete({ type: 'delete', id: 'q' }))).toEqual({ ok: true, ids: ['q'] });
+    expect(await duringMerge([finished], () => gatedHandlers.delete({ type: 'delete', id: 'q' }))).toEqual({
+      ok: true,
+      ids: ['q'],
+    });
     const stored = (await gated.getJob('q'))!;
     expect(stored.deleted).toBe(true);
     expect(stored.updatedAt).toBeGreaterThan(finished.updatedAt);
@@ -169,8 +201,14 @@ describe('edits made while a pulled page is being stored', () => {
 
   it('an import does not overwrite a job the page just brought', async () => {
     const pulled = job({ id: 'job-1', prompt: 'from the companion', updatedAt: NOW + 1 });
-    const text = JSON.stringify({ jobs: [{ id: 'job-1', prompt: 'from the file', width: 64, height: 64, status: 'error', createdAt: 10 }] });
-    expect(await duringMerge([pulled], () => gatedHandlers.import({ type: 'import', text }))).toMatchObject({ ok: true, imported: 0, skipped: 1 });
+    const text = JSON.stringify({
+      jobs: [{ id: 'job-1', prompt: 'from the file', width: 64, height: 64, status: 'error', createdAt: 10 }],
+    });
+    expect(await duringMerge([pulled], () => gatedHandlers.import({ type: 'import', text }))).toMatchObject({
+      ok: true,
+      imported: 0,
+      skipped: 1,
+    });
     expect(await gated.getJob('job-1')).toMatchObject({ prompt: 'from the companion', status: 'success' });
     expect(await gated.getOutbox()).toEqual([]);
   });
@@ -179,7 +217,7 @@ describe('edits made while a pulled page is being stored', () => {
 describe('rotate', () => {
   const image = sha256Hex(makeSprite(16, 16, 'src'));
 
-  it('makes a rotate job from a finished job\'s image', async () => {
+  it("makes a rotate job from a finished job's image", async () => {
     await store.applyJobs([job({ id: 'src', prompt: 'knight', image, width: 48, height: 48 })]);
     const reply = await send({ type: 'rotate', id: 'src', toDirection: 'east' });
     const [id] = (reply as { ids: string[] }).ids;
@@ -206,7 +244,10 @@ describe('rotate', () => {
 
   it('refuses a job without an image', async () => {
     await store.applyJobs([job({ id: 'e', status: 'error' })]);
-    expect(await send({ type: 'rotate8', id: 'e' })).toMatchObject({ ok: false, error: expect.stringMatching(/finished job/) as unknown });
+    expect(await send({ type: 'rotate8', id: 'e' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/finished job/) as unknown,
+    });
   });
 
   it('keeps a long prompt within the limit', () => {
@@ -220,7 +261,16 @@ describe('import', () => {
   const file = {
     lastJobId: 2,
     jobs: [
-      { id: 'job-1', prompt: 'a', width: 64, height: 64, status: 'success', result: dataUrl, createdAt: 10, endTime: 20 },
+      {
+        id: 'job-1',
+        prompt: 'a',
+        width: 64,
+        height: 64,
+        status: 'success',
+        result: dataUrl,
+        createdAt: 10,
+        endTime: 20,
+      },
       { id: 'job-2', prompt: 'b', width: 64, height: 64, status: 'error', error: 'nope', createdAt: 30 },
     ],
   };
@@ -233,14 +283,20 @@ describe('import', () => {
     expect(new Set(await store.getOutbox())).toEqual(new Set(['job-1', 'job-2']));
     expect(await store.getSubmitQueue()).toEqual([]);
 
-    const again = await send({ type: 'import', text: JSON.stringify({ jobs: [...file.jobs, { id: 'job-3', prompt: 'c', status: 'success' }] }) });
+    const again = await send({
+      type: 'import',
+      text: JSON.stringify({ jobs: [...file.jobs, { id: 'job-3', prompt: 'c', status: 'success' }] }),
+    });
     expect(again).toMatchObject({ ok: true, imported: 1, skipped: 2 });
     expect((again as { message: string }).message).toMatch(/2 already in the history/);
     expect(await store.getIndex()).toHaveLength(3);
   });
 
   it('takes a bare list, skips repeats and unreadable jobs, and says why', async () => {
-    const reply = await send({ type: 'import', text: JSON.stringify([file.jobs[0], file.jobs[0], { prompt: 'no id' }]) });
+    const reply = await send({
+      type: 'import',
+      text: JSON.stringify([file.jobs[0], file.jobs[0], { prompt: 'no id' }]),
+    });
     expect(reply).toMatchObject({ ok: true, imported: 1, skipped: 2 });
     expect((reply as { message: string }).message).toMatch(/1 repeated in the file, 1 unreadable/);
   });
@@ -250,7 +306,10 @@ describe('import', () => {
     ['{"jobs": "many"}', /jobs: /],
     ['42', /not a PixelLab job history/],
   ])('refuses %s and names the problem', async (text, message) => {
-    expect(await send({ type: 'import', text })).toMatchObject({ ok: false, error: expect.stringMatching(message) as unknown });
+    expect(await send({ type: 'import', text })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(message) as unknown,
+    });
     expect(await store.getIndex()).toEqual([]);
   });
 });
@@ -265,7 +324,11 @@ describe('history, settings and the seed debug intents', () => {
 
   it('saveSettings stores them, clears the backoff and tells an online companion the parallel limit', async () => {
     const settings = { companionUrl: 'http://127.0.0.1:9999', token: 'tok', parallelLimit: 5 };
-    await store.setSyncState({ online: false, nextAttemptAt: NOW + 60_000, lastError: 'The companion at http://127.0.0.1:8787 is not reachable' });
+    await store.setSyncState({
+      online: false,
+      nextAttemptAt: NOW + 60_000,
+      lastError: 'The companion at http://127.0.0.1:8787 is not reachable',
+    });
     expect(await send({ type: 'saveSettings', settings })).toMatchObject({ ok: true });
     expect(await store.getSettings()).toEqual(settings);
     // The old address's error is gone at once, and a forced sync tries the new one now.
@@ -279,12 +342,21 @@ describe('history, settings and the seed debug intents', () => {
     expect(putConfig).toHaveBeenCalledWith({ parallelLimit: 5 });
 
     putConfig.mockRejectedValueOnce(new Error('refused'));
-    expect(await send({ type: 'saveSettings', settings })).toMatchObject({ ok: true, message: expect.stringContaining('refused') as unknown });
+    expect(await send({ type: 'saveSettings', settings })).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('refused') as unknown,
+    });
   });
 
   it('loadFromServer pulls, saveToStorage pushes, syncNow syncs; failures come back as errors', async () => {
-    expect(await send({ type: 'loadFromServer' })).toMatchObject({ ok: true, message: expect.stringContaining('5') as unknown });
-    expect(await send({ type: 'saveToStorage' })).toMatchObject({ ok: true, message: expect.stringContaining('3') as unknown });
+    expect(await send({ type: 'loadFromServer' })).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('5') as unknown,
+    });
+    expect(await send({ type: 'saveToStorage' })).toMatchObject({
+      ok: true,
+      message: expect.stringContaining('3') as unknown,
+    });
     expect(await send({ type: 'syncNow' })).toMatchObject({ ok: true });
     expect(syncRuns).toEqual([{ force: true, push: false }, { force: true, pull: false }, { force: true }]);
     syncResult = { ...okSync, ok: false, error: 'The companion at http://127.0.0.1:8787 is not reachable' };
@@ -294,7 +366,9 @@ describe('history, settings and the seed debug intents', () => {
 
 describe('dispatch', () => {
   it('answers an invalid intent with the field at fault', async () => {
-    expect(await handleIntent(handlers, { type: 'generate', request: { prompt: '', width: 64, height: 64, seed: null } })).toMatchObject({
+    expect(
+      await handleIntent(handlers, { type: 'generate', request: { prompt: '', width: 64, height: 64, seed: null } }),
+    ).toMatchObject({
       ok: false,
       error: expect.stringMatching(/request\.prompt/) as unknown,
     });
@@ -313,7 +387,9 @@ describe('dispatch', () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const reply = await send({ type: 'generate', request: { prompt: 'x', width: 64, height: 64, seed: null } });
     expect(reply).toEqual({ ok: false, error: 'QUOTA_BYTES quota exceeded' });
-    expect((await local().get(keys.storageError))[keys.storageError]).toMatchObject({ message: 'QUOTA_BYTES quota exceeded' });
+    expect((await local().get(keys.storageError))[keys.storageError]).toMatchObject({
+      message: 'QUOTA_BYTES quota exceeded',
+    });
     expect((await local().get(storeKeys.submit))[storeKeys.submit]).toBeUndefined();
     expect(logged).toHaveBeenCalledWith('Intent generate failed', expect.any(Error));
   });

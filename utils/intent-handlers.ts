@@ -1,15 +1,8 @@
-import {
-  directions,
-  MAX_PROMPT_LENGTH,
-  newJobId,
-  normalizePairingCode,
-  type Direction,
-  type Job,
-} from './domain';
-import { isCompanionError, type CompanionClient } from './companion-client';
+import { type CompanionClient, isCompanionError } from './companion-client';
+import { type Direction, directions, type Job, MAX_PROMPT_LENGTH, newJobId, normalizePairingCode } from './domain';
 import { convertSeedJobs, lenientSeedFileSchema } from './history-migrations';
 import type { HistoryStore, JobEdit } from './history-store';
-import { INTENT_CHANNEL, intentSchema, type Intent, type IntentReply } from './messaging';
+import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from './messaging';
 import type { SyncEngine, SyncResult } from './sync-engine';
 import type { SyncScheduler } from './sync-scheduler';
 
@@ -43,7 +36,11 @@ function syncReply(result: SyncResult, done: string): IntentReply {
 
 /** A failed companion call in the companion's own words (no path in front), for the panel's banner. */
 function companionWords(err: unknown): string {
-  const words = isCompanionError(err) ? (err.serverMessage ?? err.message) : err instanceof Error ? err.message : String(err);
+  const words = isCompanionError(err)
+    ? (err.serverMessage ?? err.message)
+    : err instanceof Error
+      ? err.message
+      : String(err);
   return /[.!?)]$/.test(words) ? words : `${words}.`;
 }
 
@@ -65,7 +62,10 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     return newJobId(at, random).replace(/^job-/, 'group-');
   }
 
-  function idleJob(fields: Pick<Job, 'kind' | 'prompt' | 'width' | 'height' | 'seed' | 'rotate' | 'groupId'>, at: number): Job {
+  function idleJob(
+    fields: Pick<Job, 'kind' | 'prompt' | 'width' | 'height' | 'seed' | 'rotate' | 'groupId'>,
+    at: number,
+  ): Job {
     return {
       ...fields,
       id: newJobId(at, random),
@@ -97,7 +97,12 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
         width: source.width,
         height: source.height,
         seed: null,
-        rotate: { toDirection: to, fromDirection: from ?? source.rotate?.toDirection ?? null, sourceJobId: source.id, sourceImage: source.image! },
+        rotate: {
+          toDirection: to,
+          fromDirection: from ?? source.rotate?.toDirection ?? null,
+          sourceJobId: source.id,
+          sourceImage: source.image!,
+        },
         groupId: group,
       },
       at,
@@ -116,7 +121,18 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       const at = now();
       const group = request.count > 1 ? groupId(at) : null;
       const jobs = Array.from({ length: request.count }, () =>
-        idleJob({ kind: 'generate', prompt: request.prompt, width: request.width, height: request.height, seed: request.seed, rotate: null, groupId: group }, at),
+        idleJob(
+          {
+            kind: 'generate',
+            prompt: request.prompt,
+            width: request.width,
+            height: request.height,
+            seed: request.seed,
+            rotate: null,
+            groupId: group,
+          },
+          at,
+        ),
       );
       return submitNew(jobs);
     },
@@ -127,7 +143,8 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       const reply = await store.editJobs([id], (current): JobEdit<IntentReply> => {
         const job = current.get(id);
         if (!job || job.deleted) return { result: fail(`No job ${id} in the history`) };
-        if (job.status === 'queued' || job.status === 'running') return { result: fail(`Job ${id} is already ${job.status}`) };
+        if (job.status === 'queued' || job.status === 'running')
+          return { result: fail(`Job ${id} is already ${job.status}`) };
         if (job.status === 'success') return { result: fail('Only a failed or waiting job can be retried') };
         const retried: Job = { ...job, status: 'idle', error: null, updatedAt: Math.max(now(), job.updatedAt + 1) };
         return { jobs: [retried], options: { submit: 'retry' }, result: { ok: true, ids: [id] } };
@@ -195,17 +212,20 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       let present = 0;
       for (let i = 0; i < jobs.length; i += IMPORT_CHUNK) {
         const chunk = jobs.slice(i, i + IMPORT_CHUNK);
-        const added = await store.editJobs(chunk.map((j) => j.id), (existing): JobEdit<number> => {
-          // Merge by id: a job already here (even deleted, even pulled a moment ago) is not doubled or revived.
-          const fresh = chunk.filter((j) => !existing.has(j.id));
-          const chunkImages: Record<string, string> = {};
-          for (const job of fresh) {
-            for (const hash of [job.image, job.rotate?.sourceImage]) {
-              if (hash && images[hash]) chunkImages[hash] = images[hash];
+        const added = await store.editJobs(
+          chunk.map((j) => j.id),
+          (existing): JobEdit<number> => {
+            // Merge by id: a job already here (even deleted, even pulled a moment ago) is not doubled or revived.
+            const fresh = chunk.filter((j) => !existing.has(j.id));
+            const chunkImages: Record<string, string> = {};
+            for (const job of fresh) {
+              for (const hash of [job.image, job.rotate?.sourceImage]) {
+                if (hash && images[hash]) chunkImages[hash] = images[hash];
+              }
             }
-          }
-          return { jobs: fresh, options: { markDirty: true, images: chunkImages }, result: fresh.length };
-        });
+            return { jobs: fresh, options: { markDirty: true, images: chunkImages }, result: fresh.length };
+          },
+        );
         imported += added;
         present += chunk.length - added;
       }
@@ -216,7 +236,9 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
         duplicatesInFile > 0 ? `${duplicatesInFile} repeated in the file` : '',
         failed.length > 0 ? `${failed.length} unreadable (${failed[0]!.reason})` : '',
       ].filter(Boolean);
-      const message = `Imported ${imported} job${imported === 1 ? '' : 's'}` + (skipped > 0 ? `; skipped ${skipped}: ${reasons.join(', ')}` : '');
+      const message =
+        `Imported ${imported} job${imported === 1 ? '' : 's'}` +
+        (skipped > 0 ? `; skipped ${skipped}: ${reasons.join(', ')}` : '');
       return { ok: true, imported, skipped, message };
     },
 
@@ -246,18 +268,24 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
         await client.putConfig({ parallelLimit: settings.parallelLimit });
         return { ok: true, message: 'Settings saved' };
       } catch (err) {
-        return { ok: true, message: `Settings saved; the companion did not take the parallel limit: ${err instanceof Error ? err.message : String(err)}` };
+        return {
+          ok: true,
+          message: `Settings saved; the companion did not take the parallel limit: ${err instanceof Error ? err.message : String(err)}`,
+        };
       }
     },
 
     async pairStart() {
-      let request;
+      let request: { requestId: string; expiresAt: number };
       try {
         request = await (await deps.client()).pairRequest(deps.clientName ?? DEFAULT_CLIENT_NAME);
       } catch (err) {
         return fail(`Could not start pairing: ${companionWords(err)}`);
       }
-      await store.setSyncState({ pairing: 'required', pairingRequest: { requestId: request.requestId, expiresAt: request.expiresAt } });
+      await store.setSyncState({
+        pairing: 'required',
+        pairingRequest: { requestId: request.requestId, expiresAt: request.expiresAt },
+      });
       return { ok: true, message: 'Enter the code the companion printed' };
     },
 
@@ -303,7 +331,8 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
  */
 export function createIntentListener(handlers: IntentHandlers) {
   return (message: unknown): Promise<IntentReply> | undefined => {
-    if (!message || typeof message !== 'object' || (message as { channel?: unknown }).channel !== INTENT_CHANNEL) return undefined;
+    if (!message || typeof message !== 'object' || (message as { channel?: unknown }).channel !== INTENT_CHANNEL)
+      return undefined;
     return handleIntent(handlers, (message as { intent?: unknown }).intent);
   };
 }

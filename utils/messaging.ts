@@ -17,7 +17,12 @@ export const generateRequestSchema = z.object({
   prompt: z.string().trim().min(1, 'Enter a prompt').max(MAX_PROMPT_LENGTH),
   width: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
   height: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
-  seed: z.number().int().nonnegative().max(2 ** 32 - 1).nullable(),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32 - 1)
+    .nullable(),
   count: z.number().int().min(1).max(20).default(1),
 });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;

@@ -24,7 +24,11 @@ const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 function startCompanion(clock: { t: number }) {
   const store = createMemoryStore({ now: () => clock.t, serverId: 'server-p' });
   const pixellab: PixelLab = {
-    generate: async ({ prompt, width, height, seed }) => ({ png: makeSprite(width, height, prompt), usd: 0.01, seed: seed ?? 1 }),
+    generate: async ({ prompt, width, height, seed }) => ({
+      png: makeSprite(width, height, prompt),
+      usd: 0.01,
+      seed: seed ?? 1,
+    }),
     rotate: async ({ width, height, toDirection }) => ({ png: makeSprite(width, height, toDirection), usd: 0.01 }),
     balance: async () => ({ usd: 5 }),
   };
@@ -38,7 +42,15 @@ function startCompanion(clock: { t: number }) {
     pairings,
     now: () => clock.t,
     log: (line) => logs.push(line),
-    config: { allowOrigins: [], token: null, requirePairing: true, apiKeyDetected: true, limits: defaultLimits, version: 'test', balanceTtlMs: 0 },
+    config: {
+      allowOrigins: [],
+      token: null,
+      requirePairing: true,
+      apiKeyDetected: true,
+      limits: defaultLimits,
+      version: 'test',
+      balanceTtlMs: 0,
+    },
   });
   const sent: { path: string; authorization: string | null; answer: string }[] = [];
   const control = { offline: false };
@@ -49,7 +61,11 @@ function startCompanion(clock: { t: number }) {
     request.headers.set('host', url.host);
     request.headers.set('origin', 'chrome-extension://nicmafealdkogdhcobglaenalcjpnhen');
     const response = await app.request(request);
-    sent.push({ path: url.pathname, authorization: request.headers.get('authorization'), answer: await response.clone().text() });
+    sent.push({
+      path: url.pathname,
+      authorization: request.headers.get('authorization'),
+      answer: await response.clone().text(),
+    });
     return response;
   };
   const printedCode = () => {
@@ -82,7 +98,13 @@ beforeEach(async () => {
   };
   engine = createSyncEngine({ store, client, now: () => clock.t, random: () => 0.5 });
   // Timers that never fire: each test drives the runs itself.
-  const scheduler = createSyncScheduler({ engine, store, now: () => clock.t, setTimer: () => 0, clearTimer: () => undefined });
+  const scheduler = createSyncScheduler({
+    engine,
+    store,
+    now: () => clock.t,
+    setTimer: () => 0,
+    clearTimer: () => undefined,
+  });
   handlers = createIntentHandlers({ store, engine, scheduler, client, now: () => clock.t, clientName: CLIENT_NAME });
 });
 
@@ -115,7 +137,11 @@ describe('an unpaired browser', () => {
   });
 
   it('a token the companion does not know (revoked, or a new data dir) gets pairing_required too', async () => {
-    await store.saveSettings({ companionUrl: URL_A, token: 'not-paired-here-0123456789abcdef0123456789', parallelLimit: 3 });
+    await store.saveSettings({
+      companionUrl: URL_A,
+      token: 'not-paired-here-0123456789abcdef0123456789',
+      parallelLimit: 3,
+    });
     const result = await engine.syncOnce();
     expect(result).toMatchObject({ ok: false, errorKind: 'pairing' });
     expect(await store.getSyncState()).toMatchObject({ pairing: 'required', online: true, nextAttemptAt: null });
@@ -130,7 +156,9 @@ describe('pairStart and pairConfirm', () => {
     const started = await send({ type: 'pairStart' });
     expect(started).toEqual({ ok: true, message: 'Enter the code the companion printed' });
     const code = companion.printedCode();
-    expect(companion.logs.at(-1)).toBe(`Pairing request from "${CLIENT_NAME}": enter code ${code} in the side panel (expires in 120 s)`);
+    expect(companion.logs.at(-1)).toBe(
+      `Pairing request from "${CLIENT_NAME}": enter code ${code} in the side panel (expires in 120 s)`,
+    );
     const { pairingRequest } = await store.getSyncState();
     expect(pairingRequest).toEqual({ requestId: expect.any(String), expiresAt: START + PAIRING_CODE_TTL_MS });
 
@@ -142,10 +170,19 @@ describe('pairStart and pairConfirm', () => {
     // The sync that pairing starts goes through.
     await vi.waitFor(async () => expect((await store.getSyncState()).lastSyncAt).not.toBeNull());
     await syncSettled();
-    expect(await store.getSyncState()).toMatchObject({ pairing: null, pairingRequest: null, lastError: null, online: true, auth: 'pairing' });
+    expect(await store.getSyncState()).toMatchObject({
+      pairing: null,
+      pairingRequest: null,
+      lastError: null,
+      online: true,
+      auth: 'pairing',
+    });
 
     // From now on every call carries the token, and work goes through.
-    const generated = await send({ type: 'generate', request: { prompt: 'paired knight', width: 32, height: 32, seed: 7, count: 1 } });
+    const generated = await send({
+      type: 'generate',
+      request: { prompt: 'paired knight', width: 32, height: 32, seed: 7, count: 1 },
+    });
     expect(generated.ok).toBe(true);
     const id = generated.ok ? generated.ids![0]! : '';
     await vi.waitFor(async () => expect(companion.store.get(id)).toBeDefined());
@@ -164,7 +201,10 @@ describe('pairStart and pairConfirm', () => {
     await send({ type: 'pairStart' });
     const code = companion.printedCode();
     const wrong = code === '123456' ? '654321' : '123456';
-    expect(await send({ type: 'pairConfirm', code: wrong })).toEqual({ ok: false, error: 'Wrong pairing code; 4 tries left.' });
+    expect(await send({ type: 'pairConfirm', code: wrong })).toEqual({
+      ok: false,
+      error: 'Wrong pairing code; 4 tries left.',
+    });
     expect((await store.getSyncState()).pairingRequest).not.toBeNull();
     expect((await store.getSettings()).token).toBe('');
     expect(await send({ type: 'pairConfirm', code })).toMatchObject({ ok: true });
@@ -173,7 +213,10 @@ describe('pairStart and pairConfirm', () => {
   it('a code that is not six digits is refused before asking the companion', async () => {
     await send({ type: 'pairStart' });
     const before = companion.sent.length;
-    expect(await send({ type: 'pairConfirm', code: '12ab' })).toEqual({ ok: false, error: 'The pairing code is the 6 digits the companion printed.' });
+    expect(await send({ type: 'pairConfirm', code: '12ab' })).toEqual({
+      ok: false,
+      error: 'The pairing code is the 6 digits the companion printed.',
+    });
     expect(companion.sent).toHaveLength(before);
   });
 
@@ -182,7 +225,10 @@ describe('pairStart and pairConfirm', () => {
     await send({ type: 'pairStart' });
     const code = companion.printedCode();
     clock.t += PAIRING_CODE_TTL_MS;
-    expect(await send({ type: 'pairConfirm', code })).toEqual({ ok: false, error: 'The pairing code expired; start pairing again for a new one.' });
+    expect(await send({ type: 'pairConfirm', code })).toEqual({
+      ok: false,
+      error: 'The pairing code expired; start pairing again for a new one.',
+    });
     expect(await store.getSyncState()).toMatchObject({ pairing: 'required', pairingRequest: null });
     expect((await store.getSettings()).token).toBe('');
   });
@@ -202,21 +248,37 @@ describe('pairStart and pairConfirm', () => {
   });
 
   it('confirming without a request, or starting while the companion is down, fails in plain words', async () => {
-    expect(await send({ type: 'pairConfirm', code: '123456' })).toEqual({ ok: false, error: 'No pairing in progress: press "Pair with companion" first.' });
+    expect(await send({ type: 'pairConfirm', code: '123456' })).toEqual({
+      ok: false,
+      error: 'No pairing in progress: press "Pair with companion" first.',
+    });
     companion.control.offline = true;
     const reply = await send({ type: 'pairStart' });
-    expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(/^Could not start pairing: The companion at http:\/\/127\.0\.0\.1:8787 is not reachable/) });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(
+        /^Could not start pairing: The companion at http:\/\/127\.0\.0\.1:8787 is not reachable/,
+      ),
+    });
     expect((await store.getSyncState()).pairingRequest).toBeNull();
   });
 
   it('a new companion URL in the settings forgets the pairing state', async () => {
     await engine.syncOnce();
     await send({ type: 'pairStart' });
-    expect(await send({ type: 'saveSettings', settings: { companionUrl: 'http://127.0.0.1:8788', token: '', parallelLimit: 3 } })).toMatchObject({ ok: true });
+    expect(
+      await send({
+        type: 'saveSettings',
+        settings: { companionUrl: 'http://127.0.0.1:8788', token: '', parallelLimit: 3 },
+      }),
+    ).toMatchObject({ ok: true });
     expect(await store.getSyncState()).toMatchObject({ pairing: null, pairingRequest: null });
   });
 
   it('the intents are validated', async () => {
-    expect(await send({ type: 'pairConfirm', code: '1'.repeat(40) })).toMatchObject({ ok: false, error: expect.stringContaining('Invalid request: code') });
+    expect(await send({ type: 'pairConfirm', code: '1'.repeat(40) })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('Invalid request: code'),
+    });
   });
 });

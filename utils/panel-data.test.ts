@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Job, JobStatus } from './domain/job';
-import { keys, type IndexEntry, type Stats } from './history-layout';
-import { createPanelData, updateLowerPrompts, type PanelStorage } from './panel-data';
+import { type IndexEntry, keys, type Stats } from './history-layout';
+import { createPanelData, type PanelStorage, updateLowerPrompts } from './panel-data';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const statuses: JobStatus[] = ['success', 'error', 'running', 'queued', 'idle'];
@@ -43,7 +43,12 @@ async function seedLayout(count: number, headSize = 60) {
     items[keys.job(job.id)] = job;
     if (job.image) items[keys.image(job.image)] = PNG + job.id;
   }
-  const index: IndexEntry[] = jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt }));
+  const index: IndexEntry[] = jobs.map((j) => ({
+    id: j.id,
+    createdAt: j.createdAt,
+    status: j.status,
+    prompt: j.prompt,
+  }));
   const stats: Stats = { total: count, idle: 0, queued: 0, running: 0, success: 0, error: 0, avgDuration: 2 };
   items[keys.head] = index.slice(0, headSize).map((e) => e.id);
   items[keys.index] = index;
@@ -142,7 +147,10 @@ describe('createPanelData', () => {
     await flush();
     const callsBefore = get.mock.calls.length;
 
-    const ids = data.getSnapshot().entries.slice(300, 320).map((e) => e.id);
+    const ids = data
+      .getSnapshot()
+      .entries.slice(300, 320)
+      .map((e) => e.id);
     await data.ensureRows(ids);
     // One read for the 20 job keys, one for their images.
     expect(get.mock.calls.length).toBe(callsBefore + 2);
@@ -231,12 +239,20 @@ describe('createPanelData', () => {
 
     // A new job on top, then a renamed one: only the new prompt is lowercased each time.
     const now = data.getSnapshot().entries;
-    const added = [{ id: 'job-51', createdAt: 2_000_000, status: 'success' as const, prompt: 'Golden DRAGON' }, ...now.map((e) => ({ ...e }))];
+    const added = [
+      { id: 'job-51', createdAt: 2_000_000, status: 'success' as const, prompt: 'Golden DRAGON' },
+      ...now.map((e) => ({ ...e })),
+    ];
     lower.mockClear();
     await fakeBrowser.storage.local.set({ [keys.index]: added });
     await flush();
     expect(lower.mock.calls.length).toBe(1);
-    expect(data.filter('dragon', 'all').map((e) => e.id).slice(0, 2)).toEqual(['job-51', 'job-50']);
+    expect(
+      data
+        .filter('dragon', 'all')
+        .map((e) => e.id)
+        .slice(0, 2),
+    ).toEqual(['job-51', 'job-50']);
     const renamed = added.map((e) => (e.id === 'job-10' ? { ...e, prompt: 'Silver Dragon' } : { ...e }));
     lower.mockClear();
     await fakeBrowser.storage.local.set({ [keys.index]: renamed });
@@ -253,7 +269,11 @@ describe('createPanelData', () => {
     // Added on top.
     expect(updateLowerPrompts(prev, prevLower, [e('d', 'D D'), ...prev])).toEqual(['d d', 'c c', 'b b', 'a a']);
     // Changed in place, removed in the middle, emptied, and unrelated.
-    expect(updateLowerPrompts(prev, prevLower, [e('c', 'C c'), e('b', 'NEW'), e('a', 'A a')])).toEqual(['c c', 'new', 'a a']);
+    expect(updateLowerPrompts(prev, prevLower, [e('c', 'C c'), e('b', 'NEW'), e('a', 'A a')])).toEqual([
+      'c c',
+      'new',
+      'a a',
+    ]);
     expect(updateLowerPrompts(prev, prevLower, [e('c', 'C c'), e('a', 'A a')])).toEqual(['c c', 'a a']);
     expect(updateLowerPrompts(prev, prevLower, [])).toEqual([]);
     expect(updateLowerPrompts(prev, prevLower, [e('x', 'X'), e('y', 'Y')])).toEqual(['x', 'y']);

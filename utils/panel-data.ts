@@ -1,16 +1,16 @@
-import { z } from 'zod';
 import { browser } from 'wxt/browser';
+import { z } from 'zod';
 import type { Job, JobStatus } from './domain/job';
 import {
+  type IndexEntry,
   keys,
+  type Stats,
+  type SyncState,
   statsSchema,
   storedJobSchema,
   syncStateSchema,
-  type IndexEntry,
-  type Stats,
-  type SyncState,
 } from './history-layout';
-import { defaultSettings, settingsSchema, type Settings } from './messaging';
+import { defaultSettings, type Settings, settingsSchema } from './messaging';
 
 /**
  * The side panel's read side of chrome.storage.local (layout in history-layout.ts).
@@ -181,8 +181,13 @@ const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.storage
  * Lowercase prompts of `next`, reusing those of `prev` (aligned with `prevLower`) for the rows they share
  * at the start and at the end: an index change usually adds rows at the top or changes one in place.
  */
-export function updateLowerPrompts(prev: readonly IndexEntry[], prevLower: readonly string[], next: readonly IndexEntry[]): string[] {
-  const same = (a: IndexEntry | undefined, b: IndexEntry | undefined) => !!a && !!b && a.id === b.id && a.prompt === b.prompt;
+export function updateLowerPrompts(
+  prev: readonly IndexEntry[],
+  prevLower: readonly string[],
+  next: readonly IndexEntry[],
+): string[] {
+  const same = (a: IndexEntry | undefined, b: IndexEntry | undefined) =>
+    !!a && !!b && a.id === b.id && a.prompt === b.prompt;
   const limit = Math.min(prev.length, next.length);
   let head = 0;
   while (head < limit && same(prev[head], next[head])) head++;
@@ -252,7 +257,8 @@ export function createPanelData(
 
   function setEntries(entries: readonly IndexEntry[]): void {
     // No search yet: nothing to keep up to date (the first search lowercases what it needs).
-    if (lowered && lowered.entries !== entries) lowered = { entries, lower: updateLowerPrompts(lowered.entries, lowered.lower, entries) };
+    if (lowered && lowered.entries !== entries)
+      lowered = { entries, lower: updateLowerPrompts(lowered.entries, lowered.lower, entries) };
     filterMemo = null;
     set({ entries, entriesVersion: (pending.entriesVersion ?? snap.entriesVersion) + 1 });
   }
@@ -267,7 +273,11 @@ export function createPanelData(
   }
 
   /** A read's answer minus keys that onChanged set since it was issued; absent keys are remembered. */
-  function settle(list: readonly string[], before: readonly number[], got: Record<string, unknown>): Record<string, unknown> {
+  function settle(
+    list: readonly string[],
+    before: readonly number[],
+    got: Record<string, unknown>,
+  ): Record<string, unknown> {
     const fresh: Record<string, unknown> = {};
     list.forEach((k, i) => {
       if ((stamps.get(k) ?? 0) !== before[i]) return;
@@ -547,7 +557,11 @@ export function createPanelData(
       set({ phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head', firstRowsReady: true });
       emit();
     } catch (error) {
-      set({ phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head', firstRowsReady: true, readError: `Could not read the history: ${message(error)}` });
+      set({
+        phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head',
+        firstRowsReady: true,
+        readError: `Could not read the history: ${message(error)}`,
+      });
       emit();
     }
     afterPaint(() => {
@@ -569,7 +583,8 @@ export function createPanelData(
         const handed = early?.handOver();
         if (handed) stamps = handed.stamps;
         storage.onChanged.addListener(onChanged);
-        if (handed?.changes.length) applyChanges(Object.assign({}, ...handed.changes) as Record<string, StorageChange>, false);
+        if (handed?.changes.length)
+          applyChanges(Object.assign({}, ...handed.changes) as Record<string, StorageChange>, false);
         startPromise = firstPaint(Math.max(1, opts.firstRows ?? early?.firstRows ?? 20), early);
       }
       return startPromise;
@@ -596,7 +611,12 @@ export function createPanelData(
       if (filterMemo?.key === memoKey) return filterMemo.result;
       // Lowercased by the first search that needs it, then kept up to date by setEntries.
       if (terms.length && lowered?.entries !== entries) {
-        lowered = { entries, lower: lowered ? updateLowerPrompts(lowered.entries, lowered.lower, entries) : entries.map((e) => e.prompt.toLowerCase()) };
+        lowered = {
+          entries,
+          lower: lowered
+            ? updateLowerPrompts(lowered.entries, lowered.lower, entries)
+            : entries.map((e) => e.prompt.toLowerCase()),
+        };
       }
       const lower = terms.length ? lowered!.lower : [];
       const out: IndexEntry[] = [];

@@ -23,9 +23,24 @@ const HASH = 'a'.repeat(64);
 
 function job(id: string, overrides: Partial<Job> = {}): Job {
   return {
-    id, kind: 'generate', prompt: 'heroic knight', width: 64, height: 64, seed: null, status: 'success',
-    error: null, image: null, rotate: null, groupId: null, startTime: 10, endTime: 2010, duration: 2,
-    createdAt: 5, updatedAt: 2010, deleted: false, ...overrides,
+    id,
+    kind: 'generate',
+    prompt: 'heroic knight',
+    width: 64,
+    height: 64,
+    seed: null,
+    status: 'success',
+    error: null,
+    image: null,
+    rotate: null,
+    groupId: null,
+    startTime: 10,
+    endTime: 2010,
+    duration: 2,
+    createdAt: 5,
+    updatedAt: 2010,
+    deleted: false,
+    ...overrides,
   };
 }
 
@@ -61,7 +76,10 @@ describe('sendIntent', () => {
     expect(none).toEqual({ ok: false, error: expect.stringContaining('did not answer') });
     const odd = await sendIntent({ type: 'syncNow' }, { sendMessage: async () => 'yes' });
     expect(odd.ok).toBe(false);
-    const failed = await sendIntent({ type: 'syncNow' }, { sendMessage: async () => ({ ok: false, error: 'offline' }) });
+    const failed = await sendIntent(
+      { type: 'syncNow' },
+      { sendMessage: async () => ({ ok: false, error: 'offline' }) },
+    );
     expect(failed).toEqual({ ok: false, error: 'offline' });
   });
 });
@@ -99,7 +117,9 @@ describe('exports', () => {
   it('exports CSV with a header row and proper quoting', async () => {
     const csv = await exportCsv();
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('id,status,prompt,width,height,seed,duration_s,created_at,started_at,ended_at,error,kind,group_id,image_sha256');
+    expect(lines[0]).toBe(
+      'id,status,prompt,width,height,seed,duration_s,created_at,started_at,ended_at,error,kind,group_id,image_sha256',
+    );
     expect(csv).toContain('job-7,success,"knight, ""the brave""\nline two",64,64,,2,1970-01-01T00:00:00.005Z');
     expect(csv).toContain(`,generate,,${HASH}\r\n`);
     expect(csv).toContain("job-x1,error,'=cmd(),64,64,,,");
@@ -116,7 +136,9 @@ describe('exports', () => {
   });
 
   it('names files', () => {
-    expect(pngFilename({ id: 'job-1', prompt: 'Heroic knight, glowing sword!' })).toBe('pixellab-job-1-heroic-knight-glowing-sword.png');
+    expect(pngFilename({ id: 'job-1', prompt: 'Heroic knight, glowing sword!' })).toBe(
+      'pixellab-job-1-heroic-knight-glowing-sword.png',
+    );
     expect(exportFilename('csv', new Date('2025-01-02T03:04:05Z'))).toBe('pixellab-history-2025-01-02T03-04-05.csv');
   });
 });
@@ -138,6 +160,8 @@ describe('panel helpers', () => {
     const writeText = vi.fn(async () => {});
     await copyText('hello', { writeText });
     expect(writeText).toHaveBeenCalledWith('hello');
-    await expect(copyText('x', { writeText: async () => Promise.reject(new Error('denied')) })).rejects.toThrow('denied');
+    await expect(copyText('x', { writeText: async () => Promise.reject(new Error('denied')) })).rejects.toThrow(
+      'denied',
+    );
   });
 });

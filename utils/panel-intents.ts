@@ -1,10 +1,10 @@
-import { z } from 'zod';
 import { browser } from 'wxt/browser';
+import { z } from 'zod';
 import { pngDataUrlToBytes } from './domain/data-url';
 import type { Job } from './domain/job';
 import { lastSeedJobId, toSeedJob } from './domain/seed';
 import { keys, storedJobSchema } from './history-layout';
-import { INTENT_CHANNEL, intentSchema, type IntentInput, type IntentReply } from './messaging';
+import { INTENT_CHANNEL, type IntentInput, type IntentReply, intentSchema } from './messaging';
 
 /**
  * What the panel does besides reading storage: send intents to the background, and the
@@ -49,7 +49,13 @@ export async function sendIntent(
   }
   const reply = replySchema.safeParse(raw);
   if (!reply.success) {
-    return { ok: false, error: raw === undefined ? 'The extension background did not answer.' : 'The extension background sent an unreadable answer.' };
+    return {
+      ok: false,
+      error:
+        raw === undefined
+          ? 'The extension background did not answer.'
+          : 'The extension background sent an unreadable answer.',
+    };
   }
   return reply.data;
 }
@@ -127,8 +133,20 @@ export async function exportJson(storage?: ReadableStorage, now?: Date): Promise
 }
 
 export const CSV_COLUMNS = [
-  'id', 'status', 'prompt', 'width', 'height', 'seed', 'duration_s', 'created_at',
-  'started_at', 'ended_at', 'error', 'kind', 'group_id', 'image_sha256',
+  'id',
+  'status',
+  'prompt',
+  'width',
+  'height',
+  'seed',
+  'duration_s',
+  'created_at',
+  'started_at',
+  'ended_at',
+  'error',
+  'kind',
+  'group_id',
+  'image_sha256',
 ] as const;
 
 /** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
@@ -146,9 +164,23 @@ function iso(ms: number | null): string | null {
 
 export function csvRow(job: Job): string {
   return [
-    job.id, job.status, job.prompt, job.width, job.height, job.seed, job.duration,
-    iso(job.createdAt), iso(job.startTime), iso(job.endTime), job.error, job.kind, job.groupId, job.image,
-  ].map(csvField).join(',');
+    job.id,
+    job.status,
+    job.prompt,
+    job.width,
+    job.height,
+    job.seed,
+    job.duration,
+    iso(job.createdAt),
+    iso(job.startTime),
+    iso(job.endTime),
+    job.error,
+    job.kind,
+    job.groupId,
+    job.image,
+  ]
+    .map(csvField)
+    .join(',');
 }
 
 /** The history as CSV, a header row first, CRLF line ends; no images. */
@@ -167,7 +199,12 @@ export function exportFilename(ext: 'json' | 'csv', now: Date = new Date()): str
 
 /** `pixellab-job-123-heroic-knight-with-glowing.png` */
 export function pngFilename(job: Pick<Job, 'id' | 'prompt'>): string {
-  const slug = job.prompt.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  const slug = job.prompt
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
   return `pixellab-${job.id.replace(/[^A-Za-z0-9._-]/g, '_')}${slug ? `-${slug}` : ''}.png`;
 }
 
@@ -191,7 +228,11 @@ export function downloadBlob(blob: Blob, filename: string, doc: Document = docum
 }
 
 /** Downloads a job's PNG; false when its image is not loaded. */
-export function downloadJobPng(job: Pick<Job, 'id' | 'prompt'>, dataUrl: string | undefined, doc: Document = document): boolean {
+export function downloadJobPng(
+  job: Pick<Job, 'id' | 'prompt'>,
+  dataUrl: string | undefined,
+  doc: Document = document,
+): boolean {
   if (!dataUrl) return false;
   downloadUrl(dataUrl, pngFilename(job), doc);
   return true;
@@ -202,7 +243,10 @@ export interface ClipboardLike {
 }
 
 /** Copies text; rejects with a readable message when the clipboard refuses. */
-export async function copyText(text: string, clipboard: ClipboardLike | undefined = globalThis.navigator?.clipboard): Promise<void> {
+export async function copyText(
+  text: string,
+  clipboard: ClipboardLike | undefined = globalThis.navigator?.clipboard,
+): Promise<void> {
   if (!clipboard) throw new Error('The clipboard is not available here.');
   try {
     await clipboard.writeText(text);

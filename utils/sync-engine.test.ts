@@ -5,8 +5,8 @@ import { defaultLimits, type PixelLab } from '../companion-server/deps';
 import { createRunner } from '../companion-server/runner';
 import { createMemoryStore } from '../companion-server/store/memory-store';
 import { encodePng, makeSprite } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, jobSchema, sha256Hex, type Job, type JobInput } from './domain';
 import { createCompanionClient } from './companion-client';
+import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from './domain';
 import { keys } from './history-layout';
 import { createHistoryStore, type HistoryStore, type StorageAreaLike } from './history-store';
 import { backoffDelay, createSyncEngine, type SyncEngineOptions } from './sync-engine';
@@ -30,7 +30,11 @@ interface Sent {
 function startCompanion(clock: ReturnType<typeof createClock>, options: { serverId?: string; jobs?: Job[] } = {}) {
   const store = createMemoryStore({ now: clock.now, serverId: options.serverId ?? 'server-a', jobs: options.jobs });
   const pixellab: PixelLab = {
-    generate: async ({ prompt, width, height, seed }) => ({ png: makeSprite(width, height, prompt), usd: 0.01, seed: seed ?? 1 }),
+    generate: async ({ prompt, width, height, seed }) => ({
+      png: makeSprite(width, height, prompt),
+      usd: 0.01,
+      seed: seed ?? 1,
+    }),
     rotate: async ({ width, height, toDirection }) => ({ png: makeSprite(width, height, toDirection), usd: 0.01 }),
     balance: async () => ({ usd: 5 }),
   };
@@ -41,7 +45,14 @@ function startCompanion(clock: ReturnType<typeof createClock>, options: { server
     runner,
     now: clock.now,
     log: () => undefined,
-    config: { allowOrigins: [], token: null, apiKeyDetected: true, limits: defaultLimits, version: 'test', balanceTtlMs: 0 },
+    config: {
+      allowOrigins: [],
+      token: null,
+      apiKeyDetected: true,
+      limits: defaultLimits,
+      version: 'test',
+      balanceTtlMs: 0,
+    },
   });
   const sent: Sent[] = [];
   const control = {
@@ -68,12 +79,29 @@ function startCompanion(clock: ReturnType<typeof createClock>, options: { server
     return response;
   };
   const client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch });
-  return { store, runner, app, fetch, client, sent, control, requests: (path: string) => sent.filter((s) => s.path.startsWith(path)) };
+  return {
+    store,
+    runner,
+    app,
+    fetch,
+    client,
+    sent,
+    control,
+    requests: (path: string) => sent.filter((s) => s.path.startsWith(path)),
+  };
 }
 type Companion = ReturnType<typeof startCompanion>;
 
 function job(overrides: Partial<JobInput> & { id: string }): Job {
-  return jobSchema.parse({ prompt: `prompt ${overrides.id}`, width: 64, height: 64, status: 'success', createdAt: 1_000, updatedAt: 1_000, ...overrides });
+  return jobSchema.parse({
+    prompt: `prompt ${overrides.id}`,
+    width: 64,
+    height: 64,
+    status: 'success',
+    createdAt: 1_000,
+    updatedAt: 1_000,
+    ...overrides,
+  });
 }
 
 function idle(id: string, at: number, overrides: Partial<JobInput> = {}): Job {
@@ -96,9 +124,20 @@ function seeded(seed: number) {
 let seeds = 1;
 
 /** A replica of the extension: its own storage area, store and engine. */
-function replica(area: StorageAreaLike, clock: ReturnType<typeof createClock>, companion: () => Companion, extra: Partial<SyncEngineOptions> = {}) {
+function replica(
+  area: StorageAreaLike,
+  clock: ReturnType<typeof createClock>,
+  companion: () => Companion,
+  extra: Partial<SyncEngineOptions> = {},
+) {
   const store = createHistoryStore(area, { now: clock.now });
-  const engine = createSyncEngine({ store, client: () => companion().client, now: clock.now, random: seeded(seeds++), ...extra });
+  const engine = createSyncEngine({
+    store,
+    client: () => companion().client,
+    now: clock.now,
+    random: seeded(seeds++),
+    ...extra,
+  });
   return { store, engine };
 }
 
@@ -143,7 +182,15 @@ describe('sync with the real companion', () => {
     expect((await store.getImages([done.image!])).get(done.image!)).toMatch(/^data:image\/png;base64,/);
     expect(await store.getSubmitQueue()).toEqual([]);
     expect(await store.getOutbox()).toEqual([]);
-    expect(await store.getSyncState()).toMatchObject({ online: true, serverId: 'server-a', apiKeyDetected: true, balanceUsd: 5, auth: 'none', lastError: null, syncing: false });
+    expect(await store.getSyncState()).toMatchObject({
+      online: true,
+      serverId: 'server-a',
+      apiKeyDetected: true,
+      balanceUsd: 5,
+      auth: 'none',
+      lastError: null,
+      syncing: false,
+    });
     expect((await store.getSyncState()).checkpoint).toBe(companion.store.lastSeq);
   });
 
@@ -185,12 +232,19 @@ describe('sync with the real companion', () => {
       if (String(input).endsWith('/api/v1/jobs') && !deleted) {
         const current = (await store.getJob('huge'))!;
         clock.advance(1);
-        deleted = store.editJobs(['huge'], () => ({ jobs: [{ ...current, deleted: true, updatedAt: clock.now() }], options: { markDirty: true }, result: undefined }));
+        deleted = store.editJobs(['huge'], () => ({
+          jobs: [{ ...current, deleted: true, updatedAt: clock.now() }],
+          options: { markDirty: true },
+          result: undefined,
+        }));
         await deleted;
       }
       return fetch(input, init);
     };
-    companion.client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch: (input, init) => companion.fetch(input, init) });
+    companion.client = createCompanionClient({
+      baseUrl: 'http://127.0.0.1:8787',
+      fetch: (input, init) => companion.fetch(input, init),
+    });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 0 });
     expect(deleted).toBeDefined();
     const stored = (await store.getJob('huge'))!;
@@ -210,13 +264,25 @@ describe('sync with the real companion', () => {
       if (String(input).endsWith('/api/v1/jobs') && !deleted) {
         deleted = true;
         clock.advance(1);
-        await store.editJobs(['second'], (current) => ({ jobs: [{ ...current.get('second')!, deleted: true, updatedAt: clock.now() }], options: { markDirty: true }, result: undefined }));
+        await store.editJobs(['second'], (current) => ({
+          jobs: [{ ...current.get('second')!, deleted: true, updatedAt: clock.now() }],
+          options: { markDirty: true },
+          result: undefined,
+        }));
       }
       return fetch(input, init);
     };
-    companion.client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch: (input, init) => companion.fetch(input, init) });
+    companion.client = createCompanionClient({
+      baseUrl: 'http://127.0.0.1:8787',
+      fetch: (input, init) => companion.fetch(input, init),
+    });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, submitted: 1 });
-    expect(companion.requests('/api/v1/jobs').filter((r) => r.method === 'POST').map((r) => (r.body as { id: string }).id)).toEqual(['first']);
+    expect(
+      companion
+        .requests('/api/v1/jobs')
+        .filter((r) => r.method === 'POST')
+        .map((r) => (r.body as { id: string }).id),
+    ).toEqual(['first']);
     expect(await store.getSubmitQueue()).toEqual([]);
     expect(await serverJob(companion, 'second')).toMatchObject({ deleted: true });
   });
@@ -290,10 +356,18 @@ describe('while the companion is down', () => {
 
 describe('conflicts: last writer wins, both ways', () => {
   it('a newer local edit reaches the companion; a newer companion version replaces an older local edit', async () => {
-    companion = startCompanion(clock, { jobs: [job({ id: 'x', prompt: 'server old', updatedAt: 100 }), job({ id: 'y', prompt: 'server new', updatedAt: 900 })] });
+    companion = startCompanion(clock, {
+      jobs: [
+        job({ id: 'x', prompt: 'server old', updatedAt: 100 }),
+        job({ id: 'y', prompt: 'server new', updatedAt: 900 }),
+      ],
+    });
     const { store, engine } = replica(local(), clock, () => companion);
     await store.setSyncState({ serverId: 'server-a' });
-    await store.applyJobs([job({ id: 'x', prompt: 'local new', updatedAt: 500 }), job({ id: 'y', prompt: 'local old', updatedAt: 300 })], { markDirty: true });
+    await store.applyJobs(
+      [job({ id: 'x', prompt: 'local new', updatedAt: 500 }), job({ id: 'y', prompt: 'local old', updatedAt: 300 })],
+      { markDirty: true },
+    );
     expect(await engine.syncOnce()).toMatchObject({ ok: true });
     expect((await serverJob(companion, 'x'))!.prompt).toBe('local new');
     expect((await serverJob(companion, 'y'))!.prompt).toBe('server new');
@@ -322,7 +396,9 @@ describe('tombstones', () => {
   it('a delete syncs to the companion and to other browsers, and never comes back', async () => {
     const a = replica(local(), clock, () => companion);
     const b = replica(session(), clock, () => companion);
-    await a.store.applyJobs([job({ id: 'gone', updatedAt: 100 }), job({ id: 'kept', updatedAt: 100 })], { markDirty: true });
+    await a.store.applyJobs([job({ id: 'gone', updatedAt: 100 }), job({ id: 'kept', updatedAt: 100 })], {
+      markDirty: true,
+    });
     await a.engine.syncOnce();
     await b.engine.syncOnce();
     expect(await liveIds(b.store)).toEqual(['gone', 'kept']);
@@ -367,7 +443,9 @@ describe('a delete racing the runner', () => {
 
 describe('paging and chunking', () => {
   it('pulls 450 jobs in a first page of 100 then pages of 500, and pushes 450 in chunks of at most 200', async () => {
-    const many = Array.from({ length: 450 }, (_, i) => job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }));
+    const many = Array.from({ length: 450 }, (_, i) =>
+      job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }),
+    );
     companion = startCompanion(clock, { jobs: many });
     const { store, engine } = replica(local(), clock, () => companion);
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 450 });
@@ -375,10 +453,12 @@ describe('paging and chunking', () => {
       '/api/v1/changes?since=0&limit=100',
       '/api/v1/changes?since=100&limit=500',
     ]);
-    expect((await store.getIndex())).toHaveLength(450);
+    expect(await store.getIndex()).toHaveLength(450);
     expect((await store.getSyncState()).checkpoint).toBe(450);
 
-    const mine = Array.from({ length: 450 }, (_, i) => job({ id: `l${String(i).padStart(3, '0')}`, createdAt: 5_000 + i, updatedAt: 5_000 + i }));
+    const mine = Array.from({ length: 450 }, (_, i) =>
+      job({ id: `l${String(i).padStart(3, '0')}`, createdAt: 5_000 + i, updatedAt: 5_000 + i }),
+    );
     await store.applyJobs(mine, { markDirty: true });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pushed: 450 });
     const pushes = companion.requests('/api/v1/push').map((r) => (r.body as { changes: unknown[] }).changes.length);
@@ -393,7 +473,11 @@ describe('a fresh or replaced companion', () => {
     const { store, engine } = replica(local(), clock, () => companion);
     const image = png('kept');
     await store.applyJobs(
-      [job({ id: 'a', image: image.hash, updatedAt: 100 }), job({ id: 'b', updatedAt: 100 }), job({ id: 'c', deleted: true, updatedAt: 100 })],
+      [
+        job({ id: 'a', image: image.hash, updatedAt: 100 }),
+        job({ id: 'b', updatedAt: 100 }),
+        job({ id: 'c', deleted: true, updatedAt: 100 }),
+      ],
       { markDirty: true, images: { [image.hash]: image.dataUrl } },
     );
     await engine.syncOnce();
@@ -403,7 +487,12 @@ describe('a fresh or replaced companion', () => {
     companion = startCompanion(clock, { serverId: 'server-b' });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, serverChanged: true });
     expect(await liveIds(store)).toEqual(['a', 'b']);
-    expect(companion.store.list().map((j) => j.id).sort()).toEqual(['a', 'b']);
+    expect(
+      companion.store
+        .list()
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect((await serverJob(companion, 'c'))!.deleted).toBe(true);
     expect(companion.store.hasImage(image.hash)).toBe(true);
     expect(await store.getSyncState()).toMatchObject({ serverId: 'server-b', checkpoint: companion.store.lastSeq });
@@ -418,7 +507,7 @@ describe('failures in the middle', () => {
     companion.control.dropAnswer = (s) => s.path === '/api/v1/push';
     expect(await engine.syncOnce()).toMatchObject({ ok: false, errorKind: 'offline' });
     const seqAfterFirst = companion.store.lastSeq;
-    expect((await serverJob(companion, 'p'))).toBeDefined();
+    expect(await serverJob(companion, 'p')).toBeDefined();
     const pending = (await store.getPendingPush())!;
     expect(pending.jobs.map((j) => j.id)).toEqual(['p']);
     expect(await store.getOutbox()).toEqual(['p']);
@@ -426,14 +515,18 @@ describe('failures in the middle', () => {
     expect(await engine.syncOnce({ force: true })).toMatchObject({ ok: true });
     const pushes = companion.requests('/api/v1/push');
     expect(pushes).toHaveLength(2);
-    expect((pushes[1]!.body as { requestId: string }).requestId).toBe((pushes[0]!.body as { requestId: string }).requestId);
+    expect((pushes[1]!.body as { requestId: string }).requestId).toBe(
+      (pushes[0]!.body as { requestId: string }).requestId,
+    );
     expect(companion.store.lastSeq).toBe(seqAfterFirst);
     expect(await store.getPendingPush()).toBeNull();
     expect(await store.getOutbox()).toEqual([]);
   });
 
   it('a worker stopped after the first page resumes at its checkpoint and ends up agreeing', async () => {
-    const many = Array.from({ length: 450 }, (_, i) => job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }));
+    const many = Array.from({ length: 450 }, (_, i) =>
+      job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }),
+    );
     companion = startCompanion(clock, { jobs: many });
     const first = replica(local(), clock, () => companion);
     companion.control.failBefore = (s) => s.path.startsWith('/api/v1/changes?since=100');
@@ -446,7 +539,10 @@ describe('failures in the middle', () => {
     const second = replica(local(), clock, () => companion);
     expect(await second.engine.syncOnce({ force: true })).toMatchObject({ ok: true, pulled: 350 });
     expect(companion.requests('/api/v1/changes').map((r) => r.path)).toContain('/api/v1/changes?since=100&limit=100');
-    const serverIds = companion.store.list().map((j) => j.id).sort();
+    const serverIds = companion.store
+      .list()
+      .map((j) => j.id)
+      .sort();
     expect(await liveIds(second.store)).toEqual(serverIds);
     for (const id of ['s000', 's250', 's449']) {
       expect(await second.store.getJob(id)).toEqual(jobSchema.parse({ ...companion.store.get(id), seq: undefined }));
@@ -494,7 +590,9 @@ describe('images and runs that must not be lost', () => {
   it('a first sync fetches images in batches, not one request per image', async () => {
     for (let i = 0; i < 250; i++) {
       const bytes = makeSprite(8, 8, `batch-${i}`);
-      await companion.store.put(job({ id: `b${i}`, image: await companion.store.putImage(bytes), createdAt: i, updatedAt: clock.now() }));
+      await companion.store.put(
+        job({ id: `b${i}`, image: await companion.store.putImage(bytes), createdAt: i, updatedAt: clock.now() }),
+      );
     }
     const { store, engine } = replica(local(), clock, () => companion);
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 250 });
@@ -513,33 +611,59 @@ describe('images and runs that must not be lost', () => {
     const noise = () => (state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) >>> 24;
     for (let i = 0; i < 14; i++) {
       const bytes = encodePng(400, 400, () => [noise(), noise(), noise(), 255]);
-      await companion.store.put(job({ id: `n${i}`, width: 400, height: 400, image: await companion.store.putImage(bytes), updatedAt: clock.now() }));
+      await companion.store.put(
+        job({
+          id: `n${i}`,
+          width: 400,
+          height: 400,
+          image: await companion.store.putImage(bytes),
+          updatedAt: clock.now(),
+        }),
+      );
     }
     const { store, engine } = replica(local(), clock, () => companion);
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 14 });
-    const hashes = [...(await store.getJobs(Array.from({ length: 14 }, (_, i) => `n${i}`))).values()].map((j) => j.image!);
+    const hashes = [...(await store.getJobs(Array.from({ length: 14 }, (_, i) => `n${i}`))).values()].map(
+      (j) => j.image!,
+    );
     expect((await store.hasImages(hashes)).size).toBe(14);
     expect(companion.requests('/api/v1/images?').length).toBeGreaterThan(1);
   });
 
   it('a companion without the batch route is asked one image at a time', async () => {
     for (let i = 0; i < 5; i++) {
-      await companion.store.put(job({ id: `o${i}`, image: await companion.store.putImage(makeSprite(8, 8, `old-${i}`)), updatedAt: clock.now() }));
+      await companion.store.put(
+        job({
+          id: `o${i}`,
+          image: await companion.store.putImage(makeSprite(8, 8, `old-${i}`)),
+          updatedAt: clock.now(),
+        }),
+      );
     }
     const fetch = companion.fetch;
     const batchTries: string[] = [];
     const oldCompanion: typeof globalThis.fetch = async (input, init) => {
       if (String(input).includes('/api/v1/images?')) {
         batchTries.push(String(input));
-        return new Response(JSON.stringify({ status: 'error', error: 'not_found', message: 'Not found' }), { status: 404 });
+        return new Response(JSON.stringify({ status: 'error', error: 'not_found', message: 'Not found' }), {
+          status: 404,
+        });
       }
       return fetch(input, init);
     };
     const client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch: oldCompanion });
     const store = createHistoryStore(local(), { now: clock.now });
-    const engine = createSyncEngine({ store, client: () => client, now: clock.now, random: seeded(seeds++), pageSize: 2 });
+    const engine = createSyncEngine({
+      store,
+      client: () => client,
+      now: clock.now,
+      random: seeded(seeds++),
+      pageSize: 2,
+    });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 5 });
-    const hashes = [...(await store.getJobs(Array.from({ length: 5 }, (_, i) => `o${i}`))).values()].map((j) => j.image!);
+    const hashes = [...(await store.getJobs(Array.from({ length: 5 }, (_, i) => `o${i}`))).values()].map(
+      (j) => j.image!,
+    );
     expect((await store.hasImages(hashes)).size).toBe(5);
     // Asked once, then remembered for the later pages.
     expect(batchTries).toHaveLength(1);
@@ -600,7 +724,10 @@ describe('images and runs that must not be lost', () => {
     const { store, engine } = replica(local(), clock, () => companion);
     await store.setSyncState({ serverId: old.store.serverId });
     const t = clock.now();
-    await store.applyJobs([job({ id: 'q', status: 'queued', updatedAt: t }), job({ id: 'r', status: 'running', startTime: t - 5, updatedAt: t })]);
+    await store.applyJobs([
+      job({ id: 'q', status: 'queued', updatedAt: t }),
+      job({ id: 'r', status: 'running', startTime: t - 5, updatedAt: t }),
+    ]);
     expect(await engine.syncOnce()).toMatchObject({ ok: true, serverChanged: true });
     expect(await store.getJob('r')).toMatchObject({ status: 'error', error: expect.stringMatching(/^Interrupted/) });
     clock.advance(10);

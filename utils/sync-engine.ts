@@ -1,5 +1,12 @@
-import { MAX_IMAGE_BATCH, pickWinner, type Job, type SyncedJob } from './domain';
-import { CompanionError, dataUrlToBase64, isCompanionError, type CompanionClient, type CompanionErrorKind, type ImageBatch } from './companion-client';
+import {
+  type CompanionClient,
+  CompanionError,
+  type CompanionErrorKind,
+  dataUrlToBase64,
+  type ImageBatch,
+  isCompanionError,
+} from './companion-client';
+import { type Job, MAX_IMAGE_BATCH, pickWinner, type SyncedJob } from './domain';
 import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
 /**
@@ -67,7 +74,8 @@ export function backoffDelay(failures: number, random: () => number = Math.rando
 /** The companion answered with another serverId mid-run: the next run starts over from 0. */
 class ServerChangedError extends Error {}
 
-export const PAIRING_REQUIRED_MESSAGE = 'The companion requires pairing: press "Pair with companion" and type the code the companion prints';
+export const PAIRING_REQUIRED_MESSAGE =
+  'The companion requires pairing: press "Pair with companion" and type the code the companion prints';
 
 /** The companion wants a paired token and this browser has none (or one it no longer accepts). */
 class PairingRequiredError extends Error {
@@ -77,12 +85,21 @@ class PairingRequiredError extends Error {
 }
 
 function needsPairing(err: unknown): boolean {
-  return err instanceof PairingRequiredError || (isCompanionError(err) && err.status === 401 && err.code === 'pairing_required');
+  return (
+    err instanceof PairingRequiredError ||
+    (isCompanionError(err) && err.status === 401 && err.code === 'pairing_required')
+  );
 }
 
 /** A 4xx that retrying the same request cannot fix (not auth, timeouts or rate limits). */
 function isPermanentRefusal(err: unknown): err is CompanionError {
-  return isCompanionError(err, 'http') && err.status !== null && err.status >= 400 && err.status < 500 && ![408, 425, 429].includes(err.status);
+  return (
+    isCompanionError(err, 'http') &&
+    err.status !== null &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    ![408, 425, 429].includes(err.status)
+  );
 }
 
 /** Runs `fn` over `items`, at most `limit` at once. */
@@ -124,7 +141,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   function checkServer(actual: string, expected: string): void {
-    if (actual !== expected) throw new ServerChangedError(`The companion's data changed (serverId ${expected} -> ${actual}) during the sync`);
+    if (actual !== expected)
+      throw new ServerChangedError(`The companion's data changed (serverId ${expected} -> ${actual}) during the sync`);
   }
 
   // --- submit ---------------------------------------------------------------------------
@@ -146,12 +164,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     try {
       return (await client.createJob(input)).job;
     } catch (err) {
-      if (!(isCompanionError(err, 'http') && err.status === 409 && err.code === 'image_required' && job.rotate)) throw err;
+      if (!(isCompanionError(err, 'http') && err.status === 409 && err.code === 'image_required' && job.rotate))
+        throw err;
       // The companion lacks the source image: send ours along.
       const hash = job.rotate.sourceImage;
       const dataUrl = (await store.getImages([hash])).get(hash);
       const base64 = dataUrl ? dataUrlToBase64(dataUrl) : null;
-      if (!base64) throw new CompanionError('http', 'The image to rotate is neither stored here nor on the companion', 409, 'image_missing');
+      if (!base64)
+        throw new CompanionError(
+          'http',
+          'The image to rotate is neither stored here nor on the companion',
+          409,
+          'image_missing',
+        );
       return (await client.createJob({ ...input, sourceImageData: base64 })).job;
     }
   }
@@ -198,8 +223,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         const reason = err.message;
         await store.editJobs([entry.id], (current) => {
           const latest = current.get(entry.id);
-          if (!latest || latest.deleted || latest.status !== 'idle') return { options: { removeFromSubmit: [entry.id] }, result: undefined };
-          const failed: Job = { ...latest, status: 'error', error: reason, updatedAt: Math.max(now(), latest.updatedAt + 1) };
+          if (!latest || latest.deleted || latest.status !== 'idle')
+            return { options: { removeFromSubmit: [entry.id] }, result: undefined };
+          const failed: Job = {
+            ...latest,
+            status: 'error',
+            error: reason,
+            updatedAt: Math.max(now(), latest.updatedAt + 1),
+          };
           return { jobs: [failed], options: { markDirty: true, removeFromSubmit: [entry.id] }, result: undefined };
         });
       }
@@ -209,7 +240,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   // --- push ------------------------------------------------------------------------------
 
-  async function pushImages(client: CompanionClient, clientId: string, serverId: string, hashes: readonly string[]): Promise<void> {
+  async function pushImages(
+    client: CompanionClient,
+    clientId: string,
+    serverId: string,
+    hashes: readonly string[],
+  ): Promise<void> {
     const images = await store.getImages(hashes);
     let batch: Record<string, string> = {};
     let bytes = 0;
@@ -232,13 +268,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   }
 
   /** Sends one chunk (with its persisted request id), its images, then stores the answers. */
-  async function sendChunk(client: CompanionClient, clientId: string, serverId: string, chunk: PendingPush): Promise<number> {
+  async function sendChunk(
+    client: CompanionClient,
+    clientId: string,
+    serverId: string,
+    chunk: PendingPush,
+  ): Promise<number> {
     const res = await client.push({ requestId: chunk.requestId, clientId, changes: chunk.jobs });
     checkServer(res.serverId, serverId);
     // Images before settling: if this fails, the retry of the same request id asks again.
     if (res.needImages.length > 0) await pushImages(client, clientId, serverId, res.needImages);
     // Newer versions in the answer may show images we lack: the merge records them, fetchWantedImages fetches them.
-    await store.mergeRemote(res.results.map((r) => r.job), { clearPendingPush: true });
+    await store.mergeRemote(
+      res.results.map((r) => r.job),
+      { clearPendingPush: true },
+    );
     return res.results.filter((r) => r.outcome === 'applied').length;
   }
 
@@ -260,7 +304,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const waiting = new Set((await store.getSubmitQueue()).map((e) => e.id));
       // A job waiting for the runner goes through submit (create or retry), never pushed first: an idle
       // version pushed over the companion's queued one would stop the runner from running it.
-      const ids = (await store.getOutbox()).filter((id) => !waiting.has(id) && (tries.get(id) ?? 0) < 2).slice(0, pushChunkSize);
+      const ids = (await store.getOutbox())
+        .filter((id) => !waiting.has(id) && (tries.get(id) ?? 0) < 2)
+        .slice(0, pushChunkSize);
       if (ids.length === 0) return pushed;
       count(ids);
       const jobs = await store.getJobs(ids);
@@ -294,7 +340,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         if (pickWinner(local, job) === job) wanted.add(job.image);
       }
       const have = await store.hasImages([...wanted]);
-      const images = await fetchImages(client, [...wanted].filter((h) => !have.has(h)));
+      const images = await fetchImages(
+        client,
+        [...wanted].filter((h) => !have.has(h)),
+      );
       // Jobs, images and checkpoint in one write: a stopped worker resumes at a whole page. Images the
       // companion lacks too (not uploaded yet) go to imagesWanted in the same write.
       await store.mergeRemote(page.changes, { images, sync: { checkpoint: page.lastSeq } });
@@ -311,9 +360,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
    * lacks are left out. `skipBroken`: an image that fails its check is left out too (it stays wanted)
    * instead of failing the sync.
    */
-  async function fetchImages(client: CompanionClient, hashes: readonly string[], options: { skipBroken?: boolean } = {}): Promise<Record<string, string>> {
+  async function fetchImages(
+    client: CompanionClient,
+    hashes: readonly string[],
+    options: { skipBroken?: boolean } = {},
+  ): Promise<Record<string, string>> {
     const images: Record<string, string> = {};
-    const tolerated = (err: unknown) => options.skipBroken && (isCompanionError(err, 'bad-response') || isCompanionError(err, 'http'));
+    const tolerated = (err: unknown) =>
+      options.skipBroken && (isCompanionError(err, 'bad-response') || isCompanionError(err, 'http'));
     const one = async (hash: string) => {
       try {
         const dataUrl = await client.getImage(hash);
@@ -345,7 +399,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         }
         for (const [hash, dataUrl] of answer.images) images[hash] = dataUrl;
         if (answer.broken.length > 0 && !options.skipBroken) {
-          throw new CompanionError('bad-response', `/api/v1/images: the image ${answer.broken[0]} is not a PNG matching its sha-256`);
+          throw new CompanionError(
+            'bad-response',
+            `/api/v1/images: the image ${answer.broken[0]} is not a PNG matching its sha-256`,
+          );
         }
         // The companion always sends at least one image, so this ends.
         pending = answer.images.size > 0 ? answer.deferred : [];
@@ -373,7 +430,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     }
     const have = await store.hasImages([...hashes]);
     for (const w of wanted) if (have.has(w.hash)) stale.push(w);
-    const images = await fetchImages(client, [...hashes].filter((h) => !have.has(h)), { skipBroken: true });
+    const images = await fetchImages(
+      client,
+      [...hashes].filter((h) => !have.has(h)),
+      { skipBroken: true },
+    );
     if (stale.length > 0 || Object.keys(images).length > 0) await store.settleImagesWanted(images, stale);
   }
 
@@ -385,7 +446,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const state = await store.getSyncState();
       // Unpaired, nothing but a user's action (pairing, Sync now, a new token) can help: no retries.
       if (!opts.force && state.pairing === 'required') return { ...result, skipped: 'pairing' };
-      if (!opts.force && state.nextAttemptAt !== null && now() < state.nextAttemptAt) return { ...result, skipped: 'backoff' };
+      if (!opts.force && state.nextAttemptAt !== null && now() < state.nextAttemptAt)
+        return { ...result, skipped: 'backoff' };
       await store.setSyncState({ syncing: true });
       const client = await options.client();
       const health = await client.health();
@@ -408,13 +470,27 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       await fetchWantedImages(client);
       if (opts.pull !== false) result.pulled = await pull(client, health.serverId);
       failures = 0;
-      await store.setSyncState({ syncing: false, online: true, lastSyncAt: now(), lastError: null, nextAttemptAt: null, pairing: null, pairingRequest: null });
+      await store.setSyncState({
+        syncing: false,
+        online: true,
+        lastSyncAt: now(),
+        lastError: null,
+        nextAttemptAt: null,
+        pairing: null,
+        pairingRequest: null,
+      });
       return { ...result, ok: true };
     } catch (err) {
       if (needsPairing(err)) {
         failures = 0;
         try {
-          await store.setSyncState({ syncing: false, online: true, pairing: 'required', lastError: PAIRING_REQUIRED_MESSAGE, nextAttemptAt: null });
+          await store.setSyncState({
+            syncing: false,
+            online: true,
+            pairing: 'required',
+            lastError: PAIRING_REQUIRED_MESSAGE,
+            nextAttemptAt: null,
+          });
         } catch (storageErr) {
           console.error('Could not record that pairing is required', storageErr);
         }
@@ -427,7 +503,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const online = kind === 'offline' || kind === 'bad-response' ? false : kind === 'internal' ? undefined : true;
       const nextAttemptAt = kind === 'server-changed' ? null : now() + backoffDelay(failures, random);
       try {
-        await store.setSyncState({ syncing: false, lastError: message, nextAttemptAt, ...(online === undefined ? {} : { online }) });
+        await store.setSyncState({
+          syncing: false,
+          lastError: message,
+          nextAttemptAt,
+          ...(online === undefined ? {} : { online }),
+        });
       } catch (storageErr) {
         // The storage failure is recorded by the store; the sync error still goes back to the caller.
         console.error('Could not record the sync failure', storageErr);

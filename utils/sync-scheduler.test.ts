@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { jobSchema, type Job } from './domain';
+import { type Job, jobSchema } from './domain';
 import { createHistoryStore } from './history-store';
 import type { SyncEngine, SyncOptions, SyncResult } from './sync-engine';
 import { createSyncScheduler, PANEL_TTL_MS, SYNC_INTERVAL_MS } from './sync-scheduler';

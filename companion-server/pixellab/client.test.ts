@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakePixelLab, type FakePixelLab } from '../../tests/fixtures/fake-pixellab';
+import { type FakePixelLab, startFakePixelLab } from '../../tests/fixtures/fake-pixellab';
 import { decodePngSize, makeSprite } from '../../tests/fixtures/png';
 import { createPixelLabClient, describeDetail, PixelLabError } from './client';
 
@@ -26,7 +26,13 @@ async function failure(promise: Promise<unknown>): Promise<PixelLabError> {
   );
   expect(err).toBeInstanceOf(PixelLabError);
   const error = err as PixelLabError;
-  const everything = [error.message, error.stack ?? '', JSON.stringify(error), String(error.detail), String((error as Error).cause ?? '')].join('\n');
+  const everything = [
+    error.message,
+    error.stack ?? '',
+    JSON.stringify(error),
+    String(error.detail),
+    String((error as Error).cause ?? ''),
+  ].join('\n');
   expect(everything).not.toContain(KEY);
   return error;
 }
@@ -98,7 +104,9 @@ describe('generate', () => {
     const error = await failure(client().generate({ prompt: 'x', width: 32, height: 32 }));
     expect(error.status).toBe(429);
     expect(error.code).toBe('rate_limited');
-    expect(error.message).toBe('PixelLab rate limit reached (429): Too many requests, slow down. Try again in a minute.');
+    expect(error.message).toBe(
+      'PixelLab rate limit reached (429): Too many requests, slow down. Try again in a minute.',
+    );
   });
 
   it('5xx: says the problem is on PixelLab side', async () => {
@@ -168,7 +176,13 @@ describe('generate', () => {
 describe('rotate', () => {
   it('sends the source PNG as base64 with the directions, and returns a PNG', async () => {
     const source = makeSprite(64, 64, 'knight');
-    const result = await client().rotate({ png: source, width: 64, height: 64, fromDirection: 'south', toDirection: 'east' });
+    const result = await client().rotate({
+      png: source,
+      width: 64,
+      height: 64,
+      fromDirection: 'south',
+      toDirection: 'east',
+    });
     expect(decodePngSize(result.png)).toEqual({ width: 64, height: 64 });
     expect(result.usd).toBeGreaterThan(0);
     const body = fake.requests[0]!.body as Record<string, unknown>;

@@ -125,7 +125,11 @@ export function createPixelLabClient(options: PixelLabClientOptions): PixelLabCl
 
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
     if (!apiKey) {
-      throw new PixelLabError(503, 'missing_key', 'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env');
+      throw new PixelLabError(
+        503,
+        'missing_key',
+        'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env',
+      );
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -160,7 +164,11 @@ export function createPixelLabClient(options: PixelLabClientOptions): PixelLabCl
       }
       if (!response.ok) throw httpError(response.status, json, text, redact);
       if (json === undefined) {
-        throw new PixelLabError(502, 'bad_response', `PixelLab sent an answer that is not JSON (HTTP ${response.status})`);
+        throw new PixelLabError(
+          502,
+          'bad_response',
+          `PixelLab sent an answer that is not JSON (HTTP ${response.status})`,
+        );
       }
       return json;
     } finally {
@@ -218,15 +226,28 @@ function timeoutError(timeoutMs: number): PixelLabError {
 function networkError(err: unknown, redact: (text: string) => string): PixelLabError {
   // fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is on its cause.
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const reason = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (err as Error)?.message;
+  const reason =
+    typeof cause?.code === 'string'
+      ? cause.code
+      : typeof cause?.message === 'string'
+        ? cause.message
+        : (err as Error)?.message;
   const why = reason ? ` (${redact(String(reason)).slice(0, 200)})` : '';
-  return new PixelLabError(502, 'network', `Could not reach PixelLab${why}. Check the internet connection and try again.`);
+  return new PixelLabError(
+    502,
+    'network',
+    `Could not reach PixelLab${why}. Check the internet connection and try again.`,
+  );
 }
 
 function badShape(error: z.ZodError): PixelLabError {
   const issue = error.issues[0];
   const where = issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'unknown shape';
-  return new PixelLabError(502, 'bad_response', `PixelLab sent an answer this companion does not understand (${where})`);
+  return new PixelLabError(
+    502,
+    'bad_response',
+    `PixelLab sent an answer this companion does not understand (${where})`,
+  );
 }
 
 /** PixelLab's `detail`, as one line: a string as is, a FastAPI list as "field.path: message; ...". */
@@ -252,21 +273,32 @@ function httpError(status: number, json: unknown, text: string, redact: (text: s
   const tail = detail ? `: ${detail}` : '';
   const sentence = (text: string) => text.replace(/[.\s]+$/, '');
 
-  if (status === 401) return new PixelLabError(401, 'unauthorized', `PixelLab rejected the API key (401)${tail}`, detail);
+  if (status === 401)
+    return new PixelLabError(401, 'unauthorized', `PixelLab rejected the API key (401)${tail}`, detail);
   if (status === 402) {
     return new PixelLabError(402, 'payment_required', `PixelLab needs more credits for this (402)${tail}`, detail);
   }
   if (status === 403) return new PixelLabError(403, 'forbidden', `PixelLab refused the request (403)${tail}`, detail);
   if (status === 429) {
     const said = detail ? `: ${sentence(detail)}.` : '.';
-    return new PixelLabError(429, 'rate_limited', `PixelLab rate limit reached (429)${said} Try again in a minute.`, detail);
+    return new PixelLabError(
+      429,
+      'rate_limited',
+      `PixelLab rate limit reached (429)${said} Try again in a minute.`,
+      detail,
+    );
   }
   if (status === 400 || status === 404 || status === 413 || status === 422) {
     return new PixelLabError(status, 'invalid_request', `PixelLab rejected the request (${status})${tail}`, detail);
   }
   if (status >= 500) {
     const said = detail ? `: ${sentence(detail)}.` : '.';
-    return new PixelLabError(status, 'upstream_error', `PixelLab had a problem on its side (${status})${said} Try again later.`, detail);
+    return new PixelLabError(
+      status,
+      'upstream_error',
+      `PixelLab had a problem on its side (${status})${said} Try again later.`,
+      detail,
+    );
   }
   return new PixelLabError(status, 'upstream_error', `PixelLab answered with an error (${status})${tail}`, detail);
 }

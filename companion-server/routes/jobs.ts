@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import {
   base64ToBytes,
   createJobRequestSchema,
+  type ImageBatchResponse,
   imageBatchQuerySchema,
   imageHashSchema,
-  MAX_IMAGE_BATCH_CHARS,
-  type ImageBatchResponse,
   isPng,
-  newJobId,
-  retryJobRequestSchema,
   type Job,
+  MAX_IMAGE_BATCH_CHARS,
+  newJobId,
   type RetryJobRequest,
+  retryJobRequestSchema,
   type SyncedJob,
 } from '../../utils/domain';
 import { readJson } from '../body';
@@ -53,7 +53,10 @@ export function jobRoutes(deps: CompanionDeps) {
 
   /** The retry body is optional: a bare POST is `{}`; a body must be JSON. */
   async function readRetryBody(c: Context): Promise<RetryJobRequest> {
-    const sent = c.req.header('content-type') !== undefined || c.req.header('transfer-encoding') !== undefined || Number(c.req.header('content-length') ?? 0) > 0;
+    const sent =
+      c.req.header('content-type') !== undefined ||
+      c.req.header('transfer-encoding') !== undefined ||
+      Number(c.req.header('content-length') ?? 0) > 0;
     return sent ? readJson(c, retryJobRequestSchema, config.limits.json) : {};
   }
 
@@ -68,7 +71,8 @@ export function jobRoutes(deps: CompanionDeps) {
       const body = await readJson(c, createBodySchema, config.limits.push);
       const existing = body.id ? store.get(body.id) : undefined;
       // Idempotent: a resubmitted id is answered with what the companion has.
-      if (existing && !(existing.status === 'idle' && !existing.deleted)) return c.json({ job: await above(existing, body.clientUpdatedAt) }, 200);
+      if (existing && !(existing.status === 'idle' && !existing.deleted))
+        return c.json({ job: await above(existing, body.clientUpdatedAt) }, 200);
       if (body.rotate) {
         const hash = body.rotate.sourceImage;
         if (body.sourceImageData && !store.hasImage(hash)) {
@@ -79,12 +83,22 @@ export function jobRoutes(deps: CompanionDeps) {
             throw new HttpError(400, 'invalid_body', 'sourceImageData: is not base64', 'sourceImageData');
           }
           if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
-            throw new HttpError(400, 'invalid_body', 'sourceImageData: is not the PNG named by rotate.sourceImage', 'sourceImageData');
+            throw new HttpError(
+              400,
+              'invalid_body',
+              'sourceImageData: is not the PNG named by rotate.sourceImage',
+              'sourceImageData',
+            );
           }
           await store.putImage(bytes);
         }
         if (!store.hasImage(hash)) {
-          throw new HttpError(409, 'image_required', 'rotate.sourceImage: the companion does not have this image; send it as sourceImageData', 'rotate.sourceImage');
+          throw new HttpError(
+            409,
+            'image_required',
+            'rotate.sourceImage: the companion does not have this image; send it as sourceImageData',
+            'rotate.sourceImage',
+          );
         }
       }
       const at = now();
@@ -165,7 +179,8 @@ export function jobRoutes(deps: CompanionDeps) {
     })
     .get('/api/v1/images/:hash', async (c) => {
       const hash = c.req.param('hash').replace(/\.png$/, '');
-      if (!imageHashSchema.safeParse(hash).success) throw new HttpError(400, 'invalid_hash', 'hash: must be a sha-256 hex digest', 'hash');
+      if (!imageHashSchema.safeParse(hash).success)
+        throw new HttpError(400, 'invalid_hash', 'hash: must be a sha-256 hex digest', 'hash');
       const bytes = await store.readImage(hash);
       if (!bytes) throw new HttpError(404, 'not_found', `No image ${hash}`);
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {

@@ -2,8 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../tests/helpers/temp-dir';
-import { createApp, type CompanionApp } from '../app';
-import { defaultLimits, type CompanionConfig, type PixelLab, type Runner } from '../deps';
+import { type CompanionApp, createApp } from '../app';
+import { type CompanionConfig, defaultLimits, type PixelLab, type Runner } from '../deps';
 import { createMemoryStore } from '../store/memory-store';
 import { createPairingStore, hashToken, PAIRINGS_FILE_NAME, type PairingStore } from '../store/pairing-store';
 import { faultyFs } from '../store/test-support';
@@ -55,7 +55,11 @@ function companion(options: { pairings?: PairingStore; config?: Partial<Companio
     },
   });
 
-  async function call(method: string, p: string, init: { body?: unknown; token?: string; origin?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async function call(
+    method: string,
+    p: string,
+    init: { body?: unknown; token?: string; origin?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = { host: HOST, ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
     if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -138,12 +142,22 @@ describe('with --require-pairing', () => {
     const c = companion();
     const routes = routesOf(c.app).filter((r) => !PUBLIC.has(`${r.method} ${r.path}`));
     // The whole API, seed routes included, and revoke.
-    for (const expected of ['GET /load-jobs', 'POST /save-jobs', 'POST /api/v1/push', 'GET /api/v1/changes', 'POST /pair/revoke']) {
+    for (const expected of [
+      'GET /load-jobs',
+      'POST /save-jobs',
+      'POST /api/v1/push',
+      'GET /api/v1/changes',
+      'POST /pair/revoke',
+    ]) {
       expect(routes.map((r) => `${r.method} ${r.path}`)).toContain(expected);
     }
     for (const route of routes) {
       for (const token of [undefined, 'not-a-paired-token']) {
-        const res = await c.call(route.method, route.path, { body: route.method === 'GET' ? undefined : {}, token, origin: EXTENSION });
+        const res = await c.call(route.method, route.path, {
+          body: route.method === 'GET' ? undefined : {},
+          token,
+          origin: EXTENSION,
+        });
         expect({ route, token, status: res.status, body: res.json }).toMatchObject({
           status: 401,
           body: { status: 'error', error: 'pairing_required', message: expect.stringContaining('Pair with companion') },
@@ -156,7 +170,9 @@ describe('with --require-pairing', () => {
     const c = companion();
     const { requestId, expiresAt, code } = await c.requestPairing('PixelLab Side Panel (Chrome)');
     expect(expiresAt).toBe(START + PAIRING_CODE_TTL_MS);
-    expect(c.logs).toContain(`Pairing request from "PixelLab Side Panel (Chrome)": enter code ${code} in the side panel (expires in 120 s)`);
+    expect(c.logs).toContain(
+      `Pairing request from "PixelLab Side Panel (Chrome)": enter code ${code} in the side panel (expires in 120 s)`,
+    );
 
     const confirmed = await c.call('POST', '/pair/confirm', { body: { requestId, code }, origin: EXTENSION });
     expect(confirmed.status).toBe(200);
@@ -181,7 +197,9 @@ describe('with --require-pairing', () => {
   it('accepts the code with a space in the middle, as a person may type it', async () => {
     const c = companion();
     const { requestId, code } = await c.requestPairing();
-    const res = await c.call('POST', '/pair/confirm', { body: { requestId, code: ` ${code.slice(0, 3)} ${code.slice(3)} ` } });
+    const res = await c.call('POST', '/pair/confirm', {
+      body: { requestId, code: ` ${code.slice(0, 3)} ${code.slice(3)} ` },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -191,8 +209,14 @@ describe('with --require-pairing', () => {
     const wrong = code === '000000' ? '000001' : '000000';
     const res = await c.call('POST', '/pair/confirm', { body: { requestId, code: wrong }, origin: EXTENSION });
     expect(res.status).toBe(401);
-    expect(res.json).toMatchObject({ status: 'error', error: 'invalid_code', message: `Wrong pairing code; ${MAX_CODE_ATTEMPTS - 1} tries left` });
-    expect((await c.call('POST', '/pair/confirm', { body: { requestId, code: 'abc' } })).json.error).toBe('invalid_code');
+    expect(res.json).toMatchObject({
+      status: 'error',
+      error: 'invalid_code',
+      message: `Wrong pairing code; ${MAX_CODE_ATTEMPTS - 1} tries left`,
+    });
+    expect((await c.call('POST', '/pair/confirm', { body: { requestId, code: 'abc' } })).json.error).toBe(
+      'invalid_code',
+    );
     const ok = await c.call('POST', '/pair/confirm', { body: { requestId, code }, origin: EXTENSION });
     expect(ok.status).toBe(200);
     for (const answer of c.answers) expect(answer).not.toContain(code);
@@ -239,15 +263,22 @@ describe('with --require-pairing', () => {
       const request = await c.call('POST', '/pair/request', { body: { clientName: 'page' }, origin });
       expect(request.status).toBe(403);
       expect(request.json.error).toBe('origin_refused');
-      expect((await c.call('POST', '/pair/confirm', { body: { requestId: 'x', code: '123456' }, origin })).status).toBe(403);
+      expect((await c.call('POST', '/pair/confirm', { body: { requestId: 'x', code: '123456' }, origin })).status).toBe(
+        403,
+      );
       expect((await c.call('POST', '/pair/revoke', { body: {}, origin, token })).status).toBe(403);
       // The rest of the API still takes the allowed origin (with a token).
       expect((await c.call('GET', '/api/v1/config', { origin, token })).status).toBe(200);
     }
     // Never allowed web pages are refused by the global check, as before.
-    expect((await c.call('POST', '/pair/request', { body: { clientName: 'x' }, origin: 'https://evil.example' })).status).toBe(403);
+    expect(
+      (await c.call('POST', '/pair/request', { body: { clientName: 'x' }, origin: 'https://evil.example' })).status,
+    ).toBe(403);
     // A rebinding Host is refused before anything else.
-    const rebind = await c.call('POST', '/pair/request', { body: { clientName: 'x' }, headers: { host: 'evil.example:8787' } });
+    const rebind = await c.call('POST', '/pair/request', {
+      body: { clientName: 'x' },
+      headers: { host: 'evil.example:8787' },
+    });
     expect(rebind.status).toBe(403);
     expect(rebind.json.error).toBe('host_refused');
     expect(c.logs.filter((l) => l.startsWith('Pairing request from'))).toHaveLength(1);
@@ -262,7 +293,7 @@ describe('with --require-pairing', () => {
     expect((await c.call('GET', '/load-jobs', { token: 'static-secreT' })).json.error).toBe('pairing_required');
   });
 
-  it('revokes the caller\'s token', async () => {
+  it("revokes the caller's token", async () => {
     const pairings = await createPairingStore({ dataDir: temp.dir, log: () => undefined });
     const c = companion({ pairings });
     const token = await c.pair();
@@ -292,20 +323,31 @@ describe('with --require-pairing', () => {
     await c.requestPairing('evil"\n\u001b[2JPairing request from "x\u202e');
     const printed = c.logs.filter((l) => l.startsWith('Pairing request from'));
     expect(printed).toHaveLength(1);
-    expect(printed[0]).toMatch(/^Pairing request from "evil'\[2JPairing request from 'x": enter code \d{6} in the side panel/);
+    expect(printed[0]).toMatch(
+      /^Pairing request from "evil'\[2JPairing request from 'x": enter code \d{6} in the side panel/,
+    );
   });
 
   it('checks the bodies', async () => {
     const c = companion();
-    expect((await c.call('POST', '/pair/request', { body: { clientName: '' } })).json).toMatchObject({ error: 'invalid_body', field: 'clientName' });
+    expect((await c.call('POST', '/pair/request', { body: { clientName: '' } })).json).toMatchObject({
+      error: 'invalid_body',
+      field: 'clientName',
+    });
     expect((await c.call('POST', '/pair/request', { body: {} })).status).toBe(400);
-    const plain = await c.app.request(`http://${HOST}/pair/request`, { method: 'POST', headers: { host: HOST, 'content-type': 'text/plain' }, body: '{"clientName":"x"}' });
+    const plain = await c.app.request(`http://${HOST}/pair/request`, {
+      method: 'POST',
+      headers: { host: HOST, 'content-type': 'text/plain' },
+      body: '{"clientName":"x"}',
+    });
     expect(plain.status).toBe(415);
     expect(c.logs.filter((l) => l.startsWith('Pairing request from'))).toHaveLength(0);
   });
 
   it('keeps paired tokens across a restart, as sha-256 hashes in pairings.json', async () => {
-    const first = companion({ pairings: await createPairingStore({ dataDir: temp.dir, log: () => undefined, now: () => START }) });
+    const first = companion({
+      pairings: await createPairingStore({ dataDir: temp.dir, log: () => undefined, now: () => START }),
+    });
     const token = await first.pair();
     const file = await readFile(path.join(temp.dir, PAIRINGS_FILE_NAME), 'utf8');
     expect(file).not.toContain(token);
@@ -351,7 +393,10 @@ describe('pairings.json', () => {
     faulty.fail('rename', 'ENOSPC');
     const full = await c.call('POST', '/pair/confirm', { body: { requestId, code } });
     expect(full.status).toBe(507);
-    expect(full.json).toMatchObject({ error: 'storage_error', message: expect.stringContaining('Could not save pairings.json: disk full (ENOSPC)') });
+    expect(full.json).toMatchObject({
+      error: 'storage_error',
+      message: expect.stringContaining('Could not save pairings.json: disk full (ENOSPC)'),
+    });
     expect(full.text).not.toMatch(/"token"/);
     expect(pairings.list()).toEqual([]);
     expect(await readdir(temp.dir)).toEqual([]); // the temp file is gone too
@@ -389,7 +434,9 @@ describe('pairings.json', () => {
     expect(aside).toBeDefined();
     expect(await readFile(path.join(temp.dir, aside!), 'utf8')).toBe('{"version": 1, "pairings": [{"tokenHash": "zz"');
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatch(/^pairings\.json is not valid JSON .*moved it to pairings\.json\.corrupt-.*no paired clients/);
+    expect(logs[0]).toMatch(
+      /^pairings\.json is not valid JSON .*moved it to pairings\.json\.corrupt-.*no paired clients/,
+    );
 
     // A file that is JSON but not pairings, too; the first one moved aside is kept.
     await writeFile(file, '{"version": 1, "pairings": [{"tokenHash": "zz"}]}');

@@ -32,7 +32,13 @@ interface PendingPairing {
 
 /** Control and format characters (newlines, escapes, bidi overrides) and quotes cannot fake a console line. */
 export function printableName(name: string): string {
-  return name.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').replace(/"/g, "'").trim().slice(0, 100) || 'unnamed client';
+  return (
+    name
+      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '')
+      .replace(/"/g, "'")
+      .trim()
+      .slice(0, 100) || 'unnamed client'
+  );
 }
 
 function sameCode(given: string, expected: string): boolean {
@@ -64,10 +70,19 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
     .use('/pair/*', async (c, next) => {
       const origin = c.req.header('origin');
       if (origin !== undefined && !isExtensionOrigin(origin)) {
-        return c.json(errorBody('origin_refused', `Pairing is only open to the browser extension, not to the origin "${origin}"`), 403);
+        return c.json(
+          errorBody('origin_refused', `Pairing is only open to the browser extension, not to the origin "${origin}"`),
+          403,
+        );
       }
       if (!enabled) {
-        return c.json(errorBody('pairing_disabled', 'This companion does not use pairing; start it with --require-pairing to use it'), 404);
+        return c.json(
+          errorBody(
+            'pairing_disabled',
+            'This companion does not use pairing; start it with --require-pairing to use it',
+          ),
+          404,
+        );
       }
       await next();
     })
@@ -77,7 +92,11 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
       const at = now();
       sweep(at);
       if (recent.length >= MAX_PAIR_REQUESTS_PER_MINUTE) {
-        throw new HttpError(429, 'too_many_requests', 'Too many pairing requests in the last minute; wait a minute and try again');
+        throw new HttpError(
+          429,
+          'too_many_requests',
+          'Too many pairing requests in the last minute; wait a minute and try again',
+        );
       }
       recent.push(at);
       const requestId = randomBytes(16).toString('base64url');
@@ -86,7 +105,9 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
       const expiresAt = at + PAIRING_CODE_TTL_MS;
       pending.set(requestId, { code, clientName: name, expiresAt, attempts: 0, state: 'open' });
       sweep(at);
-      print(`Pairing request from "${name}": enter code ${code} in the side panel (expires in ${Math.round(PAIRING_CODE_TTL_MS / 1000)} s)`);
+      print(
+        `Pairing request from "${name}": enter code ${code} in the side panel (expires in ${Math.round(PAIRING_CODE_TTL_MS / 1000)} s)`,
+      );
       return c.json({ requestId, expiresAt });
     })
 
@@ -95,10 +116,18 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
       const at = now();
       const request = pending.get(body.requestId);
       if (!request) {
-        throw new HttpError(404, 'pairing_not_found', 'This pairing request is unknown (the companion may have restarted); start pairing again');
+        throw new HttpError(
+          404,
+          'pairing_not_found',
+          'This pairing request is unknown (the companion may have restarted); start pairing again',
+        );
       }
       if (request.state === 'void') {
-        throw new HttpError(410, 'pairing_void', `This pairing request had ${MAX_CODE_ATTEMPTS} wrong codes and no longer takes any; start pairing again`);
+        throw new HttpError(
+          410,
+          'pairing_void',
+          `This pairing request had ${MAX_CODE_ATTEMPTS} wrong codes and no longer takes any; start pairing again`,
+        );
       }
       if (at >= request.expiresAt) {
         throw new HttpError(410, 'pairing_expired', 'The pairing code expired; start pairing again for a new one');
@@ -112,7 +141,11 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
         const left = MAX_CODE_ATTEMPTS - request.attempts;
         if (left <= 0) {
           request.state = 'void';
-          throw new HttpError(401, 'invalid_code', `Wrong pairing code, and that was the last of ${MAX_CODE_ATTEMPTS} tries; start pairing again for a new code`);
+          throw new HttpError(
+            401,
+            'invalid_code',
+            `Wrong pairing code, and that was the last of ${MAX_CODE_ATTEMPTS} tries; start pairing again for a new code`,
+          );
         }
         throw new HttpError(401, 'invalid_code', `Wrong pairing code; ${left} ${left === 1 ? 'try' : 'tries'} left`);
       }

@@ -3,8 +3,8 @@
  * job is left queued, running or idle with nobody to run it (tests/convergence/README.md, defects 3 and 4).
  */
 import { describe, expect, it } from 'vitest';
-import { jobSchema, type Job, type JobInput } from '../../utils/domain';
 import { makeSprite } from '../../tests/fixtures/png';
+import { type Job, type JobInput, jobSchema } from '../../utils/domain';
 import { createApp } from '../app';
 import { defaultLimits, type PixelLab, type Runner } from '../deps';
 import { createRunner } from '../runner';
@@ -15,7 +15,15 @@ const START = 1_700_000_000_000;
 const HOST = 'http://127.0.0.1:8787';
 
 function job(overrides: Partial<JobInput> & { id: string }): Job {
-  return jobSchema.parse({ prompt: `prompt ${overrides.id}`, width: 64, height: 64, status: 'idle', createdAt: START, updatedAt: START, ...overrides });
+  return jobSchema.parse({
+    prompt: `prompt ${overrides.id}`,
+    width: 64,
+    height: 64,
+    status: 'idle',
+    createdAt: START,
+    updatedAt: START,
+    ...overrides,
+  });
 }
 
 /** A companion in-process over a memory store, with a runner that records what it was handed (or the real one). */
@@ -30,14 +38,26 @@ function companion(options: { jobs?: Job[]; realRunner?: boolean; pixellab?: Pix
     balance: async () => ({ usd: 1 }),
   };
   const real = options.realRunner ? createRunner({ store, pixellab, now, log: () => undefined }) : null;
-  const runner: Runner = real ?? { enqueue: (id) => void handed.push(id), setLimit: () => undefined, limit: 3, running: 0 };
+  const runner: Runner = real ?? {
+    enqueue: (id) => void handed.push(id),
+    setLimit: () => undefined,
+    limit: 3,
+    running: 0,
+  };
   const app = createApp({
     store,
     pixellab,
     runner,
     now,
     log: () => undefined,
-    config: { allowOrigins: [], token: null, apiKeyDetected: true, limits: defaultLimits, version: 'test', balanceTtlMs: 0 },
+    config: {
+      allowOrigins: [],
+      token: null,
+      apiKeyDetected: true,
+      limits: defaultLimits,
+      version: 'test',
+      balanceTtlMs: 0,
+    },
   });
   const post = async (path: string, body?: unknown) => {
     const res = await app.request(`${HOST}${path}`, {
@@ -55,7 +75,10 @@ describe('POST /api/v1/push hands applied versions that wait on a runner to this
     const c = companion();
     const queued = job({ id: 'q', status: 'queued', updatedAt: START - 5 });
     const push = { requestId: 'push-0001', clientId: 'ext-a', changes: [queued] };
-    expect((await c.post('/api/v1/push', push)).json.results[0]).toMatchObject({ outcome: 'applied', job: { status: 'queued' } });
+    expect((await c.post('/api/v1/push', push)).json.results[0]).toMatchObject({
+      outcome: 'applied',
+      job: { status: 'queued' },
+    });
     await c.post('/api/v1/push', push);
     expect(c.handed).toEqual(['q']);
     // The same version again under a new request id is not applied, so not handed again either.
@@ -67,7 +90,10 @@ describe('POST /api/v1/push hands applied versions that wait on a runner to this
     const c = companion();
     const running = job({ id: 'r', status: 'running', startTime: START - 50, updatedAt: START - 5 });
     const { json } = await c.post('/api/v1/push', { requestId: 'push-0001', clientId: 'ext-a', changes: [running] });
-    expect(json.results[0]).toMatchObject({ id: 'r', job: { status: 'error', error: INTERRUPTED_WHILE_RUNNING, startTime: START - 50 } });
+    expect(json.results[0]).toMatchObject({
+      id: 'r',
+      job: { status: 'error', error: INTERRUPTED_WHILE_RUNNING, startTime: START - 50 },
+    });
     expect(json.results[0].job.updatedAt).toBeGreaterThan(running.updatedAt);
     expect(c.store.get('r')).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING });
     expect(c.handed).toEqual([]);
@@ -106,7 +132,11 @@ describe('POST /api/v1/push hands applied versions that wait on a runner to this
     // later than the running one (applied, so handed to the runner while it runs the job).
     const { seq: _seq, ...base } = queued;
     await c.post('/api/v1/push', { requestId: 'push-0001', clientId: 'ext-a', changes: [base] });
-    const { json } = await c.post('/api/v1/push', { requestId: 'push-0002', clientId: 'ext-a', changes: [{ ...base, updatedAt: running.updatedAt + 1 }] });
+    const { json } = await c.post('/api/v1/push', {
+      requestId: 'push-0002',
+      clientId: 'ext-a',
+      changes: [{ ...base, updatedAt: running.updatedAt + 1 }],
+    });
     expect(json.results[0]).toMatchObject({ outcome: 'applied' });
     release();
     await c.runner!.idle();
@@ -118,7 +148,12 @@ describe('POST /api/v1/push hands applied versions that wait on a runner to this
 describe('create and retry stamp the queued version above the client’s own (clientUpdatedAt)', () => {
   it('create: above the client’s idle version even when it is ahead of the companion’s clock', async () => {
     const c = companion();
-    const { status, json } = await c.post('/api/v1/jobs', { id: 'job-1', prompt: 'knight', createdAt: START, clientUpdatedAt: START + 7 });
+    const { status, json } = await c.post('/api/v1/jobs', {
+      id: 'job-1',
+      prompt: 'knight',
+      createdAt: START,
+      clientUpdatedAt: START + 7,
+    });
     expect(status).toBe(202);
     expect(json.job).toMatchObject({ status: 'queued', updatedAt: START + 8 });
     expect(c.handed).toEqual(['job-1']);
@@ -126,16 +161,31 @@ describe('create and retry stamp the queued version above the client’s own (cl
 
   it('create of a job already queued answers it stamped above the client’s version, and hands nothing over again', async () => {
     const c = companion({ jobs: [job({ id: 'job-1', status: 'queued', updatedAt: START - 10 })] });
-    const { status, json } = await c.post('/api/v1/jobs', { id: 'job-1', prompt: 'knight', clientUpdatedAt: START + 3 });
+    const { status, json } = await c.post('/api/v1/jobs', {
+      id: 'job-1',
+      prompt: 'knight',
+      clientUpdatedAt: START + 3,
+    });
     expect(status).toBe(200);
     expect(json.job).toMatchObject({ status: 'queued', updatedAt: START + 4 });
     expect(c.handed).toEqual([]);
   });
 
   it('retry: queued above the client’s version; without a body it behaves as before', async () => {
-    const c = companion({ jobs: [job({ id: 'a', status: 'error', updatedAt: START - 10 }), job({ id: 'b', status: 'error', updatedAt: START - 10 })] });
-    expect(await c.post('/api/v1/jobs/a/retry', { clientUpdatedAt: START + 20 })).toMatchObject({ status: 202, json: { job: { status: 'queued', updatedAt: START + 21 } } });
-    expect(await c.post('/api/v1/jobs/b/retry')).toMatchObject({ status: 202, json: { job: { status: 'queued', updatedAt: START } } });
+    const c = companion({
+      jobs: [
+        job({ id: 'a', status: 'error', updatedAt: START - 10 }),
+        job({ id: 'b', status: 'error', updatedAt: START - 10 }),
+      ],
+    });
+    expect(await c.post('/api/v1/jobs/a/retry', { clientUpdatedAt: START + 20 })).toMatchObject({
+      status: 202,
+      json: { job: { status: 'queued', updatedAt: START + 21 } },
+    });
+    expect(await c.post('/api/v1/jobs/b/retry')).toMatchObject({
+      status: 202,
+      json: { job: { status: 'queued', updatedAt: START } },
+    });
     expect(c.handed).toEqual(['a', 'b']);
   });
 
@@ -143,15 +193,28 @@ describe('create and retry stamp the queued version above the client’s own (cl
     const c = companion({ jobs: [job({ id: 'r', status: 'running', updatedAt: START - 10 })] });
     expect(await c.post('/api/v1/jobs/r/retry')).toMatchObject({ status: 409, json: { error: 'already_active' } });
     expect(await c.post('/api/v1/jobs/r/retry', {})).toMatchObject({ status: 409 });
-    expect(await c.post('/api/v1/jobs/r/retry', { clientUpdatedAt: START - 20 })).toMatchObject({ status: 200, json: { job: { status: 'running', updatedAt: START - 10 } } });
-    expect(await c.post('/api/v1/jobs/r/retry', { clientUpdatedAt: START + 5 })).toMatchObject({ status: 200, json: { job: { status: 'running', updatedAt: START + 6 } } });
+    expect(await c.post('/api/v1/jobs/r/retry', { clientUpdatedAt: START - 20 })).toMatchObject({
+      status: 200,
+      json: { job: { status: 'running', updatedAt: START - 10 } },
+    });
+    expect(await c.post('/api/v1/jobs/r/retry', { clientUpdatedAt: START + 5 })).toMatchObject({
+      status: 200,
+      json: { job: { status: 'running', updatedAt: START + 6 } },
+    });
     expect(c.handed).toEqual([]);
   });
 
   it('a retry body must be JSON with a valid clientUpdatedAt', async () => {
     const c = companion({ jobs: [job({ id: 'a', status: 'error' })] });
-    expect(await c.post('/api/v1/jobs/a/retry', { clientUpdatedAt: -1 })).toMatchObject({ status: 400, json: { field: 'clientUpdatedAt' } });
-    const res = await c.app.request(`${HOST}/api/v1/jobs/a/retry`, { method: 'POST', headers: { host: '127.0.0.1:8787', 'content-type': 'text/plain' }, body: '{}' });
+    expect(await c.post('/api/v1/jobs/a/retry', { clientUpdatedAt: -1 })).toMatchObject({
+      status: 400,
+      json: { field: 'clientUpdatedAt' },
+    });
+    const res = await c.app.request(`${HOST}/api/v1/jobs/a/retry`, {
+      method: 'POST',
+      headers: { host: '127.0.0.1:8787', 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
     expect(c.store.get('a')!.status).toBe('error');
   });

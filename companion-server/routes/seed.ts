@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import {
   bytesToPngDataUrl,
   directionSchema,
   fromSeedJob,
+  type Job,
   lastSeedJobId,
   MAX_PROMPT_LENGTH,
   MAX_SIZE,
@@ -12,18 +13,24 @@ import {
   pngDataUrlToBytes,
   seedJobSchema,
   toSeedJob,
-  type Job,
 } from '../../utils/domain';
 import { readJson } from '../body';
-import { eachLimited } from '../each-limited';
 import type { CompanionDeps } from '../deps';
+import { eachLimited } from '../each-limited';
 import { HttpError } from '../http-error';
 import { toUpstreamError } from '../upstream-error';
 
 const size = z.number().int().min(MIN_SIZE).max(MAX_SIZE).default(64);
 /** The seed dashboard sends the seed as typed: a number, a digit string, or nothing. */
 const looseSeed = z
-  .union([z.number().int().nonnegative().max(2 ** 32 - 1), z.string().trim().regex(/^\d*$/, 'must be a whole number')])
+  .union([
+    z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1),
+    z.string().trim().regex(/^\d*$/, 'must be a whole number'),
+  ])
   .nullable()
   .optional()
   .transform((v) => (v === '' || v === null || v === undefined ? null : Number(v)));
@@ -91,11 +98,15 @@ export function seedRoutes(deps: CompanionDeps) {
       const byId = new Map<string, Job>();
       body.jobs.forEach((raw, i) => {
         try {
-          const job = fromSeedJob(raw, (bytes) => {
-            const hash = sha256(bytes);
-            pending.set(hash, bytes);
-            return hash;
-          }, at);
+          const job = fromSeedJob(
+            raw,
+            (bytes) => {
+              const hash = sha256(bytes);
+              pending.set(hash, bytes);
+              return hash;
+            },
+            at,
+          );
           byId.set(job.id, job);
         } catch (err) {
           throw new HttpError(400, 'invalid_body', `jobs.${i}: ${(err as Error).message.split('\n')[0]}`, `jobs.${i}`);
@@ -119,7 +130,12 @@ export function seedRoutes(deps: CompanionDeps) {
       const body = await readJson(c, generateSchema, config.limits.json);
       const started = performance.now();
       try {
-        const result = await pixellab.generate({ prompt: body.prompt, width: body.width, height: body.height, seed: body.seed });
+        const result = await pixellab.generate({
+          prompt: body.prompt,
+          width: body.width,
+          height: body.height,
+          seed: body.seed,
+        });
         // A paid result is kept on disk even though seed clients save history themselves.
         await store.putImage(result.png);
         return c.json({
@@ -164,7 +180,13 @@ export function seedRoutes(deps: CompanionDeps) {
           error_message: null,
         });
       } catch (err) {
-        return failed(c, err, { prompt, width: body.width, height: body.height }, (performance.now() - started) / 1000, null);
+        return failed(
+          c,
+          err,
+          { prompt, width: body.width, height: body.height },
+          (performance.now() - started) / 1000,
+          null,
+        );
       }
     });
 

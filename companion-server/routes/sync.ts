@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { base64ToBytes, isPng, pullQuerySchema, pushRequestSchema, type Job, type PushResponse } from '../../utils/domain';
+import {
+  base64ToBytes,
+  isPng,
+  type Job,
+  type PushResponse,
+  pullQuerySchema,
+  pushRequestSchema,
+} from '../../utils/domain';
 import { readJson } from '../body';
-import { eachLimited } from '../each-limited';
 import type { CompanionDeps } from '../deps';
+import { eachLimited } from '../each-limited';
 import { fromZodError, HttpError } from '../http-error';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { MergeResult } from '../store/types';
@@ -29,7 +36,12 @@ export function syncRoutes(deps: CompanionDeps) {
       }
       if (!isPng(bytes)) throw new HttpError(400, 'invalid_body', `images.${hash}: is not a PNG`, `images.${hash}`);
       if (createHash('sha256').update(bytes).digest('hex') !== hash) {
-        throw new HttpError(400, 'image_hash_mismatch', `images.${hash}: the bytes do not match their sha-256`, `images.${hash}`);
+        throw new HttpError(
+          400,
+          'image_hash_mismatch',
+          `images.${hash}: the bytes do not match their sha-256`,
+          `images.${hash}`,
+        );
       }
       if (!store.hasImage(hash)) checked.push(bytes);
     }
@@ -64,7 +76,12 @@ export function syncRoutes(deps: CompanionDeps) {
         runner.enqueue(job.id);
         out.push(result);
       } else if (job.status === 'running') {
-        const interrupted = await store.put({ ...job, status: 'error', error: INTERRUPTED_WHILE_RUNNING, updatedAt: Math.max(now(), job.updatedAt + 1) });
+        const interrupted = await store.put({
+          ...job,
+          status: 'error',
+          error: INTERRUPTED_WHILE_RUNNING,
+          updatedAt: Math.max(now(), job.updatedAt + 1),
+        });
         out.push({ ...result, job: interrupted });
       } else out.push(result);
     }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pngDataUrlToBytes, type SyncedJob } from '../../utils/domain';
 import { createFileStore, type FileStoreOptions } from './file-store';
-import { INTERRUPTED_BEFORE_RUNNING, INTERRUPTED_WHILE_RUNNING, serializeHistoryFile } from './history-file';
 import { nodeFs } from './fs-seam';
+import { INTERRUPTED_BEFORE_RUNNING, INTERRUPTED_WHILE_RUNNING, serializeHistoryFile } from './history-file';
 import { faultyFs, fsError, makeJob, makePng, makeTempDir } from './test-support';
 
 const FIXTURES = join(import.meta.dirname, '../../tests/fixtures/seed');
@@ -144,10 +144,22 @@ describe('file store: seed files', () => {
     const store = await open();
 
     const wizard = store.get('job-7')!;
-    expect(wizard).toMatchObject({ kind: 'generate', seed: 42, image: sha(png7), favorite: true, tags: ['npc', 'mage'] });
+    expect(wizard).toMatchObject({
+      kind: 'generate',
+      seed: 42,
+      image: sha(png7),
+      favorite: true,
+      tags: ['npc', 'mage'],
+    });
     expect(wizard.result).toEqual({
-      status: 'success', prompt: 'wizard with a staff', width: 48, height: 48, duration: 1.9,
-      timestamp: '2025-10-29T05:00:01Z', seed: 42, error_message: null,
+      status: 'success',
+      prompt: 'wizard with a staff',
+      width: 48,
+      height: 48,
+      duration: 1.9,
+      timestamp: '2025-10-29T05:00:01Z',
+      seed: 42,
+      error_message: null,
     });
     const rotation = store.get('job-8')!;
     expect(rotation).toMatchObject({
@@ -166,7 +178,12 @@ describe('file store: seed files', () => {
     await store.put(makeJob({ id: 'job-13' }));
     await store.close();
     const again = await open();
-    expect(again.get('job-7')).toMatchObject({ status: 'error', favorite: true, tags: ['npc', 'mage'], result: wizard.result });
+    expect(again.get('job-7')).toMatchObject({
+      status: 'error',
+      favorite: true,
+      tags: ['npc', 'mage'],
+      result: wizard.result,
+    });
     expect(again.get('job-9')).toMatchObject({ notes: { pinned: false, color: 'teal' } });
     expect(again.get('job-8')!.rotationData).toEqual(rotation.rotationData);
     expect(JSON.parse(await readMain())).toMatchObject({ exportedBy: 'dashboard 0.9', lastJobId: 13 });
@@ -229,7 +246,10 @@ describe('file store: corrupt files', () => {
     ['NUL bytes', (text) => Buffer.concat([Buffer.from(text.slice(0, 40)), Buffer.alloc(64)])],
     ['a schema failure', (text) => text.replace('"width":64', '"width":"wide"')],
     ['an empty file', () => ''],
-    ['a seed-format file that fails the seed schema', () => JSON.stringify({ version: '1.0', jobs: [{ prompt: 'no id' }] })],
+    [
+      'a seed-format file that fails the seed schema',
+      () => JSON.stringify({ version: '1.0', jobs: [{ prompt: 'no id' }] }),
+    ],
     // The next seq would not be an exact number, so the file written after it would fail at the next start.
     ['a seq above 2^52', (text) => text.replace(/"seq": \d+/, `"seq": ${Number.MAX_SAFE_INTEGER}`)],
   ];
@@ -246,7 +266,9 @@ describe('file store: corrupt files', () => {
       expect(aside).toEqual(['job_history.json.corrupt-2025-11-01T10-00-00-000Z']);
       expect(await readFile(join(dir, aside[0]!))).toEqual(Buffer.from(bad));
       expect(logs).toHaveLength(1);
-      expect(logs[0]).toMatch(/job_history\.json .*moved it to job_history\.json\.corrupt-.* and loaded job_history\.json\.backup/);
+      expect(logs[0]).toMatch(
+        /job_history\.json .*moved it to job_history\.json\.corrupt-.* and loaded job_history\.json\.backup/,
+      );
       // Clients may have seen the lost version: a new serverId makes them start over.
       expect(store.serverId).toBe('recovered');
       // The recovered history is on disk at once, and the backup is untouched.
@@ -340,7 +362,9 @@ describe('file store: directories named like temp files', () => {
       expect(JSON.parse(await readMain()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2', 'job-3']);
       expect(previous).not.toBe(await readBackup());
       expect(await readdir(join(dir, name))).toEqual(['inside']);
-      expect((await filesIn()).filter((f) => f.startsWith('job_history'))).toEqual(['job_history.json', 'job_history.json.backup', name].sort());
+      expect((await filesIn()).filter((f) => f.startsWith('job_history'))).toEqual(
+        ['job_history.json', 'job_history.json.backup', name].sort(),
+      );
     });
   }
 });
@@ -354,7 +378,11 @@ describe('file store: a leftover temp file that cannot be removed', () => {
     logs.length = 0;
     const again = await open({ fs: { ...nodeFs, unlink: async () => Promise.reject(fsError('EACCES')) } });
     expect(again.list().map((j) => j.id)).toEqual(['job-1']);
-    expect(logs).toEqual([expect.stringMatching(/^Left job_history\.json\.tmp-123-4 in .* could not be removed as a file \(permission denied \(EACCES\)\)$/)]);
+    expect(logs).toEqual([
+      expect.stringMatching(
+        /^Left job_history\.json\.tmp-123-4 in .* could not be removed as a file \(permission denied \(EACCES\)\)$/,
+      ),
+    ]);
   });
 });
 
@@ -368,7 +396,12 @@ describe('file store: interrupted jobs', () => {
 
     clock += 60_000;
     const again = await open();
-    expect(again.get('job-1')).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING, updatedAt: clock, seq: 4 });
+    expect(again.get('job-1')).toMatchObject({
+      status: 'error',
+      error: INTERRUPTED_WHILE_RUNNING,
+      updatedAt: clock,
+      seq: 4,
+    });
     expect(again.get('job-2')).toMatchObject({ status: 'queued', seq: 2 });
     expect(again.get('job-3')).toMatchObject({ status: 'running', deleted: true });
     expect(again.changesSince(3, 10).changes.map((j) => j.id)).toEqual(['job-1']);
@@ -389,7 +422,9 @@ describe('file store: interrupted jobs', () => {
     expect(again.get('job-2')).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING });
     expect(await readBackup()).toBe(main);
     expect(await readFile(join(dir, 'job_history.json.backup.kept-2025-11-01T10-01-00-000Z'), 'utf8')).toBe(backup);
-    expect(logs).toEqual(['Kept the previous job_history.json.backup as job_history.json.backup.kept-2025-11-01T10-01-00-000Z']);
+    expect(logs).toEqual([
+      'Kept the previous job_history.json.backup as job_history.json.backup.kept-2025-11-01T10-01-00-000Z',
+    ]);
 
     // Later writes rotate the backup as usual; only that one start-up write keeps the older one.
     const previous = await readMain();
@@ -406,7 +441,10 @@ describe('file store: interrupted jobs', () => {
     const main = await readMain();
     await open();
     expect(await readBackup()).toBe(main);
-    expect((await filesIn()).filter((f) => f.startsWith('job_history'))).toEqual(['job_history.json', 'job_history.json.backup']);
+    expect((await filesIn()).filter((f) => f.startsWith('job_history'))).toEqual([
+      'job_history.json',
+      'job_history.json.backup',
+    ]);
   });
 });
 
@@ -521,7 +559,10 @@ describe('file store: writes', () => {
     await store.close();
     await pending;
     expect(JSON.parse(await readMain()).jobs).toHaveLength(1);
-    await expect(store.put(makeJob({ id: 'job-2' }))).rejects.toMatchObject({ code: 'STORE_CLOSED', message: /closed/ });
+    await expect(store.put(makeJob({ id: 'job-2' }))).rejects.toMatchObject({
+      code: 'STORE_CLOSED',
+      message: /closed/,
+    });
     await expect(store.putImage(makePng(1))).rejects.toMatchObject({ code: 'STORE_CLOSED' });
     expect(store.get('job-2')).toBeUndefined();
     expect(store.get('job-1')).toBeDefined();
@@ -571,13 +612,28 @@ describe('file store: per-job serialization cache', () => {
     for (let i = 1; i <= 30; i++) await store.put(makeJob({ id: `job-${i}`, extra: i % 3 ? { i } : undefined }));
     await store.merge([makeJob({ id: 'job-4', prompt: 'changed', updatedAt: 5_000, image })]);
     await store.put({ ...store.get('job-7')!, status: 'error', error: 'x', updatedAt: 6_000 });
-    await store.replaceAll(store.list().filter((j) => j.id !== 'job-10').slice(0, 25), 40);
+    await store.replaceAll(
+      store
+        .list()
+        .filter((j) => j.id !== 'job-10')
+        .slice(0, 25),
+      40,
+    );
     await store.merge([makeJob({ id: 'job-2', updatedAt: 9e12, deleted: true })]);
 
     const fromScratch = (records: SyncedJob[], text: string) => {
       const file = JSON.parse(text);
-      const meta = { lastJobId: file.lastJobId, savedAt: file.savedAt, serverId: file.serverId, seq: file.seq, extra: {} };
-      return serializeHistoryFile(meta, records.map((job) => ({ job, line: JSON.stringify(job) })));
+      const meta = {
+        lastJobId: file.lastJobId,
+        savedAt: file.savedAt,
+        serverId: file.serverId,
+        seq: file.seq,
+        extra: {},
+      };
+      return serializeHistoryFile(
+        meta,
+        records.map((job) => ({ job, line: JSON.stringify(job) })),
+      );
     };
     const text = await readMain();
     expect(text).toBe(fromScratch(everything(store), text));

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isPng, type SyncedJob } from '../../utils/domain';
-import { nodeFs, type FsSeam } from './fs-seam';
+import { type FsSeam, nodeFs } from './fs-seam';
 import {
   BadHistoryFileError,
   convertSeedFile,
@@ -13,7 +13,7 @@ import { createHistoryState, type HistoryState } from './history-state';
 import { createJobStore, type HistoryPersistence, type ImageBank } from './job-store';
 import { describeFsError, errorCode, fsFailure, StoreError } from './store-error';
 import type { JobStore } from './types';
-import { createWriteQueue, withRetries, type RetryOptions } from './write-queue';
+import { createWriteQueue, type RetryOptions, withRetries } from './write-queue';
 
 export const HISTORY_FILE_NAME = 'job_history.json';
 export const IMAGES_DIR_NAME = 'images';
@@ -71,10 +71,13 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
   } catch (error) {
     throw fsFailure(`Could not create the data dir ${dir}`, error);
   }
-  await io.removeStrayTemps(dir, await io.list(dir), (name) =>
-    name.startsWith(`${HISTORY_FILE_NAME}${TEMP_MARK}`) ||
-    name.startsWith(`${basename(paths.backup)}${TEMP_MARK}`) ||
-    name === basename(paths.legacyBackupTmp),
+  await io.removeStrayTemps(
+    dir,
+    await io.list(dir),
+    (name) =>
+      name.startsWith(`${HISTORY_FILE_NAME}${TEMP_MARK}`) ||
+      name.startsWith(`${basename(paths.backup)}${TEMP_MARK}`) ||
+      name === basename(paths.legacyBackupTmp),
   );
   const imageNames = await io.list(paths.images);
   await io.removeStrayTemps(paths.images, imageNames, (name) => name.includes(TEMP_MARK));
@@ -130,7 +133,9 @@ async function loadHistory(ctx: {
   const main = await readHistory(io, paths.main);
   if (main.kind === 'missing') {
     if (await io.exists(paths.backup)) {
-      log(`${HISTORY_FILE_NAME} is missing; starting with an empty history (${basename(paths.backup)} is kept as it is)`);
+      log(
+        `${HISTORY_FILE_NAME} is missing; starting with an empty history (${basename(paths.backup)} is kept as it is)`,
+      );
       return empty(`${paths.backup}.kept`);
     }
     return empty(null);
@@ -185,7 +190,11 @@ async function readHistory(io: FileOps, path: string): Promise<ReadResult> {
     const parsed = parseHistoryFile(bytes);
     if (parsed.format === 'v2') {
       const { records, seq, lastJobId, savedAt, serverId, extra } = parsed;
-      return { kind: 'ok', bytes, contents: { format: 'v2', records, lastSeq: seq, lastJobId, savedAt, serverId, extra, images: new Map() } };
+      return {
+        kind: 'ok',
+        bytes,
+        contents: { format: 'v2', records, lastSeq: seq, lastJobId, savedAt, serverId, extra, images: new Map() },
+      };
     }
     const images = new Map<string, Uint8Array>();
     const { records, lastJobId } = convertSeedFile(parsed.file, (png) => {
@@ -194,7 +203,20 @@ async function readHistory(io: FileOps, path: string): Promise<ReadResult> {
       return hash;
     });
     const savedAt = parsed.file.savedAt ?? null;
-    return { kind: 'ok', bytes, contents: { format: 'seed', records, lastSeq: 0, lastJobId, savedAt, serverId: null, extra: parsed.extra, images } };
+    return {
+      kind: 'ok',
+      bytes,
+      contents: {
+        format: 'seed',
+        records,
+        lastSeq: 0,
+        lastJobId,
+        savedAt,
+        serverId: null,
+        extra: parsed.extra,
+        images,
+      },
+    };
   } catch (error) {
     if (error instanceof BadHistoryFileError) return { kind: 'bad', reason: error.reason };
     throw error;
@@ -209,13 +231,20 @@ async function fromFile(
   await ctx.images.putMany(contents.images);
   const { state, duplicateIds, renumbered } = createHistoryState(contents);
   if (duplicateIds.length) {
-    ctx.log(`${HISTORY_FILE_NAME} holds ${duplicateIds.length} job(s) twice (${duplicateIds.slice(0, 3).join(', ')}); kept the newer version of each`);
+    ctx.log(
+      `${HISTORY_FILE_NAME} holds ${duplicateIds.length} job(s) twice (${duplicateIds.slice(0, 3).join(', ')}); kept the newer version of each`,
+    );
   }
   // Seed files had theirs converted on import; in a v2 file only running jobs are lost (queued ones resume).
   const running: SyncedJob[] = [];
   for (const { job } of state.entries()) if (!job.deleted && job.status === 'running') running.push(job);
   for (const job of running) {
-    state.put({ ...job, status: 'error', error: INTERRUPTED_WHILE_RUNNING, updatedAt: Math.max(ctx.now(), job.updatedAt + 1) });
+    state.put({
+      ...job,
+      status: 'error',
+      error: INTERRUPTED_WHILE_RUNNING,
+      updatedAt: Math.max(ctx.now(), job.updatedAt + 1),
+    });
   }
   return {
     state,
@@ -225,7 +254,8 @@ async function fromFile(
     fileSize: bytes.length,
     extra: contents.extra,
     // A seed file is not rewritten before the first change.
-    saveNow: recovered || (contents.format === 'v2' && (running.length > 0 || renumbered > 0 || duplicateIds.length > 0)),
+    saveNow:
+      recovered || (contents.format === 'v2' && (running.length > 0 || renumbered > 0 || duplicateIds.length > 0)),
     keepBackupAs: null,
   };
 }
@@ -316,7 +346,10 @@ function createHistoryWriter(ctx: {
     {
       isDirty: () => state.revision !== writtenRevision,
       write: writeOnce,
-      onFailure: (error) => ctx.log(`${error instanceof Error ? error.message : String(error)}; the change stays in memory and is written with the next one`),
+      onFailure: (error) =>
+        ctx.log(
+          `${error instanceof Error ? error.message : String(error)}; the change stays in memory and is written with the next one`,
+        ),
     },
     ctx.retry,
   );
@@ -443,21 +476,15 @@ class FileOps {
   /** Write, fsync, close: the bytes are on disk when this resolves. */
   async writeDurably(path: string, bytes: Uint8Array): Promise<void> {
     const handle = await this.fs.open(path, 'w');
-    let failed = false;
     try {
       await this.fs.write(handle, bytes);
       await this.fs.fsync(handle);
     } catch (error) {
-      failed = true;
+      // The first error is the one worth reporting.
+      await this.fs.close(handle).catch(() => undefined);
       throw error;
-    } finally {
-      try {
-        await this.fs.close(handle);
-      } catch (error) {
-        // The first error is the one worth reporting.
-        if (!failed) throw error;
-      }
     }
+    await this.fs.close(handle);
   }
 
   /** Best-effort cleanup after a failure; a leftover is removed at the next start. */
@@ -482,7 +509,9 @@ class FileOps {
         removed++;
       } catch (error) {
         if (errorCode(error) === 'ENOENT') continue;
-        this.log(`Left ${name} in ${dir} as it is: it looks like a leftover temp file but could not be removed as a file (${describeFsError(error)})`);
+        this.log(
+          `Left ${name} in ${dir} as it is: it looks like a leftover temp file but could not be removed as a file (${describeFsError(error)})`,
+        );
       }
     }
     if (removed) this.log(`Removed ${removed} leftover temp file(s) from an unfinished write in ${dir}`);

@@ -28,7 +28,9 @@ describe('parseHistoryFile', () => {
     expect(reason(new Uint8Array([123, 0xff, 0xfe, 125]))).toMatch(/UTF-8/);
     expect(reason(bytes('{"jobs": [{"id": "job-1"'))).toMatch(/not valid JSON \(it ends early: truncated\?\)/);
     expect(reason(bytes('[]'))).toMatch(/not a JSON object/);
-    expect(reason(bytes('{"version": "2.0", "jobs": [{"id": "job-1"}]}'))).toMatch(/fails the schema: jobs\[0\]\.prompt/);
+    expect(reason(bytes('{"version": "2.0", "jobs": [{"id": "job-1"}]}'))).toMatch(
+      /fails the schema: jobs\[0\]\.prompt/,
+    );
     expect(reason(bytes('{"version": "banana", "jobs": []}'))).toMatch(/unknown version/);
   });
 
@@ -37,13 +39,17 @@ describe('parseHistoryFile', () => {
     const file = (seq: number, jobSeq: number, where = 'jobs') =>
       bytes(`{"version": "2.0", "jobs": [], "${where}": [${job(jobSeq)}], "serverId": "s", "seq": ${seq}}`);
     expect(reason(file(2 ** 52, 2 ** 52))).toBe('parsed');
-    expect(reason(file(Number.MAX_SAFE_INTEGER, 1))).toMatch(/fails the schema: seq: .*above 4503599627370496 \(2\^52\)/);
+    expect(reason(file(Number.MAX_SAFE_INTEGER, 1))).toMatch(
+      /fails the schema: seq: .*above 4503599627370496 \(2\^52\)/,
+    );
     expect(reason(file(5, 2 ** 52 + 1))).toMatch(/fails the schema: jobs\[0\]\.seq: .*above 4503599627370496/);
     expect(reason(file(5, 2 ** 52 + 1, 'tombstones'))).toMatch(/fails the schema: tombstones\[0\]\.seq/);
   });
 
   it('reads a file with a byte order mark, and keeps unknown top-level fields', () => {
-    const parsed = parseHistoryFile(bytes('\uFEFF{"version": "2.0", "jobs": [], "serverId": "s", "seq": 3, "note": {"a": 1}}'));
+    const parsed = parseHistoryFile(
+      bytes('\uFEFF{"version": "2.0", "jobs": [], "serverId": "s", "seq": 3, "note": {"a": 1}}'),
+    );
     expect(parsed).toMatchObject({ format: 'v2', serverId: 's', seq: 3, lastJobId: 0, extra: { note: { a: 1 } } });
   });
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import {
   fromSeedJob,
-  seedFileSchema,
-  syncedJobSchema,
   type Job,
   type PutImage,
   type SeedFile,
   type SyncedJob,
+  seedFileSchema,
+  syncedJobSchema,
 } from '../../utils/domain';
-import { describeIssues, MAX_SEQ, type HistoryEntry } from './history-state';
+import { describeIssues, type HistoryEntry, MAX_SEQ } from './history-state';
 import { StoreError } from './store-error';
 
 /** The format of job_history.json (README.md in this folder). Pure: bytes in, records out. */
@@ -113,7 +113,8 @@ export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
     const message = (error as Error).message;
     const position = /at position (\d+)/.exec(message);
     const truncated =
-      /end of (JSON )?input|Unterminated/i.test(message) || (position !== null && Number(position[1]) >= source.trimEnd().length);
+      /end of (JSON )?input|Unterminated/i.test(message) ||
+      (position !== null && Number(position[1]) >= source.trimEnd().length);
     throw new BadHistoryFileError(`is not valid JSON (${truncated ? 'it ends early: truncated?' : message})`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) {

@@ -90,12 +90,19 @@ describe('history state: merge', () => {
     const a = makeJob({ prompt: 'apple', updatedAt: 50 });
     const b = makeJob({ prompt: 'banana', updatedAt: 50 });
     const dead = makeJob({ prompt: 'apple', updatedAt: 50, deleted: true });
-    for (const order of [[a, b], [b, a]]) {
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
       const state = fresh();
       state.merge(order);
       expect(state.get('job-1')!.prompt).toBe('banana');
     }
-    for (const order of [[a, dead, b], [b, dead, a], [dead, a, b]]) {
+    for (const order of [
+      [a, dead, b],
+      [b, dead, a],
+      [dead, a, b],
+    ]) {
       const state = fresh();
       state.merge(order);
       expect(state.get('job-1')!.deleted).toBe(true);
@@ -248,11 +255,16 @@ describe('history state: loading records', () => {
 
 describe('history state: the seq limit', () => {
   it('never hands out a seq above MAX_SEQ, and a refused change leaves the state alone', () => {
-    const { state } = createHistoryState({ records: [{ ...makeJob({ id: 'job-1' }), seq: MAX_SEQ - 1 }], lastSeq: MAX_SEQ - 1 });
+    const { state } = createHistoryState({
+      records: [{ ...makeJob({ id: 'job-1' }), seq: MAX_SEQ - 1 }],
+      lastSeq: MAX_SEQ - 1,
+    });
     expect(state.put(makeJob({ id: 'job-2' })).seq).toBe(MAX_SEQ);
     const before = { revision: state.revision, lastSeq: state.lastSeq, size: state.size };
     expect(() => state.put(makeJob({ id: 'job-3' }))).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
-    expect(() => state.merge([makeJob({ id: 'job-3', updatedAt: 9_999 })])).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.merge([makeJob({ id: 'job-3', updatedAt: 9_999 })])).toThrow(
+      expect.objectContaining({ code: 'SEQ_EXHAUSTED' }),
+    );
     expect(() => state.replaceAll([], 0, 5_000)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
     expect(() => state.clear(5_000)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
     expect({ revision: state.revision, lastSeq: state.lastSeq, size: state.size }).toEqual(before);
@@ -261,7 +273,9 @@ describe('history state: the seq limit', () => {
 
   it('refuses a whole batch that would not fit, instead of applying part of it', () => {
     const { state } = createHistoryState({ lastSeq: MAX_SEQ - 1 });
-    expect(() => state.merge([makeJob({ id: 'job-a' }), makeJob({ id: 'job-b' })])).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.merge([makeJob({ id: 'job-a' }), makeJob({ id: 'job-b' })])).toThrow(
+      expect.objectContaining({ code: 'SEQ_EXHAUSTED' }),
+    );
     expect(state.size).toBe(0);
     expect(state.lastSeq).toBe(MAX_SEQ - 1);
   });

@@ -2,12 +2,12 @@ import type { z } from 'zod';
 import {
   canonicalJson,
   compareVersions,
+  type Job,
   jobSchema,
   lastSeedJobId,
   pickWinner,
-  syncedJobSchema,
-  type Job,
   type SyncedJob,
+  syncedJobSchema,
 } from '../../utils/domain';
 import { StoreError } from './store-error';
 import type { MergeResult } from './types';
@@ -291,7 +291,9 @@ function parseJob(input: unknown): Job {
 export function describeIssues(error: z.ZodError): string {
   const [first] = error.issues;
   if (!first) return 'invalid';
-  const path = first.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  const path = first.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
   return `${path ? `${path}: ` : ''}${first.message}${more}`;
 }

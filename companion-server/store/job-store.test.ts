@@ -108,9 +108,23 @@ describe.each(makers)('JobStore contract: %s', (_name, make) => {
 
 describe('per-job serialization cache', () => {
   const op = fc.oneof(
-    fc.record({ kind: fc.constant('put' as const), id: fc.integer({ min: 1, max: 8 }), prompt: fc.string({ maxLength: 12 }), t: fc.nat(50) }),
-    fc.record({ kind: fc.constant('merge' as const), id: fc.integer({ min: 1, max: 8 }), prompt: fc.string({ maxLength: 12 }), t: fc.nat(50), deleted: fc.boolean() }),
-    fc.record({ kind: fc.constant('replace' as const), keep: fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 8 }) }),
+    fc.record({
+      kind: fc.constant('put' as const),
+      id: fc.integer({ min: 1, max: 8 }),
+      prompt: fc.string({ maxLength: 12 }),
+      t: fc.nat(50),
+    }),
+    fc.record({
+      kind: fc.constant('merge' as const),
+      id: fc.integer({ min: 1, max: 8 }),
+      prompt: fc.string({ maxLength: 12 }),
+      t: fc.nat(50),
+      deleted: fc.boolean(),
+    }),
+    fc.record({
+      kind: fc.constant('replace' as const),
+      keep: fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 8 }),
+    }),
     fc.record({ kind: fc.constant('clear' as const) }),
   );
 
@@ -121,9 +135,16 @@ describe('per-job serialization cache', () => {
         let now = 1_000;
         for (const o of ops) {
           now += 10;
-          if (o.kind === 'put') state.put(makeJob({ id: `job-${o.id}`, prompt: o.prompt, updatedAt: o.t, note: { p: o.prompt } }));
-          else if (o.kind === 'merge') state.merge([makeJob({ id: `job-${o.id}`, prompt: o.prompt, updatedAt: o.t, deleted: o.deleted })]);
-          else if (o.kind === 'replace') state.replaceAll(o.keep.map((id) => makeJob({ id: `job-${id}` })), 0, now);
+          if (o.kind === 'put')
+            state.put(makeJob({ id: `job-${o.id}`, prompt: o.prompt, updatedAt: o.t, note: { p: o.prompt } }));
+          else if (o.kind === 'merge')
+            state.merge([makeJob({ id: `job-${o.id}`, prompt: o.prompt, updatedAt: o.t, deleted: o.deleted })]);
+          else if (o.kind === 'replace')
+            state.replaceAll(
+              o.keep.map((id) => makeJob({ id: `job-${id}` })),
+              0,
+              now,
+            );
           else state.clear(now);
         }
         const meta = { lastJobId: state.lastJobId, savedAt: 'x', serverId: 's', seq: state.lastSeq, extra: {} };

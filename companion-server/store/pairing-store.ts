@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { nodeFs, type FsSeam } from './fs-seam';
+import { type FsSeam, nodeFs } from './fs-seam';
 import { errorCode, fsFailure } from './store-error';
 
 /**
@@ -140,7 +140,8 @@ async function removeStrayTemps(fs: FsSeam, dir: string, log: (line: string) => 
       if (errorCode(error) !== 'ENOENT') throw fsFailure(`Could not remove the leftover temp file ${name}`, error);
     }
   }
-  if (stray.length) log(`Removed ${stray.length} leftover temp file(s) of ${PAIRINGS_FILE_NAME} from an unfinished write`);
+  if (stray.length)
+    log(`Removed ${stray.length} leftover temp file(s) of ${PAIRINGS_FILE_NAME} from an unfinished write`);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -161,7 +162,12 @@ function parsePairings(bytes: Uint8Array): Pairing[] | string {
   return parsed.data.pairings;
 }
 
-async function load(fs: FsSeam, file: string, now: () => number, log: (line: string) => void): Promise<Map<string, Pairing>> {
+async function load(
+  fs: FsSeam,
+  file: string,
+  now: () => number,
+  log: (line: string) => void,
+): Promise<Map<string, Pairing>> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
@@ -172,7 +178,9 @@ async function load(fs: FsSeam, file: string, now: () => number, log: (line: str
   const result = parsePairings(bytes);
   if (typeof result !== 'string') return new Map(result.map((p) => [p.tokenHash, p]));
   const movedTo = await moveAside(fs, file, now());
-  log(`${PAIRINGS_FILE_NAME} ${result}; moved it to ${basename(movedTo)} and started with no paired clients (pair the extension again)`);
+  log(
+    `${PAIRINGS_FILE_NAME} ${result}; moved it to ${basename(movedTo)} and started with no paired clients (pair the extension again)`,
+  );
   return new Map();
 }
 
@@ -200,7 +208,9 @@ async function moveAside(fs: FsSeam, file: string, time: number): Promise<string
 }
 
 export function serializePairings(pairings: readonly Pairing[]): string {
-  const lines = pairings.map((p) => JSON.stringify({ tokenHash: p.tokenHash, clientName: p.clientName, createdAt: p.createdAt }));
+  const lines = pairings.map((p) =>
+    JSON.stringify({ tokenHash: p.tokenHash, clientName: p.clientName, createdAt: p.createdAt }),
+  );
   const list = lines.length === 0 ? '[]' : `[\n    ${lines.join(',\n    ')}\n  ]`;
   return `{\n  "version": ${PAIRINGS_FILE_VERSION},\n  "pairings": ${list}\n}\n`;
 }
@@ -211,20 +221,14 @@ async function writeFile(fs: FsSeam, file: string, pairings: readonly Pairing[])
   const bytes = Buffer.from(serializePairings(pairings), 'utf8');
   try {
     const handle = await fs.open(tmp, 'w');
-    let failed = false;
     try {
       await fs.write(handle, bytes);
       await fs.fsync(handle);
     } catch (error) {
-      failed = true;
+      await fs.close(handle).catch(() => undefined);
       throw error;
-    } finally {
-      try {
-        await fs.close(handle);
-      } catch (error) {
-        if (!failed) throw error;
-      }
     }
+    await fs.close(handle);
     await fs.rename(tmp, file);
     await fs.fsyncDir(dirname(file));
   } catch (error) {

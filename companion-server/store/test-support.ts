@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { jobSchema, type Job, type JobInput } from '../../utils/domain';
-import { nodeFs, type FsSeam } from './fs-seam';
+import { type Job, type JobInput, jobSchema } from '../../utils/domain';
+import { type FsSeam, nodeFs } from './fs-seam';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -73,7 +73,11 @@ export interface FaultyFs {
   /** Calls by method, counted whether they failed or not. */
   calls: Record<string, string[]>;
   /** Makes `method` throw `code` (for paths matching `when`) until cleared. */
-  fail(method: 'write' | 'rename' | 'link' | 'fsync' | 'fsyncDir' | 'open', code: string, when?: (path: string) => boolean): void;
+  fail(
+    method: 'write' | 'rename' | 'link' | 'fsync' | 'fsyncDir' | 'open',
+    code: string,
+    when?: (path: string) => boolean,
+  ): void;
   clear(): void;
 }
 
@@ -83,9 +87,9 @@ export function faultyFs(base: FsSeam = nodeFs): FaultyFs {
   const faults = new Map<string, { code: string; when: (path: string) => boolean }>();
   const handlePaths = new WeakMap<object, string>();
   const check = (method: string, path: string) => {
-    (calls[method] ??= []).push(path);
+    calls[method] = [...(calls[method] ?? []), path];
     const fault = faults.get(method);
-    if (fault && fault.when(path)) throw fsError(fault.code);
+    if (fault?.when(path)) throw fsError(fault.code);
   };
   const fs: FsSeam = {
     ...base,

@@ -23,7 +23,14 @@ function stubCompanion() {
     pixellab,
     runner,
     log: () => undefined,
-    config: { allowOrigins: [], token: null, apiKeyDetected: true, limits: defaultLimits, version: 'test', balanceTtlMs: 0 },
+    config: {
+      allowOrigins: [],
+      token: null,
+      apiKeyDetected: true,
+      limits: defaultLimits,
+      version: 'test',
+      balanceTtlMs: 0,
+    },
   });
   const paths: string[] = [];
   vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -35,7 +42,8 @@ function stubCompanion() {
   return { store, runner, paths };
 }
 
-const send = (intent: IntentInput) => fakeBrowser.runtime.sendMessage({ channel: INTENT_CHANNEL, intent }) as Promise<IntentReply>;
+const send = (intent: IntentInput) =>
+  fakeBrowser.runtime.sendMessage({ channel: INTENT_CHANNEL, intent }) as Promise<IntentReply>;
 
 async function settle() {
   for (let i = 0; i < 20; i++) await vi.advanceTimersByTimeAsync(0);
@@ -64,17 +72,26 @@ describe('background', () => {
     await settle();
     await companion.runner.idle();
     expect(await send({ type: 'syncNow' })).toMatchObject({ ok: true });
-    const stored = (await fakeBrowser.storage.local.get(keys.job(id!)))[keys.job(id!)] as { status: string; image: string };
+    const stored = (await fakeBrowser.storage.local.get(keys.job(id!)))[keys.job(id!)] as {
+      status: string;
+      image: string;
+    };
     expect(stored.status).toBe('success');
-    expect((await fakeBrowser.storage.local.get(keys.image(stored.image)))[keys.image(stored.image)]).toMatch(/^data:image\/png/);
+    expect((await fakeBrowser.storage.local.get(keys.image(stored.image)))[keys.image(stored.image)]).toMatch(
+      /^data:image\/png/,
+    );
     expect(companion.paths).toContain('/api/v1/jobs');
   });
 
   it('rejects a malformed intent and leaves other messages alone', async () => {
     stubCompanion();
     background.main();
-    expect(await fakeBrowser.runtime.sendMessage({ channel: INTENT_CHANNEL, intent: { type: 'retry' } })).toMatchObject({ ok: false });
-    expect(await fakeBrowser.runtime.sendMessage({ channel: 'someone-else', intent: { type: 'syncNow' } })).toBeUndefined();
+    expect(await fakeBrowser.runtime.sendMessage({ channel: INTENT_CHANNEL, intent: { type: 'retry' } })).toMatchObject(
+      { ok: false },
+    );
+    expect(
+      await fakeBrowser.runtime.sendMessage({ channel: 'someone-else', intent: { type: 'syncNow' } }),
+    ).toBeUndefined();
   });
 
   it('syncs when the browser starts', async () => {
@@ -83,7 +100,10 @@ describe('background', () => {
     await fakeBrowser.runtime.onStartup.trigger();
     await settle();
     expect(companion.paths).toContain('/health');
-    expect((await fakeBrowser.storage.local.get(keys.sync))[keys.sync]).toMatchObject({ online: true, serverId: 'srv' });
+    expect((await fakeBrowser.storage.local.get(keys.sync))[keys.sync]).toMatchObject({
+      online: true,
+      serverId: 'srv',
+    });
   });
 
   it('in Chrome, the toolbar button opens the side panel', () => {

@@ -19,7 +19,13 @@ export default defineBackground(() => {
   };
   const engine = createSyncEngine({ store, client });
   const scheduler = createSyncScheduler({ engine, store });
-  const handlers = createIntentHandlers({ store, engine, scheduler, client, clientName: `PixelLab Side Panel (${browserName()})` });
+  const handlers = createIntentHandlers({
+    store,
+    engine,
+    scheduler,
+    client,
+    clientName: `PixelLab Side Panel (${browserName()})`,
+  });
 
   browser.runtime.onMessage.addListener(createIntentListener(handlers));
   browser.runtime.onStartup.addListener(() => scheduler.start());
@@ -30,7 +36,13 @@ export default defineBackground(() => {
 /** The browser this build is for, as the companion's console shows it when pairing. */
 function browserName(): string {
   const target: string = import.meta.env.BROWSER ?? 'chrome';
-  const names: Record<string, string> = { chrome: 'Chrome', firefox: 'Firefox', edge: 'Edge', safari: 'Safari', opera: 'Opera' };
+  const names: Record<string, string> = {
+    chrome: 'Chrome',
+    firefox: 'Firefox',
+    edge: 'Edge',
+    safari: 'Safari',
+    opera: 'Opera',
+  };
   return names[target] ?? target;
 }
 

@@ -12,9 +12,24 @@ const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
 function job(n: number, overrides: Partial<Job> = {}): Job {
   return {
-    id: `job-${n}`, kind: 'generate', prompt: `stored prompt ${n}`, width: 48, height: 40, seed: n, status: 'success',
-    error: null, image: n.toString(16).padStart(64, '0'), rotate: null, groupId: null, startTime: 1, endTime: 2,
-    duration: 1.5, createdAt: Date.now() - n * 1000, updatedAt: 2, deleted: false, ...overrides,
+    id: `job-${n}`,
+    kind: 'generate',
+    prompt: `stored prompt ${n}`,
+    width: 48,
+    height: 40,
+    seed: n,
+    status: 'success',
+    error: null,
+    image: n.toString(16).padStart(64, '0'),
+    rotate: null,
+    groupId: null,
+    startTime: 1,
+    endTime: 2,
+    duration: 1.5,
+    createdAt: Date.now() - n * 1000,
+    updatedAt: 2,
+    deleted: false,
+    ...overrides,
   };
 }
 
@@ -22,7 +37,15 @@ async function seed(jobs: Job[], extra: Record<string, unknown> = {}) {
   const items: Record<string, unknown> = {
     [keys.head]: jobs.map((j) => j.id),
     [keys.index]: jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt })),
-    [keys.stats]: { total: jobs.length, idle: 0, queued: 0, running: 0, success: jobs.length, error: 0, avgDuration: 1.5 },
+    [keys.stats]: {
+      total: jobs.length,
+      idle: 0,
+      queued: 0,
+      running: 0,
+      success: jobs.length,
+      error: 0,
+      avgDuration: 1.5,
+    },
     [keys.sync]: { online: true, apiKeyDetected: true, lastSyncAt: Date.now() },
     [keys.outbox]: [],
     ...extra,
@@ -35,7 +58,9 @@ async function seed(jobs: Job[], extra: Record<string, unknown> = {}) {
 }
 
 function setup(replies: Partial<Record<IntentInput['type'], IntentReply>> = {}) {
-  const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, { afterPaint: (run) => setTimeout(run, 0) });
+  const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, {
+    afterPaint: (run) => setTimeout(run, 0),
+  });
   const send = vi.fn(async (intent: IntentInput): Promise<IntentReply> => replies[intent.type] ?? { ok: true });
   const services: PanelServices = {
     data,
@@ -90,7 +115,14 @@ describe('App', () => {
 
     // The first attempt failed: now it is offline, with the reason, and the last sync's age.
     const lastSyncAt = Date.now() - 120_000;
-    const failed = { online: false, lastSyncAt, apiKeyDetected: true, balanceUsd: 25, lastError: 'The companion at http://127.0.0.1:8787 is not reachable', nextAttemptAt: Date.now() + 5000 };
+    const failed = {
+      online: false,
+      lastSyncAt,
+      apiKeyDetected: true,
+      balanceUsd: 25,
+      lastError: 'The companion at http://127.0.0.1:8787 is not reachable',
+      nextAttemptAt: Date.now() + 5000,
+    };
     await act(async () => {
       await fakeBrowser.storage.local.set({ [keys.sync]: failed });
     });
@@ -103,21 +135,35 @@ describe('App', () => {
 
     // saveSettings cleared the error and forced a sync: no stale notice while it runs.
     await act(async () => {
-      await fakeBrowser.storage.local.set({ [keys.sync]: { ...failed, lastError: null, nextAttemptAt: null, syncing: true } });
+      await fakeBrowser.storage.local.set({
+        [keys.sync]: { ...failed, lastError: null, nextAttemptAt: null, syncing: true },
+      });
     });
     await waitFor(() => expect(screen.queryByTestId('offline-notice')).toBeNull());
     expect(screen.getByTestId('companion-status').textContent).toBe('Connecting…');
   });
 
   it('offline, a new job is "saved" to run later, not "queued"; toasts name jobs by prompt and sit over the list caption', async () => {
-    await seed([job(3, { status: 'error', image: null, error: 'boom', prompt: 'a very long prompt about a knight holding a glowing lantern' })], {
-      [keys.sync]: { online: false, lastError: 'not reachable', lastSyncAt: Date.now() - 60_000 },
-    });
+    await seed(
+      [
+        job(3, {
+          status: 'error',
+          image: null,
+          error: 'boom',
+          prompt: 'a very long prompt about a knight holding a glowing lantern',
+        }),
+      ],
+      {
+        [keys.sync]: { online: false, lastError: 'not reachable', lastSyncAt: Date.now() - 60_000 },
+      },
+    );
     setup({ generate: { ok: true, ids: ['job-x'] } });
     await waitFor(() => expect(screen.getByTestId('offline-notice')).toBeTruthy());
     fireEvent.input(screen.getByLabelText('Prompt'), { target: { value: 'a mage' } });
     fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
-    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Saved 1 job; it will run when the companion is back'));
+    await waitFor(() =>
+      expect(screen.getByTestId('toast').textContent).toBe('Saved 1 job; it will run when the companion is back'),
+    );
     expect(screen.getByTestId('toast').closest('.list-area')).not.toBeNull();
 
     await act(async () => {
@@ -138,7 +184,13 @@ describe('App', () => {
     expect(intents()).toEqual([
       {
         type: 'generate',
-        request: { prompt: 'wise old wizard with long beard, staff with glowing crystal', width: 64, height: 64, seed: null, count: 2 },
+        request: {
+          prompt: 'wise old wizard with long beard, staff with glowing crystal',
+          width: 64,
+          height: 64,
+          seed: null,
+          count: 2,
+        },
       },
     ]);
   });
@@ -146,7 +198,9 @@ describe('App', () => {
   it('shows intent failures and storage errors in the alert banner', async () => {
     await seed([job(1)], { [keys.storageError]: { message: 'QUOTA_BYTES quota exceeded', at: 5 } });
     setup({ retry: { ok: false, error: 'Job job-1 is not failed' }, panelOpen: { ok: false, error: 'No background' } });
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('Storage problem: QUOTA_BYTES quota exceeded'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toContain('Storage problem: QUOTA_BYTES quota exceeded'),
+    );
     expect(screen.getByRole('alert').textContent).toContain('No background');
     await waitFor(() => expect(document.querySelector('[data-job-id="job-1"]')).not.toBeNull());
     fireEvent.click(screen.getByRole('button', { name: 'Delete job-1' }));
@@ -181,13 +235,20 @@ describe('App', () => {
     const { intents } = setup({ import: { ok: true, imported: 2, skipped: 1 } });
     // About 12 MiB of inline images: over one part (8 MiB), well under the browser's 64 MiB message limit.
     const pad = 'A'.repeat(1024 * 1024);
-    const jobs = Array.from({ length: 12 }, (_, i) => ({ id: `job-${i}`, prompt: `p${i}`, status: 'success', result: `data:image/png;base64,${pad}` }));
+    const jobs = Array.from({ length: 12 }, (_, i) => ({
+      id: `job-${i}`,
+      prompt: `p${i}`,
+      status: 'success',
+      result: `data:image/png;base64,${pad}`,
+    }));
     const text = JSON.stringify({ jobs, lastJobId: 12 });
     fireEvent.change(screen.getByLabelText('Import'), { target: { files: [new File([text], 'job_history.json')] } });
     await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Imported 4, skipped 2'));
     const sent = intents() as { type: string; text: string }[];
     expect(sent).toHaveLength(2);
-    expect(sent.flatMap((i) => (JSON.parse(i.text) as { jobs: { id: string }[] }).jobs.map((j) => j.id))).toEqual(jobs.map((j) => j.id));
+    expect(sent.flatMap((i) => (JSON.parse(i.text) as { jobs: { id: string }[] }).jobs.map((j) => j.id))).toEqual(
+      jobs.map((j) => j.id),
+    );
   });
 
   it('wires row actions: reuse fills the form, rotate and download use the job', async () => {
@@ -230,7 +291,9 @@ describe('App', () => {
         ],
       });
     });
-    await waitFor(() => expect(document.querySelector('[data-job-id="job-2"]')?.getAttribute('data-status')).toBe('running'));
+    await waitFor(() =>
+      expect(document.querySelector('[data-job-id="job-2"]')?.getAttribute('data-status')).toBe('running'),
+    );
     expect(document.querySelector('[data-job-id]')!.getAttribute('data-job-id')).toBe('job-2');
   });
 });

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ErrorBanner, OfflineNotice, Toast, type BannerMessage } from '../../components/Banner';
+import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { DataTools, type DataTask } from '../../components/DataTools';
+import { type DataTask, DataTools } from '../../components/DataTools';
 import { plural } from '../../components/format';
 import { GenerateForm, type Prefill } from '../../components/GenerateForm';
 import { GearIcon, PixelLogo } from '../../components/icons';
@@ -96,7 +96,10 @@ export function App({ services }: { services: PanelServices }) {
   const showToast = useCallback((message: string) => {
     setToast(message);
     clearTimeout(toastTimer.current);
-    toastTimer.current = setTimeout(() => setToast(null), Math.min(TOAST_MAX_MS, TOAST_MS + message.length * TOAST_MS_PER_CHAR));
+    toastTimer.current = setTimeout(
+      () => setToast(null),
+      Math.min(TOAST_MAX_MS, TOAST_MS + message.length * TOAST_MS_PER_CHAR),
+    );
   }, []);
 
   /** Sends an intent; a failure goes to the banner, a success to the toast when it says something. */
@@ -152,18 +155,24 @@ export function App({ services }: { services: PanelServices }) {
     () => ({
       onRetry: (id) => {
         const name = nameOf(id);
-        void run({ type: 'retry', id }, () => (offline() ? `Will retry ${name} when the companion is back` : `Retrying ${name}`));
+        void run({ type: 'retry', id }, () =>
+          offline() ? `Will retry ${name} when the companion is back` : `Retrying ${name}`,
+        );
       },
       onRotate: (id, direction) => {
         const name = nameOf(id);
         void run({ type: 'rotate', id, toDirection: direction }, () =>
-          offline() ? `Will rotate ${name} to ${direction} when the companion is back` : `Rotating ${name} to ${direction}`,
+          offline()
+            ? `Will rotate ${name} to ${direction} when the companion is back`
+            : `Rotating ${name} to ${direction}`,
         );
       },
       onRotate8: (id) => {
         const name = nameOf(id);
         void run({ type: 'rotate8', id }, () =>
-          offline() ? `Saved 8 directions of ${name}; they will run when the companion is back` : `Making 8 directions of ${name}`,
+          offline()
+            ? `Saved 8 directions of ${name}; they will run when the companion is back`
+            : `Making 8 directions of ${name}`,
         );
       },
       onDelete: (id) => {
@@ -172,7 +181,8 @@ export function App({ services }: { services: PanelServices }) {
       },
       onDownload: (id) => {
         const job = findJob(id);
-        if (!job || !services.downloadPng(job, data.getImage(job.image))) addError(`The image of ${id} is not loaded yet; try again in a moment.`);
+        if (!job || !services.downloadPng(job, data.getImage(job.image)))
+          addError(`The image of ${id} is not loaded yet; try again in a moment.`);
       },
       onCopy: (id) => {
         const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
@@ -197,7 +207,9 @@ export function App({ services }: { services: PanelServices }) {
       if (reply.message) return reply.message;
       const n = reply.ids?.length ?? request.count;
       // Offline the jobs only wait in this browser: say so, not "queued".
-      return offline() ? `Saved ${plural(n, 'job')}; ${n === 1 ? 'it' : 'they'} will run when the companion is back` : `Queued ${plural(n, 'job')}`;
+      return offline()
+        ? `Saved ${plural(n, 'job')}; ${n === 1 ? 'it' : 'they'} will run when the companion is back`
+        : `Queued ${plural(n, 'job')}`;
     });
 
   const onSaveSettings = async (settings: Settings) => {
@@ -231,7 +243,11 @@ export function App({ services }: { services: PanelServices }) {
       for (const [i, text] of parts.entries()) {
         const reply = await send({ type: 'import', text });
         if (!reply.ok) {
-          addError(parts.length === 1 ? reply.error : `${reply.error} (part ${i + 1} of ${parts.length}; ${imported} imported before it)`);
+          addError(
+            parts.length === 1
+              ? reply.error
+              : `${reply.error} (part ${i + 1} of ${parts.length}; ${imported} imported before it)`,
+          );
           return;
         }
         imported += reply.imported ?? 0;
@@ -277,7 +293,8 @@ export function App({ services }: { services: PanelServices }) {
     const id = `storage:${snap.storageError.at ?? ''}:${snap.storageError.message}`;
     if (!dismissed.has(id)) banner.unshift({ id, message: `Storage problem: ${snap.storageError.message}` });
   }
-  if (snap.readError && !dismissed.has(`read:${snap.readError}`)) banner.unshift({ id: `read:${snap.readError}`, message: snap.readError });
+  if (snap.readError && !dismissed.has(`read:${snap.readError}`))
+    banner.unshift({ id: `read:${snap.readError}`, message: snap.readError });
   const dismiss = (id: string) => {
     if (id.startsWith('storage:') || id.startsWith('read:')) setDismissed((s) => new Set(s).add(id));
     else setError(id, null);
@@ -321,7 +338,9 @@ export function App({ services }: { services: PanelServices }) {
         <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings} />
       )}
       <ErrorBanner errors={banner} onDismiss={dismiss} />
-      {snap.phase !== 'loading' && connectionOf(snap.sync) === 'offline' && <OfflineNotice lastError={snap.sync.lastError} />}
+      {snap.phase !== 'loading' && connectionOf(snap.sync) === 'offline' && (
+        <OfflineNotice lastError={snap.sync.lastError} />
+      )}
       <div ref={formRef}>
         <GenerateForm onGenerate={onGenerate} prefill={prefill} />
       </div>
@@ -361,7 +380,8 @@ export function App({ services }: { services: PanelServices }) {
       >
         <p>This removes every job from this browser and from the companion.</p>
         <p>
-          The companion keeps a backup of the previous file, <code>job_history.json.backup</code>, so you can restore it.
+          The companion keeps a backup of the previous file, <code>job_history.json.backup</code>, so you can restore
+          it.
         </p>
       </ConfirmDialog>
     </div>

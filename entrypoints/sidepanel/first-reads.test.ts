@@ -13,8 +13,8 @@ import {
   JOB_PREFIX,
   META_KEYS,
   OVERSCAN,
-  ROW_HEIGHT,
   type ReadArea,
+  ROW_HEIGHT,
 } from './first-reads';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
@@ -22,9 +22,24 @@ const hashOf = (i: number) => i.toString(16).padStart(64, '0');
 
 function makeJob(i: number, overrides: Partial<Job> = {}): Job {
   return {
-    id: `job-${i}`, kind: 'generate', prompt: `knight number ${i}`, width: 64, height: 64, seed: i, status: 'success',
-    error: null, image: hashOf(i), rotate: null, groupId: null, startTime: null, endTime: null, duration: 2,
-    createdAt: 1_000_000 + i, updatedAt: 1_000_000 + i, deleted: false, ...overrides,
+    id: `job-${i}`,
+    kind: 'generate',
+    prompt: `knight number ${i}`,
+    width: 64,
+    height: 64,
+    seed: i,
+    status: 'success',
+    error: null,
+    image: hashOf(i),
+    rotate: null,
+    groupId: null,
+    startTime: null,
+    endTime: null,
+    duration: 2,
+    createdAt: 1_000_000 + i,
+    updatedAt: 1_000_000 + i,
+    deleted: false,
+    ...overrides,
   };
 }
 
@@ -165,7 +180,11 @@ describe('first reads', () => {
     expect(data.getJob('job-3')?.prompt).toBe('renamed before start');
     expect(data.getJob('job-2')?.prompt).toBe('renamed after start');
     expect(data.getJob('job-1')?.prompt).toBe('knight number 1');
-    expect(data.getSnapshot().entries.map((e) => e.prompt)).toEqual(['renamed before start', 'renamed after start', 'knight number 1']);
+    expect(data.getSnapshot().entries.map((e) => e.prompt)).toEqual([
+      'renamed before start',
+      'renamed after start',
+      'knight number 1',
+    ]);
     // The early reads stopped listening; the panel data listens instead.
     expect(listeners.size).toBe(1);
   });
@@ -187,7 +206,9 @@ describe('first reads', () => {
     expect(chromeLocalArea({ storage: {} })).toBeNull();
     const runtime: { lastError?: { message?: string } } = {};
     const onChanged = { addListener: vi.fn(), removeListener: vi.fn() };
-    const get = vi.fn((list: string[], callback: (items: Record<string, unknown>) => void) => callback({ [list[0]!]: 1 }));
+    const get = vi.fn((list: string[], callback: (items: Record<string, unknown>) => void) =>
+      callback({ [list[0]!]: 1 }),
+    );
     const wrapped = chromeLocalArea({ runtime, storage: { local: { get, onChanged } } })!;
     await expect(wrapped.get(['head'])).resolves.toEqual({ head: 1 });
     expect(wrapped.onChanged).toBe(onChanged);

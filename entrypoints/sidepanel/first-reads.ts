@@ -65,7 +65,8 @@ export function beginFirstReads(area: ReadArea, firstRows: number): FirstReads {
     const hashes = new Set<string>();
     for (const key of answer.keys) {
       const job = got[key] as { image?: unknown; deleted?: unknown } | null | undefined;
-      if (job && typeof job === 'object' && typeof job.image === 'string' && job.image && job.deleted !== true) hashes.add(job.image);
+      if (job && typeof job === 'object' && typeof job.image === 'string' && job.image && job.deleted !== true)
+        hashes.add(job.image);
     }
     return read([...hashes].map((hash) => IMAGE_PREFIX + hash));
   });
@@ -97,7 +98,9 @@ interface ChromeLike {
 }
 
 /** `chrome.storage.local` (callback form: promises and the `browser` namespace differ between browsers), or null. */
-export function chromeLocalArea(api: ChromeLike | undefined = (globalThis as { chrome?: ChromeLike }).chrome): ReadArea | null {
+export function chromeLocalArea(
+  api: ChromeLike | undefined = (globalThis as { chrome?: ChromeLike }).chrome,
+): ReadArea | null {
   const local = api?.storage?.local;
   if (!local || typeof local.get !== 'function' || !local.onChanged) return null;
   return {

@@ -1,5 +1,5 @@
 // First: starts the first storage reads before the rest of this bundle is evaluated.
-import { earlyReads, firstRows } from './early-read';
+
 import { render } from 'preact';
 import { createDebugApi, installDebugApi } from '../../utils/debug-api';
 import { createPanelData } from '../../utils/panel-data';
@@ -12,6 +12,7 @@ import {
   sendIntent,
 } from '../../utils/panel-intents';
 import { App } from './App';
+import { earlyReads, firstRows } from './early-read';
 import './style.css';
 
 declare global {

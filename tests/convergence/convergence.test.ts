@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
-import { coverage, describeOp, RuleBroken, runScenario, scenarioArb, type Scenario, type StoreKind } from './model';
+import { coverage, describeOp, RuleBroken, runScenario, type Scenario, type StoreKind, scenarioArb } from './model';
 
 const LONG = process.env.RELIABILITY_LONG === '1';
 /**
@@ -22,7 +22,10 @@ const MAX_OPS = 50;
 /** A replayed path starts at its run index, which a long run can put past the CI count. */
 const replayRuns = PATH ? Number(PATH.split(':')[0]) + 1 : 0;
 const numRuns = (store: StoreKind) =>
-  Math.max(replayRuns, process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : (LONG ? 20 : 1) * RUNS[store]);
+  Math.max(
+    replayRuns,
+    process.env.CONVERGENCE_RUNS ? Number(process.env.CONVERGENCE_RUNS) : (LONG ? 20 : 1) * RUNS[store],
+  );
 /** About 50 ms a run, plus shrinking when one fails. */
 const timeout = (store: StoreKind) => 90_000 + (PATH ? 0 : numRuns(store) * 400);
 
@@ -57,11 +60,16 @@ async function checkConvergence(store: StoreKind, title: string): Promise<void> 
   const scenario = (details.counterexample?.[0] ?? null) as Scenario | null;
   const ops = scenario ? scenario.ops.map(describeOp).join('\n  ') : '(none)';
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  throw new Error(`${line}\n${replay}\nminimal operations (${scenario?.ops.length ?? 0}, seed ${scenario?.seed}):\n  ${ops}\n${cause}`);
+  throw new Error(
+    `${line}\n${replay}\nminimal operations (${scenario?.ops.length ?? 0}, seed ${scenario?.seed}):\n  ${ops}\n${cause}`,
+  );
 }
 
 afterAll(() => {
-  const kills = Object.entries(coverage.kills).sort((a, b) => b[1] - a[1]).map(([phase, n]) => `${phase}: ${n}`).join(', ');
+  const kills = Object.entries(coverage.kills)
+    .sort((a, b) => b[1] - a[1])
+    .map(([phase, n]) => `${phase}: ${n}`)
+    .join(', ');
   console.log(
     `coverage: ${coverage.syncs} syncs (${coverage.failedSyncs} failed), ${coverage.extraPages} pull pages past the first, ` +
       `${totals.restarts} companion restarts/wipes (${coverage.interrupted} running jobs interrupted), ` +
@@ -71,11 +79,15 @@ afterAll(() => {
 });
 
 describe('convergence of two extensions and the companion', () => {
-  it('file store: partitions, lost answers, stopped workers and restarts heal into one history', { timeout: timeout('file') }, async () => {
+  it('file store: partitions, lost answers, stopped workers and restarts heal into one history', {
+    timeout: timeout('file'),
+  }, async () => {
     await checkConvergence('file', 'file store');
   });
 
-  it('memory store: the same, plus concurrent syncs, local changes during a sync and a wiped companion', { timeout: timeout('memory') }, async () => {
+  it('memory store: the same, plus concurrent syncs, local changes during a sync and a wiped companion', {
+    timeout: timeout('memory'),
+  }, async () => {
     await checkConvergence('memory', 'memory store');
   });
 });

@@ -4,7 +4,7 @@
  * fixed. README.md ("Defects found") names the code at fault and the fix recommended.
  */
 import { describe, it } from 'vitest';
-import { runScenario, type Op } from './model';
+import { type Op, runScenario } from './model';
 
 const none = { kind: 'none' } as const;
 /** Runs the scenario, heals every replica and checks every rule (runScenario throws the broken one). */

@@ -17,14 +17,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createApp, type CompanionApp } from '../../companion-server/app';
+import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
 import { createFileStore } from '../../companion-server/store/file-store';
-import { nodeFs, type FsSeam } from '../../companion-server/store/fs-seam';
+import { type FsSeam, nodeFs } from '../../companion-server/store/fs-seam';
 import { createMemoryStore } from '../../companion-server/store/memory-store';
 import type { JobStore } from '../../companion-server/store/types';
-import { createCompanionClient, type CompanionClient } from '../../utils/companion-client';
-import { bytesToPngDataUrl, canonicalJson, compareVersions, sha256Hex, type Job, type SyncedJob } from '../../utils/domain';
+import { type CompanionClient, createCompanionClient } from '../../utils/companion-client';
+import {
+  bytesToPngDataUrl,
+  canonicalJson,
+  compareVersions,
+  type Job,
+  type SyncedJob,
+  sha256Hex,
+} from '../../utils/domain';
 import { createHistoryStore, type HistoryStore, type StorageAreaLike } from '../../utils/history-store';
 import { createIntentHandlers, type IntentHandlers } from '../../utils/intent-handlers';
 import { createSyncEngine, type SyncEngine, type SyncResult } from '../../utils/sync-engine';
@@ -207,9 +214,19 @@ function resume(store: JobStore, runner: ManualRunner): void {
 /** The real file calls, fsync aside (see WorldOptions.fsync). */
 const noFsync: FsSeam = { ...nodeFs, fsync: async () => undefined, fsyncDir: async () => undefined };
 
-async function openStore(world: Pick<World, 'clock' | 'mintServerId' | 'fsync'>, kind: 'file' | 'memory', dir: string | null): Promise<JobStore> {
+async function openStore(
+  world: Pick<World, 'clock' | 'mintServerId' | 'fsync'>,
+  kind: 'file' | 'memory',
+  dir: string | null,
+): Promise<JobStore> {
   if (kind === 'file') {
-    return createFileStore({ dataDir: dir!, fs: world.fsync ? nodeFs : noFsync, now: world.clock.now, log: () => undefined, randomId: world.mintServerId });
+    return createFileStore({
+      dataDir: dir!,
+      fs: world.fsync ? nodeFs : noFsync,
+      now: world.clock.now,
+      log: () => undefined,
+      randomId: world.mintServerId,
+    });
   }
   return createMemoryStore({ now: world.clock.now, serverId: world.mintServerId() });
 }
@@ -221,7 +238,14 @@ function appFor(clock: Clock, store: JobStore, runner: ManualRunner): CompanionA
     runner,
     now: clock.now,
     log: () => undefined,
-    config: { allowOrigins: [], token: null, apiKeyDetected: true, limits: defaultLimits, version: 'test', balanceTtlMs: 0 },
+    config: {
+      allowOrigins: [],
+      token: null,
+      apiKeyDetected: true,
+      limits: defaultLimits,
+      version: 'test',
+      balanceTtlMs: 0,
+    },
   });
 }
 
@@ -254,7 +278,15 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const partial = { clock, mintServerId: () => `srv-${options.seed}-${++minted}`, fsync: options.fsync ?? true };
   const store = await openStore(partial, options.store, dir);
   const runner = manualRunner();
-  const companion: Companion = { kind: options.store, dir, store, runner, app: appFor(clock, store, runner), restarts: 0, wipes: 0 };
+  const companion: Companion = {
+    kind: options.store,
+    dir,
+    store,
+    runner,
+    app: appFor(clock, store, runner),
+    restarts: 0,
+    wipes: 0,
+  };
   const world = {
     clock,
     companion,
@@ -342,7 +374,8 @@ export function incarnate(world: World, ext: Extension): Incarnation {
     }
     if (route.method === 'POST' && url.pathname === '/api/v1/push') {
       const body = JSON.parse(String(init?.body ?? '{}')) as { changes?: unknown[] };
-      if ((body.changes?.length ?? 0) > 0 && ++pushesWithChanges === 1 && inc.fault.kind === 'dropPush') dropAnswer = true;
+      if ((body.changes?.length ?? 0) > 0 && ++pushesWithChanges === 1 && inc.fault.kind === 'dropPush')
+        dropAnswer = true;
     }
     if (phaseOf(route.method, url.pathname) === 'submit') {
       if (++submits === 1 && inc.fault.kind === 'dropSubmit') dropAnswer = true;
@@ -374,7 +407,11 @@ export function incarnate(world: World, ext: Extension): Incarnation {
   inc.handlers = createIntentHandlers({
     store: inc.store,
     engine: inc.engine,
-    scheduler: { kick: () => undefined, panelOpen: () => undefined, syncNow: () => inc.engine.syncOnce({ force: true }) },
+    scheduler: {
+      kick: () => undefined,
+      panelOpen: () => undefined,
+      syncNow: () => inc.engine.syncOnce({ force: true }),
+    },
     client: () => inc.client,
     now: world.clock.now,
     random: ext.random,

@@ -3,27 +3,27 @@
  * world of harness.ts, with rules checked after every step and after the heal. See README.md.
  */
 import fc from 'fast-check';
-import { finishedVersion, runningVersion, type Outcome } from '../../companion-server/runner';
+import { finishedVersion, type Outcome, runningVersion } from '../../companion-server/runner';
 import { directions, type Job } from '../../utils/domain';
 import { compareIndexEntries, deriveLayout, toIndexEntry } from '../../utils/history-store';
 import {
+  type CompanionState,
   canonical,
   companionJobs,
   compareVersions,
   createWorld,
+  type Extension,
+  type ExtensionState,
+  type Fault,
+  type KillPhase,
   png,
   readCompanion,
   readExtension,
   restartCompanion,
   runSync,
+  type World,
   wipeCompanion,
   withoutSeq,
-  type CompanionState,
-  type Extension,
-  type ExtensionState,
-  type Fault,
-  type KillPhase,
-  type World,
 } from './harness';
 
 export type StoreKind = 'file' | 'memory';
@@ -64,7 +64,10 @@ export interface Scenario {
 
 const replicaArb = fc.integer({ min: 0, max: 1 });
 const pickArb = fc.nat(1000);
-const dtArb = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 2 }), weight: 6 }, { arbitrary: fc.constant(1000), weight: 1 });
+const dtArb = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 2 }), weight: 6 },
+  { arbitrary: fc.constant(1000), weight: 1 },
+);
 
 export const faultArb: fc.Arbitrary<Fault> = fc.oneof(
   { weight: 6, arbitrary: fc.constant<Fault>({ kind: 'none' }) },
@@ -84,7 +87,10 @@ export const faultArb: fc.Arbitrary<Fault> = fc.oneof(
 
 const localArb: fc.Arbitrary<LocalOp> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ op: fc.constant('create' as const), count: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('rotate' as const), pick: pickArb, dir: fc.integer({ min: 0, max: 7 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('rotate' as const), pick: pickArb, dir: fc.integer({ min: 0, max: 7 }) }),
+  },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('retry' as const), pick: pickArb }) },
   { weight: 9, arbitrary: fc.record({ op: fc.constant('delete' as const), pick: pickArb }) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant('edit' as const), pick: pickArb }) },
@@ -93,12 +99,25 @@ const localArb: fc.Arbitrary<LocalOp> = fc.oneof(
 );
 
 export function opArb(store: StoreKind): fc.Arbitrary<Op> {
-  const withDt = <T extends object>(arb: fc.Arbitrary<T>) => fc.tuple(arb, dtArb).map(([o, dt]) => ({ ...o, dt }) as T & { dt: number });
+  const withDt = <T extends object>(arb: fc.Arbitrary<T>) =>
+    fc.tuple(arb, dtArb).map(([o, dt]) => ({ ...o, dt }) as T & { dt: number });
   const common: fc.WeightedArbitrary<Op>[] = [
     { weight: 12, arbitrary: withDt(fc.tuple(replicaArb, localArb).map(([r, l]) => ({ r, ...l }))) },
     { weight: 5, arbitrary: withDt(fc.record({ op: fc.constant('runnerStart' as const), pick: pickArb })) },
-    { weight: 5, arbitrary: withDt(fc.record({ op: fc.constant('runnerFinish' as const), pick: pickArb, ok: fc.integer({ min: 0, max: 3 }).map((n) => n > 0) })) },
-    { weight: 2, arbitrary: withDt(fc.record({ op: fc.constant('partition' as const), r: replicaArb, offline: fc.boolean() })) },
+    {
+      weight: 5,
+      arbitrary: withDt(
+        fc.record({
+          op: fc.constant('runnerFinish' as const),
+          pick: pickArb,
+          ok: fc.integer({ min: 0, max: 3 }).map((n) => n > 0),
+        }),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: withDt(fc.record({ op: fc.constant('partition' as const), r: replicaArb, offline: fc.boolean() })),
+    },
     { weight: 9, arbitrary: withDt(fc.record({ op: fc.constant('sync' as const), r: replicaArb, fault: faultArb })) },
   ];
   if (store === 'file') {
@@ -106,7 +125,12 @@ export function opArb(store: StoreKind): fc.Arbitrary<Op> {
   } else {
     common.push(
       { weight: 1, arbitrary: withDt(fc.record({ op: fc.constant('wipe' as const) })) },
-      { weight: 3, arbitrary: withDt(fc.record({ op: fc.constant('race' as const), r: replicaArb, delay: fc.nat(400), local: localArb })) },
+      {
+        weight: 3,
+        arbitrary: withDt(
+          fc.record({ op: fc.constant('race' as const), r: replicaArb, delay: fc.nat(400), local: localArb }),
+        ),
+      },
       { weight: 2, arbitrary: withDt(fc.record({ op: fc.constant('syncBoth' as const) })) },
     );
   }
@@ -114,13 +138,21 @@ export function opArb(store: StoreKind): fc.Arbitrary<Op> {
 }
 
 export function scenarioArb(store: StoreKind, maxOps: number): fc.Arbitrary<Scenario> {
-  return fc.record({ seed: fc.integer({ min: 1, max: 2 ** 30 }), ops: fc.array(opArb(store), { minLength: 1, maxLength: maxOps, size: 'max' }) });
+  return fc.record({
+    seed: fc.integer({ min: 1, max: 2 ** 30 }),
+    ops: fc.array(opArb(store), { minLength: 1, maxLength: maxOps, size: 'max' }),
+  });
 }
 
 // --- what the model remembers ------------------------------------------------------------------
 
 /** CONVERGENCE_SKIP_RULES=images,layout: rules not checked (to look past a known defect); every rule is checked by default. */
-export const skippedRules = new Set((process.env.CONVERGENCE_SKIP_RULES ?? '').split(',').map((r) => r.trim()).filter(Boolean));
+export const skippedRules = new Set(
+  (process.env.CONVERGENCE_SKIP_RULES ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
+);
 
 export class RuleBroken extends Error {
   /** Replicas (of 3) that ended with the companion's history, when the run got that far. */
@@ -180,7 +212,19 @@ interface Snapshot {
 }
 
 function newModel(): Model {
-  return { deleted: new Set(), created: new Set(), createdKeys: new Map(), seen: new Map(), exempt: new Set(), lostImages: new Set(), names: new Map(), trace: [], counter: 0, previous: null, converged: 0 };
+  return {
+    deleted: new Set(),
+    created: new Set(),
+    createdKeys: new Map(),
+    seen: new Map(),
+    exempt: new Set(),
+    lostImages: new Set(),
+    names: new Map(),
+    trace: [],
+    counter: 0,
+    previous: null,
+    converged: 0,
+  };
 }
 
 function nameOf(model: Model, id: string): string {
@@ -196,7 +240,9 @@ const keyOf = (job: Pick<Job, 'prompt' | 'createdAt'>) => `${job.prompt}\u0000${
 const byId = (a: Job, b: Job) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function faultName(fault: Fault): string {
-  return fault.kind === 'kill' ? `stop worker at call ${fault.at} of ${fault.phase}${fault.forward ? ', request delivered' : ''}` : fault.kind;
+  return fault.kind === 'kill'
+    ? `stop worker at call ${fault.at} of ${fault.phase}${fault.forward ? ', request delivered' : ''}`
+    : fault.kind;
 }
 
 /** One line per operation, the way the trace prints it. */
@@ -241,7 +287,8 @@ async function liveJobs(ext: Extension, filter: (job: Job) => boolean = () => tr
   return [...state.jobs.values()].filter((j) => !j.deleted && filter(j)).sort(byId);
 }
 
-const choose = <T>(items: readonly T[], pick: number): T | undefined => (items.length ? items[pick % items.length] : undefined);
+const choose = <T>(items: readonly T[], pick: number): T | undefined =>
+  items.length ? items[pick % items.length] : undefined;
 
 /** Picks the local op's target now (before a race starts), so the op only acts later. */
 async function target(ext: Extension, local: LocalOp): Promise<Job | undefined> {
@@ -263,12 +310,21 @@ async function target(ext: Extension, local: LocalOp): Promise<Job | undefined> 
   }
 }
 
-async function runLocal(world: World, model: Model, ext: Extension, local: LocalOp, job: Job | undefined): Promise<string> {
+async function runLocal(
+  world: World,
+  model: Model,
+  ext: Extension,
+  local: LocalOp,
+  job: Job | undefined,
+): Promise<string> {
   const { handlers, store } = ext.inc;
   const now = world.clock.now();
   if (local.op === 'create') {
     const prompt = `${ext.name.toLowerCase()}${++model.counter}`;
-    const reply = await handlers.generate({ type: 'generate', request: { prompt, width: 64, height: 64, seed: null, count: local.count } });
+    const reply = await handlers.generate({
+      type: 'generate',
+      request: { prompt, width: 64, height: 64, seed: null, count: local.count },
+    });
     if (!reply.ok) return `refused: ${reply.error}`;
     const made = await store.getJobs(reply.ids ?? []);
     for (const j of made.values()) {
@@ -288,7 +344,12 @@ async function runLocal(world: World, model: Model, ext: Extension, local: Local
   const name = nameOf(model, job.id);
   switch (local.op) {
     case 'rotate': {
-      const reply = await handlers.rotate({ type: 'rotate', id: job.id, toDirection: directions[local.dir]!, fromDirection: null });
+      const reply = await handlers.rotate({
+        type: 'rotate',
+        id: job.id,
+        toDirection: directions[local.dir]!,
+        fromDirection: null,
+      });
       if (!reply.ok) return `${name} refused: ${reply.error}`;
       for (const j of (await store.getJobs(reply.ids ?? [])).values()) {
         model.created.add(j.id);
@@ -313,7 +374,11 @@ async function runLocal(world: World, model: Model, ext: Extension, local: Local
       const edited = await store.editJobs([job.id], (current) => {
         const latest = current.get(job.id);
         if (!latest || latest.deleted) return { result: null };
-        const version: Job = { ...latest, prompt: `${latest.prompt}~${counter}`, updatedAt: Math.max(now, latest.updatedAt + 1) };
+        const version: Job = {
+          ...latest,
+          prompt: `${latest.prompt}~${counter}`,
+          updatedAt: Math.max(now, latest.updatedAt + 1),
+        };
         return { jobs: [version], options: { markDirty: true }, result: version };
       });
       if (!edited) return `${name} gone meanwhile`;
@@ -351,7 +416,8 @@ async function runnerStart(world: World, model: Model, pick: number): Promise<st
   if (!id) return 'nothing queued';
   c.runner.queue.delete(id);
   const job = c.store.get(id);
-  if (!job || job.deleted || job.status !== 'queued') return `${nameOf(model, id)} skipped (${job ? (job.deleted ? 'deleted' : job.status) : 'unknown'})`;
+  if (!job || job.deleted || job.status !== 'queued')
+    return `${nameOf(model, id)} skipped (${job ? (job.deleted ? 'deleted' : job.status) : 'unknown'})`;
   const running = runningVersion(job, world.clock.now());
   await c.store.put(running);
   c.runner.active.set(id, running);
@@ -371,7 +437,11 @@ async function runnerFinish(world: World, model: Model, pick: number, ok: boolea
   const running = c.runner.active.get(id)!;
   c.runner.active.delete(id);
   const outcome: Outcome = ok
-    ? { status: 'success', image: await c.store.putImage(png(`run-${id}-${++model.counter}`).bytes), seed: running.seed ?? 7 }
+    ? {
+        status: 'success',
+        image: await c.store.putImage(png(`run-${id}-${++model.counter}`).bytes),
+        seed: running.seed ?? 7,
+      }
     : { status: 'error', error: 'PixelLab refused this prompt' };
   const final = finishedVersion(c.store.get(id), running, outcome, world.clock.now());
   await c.store.put(final);
@@ -386,7 +456,13 @@ async function sync(world: World, ext: Extension, fault: Fault): Promise<string>
   coverage.extraPages += Math.max(0, pages - 1);
   if (out.kind === 'killed') {
     const last = stopped.requests.at(-1);
-    const phase = last ? `${last.method} ${last.path.replace(/\?.*$/, '').replace(/\/jobs\/[^/]+\/retry$/, '/jobs/:id/retry').replace(/\/jobs\/job-[^/]+$/, '/jobs/:id').replace(/\/images\/.*$/, '/images/:hash')}` : 'before any request';
+    const phase = last
+      ? `${last.method} ${last.path
+          .replace(/\?.*$/, '')
+          .replace(/\/jobs\/[^/]+\/retry$/, '/jobs/:id/retry')
+          .replace(/\/jobs\/job-[^/]+$/, '/jobs/:id')
+          .replace(/\/images\/.*$/, '/images/:hash')}`
+      : 'before any request';
     coverage.kills[phase] = (coverage.kills[phase] ?? 0) + 1;
     return `worker stopped at call ${stopped.ops} (last request: ${phase}); a new worker takes over`;
   }
@@ -438,7 +514,8 @@ async function apply(world: World, model: Model, op: Op): Promise<string> {
           if (!kept) model.exempt.add(`${id}\u0000${key}`);
           // An image only the companion held (an extension had its version, not yet the image) is gone too.
           const image = version.image;
-          if (image && world.companion.store.hasImage(image) && !exts.some((e) => e.images.has(image))) model.lostImages.add(image);
+          if (image && world.companion.store.hasImage(image) && !exts.some((e) => e.images.has(image)))
+            model.lostImages.add(image);
         }
       }
       await wipeCompanion(world);
@@ -479,17 +556,28 @@ function remember(model: Model, snap: Snapshot): void {
 /** The derived keys (index, head, stats, tombstones) agree with the job records. */
 export function checkLayout(name: string, state: ExtensionState): void {
   const derived = deriveLayout(state.jobs.values());
-  const index = [...state.jobs.values()].filter((j) => !j.deleted).map(toIndexEntry).sort(compareIndexEntries);
+  const index = [...state.jobs.values()]
+    .filter((j) => !j.deleted)
+    .map(toIndexEntry)
+    .sort(compareIndexEntries);
   if (JSON.stringify(state.index) !== JSON.stringify(index)) {
-    broke('layout', `${name}'s index does not list its live jobs: index ${JSON.stringify(state.index.map((e) => e.id))}, live ${JSON.stringify(index.map((e) => e.id))}`);
+    broke(
+      'layout',
+      `${name}'s index does not list its live jobs: index ${JSON.stringify(state.index.map((e) => e.id))}, live ${JSON.stringify(index.map((e) => e.id))}`,
+    );
   }
-  if (JSON.stringify(state.head) !== JSON.stringify(derived.head)) broke('layout', `${name}'s head is not the start of its index`);
+  if (JSON.stringify(state.head) !== JSON.stringify(derived.head))
+    broke('layout', `${name}'s head is not the start of its index`);
   if ([...state.tombstones].sort().join() !== [...derived.tombstones].sort().join()) {
-    broke('layout', `${name}'s tombstones ${JSON.stringify(state.tombstones)} are not its deleted jobs ${JSON.stringify(derived.tombstones)}`);
+    broke(
+      'layout',
+      `${name}'s tombstones ${JSON.stringify(state.tombstones)} are not its deleted jobs ${JSON.stringify(derived.tombstones)}`,
+    );
   }
   for (const key of ['total', 'idle', 'queued', 'running', 'success', 'error'] as const) {
     const stored = state.stats[key] ?? 0;
-    if (stored !== derived.stats[key]) broke('layout', `${name}'s stats.${key} is ${stored}, its jobs say ${derived.stats[key]}`);
+    if (stored !== derived.stats[key])
+      broke('layout', `${name}'s stats.${key} is ${stored}, its jobs say ${derived.stats[key]}`);
   }
 }
 
@@ -498,7 +586,11 @@ function checkStep(model: Model, snap: Snapshot, op: Op): void {
   const names = ['A', 'B'];
   const prev = model.previous;
   if (prev) {
-    const pairs: [string, Map<string, Job>, Map<string, Job>][] = snap.exts.map((e, i) => [names[i]!, prev.exts[i]!.jobs, e.jobs]);
+    const pairs: [string, Map<string, Job>, Map<string, Job>][] = snap.exts.map((e, i) => [
+      names[i]!,
+      prev.exts[i]!.jobs,
+      e.jobs,
+    ]);
     if (op.op !== 'wipe') pairs.push(['companion', prev.companion.jobs, snap.companion.jobs]);
     for (const [who, before, after] of pairs) {
       for (const [id, old] of before) {
@@ -523,9 +615,15 @@ function checkStep(model: Model, snap: Snapshot, op: Op): void {
  * No checkpoint is ahead of the stored data: every companion version at or below the extension's
  * checkpoint is held there (or a newer one is). Skipped while the extension follows another serverId.
  */
-export function checkCheckpoint(name: string, e: ExtensionState, c: CompanionState, label: (id: string) => string = (id) => id): void {
+export function checkCheckpoint(
+  name: string,
+  e: ExtensionState,
+  c: CompanionState,
+  label: (id: string) => string = (id) => id,
+): void {
   if (e.sync.serverId !== c.serverId) return;
-  if (e.sync.checkpoint > c.lastSeq) broke('checkpoint', `${name}'s checkpoint ${e.sync.checkpoint} is past the companion's last seq ${c.lastSeq}`);
+  if (e.sync.checkpoint > c.lastSeq)
+    broke('checkpoint', `${name}'s checkpoint ${e.sync.checkpoint} is past the companion's last seq ${c.lastSeq}`);
   for (const job of c.jobs.values()) {
     if (job.seq > e.sync.checkpoint) continue;
     const local = e.jobs.get(job.id);
@@ -542,10 +640,19 @@ async function fingerprint(world: World): Promise<{ text: string; quiet: boolean
   const snap = await snapshot(world);
   const c = snap.companion;
   const quiet = snap.exts.every(
-    (e) => e.outbox.length === 0 && e.pendingPush === null && e.submit.length === 0 && e.sync.serverId === c.serverId && e.sync.checkpoint === c.lastSeq,
+    (e) =>
+      e.outbox.length === 0 &&
+      e.pendingPush === null &&
+      e.submit.length === 0 &&
+      e.sync.serverId === c.serverId &&
+      e.sync.checkpoint === c.lastSeq,
   );
   const jobs = (m: Map<string, Job>) => [...m.values()].sort(byId).map(canonical).join('\n');
-  const text = [...snap.exts.map((e) => `${jobs(e.jobs)}|${e.outbox.join()}|${e.sync.checkpoint}`), jobs(c.jobs), c.lastSeq].join('\n--\n');
+  const text = [
+    ...snap.exts.map((e) => `${jobs(e.jobs)}|${e.outbox.join()}|${e.sync.checkpoint}`),
+    jobs(c.jobs),
+    c.lastSeq,
+  ].join('\n--\n');
   return { text, quiet, snap };
 }
 
@@ -560,7 +667,8 @@ async function heal(world: World, model: Model): Promise<Snapshot> {
       const out = await runSync(world, ext);
       const line = out.kind === 'done' ? (out.result.ok ? 'ok' : `failed: ${out.result.error}`) : 'killed';
       model.trace.push(`heal ${round}: ${ext.name}.sync -> ${line}`);
-      if (out.kind !== 'done' || !out.result.ok) throw new RuleBroken('quiescent', `${ext.name}'s sync failed while healing: ${line}`);
+      if (out.kind !== 'done' || !out.result.ok)
+        throw new RuleBroken('quiescent', `${ext.name}'s sync failed while healing: ${line}`);
     }
     const fp = await fingerprint(world);
     if (fp.quiet && fp.text === previous) return fp.snap;
@@ -568,7 +676,10 @@ async function heal(world: World, model: Model): Promise<Snapshot> {
   }
   const fp = await fingerprint(world);
   const detail = fp.snap.exts
-    .map((e, i) => `${i ? 'B' : 'A'}: outbox ${JSON.stringify(e.outbox.map((id) => nameOf(model, id)))}, pending ${e.pendingPush ? 'yes' : 'no'}, submit ${e.submit.length}, checkpoint ${e.sync.checkpoint}/${fp.snap.companion.lastSeq}`)
+    .map(
+      (e, i) =>
+        `${i ? 'B' : 'A'}: outbox ${JSON.stringify(e.outbox.map((id) => nameOf(model, id)))}, pending ${e.pendingPush ? 'yes' : 'no'}, submit ${e.submit.length}, checkpoint ${e.sync.checkpoint}/${fp.snap.companion.lastSeq}`,
+    )
     .join('; ');
   throw new RuleBroken('quiescent', `still changing after ${MAX_HEAL_ROUNDS} rounds of syncs: ${detail}`);
 }
@@ -595,7 +706,9 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
       const mine = jobs.get(id);
       const theirs = c.jobs.get(id);
       if (!mine || !theirs || canonical(mine) !== canonical(theirs)) {
-        diff.push(`${nameOf(model, id)}: ${who} ${mine ? canonical(mine) : 'missing'} / companion ${theirs ? canonical(theirs) : 'missing'}`);
+        diff.push(
+          `${nameOf(model, id)}: ${who} ${mine ? canonical(mine) : 'missing'} / companion ${theirs ? canonical(theirs) : 'missing'}`,
+        );
       }
     }
     if (diff.length === 0) converged++;
@@ -608,8 +721,11 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
   for (const id of model.deleted) {
     for (const [who, jobs] of replicas) {
       const job = jobs.get(id);
-      if (!job || !job.deleted) {
-        broke('no-resurrection', `${nameOf(model, id)} was deleted, but ${who} holds ${job ? canonical(job) : 'nothing'}`);
+      if (!job?.deleted) {
+        broke(
+          'no-resurrection',
+          `${nameOf(model, id)} was deleted, but ${who} holds ${job ? canonical(job) : 'nothing'}`,
+        );
       }
     }
   }
@@ -618,12 +734,17 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
   for (const [who, jobs] of replicas) {
     const counts = new Map<string, number>();
     for (const job of jobs.values()) {
-      if (!model.created.has(job.id)) broke('no-duplicate', `${who} holds ${job.id}, which no extension created (${canonical(job)})`);
+      if (!model.created.has(job.id))
+        broke('no-duplicate', `${who} holds ${job.id}, which no extension created (${canonical(job)})`);
       if (!job.deleted) counts.set(keyOf(job), (counts.get(keyOf(job)) ?? 0) + 1);
     }
     for (const [key, n] of counts) {
       const made = model.createdKeys.get(key) ?? 0;
-      if (n > made) broke('no-duplicate', `${who} holds ${n} live jobs "${key.replace('\u0000', '" created at ')}, made ${made} time(s)`);
+      if (n > made)
+        broke(
+          'no-duplicate',
+          `${who} holds ${n} live jobs "${key.replace('\u0000', '" created at ')}, made ${made} time(s)`,
+        );
     }
   }
 
@@ -633,7 +754,10 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
     for (const [key, version] of versions) {
       if (model.exempt.has(`${id}\u0000${key}`)) continue;
       if (!final || compareVersions(final, version) < 0) {
-        broke('nothing-lost', `${nameOf(model, id)}: version ${key} was held, the final one is older: ${final ? canonical(final) : 'missing'}`);
+        broke(
+          'nothing-lost',
+          `${nameOf(model, id)}: version ${key} was held, the final one is older: ${final ? canonical(final) : 'missing'}`,
+        );
       }
     }
   }
@@ -642,12 +766,22 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
   const runner = world.companion.runner;
   for (const job of c.jobs.values()) {
     if (job.deleted) continue;
-    if (job.status === 'idle') broke('liveness', `${nameOf(model, job.id)} is idle on the companion after the heal: nothing will ever run it (${canonical(job)})`);
+    if (job.status === 'idle')
+      broke(
+        'liveness',
+        `${nameOf(model, job.id)} is idle on the companion after the heal: nothing will ever run it (${canonical(job)})`,
+      );
     if (job.status === 'queued' && !runner.queue.has(job.id) && !runner.active.has(job.id)) {
-      broke('liveness', `${nameOf(model, job.id)} is queued on the companion, but its runner was never handed it: it stays queued forever (${canonical(job)})`);
+      broke(
+        'liveness',
+        `${nameOf(model, job.id)} is queued on the companion, but its runner was never handed it: it stays queued forever (${canonical(job)})`,
+      );
     }
     if (job.status === 'running' && !runner.active.has(job.id)) {
-      broke('liveness', `${nameOf(model, job.id)} is running on the companion, but its runner is not running it: it never finishes (${canonical(job)})`);
+      broke(
+        'liveness',
+        `${nameOf(model, job.id)} is running on the companion, but its runner is not running it: it never finishes (${canonical(job)})`,
+      );
     }
   }
 
@@ -656,13 +790,19 @@ function checkFinal(model: Model, snap: Snapshot, world: World): FinalReport {
     for (const job of e.jobs.values()) {
       if (job.deleted || job.status !== 'success' || !job.image || model.lostImages.has(job.image)) continue;
       if (!e.images.has(job.image)) {
-        broke('images', `${i ? 'B' : 'A'} shows ${nameOf(model, job.id)} finished with image ${job.image.slice(0, 8)}, but does not hold that image`);
+        broke(
+          'images',
+          `${i ? 'B' : 'A'} shows ${nameOf(model, job.id)} finished with image ${job.image.slice(0, 8)}, but does not hold that image`,
+        );
       }
     }
   });
   for (const job of c.jobs.values()) {
     if (!job.deleted && job.image && !c.hasImage(job.image) && !model.lostImages.has(job.image)) {
-      broke('images', `the companion's ${nameOf(model, job.id)} points at image ${job.image.slice(0, 8)} it does not hold`);
+      broke(
+        'images',
+        `the companion's ${nameOf(model, job.id)} points at image ${job.image.slice(0, 8)} it does not hold`,
+      );
     }
   }
   return { converged };
@@ -672,7 +812,8 @@ function countCoverage(model: Model): void {
   for (const id of model.deleted) {
     const versions = [...(model.seen.get(id)?.values() ?? [])];
     const firstDelete = versions.filter((v) => v.deleted).sort(compareVersions)[0];
-    if (firstDelete && versions.some((v) => !v.deleted && compareVersions(v, firstDelete) > 0)) coverage.buriedDeletes++;
+    if (firstDelete && versions.some((v) => !v.deleted && compareVersions(v, firstDelete) > 0))
+      coverage.buriedDeletes++;
   }
 }
 
@@ -685,7 +826,11 @@ export interface RunOutcome extends FinalReport {
 }
 
 /** Runs one scenario; throws a RuleBroken (message carrying the trace) when a rule breaks. */
-export async function runScenario(store: StoreKind, scenario: Scenario, options: { fsync?: boolean } = {}): Promise<RunOutcome> {
+export async function runScenario(
+  store: StoreKind,
+  scenario: Scenario,
+  options: { fsync?: boolean } = {},
+): Promise<RunOutcome> {
   const world = await createWorld({ store, seed: scenario.seed, fsync: options.fsync });
   const model = newModel();
   try {
@@ -703,7 +848,12 @@ export async function runScenario(store: StoreKind, scenario: Scenario, options:
     remember(model, healed);
     const report = checkFinal(model, healed, world);
     countCoverage(model);
-    return { ...report, trace: model.trace, kills: world.exts[0].kills + world.exts[1].kills, restarts: world.companion.restarts + world.companion.wipes };
+    return {
+      ...report,
+      trace: model.trace,
+      kills: world.exts[0].kills + world.exts[1].kills,
+      restarts: world.companion.restarts + world.companion.wipes,
+    };
   } catch (err) {
     if (err instanceof RuleBroken) {
       err.converged = model.converged;

@@ -6,16 +6,16 @@
  * ahead of the stored data. The companion is the real file store in a temp dir.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { jobSchema, type Job } from '../../utils/domain';
+import { type Job, jobSchema } from '../../utils/domain';
 import {
   canonical,
   createWorld,
+  type ExtensionState,
   incarnate,
   png,
   readCompanion,
   readExtension,
   runSync,
-  type ExtensionState,
   type World,
 } from './harness';
 import { checkCheckpoint, checkLayout } from './model';
@@ -92,8 +92,14 @@ async function assertAgree(w: World): Promise<void> {
     expect(new Set(indexIds).size).toBe(indexIds.length);
     expect(indexIds).toHaveLength([...c.jobs.values()].filter((j) => !j.deleted).length);
     checkLayout(ext.name, state);
-    for (const job of state.jobs.values()) if (!job.deleted && job.image) expect(state.images.has(job.image)).toBe(true);
-    expect(state).toMatchObject({ outbox: [], pendingPush: null, submit: [], sync: { serverId: c.serverId, checkpoint: c.lastSeq } });
+    for (const job of state.jobs.values())
+      if (!job.deleted && job.image) expect(state.images.has(job.image)).toBe(true);
+    expect(state).toMatchObject({
+      outbox: [],
+      pendingPush: null,
+      submit: [],
+      sync: { serverId: c.serverId, checkpoint: c.lastSeq },
+    });
   }
   const live = w.companion.store.list().map((j) => j.id);
   expect(new Set(live).size).toBe(live.length);

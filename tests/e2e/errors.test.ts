@@ -3,7 +3,16 @@
  * answers 200 again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, jobRow, rowIdByPrompt, startBrowser, startStack, submitGenerate, waitForStatus, waitForThumbnail } from './harness';
+import {
+  disposeAll,
+  jobRow,
+  rowIdByPrompt,
+  startBrowser,
+  startStack,
+  submitGenerate,
+  waitForStatus,
+  waitForThumbnail,
+} from './harness';
 
 afterEach(disposeAll);
 
@@ -24,7 +33,9 @@ describe('PixelLab errors', () => {
     stack.fake.failNext({ status: 429, detail: 'Rate limit exceeded' });
     await page.getByRole('button', { name: `Retry ${id}`, exact: true }).click();
     // The retry is a new run: wait for the second PixelLab call, then for its error.
-    await expect.poll(() => stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux').length, { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(() => stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux').length, { timeout: 15_000 })
+      .toBe(2);
     await expect.poll(() => row().textContent(), { timeout: 15_000 }).toMatch(/429|rate limit/i);
     expect(await row().getAttribute('data-status')).toBe('error');
     expect(await row().textContent()).not.toMatch(/401/);

@@ -12,12 +12,12 @@ import {
   disposeAll,
   onDispose,
   rowIdByPrompt,
+  type Stack,
   startBrowser,
   startStack,
   submitGenerate,
   waitForStatus,
   waitForThumbnail,
-  type Stack,
 } from './harness';
 
 afterEach(disposeAll);
@@ -32,7 +32,9 @@ interface ServerJob {
 }
 
 async function allJobs(stack: Stack): Promise<ServerJob[]> {
-  return (await stack.getJson('/api/v1/changes?since=0&limit=500')).changes.filter((j: { deleted: boolean }) => !j.deleted);
+  return (await stack.getJson('/api/v1/changes?since=0&limit=500')).changes.filter(
+    (j: { deleted: boolean }) => !j.deleted,
+  );
 }
 
 describe('export and import', () => {
@@ -51,7 +53,10 @@ describe('export and import', () => {
       await waitForThumbnail(pageA, id, prompts[i]!);
     }
 
-    const [download] = await Promise.all([pageA.waitForEvent('download'), pageA.getByRole('button', { name: 'Export JSON', exact: true }).click()]);
+    const [download] = await Promise.all([
+      pageA.waitForEvent('download'),
+      pageA.getByRole('button', { name: 'Export JSON', exact: true }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/\.json$/);
     const temp = await makeTempDir('pixellab-e2e-export-');
     onDispose('export dir', temp.remove);
@@ -73,9 +78,9 @@ describe('export and import', () => {
     }
     expect([...(await collectAllRows(pageB)).keys()].sort()).toEqual([...ids].sort());
     // And the imported jobs reach profile B's companion.
-    await expect.poll(async () => (await allJobs(stackB)).map((j) => `${j.id}:${j.status}`).sort(), { timeout: 20_000 }).toEqual(
-      ids.map((id) => `${id}:success`).sort(),
-    );
+    await expect
+      .poll(async () => (await allJobs(stackB)).map((j) => `${j.id}:${j.status}`).sort(), { timeout: 20_000 })
+      .toEqual(ids.map((id) => `${id}:success`).sort());
   }, 120_000);
 });
 
@@ -102,7 +107,9 @@ describe('rotate', () => {
 
     await page.getByRole('button', { name: `Make 8 directions of ${id}`, exact: true }).click();
     await expect
-      .poll(async () => (await rotations()).filter((j) => j.id !== single!.id && j.status === 'success').length, { timeout: 30_000 })
+      .poll(async () => (await rotations()).filter((j) => j.id !== single!.id && j.status === 'success').length, {
+        timeout: 30_000,
+      })
       .toBe(8);
     const set = (await rotations()).filter((j) => j.id !== single!.id);
     expect(set).toHaveLength(8);
@@ -122,7 +129,10 @@ describe('rotate', () => {
       .poll(
         async () => {
           const rows = await collectAllRows(page);
-          return [...rows].filter(([, r]) => r.status === 'success' && r.imageLoaded).map(([rowId]) => rowId).sort();
+          return [...rows]
+            .filter(([, r]) => r.status === 'success' && r.imageLoaded)
+            .map(([rowId]) => rowId)
+            .sort();
         },
         { timeout: 20_000, interval: 500 },
       )

@@ -51,7 +51,10 @@ describe('generate from the panel', () => {
     // PixelLab was asked for exactly what the form said.
     const calls = stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux');
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ authorized: true, body: { description: prompt, image_size: { width: 48, height: 40 }, seed: 1234 } });
+    expect(calls[0]).toMatchObject({
+      authorized: true,
+      body: { description: prompt, image_size: { width: 48, height: 40 }, seed: 1234 },
+    });
 
     // On disk: the job in job_history.json, its image as a PNG named by its sha-256.
     const history = await stack.readHistory();

@@ -33,7 +33,10 @@ declare module 'vitest' {
 export default function setup(project: TestProject): () => void {
   if (!e2eSelected(process.argv.slice(2))) {
     // e.g. `npx vitest run tests/server`: no browser test runs, so do not build (nor empty .output).
-    project.provide('e2eBuildError', 'the extension was not built: no file under tests/e2e was named on the command line');
+    project.provide(
+      'e2eBuildError',
+      'the extension was not built: no file under tests/e2e was named on the command line',
+    );
     project.provide('e2eExtensionDir', null);
     return () => undefined;
   }
@@ -60,9 +63,30 @@ export default function setup(project: TestProject): () => void {
 
 /** Vitest options that take a separate value (`-t name`), so the value is not read as a file filter. */
 const VALUE_OPTIONS = new Set([
-  '-t', '--testNamePattern', '--reporter', '--project', '-c', '--config', '-r', '--root', '--dir', '--shard', '--pool',
-  '--outputFile', '--environment', '--exclude', '--maxWorkers', '--testTimeout', '--hookTimeout', '--retry', '--bail',
-  '--mode', '--tags-filter', '--silent', '--seed', '--sequence.seed',
+  '-t',
+  '--testNamePattern',
+  '--reporter',
+  '--project',
+  '-c',
+  '--config',
+  '-r',
+  '--root',
+  '--dir',
+  '--shard',
+  '--pool',
+  '--outputFile',
+  '--environment',
+  '--exclude',
+  '--maxWorkers',
+  '--testTimeout',
+  '--hookTimeout',
+  '--retry',
+  '--bail',
+  '--mode',
+  '--tags-filter',
+  '--silent',
+  '--seed',
+  '--sequence.seed',
 ]);
 
 /**
@@ -85,7 +109,9 @@ function e2eSelected(args: string[]): boolean {
   }
   if (filters.length === 0) return true;
   const e2eDir = path.join(ROOT, 'tests/e2e');
-  const files = readdirSync(e2eDir).filter((f) => /\.test\.tsx?$/.test(f)).map((f) => path.join(e2eDir, f));
+  const files = readdirSync(e2eDir)
+    .filter((f) => /\.test\.tsx?$/.test(f))
+    .map((f) => path.join(e2eDir, f));
   return filters.some((filter) => {
     const plain = filter.replace(/^\.\//, '');
     return files.some((file) => file.includes(plain) || file.includes(path.resolve(filter)));
@@ -100,7 +126,9 @@ function missingFiles(dir: string): string[] {
     background?: { service_worker?: string };
     side_panel?: { default_path?: string };
   };
-  const wanted = [manifest.background?.service_worker, manifest.side_panel?.default_path].filter((f): f is string => !!f);
+  const wanted = [manifest.background?.service_worker, manifest.side_panel?.default_path].filter(
+    (f): f is string => !!f,
+  );
   for (const page of wanted.filter((f) => f.endsWith('.html'))) {
     const file = path.join(dir, page);
     if (!existsSync(file)) continue;

@@ -13,13 +13,13 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type CDPSession, type Page, type Worker } from 'playwright-core';
+import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
 import type { IntentInput, IntentReply, Settings } from '../../utils/messaging';
-import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
-import { startCompanion, type CompanionProcess } from '../helpers/companion-process';
-import { makeTempDir } from '../helpers/temp-dir';
+import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
+import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { extensionBrowserArgs, startSinkhole } from '../helpers/loopback-browser';
+import { makeTempDir } from '../helpers/temp-dir';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where `npx wxt build` writes the extension. */
@@ -166,7 +166,9 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
     if (closed) return;
     closed = true;
     if (process.env.E2E_LOG_REFUSED === '1' && sinkhole.refused.length) {
-      process.stdout.write(`e2e: refused off-machine requests from ${userDataDir}:\n  ${sinkhole.refused.join('\n  ')}\n`);
+      process.stdout.write(
+        `e2e: refused off-machine requests from ${userDataDir}:\n  ${sinkhole.refused.join('\n  ')}\n`,
+      );
     }
     await context.close().catch(() => undefined);
     if (pid) exitPids.delete(pid);
@@ -174,16 +176,21 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
   onDispose(`browser ${userDataDir}`, close);
 
   const isOurs = (w: Worker) => SW_URL.test(w.url());
-  let worker = context.serviceWorkers().find(isOurs) ?? (await context.waitForEvent('serviceworker', { predicate: isOurs, timeout: 20_000 }));
+  let worker =
+    context.serviceWorkers().find(isOurs) ??
+    (await context.waitForEvent('serviceworker', { predicate: isOurs, timeout: 20_000 }));
   context.on('serviceworker', (w) => {
     if (isOurs(w)) worker = w;
   });
   const extensionId = SW_URL.exec(worker.url())![1]!;
   if (!options.extensionDir && extensionId !== EXPECTED_EXTENSION_ID) {
-    throw new Error(`the extension loaded as ${extensionId}, not ${EXPECTED_EXTENSION_ID}: is the manifest key still in wxt.config.ts?`);
+    throw new Error(
+      `the extension loaded as ${extensionId}, not ${EXPECTED_EXTENSION_ID}: is the manifest key still in wxt.config.ts?`,
+    );
   }
 
-  const panelUrl = (query?: string) => `chrome-extension://${extensionId}/sidepanel.html${query ? `?${query.replace(/^\?/, '')}` : ''}`;
+  const panelUrl = (query?: string) =>
+    `chrome-extension://${extensionId}/sidepanel.html${query ? `?${query.replace(/^\?/, '')}` : ''}`;
 
   let lastStopMark: string | null = null;
 
@@ -195,22 +202,30 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
   };
 
   const sendIntent = (page: Page, intent: IntentInput) =>
-    page.evaluate(
-      (message) => (globalThis as any).chrome.runtime.sendMessage(message) as Promise<IntentReply>,
-      { channel: 'pixellab-intent', intent },
-    );
+    page.evaluate((message) => (globalThis as any).chrome.runtime.sendMessage(message) as Promise<IntentReply>, {
+      channel: 'pixellab-intent',
+      intent,
+    });
 
   const configure: ExtensionBrowser['configure'] = async (settings) => {
     const page = await openPanel();
     try {
-      const reply = await sendIntent(page, { type: 'saveSettings', settings: { token: '', parallelLimit: 3, ...settings } });
-      if (!reply || reply.ok !== true) {
+      const reply = await sendIntent(page, {
+        type: 'saveSettings',
+        settings: { token: '', parallelLimit: 3, ...settings },
+      });
+      if (reply?.ok !== true) {
         throw new Error(`saveSettings intent was not accepted by the background: ${JSON.stringify(reply)}`);
       }
       // Read back (never written) through the worker: the background stored what was sent.
-      const stored = await worker.evaluate(async () => ((await (globalThis as any).chrome.storage.local.get('settings')) as { settings?: Settings }).settings);
+      const stored = await worker.evaluate(
+        async () =>
+          ((await (globalThis as any).chrome.storage.local.get('settings')) as { settings?: Settings }).settings,
+      );
       if (stored?.companionUrl !== settings.companionUrl) {
-        throw new Error(`after saveSettings the stored settings are ${JSON.stringify(stored)}, not companionUrl ${settings.companionUrl}`);
+        throw new Error(
+          `after saveSettings the stored settings are ${JSON.stringify(stored)}, not companionUrl ${settings.companionUrl}`,
+        );
       }
     } finally {
       await page.close();
@@ -221,7 +236,11 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
     const scriptPrefix = `chrome-extension://${extensionId}/`;
     // Mark the running worker's global scope: a worker that really stopped comes back without the mark.
     const mark = `stopped-${Date.now()}-${Math.random()}`;
-    await withTimeout(worker.evaluate((m) => ((globalThis as any).__e2eStopMark = m), mark), 10_000, 'reaching the service worker');
+    await withTimeout(
+      worker.evaluate((m) => ((globalThis as any).__e2eStopMark = m), mark),
+      10_000,
+      'reaching the service worker',
+    );
     // The ServiceWorker domain answers for the storage partition of the page it is attached to, so the
     // session must sit on an extension page; manifest.json runs no script that could wake the worker.
     const page = await context.newPage();
@@ -253,7 +272,8 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
         const { targetInfos } = await browserSession.send('Target.getTargets');
         await browserSession.detach().catch(() => undefined);
         const left = targetInfos.filter((t) => t.type === 'service_worker' && t.url.startsWith(scriptPrefix));
-        if (left.length) throw new Error(`the extension service worker is still a live target: ${JSON.stringify(left)}`);
+        if (left.length)
+          throw new Error(`the extension service worker is still a live target: ${JSON.stringify(left)}`);
       }
     } finally {
       await session?.detach().catch(() => undefined);
@@ -264,7 +284,11 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
 
   /** Whether the worker runs in a new global scope since the last stopServiceWorker() (waits for it to run). */
   const workerRestarted = async () => {
-    const seen = await withTimeout(worker.evaluate(() => (globalThis as any).__e2eStopMark ?? null), 10_000, 'waking the service worker');
+    const seen = await withTimeout(
+      worker.evaluate(() => (globalThis as any).__e2eStopMark ?? null),
+      10_000,
+      'waking the service worker',
+    );
     return lastStopMark !== null && seen !== lastStopMark;
   };
 
@@ -344,7 +368,13 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   if (options.seedFile) await copyFile(options.seedFile, path.join(dataDir, 'job_history.json'));
 
   const launch = async (port?: number) => {
-    const proc = await startCompanion({ dataDir, pixellabUrl: fake.url, apiKey: PIXELLAB_KEY, args: options.args, port });
+    const proc = await startCompanion({
+      dataDir,
+      pixellabUrl: fake.url,
+      apiKey: PIXELLAB_KEY,
+      args: options.args,
+      port,
+    });
     const pid = proc.proc.pid;
     if (pid) exitPids.add(pid);
     onDispose(`companion ${proc.url}`, async () => {
@@ -390,7 +420,11 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       return res.json();
     },
     async postJson(p, body) {
-      const res = await fetch(companion.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(companion.url + p, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -445,7 +479,8 @@ export async function submitGenerate(page: Page, input: GenerateInput): Promise<
   await page.getByLabel('Prompt', { exact: true }).fill(input.prompt);
   if (input.width !== undefined) await page.getByLabel('Width', { exact: true }).fill(String(input.width));
   if (input.height !== undefined) await page.getByLabel('Height', { exact: true }).fill(String(input.height));
-  if (input.seed !== undefined) await page.getByLabel('Seed', { exact: true }).fill(input.seed === null ? '' : String(input.seed));
+  if (input.seed !== undefined)
+    await page.getByLabel('Seed', { exact: true }).fill(input.seed === null ? '' : String(input.seed));
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
 }
 
@@ -478,14 +513,22 @@ export async function recordStatuses(page: Page): Promise<void> {
         }
       }
     };
-    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-job-id'] });
+    new MutationObserver(scan).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['data-status', 'data-job-id'],
+    });
     scan();
   });
 }
 
 /** The distinct statuses a row went through since recordStatuses(), in order. */
 export function statusHistory(page: Page, id: string): Promise<string[]> {
-  return page.evaluate((jobId) => ((window as any).__e2eStatusLog as [string, string][]).filter(([i]) => i === jobId).map(([, s]) => s), id);
+  return page.evaluate(
+    (jobId) => ((window as any).__e2eStatusLog as [string, string][]).filter(([i]) => i === jobId).map(([, s]) => s),
+    id,
+  );
 }
 
 export async function waitForStatus(page: Page, id: string, status: string, timeout = 20_000): Promise<void> {
@@ -495,12 +538,20 @@ export async function waitForStatus(page: Page, id: string, status: string, time
   } catch (err) {
     const now = await row.getAttribute('data-status', { timeout: 1000 }).catch(() => '(no such row)');
     const text = await row.innerText({ timeout: 1000 }).catch(() => '');
-    throw new Error(`row ${id} did not reach "${status}" in ${timeout} ms; it shows "${now}": ${text.replace(/\s+/g, ' ')}`, { cause: err });
+    throw new Error(
+      `row ${id} did not reach "${status}" in ${timeout} ms; it shows "${now}": ${text.replace(/\s+/g, ' ')}`,
+      { cause: err },
+    );
   }
 }
 
 /** Waits until the row's thumbnail (alt = the prompt) has decoded pixels; returns its natural size. */
-export async function waitForThumbnail(page: Page, id: string, prompt: string, timeout = 15_000): Promise<{ width: number; height: number }> {
+export async function waitForThumbnail(
+  page: Page,
+  id: string,
+  prompt: string,
+  timeout = 15_000,
+): Promise<{ width: number; height: number }> {
   const img = jobRow(page, id).getByAltText(prompt, { exact: true });
   await img.waitFor({ state: 'attached', timeout });
   await page.waitForFunction(
@@ -512,7 +563,9 @@ export async function waitForThumbnail(page: Page, id: string, prompt: string, t
 }
 
 /** Every row of the (virtualized) list, by scrolling the job scroller from top to bottom. */
-export async function collectAllRows(page: Page): Promise<Map<string, { status: string; imageLoaded: boolean | null }>> {
+export async function collectAllRows(
+  page: Page,
+): Promise<Map<string, { status: string; imageLoaded: boolean | null }>> {
   const scroller = page.getByTestId('job-scroller');
   const rows = new Map<string, { status: string; imageLoaded: boolean | null }>();
   await scroller.evaluate((el) => (el.scrollTop = 0));

@@ -6,7 +6,17 @@ import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSprite } from '../fixtures/png';
-import { disposeAll, jobRow, renderedJobs, startBrowser, startStack, waitForCompanionStatus, waitForStatus, waitForThumbnail, type Stack } from './harness';
+import {
+  disposeAll,
+  jobRow,
+  renderedJobs,
+  type Stack,
+  startBrowser,
+  startStack,
+  waitForCompanionStatus,
+  waitForStatus,
+  waitForThumbnail,
+} from './harness';
 
 afterEach(disposeAll);
 
@@ -16,8 +26,28 @@ const CHUNK = 250;
 /** Jobs whose prompt holds a word no other prompt has, for the search. */
 const NEEDLES = [123, 456, 789];
 
-const CREATURES = ['knight', 'goblin archer', 'fire mage', 'slime', 'dragon whelp', 'skeleton', 'forest sprite', 'robot', 'pirate', 'owl familiar'];
-const LOOKS = ['with a glowing sword', 'in blue armor', 'holding a lantern', 'with tiny wings', 'casting a spell', 'on a mossy rock', 'with a red cape', 'idle pose'];
+const CREATURES = [
+  'knight',
+  'goblin archer',
+  'fire mage',
+  'slime',
+  'dragon whelp',
+  'skeleton',
+  'forest sprite',
+  'robot',
+  'pirate',
+  'owl familiar',
+];
+const LOOKS = [
+  'with a glowing sword',
+  'in blue armor',
+  'holding a lantern',
+  'with tiny wings',
+  'casting a spell',
+  'on a mossy rock',
+  'with a red cape',
+  'idle pose',
+];
 
 const idOf = (i: number) => `job-bulk-${String(i).padStart(4, '0')}`;
 const promptOf = (i: number) =>
@@ -71,10 +101,14 @@ async function seedThroughCompanion(stack: Stack): Promise<void> {
 
 /** Every rendered row has its thumbnail decoded. */
 async function visibleThumbnailsLoaded(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const imgs = [...document.querySelectorAll('[data-job-id] img')] as HTMLImageElement[];
-    return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
-  }, undefined, { timeout: 15_000 });
+  await page.waitForFunction(
+    () => {
+      const imgs = [...document.querySelectorAll('[data-job-id] img')] as HTMLImageElement[];
+      return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
 }
 
 describe('a 1,000-job history', () => {
@@ -115,7 +149,9 @@ describe('a 1,000-job history', () => {
       .toEqual(NEEDLES.map(idOf).sort());
     for (const i of NEEDLES) await waitForThumbnail(page, idOf(i), promptOf(i));
     await page.getByLabel('Search', { exact: true }).fill('');
-    await expect.poll(async () => (await renderedJobs(page)).length, { timeout: 10_000 }).toBeGreaterThan(NEEDLES.length);
+    await expect
+      .poll(async () => (await renderedJobs(page)).length, { timeout: 10_000 })
+      .toBeGreaterThan(NEEDLES.length);
 
     // Screenshots of a full history, light and dark, and the settings.
     await scroller.evaluate((el) => (el.scrollTop = 0));

@@ -58,9 +58,14 @@ describe('offline', () => {
 
     // Both sides agree on every job and its status.
     const server = async () =>
-      Object.fromEntries(((await stack.getJson('/load-jobs')).jobs as { id: string; status: string }[]).map((j) => [j.id, j.status]));
-    const panel = async () => Object.fromEntries([...(await collectAllRows(page))].map(([id, row]) => [id, row.status]));
-    await expect.poll(async () => JSON.stringify(sortKeys(await panel())), { timeout: 15_000 }).toBe(JSON.stringify(sortKeys(await server())));
+      Object.fromEntries(
+        ((await stack.getJson('/load-jobs')).jobs as { id: string; status: string }[]).map((j) => [j.id, j.status]),
+      );
+    const panel = async () =>
+      Object.fromEntries([...(await collectAllRows(page))].map(([id, row]) => [id, row.status]));
+    await expect
+      .poll(async () => JSON.stringify(sortKeys(await panel())), { timeout: 15_000 })
+      .toBe(JSON.stringify(sortKeys(await server())));
     expect(Object.keys(await server()).sort()).toEqual([...ids, waitingId].sort());
   }, 120_000);
 });

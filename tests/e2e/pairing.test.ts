@@ -10,13 +10,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   disposeAll,
   rowIdByPrompt,
+  type Stack,
   startBrowser,
   startStack,
   submitGenerate,
   waitForCompanionStatus,
   waitForStatus,
   waitForThumbnail,
-  type Stack,
 } from './harness';
 
 afterEach(disposeAll);
@@ -29,7 +29,11 @@ async function printedCode(stack: Stack, seen: number): Promise<{ clientName: st
   await expect
     .poll(
       () => {
-        found = stack.companion.logs.slice(seen).map((l) => CODE_LINE.exec(l)).findLast((m) => m !== null) ?? null;
+        found =
+          stack.companion.logs
+            .slice(seen)
+            .map((l) => CODE_LINE.exec(l))
+            .findLast((m) => m !== null) ?? null;
         return found !== null;
       },
       { timeout: 10_000 },
@@ -60,11 +64,15 @@ describe('pairing with the companion', () => {
 
     const field = page.getByLabel('Pairing code', { exact: true });
     await field.waitFor();
-    expect(await page.locator(`#${await field.getAttribute('aria-describedby')}`).innerText()).toBe('Enter the code the companion printed');
+    expect(await page.locator(`#${await field.getAttribute('aria-describedby')}`).innerText()).toBe(
+      'Enter the code the companion printed',
+    );
     // A wrong code first: the banner says so in plain words and the field stays.
     await field.fill(code === '000000' ? '000001' : '000000');
     await page.getByRole('button', { name: 'Confirm pairing', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').innerText(), { timeout: 10_000 }).toContain('Wrong pairing code; 4 tries left.');
+    await expect
+      .poll(() => page.getByRole('alert').innerText(), { timeout: 10_000 })
+      .toContain('Wrong pairing code; 4 tries left.');
 
     await field.fill(code);
     await page.getByRole('button', { name: 'Confirm pairing', exact: true }).click();
@@ -73,13 +81,19 @@ describe('pairing with the companion', () => {
     expect(stack.companion.logs).toContain('Paired with "PixelLab Side Panel (Chrome)".');
 
     // The token went to the extension's settings (read through the worker, never written by the test)...
-    const token = await browser.worker.evaluate(async () => ((await (globalThis as any).chrome.storage.local.get('settings')).settings?.token as string) ?? '');
+    const token = await browser.worker.evaluate(
+      async () => ((await (globalThis as any).chrome.storage.local.get('settings')).settings?.token as string) ?? '',
+    );
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // ...and only its sha-256 to the companion's data dir.
     const pairingsText = await readFile(path.join(stack.dataDir, 'pairings.json'), 'utf8');
     expect(pairingsText).not.toContain(token);
     expect(JSON.parse(pairingsText).pairings).toEqual([
-      { tokenHash: createHash('sha256').update(token).digest('hex'), clientName: 'PixelLab Side Panel (Chrome)', createdAt: expect.any(Number) },
+      {
+        tokenHash: createHash('sha256').update(token).digest('hex'),
+        clientName: 'PixelLab Side Panel (Chrome)',
+        createdAt: expect.any(Number),
+      },
     ]);
 
     const prompt = 'e2e paired knight';

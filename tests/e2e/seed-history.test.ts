@@ -5,7 +5,16 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectAllRows, disposeAll, jobRow, ROOT, startBrowser, startStack, waitForStatus, waitForThumbnail } from './harness';
+import {
+  collectAllRows,
+  disposeAll,
+  jobRow,
+  ROOT,
+  startBrowser,
+  startStack,
+  waitForStatus,
+  waitForThumbnail,
+} from './harness';
 
 afterEach(disposeAll);
 
@@ -38,7 +47,9 @@ describe('a seed-format history', () => {
     it(`shows ${c.file} in a fresh extension, with images`, async () => {
       const stack = await startStack({ seedFile: path.join(SEED_DIR, c.file) });
       const serverJobs = async () =>
-        Object.fromEntries(((await stack.getJson('/load-jobs')).jobs as { id: string; status: string }[]).map((j) => [j.id, j.status]));
+        Object.fromEntries(
+          ((await stack.getJson('/load-jobs')).jobs as { id: string; status: string }[]).map((j) => [j.id, j.status]),
+        );
       const browser = await startBrowser({ companionUrl: stack.url });
       const page = await browser.openPanel();
 
@@ -54,11 +65,16 @@ describe('a seed-format history', () => {
       const expected = await serverJobs();
       expect(Object.keys(expected).length).toBeGreaterThan(0);
       await expect
-        .poll(async () => {
-          const rows = await collectAllRows(page);
-          const now = await serverJobs();
-          return Object.keys(now).every((id) => rows.get(id)?.status === now[id]) && rows.size === Object.keys(now).length;
-        }, { timeout: 20_000 })
+        .poll(
+          async () => {
+            const rows = await collectAllRows(page);
+            const now = await serverJobs();
+            return (
+              Object.keys(now).every((id) => rows.get(id)?.status === now[id]) && rows.size === Object.keys(now).length
+            );
+          },
+          { timeout: 20_000 },
+        )
         .toBe(true);
       const rows = await collectAllRows(page);
       expect([...rows.values()].filter((r) => r.status === 'running')).toEqual([]);

@@ -3,14 +3,26 @@
  * Each sees the other's jobs; a delete in one reaches the other.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { disposeAll, jobRow, rowIdByPrompt, startBrowser, startStack, submitGenerate, waitForStatus, waitForThumbnail } from './harness';
+import {
+  disposeAll,
+  jobRow,
+  rowIdByPrompt,
+  startBrowser,
+  startStack,
+  submitGenerate,
+  waitForStatus,
+  waitForThumbnail,
+} from './harness';
 
 afterEach(disposeAll);
 
 describe('two profiles, one companion', () => {
   it("see each other's jobs, and a delete in one disappears from the other", async () => {
     const stack = await startStack();
-    const [first, second] = await Promise.all([startBrowser({ companionUrl: stack.url }), startBrowser({ companionUrl: stack.url })]);
+    const [first, second] = await Promise.all([
+      startBrowser({ companionUrl: stack.url }),
+      startBrowser({ companionUrl: stack.url }),
+    ]);
     expect(first.userDataDir).not.toBe(second.userDataDir);
     const [pageA, pageB] = await Promise.all([first.openPanel(), second.openPanel()]);
 
@@ -24,7 +36,10 @@ describe('two profiles, one companion', () => {
 
     // Each profile shows both jobs, done, with their images.
     for (const page of [pageA, pageB]) {
-      for (const [id, prompt] of [[idA, promptA], [idB, promptB]] as const) {
+      for (const [id, prompt] of [
+        [idA, promptA],
+        [idB, promptB],
+      ] as const) {
         await waitForStatus(page, id, 'success', 20_000);
         await waitForThumbnail(page, id, prompt);
       }

@@ -47,10 +47,14 @@ async function startAttackerSite(): Promise<number> {
   });
   server.on('connection', (socket) => socket.on('error', () => undefined));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onDispose('attacker site', () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(resolve);
-  }));
+  onDispose(
+    'attacker site',
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
+  );
   return (server.address() as AddressInfo).port;
 }
 
@@ -59,7 +63,8 @@ function companionAnswers(page: Page, port: number) {
   const seen: { method: string; path: string; status: number }[] = [];
   page.on('response', (res: Response) => {
     const url = new URL(res.url());
-    if (url.port === String(port)) seen.push({ method: res.request().method(), path: url.pathname, status: res.status() });
+    if (url.port === String(port))
+      seen.push({ method: res.request().method(), path: url.pathname, status: res.status() });
   });
   return seen;
 }
@@ -86,7 +91,7 @@ describe('a web page cannot use the companion', () => {
       const byLabel = Object.fromEntries(results.map((r) => [r.label, r]));
 
       // CORS-mode requests: the page learns nothing but a network error.
-      expect(byLabel['read'], JSON.stringify(byLabel['read'])).toMatchObject({ outcome: 'network-error' });
+      expect(byLabel.read, JSON.stringify(byLabel.read)).toMatchObject({ outcome: 'network-error' });
       expect(byLabel['write json'], JSON.stringify(byLabel['write json'])).toMatchObject({ outcome: 'network-error' });
       // no-cors requests are sent, but the answers are opaque to the page...
       for (const label of ['read no-cors', 'write text/plain no-cors', 'clear text/plain no-cors', 'push no-cors']) {
@@ -94,7 +99,11 @@ describe('a web page cannot use the companion', () => {
       }
       // ...and the companion refused every write (the browser saw the 403s behind the opaque answers).
       const writes = answers.filter((a) => a.method === 'POST');
-      expect(writes.map((a) => a.path).sort(), JSON.stringify(answers)).toEqual(['/api/v1/push', '/clear-history', '/save-jobs']);
+      expect(writes.map((a) => a.path).sort(), JSON.stringify(answers)).toEqual([
+        '/api/v1/push',
+        '/clear-history',
+        '/save-jobs',
+      ]);
       for (const answer of writes) expect(answer, JSON.stringify(answer)).toMatchObject({ status: 403 });
       // A no-cors GET carries no Origin header, so the companion cannot tell it from the extension's own GETs
       // and answers it; the browser keeps that answer opaque (checked above), so the page reads nothing.
@@ -121,8 +130,15 @@ describe('a web page cannot use the companion', () => {
     // Now the page IS the companion's origin, so the browser's CORS rules no longer stand in the way.
     const results = await page.evaluate(async () => {
       const read = await fetch('/load-jobs');
-      const write = await fetch('/save-jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs: [], lastJobId: 0 }) });
-      return [{ status: read.status, body: await read.json() }, { status: write.status, body: await write.json() }];
+      const write = await fetch('/save-jobs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jobs: [], lastJobId: 0 }),
+      });
+      return [
+        { status: read.status, body: await read.json() },
+        { status: write.status, body: await write.json() },
+      ];
     });
     for (const result of results) expect(result).toMatchObject({ status: 403, body: { error: 'host_refused' } });
     expect((await readFile(stack.historyFile)).equals(before)).toBe(true);

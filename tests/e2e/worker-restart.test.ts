@@ -26,7 +26,11 @@ describe('a closed panel and a stopped service worker lose nothing', () => {
     await submitGenerate(page, { prompt, width: 32, height: 32, seed: 7 });
     const id = await rowIdByPrompt(page, prompt);
     // The generation is under way: the companion runs it and PixelLab is answering slowly.
-    const companionStatus = () => stack.getJson(`/api/v1/jobs/${id}`).then((r) => r.job.status as string, () => 'unknown');
+    const companionStatus = () =>
+      stack.getJson(`/api/v1/jobs/${id}`).then(
+        (r) => r.job.status as string,
+        () => 'unknown',
+      );
     await expect.poll(companionStatus, { timeout: 15_000 }).toBe('running');
     await expect.poll(() => stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux').length).toBe(1);
 

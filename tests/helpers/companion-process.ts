@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -40,7 +40,16 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
   };
   const proc = spawn(
     process.execPath,
-    ['--import', TSX, path.join(ROOT, 'companion-server/index.ts'), '--port', String(options.port ?? 0), '--data-dir', options.dataDir, ...(options.args ?? [])],
+    [
+      '--import',
+      TSX,
+      path.join(ROOT, 'companion-server/index.ts'),
+      '--port',
+      String(options.port ?? 0),
+      '--data-dir',
+      options.dataDir,
+      ...(options.args ?? []),
+    ],
     { cwd: options.dataDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: string[] = [];
@@ -88,7 +97,14 @@ export function runCompanion(options: StartOptions): Promise<{ code: number | nu
   const env = { ...process.env, PIXELLAB_API_URL: 'http://127.0.0.1:9/v1', ...options.env };
   const proc = spawn(
     process.execPath,
-    ['--import', TSX, path.join(ROOT, 'companion-server/index.ts'), '--data-dir', options.dataDir, ...(options.args ?? [])],
+    [
+      '--import',
+      TSX,
+      path.join(ROOT, 'companion-server/index.ts'),
+      '--data-dir',
+      options.dataDir,
+      ...(options.args ?? []),
+    ],
     { cwd: options.dataDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -47,9 +47,19 @@ export async function startSinkhole(): Promise<Sinkhole> {
  * Chromium's flags: load only our extension (without --disable-extensions-except, Playwright's own
  * --disable-extensions wins), no background traffic, and every name but loopback resolved nowhere.
  */
-export function extensionBrowserArgs(options: { extensionDir: string; sinkholePort: number; mapHosts?: { host: string; to: string }[] }): string[] {
+export function extensionBrowserArgs(options: {
+  extensionDir: string;
+  sinkholePort: number;
+  mapHosts?: { host: string; to: string }[];
+}): string[] {
   const mapped = options.mapHosts ?? [];
-  const hostRules = [...mapped.map((m) => `MAP ${m.host} ${m.to}`), 'MAP * ~NOTFOUND', 'EXCLUDE localhost', 'EXCLUDE 127.0.0.1', 'EXCLUDE [::1]'];
+  const hostRules = [
+    ...mapped.map((m) => `MAP ${m.host} ${m.to}`),
+    'MAP * ~NOTFOUND',
+    'EXCLUDE localhost',
+    'EXCLUDE 127.0.0.1',
+    'EXCLUDE [::1]',
+  ];
   return [
     `--disable-extensions-except=${options.extensionDir}`,
     `--load-extension=${options.extensionDir}`,

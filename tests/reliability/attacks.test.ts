@@ -8,15 +8,15 @@
  *    401 (wrong key), 429, 5xx, 422, timeout and network-failure paths.
  */
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
+import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { makeSprite } from '../fixtures/png';
-import { startCompanion, type CompanionProcess } from '../helpers/companion-process';
+import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { checkVerdict, securityVerdict } from './oracle';
-import { diffSnapshots, httpRequest, job, pushBody, snapshotDir, tempDir, type RawAnswer } from './support';
+import { diffSnapshots, httpRequest, job, pushBody, type RawAnswer, snapshotDir, tempDir } from './support';
 
 let refusedTotal = 0;
 afterAll(() => {
@@ -37,7 +37,16 @@ const origins: (string | null)[] = [
   'http://127.0.0.1:9999',
   'null',
 ];
-const hosts = ['127.0.0.1:PORT', 'localhost:PORT', '[::1]:PORT', 'evil.com:PORT', '127.0.0.1.evil.com:PORT', 'localhost.:PORT', '192.168.1.5:PORT', '0.0.0.0:PORT'];
+const hosts = [
+  '127.0.0.1:PORT',
+  'localhost:PORT',
+  '[::1]:PORT',
+  'evil.com:PORT',
+  '127.0.0.1.evil.com:PORT',
+  'localhost.:PORT',
+  '192.168.1.5:PORT',
+  '0.0.0.0:PORT',
+];
 const tokens: [string, string | null][] = [
   ['no token', null],
   ['wrong token', 'Bearer tok-attack-7f3b'],
@@ -47,12 +56,42 @@ type Kind = 'get' | 'json' | 'text' | 'form' | 'preflight' | 'preflight-pna';
 const routes: { method: string; path: string; kinds: Kind[]; body: () => string; readsBody: boolean }[] = [
   { method: 'GET', path: '/health', kinds: ['get', 'preflight', 'preflight-pna'], body: () => '', readsBody: false },
   { method: 'GET', path: '/load-jobs', kinds: ['get', 'preflight', 'preflight-pna'], body: () => '', readsBody: false },
-  { method: 'GET', path: '/api/v1/changes', kinds: ['get', 'preflight', 'preflight-pna'], body: () => '', readsBody: false },
-  { method: 'POST', path: '/save-jobs', kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'], body: () => JSON.stringify({ jobs: [{ id: 'job-1', prompt: 'kept' }], lastJobId: 1 }), readsBody: true },
-  { method: 'POST', path: '/api/v1/push', kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'], body: () => pushBody(`req-${randomBytes(6).toString('hex')}`, [job('job-m', 5)]), readsBody: true },
-  { method: 'PUT', path: '/api/v1/config', kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'], body: () => JSON.stringify({ parallelLimit: 3 }), readsBody: true },
+  {
+    method: 'GET',
+    path: '/api/v1/changes',
+    kinds: ['get', 'preflight', 'preflight-pna'],
+    body: () => '',
+    readsBody: false,
+  },
+  {
+    method: 'POST',
+    path: '/save-jobs',
+    kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'],
+    body: () => JSON.stringify({ jobs: [{ id: 'job-1', prompt: 'kept' }], lastJobId: 1 }),
+    readsBody: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/push',
+    kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'],
+    body: () => pushBody(`req-${randomBytes(6).toString('hex')}`, [job('job-m', 5)]),
+    readsBody: true,
+  },
+  {
+    method: 'PUT',
+    path: '/api/v1/config',
+    kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'],
+    body: () => JSON.stringify({ parallelLimit: 3 }),
+    readsBody: true,
+  },
   // Takes no body (README: `{}`), so no content type is required of it.
-  { method: 'POST', path: '/clear-history', kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'], body: () => '{}', readsBody: false },
+  {
+    method: 'POST',
+    path: '/clear-history',
+    kinds: ['json', 'text', 'form', 'preflight', 'preflight-pna'],
+    body: () => '{}',
+    readsBody: false,
+  },
 ];
 
 interface Case {
@@ -71,7 +110,14 @@ function buildCases(): Case[] {
       for (const host of hosts)
         for (const origin of origins)
           for (const [tokenName, authorization] of tokens) {
-            cases.push({ name: `${kind} ${route.method} ${route.path} host=${host} origin=${origin ?? '-'} ${tokenName}`, route, kind, host, origin, authorization });
+            cases.push({
+              name: `${kind} ${route.method} ${route.path} host=${host} origin=${origin ?? '-'} ${tokenName}`,
+              route,
+              kind,
+              host,
+              origin,
+              authorization,
+            });
           }
   return cases;
 }
@@ -90,16 +136,30 @@ function requestOf(c: Case, port: number) {
     if (c.kind === 'preflight-pna') headers['access-control-request-private-network'] = 'true';
   } else if (c.kind !== 'get') {
     body = c.kind === 'form' ? 'jobs=1&lastJobId=0' : c.route.body();
-    headers['content-type'] = c.kind === 'json' ? 'application/json' : c.kind === 'text' ? 'text/plain;charset=UTF-8' : 'application/x-www-form-urlencoded';
+    headers['content-type'] =
+      c.kind === 'json'
+        ? 'application/json'
+        : c.kind === 'text'
+          ? 'text/plain;charset=UTF-8'
+          : 'application/x-www-form-urlencoded';
   }
   return { host, method, headers, body };
 }
 
 /** What must happen: the security verdict, then 415 for a body that is not JSON on a route that reads one. */
 function expected(c: Case, host: string, method: string) {
-  const verdict = securityVerdict({ method, path: c.route.path, host, origin: c.origin, authorization: c.authorization, token: TOKEN, allowOrigins: [ALLOWED_WEB] });
+  const verdict = securityVerdict({
+    method,
+    path: c.route.path,
+    host,
+    origin: c.origin,
+    authorization: c.authorization,
+    token: TOKEN,
+    allowOrigins: [ALLOWED_WEB],
+  });
   // Simple (text/form) content types are refused on every mutating route, with a body or not.
-  const succeeds = verdict.kind === 'preflight' || (verdict.kind === 'through' && !(c.kind === 'text' || c.kind === 'form'));
+  const succeeds =
+    verdict.kind === 'preflight' || (verdict.kind === 'through' && !(c.kind === 'text' || c.kind === 'form'));
   return { verdict, succeeds };
 }
 
@@ -120,7 +180,12 @@ describe('Origin x Host x token x method/content type', () => {
     t = await tempDir();
     companion = await startCompanion({ dataDir: t.dir, args: ['--token', TOKEN, '--allow-origin', ALLOWED_WEB] });
     // Something on disk to keep unchanged.
-    await httpRequest(companion.port, { method: 'POST', path: '/api/v1/push', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: pushBody('seed-attack-1', [job('job-1', 1), job('job-2', 2)]) });
+    await httpRequest(companion.port, {
+      method: 'POST',
+      path: '/api/v1/push',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: pushBody('seed-attack-1', [job('job-1', 1), job('job-2', 2)]),
+    });
   });
   afterAll(async () => {
     agent.destroy();
@@ -144,11 +209,17 @@ describe('Origin x Host x token x method/content type', () => {
       const wrong = checkVerdict(verdict, { status: res.status, text: res.text, header }, c.origin);
       if (wrong) problems.push(`${c.name}: ${wrong}`);
       const cors = header('access-control-allow-origin');
-      const allowedOrigin = c.origin === null || c.origin === ALLOWED_WEB || c.origin.startsWith('chrome-extension://') || c.origin.startsWith('moz-extension://');
+      const allowedOrigin =
+        c.origin === null ||
+        c.origin === ALLOWED_WEB ||
+        c.origin.startsWith('chrome-extension://') ||
+        c.origin.startsWith('moz-extension://');
       if (cors !== null && (!allowedOrigin || cors !== c.origin)) problems.push(`${c.name}: CORS header ${cors}`);
-      if (header('access-control-allow-private-network') !== null && !allowedOrigin) problems.push(`${c.name}: private-network allowed for a refused origin`);
+      if (header('access-control-allow-private-network') !== null && !allowedOrigin)
+        problems.push(`${c.name}: private-network allowed for a refused origin`);
       if (succeeds) {
-        if (res.status >= 300) problems.push(`${c.name}: expected success, got ${res.status} ${res.text.slice(0, 120)}`);
+        if (res.status >= 300)
+          problems.push(`${c.name}: expected success, got ${res.status} ${res.text.slice(0, 120)}`);
       } else {
         if (res.status < 400) problems.push(`${c.name}: expected a refusal, got ${res.status}`);
         else if (res.status >= 500) problems.push(`${c.name}: got ${res.status}`);
@@ -156,24 +227,44 @@ describe('Origin x Host x token x method/content type', () => {
           refusedTotal++;
           try {
             const body = JSON.parse(res.text);
-            if (body.status !== 'error' || typeof body.message !== 'string') problems.push(`${c.name}: refusal body ${res.text.slice(0, 80)}`);
+            if (body.status !== 'error' || typeof body.message !== 'string')
+              problems.push(`${c.name}: refusal body ${res.text.slice(0, 80)}`);
           } catch {
             problems.push(`${c.name}: refusal body is not JSON`);
           }
         }
-        if (verdict.kind === 'through' && res.status !== 415) problems.push(`${c.name}: expected 415 for a ${c.kind} body, got ${res.status}`);
+        if (verdict.kind === 'through' && res.status !== 415)
+          problems.push(`${c.name}: expected 415 for a ${c.kind} body, got ${res.status}`);
       }
     };
 
     // Every refusal first, all at once: not one byte of the data dir may change.
     const before = await snapshotDir(t.dir, true);
     await pool(refusedCases, 6, async ({ c, req }) => {
-      check(c, req, await httpRequest(companion.port, { method: req.method, path: c.route.path, headers: req.headers, body: req.body }, 10_000, agent));
+      check(
+        c,
+        req,
+        await httpRequest(
+          companion.port,
+          { method: req.method, path: c.route.path, headers: req.headers, body: req.body },
+          10_000,
+          agent,
+        ),
+      );
     });
     expect(diffSnapshots(before, await snapshotDir(t.dir, true)), 'refused requests changed the data dir').toEqual([]);
     // Then what must work.
     await pool(allowedCases, 6, async ({ c, req }) => {
-      check(c, req, await httpRequest(companion.port, { method: req.method, path: c.route.path, headers: req.headers, body: req.body }, 10_000, agent));
+      check(
+        c,
+        req,
+        await httpRequest(
+          companion.port,
+          { method: req.method, path: c.route.path, headers: req.headers, body: req.body },
+          10_000,
+          agent,
+        ),
+      );
     });
     expect(problems.slice(0, 30), `${problems.length} problems`).toEqual([]);
     expect(companion.logs.filter((l) => /Unexpected error/.test(l))).toEqual([]);
@@ -183,11 +274,20 @@ describe('Origin x Host x token x method/content type', () => {
     const pre = await httpRequest(companion.port, {
       method: 'OPTIONS',
       path: '/save-jobs',
-      headers: { origin: EXTENSION, 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true' },
+      headers: {
+        origin: EXTENSION,
+        'access-control-request-method': 'POST',
+        'access-control-request-private-network': 'true',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe(EXTENSION);
-    const real = await httpRequest(companion.port, { method: 'POST', path: '/save-jobs', headers: { origin: EXTENSION, 'content-type': 'application/json' }, body: '{"jobs":[]}' });
+    const real = await httpRequest(companion.port, {
+      method: 'POST',
+      path: '/save-jobs',
+      headers: { origin: EXTENSION, 'content-type': 'application/json' },
+      body: '{"jobs":[]}',
+    });
     expect(real.status).toBe(401);
     refusedTotal++;
   });
@@ -214,12 +314,22 @@ describe('the PixelLab key never leaks', () => {
   async function start(apiKey: string, pixellabUrl?: string) {
     const t = await tempDir();
     temps.push(t);
-    const c = await startCompanion({ dataDir: t.dir, apiKey, pixellabUrl: pixellabUrl ?? fake.url, args: ['--timeout-ms', '400'] });
+    const c = await startCompanion({
+      dataDir: t.dir,
+      apiKey,
+      pixellabUrl: pixellabUrl ?? fake.url,
+      args: ['--timeout-ms', '400'],
+    });
     companions.push(c);
     return c;
   }
   async function ask(c: CompanionProcess, method: string, p: string, body?: unknown) {
-    const res = await httpRequest(c.port, { method, path: p, headers: body === undefined ? {} : J, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await httpRequest(c.port, {
+      method,
+      path: p,
+      headers: body === undefined ? {} : J,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     answers.push(res);
     return res;
   }
@@ -227,7 +337,8 @@ describe('the PixelLab key never leaks', () => {
     for (let i = 0; i < 300; i++) {
       const res = await ask(c, 'GET', `/api/v1/jobs/${id}`);
       const status = JSON.parse(res.text).job?.status;
-      if (status === 'success' || status === 'error') return JSON.parse(res.text).job as { status: string; error: string | null };
+      if (status === 'success' || status === 'error')
+        return JSON.parse(res.text).job as { status: string; error: string | null };
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`job ${id} did not finish`);
@@ -244,13 +355,26 @@ describe('the PixelLab key never leaks', () => {
     await ask(a, 'GET', '/balance');
     await ask(a, 'GET', '/health');
     expect((await ask(a, 'POST', '/generate-character', gen)).status).toBe(200);
-    expect((await ask(a, 'POST', '/rotate-character', { image_data_url: dataUrl, to_direction: 'east', width: 32, height: 32 })).status).toBe(200);
+    expect(
+      (
+        await ask(a, 'POST', '/rotate-character', {
+          image_data_url: dataUrl,
+          to_direction: 'east',
+          width: 32,
+          height: 32,
+        })
+      ).status,
+    ).toBe(200);
     expect((await ask(a, 'POST', '/api/v1/jobs', { id: 'job-ok', ...gen })).status).toBe(202);
     expect((await waitForJob(a, 'job-ok')).status).toBe('success');
     const scripted: { status: number; detail: unknown; expect: number }[] = [
       { status: 429, detail: `Too many requests for key ${KEY}`, expect: 429 },
       { status: 401, detail: `Invalid API token ${KEY}`, expect: 502 },
-      { status: 422, detail: [{ loc: ['body', 'image_size'], msg: `bad size (key ${KEY})`, type: 'value_error' }], expect: 422 },
+      {
+        status: 422,
+        detail: [{ loc: ['body', 'image_size'], msg: `bad size (key ${KEY})`, type: 'value_error' }],
+        expect: 422,
+      },
       { status: 500, detail: { error: 'boom', auth: `Bearer ${KEY}` }, expect: 502 },
       { status: 503, detail: KEY, expect: 503 },
     ];
@@ -290,7 +414,9 @@ describe('the PixelLab key never leaks', () => {
     const leaks: string[] = [];
     const needles = [KEY, WRONG_KEY, Buffer.from(KEY).toString('base64'), Buffer.from(WRONG_KEY).toString('base64')];
     const scan = (where: string, text: string) => {
-      for (const needle of needles) if (text.includes(needle)) leaks.push(`${where} holds ${needle === KEY || needle === WRONG_KEY ? 'the key' : 'the key in base64'}`);
+      for (const needle of needles)
+        if (text.includes(needle))
+          leaks.push(`${where} holds ${needle === KEY || needle === WRONG_KEY ? 'the key' : 'the key in base64'}`);
     };
     answers.forEach((res, i) => {
       scan(`answer ${i} body`, res.text);
@@ -303,8 +429,10 @@ describe('the PixelLab key never leaks', () => {
         scan(file, (await readFile(file)).toString('latin1'));
       }
     }
-    companions.forEach((comp, i) => scan(`companion ${i} output`, comp.logs.join('\n')));
-    expect(files, "files scanned").toBeGreaterThanOrEqual(5);
+    companions.forEach((comp, i) => {
+      scan(`companion ${i} output`, comp.logs.join('\n'));
+    });
+    expect(files, 'files scanned').toBeGreaterThanOrEqual(5);
     expect(answers.length).toBeGreaterThan(30);
     expect(leaks).toEqual([]);
     // The redaction worked on text PixelLab sent back, rather than the text never arriving.

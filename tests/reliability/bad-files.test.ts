@@ -10,9 +10,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileStore } from '../../companion-server/store/file-store';
 import { makeSprite } from '../fixtures/png';
-import { call, job, pushBody, snapshotDir, startInProcess, tempDir } from './support';
+import { call, type InProcess, job, pushBody, snapshotDir, startInProcess, tempDir } from './support';
 
-const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+const _sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 
 interface Row {
   name: string;
@@ -39,8 +39,25 @@ async function makeGoodFiles() {
   const png = makeSprite(16, 16, 'bad-files');
   const hash = await h.store.putImage(png);
   const J = { 'content-type': 'application/json' };
-  await call(h.app, { method: 'POST', path: '/api/v1/push', headers: J, body: pushBody('good-0001', [job('job-1', 10, { status: 'success', image: hash }), job('job-2', 11), job('job-3', 12)]) });
-  await call(h.app, { method: 'POST', path: '/api/v1/push', headers: J, body: pushBody('good-0002', [job('job-3', 20, { deleted: true }), job('job-4', 21, { status: 'error', error: 'x' })]) });
+  await call(h.app, {
+    method: 'POST',
+    path: '/api/v1/push',
+    headers: J,
+    body: pushBody('good-0001', [
+      job('job-1', 10, { status: 'success', image: hash }),
+      job('job-2', 11),
+      job('job-3', 12),
+    ]),
+  });
+  await call(h.app, {
+    method: 'POST',
+    path: '/api/v1/push',
+    headers: J,
+    body: pushBody('good-0002', [
+      job('job-3', 20, { deleted: true }),
+      job('job-4', 21, { status: 'error', error: 'x' }),
+    ]),
+  });
   await h.close();
   const main = await readFile(path.join(t.dir, 'job_history.json'), 'utf8');
   const backup = await readFile(path.join(t.dir, 'job_history.json.backup'), 'utf8');
@@ -58,37 +75,111 @@ function withJob(main: string, patch: (file: any) => void): string {
 async function buildRows(): Promise<Row[]> {
   const rows: Row[] = [];
   const { main, backup, png, hash } = await makeGoodFiles();
-  const withBackup = (files: Record<string, string | Uint8Array | null>) => ({ 'job_history.json.backup': backup, [`images/${hash}.png`]: png, ...files });
+  const withBackup = (files: Record<string, string | Uint8Array | null>) => ({
+    'job_history.json.backup': backup,
+    [`images/${hash}.png`]: png,
+    ...files,
+  });
   const bytes = Buffer.from(main);
   rows.push(
-    { name: 'a good file (control)', files: withBackup({ 'job_history.json': main }), expectIds: ['job-1', 'job-2', 'job-4'] },
-    { name: 'invalid JSON', files: withBackup({ 'job_history.json': '{"jobs": [oops' }), expectIds: ['job-1', 'job-2', 'job-3'] },
+    {
+      name: 'a good file (control)',
+      files: withBackup({ 'job_history.json': main }),
+      expectIds: ['job-1', 'job-2', 'job-4'],
+    },
+    {
+      name: 'invalid JSON',
+      files: withBackup({ 'job_history.json': '{"jobs": [oops' }),
+      expectIds: ['job-1', 'job-2', 'job-3'],
+    },
     { name: 'empty file', files: withBackup({ 'job_history.json': '' }) },
     { name: 'only whitespace', files: withBackup({ 'job_history.json': ' \n\t\n' }) },
     { name: 'the JSON null', files: withBackup({ 'job_history.json': 'null' }) },
     { name: 'an array', files: withBackup({ 'job_history.json': '[]' }) },
     { name: 'an empty object', files: withBackup({ 'job_history.json': '{}' }) },
-    ...[1, 2, 7, 64, Math.floor(bytes.length / 4), Math.floor(bytes.length / 2), Math.floor((bytes.length * 3) / 4), bytes.length - 3, bytes.length - 2, bytes.length - 1].map((n) => ({
+    ...[
+      1,
+      2,
+      7,
+      64,
+      Math.floor(bytes.length / 4),
+      Math.floor(bytes.length / 2),
+      Math.floor((bytes.length * 3) / 4),
+      bytes.length - 3,
+      bytes.length - 2,
+      bytes.length - 1,
+    ].map((n) => ({
       name: `truncated to ${n} of ${bytes.length} bytes`,
       files: withBackup({ 'job_history.json': bytes.subarray(0, n) }),
       expectIds: ['job-1'],
     })),
-    { name: 'all NUL bytes (a crash before the data reached the disk)', files: withBackup({ 'job_history.json': new Uint8Array(bytes.length) }), expectIds: ['job-1'] },
-    { name: 'NUL bytes in the middle', files: withBackup({ 'job_history.json': Buffer.concat([bytes.subarray(0, 40), Buffer.alloc(30), bytes.subarray(70)]) }) },
+    {
+      name: 'all NUL bytes (a crash before the data reached the disk)',
+      files: withBackup({ 'job_history.json': new Uint8Array(bytes.length) }),
+      expectIds: ['job-1'],
+    },
+    {
+      name: 'NUL bytes in the middle',
+      files: withBackup({
+        'job_history.json': Buffer.concat([bytes.subarray(0, 40), Buffer.alloc(30), bytes.subarray(70)]),
+      }),
+    },
     { name: 'a UTF-8 BOM', files: withBackup({ 'job_history.json': '\ufeff' + main }), expectIds: ['job-1', 'job-4'] },
-    { name: 'UTF-16 with a BOM', files: withBackup({ 'job_history.json': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(main, 'utf16le')]) }) },
-    { name: 'invalid UTF-8', files: withBackup({ 'job_history.json': Buffer.concat([bytes.subarray(0, 30), Buffer.from([0xff, 0xc0, 0x80]), bytes.subarray(30)]) }) },
-    { name: 'a job with a negative width', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].width = -1)) }) },
-    { name: 'a job with an unknown status', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].status = 'exploded')) }) },
-    { name: 'a job with a path as its id', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].id = '../../etc/passwd')) }) },
-    { name: 'a job without an id', files: withBackup({ 'job_history.json': withJob(main, (f) => delete f.jobs[0].id) }) },
-    { name: 'jobs as an object', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs = { a: f.jobs[0] })) }) },
+    {
+      name: 'UTF-16 with a BOM',
+      files: withBackup({
+        'job_history.json': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(main, 'utf16le')]),
+      }),
+    },
+    {
+      name: 'invalid UTF-8',
+      files: withBackup({
+        'job_history.json': Buffer.concat([bytes.subarray(0, 30), Buffer.from([0xff, 0xc0, 0x80]), bytes.subarray(30)]),
+      }),
+    },
+    {
+      name: 'a job with a negative width',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].width = -1)) }),
+    },
+    {
+      name: 'a job with an unknown status',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].status = 'exploded')) }),
+    },
+    {
+      name: 'a job with a path as its id',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].id = '../../etc/passwd')) }),
+    },
+    {
+      name: 'a job without an id',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => delete f.jobs[0].id) }),
+    },
+    {
+      name: 'jobs as an object',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs = { a: f.jobs[0] })) }),
+    },
     { name: 'jobs as a string', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs = 'many')) }) },
-    { name: 'a seq of 1e400 (Infinity)', files: withBackup({ 'job_history.json': main.replace(/"seq": \d+/, '"seq": 1e400') }) },
-    { name: 'a lastJobId of 1e20', files: withBackup({ 'job_history.json': main.replace(/"lastJobId": \d+/, '"lastJobId": 100000000000000000000') }) },
-    { name: 'an updatedAt of 1e308', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].updatedAt = 1e308)) }), expectIds: ['job-1'] },
-    { name: 'a seq at Number.MAX_SAFE_INTEGER', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.seq = Number.MAX_SAFE_INTEGER)) }), expectIds: ['job-1'] },
-    { name: 'a job seq above MAX_SAFE_INTEGER', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].seq = 2 ** 53 + 2)) }) },
+    {
+      name: 'a seq of 1e400 (Infinity)',
+      files: withBackup({ 'job_history.json': main.replace(/"seq": \d+/, '"seq": 1e400') }),
+    },
+    {
+      name: 'a lastJobId of 1e20',
+      files: withBackup({ 'job_history.json': main.replace(/"lastJobId": \d+/, '"lastJobId": 100000000000000000000') }),
+    },
+    {
+      name: 'an updatedAt of 1e308',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].updatedAt = 1e308)) }),
+      expectIds: ['job-1'],
+    },
+    {
+      name: 'a seq at Number.MAX_SAFE_INTEGER',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.seq = Number.MAX_SAFE_INTEGER)) }),
+      expectIds: ['job-1'],
+    },
+    {
+      name: 'a job seq above MAX_SAFE_INTEGER',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].seq = 2 ** 53 + 2)) }),
+    },
     {
       name: 'the same id twice',
       files: withBackup({
@@ -100,30 +191,91 @@ async function buildRows(): Promise<Row[]> {
       expectIds: ['job-1', 'job-4'],
       rewritesAtStart: true,
     },
-    { name: 'a job left running', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[1].status = 'running')) }), expectIds: ['job-2'], rewritesAtStart: true },
-    { name: 'two jobs with the same seq', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[1].seq = f.jobs[0].seq)) }), expectIds: ['job-1', 'job-2'], rewritesAtStart: true },
-    { name: 'version 3.0 (newer major)', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = '3.0')) }), refuses: 'NEWER_HISTORY_FILE' },
-    { name: 'version 2.1 (newer minor)', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = '2.1')) }) },
+    {
+      name: 'a job left running',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[1].status = 'running')) }),
+      expectIds: ['job-2'],
+      rewritesAtStart: true,
+    },
+    {
+      name: 'two jobs with the same seq',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[1].seq = f.jobs[0].seq)) }),
+      expectIds: ['job-1', 'job-2'],
+      rewritesAtStart: true,
+    },
+    {
+      name: 'version 3.0 (newer major)',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = '3.0')) }),
+      refuses: 'NEWER_HISTORY_FILE',
+    },
+    {
+      name: 'version 2.1 (newer minor)',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = '2.1')) }),
+    },
     { name: 'version as a number', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = 2)) }) },
     {
       name: 'a seed file (version 1.0) with a data-URL result',
-      files: { 'job_history.json': JSON.stringify({ version: '1.0', lastJobId: 2, jobs: [{ id: 'job-1', prompt: 'knight', status: 'completed', result: `data:image/png;base64,${Buffer.from(png).toString('base64')}` }, { id: 'job-2', prompt: 'mage', status: 'running' }] }) },
+      files: {
+        'job_history.json': JSON.stringify({
+          version: '1.0',
+          lastJobId: 2,
+          jobs: [
+            {
+              id: 'job-1',
+              prompt: 'knight',
+              status: 'completed',
+              result: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
+            },
+            { id: 'job-2', prompt: 'mage', status: 'running' },
+          ],
+        }),
+      },
       expectIds: ['job-1', 'job-2'],
     },
-    { name: 'a truncated seed file', files: { 'job_history.json': JSON.stringify({ version: '1.0', jobs: [{ id: 'job-1', prompt: 'knight' }] }).slice(0, 30), 'job_history.json.backup': backup } },
-    { name: 'both main and backup unusable', files: { 'job_history.json': '{"jobs": [', 'job_history.json.backup': '\u0000\u0000' } },
+    {
+      name: 'a truncated seed file',
+      files: {
+        'job_history.json': JSON.stringify({ version: '1.0', jobs: [{ id: 'job-1', prompt: 'knight' }] }).slice(0, 30),
+        'job_history.json.backup': backup,
+      },
+    },
+    {
+      name: 'both main and backup unusable',
+      files: { 'job_history.json': '{"jobs": [', 'job_history.json.backup': '\u0000\u0000' },
+    },
     { name: 'main missing, backup present', files: { 'job_history.json.backup': backup } },
     {
       name: 'images/ with a non-PNG and a PNG under the wrong hash',
-      files: withBackup({ 'job_history.json': main, [`images/${'1'.repeat(64)}.png`]: 'not a png at all', [`images/${'2'.repeat(64)}.png`]: makeSprite(8, 8, 'wrong hash'), 'images/notes.txt': 'hello' }),
+      files: withBackup({
+        'job_history.json': main,
+        [`images/${'1'.repeat(64)}.png`]: 'not a png at all',
+        [`images/${'2'.repeat(64)}.png`]: makeSprite(8, 8, 'wrong hash'),
+        'images/notes.txt': 'hello',
+      }),
       expectIds: ['job-1'],
     },
-    { name: 'a directory named job_history.json.tmp', files: withBackup({ 'job_history.json': main, 'job_history.json.tmp': null }), expectIds: ['job-1'] },
-    { name: 'a directory named like a leftover temp file (job_history.json.tmp-1-1)', files: withBackup({ 'job_history.json': main, 'job_history.json.tmp-1-1': null }), expectIds: ['job-1'] },
-    { name: 'a directory named job_history.json.backup.tmp', files: withBackup({ 'job_history.json': main, 'job_history.json.backup.tmp': null }), expectIds: ['job-1'] },
+    {
+      name: 'a directory named job_history.json.tmp',
+      files: withBackup({ 'job_history.json': main, 'job_history.json.tmp': null }),
+      expectIds: ['job-1'],
+    },
+    {
+      name: 'a directory named like a leftover temp file (job_history.json.tmp-1-1)',
+      files: withBackup({ 'job_history.json': main, 'job_history.json.tmp-1-1': null }),
+      expectIds: ['job-1'],
+    },
+    {
+      name: 'a directory named job_history.json.backup.tmp',
+      files: withBackup({ 'job_history.json': main, 'job_history.json.backup.tmp': null }),
+      expectIds: ['job-1'],
+    },
     {
       name: 'leftover temp files of an interrupted write',
-      files: withBackup({ 'job_history.json': main, 'job_history.json.tmp-999-1': main.slice(0, 50), [`images/${'3'.repeat(64)}.png.tmp-999-2`]: 'half an image' }),
+      files: withBackup({
+        'job_history.json': main,
+        'job_history.json.tmp-999-1': main.slice(0, 50),
+        [`images/${'3'.repeat(64)}.png.tmp-999-2`]: 'half an image',
+      }),
       mayRemove: ['job_history.json.tmp-999-1', `images/${'3'.repeat(64)}.png.tmp-999-2`],
       expectIds: ['job-1'],
     },
@@ -145,7 +297,9 @@ async function layOut(dir: string, files: Row['files']) {
 async function lostOriginals(dir: string, originals: Map<string, string>, mayRemove: string[] = []) {
   const now = await snapshotDir(dir, true);
   const present = new Set(now.values());
-  return [...originals].filter(([name, hash]) => !mayRemove.includes(name) && hash !== 'dir' && !present.has(hash)).map(([name]) => name);
+  return [...originals]
+    .filter(([name, hash]) => !mayRemove.includes(name) && hash !== 'dir' && !present.has(hash))
+    .map(([name]) => name);
 }
 
 let checked = 0;
@@ -163,7 +317,11 @@ describe('a start that rewrites the history', () => {
     const { main, backup, png, hash } = await makeGoodFiles();
     const t = await tempDir();
     try {
-      await layOut(t.dir, { 'job_history.json': withJob(main, (f) => (f.jobs[1].status = 'running')), 'job_history.json.backup': backup, [`images/${hash}.png`]: png });
+      await layOut(t.dir, {
+        'job_history.json': withJob(main, (f) => (f.jobs[1].status = 'running')),
+        'job_history.json.backup': backup,
+        [`images/${hash}.png`]: png,
+      });
       const originals = await snapshotDir(t.dir, true);
       const h = await startInProcess({ dataDir: t.dir, runner: 'idle' });
       await h.store.flush();
@@ -198,7 +356,7 @@ describe('bad files in the data dir', () => {
         return;
       }
 
-      let h;
+      let h: InProcess;
       try {
         h = await startInProcess({ dataDir: t.dir, runner: 'idle' });
       } catch (e) {
@@ -214,18 +372,32 @@ describe('bad files in the data dir', () => {
       for (const id of row.expectIds ?? []) expect(ids, `${row.name}: ${h.logs.join(' | ')}`).toContain(id);
       await h.store.flush().catch(() => undefined);
       const mayGo = [...(row.mayRemove ?? []), ...(row.rewritesAtStart ? ['job_history.json.backup'] : [])];
-      expect(await lostOriginals(t.dir, originals, mayGo), `${row.name}: originals lost at start (log: ${h.logs.join(' | ')})`).toEqual([]);
+      expect(
+        await lostOriginals(t.dir, originals, mayGo),
+        `${row.name}: originals lost at start (log: ${h.logs.join(' | ')})`,
+      ).toEqual([]);
 
       // A write after such a start is acknowledged, so it must survive a restart along with what was loaded.
-      const push = await call(h.app, { method: 'POST', path: '/api/v1/push', headers: { 'content-type': 'application/json' }, body: pushBody(`after-${i}-0001`, [job('job-after', Date.now())]) });
+      const push = await call(h.app, {
+        method: 'POST',
+        path: '/api/v1/push',
+        headers: { 'content-type': 'application/json' },
+        body: pushBody(`after-${i}-0001`, [job('job-after', Date.now())]),
+      });
       expect(push.status, `${row.name}: ${await push.clone().text()}`).toBe(200);
       await h.close();
       const again = await startInProcess({ dataDir: t.dir, runner: 'idle' });
-      const after = JSON.parse(await (await call(again.app, { method: 'GET', path: '/load-jobs' })).text()) as { jobs: { id: string }[] };
+      const after = JSON.parse(await (await call(again.app, { method: 'GET', path: '/load-jobs' })).text()) as {
+        jobs: { id: string }[];
+      };
       const afterIds = after.jobs.map((j) => j.id);
       await again.close();
-      expect(afterIds, `${row.name}: the acknowledged write is lost after a restart (log: ${again.logs.join(' | ')})`).toContain('job-after');
-      for (const id of ids) expect(afterIds, `${row.name}: ${id} was served before the restart but not after`).toContain(id);
+      expect(
+        afterIds,
+        `${row.name}: the acknowledged write is lost after a restart (log: ${again.logs.join(' | ')})`,
+      ).toContain('job-after');
+      for (const id of ids)
+        expect(afterIds, `${row.name}: ${id} was served before the restart but not after`).toContain(id);
     } finally {
       await t.remove();
     }

@@ -10,10 +10,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { PixelLab } from '../../companion-server/deps';
-import { nodeFs, type FileHandle, type FsSeam } from '../../companion-server/store/fs-seam';
+import { type FileHandle, type FsSeam, nodeFs } from '../../companion-server/store/fs-seam';
 import { fsError } from '../../companion-server/store/test-support';
 import { makeSprite } from '../fixtures/png';
-import { call, job, pushBody, startInProcess, tempDir, type InProcess } from './support';
+import { call, type InProcess, job, pushBody, startInProcess, tempDir } from './support';
 
 type Method = 'open' | 'write' | 'fsync' | 'rename' | 'link' | 'fsyncDir';
 
@@ -77,7 +77,8 @@ function injector(base: FsSeam = nodeFs) {
       return calls.slice(from).filter((c) => c.method === 'open' && /job_history\.json\.tmp-/.test(c.path)).length;
     },
     imageAttempts(from: number) {
-      return calls.slice(from).filter((c) => c.method === 'open' && /images\/[0-9a-f]{64}\.png\.tmp-/.test(c.path)).length;
+      return calls.slice(from).filter((c) => c.method === 'open' && /images\/[0-9a-f]{64}\.png\.tmp-/.test(c.path))
+        .length;
     },
   };
 }
@@ -110,7 +111,12 @@ afterEach(async () => {
 async function setUp(options: { runner?: 'real' | 'idle'; pixellab?: PixelLab } = {}): Promise<Ctx> {
   const t = await tempDir();
   const inj = injector();
-  const h = await startInProcess({ dataDir: t.dir, fs: inj.fs, runner: options.runner ?? 'idle', pixellab: options.pixellab });
+  const h = await startInProcess({
+    dataDir: t.dir,
+    fs: inj.fs,
+    runner: options.runner ?? 'idle',
+    pixellab: options.pixellab,
+  });
   const ctx: Ctx = { t, h, inj, acked: new Map(), clock: 1_000 };
   open.push(ctx);
   // Two acknowledged writes, so there is a main file and a backup to keep intact.
@@ -120,7 +126,12 @@ async function setUp(options: { runner?: 'real' | 'idle'; pixellab?: PixelLab } 
 
 async function push(ctx: Ctx, ids: string[], expectStatus?: number) {
   const versions = ids.map((id) => job(id, ++ctx.clock));
-  const res = await call(ctx.h.app, { method: 'POST', path: '/api/v1/push', headers: J, body: pushBody(`req-${ctx.clock}-${ids.join('-')}`, versions) });
+  const res = await call(ctx.h.app, {
+    method: 'POST',
+    path: '/api/v1/push',
+    headers: J,
+    body: pushBody(`req-${ctx.clock}-${ids.join('-')}`, versions),
+  });
   const text = await res.text();
   if (expectStatus !== undefined) expect(res.status, text).toBe(expectStatus);
   if (res.status === 200) for (const v of versions) ctx.acked.set(v.id, v.updatedAt);
@@ -132,16 +143,38 @@ const backupPath = (ctx: Ctx) => path.join(ctx.t.dir, 'job_history.json.backup')
 
 /** Everything acknowledged is in job_history.json on disk, at least as new as acknowledged. */
 async function expectAckedOnDisk(ctx: Ctx) {
-  const file = JSON.parse(await readFile(mainPath(ctx), 'utf8')) as { jobs: { id: string; updatedAt: number }[]; tombstones: { id: string; updatedAt: number }[] };
+  const file = JSON.parse(await readFile(mainPath(ctx), 'utf8')) as {
+    jobs: { id: string; updatedAt: number }[];
+    tombstones: { id: string; updatedAt: number }[];
+  };
   const byId = new Map([...file.jobs, ...file.tombstones].map((j) => [j.id, j.updatedAt]));
-  for (const [id, updatedAt] of ctx.acked) expect(byId.get(id), `acknowledged ${id}@${updatedAt}`).toBeGreaterThanOrEqual(updatedAt);
+  for (const [id, updatedAt] of ctx.acked)
+    expect(byId.get(id), `acknowledged ${id}@${updatedAt}`).toBeGreaterThanOrEqual(updatedAt);
 }
 
 /** The request that hits the fault, per route; each changes something so a write is needed. */
 const requests: Record<string, (ctx: Ctx) => { method: string; path: string; body: string }> = {
-  '/save-jobs': (ctx) => ({ method: 'POST', path: '/save-jobs', body: JSON.stringify({ jobs: [{ id: 'job-a0', prompt: 'kept' }, { id: 'job-s1', prompt: `saved ${++ctx.clock}` }], lastJobId: 1 }) }),
-  '/api/v1/push': (ctx) => ({ method: 'POST', path: '/api/v1/push', body: pushBody(`req-fault-${++ctx.clock}`, [job('job-p1', ctx.clock)]) }),
-  '/api/v1/jobs': (ctx) => ({ method: 'POST', path: '/api/v1/jobs', body: JSON.stringify({ id: `job-j${++ctx.clock}`, prompt: 'a knight', width: 64, height: 64 }) }),
+  '/save-jobs': (ctx) => ({
+    method: 'POST',
+    path: '/save-jobs',
+    body: JSON.stringify({
+      jobs: [
+        { id: 'job-a0', prompt: 'kept' },
+        { id: 'job-s1', prompt: `saved ${++ctx.clock}` },
+      ],
+      lastJobId: 1,
+    }),
+  }),
+  '/api/v1/push': (ctx) => ({
+    method: 'POST',
+    path: '/api/v1/push',
+    body: pushBody(`req-fault-${++ctx.clock}`, [job('job-p1', ctx.clock)]),
+  }),
+  '/api/v1/jobs': (ctx) => ({
+    method: 'POST',
+    path: '/api/v1/jobs',
+    body: JSON.stringify({ id: `job-j${++ctx.clock}`, prompt: 'a knight', width: 64, height: 64 }),
+  }),
 };
 
 const faults: { method: Method; code: string; status: number; words: RegExp }[] = [
@@ -182,7 +215,9 @@ describe('a failing disk during a write request', () => {
           expect(() => JSON.parse(main.toString('utf8'))).not.toThrow();
           // The backup is the old backup, or (when the fault hit after it rotated) the current main: never anything else.
           const backup = await readFile(backupPath(ctx));
-          expect(backup.equals(before.backup) || backup.equals(before.main), 'job_history.json.backup is neither').toBe(true);
+          expect(backup.equals(before.backup) || backup.equals(before.main), 'job_history.json.backup is neither').toBe(
+            true,
+          );
           // No temp files are left behind.
           expect((await readdir(ctx.t.dir)).filter((n) => n.includes('.tmp'))).toEqual([]);
 
@@ -208,7 +243,8 @@ describe('a failing disk during a write request', () => {
         // A failed /save-jobs still replaced the history in memory (documented: a failed write is not rolled
         // back) and the next write puts that on disk, so only for the other routes is every job still live.
         const loaded = (await loadRes.json()) as { jobs: { id: string }[] };
-        if (route !== '/save-jobs') for (const id of ctx.acked.keys()) expect(loaded.jobs.map((j) => j.id)).toContain(id);
+        if (route !== '/save-jobs')
+          for (const id of ctx.acked.keys()) expect(loaded.jobs.map((j) => j.id)).toContain(id);
       });
     }
   }
@@ -233,7 +269,9 @@ describe('a failing disk during a write request', () => {
       method: 'POST',
       path: '/api/v1/push',
       headers: J,
-      body: pushBody('req-image-fault', [job('job-img', 99_000, { status: 'success', image: hash })], { [hash]: Buffer.from(png).toString('base64') }),
+      body: pushBody('req-image-fault', [job('job-img', 99_000, { status: 'success', image: hash })], {
+        [hash]: Buffer.from(png).toString('base64'),
+      }),
     });
     const text = await res.text();
     expect(res.status, text).toBe(507);
@@ -246,7 +284,9 @@ describe('a failing disk during a write request', () => {
       method: 'POST',
       path: '/api/v1/push',
       headers: J,
-      body: pushBody('req-image-fault', [job('job-img', 99_000, { status: 'success', image: hash })], { [hash]: Buffer.from(png).toString('base64') }),
+      body: pushBody('req-image-fault', [job('job-img', 99_000, { status: 'success', image: hash })], {
+        [hash]: Buffer.from(png).toString('base64'),
+      }),
     });
     expect(retry.status, await retry.clone().text()).toBe(200);
     ctx.acked.set('job-img', 99_000);
@@ -286,7 +326,12 @@ describe("the runner's final write of a paid result fails", () => {
     it(`${name}: the job keeps its image once the disk works again`, async () => {
       const gated = gatedPixelLab();
       const ctx = await setUp({ runner: 'real', pixellab: gated.pixellab });
-      const res = await call(ctx.h.app, { method: 'POST', path: '/api/v1/jobs', headers: J, body: JSON.stringify({ id: 'job-paid', prompt: 'a paid knight', width: 64, height: 64 }) });
+      const res = await call(ctx.h.app, {
+        method: 'POST',
+        path: '/api/v1/jobs',
+        headers: J,
+        body: JSON.stringify({ id: 'job-paid', prompt: 'a paid knight', width: 64, height: 64 }),
+      });
       expect(res.status, await res.clone().text()).toBe(202);
       ctx.acked.set('job-paid', ((await res.json()) as { job: { updatedAt: number } }).job.updatedAt);
       // Let the runner write `running`, then break history writes (image writes still work).
@@ -311,10 +356,15 @@ describe("the runner's final write of a paid result fails", () => {
       await expectAckedOnDisk(ctx);
       const hash = (await import('node:crypto')).createHash('sha256').update(gated.png).digest('hex');
       expect(await readdir(path.join(ctx.t.dir, 'images'))).toContain(`${hash}.png`);
-      const file = JSON.parse(await readFile(mainPath(ctx), 'utf8')) as { jobs: { id: string; status: string; image: string | null; error: string | null }[] };
+      const file = JSON.parse(await readFile(mainPath(ctx), 'utf8')) as {
+        jobs: { id: string; status: string; image: string | null; error: string | null }[];
+      };
       const paid = file.jobs.find((j) => j.id === 'job-paid');
       expect(paid?.status, JSON.stringify(paid)).not.toBe('running');
-      expect(paid?.image, `the paid image ${hash.slice(0, 12)}… is on disk but the job lost it: ${JSON.stringify(paid)}`).toBe(hash);
+      expect(
+        paid?.image,
+        `the paid image ${hash.slice(0, 12)}… is on disk but the job lost it: ${JSON.stringify(paid)}`,
+      ).toBe(hash);
     });
   }
 });

@@ -9,9 +9,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
+import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { makeSprite } from '../fixtures/png';
-import { startCompanion, type CompanionProcess } from '../helpers/companion-process';
+import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import {
   authArb,
   bodyForRoute,
@@ -35,6 +35,7 @@ import {
   checkAnswer,
   diffSnapshots,
   httpRequest,
+  type InProcess,
   job,
   prototypeFingerprint,
   pushBody,
@@ -43,7 +44,6 @@ import {
   snapshotDir,
   startInProcess,
   tempDir,
-  type InProcess,
 } from './support';
 
 let inputs = 0;
@@ -72,7 +72,10 @@ function adapterRejectsHost(raw: string): boolean {
 async function seedHistory(h: InProcess) {
   const png = makeSprite(16, 16, 'seed');
   const hash = await h.store.putImage(png);
-  await h.store.merge([{ ...job('job-1', 2_000), status: 'success', image: hash } as never, { ...job('job-2', 2_001), status: 'error', error: 'x' } as never]);
+  await h.store.merge([
+    { ...job('job-1', 2_000), status: 'success', image: hash } as never,
+    { ...job('job-2', 2_001), status: 'error', error: 'x' } as never,
+  ]);
   return hash;
 }
 
@@ -121,7 +124,10 @@ async function exercise(target: Target, route: string, c: Parameters<typeof call
   if (res.status >= 400) {
     await h.settle();
     const diff = diffSnapshots(before, await snapshotDir(h.dir));
-    if (diff.length) throw new Error(`${c.method} ${c.path} was refused (${res.status} ${text.slice(0, 120)}) but the data dir changed: ${diff.join(', ')}`);
+    if (diff.length)
+      throw new Error(
+        `${c.method} ${c.path} was refused (${res.status} ${text.slice(0, 120)}) but the data dir changed: ${diff.join(', ')}`,
+      );
   }
   if (prototypeFingerprint() !== proto) throw new Error(`${c.method} ${c.path}: Object.prototype changed`);
   return { res, text };
@@ -144,7 +150,21 @@ const bodyArb = (route: string, heavy = true) => {
     { weight: 2, arbitrary: invalidUtf8Arb },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 60 }) },
     ...(heavy ? [{ weight: 1, arbitrary: heavyBodyArb }] : []),
-    { weight: 1, arbitrary: fc.constantFrom('', ' ', 'null', '[]', '"x"', '1', '\ufeff{}', '{"jobs":[]}\u0000', '{"jobs":[]} trailing', '{"a":1,"a":2}') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        ' ',
+        'null',
+        '[]',
+        '"x"',
+        '1',
+        '\ufeff{}',
+        '{"jobs":[]}\u0000',
+        '{"jobs":[]} trailing',
+        '{"a":1,"a":2}',
+      ),
+    },
   );
 };
 
@@ -170,136 +190,269 @@ describe('fuzz in-process: createApp over a file store', () => {
   });
 
   const N_BODIES = runs(1500);
-  it(`arbitrary bodies and content types on every route (${N_BODIES} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        callTargetArb.chain((target) => fc.tuple(fc.constant(target), bodyArb(target.route), contentTypeArb)),
-        async ([target, body, type]) => {
-          await exercise(h, target.route, { method: target.method, path: target.path, headers: { 'content-type': type }, body });
-        },
-      ),
-      { numRuns: N_BODIES },
-    );
-  }, timeout(N_BODIES));
+  it(
+    `arbitrary bodies and content types on every route (${N_BODIES} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          callTargetArb.chain((target) => fc.tuple(fc.constant(target), bodyArb(target.route), contentTypeArb)),
+          async ([target, body, type]) => {
+            await exercise(h, target.route, {
+              method: target.method,
+              path: target.path,
+              headers: { 'content-type': type },
+              body,
+            });
+          },
+        ),
+        { numRuns: N_BODIES },
+      );
+    },
+    timeout(N_BODIES),
+  );
 
   const N_NEAR = runs(500);
-  it(`near-valid JSON bodies on every body route (${N_NEAR} runs)`, async () => {
-    const bodyRoutes = routes.filter((r) => r.path in bodyForRoute && r.method !== 'GET');
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...bodyRoutes).chain((route) => fc.tuple(fc.constant(route), bodyForRoute[route.path]!)),
-        async ([route, body]) => {
-          await exercise(h, route.path, { method: route.method, path: route.path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        },
-      ),
-      { numRuns: N_NEAR },
-    );
-  }, timeout(N_NEAR));
+  it(
+    `near-valid JSON bodies on every body route (${N_NEAR} runs)`,
+    async () => {
+      const bodyRoutes = routes.filter((r) => r.path in bodyForRoute && r.method !== 'GET');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...bodyRoutes).chain((route) => fc.tuple(fc.constant(route), bodyForRoute[route.path]!)),
+          async ([route, body]) => {
+            await exercise(h, route.path, {
+              method: route.method,
+              path: route.path,
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            });
+          },
+        ),
+        { numRuns: N_NEAR },
+      );
+    },
+    timeout(N_NEAR),
+  );
 
   const N_KEYS = runs(800);
-  it(`__proto__ / constructor / prototype at any depth are refused as forbidden_key (${N_KEYS} runs)`, async () => {
-    const bodyRoutes = routes.filter((r) => r.path in bodyForRoute && r.path !== '/clear-history' && r.method !== 'GET');
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(...bodyRoutes).chain((route) =>
-          fc.tuple(fc.constant(route), bodyForRoute[route.path]!, fc.constantFrom(...FORBIDDEN), treeArb, fc.array(fc.nat(), { minLength: 2, maxLength: 2 })),
+  it(
+    `__proto__ / constructor / prototype at any depth are refused as forbidden_key (${N_KEYS} runs)`,
+    async () => {
+      const bodyRoutes = routes.filter(
+        (r) => r.path in bodyForRoute && r.path !== '/clear-history' && r.method !== 'GET',
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .constantFrom(...bodyRoutes)
+            .chain((route) =>
+              fc.tuple(
+                fc.constant(route),
+                bodyForRoute[route.path]!,
+                fc.constantFrom(...FORBIDDEN),
+                treeArb,
+                fc.array(fc.nat(), { minLength: 2, maxLength: 2 }),
+              ),
+            ),
+          async ([route, valid, key, value, choices]) => {
+            const body = serialize(injectKey(toTree(valid), key, value, choices));
+            const { res, text } = await exercise(h, route.path, {
+              method: route.method,
+              path: route.path,
+              headers: { 'content-type': 'application/json' },
+              body,
+            });
+            expect(res.status, text).toBe(400);
+            expect(JSON.parse(text).error, text).toBe('forbidden_key');
+          },
         ),
-        async ([route, valid, key, value, choices]) => {
-          const body = serialize(injectKey(toTree(valid), key, value, choices));
-          const { res, text } = await exercise(h, route.path, { method: route.method, path: route.path, headers: { 'content-type': 'application/json' }, body });
-          expect(res.status, text).toBe(400);
-          expect(JSON.parse(text).error, text).toBe('forbidden_key');
-        },
-      ),
-      { numRuns: N_KEYS },
-    );
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  }, timeout(N_KEYS));
+        { numRuns: N_KEYS },
+      );
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    },
+    timeout(N_KEYS),
+  );
 
   const N_QUERIES = runs(800);
-  it(`arbitrary query strings on /api/v1/changes (${N_QUERIES} runs)`, async () => {
-    const number = fc.oneof(
-      fc.integer({ min: -5, max: 600 }).map(String),
-      fc.constantFrom('', ' 5', '5 ', '1e3', '0x10', '-0', '1.5', 'Infinity', 'NaN', '9007199254740993', '1e400', '0b11', '%35', '%', '%zz', '%E0%A4%A', '+1', '٣', 'null', '[]'),
-    );
-    const part = fc.oneof(
-      fc.tuple(fc.constantFrom('since', 'limit', 'SINCE', 'since[]', '__proto__', 'constructor', ''), fc.option(number)).map(([k, v]) => (v === null ? k : `${k}=${v}`)),
-      fc.string({ maxLength: 12 }).map((s) => encodeURIComponent(s)),
-      fc.string({ unit: fc.constantFrom('%', '&', '=', '?', '#', '+', 'a', '1', ';', '/'), maxLength: 10 }),
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(part, { maxLength: 5 }), async (parts) => {
-        const query = parts.join('&');
-        const path = `/api/v1/changes?${query.replace(/#/g, '%23')}`;
-        const { res, text } = await exercise(h, '/api/v1/changes', { method: 'GET', path });
-        expect([200, 400], text).toContain(res.status);
-        if (res.status === 200) {
-          const page = JSON.parse(text);
-          expect(Array.isArray(page.changes) && Number.isSafeInteger(page.lastSeq) && typeof page.hasMore === 'boolean', text).toBe(true);
-        } else {
-          expect(['since', 'limit'], text).toContain(JSON.parse(text).field);
-        }
-      }),
-      { numRuns: N_QUERIES },
-    );
-  }, timeout(N_QUERIES));
+  it(
+    `arbitrary query strings on /api/v1/changes (${N_QUERIES} runs)`,
+    async () => {
+      const number = fc.oneof(
+        fc.integer({ min: -5, max: 600 }).map(String),
+        fc.constantFrom(
+          '',
+          ' 5',
+          '5 ',
+          '1e3',
+          '0x10',
+          '-0',
+          '1.5',
+          'Infinity',
+          'NaN',
+          '9007199254740993',
+          '1e400',
+          '0b11',
+          '%35',
+          '%',
+          '%zz',
+          '%E0%A4%A',
+          '+1',
+          '٣',
+          'null',
+          '[]',
+        ),
+      );
+      const part = fc.oneof(
+        fc
+          .tuple(
+            fc.constantFrom('since', 'limit', 'SINCE', 'since[]', '__proto__', 'constructor', ''),
+            fc.option(number),
+          )
+          .map(([k, v]) => (v === null ? k : `${k}=${v}`)),
+        fc.string({ maxLength: 12 }).map((s) => encodeURIComponent(s)),
+        fc.string({ unit: fc.constantFrom('%', '&', '=', '?', '#', '+', 'a', '1', ';', '/'), maxLength: 10 }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(part, { maxLength: 5 }), async (parts) => {
+          const query = parts.join('&');
+          const path = `/api/v1/changes?${query.replace(/#/g, '%23')}`;
+          const { res, text } = await exercise(h, '/api/v1/changes', { method: 'GET', path });
+          expect([200, 400], text).toContain(res.status);
+          if (res.status === 200) {
+            const page = JSON.parse(text);
+            expect(
+              Array.isArray(page.changes) && Number.isSafeInteger(page.lastSeq) && typeof page.hasMore === 'boolean',
+              text,
+            ).toBe(true);
+          } else {
+            expect(['since', 'limit'], text).toContain(JSON.parse(text).field);
+          }
+        }),
+        { numRuns: N_QUERIES },
+      );
+    },
+    timeout(N_QUERIES),
+  );
 
   const N_BATCH = runs(400);
-  it(`arbitrary hash lists on the image batch route (${N_BATCH} runs)`, async () => {
-    const hash = fc.oneof(
-      fc.constantFrom('0'.repeat(64), 'f'.repeat(64), 'A'.repeat(64), '0'.repeat(63), '0'.repeat(65), '', ' ', '..%2F..%2Fjob_history.json', '%00', '__proto__'),
-      fc.string({ unit: fc.constantFrom('0', 'a', 'f', 'g', ',', '%', '/', '.'), maxLength: 70 }),
-    );
-    const query = fc.oneof(
-      fc.array(hash, { maxLength: 120 }).map((list) => `hashes=${list.join(',')}`),
-      fc.tuple(fc.constantFrom('hashes', 'hashes[]', 'HASHES', ''), fc.array(hash, { maxLength: 3 })).map(([k, list]) => `${k}=${list.join(',')}&hashes=${list.join(',')}`),
-      fc.string({ maxLength: 20 }).map((s) => encodeURIComponent(s)),
-    );
-    await fc.assert(
-      fc.asyncProperty(query, async (q) => {
-        const { res, text } = await exercise(h, '/api/v1/images', { method: 'GET', path: `/api/v1/images?${q.replace(/#/g, '%23')}` });
-        expect([200, 400], text).toContain(res.status);
-        if (res.status === 200) {
-          const answer = JSON.parse(text);
-          expect(typeof answer.images === 'object' && Array.isArray(answer.missing) && Array.isArray(answer.deferred), text).toBe(true);
-        } else {
-          expect(JSON.parse(text).field, text).toMatch(/^hashes/);
-        }
-      }),
-      { numRuns: N_BATCH },
-    );
-  }, timeout(N_BATCH));
+  it(
+    `arbitrary hash lists on the image batch route (${N_BATCH} runs)`,
+    async () => {
+      const hash = fc.oneof(
+        fc.constantFrom(
+          '0'.repeat(64),
+          'f'.repeat(64),
+          'A'.repeat(64),
+          '0'.repeat(63),
+          '0'.repeat(65),
+          '',
+          ' ',
+          '..%2F..%2Fjob_history.json',
+          '%00',
+          '__proto__',
+        ),
+        fc.string({ unit: fc.constantFrom('0', 'a', 'f', 'g', ',', '%', '/', '.'), maxLength: 70 }),
+      );
+      const query = fc.oneof(
+        fc.array(hash, { maxLength: 120 }).map((list) => `hashes=${list.join(',')}`),
+        fc
+          .tuple(fc.constantFrom('hashes', 'hashes[]', 'HASHES', ''), fc.array(hash, { maxLength: 3 }))
+          .map(([k, list]) => `${k}=${list.join(',')}&hashes=${list.join(',')}`),
+        fc.string({ maxLength: 20 }).map((s) => encodeURIComponent(s)),
+      );
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => {
+          const { res, text } = await exercise(h, '/api/v1/images', {
+            method: 'GET',
+            path: `/api/v1/images?${q.replace(/#/g, '%23')}`,
+          });
+          expect([200, 400], text).toContain(res.status);
+          if (res.status === 200) {
+            const answer = JSON.parse(text);
+            expect(
+              typeof answer.images === 'object' && Array.isArray(answer.missing) && Array.isArray(answer.deferred),
+              text,
+            ).toBe(true);
+          } else {
+            expect(JSON.parse(text).field, text).toMatch(/^hashes/);
+          }
+        }),
+        { numRuns: N_BATCH },
+      );
+    },
+    timeout(N_BATCH),
+  );
 
   const N_HEADERS = runs(1500);
-  it(`arbitrary Host / Origin / Authorization / Content-Length on every endpoint, with --token (${N_HEADERS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        callTargetArb.chain((target) =>
-          fc.tuple(fc.constant(target), hostArb, originArb, authArb(TOKEN), contentLengthArb, bodyForRoute[target.route] ?? fc.constant(undefined), fc.boolean()),
+  it(
+    `arbitrary Host / Origin / Authorization / Content-Length on every endpoint, with --token (${N_HEADERS} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          callTargetArb.chain((target) =>
+            fc.tuple(
+              fc.constant(target),
+              hostArb,
+              originArb,
+              authArb(TOKEN),
+              contentLengthArb,
+              bodyForRoute[target.route] ?? fc.constant(undefined),
+              fc.boolean(),
+            ),
+          ),
+          async ([target, host, origin, authorization, contentLength, body, preflightPna]) => {
+            const headers: Record<string, string | null> = {
+              host,
+              origin,
+              authorization,
+              'content-type': 'application/json',
+              'content-length': contentLength,
+            };
+            if (target.method === 'OPTIONS') {
+              headers['access-control-request-method'] = 'POST';
+              if (preflightPna) headers['access-control-request-private-network'] = 'true';
+            }
+            const { res, text } = await exercise(tokened, target.route, {
+              method: target.method,
+              path: target.path,
+              headers,
+              body: body === undefined ? undefined : JSON.stringify(body),
+            });
+            const verdict = securityVerdict({
+              method: target.method,
+              path: target.path.split('?')[0]!,
+              host,
+              origin,
+              authorization,
+              token: TOKEN,
+              allowOrigins: [ALLOWED_WEB],
+            });
+            const problem = checkVerdict(
+              verdict,
+              { status: res.status, text, header: (n) => res.headers.get(n) },
+              origin,
+            );
+            if (problem)
+              throw new Error(
+                `${target.method} ${target.path} host=${host} origin=${origin} auth=${authorization}: ${problem}`,
+              );
+            if (
+              contentLength !== null &&
+              Number(contentLength) > 512 * 1024 * 1024 &&
+              verdict.kind === 'through' &&
+              target.route in bodyForRoute &&
+              target.route !== '/clear-history' &&
+              routes.some((r) => r.path === target.path && r.method === target.method && r.method !== 'GET')
+            ) {
+              expect(res.status, text).toBe(413);
+            }
+          },
         ),
-        async ([target, host, origin, authorization, contentLength, body, preflightPna]) => {
-          const headers: Record<string, string | null> = { host, origin, authorization, 'content-type': 'application/json', 'content-length': contentLength };
-          if (target.method === 'OPTIONS') {
-            headers['access-control-request-method'] = 'POST';
-            if (preflightPna) headers['access-control-request-private-network'] = 'true';
-          }
-          const { res, text } = await exercise(tokened, target.route, {
-            method: target.method,
-            path: target.path,
-            headers,
-            body: body === undefined ? undefined : JSON.stringify(body),
-          });
-          const verdict = securityVerdict({ method: target.method, path: target.path.split('?')[0]!, host, origin, authorization, token: TOKEN, allowOrigins: [ALLOWED_WEB] });
-          const problem = checkVerdict(verdict, { status: res.status, text, header: (n) => res.headers.get(n) }, origin);
-          if (problem) throw new Error(`${target.method} ${target.path} host=${host} origin=${origin} auth=${authorization}: ${problem}`);
-          if (contentLength !== null && Number(contentLength) > 512 * 1024 * 1024 && verdict.kind === 'through' && target.route in bodyForRoute && target.route !== '/clear-history' && routes.some((r) => r.path === target.path && r.method === target.method && r.method !== 'GET')) {
-            expect(res.status, text).toBe(413);
-          }
-        },
-      ),
-      { numRuns: N_HEADERS },
-    );
-  }, timeout(N_HEADERS));
+        { numRuns: N_HEADERS },
+      );
+    },
+    timeout(N_HEADERS),
+  );
 });
 
 describe('defects the fuzzing found (kept as plain regression tests)', () => {
@@ -317,7 +470,11 @@ describe('defects the fuzzing found (kept as plain regression tests)', () => {
       method: 'POST',
       path: '/api/v1/jobs',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'x', rotate: { toDirection: 'north', sourceImage: 'a'.repeat(64) }, sourceImageData: '!!!' }),
+      body: JSON.stringify({
+        prompt: 'x',
+        rotate: { toDirection: 'north', sourceImage: 'a'.repeat(64) },
+        sourceImageData: '!!!',
+      }),
     });
     expect(res.status, text).toBe(400);
     expect(JSON.parse(text)).toMatchObject({ error: 'invalid_body', field: 'sourceImageData' });
@@ -332,7 +489,10 @@ describe('defects the fuzzing found (kept as plain regression tests)', () => {
       method: 'POST',
       path: '/api/v1/push',
       headers: { 'content-type': 'application/json' },
-      body: pushBody('req-bad-image-1', [], { [goodHash]: Buffer.from(good).toString('base64'), ['b'.repeat(64)]: 'aGVsbG8=' }),
+      body: pushBody('req-bad-image-1', [], {
+        [goodHash]: Buffer.from(good).toString('base64'),
+        ['b'.repeat(64)]: 'aGVsbG8=',
+      }),
     });
     expect(res.status, text).toBe(400);
     expect(h.h.store.hasImage(goodHash)).toBe(false);
@@ -370,9 +530,19 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
   beforeAll(async () => {
     fake = await startFakePixelLab({ apiKey: 'pl-key-fuzz' });
     t = await tempDir();
-    companion = await startCompanion({ dataDir: t.dir, pixellabUrl: fake.url, apiKey: 'pl-key-fuzz', args: ['--allow-origin', ALLOWED_WEB, '--token', TOKEN] });
+    companion = await startCompanion({
+      dataDir: t.dir,
+      pixellabUrl: fake.url,
+      apiKey: 'pl-key-fuzz',
+      args: ['--allow-origin', ALLOWED_WEB, '--token', TOKEN],
+    });
     const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-    await httpRequest(companion.port, { method: 'POST', path: '/api/v1/push', headers: auth, body: pushBody('seed-push-1', [job('job-1', 5), job('job-2', 6)]) });
+    await httpRequest(companion.port, {
+      method: 'POST',
+      path: '/api/v1/push',
+      headers: auth,
+      body: pushBody('seed-push-1', [job('job-1', 5), job('job-2', 6)]),
+    });
   });
   afterAll(async () => {
     await companion?.stop();
@@ -391,47 +561,91 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
 
   let adapterBare = 0;
   const N_HTTP = runs(400);
-  it(`bodies, content types and headers over HTTP (${N_HTTP} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        callTargetArb.chain((target) => fc.tuple(fc.constant(target), bodyArb(target.route, false), contentTypeArb, hostArb, originArb, authArb(TOKEN), fc.boolean())),
-        async ([target, body, type, host, origin, authorization, sendBody]) => {
-          const headers: Record<string, string> = {};
-          const hostValue = host.replace('8787', String(companion.port));
-          headers.host = hostValue;
-          if (origin !== null) headers.origin = origin;
-          if (authorization !== null) headers.authorization = authorization;
-          if (type !== null) headers['content-type'] = type;
-          await quiet();
-          const before = await snapshotDir(t.dir);
-          const res = await httpRequest(companion.port, { method: target.method, path: target.path, headers, body: sendBody || target.method !== 'GET' ? body : undefined });
-          inputs++;
-          if (adapterRejectsHost(hostValue)) {
-            // The HTTP adapter cannot build a request from these; index.ts answers its JSON 400 (test below).
-            expect(res.status).toBe(400);
-            adapterBare++;
-            expect(diffSnapshots(before, await snapshotDir(t.dir))).toEqual([]);
-            return;
-          }
-          const problem = await checkAnswer({ status: res.status, headers: { get: (n) => (res.headers[n] as string | undefined) ?? null }, text: res.text }, target.route);
-          if (problem) throw new Error(`${target.method} ${target.path}: ${problem}`);
-          const verdict = securityVerdict({ method: target.method, path: target.path, host: hostValue, origin, authorization, token: TOKEN, allowOrigins: [ALLOWED_WEB] });
-          const wrong = checkVerdict(verdict, { status: res.status, text: res.text, header: (n) => (res.headers[n] as string | undefined) ?? null }, origin);
-          if (wrong) throw new Error(`${target.method} ${target.path} host=${hostValue} origin=${origin} auth=${authorization}: ${wrong}`);
-          if (res.status >= 400) {
+  it(
+    `bodies, content types and headers over HTTP (${N_HTTP} runs)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          callTargetArb.chain((target) =>
+            fc.tuple(
+              fc.constant(target),
+              bodyArb(target.route, false),
+              contentTypeArb,
+              hostArb,
+              originArb,
+              authArb(TOKEN),
+              fc.boolean(),
+            ),
+          ),
+          async ([target, body, type, host, origin, authorization, sendBody]) => {
+            const headers: Record<string, string> = {};
+            const hostValue = host.replace('8787', String(companion.port));
+            headers.host = hostValue;
+            if (origin !== null) headers.origin = origin;
+            if (authorization !== null) headers.authorization = authorization;
+            if (type !== null) headers['content-type'] = type;
             await quiet();
-            const diff = diffSnapshots(before, await snapshotDir(t.dir));
-            if (diff.length) throw new Error(`${target.method} ${target.path} was refused (${res.status}) but the data dir changed: ${diff.join(', ')}`);
-          }
-        },
-      ),
-      { numRuns: N_HTTP },
-    );
-    // The companion is still healthy and printed no unexpected error.
-    expect((await httpRequest(companion.port, { method: 'GET', path: '/health' })).status).toBe(200);
-    expect(companion.logs.filter((l) => /Unexpected error/.test(l))).toEqual([]);
-    console.log(`fuzz: ${adapterBare} of ${N_HTTP} HTTP inputs had a Host the adapter answers with a bare 400`);
-  }, timeout(N_HTTP * 3));
+            const before = await snapshotDir(t.dir);
+            const res = await httpRequest(companion.port, {
+              method: target.method,
+              path: target.path,
+              headers,
+              body: sendBody || target.method !== 'GET' ? body : undefined,
+            });
+            inputs++;
+            if (adapterRejectsHost(hostValue)) {
+              // The HTTP adapter cannot build a request from these; index.ts answers its JSON 400 (test below).
+              expect(res.status).toBe(400);
+              adapterBare++;
+              expect(diffSnapshots(before, await snapshotDir(t.dir))).toEqual([]);
+              return;
+            }
+            const problem = await checkAnswer(
+              {
+                status: res.status,
+                headers: { get: (n) => (res.headers[n] as string | undefined) ?? null },
+                text: res.text,
+              },
+              target.route,
+            );
+            if (problem) throw new Error(`${target.method} ${target.path}: ${problem}`);
+            const verdict = securityVerdict({
+              method: target.method,
+              path: target.path,
+              host: hostValue,
+              origin,
+              authorization,
+              token: TOKEN,
+              allowOrigins: [ALLOWED_WEB],
+            });
+            const wrong = checkVerdict(
+              verdict,
+              { status: res.status, text: res.text, header: (n) => (res.headers[n] as string | undefined) ?? null },
+              origin,
+            );
+            if (wrong)
+              throw new Error(
+                `${target.method} ${target.path} host=${hostValue} origin=${origin} auth=${authorization}: ${wrong}`,
+              );
+            if (res.status >= 400) {
+              await quiet();
+              const diff = diffSnapshots(before, await snapshotDir(t.dir));
+              if (diff.length)
+                throw new Error(
+                  `${target.method} ${target.path} was refused (${res.status}) but the data dir changed: ${diff.join(', ')}`,
+                );
+            }
+          },
+        ),
+        { numRuns: N_HTTP },
+      );
+      // The companion is still healthy and printed no unexpected error.
+      expect((await httpRequest(companion.port, { method: 'GET', path: '/health' })).status).toBe(200);
+      expect(companion.logs.filter((l) => /Unexpected error/.test(l))).toEqual([]);
+      console.log(`fuzz: ${adapterBare} of ${N_HTTP} HTTP inputs had a Host the adapter answers with a bare 400`);
+    },
+    timeout(N_HTTP * 3),
+  );
 
   it('Content-Length lies on raw sockets: no 5xx, no unexpected error, nothing written', async () => {
     const body = pushBody('cl-lie-0001', [job('job-cl', 7)]);
@@ -439,14 +653,30 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
       `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${companion.port}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
     const cases: { name: string; bytes: string; end?: boolean }[] = [
       { name: 'shorter than the body', bytes: head('10') + body },
-      { name: 'longer than the body, then the client hangs up', bytes: head(String(body.length + 50)) + body, end: true },
+      {
+        name: 'longer than the body, then the client hangs up',
+        bytes: head(String(body.length + 50)) + body,
+        end: true,
+      },
       { name: 'zero with a body', bytes: head('0') + body },
       { name: 'not a number', bytes: head('abc') + body },
       { name: 'negative', bytes: head('-1') + body },
       { name: 'absurdly large, body cut short', bytes: head('99999999999') + body, end: true },
-      { name: 'over the save-jobs limit', bytes: head(String(600 * 1024 * 1024), '/save-jobs') + '{"jobs":[]}', end: true },
-      { name: 'two different lengths', bytes: head('5').replace('\r\n\r\n', `\r\nContent-Length: ${body.length}\r\n\r\n`) + body },
-      { name: 'with chunked transfer encoding too', bytes: head(String(body.length)).replace('\r\n\r\n', '\r\nTransfer-Encoding: chunked\r\n\r\n') + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n` },
+      {
+        name: 'over the save-jobs limit',
+        bytes: head(String(600 * 1024 * 1024), '/save-jobs') + '{"jobs":[]}',
+        end: true,
+      },
+      {
+        name: 'two different lengths',
+        bytes: head('5').replace('\r\n\r\n', `\r\nContent-Length: ${body.length}\r\n\r\n`) + body,
+      },
+      {
+        name: 'with chunked transfer encoding too',
+        bytes:
+          head(String(body.length)).replace('\r\n\r\n', '\r\nTransfer-Encoding: chunked\r\n\r\n') +
+          `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      },
     ];
     await quiet();
     const before = await snapshotDir(t.dir);
@@ -466,7 +696,10 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
     await quiet();
     // 'shorter than the body' pushes a truncated JSON (refused); nothing here may be written.
     expect(diffSnapshots(before, await snapshotDir(t.dir)), answers.join('\n')).toEqual([]);
-    expect(companion.logs.slice(logsBefore).filter((l) => /Unexpected error|aborted/.test(l)), answers.join('\n')).toEqual([]);
+    expect(
+      companion.logs.slice(logsBefore).filter((l) => /Unexpected error|aborted/.test(l)),
+      answers.join('\n'),
+    ).toEqual([]);
     expect((await httpRequest(companion.port, { method: 'GET', path: '/health' })).status).toBe(200);
   });
 
@@ -476,9 +709,16 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
   it('a Host the HTTP adapter cannot use still gets a JSON error (index.ts)', async () => {
     const bare: string[] = [];
     for (const host of ['2130706433', 'a@127.0.0.1', '127.0.0.1:8787/x', '127.0.0.1 evil.com', '[::ffff:127.0.0.1]']) {
-      const res = await httpRequest(companion.port, { method: 'GET', path: '/load-jobs', headers: { host, authorization: `Bearer ${TOKEN}` } });
+      const res = await httpRequest(companion.port, {
+        method: 'GET',
+        path: '/load-jobs',
+        headers: { host, authorization: `Bearer ${TOKEN}` },
+      });
       inputs++;
-      const problem = await checkAnswer({ status: res.status, headers: { get: (n) => (res.headers[n] as string | undefined) ?? null }, text: res.text }, '/load-jobs');
+      const problem = await checkAnswer(
+        { status: res.status, headers: { get: (n) => (res.headers[n] as string | undefined) ?? null }, text: res.text },
+        '/load-jobs',
+      );
       if (problem) bare.push(`${host}: ${problem}`);
       expect(res.status).toBeGreaterThanOrEqual(400);
     }

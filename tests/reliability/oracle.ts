@@ -87,22 +87,31 @@ export function checkVerdict(
     }
   };
   const refused = (status: number, code: string) =>
-    res.status !== status || errorCode() !== code ? `expected ${status} ${code}, got ${res.status} ${res.text.slice(0, 160)}` : null;
+    res.status !== status || errorCode() !== code
+      ? `expected ${status} ${code}, got ${res.status} ${res.text.slice(0, 160)}`
+      : null;
   switch (verdict.kind) {
     case 'host_refused':
       return refused(403, 'host_refused') ?? (cors !== null ? `CORS header ${cors} on a refused host` : null);
     case 'origin_refused':
       return refused(403, 'origin_refused') ?? (cors !== null ? `CORS header ${cors} for a refused origin` : null);
     case 'host_either':
-      if (res.status === 403 && errorCode() === 'host_refused') return cors !== null ? 'CORS header on a refused host' : null;
+      if (res.status === 403 && errorCode() === 'host_refused')
+        return cors !== null ? 'CORS header on a refused host' : null;
       return null;
     case 'preflight':
       if (res.status !== 204) return `preflight got ${res.status}`;
       return cors !== (origin ?? null) ? `preflight CORS header ${cors}, expected ${origin}` : null;
     case 'unauthorized':
-      return refused(401, 'unauthorized') ?? (cors !== null && cors !== origin ? `CORS header ${cors} for origin ${origin}` : null);
+      return (
+        refused(401, 'unauthorized') ??
+        (cors !== null && cors !== origin ? `CORS header ${cors} for origin ${origin}` : null)
+      );
     case 'through':
-      if ((res.status === 403 && ['host_refused', 'origin_refused'].includes(errorCode() ?? '')) || (res.status === 401 && errorCode() === 'unauthorized')) {
+      if (
+        (res.status === 403 && ['host_refused', 'origin_refused'].includes(errorCode() ?? '')) ||
+        (res.status === 401 && errorCode() === 'unauthorized')
+      ) {
         return `refused an allowed request: ${res.status} ${res.text.slice(0, 160)}`;
       }
       return cors !== (origin ?? null) ? `CORS header ${cors}, expected ${origin}` : null;

@@ -9,7 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type CompanionApp } from '../../companion-server/app';
+import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
 import { createRunner, type JobRunner } from '../../companion-server/runner';
 import { createFileStore } from '../../companion-server/store/file-store';
@@ -30,7 +30,17 @@ export async function tempDir(prefix = 'pixellab-rel-') {
 export function pixellabDouble(): PixelLab & { calls: number } {
   const double = {
     calls: 0,
-    generate: async ({ prompt, width, height, seed }: { prompt: string; width: number; height: number; seed: number | null }) => {
+    generate: async ({
+      prompt,
+      width,
+      height,
+      seed,
+    }: {
+      prompt: string;
+      width: number;
+      height: number;
+      seed: number | null;
+    }) => {
       double.calls++;
       return { png: makeSprite(Math.min(width, 64), Math.min(height, 64), prompt), usd: 0.01, seed: seed ?? 7 };
     },
@@ -135,7 +145,11 @@ export async function call(app: CompanionApp, c: Call): Promise<Response> {
     method: c.method,
     headers,
     // A Uint8Array gets no automatic content type, so "no content type" stays none.
-    body: hasBody ? (typeof c.body === 'string' ? new TextEncoder().encode(c.body) : (c.body as Uint8Array<ArrayBuffer>)) : undefined,
+    body: hasBody
+      ? typeof c.body === 'string'
+        ? new TextEncoder().encode(c.body)
+        : (c.body as Uint8Array<ArrayBuffer>)
+      : undefined,
   });
   return app.request(request);
 }
@@ -180,9 +194,13 @@ export function diffSnapshots(before: Map<string, string>, after: Map<string, st
  * generation routes), and every 4xx is a JSON `{status:'error', error, message}`.
  * Returns a description of what is wrong, or null.
  */
-export async function checkAnswer(res: { status: number; headers: { get(name: string): string | null }; text: string }, route: string): Promise<string | null> {
+export async function checkAnswer(
+  res: { status: number; headers: { get(name: string): string | null }; text: string },
+  route: string,
+): Promise<string | null> {
   const generation = /^\/(generate-character|rotate-character)\/?$/.test(route);
-  if (res.status >= 500 && !(generation && [502, 504].includes(res.status))) return `status ${res.status}: ${res.text.slice(0, 300)}`;
+  if (res.status >= 500 && !(generation && [502, 504].includes(res.status)))
+    return `status ${res.status}: ${res.text.slice(0, 300)}`;
   if (res.status >= 400) {
     if (generation && [422, 429].includes(res.status)) return null;
     let body: unknown;
@@ -192,7 +210,7 @@ export async function checkAnswer(res: { status: number; headers: { get(name: st
       return `status ${res.status} with a body that is not JSON: ${JSON.stringify(res.text.slice(0, 200))}`;
     }
     const b = body as Record<string, unknown>;
-    if (!b || b.status !== 'error' || typeof b.error !== 'string' || typeof b.message !== 'string' || !b.message) {
+    if (b?.status !== 'error' || typeof b.error !== 'string' || typeof b.message !== 'string' || !b.message) {
       return `status ${res.status} with a body that is not {status:'error', error, message}: ${res.text.slice(0, 200)}`;
     }
     if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) {
@@ -213,7 +231,13 @@ export function prototypeFingerprint(): string {
       })
       .join(',');
   const probe = {} as Record<string, unknown>;
-  return [describe(Object.prototype), describe(Array.prototype), describe(Function.prototype), String(probe.polluted), String(probe.isAdmin)].join('|');
+  return [
+    describe(Object.prototype),
+    describe(Array.prototype),
+    describe(Function.prototype),
+    String(probe.polluted),
+    String(probe.isAdmin),
+  ].join('|');
 }
 
 export interface RawAnswer {
@@ -241,7 +265,9 @@ export function httpRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -253,7 +279,11 @@ export function httpRequest(
 }
 
 /** Writes raw bytes on a fresh socket and returns the first response's status line, headers and body (as much as arrives). */
-export function rawSocket(port: number, bytes: Uint8Array | string, opts: { endAfterWrite?: boolean; waitMs?: number } = {}): Promise<{ head: string; status: number; body: string; closed: boolean }> {
+export function rawSocket(
+  port: number,
+  bytes: Uint8Array | string,
+  opts: { endAfterWrite?: boolean; waitMs?: number } = {},
+): Promise<{ head: string; status: number; body: string; closed: boolean }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -299,11 +329,26 @@ export async function exists(p: string): Promise<boolean> {
 }
 
 /** A push body for one job version. */
-export function pushBody(requestId: string, changes: unknown[], images: Record<string, string> = {}, clientId = 'rel-client'): string {
+export function pushBody(
+  requestId: string,
+  changes: unknown[],
+  images: Record<string, string> = {},
+  clientId = 'rel-client',
+): string {
   return JSON.stringify({ requestId, clientId, changes, images });
 }
 
 /** A job version as a client would push it. */
 export function job(id: string, updatedAt: number, extra: Record<string, unknown> = {}) {
-  return { id, kind: 'generate', prompt: `prompt of ${id}`, width: 64, height: 64, status: 'idle', createdAt: 1_000, updatedAt, ...extra };
+  return {
+    id,
+    kind: 'generate',
+    prompt: `prompt of ${id}`,
+    width: 64,
+    height: 64,
+    status: 'idle',
+    createdAt: 1_000,
+    updatedAt,
+    ...extra,
+  };
 }

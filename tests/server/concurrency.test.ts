@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSchema, pullResponseSchema } from '../../utils/domain';
-import { startCompanion, type CompanionProcess } from '../helpers/companion-process';
+import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
 
 let companion: CompanionProcess;
@@ -25,13 +25,25 @@ describe('concurrent pushes', () => {
           body: JSON.stringify({
             requestId: `concurrent-${i}`,
             clientId: `client-${i % 7}`,
-            changes: [jobSchema.parse({ id: `job-p${i}`, prompt: `push ${i}`, width: 64, height: 64, status: 'idle', createdAt: now + i, updatedAt: now + i })],
+            changes: [
+              jobSchema.parse({
+                id: `job-p${i}`,
+                prompt: `push ${i}`,
+                width: 64,
+                height: 64,
+                status: 'idle',
+                createdAt: now + i,
+                updatedAt: now + i,
+              }),
+            ],
           }),
         }).then((r) => r.status),
       ),
     );
     expect(results.every((s) => s === 200)).toBe(true);
-    const page = pullResponseSchema.parse(await (await fetch(`${companion.url}/api/v1/changes?since=0&limit=500`)).json());
+    const page = pullResponseSchema.parse(
+      await (await fetch(`${companion.url}/api/v1/changes?since=0&limit=500`)).json(),
+    );
     expect(new Set(page.changes.map((c) => c.id)).size).toBe(100);
     expect(new Set(page.changes.map((c) => c.seq)).size).toBe(100);
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSchema } from '../../utils/domain';
-import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
+import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -21,76 +21,98 @@ afterAll(async () => {
 });
 
 describe('SIGKILL during a write loop', () => {
-  it(`loses no acknowledged write over ${KILLS} kills, and leaves nothing running`, async () => {
-    const acked = new Map<string, number>(); // id -> newest acknowledged updatedAt
-    let clock = Date.now();
-    let runningAtKill: string[] = [];
-    let interrupted = 0;
-    /** Jobs that were running when the companion died come back failed as interrupted, never running. */
-    const expectInterrupted = async (url: string) => {
-      for (const id of runningAtKill) {
-        const { job } = await (await fetch(`${url}/api/v1/jobs/${id}`)).json();
-        expect(job, id).toMatchObject({ status: 'error', error: expect.stringMatching(/interrupted/i) });
-        interrupted++;
-      }
-    };
-    for (let round = 0; round < KILLS; round++) {
-      const companion = await startCompanion({ dataDir: temp.dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
-      await expectInterrupted(companion.url);
+  it(
+    `loses no acknowledged write over ${KILLS} kills, and leaves nothing running`,
+    async () => {
+      const acked = new Map<string, number>(); // id -> newest acknowledged updatedAt
+      let clock = Date.now();
+      let runningAtKill: string[] = [];
+      let interrupted = 0;
+      /** Jobs that were running when the companion died come back failed as interrupted, never running. */
+      const expectInterrupted = async (url: string) => {
+        for (const id of runningAtKill) {
+          const { job } = await (await fetch(`${url}/api/v1/jobs/${id}`)).json();
+          expect(job, id).toMatchObject({ status: 'error', error: expect.stringMatching(/interrupted/i) });
+          interrupted++;
+        }
+      };
+      for (let round = 0; round < KILLS; round++) {
+        const companion = await startCompanion({ dataDir: temp.dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
+        await expectInterrupted(companion.url);
 
-      let stop = false;
-      const writer = async (client: number) => {
-        let n = 0;
-        while (!stop) {
-          const id = `job-c${client}-${n++ % 20}`;
-          const updatedAt = ++clock;
-          const job = jobSchema.parse({ id, prompt: `round ${round}`, width: 64, height: 64, status: 'idle', createdAt: 1, updatedAt });
-          try {
-            const res = await fetch(companion.url + '/api/v1/push', {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ requestId: `r-${client}-${updatedAt}`, clientId: `c${client}`, changes: [job] }),
+        let stop = false;
+        const writer = async (client: number) => {
+          let n = 0;
+          while (!stop) {
+            const id = `job-c${client}-${n++ % 20}`;
+            const updatedAt = ++clock;
+            const job = jobSchema.parse({
+              id,
+              prompt: `round ${round}`,
+              width: 64,
+              height: 64,
+              status: 'idle',
+              createdAt: 1,
+              updatedAt,
             });
-            if (res.ok) {
-              await res.json();
-              acked.set(id, Math.max(acked.get(id) ?? 0, updatedAt));
+            try {
+              const res = await fetch(companion.url + '/api/v1/push', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ requestId: `r-${client}-${updatedAt}`, clientId: `c${client}`, changes: [job] }),
+              });
+              if (res.ok) {
+                await res.json();
+                acked.set(id, Math.max(acked.get(id) ?? 0, updatedAt));
+              }
+            } catch {
+              return; // the companion died mid-request: this write was never acknowledged
             }
-          } catch {
-            return; // the companion died mid-request: this write was never acknowledged
           }
-        }
-      };
-      const submit = async () => {
-        while (!stop) {
-          try {
-            await fetch(companion.url + '/api/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: `gen ${round}`, width: 32, height: 32 }) });
-          } catch {
-            return;
+        };
+        const submit = async () => {
+          while (!stop) {
+            try {
+              await fetch(companion.url + '/api/v1/jobs', {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ prompt: `gen ${round}`, width: 32, height: 32 }),
+              });
+            } catch {
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 30));
           }
-          await new Promise((r) => setTimeout(r, 30));
-        }
-      };
-      const loops = [writer(0), writer(1), writer(2), writer(3), submit()];
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
-      await companion.kill();
-      stop = true;
-      await Promise.all(loops);
+        };
+        const loops = [writer(0), writer(1), writer(2), writer(3), submit()];
+        await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
+        await companion.kill();
+        stop = true;
+        await Promise.all(loops);
 
-      const main = JSON.parse(await readFile(path.join(temp.dir, 'job_history.json'), 'utf8'));
-      const byId = new Map<string, { updatedAt: number }>(main.jobs.map((j: { id: string; updatedAt: number }) => [j.id, j]));
-      runningAtKill = main.jobs.filter((j: { status: string }) => j.status === 'running').map((j: { id: string }) => j.id);
-      for (const [id, updatedAt] of acked) {
-        expect(byId.get(id)?.updatedAt, `acknowledged ${id}@${updatedAt} after kill ${round}`).toBeGreaterThanOrEqual(updatedAt);
+        const main = JSON.parse(await readFile(path.join(temp.dir, 'job_history.json'), 'utf8'));
+        const byId = new Map<string, { updatedAt: number }>(
+          main.jobs.map((j: { id: string; updatedAt: number }) => [j.id, j]),
+        );
+        runningAtKill = main.jobs
+          .filter((j: { status: string }) => j.status === 'running')
+          .map((j: { id: string }) => j.id);
+        for (const [id, updatedAt] of acked) {
+          expect(byId.get(id)?.updatedAt, `acknowledged ${id}@${updatedAt} after kill ${round}`).toBeGreaterThanOrEqual(
+            updatedAt,
+          );
+        }
+        const backupText = await readFile(path.join(temp.dir, 'job_history.json.backup'), 'utf8').catch(() => null);
+        if (backupText !== null) expect(() => JSON.parse(backupText)).not.toThrow();
       }
-      const backupText = await readFile(path.join(temp.dir, 'job_history.json.backup'), 'utf8').catch(() => null);
-      if (backupText !== null) expect(() => JSON.parse(backupText)).not.toThrow();
-    }
-    expect(acked.size).toBeGreaterThan(0);
+      expect(acked.size).toBeGreaterThan(0);
 
-    const last = await startCompanion({ dataDir: temp.dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
-    await expectInterrupted(last.url);
-    await last.stop();
-    // The slow fake keeps jobs in flight, so kills do catch some running.
-    expect(interrupted).toBeGreaterThan(0);
-  }, 60_000 + KILLS * 5_000);
+      const last = await startCompanion({ dataDir: temp.dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
+      await expectInterrupted(last.url);
+      await last.stop();
+      // The slow fake keeps jobs in flight, so kills do catch some running.
+      expect(interrupted).toBeGreaterThan(0);
+    },
+    60_000 + KILLS * 5_000,
+  );
 });

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSchema } from '../../utils/domain';
-import { startFakePixelLab, type FakePixelLab } from '../fixtures/fake-pixellab';
+import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { runCompanion, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -26,7 +26,11 @@ describe('start-up and shutdown', () => {
   it('prints one clear line with the URL and the data file', async () => {
     const dir = await tempDir();
     const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
-    expect(c.logs[0]).toMatch(new RegExp(`^PixelLab companion listening on http://127\\.0\\.0\\.1:\\d+ - history: ${path.join(dir, 'job_history.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    expect(c.logs[0]).toMatch(
+      new RegExp(
+        `^PixelLab companion listening on http://127\\.0\\.0\\.1:\\d+ - history: ${path.join(dir, 'job_history.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+      ),
+    );
     await c.stop();
   });
 
@@ -49,7 +53,9 @@ describe('start-up and shutdown', () => {
     const { code, output } = await runCompanion({ dataDir: await tempDir(), args: ['--port', String(port)] });
     blocker.close();
     expect(code).toBe(1);
-    expect(output.trim()).toBe(`Port ${port} is already in use: stop the other server or start this one with --port <another port>.`);
+    expect(output.trim()).toBe(
+      `Port ${port} is already in use: stop the other server or start this one with --port <another port>.`,
+    );
   });
 
   it('explains a bad flag', async () => {
@@ -64,13 +70,34 @@ describe('start-up and shutdown', () => {
     const c = await startCompanion({ dataDir: dir });
     const now = Date.now();
     // One acknowledged write first, so the file exists whatever the machine's load.
-    await fetch(c.url + '/clear-history', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await fetch(c.url + '/clear-history', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     const writes = Array.from({ length: 30 }, (_, i) =>
       fetch(c.url + '/api/v1/push', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ requestId: `sigterm-${i}-x`, clientId: 'c', changes: [jobSchema.parse({ id: `job-t${i}`, prompt: 'x', width: 64, height: 64, status: 'idle', createdAt: now, updatedAt: now })] }),
-      }).then((r) => r.ok, () => false),
+        body: JSON.stringify({
+          requestId: `sigterm-${i}-x`,
+          clientId: 'c',
+          changes: [
+            jobSchema.parse({
+              id: `job-t${i}`,
+              prompt: 'x',
+              width: 64,
+              height: 64,
+              status: 'idle',
+              createdAt: now,
+              updatedAt: now,
+            }),
+          ],
+        }),
+      }).then(
+        (r) => r.ok,
+        () => false,
+      ),
     );
     await new Promise((r) => setTimeout(r, 20));
     const code = await c.stop();
@@ -85,7 +112,13 @@ describe('start-up and shutdown', () => {
     const dir = await tempDir();
     fake.setDelay(5_000);
     const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
-    const { job } = await (await fetch(c.url + '/api/v1/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'slow' }) })).json();
+    const { job } = await (
+      await fetch(c.url + '/api/v1/jobs', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'slow' }),
+      })
+    ).json();
     for (let i = 0; i < 100 && fake.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await c.kill();
     fake.reset();

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { rawRequest } from '../helpers/raw-http';
-import { startCompanion, type CompanionProcess } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
 
 const EXTENSION = 'chrome-extension://nicmafealdkogdhcobglaenalcjpnhen';
@@ -48,13 +48,23 @@ describe('Origin x Host matrix', () => {
     for (const [originName, origin, originOk] of origins) {
       const allowed = hostOk && originOk;
       it(`${allowed ? 'allows' : 'refuses'} ${originName} with Host ${hostName}`, async () => {
-        const headers: Record<string, string> = { host: hostName.replace('PORT', String(open.port)), 'content-type': 'application/json' };
+        const headers: Record<string, string> = {
+          host: hostName.replace('PORT', String(open.port)),
+          'content-type': 'application/json',
+        };
         if (origin) headers.origin = origin;
         const read = await rawRequest({ port: open.port, path: '/load-jobs', headers });
-        const write = await rawRequest({ port: open.port, method: 'POST', path: '/save-jobs', headers, body: JSON.stringify({ jobs: [], lastJobId: 0 }) });
+        const write = await rawRequest({
+          port: open.port,
+          method: 'POST',
+          path: '/save-jobs',
+          headers,
+          body: JSON.stringify({ jobs: [], lastJobId: 0 }),
+        });
         expect(read.status).toBe(allowed ? 200 : 403);
         expect(write.status).toBe(allowed ? 200 : 403);
-        if (!allowed) expect(read.json()).toMatchObject({ status: 'error', error: hostOk ? 'origin_refused' : 'host_refused' });
+        if (!allowed)
+          expect(read.json()).toMatchObject({ status: 'error', error: hostOk ? 'origin_refused' : 'host_refused' });
         const cors = read.headers['access-control-allow-origin'];
         expect(cors).toBe(allowed && origin ? origin : undefined);
       });
@@ -64,14 +74,28 @@ describe('Origin x Host matrix', () => {
   it('refuses a text/plain "simple" POST from a web page and leaves the file alone', async () => {
     const file = path.join(open.dataDir, 'job_history.json');
     const before = await readFile(file, 'utf8').catch(() => null);
-    const res = await rawRequest({ port: open.port, method: 'POST', path: '/save-jobs', headers: { 'content-type': 'text/plain', origin: 'https://evil.example' }, body: '{"jobs":[]}' });
+    const res = await rawRequest({
+      port: open.port,
+      method: 'POST',
+      path: '/save-jobs',
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+      body: '{"jobs":[]}',
+    });
     expect(res.status).toBe(403);
-    const noOrigin = await rawRequest({ port: open.port, method: 'POST', path: '/save-jobs', headers: { 'content-type': 'text/plain' }, body: '{"jobs":[]}' });
+    const noOrigin = await rawRequest({
+      port: open.port,
+      method: 'POST',
+      path: '/save-jobs',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"jobs":[]}',
+    });
     expect(noOrigin.status).toBe(415);
     // Routes without a body refuse the simple content types too.
     for (const path of ['/clear-history', '/api/v1/jobs/job-x/retry']) {
       for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-        expect((await rawRequest({ port: open.port, method: 'POST', path, headers: { 'content-type': type } })).status).toBe(415);
+        expect(
+          (await rawRequest({ port: open.port, method: 'POST', path, headers: { 'content-type': type } })).status,
+        ).toBe(415);
       }
     }
     expect(await readFile(file, 'utf8').catch(() => null)).toBe(before);
@@ -79,16 +103,27 @@ describe('Origin x Host matrix', () => {
 
   it("refuses a web page's no-cors request, which has no Origin but is marked cross-site", async () => {
     for (const site of ['cross-site', 'same-site']) {
-      const res = await rawRequest({ port: open.port, path: '/load-jobs', headers: { 'sec-fetch-site': site, 'sec-fetch-mode': 'no-cors' } });
+      const res = await rawRequest({
+        port: open.port,
+        path: '/load-jobs',
+        headers: { 'sec-fetch-site': site, 'sec-fetch-mode': 'no-cors' },
+      });
       expect(res.status).toBe(403);
     }
     // The extension's own requests are marked `none`; tools send no such header.
-    expect((await rawRequest({ port: open.port, path: '/load-jobs', headers: { 'sec-fetch-site': 'none' } })).status).toBe(200);
+    expect(
+      (await rawRequest({ port: open.port, path: '/load-jobs', headers: { 'sec-fetch-site': 'none' } })).status,
+    ).toBe(200);
   });
 
   it('answers preflights only for allowed origins', async () => {
     const pre = (origin: string) =>
-      rawRequest({ port: open.port, method: 'OPTIONS', path: '/save-jobs', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      rawRequest({
+        port: open.port,
+        method: 'OPTIONS',
+        path: '/save-jobs',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
     const ok = await pre(EXTENSION);
     expect(ok.status).toBe(204);
     expect(ok.headers['access-control-allow-origin']).toBe(EXTENSION);
@@ -127,15 +162,20 @@ describe('a refused web page learns why from the console', () => {
     temps.push(temp);
     const companion = await startCompanion({ dataDir: temp.dir });
     try {
-      const from = (origin: string, p = '/load-jobs') => rawRequest({ port: companion.port, path: p, headers: { origin } });
+      const from = (origin: string, p = '/load-jobs') =>
+        rawRequest({ port: companion.port, path: p, headers: { origin } });
       // The old dashboard opened from a file: its page cannot read the 403 (no CORS headers), so the console says it.
       expect((await from('null')).status).toBe(403);
       expect((await from('null', '/health')).status).toBe(403);
       expect((await from('http://localhost:5500')).status).toBe(403);
       await expect.poll(() => companion.logs.filter((l) => l.startsWith('Refused ')).length).toBe(2);
       const lines = companion.logs.filter((l) => l.startsWith('Refused '));
-      expect(lines[0]).toMatch(/GET \/load-jobs from the web origin "null" \(a page opened from a file, such as the old dashboard.*--allow-origin null\./);
-      expect(lines[1]).toMatch(/from the web origin "http:\/\/localhost:5500"\. .*--allow-origin http:\/\/localhost:5500\./);
+      expect(lines[0]).toMatch(
+        /GET \/load-jobs from the web origin "null" \(a page opened from a file, such as the old dashboard.*--allow-origin null\./,
+      );
+      expect(lines[1]).toMatch(
+        /from the web origin "http:\/\/localhost:5500"\. .*--allow-origin http:\/\/localhost:5500\./,
+      );
       // An origin with blanks is quoted, never echoed raw into a line or a flag.
       await from('x\t y');
       await expect.poll(() => companion.logs.filter((l) => l.startsWith('Refused ')).length).toBe(3);

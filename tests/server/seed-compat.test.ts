@@ -40,11 +40,18 @@ describe('seed-format files load unchanged', () => {
       const c = await startCompanion({ dataDir: dir });
       try {
         const loaded = await (await fetch(c.url + '/load-jobs')).json();
-        expect(loaded.jobs.map((j: { id: string }) => j.id), name).toEqual(original.jobs.map((j: { id: string }) => j.id));
-        original.jobs.forEach((job: Record<string, unknown>, i: number) => expectSameAsSeed(loaded.jobs[i], job));
+        expect(
+          loaded.jobs.map((j: { id: string }) => j.id),
+          name,
+        ).toEqual(original.jobs.map((j: { id: string }) => j.id));
+        original.jobs.forEach((job: Record<string, unknown>, i: number) => {
+          expectSameAsSeed(loaded.jobs[i], job);
+        });
         expect(loaded.lastJobId).toBeGreaterThanOrEqual(original.lastJobId ?? 0);
         // Loading does not rewrite the user's file.
-        expect(await readFile(path.join(dir, 'job_history.json'), 'utf8')).toBe(await readFile(path.join(FIXTURES, name), 'utf8'));
+        expect(await readFile(path.join(dir, 'job_history.json'), 'utf8')).toBe(
+          await readFile(path.join(FIXTURES, name), 'utf8'),
+        );
       } finally {
         await c.stop();
       }
@@ -57,7 +64,11 @@ describe('seed-format files load unchanged', () => {
     const seedText = await readFile(path.join(dir, 'job_history.json'), 'utf8');
     const c = await startCompanion({ dataDir: dir });
     const before = (await (await fetch(c.url + '/load-jobs')).json()).jobs;
-    const save = await fetch(c.url + '/save-jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs: before, lastJobId: 99 }) });
+    const save = await fetch(c.url + '/save-jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jobs: before, lastJobId: 99 }),
+    });
     expect(save.status).toBe(200);
     expect(await readFile(path.join(dir, 'job_history.json.backup'), 'utf8')).toBe(seedText);
     const after = (await (await fetch(c.url + '/load-jobs')).json()).jobs;
@@ -74,7 +85,10 @@ describe('corrupt files', () => {
   const corruptions: [string, (good: string) => string | Buffer][] = [
     ['invalid JSON', () => '{"jobs": [ nope'],
     ['truncated', (good) => good.slice(0, Math.floor(good.length / 2))],
-    ['NUL bytes', (good) => Buffer.concat([Buffer.from(good.slice(0, 20)), Buffer.alloc(64), Buffer.from(good.slice(20))])],
+    [
+      'NUL bytes',
+      (good) => Buffer.concat([Buffer.from(good.slice(0, 20)), Buffer.alloc(64), Buffer.from(good.slice(20))]),
+    ],
     ['fails the schema', () => JSON.stringify({ jobs: 'not a list', lastJobId: 'x' })],
   ];
   for (const [name, corrupt] of corruptions) {
@@ -82,9 +96,19 @@ describe('corrupt files', () => {
       const t = await makeTempDir();
       temps.push(t);
       let c = await startCompanion({ dataDir: t.dir });
-      const post = (body: unknown) => fetch(c.url + '/save-jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (body: unknown) =>
+        fetch(c.url + '/save-jobs', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       await post({ jobs: [{ id: 'job-1', prompt: 'first', status: 'error', error: 'x', createdAt: 1 }] });
-      await post({ jobs: [{ id: 'job-1', prompt: 'first', status: 'error', error: 'x', createdAt: 1 }, { id: 'job-2', prompt: 'second', status: 'error', error: 'y', createdAt: 2 }] });
+      await post({
+        jobs: [
+          { id: 'job-1', prompt: 'first', status: 'error', error: 'x', createdAt: 1 },
+          { id: 'job-2', prompt: 'second', status: 'error', error: 'y', createdAt: 2 },
+        ],
+      });
       await c.stop();
       const mainPath = path.join(t.dir, 'job_history.json');
       const bad = corrupt(await readFile(mainPath, 'utf8'));

@@ -71,7 +71,13 @@ export const jobSchema = z.looseObject({
   prompt: z.string().max(MAX_STORED_PROMPT_LENGTH),
   width: storedSizeSchema,
   height: storedSizeSchema,
-  seed: z.number().int().nonnegative().max(2 ** 32 - 1).nullable().default(null),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32 - 1)
+    .nullable()
+    .default(null),
   status: jobStatusSchema,
   error: z.string().max(10_000).nullable().default(null),
   /** sha-256 of the result PNG, or null while there is none. */
@@ -93,26 +99,34 @@ export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;
 
 /** What a client sends to create a job; the companion fills in the rest. */
-export const createJobRequestSchema = z.object({
-  id: jobIdSchema.optional(),
-  kind: jobKindSchema.default('generate'),
-  prompt: z.string().trim().min(1, 'is required').max(MAX_PROMPT_LENGTH),
-  width: sizeSchema.default(64),
-  height: sizeSchema.default(64),
-  seed: z.number().int().nonnegative().max(2 ** 32 - 1).nullable().default(null),
-  rotate: rotateInputSchema.nullable().default(null),
-  groupId: z.string().max(128).nullable().default(null),
-  createdAt: timeSchema.optional(),
-  /**
-   * `updatedAt` of the client's own (idle) version of the job. The queued version is stamped above it,
-   * so it wins last-writer-wins over that version even when the client's clock (or its same-millisecond
-   * bumps) ran ahead of the companion's.
-   */
-  clientUpdatedAt: timeSchema.optional(),
-}).refine((r) => r.kind !== 'rotate' || r.rotate !== null, {
-  message: 'is required for a rotate job',
-  path: ['rotate'],
-});
+export const createJobRequestSchema = z
+  .object({
+    id: jobIdSchema.optional(),
+    kind: jobKindSchema.default('generate'),
+    prompt: z.string().trim().min(1, 'is required').max(MAX_PROMPT_LENGTH),
+    width: sizeSchema.default(64),
+    height: sizeSchema.default(64),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1)
+      .nullable()
+      .default(null),
+    rotate: rotateInputSchema.nullable().default(null),
+    groupId: z.string().max(128).nullable().default(null),
+    createdAt: timeSchema.optional(),
+    /**
+     * `updatedAt` of the client's own (idle) version of the job. The queued version is stamped above it,
+     * so it wins last-writer-wins over that version even when the client's clock (or its same-millisecond
+     * bumps) ran ahead of the companion's.
+     */
+    clientUpdatedAt: timeSchema.optional(),
+  })
+  .refine((r) => r.kind !== 'rotate' || r.rotate !== null, {
+    message: 'is required for a rotate job',
+    path: ['rotate'],
+  });
 export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
 
 /** What a client may send to retry a job (the body is optional). */

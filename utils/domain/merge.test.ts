@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jobSchema, newJobId, type Job } from './job';
+import { type Job, jobSchema, newJobId } from './job';
 import { compareVersions, pickWinner } from './merge';
 
-const base: Job = jobSchema.parse({ id: 'job-1', prompt: 'a', width: 64, height: 64, status: 'success', createdAt: 1, updatedAt: 10 });
+const base: Job = jobSchema.parse({
+  id: 'job-1',
+  prompt: 'a',
+  width: 64,
+  height: 64,
+  status: 'success',
+  createdAt: 1,
+  updatedAt: 10,
+});
 
 describe('compareVersions', () => {
   it('lets the later updatedAt win', () => {

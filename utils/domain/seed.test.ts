@@ -25,12 +25,35 @@ describe('fromSeedJob', () => {
     const box = imageBox();
     const job = fromSeedJob(
       seedFileSchema.parse({
-        jobs: [{ id: 'job-1', prompt: 'heroic knight', width: 64, height: 64, seed: null, status: 'success', result: DATA_URL, error: null, startTime: 1698589123456, endTime: 1698589125901, duration: 2.445, createdAt: 1698589120000, favourite: true }],
+        jobs: [
+          {
+            id: 'job-1',
+            prompt: 'heroic knight',
+            width: 64,
+            height: 64,
+            seed: null,
+            status: 'success',
+            result: DATA_URL,
+            error: null,
+            startTime: 1698589123456,
+            endTime: 1698589125901,
+            duration: 2.445,
+            createdAt: 1698589120000,
+            favourite: true,
+          },
+        ],
       }).jobs[0]!,
       box.put,
       5,
     );
-    expect(job).toMatchObject({ id: 'job-1', status: 'success', kind: 'generate', duration: 2.445, favourite: true, updatedAt: 1698589125901 });
+    expect(job).toMatchObject({
+      id: 'job-1',
+      status: 'success',
+      kind: 'generate',
+      duration: 2.445,
+      favourite: true,
+      updatedAt: 1698589125901,
+    });
     expect(job.image).toBe(createHash('sha256').update(PNG).digest('hex'));
     expect(job).not.toHaveProperty('result');
     expect(toSeedJob(job, box.get)).toMatchObject({ id: 'job-1', result: DATA_URL, favourite: true });
@@ -51,7 +74,12 @@ describe('fromSeedJob', () => {
       createdAt: 10,
     };
     const job = fromSeedJob(seedFileSchema.parse({ jobs: [raw] }).jobs[0]!, box.put, 99);
-    expect(job).toMatchObject({ seed: 42, status: 'idle', kind: 'rotate', rotate: { toDirection: 'north', sourceJobId: 'job-3' } });
+    expect(job).toMatchObject({
+      seed: 42,
+      status: 'idle',
+      kind: 'rotate',
+      rotate: { toDirection: 'north', sourceJobId: 'job-3' },
+    });
     const back = toSeedJob(job, box.get);
     expect(back.result).toEqual(raw.result);
     expect(back.rotationData).toEqual(raw.rotationData);
@@ -63,7 +91,9 @@ describe('fromSeedJob', () => {
     const job = fromSeedJob({ id: 12, status: 'paused' } as never, box.put, 7);
     expect(job).toMatchObject({ id: '12', status: 'error', width: 64, prompt: '' });
     expect(toSeedJob(job, box.get).status).toBe('paused');
-    expect(fromSeedJob({ id: 'a b/c', status: 'success', result: 'data:image/png;base64,notpng' } as never, box.put, 1)).toMatchObject({ id: 'a_b_c', image: null, result: 'data:image/png;base64,notpng' });
+    expect(
+      fromSeedJob({ id: 'a b/c', status: 'success', result: 'data:image/png;base64,notpng' } as never, box.put, 1),
+    ).toMatchObject({ id: 'a_b_c', image: null, result: 'data:image/png;base64,notpng' });
   });
 
   it('is deterministic: the same file converts to the same versions', () => {
@@ -73,7 +103,11 @@ describe('fromSeedJob', () => {
 
   it('round-trips our own jobs through a seed client without losing their fields', () => {
     const box = imageBox();
-    const first = fromSeedJob({ id: 'job-9', prompt: 'p', status: 'success', result: DATA_URL, createdAt: 1, endTime: 50 }, box.put, 0);
+    const first = fromSeedJob(
+      { id: 'job-9', prompt: 'p', status: 'success', result: DATA_URL, createdAt: 1, endTime: 50 },
+      box.put,
+      0,
+    );
     const ours = { ...first, groupId: 'g1', updatedAt: 500 };
     const again = fromSeedJob(toSeedJob(ours, box.get) as never, box.put, 0);
     expect(again).toMatchObject({ id: 'job-9', image: first.image, groupId: 'g1', updatedAt: 500 });

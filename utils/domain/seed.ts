@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isPngDataUrl, pngDataUrlToBytes, bytesToPngDataUrl } from './data-url';
-import { directionSchema, jobSchema, MAX_STORED_PROMPT_LENGTH, type Job } from './job';
+import { bytesToPngDataUrl, isPngDataUrl, pngDataUrlToBytes } from './data-url';
+import { directionSchema, type Job, jobSchema, MAX_STORED_PROMPT_LENGTH } from './job';
 
 /**
  * The seed system's history format (PERSISTENCE.md, and what its dashboard really wrote):
@@ -73,7 +73,9 @@ function size(value: unknown): number {
 }
 
 function safeId(raw: string | number): string {
-  const cleaned = String(raw).replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128);
+  const cleaned = String(raw)
+    .replace(/[^A-Za-z0-9._:-]/g, '_')
+    .slice(0, 128);
   return cleaned || 'job-unnamed';
 }
 
@@ -82,12 +84,19 @@ function safeId(raw: string | number): string {
  * we do not model stays on the record so `toSeedJob` can give the seed client what it wrote.
  */
 export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job {
-  const {
-    id, prompt, width, height, seed, status, result, error,
-    startTime, endTime, duration, createdAt, ...extra
-  } = raw;
+  const { id, prompt, width, height, seed, status, result, error, startTime, endTime, duration, createdAt, ...extra } =
+    raw;
   // Our own fields may come back from a seed client that loaded them; keep them only when valid.
-  const { kind: _kind, image: _image, rotate: _rotate, groupId, updatedAt, deleted: _deleted, seq: _seq, ...unknown } = extra;
+  const {
+    kind: _kind,
+    image: _image,
+    rotate: _rotate,
+    groupId,
+    updatedAt,
+    deleted: _deleted,
+    seq: _seq,
+    ...unknown
+  } = extra;
   const rest: Record<string, unknown> = { ...unknown };
 
   let image: string | null = null;
@@ -140,9 +149,17 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
     prompt: String(prompt ?? '').slice(0, MAX_STORED_PROMPT_LENGTH),
     width: size(width),
     height: size(height),
-    seed: seedNumber !== null && Number.isInteger(seedNumber) && seedNumber >= 0 && seedNumber < 2 ** 32 ? seedNumber : null,
+    seed:
+      seedNumber !== null && Number.isInteger(seedNumber) && seedNumber >= 0 && seedNumber < 2 ** 32
+        ? seedNumber
+        : null,
     status: mapped ?? 'error',
-    error: error === null || error === undefined ? (mapped === undefined && status !== undefined ? `Unknown status "${String(status)}" in the imported file` : null) : String(error).slice(0, 10_000),
+    error:
+      error === null || error === undefined
+        ? mapped === undefined && status !== undefined
+          ? `Unknown status "${String(status)}" in the imported file`
+          : null
+        : String(error).slice(0, 10_000),
     image,
     rotate,
     startTime: start,
