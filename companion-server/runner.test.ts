@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakePixelLab, startFakePixelLab } from '../tests/fixtures/fake-pixellab';
 import { decodePngSize, makeSprite } from '../tests/fixtures/png';
+import { isLater } from '../tests/helpers/versions';
 import { type Job, type JobInput, jobSchema, type SyncedJob } from '../utils/domain';
 import { createPixelLabClient } from './pixellab/client';
 import { createRunner, type JobRunner } from './runner';
@@ -36,6 +37,7 @@ function createTestStore() {
 
   const store: JobStore = {
     serverId: inner.serverId,
+    clock: inner.clock,
     get lastSeq() {
       return inner.lastSeq;
     },
@@ -188,7 +190,7 @@ describe('running a generate job', () => {
 
     expect(t.puts.map((p) => p.status)).toEqual(['queued', 'running', 'success']);
     const running = t.puts[1]!;
-    expect(running.updatedAt).toBeGreaterThan(job.updatedAt);
+    expect(isLater(running, job)).toBe(true);
     expect(running.startTime).not.toBeNull();
     expect(t.ops).toEqual([
       `put:${job.id}:queued`,
@@ -507,7 +509,7 @@ describe('jobs changed by a client while they run', () => {
 
     const done = t.store.get(job.id)!;
     expect(done).toMatchObject({ deleted: true, status: 'success' });
-    expect(done.updatedAt).toBeGreaterThan(tombstone.updatedAt);
+    expect(isLater(done, tombstone)).toBe(true);
     expect(t.store.hasImage(done.image!)).toBe(true);
     expect(t.store.list().map((j) => j.id)).not.toContain(job.id);
   });
@@ -560,7 +562,7 @@ describe('resume', () => {
     for (const job of [newer, older, middle]) expect(t.store.get(job.id)!.status).toBe('success');
     expect(t.store.get(finished.id)!.status).toBe('success');
     expect(t.store.get(left.id)!).toMatchObject({ status: 'error', error: INTERRUPTED_WHILE_RUNNING });
-    expect(t.store.get(left.id)!.updatedAt).toBeGreaterThan(left.updatedAt);
+    expect(isLater(t.store.get(left.id)!, left)).toBe(true);
     expect(t.store.get(gone.id)!).toMatchObject({ status: 'queued', deleted: true });
   });
 });

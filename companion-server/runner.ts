@@ -11,7 +11,7 @@
  * and keeps calling `store.flush()` with a growing pause until the disk takes it, so the result reaches
  * the file without a client's help.
  */
-import type { Job, SyncedJob } from '../utils/domain';
+import { type Clock, compareVersions, type Job, type SyncedJob } from '../utils/domain';
 import type { PixelLab, Runner } from './deps';
 import { ROTATE_LIMITS } from './pixellab/client';
 import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
@@ -46,40 +46,39 @@ export interface JobRunner extends Runner {
 export type Outcome = { status: 'success'; image: string; seed: number | null } | { status: 'error'; error: string };
 
 /** The version the runner writes when it starts a queued job. */
-export function runningVersion(job: SyncedJob | Job, startTime: number): Job {
-  return {
-    ...withoutSeq(job),
-    status: 'running',
-    startTime,
-    endTime: null,
-    duration: null,
-    error: null,
-    image: null,
-    updatedAt: Math.max(startTime, job.updatedAt + 1),
-  };
+export function runningVersion(job: SyncedJob | Job, startTime: number, clock: Clock): Job {
+  return clock.stamp(
+    { ...withoutSeq(job), status: 'running', startTime, endTime: null, duration: null, error: null, image: null },
+    job,
+  );
 }
 
 /**
  * The runner's final version: on top of the job's current version (the running one if it is gone), so an
- * edit made meanwhile stays, and a delete made meanwhile too.
+ * edit made meanwhile stays, and a delete made meanwhile too. Null when the job got further meanwhile than
+ * this outcome takes it (another replica's result arrived while this run failed): that version stays.
  */
 export function finishedVersion(
   current: SyncedJob | Job | null | undefined,
   running: Job,
   outcome: Outcome,
   endTime: number,
-): Job {
+  clock: Clock,
+): Job | null {
   const base: Job = current ? withoutSeq(current) : running;
-  return {
-    ...base,
-    ...outcome,
-    ...(outcome.status === 'success' ? { error: null } : { image: null }),
-    startTime: running.startTime,
-    endTime,
-    duration: Math.max(0, endTime - (running.startTime ?? endTime)) / 1000,
-    deleted: base.deleted,
-    updatedAt: Math.max(endTime, base.updatedAt + 1),
-  };
+  const final = clock.stamp(
+    {
+      ...base,
+      ...outcome,
+      ...(outcome.status === 'success' ? { error: null } : { image: null }),
+      startTime: running.startTime,
+      endTime,
+      duration: Math.max(0, endTime - (running.startTime ?? endTime)) / 1000,
+      deleted: base.deleted,
+    },
+    base,
+  );
+  return current && compareVersions(final, withoutSeq(current)) <= 0 ? null : final;
 }
 
 export function createRunner(options: RunnerOptions): JobRunner {
@@ -196,7 +195,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
     // Deleted, finished or changed since it was queued: nothing to do, and nothing to pay for.
     if (!job || job.deleted || job.status !== 'queued') return;
 
-    const running = runningVersion(job, now());
+    const running = runningVersion(job, now(), store.clock);
     if (!(await write(running, 'running'))) {
       // The store refused; do not spend money on a result we may not be able to keep.
       await finish(id, running, {
@@ -254,7 +253,11 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   /** The final write, on top of the job's current version: a delete or an edit made meanwhile is kept. */
   async function finish(id: string, running: Job, outcome: Outcome): Promise<void> {
-    const final = finishedVersion(store.get(id), running, outcome, now());
+    const final = finishedVersion(store.get(id), running, outcome, now(), store.clock);
+    if (!final) {
+      log(`Runner: job ${id} holds a result that arrived while this run ended in an error; the result stays`);
+      return;
+    }
     if (await write(final, final.status)) return;
     // The store keeps a version whose write failed in memory and saves it with the next write (or the
     // retried flush): writing anything over it here would only drop the paid image from the job.
@@ -262,22 +265,23 @@ export function createRunner(options: RunnerOptions): JobRunner {
     if (outcome.status !== 'success' || (held && held.status === 'success' && held.image === outcome.image)) return;
     // The store refused the version outright (memory unchanged): record an error that still points at the image.
     const error = `The image is saved (${outcome.image.slice(0, 12)}…), but the companion could not write this job's record.`;
-    await write({ ...final, status: 'error', error, updatedAt: final.updatedAt + 1 }, 'error after a failed save');
+    await write(store.clock.stamp({ ...final, status: 'error', error }, final), 'error after a failed save');
   }
 
   async function markInterrupted(jobs: SyncedJob[]): Promise<void> {
     for (const job of jobs) {
       const current = store.get(job.id);
       if (!current || current.deleted || current.status !== 'running' || active.has(job.id)) continue;
-      const at = now();
       await write(
-        {
-          ...withoutSeq(current),
-          status: 'error',
-          error: INTERRUPTED_WHILE_RUNNING,
-          endTime: current.endTime ?? null,
-          updatedAt: Math.max(at, current.updatedAt + 1),
-        },
+        store.clock.stamp(
+          {
+            ...withoutSeq(current),
+            status: 'error',
+            error: INTERRUPTED_WHILE_RUNNING,
+            endTime: current.endTime ?? null,
+          },
+          current,
+        ),
         'interrupted',
       );
     }

@@ -172,6 +172,7 @@ describe('history store layout', () => {
   it('editJobs writes nothing when the edit decides nothing, and refuses to write a job it did not read', async () => {
     const store = createHistoryStore();
     await store.applyJobs([job({ id: 'a' })]);
+    await store.getClientId(); // minted once per replica; the clock of every edit is named after it
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
     expect(await store.editJobs(['a'], () => ({ result: 'no change' }))).toBe('no change');
     expect(set).not.toHaveBeenCalled();
@@ -269,7 +270,10 @@ describe('merging versions from the companion', () => {
       [job({ id: 'a', status: 'idle', updatedAt: 10 }), job({ id: 'b', status: 'idle', updatedAt: 10 })],
       { submit: 'create' },
     );
-    await store.applyJobs([job({ id: 'c', status: 'idle', updatedAt: 10 })], { submit: 'retry' });
+    // A retry: the next generation of the job (clock.ts), so the answer below does not outrank it.
+    await store.applyJobs([job({ id: 'c', status: 'idle', updatedAt: 10, clock: { c: 0, node: 'ext-a', gen: 1 } })], {
+      submit: 'retry',
+    });
     await store.mergeRemote([job({ id: 'a', status: 'queued', updatedAt: 11 })], { submitted: ['a'] });
     // Asked again while the submission was in flight: submitted again, as a retry.
     await store.mergeRemote([job({ id: 'b', status: 'queued', updatedAt: 9 })], { submitted: ['b'] });

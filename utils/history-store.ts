@@ -1,7 +1,9 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
 import {
+  type Clock,
   compareVersions,
+  createClock,
   type Job,
   jobSchema,
   lastSeedJobId,
@@ -116,7 +118,10 @@ export interface HistoryStore {
    * An edit made from a version read before an `await` could bury a version merged meanwhile (a
    * delete stamped from a stale `queued` over a fresher `success`), so edits of existing jobs go here.
    */
-  editJobs<T>(ids: readonly string[], edit: (current: ReadonlyMap<string, Job>) => JobEdit<T>): Promise<T>;
+  editJobs<T>(
+    ids: readonly string[],
+    edit: (current: ReadonlyMap<string, Job>, clock: Clock) => JobEdit<T>,
+  ): Promise<T>;
   /**
    * Last-writer-wins merge of versions from the companion, with their images and a sync-state
    * patch (the checkpoint) in the same write, so a page is stored whole or not at all.
@@ -288,6 +293,23 @@ export function createHistoryStore(
       await recordError(err);
       throw err;
     }
+  }
+
+  /** This replica's id; minted and stored the first time. Call under the lock. */
+  async function ensureClientId(random: () => number = Math.random): Promise<string> {
+    const existing = (await storage.get(storeKeys.clientId))[storeKeys.clientId];
+    if (typeof existing === 'string' && existing.length > 0) return existing;
+    let id = 'ext-';
+    for (let i = 0; i < 16; i++) id += Math.floor(random() * 36).toString(36);
+    await write({ [storeKeys.clientId]: id });
+    return id;
+  }
+
+  let clock: Clock | null = null;
+  /** The replica's clock, named after its client id. Call under the lock. */
+  async function clockOf(): Promise<Clock> {
+    clock ??= createClock(await ensureClientId(), now);
+    return clock;
   }
 
   function quarantineKey(): string {
@@ -552,7 +574,7 @@ export function createHistoryStore(
           jobs = [],
           options = {},
           result,
-        } = edit(new Map([...snap.jobs].map(([id, job]) => [id, structuredClone(job)])));
+        } = edit(new Map([...snap.jobs].map(([id, job]) => [id, structuredClone(job)])), await clockOf());
         const unread = jobs.filter((j) => !ids.includes(j.id));
         if (unread.length > 0) throw new Error(`editJobs wrote ${unread[0]!.id}, which it did not read`);
         if (jobs.length > 0 || options.removeFromSubmit?.length || Object.keys(options.images ?? {}).length > 0)
@@ -575,7 +597,7 @@ export function createHistoryStore(
           if (local?.deleted && !job.deleted && compareVersions(job, local) > 0) {
             // A delete is final: a later live version (a run that finished after the user
             // deleted it) is buried again on top of that version, and the companion told.
-            const buried: Job = { ...job, deleted: true, updatedAt: Math.max(now(), job.updatedAt + 1) };
+            const buried: Job = (await clockOf()).stamp({ ...job, deleted: true }, job);
             winners.set(job.id, buried);
             current.set(job.id, buried);
             outboxAdd.add(job.id);
@@ -724,14 +746,7 @@ export function createHistoryStore(
     },
 
     getClientId(random = Math.random) {
-      return exclusive(async () => {
-        const existing = (await storage.get(storeKeys.clientId))[storeKeys.clientId];
-        if (typeof existing === 'string' && existing.length > 0) return existing;
-        let id = 'ext-';
-        for (let i = 0; i < 16; i++) id += Math.floor(random() * 36).toString(36);
-        await write({ [storeKeys.clientId]: id });
-        return id;
-      });
+      return exclusive(() => ensureClientId(random));
     },
 
     async getSyncState() {
@@ -772,7 +787,6 @@ export function createHistoryStore(
     clear() {
       return exclusive(async () => {
         const index = indexSchema.safeParse((await storage.get(keys.index))[keys.index]).data ?? [];
-        const at = now();
         let cleared = 0;
         // Chunks keep each write small; every chunk is consistent on its own.
         for (let i = 0; i < index.length; i += 500) {
@@ -781,7 +795,7 @@ export function createHistoryStore(
           const tombstoned = new Map<string, Job>();
           for (const job of snap.jobs.values()) {
             if (job.deleted) continue;
-            tombstoned.set(job.id, { ...job, deleted: true, updatedAt: Math.max(at, job.updatedAt + 1) });
+            tombstoned.set(job.id, (await clockOf()).stamp({ ...job, deleted: true }, job));
           }
           await commit(snap, { jobs: tombstoned, outboxAdd: tombstoned.keys() });
           cleared += tombstoned.size;

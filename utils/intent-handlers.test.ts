@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { makeSprite } from '../tests/fixtures/png';
+import { isLater } from '../tests/helpers/versions';
 import type { CompanionClient } from './companion-client';
 import {
   bytesToPngDataUrl,
@@ -185,7 +186,7 @@ describe('edits made while a pulled page is being stored', () => {
     });
     const stored = (await gated.getJob('q'))!;
     expect(stored.deleted).toBe(true);
-    expect(stored.updatedAt).toBeGreaterThan(finished.updatedAt);
+    expect(isLater(stored, finished)).toBe(true);
     expect(await gated.getOutbox()).toContain('q');
     expect(await gated.getIndex()).toEqual([]);
   });

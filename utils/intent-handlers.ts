@@ -140,13 +140,14 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     // Edits of an existing job decide on the version they write over, inside the store's lock: a
     // page pulled meanwhile could otherwise be overwritten by an edit of the version before it.
     async retry({ id }) {
-      const reply = await store.editJobs([id], (current): JobEdit<IntentReply> => {
+      const reply = await store.editJobs([id], (current, clock): JobEdit<IntentReply> => {
         const job = current.get(id);
         if (!job || job.deleted) return { result: fail(`No job ${id} in the history`) };
         if (job.status === 'queued' || job.status === 'running')
           return { result: fail(`Job ${id} is already ${job.status}`) };
         if (job.status === 'success') return { result: fail('Only a failed or waiting job can be retried') };
-        const retried: Job = { ...job, status: 'idle', error: null, updatedAt: Math.max(now(), job.updatedAt + 1) };
+        // A deliberate restart of the failed version: its next generation wins over it on every replica (merge.ts).
+        const retried: Job = clock.restart({ ...job, status: 'idle', error: null }, job);
         return { jobs: [retried], options: { submit: 'retry' }, result: { ok: true, ids: [id] } };
       });
       if (reply.ok) scheduler.kick();
@@ -155,11 +156,11 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
 
     async delete({ id }) {
       // true: tombstoned now; false: it already was; null: no such job.
-      const deleted = await store.editJobs([id], (current): JobEdit<boolean | null> => {
+      const deleted = await store.editJobs([id], (current, clock): JobEdit<boolean | null> => {
         const job = current.get(id);
         if (!job) return { result: null };
         if (job.deleted) return { result: false };
-        const tombstone: Job = { ...job, deleted: true, updatedAt: Math.max(now(), job.updatedAt + 1) };
+        const tombstone: Job = clock.stamp({ ...job, deleted: true }, job);
         return { jobs: [tombstone], options: { markDirty: true, removeFromSubmit: [id] }, result: true };
       });
       if (deleted === null) return fail(`No job ${id} in the history`);

@@ -6,7 +6,7 @@ import {
   type ImageBatch,
   isCompanionError,
 } from './companion-client';
-import { type Job, MAX_IMAGE_BATCH, pickWinner, type SyncedJob } from './domain';
+import { fullVersionOf, type Job, MAX_IMAGE_BATCH, pickWinner, type SyncedJob } from './domain';
 import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
 /**
@@ -160,6 +160,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       createdAt: job.createdAt,
       // The companion stamps the queued version above ours, so it wins over this idle one everywhere.
       clientUpdatedAt: job.updatedAt,
+      clientVersion: fullVersionOf(job),
     };
     try {
       return (await client.createJob(input)).job;
@@ -183,7 +184,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function retry(client: CompanionClient, job: Job): Promise<SyncedJob> {
     try {
-      return await client.retryJob(job.id, { clientUpdatedAt: job.updatedAt });
+      return await client.retryJob(job.id, { clientUpdatedAt: job.updatedAt, clientVersion: fullVersionOf(job) });
     } catch (err) {
       // Unknown to the companion (imported, or a replaced companion): submit it as new.
       if (isCompanionError(err, 'http') && err.status === 404) return create(client, job);
@@ -221,16 +222,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         // The companion refuses this job for good: show why, and let the user retry or delete it.
         // Decided on the version stored now: the user may have deleted or changed it during the request.
         const reason = err.message;
-        await store.editJobs([entry.id], (current) => {
+        await store.editJobs([entry.id], (current, clock) => {
           const latest = current.get(entry.id);
           if (!latest || latest.deleted || latest.status !== 'idle')
             return { options: { removeFromSubmit: [entry.id] }, result: undefined };
-          const failed: Job = {
-            ...latest,
-            status: 'error',
-            error: reason,
-            updatedAt: Math.max(now(), latest.updatedAt + 1),
-          };
+          const failed: Job = clock.stamp({ ...latest, status: 'error', error: reason }, latest);
           return { jobs: [failed], options: { markDirty: true, removeFromSubmit: [entry.id] }, result: undefined };
         });
       }

@@ -3,7 +3,9 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import {
   base64ToBytes,
+  compareHlc,
   createJobRequestSchema,
+  genOf,
   type ImageBatchResponse,
   imageBatchQuerySchema,
   imageHashSchema,
@@ -14,7 +16,17 @@ import {
   type RetryJobRequest,
   retryJobRequestSchema,
   type SyncedJob,
+  type Version,
+  versionFields,
+  versionOf,
 } from '../../utils/domain';
+
+/** Whether `job` is later than the client's version: by generation, then by the clock. */
+function isAbove(job: Job, client: Version): boolean {
+  const gen = genOf(job);
+  return gen !== client.gen ? gen > client.gen : compareHlc(versionOf(job), client) > 0;
+}
+
 import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
 import { eachLimited } from '../each-limited';
@@ -44,11 +56,18 @@ export function jobRoutes(deps: CompanionDeps) {
    * stamped above that version when it is not already, so the client adopts it rather than pushing its
    * idle version over it (which would leave the job idle, with nobody to run it).
    */
-  async function above(job: SyncedJob, clientUpdatedAt: number | undefined): Promise<SyncedJob> {
+  async function above(job: SyncedJob, client: Version | null): Promise<SyncedJob> {
     const active = !job.deleted && (job.status === 'queued' || job.status === 'running');
-    if (!active || clientUpdatedAt === undefined || job.updatedAt > clientUpdatedAt) return job;
+    if (!active || client === null || isAbove(job, client)) return job;
     const { seq: _seq, ...rest } = job;
-    return store.put({ ...rest, updatedAt: Math.max(now(), clientUpdatedAt + 1) });
+    const gen = Math.max(genOf(job), client.gen);
+    return store.put({ ...rest, ...versionFields(store.clock.next(versionOf(job), client), gen) });
+  }
+
+  /** The client's own (idle) version of the job, as it sent it: whole, or as a bare `clientUpdatedAt` (older panels). */
+  function clientVersion(body: { clientVersion?: Version; clientUpdatedAt?: number }): Version | null {
+    if (body.clientVersion) return body.clientVersion;
+    return body.clientUpdatedAt === undefined ? null : { ms: body.clientUpdatedAt, c: 0, node: '', gen: 0 };
   }
 
   /** The retry body is optional: a bare POST is `{}`; a body must be JSON. */
@@ -72,7 +91,7 @@ export function jobRoutes(deps: CompanionDeps) {
       const existing = body.id ? store.get(body.id) : undefined;
       // Idempotent: a resubmitted id is answered with what the companion has.
       if (existing && !(existing.status === 'idle' && !existing.deleted))
-        return c.json({ job: await above(existing, body.clientUpdatedAt) }, 200);
+        return c.json({ job: await above(existing, clientVersion(body)) }, 200);
       if (body.rotate) {
         const hash = body.rotate.sourceImage;
         if (body.sourceImageData && !store.hasImage(hash)) {
@@ -102,6 +121,7 @@ export function jobRoutes(deps: CompanionDeps) {
         }
       }
       const at = now();
+      const client = clientVersion(body);
       const job = await queue({
         ...(existing ?? {}),
         id: body.id ?? newJobId(at),
@@ -120,7 +140,10 @@ export function jobRoutes(deps: CompanionDeps) {
         duration: null,
         createdAt: existing?.createdAt ?? body.createdAt ?? at,
         // Above the client's idle version too, so the queued one wins everywhere.
-        updatedAt: Math.max(at, (existing?.updatedAt ?? 0) + 1, (body.clientUpdatedAt ?? 0) + 1),
+        ...versionFields(
+          store.clock.next(existing ? versionOf(existing) : null, client),
+          Math.max(existing ? genOf(existing) : 0, client?.gen ?? 0),
+        ),
         deleted: false,
       });
       return c.json({ job }, 202);
@@ -128,21 +151,27 @@ export function jobRoutes(deps: CompanionDeps) {
     .post('/api/v1/jobs/:id/retry', async (c) => {
       const body = await readRetryBody(c);
       const job = liveJob(c.req.param('id'));
+      const client = clientVersion(body);
       if (job.status === 'queued' || job.status === 'running') {
         // A client that says which version it holds gets the active one to adopt; others get the refusal.
-        if (body.clientUpdatedAt !== undefined) return c.json({ job: await above(job, body.clientUpdatedAt) }, 200);
+        if (client !== null) return c.json({ job: await above(job, client) }, 200);
         throw new HttpError(409, 'already_active', `Job ${job.id} is already ${job.status}`);
       }
-      const at = now();
+      // This retry was already carried out (its answer was lost, or another browser asked for the same one):
+      // the job is at the generation the client's retry asked for. Answer it rather than pay again.
+      if (client && client.gen > 0 && genOf(job) >= client.gen) return c.json({ job }, 200);
+      // A deliberate restart of the finished version: the next generation wins over it, result or not (merge.ts).
+      const { seq: _seq, ...rest } = job;
       const queued = await queue({
-        ...job,
+        ...rest,
         status: 'queued',
         error: null,
         image: null,
+        usd: null,
         startTime: null,
         endTime: null,
         duration: null,
-        updatedAt: Math.max(at, job.updatedAt + 1, (body.clientUpdatedAt ?? 0) + 1),
+        ...versionFields(store.clock.next(versionOf(job), client), Math.max(genOf(job) + 1, client?.gen ?? 0)),
       });
       return c.json({ job: queued }, 202);
     })

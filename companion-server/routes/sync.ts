@@ -21,7 +21,6 @@ const REMEMBERED_PUSHES = 1000;
 /** The extension's incremental sync: pull changes since a checkpoint, push changed jobs. */
 export function syncRoutes(deps: CompanionDeps) {
   const { store, runner, config } = deps;
-  const now = deps.now ?? Date.now;
   const answered = new Map<string, Promise<PushResponse>>();
 
   /** Checks every image first, so a push refused for one bad image stores none of them. */
@@ -76,12 +75,9 @@ export function syncRoutes(deps: CompanionDeps) {
         runner.enqueue(job.id);
         out.push(result);
       } else if (job.status === 'running') {
-        const interrupted = await store.put({
-          ...job,
-          status: 'error',
-          error: INTERRUPTED_WHILE_RUNNING,
-          updatedAt: Math.max(now(), job.updatedAt + 1),
-        });
+        const interrupted = await store.put(
+          store.clock.stamp({ ...job, status: 'error', error: INTERRUPTED_WHILE_RUNNING }, job),
+        );
         out.push({ ...result, job: interrupted });
       } else out.push(result);
     }

@@ -619,7 +619,7 @@ describe('file store: per-job serialization cache', () => {
         .slice(0, 25),
       40,
     );
-    await store.merge([makeJob({ id: 'job-2', updatedAt: 9e12, deleted: true })]);
+    await store.merge([makeJob({ id: 'job-2', updatedAt: 7e12, deleted: true })]);
 
     const fromScratch = (records: SyncedJob[], text: string) => {
       const file = JSON.parse(text);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isPng, type SyncedJob } from '../../utils/domain';
+import { type Clock, companionClockNode, createClock, isPng, type SyncedJob } from '../../utils/domain';
 import { type FsSeam, nodeFs } from './fs-seam';
 import {
   BadHistoryFileError,
@@ -90,7 +90,14 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
 
   const loaded = await loadHistory({ io, paths, images, log, randomId, now });
   const writer = createHistoryWriter({ io, paths, state: loaded.state, loaded, now, log, retry: options.retry });
-  const store = createJobStore({ state: loaded.state, persistence: writer, images, serverId: loaded.serverId, now });
+  const store = createJobStore({
+    state: loaded.state,
+    clock: loaded.clock,
+    persistence: writer,
+    images,
+    serverId: loaded.serverId,
+    now,
+  });
   if (loaded.saveNow) {
     // A recovered history, or a v2 file with interrupted jobs: put it on disk before serving it.
     // A failure is logged by the writer and retried with the next change.
@@ -101,6 +108,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
 
 interface LoadedHistory {
   state: HistoryState;
+  clock: Clock;
   serverId: string;
   savedAt: string | null;
   fileSize: number;
@@ -120,15 +128,20 @@ async function loadHistory(ctx: {
   now: () => number;
 }): Promise<LoadedHistory> {
   const { io, paths, log } = ctx;
-  const empty = (keepBackupAs: string | null): LoadedHistory => ({
-    state: createHistoryState().state,
-    serverId: ctx.randomId(),
-    savedAt: null,
-    fileSize: 0,
-    extra: {},
-    saveNow: false,
-    keepBackupAs,
-  });
+  const empty = (keepBackupAs: string | null): LoadedHistory => {
+    const serverId = ctx.randomId();
+    const clock = createClock(companionClockNode(serverId), ctx.now);
+    return {
+      state: createHistoryState({ clock }).state,
+      clock,
+      serverId,
+      savedAt: null,
+      fileSize: 0,
+      extra: {},
+      saveNow: false,
+      keepBackupAs,
+    };
+  };
 
   const main = await readHistory(io, paths.main);
   if (main.kind === 'missing') {
@@ -229,7 +242,10 @@ async function fromFile(
   recovered: boolean,
 ): Promise<LoadedHistory> {
   await ctx.images.putMany(contents.images);
-  const { state, duplicateIds, renumbered } = createHistoryState(contents);
+  // Until the first write, an id derived from the content stays the same across restarts.
+  const serverId = recovered ? ctx.randomId() : (contents.serverId ?? `file-${sha256(bytes).slice(0, 32)}`);
+  const clock = createClock(companionClockNode(serverId), ctx.now);
+  const { state, duplicateIds, renumbered } = createHistoryState({ ...contents, clock });
   if (duplicateIds.length) {
     ctx.log(
       `${HISTORY_FILE_NAME} holds ${duplicateIds.length} job(s) twice (${duplicateIds.slice(0, 3).join(', ')}); kept the newer version of each`,
@@ -239,17 +255,13 @@ async function fromFile(
   const running: SyncedJob[] = [];
   for (const { job } of state.entries()) if (!job.deleted && job.status === 'running') running.push(job);
   for (const job of running) {
-    state.put({
-      ...job,
-      status: 'error',
-      error: INTERRUPTED_WHILE_RUNNING,
-      updatedAt: Math.max(ctx.now(), job.updatedAt + 1),
-    });
+    const { seq: _seq, ...rest } = job;
+    state.put(clock.stamp({ ...rest, status: 'error', error: INTERRUPTED_WHILE_RUNNING }, job));
   }
   return {
     state,
-    // Until the first write, an id derived from the content stays the same across restarts.
-    serverId: recovered ? ctx.randomId() : (contents.serverId ?? `file-${sha256(bytes).slice(0, 32)}`),
+    clock,
+    serverId,
     savedAt: contents.savedAt,
     fileSize: bytes.length,
     extra: contents.extra,

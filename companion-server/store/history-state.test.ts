@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { isLater } from '../../tests/helpers/versions';
+import { createClock } from '../../utils/domain';
 import { createHistoryState, MAX_SEQ } from './history-state';
 import { makeJob } from './test-support';
 
+/** A state whose clock reads 5,000 ms: the versions it makes itself land there or just after. */
 const fresh = () => {
-  const { state } = createHistoryState();
+  const { state } = createHistoryState({ clock: createClock('s-test', () => 5_000) });
   return state;
 };
 
@@ -35,7 +38,8 @@ describe('history state: put and seq', () => {
     const state = fresh();
     state.put(makeJob({ updatedAt: 5_000 }));
     const older = state.put(makeJob({ status: 'error', updatedAt: 4_000 }));
-    expect(older.updatedAt).toBe(5_001);
+    expect(isLater(older, { updatedAt: 5_000 })).toBe(true);
+    expect(older.clock).toMatchObject({ gen: 0 });
     expect(older.status).toBe('error');
   });
 
@@ -129,13 +133,14 @@ describe('history state: replaceAll and clear', () => {
         makeJob({ id: 'job-4', updatedAt: 100 }),
       ],
       9,
-      5_000,
     );
     expect(changed).toBe(3);
     expect(state.get('job-1')).toMatchObject({ seq: 1, updatedAt: 100 });
     expect(state.get('job-2')).toMatchObject({ prompt: 'edited', updatedAt: 5_000, seq: 5 });
-    expect(state.get('job-3')).toMatchObject({ deleted: true, updatedAt: 5_000, seq: 4 });
-    expect(state.get('job-4')).toMatchObject({ updatedAt: 5_000, seq: 6 });
+    expect(state.get('job-2')!.clock).toMatchObject({ gen: 0 });
+    expect(state.get('job-3')).toMatchObject({ deleted: true, seq: 4 });
+    expect(isLater(state.get('job-3')!, { updatedAt: 100 })).toBe(true);
+    expect(state.get('job-4')).toMatchObject({ updatedAt: 100, seq: 6 });
     expect(state.list().map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-4']);
     expect(state.lastJobId).toBe(9);
   });
@@ -143,23 +148,23 @@ describe('history state: replaceAll and clear', () => {
   it('never lowers lastJobId below the ids it holds', () => {
     const state = fresh();
     state.put(makeJob({ id: 'job-30' }));
-    state.replaceAll([], 2, 5_000);
+    state.replaceAll([], 2);
     expect(state.lastJobId).toBe(30);
   });
 
   it('makes a tombstone newer than a future-dated version', () => {
     const state = fresh();
     state.put(makeJob({ updatedAt: 9_000 }));
-    state.replaceAll([], 0, 5_000);
-    expect(state.get('job-1')).toMatchObject({ deleted: true, updatedAt: 9_001 });
+    state.replaceAll([], 0);
+    expect(state.get('job-1')).toMatchObject({ deleted: true, updatedAt: 9_000, clock: { c: 1 } });
   });
 
   it('changes nothing when the same list comes back', () => {
     const state = fresh();
     const jobs = [makeJob({ id: 'job-1' }), makeJob({ id: 'job-2' })];
-    state.replaceAll(jobs, 2, 5_000);
+    state.replaceAll(jobs, 2);
     const revision = state.revision;
-    expect(state.replaceAll(jobs, 2, 6_000)).toBe(0);
+    expect(state.replaceAll(jobs, 2)).toBe(0);
     expect(state.revision).toBe(revision);
   });
 
@@ -168,9 +173,9 @@ describe('history state: replaceAll and clear', () => {
     state.put(makeJob({ id: 'job-1' }));
     state.put(makeJob({ id: 'job-2' }));
     state.put(makeJob({ id: 'job-3', deleted: true }));
-    expect(state.clear(7_000)).toBe(2);
+    expect(state.clear()).toBe(2);
     expect(state.list()).toEqual([]);
-    expect(state.clear(8_000)).toBe(0);
+    expect(state.clear()).toBe(0);
     expect(state.get('job-3')!.seq).toBe(3);
   });
 });
@@ -185,7 +190,7 @@ describe('history state: changesSince', () => {
 
   it('pages through every change in seq order', () => {
     const state = filled(10);
-    state.clear(9_000); // 11..20 are tombstones
+    state.clear(); // 11..20 are tombstones
     state.markDurable(state.lastSeq);
     const seen: number[] = [];
     let since = 0;
@@ -265,8 +270,8 @@ describe('history state: the seq limit', () => {
     expect(() => state.merge([makeJob({ id: 'job-3', updatedAt: 9_999 })])).toThrow(
       expect.objectContaining({ code: 'SEQ_EXHAUSTED' }),
     );
-    expect(() => state.replaceAll([], 0, 5_000)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
-    expect(() => state.clear(5_000)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.replaceAll([], 0)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
+    expect(() => state.clear()).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
     expect({ revision: state.revision, lastSeq: state.lastSeq, size: state.size }).toEqual(before);
     expect(state.get('job-1')!.deleted).toBe(false);
   });

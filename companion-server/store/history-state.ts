@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import {
+  type Clock,
   canonicalJson,
   compareVersions,
+  createClock,
   type Job,
   jobSchema,
   lastSeedJobId,
@@ -45,8 +47,8 @@ export interface HistoryState {
   put(job: unknown): SyncedJob;
   merge(jobs: readonly unknown[]): MergeResult[];
   /** Returns how many records changed (lastJobId alone counts as none but bumps `revision`). */
-  replaceAll(jobs: readonly unknown[], lastJobId: number, now: number): number;
-  clear(now: number): number;
+  replaceAll(jobs: readonly unknown[], lastJobId: number): number;
+  clear(): number;
 
   markDurable(seq: number): void;
 }
@@ -57,6 +59,8 @@ export interface HistoryStateInit {
   /** The file's `seq`; the state never hands out a number at or below it again. */
   lastSeq?: number;
   lastJobId?: number;
+  /** Stamps the versions the state makes itself (tombstones, bumps). */
+  clock?: Clock;
 }
 
 export interface HistoryStateLoad {
@@ -83,6 +87,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
   let lastJobId = init.lastJobId ?? 0;
   let revision = 0;
   let listCache: SyncedJob[] | null = null;
+  const clock = init.clock ?? createClock('companion');
 
   /** Refuses a change before any of it applies when it could need more than the numbers left. */
   function assertRoom(count: number): void {
@@ -192,7 +197,18 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       assertRoom(1);
       const current = entries.get(job.id)?.job;
       // Unconditional, but every replica's last-writer-wins must still pick this version.
-      if (current && compareVersions(job, current) < 0) return store({ ...job, updatedAt: current.updatedAt + 1 });
+      if (current && compareVersions(job, current) < 0) {
+        const stamped = clock.stamp(job, current);
+        // A later clock cannot make up for an earlier generation or less progress (merge.ts); such a write
+        // would be a stale copy taking a result away, so it is refused whole.
+        if (compareVersions(stamped, current) < 0) {
+          throw new StoreError(
+            `Refused to write job ${job.id}: this version (${job.status}) would take the job back from its ${current.status} version`,
+            'STALE_VERSION',
+          );
+        }
+        return store(stamped);
+      }
       return store(job);
     },
 
@@ -207,21 +223,22 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       });
     },
 
-    replaceAll(inputs, givenLastJobId, now) {
+    replaceAll(inputs, givenLastJobId) {
       const given = new Map<string, Job>();
       for (const job of inputs.map(parseJob)) given.set(job.id, job);
       assertRoom(entries.size + given.size);
       let changed = 0;
       for (const { job } of [...entries.values()]) {
         if (!job.deleted && !given.has(job.id)) {
-          store(tombstone(job, now));
+          store(tombstone(job, clock));
           changed++;
         }
       }
       for (const job of given.values()) {
         const current = entries.get(job.id)?.job;
         if (current && sameContent(current, job)) continue;
-        store({ ...job, updatedAt: Math.max(job.updatedAt, now, current ? current.updatedAt + 1 : 0) });
+        // A whole-history save is taken as made on the version held now.
+        store(current ? clock.stamp(job, current) : job);
         changed++;
       }
       if (Number.isSafeInteger(givenLastJobId) && givenLastJobId > lastJobId) {
@@ -231,12 +248,12 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       return changed;
     },
 
-    clear(now) {
+    clear() {
       assertRoom(entries.size);
       let count = 0;
       for (const { job } of [...entries.values()]) {
         if (job.deleted) continue;
-        store(tombstone(job, now));
+        store(tombstone(job, clock));
         count++;
       }
       return count;
@@ -261,8 +278,9 @@ function withSeq(job: Job, seq: number): SyncedJob {
 }
 
 /** A delete that wins over the version it replaces on every replica. */
-function tombstone(job: SyncedJob, now: number): Job {
-  return { ...job, deleted: true, updatedAt: Math.max(now, job.updatedAt + 1) };
+function tombstone(job: SyncedJob, clock: Clock): Job {
+  const { seq: _seq, ...rest } = job;
+  return clock.stamp({ ...rest, deleted: true }, job);
 }
 
 /** Same job apart from its clock and seq: a seed client sending back what it loaded. */
@@ -271,7 +289,7 @@ function sameContent(a: Job, b: Job): boolean {
 }
 
 function withoutClock(job: Job): Record<string, unknown> {
-  const { seq: _seq, updatedAt: _updatedAt, ...rest } = job as Job & { seq?: unknown };
+  const { seq: _seq, updatedAt: _updatedAt, clock: _clock, ...rest } = job as Job & { seq?: unknown };
   return rest;
 }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../../utils/domain';
 import type { HistoryState } from './history-state';
 import { StoreError } from './store-error';
 import type { JobStore } from './types';
@@ -30,8 +31,9 @@ export function createJobStore(deps: {
   images: ImageBank;
   serverId: string;
   now: () => number;
+  clock: Clock;
 }): JobStore {
-  const { state, persistence, images, serverId, now } = deps;
+  const { state, persistence, images, serverId, clock } = deps;
   let closed = false;
 
   function assertOpen(): void {
@@ -45,6 +47,7 @@ export function createJobStore(deps: {
 
   return {
     serverId,
+    clock,
     get lastSeq() {
       return state.lastSeq;
     },
@@ -78,7 +81,7 @@ export function createJobStore(deps: {
     async replaceAll(jobs, lastJobId) {
       assertOpen();
       const before = state.revision;
-      state.replaceAll(jobs, lastJobId, now());
+      state.replaceAll(jobs, lastJobId);
       await settle(before);
       return { fileSize: persistence.fileSize() };
     },
@@ -86,7 +89,7 @@ export function createJobStore(deps: {
     async clear() {
       assertOpen();
       const before = state.revision;
-      const count = state.clear(now());
+      const count = state.clear();
       await settle(before);
       return count;
     },

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { isPng, type Job } from '../../utils/domain';
+import { companionClockNode, createClock, isPng, type Job } from '../../utils/domain';
 import { serializeHistoryFile } from './history-file';
 import { createHistoryState } from './history-state';
 import { createJobStore } from './job-store';
@@ -20,7 +20,8 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
   const now = options.now ?? Date.now;
   const serverId = options.serverId ?? randomUUID();
-  const { state } = createHistoryState();
+  const clock = createClock(companionClockNode(serverId), now);
+  const { state } = createHistoryState({ clock });
   for (const job of options.jobs ?? []) state.put(job);
   state.markDurable(state.lastSeq);
   const images = new Map<string, Uint8Array>();
@@ -33,6 +34,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
 
   return createJobStore({
     state,
+    clock,
     serverId,
     now,
     persistence: {

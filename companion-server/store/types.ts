@@ -1,4 +1,4 @@
-import type { Job, SyncedJob } from '../../utils/domain';
+import type { Clock, Job, SyncedJob } from '../../utils/domain';
 
 /** Outcome of merging one incoming version (see utils/domain/merge.ts for the rule). */
 export interface MergeResult {
@@ -23,6 +23,8 @@ export interface JobStore {
   readonly savedAt: string | null;
   /** Absolute path of job_history.json. */
   readonly filePath: string;
+  /** This companion's clock: every version made here (runner, routes, store) is stamped with it. */
+  readonly clock: Clock;
 
   get(id: string): SyncedJob | undefined;
   /** Live jobs (no tombstones), oldest first as the seed kept them. */

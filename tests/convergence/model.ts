@@ -371,14 +371,10 @@ async function runLocal(
       // A prompt change, made as a new version of the job (the panel's edits all bump updatedAt), on the
       // version stored when it is written (editJobs), as every edit of an existing job in the product is.
       const counter = ++model.counter;
-      const edited = await store.editJobs([job.id], (current) => {
+      const edited = await store.editJobs([job.id], (current, clock) => {
         const latest = current.get(job.id);
         if (!latest || latest.deleted) return { result: null };
-        const version: Job = {
-          ...latest,
-          prompt: `${latest.prompt}~${counter}`,
-          updatedAt: Math.max(now, latest.updatedAt + 1),
-        };
+        const version: Job = clock.stamp({ ...latest, prompt: `${latest.prompt}~${counter}` }, latest);
         return { jobs: [version], options: { markDirty: true }, result: version };
       });
       if (!edited) return `${name} gone meanwhile`;
@@ -388,19 +384,21 @@ async function runLocal(
     case 'markDone': {
       // A finished version with its image, as the companion would write it, pushed from this extension.
       const image = png(`done-${ext.name}-${++model.counter}`);
-      const done = await store.editJobs([job.id], (current) => {
+      const done = await store.editJobs([job.id], (current, clock) => {
         const latest = current.get(job.id);
         if (!latest || latest.deleted) return { result: false };
-        const version: Job = {
-          ...latest,
-          status: 'success',
-          error: null,
-          image: image.hash,
-          startTime: latest.startTime ?? now,
-          endTime: now,
-          duration: 0,
-          updatedAt: Math.max(now, latest.updatedAt + 1),
-        };
+        const version: Job = clock.stamp(
+          {
+            ...latest,
+            status: 'success',
+            error: null,
+            image: image.hash,
+            startTime: latest.startTime ?? now,
+            endTime: now,
+            duration: 0,
+          },
+          latest,
+        );
         return { jobs: [version], options: { markDirty: true, images: { [image.hash]: image.dataUrl } }, result: true };
       });
       if (!done) return `${name} gone meanwhile`;
@@ -418,7 +416,7 @@ async function runnerStart(world: World, model: Model, pick: number): Promise<st
   const job = c.store.get(id);
   if (!job || job.deleted || job.status !== 'queued')
     return `${nameOf(model, id)} skipped (${job ? (job.deleted ? 'deleted' : job.status) : 'unknown'})`;
-  const running = runningVersion(job, world.clock.now());
+  const running = runningVersion(job, world.clock.now(), c.store.clock);
   await c.store.put(running);
   c.runner.active.set(id, running);
   return nameOf(model, id);
@@ -443,7 +441,8 @@ async function runnerFinish(world: World, model: Model, pick: number, ok: boolea
         seed: running.seed ?? 7,
       }
     : { status: 'error', error: 'PixelLab refused this prompt' };
-  const final = finishedVersion(c.store.get(id), running, outcome, world.clock.now());
+  const final = finishedVersion(c.store.get(id), running, outcome, world.clock.now(), c.store.clock);
+  if (!final) return `${nameOf(model, id)} ${outcome.status}: kept the result that arrived meanwhile`;
   await c.store.put(final);
   return `${nameOf(model, id)} ${final.status}${final.deleted ? ' (deleted meanwhile)' : ''}`;
 }

@@ -1,3 +1,4 @@
+export * from './clock';
 export * from './data-url';
 export * from './job';
 export * from './merge';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clockFieldSchema, timeSchema, versionSchema } from './clock';
 
 /**
  * What a new request may ask for. PixelLab's pixflux needs an area of at least 32x32 and at most
@@ -49,7 +50,6 @@ export const jobIdSchema = z
 const sizeSchema = z.number().int().min(MIN_SIZE).max(MAX_SIZE);
 /** What a stored record may hold: seed files were not held to PixelLab's limits. */
 const storedSizeSchema = z.number().int().min(1).max(4096);
-const timeSchema = z.number().finite().nonnegative();
 
 export const rotateInputSchema = z.object({
   toDirection: directionSchema,
@@ -90,8 +90,12 @@ export const jobSchema = z.looseObject({
   /** Seconds, as in the seed. */
   duration: z.number().finite().nonnegative().nullable().default(null),
   createdAt: timeSchema,
-  /** Milliseconds; the last-writer-wins clock. */
+  /** Milliseconds: the physical part of the job's version (clock.ts). */
   updatedAt: timeSchema,
+  /** The rest of the version: counter, node, and the version this one was made on. Absent in old records. */
+  clock: clockFieldSchema.optional(),
+  /** What PixelLab charged for this job's result, in USD; absent or null when it did not say or nothing was paid. */
+  usd: z.number().finite().nonnegative().max(1_000_000).nullable().optional(),
   /** A tombstone: the user deleted this job. Kept so the delete syncs. */
   deleted: z.boolean().default(false),
 });
@@ -122,6 +126,8 @@ export const createJobRequestSchema = z
      * bumps) ran ahead of the companion's.
      */
     clientUpdatedAt: timeSchema.optional(),
+    /** The whole version of the client's idle version (clock.ts); the queued one is stamped above it. */
+    clientVersion: versionSchema.optional(),
   })
   .refine((r) => r.kind !== 'rotate' || r.rotate !== null, {
     message: 'is required for a rotate job',
@@ -133,6 +139,7 @@ export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
 export const retryJobRequestSchema = z.object({
   /** As in createJobRequestSchema: the client's idle version, which the queued one is stamped above. */
   clientUpdatedAt: timeSchema.optional(),
+  clientVersion: versionSchema.optional(),
 });
 export type RetryJobRequest = z.infer<typeof retryJobRequestSchema>;
 

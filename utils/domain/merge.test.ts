@@ -56,3 +56,58 @@ describe('newJobId', () => {
     expect(jobSchema.shape.id.safeParse(newJobId()).success).toBe(true);
   });
 });
+
+describe('compareVersions with generations and progress', () => {
+  const arbVersion = fc.record({
+    gen: fc.integer({ min: 0, max: 2 }),
+    status: fc.constantFrom('idle', 'queued', 'running', 'success', 'error') as fc.Arbitrary<Job['status']>,
+    image: fc.constantFrom(null, 'a'.repeat(64), 'b'.repeat(64)),
+    updatedAt: fc.integer({ min: 0, max: 3 }),
+    c: fc.integer({ min: 0, max: 2 }),
+    node: fc.constantFrom('', 'ext-a', 's-b'),
+    deleted: fc.boolean(),
+    prompt: fc.constantFrom('x', 'y'),
+  });
+  type Drawn = typeof arbVersion extends fc.Arbitrary<infer R> ? R : never;
+  const toJob = (v: Drawn): Job => ({
+    ...base,
+    status: v.status,
+    image: v.image,
+    updatedAt: v.updatedAt,
+    clock: { c: v.c, node: v.node, gen: v.gen },
+    deleted: v.deleted,
+    prompt: v.prompt,
+  });
+
+  it('is a total order: antisymmetric and transitive', () => {
+    fc.assert(
+      fc.property(arbVersion, arbVersion, arbVersion, (x, y, z) => {
+        const [a, b, c] = [toJob(x), toJob(y), toJob(z)];
+        expect(Math.sign(compareVersions(a, b))).toBe(-Math.sign(compareVersions(b, a)));
+        if (compareVersions(a, b) > 0 && compareVersions(b, c) > 0) expect(compareVersions(a, c)).toBeGreaterThan(0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('every arrival order of the same versions ends with the same winner', () => {
+    fc.assert(
+      fc.property(fc.array(arbVersion, { minLength: 1, maxLength: 6 }), fc.integer(), (vs, seed) => {
+        const jobs = vs.map(toJob);
+        const shuffled = [...jobs].sort(
+          (p, q) => ((jobs.indexOf(p) * 7919 + seed) % 13) - ((jobs.indexOf(q) * 7919 + seed) % 13),
+        );
+        const fold = (list: Job[]) => list.reduce<Job | undefined>((cur, j) => pickWinner(cur, j) ?? cur, undefined);
+        expect(compareVersions(fold(jobs)!, fold(shuffled)!)).toBe(0);
+      }),
+    );
+  });
+
+  it('a stale copy never takes a result away, and a restart does', () => {
+    const result = { ...base, status: 'success' as const, image: 'a'.repeat(64), updatedAt: 10 };
+    const staleQueued = { ...base, status: 'queued' as const, image: null, updatedAt: 99 };
+    expect(pickWinner(result, staleQueued)).toBeNull();
+    const retry = { ...staleQueued, clock: { c: 0, node: 'ext-a', gen: 1 } };
+    expect(pickWinner(result, retry)).toBe(retry);
+  });
+});
