@@ -281,7 +281,7 @@ export async function writeCompanionDataDir(dataset: Dataset, dir: string, serve
   await mkdir(path.join(dir, 'images'), { recursive: true });
   const entries = dataset.jobs.map((job, i) => {
     const synced: SyncedJob = { ...job, seq: i + 1 };
-    return { job: synced, line: JSON.stringify(synced) };
+    return { ...synced, line: JSON.stringify(synced) };
   });
   const text = serializeHistoryFile(
     { lastJobId: 0, savedAt: new Date(EPOCH).toISOString(), serverId, seq: dataset.count, extra: {} },

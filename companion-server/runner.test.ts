@@ -48,9 +48,17 @@ function createTestStore() {
       return inner.savedAt;
     },
     filePath: inner.filePath,
+    get liveCount() {
+      return inner.liveCount;
+    },
     get: (id) => inner.get(id),
     list: () => inner.list(),
+    liveIndex: () => inner.liveIndex(),
     changesSince: (since, limit) => inner.changesSince(since, limit),
+    changeLines: (since, limit) => inner.changeLines(since, limit),
+    commit: (plan) => inner.commit(plan),
+    lostImages: (limit) => inner.lostImages(limit),
+    compact: () => inner.compact(),
     async put(job) {
       const refused = failures.refuse.findIndex((matches) => matches(job));
       if (refused >= 0) {

@@ -7,6 +7,7 @@ import { createFileStore, type FileStoreOptions } from './file-store';
 import { nodeFs } from './fs-seam';
 import { INTERRUPTED_BEFORE_RUNNING, INTERRUPTED_WHILE_RUNNING, serializeHistoryFile } from './history-file';
 import { faultyFs, fsError, makeJob, makePng, makeTempDir } from './test-support';
+import type { JobStore } from './types';
 
 const FIXTURES = join(import.meta.dirname, '../../tests/fixtures/seed');
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -23,14 +24,26 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-const open = (options: Partial<FileStoreOptions> = {}) =>
-  createFileStore({
+const opened: JobStore[] = [];
+afterEach(async () => {
+  // Newest first: a store whose dir a later one took over stops writing (lock.ts) and closes without a write.
+  while (opened.length)
+    await opened
+      .pop()!
+      .close()
+      .catch(() => undefined);
+});
+const open = async (options: Partial<FileStoreOptions> = {}) => {
+  const store = await createFileStore({
     dataDir: dir,
     now: () => clock,
     log: (line) => logs.push(line),
     retry: { backoffMs: 1 },
     ...options,
   });
+  opened.push(store);
+  return store;
+};
 const mainPath = () => join(dir, 'job_history.json');
 const backupPath = () => join(dir, 'job_history.json.backup');
 const readMain = () => readFile(mainPath(), 'utf8');
@@ -68,6 +81,7 @@ describe('file store: round trip and format', () => {
     await store.put(makeJob({ id: 'job-1', image }));
     await store.put(makeJob({ id: 'job-2' }));
     await store.put(makeJob({ id: 'job-2', deleted: true, updatedAt: 2_000 }));
+    await store.compact();
     const text = await readMain();
     const file = JSON.parse(text);
     expect(file).toMatchObject({ lastJobId: 2, version: '2.0', serverId: store.serverId, seq: 3 });
@@ -95,6 +109,8 @@ describe('file store: round trip and format', () => {
     expect(store.savedAt).toBeNull();
     expect(store.fileSize()).toBe(0);
     await store.flush();
+    expect(await filesIn()).toEqual(['companion.lock', 'images']);
+    await store.close();
     expect(await filesIn()).toEqual(['images']);
   });
 });
@@ -128,9 +144,15 @@ describe('file store: seed files', () => {
     // Not rewritten until the first write; the same serverId on a second start.
     expect(await readFile(mainPath())).toEqual(fixture);
     const serverId = store.serverId;
-    expect((await open()).serverId).toBe(serverId);
+    await store.close();
+    const again = await open();
+    expect(again.serverId).toBe(serverId);
+    expect(await readFile(mainPath())).toEqual(fixture);
 
-    await store.put(makeJob({ id: 'job-6' }));
+    await again.put(makeJob({ id: 'job-6' }));
+    // The change is in the journal at once; the file follows at the next compaction.
+    expect(await readFile(mainPath())).toEqual(fixture);
+    await again.compact();
     expect(JSON.parse(await readMain())).toMatchObject({ version: '2.0', seq: 6, lastJobId: 6, serverId });
     expect(await readFile(backupPath())).toEqual(fixture);
   });
@@ -194,11 +216,13 @@ describe('file store: backup', () => {
   it('holds exactly the previous version of the file after each write', async () => {
     const store = await open();
     await store.put(makeJob({ id: 'job-0' }));
+    await store.compact();
     for (let i = 1; i <= 5; i++) {
       const previous = await readMain();
       clock += 1_000;
       if (i === 3) await store.clear();
       else await store.put(makeJob({ id: `job-${i}` }));
+      await store.compact();
       expect(await readBackup()).toBe(previous);
       expect(await readMain()).not.toBe(previous);
     }
@@ -213,18 +237,23 @@ describe('file store: backup', () => {
     faults.fail('link', 'EPERM');
     const store = await open({ fs: faults.fs });
     await store.put(makeJob({ id: 'job-1' }));
+    await store.compact();
     const previous = await readMain();
     await store.put(makeJob({ id: 'job-2' }));
+    await store.compact();
     expect(await readBackup()).toBe(previous);
   });
 
   it('does not rewrite the file when /save-jobs sends the same history again', async () => {
     const store = await open();
     const jobs = [makeJob({ id: 'job-1' }), makeJob({ id: 'job-2' })];
-    const { fileSize } = await store.replaceAll(jobs, 2);
+    await store.replaceAll(jobs, 2);
+    await store.compact();
+    const fileSize = store.fileSize();
     const [main, backup] = [await readMain(), await readFile(backupPath(), 'utf8').catch(() => null)];
     clock += 1_000;
     expect(await store.replaceAll(jobs, 2)).toEqual({ fileSize });
+    await store.compact();
     expect(await readMain()).toBe(main);
     expect(await readFile(backupPath(), 'utf8').catch(() => null)).toBe(backup);
   });
@@ -235,6 +264,7 @@ describe('file store: corrupt files', () => {
   async function twoVersions() {
     const store = await open({ randomId: () => 'original' });
     await store.put(makeJob({ id: 'job-1' }));
+    await store.compact();
     await store.put(makeJob({ id: 'job-2' }));
     await store.close();
     return { main: await readMain(), backup: await readBackup() };
@@ -244,7 +274,7 @@ describe('file store: corrupt files', () => {
     ['invalid JSON', () => '{ "jobs": [ nope'],
     ['a truncated file', (text) => text.slice(0, Math.floor(text.length / 2))],
     ['NUL bytes', (text) => Buffer.concat([Buffer.from(text.slice(0, 40)), Buffer.alloc(64)])],
-    ['a schema failure', (text) => text.replace('"width":64', '"width":"wide"')],
+    ['a frame that fails the schema', (text) => text.replace(/"lastJobId": \d+/, '"lastJobId": "many"')],
     ['an empty file', () => ''],
     [
       'a seed-format file that fails the seed schema',
@@ -290,9 +320,11 @@ describe('file store: corrupt files', () => {
 
     // Later writes move the bad backup aside instead of over it.
     await store.put(makeJob({ id: 'job-1' }));
+    await store.compact();
     expect(await readBackup()).toBe('not json at all');
     clock += 1_000;
     await store.put(makeJob({ id: 'job-2' }));
+    await store.compact();
     expect(await readFile(join(dir, 'job_history.json.backup.corrupt-2025-11-01T10-00-01-000Z'), 'utf8')).toBe(
       'not json at all',
     );
@@ -315,8 +347,10 @@ describe('file store: corrupt files', () => {
     expect(store.serverId).toBe('fresh');
     expect(logs).toEqual([expect.stringMatching(/job_history\.json is missing; starting with an empty history/)]);
     await store.put(makeJob({ id: 'job-7' }));
+    await store.compact();
     clock += 1_000;
     await store.put(makeJob({ id: 'job-8' }));
+    await store.compact();
     expect(await readFile(join(dir, 'job_history.json.backup.kept-2025-11-01T10-00-01-000Z'), 'utf8')).toBe(backup);
     expect(JSON.parse(await readBackup()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-7']);
   });
@@ -336,7 +370,7 @@ describe('file store: corrupt files', () => {
     await writeFile(join(dir, 'job_history.json.backup.tmp'), 'old');
     await writeFile(join(dir, 'job_history.json.backup.tmp-123-6'), 'old');
     await writeFile(join(dir, 'images', `${'a'.repeat(64)}.png.tmp-123-5`), 'x');
-    await open();
+    await (await open()).close();
     expect(await filesIn()).toEqual(['images', 'job_history.json']);
     expect(await filesIn('images')).toEqual([]);
     expect(logs).toHaveLength(2);
@@ -357,7 +391,9 @@ describe('file store: directories named like temp files', () => {
       expect(logs).toEqual([expect.stringContaining(`Left ${name} in ${dir} as it is`)]);
       const previous = await readMain();
       await again.put(makeJob({ id: 'job-2' }));
+      await again.compact();
       await again.put(makeJob({ id: 'job-3' }));
+      await again.compact();
       expect(JSON.parse(await readBackup()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2']);
       expect(JSON.parse(await readMain()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2', 'job-3']);
       expect(previous).not.toBe(await readBackup());
@@ -412,6 +448,7 @@ describe('file store: interrupted jobs', () => {
   it('keeps the older backup under a dated name when that start-up write makes the file as found the backup', async () => {
     const store = await open();
     await store.put(makeJob({ id: 'job-1' }));
+    await store.compact();
     await store.put(makeJob({ id: 'job-2', status: 'running' }));
     await store.close();
     const [main, backup] = [await readMain(), await readBackup()];
@@ -429,6 +466,7 @@ describe('file store: interrupted jobs', () => {
     // Later writes rotate the backup as usual; only that one start-up write keeps the older one.
     const previous = await readMain();
     await again.put(makeJob({ id: 'job-3' }));
+    await again.compact();
     expect(await readBackup()).toBe(previous);
     expect((await filesIn()).filter((f) => f.startsWith('job_history.json.backup.kept-'))).toHaveLength(1);
   });
@@ -448,117 +486,182 @@ describe('file store: interrupted jobs', () => {
   });
 });
 
-describe('file store: writes', () => {
-  it('coalesces 50 puts made without waiting into a few writes, and all 50 land', async () => {
+describe('file store: the journal', () => {
+  const journalSyncs = (faults: ReturnType<typeof faultyFs>) =>
+    (faults.calls.fsync ?? []).filter((path) => path.includes('job_history.json.journal.')).length;
+
+  it('group-commits 50 puts made without waiting into a few fsyncs, and all 50 land', async () => {
     const faults = faultyFs();
     const store = await open({ fs: faults.fs });
-    const puts = Array.from({ length: 50 }, (_, i) => store.put(makeJob({ id: `job-${i + 1}` })));
-    const saved = await Promise.all(puts);
+    const saved = await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(makeJob({ id: `job-${i + 1}` }))));
     expect(saved.map((j) => j.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    const mainWrites = (faults.calls.rename ?? []).filter((c) => c.endsWith('-> ' + mainPath()));
-    expect(mainWrites.length).toBeGreaterThan(0);
-    expect(mainWrites.length).toBeLessThan(50);
+    expect(journalSyncs(faults)).toBeGreaterThan(0);
+    expect(journalSyncs(faults)).toBeLessThan(5);
+    await store.compact();
     expect(JSON.parse(await readMain()).jobs).toHaveLength(50);
   });
 
-  it('coalesces writes queued behind one in flight into one more write', async () => {
+  it('puts changes asked for while one is on its way to the disk into one more batch', async () => {
     const faults = faultyFs();
     const store = await open({ fs: faults.fs });
     const first = store.put(makeJob({ id: 'job-1' }));
-    await new Promise((resolve) => setImmediate(resolve)); // the first write is under way
+    await new Promise((resolve) => setImmediate(resolve)); // the first append is under way
     const rest = Array.from({ length: 20 }, (_, i) => store.put(makeJob({ id: `job-${i + 2}` })));
     await Promise.all([first, ...rest]);
-    const mainWrites = (faults.calls.rename ?? []).filter((c) => c.endsWith('-> ' + mainPath()));
-    expect(mainWrites).toHaveLength(2);
-    expect(JSON.parse(await readMain()).jobs).toHaveLength(21);
+    expect(journalSyncs(faults)).toBe(2);
   });
 
-  const faultCases: Array<[string, 'write' | 'rename', string, RegExp]> = [
+  it('acknowledges a change once its journal line is on disk; a restart replays it', async () => {
+    const store = await open();
+    await store.put(makeJob({ id: 'job-1' }));
+    await store.compact();
+    await store.put(makeJob({ id: 'job-2' }));
+    const segments = (await filesIn()).filter((f) => f.startsWith('job_history.json.journal.'));
+    expect(segments).toHaveLength(1);
+    const line = (await readFile(join(dir, segments[0]!), 'utf8')).trim();
+    expect(JSON.parse(line)).toMatchObject({ v: 1, from: 2, to: 2, jobs: [{ id: 'job-2', seq: 2 }] });
+    // Without close (a crash): the file holds job-1 only, the journal job-2.
+    expect(JSON.parse(await readMain()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1']);
+    const again = await open();
+    expect(again.list().map((j) => j.id)).toEqual(['job-1', 'job-2']);
+    expect(again.lastSeq).toBe(2);
+  });
+
+  const refusals: Array<[string, 'write' | 'fsync' | 'open', string, RegExp]> = [
     ['disk full on write', 'write', 'ENOSPC', /disk full \(ENOSPC\)/],
     ['permission denied on write', 'write', 'EACCES', /permission denied \(EACCES\)/],
-    ['a busy file on rename', 'rename', 'EBUSY', /file is busy \(EBUSY\)/],
-    ['not permitted on rename', 'rename', 'EPERM', /operation not permitted \(EPERM\)/],
+    ['an I/O error on fsync', 'fsync', 'EIO', /input\/output error \(EIO\)/],
+    ['permission denied on a new segment', 'open', 'EACCES', /permission denied \(EACCES\)/],
   ];
 
-  for (const [name, method, code, words] of faultCases) {
-    it(`reports ${name} in plain words and keeps the previous file intact`, async () => {
+  for (const [name, method, code, words] of refusals) {
+    it(`a change refused for ${name} applies nothing, in memory or on disk, and never comes back`, async () => {
       const faults = faultyFs();
       const store = await open({ fs: faults.fs });
       const image = await store.putImage(makePng(6));
       await store.put(makeJob({ id: 'job-1', image }));
       await store.put(makeJob({ id: 'job-2' }));
-      const [mainBefore, backupBefore] = [await readMain(), await readBackup()];
+      await store.compact();
+      // The next append opens a new segment, so every method is on the path.
+      const before = { main: await readMain(), savedAt: store.savedAt, lastSeq: store.lastSeq, list: store.list() };
 
-      faults.fail(method, code, (path) => path.includes('job_history.json.tmp-'));
+      faults.fail(method, code, (path) => path.includes('job_history.json.journal.'));
       const error = await store.put(makeJob({ id: 'job-3' })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toMatch(words);
-      expect((error as Error).message).toMatch(/job_history\.json/);
       expect(error).toMatchObject({ code });
-      expect(logs.some((line) => words.test(line))).toBe(true);
+      await expect(store.merge([makeJob({ id: 'job-1', image, prompt: 'edited', updatedAt: 9_999 })])).rejects.toThrow(
+        words,
+      );
 
-      // Three attempts, then the caller hears; the file on disk is the last good one.
-      expect(await readMain()).toBe(mainBefore);
-      expect(JSON.parse(await readMain()).jobs).toHaveLength(2);
-      expect([mainBefore, backupBefore]).toContain(await readBackup());
-      expect((await filesIn()).filter((f) => f.includes('.tmp'))).toEqual([]);
-      // Reads still work; the undurable change is not handed to syncing clients.
-      expect(store.get('job-3')).toMatchObject({ seq: 3 });
-      expect(store.list()).toHaveLength(3);
-      expect(store.changesSince(0, 10).changes.map((j) => j.seq)).toEqual([1, 2]);
-      expect(store.savedAt).toBe(JSON.parse(mainBefore).savedAt);
+      // Nothing of it anywhere: not in memory, not in a pull, not in the file.
+      expect(store.get('job-3')).toBeUndefined();
+      expect(store.get('job-1')!.prompt).toBe('heroic knight with glowing sword');
+      expect({ savedAt: store.savedAt, lastSeq: store.lastSeq, list: store.list() }).toEqual({
+        savedAt: before.savedAt,
+        lastSeq: before.lastSeq,
+        list: before.list,
+      });
+      expect(store.changesSince(2, 10).changes).toEqual([]);
+      expect(await readMain()).toBe(before.main);
       expect(await store.readImage(image)).toEqual(makePng(6));
 
+      // The disk works again: the next change gets the refused one's number, and a restart shows no trace of it.
       faults.clear();
-      await store.put(makeJob({ id: 'job-4' }));
-      const file = JSON.parse(await readMain());
-      expect(file.jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2', 'job-3', 'job-4']);
-      expect(await readBackup()).toBe(mainBefore);
-      expect(store.changesSince(2, 10).changes.map((j) => j.seq)).toEqual([3, 4]);
+      expect((await store.put(makeJob({ id: 'job-4' }))).seq).toBe(3);
+      await store.close();
+      const again = await open();
+      expect(again.list().map((j) => j.id)).toEqual(['job-1', 'job-2', 'job-4']);
+      expect(again.get('job-1')!.prompt).toBe('heroic knight with glowing sword');
     });
   }
 
-  it('flush retries a failed write once the fault clears', async () => {
-    const faults = faultyFs();
-    const store = await open({ fs: faults.fs });
-    faults.fail('write', 'ENOSPC');
-    await expect(store.put(makeJob())).rejects.toThrow(/disk full/);
-    await expect(store.flush()).rejects.toThrow(/disk full/);
-    faults.clear();
-    await store.flush();
-    expect(JSON.parse(await readMain()).jobs).toHaveLength(1);
-  });
-
-  it('recovers inside one request when only the first attempt fails', async () => {
+  it('retries a failed append inside one request: a fault that lasts one attempt is never seen', async () => {
     const faults = faultyFs();
     const store = await open({ fs: faults.fs });
     let failures = 0;
-    const base = faults.fs.rename;
-    faults.fs.rename = async (from, to) => {
-      if (to === mainPath() && failures++ === 0) throw Object.assign(new Error('busy'), { code: 'EBUSY' });
-      return base(from, to);
+    const base = faults.fs.write;
+    faults.fs.write = async (handle, data) => {
+      if (failures++ === 0) throw fsError('EBUSY');
+      return base(handle, data);
     };
     await store.put(makeJob());
     expect(failures).toBe(2);
+    expect(store.get('job-1')).toBeDefined();
   });
 
-  it('rejects invalid jobs without touching the file', async () => {
+  it('gives up after 3 attempts', async () => {
+    const faults = faultyFs();
+    const store = await open({ fs: faults.fs });
+    faults.fail('write', 'ENOSPC', (path) => path.includes('journal'));
+    await expect(store.put(makeJob())).rejects.toThrow(/disk full/);
+    expect((faults.calls.write ?? []).filter((p) => p.includes('journal'))).toHaveLength(3);
+  });
+
+  it('rejects invalid jobs without touching anything', async () => {
     const store = await open();
     await store.put(makeJob());
+    await store.compact();
     const before = await readMain();
     await expect(store.put({ ...makeJob({ id: 'job-2' }), height: 5000 })).rejects.toMatchObject({
       code: 'INVALID_JOB',
       message: expect.stringMatching(/height/),
     });
+    expect(store.lastSeq).toBe(1);
     expect(await readMain()).toBe(before);
   });
 
-  it('close flushes pending writes, then refuses more', async () => {
+  it('refuses only the invalid change of a batch; the others asked for with it land', async () => {
+    const store = await open();
+    const results = await Promise.allSettled([
+      store.put(makeJob({ id: 'job-1' })),
+      store.put({ ...makeJob({ id: 'job-2' }), width: -3 }),
+      store.put(makeJob({ id: 'job-3' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.list().map((j) => [j.id, j.seq])).toEqual([
+      ['job-1', 1],
+      ['job-3', 2],
+    ]);
+  });
+
+  it('skips a torn last line (a crash mid-append) and keeps a damaged segment aside', async () => {
+    const store = await open();
+    await store.put(makeJob({ id: 'job-1' }));
+    await store.put(makeJob({ id: 'job-2' }));
+    const [segment] = (await filesIn()).filter((f) => f.startsWith('job_history.json.journal.'));
+    const text = await readFile(join(dir, segment!), 'utf8');
+    // A crash in the middle of the second line.
+    await writeFile(join(dir, segment!), text.slice(0, text.length - 30));
+    logs.length = 0;
+    const again = await open();
+    expect(again.list().map((j) => j.id)).toEqual(['job-1']);
+    expect(logs.some((l) => /line 2 is skipped: it is incomplete/.test(l))).toBe(true);
+    expect((await filesIn()).some((f) => f.endsWith('.damaged'))).toBe(false);
+    await again.close();
+
+    // A damaged line that is not the last one: skipped, and its segment kept for a human.
+    const store3 = await open();
+    await store3.put(makeJob({ id: 'job-5' }));
+    await store3.put(makeJob({ id: 'job-6' }));
+    const [seg] = (await filesIn()).filter((f) => /^job_history\.json\.journal\.\d+$/.test(f));
+    const lines = (await readFile(join(dir, seg!), 'utf8')).split('\n');
+    await writeFile(join(dir, seg!), [lines[0]!.replace('job-5', 'job-X'), ...lines.slice(1)].join('\n'));
+    logs.length = 0;
+    const fourth = await open();
+    expect(fourth.get('job-6')).toBeDefined();
+    expect(fourth.get('job-X')).toBeUndefined();
+    expect(logs.some((l) => /checksum does not match/.test(l))).toBe(true);
+    expect((await filesIn()).some((f) => f.startsWith(`${seg}.damaged-`))).toBe(true);
+  });
+
+  it('close settles pending changes, writes the file, then refuses more', async () => {
     const store = await open();
     const pending = store.put(makeJob({ id: 'job-1' }));
     await store.close();
     await pending;
     expect(JSON.parse(await readMain()).jobs).toHaveLength(1);
+    expect((await filesIn()).filter((f) => f.includes('journal'))).toEqual([]);
     await expect(store.put(makeJob({ id: 'job-2' }))).rejects.toMatchObject({
       code: 'STORE_CLOSED',
       message: /closed/,
@@ -569,30 +672,78 @@ describe('file store: writes', () => {
   });
 });
 
+describe('file store: rewriting job_history.json (compaction)', () => {
+  const faultCases: Array<[string, 'write' | 'rename', string, RegExp]> = [
+    ['disk full on write', 'write', 'ENOSPC', /disk full \(ENOSPC\)/],
+    ['a busy file on rename', 'rename', 'EBUSY', /file is busy \(EBUSY\)/],
+    ['not permitted on rename', 'rename', 'EPERM', /operation not permitted \(EPERM\)/],
+  ];
+
+  for (const [name, method, code, words] of faultCases) {
+    it(`a rewrite that fails for ${name} keeps the previous file intact and loses nothing`, async () => {
+      const faults = faultyFs();
+      const store = await open({ fs: faults.fs });
+      await store.put(makeJob({ id: 'job-1' }));
+      await store.compact();
+      await store.put(makeJob({ id: 'job-2' }));
+      await store.compact();
+      const [mainBefore, backupBefore] = [await readMain(), await readBackup()];
+
+      faults.fail(method, code, (path) => path.includes('job_history.json.tmp-'));
+      // The change itself is durable (journal); only the rewrite fails, and says why.
+      await store.put(makeJob({ id: 'job-3' }));
+      await expect(store.compact()).rejects.toThrow(words);
+      expect(logs.some((line) => words.test(line) && /safe in the journal/.test(line))).toBe(true);
+      expect(await readMain()).toBe(mainBefore);
+      // The backup step runs before the rename: it may already hold the current file.
+      expect([mainBefore, backupBefore]).toContain(await readBackup());
+      expect((await filesIn()).filter((f) => f.includes('.tmp'))).toEqual([]);
+      expect(store.changesSince(2, 10).changes.map((j) => j.id)).toEqual(['job-3']);
+
+      faults.clear();
+      await store.compact();
+      expect(JSON.parse(await readMain()).jobs.map((j: SyncedJob) => j.id)).toEqual(['job-1', 'job-2', 'job-3']);
+      expect(await readBackup()).toBe(mainBefore);
+    });
+  }
+
+  it('a crash before the rewrite loses nothing: the journal holds what the file does not', async () => {
+    const faults = faultyFs();
+    const store = await open({ fs: faults.fs });
+    await store.put(makeJob({ id: 'job-1' }));
+    faults.fail('rename', 'EIO', (path) => path.includes('job_history.json.tmp-'));
+    await store.put(makeJob({ id: 'job-2' }));
+    await store.compact().catch(() => undefined);
+    const again = await open();
+    expect(again.list().map((j) => j.id)).toEqual(['job-1', 'job-2']);
+  });
+});
+
 describe('file store: merge, replaceAll and clear on disk', () => {
-  it('applies a merge in one durable write and ignores a re-send', async () => {
+  it('applies a merge in one journal line and ignores a re-send', async () => {
     const faults = faultyFs();
     const store = await open({ fs: faults.fs });
     const jobs = [makeJob({ id: 'job-a' }), makeJob({ id: 'job-b' }), makeJob({ id: 'job-c' })];
     const results = await store.merge(jobs);
     expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied', 'applied']);
-    const writes = () => (faults.calls.rename ?? []).filter((c) => c.endsWith('-> ' + mainPath())).length;
-    expect(writes()).toBe(1);
+    const appends = () => (faults.calls.write ?? []).filter((c) => c.includes('journal')).length;
+    expect(appends()).toBe(1);
     const again = await store.merge(jobs);
     expect(again.map((r) => [r.outcome, r.job.seq])).toEqual([
       ['ignored', 1],
       ['ignored', 2],
       ['ignored', 3],
     ]);
-    expect(writes()).toBe(1);
+    expect(appends()).toBe(1);
   });
 
-  it('replaceAll tombstones what is left out and reports the new file size; clear counts', async () => {
+  it('replaceAll tombstones what is left out; clear counts', async () => {
     const store = await open();
     await store.replaceAll([makeJob({ id: 'job-1' }), makeJob({ id: 'job-2' }), makeJob({ id: 'job-3' })], 3);
     clock += 1_000;
-    const { fileSize } = await store.replaceAll([makeJob({ id: 'job-2' })], 3);
-    expect(fileSize).toBe((await readFile(mainPath())).length);
+    await store.replaceAll([makeJob({ id: 'job-2' })], 3);
+    await store.compact();
+    expect(store.fileSize()).toBe((await readFile(mainPath())).length);
     const file = JSON.parse(await readMain());
     expect(file.jobs.map((j: SyncedJob) => j.id)).toEqual(['job-2']);
     expect(file.tombstones.map((j: SyncedJob) => [j.id, j.deleted, j.updatedAt])).toEqual([
@@ -601,6 +752,7 @@ describe('file store: merge, replaceAll and clear on disk', () => {
     ]);
     expect(await store.clear()).toBe(1);
     expect(store.list()).toEqual([]);
+    await store.compact();
     expect(JSON.parse(await readMain()).tombstones).toHaveLength(3);
   });
 });
@@ -620,6 +772,7 @@ describe('file store: per-job serialization cache', () => {
       40,
     );
     await store.merge([makeJob({ id: 'job-2', updatedAt: 7e12, deleted: true })]);
+    await store.compact();
 
     const fromScratch = (records: SyncedJob[], text: string) => {
       const file = JSON.parse(text);
@@ -632,7 +785,7 @@ describe('file store: per-job serialization cache', () => {
       };
       return serializeHistoryFile(
         meta,
-        records.map((job) => ({ job, line: JSON.stringify(job) })),
+        records.map((job) => ({ ...job, line: JSON.stringify(job) })),
       );
     };
     const text = await readMain();
@@ -642,6 +795,7 @@ describe('file store: per-job serialization cache', () => {
     await store.close();
     const again = await open();
     await again.put(makeJob({ id: 'job-99' }));
+    await again.compact();
     const next = await readMain();
     expect(next).toBe(fromScratch(everything(again), next));
     expect(next.split('\n').slice(2, 10)).toEqual(text.split('\n').slice(2, 10));

@@ -8,11 +8,16 @@ export type FileHandle = fsp.FileHandle;
  * Methods never use `this`, so spreading and overriding one of them is enough.
  */
 export interface FsSeam {
-  /** Opens for writing ('w': create or truncate) or reading ('r'). */
-  open(path: string, flags: 'w' | 'r'): Promise<FileHandle>;
+  /**
+   * Opens for writing ('w': create or truncate), appending ('a': create, write at the end), creating only
+   * ('wx': fails with EEXIST when it exists) or reading ('r').
+   */
+  open(path: string, flags: 'w' | 'a' | 'wx' | 'r'): Promise<FileHandle>;
   /** Writes all of `data` at the handle's position. */
   write(handle: FileHandle, data: Uint8Array): Promise<void>;
   fsync(handle: FileHandle): Promise<void>;
+  /** Cuts the file to `length` bytes (a failed append leaves no partial record behind). */
+  truncate(handle: FileHandle, length: number): Promise<void>;
   close(handle: FileHandle): Promise<void>;
   /** Replaces `to` atomically when it exists. */
   rename(from: string, to: string): Promise<void>;
@@ -22,7 +27,7 @@ export interface FsSeam {
   readdir(path: string): Promise<string[]>;
   /** Creates the directory and its parents; no error when it exists. */
   mkdir(path: string): Promise<void>;
-  stat(path: string): Promise<{ size: number }>;
+  stat(path: string): Promise<{ size: number; mtimeMs: number }>;
   unlink(path: string): Promise<void>;
   /** Makes renames and new names in the directory durable. */
   fsyncDir(path: string): Promise<void>;
@@ -32,6 +37,7 @@ export const nodeFs: FsSeam = {
   open: (path, flags) => fsp.open(path, flags),
   write: (handle, data) => handle.writeFile(data),
   fsync: (handle) => handle.sync(),
+  truncate: (handle, length) => handle.truncate(length),
   close: (handle) => handle.close(),
   rename: (from, to) => fsp.rename(from, to),
   link: (existingPath, newPath) => fsp.link(existingPath, newPath),
@@ -43,7 +49,10 @@ export const nodeFs: FsSeam = {
   mkdir: async (path) => {
     await fsp.mkdir(path, { recursive: true });
   },
-  stat: async (path) => ({ size: (await fsp.stat(path)).size }),
+  stat: async (path) => {
+    const { size, mtimeMs } = await fsp.stat(path);
+    return { size, mtimeMs };
+  },
   unlink: (path) => fsp.unlink(path),
   fsyncDir: async (path) => {
     // Windows cannot open a directory to fsync it; NTFS makes renames durable on its own.

@@ -20,20 +20,24 @@ export const INTERRUPTED_BEFORE_RUNNING = 'Interrupted: the companion stopped be
 const TOO_BIG_SEQ = `is above ${MAX_SEQ} (2^52), the largest sequence number the companion hands out`;
 
 /** A stored record: its seq is bounded, so the next number after any loaded one is still exact. */
-const storedJobSchema = syncedJobSchema.extend({ seq: z.number().int().positive().max(MAX_SEQ, TOO_BIG_SEQ) });
+export const storedJobSchema = syncedJobSchema.extend({
+  seq: z.number().int().positive().max(MAX_SEQ, TOO_BIG_SEQ),
+});
 
+/** The file's frame; its records are checked one by one, so one bad job does not throw away the rest. */
 export const historyFileSchema = z.looseObject({
-  jobs: z.array(storedJobSchema),
+  jobs: z.array(z.unknown()),
   lastJobId: z.number().int().nonnegative().default(0),
   savedAt: z.string().nullable().default(null),
   version: z.literal(HISTORY_FILE_VERSION),
   /** Optional so a hand-made file loads; one is derived from the content until the first write. */
   serverId: z.string().min(1).max(200).optional(),
   seq: z.number().int().nonnegative().max(MAX_SEQ, TOO_BIG_SEQ).default(0),
-  tombstones: z.array(storedJobSchema).default([]),
+  tombstones: z.array(z.unknown()).default([]),
 });
 
 const KNOWN_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version', 'serverId', 'seq', 'tombstones']);
+const SEED_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version']);
 
 export interface HistoryFileMeta {
   lastJobId: number;
@@ -44,10 +48,19 @@ export interface HistoryFileMeta {
   extra: Record<string, unknown>;
 }
 
+/** A record of the file that could not be loaded: kept aside with its reason, never dropped silently. */
+export interface SetAside {
+  /** Where it was: `jobs[3]`, `tombstones[0]`. */
+  where: string;
+  reason: string;
+  record: unknown;
+}
+
 export type ParsedHistoryFile =
   | {
       format: 'v2';
       records: SyncedJob[];
+      setAside: SetAside[];
       lastJobId: number;
       savedAt: string | null;
       serverId: string | null;
@@ -63,40 +76,55 @@ export class BadHistoryFileError extends StoreError {
   }
 }
 
+/** Lines of the file per chunk: a 100,000-job history is written without one 44 MB string. */
+const LINES_PER_CHUNK = 2000;
+
 /**
  * One compact job per line, live jobs under `jobs` and deletes under `tombstones`, both in seq order.
- * Lines come from the entries' cache, so a change to one job costs one job's serialization plus a join.
+ * Lines come from the entries, so a change to one job costs one job's serialization.
  */
-export function serializeHistoryFile(meta: HistoryFileMeta, entries: Iterable<HistoryEntry>): string {
+export function* historyFileChunks(meta: HistoryFileMeta, entries: Iterable<HistoryEntry>): Generator<string> {
   const live: string[] = [];
   const dead: string[] = [];
-  for (const { job, line } of entries) (job.deleted ? dead : live).push(line);
+  for (const entry of entries) (entry.deleted ? dead : live).push(entry.line);
   const extra = Object.entries(meta.extra)
     .filter(([key]) => !KNOWN_KEYS.has(key))
     .map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},\n`)
     .join('');
-  return (
-    '{\n' +
-    `  "jobs": ${block(live)},\n` +
+  yield '{\n  "jobs": ';
+  yield* block(live);
+  yield ',\n' +
     `  "lastJobId": ${meta.lastJobId},\n` +
     `  "savedAt": ${JSON.stringify(meta.savedAt)},\n` +
     `  "version": ${JSON.stringify(HISTORY_FILE_VERSION)},\n` +
     `  "serverId": ${JSON.stringify(meta.serverId)},\n` +
     `  "seq": ${meta.seq},\n` +
     extra +
-    `  "tombstones": ${block(dead)}\n` +
-    '}\n'
-  );
+    '  "tombstones": ';
+  yield* block(dead);
+  yield '\n}\n';
 }
 
-function block(lines: string[]): string {
-  return lines.length === 0 ? '[]' : `[\n    ${lines.join(',\n    ')}\n  ]`;
+function* block(lines: string[]): Generator<string> {
+  if (lines.length === 0) {
+    yield '[]';
+    return;
+  }
+  yield '[\n    ';
+  for (let i = 0; i < lines.length; i += LINES_PER_CHUNK) {
+    yield (i > 0 ? ',\n    ' : '') + lines.slice(i, i + LINES_PER_CHUNK).join(',\n    ');
+  }
+  yield '\n  ]';
+}
+
+export function serializeHistoryFile(meta: HistoryFileMeta, entries: Iterable<HistoryEntry>): string {
+  return [...historyFileChunks(meta, entries)].join('');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads either format; throws BadHistoryFileError for anything that is not a usable file. */
-export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
+/** Parses file bytes into JSON; throws BadHistoryFileError for anything that is not a JSON object. */
+export function parseJsonFile(bytes: Uint8Array): Record<string, unknown> {
   if (bytes.length === 0) throw new BadHistoryFileError('is empty');
   if (bytes.includes(0)) throw new BadHistoryFileError('contains NUL bytes (an unfinished write?)');
   let text: string;
@@ -120,9 +148,17 @@ export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
   if (!json || typeof json !== 'object' || Array.isArray(json)) {
     throw new BadHistoryFileError('fails the schema: it is not a JSON object');
   }
-  const version = (json as { version?: unknown }).version;
-  const extraOf = (known: Set<string>) =>
-    Object.fromEntries(Object.entries(json as object).filter(([key]) => !known.has(key)));
+  return json as Record<string, unknown>;
+}
+
+/**
+ * Reads either format; throws BadHistoryFileError when the file as a whole cannot be used. Records that fail
+ * the schema one by one (a width of 8192 typed by hand) are set aside with their reason, and the rest loads.
+ */
+export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
+  const json = parseJsonFile(bytes);
+  const version = json.version;
+  const extraOf = (known: Set<string>) => Object.fromEntries(Object.entries(json).filter(([key]) => !known.has(key)));
 
   if (version === undefined || (typeof version === 'string' && /^1(\.\d+)*$/.test(version))) {
     const result = seedFileSchema.safeParse(json);
@@ -133,7 +169,7 @@ export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
     const major = typeof version === 'string' ? Number.parseInt(version, 10) : Number.NaN;
     if (major > 2) {
       throw new StoreError(
-        `The history file has version ${version}, newer than this companion reads (${HISTORY_FILE_VERSION}); update the companion`,
+        `The history file has version ${String(version)}, newer than this companion reads (${HISTORY_FILE_VERSION}); update the companion`,
         'NEWER_HISTORY_FILE',
       );
     }
@@ -142,10 +178,21 @@ export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
   const result = historyFileSchema.safeParse(json);
   if (!result.success) throw new BadHistoryFileError(`fails the schema: ${describeIssues(result.error)}`);
   const file = result.data;
+  const records: SyncedJob[] = [];
+  const setAside: SetAside[] = [];
+  const take = (list: unknown[], where: string, deleted: boolean) =>
+    list.forEach((record, i) => {
+      const parsed = storedJobSchema.safeParse(record);
+      if (parsed.success) records.push(deleted ? { ...parsed.data, deleted: true } : parsed.data);
+      else setAside.push({ where: `${where}[${i}]`, reason: describeIssues(parsed.error), record });
+    });
+  take(file.jobs, 'jobs', false);
+  take(file.tombstones, 'tombstones', true);
   return {
     format: 'v2',
-    records: [...file.jobs, ...file.tombstones.map((job) => ({ ...job, deleted: true }))],
-    lastJobId: file.lastJobId,
+    records,
+    setAside,
+    lastJobId: Number.isSafeInteger(file.lastJobId) ? file.lastJobId : 0,
     savedAt: file.savedAt,
     serverId: file.serverId ?? null,
     seq: file.seq,
@@ -153,36 +200,44 @@ export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
   };
 }
 
-const SEED_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version']);
-
 /**
- * Converts a seed file's jobs in file order, numbering them 1..N. Jobs the seed left queued or
- * running can never finish now, so they become errors; clashing ids get a `.dupN` suffix so
- * every job loads.
+ * Converts a seed file's jobs in file order, numbering them 1..N. Jobs the seed left queued or running can
+ * never finish now, so they become errors; clashing ids get a `.dupN` suffix so every job loads; a job that
+ * cannot be converted is set aside with its reason.
  */
-export function convertSeedFile(file: SeedFile, putImage: PutImage): { records: SyncedJob[]; lastJobId: number } {
+export function convertSeedFile(
+  file: SeedFile,
+  putImage: PutImage,
+): { records: SyncedJob[]; setAside: SetAside[]; lastJobId: number } {
   // Deterministic, so loading the same file twice gives the same versions.
   const savedAt = file.savedAt ? Date.parse(file.savedAt) : Number.NaN;
   const now = Number.isNaN(savedAt) || savedAt < 0 ? 0 : savedAt;
   const used = new Set<string>();
   const records: SyncedJob[] = [];
+  const setAside: SetAside[] = [];
   file.jobs.forEach((raw, index) => {
     let job: Job;
     try {
       job = fromSeedJob(raw, putImage, now);
     } catch (error) {
-      const detail = error instanceof z.ZodError ? describeIssues(error) : String(error);
-      throw new BadHistoryFileError(`fails the schema: jobs[${index}] cannot be converted (${detail})`);
+      const reason = error instanceof z.ZodError ? describeIssues(error) : String(error);
+      setAside.push({ where: `jobs[${index}]`, reason, record: raw });
+      return;
     }
-    if (used.has(job.id)) {
-      let n = 2;
-      while (used.has(`${job.id.slice(0, 118)}.dup${n}`)) n++;
-      job = { ...job, id: `${job.id.slice(0, 118)}.dup${n}` };
-    }
+    job = { ...job, id: uniqueId(job.id, used) };
     used.add(job.id);
     if (job.status === 'running') job = { ...job, status: 'error', error: INTERRUPTED_WHILE_RUNNING };
     else if (job.status === 'queued') job = { ...job, status: 'error', error: INTERRUPTED_BEFORE_RUNNING };
     records.push({ ...job, seq: records.length + 1 });
   });
-  return { records, lastJobId: file.lastJobId ?? 0 };
+  const lastJobId = file.lastJobId ?? 0;
+  return { records, setAside, lastJobId: Number.isSafeInteger(lastJobId) ? lastJobId : 0 };
+}
+
+/** `id`, or `id.dupN` with the first N that is free: two jobs that share an id are both kept. */
+export function uniqueId(id: string, taken: { has(id: string): boolean }): string {
+  if (!taken.has(id)) return id;
+  let n = 2;
+  while (taken.has(`${id.slice(0, 118)}.dup${n}`)) n++;
+  return `${id.slice(0, 118)}.dup${n}`;
 }

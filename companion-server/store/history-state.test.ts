@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { isLater } from '../../tests/helpers/versions';
 import { createClock } from '../../utils/domain';
 import { createHistoryState, MAX_SEQ } from './history-state';
-import { makeJob } from './test-support';
+import { makeJob, planningState } from './test-support';
 
 /** A state whose clock reads 5,000 ms: the versions it makes itself land there or just after. */
-const fresh = () => {
-  const { state } = createHistoryState({ clock: createClock('s-test', () => 5_000) });
-  return state;
-};
+const fresh = (init: Parameters<typeof createHistoryState>[0] = {}) =>
+  planningState(
+    createHistoryState(init).state,
+    createClock('s-test', () => 5_000),
+  );
+const jobsOf = (state: { entries(): Iterable<{ line: string }> }) =>
+  [...state.entries()].map((e) => JSON.parse(e.line) as { id: string; seq: number });
 
 describe('history state: put and seq', () => {
   it('gives every change the next seq and keeps the Map in seq order', () => {
@@ -17,21 +20,21 @@ describe('history state: put and seq', () => {
     state.put(makeJob({ id: 'job-b' }));
     const again = state.put(makeJob({ id: 'job-a', status: 'error', updatedAt: 2_000 }));
     expect(again.seq).toBe(3);
-    expect([...state.entries()].map((e) => [e.job.id, e.job.seq])).toEqual([
+    expect(jobsOf(state).map((j) => [j.id, j.seq])).toEqual([
       ['job-b', 2],
       ['job-a', 3],
     ]);
     expect(state.lastSeq).toBe(3);
   });
 
-  it('stores frozen copies that equal their cached line', () => {
+  it('hands out copies parsed from the cached line: changing one changes nothing held', () => {
     const state = fresh();
     const input = makeJob({ extra: { nested: [1, 2] } });
     const saved = state.put(input);
-    expect(Object.isFrozen(saved)).toBe(true);
-    expect(Object.isFrozen(saved.extra)).toBe(true);
     expect(saved).not.toBe(input);
-    for (const { job, line } of state.entries()) expect(line).toBe(JSON.stringify(job));
+    (saved.extra as { nested: number[] }).nested.push(3);
+    expect(state.get('job-1')!.extra).toEqual({ nested: [1, 2] });
+    for (const entry of state.entries()) expect(entry.line).toBe(JSON.stringify(state.get(entry.id)));
   });
 
   it('raises updatedAt above the stored version so the put wins everywhere', () => {
@@ -74,7 +77,8 @@ describe('history state: merge', () => {
       makeJob({ id: 'job-a', prompt: 'new', updatedAt: 3_000 }),
       makeJob({ id: 'job-b', updatedAt: 1 }),
     ]);
-    expect(older).toMatchObject({ outcome: 'ignored', job: { prompt: 'heroic knight with glowing sword', seq: 1 } });
+    // An ignored version is answered with the companion's version after the whole merge.
+    expect(older).toMatchObject({ outcome: 'ignored', job: { prompt: 'new', seq: 2 } });
     expect(newer).toMatchObject({ outcome: 'applied', job: { prompt: 'new', seq: 2 } });
     expect(unknown).toMatchObject({ outcome: 'applied', job: { id: 'job-b', seq: 3 } });
   });
@@ -83,10 +87,8 @@ describe('history state: merge', () => {
     const state = fresh();
     const job = makeJob({ updatedAt: 10 });
     expect(state.merge([job])[0]!.outcome).toBe('applied');
-    const revision = state.revision;
     const [again] = state.merge([{ ...job, seq: 1 }]);
     expect(again!.outcome).toBe('ignored');
-    expect(state.revision).toBe(revision);
     expect(state.lastSeq).toBe(1);
   });
 
@@ -163,9 +165,9 @@ describe('history state: replaceAll and clear', () => {
     const state = fresh();
     const jobs = [makeJob({ id: 'job-1' }), makeJob({ id: 'job-2' })];
     state.replaceAll(jobs, 2);
-    const revision = state.revision;
+    const seq = state.lastSeq;
     expect(state.replaceAll(jobs, 2)).toBe(0);
-    expect(state.revision).toBe(revision);
+    expect(state.lastSeq).toBe(seq);
   });
 
   it('clear tombstones every live job once', () => {
@@ -184,22 +186,20 @@ describe('history state: changesSince', () => {
   const filled = (n: number) => {
     const state = fresh();
     for (let i = 1; i <= n; i++) state.put(makeJob({ id: `job-${i}` }));
-    state.markDurable(state.lastSeq);
     return state;
   };
 
   it('pages through every change in seq order', () => {
     const state = filled(10);
     state.clear(); // 11..20 are tombstones
-    state.markDurable(state.lastSeq);
     const seen: number[] = [];
     let since = 0;
     for (;;) {
       const page = state.changesSince(since, 3);
-      seen.push(...page.changes.map((j) => j.seq));
+      seen.push(...page.lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
       since = page.lastSeq;
       if (!page.hasMore) break;
-      expect(page.changes).toHaveLength(3);
+      expect(page.lines).toHaveLength(3);
     }
     // Superseded versions are gone: only the tombstones remain.
     expect(seen).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
@@ -214,23 +214,24 @@ describe('history state: changesSince', () => {
 
   it('with nothing new answers min(since, lastSeq)', () => {
     const state = filled(4);
-    expect(state.changesSince(4, 10)).toEqual({ changes: [], lastSeq: 4, hasMore: false });
-    expect(state.changesSince(40, 10)).toEqual({ changes: [], lastSeq: 4, hasMore: false });
+    expect(state.changesSince(4, 10)).toEqual({ lines: [], lastSeq: 4, hasMore: false });
+    expect(state.changesSince(40, 10)).toEqual({ lines: [], lastSeq: 4, hasMore: false });
   });
 
-  it('never shows a change that is not durable yet', () => {
+  it('prepared records are invisible until applied', () => {
     const state = filled(2);
-    state.put(makeJob({ id: 'job-3' }));
-    expect(state.changesSince(0, 10).changes.map((j) => j.seq)).toEqual([1, 2]);
-    expect(state.changesSince(2, 10)).toMatchObject({ changes: [], lastSeq: 2 });
-    state.markDurable(3);
-    expect(state.changesSince(2, 10).changes.map((j) => j.seq)).toEqual([3]);
+    const prepared = state.prepare([makeJob({ id: 'job-3' })]);
+    expect(prepared[0]!.seq).toBe(3);
+    expect(state.changesSince(2, 10)).toMatchObject({ lines: [], lastSeq: 2 });
+    expect(state.get('job-3')).toBeUndefined();
+    state.apply(prepared);
+    expect(state.changesSince(2, 10).lines).toHaveLength(1);
   });
 });
 
 describe('history state: loading records', () => {
   it('keeps the newest version of a duplicated id and renumbers clashing seqs after the rest', () => {
-    const { state, duplicateIds, renumbered } = createHistoryState({
+    const { state, duplicateIds, renumber } = createHistoryState({
       records: [
         { ...makeJob({ id: 'job-1', updatedAt: 5 }), seq: 2 },
         { ...makeJob({ id: 'job-1', updatedAt: 9 }), seq: 1 },
@@ -240,8 +241,10 @@ describe('history state: loading records', () => {
       lastSeq: 4,
     });
     expect(duplicateIds).toEqual(['job-1']);
-    expect(renumbered).toBe(1);
+    expect(renumber.map((r) => r.id)).toEqual(['job-3']);
     expect(state.get('job-1')).toMatchObject({ updatedAt: 9, seq: 1 });
+    // The store writes the clashing record again under a new number, like any change.
+    state.apply(state.prepare(renumber));
     expect(state.get('job-3')!.seq).toBe(5);
     expect(state.lastSeq).toBe(5);
   });
@@ -260,24 +263,24 @@ describe('history state: loading records', () => {
 
 describe('history state: the seq limit', () => {
   it('never hands out a seq above MAX_SEQ, and a refused change leaves the state alone', () => {
-    const { state } = createHistoryState({
+    const state = fresh({
       records: [{ ...makeJob({ id: 'job-1' }), seq: MAX_SEQ - 1 }],
       lastSeq: MAX_SEQ - 1,
     });
     expect(state.put(makeJob({ id: 'job-2' })).seq).toBe(MAX_SEQ);
-    const before = { revision: state.revision, lastSeq: state.lastSeq, size: state.size };
+    const before = { lastSeq: state.lastSeq, size: state.size };
     expect(() => state.put(makeJob({ id: 'job-3' }))).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
     expect(() => state.merge([makeJob({ id: 'job-3', updatedAt: 9_999 })])).toThrow(
       expect.objectContaining({ code: 'SEQ_EXHAUSTED' }),
     );
     expect(() => state.replaceAll([], 0)).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
     expect(() => state.clear()).toThrow(expect.objectContaining({ code: 'SEQ_EXHAUSTED' }));
-    expect({ revision: state.revision, lastSeq: state.lastSeq, size: state.size }).toEqual(before);
+    expect({ lastSeq: state.lastSeq, size: state.size }).toEqual(before);
     expect(state.get('job-1')!.deleted).toBe(false);
   });
 
   it('refuses a whole batch that would not fit, instead of applying part of it', () => {
-    const { state } = createHistoryState({ lastSeq: MAX_SEQ - 1 });
+    const state = fresh({ lastSeq: MAX_SEQ - 1 });
     expect(() => state.merge([makeJob({ id: 'job-a' }), makeJob({ id: 'job-b' })])).toThrow(
       expect.objectContaining({ code: 'SEQ_EXHAUSTED' }),
     );

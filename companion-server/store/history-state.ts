@@ -1,10 +1,7 @@
 import type { z } from 'zod';
 import {
-  type Clock,
-  canonicalJson,
-  compareVersions,
-  createClock,
   type Job,
+  type JobStatus,
   jobSchema,
   lastSeedJobId,
   pickWinner,
@@ -12,107 +9,115 @@ import {
   syncedJobSchema,
 } from '../../utils/domain';
 import { StoreError } from './store-error';
-import type { MergeResult } from './types';
-
-/** A stored version and its serialized line, computed once when the version is accepted. */
-export interface HistoryEntry {
-  readonly job: SyncedJob;
-  /** `JSON.stringify(job)`: what the file holds for this job. */
-  readonly line: string;
-}
 
 /**
- * The history in memory: versions, sequence numbers and the merge rules, without any I/O.
- * The file store and the memory store both wrap it. Stored jobs are frozen: change one by
- * passing a new version in.
+ * The history in memory, without any I/O: one entry per job in seq order, each holding the job's JSON line
+ * (what the file and the journal hold) and the few fields the hot paths read. A job is parsed from its line
+ * when asked for, so 100,000 jobs cost their lines, not a tree of objects each.
+ *
+ * Changes come in two steps, so the store can make them durable in between: `prepare` validates and numbers
+ * versions without changing anything; `apply` stores prepared records once they are on disk.
  */
-export interface HistoryState {
-  /** Highest sequence number handed out. */
+export interface HistoryEntry {
+  readonly id: string;
+  readonly seq: number;
+  /** `JSON.stringify(job)` with its seq: what the file holds for this job. */
+  readonly line: string;
+  readonly deleted: boolean;
+  readonly status: JobStatus;
+  readonly createdAt: number;
+}
+
+/** A version ready to be written and applied: validated, numbered, serialized once. */
+export interface PreparedRecord extends HistoryEntry {
+  readonly job: SyncedJob;
+}
+
+/** What a plan reads: the current version of a job. */
+export interface HistoryView {
+  get(id: string): SyncedJob | undefined;
+}
+
+export interface HistoryState extends HistoryView {
+  /** Highest sequence number applied. */
   readonly lastSeq: number;
-  /** Highest sequence number known to be durable; readers of changes never see past it. */
-  readonly durableSeq: number;
   readonly lastJobId: number;
-  /** Bumped by every change, lastJobId included; a writer compares it to know what is saved. */
-  readonly revision: number;
   /** Records held, tombstones included. */
   readonly size: number;
+  /** Live jobs held. */
+  readonly liveCount: number;
+  /** UTF-8 bytes of every record's line: what the file's records weigh. */
+  readonly lineBytes: number;
 
-  get(id: string): SyncedJob | undefined;
-  /** Live jobs, oldest first (createdAt, then id in natural order). */
+  entry(id: string): HistoryEntry | undefined;
+  /** Live jobs, oldest first (createdAt, then id in natural order). Parses every live job: for rare callers. */
   list(): SyncedJob[];
-  changesSince(since: number, limit: number): { changes: SyncedJob[]; lastSeq: number; hasMore: boolean };
-  /** Every record in sequence order, with its cached line. */
+  /** Live entries, oldest first, without parsing them. */
+  liveEntries(): HistoryEntry[];
+  /** Every record in seq order. */
   entries(): IterableIterator<HistoryEntry>;
+  /** Lines of everything changed after `since`, tombstones included, in seq order. */
+  changesSince(since: number, limit: number): { lines: string[]; lastSeq: number; hasMore: boolean };
 
-  put(job: unknown): SyncedJob;
-  merge(jobs: readonly unknown[]): MergeResult[];
-  /** Returns how many records changed (lastJobId alone counts as none but bumps `revision`). */
-  replaceAll(jobs: readonly unknown[], lastJobId: number): number;
-  clear(): number;
-
-  markDurable(seq: number): void;
+  /** Validates `versions` and numbers them from lastSeq + 1 + `offset`; changes nothing. Throws StoreError. */
+  prepare(versions: readonly unknown[], offset?: number): PreparedRecord[];
+  /** Stores prepared records (in seq order, above lastSeq) and raises lastJobId to at least `lastJobId`. */
+  apply(records: readonly PreparedRecord[], lastJobId?: number): void;
+  /** Loads records written earlier with their own seqs (the journal), those above lastSeq, in seq order. */
+  replay(records: readonly SyncedJob[], lastJobId?: number): void;
 }
 
 export interface HistoryStateInit {
-  /** Loaded records; sorted by seq here, duplicates resolved. */
+  /** Loaded records; duplicates resolved by the merge order, clashing seqs renumbered after the rest. */
   records?: readonly SyncedJob[];
   /** The file's `seq`; the state never hands out a number at or below it again. */
   lastSeq?: number;
   lastJobId?: number;
-  /** Stamps the versions the state makes itself (tombstones, bumps). */
-  clock?: Clock;
 }
 
 export interface HistoryStateLoad {
   state: HistoryState;
-  /** Ids that appeared more than once; the last-writer-wins version was kept. */
+  /** Ids that appeared more than once; the winning version was kept. */
   duplicateIds: string[];
-  /** Records whose seq clashed with an earlier one and got a new number. */
-  renumbered: number;
+  /** Records whose seq clashed with an earlier one: give them new numbers with the first write. */
+  renumber: SyncedJob[];
 }
 
 const naturalOrder = new Intl.Collator('en', { numeric: true });
 
 /**
  * The largest sequence number the store hands out or loads (2^52). Far below Number.MAX_SAFE_INTEGER, so
- * every number in the file is exact, and a file at the limit is one this store could have written: the
- * file schema refuses anything above it and the state refuses to mint past it.
+ * every number in the file is exact, and a file at the limit is one this store could have written.
  */
 export const MAX_SEQ = 2 ** 52;
+/** The seed's job counter stays a safe integer, so a `job-N` the old dashboard mints next is exact too. */
+export const MAX_LAST_JOB_ID = Number.MAX_SAFE_INTEGER - 1;
 
 export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoad {
   const entries = new Map<string, HistoryEntry>();
+  /** Ids in the order their current seq was handed out; stale slots (a later version moved on) are skipped. */
+  let order: { seq: number; id: string }[] = [];
   let lastSeq = init.lastSeq ?? 0;
-  let durableSeq = 0;
-  let lastJobId = init.lastJobId ?? 0;
-  let revision = 0;
-  let listCache: SyncedJob[] | null = null;
-  const clock = init.clock ?? createClock('companion');
+  let lastJobId = safeLastJobId(init.lastJobId ?? 0);
+  let live = 0;
+  let lineBytes = 0;
 
-  /** Refuses a change before any of it applies when it could need more than the numbers left. */
-  function assertRoom(count: number): void {
-    if (lastSeq + count <= MAX_SEQ) return;
-    throw new StoreError(
-      `The history has used up its sequence numbers (the last one is ${lastSeq}, the limit ${MAX_SEQ}); nothing was changed`,
-      'SEQ_EXHAUSTED',
-    );
+  function set(entry: HistoryEntry): void {
+    const before = entries.get(entry.id);
+    if (before && !before.deleted) live--;
+    if (before) lineBytes -= Buffer.byteLength(before.line);
+    lineBytes += Buffer.byteLength(entry.line);
+    entries.delete(entry.id);
+    entries.set(entry.id, entry);
+    if (!entry.deleted) live++;
+    order.push({ seq: entry.seq, id: entry.id });
+    lastJobId = lastSeedJobId([entry], lastJobId);
+    if (order.length > 1024 && order.length > 2 * entries.size) {
+      order = order.filter((slot) => entries.get(slot.id)?.seq === slot.seq);
+    }
   }
 
-  /** Accepts a version under the next seq; the Map stays in seq order because the entry moves to the end. */
-  function store(job: Job): SyncedJob {
-    assertRoom(1);
-    const line = JSON.stringify(withSeq(job, ++lastSeq));
-    // Parsing the line back keeps memory equal to what a restart would load.
-    const saved = deepFreeze(JSON.parse(line) as SyncedJob);
-    entries.delete(job.id);
-    entries.set(job.id, { job: saved, line });
-    lastJobId = lastSeedJobId([saved], lastJobId);
-    revision++;
-    listCache = null;
-    return saved;
-  }
-
-  // Load: one version per id (last writer wins), then seq order; clashing numbers go to the end.
+  // Load: one version per id (the merge order), then seq order; clashing numbers are renumbered by the caller.
   const byId = new Map<string, SyncedJob>();
   const duplicateIds: string[] = [];
   for (const record of init.records ?? []) {
@@ -123,147 +128,135 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     }
     byId.set(record.id, record);
   }
-  const sorted = [...byId.values()].sort((a, b) => a.seq - b.seq);
-  const clashing: SyncedJob[] = [];
+  const renumber: SyncedJob[] = [];
   let previous = 0;
-  for (const record of sorted) {
-    if (record.seq <= previous) {
-      clashing.push(record);
+  for (const record of [...byId.values()].sort((a, b) => a.seq - b.seq)) {
+    if (record.seq <= previous || record.seq > MAX_SEQ) {
+      renumber.push(record);
       continue;
     }
     previous = record.seq;
-    const line = JSON.stringify(withSeq(record, record.seq));
-    entries.set(record.id, { job: deepFreeze(JSON.parse(line) as SyncedJob), line });
-    lastJobId = lastSeedJobId([record], lastJobId);
+    set(toEntry(record, record.seq));
   }
-  lastSeq = Math.max(lastSeq, previous);
-  // Deterministic from the file, so a restart without a write hands out the same numbers.
-  for (const record of clashing) store(record);
-  durableSeq = lastSeq;
-  revision = 0;
+  lastSeq = Math.min(MAX_SEQ, Math.max(lastSeq, previous));
 
   const state: HistoryState = {
     get lastSeq() {
       return lastSeq;
     },
-    get durableSeq() {
-      return durableSeq;
-    },
     get lastJobId() {
       return lastJobId;
-    },
-    get revision() {
-      return revision;
     },
     get size() {
       return entries.size;
     },
-
-    get: (id) => entries.get(id)?.job,
-
-    list() {
-      if (!listCache) {
-        listCache = [];
-        for (const { job } of entries.values()) if (!job.deleted) listCache.push(job);
-        listCache.sort((a, b) => a.createdAt - b.createdAt || naturalOrder.compare(a.id, b.id));
-      }
-      return listCache.slice();
+    get liveCount() {
+      return live;
+    },
+    get lineBytes() {
+      return lineBytes;
     },
 
-    changesSince(since, limit) {
-      const visible = durableSeq;
-      const changes: SyncedJob[] = [];
-      let hasMore = false;
-      if (since < visible) {
-        for (const { job } of entries.values()) {
-          if (job.seq <= since) continue;
-          if (job.seq > visible) break;
-          if (changes.length >= limit) {
-            hasMore = true;
-            break;
-          }
-          changes.push(job);
-        }
-      }
-      const last = changes[changes.length - 1];
-      // With nothing new, a checkpoint past our end (an older file came back) is pulled back to it.
-      return { changes, lastSeq: last ? last.seq : Math.min(since, visible), hasMore };
+    get(id) {
+      const entry = entries.get(id);
+      return entry ? (JSON.parse(entry.line) as SyncedJob) : undefined;
+    },
+    entry: (id) => entries.get(id),
+
+    list() {
+      return state.liveEntries().map((entry) => JSON.parse(entry.line) as SyncedJob);
+    },
+
+    liveEntries() {
+      const out: HistoryEntry[] = [];
+      for (const entry of entries.values()) if (!entry.deleted) out.push(entry);
+      return out.sort((a, b) => a.createdAt - b.createdAt || naturalOrder.compare(a.id, b.id));
     },
 
     entries: () => entries.values(),
 
-    put(input) {
-      const job = parseJob(input);
-      assertRoom(1);
-      const current = entries.get(job.id)?.job;
-      // Unconditional, but every replica's last-writer-wins must still pick this version.
-      if (current && compareVersions(job, current) < 0) {
-        const stamped = clock.stamp(job, current);
-        // A later clock cannot make up for an earlier generation or less progress (merge.ts); such a write
-        // would be a stale copy taking a result away, so it is refused whole.
-        if (compareVersions(stamped, current) < 0) {
-          throw new StoreError(
-            `Refused to write job ${job.id}: this version (${job.status}) would take the job back from its ${current.status} version`,
-            'STALE_VERSION',
-          );
+    changesSince(since, limit) {
+      const lines: string[] = [];
+      let last = 0;
+      let hasMore = false;
+      if (since < lastSeq) {
+        for (let i = firstAfter(order, since); i < order.length; i++) {
+          const { seq, id } = order[i]!;
+          const entry = entries.get(id);
+          if (entry?.seq !== seq) continue;
+          if (lines.length >= limit) {
+            hasMore = true;
+            break;
+          }
+          lines.push(entry.line);
+          last = seq;
         }
-        return store(stamped);
       }
-      return store(job);
+      // With nothing new, a checkpoint past our end (an older file came back) is pulled back to it.
+      return { lines, lastSeq: lines.length > 0 ? last : Math.min(since, lastSeq), hasMore };
     },
 
-    merge(inputs) {
-      const jobs = inputs.map(parseJob);
-      assertRoom(jobs.length);
-      return jobs.map((incoming): MergeResult => {
-        const current = entries.get(incoming.id)?.job;
-        const winner = pickWinner(current, incoming);
-        if (winner) return { id: incoming.id, outcome: 'applied', job: store(winner) };
-        return { id: incoming.id, outcome: 'ignored', job: current! };
+    prepare(versions, offset = 0) {
+      if (lastSeq + offset + versions.length > MAX_SEQ) {
+        throw new StoreError(
+          `The history has used up its sequence numbers (the last one is ${lastSeq}, the limit ${MAX_SEQ}); nothing was changed`,
+          'SEQ_EXHAUSTED',
+        );
+      }
+      return versions.map((input, i) => {
+        const job = parseJob(input);
+        const entry = toEntry(job, lastSeq + offset + i + 1);
+        // Parsed back from the line, so what callers get equals what a restart loads.
+        return { ...entry, job: JSON.parse(entry.line) as SyncedJob };
       });
     },
 
-    replaceAll(inputs, givenLastJobId) {
-      const given = new Map<string, Job>();
-      for (const job of inputs.map(parseJob)) given.set(job.id, job);
-      assertRoom(entries.size + given.size);
-      let changed = 0;
-      for (const { job } of [...entries.values()]) {
-        if (!job.deleted && !given.has(job.id)) {
-          store(tombstone(job, clock));
-          changed++;
-        }
+    replay(records, givenLastJobId) {
+      for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
+        if (record.seq <= lastSeq || record.seq > MAX_SEQ) continue;
+        set(toEntry(parseJob(record), record.seq));
+        lastSeq = record.seq;
       }
-      for (const job of given.values()) {
-        const current = entries.get(job.id)?.job;
-        if (current && sameContent(current, job)) continue;
-        // A whole-history save is taken as made on the version held now.
-        store(current ? clock.stamp(job, current) : job);
-        changed++;
-      }
-      if (Number.isSafeInteger(givenLastJobId) && givenLastJobId > lastJobId) {
-        lastJobId = givenLastJobId;
-        revision++;
-      }
-      return changed;
+      if (givenLastJobId !== undefined) lastJobId = Math.max(lastJobId, safeLastJobId(givenLastJobId));
     },
 
-    clear() {
-      assertRoom(entries.size);
-      let count = 0;
-      for (const { job } of [...entries.values()]) {
-        if (job.deleted) continue;
-        store(tombstone(job, clock));
-        count++;
+    apply(records, givenLastJobId) {
+      for (const record of records) {
+        if (record.seq <= lastSeq) throw new Error(`Record ${record.id} has seq ${record.seq}, not above ${lastSeq}`);
+        set(record);
+        lastSeq = record.seq;
       }
-      return count;
-    },
-
-    markDurable(seq) {
-      durableSeq = Math.max(durableSeq, Math.min(seq, lastSeq));
+      if (givenLastJobId !== undefined) lastJobId = Math.max(lastJobId, safeLastJobId(givenLastJobId));
     },
   };
-  return { state, duplicateIds, renumbered: clashing.length };
+  return { state, duplicateIds, renumber };
+}
+
+/** Index of the first slot whose seq is above `since` (the order is sorted by seq). */
+function firstAfter(order: readonly { seq: number }[], since: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid]!.seq <= since) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function safeLastJobId(n: number): number {
+  return Number.isSafeInteger(n) && n > 0 ? Math.min(n, MAX_LAST_JOB_ID) : 0;
+}
+
+function toEntry(job: Job, seq: number): HistoryEntry {
+  return {
+    id: job.id,
+    seq,
+    line: JSON.stringify(withSeq(job, seq)),
+    deleted: job.deleted,
+    status: job.status,
+    createdAt: job.createdAt,
+  };
 }
 
 const SCHEMA_KEYS = Object.keys(syncedJobSchema.shape);
@@ -272,29 +265,13 @@ const SCHEMA_KEYS = Object.keys(syncedJobSchema.shape);
 function withSeq(job: Job, seq: number): SyncedJob {
   const source: Record<string, unknown> = { ...job, seq };
   const out: Record<string, unknown> = Object.create(null); // so a "__proto__" field stays a field
-  for (const key of SCHEMA_KEYS) if (key in source) out[key] = source[key];
-  for (const key of Object.keys(source)) if (!(key in out)) out[key] = source[key];
+  for (const key of SCHEMA_KEYS) if (key in source && source[key] !== undefined) out[key] = source[key];
+  for (const key of Object.keys(source)) if (!(key in out) && source[key] !== undefined) out[key] = source[key];
   return out as SyncedJob;
 }
 
-/** A delete that wins over the version it replaces on every replica. */
-function tombstone(job: SyncedJob, clock: Clock): Job {
-  const { seq: _seq, ...rest } = job;
-  return clock.stamp({ ...rest, deleted: true }, job);
-}
-
-/** Same job apart from its clock and seq: a seed client sending back what it loaded. */
-function sameContent(a: Job, b: Job): boolean {
-  return canonicalJson(withoutClock(a)) === canonicalJson(withoutClock(b));
-}
-
-function withoutClock(job: Job): Record<string, unknown> {
-  const { seq: _seq, updatedAt: _updatedAt, clock: _clock, ...rest } = job as Job & { seq?: unknown };
-  return rest;
-}
-
 /** Validates a job handed to the store; a record that fails here would make the file fail on the next start. */
-function parseJob(input: unknown): Job {
+export function parseJob(input: unknown): Job {
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     throw new StoreError('Invalid job: expected an object', 'INVALID_JOB');
   }
@@ -314,12 +291,4 @@ export function describeIssues(error: z.ZodError): string {
     .join('');
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
   return `${path ? `${path}: ` : ''}${first.message}${more}`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }

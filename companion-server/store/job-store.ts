@@ -1,51 +1,59 @@
-import type { Clock } from '../../utils/domain';
-import type { HistoryState } from './history-state';
+import type { Clock, SyncedJob } from '../../utils/domain';
+import { type Committer, createCommitter } from './committer';
+import type { HistoryState, PreparedRecord } from './history-state';
+import type { ImageBank } from './images';
+import { planClear, planMerge, planPut, planReplaceAll } from './plans';
 import { StoreError } from './store-error';
 import type { JobStore } from './types';
 
-/** Where the history goes: a file (file-store.ts) or nowhere (memory-store.ts). */
+/** Where changes go: the journal and the file (file-store.ts), or nowhere (memory-store.ts). */
 export interface HistoryPersistence {
   readonly filePath: string;
-  readonly savedAt: string | null;
   fileSize(): number;
-  /** Resolves once the state as it is now is durable. */
-  save(): Promise<void>;
-  /** Resolves when nothing is pending; saves again if the last save failed. */
-  flush(): Promise<void>;
-}
-
-/** Content-addressed PNG storage. */
-export interface ImageBank {
-  put(bytes: Uint8Array): Promise<string>;
-  has(hash: string): boolean;
-  read(hash: string): Promise<Uint8Array | null>;
+  /** Makes these records durable (one fsync'd journal line); leaves nothing behind when it fails. */
+  append(records: readonly PreparedRecord[], lastJobId?: number): Promise<void>;
+  /** After each applied batch: the file is due to be rewritten (compaction). */
+  changed(): void;
+  /** Folds everything applied into job_history.json now (`force`: even when it holds it already). */
+  compact(force?: boolean): Promise<void>;
+  /** The final compaction, then releases the data dir. */
+  close(): Promise<void>;
 }
 
 /**
- * The JobStore both stores share: the state changes in memory at once, then the caller waits
- * for persistence. Memory may run ahead of the disk after a failed save; `changesSince` does not.
+ * The JobStore both stores share. Reads see only what is durable: a change is applied in memory after its
+ * journal line is on disk, so a refused change leaves memory and disk as they were.
  */
 export function createJobStore(deps: {
   state: HistoryState;
-  persistence: HistoryPersistence;
+  /** Built with the committer, so it can rotate the journal between batches and merge a hand edit. */
+  persistence: (committer: Committer) => HistoryPersistence;
   images: ImageBank;
   serverId: string;
-  now: () => number;
   clock: Clock;
+  now: () => number;
+  savedAt: string | null;
 }): JobStore {
-  const { state, persistence, images, serverId, clock } = deps;
+  const { state, images, serverId, clock, now } = deps;
   let closed = false;
+  let savedAt = deps.savedAt;
+  let persistence: HistoryPersistence | null = null;
+  const committer = createCommitter(
+    state,
+    async (records, lastJobId) => {
+      await persistence!.append(records, lastJobId);
+      savedAt = new Date(now()).toISOString();
+    },
+    () => persistence!.changed(),
+  );
+  persistence = deps.persistence(committer);
+  const durable = persistence;
 
   function assertOpen(): void {
     if (closed) throw new StoreError('The job store is closed and accepts no more changes', 'STORE_CLOSED');
   }
 
-  /** Saves when the state changed; otherwise still waits for pending writes, so the answer is durable. */
-  async function settle(revisionBefore: number): Promise<void> {
-    await (state.revision !== revisionBefore ? persistence.save() : persistence.flush());
-  }
-
-  return {
+  const store: JobStore = {
     serverId,
     clock,
     get lastSeq() {
@@ -55,44 +63,33 @@ export function createJobStore(deps: {
       return state.lastJobId;
     },
     get savedAt() {
-      return persistence.savedAt;
+      return savedAt;
     },
-    filePath: persistence.filePath,
+    get liveCount() {
+      return state.liveCount;
+    },
+    filePath: durable.filePath,
 
     get: (id) => state.get(id),
     list: () => state.list(),
-    changesSince: (since, limit) => state.changesSince(since, limit),
-
-    async put(job) {
-      assertOpen();
-      const saved = state.put(job);
-      await persistence.save();
-      return saved;
+    liveIndex: () => state.liveEntries().map((e) => ({ id: e.id, status: e.status })),
+    changesSince(since, limit) {
+      const { lines, ...page } = state.changesSince(since, limit);
+      return { ...page, changes: lines.map((line) => JSON.parse(line) as SyncedJob) };
     },
+    changeLines: (since, limit) => state.changesSince(since, limit),
 
-    async merge(jobs) {
+    async commit(plan) {
       assertOpen();
-      const before = state.revision;
-      const results = state.merge(jobs);
-      await settle(before);
-      return results;
+      return committer.commit(plan);
     },
-
+    put: (job) => store.commit((view) => planPut(view, job, clock)),
+    merge: (jobs) => store.commit((view) => planMerge(view, jobs)),
     async replaceAll(jobs, lastJobId) {
-      assertOpen();
-      const before = state.revision;
-      state.replaceAll(jobs, lastJobId);
-      await settle(before);
-      return { fileSize: persistence.fileSize() };
+      await store.commit((view) => planReplaceAll(view, jobs, lastJobId, clock));
+      return { fileSize: durable.fileSize() };
     },
-
-    async clear() {
-      assertOpen();
-      const before = state.revision;
-      const count = state.clear();
-      await settle(before);
-      return count;
-    },
+    clear: () => store.commit((view) => planClear(view, clock)),
 
     async putImage(bytes) {
       assertOpen();
@@ -100,14 +97,20 @@ export function createJobStore(deps: {
     },
     hasImage: (hash) => images.has(hash),
     readImage: (hash) => images.read(hash),
+    lostImages: (limit) => images.lost(limit),
 
-    fileSize: () => persistence.fileSize(),
-    flush: () => persistence.flush(),
-
+    fileSize: () => durable.fileSize(),
+    flush: () => committer.idle(),
+    async compact() {
+      await committer.idle();
+      await durable.compact();
+    },
     async close() {
-      // Refuse first, so nothing sneaks in behind the final flush.
+      // Refuse first, so nothing sneaks in behind the final compaction.
       closed = true;
-      await persistence.flush();
+      await committer.idle();
+      await durable.close();
     },
   };
+  return store;
 }

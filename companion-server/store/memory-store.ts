@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { companionClockNode, createClock, isPng, type Job } from '../../utils/domain';
+import { sha256Hex } from '../hash';
 import { serializeHistoryFile } from './history-file';
 import { createHistoryState } from './history-state';
 import { createJobStore } from './job-store';
@@ -14,49 +15,42 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * The file store's in-memory twin for tests of routes and the runner: the same rules (seq,
- * merge, tombstones, closed after close()), with every change durable at once.
+ * The file store's in-memory twin for tests of routes and the runner: the same rules (seq, merge order,
+ * tombstones, closed after close()), with every change durable at once.
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
   const now = options.now ?? Date.now;
   const serverId = options.serverId ?? randomUUID();
   const clock = createClock(companionClockNode(serverId), now);
-  const { state } = createHistoryState({ clock });
-  for (const job of options.jobs ?? []) state.put(job);
-  state.markDurable(state.lastSeq);
+  const { state } = createHistoryState();
+  state.apply(state.prepare(options.jobs ?? []));
   const images = new Map<string, Uint8Array>();
-  let savedAt: string | null = null;
-
-  const save = async () => {
-    state.markDurable(state.lastSeq);
-    savedAt = new Date(now()).toISOString();
-  };
 
   return createJobStore({
     state,
     clock,
     serverId,
     now,
-    persistence: {
+    savedAt: null,
+    persistence: () => ({
       filePath: ':memory:/job_history.json',
-      get savedAt() {
-        return savedAt;
-      },
       // What the file store would write, so /save-jobs answers look the same.
       fileSize: () =>
         Buffer.byteLength(
           serializeHistoryFile(
-            { lastJobId: state.lastJobId, savedAt: savedAt ?? '', serverId, seq: state.lastSeq, extra: {} },
+            { lastJobId: state.lastJobId, savedAt: '', serverId, seq: state.lastSeq, extra: {} },
             state.entries(),
           ),
         ),
-      save,
-      flush: async () => undefined,
-    },
+      append: async () => undefined,
+      changed: () => undefined,
+      compact: async () => undefined,
+      close: async () => undefined,
+    }),
     images: {
       async put(bytes) {
         if (!isPng(bytes)) throw new StoreError('Not a PNG image: the bytes lack the PNG signature', 'NOT_PNG');
-        const hash = createHash('sha256').update(bytes).digest('hex');
+        const hash = sha256Hex(bytes);
         if (!images.has(hash)) images.set(hash, Uint8Array.from(bytes));
         return hash;
       },
@@ -65,6 +59,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
         const bytes = images.get(hash);
         return bytes ? Uint8Array.from(bytes) : null;
       },
+      lost: () => [],
     },
   });
 }

@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { type Job, type JobInput, jobSchema } from '../../utils/domain';
+import { type Clock, type Job, type JobInput, jobSchema } from '../../utils/domain';
 import { type FsSeam, nodeFs } from './fs-seam';
+import type { HistoryState } from './history-state';
+import { type Plan, planClear, planMerge, planPut, planReplaceAll } from './plans';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -126,4 +128,24 @@ export function faultyFs(base: FsSeam = nodeFs): FaultyFs {
     fail: (method, code, when = () => true) => void faults.set(method, { code, when }),
     clear: () => faults.clear(),
   };
+}
+
+/**
+ * A history state with the store's plans run synchronously against it (no journal): for unit tests of the
+ * state and the plans. `put`, `merge`, `replaceAll` and `clear` behave as the store's, minus the disk.
+ */
+export function planningState(state: HistoryState, clock: Clock) {
+  const view = { get: (id: string) => state.get(id), liveIds: () => state.liveEntries().map((e) => e.id) };
+  const run = <T>(plan: Plan<T>): T => {
+    const prepared = state.prepare(plan.versions);
+    state.apply(prepared, plan.lastJobId);
+    return plan.result(prepared.map((r) => r.job));
+  };
+  const ops = {
+    put: (job: unknown) => run(planPut(view, job as Job, clock)),
+    merge: (jobs: readonly unknown[]) => run(planMerge(view, jobs)),
+    replaceAll: (jobs: readonly unknown[], lastJobId: number) => run(planReplaceAll(view, jobs, lastJobId, clock)),
+    clear: () => run(planClear(view, clock)),
+  };
+  return Object.assign(Object.create(state) as HistoryState, ops);
 }

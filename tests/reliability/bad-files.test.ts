@@ -49,6 +49,8 @@ async function makeGoodFiles() {
       job('job-3', 12),
     ]),
   });
+  // The next rewrite of job_history.json makes this one the backup.
+  await h.store.compact();
   await call(h.app, {
     method: 'POST',
     path: '/api/v1/push',
@@ -167,9 +169,16 @@ async function buildRows(): Promise<Row[]> {
       files: withBackup({ 'job_history.json': main.replace(/"lastJobId": \d+/, '"lastJobId": 100000000000000000000') }),
     },
     {
+      // Time fields are bounded (year 2200) so a version can always be followed by a later one; the job is set
+      // aside in job_history.json.set-aside-<hash> with its reason, and the rest of the file loads.
       name: 'an updatedAt of 1e308',
       files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[0].updatedAt = 1e308)) }),
-      expectIds: ['job-1'],
+      expectIds: ['job-2', 'job-4'],
+    },
+    {
+      name: 'one job with a width of 8192 among good ones',
+      files: withBackup({ 'job_history.json': withJob(main, (f) => (f.jobs[1].width = 8192)) }),
+      expectIds: ['job-1', 'job-4'],
     },
     {
       name: 'a seq at Number.MAX_SAFE_INTEGER',

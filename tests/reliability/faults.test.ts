@@ -73,9 +73,6 @@ function injector(base: FsSeam = nodeFs) {
       fault = null;
     },
     /** Write attempts of job_history.json since `from`: each one opens a fresh temp file. */
-    historyAttempts(from: number) {
-      return calls.slice(from).filter((c) => c.method === 'open' && /job_history\.json\.tmp-/.test(c.path)).length;
-    },
     imageAttempts(from: number) {
       return calls.slice(from).filter((c) => c.method === 'open' && /images\/[0-9a-f]{64}\.png\.tmp-/.test(c.path))
         .length;
@@ -119,8 +116,11 @@ async function setUp(options: { runner?: 'real' | 'idle'; pixellab?: PixelLab } 
   });
   const ctx: Ctx = { t, h, inj, acked: new Map(), clock: 1_000 };
   open.push(ctx);
-  // Two acknowledged writes, so there is a main file and a backup to keep intact.
-  for (let i = 0; i < 2; i++) await push(ctx, [`job-a${i}`, `job-b${i}`], 200);
+  // Two acknowledged writes, each folded into the file, so there is a main file and a backup to keep intact.
+  for (let i = 0; i < 2; i++) {
+    await push(ctx, [`job-a${i}`, `job-b${i}`], 200);
+    await h.settle();
+  }
   return ctx;
 }
 
@@ -140,23 +140,23 @@ async function push(ctx: Ctx, ids: string[], expectStatus?: number) {
 
 const mainPath = (ctx: Ctx) => path.join(ctx.t.dir, 'job_history.json');
 const backupPath = (ctx: Ctx) => path.join(ctx.t.dir, 'job_history.json.backup');
+const isJournal = (p: string) => p.includes('job_history.json.journal.');
+const isFileRewrite = (p: string) => p.includes('job_history.json.tmp-');
 
-/** Everything acknowledged is in job_history.json on disk, at least as new as acknowledged. */
-async function expectAckedOnDisk(ctx: Ctx) {
-  const file = JSON.parse(await readFile(mainPath(ctx), 'utf8')) as {
-    jobs: { id: string; updatedAt: number }[];
-    tombstones: { id: string; updatedAt: number }[];
-  };
-  const byId = new Map([...file.jobs, ...file.tombstones].map((j) => [j.id, j.updatedAt]));
+/** Everything acknowledged survives: in the data dir (file plus journal) at least as new as acknowledged. */
+async function expectAckedKept(ctx: Ctx) {
+  const { jobs } = await readDataDir(ctx.t.dir);
+  const byId = new Map(jobs.map((j) => [j.id, j.updatedAt]));
   for (const [id, updatedAt] of ctx.acked)
     expect(byId.get(id), `acknowledged ${id}@${updatedAt}`).toBeGreaterThanOrEqual(updatedAt);
 }
 
 /** The request that hits the fault, per route; each changes something so a write is needed. */
-const requests: Record<string, (ctx: Ctx) => { method: string; path: string; body: string }> = {
+const requests: Record<string, (ctx: Ctx) => { method: string; path: string; body: string; id: string }> = {
   '/save-jobs': (ctx) => ({
     method: 'POST',
     path: '/save-jobs',
+    id: 'job-s1',
     body: JSON.stringify({
       jobs: [
         { id: 'job-a0', prompt: 'kept' },
@@ -168,94 +168,93 @@ const requests: Record<string, (ctx: Ctx) => { method: string; path: string; bod
   '/api/v1/push': (ctx) => ({
     method: 'POST',
     path: '/api/v1/push',
+    id: 'job-p1',
     body: pushBody(`req-fault-${++ctx.clock}`, [job('job-p1', ctx.clock)]),
   }),
-  '/api/v1/jobs': (ctx) => ({
-    method: 'POST',
-    path: '/api/v1/jobs',
-    body: JSON.stringify({ id: `job-j${++ctx.clock}`, prompt: 'a knight', width: 64, height: 64 }),
-  }),
+  '/api/v1/jobs': (ctx) => {
+    const id = `job-j${++ctx.clock}`;
+    return {
+      method: 'POST',
+      path: '/api/v1/jobs',
+      id,
+      body: JSON.stringify({ id, prompt: 'a knight', width: 64, height: 64 }),
+    };
+  },
 };
 
-const faults: { method: Method; code: string; status: number; words: RegExp }[] = [
+/** Faults on the write path (the journal): the change is refused, and nothing of it applies. */
+const refusals: { method: Method; code: string; status: number; words: RegExp }[] = [
   { method: 'write', code: 'ENOSPC', status: 507, words: /disk full \(ENOSPC\)/ },
   { method: 'write', code: 'EACCES', status: 503, words: /permission denied \(EACCES\)/ },
-  { method: 'rename', code: 'EPERM', status: 503, words: /operation not permitted \(EPERM\)/ },
-  { method: 'rename', code: 'EBUSY', status: 503, words: /file is busy \(EBUSY\)/ },
   { method: 'fsync', code: 'EIO', status: 503, words: /input\/output error \(EIO\)/ },
+  { method: 'open', code: 'EACCES', status: 503, words: /permission denied \(EACCES\)/ },
 ];
 
-describe('a failing disk during a write request', () => {
-  for (const fault of faults) {
+describe('a failing disk refuses a change whole: nothing of it applies, in memory or on disk', () => {
+  for (const fault of refusals) {
     for (const route of Object.keys(requests)) {
       it(`${fault.code} on ${fault.method} during ${route}`, async () => {
         const ctx = await setUp();
         const before = { main: await readFile(mainPath(ctx)), backup: await readFile(backupPath(ctx)) };
         const lastSeqBefore = ctx.h.store.lastSeq;
-        ctx.inj.fail(fault.method, fault.code, isHistory);
+        const liveBefore = ctx.h.store.list();
+        ctx.inj.fail(fault.method, fault.code, isJournal);
 
         // The failing request: a 5xx JSON error in plain words, after at most 3 attempts.
+        const refusedIds: string[] = [];
         for (let round = 0; round < 2; round++) {
           const from = ctx.inj.calls.length;
           const req = requests[route]!(ctx);
-          const res = await call(ctx.h.app, { ...req, headers: J });
+          refusedIds.push(req.id);
+          const res = await call(ctx.h.app, { method: req.method, path: req.path, body: req.body, headers: J });
           const text = await res.text();
           expect(res.status, text).toBe(fault.status);
           const body = JSON.parse(text);
           expect(body).toMatchObject({ status: 'error', error: 'storage_error' });
           expect(body.message).toMatch(fault.words);
           expect(body.message).toMatch(/could not save/i);
-          const attempts = ctx.inj.historyAttempts(from);
-          expect(attempts, 'write attempts for one request').toBeGreaterThanOrEqual(1);
-          expect(attempts, 'write attempts for one request').toBeLessThanOrEqual(3);
+          const attempts = ctx.inj.calls.slice(from).filter((c) => c.method === fault.method && isJournal(c.path));
+          expect(attempts.length, 'attempts for one request').toBeGreaterThanOrEqual(1);
+          expect(attempts.length, 'attempts for one request').toBeLessThanOrEqual(3);
 
-          // The file on disk is the one before the request, byte for byte, and still parses.
-          const main = await readFile(mainPath(ctx));
-          expect(main.equals(before.main), 'job_history.json changed').toBe(true);
-          expect(() => JSON.parse(main.toString('utf8'))).not.toThrow();
-          // The backup is the old backup, or (when the fault hit after it rotated) the current main: never anything else.
-          const backup = await readFile(backupPath(ctx));
-          expect(backup.equals(before.backup) || backup.equals(before.main), 'job_history.json.backup is neither').toBe(
-            true,
-          );
-          // No temp files are left behind.
+          // Nothing changed: memory, the changes feed, the file and its backup.
+          expect(ctx.h.store.lastSeq).toBe(lastSeqBefore);
+          expect(ctx.h.store.list()).toEqual(liveBefore);
+          expect(ctx.h.store.get(req.id)).toBeUndefined();
+          expect((await readFile(mainPath(ctx))).equals(before.main), 'job_history.json changed').toBe(true);
+          expect((await readFile(backupPath(ctx))).equals(before.backup), 'job_history.json.backup changed').toBe(true);
           expect((await readdir(ctx.t.dir)).filter((n) => n.includes('.tmp'))).toEqual([]);
 
-          // Reads keep working during the fault, and sync never hands out a change that is not on disk.
+          // Reads keep working during the fault.
           const load = await call(ctx.h.app, { method: 'GET', path: '/load-jobs' });
           expect(load.status).toBe(200);
+          const ids = ((await load.json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
+          expect(ids).not.toContain(req.id);
           const changes = await call(ctx.h.app, { method: 'GET', path: '/api/v1/changes?since=0' });
-          expect(changes.status).toBe(200);
-          const page = (await changes.json()) as { lastSeq: number; changes: { seq: number }[] };
-          expect(page.lastSeq).toBeLessThanOrEqual(lastSeqBefore);
+          expect(((await changes.json()) as { lastSeq: number }).lastSeq).toBe(lastSeqBefore);
           expect((await call(ctx.h.app, { method: 'GET', path: '/health' })).status).toBe(200);
         }
 
-        // The fault clears: the next write succeeds and everything acknowledged is on disk.
+        // The fault clears: the next write succeeds, everything acknowledged survives, the refused never appear.
         ctx.inj.clear();
         await push(ctx, ['job-after'], 200);
-        await expectAckedOnDisk(ctx);
-        expect(JSON.parse(await readFile(backupPath(ctx), 'utf8'))).toBeTruthy();
-        const after = await call(ctx.h.app, { method: 'GET', path: '/api/v1/changes?since=0' });
-        expect(((await after.json()) as { lastSeq: number }).lastSeq).toBe(ctx.h.store.lastSeq);
-        const loadRes = await call(ctx.h.app, { method: 'GET', path: '/load-jobs' });
-        expect(loadRes.status).toBe(200);
-        // A failed /save-jobs still replaced the history in memory (documented: a failed write is not rolled
-        // back) and the next write puts that on disk, so only for the other routes is every job still live.
-        const loaded = (await loadRes.json()) as { jobs: { id: string }[] };
-        if (route !== '/save-jobs')
-          for (const id of ctx.acked.keys()) expect(loaded.jobs.map((j) => j.id)).toContain(id);
+        await ctx.h.settle();
+        await expectAckedKept(ctx);
+        const { jobs } = await readDataDir(ctx.t.dir);
+        for (const id of refusedIds) expect(jobs.map((j) => j.id)).not.toContain(id);
+        const live = ctx.h.store.list().map((j) => j.id);
+        for (const id of ctx.acked.keys()) expect(live).toContain(id);
       });
     }
   }
 
   it('a fault that lasts one attempt is retried and the client never sees it', async () => {
     const ctx = await setUp();
-    ctx.inj.fail('write', 'ENOSPC', isHistory, 1);
+    ctx.inj.fail('write', 'ENOSPC', isJournal, 1);
     const from = ctx.inj.calls.length;
     await push(ctx, ['job-transient'], 200);
-    expect(ctx.inj.historyAttempts(from)).toBe(2);
-    await expectAckedOnDisk(ctx);
+    expect(ctx.inj.calls.slice(from).filter((c) => c.method === 'write' && isJournal(c.path))).toHaveLength(2);
+    await expectAckedKept(ctx);
   });
 
   it('ENOSPC while storing a pushed image: 507 in plain words, at most 3 attempts, nothing half-written', async () => {
@@ -263,6 +262,7 @@ describe('a failing disk during a write request', () => {
     const png = makeSprite(8, 8, 'fault-image');
     const hash = (await import('node:crypto')).createHash('sha256').update(png).digest('hex');
     const before = await readFile(mainPath(ctx));
+    const lastSeqBefore = ctx.h.store.lastSeq;
     ctx.inj.fail('write', 'ENOSPC', (p) => p.includes(`${path.sep}images${path.sep}`));
     const from = ctx.inj.calls.length;
     const res = await call(ctx.h.app, {
@@ -278,6 +278,7 @@ describe('a failing disk during a write request', () => {
     expect(JSON.parse(text).message).toMatch(/disk full \(ENOSPC\)/);
     expect(ctx.inj.imageAttempts(from)).toBeLessThanOrEqual(3);
     expect((await readFile(mainPath(ctx))).equals(before)).toBe(true);
+    expect(ctx.h.store.lastSeq).toBe(lastSeqBefore);
     expect(await readdir(path.join(ctx.t.dir, 'images'))).toEqual([]);
     ctx.inj.clear();
     const retry = await call(ctx.h.app, {
@@ -290,9 +291,38 @@ describe('a failing disk during a write request', () => {
     });
     expect(retry.status, await retry.clone().text()).toBe(200);
     ctx.acked.set('job-img', 99_000);
-    await expectAckedOnDisk(ctx);
+    await expectAckedKept(ctx);
     expect(await readdir(path.join(ctx.t.dir, 'images'))).toEqual([`${hash}.png`]);
   });
+});
+
+/** Faults while job_history.json is rewritten from the journal: the change is already safe, only the file waits. */
+const rewriteFaults: { method: Method; code: string; words: RegExp }[] = [
+  { method: 'write', code: 'ENOSPC', words: /disk full \(ENOSPC\)/ },
+  { method: 'rename', code: 'EPERM', words: /operation not permitted \(EPERM\)/ },
+  { method: 'rename', code: 'EBUSY', words: /file is busy \(EBUSY\)/ },
+];
+
+describe('a failing disk while job_history.json is rewritten', () => {
+  for (const fault of rewriteFaults) {
+    it(`${fault.code} on ${fault.method}: the change is acknowledged, the file stays whole, and catches up`, async () => {
+      const ctx = await setUp();
+      const before = { main: await readFile(mainPath(ctx)), backup: await readFile(backupPath(ctx)) };
+      ctx.inj.fail(fault.method, fault.code, isFileRewrite);
+      await push(ctx, ['job-during'], 200);
+      await ctx.h.store.compact().catch(() => undefined);
+      expect(ctx.h.logs.some((line) => fault.words.test(line) && /safe in the journal/.test(line))).toBe(true);
+      expect((await readFile(mainPath(ctx))).equals(before.main)).toBe(true);
+      const backup = await readFile(backupPath(ctx));
+      expect(backup.equals(before.backup) || backup.equals(before.main)).toBe(true);
+      await expectAckedKept(ctx);
+
+      ctx.inj.clear();
+      await ctx.h.settle();
+      const file = JSON.parse(await readFile(mainPath(ctx), 'utf8')) as { jobs: { id: string }[] };
+      expect(file.jobs.map((j) => j.id)).toContain('job-during');
+    });
+  }
 });
 
 /** A PixelLab whose generations wait for `release()`, so a test can break the disk while one is in flight. */

@@ -7,6 +7,7 @@
  * - Object.prototype (and Array/Function.prototype) never change.
  * Run counts fit CI; RELIABILITY_LONG=1 multiplies them by 20.
  */
+import { readdir } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
@@ -550,11 +551,15 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
     await t?.remove();
   });
 
-  /** Jobs accepted by the fuzz run in the background; wait for them before taking a snapshot. */
+  /**
+   * Jobs accepted by the fuzz run in the background, and the rewrite of job_history.json that follows any
+   * change (its journal segments are gone once it is done): wait for both before taking a snapshot.
+   */
   async function quiet() {
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 500; i++) {
       const health = JSON.parse((await httpRequest(companion.port, { method: 'GET', path: '/health' })).text);
-      if (health.runner.running === 0) return;
+      const journal = (await readdir(t.dir)).some((name) => name.startsWith('job_history.json.journal.'));
+      if (health.runner.running === 0 && !journal) return;
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -74,7 +74,7 @@ export interface InProcess {
   runner: JobRunner | (Runner & { enqueued: string[] });
   dir: string;
   logs: string[];
-  /** Waits until the runner is idle and every write is on disk. */
+  /** Waits until the runner is idle, every change is durable and job_history.json holds it (no write pending). */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -110,7 +110,7 @@ export async function startInProcess(options: {
   });
   const settle = async () => {
     if ('idle' in runner) await runner.idle();
-    await store.flush().catch(() => undefined);
+    await store.compact().catch(() => undefined);
   };
   return {
     app,

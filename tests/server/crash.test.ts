@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDataDir } from '../../companion-server/store/inspect';
 import { jobSchema } from '../../utils/domain';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { startCompanion } from '../helpers/companion-process';
@@ -90,13 +92,12 @@ describe('SIGKILL during a write loop', () => {
         stop = true;
         await Promise.all(loops);
 
-        const main = JSON.parse(await readFile(path.join(temp.dir, 'job_history.json'), 'utf8'));
-        const byId = new Map<string, { updatedAt: number }>(
-          main.jobs.map((j: { id: string; updatedAt: number }) => [j.id, j]),
-        );
-        runningAtKill = main.jobs
-          .filter((j: { status: string }) => j.status === 'running')
-          .map((j: { id: string }) => j.id);
+        // What survived: job_history.json plus the journal written since it (the state a restart loads).
+        const survived = await readDataDir(temp.dir);
+        const byId = new Map(survived.jobs.map((j) => [j.id, j]));
+        runningAtKill = survived.jobs.filter((j) => j.status === 'running' && !j.deleted).map((j) => j.id);
+        // The file alone is always a complete, readable history.
+        expect(() => JSON.parse(readFileSync(path.join(temp.dir, 'job_history.json'), 'utf8'))).not.toThrow();
         for (const [id, updatedAt] of acked) {
           expect(byId.get(id)?.updatedAt, `acknowledged ${id}@${updatedAt} after kill ${round}`).toBeGreaterThanOrEqual(
             updatedAt,

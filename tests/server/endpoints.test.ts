@@ -16,6 +16,7 @@ import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab'
 import { decodePngSize } from '../fixtures/png';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import { liveIds, untilFile } from '../helpers/until-file';
 
 let fake: FakePixelLab;
 let companion: CompanionProcess;
@@ -143,7 +144,9 @@ describe('seed endpoints keep the seed shapes', () => {
     expect(saved).toMatchObject({ status: 'ok', message: 'Saved 1 jobs' });
     expect(saved.fileSize).toBeGreaterThan(0);
     expect(typeof saved.savedAt).toBe('string');
-    const fileAfterFirst = await readFile(path.join(temp.dir, 'job_history.json'), 'utf8');
+    // The save is in the journal when answered; the file follows a moment later.
+    const mainFile = path.join(temp.dir, 'job_history.json');
+    const fileAfterFirst = await untilFile(mainFile, (text) => liveIds(text).join() === 'job-1');
 
     const second = {
       jobs: [
@@ -166,6 +169,7 @@ describe('seed endpoints keep the seed shapes', () => {
       lastJobId: 2,
     };
     await fetch(companion.url + '/save-jobs', json(second));
+    await untilFile(mainFile, (text) => liveIds(text).join() === 'job-1,job-2');
     expect(await readFile(path.join(temp.dir, 'job_history.json.backup'), 'utf8')).toBe(fileAfterFirst);
 
     const loaded = await get('/load-jobs');
@@ -183,7 +187,8 @@ describe('seed endpoints keep the seed shapes', () => {
   });
 
   it('clear-history tombstones everything and keeps the previous file as the backup', async () => {
-    const before = await readFile(path.join(temp.dir, 'job_history.json'), 'utf8');
+    const mainFile = path.join(temp.dir, 'job_history.json');
+    const before = await untilFile(mainFile, (text) => liveIds(text).length > 0);
     const res = await (
       await fetch(companion.url + '/clear-history', {
         method: 'POST',
@@ -193,6 +198,7 @@ describe('seed endpoints keep the seed shapes', () => {
     ).json();
     expect(res).toMatchObject({ status: 'ok' });
     expect((await get('/load-jobs')).jobs).toEqual([]);
+    await untilFile(mainFile, (text) => liveIds(text).length === 0);
     expect(await readFile(path.join(temp.dir, 'job_history.json.backup'), 'utf8')).toBe(before);
   });
 });
@@ -222,7 +228,9 @@ describe('jobs run in the companion', () => {
     expect(done.startTime).toBeGreaterThan(0);
     expect(done.endTime).toBeGreaterThanOrEqual(done.startTime!);
     expect(done.duration).toBeGreaterThan(0);
-    const onDisk = JSON.parse(await readFile(path.join(temp.dir, 'job_history.json'), 'utf8'));
+    const onDisk = JSON.parse(
+      await untilFile(path.join(temp.dir, 'job_history.json'), (text) => text.includes(done!.image!)),
+    );
     expect(onDisk.jobs.find((j: { id: string }) => j.id === job.id)).toMatchObject({
       status: 'success',
       image: done.image,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import { liveIds, untilFile } from '../helpers/until-file';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/seed');
 const temps: Awaited<ReturnType<typeof makeTempDir>>[] = [];
@@ -70,6 +71,8 @@ describe('seed-format files load unchanged', () => {
       body: JSON.stringify({ jobs: before, lastJobId: 99 }),
     });
     expect(save.status).toBe(200);
+    // The file is rewritten from the journal a moment after the save: then the seed file is the backup.
+    await untilFile(path.join(dir, 'job_history.json'), (text) => text.includes('"version": "2.0"'));
     expect(await readFile(path.join(dir, 'job_history.json.backup'), 'utf8')).toBe(seedText);
     const after = (await (await fetch(c.url + '/load-jobs')).json()).jobs;
     expect(after).toEqual(before.map((j: object) => expect.objectContaining(j)));
@@ -103,6 +106,8 @@ describe('corrupt files', () => {
           body: JSON.stringify(body),
         });
       await post({ jobs: [{ id: 'job-1', prompt: 'first', status: 'error', error: 'x', createdAt: 1 }] });
+      // The file follows the journal a moment later; then the next rewrite makes it the backup.
+      await untilFile(path.join(t.dir, 'job_history.json'), (text) => liveIds(text).join() === 'job-1');
       await post({
         jobs: [
           { id: 'job-1', prompt: 'first', status: 'error', error: 'x', createdAt: 1 },

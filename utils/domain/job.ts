@@ -154,3 +154,10 @@ export function newJobId(now: number = Date.now(), random: () => number = Math.r
 export function isActive(job: Pick<Job, 'status' | 'deleted'>): boolean {
   return !job.deleted && (job.status === 'queued' || job.status === 'running');
 }
+
+/** A record without the companion's `seq`: the job as a client or a plan handles it. */
+export function withoutSeq(job: Job & { seq?: unknown }): Job {
+  if (!('seq' in job)) return job;
+  const { seq: _seq, ...rest } = job;
+  return rest as Job;
+}

@@ -83,7 +83,7 @@ describe('compareVersions with generations and progress', () => {
     fc.assert(
       fc.property(arbVersion, arbVersion, arbVersion, (x, y, z) => {
         const [a, b, c] = [toJob(x), toJob(y), toJob(z)];
-        expect(Math.sign(compareVersions(a, b))).toBe(-Math.sign(compareVersions(b, a)));
+        expect(Math.sign(compareVersions(a, b)) + Math.sign(compareVersions(b, a))).toBe(0);
         if (compareVersions(a, b) > 0 && compareVersions(b, c) > 0) expect(compareVersions(a, c)).toBeGreaterThan(0);
       }),
       { numRuns: 3000 },

@@ -1,0 +1,234 @@
+import type { Clock } from '../../utils/domain';
+import { sha256Hex } from '../hash';
+import type { Committer } from './committer';
+import type { FileOps } from './file-ops';
+import { type Base, planHandEdit } from './hand-edit';
+import { BadHistoryFileError, historyFileChunks, parseHistoryFile } from './history-file';
+import type { HistoryState } from './history-state';
+import type { Journal } from './journal';
+import type { SnapshotWriter } from './snapshot-writer';
+
+/** Journal bytes past which the file is rewritten at once rather than after the usual pause. */
+const COMPACT_AT_BYTES = 8 * 1024 * 1024;
+/** The pause after a change, at least and at most: the file stays a few seconds behind at worst. */
+const MIN_DELAY_MS = 25;
+const MAX_DELAY_MS = 5_000;
+/** How often a running companion looks for a hand edit of job_history.json (a stat, no read). */
+const WATCH_MS = 2_000;
+/** Files up to this size are also compared by content, catching an edit that kept the size and the mtime. */
+const HASH_CHECK_BYTES = 8 * 1024 * 1024;
+
+export interface Compactor {
+  /** Something changed: rewrite the file soon. */
+  changed(): void;
+  /** Rewrite it now (after merging a hand edit); `force` even when nothing changed since the last rewrite. */
+  compact(force?: boolean): Promise<void>;
+  fileSize(): number;
+  close(): Promise<void>;
+}
+
+interface Written {
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+}
+
+/**
+ * Folds the journal into job_history.json in the background: a while after changes (the pause grows with how
+ * long a rewrite takes, so rewriting costs at most about 5 % of the time), at once past 8 MB of journal, and at
+ * shutdown. Before each rewrite it looks for a hand edit of the file and merges it first (hand-edit.ts): the
+ * file is what users copy, share and edit, and it is never written over unread.
+ */
+export function createCompactor(ctx: {
+  io: FileOps;
+  mainPath: string;
+  writer: SnapshotWriter;
+  journal: Journal;
+  state: HistoryState;
+  committer: Committer;
+  clock: Clock;
+  meta: { serverId: string; extra: Record<string, unknown> };
+  /** The file as loaded: its stat and the lines it held (null when there was none), and whether it is current. */
+  loaded: { written: Written | null; base: Base; current: boolean };
+  putImage: (bytes: Uint8Array) => string;
+  /** Whether this companion still owns the data dir (lock.ts); once it does not, it stops writing. */
+  owned: () => Promise<boolean>;
+  /** Called once when ownership is lost. */
+  onLost: () => void;
+  now: () => number;
+  log: (line: string) => void;
+}): Compactor {
+  const { io, journal, state } = ctx;
+  let written = ctx.loaded.written;
+  let base = ctx.loaded.base;
+  let compactedSeq = ctx.loaded.current ? state.lastSeq : -1;
+  let compactedLastJobId = state.lastJobId;
+  const upToDate = () => state.lastSeq === compactedSeq && state.lastJobId === compactedLastJobId;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<void> | null = null;
+  let lastDurationMs = 0;
+  let failures = 0;
+  let unreadableLogged = false;
+  let closed = false;
+
+  let lost = false;
+  /** False (and stop everything) once another companion took the data dir over. */
+  async function stillOwned(): Promise<boolean> {
+    if (lost) return false;
+    if (await ctx.owned().catch(() => true)) return true;
+    lost = true;
+    closed = true;
+    clearInterval(watch);
+    ctx.log('Another companion took over this data dir; this one stops writing to it');
+    ctx.onLost();
+    return false;
+  }
+
+  const watch = setInterval(() => {
+    if (running || closed) return;
+    void stillOwned().then(
+      async (owned) =>
+        owned && (await io.stat(ctx.mainPath).then((stat) => stat && changedOnDisk(stat) && schedule(0))),
+    );
+  }, WATCH_MS);
+  watch.unref?.();
+
+  function changedOnDisk(stat: { size: number; mtimeMs: number }): boolean {
+    return !written || stat.size !== written.size || stat.mtimeMs !== written.mtimeMs;
+  }
+
+  function schedule(delayMs: number): void {
+    if (closed || timer || running) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void compact().catch(() => undefined);
+    }, delayMs);
+    timer.unref?.();
+  }
+
+  /** Merges a hand edit of the file; false when the file cannot be read as it is (then it is not written over). */
+  async function mergeHandEdit(): Promise<boolean> {
+    const stat = await io.stat(ctx.mainPath);
+    if (!stat) {
+      if (written)
+        ctx.log(
+          'job_history.json was removed while the companion ran; it is written again (removing it deletes nothing)',
+        );
+      return true;
+    }
+    let bytes: Uint8Array | null = null;
+    if (!changedOnDisk(stat)) {
+      if (!written?.hash || stat.size > HASH_CHECK_BYTES) return true;
+      bytes = await io.read(ctx.mainPath, 'Could not read job_history.json');
+      if (!bytes || sha256Hex(bytes) === written.hash) return true;
+    }
+    bytes ??= await io.read(ctx.mainPath, 'Could not read job_history.json');
+    if (!bytes) return true;
+    let parsed: ReturnType<typeof parseHistoryFile>;
+    try {
+      parsed = parseHistoryFile(bytes);
+    } catch (error) {
+      if (!(error instanceof BadHistoryFileError)) throw error;
+      if (!unreadableLogged) {
+        ctx.log(
+          `job_history.json was changed outside the companion and ${error.reason}; it is left as it is and not written over until it can be read (changes stay safe in the journal)`,
+        );
+      }
+      unreadableLogged = true;
+      return false;
+    }
+    unreadableLogged = false;
+    const summary = await ctx.committer.commit((view) => planHandEdit(parsed, base, view, ctx.clock, ctx.putImage));
+    const parts = Object.entries({
+      edited: summary.edited.length,
+      added: summary.added.length,
+      deleted: summary.deleted.length,
+      'kept as changed since (conflict)': summary.conflicts.length,
+      'added under a new id': summary.renamed.length,
+    })
+      .filter(([, n]) => n > 0)
+      .map(([what, n]) => `${n} ${what}`);
+    ctx.log(
+      `Merged a change of job_history.json made outside the companion: ${parts.join(', ') || 'nothing to change'}`,
+    );
+    return true;
+  }
+
+  async function compactOnce(force: boolean): Promise<void> {
+    if (!(await stillOwned()) || !(await mergeHandEdit())) return;
+    if (!force && upToDate()) return;
+    const started = performance.now();
+    const snap = await ctx.committer.barrier(async () => ({
+      segments: await journal.rotate(),
+      entries: [...state.entries()],
+      seq: state.lastSeq,
+      lastJobId: state.lastJobId,
+    }));
+    const meta = {
+      lastJobId: snap.lastJobId,
+      savedAt: new Date(ctx.now()).toISOString(),
+      serverId: ctx.meta.serverId,
+      seq: snap.seq,
+      extra: ctx.meta.extra,
+    };
+    const chunks = [...historyFileChunks(meta, snap.entries)].map((text) => Buffer.from(text, 'utf8'));
+    const stat = await ctx.writer.write(chunks);
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    written = { ...stat, hash: size <= HASH_CHECK_BYTES ? sha256Hex(Buffer.concat(chunks)) : null };
+    base = new Map(snap.entries.map((e) => [e.id, e]));
+    compactedSeq = snap.seq;
+    compactedLastJobId = snap.lastJobId;
+    await journal.drop(snap.segments);
+    lastDurationMs = performance.now() - started;
+  }
+
+  function compact(force = false): Promise<void> {
+    running ??= compactOnce(force)
+      .then(
+        () => {
+          failures = 0;
+        },
+        (error: unknown) => {
+          failures++;
+          ctx.log(
+            `${error instanceof Error ? error.message : String(error)}; job_history.json is rewritten later, the changes are safe in the journal`,
+          );
+          throw error;
+        },
+      )
+      .finally(() => {
+        running = null;
+        // Changes made during the rewrite, or a failure, call for another one.
+        if (failures > 0) schedule(Math.min(60_000, 1_000 * 2 ** (failures - 1)));
+        else if (!upToDate()) schedule(delay());
+      });
+    return running;
+  }
+
+  function delay(): number {
+    if (journal.pendingBytes > COMPACT_AT_BYTES) return 0;
+    return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, lastDurationMs * 20));
+  }
+
+  return {
+    changed: () => schedule(delay()),
+    compact: async (force) => {
+      await running?.catch(() => undefined);
+      await compact(force);
+    },
+    // Behind the journal, the size the file is about to have: its lines, their indent and separators, the frame.
+    fileSize: () => {
+      if (written && upToDate()) return written.size;
+      return written || state.size > 0 ? state.lineBytes + state.size * 6 + 240 : 0;
+    },
+    async close() {
+      closed = true;
+      clearInterval(watch);
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running?.catch(() => undefined);
+      await compact().catch(() => undefined);
+      await journal.close();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import { isPng } from '../../utils/domain';
+import { sha256Hex } from '../hash';
+import { type FileOps, tempName } from './file-ops';
+import { fsFailure, StoreError } from './store-error';
+import { type RetryOptions, withRetries } from './write-queue';
+
+export const IMAGE_NAME = /^([0-9a-f]{64})\.png$/;
+
+/** Content-addressed PNG storage. */
+export interface ImageBank {
+  /** Stores the bytes under their sha-256 (durable when it resolves); refuses what is not a PNG. */
+  put(bytes: Uint8Array): Promise<string>;
+  /** Held and not known to be damaged. */
+  has(hash: string): boolean;
+  /** The bytes, checked against their hash; null when missing or damaged (a damaged file is moved aside). */
+  read(hash: string): Promise<Uint8Array | null>;
+  /** Hashes known to be missing since they were asked for (damaged or deleted by hand), at most `limit`. */
+  lost(limit: number): string[];
+}
+
+export interface FileImages extends ImageBank {
+  /** Writes many at once with a single directory fsync (a seed file's images at start). */
+  putMany(images: Map<string, Uint8Array>): Promise<void>;
+  /** Reads every held image once and moves damaged ones aside; runs in the background after start. */
+  verifyAll(): Promise<number>;
+}
+
+/**
+ * images/<sha256>.png, written atomically (temp, fsync, rename, dir fsync) once per hash. Every read checks
+ * the bytes against the name: a truncated or edited file is never served (it was served forever with
+ * `immutable` caching, and sent to PixelLab as an empty image to rotate), it is moved aside as
+ * `<hash>.png.damaged-<time>` and counts as missing, so a client that holds the image uploads it again.
+ */
+export function createImageFiles(
+  io: FileOps,
+  dir: string,
+  names: readonly string[],
+  options: { now: () => number; log: (line: string) => void; retry?: RetryOptions },
+): FileImages {
+  const known = new Set<string>();
+  for (const name of names) {
+    const match = IMAGE_NAME.exec(name);
+    if (match) known.add(match[1]!);
+  }
+  /** Checked since start: written here, or read and found whole. */
+  const verified = new Set<string>();
+  /** Asked for and found missing or damaged: what the companion would like a client to upload again. */
+  const lost = new Set<string>();
+  const inFlight = new Map<string, Promise<string>>();
+  const pathOf = (hash: string) => join(dir, `${hash}.png`);
+
+  async function writeImage(hash: string, bytes: Uint8Array): Promise<void> {
+    const tmp = tempName(pathOf(hash));
+    try {
+      await io.writeDurably(tmp, bytes);
+      await io.fs.rename(tmp, pathOf(hash));
+    } catch (error) {
+      await io.remove(tmp);
+      throw error;
+    }
+  }
+
+  async function setAside(hash: string, why: string): Promise<void> {
+    known.delete(hash);
+    verified.delete(hash);
+    lost.add(hash);
+    try {
+      const to = await io.moveAside(pathOf(hash), `${pathOf(hash)}.damaged`, options.now());
+      options.log(`images/${hash}.png ${why}; moved it to ${to.slice(dir.length + 1)} and treat the image as missing`);
+    } catch (error) {
+      options.log(`images/${hash}.png ${why}, and could not be moved aside (${(error as Error).message})`);
+    }
+  }
+
+  async function read(hash: string): Promise<Uint8Array | null> {
+    if (!IMAGE_NAME.test(`${hash}.png`)) return null;
+    const bytes = await io.read(pathOf(hash), `Could not read image ${hash}.png`);
+    if (!bytes) {
+      if (known.delete(hash)) lost.add(hash);
+      return null;
+    }
+    if (!verified.has(hash)) {
+      if (!isPng(bytes) || sha256Hex(bytes) !== hash) {
+        await setAside(hash, `does not match its name (${bytes.length} bytes: damaged or edited)`);
+        return null;
+      }
+      verified.add(hash);
+      known.add(hash);
+      lost.delete(hash);
+    }
+    return bytes;
+  }
+
+  return {
+    put(input) {
+      if (!isPng(input)) {
+        return Promise.reject(new StoreError('Not a PNG image: the bytes lack the PNG signature', 'NOT_PNG'));
+      }
+      const hash = sha256Hex(input);
+      if (verified.has(hash)) return Promise.resolve(hash);
+      let pending = inFlight.get(hash);
+      if (!pending) {
+        const bytes = Uint8Array.from(input); // the caller may reuse its buffer
+        pending = (async () => {
+          // Held but never checked: keep it if whole, replace it if damaged.
+          if (known.has(hash) && (await read(hash))) return hash;
+          await withRetries(async () => {
+            await writeImage(hash, bytes);
+            await io.fs.fsyncDir(dir);
+          }, options.retry).catch((error: unknown) => {
+            throw fsFailure(`Could not save image ${hash}.png`, error);
+          });
+          known.add(hash);
+          verified.add(hash);
+          lost.delete(hash);
+          return hash;
+        })().finally(() => inFlight.delete(hash));
+        inFlight.set(hash, pending);
+      }
+      return pending;
+    },
+
+    has: (hash) => known.has(hash),
+    read,
+    lost: (limit) => [...lost].slice(0, limit),
+
+    async putMany(images) {
+      let wrote = false;
+      try {
+        for (const [hash, bytes] of images) {
+          if (known.has(hash)) continue;
+          await writeImage(hash, bytes);
+          wrote = true;
+        }
+        if (wrote) await io.fs.fsyncDir(dir);
+      } catch (error) {
+        throw fsFailure('Could not save the images of job_history.json', error);
+      }
+      for (const hash of images.keys()) {
+        known.add(hash);
+        verified.add(hash);
+      }
+    },
+
+    async verifyAll() {
+      let damaged = 0;
+      for (const hash of [...known]) {
+        if (verified.has(hash)) continue;
+        if (!(await read(hash).catch(() => null)) && !known.has(hash)) damaged++;
+      }
+      return damaged;
+    },
+  };
+}

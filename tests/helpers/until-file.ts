@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * Waits until a file's text passes `check` (the companion rewrites job_history.json from its journal a short
+ * while after a change), and returns that text. Fails with the last text seen after `timeoutMs`.
+ */
+export async function untilFile(path: string, check: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '(missing)';
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => null);
+    if (text !== null) {
+      last = text;
+      if (check(text)) return text;
+    }
+    if (Date.now() > deadline) throw new Error(`${path} did not reach the expected state in ${timeoutMs} ms:\n${last.slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The ids of the live jobs in a job_history.json text. */
+export const liveIds = (text: string): string[] => {
+  try {
+    return (JSON.parse(text) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
+  } catch {
+    return [];
+  }
+};
