@@ -8,8 +8,11 @@ export type FileHandle = fsp.FileHandle;
  * Methods never use `this`, so spreading and overriding one of them is enough.
  */
 export interface FsSeam {
-  /** Opens for writing ('w': create or truncate) or reading ('r'). */
-  open(path: string, flags: 'w' | 'r'): Promise<FileHandle>;
+  /**
+   * Opens for writing ('w': create or truncate), reading ('r'), appending ('a': create, every write at the end)
+   * or writing in place ('r+': must exist, nothing truncated).
+   */
+  open(path: string, flags: 'w' | 'r' | 'a' | 'r+'): Promise<FileHandle>;
   /** Writes all of `data` at the handle's position. */
   write(handle: FileHandle, data: Uint8Array): Promise<void>;
   fsync(handle: FileHandle): Promise<void>;
@@ -26,6 +29,8 @@ export interface FsSeam {
   unlink(path: string): Promise<void>;
   /** Makes renames and new names in the directory durable. */
   fsyncDir(path: string): Promise<void>;
+  /** Writes all of `data` at byte `position`, over what is there (the recovery spool's pre-allocated slots). */
+  writeAt(handle: FileHandle, data: Uint8Array, position: number): Promise<void>;
 }
 
 export const nodeFs: FsSeam = {
@@ -53,6 +58,13 @@ export const nodeFs: FsSeam = {
       await handle.sync();
     } finally {
       await handle.close();
+    }
+  },
+  writeAt: async (handle, data, position) => {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
     }
   },
 };
