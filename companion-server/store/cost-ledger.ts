@@ -102,12 +102,10 @@ export async function openCostLedger(options: CostLedgerOptions): Promise<CostLe
     cleanTail.add(file);
   }
 
-  /** Writes every pending row, month by month; what the disk refuses stays pending. */
+  /** Writes every pending row, month by month; a row leaves `pending` only once it is on disk. */
   async function writePending(): Promise<boolean> {
-    const rows = pending;
-    pending = [];
     const byMonth = new Map<string, CostRow[]>();
-    for (const row of rows) {
+    for (const row of pending) {
       const month = monthOf(row.at);
       byMonth.set(month, [...(byMonth.get(month) ?? []), row]);
     }
@@ -115,9 +113,10 @@ export async function openCostLedger(options: CostLedgerOptions): Promise<CostLe
     for (const [month, monthRows] of byMonth) {
       try {
         await appendLines(month, monthRows);
+        const written = new Set(monthRows);
+        pending = pending.filter((row) => !written.has(row));
       } catch (err) {
         ok = false;
-        pending.push(...monthRows);
         log(`Cost ledger: could not append ${monthRows.length} row(s) to ${month}: ${describeFsError(err)}`);
       }
     }
