@@ -2,6 +2,7 @@ import type { SpendLimits } from '../utils/domain';
 import { createPaidCalls, type PaidCalls } from './paid-calls';
 import { createSpendingGuard, localStartOfDay, type SpendingGuard } from './spending-guard';
 import { openCostLedger } from './store/cost-ledger';
+import type { FsSeam } from './store/fs-seam';
 import { openResultSpool } from './store/result-spool';
 
 /**
@@ -13,10 +14,12 @@ export async function openSpending(options: {
   limits: SpendLimits;
   log: (line: string) => void;
   now?: () => number;
+  /** The file-system seam (tests inject faults through it). */
+  fs?: FsSeam;
 }): Promise<{ paid: PaidCalls; guard: SpendingGuard; close(): Promise<void> }> {
   const now = options.now ?? Date.now;
-  const ledger = await openCostLedger({ dataDir: options.dataDir, log: options.log });
-  const spool = await openResultSpool({ dataDir: options.dataDir, log: options.log, now });
+  const ledger = await openCostLedger({ dataDir: options.dataDir, log: options.log, fs: options.fs });
+  const spool = await openResultSpool({ dataDir: options.dataDir, log: options.log, now, fs: options.fs });
   const t = now();
   // Today, and the last minute when it began before midnight.
   const rows = await ledger.read(Math.min(localStartOfDay(t), t - 60_000), t + 1);

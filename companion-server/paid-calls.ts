@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { CostRow } from '../utils/domain';
 import { createSpendingGuard, type PaidCallInfo, type SpendingGuard } from './spending-guard';
 import type { CostLedger } from './store/cost-ledger';
 import type { ResultSpool, SpoolSlot } from './store/result-spool';
@@ -10,6 +12,8 @@ import type { ResultSpool, SpoolSlot } from './store/result-spool';
 export interface PaidCalls {
   /** Admits one call or throws PaidCallRefused; the ticket must be paid or cancelled. */
   admit(call: PaidCallInfo): PaidTicket;
+  /** A cost row the recovery spool kept: written to the ledger and counted by the guard, unless the ledger has it. */
+  restore(row: CostRow): Promise<void>;
   readonly guard: SpendingGuard;
   readonly spool: ResultSpool | null;
 }
@@ -17,8 +21,11 @@ export interface PaidCalls {
 export interface PaidTicket {
   /** Where the result goes if the store refuses it; null without a spool (tests). */
   readonly slot: SpoolSlot | null;
-  /** PixelLab answered: records the cost (its estimate when PixelLab named none) and returns it. Never rejects. */
-  paid(usd: number | null): Promise<number>;
+  /**
+   * PixelLab answered: records the cost (its estimate when PixelLab named none) and returns its ledger row, which
+   * goes into the recovery spool with the result. Never rejects.
+   */
+  paid(usd: number | null): Promise<CostRow>;
   /** Nothing was charged: frees the estimate and the slot. */
   cancel(): void;
 }
@@ -53,6 +60,13 @@ export function createPaidCalls(options: PaidCallsOptions = {}): PaidCalls {
   return {
     guard,
     spool,
+    async restore(row) {
+      if (!ledger || !row.id) return;
+      const near = await ledger.read(row.at, row.at + 1).catch(() => []);
+      if (near.some((known) => known.id === row.id)) return;
+      guard.record(row);
+      await ledger.append(row);
+    },
     admit(call) {
       const slot = spool ? spool.reserve() : null;
       if (spool && !slot) {
@@ -74,20 +88,21 @@ export function createPaidCalls(options: PaidCallsOptions = {}): PaidCalls {
       return {
         slot,
         async paid(usd) {
-          if (settled) return 0;
-          settled = true;
           const at = now();
-          const charged = ticket.settle(usd, at);
-          await ledger?.append({
+          const row: CostRow = {
+            id: randomUUID(),
             at,
             jobId: call.jobId,
             kind: call.kind,
             width: call.width,
             height: call.height,
-            usd: charged,
+            usd: settled ? 0 : ticket.settle(usd, at),
             ...(usd === null ? { estimated: true } : {}),
-          });
-          return charged;
+          };
+          if (settled) return row;
+          settled = true;
+          await ledger?.append(row);
+          return row;
         },
         cancel() {
           if (settled) return;

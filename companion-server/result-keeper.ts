@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Job, SpooledResult } from '../utils/domain';
+import type { CostRow, Job, SpooledResult } from '../utils/domain';
 import { finishedVersion, type Outcome } from './run-versions';
 import type { SpoolSlot } from './store/result-spool';
 import type { JobStore } from './store/types';
@@ -15,7 +15,11 @@ export interface ResultKeeper {
   /** Stores a run's end; resolves true when it is stored now, false when it waits for the disk. Never rejects. */
   finishJob(end: RunEnd): Promise<boolean>;
   /** Stores an image of the old API (no job); the same retries. Never rejects. */
-  keepImage(png: Uint8Array, slot: SpoolSlot | null): Promise<{ image: string; saved: boolean; error: string | null }>;
+  keepImage(
+    png: Uint8Array,
+    slot: SpoolSlot | null,
+    cost: CostRow | null,
+  ): Promise<{ image: string; saved: boolean; error: string | null }>;
   /** Stores what the spool held at start; what the disk still refuses stays pending. */
   recover(found: readonly { result: SpooledResult; slot: SpoolSlot }[]): Promise<void>;
   /** Whether this job's end waits for the disk (the runner does not mark it interrupted). */
@@ -35,6 +39,8 @@ export interface RunEnd {
   /** The paid image, when there is one (its hash is `outcome.image`). */
   png: Uint8Array | null;
   slot: SpoolSlot | null;
+  /** The paid call's ledger row, kept with the result in the spool. */
+  cost?: CostRow | null;
 }
 
 interface Waiting {
@@ -50,6 +56,8 @@ export interface ResultKeeperOptions {
   now: () => number;
   /** First pause before storing again, doubling up to `maxMs` (defaults 1 s and 60 s). */
   retry?: { firstMs?: number; maxMs?: number };
+  /** Writes a spooled cost row the ledger may not hold (a crash before its append); paid-calls.ts `restore`. */
+  restoreCost?: (row: CostRow) => Promise<void>;
 }
 
 export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -151,11 +159,12 @@ export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
     };
   }
 
-  function jobRecord(end: Omit<RunEnd, 'slot'>, at: number): SpooledResult | null {
+  function jobRecord(end: RunEnd, at: number): SpooledResult | null {
     if (!end.png || end.outcome.status !== 'success') return null;
     return {
       version: 1,
       at,
+      cost: end.cost ?? null,
       png: Buffer.from(end.png).toString('base64'),
       job: {
         running: end.running,
@@ -186,7 +195,7 @@ export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
       return false;
     },
 
-    async keepImage(png, slot) {
+    async keepImage(png, slot, cost) {
       const image = sha256Hex(png);
       let error: unknown = null;
       if (
@@ -199,7 +208,7 @@ export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
       }
       await hold(
         { attempt: imageAttempt(png, () => undefined), jobId: null, slot },
-        { version: 1, at: options.now(), png: Buffer.from(png).toString('base64'), job: null },
+        { version: 1, at: options.now(), png: Buffer.from(png).toString('base64'), job: null, cost },
         `Could not store the image ${image.slice(0, 12)}… of a paid call: ${describe(error)}`,
       );
       return { image, saved: false, error: describe(error) };
@@ -207,6 +216,11 @@ export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
 
     async recover(found) {
       for (const { result, slot } of found) {
+        if (result.cost && options.restoreCost) {
+          await options.restoreCost(result.cost).catch((err: unknown) => {
+            log(`Recovery spool: could not restore a cost row: ${describe(err)}`);
+          });
+        }
         const png = new Uint8Array(Buffer.from(result.png, 'base64'));
         const job = result.job;
         const entry: Waiting = job

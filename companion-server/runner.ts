@@ -11,7 +11,7 @@
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
  */
-import type { Job, SyncedJob } from '../utils/domain';
+import type { CostRow, Job, SyncedJob } from '../utils/domain';
 import type { PixelLab, Runner, SlotResult } from './deps';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
 import { ROTATE_LIMITS } from './pixellab/client';
@@ -65,7 +65,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => console.error(line));
   const paid = options.paid ?? createPaidCalls({ now });
-  const keeper = createResultKeeper({ store, log, now, retry: options.retry });
+  const keeper = createResultKeeper({ store, log, now, retry: options.retry, restoreCost: paid.restore });
   let limit = checkLimit(options.limit ?? 3);
   let stopped = false;
 
@@ -171,9 +171,9 @@ export function createRunner(options: RunnerOptions): JobRunner {
       ticket.cancel();
       throw err;
     }
-    const usd = await ticket.paid(result.usd);
-    const kept = await keeper.keepImage(result.png, ticket.slot);
-    return { result, usd, image: kept.image, saved: kept.saved, saveError: kept.error };
+    const cost = await ticket.paid(result.usd);
+    const kept = await keeper.keepImage(result.png, ticket.slot, cost);
+    return { result, usd: cost.usd, image: kept.image, saved: kept.saved, saveError: kept.error };
   }
 
   async function runJob(id: string): Promise<void> {
@@ -217,9 +217,10 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
     let outcome: Outcome;
     let png: Uint8Array | null = null;
+    let cost: CostRow | null = null;
     try {
       const result = await callPixelLab(running);
-      await ticket.paid(result.usd);
+      cost = await ticket.paid(result.usd);
       png = result.png;
       outcome = { status: 'success', image: sha256Hex(png), seed: result.seed ?? running.seed, usd: result.usd };
     } catch (err) {
@@ -228,7 +229,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
       log(`Job ${id} failed: ${error}`);
       outcome = { status: 'error', error };
     }
-    await keeper.finishJob({ running, outcome, endTime: now(), png, slot: png ? ticket.slot : null });
+    await keeper.finishJob({ running, outcome, endTime: now(), png, slot: png ? ticket.slot : null, cost });
   }
 
   async function callPixelLab(job: Job): Promise<{ png: Uint8Array; usd: number | null; seed?: number | null }> {

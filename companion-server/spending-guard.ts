@@ -15,6 +15,8 @@ import type { CostRow, JobKind, SpendLimits, SpendResponse } from '../utils/doma
 export interface SpendingGuard {
   /** Admits one call or says why not; an admitted call must be settled or cancelled. */
   admit(call: PaidCallInfo): Admission;
+  /** Counts a charge made before this guard knew of it (a row restored from the recovery spool). */
+  record(row: CostRow): void;
   snapshot(): SpendResponse;
 }
 
@@ -89,11 +91,12 @@ export function createSpendingGuard(options: SpendingGuardOptions): SpendingGuar
     lastByKind.set(kind, { usd, area: width * height });
   }
 
-  for (const row of [...(options.rows ?? [])].sort((a, b) => a.at - b.at)) {
+  function record(row: CostRow): void {
     charges.push([row.at, row.usd]);
     starts.push(row.at);
     if (!row.estimated) learn(row.kind, row.width, row.height, row.usd);
   }
+  for (const row of [...(options.rows ?? [])].sort((a, b) => a.at - b.at)) record(row);
 
   function prune(t: number): void {
     const dayStart = startOfDay(t);
@@ -169,6 +172,12 @@ export function createSpendingGuard(options: SpendingGuardOptions): SpendingGuar
           },
         },
       };
+    },
+    record(row) {
+      record(row);
+      charges.sort((a, b) => a[0] - b[0]);
+      starts.sort((a, b) => a - b);
+      prune(now());
     },
     snapshot() {
       const t = now();

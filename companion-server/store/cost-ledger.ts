@@ -63,7 +63,14 @@ export async function openCostLedger(options: CostLedgerOptions): Promise<CostLe
   const dir = path.join(options.dataDir, COSTS_DIR);
   const firstMs = options.retry?.firstMs ?? 1_000;
   const maxMs = options.retry?.maxMs ?? 60_000;
-  await fs.mkdir(dir);
+  let dirReady = false;
+  async function ensureDir(): Promise<void> {
+    if (dirReady) return;
+    await fs.mkdir(dir);
+    dirReady = true;
+  }
+  // A full disk must not stop the companion from starting: the folder is made again with the first row.
+  await ensureDir().catch((err: unknown) => log(`Cost ledger: could not make ${dir}: ${describeFsError(err)}`));
 
   const fileOf = (month: string) => path.join(dir, `${month}.jsonl`);
   let pending: CostRow[] = [];
@@ -87,6 +94,7 @@ export async function openCostLedger(options: CostLedgerOptions): Promise<CostLe
   }
 
   async function appendLines(month: string, rows: CostRow[]): Promise<void> {
+    await ensureDir();
     const file = fileOf(month);
     const tail = await tailOf(file);
     cleanTail.delete(file);

@@ -31,6 +31,7 @@ const record = (at: number, text = 'paid'): SpooledResult => ({
   at,
   png: Buffer.from(makeSprite(32, 32, text)).toString('base64'),
   job: null,
+  cost: null,
 });
 
 describe('the recovery spool', () => {

@@ -24,7 +24,14 @@ export function fullDiskFs(base: FsSeam = nodeFs) {
       return base.write(handle, data);
     },
     mkdir: async (path) => {
-      refuse(`mkdir ${path}`);
+      // An existing folder needs no new blocks.
+      if (
+        !(await base.stat(path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        refuse(`mkdir ${path}`);
       return base.mkdir(path);
     },
     link: async (from, to) => {

@@ -11,6 +11,8 @@ const usdSchema = z.number().finite().nonnegative().max(1_000_000);
  * `<dataDir>/costs/<YYYY-MM>.jsonl`, by UTC month of `at`). Loose, so a newer companion's fields survive.
  */
 export const costRowSchema = z.looseObject({
+  /** The call's id, so a row restored from the recovery spool is written once. */
+  id: z.string().max(64).optional(),
   /** When PixelLab answered, ms since 1970. */
   at: timeSchema,
   /** The job it was for, or null for a call of the old API (`/generate-character`, `/rotate-character`). */
@@ -67,5 +69,7 @@ export const spooledResultSchema = z.object({
       endTime: timeSchema,
     })
     .nullable(),
+  /** The call's cost row, written to the ledger at recovery if the ledger does not hold it yet. */
+  cost: costRowSchema.nullable().default(null),
 });
 export type SpooledResult = z.infer<typeof spooledResultSchema>;
