@@ -319,10 +319,9 @@ describe("the runner's final write of a paid result fails", () => {
     ['for good (until the disk is fixed)', Number.POSITIVE_INFINITY],
     ['for one request only (3 attempts, then the disk is fine)', 3],
   ] as const) {
-    // Defect (companion-server/runner.ts, not fixed here): when the success write fails, finish() writes an
-    // error version with `image: null` on top of it. Memory held the success and would have written it with
-    // the next change; instead the paid image is on disk but no job points at it any more (its hash survives
-    // only as 12 characters inside the error text).
+    // Regression: when the success write failed, the runner used to write an error version with `image: null`
+    // over it, so the paid image was on disk but no job pointed at it. It now keeps the result (result-keeper.ts)
+    // and writes it again until the disk takes it.
     it(`${name}: the job keeps its image once the disk works again`, async () => {
       const gated = gatedPixelLab();
       const ctx = await setUp({ runner: 'real', pixellab: gated.pixellab });
