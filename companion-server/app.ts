@@ -6,6 +6,8 @@ import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
 import { pairingRoutes } from './routes/pairing';
 import { seedRoutes } from './routes/seed';
+import { seedGenerateRoutes } from './routes/seed-generate';
+import { spendRoutes } from './routes/spend';
 import { syncRoutes } from './routes/sync';
 import { security } from './security';
 import { createMemoryPairingStore } from './store/pairing-store';
@@ -39,6 +41,8 @@ export function createApp(deps: CompanionDeps) {
     .route('/', healthRoutes(deps, balance, startedAt))
     .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
     .route('/', seedRoutes(deps))
+    .route('/', seedGenerateRoutes(deps))
+    .route('/', spendRoutes(deps))
     .route('/', syncRoutes(deps))
     .route('/', jobRoutes(deps));
 

@@ -75,4 +75,23 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--nope'], {}, '/')).toThrow(ConfigError);
     expect(parseConfig(['-h'], {}, '/')).toBe('help');
   });
+
+  it('reads the spending guard: $10 a day and 60 calls a minute by default, 0 turns a limit off', () => {
+    expect(parseConfig([], {}, '/')).toMatchObject({ maxUsdPerDay: 10, maxCallsPerMinute: 60 });
+    expect(
+      parseConfig(
+        ['--max-usd-per-day', '2.5'],
+        { COMPANION_MAX_USD_PER_DAY: '7', COMPANION_MAX_CALLS_PER_MINUTE: '5' },
+        '/',
+      ),
+    ).toMatchObject({ maxUsdPerDay: 2.5, maxCallsPerMinute: 5 });
+    expect(parseConfig(['--max-usd-per-day', '0', '--max-calls-per-minute', '0'], {}, '/')).toMatchObject({
+      maxUsdPerDay: null,
+      maxCallsPerMinute: null,
+    });
+    expect(() => parseConfig(['--max-usd-per-day=-1'], {}, '/')).toThrow(/--max-usd-per-day must be a number from 0/);
+    expect(() => parseConfig([], { COMPANION_MAX_CALLS_PER_MINUTE: '1.5' }, '/')).toThrow(
+      /--max-calls-per-minute must be a whole number/,
+    );
+  });
 });

@@ -13,6 +13,9 @@ export interface ServerConfig {
   apiKey: string | null;
   apiUrl: string;
   timeoutMs: number;
+  /** The spending guard (null: off): USD a day, and paid calls a minute. */
+  maxUsdPerDay: number | null;
+  maxCallsPerMinute: number | null;
 }
 
 export const USAGE = `Usage: npm run companion -- [options]
@@ -27,6 +30,11 @@ export const USAGE = `Usage: npm run companion -- [options]
                        a one-time code to type there (env COMPANION_REQUIRE_PAIRING=1)
   --parallel N         PixelLab jobs run at once (env COMPANION_PARALLEL, default 3)
   --timeout-ms N       give up on a PixelLab call after N ms (env COMPANION_TIMEOUT_MS, default 120000)
+  --max-usd-per-day N  spend at most N USD on PixelLab per local day, then refuse paid calls until
+                       midnight; 0 turns it off (env COMPANION_MAX_USD_PER_DAY, default 10)
+  --max-calls-per-minute N
+                       make at most N paid PixelLab calls in any 60 s; 0 turns it off
+                       (env COMPANION_MAX_CALLS_PER_MINUTE, default 60)
   -h, --help           show this help
 
 PIXELLAB_API_KEY (environment or ./.env) is the PixelLab key; PIXELLAB_API_URL overrides
@@ -40,6 +48,17 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   return n;
+}
+
+/** A limit where 0 means off (null). */
+function limit(name: string, value: string | undefined, fallback: number, max: number, whole: boolean): number | null {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > max || (whole && !Number.isInteger(n)))
+    throw new ConfigError(
+      `${name} must be ${whole ? 'a whole number' : 'a number'} from 0 (off) to ${max}, got "${value}"`,
+    );
+  return n === 0 ? null : n;
 }
 
 function bool(name: string, value: string | undefined): boolean {
@@ -58,6 +77,8 @@ const FLAGS = {
   'require-pairing': { type: 'boolean' },
   parallel: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  'max-usd-per-day': { type: 'string' },
+  'max-calls-per-minute': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -91,6 +112,31 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     apiKey: env.PIXELLAB_API_KEY?.trim() || null,
     apiUrl,
     timeoutMs: int('--timeout-ms', values['timeout-ms'] ?? env.COMPANION_TIMEOUT_MS, 120_000, 100, 600_000),
+    ...spendingLimits(values, env),
+  };
+}
+
+/**
+ * Defaults: $10 a day is a long day of sprites (about 1,000 small ones at PixelLab's ~$0.01) yet bounds what a
+ * runaway client, or a local page or extension in the default mode, can spend. 60 calls a minute is above what
+ * 3 parallel calls of a few seconds each reach, and stops a loop within a minute.
+ */
+function spendingLimits(values: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv) {
+  return {
+    maxUsdPerDay: limit(
+      '--max-usd-per-day',
+      values['max-usd-per-day'] ?? env.COMPANION_MAX_USD_PER_DAY,
+      10,
+      1_000_000,
+      false,
+    ),
+    maxCallsPerMinute: limit(
+      '--max-calls-per-minute',
+      values['max-calls-per-minute'] ?? env.COMPANION_MAX_CALLS_PER_MINUTE,
+      60,
+      100_000,
+      true,
+    ),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Direction } from '../utils/domain';
+import type { PaidCallInfo, SpendingGuard } from './spending-guard';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -9,6 +10,8 @@ export interface PixelLab {
     width: number;
     height: number;
     seed: number | null;
+    /** Transparent background (PixelLab's `no_background`); the old API always asked for it. */
+    noBackground?: boolean;
   }): Promise<{ png: Uint8Array; usd: number | null; seed: number | null }>;
   rotate(input: {
     png: Uint8Array;
@@ -26,6 +29,27 @@ export interface Runner {
   setLimit(n: number): void;
   readonly limit: number;
   readonly running: number;
+  /**
+   * Makes one ad-hoc paid call (the old API's) within the parallel limit, taking turns with queued jobs, and
+   * within the spending guard (rejects with PaidCallRefused); its image is stored, or kept until the disk takes it.
+   * Test doubles that run nothing leave it out, and the old API's generation routes then answer 503.
+   */
+  slot?<R extends { png: Uint8Array; usd: number | null }>(
+    call: PaidCallInfo,
+    pay: () => Promise<R>,
+  ): Promise<SlotResult<R>>;
+}
+
+/** A paid call made through `Runner.slot`. */
+export interface SlotResult<R> {
+  result: R;
+  /** What it cost (PixelLab's figure, or the guard's estimate when PixelLab named none). */
+  usd: number;
+  /** sha-256 of the image. */
+  image: string;
+  /** False while the image waits for the disk (kept in memory and in the recovery spool). */
+  saved: boolean;
+  saveError: string | null;
 }
 
 export interface CompanionConfig {
@@ -54,6 +78,8 @@ export interface CompanionDeps {
   config: CompanionConfig;
   /** Paired clients' token hashes; in memory when not given (index.ts passes the data dir's). */
   pairings?: PairingStore;
+  /** Today's spend and the limits, for `GET /api/v1/spend`; that route answers 404 without it. */
+  spending?: SpendingGuard;
   now?: () => number;
   log?: (line: string) => void;
 }

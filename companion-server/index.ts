@@ -6,6 +6,7 @@ import { createApp } from './app';
 import { ConfigError, isLoopbackBind, parseConfig, USAGE } from './config';
 import { defaultLimits } from './deps';
 import { errorBody } from './http-error';
+import { openSpending } from './open-spending';
 import { createPixelLabClient } from './pixellab/client';
 import { createRunner } from './runner';
 import { createFileStore } from './store/file-store';
@@ -34,13 +35,21 @@ async function main() {
   const store = await createFileStore({ dataDir: config.dataDir, log });
   const pairings = config.requirePairing ? await createPairingStore({ dataDir: config.dataDir, log }) : undefined;
   const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
-  const runner = createRunner({ store, pixellab, limit: config.parallel, log });
+  const spending = await openSpending({
+    dataDir: config.dataDir,
+    limits: { maxUsdPerDay: config.maxUsdPerDay, maxCallsPerMinute: config.maxCallsPerMinute },
+    log,
+  });
+  const runner = createRunner({ store, pixellab, limit: config.parallel, log, paid: spending.paid });
+  // Paid results a full disk kept from the history last time go in before anything else runs.
+  await runner.recover();
   const app = createApp({
     store,
     pixellab,
     runner,
     log,
     pairings,
+    spending: spending.guard,
     config: {
       allowOrigins: config.allowOrigins,
       token: config.token,
@@ -86,6 +95,7 @@ async function main() {
     server.close();
     // Jobs still waiting on PixelLab are marked interrupted at the next start; writes are not cut short.
     await Promise.race([runner.stop(), new Promise((r) => setTimeout(r, 3000))]);
+    await spending.close();
     await store.close();
     process.exit(0);
   };

@@ -3,6 +3,7 @@ import { type FakePixelLab, startFakePixelLab } from '../tests/fixtures/fake-pix
 import { decodePngSize, makeSprite } from '../tests/fixtures/png';
 import { isLater } from '../tests/helpers/versions';
 import { type Job, type JobInput, jobSchema, type SyncedJob } from '../utils/domain';
+import type { PaidCalls } from './paid-calls';
 import { createPixelLabClient } from './pixellab/client';
 import { createRunner, type JobRunner } from './runner';
 import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
@@ -12,23 +13,29 @@ import type { JobStore } from './store/types';
 const KEY = 'sk-runner-test-0c9d8e7f';
 
 /**
- * The real memory store, with a record of the writes in order and writes that can be made to
- * fail. A failed put changes memory first and then throws, as the file store does when a save fails.
+ * The real memory store, with a record of the writes in order and writes that can be made to fail:
+ * `refuse` as the store's contract says (a refused put changes nothing), `put` as today's file store
+ * still does (memory keeps the change, then the put throws).
  */
 function createTestStore() {
   const inner = createMemoryStore({ serverId: 'test-store' });
   const ops: string[] = [];
   const puts: Job[] = [];
   const images: string[] = [];
-  /** `put`: matchers of writes that fail after memory changed; `refuse`: matchers of writes refused before it; `flush`: failing flushes. */
+  /**
+   * `put`: matchers of writes that fail after memory changed; `refuse`: matchers of writes refused before it;
+   * `refuseAll`: every put and image write refused while set (a full disk); `putImage`: image writes refused.
+   */
   const failures: {
     put: ((job: Job) => boolean)[];
     refuse: ((job: Job) => boolean)[];
+    refuseAll: boolean;
     putImage: number;
     flush: number;
   } = {
     put: [],
     refuse: [],
+    refuseAll: false,
     putImage: 0,
     flush: 0,
   };
@@ -60,6 +67,7 @@ function createTestStore() {
     lostImages: (limit) => inner.lostImages(limit),
     compact: () => inner.compact(),
     async put(job) {
+      if (failures.refuseAll) throw diskFull();
       const refused = failures.refuse.findIndex((matches) => matches(job));
       if (refused >= 0) {
         failures.refuse.splice(refused, 1);
@@ -79,6 +87,7 @@ function createTestStore() {
     replaceAll: (jobs, lastJobId) => inner.replaceAll(jobs, lastJobId),
     clear: () => inner.clear(),
     async putImage(bytes) {
+      if (failures.refuseAll) throw diskFull();
       if (failures.putImage > 0) {
         failures.putImage -= 1;
         throw diskFull();
@@ -133,7 +142,8 @@ function start(
     limit?: number;
     apiKey?: string | null;
     timeoutMs?: number;
-    flushRetry?: { firstMs?: number; maxMs?: number };
+    retry?: { firstMs?: number; maxMs?: number };
+    paid?: PaidCalls;
   } = {},
 ): JobRunner {
   const pixellab = createPixelLabClient({
@@ -147,7 +157,8 @@ function start(
     limit: options.limit,
     now,
     log: (line) => logs.push(line),
-    flushRetry: options.flushRetry,
+    retry: options.retry ?? { firstMs: 10, maxMs: 40 },
+    paid: options.paid,
   });
   return runner;
 }
@@ -395,8 +406,8 @@ describe('failures', () => {
   });
 });
 
-describe('store write errors', () => {
-  it('an image that cannot be saved marks the job error, and the runner carries on', async () => {
+describe('store write errors: a paid result is never discarded', () => {
+  it('an image the store refuses is kept: the job stays running with a retry scheduled, then succeeds with it', async () => {
     t.failures.putImage = 1;
     const a = await addJob();
     const b = await addJob();
@@ -404,99 +415,98 @@ describe('store write errors', () => {
     r.enqueue(a.id);
     r.enqueue(b.id);
     await r.idle();
-    expect(t.store.get(a.id)!).toMatchObject({ status: 'error', image: null });
-    expect(t.store.get(a.id)!.error).toBe(
-      'PixelLab made the image but the companion could not save it: disk full (ENOSPC)',
-    );
+    // The runner carried on with b; a's paid image waits for the disk, and a is not marked failed.
     expect(t.store.get(b.id)!.status).toBe('success');
-    expect(logs.some((line) => line.includes(a.id) && line.includes('ENOSPC'))).toBe(true);
-  });
-
-  it('a final write that fails keeps the success with its image, never left running, and nothing is written over it', async () => {
-    t.failures.put.push((job) => job.status === 'success');
-    const job = await addJob();
-    const r = start();
-    r.enqueue(job.id);
-    await r.idle();
-    const done = t.store.get(job.id)!;
-    // The store kept the version in memory; the paid image stays on the job.
+    await r.stored();
+    const done = t.store.get(a.id)!;
     expect(done).toMatchObject({ status: 'success', error: null });
-    expect(t.images).toHaveLength(1);
-    expect(done.image).toBe(t.images[0]);
-    expect(t.store.hasImage(t.images[0]!)).toBe(true);
-    expect(t.ops.filter((op) => op.startsWith(`put:${job.id}:error`))).toEqual([]);
-    expect(logs.some((line) => line.includes('could not save job') && line.includes('ENOSPC'))).toBe(true);
+    expect(t.store.hasImage(done.image!)).toBe(true);
+    expect(t.ops.filter((op) => op.startsWith(`put:${a.id}:error`))).toEqual([]);
+    expect(logs.some((line) => line.includes(a.id) && line.includes('ENOSPC'))).toBe(true);
+    expect(r.unsaved).toBe(0);
   });
 
-  it('retries flushing after a failed final write, with a growing pause, until the disk takes it', async () => {
-    t.failures.put.push((job) => job.status === 'success');
-    t.failures.flush = 2;
-    const job = await addJob();
-    const r = start({ flushRetry: { firstMs: 10, maxMs: 25 } });
-    r.enqueue(job.id);
-    await r.idle();
-    await until(() => t.ops.includes('flush'), 'a flush that succeeds');
-    expect(t.flushes()).toBe(3);
-    expect(logs.filter((line) => line.startsWith('Runner: still cannot save job(s)'))).toHaveLength(2);
-    expect(logs).toContain(`Runner: saved job(s) ${job.id} now that the disk takes writes again`);
-    // Saved: no more retries.
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(t.flushes()).toBe(3);
-    expect(t.store.get(job.id)!).toMatchObject({ status: 'success', image: t.images[0] });
-  });
-
-  it('stop() ends the flush retries', async () => {
-    t.failures.put.push((job) => job.status === 'success');
-    t.failures.flush = Number.POSITIVE_INFINITY;
-    const job = await addJob();
-    const r = start({ flushRetry: { firstMs: 10, maxMs: 10 } });
-    r.enqueue(job.id);
-    await r.idle();
-    await until(() => t.flushes() >= 2, 'two flush attempts');
-    await r.stop();
-    await new Promise((resolve) => setTimeout(resolve, 15));
-    const after = t.flushes();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(t.flushes()).toBe(after);
-  });
-
-  it('a final write the store refuses outright records an error that still names the image', async () => {
-    t.failures.refuse.push((job) => job.status === 'success');
+  it('a final write the store refuses changes nothing, and is written again until the disk takes it', async () => {
+    for (let i = 0; i < 3; i++) t.failures.refuse.push((job) => job.status === 'success');
     const job = await addJob();
     const r = start();
     r.enqueue(job.id);
     await r.idle();
+    // Refused: memory unchanged, so the job still reads as running, with a retry scheduled.
+    expect(t.store.get(job.id)!.status).toBe('running');
+    expect(r.unsaved).toBe(1);
+    await r.stored();
     const done = t.store.get(job.id)!;
-    expect(done.status).toBe('error');
+    expect(done).toMatchObject({ status: 'success', error: null, usd: expect.any(Number) });
     expect(done.image).toBe(t.images[0]);
-    expect(done.error).toMatch(
-      /^The image is saved \([0-9a-f]{12}…\), but the companion could not write this job's record\.$/,
-    );
+    expect(t.puts.map((p) => p.status)).toEqual(['queued', 'running', 'success']);
+    expect(logs.some((line) => line.startsWith('Stored 1 result(s) that waited for the disk'))).toBe(true);
   });
 
-  it('a job that cannot be marked running is not sent to PixelLab', async () => {
-    t.failures.put.push((job) => job.status === 'running');
+  it("today's file store (memory keeps a failed write) ends the same way: the success with its image", async () => {
+    t.failures.put.push((job) => job.status === 'success');
     const job = await addJob();
     const r = start();
     r.enqueue(job.id);
     await r.idle();
-    expect(t.store.get(job.id)!.status).toBe('error');
+    await r.stored();
+    const done = t.store.get(job.id)!;
+    expect(done).toMatchObject({ status: 'success', error: null });
+    expect(done.image).toBe(t.images[0]);
+    expect(t.ops.filter((op) => op.startsWith(`put:${job.id}:error`))).toEqual([]);
+  });
+
+  it('a job never stays running without a retry: the error end of a failed call is retried too', async () => {
+    fake.failNext({ status: 500, detail: 'boom' });
+    t.failures.refuse.push((job) => job.status === 'error');
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(r.unsaved).toBe(1);
+    await r.stored();
+    expect(t.store.get(job.id)!).toMatchObject({ status: 'error', image: null });
+  });
+
+  it('stop() ends the retries; the job is not marked failed meanwhile', async () => {
+    t.failures.refuse.push(...Array.from({ length: 1000 }, () => (job: Job) => job.status === 'success'));
+    const job = await addJob();
+    const r = start({ retry: { firstMs: 5, maxMs: 5 } });
+    r.enqueue(job.id);
+    await r.idle();
+    await until(() => t.failures.refuse.length < 997, 'two retries');
+    r.resume(); // the job reads as running, but its result is held: not "interrupted"
+    await r.stop();
+    const left = t.failures.refuse.length;
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(t.failures.refuse.length).toBe(left);
+    expect(t.store.get(job.id)!.status).toBe('running');
+    expect(logs.some((line) => line.includes('not yet stored'))).toBe(true);
+  });
+
+  it('a job that cannot be marked running is not sent to PixelLab, and ends in an error once the disk allows', async () => {
+    t.failures.refuse.push((job) => job.status === 'running');
+    const job = await addJob();
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    await r.stored();
+    expect(t.store.get(job.id)!).toMatchObject({ status: 'error', error: expect.stringMatching(/did not start/) });
     expect(fake.requests).toHaveLength(0);
   });
 
-  it('survives writes that all fail', async () => {
+  it('survives a disk that refuses everything: nothing is sent to PixelLab, nothing runs', async () => {
     const job = await addJob();
-    t.failures.put.push(
-      () => true,
-      () => true,
-      () => true,
-    );
+    t.failures.refuseAll = true;
     const r = start();
     r.enqueue(job.id);
     await r.idle();
     expect(fake.requests).toHaveLength(0);
-    expect(logs.filter((line) => line.includes('could not save job'))).toHaveLength(2);
     expect(r.running).toBe(0);
+    expect(t.store.get(job.id)!.status).toBe('queued');
+    t.failures.refuseAll = false;
+    await r.stored();
+    expect(t.store.get(job.id)!.status).toBe('error');
   });
 });
 

@@ -1,21 +1,27 @@
 /**
  * The job queue: runs queued jobs against PixelLab, at most `limit` at once, and writes each
  * result to disk before the job counts as done (DESIGN.md, "Why generation runs in the companion").
+ * The old API's paid calls (`slot()`) share the same limit, taking turns with queued jobs.
  *
  * A job's life here: queued -> running (startTime) -> success (image hash) | error (plain words).
  * The runner is the only one who moves a job out of `running`; a client may still delete or edit
  * a job meanwhile, so the final write is based on the job's current version and wins LWW over it.
  *
- * A write that fails (disk full) still changed the store's memory: the store writes it with the next
- * successful save. The runner never writes over a result held that way (that would drop the paid image),
- * and keeps calling `store.flush()` with a growing pause until the disk takes it, so the result reaches
- * the file without a client's help.
+ * Every paid call passes the spending guard first (paid-calls.ts); a refused job ends in an error and
+ * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
+ * never written over, so a paid image is never dropped.
  */
-import { type Clock, compareVersions, type Job, type SyncedJob } from '../utils/domain';
-import type { PixelLab, Runner } from './deps';
+import type { CostRow, Job, SyncedJob } from '../utils/domain';
+import type { PixelLab, Runner, SlotResult } from './deps';
+import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
 import { ROTATE_LIMITS } from './pixellab/client';
+import { createResultKeeper, sha256Hex } from './result-keeper';
+import { type Outcome, runningVersion, withoutSeq } from './run-versions';
+import type { PaidCallInfo } from './spending-guard';
 import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
 import type { JobStore } from './store/types';
+
+export { finishedVersion, type Outcome, runningVersion } from './run-versions';
 
 export interface RunnerOptions {
   store: JobStore;
@@ -24,74 +30,53 @@ export interface RunnerOptions {
   limit?: number;
   now?: () => number;
   log?: (line: string) => void;
-  /**
-   * After a failed write the store keeps the change in memory; the runner then calls `store.flush()`
-   * after `firstMs`, doubling the wait up to `maxMs` (defaults 1 s and 60 s) until it succeeds or stop().
-   */
-  flushRetry?: { firstMs?: number; maxMs?: number };
+  /** The spending guard, cost ledger and recovery spool every paid call passes; default: no limits, no records. */
+  paid?: PaidCalls;
+  /** After the store refuses a run's end, it is stored again after `firstMs`, doubling up to `maxMs` (1 s, 60 s). */
+  retry?: { firstMs?: number; maxMs?: number };
 }
 
 export interface JobRunner extends Runner {
+  /** Stores the paid results the recovery spool held at start. Call it before resume() and before serving. */
+  recover(): Promise<void>;
   /**
-   * Queues every stored job whose status is `queued`, oldest first. Jobs still `running` that this
-   * runner did not start are marked interrupted (the file store already does so on load; this covers any other store).
+   * Queues every stored job whose status is `queued`, oldest first. Jobs still `running` that this runner did
+   * not start, and whose result it does not hold, are marked interrupted (the file store already does so on load).
    */
   resume(): void;
-  /** Resolves when nothing is queued or running. */
+  /** Resolves when nothing is queued or running (results waiting for the disk do not count: see `stored()`). */
   idle(): Promise<void>;
+  /** Resolves when no result waits for the disk. */
+  stored(): Promise<void>;
+  /** Results that wait for the disk. */
+  readonly unsaved: number;
   /** Takes no new jobs; resolves once the jobs in flight are written. Jobs still queued stay `queued` on disk for the next start. */
   stop(): Promise<void>;
+  slot: NonNullable<Runner['slot']>;
 }
 
-export type Outcome = { status: 'success'; image: string; seed: number | null } | { status: 'error'; error: string };
-
-/** The version the runner writes when it starts a queued job. */
-export function runningVersion(job: SyncedJob | Job, startTime: number, clock: Clock): Job {
-  return clock.stamp(
-    { ...withoutSeq(job), status: 'running', startTime, endTime: null, duration: null, error: null, image: null },
-    job,
-  );
-}
-
-/**
- * The runner's final version: on top of the job's current version (the running one if it is gone), so an
- * edit made meanwhile stays, and a delete made meanwhile too. Null when the job got further meanwhile than
- * this outcome takes it (another replica's result arrived while this run failed): that version stays.
- */
-export function finishedVersion(
-  current: SyncedJob | Job | null | undefined,
-  running: Job,
-  outcome: Outcome,
-  endTime: number,
-  clock: Clock,
-): Job | null {
-  const base: Job = current ? withoutSeq(current) : running;
-  const final = clock.stamp(
-    {
-      ...base,
-      ...outcome,
-      ...(outcome.status === 'success' ? { error: null } : { image: null }),
-      startTime: running.startTime,
-      endTime,
-      duration: Math.max(0, endTime - (running.startTime ?? endTime)) / 1000,
-      deleted: base.deleted,
-    },
-    base,
-  );
-  return current && compareVersions(final, withoutSeq(current)) <= 0 ? null : final;
+/** An ad-hoc call asked for while the runner stops. */
+export class RunnerStopped extends Error {
+  override readonly name = 'RunnerStopped';
 }
 
 export function createRunner(options: RunnerOptions): JobRunner {
   const { store, pixellab } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? ((line: string) => console.error(line));
+  const paid = options.paid ?? createPaidCalls({ now });
+  const keeper = createResultKeeper({ store, log, now, retry: options.retry, restoreCost: paid.restore });
   let limit = checkLimit(options.limit ?? 3);
   let stopped = false;
-  const firstFlushMs = options.flushRetry?.firstMs ?? 1_000;
-  const maxFlushMs = options.flushRetry?.maxMs ?? 60_000;
 
   const queue: string[] = [];
   const queued = new Set<string>();
+  /** Ad-hoc calls waiting for a place, oldest first. */
+  const slotsWaiting: { start: () => void; reject: (err: Error) => void }[] = [];
+  /** Whose turn the next free place is when both jobs and ad-hoc calls wait. */
+  let slotsTurn = true;
+  let slotCount = 0;
+  /** What is in flight: job ids, and `#slot-N` for ad-hoc calls (no job id holds a '#'). */
   const active = new Map<string, Promise<void>>();
   /** Ids enqueued again while they ran (a retry racing the end of a run); looked at once they finish. */
   const again = new Set<string>();
@@ -99,7 +84,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
   const chores = new Set<Promise<void>>();
   let waiters: (() => void)[] = [];
 
-  const isIdle = () => queue.length === 0 && active.size === 0 && chores.size === 0;
+  const isIdle = () => queue.length === 0 && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
 
   function settle(): void {
     if (!isIdle()) return;
@@ -108,8 +93,15 @@ export function createRunner(options: RunnerOptions): JobRunner {
     for (const resolve of done) resolve();
   }
 
+  /** Fills free places, alternating between queued jobs and ad-hoc calls so neither starves the other. */
   function pump(): void {
-    while (!stopped && active.size < limit && queue.length > 0) {
+    while (!stopped && active.size < limit && (queue.length > 0 || slotsWaiting.length > 0)) {
+      const takeSlot = slotsWaiting.length > 0 && (queue.length === 0 || slotsTurn);
+      slotsTurn = !takeSlot;
+      if (takeSlot) {
+        slotsWaiting.shift()!.start();
+        continue;
+      }
       const id = queue.shift()!;
       queued.delete(id);
       const run = runJob(id)
@@ -146,48 +138,42 @@ export function createRunner(options: RunnerOptions): JobRunner {
     chores.add(tracked);
   }
 
-  /** Jobs whose last write failed, and the pending retry of `store.flush()`. */
-  const unsaved = new Set<string>();
-  let flushTimer: ReturnType<typeof setTimeout> | null = null;
-  let flushWait = 0;
-
-  /** Retries saving what the store holds in memory: 1 s, 2 s, 4 s ... then every minute, until it works. */
-  function retryFlush(): void {
-    if (stopped || flushTimer) return;
-    flushWait = flushWait === 0 ? firstFlushMs : Math.min(flushWait * 2, maxFlushMs);
-    flushTimer = setTimeout(() => {
-      void store.flush().then(
-        () => {
-          flushTimer = null;
-          flushWait = 0;
-          if (unsaved.size > 0)
-            log(`Runner: saved job(s) ${[...unsaved].join(', ')} now that the disk takes writes again`);
-          unsaved.clear();
-        },
-        (err: unknown) => {
-          flushTimer = null;
-          log(
-            `Runner: still cannot save job(s) ${[...unsaved].join(', ')}: ${describe(err)}; trying again in ${Math.round(Math.min(flushWait * 2, maxFlushMs) / 1000)} s`,
-          );
-          retryFlush();
-        },
-      );
-    }, flushWait);
-    // A pending retry never keeps the process alive; stop() and the store's close() flush anyway.
-    flushTimer.unref?.();
+  function slot<R extends { png: Uint8Array; usd: number | null }>(
+    call: PaidCallInfo,
+    pay: () => Promise<R>,
+  ): Promise<SlotResult<R>> {
+    if (stopped) return Promise.reject(new RunnerStopped('The companion is stopping; try again once it is back.'));
+    return new Promise<SlotResult<R>>((resolve, reject) => {
+      const start = () => {
+        const key = `#slot-${++slotCount}`;
+        const run = runSlot(call, pay)
+          .then(resolve, reject)
+          .finally(() => {
+            active.delete(key);
+            pump();
+          });
+        active.set(key, run);
+      };
+      slotsWaiting.push({ start, reject });
+      pump();
+    });
   }
 
-  /** Writes a job version; a failed write is logged and reported as false, never thrown. */
-  async function write(job: Job, what: string): Promise<boolean> {
+  async function runSlot<R extends { png: Uint8Array; usd: number | null }>(
+    call: PaidCallInfo,
+    pay: () => Promise<R>,
+  ): Promise<SlotResult<R>> {
+    const ticket = paid.admit(call);
+    let result: R;
     try {
-      await store.put(job);
-      return true;
+      result = await pay();
     } catch (err) {
-      log(`Runner: could not save job ${job.id} (${what}): ${describe(err)}; the runner tries saving again shortly`);
-      unsaved.add(job.id);
-      retryFlush();
-      return false;
+      ticket.cancel();
+      throw err;
     }
+    const cost = await ticket.paid(result.usd);
+    const kept = await keeper.keepImage(result.png, ticket.slot, cost);
+    return { result, usd: cost.usd, image: kept.image, saved: kept.saved, saveError: kept.error };
   }
 
   async function runJob(id: string): Promise<void> {
@@ -195,38 +181,58 @@ export function createRunner(options: RunnerOptions): JobRunner {
     // Deleted, finished or changed since it was queued: nothing to do, and nothing to pay for.
     if (!job || job.deleted || job.status !== 'queued') return;
 
+    let ticket: ReturnType<PaidCalls['admit']>;
+    try {
+      ticket = paid.admit({ kind: job.kind, width: job.width, height: job.height, jobId: id });
+    } catch (err) {
+      if (!(err instanceof PaidCallRefused)) throw err;
+      log(`Job ${id} not started: ${err.message}`);
+      const queuedJob = withoutSeq(job);
+      await keeper.finishJob({
+        running: queuedJob,
+        outcome: { status: 'error', error: err.message },
+        endTime: now(),
+        png: null,
+        slot: null,
+      });
+      return;
+    }
+
     const running = runningVersion(job, now(), store.clock);
-    if (!(await write(running, 'running'))) {
+    try {
+      await store.put(running);
+    } catch (err) {
       // The store refused; do not spend money on a result we may not be able to keep.
-      await finish(id, running, {
-        status: 'error',
-        error: 'The companion could not save this job, so it did not start. Retry it.',
+      ticket.cancel();
+      log(`Runner: could not save job ${id} as running: ${describe(err)}; it is not sent to PixelLab`);
+      await keeper.finishJob({
+        running,
+        outcome: { status: 'error', error: 'The companion could not save this job, so it did not start. Retry it.' },
+        endTime: now(),
+        png: null,
+        slot: null,
       });
       return;
     }
 
     let outcome: Outcome;
+    let png: Uint8Array | null = null;
+    let cost: CostRow | null = null;
     try {
       const result = await callPixelLab(running);
-      try {
-        const image = await store.putImage(result.png);
-        outcome = { status: 'success', image, seed: result.seed ?? running.seed };
-      } catch (err) {
-        log(`Runner: PixelLab made the image for job ${id} but it could not be saved: ${describe(err)}`);
-        outcome = {
-          status: 'error',
-          error: `PixelLab made the image but the companion could not save it: ${describe(err)}`,
-        };
-      }
+      cost = await ticket.paid(result.usd);
+      png = result.png;
+      outcome = { status: 'success', image: sha256Hex(png), seed: result.seed ?? running.seed, usd: result.usd };
     } catch (err) {
+      ticket.cancel();
       const error = describe(err);
       log(`Job ${id} failed: ${error}`);
       outcome = { status: 'error', error };
     }
-    await finish(id, running, outcome);
+    await keeper.finishJob({ running, outcome, endTime: now(), png, slot: png ? ticket.slot : null, cost });
   }
 
-  async function callPixelLab(job: Job): Promise<{ png: Uint8Array; seed?: number | null }> {
+  async function callPixelLab(job: Job): Promise<{ png: Uint8Array; usd: number | null; seed?: number | null }> {
     if (job.kind !== 'rotate') {
       return pixellab.generate({ prompt: job.prompt, width: job.width, height: job.height, seed: job.seed });
     }
@@ -251,48 +257,37 @@ export function createRunner(options: RunnerOptions): JobRunner {
     });
   }
 
-  /** The final write, on top of the job's current version: a delete or an edit made meanwhile is kept. */
-  async function finish(id: string, running: Job, outcome: Outcome): Promise<void> {
-    const final = finishedVersion(store.get(id), running, outcome, now(), store.clock);
-    if (!final) {
-      log(`Runner: job ${id} holds a result that arrived while this run ended in an error; the result stays`);
-      return;
-    }
-    if (await write(final, final.status)) return;
-    // The store keeps a version whose write failed in memory and saves it with the next write (or the
-    // retried flush): writing anything over it here would only drop the paid image from the job.
-    const held = store.get(id);
-    if (outcome.status !== 'success' || (held && held.status === 'success' && held.image === outcome.image)) return;
-    // The store refused the version outright (memory unchanged): record an error that still points at the image.
-    const error = `The image is saved (${outcome.image.slice(0, 12)}…), but the companion could not write this job's record.`;
-    await write(store.clock.stamp({ ...final, status: 'error', error }, final), 'error after a failed save');
-  }
-
   async function markInterrupted(jobs: SyncedJob[]): Promise<void> {
     for (const job of jobs) {
       const current = store.get(job.id);
-      if (!current || current.deleted || current.status !== 'running' || active.has(job.id)) continue;
-      await write(
-        store.clock.stamp(
-          {
-            ...withoutSeq(current),
-            status: 'error',
-            error: INTERRUPTED_WHILE_RUNNING,
-            endTime: current.endTime ?? null,
-          },
-          current,
-        ),
-        'interrupted',
-      );
+      if (!current || current.deleted || current.status !== 'running' || active.has(job.id) || keeper.holds(job.id))
+        continue;
+      try {
+        await store.put(
+          store.clock.stamp(
+            {
+              ...withoutSeq(current),
+              status: 'error',
+              error: INTERRUPTED_WHILE_RUNNING,
+              endTime: current.endTime ?? null,
+            },
+            current,
+          ),
+        );
+      } catch (err) {
+        log(`Runner: could not mark job ${job.id} interrupted: ${describe(err)}`);
+      }
     }
   }
 
   return {
     enqueue,
+    slot,
+    recover: () => keeper.recover(paid.spool?.recovered ?? []),
     resume() {
       if (stopped) return;
       const live = store.list();
-      const interrupted = live.filter((j) => j.status === 'running' && !active.has(j.id));
+      const interrupted = live.filter((j) => j.status === 'running' && !active.has(j.id) && !keeper.holds(j.id));
       if (interrupted.length > 0) chore(markInterrupted(interrupted));
       const waiting = live
         .filter((j) => j.status === 'queued')
@@ -309,18 +304,23 @@ export function createRunner(options: RunnerOptions): JobRunner {
     get running() {
       return active.size;
     },
+    get unsaved() {
+      return keeper.pending;
+    },
     idle() {
       if (isIdle()) return Promise.resolve();
       return new Promise<void>((resolve) => waiters.push(resolve));
     },
+    stored: () => keeper.drained(),
     async stop() {
       stopped = true;
-      if (flushTimer) clearTimeout(flushTimer);
-      flushTimer = null;
       queue.length = 0;
       queued.clear();
       again.clear();
+      for (const waiting of slotsWaiting.splice(0))
+        waiting.reject(new RunnerStopped('The companion is stopping; try again once it is back.'));
       await Promise.all([...active.values(), ...chores]);
+      keeper.stop();
       settle();
     },
   };
@@ -330,11 +330,6 @@ function checkLimit(n: number): number {
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`The parallel limit must be a whole number of at least 1, got ${n}`);
   return n;
-}
-
-function withoutSeq(job: SyncedJob | Job): Job {
-  const { seq: _seq, ...rest } = job as SyncedJob;
-  return rest as Job;
 }
 
 /** An error as plain text, short enough for the job record (whose schema caps it at 10,000). */

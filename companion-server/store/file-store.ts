@@ -101,7 +101,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     const writer = createSnapshotWriter({ io, paths: { dir, main, backup }, now, log });
     const mainStat = contents && !chosen.recovered ? await io.stat(main) : null;
     const startedOnSeed = contents?.format === 'seed';
-    let forceCompact = async () => undefined as void;
+    let forceCompact: () => Promise<void> = async () => undefined;
     let taken = false;
     const store = createJobStore({
       state,

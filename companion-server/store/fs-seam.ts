@@ -9,10 +9,10 @@ export type FileHandle = fsp.FileHandle;
  */
 export interface FsSeam {
   /**
-   * Opens for writing ('w': create or truncate), appending ('a': create, write at the end), creating only
-   * ('wx': fails with EEXIST when it exists) or reading ('r').
+   * Opens for writing ('w': create or truncate), appending ('a': create, every write at the end), creating only
+   * ('wx': fails with EEXIST when it exists), writing in place ('r+': must exist, nothing truncated) or reading ('r').
    */
-  open(path: string, flags: 'w' | 'a' | 'wx' | 'r'): Promise<FileHandle>;
+  open(path: string, flags: 'w' | 'a' | 'wx' | 'r+' | 'r'): Promise<FileHandle>;
   /** Writes all of `data` at the handle's position. */
   write(handle: FileHandle, data: Uint8Array): Promise<void>;
   fsync(handle: FileHandle): Promise<void>;
@@ -31,6 +31,8 @@ export interface FsSeam {
   unlink(path: string): Promise<void>;
   /** Makes renames and new names in the directory durable. */
   fsyncDir(path: string): Promise<void>;
+  /** Writes all of `data` at byte `position`, over what is there (the recovery spool's pre-allocated slots). */
+  writeAt(handle: FileHandle, data: Uint8Array, position: number): Promise<void>;
 }
 
 export const nodeFs: FsSeam = {
@@ -62,6 +64,13 @@ export const nodeFs: FsSeam = {
       await handle.sync();
     } finally {
       await handle.close();
+    }
+  },
+  writeAt: async (handle, data, position) => {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await handle.write(data, done, data.length - done, position + done);
+      done += bytesWritten;
     }
   },
 };

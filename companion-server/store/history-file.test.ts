@@ -30,9 +30,7 @@ describe('parseHistoryFile', () => {
     expect(reason(new Uint8Array([123, 0xff, 0xfe, 125]))).toMatch(/UTF-8/);
     expect(reason(bytes('{"jobs": [{"id": "job-1"'))).toMatch(/not valid JSON \(it ends early: truncated\?\)/);
     expect(reason(bytes('[]'))).toMatch(/not a JSON object/);
-    expect(reason(bytes('{"version": "2.0", "jobs": [{"id": "job-1"}]}'))).toMatch(
-      /sets aside jobs\[0\]: prompt/,
-    );
+    expect(reason(bytes('{"version": "2.0", "jobs": [{"id": "job-1"}]}'))).toMatch(/sets aside jobs\[0\]: prompt/);
     expect(reason(bytes('{"version": "banana", "jobs": []}'))).toMatch(/unknown version/);
   });
 

@@ -214,19 +214,24 @@ function resume(store: JobStore, runner: ManualRunner): void {
 /** The real file calls, fsync aside (see WorldOptions.fsync). */
 const noFsync: FsSeam = { ...nodeFs, fsync: async () => undefined, fsyncDir: async () => undefined };
 
+/** Every file store opened, so cleanup can stop their background rewrites before the dir goes. */
+const opened = new WeakMap<object, JobStore[]>();
+
 async function openStore(
   world: Pick<World, 'clock' | 'mintServerId' | 'fsync'>,
   kind: 'file' | 'memory',
   dir: string | null,
 ): Promise<JobStore> {
   if (kind === 'file') {
-    return createFileStore({
+    const store = await createFileStore({
       dataDir: dir!,
       fs: world.fsync ? nodeFs : noFsync,
       now: world.clock.now,
       log: () => undefined,
       randomId: world.mintServerId,
     });
+    opened.set(world.clock, [...(opened.get(world.clock) ?? []), store]);
+    return store;
   }
   return createMemoryStore({ now: world.clock.now, serverId: world.mintServerId() });
 }
@@ -297,6 +302,8 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     fsync: partial.fsync,
     exts: [] as unknown as [Extension, Extension],
     async cleanup() {
+      // Newest first: a store a restart left behind lost the data dir's lock and closes without writing.
+      for (const store of (opened.get(clock) ?? []).reverse()) await store.close().catch(() => undefined);
       if (dir) await rm(dir, { recursive: true, force: true });
     },
   } satisfies World;

@@ -11,10 +11,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
+import { readDataDir } from '../../companion-server/store/inspect';
 import type { IntentInput, IntentReply, Settings } from '../../utils/messaging';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
@@ -354,8 +355,8 @@ export interface Stack {
   stopCompanion(): Promise<void>;
   /** Start it again on the same port and data dir. */
   restartCompanion(): Promise<CompanionProcess>;
-  /** job_history.json as parsed JSON (null when it does not exist yet). */
-  readHistory(): Promise<any | null>;
+  /** The history on disk (job_history.json plus its journal): live jobs under `jobs`, deletes under `tombstones`. */
+  readHistory(): Promise<any>;
   /** GET <companion>/<path> as JSON (from Node, so no Origin). */
   getJson(p: string): Promise<any>;
   postJson(p: string, body: unknown): Promise<{ status: number; body: any }>;
@@ -407,12 +408,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       return companion;
     },
     async readHistory() {
-      try {
-        return JSON.parse(await readFile(historyFile, 'utf8'));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw err;
-      }
+      // What the data dir holds: job_history.json plus the journal written since (the file follows it shortly).
+      const { jobs, lastSeq } = await readDataDir(path.dirname(historyFile));
+      return { jobs: jobs.filter((j) => !j.deleted), tombstones: jobs.filter((j) => j.deleted), seq: lastSeq };
     },
     async getJson(p) {
       const res = await fetch(companion.url + p);

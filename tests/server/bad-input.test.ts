@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { rawRequest } from '../helpers/raw-http';
 import { makeTempDir } from '../helpers/temp-dir';
+import { untilQuiet } from '../helpers/until-file';
 
 let companion: CompanionProcess;
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -23,6 +24,7 @@ beforeAll(async () => {
       lastJobId: 1,
     }),
   });
+  await untilQuiet(temp.dir);
   snapshot = async () => {
     const names = (await readdir(temp.dir)).sort();
     const files = await Promise.all(

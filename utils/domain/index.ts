@@ -5,4 +5,5 @@ export * from './merge';
 export * from './pairing';
 export * from './seed';
 export * from './sha256';
+export * from './spend';
 export * from './sync';
