@@ -553,7 +553,16 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
   /** Jobs accepted by the fuzz run in the background; wait for them before taking a snapshot. */
   async function quiet() {
     for (let i = 0; i < 200; i++) {
-      const health = JSON.parse((await httpRequest(companion.port, { method: 'GET', path: '/health' })).text);
+      // With --token, /health shows the runner only to a caller with the token.
+      const health = JSON.parse(
+        (
+          await httpRequest(companion.port, {
+            method: 'GET',
+            path: '/health',
+            headers: { authorization: `Bearer ${TOKEN}` },
+          })
+        ).text,
+      );
       if (health.runner.running === 0) return;
       await new Promise((r) => setTimeout(r, 10));
     }
