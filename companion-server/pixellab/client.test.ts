@@ -139,7 +139,9 @@ describe('generate', () => {
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
       const { port } = server.address() as AddressInfo;
-      const error = await failure(client({ baseUrl: `http://127.0.0.1:${port}` }).generate({ prompt: 'x', width: 32, height: 32 }));
+      const error = await failure(
+        client({ baseUrl: `http://127.0.0.1:${port}` }).generate({ prompt: 'x', width: 32, height: 32 }),
+      );
       expect(error.status).toBe(502);
       expect(error.detail).toContain('[redacted]');
       expect(error.detail!.length).toBeLessThanOrEqual(600);
