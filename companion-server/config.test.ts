@@ -94,7 +94,8 @@ describe('parseConfig', () => {
       dashboardDir: '/w/old/dashboards',
     });
     expect(parseConfig([], { COMPANION_DASHBOARD_DIR: '/d' }, '/w')).toMatchObject({ dashboardDir: '/d' });
-    expect(() => parseConfig(['--dashboard', ' '], {}, '/w')).toThrow(/--dashboard .*is empty/);
+    expect(() => parseConfig(['--dashboard', ' '], {}, '/w')).toThrow(/--dashboard is empty/);
+    expect(parseConfig([], { COMPANION_DASHBOARD_DIR: '' }, '/w')).toMatchObject({ dashboardDir: null });
   });
 
   it('reads --allow-extension (repeatable) and COMPANION_ALLOW_EXTENSIONS as ids or origins', () => {

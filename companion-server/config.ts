@@ -125,9 +125,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   if (values.help) return 'help';
   const origins = list(values['allow-origin'], env.COMPANION_ALLOW_ORIGINS);
   if (origins.includes('null')) throw new ConfigError(NULL_ORIGIN_REFUSED);
-  const dashboard = values.dashboard ?? env.COMPANION_DASHBOARD_DIR;
+  // An empty COMPANION_DASHBOARD_DIR means none, as for the other variables; an empty flag is a mistake.
+  const dashboard = values.dashboard ?? (env.COMPANION_DASHBOARD_DIR || undefined);
   if (dashboard !== undefined && dashboard.trim() === '') {
-    throw new ConfigError('--dashboard (COMPANION_DASHBOARD_DIR) is empty: give the folder of pixellab_dashboard.html');
+    throw new ConfigError('--dashboard is empty: give the folder of pixellab_dashboard.html');
   }
   const apiUrl = (env.PIXELLAB_API_URL || 'https://api.pixellab.ai/v1').replace(/\/+$/, '');
   try {
