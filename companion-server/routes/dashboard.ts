@@ -43,6 +43,8 @@ export function dashboardRoutes(root: string) {
       `${DASHBOARD_PREFIX}/*`,
       secureHeaders({
         xFrameOptions: 'DENY',
+        // Its same-origin GETs carry no Origin; the Referer is how the companion tells them from an extension's.
+        referrerPolicy: 'same-origin',
         strictTransportSecurity: false,
         contentSecurityPolicy: {
           defaultSrc: ["'self'"],

@@ -60,6 +60,7 @@ describe('--dashboard', () => {
   it('cannot be framed, and runs no inline script', async () => {
     const page = await get(companion, '/dashboard/');
     expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("script-src 'self'");
@@ -114,9 +115,12 @@ describe('--dashboard', () => {
       });
       expect(pairing.status).toBe(403);
     }
-    // Its same-origin GETs carry no Origin, only Sec-Fetch-Site; they are kept to the old API too.
-    expect((await get(companion, '/load-jobs', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
-    expect((await get(companion, '/api/v1/changes', { 'sec-fetch-site': 'same-origin' })).status).toBe(403);
+    // Its same-origin GETs carry no Origin, only Sec-Fetch-Site and its Referer; they are kept to the old API too.
+    const fromPage = { 'sec-fetch-site': 'same-origin', referer: `${own}/dashboard/` };
+    expect((await get(companion, '/load-jobs', fromPage)).status).toBe(200);
+    expect((await get(companion, '/api/v1/changes', fromPage)).status).toBe(403);
+    // A Firefox extension's GET is same-origin too (Firefox ESR 153), but has no Referer: it keeps its full API.
+    expect((await get(companion, '/api/v1/changes', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
     const save = await rawRequest({
       port: companion.port,
       method: 'POST',

@@ -12,8 +12,14 @@ export const OLD_API_PATHS: readonly string[] = [
 /** Where --dashboard serves its folder. */
 export const DASHBOARD_PREFIX = '/dashboard';
 
+/** A file of the served dashboard (or its folder). */
+export function isDashboardPath(path: string): boolean {
+  return path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`);
+}
+
+/** What the served dashboard may reach: the old API and its own files. */
 export function isDashboardReachable(path: string): boolean {
-  return OLD_API_PATHS.includes(path) || path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`);
+  return OLD_API_PATHS.includes(path) || isDashboardPath(path);
 }
 
 /**

@@ -25,7 +25,7 @@ function app(options: Partial<Parameters<typeof originPolicy>[0]> = {}) {
 }
 
 describe('classifyCaller', () => {
-  const classify = (headers: { origin?: string; site?: string; host?: string }, options = base) =>
+  const classify = (headers: { origin?: string; site?: string; referer?: string; host?: string }, options = base) =>
     classifyCaller({ host: HOST, ...headers }, options);
 
   it('names each kind of caller', () => {
@@ -39,8 +39,21 @@ describe('classifyCaller', () => {
     for (const own of ['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787']) {
       expect(classify({ origin: own })).toEqual({ caller: { kind: 'dashboard', origin: own } });
     }
-    // The dashboard's own same-origin GETs carry no Origin, only Sec-Fetch-Site.
-    expect(classify({ site: 'same-origin' })).toEqual({ caller: { kind: 'dashboard', origin: null } });
+    // The dashboard's own same-origin GETs carry no Origin, only Sec-Fetch-Site and its Referer.
+    expect(classify({ site: 'same-origin', referer: `http://${HOST}/dashboard/` })).toEqual({
+      caller: { kind: 'dashboard', origin: null },
+    });
+  });
+
+  it("does not take a Firefox extension's GET for the dashboard: same-origin too, but no Referer", () => {
+    // Measured in Firefox ESR 153: an extension page's GET has no Origin, Sec-Fetch-Site: same-origin, no Referer.
+    expect(classify({ site: 'same-origin' })).toEqual({ caller: { kind: 'script', origin: null } });
+    expect(classify({ site: 'same-origin', referer: 'http://127.0.0.1:5173/dashboard/' })).toEqual({
+      caller: { kind: 'script', origin: null },
+    });
+    expect(classify({ site: 'same-origin', referer: `http://${HOST}/health` })).toEqual({
+      caller: { kind: 'script', origin: null },
+    });
   });
 
   it('refuses web origins, "null" even when listed, and cross-site requests without an Origin', () => {
@@ -54,7 +67,9 @@ describe('classifyCaller', () => {
   it('knows the companion’s own origin only when it serves the dashboard', () => {
     const noDashboard = { ...base, dashboard: false };
     expect(classify({ origin: 'http://127.0.0.1:8787' }, noDashboard)).toEqual({ refused: 'origin' });
-    expect(classify({ site: 'same-origin' }, noDashboard)).toEqual({ caller: { kind: 'script', origin: null } });
+    expect(classify({ site: 'same-origin', referer: `http://${HOST}/dashboard/` }, noDashboard)).toEqual({
+      caller: { kind: 'script', origin: null },
+    });
   });
 });
 
@@ -80,13 +95,18 @@ describe('originPolicy', () => {
     const { call } = app();
     for (const p of ['/health', '/balance', '/load-jobs', '/save-jobs', '/clear-history', '/dashboard/js/app.js']) {
       expect((await call(p, { origin: 'http://127.0.0.1:8787' })).status, p).toBe(200);
-      expect((await call(p, { 'sec-fetch-site': 'same-origin' })).status, p).toBe(200);
+      expect((await call(p, { 'sec-fetch-site': 'same-origin', referer: `http://${HOST}/dashboard/` })).status, p).toBe(
+        200,
+      );
     }
     for (const p of ['/api/v1/changes', '/api/v1/push', '/api/v1/config', '/pair/request', '/pair/revoke']) {
       const res = await call(p, { origin: 'http://127.0.0.1:8787' });
       expect(res.status, p).toBe(403);
       expect(await res.json()).toMatchObject({ error: 'route_refused' });
-      expect((await call(p, { 'sec-fetch-site': 'same-origin' })).status, p).toBe(403);
+      expect(
+        (await call(p, { 'sec-fetch-site': 'same-origin', referer: `http://${HOST}/dashboard/x` })).status,
+        p,
+      ).toBe(403);
     }
     // Another local server's page is not the dashboard.
     expect((await call('/load-jobs', { origin: 'http://127.0.0.1:5173' })).status).toBe(403);

@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import { errorBody } from '../../http-error';
 import { printable } from '../../printable';
 import type { Caller, CompanionEnv } from '../env';
-import { isDashboardReachable, isOwnOrigin, OLD_API_PATHS } from './dashboard-origin';
+import { isDashboardPath, isDashboardReachable, isOwnOrigin, OLD_API_PATHS } from './dashboard-origin';
 import { isExtensionOrigin, isTrustedExtension } from './extension-ids';
 
 export interface OriginPolicyOptions {
@@ -28,16 +28,19 @@ type Classified = { caller: Caller } | { refused: string };
 
 /** Who is asking, from Origin, Sec-Fetch-Site and Host; or why the request is refused. */
 export function classifyCaller(
-  headers: { origin?: string; site?: string; host: string },
+  headers: { origin?: string; site?: string; referer?: string; host: string },
   options: Pick<OriginPolicyOptions, 'allowOrigins' | 'allowExtensions' | 'dashboard'>,
 ): Classified {
-  const { origin, site, host } = headers;
+  const { origin, site, referer, host } = headers;
   if (origin === undefined) {
     // A web page's no-cors request (an <img>, a form, a no-cors fetch) carries no Origin, but the
     // browser marks it cross-site; the extension's own requests are marked `none`, tools send nothing.
     if (site === 'cross-site' || site === 'same-site') return { refused: 'no-origin' };
-    // A same-origin GET from a page the companion served carries no Origin either.
-    if (site === 'same-origin' && options.dashboard) return { caller: { kind: 'dashboard', origin: null } };
+    // A same-origin GET from the served dashboard carries no Origin either, but its Referer (the dashboard's
+    // Referrer-Policy is same-origin). Firefox marks an extension's GETs same-origin too, with no Referer.
+    if (site === 'same-origin' && options.dashboard && isDashboardPage(referer, host)) {
+      return { caller: { kind: 'dashboard', origin: null } };
+    }
     return { caller: { kind: 'script', origin: null } };
   }
   if (isExtensionOrigin(origin)) {
@@ -65,7 +68,12 @@ export function originPolicy(options: OriginPolicyOptions): MiddlewareHandler<Co
   const classify: MiddlewareHandler<CompanionEnv> = async (c, next) => {
     const origin = c.req.header('origin');
     const found = classifyCaller(
-      { origin, site: c.req.header('sec-fetch-site'), host: c.req.header('host') ?? '' },
+      {
+        origin,
+        site: c.req.header('sec-fetch-site'),
+        referer: c.req.header('referer'),
+        host: c.req.header('host') ?? '',
+      },
       options,
     );
     if ('refused' in found) {
@@ -96,6 +104,17 @@ export function originPolicy(options: OriginPolicyOptions): MiddlewareHandler<Co
     maxAge: 600,
   });
   return every(classify, answerCors);
+}
+
+/** Whether a Referer is a page under /dashboard/ on the companion's own origin. */
+function isDashboardPage(referer: string | undefined, host: string): boolean {
+  if (!referer) return false;
+  try {
+    const url = new URL(referer);
+    return isOwnOrigin(url.origin, host) && isDashboardPath(url.pathname);
+  } catch {
+    return false;
+  }
 }
 
 function refusalMessage(origin: string): string {
