@@ -178,7 +178,7 @@ describe('with --require-pairing', () => {
     const { requestId, expiresAt, code } = await c.requestPairing('PixelLab Side Panel (Chrome)');
     expect(expiresAt).toBe(START + PAIRING_CODE_TTL_MS);
     expect(c.logs).toContain(
-      `Pairing request from "PixelLab Side Panel (Chrome)": enter code ${code} in the side panel (expires in 120 s)`,
+      `Pairing request from "PixelLab Side Panel (Chrome)" (${EXTENSION}): enter code ${code} in the side panel (expires in 120 s)`,
     );
 
     const confirmed = await c.call('POST', '/pair/confirm', { body: { requestId, code }, origin: EXTENSION });
@@ -353,7 +353,7 @@ describe('with --require-pairing', () => {
     const printed = c.logs.filter((l) => l.startsWith('Pairing request from'));
     expect(printed).toHaveLength(1);
     expect(printed[0]).toMatch(
-      /^Pairing request from "evil'\[2JPairing request from 'x": enter code \d{6} in the side panel/,
+      /^Pairing request from "evil'\[2JPairing request from 'x" \(chrome-extension:\/\/nicmafealdkogdhcobglaenalcjpnhen\): enter code \d{6} in the side panel/,
     );
   });
 

@@ -111,8 +111,10 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
       const expiresAt = at + PAIRING_CODE_TTL_MS;
       pending.set(requestId, { code, clientName: name, expiresAt, attempts: 0, state: 'open', source });
       keepOpenBounded(source);
+      // The name is the client's own word; where it asks from (its extension origin) is not, so it is shown too.
+      const from = printable(c.req.header('origin') ?? 'a local program', 100);
       print(
-        `Pairing request from "${name}": enter code ${code} in the side panel (expires in ${Math.round(PAIRING_CODE_TTL_MS / 1000)} s)`,
+        `Pairing request from "${name}" (${from}): enter code ${code} in the side panel (expires in ${Math.round(PAIRING_CODE_TTL_MS / 1000)} s)`,
       );
       return c.json({ requestId, expiresAt });
     })

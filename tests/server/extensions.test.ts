@@ -39,9 +39,10 @@ const ask = (c: CompanionProcess, method: string, path: string, headers: Record<
 async function pair(c: CompanionProcess, origin: string, clientName: string): Promise<string> {
   const request = await ask(c, 'POST', '/pair/request', { origin }, { clientName });
   expect(request.status).toBe(200);
-  const line = c.logs.findLast((l) => l.startsWith(`Pairing request from "${clientName}"`));
-  const code = /enter code (\d{6})/.exec(line ?? '')?.[1];
-  expect(code, c.logs.join('\n')).toBeDefined();
+  // The console line may arrive a moment after the answer.
+  const printed = () => c.logs.findLast((l) => l.startsWith(`Pairing request from "${clientName}" (${origin})`));
+  await expect.poll(printed).toBeDefined();
+  const code = /enter code (\d{6})/.exec(printed() ?? '')?.[1];
   const confirm = await ask(c, 'POST', '/pair/confirm', { origin }, { requestId: request.json().requestId, code });
   expect(confirm.status).toBe(200);
   return confirm.json().token as string;

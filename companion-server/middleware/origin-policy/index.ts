@@ -24,7 +24,7 @@ export interface OriginPolicyOptions {
 /** Origins whose refusal was printed; past this many, refusals are no longer printed (a page cannot flood the console). */
 const MAX_REFUSALS_PRINTED = 20;
 
-type Classified = { caller: Caller } | { refused: string };
+type Classified = { caller: Caller } | { refused: 'origin' | 'no-origin' };
 
 /** Who is asking, from Origin, Sec-Fetch-Site and Host; or why the request is refused. */
 export function classifyCaller(
@@ -34,7 +34,7 @@ export function classifyCaller(
   const { origin, site, referer, host } = headers;
   if (origin === undefined) {
     // A web page's no-cors request (an <img>, a form, a no-cors fetch) carries no Origin, but the
-    // browser marks it cross-site; the extension's own requests are marked `none`, tools send nothing.
+    // browser marks it cross-site. Chrome marks an extension's requests `none`, Firefox `same-origin`; tools send nothing.
     if (site === 'cross-site' || site === 'same-site') return { refused: 'no-origin' };
     // A same-origin GET from the served dashboard carries no Origin either, but its Referer (the dashboard's
     // Referrer-Policy is same-origin). Firefox marks an extension's GETs same-origin too, with no Referer.
