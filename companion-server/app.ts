@@ -2,6 +2,9 @@ import { Hono } from 'hono';
 import { createBalanceCache } from './balance-cache';
 import type { CompanionDeps } from './deps';
 import { errorBody, HttpError, sendError } from './http-error';
+import type { CompanionEnv } from './middleware/env';
+import { printable } from './printable';
+import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
 import { pairingRoutes } from './routes/pairing';
@@ -29,15 +32,21 @@ export function createApp(deps: CompanionDeps) {
   const pairings = deps.pairings ?? createMemoryPairingStore({ now: deps.now });
   const requirePairing = deps.config.requirePairing === true;
 
-  const app = new Hono()
+  const dashboardDir = deps.config.dashboardDir ?? null;
+
+  const app = new Hono<CompanionEnv>()
     .use(
       security({
         allowOrigins: deps.config.allowOrigins,
+        allowExtensions: deps.config.allowExtensions,
+        dashboard: dashboardDir !== null,
         token: deps.config.token,
-        pairing: requirePairing ? pairings : null,
+        requirePairing,
+        pairings,
         log,
       }),
     )
+    .route('/', dashboardDir === null ? new Hono() : dashboardRoutes(dashboardDir))
     .route('/', healthRoutes(deps, balance, startedAt))
     .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
     .route('/', seedRoutes(deps))
@@ -52,13 +61,13 @@ export function createApp(deps: CompanionDeps) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code && FS_CODES.has(code)) {
       // The store names the cause ("disk full (ENOSPC)"); nothing was acknowledged.
-      log(`Storage error on ${c.req.method} ${c.req.path}: ${err.message}`);
+      log(`Storage error on ${c.req.method} ${printable(c.req.path)}: ${err.message}`);
       return c.json(
         errorBody('storage_error', `The companion could not save: ${err.message}`),
         (STORAGE_ERRORS[code] ?? 503) as 503,
       );
     }
-    log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+    log(`Unexpected error on ${c.req.method} ${printable(c.req.path)}: ${err.stack ?? err.message}`);
     return c.json(errorBody('internal_error', 'The companion hit an unexpected error; its log has the details'), 500);
   });
   return app;

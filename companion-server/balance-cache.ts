@@ -1,7 +1,14 @@
 import type { Balance } from '../utils/domain';
 import type { PixelLab } from './deps';
 
-/** /health is polled often; PixelLab's balance is asked at most once per TTL. */
+/** How long /health waits for a first balance before it answers `unknown` (PixelLab may hang for a minute). */
+export const BALANCE_WAIT_MS = 300;
+
+/**
+ * /health is polled often and must answer at once even when PixelLab hangs: PixelLab's balance is asked
+ * at most once per TTL, a stale answer is served while a fresh one is fetched in the background, and
+ * with no answer yet `peek` waits at most `maxWaitMs` before it says `unknown`.
+ */
 export function createBalanceCache(options: {
   pixellab: PixelLab;
   apiKeyDetected: boolean;
@@ -21,19 +28,47 @@ export function createBalanceCache(options: {
     }
   }
 
+  function refresh(): Promise<Balance> {
+    inFlight ??= fetchBalance().then((value) => {
+      // Errors are retried sooner than answers.
+      cached = { value, until: now() + (value.status === 'ok' ? options.ttlMs : Math.min(options.ttlMs, 10_000)) };
+      inFlight = null;
+      return value;
+    });
+    return inFlight;
+  }
+
+  const missing: Balance = {
+    status: 'missing',
+    message: 'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env',
+  };
+
   return {
+    /** A fresh balance: waits for PixelLab when the cached one is stale (the old API's /balance). */
     async get(): Promise<Balance> {
-      if (!options.apiKeyDetected) {
-        return { status: 'missing', message: 'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env' };
-      }
+      if (!options.apiKeyDetected) return missing;
       if (cached && cached.until > now()) return cached.value;
-      inFlight ??= fetchBalance().then((value) => {
-        // Errors are retried sooner than answers.
-        cached = { value, until: now() + (value.status === 'ok' ? options.ttlMs : Math.min(options.ttlMs, 10_000)) };
-        inFlight = null;
-        return value;
+      return refresh();
+    },
+
+    /** The balance within `maxWaitMs`: the cached one (refreshed in the background when stale), else `unknown`. */
+    async peek(maxWaitMs = BALANCE_WAIT_MS): Promise<Balance> {
+      if (!options.apiKeyDetected) return missing;
+      if (cached && cached.until > now()) return cached.value;
+      const fresh = refresh();
+      if (cached) return cached.value;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const unknown = new Promise<Balance>((resolve) => {
+        timer = setTimeout(
+          () => resolve({ status: 'unknown', message: 'PixelLab has not answered yet; asking in the background' }),
+          maxWaitMs,
+        );
       });
-      return inFlight;
+      try {
+        return await Promise.race([fresh, unknown]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -17,7 +17,16 @@ describe('parseConfig', () => {
 
   it('takes flags over environment, with repeatable origins', () => {
     const config = parseConfig(
-      ['--port', '9000', '--allow-origin', 'null', '--allow-origin', 'http://localhost:5500', '--data-dir', 'x'],
+      [
+        '--port',
+        '9000',
+        '--allow-origin',
+        'http://localhost:5501',
+        '--allow-origin',
+        'http://localhost:5500',
+        '--data-dir',
+        'x',
+      ],
       {
         COMPANION_PORT: '1',
         COMPANION_ALLOW_ORIGINS: 'http://a',
@@ -28,7 +37,7 @@ describe('parseConfig', () => {
     );
     expect(config).toMatchObject({
       port: 9000,
-      allowOrigins: ['null', 'http://localhost:5500'],
+      allowOrigins: ['http://localhost:5501', 'http://localhost:5500'],
       dataDir: '/w/x',
       apiKey: 'k',
       apiUrl: 'http://127.0.0.1:9/v1',
@@ -67,6 +76,61 @@ describe('parseConfig', () => {
     expect(() => parseConfig([], { COMPANION_REQUIRE_PAIRING: 'maybe' }, '/')).toThrow(
       /COMPANION_REQUIRE_PAIRING must be 1 or 0/,
     );
+  });
+
+  it('refuses the origin "null", which any website can send from a sandboxed frame, and points to --dashboard', () => {
+    for (const [argv, env] of [
+      [['--allow-origin', 'null'], {}],
+      [[], { COMPANION_ALLOW_ORIGINS: 'http://localhost:5500, null' }],
+    ] as const) {
+      expect(() => parseConfig([...argv], env, '/')).toThrow(ConfigError);
+      expect(() => parseConfig([...argv], env, '/')).toThrow(/sandboxed iframe.*--dashboard/);
+    }
+  });
+
+  it('reads --dashboard and COMPANION_DASHBOARD_DIR as a folder', () => {
+    expect(parseConfig([], {}, '/w')).toMatchObject({ dashboardDir: null });
+    expect(parseConfig(['--dashboard', 'old/dashboards'], {}, '/w')).toMatchObject({
+      dashboardDir: '/w/old/dashboards',
+    });
+    expect(parseConfig([], { COMPANION_DASHBOARD_DIR: '/d' }, '/w')).toMatchObject({ dashboardDir: '/d' });
+    expect(() => parseConfig(['--dashboard', ' '], {}, '/w')).toThrow(/--dashboard is empty/);
+    expect(parseConfig([], { COMPANION_DASHBOARD_DIR: '' }, '/w')).toMatchObject({ dashboardDir: null });
+  });
+
+  it('reads --allow-extension (repeatable) and COMPANION_ALLOW_EXTENSIONS as ids or origins', () => {
+    expect(parseConfig([], {}, '/')).toMatchObject({ allowExtensions: [] });
+    expect(
+      parseConfig(
+        [
+          '--allow-extension',
+          'ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP',
+          '--allow-extension',
+          'moz-extension://2f1c0d55-1111/',
+        ],
+        { COMPANION_ALLOW_EXTENSIONS: 'ignored' },
+        '/',
+      ),
+    ).toMatchObject({ allowExtensions: ['abcdefghijklmnopabcdefghijklmnop', 'moz-extension://2f1c0d55-1111'] });
+    expect(parseConfig([], { COMPANION_ALLOW_EXTENSIONS: 'a1, chrome-extension://b2' }, '/')).toMatchObject({
+      allowExtensions: ['a1', 'chrome-extension://b2'],
+    });
+    expect(() => parseConfig(['--allow-extension', 'https://evil.example'], {}, '/')).toThrow(
+      /--allow-extension takes an extension id/,
+    );
+  });
+
+  it('refuses an empty token, which would switch auth off in silence, and one with spaces', () => {
+    expect(() => parseConfig(['--token', ''], {}, '/')).toThrow(/--token is empty/);
+    expect(() => parseConfig([], { COMPANION_TOKEN: '' }, '/')).toThrow(/COMPANION_TOKEN is empty/);
+    expect(() => parseConfig([], { COMPANION_TOKEN: '   ' }, '/')).toThrow(/COMPANION_TOKEN is empty/);
+    expect(() => parseConfig(['--token', ' tok '], {}, '/')).toThrow(/--token has spaces around it/);
+    expect(() => parseConfig(['--token', 'my token'], {}, '/')).toThrow(/--token may hold only letters/);
+    // The flag wins, so an empty variable under a given flag is no matter.
+    expect(parseConfig(['--token', 'tok-1.2_3~4+5/6=='], { COMPANION_TOKEN: '' }, '/')).toMatchObject({
+      token: 'tok-1.2_3~4+5/6==',
+    });
+    expect(parseConfig([], {}, '/')).toMatchObject({ token: null });
   });
 
   it('explains bad values instead of starting wrong', () => {

@@ -1,11 +1,16 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseAllowedExtension } from './middleware/origin-policy/extension-ids';
 
 export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
   allowOrigins: string[];
+  /** Extensions trusted besides the project's own (parseAllowedExtension values). */
+  allowExtensions: string[];
+  /** The old dashboard's folder, served at /dashboard/, or null. */
+  dashboardDir: string | null;
   token: string | null;
   /** Unpaired clients must pair (a code printed on the console) before anything but /health. */
   requirePairing: boolean;
@@ -23,9 +28,16 @@ export const USAGE = `Usage: npm run companion -- [options]
   --port N             port to listen on (env COMPANION_PORT, default 8787)
   --host H             address to bind (env COMPANION_HOST, default 127.0.0.1)
   --data-dir DIR       where job_history.json lives (env COMPANION_DATA_DIR, default ./data)
-  --allow-origin O     also accept requests from this web origin; repeatable
+  --dashboard DIR      serve the old dashboard (the folder of pixellab_dashboard.html and js/) at
+                       http://127.0.0.1:<port>/dashboard/; it may use the old API routes only
+                       (env COMPANION_DASHBOARD_DIR)
+  --allow-origin O     also accept requests from this web origin; repeatable; never "null"
                        (env COMPANION_ALLOW_ORIGINS, comma-separated)
-  --token T            require Authorization: Bearer T on every route but /health (env COMPANION_TOKEN)
+  --allow-extension ID trust this extension besides this project's own: an id, chrome-extension://<id>
+                       or moz-extension://<uuid>; repeatable (env COMPANION_ALLOW_EXTENSIONS,
+                       comma-separated). Other extensions must pair first.
+  --token T            require Authorization: Bearer T on every route but /health (env COMPANION_TOKEN);
+                       letters, digits and - . _ ~ + / (optionally ending in =)
   --require-pairing    require a token issued by pairing: the side panel asks, this console prints
                        a one-time code to type there (env COMPANION_REQUIRE_PAIRING=1)
   --parallel N         PixelLab jobs run at once (env COMPANION_PARALLEL, default 3)
@@ -73,6 +85,8 @@ const FLAGS = {
   host: { type: 'string' },
   'data-dir': { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
+  'allow-extension': { type: 'string', multiple: true },
+  dashboard: { type: 'string' },
   token: { type: 'string' },
   'require-pairing': { type: 'boolean' },
   parallel: { type: 'string' },
@@ -90,11 +104,53 @@ function parseFlags(argv: string[]) {
   }
 }
 
+/** A repeatable flag's values, else the environment's comma-separated list, trimmed, blanks dropped. */
+function list(flag: string[] | undefined, envValue: string | undefined): string[] {
+  return (flag ?? (envValue ?? '').split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+const NULL_ORIGIN_REFUSED =
+  'The origin "null" cannot be allowed: it is what a page opened from a file sends, but also what any website sends from a sandboxed iframe, so allowing it would let every website read your history and spend your credits. To use the old dashboard, start the companion with --dashboard <the folder of pixellab_dashboard.html> and open http://127.0.0.1:8787/dashboard/ (with your port).';
+
+/** RFC 6750's token characters: what an Authorization: Bearer header can carry, and Hono's bearerAuth accepts. */
+const TOKEN_CHARS = /^[A-Za-z0-9._~+/-]+=*$/;
+
+/**
+ * --token, else COMPANION_TOKEN, else none. A given but empty token would switch auth off in silence, and one
+ * with spaces or other characters could never match a header, so both refuse to start.
+ */
+function parseToken(flag: string | undefined, envValue: string | undefined): string | null {
+  const [name, value] = flag !== undefined ? ['--token', flag] : ['COMPANION_TOKEN', envValue];
+  if (value === undefined) return null;
+  if (value.trim() === '') {
+    throw new ConfigError(
+      `${name} is empty, which would leave the companion open while you meant to protect it. Give a token, or leave ${name} out (unset COMPANION_TOKEN) to run without one.`,
+    );
+  }
+  if (value !== value.trim()) {
+    throw new ConfigError(
+      `${name} has spaces around it; a client could never send them in its Authorization header. Remove them.`,
+    );
+  }
+  if (!TOKEN_CHARS.test(value)) {
+    throw new ConfigError(
+      `${name} may hold only letters, digits and - . _ ~ + / (optionally ending in =), so that clients can send it as Authorization: Bearer <token>.`,
+    );
+  }
+  return value;
+}
+
 /** Flags win over environment variables, which win over defaults. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' {
   const values = parseFlags(argv);
   if (values.help) return 'help';
-  const origins = values['allow-origin'] ?? (env.COMPANION_ALLOW_ORIGINS ?? '').split(',');
+  const origins = list(values['allow-origin'], env.COMPANION_ALLOW_ORIGINS);
+  if (origins.includes('null')) throw new ConfigError(NULL_ORIGIN_REFUSED);
+  // An empty COMPANION_DASHBOARD_DIR means none, as for the other variables; an empty flag is a mistake.
+  const dashboard = values.dashboard ?? (env.COMPANION_DASHBOARD_DIR || undefined);
+  if (dashboard !== undefined && dashboard.trim() === '') {
+    throw new ConfigError('--dashboard is empty: give the folder of pixellab_dashboard.html');
+  }
   const apiUrl = (env.PIXELLAB_API_URL || 'https://api.pixellab.ai/v1').replace(/\/+$/, '');
   try {
     new URL(apiUrl);
@@ -105,8 +161,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     port: int('--port', values.port ?? env.COMPANION_PORT, 8787, 0, 65535),
     host: values.host ?? env.COMPANION_HOST ?? '127.0.0.1',
     dataDir: path.resolve(cwd, values['data-dir'] ?? env.COMPANION_DATA_DIR ?? 'data'),
-    allowOrigins: origins.map((o) => o.trim()).filter(Boolean),
-    token: values.token ?? env.COMPANION_TOKEN ?? null,
+    allowOrigins: origins,
+    allowExtensions: list(values['allow-extension'], env.COMPANION_ALLOW_EXTENSIONS).map((value) => {
+      try {
+        return parseAllowedExtension(value);
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+    }),
+    dashboardDir: dashboard === undefined ? null : path.resolve(cwd, dashboard),
+    token: parseToken(values.token, env.COMPANION_TOKEN),
     requirePairing: values['require-pairing'] ?? bool('COMPANION_REQUIRE_PAIRING', env.COMPANION_REQUIRE_PAIRING),
     parallel: int('--parallel', values.parallel ?? env.COMPANION_PARALLEL, 3, 1, 10),
     apiKey: env.PIXELLAB_API_KEY?.trim() || null,

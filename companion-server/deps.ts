@@ -54,6 +54,10 @@ export interface SlotResult<R> {
 
 export interface CompanionConfig {
   allowOrigins: string[];
+  /** --allow-extension values (parseAllowedExtension): trusted besides the project's own extension. */
+  allowExtensions?: string[];
+  /** The old dashboard's folder, served at /dashboard/ (its real path, from openDashboardDir), or null. */
+  dashboardDir?: string | null;
   token: string | null;
   /** Every route but /health and the pairing routes needs a token issued by pairing (or `token`). */
   requirePairing?: boolean;

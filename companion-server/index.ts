@@ -1,13 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, isLoopbackBind, parseConfig, USAGE } from './config';
+import { createGuardedServer } from './connection-guard';
 import { defaultLimits } from './deps';
 import { errorBody } from './http-error';
 import { openSpending } from './open-spending';
 import { createPixelLabClient } from './pixellab/client';
+import { openDashboardDir } from './routes/dashboard';
 import { createRunner } from './runner';
 import { createFileStore } from './store/file-store';
 import { createPairingStore } from './store/pairing-store';
@@ -32,8 +34,13 @@ async function main() {
     log(`Warning: binding ${config.host} exposes the companion beyond this machine; use --token.`);
   }
 
+  const dashboardDir = config.dashboardDir === null ? null : openDashboardDir(config.dashboardDir, log);
+  if (dashboardDir && (config.token || config.requirePairing)) {
+    log('Warning: the old dashboard cannot send a token, so with --token or --require-pairing it is refused (401).');
+  }
   const store = await createFileStore({ dataDir: config.dataDir, log });
-  const pairings = config.requirePairing ? await createPairingStore({ dataDir: config.dataDir, log }) : undefined;
+  // Always: by default, extensions the companion does not trust pair too.
+  const pairings = await createPairingStore({ dataDir: config.dataDir, log });
   const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
   const spending = await openSpending({
     dataDir: config.dataDir,
@@ -52,6 +59,8 @@ async function main() {
     spending: spending.guard,
     config: {
       allowOrigins: config.allowOrigins,
+      allowExtensions: config.allowExtensions,
+      dashboardDir,
       token: config.token,
       requirePairing: config.requirePairing,
       apiKeyDetected: config.apiKey !== null,
@@ -64,7 +73,8 @@ async function main() {
   const server = listen(app.fetch, config.port, config.host, (info) => {
     const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     log(`PixelLab companion listening on http://${shown}:${info.port} - history: ${store.filePath}`);
-    if (pairings) {
+    if (dashboardDir) log(`Old dashboard: http://${shown}:${info.port}/dashboard/ (serving ${dashboardDir})`);
+    if (config.requirePairing) {
       const paired = pairings.list().length;
       log(
         `Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`,
@@ -84,7 +94,8 @@ async function main() {
     } else {
       console.error(`Could not listen on ${config.host}:${config.port}: ${err.message}`);
     }
-    process.exit(1);
+    // Let go of the data dir (its lock) before leaving, so the next start finds it free.
+    void Promise.allSettled([runner.stop(), spending.close(), store.close()]).then(() => process.exit(1));
   });
 
   let stopping = false;
@@ -112,7 +123,7 @@ type Fetch = Parameters<typeof getRequestListener>[0];
  */
 function listen(fetch: Fetch, port: number, host: string, onListening: (info: AddressInfo) => void): Server {
   const listener = getRequestListener(fetch, { hostname: host, errorHandler: adapterError });
-  const server = createServer(listener);
+  const server = createGuardedServer(listener);
   server.listen(port, host, () => onListening(server.address() as AddressInfo));
   return server;
 }

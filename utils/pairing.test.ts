@@ -157,7 +157,7 @@ describe('pairStart and pairConfirm', () => {
     expect(started).toEqual({ ok: true, message: 'Enter the code the companion printed' });
     const code = companion.printedCode();
     expect(companion.logs.at(-1)).toBe(
-      `Pairing request from "${CLIENT_NAME}": enter code ${code} in the side panel (expires in 120 s)`,
+      `Pairing request from "${CLIENT_NAME}" (chrome-extension://nicmafealdkogdhcobglaenalcjpnhen): enter code ${code} in the side panel (expires in 120 s)`,
     );
     const { pairingRequest } = await store.getSyncState();
     expect(pairingRequest).toEqual({ requestId: expect.any(String), expiresAt: START + PAIRING_CODE_TTL_MS });

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import http from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakePixelLab, startFakePixelLab } from '../../tests/fixtures/fake-pixellab';
 import { decodePngSize, makeSprite } from '../../tests/fixtures/png';
@@ -127,6 +128,27 @@ describe('generate', () => {
     fake.failNext({ status: 401, detail: `Invalid API token ${KEY}` });
     const error = await failure(client().generate({ prompt: 'x', width: 32, height: 32 }));
     expect(error.message).toBe('PixelLab rejected the API key (401): Invalid API token [redacted]');
+  });
+
+  it('redacts a key echoed in a long non-JSON error before cutting the text, so no part of it is left', async () => {
+    // The text is cut at 600 characters; a key starting just before the cut used to leave its prefix behind.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end(`<html>${'x'.repeat(573)} ${KEY} upstream trouble</html>`);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const error = await failure(
+        client({ baseUrl: `http://127.0.0.1:${port}` }).generate({ prompt: 'x', width: 32, height: 32 }),
+      );
+      expect(error.status).toBe(502);
+      expect(error.detail).toContain('[redacted]');
+      expect(error.detail!.length).toBeLessThanOrEqual(600);
+      for (let n = 6; n <= KEY.length; n++) expect(error.message).not.toContain(KEY.slice(0, n));
+    } finally {
+      server.close();
+    }
   });
 
   it('timeout: gives up after timeoutMs with a 504', async () => {

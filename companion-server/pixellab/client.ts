@@ -268,7 +268,8 @@ export function describeDetail(detail: unknown): string | null {
 
 function httpError(status: number, json: unknown, text: string, redact: (text: string) => string): PixelLabError {
   const parsed = errorAnswerSchema.safeParse(json);
-  const raw = parsed.success ? describeDetail(parsed.data.detail) : text.trim().slice(0, MAX_DETAIL_CHARS) || null;
+  const raw = parsed.success ? describeDetail(parsed.data.detail) : text.trim() || null;
+  // Redact the whole text before cutting it: a key cut in half would no longer match, and its prefix would leak.
   const detail = raw === null ? null : clip(redact(raw));
   const tail = detail ? `: ${detail}` : '';
   const sentence = (text: string) => text.replace(/[.\s]+$/, '');

@@ -2,13 +2,23 @@ import { Hono } from 'hono';
 import { APP_NAME, SYNC_API_VERSION } from '../../utils/domain';
 import type { createBalanceCache } from '../balance-cache';
 import type { CompanionDeps } from '../deps';
+import type { CompanionEnv } from '../middleware/env';
 
-/** `/health` keeps the seed's shape and adds what the extension needs to recognise its companion. */
+/**
+ * `/health` keeps the seed's shape and adds what the extension needs to recognise its companion. It is
+ * public, so in token or pairing mode a caller without a valid token learns only that: no balance, no
+ * history size, no runner. It never waits on PixelLab for more than a moment.
+ */
 export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof createBalanceCache>, startedAt: number) {
   const now = deps.now ?? Date.now;
-  return new Hono()
-    .get('/health', async (c) =>
-      c.json({
+  const auth = deps.config.requirePairing
+    ? ('pairing' as const)
+    : deps.config.token
+      ? ('token' as const)
+      : ('none' as const);
+  return new Hono<CompanionEnv>()
+    .get('/health', async (c) => {
+      const base = {
         status: 'ok' as const,
         app: APP_NAME,
         apiVersion: SYNC_API_VERSION,
@@ -17,16 +27,21 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
         server_time: new Date(now()).toISOString(),
         uptime_seconds: Math.round((now() - startedAt) / 100) / 10,
         api_key_detected: deps.config.apiKeyDetected,
-        balance: await balance.get(),
-        auth: deps.config.requirePairing
-          ? ('pairing' as const)
-          : deps.config.token
-            ? ('token' as const)
-            : ('none' as const),
+        auth,
+      };
+      if (!c.get('authorized')) {
+        return c.json({
+          ...base,
+          balance: { status: 'unknown' as const, message: 'The balance is shown only to clients with a valid token' },
+        });
+      }
+      return c.json({
+        ...base,
+        balance: await balance.peek(),
         jobs: deps.store.list().length,
         lastSeq: deps.store.lastSeq,
         runner: { limit: deps.runner.limit, running: deps.runner.running },
-      }),
-    )
+      });
+    })
     .get('/balance', async (c) => c.json(await balance.get()));
 }

@@ -7,9 +7,16 @@ import { type CompanionConfig, defaultLimits, type PixelLab, type Runner } from 
 import { createMemoryStore } from '../store/memory-store';
 import { createPairingStore, hashToken, PAIRINGS_FILE_NAME, type PairingStore } from '../store/pairing-store';
 import { faultyFs } from '../store/test-support';
-import { MAX_CODE_ATTEMPTS, MAX_PAIR_REQUESTS_PER_MINUTE, PAIRING_CODE_TTL_MS } from './pairing';
+import {
+  MAX_CODE_ATTEMPTS,
+  MAX_PAIR_REQUESTS_PER_MINUTE,
+  MAX_PAIR_REQUESTS_PER_SOURCE_PER_MINUTE,
+  PAIRING_CODE_TTL_MS,
+} from './pairing';
 
 const EXTENSION = 'chrome-extension://nicmafealdkogdhcobglaenalcjpnhen';
+/** A Firefox profile's random extension origin: not trusted until paired or allowed. */
+const FIREFOX = 'moz-extension://2f1c0d55-1111-4222-8333-944455556666';
 const HOST = '127.0.0.1:8787';
 const START = 1_700_000_000_000;
 
@@ -171,7 +178,7 @@ describe('with --require-pairing', () => {
     const { requestId, expiresAt, code } = await c.requestPairing('PixelLab Side Panel (Chrome)');
     expect(expiresAt).toBe(START + PAIRING_CODE_TTL_MS);
     expect(c.logs).toContain(
-      `Pairing request from "PixelLab Side Panel (Chrome)": enter code ${code} in the side panel (expires in 120 s)`,
+      `Pairing request from "PixelLab Side Panel (Chrome)" (${EXTENSION}): enter code ${code} in the side panel (expires in 120 s)`,
     );
 
     const confirmed = await c.call('POST', '/pair/confirm', { body: { requestId, code }, origin: EXTENSION });
@@ -259,7 +266,9 @@ describe('with --require-pairing', () => {
   it('refuses web origins on /pair/* even when --allow-origin allows them elsewhere', async () => {
     const c = companion({ config: { allowOrigins: ['http://localhost:5500', 'null'] } });
     const token = await c.pair();
-    for (const origin of ['http://localhost:5500', 'null']) {
+    // "null" is never let in, even when listed (the config refuses it at start; this is the second line).
+    expect((await c.call('GET', '/api/v1/config', { origin: 'null', token })).status).toBe(403);
+    for (const origin of ['http://localhost:5500']) {
       const request = await c.call('POST', '/pair/request', { body: { clientName: 'page' }, origin });
       expect(request.status).toBe(403);
       expect(request.json.error).toBe('origin_refused');
@@ -308,14 +317,34 @@ describe('with --require-pairing', () => {
     expect(file).toContain(hashToken(other));
   });
 
-  it('limits pairing requests to 10 a minute', async () => {
+  it('limits pairing requests per client, so one client cannot block pairing for the others', async () => {
     const c = companion();
-    for (let i = 0; i < MAX_PAIR_REQUESTS_PER_MINUTE; i++) await c.requestPairing(`client ${i}`);
-    const refused = await c.call('POST', '/pair/request', { body: { clientName: 'one more' } });
+    for (let i = 0; i < MAX_PAIR_REQUESTS_PER_MINUTE; i++) await c.requestPairing('noisy');
+    const refused = await c.call('POST', '/pair/request', { body: { clientName: 'noisy' }, origin: EXTENSION });
     expect(refused.status).toBe(429);
     expect(refused.json.error).toBe('too_many_requests');
+    // Another extension, and a client without an Origin, still pair.
+    const other = await c.call('POST', '/pair/request', { body: { clientName: 'noisy' }, origin: FIREFOX });
+    expect(other.status).toBe(200);
+    expect((await c.call('POST', '/pair/request', { body: { clientName: 'curl' } })).status).toBe(200);
     c.clock.t += 60_000;
-    await c.requestPairing('a minute later');
+    await c.requestPairing('noisy');
+  });
+
+  it('caps a source that renames itself, without touching other sources or their open requests', async () => {
+    const c = companion();
+    const waiting = await c.call('POST', '/pair/request', { body: { clientName: 'Firefox panel' }, origin: FIREFOX });
+    const waitingCode = c.printedCode();
+    for (let i = 0; i < MAX_PAIR_REQUESTS_PER_SOURCE_PER_MINUTE; i++) await c.requestPairing(`name ${i}`);
+    const refused = await c.call('POST', '/pair/request', { body: { clientName: 'yet another' }, origin: EXTENSION });
+    expect(refused.status).toBe(429);
+    // The flood neither blocked nor pushed out the other extension's request.
+    const confirmed = await c.call('POST', '/pair/confirm', {
+      body: { requestId: waiting.json.requestId, code: waitingCode },
+      origin: FIREFOX,
+    });
+    expect(confirmed.status).toBe(200);
+    expect(typeof confirmed.json.token).toBe('string');
   });
 
   it('prints the client name without control characters or quotes', async () => {
@@ -324,7 +353,7 @@ describe('with --require-pairing', () => {
     const printed = c.logs.filter((l) => l.startsWith('Pairing request from'));
     expect(printed).toHaveLength(1);
     expect(printed[0]).toMatch(
-      /^Pairing request from "evil'\[2JPairing request from 'x": enter code \d{6} in the side panel/,
+      /^Pairing request from "evil'\[2JPairing request from 'x" \(chrome-extension:\/\/nicmafealdkogdhcobglaenalcjpnhen\): enter code \d{6} in the side panel/,
     );
   });
 
@@ -365,14 +394,46 @@ describe('with --require-pairing', () => {
 });
 
 describe('without --require-pairing', () => {
-  it('the pairing routes answer 404 pairing_disabled and /health keeps its auth', async () => {
+  it('an extension the companion does not trust must pair; its own extension and local tools need not', async () => {
     const c = companion({ config: { requirePairing: false } });
     expect((await c.call('GET', '/health')).json.auth).toBe('none');
-    const res = await c.call('POST', '/pair/request', { body: { clientName: 'x' } });
-    expect(res.status).toBe(404);
-    expect(res.json.error).toBe('pairing_disabled');
-    expect(c.logs).toHaveLength(0);
     expect((await c.call('GET', '/load-jobs')).status).toBe(200);
+    expect((await c.call('GET', '/load-jobs', { origin: EXTENSION })).status).toBe(200);
+    const refused = await c.call('GET', '/load-jobs', { origin: FIREFOX });
+    expect(refused.status).toBe(401);
+    expect(refused.json.error).toBe('pairing_required');
+    // /health answers it, without the account.
+    const health = await c.call('GET', '/health', { origin: FIREFOX });
+    expect(health.json.balance).toEqual({ status: 'unknown', message: expect.any(String) });
+    expect(health.json).not.toHaveProperty('jobs');
+    // It pairs like a side panel in pairing mode, and is let in with its token.
+    const request = await c.call('POST', '/pair/request', {
+      body: { clientName: 'PixelLab (Firefox)' },
+      origin: FIREFOX,
+    });
+    expect(request.status).toBe(200);
+    const confirm = await c.call('POST', '/pair/confirm', {
+      body: { requestId: request.json.requestId, code: c.printedCode() },
+      origin: FIREFOX,
+    });
+    const token = confirm.json.token as string;
+    expect((await c.call('GET', '/load-jobs', { origin: FIREFOX, token })).status).toBe(200);
+    expect((await c.call('GET', '/health', { origin: FIREFOX, token })).json.balance).toMatchObject({ status: 'ok' });
+    expect((await c.call('GET', '/load-jobs', { origin: FIREFOX, token: `${token}x` })).status).toBe(401);
+  });
+
+  it('--allow-extension trusts an extension by id or by origin', async () => {
+    const byId = companion({
+      config: { requirePairing: false, allowExtensions: ['2f1c0d55-1111-4222-8333-944455556666'] },
+    });
+    expect((await byId.call('GET', '/load-jobs', { origin: FIREFOX })).status).toBe(200);
+    const byOrigin = companion({ config: { requirePairing: false, allowExtensions: [FIREFOX] } });
+    expect((await byOrigin.call('GET', '/load-jobs', { origin: FIREFOX })).status).toBe(200);
+    // The same id under another scheme is another extension.
+    expect(
+      (await byOrigin.call('GET', '/load-jobs', { origin: 'chrome-extension://2f1c0d55-1111-4222-8333-944455556666' }))
+        .status,
+    ).toBe(401);
   });
 
   it('with only --token, pairing cannot be used to get around the token', async () => {

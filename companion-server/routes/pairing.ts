@@ -9,36 +9,37 @@ import {
 import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
 import { errorBody, HttpError } from '../http-error';
-import { bearerToken, isExtensionOrigin } from '../security';
+import { bearerToken } from '../middleware/auth';
+import type { CompanionEnv } from '../middleware/env';
+import { printable } from '../printable';
 import type { PairingStore } from '../store/pairing-store';
+import { createPairingLimiter, pairingSource } from './pairing-limiter';
 
 /** How long a printed code can be typed. */
 export const PAIRING_CODE_TTL_MS = 120_000;
 /** Wrong codes per request; the last one voids it. */
 export const MAX_CODE_ATTEMPTS = 5;
-/** Requests per minute: each prints a line and is one more request to guess a code of. */
-export const MAX_PAIR_REQUESTS_PER_MINUTE = 10;
-/** Open requests kept; the oldest is dropped beyond this. */
-const MAX_OPEN_REQUESTS = 20;
+/** Open requests kept per source (pairingSource); its oldest is dropped beyond this. */
+const MAX_OPEN_PER_SOURCE = 5;
+/** Open requests kept in all; the oldest is dropped beyond this. */
+const MAX_OPEN_REQUESTS = 200;
+
+export { MAX_PAIR_REQUESTS_PER_MINUTE, MAX_PAIR_REQUESTS_PER_SOURCE_PER_MINUTE } from './pairing-limiter';
 
 interface PendingPairing {
   code: string;
   clientName: string;
   expiresAt: number;
   attempts: number;
+  /** Who asked (pairingSource): each source keeps only a few open requests, so it cannot push out others'. */
+  source: string;
   /** open: takes codes. confirming: the right code arrived and the token is being saved. void: too many wrong codes. */
   state: 'open' | 'confirming' | 'void';
 }
 
-/** Control and format characters (newlines, escapes, bidi overrides) and quotes cannot fake a console line. */
+/** A client name as printed on the console (printable.ts): it cannot fake a console line. */
 export function printableName(name: string): string {
-  return (
-    name
-      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '')
-      .replace(/"/g, "'")
-      .trim()
-      .slice(0, 100) || 'unnamed client'
-  );
+  return printable(name, 100, 'unnamed client');
 }
 
 function sameCode(given: string, expected: string): boolean {
@@ -51,27 +52,37 @@ function sameCode(given: string, expected: string): boolean {
  * Pairing, after Joplin's clipper authorisation: `POST /pair/request` prints a one-time code on
  * the companion's console (never in an answer), `POST /pair/confirm` trades that code for a
  * token, `POST /pair/revoke` forgets the caller's token. Only extension pages (or clients with no
- * Origin) may pair, even when --allow-origin lets a web page use the rest of the API.
+ * Origin) may pair, even when --allow-origin lets a web page use the rest of the API. Offered with
+ * --require-pairing, and by default for extensions the companion does not trust; not with --token alone.
  */
 export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print: (line: string) => void) {
   const now = deps.now ?? Date.now;
-  const enabled = deps.config.requirePairing === true;
+  // Offered by default too: an extension this companion does not trust pairs before it may do anything.
+  const enabled = deps.config.requirePairing === true || !deps.config.token;
   const pending = new Map<string, PendingPairing>();
-  const recent: number[] = [];
+  const limiter = createPairingLimiter();
 
   function sweep(at: number): void {
     // Expired requests stay a while so a late code is told "expired" rather than "unknown".
     for (const [id, p] of pending) if (at >= p.expiresAt + PAIRING_CODE_TTL_MS) pending.delete(id);
-    while (pending.size > MAX_OPEN_REQUESTS) pending.delete(pending.keys().next().value!);
-    while (recent.length > 0 && recent[0]! <= at - 60_000) recent.shift();
   }
 
-  return new Hono()
+  /** Keeps each source to a few open requests (its oldest go), and all of them bounded. */
+  function keepOpenBounded(source: string): void {
+    const ofSource = [...pending].filter(([, p]) => p.source === source);
+    for (const [id] of ofSource.slice(0, Math.max(0, ofSource.length - MAX_OPEN_PER_SOURCE))) pending.delete(id);
+    while (pending.size > MAX_OPEN_REQUESTS) pending.delete(pending.keys().next().value!);
+  }
+
+  return new Hono<CompanionEnv>()
     .use('/pair/*', async (c, next) => {
-      const origin = c.req.header('origin');
-      if (origin !== undefined && !isExtensionOrigin(origin)) {
+      const caller = c.get('caller');
+      if (caller.kind === 'web' || caller.kind === 'dashboard') {
         return c.json(
-          errorBody('origin_refused', `Pairing is only open to the browser extension, not to the origin "${origin}"`),
+          errorBody(
+            'origin_refused',
+            `Pairing is only open to the browser extension, not to the origin "${caller.origin ?? 'of this companion'}"`,
+          ),
           403,
         );
       }
@@ -79,7 +90,7 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
         return c.json(
           errorBody(
             'pairing_disabled',
-            'This companion does not use pairing; start it with --require-pairing to use it',
+            'This companion uses a fixed token (--token), not pairing; start it with --require-pairing to pair',
           ),
           404,
         );
@@ -91,22 +102,19 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
       const { clientName } = await readJson(c, pairRequestBodySchema, deps.config.limits.json);
       const at = now();
       sweep(at);
-      if (recent.length >= MAX_PAIR_REQUESTS_PER_MINUTE) {
-        throw new HttpError(
-          429,
-          'too_many_requests',
-          'Too many pairing requests in the last minute; wait a minute and try again',
-        );
-      }
-      recent.push(at);
+      const name = printableName(clientName);
+      const source = pairingSource(c);
+      const refused = limiter.take(source, name, at);
+      if (refused) throw new HttpError(429, 'too_many_requests', refused);
       const requestId = randomBytes(16).toString('base64url');
       const code = String(randomInt(0, 10 ** PAIRING_CODE_DIGITS)).padStart(PAIRING_CODE_DIGITS, '0');
-      const name = printableName(clientName);
       const expiresAt = at + PAIRING_CODE_TTL_MS;
-      pending.set(requestId, { code, clientName: name, expiresAt, attempts: 0, state: 'open' });
-      sweep(at);
+      pending.set(requestId, { code, clientName: name, expiresAt, attempts: 0, state: 'open', source });
+      keepOpenBounded(source);
+      // The name is the client's own word; where it asks from (its extension origin) is not, so it is shown too.
+      const from = printable(c.req.header('origin') ?? 'a local program', 100);
       print(
-        `Pairing request from "${name}": enter code ${code} in the side panel (expires in ${Math.round(PAIRING_CODE_TTL_MS / 1000)} s)`,
+        `Pairing request from "${name}" (${from}): enter code ${code} in the side panel (expires in ${Math.round(PAIRING_CODE_TTL_MS / 1000)} s)`,
       );
       return c.json({ requestId, expiresAt });
     })
@@ -164,7 +172,7 @@ export function pairingRoutes(deps: CompanionDeps, pairings: PairingStore, print
     })
 
     .post('/pair/revoke', async (c) => {
-      // Reached only with a valid token (the security middleware checked it).
+      // Forgets only the token the caller holds; without --token or pairing mode a trusted caller gets here with none.
       const token = bearerToken(c.req.header('authorization'));
       const revoked = token !== null && (await pairings.revoke(token));
       if (revoked) print('A paired client revoked its token.');

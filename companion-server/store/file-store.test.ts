@@ -842,3 +842,43 @@ describe('file store: images', () => {
     expect(await store.putImage(makePng(4))).toBe(sha(makePng(4)));
   });
 });
+
+describe('file store: damaged images', () => {
+  it('never serves an image whose bytes do not match its name, and takes a good copy again', async () => {
+    const store = await open();
+    const png = makePng(21);
+    const hash = await store.putImage(png);
+    await store.close();
+    // Truncated on disk while the companion was stopped.
+    await writeFile(join(dir, 'images', `${hash}.png`), Buffer.from(png).subarray(0, 20));
+    logs.length = 0;
+    const again = await open();
+    expect(await again.readImage(hash)).toBeNull();
+    expect(again.hasImage(hash)).toBe(false);
+    expect(again.lostImages(10)).toEqual([hash]);
+    expect(logs).toEqual([expect.stringMatching(/does not match its name \(20 bytes.*counts as missing/)]);
+
+    // A client that holds the image uploads it: the damaged file is kept aside, the good one served.
+    expect(await again.putImage(png)).toBe(hash);
+    expect(await again.readImage(hash)).toEqual(png);
+    expect(again.hasImage(hash)).toBe(true);
+    expect(again.lostImages(10)).toEqual([]);
+    expect((await filesIn('images')).some((f) => f.startsWith(`${hash}.png.damaged-`))).toBe(true);
+  });
+
+  it('a job id with a huge number keeps the seed counter exact, and the file loads again', async () => {
+    const store = await open();
+    await store.put(makeJob({ id: 'job-99999999999999999999' }));
+    await store.put(makeJob({ id: 'job-7' }));
+    expect(store.lastJobId).toBe(7);
+    await store.close();
+    const again = await open();
+    expect(
+      again
+        .list()
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual(['job-7', 'job-99999999999999999999']);
+    expect(logs.filter((l) => /set aside|corrupt|starts empty/.test(l))).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToPngDataUrl, createClock } from '../../utils/domain';
+import { bytesToPngDataUrl, createClock, MAX_CLOCK_COUNTER, MAX_GENERATION, MAX_TIME_MS } from '../../utils/domain';
 import {
   BadHistoryFileError,
   convertSeedFile,
@@ -7,7 +8,7 @@ import {
   parseHistoryFile,
   serializeHistoryFile,
 } from './history-file';
-import { createHistoryState } from './history-state';
+import { createHistoryState, MAX_SEQ } from './history-state';
 import { makeJob, makePng, planningState } from './test-support';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -99,5 +100,53 @@ describe('convertSeedFile', () => {
     expect(records[1]!.error).toBe(INTERRUPTED_BEFORE_RUNNING);
     expect(hashes).toEqual([String(png.length)]);
     expect(lastJobId).toBe(3);
+  });
+});
+
+describe('the loader accepts everything the writer writes', () => {
+  const time = fc.oneof(fc.constant(0), fc.constant(MAX_TIME_MS), fc.integer({ min: 0, max: MAX_TIME_MS }));
+  const arbJob = fc.record({
+    id: fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/),
+      fc.bigInt({ min: 0n, max: 10n ** 30n }).map((n) => `job-${n}`),
+    ),
+    prompt: fc.string({ maxLength: 50 }),
+    width: fc.integer({ min: 1, max: 4096 }),
+    height: fc.integer({ min: 1, max: 4096 }),
+    seed: fc.option(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { nil: null }),
+    status: fc.constantFrom('idle', 'queued', 'running', 'success', 'error'),
+    createdAt: time,
+    updatedAt: time,
+    clock: fc.option(
+      fc.record({
+        c: fc.integer({ min: 0, max: MAX_CLOCK_COUNTER }),
+        node: fc.string({ maxLength: 64 }),
+        gen: fc.integer({ min: 0, max: MAX_GENERATION }),
+      }),
+      { nil: undefined },
+    ),
+    deleted: fc.boolean(),
+    extra: fc.jsonValue(),
+  });
+
+  it('for any jobs the schema takes (ids past 2^53, times at the bound, unknown fields), with no job set aside', () => {
+    fc.assert(
+      fc.property(fc.array(arbJob, { maxLength: 12 }), fc.integer({ min: 0, max: MAX_SEQ - 20 }), (jobs, from) => {
+        const { state } = createHistoryState({ lastSeq: from });
+        const versions = jobs.map((j) => makeJob(j));
+        const unique = [...new Map(versions.map((j) => [j.id, j])).values()];
+        state.apply(state.prepare(unique), 0);
+        const text = serializeHistoryFile(
+          { lastJobId: state.lastJobId, savedAt: 'x', serverId: 's', seq: state.lastSeq, extra: {} },
+          state.entries(),
+        );
+        const parsed = parseHistoryFile(bytes(text));
+        if (parsed.format !== 'v2') throw new Error('v2 expected');
+        expect(parsed.setAside).toEqual([]);
+        expect(parsed.records).toHaveLength(unique.length);
+        expect(parsed.lastJobId).toBe(state.lastJobId);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

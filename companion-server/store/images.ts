@@ -29,8 +29,9 @@ export interface FileImages extends ImageBank {
 /**
  * images/<sha256>.png, written atomically (temp, fsync, rename, dir fsync) once per hash. Every read checks
  * the bytes against the name: a truncated or edited file is never served (it was served forever with
- * `immutable` caching, and sent to PixelLab as an empty image to rotate), it is moved aside as
- * `<hash>.png.damaged-<time>` and counts as missing, so a client that holds the image uploads it again.
+ * `immutable` caching, and sent to PixelLab as an empty image to rotate). It counts as missing, so a client
+ * that holds the image uploads it again; when the good bytes arrive, the damaged file is moved aside as
+ * `<hash>.png.damaged-<time>` (never deleted) and the image written anew.
  */
 export function createImageFiles(
   io: FileOps,
@@ -47,6 +48,8 @@ export function createImageFiles(
   const verified = new Set<string>();
   /** Asked for and found missing or damaged: what the companion would like a client to upload again. */
   const lost = new Set<string>();
+  /** Found damaged on disk: moved aside when a good copy replaces them. */
+  const damaged = new Set<string>();
   const inFlight = new Map<string, Promise<string>>();
   const pathOf = (hash: string) => join(dir, `${hash}.png`);
 
@@ -61,16 +64,12 @@ export function createImageFiles(
     }
   }
 
-  async function setAside(hash: string, why: string): Promise<void> {
+  function markDamaged(hash: string, why: string): void {
     known.delete(hash);
     verified.delete(hash);
     lost.add(hash);
-    try {
-      const to = await io.moveAside(pathOf(hash), `${pathOf(hash)}.damaged`, options.now());
-      options.log(`images/${hash}.png ${why}; moved it to ${to.slice(dir.length + 1)} and treat the image as missing`);
-    } catch (error) {
-      options.log(`images/${hash}.png ${why}, and could not be moved aside (${(error as Error).message})`);
-    }
+    if (!damaged.has(hash)) options.log(`images/${hash}.png ${why}; it counts as missing until a good copy arrives`);
+    damaged.add(hash);
   }
 
   async function read(hash: string): Promise<Uint8Array | null> {
@@ -82,7 +81,7 @@ export function createImageFiles(
     }
     if (!verified.has(hash)) {
       if (!isPng(bytes) || sha256Hex(bytes) !== hash) {
-        await setAside(hash, `does not match its name (${bytes.length} bytes: damaged or edited)`);
+        markDamaged(hash, `does not match its name (${bytes.length} bytes: damaged or edited)`);
         return null;
       }
       verified.add(hash);
@@ -106,6 +105,13 @@ export function createImageFiles(
           // Held but never checked: keep it if whole, replace it if damaged.
           if (known.has(hash) && (await read(hash))) return hash;
           await withRetries(async () => {
+            if (damaged.has(hash)) {
+              const to = await io.moveAside(pathOf(hash), `${pathOf(hash)}.damaged`, options.now());
+              options.log(
+                `Moved the damaged images/${hash}.png to ${to.slice(dir.length + 1)}; a good copy replaces it`,
+              );
+              damaged.delete(hash);
+            }
             await writeImage(hash, bytes);
             await io.fs.fsyncDir(dir);
           }, options.retry).catch((error: unknown) => {
@@ -144,12 +150,8 @@ export function createImageFiles(
     },
 
     async verifyAll() {
-      let damaged = 0;
-      for (const hash of [...known]) {
-        if (verified.has(hash)) continue;
-        if (!(await read(hash).catch(() => null)) && !known.has(hash)) damaged++;
-      }
-      return damaged;
+      for (const hash of [...known]) if (!verified.has(hash)) await read(hash).catch(() => null);
+      return damaged.size;
     },
   };
 }

@@ -21,7 +21,8 @@ import {
 
 afterEach(disposeAll);
 
-const CODE_LINE = /^Pairing request from "(.+)": enter code (\d{6}) in the side panel \(expires in 120 s\)$/;
+const CODE_LINE =
+  /^Pairing request from "(.+)" \(chrome-extension:\/\/[a-p]{32}\): enter code (\d{6}) in the side panel \(expires in 120 s\)$/;
 
 /** The newest code the companion printed after `seen` lines, as a person reading its console would. */
 async function printedCode(stack: Stack, seen: number): Promise<{ clientName: string; code: string }> {

@@ -25,6 +25,14 @@ export interface StartOptions {
   pixellabUrl?: string;
   apiKey?: string | null;
   port?: number;
+  /** Open-file limit for the companion (`ulimit -n`), e.g. 1024 as on many Linux machines. */
+  fileLimit?: number;
+}
+
+/** `node <args>`, or the same through `sh -c 'ulimit -n N && exec ...'` (same pid) when a file limit is asked. */
+function command(args: string[], fileLimit: number | undefined): [string, string[]] {
+  if (fileLimit === undefined) return [process.execPath, args];
+  return ['/bin/sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(fileLimit), process.execPath, ...args]];
 }
 
 /** Starts the real companion (`node --import tsx companion-server/index.ts`) as its own process on a free loopback port. */
@@ -33,13 +41,15 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
     ...process.env,
     PIXELLAB_API_URL: options.pixellabUrl ?? 'http://127.0.0.1:9/v1',
     PIXELLAB_API_KEY: options.apiKey === null ? '' : (options.apiKey ?? 'test-key-never-shown'),
-    COMPANION_ALLOW_ORIGINS: '',
-    COMPANION_TOKEN: '',
-    COMPANION_REQUIRE_PAIRING: '',
+    // Unset, not empty: an empty COMPANION_TOKEN refuses to start.
+    COMPANION_ALLOW_ORIGINS: undefined,
+    COMPANION_ALLOW_EXTENSIONS: undefined,
+    COMPANION_DASHBOARD_DIR: undefined,
+    COMPANION_TOKEN: undefined,
+    COMPANION_REQUIRE_PAIRING: undefined,
     ...options.env,
   };
-  const proc = spawn(
-    process.execPath,
+  const [file, args] = command(
     [
       '--import',
       TSX,
@@ -50,8 +60,13 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
       options.dataDir,
       ...(options.args ?? []),
     ],
-    { cwd: options.dataDir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+    options.fileLimit,
   );
+  const proc = spawn(file, args, {
+    cwd: options.dataDir,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

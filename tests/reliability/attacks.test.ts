@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { makeSprite } from '../fixtures/png';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
+import { untilQuiet } from '../helpers/until-file';
 import { checkVerdict, securityVerdict } from './oracle';
 import { diffSnapshots, httpRequest, job, pushBody, type RawAnswer, snapshotDir, tempDir } from './support';
 
@@ -186,6 +187,8 @@ describe('Origin x Host x token x method/content type', () => {
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: pushBody('seed-attack-1', [job('job-1', 1), job('job-2', 2)]),
     });
+    // The push is in the journal; wait until job_history.json holds it, so the snapshot below is stable.
+    await untilQuiet(t.dir);
   });
   afterAll(async () => {
     agent.destroy();

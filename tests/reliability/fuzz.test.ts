@@ -557,7 +557,16 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
    */
   async function quiet() {
     for (let i = 0; i < 500; i++) {
-      const health = JSON.parse((await httpRequest(companion.port, { method: 'GET', path: '/health' })).text);
+      // With --token, /health shows the runner only to a caller with the token.
+      const health = JSON.parse(
+        (
+          await httpRequest(companion.port, {
+            method: 'GET',
+            path: '/health',
+            headers: { authorization: `Bearer ${TOKEN}` },
+          })
+        ).text,
+      );
       const journal = (await readdir(t.dir)).some((name) => name.startsWith('job_history.json.journal.'));
       if (health.runner.running === 0 && !journal) return;
       await new Promise((r) => setTimeout(r, 10));

@@ -58,6 +58,37 @@ describe('start-up and shutdown', () => {
     );
   });
 
+  it('refuses a second companion on the same data dir, naming the first', async () => {
+    const dir = await tempDir();
+    const first = await startCompanion({ dataDir: dir });
+    const { code, output } = await runCompanion({ dataDir: dir, args: ['--port', '0'] });
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      new RegExp(`Another companion \\(pid ${first.proc.pid}, started .*\\) is already using the data dir`),
+    );
+    // The first one is unharmed and still serves; once it stops, the dir is free again.
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    await first.stop();
+    const next = await startCompanion({ dataDir: dir });
+    await next.stop();
+  });
+
+  it('takes over the lock a killed companion left behind', async () => {
+    const dir = await tempDir();
+    const first = await startCompanion({ dataDir: dir });
+    await fetch(`${first.url}/save-jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jobs: [{ id: 'job-1', prompt: 'kept', status: 'error', error: 'x', createdAt: 1 }] }),
+    });
+    await first.kill();
+    const next = await startCompanion({ dataDir: dir });
+    expect(next.logs.join('\n')).toMatch(/Took over companion\.lock left by pid \d+/);
+    const loaded = await (await fetch(`${next.url}/load-jobs`)).json();
+    expect(loaded.jobs.map((j: { id: string }) => j.id)).toEqual(['job-1']);
+    await next.stop();
+  });
+
   it('explains a bad flag', async () => {
     const { code, output } = await runCompanion({ dataDir: await tempDir(), args: ['--parallel', 'lots'] });
     expect(code).toBe(1);

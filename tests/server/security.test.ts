@@ -25,10 +25,12 @@ afterAll(async () => {
   for (const t of temps) await t.remove();
 });
 
-const origins: [string, string | undefined, boolean][] = [
+/** true: served; false: refused (403); 'pair': an extension this companion does not trust must pair first (401). */
+const origins: [string, string | undefined, boolean | 'pair'][] = [
   ['no Origin', undefined, true],
   ['extension', EXTENSION, true],
-  ['firefox extension', 'moz-extension://2f1c0d55-1111-4222-8333-944455556666', true],
+  ['unknown firefox extension', 'moz-extension://2f1c0d55-1111-4222-8333-944455556666', 'pair'],
+  ['unknown chrome extension', 'chrome-extension://abcdefghijklmnopabcdefghijklmnop', 'pair'],
   ['allowed web origin', ALLOWED_WEB, true],
   ['web page', 'https://evil.example', false],
   ['other loopback page', 'http://127.0.0.1:9999', false],
@@ -46,8 +48,9 @@ const hosts: [string, boolean][] = [
 describe('Origin x Host matrix', () => {
   for (const [hostName, hostOk] of hosts) {
     for (const [originName, origin, originOk] of origins) {
-      const allowed = hostOk && originOk;
-      it(`${allowed ? 'allows' : 'refuses'} ${originName} with Host ${hostName}`, async () => {
+      const allowed = hostOk && originOk === true;
+      const pair = hostOk && originOk === 'pair';
+      it(`${allowed ? 'allows' : pair ? 'asks to pair' : 'refuses'} ${originName} with Host ${hostName}`, async () => {
         const headers: Record<string, string> = {
           host: hostName.replace('PORT', String(open.port)),
           'content-type': 'application/json',
@@ -61,12 +64,14 @@ describe('Origin x Host matrix', () => {
           headers,
           body: JSON.stringify({ jobs: [], lastJobId: 0 }),
         });
-        expect(read.status).toBe(allowed ? 200 : 403);
-        expect(write.status).toBe(allowed ? 200 : 403);
-        if (!allowed)
+        expect(read.status).toBe(allowed ? 200 : pair ? 401 : 403);
+        expect(write.status).toBe(allowed ? 200 : pair ? 401 : 403);
+        if (pair) expect(read.json()).toMatchObject({ status: 'error', error: 'pairing_required' });
+        else if (!allowed)
           expect(read.json()).toMatchObject({ status: 'error', error: hostOk ? 'origin_refused' : 'host_refused' });
+        // An extension that must pair gets CORS headers, so it can read why.
         const cors = read.headers['access-control-allow-origin'];
-        expect(cors).toBe(allowed && origin ? origin : undefined);
+        expect(cors).toBe((allowed || pair) && origin ? origin : undefined);
       });
     }
   }
@@ -170,16 +175,18 @@ describe('a refused web page learns why from the console', () => {
       expect((await from('http://localhost:5500')).status).toBe(403);
       await expect.poll(() => companion.logs.filter((l) => l.startsWith('Refused ')).length).toBe(2);
       const lines = companion.logs.filter((l) => l.startsWith('Refused '));
+      // "null" cannot be allowed (any website sends it from a sandboxed frame): the line points to --dashboard.
       expect(lines[0]).toMatch(
-        /GET \/load-jobs from the web origin "null" \(a page opened from a file, such as the old dashboard.*--allow-origin null\./,
+        /GET \/load-jobs from the web origin "null" \(a page opened from a file, such as the old dashboard.*cannot be allowed.*--dashboard .*http:\/\/127\.0\.0\.1:\d+\/dashboard\//,
       );
+      expect(lines[0]).not.toContain('--allow-origin');
       expect(lines[1]).toMatch(
-        /from the web origin "http:\/\/localhost:5500"\. .*--allow-origin http:\/\/localhost:5500\./,
+        /from the web origin "http:\/\/localhost:5500"\. If this is the old dashboard, .*--dashboard .*--allow-origin http:\/\/localhost:5500\./,
       );
-      // An origin with blanks is quoted, never echoed raw into a line or a flag.
+      // An origin with blanks is printed without its control characters, never raw into a line or a flag.
       await from('x\t y');
       await expect.poll(() => companion.logs.filter((l) => l.startsWith('Refused ')).length).toBe(3);
-      expect(companion.logs.at(-1)).toMatch(/origin "x\\t y"\. .*--allow-origin <origin>\./);
+      expect(companion.logs.at(-1)).toMatch(/origin "x y"\. .*--allow-origin <origin>\./);
     } finally {
       await companion.stop();
     }

@@ -204,12 +204,17 @@ export function toSeedJob(job: Job, getImage: GetImage): Record<string, unknown>
   return out;
 }
 
-/** The seed's `lastJobId`: the highest N of any `job-N` id, so its client keeps minting fresh ids. */
+/**
+ * The seed's `lastJobId`: the highest N of any `job-N` id, so its client keeps minting fresh ids. Only safe
+ * integers count: `job-99999999999999999999` once made the counter 1e20, which the file schema refuses, so
+ * the next start set the whole history aside.
+ */
 export function lastSeedJobId(jobs: Iterable<Pick<Job, 'id'>>, floor = 0): number {
   let max = floor;
   for (const { id } of jobs) {
-    const m = /^job-(\d+)$/.exec(id);
-    if (m) max = Math.max(max, Number(m[1]));
+    const m = /^job-(\d{1,16})$/.exec(id);
+    const n = m ? Number(m[1]) : 0;
+    if (Number.isSafeInteger(n) && n < Number.MAX_SAFE_INTEGER) max = Math.max(max, n);
   }
   return max;
 }

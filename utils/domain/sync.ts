@@ -78,7 +78,11 @@ export const pushResponseSchema = z.object({
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
 export const balanceSchema = z.object({
-  status: z.enum(['ok', 'missing', 'error']),
+  /**
+   * unknown: not known right now (PixelLab has not answered yet, or the caller has no token in token or
+   * pairing mode). Added after ok/missing/error, so every older answer still parses.
+   */
+  status: z.enum(['ok', 'missing', 'error', 'unknown']),
   usd: z.number().optional(),
   message: z.string().optional(),
 });
