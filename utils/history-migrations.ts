@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { bytesToPngDataUrl, fromSeedJob, type Job, pickWinner, seedFileSchema, sha256Hex } from './domain';
+import {
+  bytesToPngDataUrl,
+  errorMessage,
+  fromSeedJob,
+  type Job,
+  pickWinner,
+  seedFileSchema,
+  sha256Hex,
+} from './domain';
 import { HISTORY_SCHEMA_VERSION, keys } from './history-layout';
 import { deriveLayout, emptyStats, type StorageAreaLike, storeKeys } from './history-store';
 import { settingsSchema } from './messaging';
@@ -70,7 +78,7 @@ export function convertSeedJobs(seedJobs: readonly unknown[], now: number): Seed
       const winner = pickWinner(byId.get(job.id), job);
       if (winner) byId.set(job.id, winner);
     } catch (err) {
-      failed.push({ job: raw, reason: err instanceof Error ? err.message : String(err) });
+      failed.push({ job: raw, reason: errorMessage(err) });
     }
   }
   return { jobs: [...byId.values()], images, failed };
@@ -182,7 +190,7 @@ export async function runMigrations(
   try {
     for (const v of steps) data = table[v]!(data, { now: at });
   } catch (err) {
-    const reason = `migration from version ${from} failed: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `migration from version ${from} failed: ${errorMessage(err)}`;
     return quarantineAll(storage, current, at, reason, from);
   }
   data = { ...data, [keys.schema]: { version: current } };

@@ -4,6 +4,7 @@ import {
   type Clock,
   compareVersions,
   createClock,
+  errorMessage,
   type Job,
   jobSchema,
   lastSeedJobId,
@@ -235,10 +236,6 @@ function stripSeq(job: Job): Job {
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

@@ -1,5 +1,13 @@
 import { type CompanionClient, isCompanionError } from './companion-client';
-import { type Direction, directions, type Job, MAX_PROMPT_LENGTH, newJobId, normalizePairingCode } from './domain';
+import {
+  type Direction,
+  directions,
+  errorMessage,
+  type Job,
+  MAX_PROMPT_LENGTH,
+  newJobId,
+  normalizePairingCode,
+} from './domain';
 import { convertSeedJobs, lenientSeedFileSchema } from './history-migrations';
 import type { HistoryStore, JobEdit } from './history-store';
 import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from './messaging';
@@ -36,11 +44,7 @@ function syncReply(result: SyncResult, done: string): IntentReply {
 
 /** A failed companion call in the companion's own words (no path in front), for the panel's banner. */
 function companionWords(err: unknown): string {
-  const words = isCompanionError(err)
-    ? (err.serverMessage ?? err.message)
-    : err instanceof Error
-      ? err.message
-      : String(err);
+  const words = isCompanionError(err) ? (err.serverMessage ?? err.message) : errorMessage(err);
   return /[.!?)]$/.test(words) ? words : `${words}.`;
 }
 
@@ -197,7 +201,7 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       try {
         value = JSON.parse(text);
       } catch (err) {
-        return fail(`The file is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+        return fail(`The file is not valid JSON: ${errorMessage(err)}`);
       }
       // A bare list of jobs is accepted as well as the seed's { jobs, lastJobId }.
       if (Array.isArray(value)) value = { jobs: value };
@@ -271,7 +275,7 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
       } catch (err) {
         return {
           ok: true,
-          message: `Settings saved; the companion did not take the parallel limit: ${err instanceof Error ? err.message : String(err)}`,
+          message: `Settings saved; the companion did not take the parallel limit: ${errorMessage(err)}`,
         };
       }
     },
@@ -352,6 +356,6 @@ export async function handleIntent(handlers: IntentHandlers, raw: unknown): Prom
     return await handler(intent);
   } catch (err) {
     console.error(`Intent ${intent.type} failed`, err);
-    return fail(err instanceof Error ? err.message : String(err));
+    return fail(errorMessage(err));
   }
 }

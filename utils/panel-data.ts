@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
+import { errorMessage } from './domain/error-message';
 import type { Job, JobStatus } from './domain/job';
 import {
   type IndexEntry,
@@ -167,10 +168,6 @@ function isEntry(value: unknown): value is IndexEntry {
   if (!value || typeof value !== 'object') return false;
   const e = value as Record<string, unknown>;
   return typeof e.id === 'string' && typeof e.prompt === 'string' && typeof e.status === 'string';
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const JOB_PREFIX = 'job:';
@@ -414,7 +411,7 @@ export function createPanelData(
     if (pumping) return pumping;
     pumping = pump()
       .catch((error: unknown) => {
-        set({ readError: `Could not read the history: ${message(error)}` });
+        set({ readError: `Could not read the history: ${errorMessage(error)}` });
         emit();
       })
       .finally(() => {
@@ -492,7 +489,7 @@ export function createPanelData(
         emit();
       } catch (error) {
         indexPromise = null;
-        set({ readError: `Could not read the history index: ${message(error)}` });
+        set({ readError: `Could not read the history index: ${errorMessage(error)}` });
         emit();
       }
     })();
@@ -560,7 +557,7 @@ export function createPanelData(
       set({
         phase: (pending.phase ?? snap.phase) === 'full' ? 'full' : 'head',
         firstRowsReady: true,
-        readError: `Could not read the history: ${message(error)}`,
+        readError: `Could not read the history: ${errorMessage(error)}`,
       });
       emit();
     }

@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
 import { pngDataUrlToBytes } from './domain/data-url';
+import { errorMessage } from './domain/error-message';
 import type { Job } from './domain/job';
 import { lastSeedJobId, toSeedJob } from './domain/seed';
 import { keys, storedJobSchema } from './history-layout';
@@ -26,10 +27,6 @@ const replySchema = z.union([
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Sends one intent to the background; never throws: failures come back as `{ ok: false, error }`. */
 export async function sendIntent(
   intent: IntentInput,
@@ -45,7 +42,7 @@ export async function sendIntent(
   try {
     raw = await runtime.sendMessage({ channel: INTENT_CHANNEL, intent: parsed.data });
   } catch (error) {
-    return { ok: false, error: `The extension background did not answer: ${message(error)}` };
+    return { ok: false, error: `The extension background did not answer: ${errorMessage(error)}` };
   }
   const reply = replySchema.safeParse(raw);
   if (!reply.success) {
@@ -251,6 +248,6 @@ export async function copyText(
   try {
     await clipboard.writeText(text);
   } catch (error) {
-    throw new Error(`Could not copy to the clipboard: ${message(error)}`);
+    throw new Error(`Could not copy to the clipboard: ${errorMessage(error)}`);
   }
 }

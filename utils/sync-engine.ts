@@ -6,7 +6,7 @@ import {
   type ImageBatch,
   isCompanionError,
 } from './companion-client';
-import { fullVersionOf, type Job, MAX_IMAGE_BATCH, pickWinner, type SyncedJob } from './domain';
+import { errorMessage, fullVersionOf, type Job, MAX_IMAGE_BATCH, pickWinner, type SyncedJob } from './domain';
 import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
 /**
@@ -495,7 +495,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       failures += 1;
       const kind: SyncResult['errorKind'] =
         err instanceof CompanionError ? err.kind : err instanceof ServerChangedError ? 'server-changed' : 'internal';
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const online = kind === 'offline' || kind === 'bad-response' ? false : kind === 'internal' ? undefined : true;
       const nextAttemptAt = kind === 'server-changed' ? null : now() + backoffDelay(failures, random);
       try {

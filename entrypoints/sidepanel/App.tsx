@@ -11,6 +11,7 @@ import { SearchBar } from '../../components/SearchBar';
 import { SettingsPanel } from '../../components/SettingsPanel';
 import { StatsBar } from '../../components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusBar';
+import { errorMessage } from '../../utils/domain/error-message';
 import type { Job } from '../../utils/domain/job';
 import { importParts } from '../../utils/import-parts';
 import type { GenerateRequest, IntentInput, IntentReply, Settings } from '../../utils/messaging';
@@ -55,10 +56,6 @@ function usePanelSnapshot(data: PanelData): PanelSnapshot {
     return data.subscribe(() => setSnap(data.getSnapshot()));
   }, [data]);
   return snap;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function App({ services }: { services: PanelServices }) {
@@ -188,7 +185,7 @@ export function App({ services }: { services: PanelServices }) {
         const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
         services.copyText(prompt).then(
           () => showToast('Prompt copied'),
-          (error: unknown) => addError(errorText(error)),
+          (error: unknown) => addError(errorMessage(error)),
         );
       },
       onReuse: (id) => {
@@ -227,7 +224,7 @@ export function App({ services }: { services: PanelServices }) {
       services.downloadBlob(blob, exportFilename(kind));
       showToast(`Exported ${kind.toUpperCase()}`);
     } catch (error) {
-      addError(`Export failed: ${errorText(error)}`);
+      addError(`Export failed: ${errorMessage(error)}`);
     } finally {
       setDataTask(null);
     }
@@ -255,7 +252,7 @@ export function App({ services }: { services: PanelServices }) {
       }
       showToast(`Imported ${imported}, skipped ${skipped}`);
     } catch (error) {
-      addError(`Could not read ${file.name}: ${errorText(error)}`);
+      addError(`Could not read ${file.name}: ${errorMessage(error)}`);
     } finally {
       setDataTask(null);
     }
