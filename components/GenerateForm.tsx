@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { type GenerateRequest, generateRequestSchema } from '@/utils/messaging';
 import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
-import { type GenerateRequest, generateRequestSchema } from '../utils/messaging';
 import { ChevronIcon } from './icons';
 
 /** The old dashboard's presets, all 64x64. */

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { IndexEntry } from '@/utils/storage/layout';
 import type { Job } from '../utils/domain/job';
-import type { IndexEntry } from '../utils/history-layout';
 import { formatCount } from './format';
 import { type JobActions, JobRow, ROW_HEIGHT } from './JobRow';
 import { VirtualList } from './virtual-list';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
+import type { IndexEntry } from '@/utils/storage/layout';
 import { type Direction, directions, type Job } from '../utils/domain/job';
-import type { IndexEntry } from '../utils/history-layout';
 import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from './format';
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from './icons';
 

@@ -2,10 +2,12 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { IntentInput, IntentReply } from '@/utils/messaging';
+import { createPanelData } from '@/utils/panel-data';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import { syncStateSchema } from '@/utils/storage/layout';
 import { App, type PanelServices } from '../entrypoints/sidepanel/App';
-import { keys, syncStateSchema } from '../utils/history-layout';
-import type { IntentInput, IntentReply } from '../utils/messaging';
-import { createPanelData, type PanelStorage } from '../utils/panel-data';
 import { PairingPrompt } from './PairingPrompt';
 import { StatusBar } from './StatusBar';
 

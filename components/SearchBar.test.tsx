@@ -3,9 +3,11 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact
 import { useEffect, useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createPanelData, type PanelData, type StatusFilter } from '@/utils/panel-data';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import type { IndexEntry } from '@/utils/storage/layout';
 import type { JobStatus } from '../utils/domain/job';
-import { type IndexEntry, keys } from '../utils/history-layout';
-import { createPanelData, type PanelData, type PanelStorage, type StatusFilter } from '../utils/panel-data';
 import { JobList, listCaption } from './JobList';
 import type { JobActions } from './JobRow';
 import { SearchBar } from './SearchBar';

@@ -1,5 +1,5 @@
+import type { StatusFilter } from '@/utils/panel-data';
 import { jobStatuses } from '../utils/domain/job';
-import type { StatusFilter } from '../utils/panel-data';
 import { STATUS_LABELS } from './format';
 
 export interface SearchBarProps {

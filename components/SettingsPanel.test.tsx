@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultSettings } from '../utils/messaging';
+import { defaultSettings } from '@/utils/storage/settings';
 import { SettingsPanel } from './SettingsPanel';
 
 afterEach(cleanup);

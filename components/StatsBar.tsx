@@ -1,4 +1,4 @@
-import type { Stats } from '../utils/history-layout';
+import type { Stats } from '@/utils/storage/layout';
 import { formatCount, formatDuration } from './format';
 
 export interface StatsBarProps {

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { syncStateSchema } from '../utils/history-layout';
+import { syncStateSchema } from '@/utils/storage/layout';
 import { StatsBar } from './StatsBar';
 import { connectionOf, StatusBar } from './StatusBar';
 

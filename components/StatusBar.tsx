@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { SyncState } from '../utils/history-layout';
+import type { SyncState } from '@/utils/storage/layout';
 import { formatAge, formatCount, formatUsd } from './format';
 import { SyncIcon } from './icons';
 import { PairingPrompt } from './PairingPrompt';

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { IntentInput } from '@/utils/messaging';
+import { createPanelData } from '@/utils/panel-data';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
 import { createDebugApi, installDebugApi } from './debug-api';
-import { keys } from './history-layout';
-import type { IntentInput } from './messaging';
-import { createPanelData, type PanelStorage } from './panel-data';
 
 async function startData() {
   const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, { afterPaint: () => {} });

@@ -1,7 +1,8 @@
+import type { IntentInput, IntentReply } from '@/utils/messaging';
+import type { PanelData } from '@/utils/panel-data';
+import type { IndexEntry, Stats, StorageErrorValue, SyncState } from '@/utils/storage/layout';
+import type { Settings } from '@/utils/storage/settings';
 import type { Job } from './domain/job';
-import type { IndexEntry, Stats, SyncState } from './history-layout';
-import type { IntentInput, IntentReply, Settings } from './messaging';
-import type { PanelData, StorageErrorValue } from './panel-data';
 
 /**
  * The seed dashboard's console API, on the panel's window:

@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
+import { INTENT_CHANNEL, type IntentInput } from '@/utils/messaging';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import { runMigrations } from '@/utils/storage/migrations';
 import { makeSprite } from '../tests/fixtures/png';
 import { isLater } from '../tests/helpers/versions';
 import type { CompanionClient } from './companion-client';
@@ -12,9 +17,6 @@ import {
   MAX_PROMPT_LENGTH,
   sha256Hex,
 } from './domain';
-import { keys } from './history-layout';
-import { runMigrations } from './history-migrations';
-import { createHistoryStore, type HistoryStore, type StorageAreaLike, storeKeys } from './history-store';
 import {
   createIntentHandlers,
   createIntentListener,
@@ -22,7 +24,6 @@ import {
   type IntentHandlers,
   rotatePrompt,
 } from './intent-handlers';
-import { INTENT_CHANNEL, type IntentInput } from './messaging';
 import type { SyncOptions, SyncResult } from './sync-engine';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
@@ -391,7 +392,7 @@ describe('dispatch', () => {
     expect((await local().get(keys.storageError))[keys.storageError]).toMatchObject({
       message: 'QUOTA_BYTES quota exceeded',
     });
-    expect((await local().get(storeKeys.submit))[storeKeys.submit]).toBeUndefined();
+    expect((await local().get(keys.submit))[keys.submit]).toBeUndefined();
     expect(logged).toHaveBeenCalledWith('Intent generate failed', expect.any(Error));
   });
 });

@@ -1,3 +1,6 @@
+import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
+import type { HistoryStore, JobEdit } from '@/utils/history/store';
+import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from '@/utils/messaging';
 import { type CompanionClient, isCompanionError } from './companion-client';
 import {
   type Direction,
@@ -8,9 +11,6 @@ import {
   newJobId,
   normalizePairingCode,
 } from './domain';
-import { convertSeedJobs, lenientSeedFileSchema } from './history-migrations';
-import type { HistoryStore, JobEdit } from './history-store';
-import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from './messaging';
 import type { SyncEngine, SyncResult } from './sync-engine';
 import type { SyncScheduler } from './sync-scheduler';
 

@@ -1,18 +1,11 @@
 import { z } from 'zod';
 import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from './domain/job';
+import { settingsSchema } from './storage/settings';
 
 /**
  * The intent protocol from the panel to the background. The panel never writes storage:
  * it sends one of these and renders whatever storage then holds.
  */
-export const settingsSchema = z.object({
-  companionUrl: z.string().url().default('http://127.0.0.1:8787'),
-  token: z.string().max(512).default(''),
-  parallelLimit: z.number().int().min(1).max(10).default(3),
-});
-export type Settings = z.infer<typeof settingsSchema>;
-export const defaultSettings: Settings = settingsSchema.parse({});
-
 export const generateRequestSchema = z.object({
   prompt: z.string().trim().min(1, 'Enter a prompt').max(MAX_PROMPT_LENGTH),
   width: z.number().int().min(MIN_SIZE).max(MAX_SIZE),

@@ -1,5 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
+import type { IntentInput } from '@/utils/messaging';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { runMigrations } from '@/utils/storage/migrations';
 import { createApp } from '../companion-server/app';
 import { defaultLimits, type PixelLab } from '../companion-server/deps';
 import { PAIRING_CODE_TTL_MS } from '../companion-server/routes/pairing';
@@ -8,10 +12,7 @@ import { createMemoryStore } from '../companion-server/store/memory-store';
 import { createMemoryPairingStore } from '../companion-server/store/pairing-store';
 import { makeSprite } from '../tests/fixtures/png';
 import { createCompanionClient } from './companion-client';
-import { runMigrations } from './history-migrations';
-import { createHistoryStore, type HistoryStore, type StorageAreaLike } from './history-store';
 import { createIntentHandlers, handleIntent, type IntentHandlers } from './intent-handlers';
-import type { IntentInput } from './messaging';
 import { createSyncEngine, PAIRING_REQUIRED_MESSAGE, type SyncEngine } from './sync-engine';
 import { createSyncScheduler } from './sync-scheduler';
 

@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createPanelData, updateLowerPrompts } from '@/utils/panel-data';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import type { IndexEntry, Stats } from '@/utils/storage/layout';
 import type { Job, JobStatus } from './domain/job';
-import { type IndexEntry, keys, type Stats } from './history-layout';
-import { createPanelData, type PanelStorage, updateLowerPrompts } from './panel-data';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const statuses: JobStatus[] = ['success', 'error', 'running', 'queued', 'idle'];

@@ -1,20 +1,22 @@
 import { browser } from 'wxt/browser';
-import { z } from 'zod';
-import { errorMessage } from './domain/error-message';
-import type { Job, JobStatus } from './domain/job';
+import type { PanelStorage, StorageChange, StorageChangeListener } from '@/utils/storage/area';
+import { hashOfImageKey, isImageKey, isJobKey, jobIdOfKey, keys, META_KEYS } from '@/utils/storage/keys';
 import {
   type IndexEntry,
-  keys,
   type Stats,
+  type StorageErrorValue,
   type SyncState,
   statsSchema,
+  storageErrorSchema,
   storedJobSchema,
   syncStateSchema,
-} from './history-layout';
-import { defaultSettings, type Settings, settingsSchema } from './messaging';
+} from '@/utils/storage/layout';
+import { defaultSettings, type Settings, settingsSchema } from '@/utils/storage/settings';
+import { errorMessage } from './domain/error-message';
+import type { Job, JobStatus } from './domain/job';
 
 /**
- * The side panel's read side of chrome.storage.local (layout in history-layout.ts).
+ * The side panel's read side of chrome.storage.local (keys in utils/storage/keys.ts).
  *
  * Opening costs what is visible: `head` and the small keys first, then the job records of
  * the rows on screen, then their images; the rest of `head` and the full `index` only after
@@ -23,24 +25,6 @@ import { defaultSettings, type Settings, settingsSchema } from './messaging';
  * Rows entering the viewport read their job and image keys lazily, batched, and cached.
  * `storage.onChanged` updates only what changed. This module never writes storage.
  */
-
-export interface StorageChange {
-  oldValue?: unknown;
-  newValue?: unknown;
-}
-export type StorageChangeListener = (changes: Record<string, StorageChange>) => void;
-
-/** The part of a StorageArea the panel reads: `browser.storage.local` or fakeBrowser's. */
-export interface PanelStorage {
-  get(keys: string | string[]): Promise<Record<string, unknown>>;
-  onChanged: {
-    addListener(listener: StorageChangeListener): void;
-    removeListener(listener: StorageChangeListener): void;
-  };
-}
-
-export const storageErrorSchema = z.object({ message: z.string(), at: z.number().nullable().default(null) });
-export type StorageErrorValue = z.infer<typeof storageErrorSchema>;
 
 export type StatusFilter = JobStatus | 'all';
 
@@ -169,10 +153,6 @@ function isEntry(value: unknown): value is IndexEntry {
   const e = value as Record<string, unknown>;
   return typeof e.id === 'string' && typeof e.prompt === 'string' && typeof e.status === 'string';
 }
-
-const JOB_PREFIX = 'job:';
-const IMAGE_PREFIX = 'img:';
-const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.storageError];
 
 /**
  * Lowercase prompts of `next`, reusing those of `prev` (aligned with `prevLower`) for the rows they share
@@ -306,7 +286,7 @@ export function createPanelData(
   }
 
   function applyJob(key: string, value: unknown): void {
-    const id = key.slice(JOB_PREFIX.length);
+    const id = jobIdOfKey(key);
     if (value === undefined || value === null) {
       jobs.delete(id);
       return;
@@ -382,7 +362,7 @@ export function createPanelData(
 
   function applyImages(got: Record<string, unknown>): void {
     for (const [key, value] of Object.entries(got)) {
-      if (typeof value === 'string') images.set(key.slice(IMAGE_PREFIX.length), value);
+      if (typeof value === 'string') images.set(hashOfImageKey(key), value);
       else absent.add(key);
     }
   }
@@ -393,7 +373,7 @@ export function createPanelData(
       const ids = wanted;
       // Before the index is in, rows exist only for head ids whose records are read.
       const jobIds = indexLoaded || !headRestDue ? ids : [...new Set([...headIds, ...ids])];
-      const jobKeys = jobIds.map(keys.job).filter((k) => !absent.has(k) && !jobs.has(k.slice(JOB_PREFIX.length)));
+      const jobKeys = jobIds.map(keys.job).filter((k) => !absent.has(k) && !jobs.has(jobIdOfKey(k)));
       const imageKeys = missingImageKeys(ids);
       if (jobKeys.length === 0 && imageKeys.length === 0) return;
       // Job keys and the images of already known jobs in one read.
@@ -431,9 +411,9 @@ export function createPanelData(
     for (const [key, change] of Object.entries(changes)) {
       if (bump) stamps.set(key, (stamps.get(key) ?? 0) + 1);
       const value = change.newValue;
-      if (key.startsWith(JOB_PREFIX)) {
+      if (isJobKey(key)) {
         applyJob(key, value);
-        const id = key.slice(JOB_PREFIX.length);
+        const id = jobIdOfKey(key);
         if (headIds.includes(id)) entriesChanged = true;
         if (wantedSet.has(id)) needRows = true;
       }
@@ -445,8 +425,8 @@ export function createPanelData(
     }
     for (const [key, change] of Object.entries(changes)) {
       const value = change.newValue;
-      if (key.startsWith(IMAGE_PREFIX)) {
-        const hash = key.slice(IMAGE_PREFIX.length);
+      if (isImageKey(key)) {
+        const hash = hashOfImageKey(key);
         if (value === undefined || value === null) {
           images.delete(hash);
           absent.add(key);
@@ -461,7 +441,7 @@ export function createPanelData(
         headRestDue = true;
       } else if (key === keys.index) {
         applyIndex(value);
-      } else if (!key.startsWith(JOB_PREFIX)) {
+      } else if (!isJobKey(key)) {
         applyMeta(key, value);
       }
     }
@@ -519,7 +499,7 @@ export function createPanelData(
 
   async function firstPaint(firstRows: number, early: FirstReads | null): Promise<void> {
     try {
-      const meta = (early && (await adopt(early.meta))) ?? (await read(META_KEYS));
+      const meta = (early && (await adopt(early.meta))) ?? (await read([...META_KEYS]));
       for (const key of [keys.stats, keys.sync, keys.settings, keys.storageError]) {
         if (key in meta) applyMeta(key, meta[key]);
       }

@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { INTENT_CHANNEL } from '@/utils/messaging';
+import { keys } from '@/utils/storage/keys';
 import { bytesToPngDataUrl } from './domain/data-url';
 import type { Job } from './domain/job';
 import { seedFileSchema } from './domain/seed';
-import { keys } from './history-layout';
-import { INTENT_CHANNEL } from './messaging';
 import {
   copyText,
   csvField,

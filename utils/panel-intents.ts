@@ -1,11 +1,12 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
+import { INTENT_CHANNEL, type IntentInput, type IntentReply, intentSchema } from '@/utils/messaging';
+import { keys } from '@/utils/storage/keys';
+import { storedJobSchema } from '@/utils/storage/layout';
 import { pngDataUrlToBytes } from './domain/data-url';
 import { errorMessage } from './domain/error-message';
 import type { Job } from './domain/job';
 import { lastSeedJobId, toSeedJob } from './domain/seed';
-import { keys, storedJobSchema } from './history-layout';
-import { INTENT_CHANNEL, type IntentInput, type IntentReply, intentSchema } from './messaging';
 
 /**
  * What the panel does besides reading storage: send intents to the background, and the

@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
 import { createApp } from '../companion-server/app';
 import { defaultLimits, type PixelLab } from '../companion-server/deps';
 import { createRunner } from '../companion-server/runner';
@@ -8,8 +11,6 @@ import { encodePng, makeSprite } from '../tests/fixtures/png';
 import { isLater } from '../tests/helpers/versions';
 import { createCompanionClient } from './companion-client';
 import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from './domain';
-import { keys } from './history-layout';
-import { createHistoryStore, type HistoryStore, type StorageAreaLike } from './history-store';
 import { backoffDelay, createSyncEngine, type SyncEngineOptions } from './sync-engine';
 
 /** One clock for the extension and the companion, so last-writer-wins compares like times. */

@@ -1,3 +1,5 @@
+import type { HistoryStore } from '@/utils/history/store';
+import type { ImageWant, PendingPush } from '@/utils/storage/layout';
 import {
   type CompanionClient,
   CompanionError,
@@ -7,7 +9,6 @@ import {
   isCompanionError,
 } from './companion-client';
 import { errorMessage, fullVersionOf, type Job, MAX_IMAGE_BATCH, pickWinner, type SyncedJob } from './domain';
-import type { HistoryStore, ImageWant, PendingPush } from './history-store';
 
 /**
  * Jobs per pulled page. Each page is stored in one write that also rewrites the index, so fewer, larger

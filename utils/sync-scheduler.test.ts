@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createHistoryStore } from '@/utils/history/store';
 import { type Job, jobSchema } from './domain';
-import { createHistoryStore } from './history-store';
 import type { SyncEngine, SyncOptions, SyncResult } from './sync-engine';
 import { createSyncScheduler, PANEL_TTL_MS, SYNC_INTERVAL_MS } from './sync-scheduler';
 

@@ -1,4 +1,4 @@
-import type { HistoryStore } from './history-store';
+import type { HistoryStore } from '@/utils/history/store';
 import type { SyncEngine, SyncResult } from './sync-engine';
 
 export const SYNC_INTERVAL_MS = 3_000;

@@ -1,8 +1,9 @@
 import { browser } from 'wxt/browser';
 import { createCompanionClient } from '@/utils/companion-client';
-import { runMigrations } from '@/utils/history-migrations';
-import { createHistoryStore, type StorageAreaLike } from '@/utils/history-store';
+import { createHistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, createIntentListener } from '@/utils/intent-handlers';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { runMigrations } from '@/utils/storage/migrations';
 import { createSyncEngine } from '@/utils/sync-engine';
 import { createSyncScheduler } from '@/utils/sync-scheduler';
 

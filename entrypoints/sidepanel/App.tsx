@@ -1,4 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/messaging';
+import type { PanelData, PanelSnapshot, StatusFilter } from '@/utils/panel-data';
+import type { Settings } from '@/utils/storage/settings';
 import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { type DataTask, DataTools } from '../../components/DataTools';
@@ -14,8 +17,6 @@ import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusB
 import { errorMessage } from '../../utils/domain/error-message';
 import type { Job } from '../../utils/domain/job';
 import { importParts } from '../../utils/import-parts';
-import type { GenerateRequest, IntentInput, IntentReply, Settings } from '../../utils/messaging';
-import type { PanelData, PanelSnapshot, StatusFilter } from '../../utils/panel-data';
 import { exportFilename } from '../../utils/panel-intents';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */

@@ -1,8 +1,8 @@
 // First: starts the first storage reads before the rest of this bundle is evaluated.
 
 import { render } from 'preact';
+import { createPanelData } from '@/utils/panel-data';
 import { createDebugApi, installDebugApi } from '../../utils/debug-api';
-import { createPanelData } from '../../utils/panel-data';
 import {
   copyText,
   downloadBlob,

@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { encodePng } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from './domain';
-import { HEAD_SIZE, keys } from './history-layout';
-import { createHistoryStore, deriveLayout, type StorageAreaLike, storeKeys } from './history-store';
+import { encodePng } from '@/tests/fixtures/png';
+import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from '@/utils/domain';
+import { deriveLayout } from '@/utils/history/derive';
+import { createHistoryStore } from '@/utils/history/store';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import { HEAD_SIZE } from '@/utils/storage/layout';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
@@ -87,7 +90,7 @@ describe('history store layout', () => {
     expect(((await raw(keys.index)) as { id: string }[]).map((e) => e.id)).toEqual(['b']);
     expect(await raw(keys.stats)).toMatchObject({ total: 1, success: 1 });
     expect(await raw('job:a')).toMatchObject({ deleted: true, updatedAt: 5_000 });
-    expect(await raw(storeKeys.tombstones)).toEqual(['a']);
+    expect(await raw(keys.tombstones)).toEqual(['a']);
     expect(await store.getOutbox()).toEqual(['a']);
   });
 
@@ -122,9 +125,7 @@ describe('history store layout', () => {
             durationSum: 0,
           });
           expect(stats.avgDuration ?? 0).toBeCloseTo(expected.stats.avgDuration ?? 0);
-          expect(new Set((await raw(storeKeys.tombstones)) as string[] | undefined)).toEqual(
-            new Set(expected.tombstones),
-          );
+          expect(new Set((await raw(keys.tombstones)) as string[] | undefined)).toEqual(new Set(expected.tombstones));
         },
       ),
       { numRuns: 60 },
@@ -253,7 +254,7 @@ describe('merging versions from the companion', () => {
       job({ id: 'd', image: null, status: 'error' }),
     ]);
     expect(set).toHaveBeenCalledTimes(1);
-    expect(set.mock.calls[0]![0]).toHaveProperty(storeKeys.imagesWanted, [{ id: 'b', hash: missing.hash }]);
+    expect(set.mock.calls[0]![0]).toHaveProperty(keys.imagesWanted, [{ id: 'b', hash: missing.hash }]);
     expect(await store.getImagesWanted()).toEqual([{ id: 'b', hash: missing.hash }]);
     // A later version of the job with another image drops the entry; stored images answer theirs.
     await store.mergeRemote([job({ id: 'b', image: held.hash, updatedAt: 2_000 })]);

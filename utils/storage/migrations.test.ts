@@ -1,10 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { encodePng } from '../tests/fixtures/png';
-import { bytesToPngDataUrl, sha256Hex } from './domain';
-import { HISTORY_SCHEMA_VERSION, keys } from './history-layout';
-import { type LayoutData, LEGACY_KEY, type Migration, migrateV0toV1, runMigrations } from './history-migrations';
-import { createHistoryStore, type StorageAreaLike, storeKeys } from './history-store';
+import { encodePng } from '@/tests/fixtures/png';
+import { bytesToPngDataUrl, sha256Hex } from '@/utils/domain';
+import { createHistoryStore } from '@/utils/history/store';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
+import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
+import { type LayoutData, LEGACY_KEY, type Migration, migrateV0toV1, runMigrations } from '@/utils/storage/migrations';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 const all = () => local().get(null);
@@ -196,7 +198,7 @@ describe('corrupt or unknown data is quarantined, never a crash', () => {
   });
 
   it('never overwrites an earlier quarantine', async () => {
-    await local().set({ [keys.schema]: { version: 99 }, [`${storeKeys.quarantinePrefix}777`]: { old: true } });
+    await local().set({ [keys.schema]: { version: 99 }, [`${QUARANTINE_PREFIX}777`]: { old: true } });
     const report = await runMigrations(local(), { now: () => 777 });
     expect(report.quarantined).toBe('quarantine:777-2');
     expect((await all())['quarantine:777']).toEqual({ old: true });

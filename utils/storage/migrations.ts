@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import {
-  bytesToPngDataUrl,
-  errorMessage,
-  fromSeedJob,
-  type Job,
-  pickWinner,
-  seedFileSchema,
-  sha256Hex,
-} from './domain';
-import { HISTORY_SCHEMA_VERSION, keys } from './history-layout';
-import { deriveLayout, emptyStats, type StorageAreaLike, storeKeys } from './history-store';
-import { settingsSchema } from './messaging';
+import { errorMessage } from '@/utils/domain';
+import { deriveLayout } from '@/utils/history/derive';
+import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
+import type { StorageAreaLike } from './area';
+import { isLayoutKey, keys, QUARANTINE_PREFIX } from './keys';
+import { emptyStats, HISTORY_SCHEMA_VERSION } from './layout';
+import { settingsSchema } from './settings';
 
 /** Every key of chrome.storage.local at one moment. */
 export type LayoutData = Record<string, unknown>;
@@ -21,68 +16,6 @@ export type Migration = (data: LayoutData, context: { now: number }) => LayoutDa
 export const LEGACY_KEY = 'pixellab_jobs_v1';
 
 const schemaValueSchema = z.object({ version: z.number().int().nonnegative() });
-
-/** A seed file whose jobs are checked one by one (seedJobSchema), so one bad job does not sink the file. */
-export const lenientSeedFileSchema = seedFileSchema.extend({ jobs: z.array(z.unknown()) });
-
-/** Keys that only this layout writes: finding them without a `schema` key means unknown data. */
-function isLayoutKey(key: string): boolean {
-  return (
-    key.startsWith('job:') ||
-    key.startsWith('img:') ||
-    (
-      [
-        keys.head,
-        keys.index,
-        keys.stats,
-        keys.sync,
-        keys.outbox,
-        storeKeys.submit,
-        storeKeys.pushPending,
-        storeKeys.tombstones,
-        storeKeys.imagesWanted,
-      ] as string[]
-    ).includes(key)
-  );
-}
-
-export interface SeedConversion {
-  jobs: Job[];
-  /** hash -> PNG data URL */
-  images: Record<string, string>;
-  /** Raw seed jobs that could not be converted, with the reason. */
-  failed: { job: unknown; reason: string }[];
-}
-
-/**
- * A parsed seed file's jobs as canonical jobs plus their images. Jobs the file says are
- * queued or running are not running anywhere now: they become errors, as the companion
- * does with jobs its own restart interrupted. Duplicate ids keep the winning version.
- */
-export function convertSeedJobs(seedJobs: readonly unknown[], now: number): SeedConversion {
-  const images: Record<string, string> = {};
-  const putImage = (bytes: Uint8Array) => {
-    const hash = sha256Hex(bytes);
-    images[hash] ??= bytesToPngDataUrl(bytes);
-    return hash;
-  };
-  const byId = new Map<string, Job>();
-  const failed: SeedConversion['failed'] = [];
-  const parsed = seedFileSchema.shape.jobs.element;
-  for (const raw of seedJobs) {
-    try {
-      let job = fromSeedJob(parsed.parse(raw), putImage, now);
-      if (job.status === 'queued' || job.status === 'running') {
-        job = { ...job, status: 'error', error: 'Interrupted: the job was still running when this history was saved' };
-      }
-      const winner = pickWinner(byId.get(job.id), job);
-      if (winner) byId.set(job.id, winner);
-    } catch (err) {
-      failed.push({ job: raw, reason: errorMessage(err) });
-    }
-  }
-  return { jobs: [...byId.values()], images, failed };
-}
 
 /** Version 0 -> 1: the single blob becomes per-job keys, images under img: keys, all dirty for the companion. */
 export function migrateV0toV1(data: LayoutData, { now }: { now: number }): LayoutData {
@@ -96,13 +29,13 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
     [keys.index]: derived.index,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
-    [storeKeys.tombstones]: derived.tombstones,
+    [keys.tombstones]: derived.tombstones,
     [keys.outbox]: jobs.map((j) => j.id),
   };
   for (const job of jobs) out[keys.job(job.id)] = job;
   for (const [hash, dataUrl] of Object.entries(images)) out[keys.image(hash)] = dataUrl;
   if (failed.length > 0) {
-    out[`${storeKeys.quarantinePrefix}${now}`] = {
+    out[`${QUARANTINE_PREFIX}${now}`] = {
       reason: `${failed.length} jobs of ${LEGACY_KEY} could not be read`,
       at: now,
       data: failed,
@@ -139,7 +72,7 @@ function freshLayout(version: number): LayoutData {
     [keys.head]: [],
     [keys.stats]: emptyStats(),
     [keys.outbox]: [],
-    [storeKeys.tombstones]: [],
+    [keys.tombstones]: [],
   };
 }
 
@@ -213,12 +146,12 @@ async function quarantineAll(
   const all = await storage.get(null);
   const moved: LayoutData = {};
   for (const [key, value] of Object.entries(all)) {
-    if (key.startsWith(storeKeys.quarantinePrefix)) continue;
+    if (key.startsWith(QUARANTINE_PREFIX)) continue;
     if (key === keys.settings && settingsSchema.safeParse(value).success) continue;
     moved[key] = value;
   }
-  let target = `${storeKeys.quarantinePrefix}${at}`;
-  for (let n = 2; target in all; n++) target = `${storeKeys.quarantinePrefix}${at}-${n}`;
+  let target = `${QUARANTINE_PREFIX}${at}`;
+  for (let n = 2; target in all; n++) target = `${QUARANTINE_PREFIX}${at}-${n}`;
   await storage.set({ [target]: { reason, at, data: moved } });
   const remove = Object.keys(moved);
   if (remove.length > 0) await storage.remove(remove);
