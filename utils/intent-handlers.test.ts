@@ -5,6 +5,7 @@ import { INTENT_CHANNEL, type IntentInput } from '@/utils/messaging';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import { runMigrations } from '@/utils/storage/migrations';
+import type { SyncOptions, SyncResult } from '@/utils/sync/engine';
 import { makeSprite } from '../tests/fixtures/png';
 import { isLater } from '../tests/helpers/versions';
 import type { CompanionClient } from './companion-client';
@@ -24,7 +25,6 @@ import {
   type IntentHandlers,
   rotatePrompt,
 } from './intent-handlers';
-import type { SyncOptions, SyncResult } from './sync-engine';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 const NOW = 1_700_000_000_000;

@@ -1,6 +1,8 @@
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
 import type { HistoryStore, JobEdit } from '@/utils/history/store';
 import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from '@/utils/messaging';
+import type { SyncEngine, SyncResult } from '@/utils/sync/engine';
+import type { SyncScheduler } from '@/utils/sync/scheduler';
 import { type CompanionClient, isCompanionError } from './companion-client';
 import {
   type Direction,
@@ -11,8 +13,6 @@ import {
   newJobId,
   normalizePairingCode,
 } from './domain';
-import type { SyncEngine, SyncResult } from './sync-engine';
-import type { SyncScheduler } from './sync-scheduler';
 
 export interface IntentHandlerDeps {
   store: HistoryStore;

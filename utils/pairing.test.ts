@@ -4,6 +4,9 @@ import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import type { IntentInput } from '@/utils/messaging';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { runMigrations } from '@/utils/storage/migrations';
+import { createSyncEngine, type SyncEngine } from '@/utils/sync/engine';
+import { PAIRING_REQUIRED_MESSAGE } from '@/utils/sync/errors';
+import { createSyncScheduler } from '@/utils/sync/scheduler';
 import { createApp } from '../companion-server/app';
 import { defaultLimits, type PixelLab } from '../companion-server/deps';
 import { PAIRING_CODE_TTL_MS } from '../companion-server/routes/pairing';
@@ -13,8 +16,6 @@ import { createMemoryPairingStore } from '../companion-server/store/pairing-stor
 import { makeSprite } from '../tests/fixtures/png';
 import { createCompanionClient } from './companion-client';
 import { createIntentHandlers, handleIntent, type IntentHandlers } from './intent-handlers';
-import { createSyncEngine, PAIRING_REQUIRED_MESSAGE, type SyncEngine } from './sync-engine';
-import { createSyncScheduler } from './sync-scheduler';
 
 const START = 1_700_000_000_000;
 const URL_A = 'http://127.0.0.1:8787';

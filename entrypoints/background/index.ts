@@ -4,8 +4,8 @@ import { createHistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, createIntentListener } from '@/utils/intent-handlers';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { runMigrations } from '@/utils/storage/migrations';
-import { createSyncEngine } from '@/utils/sync-engine';
-import { createSyncScheduler } from '@/utils/sync-scheduler';
+import { createSyncEngine } from '@/utils/sync/engine';
+import { createSyncScheduler } from '@/utils/sync/scheduler';
 
 /** The only writer of storage and the only syncer: store, companion client, engine, scheduler, intents. */
 export default defineBackground(() => {

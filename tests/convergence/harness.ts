@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { createSyncEngine, type SyncEngine, type SyncResult } from '@/utils/sync/engine';
 import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
 import { createFileStore } from '../../companion-server/store/file-store';
@@ -36,7 +37,6 @@ import {
   sha256Hex,
 } from '../../utils/domain';
 import { createIntentHandlers, type IntentHandlers } from '../../utils/intent-handlers';
-import { createSyncEngine, type SyncEngine, type SyncResult } from '../../utils/sync-engine';
 import { makeSprite } from '../fixtures/png';
 import { seededRandom } from '../helpers/seeded-random';
 

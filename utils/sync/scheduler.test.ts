@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { type Job, jobSchema } from '@/utils/domain';
 import { createHistoryStore } from '@/utils/history/store';
-import { type Job, jobSchema } from './domain';
-import type { SyncEngine, SyncOptions, SyncResult } from './sync-engine';
-import { createSyncScheduler, PANEL_TTL_MS, SYNC_INTERVAL_MS } from './sync-scheduler';
+import type { SyncEngine, SyncOptions, SyncResult } from '@/utils/sync/engine';
+import { createSyncScheduler, PANEL_TTL_MS, SYNC_INTERVAL_MS } from '@/utils/sync/scheduler';
 
 const ok: SyncResult = { ok: true, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
 

@@ -1,5 +1,5 @@
 import type { HistoryStore } from '@/utils/history/store';
-import type { SyncEngine, SyncResult } from './sync-engine';
+import type { SyncEngine, SyncResult } from '@/utils/sync/engine';
 
 export const SYNC_INTERVAL_MS = 3_000;
 /** The panel sends `panelOpen` every few seconds; without one for this long it counts as closed. */

@@ -1,17 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createApp } from '@/companion-server/app';
+import { defaultLimits, type PixelLab } from '@/companion-server/deps';
+import { createRunner } from '@/companion-server/runner';
+import { createMemoryStore } from '@/companion-server/store/memory-store';
+import { encodePng, makeSprite } from '@/tests/fixtures/png';
+import { isLater } from '@/tests/helpers/versions';
+import { createCompanionClient } from '@/utils/companion-client';
+import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from '@/utils/domain';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
-import { createApp } from '../companion-server/app';
-import { defaultLimits, type PixelLab } from '../companion-server/deps';
-import { createRunner } from '../companion-server/runner';
-import { createMemoryStore } from '../companion-server/store/memory-store';
-import { encodePng, makeSprite } from '../tests/fixtures/png';
-import { isLater } from '../tests/helpers/versions';
-import { createCompanionClient } from './companion-client';
-import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from './domain';
-import { backoffDelay, createSyncEngine, type SyncEngineOptions } from './sync-engine';
+import { backoffDelay, createSyncEngine, type SyncEngineOptions } from '@/utils/sync/engine';
 
 /** One clock for the extension and the companion, so last-writer-wins compares like times. */
 function createClock(start = 1_700_000_000_000) {
