@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type GenerateRequest, generateRequestSchema } from '@/utils/messaging';
+import { type GenerateRequest, generateRequestSchema } from '@/utils/intents/protocol';
 import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
 import { ChevronIcon } from './icons';
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { IntentInput } from '@/utils/messaging';
+import type { IntentInput } from '@/utils/intents/protocol';
 import { createPanelData } from '@/utils/panel-data';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';

@@ -1,4 +1,4 @@
-import type { IntentInput, IntentReply } from '@/utils/messaging';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel-data';
 import type { IndexEntry, Stats, StorageErrorValue, SyncState } from '@/utils/storage/layout';
 import type { Settings } from '@/utils/storage/settings';

@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
-import type { IntentInput } from '@/utils/messaging';
+import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
+import { handleIntent } from '@/utils/intents/listener';
+import type { IntentInput } from '@/utils/intents/protocol';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { runMigrations } from '@/utils/storage/migrations';
 import { createSyncEngine, type SyncEngine } from '@/utils/sync/engine';
@@ -15,7 +17,6 @@ import { createMemoryStore } from '../companion-server/store/memory-store';
 import { createMemoryPairingStore } from '../companion-server/store/pairing-store';
 import { makeSprite } from '../tests/fixtures/png';
 import { createCompanionClient } from './companion-client';
-import { createIntentHandlers, handleIntent, type IntentHandlers } from './intent-handlers';
 
 const START = 1_700_000_000_000;
 const URL_A = 'http://127.0.0.1:8787';

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { INTENT_CHANNEL } from '@/utils/messaging';
+import { INTENT_CHANNEL } from '@/utils/intents/protocol';
 import { keys } from '@/utils/storage/keys';
 import { bytesToPngDataUrl } from './domain/data-url';
 import type { Job } from './domain/job';

@@ -1,6 +1,6 @@
 import { browser } from 'wxt/browser';
 import { z } from 'zod';
-import { INTENT_CHANNEL, type IntentInput, type IntentReply, intentSchema } from '@/utils/messaging';
+import { INTENT_CHANNEL, type IntentInput, type IntentReply, intentSchema } from '@/utils/intents/protocol';
 import { keys } from '@/utils/storage/keys';
 import { storedJobSchema } from '@/utils/storage/layout';
 import { pngDataUrlToBytes } from './domain/data-url';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { INTENT_CHANNEL, type IntentInput, type IntentReply } from '@/utils/messaging';
+import { INTENT_CHANNEL, type IntentInput, type IntentReply } from '@/utils/intents/protocol';
 import { keys } from '@/utils/storage/keys';
 import { createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab } from '../../companion-server/deps';

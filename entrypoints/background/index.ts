@@ -1,7 +1,8 @@
 import { browser } from 'wxt/browser';
 import { createCompanionClient } from '@/utils/companion-client';
 import { createHistoryStore } from '@/utils/history/store';
-import { createIntentHandlers, createIntentListener } from '@/utils/intent-handlers';
+import { createIntentHandlers } from '@/utils/intents/handlers';
+import { createIntentListener } from '@/utils/intents/listener';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { runMigrations } from '@/utils/storage/migrations';
 import { createSyncEngine } from '@/utils/sync/engine';

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/messaging';
+import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData, PanelSnapshot, StatusFilter } from '@/utils/panel-data';
 import type { Settings } from '@/utils/storage/settings';
 import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';

@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
+import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { createSyncEngine, type SyncEngine, type SyncResult } from '@/utils/sync/engine';
 import { type CompanionApp, createApp } from '../../companion-server/app';
@@ -36,7 +37,6 @@ import {
   type SyncedJob,
   sha256Hex,
 } from '../../utils/domain';
-import { createIntentHandlers, type IntentHandlers } from '../../utils/intent-handlers';
 import { makeSprite } from '../fixtures/png';
 import { seededRandom } from '../helpers/seeded-random';
 

@@ -16,7 +16,7 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
-import type { IntentInput, IntentReply } from '@/utils/messaging';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { Settings } from '@/utils/storage/settings';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';

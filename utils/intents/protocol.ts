@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from './domain/job';
-import { settingsSchema } from './storage/settings';
+import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import { settingsSchema } from '@/utils/storage/settings';
 
 /**
  * The intent protocol from the panel to the background. The panel never writes storage:
