@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-libra
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
-import { createPanelData } from '@/utils/panel-data';
+import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import { syncStateSchema } from '@/utils/storage/layout';

@@ -3,7 +3,8 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact
 import { useEffect, useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createPanelData, type PanelData, type StatusFilter } from '@/utils/panel-data';
+import { createPanelData, type PanelData } from '@/utils/panel/data';
+import type { StatusFilter } from '@/utils/panel/search';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import type { IndexEntry } from '@/utils/storage/layout';

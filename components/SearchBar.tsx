@@ -1,4 +1,4 @@
-import type { StatusFilter } from '@/utils/panel-data';
+import type { StatusFilter } from '@/utils/panel/search';
 import { jobStatuses } from '../utils/domain/job';
 import { STATUS_LABELS } from './format';
 

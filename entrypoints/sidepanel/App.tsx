@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
-import type { PanelData, PanelSnapshot, StatusFilter } from '@/utils/panel-data';
+import type { PanelData } from '@/utils/panel/data';
+import { exportFilename } from '@/utils/panel/download';
+import { importParts } from '@/utils/panel/import-parts';
+import type { StatusFilter } from '@/utils/panel/search';
+import type { PanelSnapshot } from '@/utils/panel/state';
 import type { Settings } from '@/utils/storage/settings';
 import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -16,8 +20,6 @@ import { StatsBar } from '../../components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusBar';
 import { errorMessage } from '../../utils/domain/error-message';
 import type { Job } from '../../utils/domain/job';
-import { importParts } from '../../utils/import-parts';
-import { exportFilename } from '../../utils/panel-intents';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
 export interface PanelServices {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createPanelData } from '@/utils/panel-data';
+import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage, StorageChange } from '@/utils/storage/area';
 import { IMAGE_PREFIX, JOB_PREFIX, keys, META_KEYS } from '@/utils/storage/keys';
 import { OVERSCAN as LIST_OVERSCAN } from '../../components/JobList';

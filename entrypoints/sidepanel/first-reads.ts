@@ -8,7 +8,7 @@
  * (utils/storage/keys.ts imports nothing); the row metrics below are copies, and first-reads.test.ts checks
  * them against components/JobRow.tsx and components/JobList.tsx.
  */
-import type { EarlyRead, FirstReads } from '@/utils/panel-data';
+import type { EarlyRead, FirstReads } from '@/utils/panel/early-reads';
 import type { StorageChange } from '@/utils/storage/area';
 import { IMAGE_PREFIX, JOB_PREFIX, META_KEYS } from '@/utils/storage/keys';
 

@@ -1,16 +1,11 @@
 // First: starts the first storage reads before the rest of this bundle is evaluated.
 
 import { render } from 'preact';
-import { createPanelData } from '@/utils/panel-data';
-import { createDebugApi, installDebugApi } from '../../utils/debug-api';
-import {
-  copyText,
-  downloadBlob,
-  downloadJobPng,
-  exportCsv,
-  exportJsonParts,
-  sendIntent,
-} from '../../utils/panel-intents';
+import { createPanelData } from '@/utils/panel/data';
+import { createDebugApi, installDebugApi } from '@/utils/panel/debug-api';
+import { copyText, downloadBlob, downloadJobPng } from '@/utils/panel/download';
+import { exportCsv, exportJsonParts } from '@/utils/panel/export';
+import { sendIntent } from '@/utils/panel/send-intent';
 import { App } from './App';
 import { earlyReads, firstRows } from './early-read';
 import './style.css';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importParts } from './import-parts';
+import { importParts } from '@/utils/panel/import-parts';
 
 const job = (i: number, pad = 0) => ({
   id: `job-${i}`,

@@ -1,67 +1,12 @@
 import { browser } from 'wxt/browser';
-import { z } from 'zod';
-import { INTENT_CHANNEL, type IntentInput, type IntentReply, intentSchema } from '@/utils/intents/protocol';
+import { pngDataUrlToBytes } from '@/utils/domain/data-url';
+import type { Job } from '@/utils/domain/job';
+import { lastSeedJobId, toSeedJob } from '@/utils/domain/seed';
+import type { ReadableStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import { storedJobSchema } from '@/utils/storage/layout';
-import { pngDataUrlToBytes } from './domain/data-url';
-import { errorMessage } from './domain/error-message';
-import type { Job } from './domain/job';
-import { lastSeedJobId, toSeedJob } from './domain/seed';
 
-/**
- * What the panel does besides reading storage: send intents to the background, and the
- * exports, downloads and clipboard copies that run in the panel page itself (read-only).
- */
-
-export interface IntentRuntime {
-  sendMessage(message: unknown): Promise<unknown>;
-}
-
-const replySchema = z.union([
-  z.object({
-    ok: z.literal(true),
-    ids: z.array(z.string()).optional(),
-    imported: z.number().optional(),
-    skipped: z.number().optional(),
-    message: z.string().optional(),
-  }),
-  z.object({ ok: z.literal(false), error: z.string() }),
-]);
-
-/** Sends one intent to the background; never throws: failures come back as `{ ok: false, error }`. */
-export async function sendIntent(
-  intent: IntentInput,
-  runtime: IntentRuntime = browser.runtime as unknown as IntentRuntime,
-): Promise<IntentReply> {
-  const parsed = intentSchema.safeParse(intent);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-    return { ok: false, error: `Invalid ${intent.type} request${where}: ${issue?.message ?? 'bad input'}` };
-  }
-  let raw: unknown;
-  try {
-    raw = await runtime.sendMessage({ channel: INTENT_CHANNEL, intent: parsed.data });
-  } catch (error) {
-    return { ok: false, error: `The extension background did not answer: ${errorMessage(error)}` };
-  }
-  const reply = replySchema.safeParse(raw);
-  if (!reply.success) {
-    return {
-      ok: false,
-      error:
-        raw === undefined
-          ? 'The extension background did not answer.'
-          : 'The extension background sent an unreadable answer.',
-    };
-  }
-  return reply.data;
-}
-
-/** The read half of a StorageArea. */
-export interface ReadableStorage {
-  get(keys: string | string[]): Promise<Record<string, unknown>>;
-}
+/** The history as files, read in the panel page itself (read-only): the seed's job_history.json, and CSV. */
 
 const CHUNK = 400;
 
@@ -188,67 +133,4 @@ export async function exportCsv(
   const lines: string[] = [CSV_COLUMNS.join(',')];
   for await (const jobs of eachJobChunk(storage)) for (const job of jobs) lines.push(csvRow(job));
   return lines.join('\r\n') + '\r\n';
-}
-
-/** `pixellab-history-2025-01-31T10-00-00.json` */
-export function exportFilename(ext: 'json' | 'csv', now: Date = new Date()): string {
-  return `pixellab-history-${now.toISOString().slice(0, 19).replace(/:/g, '-')}.${ext}`;
-}
-
-/** `pixellab-job-123-heroic-knight-with-glowing.png` */
-export function pngFilename(job: Pick<Job, 'id' | 'prompt'>): string {
-  const slug = job.prompt
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return `pixellab-${job.id.replace(/[^A-Za-z0-9._-]/g, '_')}${slug ? `-${slug}` : ''}.png`;
-}
-
-/** Saves a URL (data: or blob:) as a file through a temporary link. */
-export function downloadUrl(url: string, filename: string, doc: Document = document): void {
-  const link = doc.createElement('a');
-  link.href = url;
-  link.download = filename;
-  link.rel = 'noopener';
-  link.style.display = 'none';
-  doc.body.append(link);
-  link.click();
-  link.remove();
-}
-
-export function downloadBlob(blob: Blob, filename: string, doc: Document = document): void {
-  const url = URL.createObjectURL(blob);
-  downloadUrl(url, filename, doc);
-  // The download has started by the next task; the URL is not needed after.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Downloads a job's PNG; false when its image is not loaded. */
-export function downloadJobPng(
-  job: Pick<Job, 'id' | 'prompt'>,
-  dataUrl: string | undefined,
-  doc: Document = document,
-): boolean {
-  if (!dataUrl) return false;
-  downloadUrl(dataUrl, pngFilename(job), doc);
-  return true;
-}
-
-export interface ClipboardLike {
-  writeText(text: string): Promise<void>;
-}
-
-/** Copies text; rejects with a readable message when the clipboard refuses. */
-export async function copyText(
-  text: string,
-  clipboard: ClipboardLike | undefined = globalThis.navigator?.clipboard,
-): Promise<void> {
-  if (!clipboard) throw new Error('The clipboard is not available here.');
-  try {
-    await clipboard.writeText(text);
-  } catch (error) {
-    throw new Error(`Could not copy to the clipboard: ${errorMessage(error)}`);
-  }
 }

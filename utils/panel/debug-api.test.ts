@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { IntentInput } from '@/utils/intents/protocol';
-import { createPanelData } from '@/utils/panel-data';
+import { createPanelData } from '@/utils/panel/data';
+import { createDebugApi, installDebugApi } from '@/utils/panel/debug-api';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
-import { createDebugApi, installDebugApi } from './debug-api';
 
 async function startData() {
   const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, { afterPaint: () => {} });

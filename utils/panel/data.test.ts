@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createPanelData, updateLowerPrompts } from '@/utils/panel-data';
+import type { Job, JobStatus } from '@/utils/domain/job';
+import { createPanelData } from '@/utils/panel/data';
+import { updateLowerPrompts } from '@/utils/panel/search';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import type { IndexEntry, Stats } from '@/utils/storage/layout';
-import type { Job, JobStatus } from './domain/job';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const statuses: JobStatus[] = ['success', 'error', 'running', 'queued', 'idle'];

@@ -1,8 +1,8 @@
+import type { Job } from '@/utils/domain/job';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
-import type { PanelData } from '@/utils/panel-data';
+import type { PanelData } from '@/utils/panel/data';
 import type { IndexEntry, Stats, StorageErrorValue, SyncState } from '@/utils/storage/layout';
 import type { Settings } from '@/utils/storage/settings';
-import type { Job } from './domain/job';
 
 /**
  * The seed dashboard's console API, on the panel's window:
