@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createPanelData, type PanelData } from '@/utils/panel/data';
@@ -33,8 +33,8 @@ const noActions = new Proxy({}, { get: () => () => {} }) as JobActions;
 function Harness({ data }: { data: PanelData }) {
   const [text, setText] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
-  const [, setRevision] = useState(0);
-  useEffect(() => data.subscribe(() => setRevision((n) => n + 1)), [data]);
+  // Reading the snapshot signal re-renders the harness whenever the panel data changes.
+  const snap = data.snapshot.value;
   const rows = data.filter(text, status);
   return (
     <>
@@ -45,7 +45,7 @@ function Harness({ data }: { data: PanelData }) {
         getImage={data.getImage}
         actions={noActions}
         filtered={text !== '' || status !== 'all'}
-        caption={listCaption(rows.length, data.getSnapshot().entries.length, text !== '' || status !== 'all')}
+        caption={listCaption(rows.length, snap.entries.length, text !== '' || status !== 'all')}
         fallbackHeight={600}
       />
     </>

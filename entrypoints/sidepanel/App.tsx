@@ -4,7 +4,6 @@ import type { PanelData } from '@/utils/panel/data';
 import { exportFilename } from '@/utils/panel/download';
 import { importParts } from '@/utils/panel/import-parts';
 import type { StatusFilter } from '@/utils/panel/search';
-import type { PanelSnapshot } from '@/utils/panel/state';
 import type { Settings } from '@/utils/storage/settings';
 import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -50,20 +49,10 @@ export function shortPrompt(prompt: string, max = 32): string {
   return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
 }
 
-function usePanelSnapshot(data: PanelData): PanelSnapshot {
-  const [snap, setSnap] = useState(data.getSnapshot);
-  // Subscribed when the first render commits, not after its paint: first rows that are read by then
-  // render in the same task instead of waiting a frame for the effect.
-  useLayoutEffect(() => {
-    setSnap(data.getSnapshot());
-    return data.subscribe(() => setSnap(data.getSnapshot()));
-  }, [data]);
-  return snap;
-}
-
 export function App({ services }: { services: PanelServices }) {
   const { data, send } = services;
-  const snap = usePanelSnapshot(data);
+  // A signal: reading it here re-renders the panel whenever storage changes what it shows.
+  const snap = data.snapshot.value;
 
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');

@@ -1,3 +1,4 @@
+import type { ReadonlySignal } from '@preact/signals';
 import { browser } from 'wxt/browser';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
@@ -35,8 +36,10 @@ export interface PanelData {
    * Resolves once the first rows' images are in.
    */
   start(options?: { firstRows?: number; early?: FirstReads | null }): Promise<void>;
+  /** What the panel shows, as a signal: a view that reads `snapshot.value` re-renders when it changes. */
+  readonly snapshot: ReadonlySignal<PanelSnapshot>;
+  /** The snapshot now (for code outside views: tests, the debug API). */
   getSnapshot(): PanelSnapshot;
-  subscribe(listener: () => void): () => void;
   /** The cached job record, or undefined while it is not read yet. */
   getJob(id: string): Job | undefined;
   /** The cached PNG data URL of an image hash. */
@@ -212,7 +215,7 @@ export function createPanelData(
       if (headIds.some((id) => !jobs.has(id) && !absent.has(keys.job(id)))) needRows = true;
     }
     state.emit();
-    if (state.current().firstRowsReady && (needRows || cache.missingImageKeys(wanted).length)) void requestRows();
+    if (state.snapshot.peek().firstRowsReady && (needRows || cache.missingImageKeys(wanted).length)) void requestRows();
   }
 
   const onChanged: StorageChangeListener = (changes) => applyChanges(changes, true);
@@ -268,8 +271,8 @@ export function createPanelData(
       else if (!cache.hasStamp(keys.head)) {
         // A layout without `head`: the index is all there is.
         await loadIndex();
-        headIds = state
-          .current()
+        headIds = state.snapshot
+          .peek()
           .entries.slice(0, firstRows)
           .map((e) => e.id);
       }
@@ -330,19 +333,19 @@ export function createPanelData(
       }
       return startPromise;
     },
-    getSnapshot: () => state.current(),
-    subscribe: (listener) => state.subscribe(listener),
+    snapshot: state.snapshot,
+    getSnapshot: () => state.snapshot.peek(),
     getJob: (id) => jobs.get(id),
     getImage: (hash) => (hash ? images.get(hash) : undefined),
     isImageAbsent: (hash) => !!hash && !images.has(hash) && absent.has(keys.image(hash)),
     ensureRows(ids) {
       wanted = ids;
       // Until the first rows' images are in, the first-paint reads cover them; it reads the rest after.
-      return state.current().firstRowsReady ? requestRows() : Promise.resolve();
+      return state.snapshot.peek().firstRowsReady ? requestRows() : Promise.resolve();
     },
     loadIndex,
     filter(text, status) {
-      const snap = state.current();
+      const snap = state.snapshot.peek();
       return search.filter(snap.entries, snap.entriesVersion, text, status);
     },
     dispose() {

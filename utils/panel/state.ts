@@ -1,3 +1,4 @@
+import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
 import { keys } from '@/utils/storage/keys';
 import {
   type IndexEntry,
@@ -63,43 +64,63 @@ export function metaPatch(key: string, value: unknown): Partial<PanelSnapshot> |
   }
 }
 
-/** Changes are gathered with `patch` and shown together by `emit`: one render per storage answer. */
+/**
+ * The panel's model as signals (Preact's own state model: components that read `.value` re-render when it
+ * changes). Changes are gathered with `patch` and shown together by `emit`, in one batch: one render per
+ * storage answer, as before.
+ */
 export interface PanelState {
-  /** The snapshot views show. */
-  current(): PanelSnapshot;
+  /** Every field of the snapshot, one signal each. */
+  readonly fields: { readonly [K in keyof PanelSnapshot]: ReadonlySignal<PanelSnapshot[K]> };
+  /** All fields as one value; views read `snapshot.value`. */
+  readonly snapshot: ReadonlySignal<PanelSnapshot>;
   /** A field as it will be after the next emit. */
   next<K extends keyof PanelSnapshot>(key: K): PanelSnapshot[K];
   patch(changes: Partial<PanelSnapshot>): void;
   /** Replaces the rows (and bumps entriesVersion). */
   setEntries(entries: readonly IndexEntry[]): void;
   emit(): void;
-  subscribe(listener: () => void): () => void;
   dispose(): void;
 }
 
+type Fields = { [K in keyof PanelSnapshot]: Signal<PanelSnapshot[K]> };
+
 export function createPanelState(): PanelState {
-  const listeners = new Set<() => void>();
   let disposed = false;
-  let snap: PanelSnapshot = {
-    phase: 'loading',
-    entries: [],
-    entriesVersion: 0,
-    firstRowsReady: false,
-    stats: null,
-    sync: syncStateSchema.parse({}),
-    settings: defaultSettings,
-    outboxLength: null,
-    storageError: null,
-    readError: null,
-    revision: 0,
+  const fields: Fields = {
+    phase: signal('loading'),
+    entries: signal([]),
+    entriesVersion: signal(0),
+    firstRowsReady: signal(false),
+    stats: signal(null),
+    sync: signal(syncStateSchema.parse({})),
+    settings: signal(defaultSettings),
+    outboxLength: signal(null),
+    storageError: signal(null),
+    readError: signal(null),
+    revision: signal(0),
   };
+  const snapshot = computed<PanelSnapshot>(() => ({
+    phase: fields.phase.value,
+    entries: fields.entries.value,
+    entriesVersion: fields.entriesVersion.value,
+    firstRowsReady: fields.firstRowsReady.value,
+    stats: fields.stats.value,
+    sync: fields.sync.value,
+    settings: fields.settings.value,
+    outboxLength: fields.outboxLength.value,
+    storageError: fields.storageError.value,
+    readError: fields.readError.value,
+    revision: fields.revision.value,
+  }));
   let pending: Partial<PanelSnapshot> = {};
 
   const next = <K extends keyof PanelSnapshot>(key: K): PanelSnapshot[K] =>
-    (key in pending ? pending[key] : snap[key]) as PanelSnapshot[K];
+    (key in pending ? pending[key] : fields[key].peek()) as PanelSnapshot[K];
 
   return {
-    current: () => snap,
+    fields,
+    snapshot,
     next,
     patch(changes) {
       pending = { ...pending, ...changes };
@@ -109,17 +130,17 @@ export function createPanelState(): PanelState {
     },
     emit() {
       if (disposed) return;
-      snap = { ...snap, ...pending, revision: snap.revision + 1 };
+      const changes = pending;
       pending = {};
-      for (const listener of listeners) listener();
-    },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      batch(() => {
+        for (const key of Object.keys(changes) as (keyof PanelSnapshot)[])
+          (fields[key] as Signal<unknown>).value = changes[key];
+        // Job records and images live outside the signals (row-cache.ts): every emit is a new revision.
+        fields.revision.value = fields.revision.peek() + 1;
+      });
     },
     dispose() {
       disposed = true;
-      listeners.clear();
     },
   };
 }
