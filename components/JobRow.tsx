@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
+import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
+import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
+import { type Direction, directions, type Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
-import { type Direction, directions, type Job } from '../utils/domain/job';
-import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from './format';
-import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from './icons';
 
 /** Fixed: the list is virtualized by row index. Keep in step with `.job-row` in style.css. */
 export const ROW_HEIGHT = 92;

@@ -2,14 +2,14 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { PairingPrompt } from '@/components/PairingPrompt';
+import { StatusBar } from '@/components/StatusBar';
+import { App, type PanelServices } from '@/entrypoints/sidepanel/App';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import { syncStateSchema } from '@/utils/storage/layout';
-import { App, type PanelServices } from '../entrypoints/sidepanel/App';
-import { PairingPrompt } from './PairingPrompt';
-import { StatusBar } from './StatusBar';
 
 afterEach(cleanup);
 

@@ -3,15 +3,15 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact
 import { useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { JobList, listCaption } from '@/components/JobList';
+import type { JobActions } from '@/components/JobRow';
+import { SearchBar } from '@/components/SearchBar';
+import type { JobStatus } from '@/utils/domain/job';
 import { createPanelData, type PanelData } from '@/utils/panel/data';
 import type { StatusFilter } from '@/utils/panel/search';
 import type { PanelStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import type { IndexEntry } from '@/utils/storage/layout';
-import type { JobStatus } from '../utils/domain/job';
-import { JobList, listCaption } from './JobList';
-import type { JobActions } from './JobRow';
-import { SearchBar } from './SearchBar';
 
 afterEach(cleanup);
 

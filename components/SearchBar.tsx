@@ -1,6 +1,6 @@
+import { STATUS_LABELS } from '@/components/format';
+import { jobStatuses } from '@/utils/domain/job';
 import type { StatusFilter } from '@/utils/panel/search';
-import { jobStatuses } from '../utils/domain/job';
-import { STATUS_LABELS } from './format';
 
 export interface SearchBarProps {
   text: string;

@@ -25,7 +25,7 @@ import {
   seedJobSchema,
   sha256Hex,
   syncedJobSchema,
-} from './domain';
+} from '@/utils/domain';
 
 export type CompanionErrorKind = 'offline' | 'unauthorized' | 'bad-response' | 'http';
 

@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
 import { createCompanionClient } from '@/utils/companion-client';
 import { createHistoryStore } from '@/utils/history/store';
 import { createIntentHandlers } from '@/utils/intents/handlers';

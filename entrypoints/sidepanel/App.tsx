@@ -1,24 +1,24 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '@/components/Banner';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
+import { type DataTask, DataTools } from '@/components/DataTools';
+import { plural } from '@/components/format';
+import { GenerateForm, type Prefill } from '@/components/GenerateForm';
+import { GearIcon, PixelLogo } from '@/components/icons';
+import { JobList, listCaption } from '@/components/JobList';
+import type { JobActions } from '@/components/JobRow';
+import { SearchBar } from '@/components/SearchBar';
+import { SettingsPanel } from '@/components/SettingsPanel';
+import { StatsBar } from '@/components/StatsBar';
+import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { errorMessage } from '@/utils/domain/error-message';
+import type { Job } from '@/utils/domain/job';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import { exportFilename } from '@/utils/panel/download';
 import { importParts } from '@/utils/panel/import-parts';
 import type { StatusFilter } from '@/utils/panel/search';
 import type { Settings } from '@/utils/storage/settings';
-import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { type DataTask, DataTools } from '../../components/DataTools';
-import { plural } from '../../components/format';
-import { GenerateForm, type Prefill } from '../../components/GenerateForm';
-import { GearIcon, PixelLogo } from '../../components/icons';
-import { JobList, listCaption } from '../../components/JobList';
-import type { JobActions } from '../../components/JobRow';
-import { SearchBar } from '../../components/SearchBar';
-import { SettingsPanel } from '../../components/SettingsPanel';
-import { StatsBar } from '../../components/StatsBar';
-import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusBar';
-import { errorMessage } from '../../utils/domain/error-message';
-import type { Job } from '../../utils/domain/job';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
 export interface PanelServices {

@@ -1,12 +1,19 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { OVERSCAN as LIST_OVERSCAN } from '@/components/JobList';
+import { ROW_HEIGHT as JOB_ROW_HEIGHT } from '@/components/JobRow';
+import {
+  beginFirstReads,
+  chromeLocalArea,
+  firstRowsFor,
+  OVERSCAN,
+  type ReadArea,
+  ROW_HEIGHT,
+} from '@/entrypoints/sidepanel/first-reads';
+import type { Job } from '@/utils/domain/job';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage, StorageChange } from '@/utils/storage/area';
 import { IMAGE_PREFIX, JOB_PREFIX, keys, META_KEYS } from '@/utils/storage/keys';
-import { OVERSCAN as LIST_OVERSCAN } from '../../components/JobList';
-import { ROW_HEIGHT as JOB_ROW_HEIGHT } from '../../components/JobRow';
-import type { Job } from '../../utils/domain/job';
-import { beginFirstReads, chromeLocalArea, firstRowsFor, OVERSCAN, type ReadArea, ROW_HEIGHT } from './first-reads';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const hashOf = (i: number) => i.toString(16).padStart(64, '0');

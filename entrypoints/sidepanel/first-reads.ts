@@ -45,8 +45,6 @@ export function beginFirstReads(area: ReadArea, firstRows: number): FirstReads {
   };
   area.onChanged.addListener(listener);
 
-  // No local is named like an auto-imported export (`keys`, `storage`...): WXT would import that module
-  // (zod with it) ahead of this one.
   const read = async (list: string[]): Promise<EarlyRead> => {
     const before = list.map((k) => stamps.get(k) ?? 0);
     const got = list.length ? await area.get(list) : {};

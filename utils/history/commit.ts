@@ -1,4 +1,8 @@
 import type { Job } from '@/utils/domain';
+import { addToStats, deriveLayout, headOf, mergeIndex, sameIds, toIndexEntry } from '@/utils/history/derive';
+import { imageItems, nextWanted } from '@/utils/history/images';
+import { parseJob } from '@/utils/history/reads';
+import type { StoreWriter } from '@/utils/history/writer';
 import { isJobKey, keys } from '@/utils/storage/keys';
 import {
   emptyStats,
@@ -12,10 +16,6 @@ import {
   storedStatsSchema,
   submitQueueSchema,
 } from '@/utils/storage/layout';
-import { addToStats, deriveLayout, headOf, mergeIndex, sameIds, toIndexEntry } from './derive';
-import { imageItems, nextWanted } from './images';
-import { parseJob } from './reads';
-import type { StoreWriter } from './writer';
 
 /**
  * How a batch of job versions is stored: one `get` of the changed jobs and every derived key (`Snapshot`),

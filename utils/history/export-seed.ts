@@ -1,6 +1,6 @@
 import { type Job, lastSeedJobId, pngDataUrlToBytes, toSeedJob } from '@/utils/domain';
+import type { HistoryStore } from '@/utils/history/store';
 import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
-import type { HistoryStore } from './store';
 
 export interface SeedExport {
   jobs: Record<string, unknown>[];

@@ -1,7 +1,7 @@
 import type { Job } from '@/utils/domain';
+import type { StoreWriter } from '@/utils/history/writer';
 import { keys } from '@/utils/storage/keys';
 import { type ImageWant, imagesWantedSchema } from '@/utils/storage/layout';
-import type { StoreWriter } from './writer';
 
 /**
  * Images in the store: `img:<sha256>` keys holding PNG data URLs, and `imagesWanted`, the images of finished

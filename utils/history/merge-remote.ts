@@ -1,10 +1,10 @@
 import { compareVersions, type Job, pickWinner } from '@/utils/domain';
+import { commit, readSnapshot } from '@/utils/history/commit';
+import { unheldImages } from '@/utils/history/images';
+import { readSyncState, stripSeq } from '@/utils/history/reads';
+import type { StoreWriter } from '@/utils/history/writer';
 import { keys } from '@/utils/storage/keys';
 import type { SubmitEntry, SyncState } from '@/utils/storage/layout';
-import { commit, readSnapshot } from './commit';
-import { unheldImages } from './images';
-import { readSyncState, stripSeq } from './reads';
-import type { StoreWriter } from './writer';
 
 export interface MergeOutcome {
   /** Ids whose incoming version replaced the local one. */

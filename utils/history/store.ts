@@ -1,5 +1,11 @@
 import { browser } from 'wxt/browser';
 import type { Clock, Job } from '@/utils/domain';
+import { commit, readSnapshot, rebuild, type Snapshot } from '@/utils/history/commit';
+import { exportSeed, type SeedExport } from '@/utils/history/export-seed';
+import { createImageStore, type ImageStore } from '@/utils/history/images';
+import { type MergeOutcome, type MergeRemoteOptions, mergeRemote } from '@/utils/history/merge-remote';
+import { readIdList, readIndex, readJobs, readSettings, readSyncState, stripSeq } from '@/utils/history/reads';
+import { createStoreWriter } from '@/utils/history/writer';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import {
@@ -16,12 +22,6 @@ import {
   submitQueueSchema,
 } from '@/utils/storage/layout';
 import { type Settings, settingsSchema } from '@/utils/storage/settings';
-import { commit, readSnapshot, rebuild, type Snapshot } from './commit';
-import { exportSeed, type SeedExport } from './export-seed';
-import { createImageStore, type ImageStore } from './images';
-import { type MergeOutcome, type MergeRemoteOptions, mergeRemote } from './merge-remote';
-import { readIdList, readIndex, readJobs, readSettings, readSyncState, stripSeq } from './reads';
-import { createStoreWriter } from './writer';
 
 export interface ApplyOptions {
   markDirty?: boolean;

@@ -1,7 +1,7 @@
 import { errorMessage } from '@/utils/domain';
-import type { IntentHandlers } from './handlers';
-import { fail } from './handlers/context';
-import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from './protocol';
+import type { IntentHandlers } from '@/utils/intents/handlers';
+import { fail } from '@/utils/intents/handlers/context';
+import { INTENT_CHANNEL, type Intent, type IntentReply, intentSchema } from '@/utils/intents/protocol';
 
 /**
  * The `runtime.onMessage` listener: answers `{ channel: INTENT_CHANNEL, intent }` messages with an

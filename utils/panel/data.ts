@@ -2,13 +2,13 @@ import type { ReadonlySignal } from '@preact/signals';
 import { browser } from 'wxt/browser';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
+import type { EarlyRead, FirstReads } from '@/utils/panel/early-reads';
+import { createRowCache } from '@/utils/panel/row-cache';
+import { createPromptSearch, type StatusFilter } from '@/utils/panel/search';
+import { createPanelState, metaPatch, type PanelSnapshot } from '@/utils/panel/state';
 import type { PanelStorage, StorageChange, StorageChangeListener } from '@/utils/storage/area';
 import { hashOfImageKey, isImageKey, isJobKey, jobIdOfKey, keys, META_KEYS } from '@/utils/storage/keys';
 import type { IndexEntry } from '@/utils/storage/layout';
-import type { EarlyRead, FirstReads } from './early-reads';
-import { createRowCache } from './row-cache';
-import { createPromptSearch, type StatusFilter } from './search';
-import { createPanelState, metaPatch, type PanelSnapshot } from './state';
 
 /**
  * The side panel's read side of chrome.storage.local (keys in utils/storage/keys.ts).

@@ -1,9 +1,9 @@
 import type { Job } from '@/utils/domain/job';
+import type { EarlyRead } from '@/utils/panel/early-reads';
+import { LruMap } from '@/utils/panel/lru-map';
 import type { PanelStorage } from '@/utils/storage/area';
 import { hashOfImageKey, jobIdOfKey, keys } from '@/utils/storage/keys';
 import { storedJobSchema } from '@/utils/storage/layout';
-import type { EarlyRead } from './early-reads';
-import { LruMap } from './lru-map';
 
 /**
  * What the panel has read of the rows: job records, an LRU of their images, and the keys found absent.

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { errorMessage } from '@/utils/domain';
 import { deriveLayout } from '@/utils/history/derive';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
-import type { StorageAreaLike } from './area';
-import { isLayoutKey, keys, QUARANTINE_PREFIX } from './keys';
-import { emptyStats, HISTORY_SCHEMA_VERSION } from './layout';
-import { settingsSchema } from './settings';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
+import { emptyStats, HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
+import { settingsSchema } from '@/utils/storage/settings';
 
 /** Every key of chrome.storage.local at one moment. */
 export type LayoutData = Record<string, unknown>;

@@ -1,11 +1,11 @@
 import { type CompanionClient, CompanionError, type CompanionErrorKind } from '@/utils/companion-client';
 import { errorMessage } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
-import { needsPairing, PAIRING_REQUIRED_MESSAGE, PairingRequiredError, ServerChangedError } from './errors';
-import { createImageFetcher } from './images';
-import { FIRST_PAGE_SIZE, pullChanges, SYNC_PAGE_SIZE } from './pull';
-import { createPusher } from './push';
-import { submitWaiting } from './submit';
+import { needsPairing, PAIRING_REQUIRED_MESSAGE, PairingRequiredError, ServerChangedError } from '@/utils/sync/errors';
+import { createImageFetcher } from '@/utils/sync/images';
+import { FIRST_PAGE_SIZE, pullChanges, SYNC_PAGE_SIZE } from '@/utils/sync/pull';
+import { createPusher } from '@/utils/sync/push';
+import { submitWaiting } from '@/utils/sync/submit';
 
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;

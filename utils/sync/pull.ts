@@ -1,8 +1,8 @@
 import type { CompanionClient } from '@/utils/companion-client';
 import { pickWinner } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
-import { checkServer } from './errors';
-import type { ImageFetcher } from './images';
+import { checkServer } from '@/utils/sync/errors';
+import type { ImageFetcher } from '@/utils/sync/images';
 
 /**
  * Jobs per pulled page. Each page is stored in one write that also rewrites the index, so fewer, larger

@@ -1,7 +1,7 @@
 import { type CompanionClient, dataUrlToBase64 } from '@/utils/companion-client';
 import type { HistoryStore } from '@/utils/history/store';
 import type { PendingPush } from '@/utils/storage/layout';
-import { checkServer } from './errors';
+import { checkServer } from '@/utils/sync/errors';
 
 export const PUSH_CHUNK_SIZE = 200;
 

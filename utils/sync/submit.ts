@@ -1,7 +1,7 @@
 import { type CompanionClient, CompanionError, dataUrlToBase64, isCompanionError } from '@/utils/companion-client';
 import { fullVersionOf, type Job, type SyncedJob } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
-import { isPermanentRefusal } from './errors';
+import { isPermanentRefusal } from '@/utils/sync/errors';
 
 /** Hands the jobs waiting in the `submit` queue to the companion's runner: new ones created, failed ones retried. */
 

@@ -1,4 +1,10 @@
-import { groupId, type HandlerContext, type IntentHandlers, idleJob, submitNew } from './context';
+import {
+  groupId,
+  type HandlerContext,
+  type IntentHandlers,
+  idleJob,
+  submitNew,
+} from '@/utils/intents/handlers/context';
 
 /** `generate`: `count` new jobs from the form, in one group when there are several. */
 export function createGenerateHandlers(ctx: HandlerContext): Pick<IntentHandlers, 'generate'> {

@@ -1,7 +1,7 @@
 import { errorMessage } from '@/utils/domain';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
 import type { JobEdit } from '@/utils/history/store';
-import { fail, type HandlerContext, type IntentHandlers } from './context';
+import { fail, type HandlerContext, type IntentHandlers } from '@/utils/intents/handlers/context';
 
 /** Jobs per locked edit: each chunk is one read and one write. */
 const IMPORT_CHUNK = 500;

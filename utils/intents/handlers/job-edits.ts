@@ -1,7 +1,7 @@
 import type { Job } from '@/utils/domain';
 import type { JobEdit } from '@/utils/history/store';
+import { fail, type HandlerContext, type IntentHandlers } from '@/utils/intents/handlers/context';
 import type { IntentReply } from '@/utils/intents/protocol';
-import { fail, type HandlerContext, type IntentHandlers } from './context';
 
 /**
  * `retry`, `delete` and `clearHistory`: edits of existing jobs. Each decides on the version it writes over,

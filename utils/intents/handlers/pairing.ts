@@ -1,6 +1,6 @@
 import { isCompanionError } from '@/utils/companion-client';
 import { errorMessage, normalizePairingCode } from '@/utils/domain';
-import { fail, type HandlerContext, type IntentHandlers } from './context';
+import { fail, type HandlerContext, type IntentHandlers } from '@/utils/intents/handlers/context';
 
 export const DEFAULT_CLIENT_NAME = 'PixelLab Side Panel (Chrome)';
 

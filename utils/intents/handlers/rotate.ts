@@ -1,5 +1,12 @@
 import { type Direction, directions, type Job, MAX_PROMPT_LENGTH } from '@/utils/domain';
-import { fail, groupId, type HandlerContext, type IntentHandlers, idleJob, submitNew } from './context';
+import {
+  fail,
+  groupId,
+  type HandlerContext,
+  type IntentHandlers,
+  idleJob,
+  submitNew,
+} from '@/utils/intents/handlers/context';
 
 /** `${prompt} (rotated to ${dir})`, shortened so it stays a valid prompt. */
 export function rotatePrompt(prompt: string, direction: Direction): string {

@@ -1,5 +1,5 @@
 import { errorMessage } from '@/utils/domain';
-import type { HandlerContext, IntentHandlers } from './context';
+import type { HandlerContext, IntentHandlers } from '@/utils/intents/handlers/context';
 
 /** `saveSettings`: stores them, gives a new companion address or token a fresh attempt, passes on the parallel limit. */
 export function createSettingsHandlers(ctx: HandlerContext): Pick<IntentHandlers, 'saveSettings'> {

@@ -1,4 +1,4 @@
-import { type HandlerContext, type IntentHandlers, syncReply } from './context';
+import { type HandlerContext, type IntentHandlers, syncReply } from '@/utils/intents/handlers/context';
 
 /** `syncNow`, `panelOpen`, and the seed debug API's `loadFromServer` (pull now) and `saveToStorage` (push now). */
 export function createSyncHandlers(

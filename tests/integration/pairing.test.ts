@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createApp } from '@/companion-server/app';
+import { defaultLimits, type PixelLab } from '@/companion-server/deps';
+import { PAIRING_CODE_TTL_MS } from '@/companion-server/routes/pairing';
+import { createRunner } from '@/companion-server/runner';
+import { createMemoryStore } from '@/companion-server/store/memory-store';
+import { createMemoryPairingStore } from '@/companion-server/store/pairing-store';
+import { makeSprite } from '@/tests/fixtures/png';
+import { createCompanionClient } from '@/utils/companion-client';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
 import { handleIntent } from '@/utils/intents/listener';
@@ -9,14 +17,6 @@ import { runMigrations } from '@/utils/storage/migrations';
 import { createSyncEngine, type SyncEngine } from '@/utils/sync/engine';
 import { PAIRING_REQUIRED_MESSAGE } from '@/utils/sync/errors';
 import { createSyncScheduler } from '@/utils/sync/scheduler';
-import { createApp } from '../companion-server/app';
-import { defaultLimits, type PixelLab } from '../companion-server/deps';
-import { PAIRING_CODE_TTL_MS } from '../companion-server/routes/pairing';
-import { createRunner } from '../companion-server/runner';
-import { createMemoryStore } from '../companion-server/store/memory-store';
-import { createMemoryPairingStore } from '../companion-server/store/pairing-store';
-import { makeSprite } from '../tests/fixtures/png';
-import { createCompanionClient } from './companion-client';
 
 const START = 1_700_000_000_000;
 const URL_A = 'http://127.0.0.1:8787';
