@@ -9,7 +9,7 @@ import { copyText, downloadBlob, downloadJobPng } from '@/utils/panel/download';
 import { exportCsv, exportJsonParts } from '@/utils/panel/export';
 import { sendIntent } from '@/utils/panel/send-intent';
 import { App } from '@/entrypoints/sidepanel/App';
-import '@/entrypoints/sidepanel/style.css';
+import '@/entrypoints/sidepanel/styles/index.css';
 
 declare global {
   interface Window {
