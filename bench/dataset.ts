@@ -1,8 +1,8 @@
 /**
  * The bench's history: N successful generate jobs, each with its own real PNG of about 4.5 KB, and the
  * three shapes the bench stores it in:
- *   - the extension's chrome.storage.local layout (utils/history-layout.ts), computed with the real
- *     `deriveLayout` of utils/history-store.ts, exactly as the background's store would have written it;
+ *   - the extension's chrome.storage.local layout (utils/storage/keys.ts), computed with the real
+ *     `deriveLayout` of utils/history/derive.ts, exactly as the background's store would have written it;
  *   - the baseline: the same jobs in the seed's format (results as PNG data URLs, via the real `toSeedJob`)
  *     under ONE storage key;
  *   - the companion's data dir: job_history.json v2 (the real `serializeHistoryFile`) plus images/<sha>.png.

@@ -1,7 +1,7 @@
 /**
  * The panel's first storage reads, begun by early-read.ts before the rest of the panel's bundle evaluates:
  * `head` and the small keys, then the job records of the first rows of `head`, then those jobs' images,
- * each read issued as soon as the one before answers. utils/panel-data.ts adopts them (`start({ early })`)
+ * each read issued as soon as the one before answers. utils/panel/data.ts adopts them (`start({ early })`)
  * instead of issuing its own. Read-only.
  *
  * This module runs before zod and preact are evaluated, so at run time it imports only the key names
