@@ -7,6 +7,9 @@ const MANIFEST_KEY =
 
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
+  // Every import is written out (through the @/ alias), so tsc sees them all and no module is pulled in
+  // ahead of early-read.ts because a local happens to share an exported name.
+  imports: false,
   vite: () => ({ plugins: [preact()] }),
   // `npm run dev` opens this browser: CHROME_PATH / FIREFOX_PATH, else web-ext's own lookup.
   webExt: {

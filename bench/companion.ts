@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { type CompanionProcess, startCompanion } from '../tests/helpers/companion-process';
 import type { Job } from '../utils/domain';
-import { SYNC_PAGE_SIZE } from '../utils/sync-engine';
+import { SYNC_PAGE_SIZE } from '../utils/sync/pull';
 import type { Dataset } from './dataset';
 import { cpuMs, type Exchange, getJson, request } from './http';
 import { percentile } from './stats';

@@ -1,13 +1,14 @@
 /**
  * The bench's history: N successful generate jobs, each with its own real PNG of about 4.5 KB, and the
  * three shapes the bench stores it in:
- *   - the extension's chrome.storage.local layout (utils/history-layout.ts), computed with the real
- *     `deriveLayout` of utils/history-store.ts, exactly as the background's store would have written it;
+ *   - the extension's chrome.storage.local layout (utils/storage/keys.ts), computed with the real
+ *     `deriveLayout` of utils/history/derive.ts, exactly as the background's store would have written it;
  *   - the baseline: the same jobs in the seed's format (results as PNG data URLs, via the real `toSeedJob`)
  *     under ONE storage key;
  *   - the companion's data dir: job_history.json v2 (the real `serializeHistoryFile`) plus images/<sha>.png.
  * Everything is deterministic: the same N gives the same bytes.
  */
+
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,8 +18,9 @@ import { serializeHistoryFile } from '../companion-server/store/history-file';
 import { encodeScanlines, hashText } from '../tests/fixtures/png';
 import { seededRandom } from '../tests/helpers/seeded-random';
 import { bytesToPngDataUrl, type Job, type SyncedJob, toSeedJob } from '../utils/domain';
-import { HISTORY_SCHEMA_VERSION, keys } from '../utils/history-layout';
-import { deriveLayout } from '../utils/history-store';
+import { deriveLayout } from '../utils/history/derive';
+import { keys } from '../utils/storage/keys';
+import { HISTORY_SCHEMA_VERSION } from '../utils/storage/layout';
 
 export const IMAGE_SIZE = 64;
 /** Share of pixels that get a random palette colour: tuned so a 64x64 PNG is about 4.5 KB. */

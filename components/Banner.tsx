@@ -1,4 +1,4 @@
-import { CloseIcon } from './icons';
+import { CloseIcon } from '@/components/icons';
 
 export interface BannerMessage {
   id: string;

@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
-import { GenerateForm, PRESETS, validateForm } from './GenerateForm';
+import { GenerateForm, PRESETS, validateForm } from '@/components/GenerateForm';
+import { MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
 
 afterEach(cleanup);
 

@@ -1,8 +1,8 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '../utils/domain/job';
-import { type GenerateRequest, generateRequestSchema } from '../utils/messaging';
-import { ChevronIcon } from './icons';
+import { ChevronIcon } from '@/components/icons';
+import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import { type GenerateRequest, generateRequestSchema } from '@/utils/intents/protocol';
 
 /** The old dashboard's presets, all 64x64. */
 export const PRESETS = [

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Job, JobStatus } from '../utils/domain/job';
-import type { IndexEntry } from '../utils/history-layout';
-import { JobList, OVERSCAN } from './JobList';
-import { type JobActions, ROW_HEIGHT } from './JobRow';
+import { JobList, OVERSCAN } from '@/components/JobList';
+import { type JobActions, ROW_HEIGHT } from '@/components/JobRow';
+import type { Job, JobStatus } from '@/utils/domain/job';
+import type { IndexEntry } from '@/utils/storage/layout';
 
 afterEach(cleanup);
 

@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { Job } from '../utils/domain/job';
-import type { IndexEntry } from '../utils/history-layout';
-import { formatCount } from './format';
-import { type JobActions, JobRow, ROW_HEIGHT } from './JobRow';
-import { VirtualList } from './virtual-list';
+import { formatCount } from '@/components/format';
+import { type JobActions, JobRow, ROW_HEIGHT } from '@/components/JobRow';
+import { VirtualList } from '@/components/virtual-list';
+import type { Job } from '@/utils/domain/job';
+import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface JobListProps {
   /** The rows to show, newest first (already searched and filtered). */

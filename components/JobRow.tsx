@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { type Direction, directions, type Job } from '../utils/domain/job';
-import type { IndexEntry } from '../utils/history-layout';
-import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from './format';
-import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from './icons';
+import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
+import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
+import { type Direction, directions, type Job } from '@/utils/domain/job';
+import type { IndexEntry } from '@/utils/storage/layout';
 
-/** Fixed: the list is virtualized by row index. Keep in step with `.job-row` in style.css. */
+/** Fixed: the list is virtualized by row index. Keep in step with `--row-h` in entrypoints/sidepanel/styles/tokens.css. */
 export const ROW_HEIGHT = 92;
 
 /** Events a row sends up; the row itself does nothing but render. */

@@ -2,12 +2,14 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { App, type PanelServices } from '../entrypoints/sidepanel/App';
-import { keys, syncStateSchema } from '../utils/history-layout';
-import type { IntentInput, IntentReply } from '../utils/messaging';
-import { createPanelData, type PanelStorage } from '../utils/panel-data';
-import { PairingPrompt } from './PairingPrompt';
-import { StatusBar } from './StatusBar';
+import { PairingPrompt } from '@/components/PairingPrompt';
+import { StatusBar } from '@/components/StatusBar';
+import { App, type PanelServices } from '@/entrypoints/sidepanel/App';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
+import { createPanelData } from '@/utils/panel/data';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import { syncStateSchema } from '@/utils/storage/layout';
 
 afterEach(cleanup);
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { normalizePairingCode } from '../utils/domain/pairing';
-import type { SyncState } from '../utils/history-layout';
+import { normalizePairingCode } from '@/utils/domain/pairing';
+import type { SyncState } from '@/utils/storage/layout';
 
 export interface PairingPromptProps {
   /** The pairing request in progress, from the sync state; null before "Pair with companion". */

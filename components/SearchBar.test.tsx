@@ -1,14 +1,17 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { JobStatus } from '../utils/domain/job';
-import { type IndexEntry, keys } from '../utils/history-layout';
-import { createPanelData, type PanelData, type PanelStorage, type StatusFilter } from '../utils/panel-data';
-import { JobList, listCaption } from './JobList';
-import type { JobActions } from './JobRow';
-import { SearchBar } from './SearchBar';
+import { JobList, listCaption } from '@/components/JobList';
+import type { JobActions } from '@/components/JobRow';
+import { SearchBar } from '@/components/SearchBar';
+import type { JobStatus } from '@/utils/domain/job';
+import { createPanelData, type PanelData } from '@/utils/panel/data';
+import type { StatusFilter } from '@/utils/panel/search';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
+import type { IndexEntry } from '@/utils/storage/layout';
 
 afterEach(cleanup);
 
@@ -30,8 +33,8 @@ const noActions = new Proxy({}, { get: () => () => {} }) as JobActions;
 function Harness({ data }: { data: PanelData }) {
   const [text, setText] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
-  const [, setRevision] = useState(0);
-  useEffect(() => data.subscribe(() => setRevision((n) => n + 1)), [data]);
+  // Reading the snapshot signal re-renders the harness whenever the panel data changes.
+  const snap = data.snapshot.value;
   const rows = data.filter(text, status);
   return (
     <>
@@ -42,7 +45,7 @@ function Harness({ data }: { data: PanelData }) {
         getImage={data.getImage}
         actions={noActions}
         filtered={text !== '' || status !== 'all'}
-        caption={listCaption(rows.length, data.getSnapshot().entries.length, text !== '' || status !== 'all')}
+        caption={listCaption(rows.length, snap.entries.length, text !== '' || status !== 'all')}
         fallbackHeight={600}
       />
     </>

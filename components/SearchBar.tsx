@@ -1,6 +1,6 @@
-import { jobStatuses } from '../utils/domain/job';
-import type { StatusFilter } from '../utils/panel-data';
-import { STATUS_LABELS } from './format';
+import { STATUS_LABELS } from '@/components/format';
+import { jobStatuses } from '@/utils/domain/job';
+import type { StatusFilter } from '@/utils/panel/search';
 
 export interface SearchBarProps {
   text: string;

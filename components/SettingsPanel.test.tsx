@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { defaultSettings } from '../utils/messaging';
-import { SettingsPanel } from './SettingsPanel';
+import { SettingsPanel } from '@/components/SettingsPanel';
+import { defaultSettings } from '@/utils/storage/settings';
 
 afterEach(cleanup);
 

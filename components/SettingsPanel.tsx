@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Settings, settingsSchema } from '../utils/messaging';
+import { type Settings, settingsSchema } from '@/utils/storage/settings';
 
 export interface SettingsPanelProps {
   id?: string;

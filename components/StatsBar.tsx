@@ -1,5 +1,5 @@
-import type { Stats } from '../utils/history-layout';
-import { formatCount, formatDuration } from './format';
+import { formatCount, formatDuration } from '@/components/format';
+import type { Stats } from '@/utils/storage/layout';
 
 export interface StatsBarProps {
   /** From the `stats` key; null before it is read or when the background has not written it. */

@@ -1,9 +1,8 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { syncStateSchema } from '../utils/history-layout';
-import { StatsBar } from './StatsBar';
-import { connectionOf, StatusBar } from './StatusBar';
+import { connectionOf, StatusBar } from '@/components/StatusBar';
+import { syncStateSchema } from '@/utils/storage/layout';
 
 afterEach(cleanup);
 
@@ -90,28 +89,5 @@ describe('connectionOf', () => {
     expect(connectionOf(syncStateSchema.parse({ lastError: 'not reachable' }))).toBe('offline');
     expect(connectionOf(syncStateSchema.parse({ nextAttemptAt: NOW + 5_000 }))).toBe('offline');
     expect(connectionOf(syncStateSchema.parse({ online: true, lastError: 'internal' }))).toBe('online');
-  });
-});
-
-describe('StatsBar', () => {
-  it('shows the counts and the average duration from the stats key', () => {
-    render(
-      <StatsBar
-        stats={{ total: 10_000, idle: 2, queued: 3, running: 1, success: 9000, error: 994, avgDuration: 3.21 }}
-      />,
-    );
-    const value = (key: string) => document.querySelector(`[data-stat="${key}"] dd`)!.textContent;
-    expect(value('total')).toBe('10,000');
-    expect(value('queued')).toBe('3');
-    expect(value('running')).toBe('1');
-    expect(value('success')).toBe('9,000');
-    expect(value('error')).toBe('994');
-    expect(value('avg')).toBe('3.2 s');
-    expect(screen.getByText('Completed')).toBeTruthy();
-  });
-
-  it('shows dashes before stats exist', () => {
-    render(<StatsBar stats={null} />);
-    expect(document.querySelector('[data-stat="total"] dd')!.textContent).toBe('–');
   });
 });

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { SyncState } from '../utils/history-layout';
-import { formatAge, formatCount, formatUsd } from './format';
-import { SyncIcon } from './icons';
-import { PairingPrompt } from './PairingPrompt';
+import { formatAge, formatCount, formatUsd } from '@/components/format';
+import { SyncIcon } from '@/components/icons';
+import { PairingPrompt } from '@/components/PairingPrompt';
+import type { SyncState } from '@/utils/storage/layout';
 
 /**
  * What the panel may say about the companion:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount } from './format';
+import { formatCount } from '@/components/format';
 
 describe('formatCount', () => {
   it('writes counts as toLocaleString("en-US") does', () => {

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../utils/domain/job';
+import type { JobStatus } from '@/utils/domain/job';
 
 /** What each status is called on screen. `idle` waits for the companion, so "Waiting". */
 export const STATUS_LABELS: Record<JobStatus, string> = {

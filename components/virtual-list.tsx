@@ -49,6 +49,10 @@ export interface VirtualListProps {
 /**
  * A scroller holding one tall list with only the visible rows (plus overscan) in the DOM.
  * Re-renders only when the first visible row or the viewport height changes, not per scroll event.
+ * Hand-written, measured against @tanstack/virtual-core 3.19 behind this same component: it adds 35 KB
+ * minified (+20 % of the panel's script) for fixed rows, and in the bench's scroll pass in Chromium that
+ * adapter's window did not follow scrollTop writes (17 of 10,000 rows seen; not debugged further). Worth
+ * another look for the workbench's grid and variable row heights.
  */
 export function VirtualList({
   count,

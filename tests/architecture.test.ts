@@ -16,6 +16,8 @@ function sources(dir: string, { tests = false } = {}): string[] {
 }
 
 const read = (rel: string) => readFileSync(path.join(ROOT, rel), 'utf8');
+/** The extension's own code (WXT's layout). */
+const EXTENSION_DIRS = ['entrypoints', 'components', 'utils'];
 
 describe('architecture', () => {
   it('components render only: no browser.* or chrome.* calls', () => {
@@ -35,13 +37,7 @@ describe('architecture', () => {
   });
 
   it('the panel never writes storage: only the background does', () => {
-    const panelFiles = [
-      ...sources('entrypoints/sidepanel'),
-      ...sources('components'),
-      'utils/panel-data.ts',
-      'utils/panel-intents.ts',
-      'utils/debug-api.ts',
-    ];
+    const panelFiles = [...sources('entrypoints/sidepanel'), ...sources('components'), ...sources('utils/panel')];
     for (const file of panelFiles) {
       expect(read(file), file).not.toMatch(/storage\.(local|session|sync)\.(set|remove|clear)\b|\.set\(\s*\{/);
       expect(read(file), file).not.toMatch(/localStorage/);
@@ -65,6 +61,30 @@ describe('architecture', () => {
       f.startsWith('companion-server/store/') || f === 'companion-server/routes/dashboard.ts';
     for (const file of sources('companion-server').filter((f) => !readers(f))) {
       expect(read(file), file).not.toMatch(/from ['"]node:fs(\/promises)?['"]/);
+    }
+  });
+
+  it('no source file is over 400 lines: past that, split it by responsibility', () => {
+    for (const file of [...EXTENSION_DIRS, 'companion-server'].flatMap((dir) => sources(dir))) {
+      expect(read(file).split('\n').length, file).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it('no eval and no new Function anywhere in the extension or the companion', () => {
+    for (const file of [...EXTENSION_DIRS, 'companion-server'].flatMap((dir) => sources(dir))) {
+      expect(read(file), file).not.toMatch(/\beval\s*\(|\bnew\s+Function\s*\(/);
+    }
+  });
+
+  it('extension code imports through the @/ alias; shared domain code relatively (the companion runs it under tsx)', () => {
+    const importPath = /(?:\bfrom|^import)\s+['"]([^'"]+)['"]/gm;
+    const specifiers = (file: string) => [...read(file).matchAll(importPath)].map((m) => m[1]!);
+    for (const file of EXTENSION_DIRS.flatMap((dir) => sources(dir, { tests: true }))) {
+      if (file.startsWith('utils/domain/')) continue;
+      for (const spec of specifiers(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(/^\./);
+    }
+    for (const file of sources('utils/domain', { tests: true })) {
+      for (const spec of specifiers(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(/^@\//);
     }
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { makeSprite } from '../tests/fixtures/png';
-import { CompanionError, createCompanionClient, dataUrlToBase64 } from './companion-client';
-import { bytesToPngDataUrl, sha256Hex } from './domain';
+import { makeSprite } from '@/tests/fixtures/png';
+import { CompanionError, createCompanionClient, dataUrlToBase64 } from '@/utils/companion-client';
+import { bytesToPngDataUrl, sha256Hex } from '@/utils/domain';
 
 const health = {
   status: 'ok',

@@ -4,6 +4,7 @@ import {
   bytesToBase64,
   bytesToPngDataUrl,
   type CreateJobRequest,
+  errorMessage,
   errorResponseSchema,
   type HealthResponse,
   healthResponseSchema,
@@ -24,7 +25,7 @@ import {
   seedJobSchema,
   sha256Hex,
   syncedJobSchema,
-} from './domain';
+} from '@/utils/domain';
 
 export type CompanionErrorKind = 'offline' | 'unauthorized' | 'bad-response' | 'http';
 
@@ -143,9 +144,7 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     } catch (err) {
       const reason = controller.signal.aborted
         ? `no answer within ${Math.round(timeoutMs / 1000)} s`
-        : err instanceof Error
-          ? err.message
-          : String(err);
+        : errorMessage(err);
       throw new CompanionError('offline', `The companion at ${baseUrl} is not reachable (${reason})`);
     } finally {
       clearTimeout(timer);
@@ -178,11 +177,7 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     try {
       value = await res.json();
     } catch (err) {
-      throw new CompanionError(
-        'bad-response',
-        `${path}: the answer is not JSON (${err instanceof Error ? err.message : String(err)})`,
-        res.status,
-      );
+      throw new CompanionError('bad-response', `${path}: the answer is not JSON (${errorMessage(err)})`, res.status);
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
@@ -243,10 +238,7 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       try {
         bytes = new Uint8Array(await res.arrayBuffer());
       } catch (err) {
-        throw new CompanionError(
-          'offline',
-          `${path}: the answer broke off (${err instanceof Error ? err.message : String(err)})`,
-        );
+        throw new CompanionError('offline', `${path}: the answer broke off (${errorMessage(err)})`);
       }
       if (!isPng(bytes)) throw new CompanionError('bad-response', `${path}: the answer is not a PNG`, res.status);
       if (sha256Hex(bytes) !== hash)

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createApp } from '../../companion-server/app';
-import { defaultLimits, type PixelLab } from '../../companion-server/deps';
-import { createRunner } from '../../companion-server/runner';
-import { createMemoryStore } from '../../companion-server/store/memory-store';
-import { makeSprite } from '../../tests/fixtures/png';
-import { keys } from '../../utils/history-layout';
-import { INTENT_CHANNEL, type IntentInput, type IntentReply } from '../../utils/messaging';
-import background from './index';
+import { createApp } from '@/companion-server/app';
+import { defaultLimits, type PixelLab } from '@/companion-server/deps';
+import { createRunner } from '@/companion-server/runner';
+import { createMemoryStore } from '@/companion-server/store/memory-store';
+import background from '@/entrypoints/background/index';
+import { makeSprite } from '@/tests/fixtures/png';
+import { INTENT_CHANNEL, type IntentInput, type IntentReply } from '@/utils/intents/protocol';
+import { keys } from '@/utils/storage/keys';
 
 /** The real companion behind the global fetch the background uses (default URL http://127.0.0.1:8787). */
 function stubCompanion() {

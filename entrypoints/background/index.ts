@@ -1,10 +1,13 @@
 import { browser } from 'wxt/browser';
+import { defineBackground } from 'wxt/utils/define-background';
 import { createCompanionClient } from '@/utils/companion-client';
-import { runMigrations } from '@/utils/history-migrations';
-import { createHistoryStore, type StorageAreaLike } from '@/utils/history-store';
-import { createIntentHandlers, createIntentListener } from '@/utils/intent-handlers';
-import { createSyncEngine } from '@/utils/sync-engine';
-import { createSyncScheduler } from '@/utils/sync-scheduler';
+import { createHistoryStore } from '@/utils/history/store';
+import { createIntentHandlers } from '@/utils/intents/handlers';
+import { createIntentListener } from '@/utils/intents/listener';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { runMigrations } from '@/utils/storage/migrations';
+import { createSyncEngine } from '@/utils/sync/engine';
+import { createSyncScheduler } from '@/utils/sync/scheduler';
 
 /** The only writer of storage and the only syncer: store, companion client, engine, scheduler, intents. */
 export default defineBackground(() => {

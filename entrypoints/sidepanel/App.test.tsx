@@ -2,11 +2,12 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { Job } from '../../utils/domain/job';
-import { keys } from '../../utils/history-layout';
-import type { IntentInput, IntentReply } from '../../utils/messaging';
-import { createPanelData, type PanelStorage } from '../../utils/panel-data';
-import { App, type PanelServices } from './App';
+import { App, type PanelServices } from '@/entrypoints/sidepanel/App';
+import type { Job } from '@/utils/domain/job';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
+import { createPanelData } from '@/utils/panel/data';
+import type { PanelStorage } from '@/utils/storage/area';
+import { keys } from '@/utils/storage/keys';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 

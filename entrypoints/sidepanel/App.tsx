@@ -1,21 +1,24 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '../../components/Banner';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { type DataTask, DataTools } from '../../components/DataTools';
-import { plural } from '../../components/format';
-import { GenerateForm, type Prefill } from '../../components/GenerateForm';
-import { GearIcon, PixelLogo } from '../../components/icons';
-import { JobList, listCaption } from '../../components/JobList';
-import type { JobActions } from '../../components/JobRow';
-import { SearchBar } from '../../components/SearchBar';
-import { SettingsPanel } from '../../components/SettingsPanel';
-import { StatsBar } from '../../components/StatsBar';
-import { connectionOf, StatusBar, SyncNowButton } from '../../components/StatusBar';
-import type { Job } from '../../utils/domain/job';
-import { importParts } from '../../utils/import-parts';
-import type { GenerateRequest, IntentInput, IntentReply, Settings } from '../../utils/messaging';
-import type { PanelData, PanelSnapshot, StatusFilter } from '../../utils/panel-data';
-import { exportFilename } from '../../utils/panel-intents';
+import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '@/components/Banner';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
+import { type DataTask, DataTools } from '@/components/DataTools';
+import { plural } from '@/components/format';
+import { GenerateForm, type Prefill } from '@/components/GenerateForm';
+import { GearIcon, PixelLogo } from '@/components/icons';
+import { JobList, listCaption } from '@/components/JobList';
+import type { JobActions } from '@/components/JobRow';
+import { SearchBar } from '@/components/SearchBar';
+import { SettingsPanel } from '@/components/SettingsPanel';
+import { StatsBar } from '@/components/StatsBar';
+import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { errorMessage } from '@/utils/domain/error-message';
+import type { Job } from '@/utils/domain/job';
+import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
+import type { PanelData } from '@/utils/panel/data';
+import { exportFilename } from '@/utils/panel/download';
+import { importParts } from '@/utils/panel/import-parts';
+import type { StatusFilter } from '@/utils/panel/search';
+import type { Settings } from '@/utils/storage/settings';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
 export interface PanelServices {
@@ -46,24 +49,10 @@ export function shortPrompt(prompt: string, max = 32): string {
   return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
 }
 
-function usePanelSnapshot(data: PanelData): PanelSnapshot {
-  const [snap, setSnap] = useState(data.getSnapshot);
-  // Subscribed when the first render commits, not after its paint: first rows that are read by then
-  // render in the same task instead of waiting a frame for the effect.
-  useLayoutEffect(() => {
-    setSnap(data.getSnapshot());
-    return data.subscribe(() => setSnap(data.getSnapshot()));
-  }, [data]);
-  return snap;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function App({ services }: { services: PanelServices }) {
   const { data, send } = services;
-  const snap = usePanelSnapshot(data);
+  // A signal: reading it here re-renders the panel whenever storage changes what it shows.
+  const snap = data.snapshot.value;
 
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
@@ -188,7 +177,7 @@ export function App({ services }: { services: PanelServices }) {
         const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
         services.copyText(prompt).then(
           () => showToast('Prompt copied'),
-          (error: unknown) => addError(errorText(error)),
+          (error: unknown) => addError(errorMessage(error)),
         );
       },
       onReuse: (id) => {
@@ -227,7 +216,7 @@ export function App({ services }: { services: PanelServices }) {
       services.downloadBlob(blob, exportFilename(kind));
       showToast(`Exported ${kind.toUpperCase()}`);
     } catch (error) {
-      addError(`Export failed: ${errorText(error)}`);
+      addError(`Export failed: ${errorMessage(error)}`);
     } finally {
       setDataTask(null);
     }
@@ -255,7 +244,7 @@ export function App({ services }: { services: PanelServices }) {
       }
       showToast(`Imported ${imported}, skipped ${skipped}`);
     } catch (error) {
-      addError(`Could not read ${file.name}: ${errorText(error)}`);
+      addError(`Could not read ${file.name}: ${errorMessage(error)}`);
     } finally {
       setDataTask(null);
     }

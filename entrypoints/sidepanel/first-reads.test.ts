@@ -1,21 +1,19 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { OVERSCAN as LIST_OVERSCAN } from '../../components/JobList';
-import { ROW_HEIGHT as JOB_ROW_HEIGHT } from '../../components/JobRow';
-import type { Job } from '../../utils/domain/job';
-import { keys } from '../../utils/history-layout';
-import { createPanelData, type PanelStorage, type StorageChange } from '../../utils/panel-data';
+import { OVERSCAN as LIST_OVERSCAN } from '@/components/JobList';
+import { ROW_HEIGHT as JOB_ROW_HEIGHT } from '@/components/JobRow';
 import {
   beginFirstReads,
   chromeLocalArea,
   firstRowsFor,
-  IMAGE_PREFIX,
-  JOB_PREFIX,
-  META_KEYS,
   OVERSCAN,
   type ReadArea,
   ROW_HEIGHT,
-} from './first-reads';
+} from '@/entrypoints/sidepanel/first-reads';
+import type { Job } from '@/utils/domain/job';
+import { createPanelData } from '@/utils/panel/data';
+import type { PanelStorage, StorageChange } from '@/utils/storage/area';
+import { IMAGE_PREFIX, JOB_PREFIX, keys, META_KEYS } from '@/utils/storage/keys';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 const hashOf = (i: number) => i.toString(16).padStart(64, '0');
@@ -72,7 +70,7 @@ describe('first reads', () => {
     vi.restoreAllMocks();
   });
 
-  it('copies the layout key names and the list metrics it must not import', () => {
+  it('reads the layout key names and copies the list metrics it must not import', () => {
     expect(META_KEYS).toEqual([keys.head, keys.stats, keys.sync, keys.settings, keys.storageError]);
     expect(JOB_PREFIX + 'x').toBe(keys.job('x'));
     expect(IMAGE_PREFIX + 'x').toBe(keys.image('x'));

@@ -1,23 +1,21 @@
 /**
  * The panel's first storage reads, begun by early-read.ts before the rest of the panel's bundle evaluates:
  * `head` and the small keys, then the job records of the first rows of `head`, then those jobs' images,
- * each read issued as soon as the one before answers. utils/panel-data.ts adopts them (`start({ early })`)
+ * each read issued as soon as the one before answers. utils/panel/data.ts adopts them (`start({ early })`)
  * instead of issuing its own. Read-only.
  *
- * This module runs before zod, preact and the layout module are evaluated, so it imports nothing at run
- * time: the key names and row metrics below are copies, and first-reads.test.ts checks them against
- * utils/history-layout.ts, components/JobRow.tsx and components/JobList.tsx.
+ * This module runs before zod and preact are evaluated, so at run time it imports only the key names
+ * (utils/storage/keys.ts imports nothing); the row metrics below are copies, and first-reads.test.ts checks
+ * them against components/JobRow.tsx and components/JobList.tsx.
  */
-import type { EarlyRead, FirstReads, StorageChange } from '../../utils/panel-data';
+import type { EarlyRead, FirstReads } from '@/utils/panel/early-reads';
+import type { StorageChange } from '@/utils/storage/area';
+import { IMAGE_PREFIX, JOB_PREFIX, META_KEYS } from '@/utils/storage/keys';
 
 /** components/JobRow.tsx ROW_HEIGHT. */
 export const ROW_HEIGHT = 92;
 /** components/JobList.tsx OVERSCAN. */
 export const OVERSCAN = 4;
-/** The keys read before anything else: history-layout `keys.head`, `stats`, `sync`, `settings`, `storageError`. */
-export const META_KEYS = ['head', 'stats', 'sync', 'settings', 'storageError'] as const;
-export const JOB_PREFIX = 'job:';
-export const IMAGE_PREFIX = 'img:';
 
 /** An upper bound of the rows on screen in a panel this tall, plus the list's overscan. */
 export function firstRowsFor(viewportHeight: number): number {
@@ -47,8 +45,6 @@ export function beginFirstReads(area: ReadArea, firstRows: number): FirstReads {
   };
   area.onChanged.addListener(listener);
 
-  // No local is named like an auto-imported export (`keys`, `storage`...): WXT would import that module
-  // (zod with it) ahead of this one.
   const read = async (list: string[]): Promise<EarlyRead> => {
     const before = list.map((k) => stamps.get(k) ?? 0);
     const got = list.length ? await area.get(list) : {};

@@ -1,19 +1,15 @@
-// First: starts the first storage reads before the rest of this bundle is evaluated.
-
+// biome-ignore-all assist/source/organizeImports: early-read stays first, see below.
+// First: starts the first storage reads before the rest of this bundle is evaluated (sorting the imports
+// would put preact, zod and the panel's modules ahead of it).
+import { earlyReads, firstRows } from '@/entrypoints/sidepanel/early-read';
 import { render } from 'preact';
-import { createDebugApi, installDebugApi } from '../../utils/debug-api';
-import { createPanelData } from '../../utils/panel-data';
-import {
-  copyText,
-  downloadBlob,
-  downloadJobPng,
-  exportCsv,
-  exportJsonParts,
-  sendIntent,
-} from '../../utils/panel-intents';
-import { App } from './App';
-import { earlyReads, firstRows } from './early-read';
-import './style.css';
+import { createPanelData } from '@/utils/panel/data';
+import { createDebugApi, installDebugApi } from '@/utils/panel/debug-api';
+import { copyText, downloadBlob, downloadJobPng } from '@/utils/panel/download';
+import { exportCsv, exportJsonParts } from '@/utils/panel/export';
+import { sendIntent } from '@/utils/panel/send-intent';
+import { App } from '@/entrypoints/sidepanel/App';
+import '@/entrypoints/sidepanel/styles/index.css';
 
 declare global {
   interface Window {

@@ -13,10 +13,15 @@
  * - Faults per sync: the replica offline, a push or submit applied by the companion whose answer is lost,
  *   the second pull page failing, or the worker stopped at its k-th storage/network call.
  */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
+import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { createSyncEngine, type SyncEngine, type SyncResult } from '@/utils/sync/engine';
 import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
 import { createFileStore } from '../../companion-server/store/file-store';
@@ -32,9 +37,6 @@ import {
   type SyncedJob,
   sha256Hex,
 } from '../../utils/domain';
-import { createHistoryStore, type HistoryStore, type StorageAreaLike } from '../../utils/history-store';
-import { createIntentHandlers, type IntentHandlers } from '../../utils/intent-handlers';
-import { createSyncEngine, type SyncEngine, type SyncResult } from '../../utils/sync-engine';
 import { makeSprite } from '../fixtures/png';
 import { seededRandom } from '../helpers/seeded-random';
 

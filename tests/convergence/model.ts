@@ -3,9 +3,9 @@
  * world of harness.ts, with rules checked after every step and after the heal. See README.md.
  */
 import fc from 'fast-check';
+import { compareIndexEntries, deriveLayout, toIndexEntry } from '@/utils/history/derive';
 import { finishedVersion, type Outcome, runningVersion } from '../../companion-server/runner';
 import { directions, type Job } from '../../utils/domain';
-import { compareIndexEntries, deriveLayout, toIndexEntry } from '../../utils/history-store';
 import {
   type CompanionState,
   canonical,

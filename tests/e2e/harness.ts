@@ -9,14 +9,16 @@
  * Network: Chromium only ever reaches loopback. Every other address goes to a local sinkhole proxy that
  * refuses it (and records it), and the host resolver answers NOTFOUND for every name but localhost.
  */
+
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
+import type { Settings } from '@/utils/storage/settings';
 import { readDataDir } from '../../companion-server/store/inspect';
-import type { IntentInput, IntentReply, Settings } from '../../utils/messaging';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { extensionBrowserArgs, startSinkhole } from '../helpers/loopback-browser';

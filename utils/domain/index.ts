@@ -1,5 +1,6 @@
 export * from './clock';
 export * from './data-url';
+export * from './error-message';
 export * from './job';
 export * from './merge';
 export * from './pairing';

@@ -1,0 +1,94 @@
+import { type Clock, createClock, errorMessage } from '@/utils/domain';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
+
+/**
+ * The store's one writer: a lock that serializes every read-modify-write, the single `write` (which shows a
+ * storage failure to the panel through `storageError` and clears it after the next good write), and this
+ * replica's identity (client id and clock). Every module of utils/history writes through it.
+ */
+export interface StoreWriter {
+  readonly storage: StorageAreaLike;
+  readonly now: () => number;
+  /** Runs `fn` after every earlier write; its error goes to the caller, the chain keeps going. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Reads need no lock (each write is one atomic `set`), only finished migrations. */
+  whenReady(): Promise<void>;
+  /** The one place that writes: records a failure for the panel and rethrows it. */
+  write(items: Record<string, unknown>, remove?: string[]): Promise<void>;
+  /** A fresh `quarantine:<time>` key. */
+  quarantineKey(): string;
+  /** This replica's id; minted and stored the first time. Call under the lock. */
+  ensureClientId(random?: () => number): Promise<string>;
+  /** The replica's clock, named after its client id. Call under the lock. */
+  clockOf(): Promise<Clock>;
+}
+
+export function createStoreWriter(
+  storage: StorageAreaLike,
+  options: { now: () => number; ready: Promise<unknown> },
+): StoreWriter {
+  const { now, ready } = options;
+  let chain: Promise<unknown> = Promise.resolve();
+  let quarantineCounter = 0;
+  /** undefined until first checked: whether a storageError is shown that a good write should clear. */
+  let errorShown: boolean | undefined;
+  let clock: Clock | null = null;
+
+  async function recordError(err: unknown): Promise<void> {
+    try {
+      await storage.set({ [keys.storageError]: { message: errorMessage(err), at: now() } });
+      errorShown = true;
+    } catch {
+      // Best effort: the storage itself refused; the caller still gets the original error.
+    }
+  }
+
+  async function write(items: Record<string, unknown>, remove: string[] = []): Promise<void> {
+    try {
+      if (errorShown === undefined) errorShown = (await storage.get(keys.storageError))[keys.storageError] != null;
+      if (errorShown) items = { ...items, [keys.storageError]: null };
+      if (Object.keys(items).length > 0) await storage.set(items);
+      if (remove.length > 0) await storage.remove(remove);
+      if (errorShown) errorShown = false;
+    } catch (err) {
+      await recordError(err);
+      throw err;
+    }
+  }
+
+  async function ensureClientId(random: () => number = Math.random): Promise<string> {
+    const existing = (await storage.get(keys.clientId))[keys.clientId];
+    if (typeof existing === 'string' && existing.length > 0) return existing;
+    let id = 'ext-';
+    for (let i = 0; i < 16; i++) id += Math.floor(random() * 36).toString(36);
+    await write({ [keys.clientId]: id });
+    return id;
+  }
+
+  return {
+    storage,
+    now,
+    exclusive(fn) {
+      const run = chain.then(() => ready).then(fn);
+      chain = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    },
+    async whenReady() {
+      await ready;
+    },
+    write,
+    quarantineKey() {
+      quarantineCounter += 1;
+      return `${QUARANTINE_PREFIX}${now()}${quarantineCounter > 1 ? `-${quarantineCounter}` : ''}`;
+    },
+    ensureClientId,
+    async clockOf() {
+      clock ??= createClock(await ensureClientId(), now);
+      return clock;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { HandlerContext, IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
+import { createGenerateHandlers } from '@/utils/intents/handlers/generate';
+import { createImportHandlers } from '@/utils/intents/handlers/import';
+import { createJobEditHandlers } from '@/utils/intents/handlers/job-edits';
+import { createPairingHandlers } from '@/utils/intents/handlers/pairing';
+import { createRotateHandlers } from '@/utils/intents/handlers/rotate';
+import { createSettingsHandlers } from '@/utils/intents/handlers/settings';
+import { createSyncHandlers } from '@/utils/intents/handlers/sync';
+
+export type { IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
+export { DEFAULT_CLIENT_NAME } from '@/utils/intents/handlers/pairing';
+export { rotatePrompt } from '@/utils/intents/handlers/rotate';
+
+/** The background's table of intent handlers, one small file per kind of intent. */
+export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
+  const ctx: HandlerContext = { ...deps, now: deps.now ?? Date.now, random: deps.random ?? Math.random };
+  return {
+    ...createGenerateHandlers(ctx),
+    ...createJobEditHandlers(ctx),
+    ...createRotateHandlers(ctx),
+    ...createSyncHandlers(ctx),
+    ...createImportHandlers(ctx),
+    ...createSettingsHandlers(ctx),
+    ...createPairingHandlers(ctx),
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { makeSprite } from '@/tests/fixtures/png';
+import { job, send, store, useIntentHandlers } from '@/tests/helpers/intent-handlers';
+import { directions, MAX_PROMPT_LENGTH, sha256Hex } from '@/utils/domain';
+import { rotatePrompt } from '@/utils/intents/handlers';
+
+useIntentHandlers();
+
+describe('rotate', () => {
+  const image = sha256Hex(makeSprite(16, 16, 'src'));
+
+  it("makes a rotate job from a finished job's image", async () => {
+    await store.applyJobs([job({ id: 'src', prompt: 'knight', image, width: 48, height: 48 })]);
+    const reply = await send({ type: 'rotate', id: 'src', toDirection: 'east' });
+    const [id] = (reply as { ids: string[] }).ids;
+    expect(await store.getJob(id!)).toMatchObject({
+      kind: 'rotate',
+      status: 'idle',
+      prompt: 'knight (rotated to east)',
+      width: 48,
+      height: 48,
+      rotate: { toDirection: 'east', fromDirection: null, sourceJobId: 'src', sourceImage: image },
+      groupId: null,
+    });
+    expect(await store.getSubmitQueue()).toEqual([{ id, action: 'create' }]);
+  });
+
+  it('rotate8 makes eight jobs, one per direction, in one group', async () => {
+    await store.applyJobs([job({ id: 'src', image })]);
+    const reply = await send({ type: 'rotate8', id: 'src' });
+    const jobs = [...(await store.getJobs((reply as { ids: string[] }).ids)).values()];
+    expect(jobs.map((j) => j.rotate!.toDirection).sort()).toEqual([...directions].sort());
+    expect(new Set(jobs.map((j) => j.groupId)).size).toBe(1);
+    expect(jobs[0]!.groupId).not.toBeNull();
+  });
+
+  it('refuses a job without an image', async () => {
+    await store.applyJobs([job({ id: 'e', status: 'error' })]);
+    expect(await send({ type: 'rotate8', id: 'e' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/finished job/) as unknown,
+    });
+  });
+
+  it('keeps a long prompt within the limit', () => {
+    expect(rotatePrompt('x'.repeat(MAX_PROMPT_LENGTH), 'north-west')).toHaveLength(MAX_PROMPT_LENGTH);
+  });
+});

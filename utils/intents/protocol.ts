@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import { settingsSchema } from '@/utils/storage/settings';
+
+/**
+ * The intent protocol from the panel to the background. The panel never writes storage:
+ * it sends one of these and renders whatever storage then holds.
+ */
+export const generateRequestSchema = z.object({
+  prompt: z.string().trim().min(1, 'Enter a prompt').max(MAX_PROMPT_LENGTH),
+  width: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
+  height: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32 - 1)
+    .nullable(),
+  count: z.number().int().min(1).max(20).default(1),
+});
+export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+export const intentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('generate'), request: generateRequestSchema }),
+  z.object({ type: z.literal('retry'), id: jobIdSchema }),
+  z.object({ type: z.literal('delete'), id: jobIdSchema }),
+  z.object({
+    type: z.literal('rotate'),
+    id: jobIdSchema,
+    toDirection: directionSchema,
+    fromDirection: directionSchema.nullable().default(null),
+  }),
+  z.object({ type: z.literal('rotate8'), id: jobIdSchema }),
+  z.object({ type: z.literal('syncNow') }),
+  /** The panel is open (sent on open and every few seconds): keeps the sync interval running. */
+  z.object({ type: z.literal('panelOpen') }),
+  /** A seed-format job_history.json, as text; merged, duplicates by id not doubled. */
+  z.object({ type: z.literal('import'), text: z.string().max(512 * 1024 * 1024) }),
+  z.object({ type: z.literal('clearHistory') }),
+  z.object({ type: z.literal('saveSettings'), settings: settingsSchema }),
+  /** Ask the companion for a pairing code; it prints the code on its console, never in the answer. */
+  z.object({ type: z.literal('pairStart') }),
+  /** The code the companion printed; on success the background saves the token in settings and syncs. */
+  z.object({ type: z.literal('pairConfirm'), code: z.string().max(32) }),
+  /** Seed debug API: pull now / push now. */
+  z.object({ type: z.literal('loadFromServer') }),
+  z.object({ type: z.literal('saveToStorage') }),
+]);
+export type Intent = z.infer<typeof intentSchema>;
+export type IntentInput = z.input<typeof intentSchema>;
+
+export type IntentReply =
+  | { ok: true; ids?: string[]; imported?: number; skipped?: number; message?: string }
+  | { ok: false; error: string };
+
+/** Tag on runtime messages so other senders' messages are ignored. */
+export const INTENT_CHANNEL = 'pixellab-intent';

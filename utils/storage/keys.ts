@@ -1,0 +1,71 @@
+/**
+ * Every key of chrome.storage.local, declared once. Only the background writes them; the panel reads them.
+ * What each holds (schemas in layout.ts and settings.ts):
+ *   schema          { version }                      layout version, migrated by pure functions (migrations.ts)
+ *   head            string[]                         newest HEAD_SIZE live job ids: enough for first paint
+ *   index           IndexEntry[]                     every live job, newest first: scroll, search, filter
+ *   stats           StoredStats                      counts for the stats bar without reading the index
+ *   job:<id>        Job                              one key per job, tombstones included until pushed
+ *   img:<sha256>    string                           a PNG data URL, read lazily for visible rows
+ *   sync            SyncState                        checkpoint, serverId, last sync, companion status
+ *   outbox          string[]                         ids changed locally and not yet accepted by the companion
+ *   settings        Settings
+ *   storageError    { message, at } | null           the last storage failure, shown by the panel
+ *   submit          SubmitEntry[]                    jobs waiting to be handed to the companion's runner
+ *   pushPending     PendingPush | null               the push chunk in flight, so a retry reuses its request id
+ *   clientId        string                           this replica's id, sent with every push
+ *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
+ *   imagesWanted    ImageWant[]                      images of finished jobs shown here but not held (the companion
+ *                                                    lacked them when asked): fetched at every sync until they arrive
+ *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
+ *
+ * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
+ * zod and the rest of the bundle are evaluated.
+ */
+export const JOB_PREFIX = 'job:';
+export const IMAGE_PREFIX = 'img:';
+export const QUARANTINE_PREFIX = 'quarantine:';
+
+export const keys = {
+  schema: 'schema',
+  head: 'head',
+  index: 'index',
+  stats: 'stats',
+  sync: 'sync',
+  outbox: 'outbox',
+  settings: 'settings',
+  storageError: 'storageError',
+  submit: 'submit',
+  pushPending: 'pushPending',
+  clientId: 'clientId',
+  tombstones: 'tombstones',
+  imagesWanted: 'imagesWanted',
+  job: (id: string) => `${JOB_PREFIX}${id}`,
+  image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
+} as const;
+
+export const isJobKey = (key: string): boolean => key.startsWith(JOB_PREFIX);
+export const isImageKey = (key: string): boolean => key.startsWith(IMAGE_PREFIX);
+/** The job id of a `job:<id>` key. */
+export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
+/** The sha-256 of an `img:<hash>` key. */
+export const hashOfImageKey = (key: string): string => key.slice(IMAGE_PREFIX.length);
+
+/** The small keys the panel reads before anything else, for its first paint. */
+export const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.storageError] as const;
+
+/** Keys that only this layout writes: finding them without a `schema` key means unknown data. */
+export function isLayoutKey(key: string): boolean {
+  return isJobKey(key) || isImageKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key);
+}
+const LAYOUT_KEYS = [
+  keys.head,
+  keys.index,
+  keys.stats,
+  keys.sync,
+  keys.outbox,
+  keys.submit,
+  keys.pushPending,
+  keys.tombstones,
+  keys.imagesWanted,
+] as const;

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { jobSchema, jobStatusSchema } from '@/utils/domain/job';
+
+/**
+ * The values of chrome.storage.local (keys.ts lists the keys). Opening the panel must cost what is visible,
+ * not the size of the history (DESIGN.md measured why): one key per job, images under their own keys, a
+ * small `head` for first paint and an `index` for scrolling and search.
+ */
+export const HISTORY_SCHEMA_VERSION = 1;
+export const HEAD_SIZE = 60;
+
+export const indexEntrySchema = z.object({
+  id: z.string(),
+  createdAt: z.number(),
+  status: jobStatusSchema,
+  prompt: z.string(),
+});
+export type IndexEntry = z.infer<typeof indexEntrySchema>;
+
+export const statsSchema = z.object({
+  total: z.number().int(),
+  idle: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  success: z.number().int(),
+  error: z.number().int(),
+  /** Seconds, over successful jobs; null when there are none. */
+  avgDuration: z.number().nullable(),
+});
+export type Stats = z.infer<typeof statsSchema>;
+
+/** Stats as stored: the layout's counts plus the running sum that keeps avgDuration incremental. */
+export const storedStatsSchema = statsSchema.extend({
+  durationSum: z.number().default(0),
+  durationCount: z.number().int().default(0),
+});
+export type StoredStats = z.infer<typeof storedStatsSchema>;
+
+export const emptyStats = (): StoredStats => ({
+  total: 0,
+  idle: 0,
+  queued: 0,
+  running: 0,
+  success: 0,
+  error: 0,
+  avgDuration: null,
+  durationSum: 0,
+  durationCount: 0,
+});
+
+export const syncStateSchema = z.object({
+  serverId: z.string().nullable().default(null),
+  checkpoint: z.number().int().nonnegative().default(0),
+  lastSyncAt: z.number().nullable().default(null),
+  lastError: z.string().nullable().default(null),
+  online: z.boolean().default(false),
+  apiKeyDetected: z.boolean().nullable().default(null),
+  balanceUsd: z.number().nullable().default(null),
+  /** 'none' | 'token' | 'pairing' as the companion reported, null before first contact. */
+  auth: z.string().nullable().default(null),
+  /** 'required': the companion wants pairing and this browser has no accepted token; syncs wait for it. */
+  pairing: z.enum(['required']).nullable().default(null),
+  /** A pairing code was asked for: the companion printed it, the panel asks for it until `expiresAt`. */
+  pairingRequest: z.object({ requestId: z.string(), expiresAt: z.number() }).nullable().default(null),
+  /** When the next attempt is due while backing off. */
+  nextAttemptAt: z.number().nullable().default(null),
+  syncing: z.boolean().default(false),
+});
+export type SyncState = z.infer<typeof syncStateSchema>;
+
+/** A stored job: the shared record plus nothing else; sync bookkeeping lives in `outbox`. */
+export const storedJobSchema = jobSchema;
+
+export const submitEntrySchema = z.object({ id: z.string(), action: z.enum(['create', 'retry']) });
+export type SubmitEntry = z.infer<typeof submitEntrySchema>;
+
+/** An image to fetch, and a job that shows it (the entry is dropped once that job no longer does). */
+export const imageWantSchema = z.object({ id: z.string(), hash: z.string() });
+export type ImageWant = z.infer<typeof imageWantSchema>;
+
+export const pendingPushSchema = z.object({ requestId: z.string(), jobs: z.array(jobSchema) });
+export type PendingPush = z.infer<typeof pendingPushSchema>;
+
+export const storageErrorSchema = z.object({ message: z.string(), at: z.number().nullable().default(null) });
+export type StorageErrorValue = z.infer<typeof storageErrorSchema>;
+
+export const indexSchema = z.array(indexEntrySchema);
+export const idListSchema = z.array(z.string());
+export const submitQueueSchema = z.array(submitEntrySchema);
+export const imagesWantedSchema = z.array(imageWantSchema);
