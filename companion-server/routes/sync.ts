@@ -89,7 +89,7 @@ export function syncRoutes(deps: CompanionDeps) {
       const query = pullQuerySchema.safeParse(c.req.query());
       if (!query.success) throw fromZodError(query.error);
       const page = store.changesSince(query.data.since, query.data.limit);
-      return c.json({ serverId: store.serverId, ...page });
+      return c.json({ serverId: store.serverId, ...page, needImages: store.lostImages(100) });
     })
     .post('/api/v1/push', async (c) => {
       const body = await readJson(c, pushRequestSchema, config.limits.push);

@@ -23,6 +23,11 @@ export const pullResponseSchema = z.object({
   /** Checkpoint to send as `since` next time. */
   lastSeq: z.number().int().nonnegative(),
   hasMore: z.boolean(),
+  /**
+   * Images the companion lost (found damaged or deleted), at most 100: a client holding one uploads it again
+   * with a push's `images`. Older companions do not send it.
+   */
+  needImages: z.array(imageHashSchema).default([]),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

@@ -46,6 +46,8 @@ export interface SyncResult {
   submitted: number;
   pushed: number;
   pulled: number;
+  /** Images the companion had lost that this run uploaded again. */
+  reuploaded: number;
   serverChanged: boolean;
 }
 
@@ -91,7 +93,14 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   // --- one run ---------------------------------------------------------------------------
 
   async function run(opts: SyncOptions): Promise<SyncResult> {
-    const result: SyncResult = { ok: false, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
+    const result: SyncResult = {
+      ok: false,
+      submitted: 0,
+      pushed: 0,
+      pulled: 0,
+      reuploaded: 0,
+      serverChanged: false,
+    };
     try {
       const state = await store.getSyncState();
       // Unpaired, nothing but a user's action (pairing, Sync now, a new token) can help: no retries.
@@ -118,8 +127,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         result.pushed = await pusher.push(client, health.serverId);
       }
       await images.fetchWantedImages(store, client);
-      if (opts.pull !== false)
-        result.pulled = await pullChanges({ store, images, pageSize, firstPageSize }, client, health.serverId);
+      if (opts.pull !== false) {
+        const pull = await pullChanges({ store, images, pageSize, firstPageSize }, client, health.serverId);
+        result.pulled = pull.pulled;
+        // Images the companion lost (damaged or deleted files): ours go back, so nothing stays lost.
+        result.reuploaded = await pusher.uploadImages(client, health.serverId, pull.needImages);
+      }
       failures = 0;
       await store.setSyncState({
         syncing: false,

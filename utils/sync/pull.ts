@@ -19,8 +19,19 @@ export interface PullOptions {
   firstPageSize: number;
 }
 
-/** Pulls the changes since the checkpoint page by page, each stored with its images; returns how many arrived. */
-export async function pullChanges(options: PullOptions, client: CompanionClient, serverId: string): Promise<number> {
+export interface PullResult {
+  /** Versions that arrived. */
+  pulled: number;
+  /** Images the companion lost and would like uploaded again (its last page's `needImages`). */
+  needImages: string[];
+}
+
+/** Pulls the changes since the checkpoint page by page, each stored with its images. */
+export async function pullChanges(
+  options: PullOptions,
+  client: CompanionClient,
+  serverId: string,
+): Promise<PullResult> {
   const { store, images: fetcher, pageSize, firstPageSize } = options;
   let since = (await store.getSyncState()).checkpoint;
   let pulled = 0;
@@ -47,7 +58,7 @@ export async function pullChanges(options: PullOptions, client: CompanionClient,
     // companion lacks too (not uploaded yet) go to imagesWanted in the same write.
     await store.mergeRemote(page.changes, { images, sync: { checkpoint: page.lastSeq } });
     pulled += page.changes.length;
-    if (!page.hasMore || page.lastSeq <= since) return pulled;
+    if (!page.hasMore || page.lastSeq <= since) return { pulled, needImages: page.needImages };
     since = page.lastSeq;
   }
 }
