@@ -18,6 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
 import type { StorageAreaLike } from '@/utils/storage/area';
@@ -485,7 +486,7 @@ export async function readExtension(ext: Extension): Promise<ExtensionState> {
   return {
     jobs,
     images,
-    index: (all.index ?? []) as ExtensionState['index'],
+    index: await readIndex(ext.raw),
     head: (all.head ?? []) as string[],
     stats: (all.stats ?? {}) as ExtensionState['stats'],
     tombstones: (all.tombstones ?? []) as string[],

@@ -1,16 +1,17 @@
 import type { Job } from '@/utils/domain';
-import { addToStats, deriveLayout, headOf, mergeIndex, sameIds, toIndexEntry } from '@/utils/history/derive';
+import { addToStats, deriveLayout, toIndexEntry } from '@/utils/history/derive';
 import { imageItems, nextWanted } from '@/utils/history/images';
-import { parseJob } from '@/utils/history/reads';
+import { writeIndexChange } from '@/utils/history/index-write';
+import { parseIndexMeta, parseJob } from '@/utils/history/reads';
 import type { StoreWriter } from '@/utils/history/writer';
-import { isJobKey, keys } from '@/utils/storage/keys';
+import { decodePage, encodePage, type IndexChange, type IndexMeta, paginate } from '@/utils/storage/index-pages';
+import { isIndexPageKey, isJobKey, keys, pageOfKey } from '@/utils/storage/keys';
 import {
   emptyStats,
   type ImageWant,
   type IndexEntry,
   idListSchema,
   imagesWantedSchema,
-  indexSchema,
   type StoredStats,
   type SubmitEntry,
   storedStatsSchema,
@@ -18,16 +19,19 @@ import {
 } from '@/utils/storage/layout';
 
 /**
- * How a batch of job versions is stored: one `get` of the changed jobs and every derived key (`Snapshot`),
- * then one `set` of the jobs with the index, head, stats, tombstones, outbox, submit queue, images and
- * wanted images they change. Index and stats are updated from the changed jobs alone; when they cannot be
- * (unreadable layout data, corrupt records), they are rebuilt from every job record.
+ * How a batch of job versions is stored: one `get` of the changed jobs and every small derived key
+ * (`Snapshot`), one `get` of the index pages they fall in, then one `set` of the jobs with the index pages,
+ * head, stats, tombstones, outbox, submit queue, images and wanted images they change. Index and stats are
+ * updated from the changed jobs alone; when they cannot be (unreadable layout data, corrupt records), they
+ * are rebuilt from every job record.
  */
 
 export interface Snapshot {
   jobs: Map<string, Job>;
   corrupt: Record<string, unknown>;
-  index: IndexEntry[] | null;
+  /** `indexPages`; null when unreadable. */
+  index: IndexMeta | null;
+  head: string[];
   stats: StoredStats | null;
   tombstones: Set<string>;
   outbox: Set<string>;
@@ -52,7 +56,8 @@ export interface Batch {
 export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Promise<Snapshot> {
   const raw = await w.storage.get([
     ...ids.map(keys.job),
-    keys.index,
+    keys.indexPages,
+    keys.head,
     keys.stats,
     keys.outbox,
     keys.tombstones,
@@ -66,13 +71,13 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     if (job === 'corrupt') corrupt[keys.job(id)] = raw[keys.job(id)];
     else if (job) jobs.set(id, job);
   }
-  const index = raw[keys.index] === undefined ? [] : (indexSchema.safeParse(raw[keys.index]).data ?? null);
   const stats =
     raw[keys.stats] === undefined ? emptyStats() : (storedStatsSchema.safeParse(raw[keys.stats]).data ?? null);
   return {
     jobs,
     corrupt,
-    index,
+    index: parseIndexMeta(raw[keys.indexPages]),
+    head: idListSchema.safeParse(raw[keys.head]).data ?? [],
     stats,
     tombstones: new Set(idListSchema.safeParse(raw[keys.tombstones]).data ?? []),
     outbox: new Set(idListSchema.safeParse(raw[keys.outbox]).data ?? []),
@@ -91,27 +96,28 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
 
   const stats = snap.stats ? { ...snap.stats } : emptyStats();
   const tombstones = new Set(snap.tombstones);
-  const removeFromIndex = new Set<string>();
-  const addToIndex: IndexEntry[] = [];
+  const change: { remove: Pick<IndexEntry, 'createdAt' | 'id'>[]; add: IndexEntry[] } = { remove: [], add: [] };
   for (const [id, job] of batch.jobs) {
     const old = snap.jobs.get(id);
     if (old && !old.deleted) addToStats(stats, old, -1);
-    // Every changed id leaves the index and comes back if live: also drops stale entries.
-    removeFromIndex.add(id);
+    // Every changed id leaves the index (found by the entry it had) and comes back if live.
+    change.remove.push(old && !old.deleted ? old : job);
     if (job.deleted) tombstones.add(id);
     else {
       tombstones.delete(id);
       addToStats(stats, job, 1);
-      addToIndex.push(toIndexEntry(job));
+      change.add.push(toIndexEntry(job));
     }
     items[keys.job(id)] = job;
   }
 
+  const removeKeys: string[] = [];
   if (batch.jobs.size > 0 && snap.index !== null) {
-    const index = mergeIndex(snap.index, removeFromIndex, addToIndex);
-    items[keys.index] = index;
-    const head = headOf(index);
-    if (!sameIds(head, headOf(snap.index))) items[keys.head] = head;
+    const index = await writeIndexChange(w.storage, snap.index, snap.head, change as IndexChange, w.indexPageMax);
+    if (index) {
+      Object.assign(items, index.items);
+      removeKeys.push(...index.remove);
+    } else needsRebuild = true;
     items[keys.stats] = stats;
     if (tombstones.size !== snap.tombstones.size || [...tombstones].some((id) => !snap.tombstones.has(id))) {
       items[keys.tombstones] = [...tombstones];
@@ -138,20 +144,23 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
   Object.assign(items, imageItems(batch.images));
   const wanted = nextWanted(snap.wanted, batch.wantedAdd ?? [], batch.jobs, batch.images);
   if (wanted) items[keys.imagesWanted] = wanted;
-  await w.write(items);
+  // Dropped pages go after the set: left behind by a stopped worker, no list names them (rebuild removes them).
+  await w.write(items, removeKeys);
   if (needsRebuild) await rebuild(w);
 }
 
-async function allJobKeys(w: StoreWriter): Promise<string[]> {
+async function allKeys(w: StoreWriter): Promise<string[]> {
   const { storage } = w;
-  if (typeof storage.getKeys === 'function') return (await storage.getKeys()).filter(isJobKey);
-  return Object.keys(await storage.get(null)).filter(isJobKey);
+  if (typeof storage.getKeys === 'function') return storage.getKeys();
+  return Object.keys(await storage.get(null));
 }
 
 /** Full rebuild of derived keys from the job keys; unreadable records go to quarantine. Call under the lock. */
 export async function rebuild(w: StoreWriter): Promise<void> {
   const { storage } = w;
-  const jobKeys = await allJobKeys(w);
+  const listed = await allKeys(w);
+  const jobKeys = listed.filter(isJobKey);
+  const pageKeys = listed.filter(isIndexPageKey);
   const raw = jobKeys.length > 0 ? await storage.get(jobKeys) : {};
   const jobs: Job[] = [];
   const corrupt: Record<string, unknown> = {};
@@ -161,16 +170,18 @@ export async function rebuild(w: StoreWriter): Promise<void> {
     else if (job) jobs.push(job);
   }
   const derived = deriveLayout(jobs);
+  const { meta, pages } = paginate(derived.index, 0, w.indexPageMax);
   const items: Record<string, unknown> = {
-    [keys.index]: derived.index,
+    [keys.indexPages]: meta,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
   };
-  const current = await storage.get([keys.index, keys.stats]);
+  for (const [n, entries] of pages) items[keys.indexPage(n)] = encodePage(entries);
+  const current = await storage.get([keys.indexPages, keys.stats, ...pageKeys]);
   const quarantined: Record<string, unknown> = { ...corrupt };
-  if (current[keys.index] !== undefined && !indexSchema.safeParse(current[keys.index]).success)
-    quarantined[keys.index] = current[keys.index];
+  if (parseIndexMeta(current[keys.indexPages]) === null) quarantined[keys.indexPages] = current[keys.indexPages];
+  for (const key of pageKeys) if (decodePage(current[key]) === null) quarantined[key] = current[key];
   if (current[keys.stats] !== undefined && !storedStatsSchema.safeParse(current[keys.stats]).success)
     quarantined[keys.stats] = current[keys.stats];
   if (Object.keys(quarantined).length > 0) {
@@ -180,5 +191,6 @@ export async function rebuild(w: StoreWriter): Promise<void> {
       data: quarantined,
     };
   }
-  await w.write(items, Object.keys(corrupt));
+  const stalePages = pageKeys.filter((key) => !pages.has(pageOfKey(key)));
+  await w.write(items, [...Object.keys(corrupt), ...stalePages]);
 }

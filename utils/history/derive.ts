@@ -1,12 +1,10 @@
 import type { Job } from '@/utils/domain';
+import { compareIndexEntries } from '@/utils/storage/index-pages';
 import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats } from '@/utils/storage/layout';
 
 /** What the store derives from the job records: index order, index entries, stats. Pure. */
 
-/** Newest first; ties by id so every replica lists the same order. */
-export function compareIndexEntries(a: IndexEntry, b: IndexEntry): number {
-  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
+export { compareIndexEntries };
 
 export function toIndexEntry(job: Job): IndexEntry {
   return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
@@ -44,21 +42,6 @@ export function deriveLayout(jobs: Iterable<Job>) {
 /** The ids of the newest HEAD_SIZE entries. */
 export function headOf(index: readonly IndexEntry[]): string[] {
   return index.slice(0, HEAD_SIZE).map((e) => e.id);
-}
-
-/** Drops `remove` and inserts `add` keeping newest-first order: O(n + k log k). */
-export function mergeIndex(index: IndexEntry[], remove: Set<string>, add: IndexEntry[]): IndexEntry[] {
-  const kept = remove.size > 0 ? index.filter((e) => !remove.has(e.id)) : index;
-  if (add.length === 0) return kept === index ? [...index] : kept;
-  add.sort(compareIndexEntries);
-  const out: IndexEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < kept.length || j < add.length) {
-    if (j >= add.length || (i < kept.length && compareIndexEntries(kept[i]!, add[j]!) <= 0)) out.push(kept[i++]!);
-    else out.push(add[j++]!);
-  }
-  return out;
 }
 
 export function sameIds(a: readonly string[], b: readonly string[]): boolean {

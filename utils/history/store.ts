@@ -11,8 +11,6 @@ import { keys } from '@/utils/storage/keys';
 import {
   emptyStats,
   type IndexEntry,
-  idListSchema,
-  indexSchema,
   type PendingPush,
   pendingPushSchema,
   type StoredStats,
@@ -93,6 +91,8 @@ export interface HistoryStoreOptions {
   now?: () => number;
   /** Resolves when migrations are done; every operation waits for it. */
   ready?: Promise<unknown>;
+  /** Most entries in an index page (tests split pages often with a small one). */
+  indexPageMax?: number;
 }
 
 /**
@@ -104,7 +104,11 @@ export function createHistoryStore(
   storage: StorageAreaLike = browser.storage.local as unknown as StorageAreaLike,
   options: HistoryStoreOptions = {},
 ): HistoryStore {
-  const w = createStoreWriter(storage, { now: options.now ?? Date.now, ready: options.ready ?? Promise.resolve() });
+  const w = createStoreWriter(storage, {
+    now: options.now ?? Date.now,
+    ready: options.ready ?? Promise.resolve(),
+    indexPageMax: options.indexPageMax,
+  });
   const { exclusive, whenReady, write } = w;
 
   async function getJobs(ids: readonly string[]): Promise<Map<string, Job>> {
@@ -186,9 +190,8 @@ export function createHistoryStore(
 
     resetForServer(serverId) {
       return exclusive(async () => {
-        const raw = await storage.get([keys.index, keys.tombstones]);
-        const index = indexSchema.safeParse(raw[keys.index]).data ?? [];
-        const tombstones = idListSchema.safeParse(raw[keys.tombstones]).data ?? [];
+        const index = await readIndex(storage);
+        const tombstones = await readIdList(storage, keys.tombstones);
         const sync = { ...(await readSyncState(storage)), serverId, checkpoint: 0 };
         await write({
           [keys.sync]: sync,

@@ -3,7 +3,9 @@
  * What each holds (schemas in layout.ts and settings.ts):
  *   schema          { version }                      layout version, migrated by pure functions (migrations.ts)
  *   head            string[]                         newest HEAD_SIZE live job ids: enough for first paint
- *   index           IndexEntry[]                     every live job, newest first: scroll, search, filter
+ *   indexPages      IndexMeta                        the index's pages in order, each with its count and oldest entry
+ *   index:<n>       string (JSON IndexEntry[])       one page of the index: every live job, newest first, in pages
+ *                                                    of at most 1,000 (index-pages.ts): scroll, search, filter
  *   stats           StoredStats                      counts for the stats bar without reading the index
  *   job:<id>        Job                              one key per job, tombstones included until pushed
  *   img:<sha256>    string                           a PNG data URL, read lazily for visible rows
@@ -24,12 +26,13 @@
  */
 export const JOB_PREFIX = 'job:';
 export const IMAGE_PREFIX = 'img:';
+export const INDEX_PAGE_PREFIX = 'index:';
 export const QUARANTINE_PREFIX = 'quarantine:';
 
 export const keys = {
   schema: 'schema',
   head: 'head',
-  index: 'index',
+  indexPages: 'indexPages',
   stats: 'stats',
   sync: 'sync',
   outbox: 'outbox',
@@ -42,10 +45,14 @@ export const keys = {
   imagesWanted: 'imagesWanted',
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
+  indexPage: (n: number) => `${INDEX_PAGE_PREFIX}${n}`,
 } as const;
 
 export const isJobKey = (key: string): boolean => key.startsWith(JOB_PREFIX);
 export const isImageKey = (key: string): boolean => key.startsWith(IMAGE_PREFIX);
+export const isIndexPageKey = (key: string): boolean => key.startsWith(INDEX_PAGE_PREFIX);
+/** The page number of an `index:<n>` key. */
+export const pageOfKey = (key: string): number => Number(key.slice(INDEX_PAGE_PREFIX.length));
 /** The job id of a `job:<id>` key. */
 export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
 /** The sha-256 of an `img:<hash>` key. */
@@ -56,11 +63,12 @@ export const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.
 
 /** Keys that only this layout writes: finding them without a `schema` key means unknown data. */
 export function isLayoutKey(key: string): boolean {
-  return isJobKey(key) || isImageKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key);
+  return isJobKey(key) || isImageKey(key) || isIndexPageKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key);
 }
 const LAYOUT_KEYS = [
   keys.head,
-  keys.index,
+  'index',
+  keys.indexPages,
   keys.stats,
   keys.sync,
   keys.outbox,

@@ -3,17 +3,28 @@ import { errorMessage } from '@/utils/domain';
 import { deriveLayout } from '@/utils/history/derive';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { emptyIndexMeta, indexItems } from '@/utils/storage/index-pages';
 import { isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
-import { emptyStats, HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
+import { emptyStats, HISTORY_SCHEMA_VERSION, indexSchema } from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
 
-/** Every key of chrome.storage.local at one moment. */
+/** Every key of chrome.storage.local at one moment (or the keys a migration reads). */
 export type LayoutData = Record<string, unknown>;
 /** `migrations[n]` turns layout n-1 into layout n. Pure: same input and `now`, same output. */
 export type Migration = (data: LayoutData, context: { now: number }) => LayoutData;
+/**
+ * A migration that needs only some keys: it gets those and changes or removes nothing else. Reading every
+ * key would read every image (64 MB at 10,000 jobs) to change the index.
+ */
+export interface PartialMigration {
+  migrate: Migration;
+  reads(key: string): boolean;
+}
 
 /** Version 0: the seed dashboard's localStorage blob `{ jobs, lastJobId }`, maybe as a JSON string. */
 export const LEGACY_KEY = 'pixellab_jobs_v1';
+/** Version 1's index: one key holding every entry, newest first. */
+export const V1_INDEX_KEY = 'index';
 
 const schemaValueSchema = z.object({ version: z.number().int().nonnegative() });
 
@@ -26,7 +37,7 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
   const derived = deriveLayout(jobs);
   const out: LayoutData = {
     ...rest,
-    [keys.index]: derived.index,
+    [V1_INDEX_KEY]: derived.index,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
@@ -44,9 +55,36 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
   return out;
 }
 
-export const migrations: Record<number, Migration> = {
+/**
+ * Version 1 -> 2: the one `index` key becomes pages (`indexPages`, `index:<n>`; utils/storage/index-pages.ts),
+ * so a change rewrites the pages it falls in, not the whole index. An unreadable index is quarantined and
+ * `indexPages` left unreadable, so the store rebuilds it from the job records at its first write.
+ */
+export function migrateV1toV2(data: LayoutData, { now }: { now: number }): LayoutData {
+  const { [V1_INDEX_KEY]: index, ...rest } = data;
+  const out: LayoutData = { ...rest };
+  if (index === undefined) out[keys.indexPages] = emptyIndexMeta();
+  else {
+    const entries = indexSchema.safeParse(index);
+    if (entries.success) Object.assign(out, indexItems(entries.data));
+    else {
+      // Named apart: this step reads only the index, so it cannot see which quarantine keys are taken.
+      out[`${QUARANTINE_PREFIX}${now}-index-v1`] = { reason: 'an unreadable index (version 1)', at: now, data: index };
+      out[keys.indexPages] = UNREADABLE_INDEX;
+    }
+  }
+  return out;
+}
+/** Fails the `indexPages` schema on purpose: the store rebuilds the index at its next write. */
+const UNREADABLE_INDEX = 'rebuild from the job records';
+
+export const migrations: Record<number, Migration | PartialMigration> = {
   1: migrateV0toV1,
+  2: { migrate: migrateV1toV2, reads: (key) => key === V1_INDEX_KEY },
 };
+
+const migrateOf = (entry: Migration | PartialMigration): Migration =>
+  typeof entry === 'function' ? entry : entry.migrate;
 
 export interface MigrationReport {
   /** Version found; null on a fresh install. */
@@ -68,7 +106,7 @@ export interface RunMigrationsOptions {
 function freshLayout(version: number): LayoutData {
   return {
     [keys.schema]: { version },
-    [keys.index]: [],
+    [keys.indexPages]: emptyIndexMeta(),
     [keys.head]: [],
     [keys.stats]: emptyStats(),
     [keys.outbox]: [],
@@ -113,15 +151,18 @@ export async function runMigrations(
   if (from === current) return { from, to: current, ran: [], quarantined: null };
   const steps: number[] = [];
   for (let v = from + 1; v <= current; v++) steps.push(v);
-  if (from > current || steps.some((v) => typeof table[v] !== 'function')) {
+  if (from > current || steps.some((v) => table[v] === undefined)) {
     return quarantineAll(storage, current, now(), `unknown layout version ${from}`, from);
   }
 
-  const before = await storage.get(null);
+  const before = await readFor(
+    storage,
+    steps.map((v) => table[v]!),
+  );
   const at = now();
   let data: LayoutData = before;
   try {
-    for (const v of steps) data = table[v]!(data, { now: at });
+    for (const v of steps) data = migrateOf(table[v]!)(data, { now: at });
   } catch (err) {
     const reason = `migration from version ${from} failed: ${errorMessage(err)}`;
     return quarantineAll(storage, current, at, reason, from);
@@ -133,6 +174,17 @@ export async function runMigrations(
   await storage.set(set);
   if (remove.length > 0) await storage.remove(remove);
   return { from, to: current, ran: steps, quarantined: null };
+}
+
+/** The keys the steps read: all of them, unless every step names its own. */
+async function readFor(
+  storage: StorageAreaLike,
+  steps: readonly (Migration | PartialMigration)[],
+): Promise<LayoutData> {
+  const partial = steps.filter((s): s is PartialMigration => typeof s !== 'function');
+  if (partial.length < steps.length || typeof storage.getKeys !== 'function') return storage.get(null);
+  const wanted = (await storage.getKeys()).filter((key) => partial.some((s) => s.reads(key)));
+  return wanted.length > 0 ? storage.get(wanted) : {};
 }
 
 /** Moves everything but valid settings and earlier quarantines aside, then writes a fresh layout. */

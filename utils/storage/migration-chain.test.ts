@@ -1,0 +1,159 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import v1Fixture from '@/tests/fixtures/layout/v1.json';
+import { encodePng } from '@/tests/fixtures/png';
+import { bytesToPngDataUrl, type Job, jobSchema, sha256Hex } from '@/utils/domain';
+import { readIndex } from '@/utils/history/reads';
+import { createHistoryStore } from '@/utils/history/store';
+import type { StorageAreaLike } from '@/utils/storage/area';
+import { decodePage, INDEX_PAGE_MAX, indexMetaSchema } from '@/utils/storage/index-pages';
+import { keys } from '@/utils/storage/keys';
+import { HISTORY_SCHEMA_VERSION, type IndexEntry } from '@/utils/storage/layout';
+import { LEGACY_KEY, migrateV1toV2, runMigrations, V1_INDEX_KEY } from '@/utils/storage/migrations';
+
+/** Layout versions 1 -> 2, and the whole chain from the seed's blob, with the real table and a fixture per version. */
+
+const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
+const all = () => local().get(null);
+const v1 = v1Fixture.data as Record<string, unknown>;
+
+/** fakeBrowser's area with Chrome 130's getKeys, so a step that reads a few keys can skip the rest. */
+function withGetKeys(): StorageAreaLike & { getKeys(): Promise<string[]> } {
+  const area = local();
+  return {
+    get: (k) => area.get(k),
+    set: (items) => area.set(items),
+    remove: (k) => area.remove(k),
+    getKeys: async () => Object.keys(await area.get(null)),
+  };
+}
+
+beforeEach(() => {
+  vi.restoreAllMocks();
+  fakeBrowser.reset();
+});
+
+describe('version 1 to version 2: the index in pages', () => {
+  it('turns the fixture index into pages the store reads, and changes nothing else', async () => {
+    await local().set(v1);
+    const report = await runMigrations(local(), { now: () => 9 });
+    expect(report).toMatchObject({ from: 1, to: HISTORY_SCHEMA_VERSION, ran: [2], quarantined: null });
+    const after = await all();
+    expect(after[V1_INDEX_KEY]).toBeUndefined();
+    expect(after[keys.schema]).toEqual({ version: HISTORY_SCHEMA_VERSION });
+    expect(after[keys.indexPages]).toEqual({
+      pages: [{ n: 0, count: 3, lastCreatedAt: 100, lastId: 'job-c' }],
+      next: 0 + 1,
+    });
+    expect(decodePage(after[keys.indexPage(0)])).toEqual(v1[V1_INDEX_KEY]);
+    for (const [key, value] of Object.entries(v1)) {
+      if (key !== V1_INDEX_KEY && key !== keys.schema && key !== 'imagesWanted') expect(after[key], key).toEqual(value);
+    }
+
+    const store = createHistoryStore(local());
+    expect((await store.getIndex()).map((e) => e.id)).toEqual(['job-a', 'job-b', 'job-c']);
+    // And keeps it: a new job lands in the page, the head and the stats.
+    await store.applyJobs([
+      jobSchema.parse({
+        id: 'job-e',
+        prompt: 'new',
+        width: 8,
+        height: 8,
+        status: 'idle',
+        createdAt: 400,
+        updatedAt: 400,
+      }),
+    ]);
+    expect((await readIndex(local())).map((e) => e.id)).toEqual(['job-e', 'job-a', 'job-b', 'job-c']);
+    expect((await local().get(keys.head))[keys.head]).toEqual(['job-e', 'job-a', 'job-b', 'job-c']);
+    expect(await store.getStats()).toMatchObject({ total: 4, idle: 1 });
+  });
+
+  it('reads only the keys it changes (never the images), where the browser can list keys', async () => {
+    const entries: IndexEntry[] = Array.from({ length: 2_500 }, (_, i) => ({
+      id: `job-${i}`,
+      createdAt: 10_000 - i,
+      status: 'success',
+      prompt: `prompt ${i}`,
+    }));
+    await local().set({ ...v1, [V1_INDEX_KEY]: entries });
+    const area = withGetKeys();
+    const get = vi.spyOn(area, 'get');
+    await runMigrations(area);
+    const asked = get.mock.calls.map(([k]) => k);
+    expect(asked).toEqual([[keys.schema, LEGACY_KEY], [V1_INDEX_KEY]]);
+    const meta = indexMetaSchema.parse((await all())[keys.indexPages]);
+    expect(meta.pages.map((p) => p.count)).toEqual([834, 834, 832]);
+    expect(meta.pages.every((p) => p.count <= INDEX_PAGE_MAX)).toBe(true);
+    expect(await readIndex(local())).toEqual(entries);
+  });
+
+  it('quarantines an unreadable index, and the store rebuilds it from the job records at its next write', async () => {
+    await local().set({ ...v1, [V1_INDEX_KEY]: 'garbage' });
+    await runMigrations(local(), { now: () => 33 });
+    const after = await all();
+    expect(after['quarantine:33-index-v1']).toMatchObject({ data: 'garbage' });
+    const store = createHistoryStore(local());
+    await store.applyJobs([
+      jobSchema.parse({
+        id: 'job-e',
+        prompt: 'new',
+        width: 8,
+        height: 8,
+        status: 'idle',
+        createdAt: 400,
+        updatedAt: 400,
+      }),
+    ]);
+    expect((await store.getIndex()).map((e) => e.id)).toEqual(['job-e', 'job-a', 'job-b', 'job-c']);
+  });
+
+  it('is pure: same input, same output, input untouched', () => {
+    const input = structuredClone(v1);
+    const a = migrateV1toV2(input, { now: 1 });
+    const b = migrateV1toV2(input, { now: 1 });
+    expect(a).toEqual(b);
+    expect(input).toEqual(v1);
+  });
+});
+
+describe('the whole chain', () => {
+  it('takes the seed dashboard’s blob (version 0) to the current layout, usable by the store', async () => {
+    const png = encodePng(2, 2, (x, y) => [x * 90, y * 90, 30, 255]);
+    const hash = sha256Hex(png);
+    const blob = {
+      lastJobId: 2,
+      jobs: [
+        {
+          id: 'job-1',
+          prompt: 'knight',
+          width: 64,
+          height: 64,
+          status: 'success',
+          result: bytesToPngDataUrl(png),
+          createdAt: 10,
+          duration: 3,
+        },
+        { id: 'job-2', prompt: 'mage', width: 64, height: 64, status: 'error', error: 'no', createdAt: 20 },
+      ],
+    };
+    await local().set({ [LEGACY_KEY]: JSON.stringify(blob) });
+    const report = await runMigrations(local(), { now: () => 1_000 });
+    expect(report).toMatchObject({ from: 0, to: HISTORY_SCHEMA_VERSION, ran: [1, 2], quarantined: null });
+    const after = await all();
+    expect(after[LEGACY_KEY]).toBeUndefined();
+    expect(after[V1_INDEX_KEY]).toBeUndefined();
+    const store = createHistoryStore(local());
+    expect((await store.getIndex()).map((e) => e.id)).toEqual(['job-2', 'job-1']);
+    expect(((await store.getJob('job-1')) as Job).image).toBe(hash);
+    expect((await store.getImages([hash])).get(hash)).toBe(bytesToPngDataUrl(png));
+    expect(new Set(await store.getOutbox())).toEqual(new Set(['job-1', 'job-2']));
+    expect(await runMigrations(local())).toMatchObject({ from: HISTORY_SCHEMA_VERSION, ran: [] });
+  });
+
+  it('takes the version 1 fixture to the current layout in one run', async () => {
+    await local().set(v1);
+    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [2] });
+    expect(await runMigrations(local())).toMatchObject({ from: HISTORY_SCHEMA_VERSION, ran: [] });
+  });
+});
