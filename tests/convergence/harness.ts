@@ -464,6 +464,8 @@ export async function runSync(world: World, ext: Extension, fault: Fault = { kin
 export interface ExtensionState {
   jobs: Map<string, Job>;
   images: Set<string>;
+  /** The wanted images' entries, as wantKey (`id NUL hash`). */
+  wanted: Set<string>;
   index: { id: string; createdAt: number; status: string; prompt: string }[];
   head: string[];
   stats: Record<string, number | null>;
@@ -478,14 +480,19 @@ export async function readExtension(ext: Extension): Promise<ExtensionState> {
   const all = await ext.raw.get(null);
   const jobs = new Map<string, Job>();
   const images = new Set<string>();
+  const wanted = new Set<string>();
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith('job:')) jobs.set(key.slice(4), value as Job);
     else if (key.startsWith('img:')) images.add(key.slice(4));
   }
+  for (const chunk of ((all.wanted ?? { chunks: [] }) as { chunks: { n: number }[] }).chunks)
+    for (const w of (all[`wanted:${chunk.n}`] ?? []) as { id: string; hash: string }[])
+      wanted.add(`${w.id}\u0000${w.hash}`);
   const sync = (all.sync ?? {}) as { serverId?: string | null; checkpoint?: number };
   return {
     jobs,
     images,
+    wanted,
     index: await readIndex(ext.raw),
     head: (all.head ?? []) as string[],
     stats: (all.stats ?? {}) as ExtensionState['stats'],

@@ -578,6 +578,12 @@ export function checkLayout(name: string, state: ExtensionState): void {
     if (stored !== derived.stats[key])
       broke('layout', `${name}'s stats.${key} is ${stored}, its jobs say ${derived.stats[key]}`);
   }
+  // Every image it shows is held, or wanted (written with the version that shows it), so a fill fetches it.
+  for (const job of state.jobs.values()) {
+    if (job.deleted || job.status !== 'success' || !job.image || state.images.has(job.image)) continue;
+    if (!state.wanted.has(`${job.id}\u0000${job.image}`))
+      broke('images', `${name} shows ${job.id} finished with image ${job.image.slice(0, 8)}, neither held nor wanted`);
+  }
 }
 
 /** After every step: versions only move forward, layouts hold, no checkpoint is ahead of the stored data. */

@@ -4,7 +4,8 @@ import { imageHashSchema, jobSchema } from './job';
 /** The companion's sync protocol (README, "Sync protocol"). Version bumps when shapes change. */
 export const SYNC_API_VERSION = 1;
 export const APP_NAME = 'pixellab-companion';
-export const MAX_PULL_PAGE = 500;
+/** Most jobs per pull page (about 0.9 MB of JSON); companions before 2,000 took 500. */
+export const MAX_PULL_PAGE = 2000;
 export const MAX_PUSH_CHANGES = 500;
 
 /** A job as the companion hands it out: with the sequence number of its last accepted change. */

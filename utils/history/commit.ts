@@ -1,22 +1,31 @@
 import type { Job } from '@/utils/domain';
 import { addToStats, deriveLayout, toIndexEntry } from '@/utils/history/derive';
-import { imageItems, nextWanted } from '@/utils/history/images';
+import { imageItems, showsImage } from '@/utils/history/images';
 import { writeIndexChange } from '@/utils/history/index-write';
 import { parseIndexMeta, parseJob } from '@/utils/history/reads';
+import { appendWantedItems, parseWantedMeta } from '@/utils/history/wanted-store';
 import type { StoreWriter } from '@/utils/history/writer';
 import { decodePage, encodePage, type IndexChange, type IndexMeta, paginate } from '@/utils/storage/index-pages';
-import { isIndexPageKey, isJobKey, keys, pageOfKey } from '@/utils/storage/keys';
+import {
+  hashOfImageKey,
+  isImageKey,
+  isIndexPageKey,
+  isJobKey,
+  isWantedChunkKey,
+  keys,
+  pageOfKey,
+} from '@/utils/storage/keys';
 import {
   emptyStats,
   type ImageWant,
   type IndexEntry,
   idListSchema,
-  imagesWantedSchema,
   type StoredStats,
   type SubmitEntry,
   storedStatsSchema,
   submitQueueSchema,
 } from '@/utils/storage/layout';
+import { appendWanted, emptyWantedMeta, type WantedMeta } from '@/utils/storage/wanted';
 
 /**
  * How a batch of job versions is stored: one `get` of the changed jobs and every small derived key
@@ -36,7 +45,8 @@ export interface Snapshot {
   tombstones: Set<string>;
   outbox: Set<string>;
   submit: SubmitEntry[];
-  wanted: ImageWant[];
+  /** `wanted`; null when unreadable. */
+  wanted: WantedMeta | null;
 }
 
 export interface Batch {
@@ -62,7 +72,7 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     keys.outbox,
     keys.tombstones,
     keys.submit,
-    keys.imagesWanted,
+    keys.wanted,
   ]);
   const jobs = new Map<string, Job>();
   const corrupt: Record<string, unknown> = {};
@@ -82,7 +92,7 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     tombstones: new Set(idListSchema.safeParse(raw[keys.tombstones]).data ?? []),
     outbox: new Set(idListSchema.safeParse(raw[keys.outbox]).data ?? []),
     submit: submitQueueSchema.safeParse(raw[keys.submit]).data ?? [],
-    wanted: imagesWantedSchema.safeParse(raw[keys.imagesWanted]).data ?? [],
+    wanted: parseWantedMeta(raw[keys.wanted]),
   };
 }
 
@@ -142,8 +152,10 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
   }
 
   Object.assign(items, imageItems(batch.images));
-  const wanted = nextWanted(snap.wanted, batch.wantedAdd ?? [], batch.jobs, batch.images);
-  if (wanted) items[keys.imagesWanted] = wanted;
+  // Appended only: entries whose job moved on are dropped by the filler when it reaches them.
+  const wantedAdd = (batch.wantedAdd ?? []).filter((x) => !batch.images?.[x.hash]);
+  if (snap.wanted) Object.assign(items, await appendWantedItems(w.storage, snap.wanted, wantedAdd));
+  else needsRebuild = true;
   // Dropped pages go after the set: left behind by a stopped worker, no list names them (rebuild removes them).
   await w.write(items, removeKeys);
   if (needsRebuild) await rebuild(w);
@@ -161,6 +173,8 @@ export async function rebuild(w: StoreWriter): Promise<void> {
   const listed = await allKeys(w);
   const jobKeys = listed.filter(isJobKey);
   const pageKeys = listed.filter(isIndexPageKey);
+  const wantedKeys = listed.filter(isWantedChunkKey);
+  const held = new Set(listed.filter(isImageKey).map(hashOfImageKey));
   const raw = jobKeys.length > 0 ? await storage.get(jobKeys) : {};
   const jobs: Job[] = [];
   const corrupt: Record<string, unknown> = {};
@@ -178,6 +192,11 @@ export async function rebuild(w: StoreWriter): Promise<void> {
     [keys.tombstones]: derived.tombstones,
   };
   for (const [n, entries] of pages) items[keys.indexPage(n)] = encodePage(entries);
+  // What is wanted is what the live finished jobs show and this replica does not hold.
+  const wants = jobs.filter((j) => showsImage(j) && !held.has(j.image!)).map((j) => ({ id: j.id, hash: j.image! }));
+  const wanted = appendWanted(emptyWantedMeta(), null, wants);
+  items[keys.wanted] = wanted.meta;
+  for (const [n, entries] of wanted.write) items[keys.wantedChunk(n)] = entries;
   const current = await storage.get([keys.indexPages, keys.stats, ...pageKeys]);
   const quarantined: Record<string, unknown> = { ...corrupt };
   if (parseIndexMeta(current[keys.indexPages]) === null) quarantined[keys.indexPages] = current[keys.indexPages];
@@ -192,5 +211,6 @@ export async function rebuild(w: StoreWriter): Promise<void> {
     };
   }
   const stalePages = pageKeys.filter((key) => !pages.has(pageOfKey(key)));
-  await w.write(items, [...Object.keys(corrupt), ...stalePages]);
+  const staleChunks = wantedKeys.filter((key) => !(key in items));
+  await w.write(items, [...Object.keys(corrupt), ...stalePages, ...staleChunks]);
 }

@@ -306,15 +306,52 @@ describe('merging versions from the companion', () => {
       job({ id: 'd', image: null, status: 'error' }),
     ]);
     expect(set).toHaveBeenCalledTimes(1);
-    expect(set.mock.calls[0]![0]).toHaveProperty(keys.imagesWanted, [{ id: 'b', hash: missing.hash }]);
+    expect(set.mock.calls[0]![0]).toMatchObject({
+      [keys.wanted]: { chunks: [{ n: 0, count: 1 }], next: 1 },
+      [keys.wantedChunk(0)]: [{ id: 'b', hash: missing.hash }],
+    });
     expect(await store.getImagesWanted()).toEqual([{ id: 'b', hash: missing.hash }]);
-    // A later version of the job with another image drops the entry; stored images answer theirs.
+    // A later version of the job with another image no longer wants it (the entry goes when the filler reaches it).
     await store.mergeRemote([job({ id: 'b', image: held.hash, updatedAt: 2_000 })]);
     expect(await store.getImagesWanted()).toEqual([]);
+    expect(await store.takeWanted(10, () => false)).toEqual({
+      fetch: [],
+      drop: [{ id: 'b', hash: missing.hash, chunk: 0 }],
+    });
     await store.mergeRemote([job({ id: 'e', image: missing.hash })]);
-    await store.settleImagesWanted({ [missing.hash]: missing.dataUrl });
+    const { fetch, drop } = await store.takeWanted(10, () => false);
+    expect(fetch).toEqual([{ id: 'e', hash: missing.hash, chunk: 0 }]);
+    await store.settleWanted({ [missing.hash]: missing.dataUrl }, [...fetch, ...drop]);
     expect(await store.getImagesWanted()).toEqual([]);
+    expect(await store.countWanted()).toBe(0);
+    expect(await raw(keys.wantedChunk(0))).toBeUndefined();
     expect(await store.hasImages([missing.hash])).toEqual(new Set([missing.hash]));
+  });
+
+  it('wanted images are appended in chunks and taken newest chunk first, past those left out', async () => {
+    const store = createHistoryStore();
+    const images = Array.from({ length: 1_200 }, (_, i) => png(100 + i));
+    await store.mergeRemote(images.map((image, i) => job({ id: `w${i}`, image: image.hash, createdAt: i })));
+    expect(await raw(keys.wanted)).toEqual({
+      chunks: [
+        { n: 0, count: 500 },
+        { n: 1, count: 500 },
+        { n: 2, count: 200 },
+      ],
+      next: 3,
+    });
+    // The next page tops up the last chunk before starting a new one.
+    await store.mergeRemote([job({ id: 'late', image: png(99).hash, createdAt: 5_000 })]);
+    expect(await store.countWanted()).toBe(1_201);
+    expect((await raw(keys.wantedChunk(2))) as unknown[]).toHaveLength(201);
+    const first = await store.takeWanted(100, () => false);
+    expect(first.fetch.map((t) => t.id).slice(0, 2)).toEqual(['late', 'w1199']);
+    expect(first.fetch).toHaveLength(100);
+    const skipped = new Set(first.fetch.map((t) => t.id));
+    const second = await store.takeWanted(150, (w) => skipped.has(w.id));
+    expect(second.fetch[0]!.id).toBe('w1100');
+    expect(second.fetch.at(-1)!.id).toBe('w951');
+    expect(new Set(second.fetch.map((t) => t.chunk))).toEqual(new Set([2, 1]));
   });
 
   it('a submission answered: its entry goes, unless the local idle version stays newer than a live answer', async () => {

@@ -5,6 +5,7 @@ import { exportSeed, type SeedExport } from '@/utils/history/export-seed';
 import { createImageStore, type ImageStore } from '@/utils/history/images';
 import { type MergeOutcome, type MergeRemoteOptions, mergeRemote } from '@/utils/history/merge-remote';
 import { readIdList, readIndex, readJobs, readSettings, readSyncState, stripSeq } from '@/utils/history/reads';
+import { createWantedStore, type WantedStore } from '@/utils/history/wanted-store';
 import { createStoreWriter } from '@/utils/history/writer';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
@@ -35,7 +36,7 @@ export interface JobEdit<T> {
   result: T;
 }
 
-export interface HistoryStore extends ImageStore {
+export interface HistoryStore extends ImageStore, WantedStore {
   getJob(id: string): Promise<Job | null>;
   getJobs(ids: readonly string[]): Promise<Map<string, Job>>;
   getIndex(): Promise<IndexEntry[]>;
@@ -59,8 +60,8 @@ export interface HistoryStore extends ImageStore {
    * Last-writer-wins merge of versions from the companion, with their images and a sync-state
    * patch (the checkpoint) in the same write, so a page is stored whole or not at all.
    * One exception to LWW: a job deleted here never comes back (see merge-remote.ts).
-   * A winning finished version whose image is neither given nor held here is added to
-   * `imagesWanted` in the same write, so the image is fetched later even if the worker stops.
+   * A winning finished version whose image is neither given nor held here is added to the wanted
+   * images in the same write, so the image is fetched later even if the worker stops.
    * `submitted`: ids the companion's answer handed to its runner; their submit entries go, unless
    * the local version stays idle and newer (asked again meanwhile): then it is submitted again as a retry.
    */
@@ -130,6 +131,7 @@ export function createHistoryStore(
 
   const store: HistoryStore = {
     ...createImageStore(w),
+    ...createWantedStore(w),
 
     async getJob(id) {
       return (await getJobs([id])).get(id) ?? null;

@@ -17,8 +17,10 @@
  *   pushPending     PendingPush | null               the push chunk in flight, so a retry reuses its request id
  *   clientId        string                           this replica's id, sent with every push
  *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
- *   imagesWanted    ImageWant[]                      images of finished jobs shown here but not held (the companion
- *                                                    lacked them when asked): fetched at every sync until they arrive
+ *   wanted          WantedMeta                       the chunks of images wanted, oldest first, with their counts
+ *   wanted:<n>      ImageWant[]                      images of finished jobs shown here but not held yet (pulled
+ *                                                    without them, or the companion lacked them): the filler fetches
+ *                                                    them newest chunk first, at every sync until they arrive (wanted.ts)
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  *
  * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
@@ -27,6 +29,7 @@
 export const JOB_PREFIX = 'job:';
 export const IMAGE_PREFIX = 'img:';
 export const INDEX_PAGE_PREFIX = 'index:';
+export const WANTED_CHUNK_PREFIX = 'wanted:';
 export const QUARANTINE_PREFIX = 'quarantine:';
 
 export const keys = {
@@ -42,10 +45,11 @@ export const keys = {
   pushPending: 'pushPending',
   clientId: 'clientId',
   tombstones: 'tombstones',
-  imagesWanted: 'imagesWanted',
+  wanted: 'wanted',
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
   indexPage: (n: number) => `${INDEX_PAGE_PREFIX}${n}`,
+  wantedChunk: (n: number) => `${WANTED_CHUNK_PREFIX}${n}`,
 } as const;
 
 export const isJobKey = (key: string): boolean => key.startsWith(JOB_PREFIX);
@@ -53,6 +57,7 @@ export const isImageKey = (key: string): boolean => key.startsWith(IMAGE_PREFIX)
 export const isIndexPageKey = (key: string): boolean => key.startsWith(INDEX_PAGE_PREFIX);
 /** The page number of an `index:<n>` key. */
 export const pageOfKey = (key: string): number => Number(key.slice(INDEX_PAGE_PREFIX.length));
+export const isWantedChunkKey = (key: string): boolean => key.startsWith(WANTED_CHUNK_PREFIX);
 /** The job id of a `job:<id>` key. */
 export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
 /** The sha-256 of an `img:<hash>` key. */
@@ -63,7 +68,13 @@ export const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.
 
 /** Keys that only this layout writes: finding them without a `schema` key means unknown data. */
 export function isLayoutKey(key: string): boolean {
-  return isJobKey(key) || isImageKey(key) || isIndexPageKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key);
+  return (
+    isJobKey(key) ||
+    isImageKey(key) ||
+    isIndexPageKey(key) ||
+    isWantedChunkKey(key) ||
+    (LAYOUT_KEYS as readonly string[]).includes(key)
+  );
 }
 const LAYOUT_KEYS = [
   keys.head,
@@ -75,5 +86,6 @@ const LAYOUT_KEYS = [
   keys.submit,
   keys.pushPending,
   keys.tombstones,
-  keys.imagesWanted,
+  'imagesWanted',
+  keys.wanted,
 ] as const;

@@ -9,7 +9,7 @@ import type { StorageAreaLike } from '@/utils/storage/area';
 import { decodePage, INDEX_PAGE_MAX, indexMetaSchema } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION, type IndexEntry } from '@/utils/storage/layout';
-import { LEGACY_KEY, migrateV1toV2, runMigrations, V1_INDEX_KEY } from '@/utils/storage/migrations';
+import { LEGACY_KEY, migrateV1toV2, runMigrations, V1_INDEX_KEY, V1_WANTED_KEY } from '@/utils/storage/migrations';
 
 /** Layout versions 1 -> 2, and the whole chain from the seed's blob, with the real table and a fixture per version. */
 
@@ -33,7 +33,7 @@ beforeEach(() => {
   fakeBrowser.reset();
 });
 
-describe('version 1 to version 2: the index in pages', () => {
+describe('version 1 to version 2: the index in pages, the wanted images in chunks', () => {
   it('turns the fixture index into pages the store reads, and changes nothing else', async () => {
     await local().set(v1);
     const report = await runMigrations(local(), { now: () => 9 });
@@ -46,12 +46,16 @@ describe('version 1 to version 2: the index in pages', () => {
       next: 0 + 1,
     });
     expect(decodePage(after[keys.indexPage(0)])).toEqual(v1[V1_INDEX_KEY]);
+    expect(after[V1_WANTED_KEY]).toBeUndefined();
+    expect(after[keys.wanted]).toEqual({ chunks: [{ n: 0, count: 1 }], next: 1 });
+    expect(after[keys.wantedChunk(0)]).toEqual(v1[V1_WANTED_KEY]);
     for (const [key, value] of Object.entries(v1)) {
-      if (key !== V1_INDEX_KEY && key !== keys.schema && key !== 'imagesWanted') expect(after[key], key).toEqual(value);
+      if (![V1_INDEX_KEY, V1_WANTED_KEY, keys.schema].includes(key)) expect(after[key], key).toEqual(value);
     }
 
     const store = createHistoryStore(local());
     expect((await store.getIndex()).map((e) => e.id)).toEqual(['job-a', 'job-b', 'job-c']);
+    expect(await store.getImagesWanted()).toEqual(v1[V1_WANTED_KEY]);
     // And keeps it: a new job lands in the page, the head and the stats.
     await store.applyJobs([
       jobSchema.parse({
@@ -80,19 +84,20 @@ describe('version 1 to version 2: the index in pages', () => {
     const area = withGetKeys();
     const get = vi.spyOn(area, 'get');
     await runMigrations(area);
-    const asked = get.mock.calls.map(([k]) => k);
-    expect(asked).toEqual([[keys.schema, LEGACY_KEY], [V1_INDEX_KEY]]);
+    const asked = get.mock.calls.map(([k]) => (Array.isArray(k) ? [...k].sort() : k));
+    expect(asked).toEqual([[keys.schema, LEGACY_KEY].sort(), [V1_WANTED_KEY, V1_INDEX_KEY].sort()]);
     const meta = indexMetaSchema.parse((await all())[keys.indexPages]);
     expect(meta.pages.map((p) => p.count)).toEqual([834, 834, 832]);
     expect(meta.pages.every((p) => p.count <= INDEX_PAGE_MAX)).toBe(true);
     expect(await readIndex(local())).toEqual(entries);
   });
 
-  it('quarantines an unreadable index, and the store rebuilds it from the job records at its next write', async () => {
-    await local().set({ ...v1, [V1_INDEX_KEY]: 'garbage' });
+  it('quarantines an unreadable index or wanted list; the store rebuilds both from the job records at its next write', async () => {
+    await local().set({ ...v1, [V1_INDEX_KEY]: 'garbage', [V1_WANTED_KEY]: { not: 'a list' } });
     await runMigrations(local(), { now: () => 33 });
     const after = await all();
     expect(after['quarantine:33-index-v1']).toMatchObject({ data: 'garbage' });
+    expect(after['quarantine:33-imagesWanted-v1']).toMatchObject({ data: { not: 'a list' } });
     const store = createHistoryStore(local());
     await store.applyJobs([
       jobSchema.parse({
@@ -106,6 +111,8 @@ describe('version 1 to version 2: the index in pages', () => {
       }),
     ]);
     expect((await store.getIndex()).map((e) => e.id)).toEqual(['job-e', 'job-a', 'job-b', 'job-c']);
+    // job-c's image is not held: wanted again, derived from what the jobs show.
+    expect(await store.getImagesWanted()).toEqual(v1[V1_WANTED_KEY]);
   });
 
   it('is pure: same input, same output, input untouched', () => {

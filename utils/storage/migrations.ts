@@ -5,8 +5,9 @@ import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-imp
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { emptyIndexMeta, indexItems } from '@/utils/storage/index-pages';
 import { isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
-import { emptyStats, HISTORY_SCHEMA_VERSION, indexSchema } from '@/utils/storage/layout';
+import { emptyStats, HISTORY_SCHEMA_VERSION, imagesWantedSchema, indexSchema } from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
+import { appendWanted, emptyWantedMeta } from '@/utils/storage/wanted';
 
 /** Every key of chrome.storage.local at one moment (or the keys a migration reads). */
 export type LayoutData = Record<string, unknown>;
@@ -25,6 +26,8 @@ export interface PartialMigration {
 export const LEGACY_KEY = 'pixellab_jobs_v1';
 /** Version 1's index: one key holding every entry, newest first. */
 export const V1_INDEX_KEY = 'index';
+/** Version 1's wanted images: one list. */
+export const V1_WANTED_KEY = 'imagesWanted';
 
 const schemaValueSchema = z.object({ version: z.number().int().nonnegative() });
 
@@ -57,12 +60,27 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
 
 /**
  * Version 1 -> 2: the one `index` key becomes pages (`indexPages`, `index:<n>`; utils/storage/index-pages.ts),
- * so a change rewrites the pages it falls in, not the whole index. An unreadable index is quarantined and
- * `indexPages` left unreadable, so the store rebuilds it from the job records at its first write.
+ * and the one `imagesWanted` list becomes chunks (`wanted`, `wanted:<n>`; utils/storage/wanted.ts), so a
+ * change rewrites the pages and the chunk it touches, not lists as long as the history. An unreadable value
+ * is quarantined and its new key left unreadable, so the store rebuilds both from the job records at its
+ * first write.
  */
 export function migrateV1toV2(data: LayoutData, { now }: { now: number }): LayoutData {
-  const { [V1_INDEX_KEY]: index, ...rest } = data;
+  const { [V1_INDEX_KEY]: index, [V1_WANTED_KEY]: wanted, ...rest } = data;
   const out: LayoutData = { ...rest };
+  const wants = wanted === undefined ? [] : imagesWantedSchema.safeParse(wanted).data;
+  if (wants) {
+    const chunks = appendWanted(emptyWantedMeta(), null, wants);
+    out[keys.wanted] = chunks.meta;
+    for (const [n, entries] of chunks.write) out[keys.wantedChunk(n)] = entries;
+  } else {
+    out[`${QUARANTINE_PREFIX}${now}-imagesWanted-v1`] = {
+      reason: 'an unreadable imagesWanted (version 1)',
+      at: now,
+      data: wanted,
+    };
+    out[keys.wanted] = UNREADABLE;
+  }
   if (index === undefined) out[keys.indexPages] = emptyIndexMeta();
   else {
     const entries = indexSchema.safeParse(index);
@@ -70,17 +88,17 @@ export function migrateV1toV2(data: LayoutData, { now }: { now: number }): Layou
     else {
       // Named apart: this step reads only the index, so it cannot see which quarantine keys are taken.
       out[`${QUARANTINE_PREFIX}${now}-index-v1`] = { reason: 'an unreadable index (version 1)', at: now, data: index };
-      out[keys.indexPages] = UNREADABLE_INDEX;
+      out[keys.indexPages] = UNREADABLE;
     }
   }
   return out;
 }
-/** Fails the `indexPages` schema on purpose: the store rebuilds the index at its next write. */
-const UNREADABLE_INDEX = 'rebuild from the job records';
+/** Fails the schema on purpose: the store rebuilds index and wanted images at its next write. */
+const UNREADABLE = 'rebuild from the job records';
 
 export const migrations: Record<number, Migration | PartialMigration> = {
   1: migrateV0toV1,
-  2: { migrate: migrateV1toV2, reads: (key) => key === V1_INDEX_KEY },
+  2: { migrate: migrateV1toV2, reads: (key) => key === V1_INDEX_KEY || key === V1_WANTED_KEY },
 };
 
 const migrateOf = (entry: Migration | PartialMigration): Migration =>
@@ -107,6 +125,7 @@ function freshLayout(version: number): LayoutData {
   return {
     [keys.schema]: { version },
     [keys.indexPages]: emptyIndexMeta(),
+    [keys.wanted]: emptyWantedMeta(),
     [keys.head]: [],
     [keys.stats]: emptyStats(),
     [keys.outbox]: [],

@@ -310,7 +310,7 @@ describe('a delete racing the runner', () => {
 });
 
 describe('paging and chunking', () => {
-  it('pulls 450 jobs in a first page of 100 then pages of 500, and pushes 450 in chunks of at most 200', async () => {
+  it('pulls 450 jobs in a first page of 100 then pages of 2,000, and pushes 450 in chunks of at most 200', async () => {
     const many = Array.from({ length: 450 }, (_, i) =>
       job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }),
     );
@@ -319,7 +319,7 @@ describe('paging and chunking', () => {
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 450 });
     expect(companion.requests('/api/v1/changes').map((r) => r.path)).toEqual([
       '/api/v1/changes?since=0&limit=100',
-      '/api/v1/changes?since=100&limit=500',
+      '/api/v1/changes?since=100&limit=2000',
     ]);
     expect(await store.getIndex()).toHaveLength(450);
     expect((await store.getSyncState()).checkpoint).toBe(450);
@@ -467,8 +467,11 @@ describe('images and runs that must not be lost', () => {
     const jobs = await store.getJobs(Array.from({ length: 250 }, (_, i) => `b${i}`));
     const hashes = [...jobs.values()].map((j) => j.image!);
     expect((await store.hasImages(hashes)).size).toBe(250);
-    // Pages of 200 and 50: two batches of 100, then one of 50; no single-image request.
-    expect(companion.requests('/api/v1/images?').map((r) => r.path.split(',').length)).toEqual([100, 100, 50]);
+    // The head's images after each page (60, then the newest 60), then the rest in batches of at most 100:
+    // each image asked for once, and no single-image request.
+    const batches = companion.requests('/api/v1/images?').map((r) => r.path.split('=')[1]!.split(','));
+    expect(batches.map((b) => b.length)).toEqual([60, 60, 100, 30]);
+    expect(new Set(batches.flat()).size).toBe(250);
     expect(companion.requests('/api/v1/images/')).toEqual([]);
     expect(await store.getImagesWanted()).toEqual([]);
   });

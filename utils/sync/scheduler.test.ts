@@ -24,6 +24,7 @@ function recordingEngine() {
     get running() {
       return running;
     },
+    imagesSettled: async () => undefined,
   };
   return {
     engine,
