@@ -22,6 +22,7 @@ import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { decodeChunk } from '@/utils/storage/wanted';
 import { createSyncEngine, type SyncEngine, type SyncResult } from '@/utils/sync/engine';
 import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
@@ -486,8 +487,7 @@ export async function readExtension(ext: Extension): Promise<ExtensionState> {
     else if (key.startsWith('img:')) images.add(key.slice(4));
   }
   for (const chunk of ((all.wanted ?? { chunks: [] }) as { chunks: { n: number }[] }).chunks)
-    for (const w of (all[`wanted:${chunk.n}`] ?? []) as { id: string; hash: string }[])
-      wanted.add(`${w.id}\u0000${w.hash}`);
+    for (const w of decodeChunk(all[`wanted:${chunk.n}`]) ?? []) wanted.add(`${w.id}\u0000${w.hash}`);
   const sync = (all.sync ?? {}) as { serverId?: string | null; checkpoint?: number };
   return {
     jobs,

@@ -25,7 +25,7 @@ import {
   storedStatsSchema,
   submitQueueSchema,
 } from '@/utils/storage/layout';
-import { appendWanted, emptyWantedMeta, type WantedMeta } from '@/utils/storage/wanted';
+import { appendWanted, emptyWantedMeta, encodeChunk, type WantedMeta } from '@/utils/storage/wanted';
 
 /**
  * How a batch of job versions is stored: one `get` of the changed jobs and every small derived key
@@ -196,7 +196,7 @@ export async function rebuild(w: StoreWriter): Promise<void> {
   const wants = jobs.filter((j) => showsImage(j) && !held.has(j.image!)).map((j) => ({ id: j.id, hash: j.image! }));
   const wanted = appendWanted(emptyWantedMeta(), null, wants);
   items[keys.wanted] = wanted.meta;
-  for (const [n, entries] of wanted.write) items[keys.wantedChunk(n)] = entries;
+  for (const [n, entries] of wanted.write) items[keys.wantedChunk(n)] = encodeChunk(entries);
   const current = await storage.get([keys.indexPages, keys.stats, ...pageKeys]);
   const quarantined: Record<string, unknown> = { ...corrupt };
   if (parseIndexMeta(current[keys.indexPages]) === null) quarantined[keys.indexPages] = current[keys.indexPages];

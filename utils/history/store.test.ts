@@ -10,6 +10,7 @@ import type { StorageAreaLike } from '@/utils/storage/area';
 import { compareIndexEntries, decodePage, indexMetaSchema } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 import { HEAD_SIZE, type IndexEntry } from '@/utils/storage/layout';
+import { decodeChunk } from '@/utils/storage/wanted';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
@@ -308,7 +309,7 @@ describe('merging versions from the companion', () => {
     expect(set).toHaveBeenCalledTimes(1);
     expect(set.mock.calls[0]![0]).toMatchObject({
       [keys.wanted]: { chunks: [{ n: 0, count: 1 }], next: 1 },
-      [keys.wantedChunk(0)]: [{ id: 'b', hash: missing.hash }],
+      [keys.wantedChunk(0)]: JSON.stringify([{ id: 'b', hash: missing.hash }]),
     });
     expect(await store.getImagesWanted()).toEqual([{ id: 'b', hash: missing.hash }]);
     // A later version of the job with another image no longer wants it (the entry goes when the filler reaches it).
@@ -343,7 +344,7 @@ describe('merging versions from the companion', () => {
     // The next page tops up the last chunk before starting a new one.
     await store.mergeRemote([job({ id: 'late', image: png(99).hash, createdAt: 5_000 })]);
     expect(await store.countWanted()).toBe(1_201);
-    expect((await raw(keys.wantedChunk(2))) as unknown[]).toHaveLength(201);
+    expect(decodeChunk(await raw(keys.wantedChunk(2)))).toHaveLength(201);
     const first = await store.takeWanted(100, () => false);
     expect(first.fetch.map((t) => t.id).slice(0, 2)).toEqual(['late', 'w1199']);
     expect(first.fetch).toHaveLength(100);

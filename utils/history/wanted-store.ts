@@ -7,11 +7,12 @@ import { keys } from '@/utils/storage/keys';
 import { type ImageWant, idListSchema } from '@/utils/storage/layout';
 import {
   appendWanted,
+  decodeChunk,
   emptyWantedMeta,
+  encodeChunk,
   removeWanted,
   type WantedMeta,
   type WantedUpdate,
-  wantedChunkSchema,
   wantedCount,
   wantedMetaSchema,
   wantKey,
@@ -32,7 +33,7 @@ async function readChunks(storage: StorageAreaLike, numbers: readonly number[]):
   if (numbers.length === 0) return out;
   const raw = await storage.get(numbers.map(keys.wantedChunk));
   // An unreadable chunk reads as empty: rebuild() derives the whole list again from the jobs.
-  for (const n of numbers) out.set(n, wantedChunkSchema.safeParse(raw[keys.wantedChunk(n)]).data ?? []);
+  for (const n of numbers) out.set(n, decodeChunk(raw[keys.wantedChunk(n)]) ?? []);
   return out;
 }
 
@@ -42,7 +43,7 @@ export function wantedItems(
   update: WantedUpdate,
 ): { items: Record<string, unknown>; remove: string[] } {
   const items: Record<string, unknown> = {};
-  for (const [n, entries] of update.write) items[keys.wantedChunk(n)] = entries;
+  for (const [n, entries] of update.write) items[keys.wantedChunk(n)] = encodeChunk(entries);
   if (JSON.stringify(update.meta) !== JSON.stringify(before)) items[keys.wanted] = update.meta;
   return { items, remove: update.dropped.map(keys.wantedChunk) };
 }

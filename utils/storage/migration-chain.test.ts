@@ -10,6 +10,7 @@ import { decodePage, INDEX_PAGE_MAX, indexMetaSchema } from '@/utils/storage/ind
 import { keys } from '@/utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION, type IndexEntry } from '@/utils/storage/layout';
 import { LEGACY_KEY, migrateV1toV2, runMigrations, V1_INDEX_KEY, V1_WANTED_KEY } from '@/utils/storage/migrations';
+import { decodeChunk } from '@/utils/storage/wanted';
 
 /** Layout versions 1 -> 2, and the whole chain from the seed's blob, with the real table and a fixture per version. */
 
@@ -48,7 +49,7 @@ describe('version 1 to version 2: the index in pages, the wanted images in chunk
     expect(decodePage(after[keys.indexPage(0)])).toEqual(v1[V1_INDEX_KEY]);
     expect(after[V1_WANTED_KEY]).toBeUndefined();
     expect(after[keys.wanted]).toEqual({ chunks: [{ n: 0, count: 1 }], next: 1 });
-    expect(after[keys.wantedChunk(0)]).toEqual(v1[V1_WANTED_KEY]);
+    expect(decodeChunk(after[keys.wantedChunk(0)])).toEqual(v1[V1_WANTED_KEY]);
     for (const [key, value] of Object.entries(v1)) {
       if (![V1_INDEX_KEY, V1_WANTED_KEY, keys.schema].includes(key)) expect(after[key], key).toEqual(value);
     }

@@ -7,7 +7,7 @@ import { emptyIndexMeta, indexItems } from '@/utils/storage/index-pages';
 import { isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
 import { emptyStats, HISTORY_SCHEMA_VERSION, imagesWantedSchema, indexSchema } from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
-import { appendWanted, emptyWantedMeta } from '@/utils/storage/wanted';
+import { appendWanted, emptyWantedMeta, encodeChunk } from '@/utils/storage/wanted';
 
 /** Every key of chrome.storage.local at one moment (or the keys a migration reads). */
 export type LayoutData = Record<string, unknown>;
@@ -72,7 +72,7 @@ export function migrateV1toV2(data: LayoutData, { now }: { now: number }): Layou
   if (wants) {
     const chunks = appendWanted(emptyWantedMeta(), null, wants);
     out[keys.wanted] = chunks.meta;
-    for (const [n, entries] of chunks.write) out[keys.wantedChunk(n)] = entries;
+    for (const [n, entries] of chunks.write) out[keys.wantedChunk(n)] = encodeChunk(entries);
   } else {
     out[`${QUARANTINE_PREFIX}${now}-imagesWanted-v1`] = {
       reason: 'an unreadable imagesWanted (version 1)',

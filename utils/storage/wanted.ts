@@ -3,7 +3,8 @@ import { type ImageWant, imageWantSchema } from '@/utils/storage/layout';
 
 /**
  * The images this replica shows but does not hold yet, in chunks: `wanted:<n>` keys of at most
- * WANTED_CHUNK_MAX entries, listed oldest first by `wanted`. A pulled page appends its entries (one chunk
+ * WANTED_CHUNK_MAX entries (JSON strings, like the index pages: cheaper to write, and to pass to the panel,
+ * which receives every change), listed oldest first by `wanted`. A pulled page appends its entries (one chunk
  * write, not a rewrite of one list that grows with the history: a first sync of 10,000 jobs wants 10,000
  * images), and the image filler takes them newest chunk first and removes what it settled. Entries whose
  * job moved on are not looked for on every write: the filler drops them when it reaches them. Pure.
@@ -19,7 +20,21 @@ export type WantedMeta = z.infer<typeof wantedMetaSchema>;
 
 export const emptyWantedMeta = (): WantedMeta => ({ chunks: [], next: 0 });
 
-export const wantedChunkSchema = z.array(imageWantSchema);
+const wantedChunkSchema = z.array(imageWantSchema);
+
+export function encodeChunk(entries: readonly ImageWant[]): string {
+  return JSON.stringify(entries);
+}
+
+/** A stored chunk's entries; null when it is not a readable chunk. */
+export function decodeChunk(value: unknown): ImageWant[] | null {
+  if (typeof value !== 'string') return null;
+  try {
+    return wantedChunkSchema.safeParse(JSON.parse(value)).data ?? null;
+  } catch {
+    return null;
+  }
+}
 
 export const wantKey = (w: ImageWant) => `${w.id}\u0000${w.hash}`;
 
