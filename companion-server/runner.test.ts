@@ -329,13 +329,30 @@ describe('failures', () => {
   });
 
   it('stores the field PixelLab refused (422)', async () => {
-    const job = await addJob({ width: 512, height: 64 });
+    // A tier whose area cap is below what the request asks: PixelLab refuses, in FastAPI's words.
+    fake.failNext({
+      status: 422,
+      detail: [{ loc: ['body', 'image_size', 'width'], msg: 'ensure this value is less than or equal to 200' }],
+    });
+    const job = await addJob({ width: 320, height: 320 });
     const r = start();
     r.enqueue(job.id);
     await r.idle();
     expect(t.store.get(job.id)!.error).toBe(
-      'PixelLab rejected the request (422): image_size.width: ensure this value is less than or equal to 400',
+      'PixelLab rejected the request (422): image_size.width: ensure this value is less than or equal to 200',
     );
+  });
+
+  it('never sends PixelLab a job outside the limits of a new request, however it arrived', async () => {
+    const job = await addJob({ width: 4096, height: 4096 });
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/^This job cannot be run as it is \(width: .*<=400\)/),
+    });
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('stores a rejected key without the key', async () => {

@@ -11,7 +11,7 @@
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
  */
-import type { CostRow, Job, SyncedJob } from '../utils/domain';
+import { type CostRow, type Job, runnableProblem, type SyncedJob } from '../utils/domain';
 import type { PixelLab, Runner, SlotResult } from './deps';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
 import { ROTATE_LIMITS } from './pixellab/client';
@@ -180,6 +180,19 @@ export function createRunner(options: RunnerOptions): JobRunner {
     const job = store.get(id);
     // Deleted, finished or changed since it was queued: nothing to do, and nothing to pay for.
     if (!job || job.deleted || job.status !== 'queued') return;
+    // Held to the limits of a new request however it arrived (a push, a seed save): never paid for outside them.
+    const problem = runnableProblem(withoutSeq(job));
+    if (problem) {
+      log(`Job ${id} not started: ${problem}`);
+      await keeper.finishJob({
+        running: withoutSeq(job),
+        outcome: { status: 'error', error: problem },
+        endTime: now(),
+        png: null,
+        slot: null,
+      });
+      return;
+    }
 
     let ticket: ReturnType<PaidCalls['admit']>;
     try {

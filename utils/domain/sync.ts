@@ -23,6 +23,8 @@ export const pullResponseSchema = z.object({
   /** Checkpoint to send as `since` next time. */
   lastSeq: z.number().int().nonnegative(),
   hasMore: z.boolean(),
+  /** Images the companion lost (found damaged or deleted) that a client holding them should upload again. */
+  needImages: z.array(imageHashSchema).max(1000).default([]),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
