@@ -3,6 +3,7 @@ import {
   fromSeedJob,
   type Job,
   type PutImage,
+  recordTooLarge,
   type SeedFile,
   type SyncedJob,
   seedFileSchema,
@@ -183,8 +184,12 @@ export function parseHistoryFile(bytes: Uint8Array): ParsedHistoryFile {
   const take = (list: unknown[], where: string, deleted: boolean) =>
     list.forEach((record, i) => {
       const parsed = storedJobSchema.safeParse(record);
-      if (parsed.success) records.push(deleted ? { ...parsed.data, deleted: true } : parsed.data);
-      else setAside.push({ where: `${where}[${i}]`, reason: describeIssues(parsed.error), record });
+      const tooLarge = parsed.success ? recordTooLarge(parsed.data) : null;
+      if (parsed.success && !tooLarge) records.push(deleted ? { ...parsed.data, deleted: true } : parsed.data);
+      else {
+        const reason = parsed.success ? `the record ${tooLarge}` : describeIssues(parsed.error);
+        setAside.push({ where: `${where}[${i}]`, reason, record });
+      }
     });
   take(file.jobs, 'jobs', false);
   take(file.tombstones, 'tombstones', true);

@@ -5,6 +5,7 @@ import {
   jobSchema,
   lastSeedJobId,
   pickWinner,
+  recordTooLarge,
   type SyncedJob,
   syncedJobSchema,
 } from '../../utils/domain';
@@ -277,7 +278,11 @@ export function parseJob(input: unknown): Job {
   }
   const { seq: _seq, ...fields } = input as Record<string, unknown>;
   const result = jobSchema.safeParse(fields);
-  if (result.success) return result.data;
+  if (result.success) {
+    const tooLarge = recordTooLarge(result.data);
+    if (!tooLarge) return result.data;
+    throw new StoreError(`Invalid job "${result.data.id}": it ${tooLarge}`, 'INVALID_JOB');
+  }
   const id = typeof fields.id === 'string' ? ` "${fields.id.slice(0, 128)}"` : '';
   throw new StoreError(`Invalid job${id}: ${describeIssues(result.error)}`, 'INVALID_JOB', { cause: result.error });
 }

@@ -200,3 +200,18 @@ export function runnableProblem(job: Job): string | null {
   }
   return null;
 }
+
+/**
+ * A job's record at most, as JSON without its images (those are files): room for the longest prompt and error
+ * and a seed client's extra fields. Unknown fields once let one job grow the file past 528 MB, after which every
+ * write failed and shutdown crashed.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024;
+
+/** Why a record is too large to keep, or null. */
+export function recordTooLarge(job: Job): string | null {
+  const size = JSON.stringify(job).length;
+  return size > MAX_RECORD_CHARS
+    ? `is ${Math.ceil(size / 1024)} KB; a job's record may hold at most ${MAX_RECORD_CHARS / 1024} KB besides its images`
+    : null;
+}
