@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
-import { createBalanceCache } from './balance-cache';
 import type { CompanionDeps } from './deps';
-import { errorBody, HttpError, sendError } from './http-error';
+import { errorBody, HttpError, sendError } from './http/http-error';
+import { printable } from './http/printable';
 import type { CompanionEnv } from './middleware/env';
-import { printable } from './printable';
+import { security } from './middleware/security';
+import { createBalanceCache } from './pixellab/balance-cache';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
@@ -12,7 +13,6 @@ import { seedRoutes } from './routes/seed';
 import { seedGenerateRoutes } from './routes/seed-generate';
 import { spendRoutes } from './routes/spend';
 import { syncRoutes } from './routes/sync';
-import { security } from './security';
 import { createMemoryPairingStore } from './store/pairing-store';
 
 const STORAGE_ERRORS: Record<string, number> = { ENOSPC: 507, EDQUOT: 507 };

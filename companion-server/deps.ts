@@ -1,5 +1,5 @@
 import type { Direction } from '../utils/domain';
-import type { PaidCallInfo, SpendingGuard } from './spending-guard';
+import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 

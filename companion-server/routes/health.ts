@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { APP_NAME, SYNC_API_VERSION } from '../../utils/domain';
-import type { createBalanceCache } from '../balance-cache';
 import type { CompanionDeps } from '../deps';
 import type { CompanionEnv } from '../middleware/env';
+import type { createBalanceCache } from '../pixellab/balance-cache';
 
 /**
  * `/health` keeps the seed's shape and adds what the extension needs to recognise its companion. It is

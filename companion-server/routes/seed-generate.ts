@@ -12,13 +12,13 @@ import {
   MIN_SIZE,
   pngDataUrlToBytes,
 } from '../../utils/domain';
-import { readJson } from '../body';
 import type { CompanionDeps, SlotResult } from '../deps';
-import { HttpError } from '../http-error';
-import { PaidCallRefused } from '../paid-calls';
-import { RunnerStopped } from '../runner';
-import type { PaidCallInfo } from '../spending-guard';
-import { toUpstreamError } from '../upstream-error';
+import { readJson } from '../http/body';
+import { HttpError } from '../http/http-error';
+import { PaidCallRefused } from '../paid/paid-calls';
+import { RunnerStopped } from '../paid/runner';
+import type { PaidCallInfo } from '../paid/spending-guard';
+import { toUpstreamError } from '../pixellab/upstream-error';
 
 const size = z.number().int().min(MIN_SIZE).max(MAX_SIZE).default(64);
 /** The seed dashboard sends the seed as typed: a number, a digit string, or nothing. */

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { lastSeedJobId } from '../../utils/domain';
-import { bodyTooLarge, readJsonBytes } from '../body';
-import { escapeSeedJobForDashboard, unescapeSeedJobFromDashboard } from '../dashboard-escape';
 import type { CompanionDeps } from '../deps';
-import { eachLimited } from '../each-limited';
-import { HttpError } from '../http-error';
+import { bodyTooLarge, readJsonBytes } from '../http/body';
+import { escapeSeedJobForDashboard, unescapeSeedJobFromDashboard } from '../http/dashboard-escape';
+import { HttpError } from '../http/http-error';
+import { eachLimited } from '../lib/each-limited';
 import type { Caller, CompanionEnv } from '../middleware/env';
 import { createWholeHistoryClients, holds } from '../seed/clients';
 import { createLoadCache, loadJobsChunks, type ServedJob, toByteStream } from '../seed/load-stream';

@@ -10,11 +10,11 @@ import {
   type SyncedJob,
   withoutSeq,
 } from '../../utils/domain';
-import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
-import { eachLimited } from '../each-limited';
-import { sha256Hex } from '../hash';
-import { fromZodError, HttpError } from '../http-error';
+import { readJson } from '../http/body';
+import { fromZodError, HttpError } from '../http/http-error';
+import { eachLimited } from '../lib/each-limited';
+import { sha256Hex } from '../lib/hash';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { MergeResult } from '../store/types';
 

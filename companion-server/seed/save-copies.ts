@@ -1,6 +1,6 @@
 import { fromSeedJob, type Job, type SeedJob, seedJobSchema } from '../../utils/domain';
-import { sha256Hex } from '../hash';
-import { fromZodError, HttpError } from '../http-error';
+import { fromZodError, HttpError } from '../http/http-error';
+import { sha256Hex } from '../lib/hash';
 import { uniqueId } from '../store/history-file';
 import { type ClientRecord, isOlderText } from './clients';
 import { birthOf, fingerprint } from './load-stream';

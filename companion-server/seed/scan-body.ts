@@ -1,5 +1,5 @@
-import { parseJsonText, refuseForbiddenKey } from '../body';
-import { HttpError } from '../http-error';
+import { parseJsonText, refuseForbiddenKey } from '../http/body';
+import { HttpError } from '../http/http-error';
 
 /**
  * A `/save-jobs` body walked in place: the `jobs` array's elements as byte ranges, the other top-level fields

@@ -1,5 +1,5 @@
 import type { Clock } from '../../utils/domain';
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../lib/hash';
 import type { Committer } from './committer';
 import type { FileOps } from './file-ops';
 import { type Base, planHandEdit } from './hand-edit';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { companionClockNode, createClock, withoutSeq } from '../../utils/domain';
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../lib/hash';
 import { createCompactor } from './compactor';
 import { FileOps, isTempName } from './file-ops';
 import { type FsSeam, nodeFs } from './fs-seam';

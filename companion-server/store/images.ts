@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isPng } from '../../utils/domain';
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../lib/hash';
 import { type FileOps, tempName } from './file-ops';
 import { fsFailure, StoreError } from './store-error';
 import { type RetryOptions, withRetries } from './write-queue';

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { SyncedJob } from '../../utils/domain';
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../lib/hash';
 import type { FileOps } from './file-ops';
 import { BadHistoryFileError, convertSeedFile, parseHistoryFile, type SetAside } from './history-file';
 

@@ -6,9 +6,9 @@
 import { truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../companion-server/hash';
+import { sha256Hex } from '../../companion-server/lib/hash';
+import type { JobRunner } from '../../companion-server/paid/runner';
 import { createPixelLabClient } from '../../companion-server/pixellab/client';
-import type { JobRunner } from '../../companion-server/runner';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { makeSprite } from '../fixtures/png';
 import { call, type InProcess, job, pushBody, startInProcess, tempDir } from '../reliability/support';

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakePixelLab, startFakePixelLab } from '../tests/fixtures/fake-pixellab';
-import { decodePngSize, makeSprite } from '../tests/fixtures/png';
-import { isLater } from '../tests/helpers/versions';
-import { type Job, type JobInput, jobSchema, type SyncedJob } from '../utils/domain';
+import { type FakePixelLab, startFakePixelLab } from '../../tests/fixtures/fake-pixellab';
+import { decodePngSize, makeSprite } from '../../tests/fixtures/png';
+import { isLater } from '../../tests/helpers/versions';
+import { type Job, type JobInput, jobSchema, type SyncedJob } from '../../utils/domain';
+import { createPixelLabClient } from '../pixellab/client';
+import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
+import { createMemoryStore } from '../store/memory-store';
+import type { JobStore } from '../store/types';
 import type { PaidCalls } from './paid-calls';
-import { createPixelLabClient } from './pixellab/client';
 import { createRunner, type JobRunner } from './runner';
-import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
-import { createMemoryStore } from './store/memory-store';
-import type { JobStore } from './store/types';
 
 const KEY = 'sk-runner-test-0c9d8e7f';
 

@@ -11,15 +11,15 @@
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
  */
-import { type CostRow, type Job, runnableProblem, type SyncedJob } from '../utils/domain';
-import type { PixelLab, Runner, SlotResult } from './deps';
+import { type CostRow, type Job, runnableProblem, type SyncedJob } from '../../utils/domain';
+import type { PixelLab, Runner, SlotResult } from '../deps';
+import { ROTATE_LIMITS } from '../pixellab/client';
+import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
+import type { JobStore } from '../store/types';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
-import { ROTATE_LIMITS } from './pixellab/client';
 import { createResultKeeper, sha256Hex } from './result-keeper';
 import { type Outcome, runningVersion, withoutSeq } from './run-versions';
 import type { PaidCallInfo } from './spending-guard';
-import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
-import type { JobStore } from './store/types';
 
 export { finishedVersion, type Outcome, runningVersion } from './run-versions';
 
