@@ -9,7 +9,15 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { jobVersion } from './companion';
 import { type History, writeCompanionDataDir } from './dataset';
-import { type HealthDuring, healthDuringSave, loadOnce, type OldApiSample, SeedBody, saveOnce } from './old-api';
+import {
+  type HealthDuring,
+  healthDuringSave,
+  loadOnce,
+  type OldApiSample,
+  SeedBody,
+  saveOnce,
+  withServerLog,
+} from './old-api';
 import { type ServerProcess, startFloor, startPeer } from './peers';
 import { memoryOf, resetPeak } from './proc';
 import { timedStart, waitQuiet } from './scale';
@@ -94,7 +102,8 @@ export async function benchOldApi(history: History, root: string, options: OldAp
       results.saveBodyBytes = body.length;
       const order = SERVERS.map((_, k) => SERVERS[(k + i) % SERVERS.length]!);
       for (const name of order) {
-        const s = await saveOnce(urls[name], body);
+        const from = companion.logs.length;
+        const s = withServerLog(await saveOnce(urls[name], body), name === 'companion' ? companion.logs : [], from);
         results.save[name].push(s);
         if (name === 'companion' && s.ok) {
           const job = await jobVersion(companion.url, edited.id).catch(() => null);
@@ -103,7 +112,9 @@ export async function benchOldApi(history: History, root: string, options: OldAp
         await settle(name);
       }
       for (const name of order) {
-        results.load[name].push(await loadOnce(urls[name], history.count));
+        const from = companion.logs.length;
+        const s = await loadOnce(urls[name], history.count);
+        results.load[name].push(withServerLog(s, name === 'companion' ? companion.logs : [], from));
         await settle(name);
       }
       log(

@@ -18,7 +18,8 @@ const okMs = (samples: OldApiSample[]) => {
 function failures(samples: OldApiSample[]): string {
   const bad = samples.filter((s) => !s.ok);
   if (!bad.length) return '';
-  return `${bad.length} of ${samples.length} failed (${bad[0]!.status || 'no answer'}: ${(bad[0]!.error ?? '').slice(0, 160).replace(/\s+/g, ' ')})`;
+  const log = bad[0]!.serverLog?.length ? `; it logged: ${bad[0]!.serverLog.join(' / ').slice(0, 300)}` : '';
+  return `${bad.length} of ${samples.length} failed (${bad[0]!.status || 'no answer'}: ${(bad[0]!.error ?? '').slice(0, 200).replace(/\s+/g, ' ')}${log})`;
 }
 
 function oldApiRows(r: OldApiResults, withTargets: boolean): Row[] {
@@ -142,7 +143,9 @@ function scaleRows(points: ScalePoint[]): Row[] {
       ratio: `retained ${fmt(m.afterLoad - m.afterPull, 'MB')}`,
       target: `<= +64 MB${suffix}`,
       ...judged(m.peakLoad - m.afterPull <= 64 * MB && !!top.load?.ok),
-      note: top.load?.ok ? undefined : `/load-jobs failed: ${top.load?.status} ${top.load?.error ?? ''}`,
+      note: top.load?.ok
+        ? undefined
+        : `/load-jobs failed: ${top.load?.status} ${top.load?.error ?? ''}${top.load?.serverLog ? `; it logged: ${top.load.serverLog.join(' / ').slice(0, 300)}` : ''}`,
     },
   ];
   if (top.pull)
@@ -288,12 +291,10 @@ export function scaleTable(r: OldApiScaleResults): { header: string[]; lines: st
         'ms',
       ),
     ),
-    line('  worst /health meanwhile', null, (p) =>
-      medMax(
-        rewrites(p, (w) => w.worstHealthMs),
-        'ms',
-      ),
+    line('  worst /health during one more rewrite', null, (p) =>
+      p.probedPush?.rewrite ? fmt(p.probedPush.rewrite.worstHealthMs, 'ms') : '-',
     ),
+    line('/health on the idle companion', null, (p) => medMax(p.healthIdle, 'ms')),
     line('stop (SIGTERM to exit)', null, (p) => medMax(p.stopMs, 'ms')),
   ];
   return { header, lines };

@@ -5,6 +5,7 @@
  * result a PNG data URL), with one job changed per save. Built from per-job pieces, so a body past V8's
  * longest string (100k jobs: ~600 MB) can still be sent.
  */
+import http from 'node:http';
 import { type Job, toSeedJob } from '../utils/domain';
 import type { Dataset } from './dataset';
 import { type Exchange, request } from './http';
@@ -70,6 +71,18 @@ export interface OldApiSample {
   ok: boolean;
   /** The first bytes of a refused or failed answer. */
   error?: string;
+  /** What the companion logged while a request of it failed (its last 5 lines). */
+  serverLog?: string[];
+}
+
+/** Adds what the server printed since `from` to a failed sample. */
+export function withServerLog(s: OldApiSample, logs: readonly string[], from: number): OldApiSample {
+  if (s.ok) return s;
+  const lines = logs
+    .slice(from)
+    .slice(-5)
+    .map((line) => line.slice(0, 400));
+  return lines.length ? { ...s, serverLog: lines } : s;
 }
 
 function sample(res: Exchange, bodyBytes: number, ok: boolean): OldApiSample {
@@ -90,8 +103,44 @@ export async function saveOnce(url: string, body: Buffer): Promise<OldApiSample>
     if (ok) ok = (JSON.parse(res.body.toString()) as { status?: string }).status === 'ok';
     return sample(res, body.length, ok);
   } catch (error) {
-    return failed(body.length, error);
+    const out = failed(body.length, error);
+    // A server that refuses at the headers closes while the body is still being sent: ask it what it says.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE' || code === 'ECONNRESET') {
+      const said = await answerToHeaders(`${url}/save-jobs`, body.length);
+      out.error = `${code} while the body was being sent; to the same headers and no body it answers ${said}`;
+    }
+    return out;
   }
+}
+
+/** POSTs only the headers of a body of `length` bytes and returns what the server answers within 5 s. */
+function answerToHeaders(url: string, length: number): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(length) },
+      agent: false,
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve('nothing within 5 s');
+    }, 5000);
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      resolve(String(error));
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        req.destroy();
+        resolve(`${res.statusCode} ${Buffer.concat(chunks).subarray(0, 200).toString()}`);
+      });
+    });
+    req.flushHeaders();
+  });
 }
 
 /**
@@ -112,8 +161,9 @@ export const MAX_STRING = 2 ** 29 - 24;
 
 function loadAnswerHolds(body: Buffer, expectJobs: number): boolean {
   if (body.length >= MAX_STRING) {
+    // Python's json.dumps writes '"jobs": [', Node's '"jobs":['.
     const head = body.subarray(0, 4096).toString();
-    return head.includes('"jobs":[') && body.subarray(-1).toString() === '}';
+    return /"status":\s*"ok"/.test(head) && /"jobs":\s*\[/.test(head) && body.subarray(-1).toString() === '}';
   }
   const answer = JSON.parse(body.toString()) as { status?: string; jobs?: unknown[] };
   return answer.status === 'ok' && answer.jobs?.length === expectJobs;

@@ -10,7 +10,7 @@ import type { CompanionProcess } from '../tests/helpers/companion-process';
 import { fullPullOnce, jobVersion, pushOneOnce, startBenchCompanion } from './companion';
 import { type History, writeCompanionDataDir } from './dataset';
 import { cpuMs, request } from './http';
-import { loadOnce, type OldApiSample } from './old-api';
+import { loadOnce, type OldApiSample, withServerLog } from './old-api';
 import { startFloor, track } from './peers';
 import { type IoCounters, ioDelta, ioOf, memoryOf, resetPeak, withRssSampling } from './proc';
 
@@ -45,7 +45,7 @@ export interface RewriteSample {
   /** Companion CPU time from the answer until the new file was in place (10 ms ticks). */
   cpuMs: number;
   bytes: number;
-  /** /health probes sent one after another from the answer until the file was in place. */
+  /** /health probes sent one after another from the answer until the file was in place (0: not probed). */
   probes: number;
   worstHealthMs: number;
 }
@@ -70,6 +70,10 @@ export interface ScalePoint {
   pull: { ms: number; bytes: number; requests: number; jobs: number } | null;
   load: OldApiSample | null;
   pushes: PushSample[];
+  /** One more change, with /health probed during its rewrite (kept apart: the probes cost CPU). */
+  probedPush: PushSample | null;
+  /** /health latencies on the idle companion, one request after another, after the start. */
+  healthIdle: number[];
 }
 
 /** Spawn to "listening" to /health 200. */
@@ -121,7 +125,14 @@ export async function waitQuiet(dir: string, pid: number, timeoutMs: number): Pr
 }
 
 /** One change through /api/v1/push on a quiet companion, then the rewrite of job_history.json that follows. */
-async function pushAndRewrite(url: string, pid: number, dir: string, id: string, n: number): Promise<PushSample> {
+async function pushAndRewrite(
+  url: string,
+  pid: number,
+  dir: string,
+  id: string,
+  n: number,
+  probe: boolean,
+): Promise<PushSample> {
   await waitQuiet(dir, pid, 30_000);
   const job = await jobVersion(url, id);
   const mainPath = path.join(dir, MAIN);
@@ -136,8 +147,8 @@ async function pushAndRewrite(url: string, pid: number, dir: string, id: string,
   const changed = (s: { ino: number; mtimeMs: number }) => s.ino !== before.ino || s.mtimeMs !== before.mtimeMs;
   const overlapped = changed(await stat(mainPath));
 
-  // Probe /health one request after another while waiting for the new file.
-  let waiting = true;
+  // With `probe`, /health one request after another while waiting for the new file (it costs the companion CPU).
+  let waiting = probe;
   const latencies: number[] = [];
   const probing = (async () => {
     while (waiting) {
@@ -166,7 +177,8 @@ async function pushAndRewrite(url: string, pid: number, dir: string, id: string,
   }
   waiting = false;
   await probing;
-  if (rewrite) Object.assign(rewrite, { probes: latencies.length, worstHealthMs: Math.max(0, ...latencies) });
+  if (rewrite)
+    Object.assign(rewrite, { probes: latencies.length, worstHealthMs: probe ? Math.max(0, ...latencies) : NaN });
   const quiet = await waitQuiet(dir, pid, 30_000);
   return {
     e2eMs: change.e2eMs,
@@ -209,6 +221,8 @@ export async function measureScalePoint(history: History, dataDir: string, optio
     );
     await sleep(1000);
     const afterStart = memoryOf(pid).rss;
+    const healthIdle: number[] = [];
+    for (let i = 0; i < 10; i++) healthIdle.push((await request(`${c.url}/health`)).e2eMs);
 
     const peakFromKernel = resetPeak(pid);
     const pulled = await withRssSampling(pid, () => fullPullOnce(c.url));
@@ -220,7 +234,9 @@ export async function measureScalePoint(history: History, dataDir: string, optio
 
     const beforeLoad = memoryOf(pid).rss;
     resetPeak(pid);
+    const logFrom = c.logs.length;
     const loaded = await withRssSampling(pid, () => loadOnce(c.url, history.count));
+    loaded.result = withServerLog(loaded.result, c.logs, logFrom);
     const afterLoad = memoryOf(pid);
     const peakLoad = peakFromKernel ? Math.max(afterLoad.peak, loaded.maxRss) : loaded.maxRss;
     log(
@@ -230,8 +246,10 @@ export async function measureScalePoint(history: History, dataDir: string, optio
     const pushes: PushSample[] = [];
     for (let i = 0; i < options.pushRuns; i++) {
       const id = history.jobs[history.count - 1 - 3 * i]!.id;
-      pushes.push(await pushAndRewrite(c.url, pid, dataDir, id, i));
+      pushes.push(await pushAndRewrite(c.url, pid, dataDir, id, i, false));
     }
+    const probedId = history.jobs[history.count - 2 - 3 * options.pushRuns]!.id;
+    const probedPush = await pushAndRewrite(c.url, pid, dataDir, probedId, options.pushRuns, true);
     log(
       `  ${pushes.length} pushes: ${pushes.map((p) => `${p.e2eMs.toFixed(1)} ms/${p.atAck.writeBytes} B`).join(', ')}; rewrite after ${pushes.map((p) => (p.rewrite ? Math.round(p.rewrite.afterAckMs) : '-')).join(', ')} ms`,
     );
@@ -256,6 +274,8 @@ export async function measureScalePoint(history: History, dataDir: string, optio
       pull,
       load: loaded.result,
       pushes,
+      probedPush,
+      healthIdle,
     };
   } finally {
     await companion?.stop();
