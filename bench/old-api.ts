@@ -71,17 +71,14 @@ export interface OldApiSample {
   ok: boolean;
   /** The first bytes of a refused or failed answer. */
   error?: string;
-  /** What the companion logged while a request of it failed (its last 5 lines). */
+  /** What the companion logged while a request of it failed (its first 5 lines: the message, then the stack). */
   serverLog?: string[];
 }
 
 /** Adds what the server printed since `from` to a failed sample. */
 export function withServerLog(s: OldApiSample, logs: readonly string[], from: number): OldApiSample {
   if (s.ok) return s;
-  const lines = logs
-    .slice(from)
-    .slice(-5)
-    .map((line) => line.slice(0, 400));
+  const lines = logs.slice(from, from + 5).map((line) => line.slice(0, 400));
   return lines.length ? { ...s, serverLog: lines } : s;
 }
 
