@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
-import { createBalanceCache } from './balance-cache';
 import type { CompanionDeps } from './deps';
-import { errorBody, HttpError, sendError } from './http-error';
+import { errorBody, HttpError, sendError } from './http/http-error';
+import { printable } from './http/printable';
 import type { CompanionEnv } from './middleware/env';
-import { printable } from './printable';
+import { security } from './middleware/security';
+import { createBalanceCache } from './pixellab/balance-cache';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
@@ -12,7 +13,6 @@ import { seedRoutes } from './routes/seed';
 import { seedGenerateRoutes } from './routes/seed-generate';
 import { spendRoutes } from './routes/spend';
 import { syncRoutes } from './routes/sync';
-import { security } from './security';
 import { createMemoryPairingStore } from './store/pairing-store';
 
 const STORAGE_ERRORS: Record<string, number> = { ENOSPC: 507, EDQUOT: 507 };
@@ -59,6 +59,13 @@ export function createApp(deps: CompanionDeps) {
   app.onError((err, c) => {
     if (err instanceof HttpError) return sendError(c, err);
     const code = (err as NodeJS.ErrnoException).code;
+    // The store refused what a client sent (a job past the limits of a record, or a stale copy): nothing applied.
+    if (code === 'INVALID_JOB' || code === 'STALE_VERSION') {
+      return c.json(errorBody(code === 'INVALID_JOB' ? 'invalid_body' : 'stale_version', err.message), 400);
+    }
+    if (code === 'SEQ_EXHAUSTED' || code === 'DATA_DIR_TAKEN_OVER') {
+      return c.json(errorBody('storage_error', `The companion could not save: ${err.message}`), 503);
+    }
     if (code && FS_CODES.has(code)) {
       // The store names the cause ("disk full (ENOSPC)"); nothing was acknowledged.
       log(`Storage error on ${c.req.method} ${printable(c.req.path)}: ${err.message}`);

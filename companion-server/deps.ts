@@ -1,5 +1,5 @@
 import type { Direction } from '../utils/domain';
-import type { PaidCallInfo, SpendingGuard } from './spending-guard';
+import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -72,7 +72,9 @@ export interface CompanionConfig {
 export const defaultLimits: CompanionConfig['limits'] = {
   json: 1024 * 1024,
   push: 64 * 1024 * 1024,
-  saveJobs: 512 * 1024 * 1024,
+  // Past what any real history's old-API save needs before a load (10,000 jobs with images: 58 MB); after a
+  // /load-jobs, a save may be twice that answer (routes/seed.ts).
+  saveJobs: 128 * 1024 * 1024,
 };
 
 export interface CompanionDeps {

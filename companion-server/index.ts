@@ -4,13 +4,13 @@ import path from 'node:path';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createApp } from './app';
 import { ConfigError, isLoopbackBind, parseConfig, USAGE } from './config';
-import { createGuardedServer } from './connection-guard';
 import { defaultLimits } from './deps';
-import { errorBody } from './http-error';
-import { openSpending } from './open-spending';
+import { createGuardedServer } from './http/connection-guard';
+import { errorBody } from './http/http-error';
+import { openSpending } from './paid/open-spending';
+import { createRunner } from './paid/runner';
 import { createPixelLabClient } from './pixellab/client';
 import { openDashboardDir } from './routes/dashboard';
-import { createRunner } from './runner';
 import { createFileStore } from './store/file-store';
 import { createPairingStore } from './store/pairing-store';
 

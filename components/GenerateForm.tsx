@@ -59,7 +59,8 @@ export function validateForm(values: FormValues): { request: GenerateRequest | n
       errors.prompt =
         issue.code === 'too_big' ? `Keep the prompt to ${MAX_PROMPT_LENGTH} characters or fewer.` : 'Enter a prompt.';
     } else {
-      errors[field] = FIELD_MESSAGES[field];
+      // A rule across fields (the smallest area) says itself; a field out of range gets its own words.
+      errors[field] = issue.code === 'custom' ? issue.message : FIELD_MESSAGES[field];
     }
   }
   return { request: null, errors };

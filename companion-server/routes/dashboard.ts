@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { errorBody } from '../http-error';
+import { errorBody } from '../http/http-error';
 import { DASHBOARD_PREFIX } from '../middleware/origin-policy/dashboard-origin';
 
 /** The old dashboard's page; `/dashboard/` serves it. */

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import { APP_NAME, SYNC_API_VERSION } from '../../utils/domain';
-import type { createBalanceCache } from '../balance-cache';
 import type { CompanionDeps } from '../deps';
 import type { CompanionEnv } from '../middleware/env';
+import type { createBalanceCache } from '../pixellab/balance-cache';
 
 /**
  * `/health` keeps the seed's shape and adds what the extension needs to recognise its companion. It is
@@ -38,7 +38,7 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
       return c.json({
         ...base,
         balance: await balance.peek(),
-        jobs: deps.store.list().length,
+        jobs: deps.store.liveCount,
         lastSeq: deps.store.lastSeq,
         runner: { limit: deps.runner.limit, running: deps.runner.running },
       });

@@ -27,10 +27,10 @@ function isAbove(job: Job, client: Version): boolean {
   return gen !== client.gen ? gen > client.gen : compareHlc(versionOf(job), client) > 0;
 }
 
-import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
-import { eachLimited } from '../each-limited';
-import { fromZodError, HttpError } from '../http-error';
+import { readJson } from '../http/body';
+import { fromZodError, HttpError } from '../http/http-error';
+import { eachLimited } from '../lib/each-limited';
 
 const createBodySchema = z.intersection(
   createJobRequestSchema,

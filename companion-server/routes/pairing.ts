@@ -6,12 +6,12 @@ import {
   pairConfirmBodySchema,
   pairRequestBodySchema,
 } from '../../utils/domain';
-import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
-import { errorBody, HttpError } from '../http-error';
+import { readJson } from '../http/body';
+import { errorBody, HttpError } from '../http/http-error';
+import { printable } from '../http/printable';
 import { bearerToken } from '../middleware/auth';
 import type { CompanionEnv } from '../middleware/env';
-import { printable } from '../printable';
 import type { PairingStore } from '../store/pairing-store';
 import { createPairingLimiter, pairingSource } from './pairing-limiter';
 

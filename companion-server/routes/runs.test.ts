@@ -8,7 +8,7 @@ import { isLater } from '../../tests/helpers/versions';
 import { type Job, type JobInput, jobSchema } from '../../utils/domain';
 import { createApp } from '../app';
 import { defaultLimits, type PixelLab, type Runner } from '../deps';
-import { createRunner } from '../runner';
+import { createRunner } from '../paid/runner';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import { createMemoryStore } from '../store/memory-store';
 

@@ -2,20 +2,23 @@ import { type Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import {
+  AREA_MESSAGE,
   bytesToPngDataUrl,
   directionSchema,
   MAX_PROMPT_LENGTH,
+  MAX_ROTATE_SIZE,
   MAX_SIZE,
+  MIN_GENERATE_AREA,
   MIN_SIZE,
   pngDataUrlToBytes,
 } from '../../utils/domain';
-import { readJson } from '../body';
 import type { CompanionDeps, SlotResult } from '../deps';
-import { HttpError } from '../http-error';
-import { PaidCallRefused } from '../paid-calls';
-import { RunnerStopped } from '../runner';
-import type { PaidCallInfo } from '../spending-guard';
-import { toUpstreamError } from '../upstream-error';
+import { readJson } from '../http/body';
+import { HttpError } from '../http/http-error';
+import { PaidCallRefused } from '../paid/paid-calls';
+import { RunnerStopped } from '../paid/runner';
+import type { PaidCallInfo } from '../paid/spending-guard';
+import { toUpstreamError } from '../pixellab/upstream-error';
 
 const size = z.number().int().min(MIN_SIZE).max(MAX_SIZE).default(64);
 /** The seed dashboard sends the seed as typed: a number, a digit string, or nothing. */
@@ -32,18 +35,21 @@ const looseSeed = z
   .optional()
   .transform((v) => (v === '' || v === null || v === undefined ? null : Number(v)));
 
-const generateSchema = z.object({
-  prompt: z.string().trim().min(1, 'is required').max(MAX_PROMPT_LENGTH),
-  width: size,
-  height: size,
-  seed: looseSeed,
-});
+const generateSchema = z
+  .object({
+    prompt: z.string().trim().min(1, 'is required').max(MAX_PROMPT_LENGTH),
+    width: size,
+    height: size,
+    seed: looseSeed,
+  })
+  .refine((b) => b.width * b.height >= MIN_GENERATE_AREA, { message: AREA_MESSAGE, path: ['width'] });
 const rotateSchema = z.object({
   image_data_url: z.string().startsWith('data:image/png;base64,', 'must be a PNG data URL'),
   to_direction: directionSchema,
   from_direction: directionSchema.nullable().optional(),
-  width: size,
-  height: size,
+  // Checked before paying: PixelLab refuses a larger rotate, and the old server let it be sent.
+  width: size.pipe(z.number().max(MAX_ROTATE_SIZE, `must be at most ${MAX_ROTATE_SIZE}: PixelLab rotates up to that`)),
+  height: size.pipe(z.number().max(MAX_ROTATE_SIZE, `must be at most ${MAX_ROTATE_SIZE}: PixelLab rotates up to that`)),
 });
 
 type Shown = { prompt: string; width: number; height: number; seed: number | null };

@@ -1,79 +1,137 @@
-import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { z } from 'zod';
-import { fromSeedJob, type Job, lastSeedJobId, seedJobSchema, toSeedJob } from '../../utils/domain';
-import { readJson } from '../body';
+import { lastSeedJobId } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { eachLimited } from '../each-limited';
-import { HttpError } from '../http-error';
+import { bodyTooLarge, readJsonBytes } from '../http/body';
+import { escapeSeedJobForDashboard, unescapeSeedJobFromDashboard } from '../http/dashboard-escape';
+import { HttpError } from '../http/http-error';
+import { eachLimited } from '../lib/each-limited';
+import type { Caller, CompanionEnv } from '../middleware/env';
+import { createWholeHistoryClients, holds } from '../seed/clients';
+import { createLoadCache, loadJobsChunks, type ServedJob, toByteStream } from '../seed/load-stream';
+import { SaveReader } from '../seed/save-copies';
+import { planSave } from '../seed/save-plan';
+import { scanSaveBody } from '../seed/scan-body';
+import { MAX_LAST_JOB_ID } from '../store/history-state';
 
-const saveJobsSchema = z.object({
-  jobs: z.array(seedJobSchema),
-  lastJobId: z.number().int().nonnegative().optional(),
-});
 /** Image files written in parallel by a seed save; each is fsynced on its own. */
 const IMAGE_WRITES_AT_ONCE = 16;
+/** Room above what /load-jobs last answered: a client can always save back what it loaded, and some more. */
+const SAVE_MARGIN_BYTES = 16 * 1024 * 1024;
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** The old Python server's history routes, with its shapes, so its dashboard and files keep working (its paid routes: seed-generate.ts). */
+/**
+ * The old Python server's history routes, with its shapes, so its dashboard, files and scripts keep working
+ * (its paid routes: seed-generate.ts). A save is read as a claim about what its client held (seed/save-plan.ts);
+ * a load streams (seed/load-stream.ts).
+ */
 export function seedRoutes(deps: CompanionDeps) {
   const { store, config } = deps;
   const now = deps.now ?? Date.now;
+  const clients = createWholeHistoryClients(now);
+  /** Whose save or load this is: the origin, every origin-less caller as one, the served dashboard as one. */
+  const clientOf = (caller: Caller | undefined) =>
+    caller?.kind === 'dashboard' ? 'dashboard' : (caller?.origin ?? null);
+  const cache = createLoadCache();
+  let lastLoadBytes = 0;
 
-  async function loadImages(jobs: Job[]) {
-    const hashes = new Set<string>();
-    for (const job of jobs) {
-      if (job.image) hashes.add(job.image);
-      if (job.rotate) hashes.add(job.rotate.sourceImage);
-    }
-    const images = new Map<string, Uint8Array>();
-    await Promise.all(
-      [...hashes].map(async (hash) => {
-        const bytes = await store.readImage(hash);
-        if (bytes) images.set(hash, bytes);
-      }),
-    );
-    return (hash: string) => images.get(hash) ?? null;
-  }
-
-  return new Hono()
-    .get('/load-jobs', async (c) => {
-      const jobs = store.list();
-      const getImage = await loadImages(jobs);
-      return c.json({
-        status: 'ok' as const,
-        jobs: jobs.map((job) => toSeedJob(job, getImage)),
-        lastJobId: store.lastJobId,
-        savedAt: store.savedAt,
-        message: `Loaded ${jobs.length} jobs`,
-      });
+  return new Hono<CompanionEnv>()
+    .get('/load-jobs', (c) => {
+      const caller = c.get('caller');
+      const served: ServedJob[] = [];
+      const watermark = store.lastSeq;
+      const dashboard = caller?.kind === 'dashboard';
+      const chunks = loadJobsChunks(store, cache, served, dashboard ? escapeSeedJobForDashboard : undefined);
+      async function* counted() {
+        let bytes = 0;
+        for await (const chunk of chunks) {
+          bytes += chunk.length;
+          yield chunk;
+        }
+        lastLoadBytes = Math.max(lastLoadBytes, bytes);
+        clients.loaded(
+          clientOf(caller),
+          served.map((s) => ({ id: s.id, seq: s.seq, text: s.fp, birth: s.birth })),
+          watermark,
+        );
+      }
+      return c.body(toByteStream(counted()), 200, { 'content-type': 'application/json' });
     })
     .post('/save-jobs', async (c) => {
-      const body = await readJson(c, saveJobsSchema, config.limits.saveJobs);
-      const pending = new Map<string, Uint8Array>();
-      const at = now();
-      const byId = new Map<string, Job>();
-      body.jobs.forEach((raw, i) => {
-        try {
-          const job = fromSeedJob(
-            raw,
-            (bytes) => {
-              const hash = sha256(bytes);
-              pending.set(hash, bytes);
-              return hash;
-            },
-            at,
+      const caller = c.get('caller');
+      const origin = clientOf(caller);
+      const limit =
+        lastLoadBytes > 0
+          ? Math.max(config.limits.saveJobs, 2 * lastLoadBytes + SAVE_MARGIN_BYTES)
+          : config.limits.saveJobs;
+      const bytes = await readJsonBytes(c, limit).catch((error: unknown) => {
+        if (error instanceof HttpError && error.status === 413) {
+          throw new HttpError(
+            413,
+            'body_too_large',
+            `${bodyTooLarge(limit).message}: a save may be up to twice what /load-jobs answers, and this is far past the history the companion holds`,
           );
-          byId.set(job.id, job);
-        } catch (err) {
-          throw new HttpError(400, 'invalid_body', `jobs.${i}: ${(err as Error).message.split('\n')[0]}`, `jobs.${i}`);
         }
+        throw error;
       });
-      await eachLimited(pending.values(), IMAGE_WRITES_AT_ONCE, (bytes) => store.putImage(bytes));
-      const jobs = [...byId.values()];
-      const { fileSize } = await store.replaceAll(jobs, Math.max(body.lastJobId ?? 0, lastSeedJobId(jobs)));
-      return c.json({ status: 'ok' as const, message: `Saved ${jobs.length} jobs`, savedAt: store.savedAt, fileSize });
+      const scanned = await scanSaveBody(bytes);
+      if (scanned.jobs === null) throw new HttpError(400, 'invalid_body', 'jobs: expected an array', 'jobs');
+      const reader = await SaveReader.open(
+        bytes,
+        scanned,
+        now(),
+        caller?.kind === 'dashboard' ? unescapeSeedJobFromDashboard : undefined,
+      );
+      const givenLastJobId = scanned.fields.lastJobId;
+      if (
+        givenLastJobId !== undefined &&
+        (typeof givenLastJobId !== 'number' || !Number.isInteger(givenLastJobId) || givenLastJobId < 0)
+      ) {
+        throw new HttpError(400, 'invalid_body', 'lastJobId: expected a whole number of 0 or more', 'lastJobId');
+      }
+
+      const lastJobId = typeof givenLastJobId === 'number' ? Math.min(givenLastJobId, MAX_LAST_JOB_ID) : 0;
+      const match = await clients.match(origin, reader.slices.length, lastJobId, (record) => reader.mapFor(record));
+      const { copies, unchanged } = await reader.mapFor(match.record);
+      // Images first (content-addressed, so a refused save leaves only unused files), then one durable change.
+      await eachLimited(reader.images.values(), IMAGE_WRITES_AT_ONCE, (png) => store.putImage(png));
+      const counter = Math.max(lastJobId, lastSeedJobId(copies.map((c) => c.copy.job)));
+      const outcome = await store.commit((view) =>
+        planSave(
+          view,
+          copies.map((c) => c.copy),
+          {
+            holds: (id, seq) => holds(match.record, id, seq),
+            mayRemove: match.continues && !match.older,
+          },
+          counter,
+          store.clock,
+          new Set(unchanged.map((u) => u.id)),
+        ),
+      );
+      clients.saved(
+        match.record,
+        copies.map((c) => ({
+          rawKey: c.rawKey,
+          text: c.fp,
+          id: outcome.ids.get(c.copy.id) ?? c.copy.id,
+          birth: c.birth,
+        })),
+        unchanged,
+        outcome.saved,
+        lastJobId,
+      );
+      const count = copies.length + unchanged.length;
+      return c.json({
+        status: 'ok' as const,
+        message: `Saved ${count} jobs`,
+        savedAt: store.savedAt,
+        fileSize: store.fileSize(),
+        // What the save did not change, and why: the old dashboard ignores it, a script can read it.
+        kept: {
+          newer: outcome.keptNewer,
+          beside: Object.fromEntries(outcome.keptBeside),
+          notListed: outcome.notListed,
+        },
+      });
     })
     .post('/clear-history', async (c) => {
       const cleared = await store.clear();

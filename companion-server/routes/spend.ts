@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { CompanionDeps } from '../deps';
-import { errorBody } from '../http-error';
+import { errorBody } from '../http/http-error';
 
 /** Today's spend and the user's limits (per device, never synced): what the panel shows beside its history. */
 export function spendRoutes(deps: CompanionDeps) {

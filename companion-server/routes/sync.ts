@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import {
   base64ToBytes,
@@ -7,21 +6,41 @@ import {
   type PushResponse,
   pullQuerySchema,
   pushRequestSchema,
+  runnableProblem,
+  type SyncedJob,
+  withoutSeq,
 } from '../../utils/domain';
-import { readJson } from '../body';
 import type { CompanionDeps } from '../deps';
-import { eachLimited } from '../each-limited';
-import { fromZodError, HttpError } from '../http-error';
+import { readJson } from '../http/body';
+import { fromZodError, HttpError } from '../http/http-error';
+import { eachLimited } from '../lib/each-limited';
+import { sha256Hex } from '../lib/hash';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { MergeResult } from '../store/types';
 
 /** Answers kept for retried pushes: a retry with the same request id applies once. */
 const REMEMBERED_PUSHES = 1000;
+/** Images a pull asks back at most: the ones the companion found missing or damaged. */
+const LOST_IMAGES_ASKED = 100;
+/** How long a pushed rotate job waits for its source image (the extension sends images in a second request). */
+export const ROTATE_IMAGE_WAIT_MS = 120_000;
+
+/**
+ * What is kept of an answered push: ids, outcomes and seqs, not the versions (a retry gets the current
+ * versions). Keeping whole answers kept every old version alive: 500 long jobs a push grew the heap by 10 MB a
+ * push until it ran out of memory.
+ */
+interface RememberedPush {
+  results: { id: string; outcome: MergeResult['outcome'] }[];
+  needImages: string[];
+}
 
 /** The extension's incremental sync: pull changes since a checkpoint, push changed jobs. */
 export function syncRoutes(deps: CompanionDeps) {
   const { store, runner, config } = deps;
-  const answered = new Map<string, Promise<PushResponse>>();
+  const answered = new Map<string, Promise<RememberedPush>>();
+  /** Pushed rotate jobs waiting for their source image: job id -> the hash and when to give up. */
+  const waiting = new Map<string, { hash: string; timer: ReturnType<typeof setTimeout> }>();
 
   /** Checks every image first, so a push refused for one bad image stores none of them. */
   async function storeImages(images: Record<string, string>) {
@@ -34,7 +53,7 @@ export function syncRoutes(deps: CompanionDeps) {
         throw new HttpError(400, 'invalid_body', `images.${hash}: is not base64`, `images.${hash}`);
       }
       if (!isPng(bytes)) throw new HttpError(400, 'invalid_body', `images.${hash}: is not a PNG`, `images.${hash}`);
-      if (createHash('sha256').update(bytes).digest('hex') !== hash) {
+      if (sha256Hex(bytes) !== hash) {
         throw new HttpError(
           400,
           'image_hash_mismatch',
@@ -45,6 +64,13 @@ export function syncRoutes(deps: CompanionDeps) {
       if (!store.hasImage(hash)) checked.push(bytes);
     }
     await eachLimited(checked, 16, (bytes) => store.putImage(bytes));
+    // Rotate jobs that waited for one of these can run now.
+    for (const [id, wait] of waiting) {
+      if (!store.hasImage(wait.hash)) continue;
+      clearTimeout(wait.timer);
+      waiting.delete(id);
+      runner.enqueue(id);
+    }
   }
 
   function missingImages(jobs: Job[]): string[] {
@@ -56,56 +82,100 @@ export function syncRoutes(deps: CompanionDeps) {
     return [...missing];
   }
 
+  /** Ends a job that will not run, in plain words, on top of its current version. */
+  async function fail(job: SyncedJob, error: string): Promise<SyncedJob> {
+    const current = withoutSeq(job);
+    return store.put(store.clock.stamp({ ...current, status: 'error', error }, current));
+  }
+
+  /** A pushed rotate job whose image has not arrived: run it when it does, fail it clearly if it never does. */
+  function waitForImage(job: SyncedJob, hash: string): void {
+    const timer = setTimeout(() => {
+      waiting.delete(job.id);
+      const current = store.get(job.id);
+      if (!current || current.deleted || current.status !== 'queued') return;
+      void fail(
+        current,
+        `The image to rotate (${hash.slice(0, 12)}…) never reached the companion; sync again, or rotate another image`,
+      ).catch(() => undefined);
+    }, ROTATE_IMAGE_WAIT_MS);
+    timer.unref?.();
+    const before = waiting.get(job.id);
+    if (before) clearTimeout(before.timer);
+    waiting.set(job.id, { hash, timer });
+  }
+
   /**
    * Applied versions that wait on a runner. This is how a fresh companion (new serverId) receives the queued
    * and running jobs of the history it replaces, and only the runner moves a job on from there:
-   * - `queued` goes to this runner. Enqueueing an id it already has queued or running runs nothing twice
-   *   (runner.ts: a queued id is not added again; a running one is looked at once more when it ends, and
-   *   runJob skips a job that is no longer `queued`).
-   * - `running` was started by another runner: this one's own `running` versions are in the store, and an
-   *   applied version is newer than what the store held. Nothing will finish it, so it fails the way a
-   *   restart fails the jobs it interrupted, and the answer carries that version.
+   * - `queued` goes to this runner, if a new request could ask for it (a pushed job is held to the same limits
+   *   as POST /api/v1/jobs), and once the image a rotate needs has arrived. Enqueueing an id the runner already
+   *   has runs nothing twice (runner.ts).
+   * - `running` was started by another runner: nothing will finish it here, so it fails the way a restart fails
+   *   the jobs it interrupted, and the answer carries that version.
    */
   async function handOver(results: MergeResult[]): Promise<MergeResult[]> {
     const out: MergeResult[] = [];
     for (const result of results) {
-      const { seq: _seq, ...job } = result.job;
+      const job = result.job;
       if (result.outcome !== 'applied' || job.deleted) out.push(result);
       else if (job.status === 'queued') {
-        runner.enqueue(job.id);
-        out.push(result);
+        const problem = runnableProblem(withoutSeq(job));
+        if (problem) out.push({ ...result, job: await fail(job, problem) });
+        else if (job.rotate && !store.hasImage(job.rotate.sourceImage)) {
+          waitForImage(job, job.rotate.sourceImage);
+          out.push(result);
+        } else {
+          runner.enqueue(job.id);
+          out.push(result);
+        }
       } else if (job.status === 'running') {
-        const interrupted = await store.put(
-          store.clock.stamp({ ...job, status: 'error', error: INTERRUPTED_WHILE_RUNNING }, job),
-        );
-        out.push({ ...result, job: interrupted });
+        out.push({ ...result, job: await fail(job, INTERRUPTED_WHILE_RUNNING) });
       } else out.push(result);
     }
     return out;
+  }
+
+  function answer(remembered: RememberedPush): PushResponse {
+    return {
+      serverId: store.serverId,
+      results: remembered.results.map(({ id, outcome }) => ({ id, outcome, job: store.get(id)! })),
+      lastSeq: store.lastSeq,
+      needImages: remembered.needImages.filter((hash) => !store.hasImage(hash)),
+    };
   }
 
   return new Hono()
     .get('/api/v1/changes', (c) => {
       const query = pullQuerySchema.safeParse(c.req.query());
       if (!query.success) throw fromZodError(query.error);
-      const page = store.changesSince(query.data.since, query.data.limit);
-      return c.json({ serverId: store.serverId, ...page, needImages: store.lostImages(100) });
+      const page = store.changeLines(query.data.since, query.data.limit);
+      // The stored lines are the records' JSON already: one page costs a join, not a serialization.
+      const text =
+        `{"serverId":${JSON.stringify(store.serverId)},"changes":[${page.lines.join(',')}],` +
+        `"lastSeq":${page.lastSeq},"hasMore":${page.hasMore},` +
+        `"needImages":${JSON.stringify(store.lostImages(LOST_IMAGES_ASKED))}}`;
+      return c.body(text, 200, { 'content-type': 'application/json' });
     })
     .post('/api/v1/push', async (c) => {
       const body = await readJson(c, pushRequestSchema, config.limits.push);
       const key = `${body.clientId}\u0000${body.requestId}`;
-      let answer = answered.get(key);
-      if (!answer) {
-        answer = (async () => {
+      let remembered = answered.get(key);
+      if (!remembered) {
+        remembered = (async () => {
           await storeImages(body.images);
           const results = await handOver(await store.merge(body.changes));
-          return { serverId: store.serverId, results, lastSeq: store.lastSeq, needImages: missingImages(body.changes) };
+          return {
+            results: results.map(({ id, outcome }) => ({ id, outcome })),
+            needImages: missingImages(body.changes),
+          };
         })();
-        answered.set(key, answer);
+        answered.set(key, remembered);
         // A failed push is not remembered: its retry must be tried again.
-        answer.catch(() => answered.delete(key));
+        remembered.catch(() => answered.delete(key));
         if (answered.size > REMEMBERED_PUSHES) answered.delete(answered.keys().next().value!);
       }
-      return c.json(await answer);
+      // Every job of the answer is the companion's version now, whether this push applied it or an earlier one.
+      return c.json(answer(await remembered));
     });
 }

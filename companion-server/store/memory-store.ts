@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { companionClockNode, createClock, isPng, type Job } from '../../utils/domain';
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../lib/hash';
 import { serializeHistoryFile } from './history-file';
 import { createHistoryState } from './history-state';
 import { createJobStore } from './job-store';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createApp } from '@/companion-server/app';
 import { defaultLimits, type PixelLab } from '@/companion-server/deps';
-import { createRunner } from '@/companion-server/runner';
+import { createRunner } from '@/companion-server/paid/runner';
 import { createMemoryStore } from '@/companion-server/store/memory-store';
 import background from '@/entrypoints/background/index';
 import { makeSprite } from '@/tests/fixtures/png';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { compareIndexEntries, deriveLayout, toIndexEntry } from '@/utils/history/derive';
-import { finishedVersion, type Outcome, runningVersion } from '../../companion-server/runner';
+import { finishedVersion, type Outcome, runningVersion } from '../../companion-server/paid/runner';
 import { directions, type Job } from '../../utils/domain';
 import {
   type CompanionState,

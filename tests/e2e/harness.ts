@@ -27,7 +27,10 @@ import { makeTempDir } from '../helpers/temp-dir';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where `npx wxt build` writes the extension. */
 export const EXTENSION_DIR = path.join(ROOT, '.output/chrome-mv3');
-export const SCREENSHOT_DIR = path.join(ROOT, 'docs/screenshots');
+/** Ignored by git: a test never rewrites tracked files. `npm run screenshots` copies the chosen ones to docs/. */
+export const SCREENSHOT_DIR = path.join(ROOT, 'test-results/screenshots');
+/** The wide view: the same app in a tab, or a panel dragged wide. */
+export const WIDE_VIEWPORT = { width: 1280, height: 800 } as const;
 /** The manifest `key` pins the unpacked build to this id (wxt.config.ts). */
 export const EXPECTED_EXTENSION_ID = 'nicmafealdkogdhcobglaenalcjpnhen';
 export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -136,7 +139,7 @@ export interface ExtensionBrowser {
   configure(settings: Partial<Settings> & { companionUrl: string }): Promise<void>;
   /** Stops the extension's service worker through the DevTools protocol and waits until it has really stopped. */
   stopServiceWorker(): Promise<void>;
-  /** Saves docs/screenshots/<name>.png at 400x800. */
+  /** Saves test-results/screenshots/<name>.png at 400x800 and <name>-wide.png at 1280x800; returns the first. */
   screenshot(page: Page, name: string): Promise<string>;
   /** Requests Chromium tried to send off the machine (all refused). */
   readonly refusedRequests: readonly string[];
@@ -298,6 +301,9 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
   const screenshot = async (page: Page, name: string) => {
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+    await page.setViewportSize(WIDE_VIEWPORT);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-wide.png`), fullPage: false });
+    // The narrow one last, so the page is left at the panel's size for what the test does next.
     await page.setViewportSize(PANEL_VIEWPORT);
     await page.screenshot({ path: file, fullPage: false });
     return file;

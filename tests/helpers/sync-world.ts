@@ -1,6 +1,6 @@
 import { createApp } from '@/companion-server/app';
 import { defaultLimits, type PixelLab } from '@/companion-server/deps';
-import { createRunner } from '@/companion-server/runner';
+import { createRunner } from '@/companion-server/paid/runner';
 import { createMemoryStore } from '@/companion-server/store/memory-store';
 import type { JobStore } from '@/companion-server/store/types';
 import { makeSprite } from '@/tests/fixtures/png';

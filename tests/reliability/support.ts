@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
-import { createRunner, type JobRunner } from '../../companion-server/runner';
+import { createRunner, type JobRunner } from '../../companion-server/paid/runner';
 import { createFileStore } from '../../companion-server/store/file-store';
 import type { FsSeam } from '../../companion-server/store/fs-seam';
 import type { JobStore } from '../../companion-server/store/types';

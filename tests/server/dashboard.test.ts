@@ -140,3 +140,31 @@ describe('--dashboard', () => {
     expect((await get(plain, '/dashboard/')).status).toBe(404);
   });
 });
+
+describe('text the served dashboard puts into its page', () => {
+  it('reaches it HTML-escaped, and comes back from it exactly as it was', async () => {
+    const prompt = 'knight <img src=x onerror="alert(1)"> & shield';
+    const api = (p: string, body?: unknown, headers: Record<string, string> = {}) =>
+      rawRequest({
+        port: companion.port,
+        method: body === undefined ? 'GET' : 'POST',
+        path: p,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // A teammate's job, saved by a script.
+    await api('/save-jobs', { jobs: [{ id: 'job-77', prompt, status: 'error', error: 'x', createdAt: 77 }] });
+    // The dashboard loads (as a fixed dashboard would): its GETs carry its page as Referer.
+    const load = await api('/load-jobs', undefined, {
+      referer: `${own}/dashboard/pixellab_dashboard.html`,
+      'sec-fetch-site': 'same-origin',
+    });
+    const shown = JSON.parse(load.text).jobs.find((j: { id: string }) => j.id === 'job-77');
+    expect(shown.prompt).toBe('knight &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; shield');
+    // It saves its list back with its own Origin: the prompt is stored as the teammate wrote it.
+    const saved = await api('/save-jobs', { jobs: [{ ...shown, error: 'y' }], lastJobId: 77 }, { origin: own });
+    expect(saved.status).toBe(200);
+    const plainLoad = JSON.parse((await api('/load-jobs')).text);
+    expect(plainLoad.jobs.find((j: { id: string }) => j.id === 'job-77')).toMatchObject({ prompt, error: 'y' });
+  });
+});

@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { clockFieldSchema, timeSchema, versionSchema } from './clock';
 
 /**
- * What a new request may ask for. PixelLab's pixflux needs an area of at least 32x32 and at most
- * 400x400 (the largest tier allows); rotate stops at 200 (checked by the runner). Its clients cap
- * the description at 1000 characters.
+ * What a new request may ask for (PixelLab's clients and docs): each side 16..400 (the largest tier; smaller
+ * tiers cap the area lower, and PixelLab answers 422), pixflux an area of at least 32x32, rotate each side up
+ * to 200. Its clients cap the description at 1000 characters.
  */
-export const MIN_SIZE = 32;
+export const MIN_SIZE = 16;
 export const MAX_SIZE = 400;
+/** PixelLab's pixflux needs an area of at least 32x32 pixels (16x64 is fine, 16x16 is not). */
+export const MIN_GENERATE_AREA = 32 * 32;
+/** PixelLab's rotate takes images up to 200x200 (its clients and docs). */
+export const MAX_ROTATE_SIZE = 200;
+export const AREA_MESSAGE = `is too small: PixelLab needs an area of at least 32x32 pixels (${MIN_GENERATE_AREA})`;
 export const MAX_PROMPT_LENGTH = 1000;
 /** Stored records are held to looser limits: seed files were not checked against PixelLab's. */
 export const MAX_STORED_PROMPT_LENGTH = 10_000;
@@ -132,6 +137,14 @@ export const createJobRequestSchema = z
   .refine((r) => r.kind !== 'rotate' || r.rotate !== null, {
     message: 'is required for a rotate job',
     path: ['rotate'],
+  })
+  .refine((r) => r.kind !== 'generate' || r.width * r.height >= MIN_GENERATE_AREA, {
+    message: AREA_MESSAGE,
+    path: ['width'],
+  })
+  .refine((r) => r.kind !== 'rotate' || (r.width <= MAX_ROTATE_SIZE && r.height <= MAX_ROTATE_SIZE), {
+    message: `is too large: PixelLab rotates images up to ${MAX_ROTATE_SIZE}x${MAX_ROTATE_SIZE} pixels`,
+    path: ['width'],
   });
 export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
 
@@ -160,4 +173,45 @@ export function withoutSeq(job: Job & { seq?: unknown }): Job {
   if (!('seq' in job)) return job;
   const { seq: _seq, ...rest } = job;
   return rest as Job;
+}
+
+/**
+ * Why this job must not be sent to PixelLab, or null: a job is only run within the limits a new request is held
+ * to, however it arrived (a push, a seed save, a hand edit). A pushed queued job once reached PixelLab at
+ * 4096x4096, because stored records are held to looser limits than requests.
+ */
+export function runnableProblem(job: Job): string | null {
+  const request = createJobRequestSchema.safeParse({
+    kind: job.kind,
+    prompt: job.prompt,
+    width: job.width,
+    height: job.height,
+    seed: job.seed,
+    rotate: job.rotate,
+    groupId: job.groupId,
+  });
+  if (job.kind === 'rotate' && (job.width > MAX_ROTATE_SIZE || job.height > MAX_ROTATE_SIZE)) {
+    return `PixelLab rotates images up to ${MAX_ROTATE_SIZE}x${MAX_ROTATE_SIZE} pixels; this job asks for ${job.width}x${job.height}.`;
+  }
+  if (!request.success) {
+    const issue = request.error.issues[0];
+    const field = issue?.path.join('.') || 'job';
+    return `This job cannot be run as it is (${field}: ${issue?.message ?? 'invalid'}); reuse its settings in a new job`;
+  }
+  return null;
+}
+
+/**
+ * A job's record at most, as JSON without its images (those are files): room for the longest prompt and error
+ * and a seed client's extra fields. Unknown fields once let one job grow the file past 528 MB, after which every
+ * write failed and shutdown crashed.
+ */
+export const MAX_RECORD_CHARS = 64 * 1024;
+
+/** Why a record is too large to keep, or null. */
+export function recordTooLarge(job: Job): string | null {
+  const size = JSON.stringify(job).length;
+  return size > MAX_RECORD_CHARS
+    ? `is ${Math.ceil(size / 1024)} KB; a job's record may hold at most ${MAX_RECORD_CHARS / 1024} KB besides its images`
+    : null;
 }

@@ -95,6 +95,8 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
     updatedAt,
     deleted: _deleted,
     seq: _seq,
+    // A version is the companion's to give: a client's copy of it proves nothing about how new the copy is.
+    clock: _clock,
     ...unknown
   } = extra;
   const rest: Record<string, unknown> = { ...unknown };

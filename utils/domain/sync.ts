@@ -24,11 +24,8 @@ export const pullResponseSchema = z.object({
   /** Checkpoint to send as `since` next time. */
   lastSeq: z.number().int().nonnegative(),
   hasMore: z.boolean(),
-  /**
-   * Images the companion lost (found damaged or deleted), at most 100: a client holding one uploads it again
-   * with a push's `images`. Older companions do not send it.
-   */
-  needImages: z.array(imageHashSchema).default([]),
+  /** Images the companion lost (found damaged or deleted) that a client holding them should upload again. */
+  needImages: z.array(imageHashSchema).max(1000).default([]),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 

@@ -1,23 +1,35 @@
 import { z } from 'zod';
-import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import {
+  directionSchema,
+  jobIdSchema,
+  MAX_PROMPT_LENGTH,
+  MAX_SIZE,
+  MIN_GENERATE_AREA,
+  MIN_SIZE,
+} from '@/utils/domain/job';
 import { settingsSchema } from '@/utils/storage/settings';
 
 /**
  * The intent protocol from the panel to the background. The panel never writes storage:
  * it sends one of these and renders whatever storage then holds.
  */
-export const generateRequestSchema = z.object({
-  prompt: z.string().trim().min(1, 'Enter a prompt').max(MAX_PROMPT_LENGTH),
-  width: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
-  height: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
-  seed: z
-    .number()
-    .int()
-    .nonnegative()
-    .max(2 ** 32 - 1)
-    .nullable(),
-  count: z.number().int().min(1).max(20).default(1),
-});
+export const generateRequestSchema = z
+  .object({
+    prompt: z.string().trim().min(1, 'Enter a prompt').max(MAX_PROMPT_LENGTH),
+    width: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
+    height: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
+    seed: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 32 - 1)
+      .nullable(),
+    count: z.number().int().min(1).max(20).default(1),
+  })
+  .refine((r) => r.width * r.height >= MIN_GENERATE_AREA, {
+    message: 'Width x height must be at least 32 x 32 pixels (1,024): PixelLab makes nothing smaller.',
+    path: ['width'],
+  });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
 
 export const intentSchema = z.discriminatedUnion('type', [

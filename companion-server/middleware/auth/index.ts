@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { HTTPException } from 'hono/http-exception';
-import { errorBody } from '../../http-error';
+import { errorBody } from '../../http/http-error';
 import type { CompanionEnv } from '../env';
 
 export interface AuthOptions {

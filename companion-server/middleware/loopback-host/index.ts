@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { errorBody } from '../../http-error';
+import { errorBody } from '../../http/http-error';
 
 /** Loopback names only: anything else in Host is a DNS-rebinding attempt. */
 export function isLoopbackHost(host: string | undefined): boolean {

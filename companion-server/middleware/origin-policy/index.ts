@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { every } from 'hono/combine';
 import { cors } from 'hono/cors';
-import { errorBody } from '../../http-error';
-import { printable } from '../../printable';
+import { errorBody } from '../../http/http-error';
+import { printable } from '../../http/printable';
 import type { Caller, CompanionEnv } from '../env';
 import { isDashboardPath, isDashboardReachable, isOwnOrigin, OLD_API_PATHS } from './dashboard-origin';
 import { isExtensionOrigin, isTrustedExtension } from './extension-ids';

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { errorBody } from '../../http-error';
+import { errorBody } from '../../http/http-error';
 
 /** CORS-safelisted request content types: what a web page can POST without a preflight. */
 const SIMPLE_TYPES = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);

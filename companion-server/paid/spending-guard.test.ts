@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CostRow } from '../utils/domain';
+import type { CostRow } from '../../utils/domain';
 import {
   createSpendingGuard,
   FIRST_CALL_ESTIMATE_USD,

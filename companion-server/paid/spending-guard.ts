@@ -1,4 +1,4 @@
-import type { CostRow, JobKind, SpendLimits, SpendResponse } from '../utils/domain';
+import type { CostRow, JobKind, SpendLimits, SpendResponse } from '../../utils/domain';
 
 /**
  * The spending guard: the user's daily and per-minute limits on paid PixelLab calls, per device.

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { CostRow, Job, SpooledResult } from '../utils/domain';
+import type { CostRow, Job, SpooledResult } from '../../utils/domain';
+import type { SpoolSlot } from '../store/result-spool';
+import type { JobStore } from '../store/types';
 import { finishedVersion, type Outcome } from './run-versions';
-import type { SpoolSlot } from './store/result-spool';
-import type { JobStore } from './store/types';
 
 /**
  * Makes a run's end durable, and never lets go of a paid result: the image goes to images/, then the job's

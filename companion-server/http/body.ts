@@ -12,38 +12,60 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * 400 for bad UTF-8, bad JSON, prototype-polluting keys or a schema violation.
  */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
+  const bytes = await readJsonBytes(c, maxBytes);
+  return parseJsonBytes(bytes, schema);
+}
+
+/** A JSON body's bytes under a byte limit (415 for another content type, 413 past the limit); not parsed. */
+export async function readJsonBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
   }
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const bytes = await readLimited(c.req.raw, maxBytes);
+  return readLimited(c.req.raw, maxBytes);
+}
+
+/** JSON bytes parsed and checked against a schema: 400 for bad UTF-8, bad JSON, forbidden keys or the schema. */
+export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S): z.infer<S> {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     throw new HttpError(400, 'invalid_utf8', 'The body is not valid UTF-8');
   }
+  const parsed = schema.safeParse(parseJsonText(text));
+  if (!parsed.success) throw fromZodError(parsed.error);
+  return parsed.data;
+}
+
+/**
+ * JSON text parsed with the body rules: 400 for nesting past 64 levels, prototype-polluting keys at any
+ * depth, or bad JSON (`at` names where a slice of a larger body began, for the message).
+ */
+export function parseJsonText(text: string, at?: number): unknown {
   if (nestingDepth(text) > MAX_DEPTH) {
     throw new HttpError(400, 'too_deep', `The body is nested more than ${MAX_DEPTH} levels deep`);
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text, (key, v: unknown) => {
+    return JSON.parse(text, (key, v: unknown) => {
       if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKey(key);
       return v;
     });
   } catch (err) {
-    if (err instanceof ForbiddenKey) {
-      throw new HttpError(400, 'forbidden_key', `The key "${err.key}" is not allowed in a body`, err.key);
-    }
+    if (err instanceof ForbiddenKey) refuseForbiddenKey(err.key);
     if (err instanceof RangeError) throw new HttpError(400, 'too_deep', 'The body is nested too deeply');
-    throw new HttpError(400, 'invalid_json', `The body is not valid JSON: ${(err as Error).message}`);
+    const where = at === undefined ? '' : ` (in the value at byte ${at})`;
+    throw new HttpError(400, 'invalid_json', `The body is not valid JSON: ${(err as Error).message}${where}`);
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw fromZodError(parsed.error);
-  return parsed.data;
+}
+
+/** 400 for a key that could pollute a prototype, where a caller walks keys itself. */
+export function refuseForbiddenKey(key: string): void {
+  if (FORBIDDEN_KEYS.has(key)) {
+    throw new HttpError(400, 'forbidden_key', `The key "${key}" is not allowed in a body`, key);
+  }
 }
 
 const MAX_DEPTH = 64;
@@ -76,6 +98,8 @@ class ForbiddenKey extends Error {
 function tooLarge(maxBytes: number) {
   return new HttpError(413, 'body_too_large', `The body is larger than ${formatBytes(maxBytes)}`);
 }
+
+export { tooLarge as bodyTooLarge };
 
 function formatBytes(n: number) {
   return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KB`;

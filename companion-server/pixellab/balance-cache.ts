@@ -1,5 +1,5 @@
-import type { Balance } from '../utils/domain';
-import type { PixelLab } from './deps';
+import type { Balance } from '../../utils/domain';
+import type { PixelLab } from '../deps';
 
 /** How long /health waits for a first balance before it answers `unknown` (PixelLab may hang for a minute). */
 export const BALANCE_WAIT_MS = 300;

@@ -1,5 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { HttpError } from './http-error';
+import { HttpError } from '../http/http-error';
 
 /**
  * PixelLab's failures, as the companion's answer: PixelLab's own words pass through, but a

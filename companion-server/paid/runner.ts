@@ -11,15 +11,15 @@
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
  */
-import type { CostRow, Job, SyncedJob } from '../utils/domain';
-import type { PixelLab, Runner, SlotResult } from './deps';
+import { type CostRow, type Job, runnableProblem, type SyncedJob } from '../../utils/domain';
+import type { PixelLab, Runner, SlotResult } from '../deps';
+import { ROTATE_LIMITS } from '../pixellab/client';
+import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
+import type { JobStore } from '../store/types';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
-import { ROTATE_LIMITS } from './pixellab/client';
 import { createResultKeeper, sha256Hex } from './result-keeper';
 import { type Outcome, runningVersion, withoutSeq } from './run-versions';
 import type { PaidCallInfo } from './spending-guard';
-import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
-import type { JobStore } from './store/types';
 
 export { finishedVersion, type Outcome, runningVersion } from './run-versions';
 
@@ -180,6 +180,19 @@ export function createRunner(options: RunnerOptions): JobRunner {
     const job = store.get(id);
     // Deleted, finished or changed since it was queued: nothing to do, and nothing to pay for.
     if (!job || job.deleted || job.status !== 'queued') return;
+    // Held to the limits of a new request however it arrived (a push, a seed save): never paid for outside them.
+    const problem = runnableProblem(withoutSeq(job));
+    if (problem) {
+      log(`Job ${id} not started: ${problem}`);
+      await keeper.finishJob({
+        running: withoutSeq(job),
+        outcome: { status: 'error', error: problem },
+        endTime: now(),
+        png: null,
+        slot: null,
+      });
+      return;
+    }
 
     let ticket: ReturnType<PaidCalls['admit']>;
     try {
@@ -286,7 +299,12 @@ export function createRunner(options: RunnerOptions): JobRunner {
     recover: () => keeper.recover(paid.spool?.recovered ?? []),
     resume() {
       if (stopped) return;
-      const live = store.list();
+      // Only the jobs that need the runner are parsed: a start at 100,000 jobs must not parse them all.
+      const live = store
+        .liveIndex()
+        .filter((e) => e.status === 'running' || e.status === 'queued')
+        .map((e) => store.get(e.id))
+        .filter((j): j is NonNullable<typeof j> => j !== undefined);
       const interrupted = live.filter((j) => j.status === 'running' && !active.has(j.id) && !keeper.holds(j.id));
       if (interrupted.length > 0) chore(markInterrupted(interrupted));
       const waiting = live

@@ -1,4 +1,4 @@
-import { type Clock, compareVersions, type Job, type SyncedJob } from '../utils/domain';
+import { type Clock, compareVersions, type Job, type SyncedJob } from '../../utils/domain';
 
 /** How a run ended: an image (with what PixelLab charged for it), or plain words. */
 export type Outcome =

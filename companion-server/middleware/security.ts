@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { every } from 'hono/combine';
-import { auth } from './middleware/auth';
-import type { CompanionEnv } from './middleware/env';
-import { loopbackHost } from './middleware/loopback-host';
-import { originPolicy } from './middleware/origin-policy';
-import { refuseSimpleContentTypes } from './middleware/simple-content-type';
+import { auth } from './auth';
+import type { CompanionEnv } from './env';
+import { loopbackHost } from './loopback-host';
+import { originPolicy } from './origin-policy';
+import { refuseSimpleContentTypes } from './simple-content-type';
 
 export interface SecurityOptions {
   /** Web origins allowed with --allow-origin (never `null`). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { CostRow } from '../utils/domain';
+import type { CostRow } from '../../utils/domain';
+import type { CostLedger } from '../store/cost-ledger';
+import type { ResultSpool, SpoolSlot } from '../store/result-spool';
 import { createSpendingGuard, type PaidCallInfo, type SpendingGuard } from './spending-guard';
-import type { CostLedger } from './store/cost-ledger';
-import type { ResultSpool, SpoolSlot } from './store/result-spool';
 
 /**
  * Every paid PixelLab call passes here before it is made: the spending guard's limits, and a recovery-spool slot

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakePixelLab, startFakePixelLab } from '../tests/fixtures/fake-pixellab';
-import { decodePngSize, makeSprite } from '../tests/fixtures/png';
-import { isLater } from '../tests/helpers/versions';
-import { type Job, type JobInput, jobSchema, type SyncedJob } from '../utils/domain';
+import { type FakePixelLab, startFakePixelLab } from '../../tests/fixtures/fake-pixellab';
+import { decodePngSize, makeSprite } from '../../tests/fixtures/png';
+import { isLater } from '../../tests/helpers/versions';
+import { type Job, type JobInput, jobSchema, type SyncedJob } from '../../utils/domain';
+import { createPixelLabClient } from '../pixellab/client';
+import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
+import { createMemoryStore } from '../store/memory-store';
+import type { JobStore } from '../store/types';
 import type { PaidCalls } from './paid-calls';
-import { createPixelLabClient } from './pixellab/client';
 import { createRunner, type JobRunner } from './runner';
-import { INTERRUPTED_WHILE_RUNNING } from './store/history-file';
-import { createMemoryStore } from './store/memory-store';
-import type { JobStore } from './store/types';
 
 const KEY = 'sk-runner-test-0c9d8e7f';
 
@@ -329,13 +329,30 @@ describe('failures', () => {
   });
 
   it('stores the field PixelLab refused (422)', async () => {
-    const job = await addJob({ width: 512, height: 64 });
+    // A tier whose area cap is below what the request asks: PixelLab refuses, in FastAPI's words.
+    fake.failNext({
+      status: 422,
+      detail: [{ loc: ['body', 'image_size', 'width'], msg: 'ensure this value is less than or equal to 200' }],
+    });
+    const job = await addJob({ width: 320, height: 320 });
     const r = start();
     r.enqueue(job.id);
     await r.idle();
     expect(t.store.get(job.id)!.error).toBe(
-      'PixelLab rejected the request (422): image_size.width: ensure this value is less than or equal to 400',
+      'PixelLab rejected the request (422): image_size.width: ensure this value is less than or equal to 200',
     );
+  });
+
+  it('never sends PixelLab a job outside the limits of a new request, however it arrived', async () => {
+    const job = await addJob({ width: 4096, height: 4096 });
+    const r = start();
+    r.enqueue(job.id);
+    await r.idle();
+    expect(t.store.get(job.id)).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/^This job cannot be run as it is \(width: .*<=400\)/),
+    });
+    expect(fake.requests).toHaveLength(0);
   });
 
   it('stores a rejected key without the key', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PixelLab } from '../deps';
 import { createBalanceCache } from './balance-cache';
-import type { PixelLab } from './deps';
 
 /** A PixelLab whose balance calls wait until the test answers them. */
 function slowPixelLab() {

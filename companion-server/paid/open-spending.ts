@@ -1,9 +1,9 @@
-import type { SpendLimits } from '../utils/domain';
+import type { SpendLimits } from '../../utils/domain';
+import { openCostLedger } from '../store/cost-ledger';
+import type { FsSeam } from '../store/fs-seam';
+import { openResultSpool } from '../store/result-spool';
 import { createPaidCalls, type PaidCalls } from './paid-calls';
 import { createSpendingGuard, localStartOfDay, type SpendingGuard } from './spending-guard';
-import { openCostLedger } from './store/cost-ledger';
-import type { FsSeam } from './store/fs-seam';
-import { openResultSpool } from './store/result-spool';
 
 /**
  * What every paid call passes, opened from the data dir: the cost ledger (today's rows set the guard's day, so a
