@@ -6,7 +6,7 @@
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
  *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6) or the companion half (2, 3, 5, 7, 8, 9);
- *                   old-api (7, 9) and scale (8) pick those parts of the companion half
+ *                   old-api (7, 9), scale (8) and first-sync (5, and 10's first sync) pick those parts of it
  *   BENCH_OUT       where to write the results (default bench/results.json)
  *   BENCH_100K=1    also 100,000 jobs: in 7 and 8, and first rows (against 1,000), search and a first sync
  *                   (the PNGs are made once and cached, a few minutes the first time)
@@ -312,7 +312,12 @@ let load: LoadResult | null = null;
 const firstSync: FirstSyncSample[] = [];
 let oldApiScale: OldApiScaleResults | null = null;
 
-async function benchCompanion(extDir: string, large: Dataset, reserveAfter: number): Promise<void> {
+async function benchCompanion(
+  extDir: string,
+  large: Dataset,
+  reserveAfter: number,
+  firstSyncOnly: boolean,
+): Promise<void> {
   const dataDir = tmp('companion-data');
   await writeCompanionDataDir(large, dataDir, `bench-${randomUUID()}`);
   const companion = await startBenchCompanion(dataDir);
@@ -323,16 +328,18 @@ async function benchCompanion(extDir: string, large: Dataset, reserveAfter: numb
     log(`companion ${companion.url} with ${large.count} jobs`);
 
     // 3a. Reads of the whole history.
-    for (let i = 0; i < CONFIG.loadJobsRuns; i++) reads.loadJobs.push(await loadJobsOnce(companion.url));
-    for (let i = 0; i < CONFIG.pullRuns; i++) {
-      const pull = await fullPullOnce(companion.url);
-      if (pull.jobs !== large.count) throw new Error(`a full pull gave ${pull.jobs} jobs, expected ${large.count}`);
-      const { ids: _ids, ...sample } = pull;
-      reads.pull.push(sample);
+    if (!firstSyncOnly) {
+      for (let i = 0; i < CONFIG.loadJobsRuns; i++) reads.loadJobs.push(await loadJobsOnce(companion.url));
+      for (let i = 0; i < CONFIG.pullRuns; i++) {
+        const pull = await fullPullOnce(companion.url);
+        if (pull.jobs !== large.count) throw new Error(`a full pull gave ${pull.jobs} jobs, expected ${large.count}`);
+        const { ids: _ids, ...sample } = pull;
+        reads.pull.push(sample);
+      }
+      log(
+        `  /load-jobs ${reads.loadJobs.map((s) => Math.round(s.ms)).join(', ')} ms; full pull ${reads.pull.map((s) => Math.round(s.ms)).join(', ')} ms`,
+      );
     }
-    log(
-      `  /load-jobs ${reads.loadJobs.map((s) => Math.round(s.ms)).join(', ')} ms; full pull ${reads.pull.map((s) => Math.round(s.ms)).join(', ')} ms`,
-    );
 
     // 5. First sync of a fresh extension against this companion (before anything changes it). A run takes
     // minutes here; a further run is skipped when it would push the whole bench past its time budget.
@@ -350,6 +357,7 @@ async function benchCompanion(extDir: string, large: Dataset, reserveAfter: numb
       for (const line of firstSyncLog(sample)) log(line);
     }
 
+    if (firstSyncOnly) return;
     // 2. One job change: the seed's full /save-jobs against one push.
     const loaded = seedJobsFrom((await request(`${companion.url}/load-jobs`)).body);
     const pid = companion.proc.pid!;
@@ -415,7 +423,7 @@ async function benchHuge(extDir: string, huge: Dataset, only: Set<string>): Prom
     );
     rmSync(dir, { recursive: true, force: true });
   }
-  if (only.has('companion')) {
+  if (only.has('companion') || only.has('first-sync')) {
     const dataDir = tmp('companion-huge');
     await writeCompanionDataDir(huge, dataDir, `bench-${randomUUID()}`);
     const companion = await startBenchCompanion(dataDir);
@@ -722,8 +730,10 @@ async function main(): Promise<void> {
   let failure: unknown = null;
   try {
     if (only.has('panel')) await benchPanel(extDir, small, large);
-    if (only.has('companion'))
-      await benchCompanion(extDir, large, parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0);
+    if (only.has('companion') || only.has('first-sync')) {
+      const reserve = parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0;
+      await benchCompanion(extDir, large, reserve, !only.has('companion'));
+    }
     if (huge) await benchHuge(extDir, huge, only);
   } catch (err) {
     failure = err;
