@@ -46,7 +46,7 @@ export function helpText(): string {
   const bin = COMPANION_BIN;
   return [
     `${bin} ${COMPANION_VERSION}: the local companion of the PixelLab side panel.`,
-    'It holds your PixelLab key, runs generations and keeps your history on disk, on http://127.0.0.1:8787.',
+    'It holds your PixelLab key, runs generations and keeps your history on disk.',
     '',
     'Usage:',
     ...row(`${bin} [options]`, 'Start the companion in this terminal.'),

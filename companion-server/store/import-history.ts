@@ -95,9 +95,10 @@ export async function importHistory(store: JobStore, source: string): Promise<Im
 async function readSource(io: FileOps, file: string, isDir: boolean): Promise<HistoryContents> {
   const found = await readHistory(io, file);
   if (found.kind === 'ok') return found.contents;
-  // A data folder whose main file is damaged still has its backup, as at start.
-  const fallback = isDir && found.kind === 'bad' ? await readHistory(io, `${file}.backup`) : null;
+  // A data folder whose main file is damaged or not written yet still has its backup, or its journal alone.
+  const fallback = isDir ? await readHistory(io, `${file}.backup`) : null;
   if (fallback?.kind === 'ok') return fallback.contents;
+  if (isDir && found.kind === 'missing') return { ...EMPTY, bytes: new Uint8Array(0), images: new Map() };
   throw new StoreError(
     found.kind === 'missing'
       ? `Nothing to import: ${file} does not exist`
@@ -106,10 +107,24 @@ async function readSource(io: FileOps, file: string, isDir: boolean): Promise<Hi
   );
 }
 
+const EMPTY = {
+  format: 'v2',
+  records: [],
+  setAside: [],
+  lastSeq: 0,
+  lastJobId: 0,
+  savedAt: null,
+  serverId: null,
+  extra: {},
+} as const satisfies Partial<HistoryContents>;
+
 /** A data folder's history is its file plus the journal written since (a companion that stopped unclean). */
 async function withJournal(io: FileOps, dir: string, contents: HistoryContents, isDir: boolean): Promise<Job[]> {
   if (!isDir || contents.format !== 'v2') return contents.records.map(withoutSeq);
   const journal = await readJournal(io, dir, contents.lastSeq, () => undefined);
+  if (contents.bytes.length === 0 && journal.records.length === 0) {
+    throw new StoreError(`Nothing to import: ${dir} holds no job_history.json and no journal`, 'IMPORT_UNREADABLE');
+  }
   const { state } = createHistoryState({
     records: contents.records,
     lastSeq: contents.lastSeq,
