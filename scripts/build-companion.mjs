@@ -1,6 +1,7 @@
 // Builds the companion as an npm package: one bundled file with no runtime dependencies, its package.json and
 // README, and the licences of what it bundles, in .output/companion-package/; with --pack, also the tarball
-// (.output/pixellab-companion-<version>.tgz). Usage: node scripts/build-companion.mjs [--pack]
+// (.output/pixellab-companion-<version>.tgz). Usage: node scripts/build-companion.mjs [--pack] [--out DIR]
+// (--out: build and pack in DIR instead of .output, as the package test does).
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -17,7 +18,9 @@ import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
 const source = path.join(root, 'companion-server/package');
-const out = path.join(root, '.output/companion-package');
+const outFlag = process.argv.indexOf('--out');
+const destination = outFlag > 0 ? path.resolve(process.argv[outFlag + 1]) : path.join(root, '.output');
+const out = path.join(destination, 'companion-package');
 const manifest = JSON.parse(readFileSync(path.join(source, 'package.json'), 'utf8'));
 const bin = Object.values(manifest.bin)[0];
 
@@ -62,12 +65,11 @@ writeFileSync(
   `${JSON.stringify({ ...manifest, files: [...manifest.files, 'THIRD-PARTY-NOTICES.md'] }, null, 2)}\n`,
 );
 copyFileSync(path.join(source, 'README.md'), path.join(out, 'README.md'));
-console.log(`Built ${path.relative(root, path.join(out, bin))} (${packages.size} bundled packages)`);
+console.log(`Built ${path.join(out, bin)} (${packages.size} bundled packages)`);
 
 if (process.argv.includes('--pack')) {
-  const destination = path.join(root, '.output');
   const tarball = path.join(destination, `${manifest.name}-${manifest.version}.tgz`);
   if (existsSync(tarball)) rmSync(tarball);
   execFileSync('npm', ['pack', '--pack-destination', destination, '--silent'], { cwd: out, stdio: 'inherit' });
-  console.log(`Packed ${path.relative(root, tarball)}`);
+  console.log(`Packed ${tarball}`);
 }
