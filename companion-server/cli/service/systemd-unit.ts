@@ -20,7 +20,6 @@ export function systemdUnit(spec: ServiceSpec): string {
   return [
     '[Unit]',
     `Description=PixelLab companion ${spec.version} (local server of the PixelLab side panel)`,
-    'Documentation=https://www.npmjs.com/package/pixellab-companion',
     // Five crashes within a minute stop the restarts: a port taken by another server would otherwise loop.
     'StartLimitIntervalSec=60',
     'StartLimitBurst=5',
