@@ -12,10 +12,10 @@ import { createJobStore } from './job-store';
 import { createJournal, readJournal } from './journal';
 import { type LockOptions, lockDataDir } from './lock';
 import { chooseHistory, keepSetAside } from './recover';
+import type { RetryOptions } from './retries';
 import { createSnapshotWriter } from './snapshot-writer';
 import { fsFailure, StoreError } from './store-error';
 import type { JobStore } from './types';
-import type { RetryOptions } from './write-queue';
 
 export const HISTORY_FILE_NAME = 'job_history.json';
 export const IMAGES_DIR_NAME = 'images';

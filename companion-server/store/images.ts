@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { isPng } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { type FileOps, tempName } from './file-ops';
+import { type RetryOptions, withRetries } from './retries';
 import { fsFailure, StoreError } from './store-error';
-import { type RetryOptions, withRetries } from './write-queue';
 
 export const IMAGE_NAME = /^([0-9a-f]{64})\.png$/;
 
