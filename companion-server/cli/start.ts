@@ -35,7 +35,13 @@ export async function startCompanion(config: ServerConfig, machine: PlatformEnv 
   });
 
   const store = await createFileStore({ dataDir: dataDir.path, log });
-  if (config.importPath) await importInto(store, dataDir.path, config.importPath, log);
+  if (config.importPath) {
+    // A refused import changes nothing; the data dir is let go so the next start finds it free.
+    await importInto(store, dataDir.path, config.importPath, log).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  }
   // Always: by default, extensions the companion does not trust pair too.
   const pairings = await createPairingStore({ dataDir: dataDir.path, log });
   const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,18 @@ describe('the packed companion', () => {
     const help = (await run(bin, ['--help'], { env })).stdout;
     expect(help).toContain('--data-dir DIR');
     expect(help).toContain('COMPANION_DATA_DIR');
+  });
+
+  it('refuses an --import it cannot read, naming the file and the reason', async () => {
+    const folder = path.join(temp.dir, 'bad-import');
+    await mkdir(folder);
+    await writeFile(path.join(folder, 'job_history.json'), '{"jobs": [');
+    const failed = await run(bin, ['--port', '0', '--import', path.join(folder, 'job_history.json')], {
+      cwd: folder,
+      env,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toMatch(/Cannot import .*job_history\.json: it is not valid JSON/);
   });
 
   it('starts from any folder with its history in the platform data folder, takes in an old history, and serves the old and new API', async () => {
