@@ -110,6 +110,7 @@ async function readSource(io: FileOps, file: string, isDir: boolean): Promise<Hi
 const EMPTY = {
   format: 'v2',
   records: [],
+  entries: [],
   setAside: [],
   lastSeq: 0,
   lastJobId: 0,
