@@ -11,6 +11,7 @@ import { jobRoutes } from './routes/jobs';
 import { pairingRoutes } from './routes/pairing';
 import { seedRoutes } from './routes/seed';
 import { seedGenerateRoutes } from './routes/seed-generate';
+import { snapshotRoutes } from './routes/snapshots';
 import { spendRoutes } from './routes/spend';
 import { syncRoutes } from './routes/sync';
 import { createMemoryPairingStore } from './store/pairing-store';
@@ -52,6 +53,7 @@ export function createApp(deps: CompanionDeps) {
     .route('/', seedRoutes(deps))
     .route('/', seedGenerateRoutes(deps))
     .route('/', spendRoutes(deps))
+    .route('/', snapshotRoutes(deps))
     .route('/', syncRoutes(deps))
     .route('/', jobRoutes(deps));
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, parseConfig, parseFlags } from '../config';
 import { helpText } from './help';
 import { runServiceCommand } from './service/service-command';
+import { runSnapshotsCommand } from './snapshots-command';
 import { startCompanion } from './start';
 import { COMPANION_BIN, COMPANION_VERSION } from './version';
 
@@ -28,11 +29,15 @@ export function realProcess(): CliProcess {
   };
 }
 
-/** `<bin> [options]`, `<bin> service install|uninstall|status`, `--help`, `--version`. */
+/** `<bin> [options]`, `<bin> service install|uninstall|status`, `<bin> snapshots ...`, `--help`, `--version`. */
 export async function runCli(proc: CliProcess): Promise<void> {
   try {
     if (proc.argv[0] === 'service') {
       process.exitCode = await runServiceCommand(proc.argv.slice(1), proc);
+      return;
+    }
+    if (proc.argv[0] === 'snapshots') {
+      process.exitCode = await runSnapshotsCommand(proc.argv.slice(1), { env: proc.env, fetch, print: console.log });
       return;
     }
     loadEnvFiles(proc);

@@ -45,6 +45,7 @@ function createTestStore() {
   const store: JobStore = {
     serverId: inner.serverId,
     clock: inner.clock,
+    snapshots: inner.snapshots,
     get lastSeq() {
       return inner.lastSeq;
     },

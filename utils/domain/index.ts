@@ -7,5 +7,6 @@ export * from './merge';
 export * from './pairing';
 export * from './seed';
 export * from './sha256';
+export * from './snapshots';
 export * from './spend';
 export * from './sync';
