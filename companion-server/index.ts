@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createApp } from './app';
+import { runPairCommand, terminalPairIo } from './cli/pair';
 import { ConfigError, isLoopbackBind, parseConfig, USAGE } from './config';
 import { defaultLimits } from './deps';
 import { createGuardedServer } from './http/connection-guard';
@@ -11,6 +12,9 @@ import { openSpending } from './paid/open-spending';
 import { createRunner } from './paid/runner';
 import { createPixelLabClient } from './pixellab/client';
 import { openDashboardDir } from './routes/dashboard';
+import { openApiKey } from './secrets/api-key';
+import { companionConfigDir } from './secrets/config-dir';
+import { createKeyFile } from './secrets/key-file';
 import { createFileStore } from './store/file-store';
 import { createPairingStore } from './store/pairing-store';
 
@@ -18,12 +22,19 @@ const VERSION = '0.1.0';
 const log = (line: string) => console.log(line);
 
 async function main() {
+  // Before .env is read: the panel says whether the key came from the environment or from .env.
+  const keyInEnvironment = Boolean(process.env.PIXELLAB_API_KEY?.trim());
   try {
     process.loadEnvFile(path.resolve(process.cwd(), '.env'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 
+  // `<bin> pair`: approve a pairing request from a terminal (cli/pair.ts), then leave.
+  if (process.argv[2] === 'pair') {
+    process.exitCode = await runPairCommand(process.argv.slice(3), terminalPairIo());
+    return;
+  }
   const parsed = parseConfig(process.argv.slice(2), process.env, process.cwd());
   if (parsed === 'help') {
     console.log(USAGE);
@@ -41,7 +52,19 @@ async function main() {
   const store = await createFileStore({ dataDir: config.dataDir, log });
   // Always: by default, extensions the companion does not trust pair too.
   const pairings = await createPairingStore({ dataDir: config.dataDir, log });
-  const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+  const apiKey = await openApiKey({
+    envKey: config.apiKey,
+    envSource: keyInEnvironment ? 'environment' : 'dotenv',
+    file: createKeyFile(companionConfigDir(), log),
+  });
+  const pixellab = createPixelLabClient({
+    baseUrl: config.apiUrl,
+    apiKey: apiKey.current,
+    timeoutMs: config.timeoutMs,
+  });
+  // A key from the panel is checked with its own client: the live one keeps the current key until it passes.
+  const checkKey = (key: string) =>
+    createPixelLabClient({ baseUrl: config.apiUrl, apiKey: key, timeoutMs: 20_000 }).balance();
   const spending = await openSpending({
     dataDir: config.dataDir,
     limits: { maxUsdPerDay: config.maxUsdPerDay, maxCallsPerMinute: config.maxCallsPerMinute },
@@ -56,6 +79,7 @@ async function main() {
     runner,
     log,
     pairings,
+    apiKey: { holder: apiKey, check: checkKey },
     spending: spending.guard,
     config: {
       allowOrigins: config.allowOrigins,
@@ -63,7 +87,7 @@ async function main() {
       dashboardDir,
       token: config.token,
       requirePairing: config.requirePairing,
-      apiKeyDetected: config.apiKey !== null,
+      apiKeyDetected: apiKey.current() !== null,
       limits: defaultLimits,
       version: VERSION,
       balanceTtlMs: 60_000,
@@ -80,8 +104,11 @@ async function main() {
         `Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`,
       );
     }
-    if (config.apiKey === null)
-      log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
+    if (apiKey.current() === null)
+      log(
+        'No PixelLab key yet: enter it in the side panel (or set PIXELLAB_API_KEY); history and sync work meanwhile.',
+      );
+    else if (apiKey.source() === 'file') log(`PixelLab key: the one set from the side panel (${apiKey.filePath}).`);
     runner.resume();
   });
   server.on('error', (err: NodeJS.ErrnoException) => {

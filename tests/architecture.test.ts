@@ -56,9 +56,12 @@ describe('architecture', () => {
   });
 
   it('only the store folder touches the data dir', () => {
-    // Besides the store, only the dashboard route reads files: the --dashboard folder, read-only.
+    // Besides the store, only the dashboard route reads files (the --dashboard folder, read-only), and the key
+    // file lives in the config folder, never the data dir (secrets/key-file.ts).
     const readers = (f: string) =>
-      f.startsWith('companion-server/store/') || f === 'companion-server/routes/dashboard.ts';
+      f.startsWith('companion-server/store/') ||
+      f === 'companion-server/routes/dashboard.ts' ||
+      f === 'companion-server/secrets/key-file.ts';
     for (const file of sources('companion-server').filter((f) => !readers(f))) {
       expect(read(file), file).not.toMatch(/from ['"]node:fs(\/promises)?['"]/);
     }

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { apiKeySourceSchema } from './companion';
 import { imageHashSchema, jobSchema } from './job';
 
-/** The companion's sync protocol (README, "Sync protocol"). Version bumps when shapes change. */
-export const SYNC_API_VERSION = 1;
+/**
+ * The companion's API version (README, "API reference"), bumped when routes or shapes change; a panel newer than
+ * its companion asks the user to update it. 2: the key routes, the pairing page and `/pair/claim`.
+ */
+export const SYNC_API_VERSION = 2;
 export const APP_NAME = 'pixellab-companion';
 export const MAX_PULL_PAGE = 500;
 export const MAX_PUSH_CHANGES = 500;
@@ -98,6 +102,8 @@ export const healthResponseSchema = z.looseObject({
   server_time: z.string(),
   uptime_seconds: z.number(),
   api_key_detected: z.boolean(),
+  /** Where the key comes from (API 2); absent from older companions. */
+  api_key_source: apiKeySourceSchema.optional(),
   balance: balanceSchema,
   auth: z.enum(['none', 'token', 'pairing']),
 });

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The companion as a user meets it: its npm package, the commands the panel and the README show, and the
+ * shapes of the first-run routes (the PixelLab key set from the panel, pairing approved on a page).
+ */
+export const COMPANION_PACKAGE = 'pixellab-companion';
+/** The one command that starts the companion from any folder (Node 20 or newer). */
+export const COMPANION_START_COMMAND = `npx ${COMPANION_PACKAGE}`;
+/** Registers it to start at login (a systemd user unit, a launchd agent, a Windows Startup task). */
+export const COMPANION_SERVICE_COMMAND = `npx ${COMPANION_PACKAGE} service install`;
+/** Brings an older companion up to the panel's API: the latest package, installed again as the service. */
+export const COMPANION_UPDATE_COMMAND = `npx ${COMPANION_PACKAGE}@latest service install`;
+/** Approves a waiting pairing request from a terminal. */
+export const COMPANION_PAIR_COMMAND = `npx ${COMPANION_PACKAGE} pair`;
+/** The README's user quick start, as npm shows the package's README. */
+export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE}#quick-start`;
+
+/** Where the companion's PixelLab key comes from; the environment (or .env) wins over the saved file. */
+export const apiKeySourceSchema = z.enum(['environment', 'dotenv', 'file', 'none']);
+export type ApiKeySource = z.infer<typeof apiKeySourceSchema>;
+
+/** PixelLab keys are UUID-like tokens; anything with spaces or controls is a paste gone wrong. */
+export const apiKeySchema = z
+  .string()
+  .trim()
+  .min(8, 'The key is too short: paste the whole key from your PixelLab account')
+  .max(512, 'The key is too long: paste only the key')
+  .regex(/^[\x21-\x7e]+$/, 'The key has spaces or characters a PixelLab key never has: paste only the key');
+
+/** `PUT /api/v1/key`: checked against PixelLab's balance before it is kept. */
+export const apiKeyBodySchema = z.object({ apiKey: apiKeySchema });
+export type ApiKeyBody = z.infer<typeof apiKeyBodySchema>;
+
+/** What the key routes answer: never the key, only where it comes from and what PixelLab said. */
+export const apiKeyResponseSchema = z.object({
+  source: apiKeySourceSchema,
+  /** The balance PixelLab reported while checking a new key (USD). */
+  balanceUsd: z.number().optional(),
+});
+export type ApiKeyResponse = z.infer<typeof apiKeyResponseSchema>;
+
+/** `POST /pair/claim`: the requester asks whether its request was approved on the companion's page. */
+export const pairClaimBodySchema = z.object({ requestId: z.string().min(1).max(200) });
+export const pairClaimResponseSchema = z.union([
+  z.object({ status: z.literal('approved'), token: z.string().min(32).max(512) }),
+  z.object({ status: z.literal('waiting'), expiresAt: z.number() }),
+]);
+export type PairClaimResponse = z.infer<typeof pairClaimResponseSchema>;
+
+/** `POST /pair` from the approval page (or `<bin> pair`): one decision on one waiting request. */
+export const pairDecisionBodySchema = z.object({
+  approvalId: z.string().min(1).max(200),
+  decision: z.enum(['approve', 'deny']),
+  csrf: z.string().min(1).max(200),
+});
+export type PairDecisionBody = z.infer<typeof pairDecisionBodySchema>;
+
+/** `GET /pair` as JSON (for `<bin> pair`): the waiting requests, and the one-time proof a decision must carry. */
+export const pairWaitingSchema = z.object({
+  approvalId: z.string(),
+  clientName: z.string(),
+  /** Where it really asks from: an extension origin, or "a local program". */
+  from: z.string(),
+  expiresAt: z.number(),
+});
+export type PairWaiting = z.infer<typeof pairWaitingSchema>;
+export const pairPageJsonSchema = z.object({ csrf: z.string(), waiting: z.array(pairWaitingSchema) });
+export type PairPageJson = z.infer<typeof pairPageJsonSchema>;
