@@ -71,13 +71,13 @@ function refuseWhileEnvironment(source: string): void {
     throw new HttpError(409, 'key_from_environment', new KeyFromEnvironmentError(source).message);
 }
 
-/** Why a key was not kept, in words the panel shows as they are; never the key itself. */
+/** Why a key was not kept (the panel puts "The key was not saved:" before it); never the key itself. */
 function checkFailure(err: unknown): HttpError {
   if (err instanceof PixelLabError && (err.status === 401 || err.status === 403)) {
     return new HttpError(
       422,
       'key_rejected',
-      `PixelLab did not accept this key (HTTP ${err.status}). Copy it again from your PixelLab account page; nothing was saved.`,
+      `PixelLab did not accept this key (HTTP ${err.status}). Copy it again from your PixelLab account page.`,
       'apiKey',
     );
   }
@@ -85,6 +85,6 @@ function checkFailure(err: unknown): HttpError {
   return new HttpError(
     502,
     'key_unchecked',
-    `The key could not be checked with PixelLab, so it was not saved: ${why.replace(/[.\s]+$/, '')}. Try again in a moment.`,
+    `Could not check the key with PixelLab (${why.replace(/[.\s]+$/, '')}); try again in a moment.`,
   );
 }

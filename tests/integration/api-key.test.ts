@@ -83,7 +83,7 @@ describe('the key from the panel', () => {
     expect(wrong).toEqual({
       ok: false,
       error:
-        'The key was not saved: PixelLab did not accept this key (HTTP 401). Copy it again from your PixelLab account page; nothing was saved.',
+        'The key was not saved: PixelLab did not accept this key (HTTP 401). Copy it again from your PixelLab account page.',
     });
     expect((await store.getSyncState()).apiKeyDetected).toBe(false);
 
