@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   disposeAll,
+  type ExtensionBrowser,
   onDispose,
   PIXELLAB_KEY,
   rowIdByPrompt,
@@ -66,6 +67,15 @@ window.setKeyNoCors = async (url) => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
+/** The same state in the dark theme, in a second panel page (closed after). */
+async function darkScreenshot(browser: ExtensionBrowser, heading: string, name: string): Promise<void> {
+  const dark = await browser.openPanel('theme=dark');
+  await dark.emulateMedia({ colorScheme: 'dark' });
+  await dark.getByRole('heading', { name: heading }).waitFor({ timeout: 15_000 });
+  await browser.screenshot(dark, name);
+  await dark.close();
+}
+
 describe('the first run', () => {
   it('guides from no companion to the first sprite, and keeps the key out of every answer, storage and log', async () => {
     const stack = await startStack({ withoutCompanion: true, apiKey: null });
@@ -88,6 +98,7 @@ describe('the first run', () => {
     expect(await promptField.inputValue()).toBe('npx pixellab-companion');
     await promptField.fill('');
     await browser.screenshot(page, 'first-run-setup');
+    await darkScreenshot(browser, 'Start the PixelLab companion', 'first-run-setup-dark');
 
     // 2. The user runs it: the card goes by itself, and the panel asks for the key.
     await stack.startCompanion();
@@ -98,6 +109,7 @@ describe('the first run', () => {
     expect(await keyField.getAttribute('type')).toBe('password');
     expect(await page.getByTestId('api-key-status').innerText()).toBe('No API key');
     await browser.screenshot(page, 'first-run-key');
+    await darkScreenshot(browser, 'Add your PixelLab key', 'first-run-key-dark');
 
     // 3. A wrong key: a clear refusal, nothing saved.
     await keyField.fill(WRONG_KEY);
