@@ -6,7 +6,7 @@ import type { SyncState } from '@/utils/storage/layout';
 
 export interface CompanionGuideProps {
   sync: SyncState;
-  /** The API version this panel speaks (SYNC_API_VERSION). */
+  /** The API version this panel speaks (COMPANION_API_VERSION). */
   panelApiVersion: number;
   onCopy(command: string): void;
   /** Resolves with the companion's refusal, or null once the key is saved. */

@@ -1,5 +1,6 @@
 import { CommandLine } from '@/components/CommandLine';
-import { COMPANION_GUIDE_URL, COMPANION_SERVICE_COMMAND, COMPANION_START_COMMAND } from '@/utils/domain/companion';
+import { COMPANION_GUIDE_URL } from '@/utils/domain/companion';
+import { COMPANION_SERVICE_COMMAND, COMPANION_START_COMMAND } from '@/utils/domain/companion-package';
 
 export interface SetupCardProps {
   /** Whether this browser ever reached a companion: then it is only stopped, and the card says so. */

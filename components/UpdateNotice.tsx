@@ -1,5 +1,5 @@
 import { CommandLine } from '@/components/CommandLine';
-import { COMPANION_UPDATE_COMMAND } from '@/utils/domain/companion';
+import { COMPANION_UPDATE_COMMAND } from '@/utils/domain/companion-package';
 
 export interface UpdateNoticeProps {
   /** The API version this panel speaks. */

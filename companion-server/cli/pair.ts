@@ -2,8 +2,9 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { COMPANION_START_COMMAND, type PairWaiting, pairPageJsonSchema } from '../../utils/domain';
 import { printable } from '../http/printable';
+import { COMPANION_BIN } from './version';
 
-export const PAIR_USAGE = `Usage: <bin> pair [--port N] [--host H] [--yes]
+export const PAIR_USAGE = `Usage: ${COMPANION_BIN} pair [--port N] [--host H] [--yes]
 
 Approves a browser's pairing request from this terminal, as the page at http://127.0.0.1:<port>/pair does:
 it lists the requests waiting (the name the extension gave and where it asks from) and asks about each.

@@ -13,9 +13,9 @@ import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
 import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
-import { SYNC_API_VERSION } from '@/utils/domain/sync';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import { exportFilename } from '@/utils/panel/download';
@@ -344,7 +344,7 @@ export function App({ services }: { services: PanelServices }) {
       {snap.phase !== 'loading' && (
         <CompanionGuide
           sync={snap.sync}
-          panelApiVersion={SYNC_API_VERSION}
+          panelApiVersion={COMPANION_API_VERSION}
           onCopy={(command) => void onCopyCommand(command)}
           onSaveKey={onSaveKey}
         />

@@ -1,20 +1,15 @@
 import { z } from 'zod';
+import { COMPANION_PACKAGE_NAME } from './companion-package';
 
 /**
- * The companion as a user meets it: its npm package, the commands the panel and the README show, and the
- * shapes of the first-run routes (the PixelLab key set from the panel, pairing approved on a page).
+ * The companion as a user meets it beyond its package (companion-package.ts): the pairing command, the guide, and
+ * the shapes of the first-run routes (the PixelLab key set from the panel, pairing approved on a page).
  */
-export const COMPANION_PACKAGE = 'pixellab-companion';
-/** The one command that starts the companion from any folder (Node 20 or newer). */
-export const COMPANION_START_COMMAND = `npx ${COMPANION_PACKAGE}`;
-/** Registers it to start at login (a systemd user unit, a launchd agent, a Windows Startup task). */
-export const COMPANION_SERVICE_COMMAND = `npx ${COMPANION_PACKAGE} service install`;
-/** Brings an older companion up to the panel's API: the latest package, installed again as the service. */
-export const COMPANION_UPDATE_COMMAND = `npx ${COMPANION_PACKAGE}@latest service install`;
+
 /** Approves a waiting pairing request from a terminal. */
-export const COMPANION_PAIR_COMMAND = `npx ${COMPANION_PACKAGE} pair`;
+export const COMPANION_PAIR_COMMAND = `npx ${COMPANION_PACKAGE_NAME} pair`;
 /** The README's user quick start, as npm shows the package's README. */
-export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE}#quick-start`;
+export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE_NAME}#quick-start`;
 
 /** Where the companion's PixelLab key comes from; the environment (or .env) wins over the saved file. */
 export const apiKeySourceSchema = z.enum(['environment', 'dotenv', 'file', 'none']);

@@ -1,5 +1,6 @@
 export * from './clock';
 export * from './companion';
+export * from './companion-package';
 export * from './data-url';
 export * from './error-message';
 export * from './job';

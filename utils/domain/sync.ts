@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { apiKeySourceSchema } from './companion';
+import { COMPANION_PACKAGE_NAME } from './companion-package';
 import { imageHashSchema, jobSchema } from './job';
 
-/**
- * The companion's API version (README, "API reference"), bumped when routes or shapes change; a panel newer than
- * its companion asks the user to update it. 2: the key routes, the pairing page and `/pair/claim`.
- */
-export const SYNC_API_VERSION = 2;
-export const APP_NAME = 'pixellab-companion';
+/** What /health names itself as: the companion's package name. */
+export const APP_NAME = COMPANION_PACKAGE_NAME;
 export const MAX_PULL_PAGE = 500;
 export const MAX_PUSH_CHANGES = 500;
 
@@ -97,7 +94,10 @@ export type Balance = z.infer<typeof balanceSchema>;
 export const healthResponseSchema = z.looseObject({
   status: z.literal('ok'),
   app: z.literal(APP_NAME),
+  /** COMPANION_API_VERSION of the companion; every companion built so far sends it. */
   apiVersion: z.number().int(),
+  /** The companion's package version (e.g. "0.2.0"); optional, so a companion that did not send it parses. */
+  version: z.string().optional(),
   serverId: z.string(),
   server_time: z.string(),
   uptime_seconds: z.number(),
