@@ -13,8 +13,8 @@ export const COMPANION_SERVICE_COMMAND = `npx ${COMPANION_PACKAGE} service insta
 export const COMPANION_UPDATE_COMMAND = `npx ${COMPANION_PACKAGE}@latest service install`;
 /** Approves a waiting pairing request from a terminal. */
 export const COMPANION_PAIR_COMMAND = `npx ${COMPANION_PACKAGE} pair`;
-/** The README's user quick start, as npm shows the package's README. */
-export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE}#quick-start`;
+/** The package's page: its README is the user quick start (the commands, the service, where the history lives). */
+export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE}`;
 
 /** Where the companion's PixelLab key comes from; the environment (or .env) wins over the saved file. */
 export const apiKeySourceSchema = z.enum(['environment', 'dotenv', 'file', 'none']);
