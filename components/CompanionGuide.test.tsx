@@ -32,7 +32,7 @@ describe('CompanionGuide', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Copy the command: npx pixellab-companion' }));
     expect(onCopy).toHaveBeenCalledWith('npx pixellab-companion');
     expect(screen.getByRole('link', { name: 'Setup guide' }).getAttribute('href')).toBe(
-      'https://www.npmjs.com/package/pixellab-companion#quick-start',
+      'https://www.npmjs.com/package/pixellab-companion',
     );
     expect(card.textContent).toContain('ECONNREFUSED');
   });

@@ -8,8 +8,8 @@ import { COMPANION_PACKAGE_NAME } from './companion-package';
 
 /** Approves a waiting pairing request from a terminal. */
 export const COMPANION_PAIR_COMMAND = `npx ${COMPANION_PACKAGE_NAME} pair`;
-/** The README's user quick start, as npm shows the package's README. */
-export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE_NAME}#quick-start`;
+/** The package's page: its README is the user quick start (the commands, the service, where the history lives). */
+export const COMPANION_GUIDE_URL = `https://www.npmjs.com/package/${COMPANION_PACKAGE_NAME}`;
 
 /** Where the companion's PixelLab key comes from; the environment (or .env) wins over the saved file. */
 export const apiKeySourceSchema = z.enum(['environment', 'dotenv', 'file', 'none']);
