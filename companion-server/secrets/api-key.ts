@@ -21,7 +21,7 @@ export interface ApiKeyHolder {
 export class KeyFromEnvironmentError extends Error {
   constructor(readonly source: 'environment' | 'dotenv') {
     super(
-      `The companion takes its PixelLab key from PIXELLAB_API_KEY (${source === 'dotenv' ? 'the .env file in the folder it started from' : 'its environment'}), which wins over a key set here; change or remove it there, then restart the companion`,
+      `The companion takes its PixelLab key from PIXELLAB_API_KEY (${source === 'dotenv' ? 'the .env file in the folder it started from, or its --env-file' : 'its environment'}), which wins over a key set here; change or remove it there, then restart the companion`,
     );
   }
 }
