@@ -5,10 +5,13 @@ import { printable } from './http/printable';
 import type { CompanionEnv } from './middleware/env';
 import { security } from './middleware/security';
 import { createBalanceCache } from './pixellab/balance-cache';
+import { apiKeyRoutes } from './routes/api-key';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
+import { pairPageRoutes } from './routes/pair-page';
 import { pairingRoutes } from './routes/pairing';
+import { createPairingDesk } from './routes/pairing-desk';
 import { seedRoutes } from './routes/seed';
 import { seedGenerateRoutes } from './routes/seed-generate';
 import { snapshotRoutes } from './routes/snapshots';
@@ -25,13 +28,15 @@ export function createApp(deps: CompanionDeps) {
   const startedAt = (deps.now ?? Date.now)();
   const balance = createBalanceCache({
     pixellab: deps.pixellab,
-    apiKeyDetected: deps.config.apiKeyDetected,
+    apiKeyDetected: deps.apiKey ? () => deps.apiKey!.holder.current() !== null : deps.config.apiKeyDetected,
     ttlMs: deps.config.balanceTtlMs,
     now: deps.now,
   });
 
   const pairings = deps.pairings ?? createMemoryPairingStore({ now: deps.now });
   const requirePairing = deps.config.requirePairing === true;
+  const desk = createPairingDesk(pairings, deps.now ?? Date.now);
+  const print = deps.log ?? ((line: string) => console.log(line));
 
   const dashboardDir = deps.config.dashboardDir ?? null;
 
@@ -49,7 +54,9 @@ export function createApp(deps: CompanionDeps) {
     )
     .route('/', dashboardDir === null ? new Hono() : dashboardRoutes(dashboardDir))
     .route('/', healthRoutes(deps, balance, startedAt))
-    .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
+    .route('/', pairPageRoutes(deps, desk, print))
+    .route('/', pairingRoutes(deps, pairings, desk, print))
+    .route('/', apiKeyRoutes(deps, balance, log))
     .route('/', seedRoutes(deps))
     .route('/', seedGenerateRoutes(deps))
     .route('/', spendRoutes(deps))

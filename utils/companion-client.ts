@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  type ApiKeyResponse,
+  apiKeyResponseSchema,
   base64ToBytes,
   bytesToBase64,
   bytesToPngDataUrl,
@@ -10,10 +12,12 @@ import {
   healthResponseSchema,
   imageBatchResponseSchema,
   isPng,
+  type PairClaimResponse,
   type PairRequestResponse,
   type PullResponse,
   type PushRequest,
   type PushResponse,
+  pairClaimResponseSchema,
   pairConfirmResponseSchema,
   pairRequestResponseSchema,
   pairRevokeResponseSchema,
@@ -105,8 +109,14 @@ export interface CompanionClient {
   pairRequest(clientName: string): Promise<PairRequestResponse>;
   /** Trades the printed code for a token. */
   pairConfirm(requestId: string, code: string): Promise<{ token: string }>;
+  /** Collects the token once the user approved the request on the companion's page (or with `<bin> pair`). */
+  pairClaim(requestId: string): Promise<PairClaimResponse>;
   /** Makes the companion forget this client's token. */
   pairRevoke(): Promise<{ revoked: boolean }>;
+  /** Hands the companion a PixelLab key, once; it checks the key with PixelLab before keeping it. */
+  putApiKey(apiKey: string): Promise<ApiKeyResponse>;
+  /** Makes the companion forget the key set from the panel. */
+  deleteApiKey(): Promise<ApiKeyResponse>;
 }
 
 export interface ImageBatch {
@@ -291,7 +301,10 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     saveJobs: (body) => call('POST', '/save-jobs', saveJobsResponseSchema, body),
     pairRequest: (clientName) => call('POST', '/pair/request', pairRequestResponseSchema, { clientName }),
     pairConfirm: (requestId, code) => call('POST', '/pair/confirm', pairConfirmResponseSchema, { requestId, code }),
+    pairClaim: (requestId) => call('POST', '/pair/claim', pairClaimResponseSchema, { requestId }),
     pairRevoke: () => call('POST', '/pair/revoke', pairRevokeResponseSchema, {}),
+    putApiKey: (apiKey) => call('PUT', '/api/v1/key', apiKeyResponseSchema, { apiKey }),
+    deleteApiKey: () => call('DELETE', '/api/v1/key', apiKeyResponseSchema),
   };
 }
 

@@ -65,6 +65,10 @@ export function helpText(): string {
       `${bin} snapshots restore <id>`,
       'Bring back the jobs that copy held and the history lost since; nothing made or changed after it is lost.',
     ),
+    ...row(
+      `${bin} pair`,
+      'Approve a browser waiting to pair with the running companion, as its page /pair does (pair --help).',
+    ),
     '',
     'Options (a flag wins over its environment variable):',
     ...FLAG_TABLE.flatMap((flag: FlagSpec) => row(flagLeft(flag), flagWords(flag))),

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig, parseFlags } from '../config';
 import { helpText } from './help';
+import { runPairCommand, terminalPairIo } from './pair';
 import { runServiceCommand } from './service/service-command';
 import { runSnapshotsCommand } from './snapshots-command';
 import { startCompanion } from './start';
@@ -29,7 +30,7 @@ export function realProcess(): CliProcess {
   };
 }
 
-/** `<bin> [options]`, `<bin> service install|uninstall|status`, `<bin> snapshots ...`, `--help`, `--version`. */
+/** `<bin> [options]`, `<bin> service install|uninstall|status`, `<bin> pair`, `<bin> snapshots ...`, `--help`, `--version`. */
 export async function runCli(proc: CliProcess): Promise<void> {
   try {
     if (proc.argv[0] === 'service') {
@@ -40,11 +41,17 @@ export async function runCli(proc: CliProcess): Promise<void> {
       process.exitCode = await runSnapshotsCommand(proc.argv.slice(1), { env: proc.env, fetch, print: console.log });
       return;
     }
+    if (proc.argv[0] === 'pair') {
+      process.exitCode = await runPairCommand(proc.argv.slice(1), terminalPairIo());
+      return;
+    }
+    // Before the .env files load: the panel says whether the key came from the environment or from a file.
+    const keySource = proc.env.PIXELLAB_API_KEY?.trim() ? 'environment' : 'dotenv';
     loadEnvFiles(proc);
     const config = parseConfig(proc.argv, proc.env, proc.cwd);
     if (config === 'help') console.log(helpText());
     else if (config === 'version') console.log(COMPANION_VERSION);
-    else await startCompanion(config, proc);
+    else await startCompanion(config, proc, keySource);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\n\nRun "${COMPANION_BIN} --help" for every option.`);

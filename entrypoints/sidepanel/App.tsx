@@ -1,16 +1,19 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '@/components/Banner';
+import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
+import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { type DataTask, DataTools } from '@/components/DataTools';
-import { plural } from '@/components/format';
+import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
 import { JobList, listCaption } from '@/components/JobList';
 import type { JobActions } from '@/components/JobRow';
+import { KeySettings } from '@/components/KeySettings';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
 import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
@@ -39,15 +42,6 @@ const PANEL_OPEN_EVERY_MS = 10_000;
 const TOAST_MS = 3500;
 const TOAST_MS_PER_CHAR = 40;
 const TOAST_MAX_MS = 8000;
-
-/** A prompt short enough for a one-line toast: whitespace collapsed, cut at a word with "…". */
-export function shortPrompt(prompt: string, max = 32): string {
-  const text = prompt.trim().replace(/\s+/g, ' ');
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
-}
 
 export function App({ services }: { services: PanelServices }) {
   const { data, send } = services;
@@ -271,6 +265,19 @@ export function App({ services }: { services: PanelServices }) {
     return reply.ok;
   };
 
+  const onCopyCommand = (command: string) =>
+    services.copyText(command).then(
+      () => showToast('Command copied: paste it in a terminal'),
+      (error: unknown) => addError(errorMessage(error)),
+    );
+  // The key goes to the background once, in the intent; the reply carries the companion's refusal, never the key.
+  const keyIntent = async (intent: IntentInput) => {
+    const reply = await send(intent);
+    if (reply.ok && reply.message) showToast(reply.message);
+    return reply.ok ? null : reply.error;
+  };
+  const onSaveKey = (apiKey: string) => keyIntent({ type: 'setApiKey', apiKey });
+
   const onClear = async () => {
     setConfirmClear(false);
     await run({ type: 'clearHistory' }, 'History cleared. The companion kept job_history.json.backup.');
@@ -320,15 +327,27 @@ export function App({ services }: { services: PanelServices }) {
           busy={syncBusy}
           onPairStart={onPairStart}
           onPairConfirm={onPairConfirm}
+          pairPageUrl={`${snap.settings.companionUrl.replace(/\/+$/, '')}/pair`}
           syncButton={false}
         />
       </header>
       {settingsOpen && (
-        <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings} />
+        <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings}>
+          <KeySettings
+            source={snap.sync.online ? snap.sync.apiKeySource : null}
+            onSaveKey={onSaveKey}
+            onRemoveKey={() => keyIntent({ type: 'removeApiKey' })}
+          />
+        </SettingsPanel>
       )}
       <ErrorBanner errors={banner} onDismiss={dismiss} />
-      {snap.phase !== 'loading' && connectionOf(snap.sync) === 'offline' && (
-        <OfflineNotice lastError={snap.sync.lastError} />
+      {snap.phase !== 'loading' && (
+        <CompanionGuide
+          sync={snap.sync}
+          panelApiVersion={COMPANION_API_VERSION}
+          onCopy={(command) => void onCopyCommand(command)}
+          onSaveKey={onSaveKey}
+        />
       )}
       <div ref={formRef}>
         <GenerateForm onGenerate={onGenerate} prefill={prefill} />

@@ -13,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
@@ -349,12 +350,23 @@ export interface StartStackOptions {
   fakeDelayMs?: number;
   /** Extra companion flags. */
   args?: string[];
+  /** The PixelLab key in the companion's environment (default PIXELLAB_KEY); null starts it with none. */
+  apiKey?: string | null;
+  /** Reserve a port but start no companion: the test starts it later with `startCompanion()` (a first run). */
+  withoutCompanion?: boolean;
 }
 
 export interface Stack {
   fake: FakePixelLab;
   dataDir: string;
+  /** The companion's XDG_CONFIG_HOME (a temp dir): a key set from the panel lands in `<it>/pixellab-companion/`. */
+  configHome: string;
+  /** The companion process running now (throws before the first start of a `withoutCompanion` stack). */
   readonly companion: CompanionProcess;
+  /** Every line every companion process of this stack printed, restarts included. */
+  readonly logs: readonly string[];
+  /** Starts the companion on the stack's port (after `withoutCompanion`, or after it stopped). */
+  startCompanion(): Promise<CompanionProcess>;
   /** http://127.0.0.1:<port> */
   readonly url: string;
   readonly port: number;
@@ -374,16 +386,21 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   const fake = await startFakePixelLab({ apiKey: PIXELLAB_KEY, delayMs: options.fakeDelayMs ?? 0 });
   onDispose('fake PixelLab', () => fake.close());
   const dataDir = await tempDir('pixellab-e2e-data-');
+  const configHome = await tempDir('pixellab-e2e-config-');
   if (options.seedFile) await copyFile(options.seedFile, path.join(dataDir, 'job_history.json'));
+  const processes: CompanionProcess[] = [];
 
   const launch = async (port?: number) => {
     const proc = await startCompanion({
       dataDir,
+      configHome,
       pixellabUrl: fake.url,
-      apiKey: PIXELLAB_KEY,
+      apiKey: options.apiKey === undefined ? PIXELLAB_KEY : options.apiKey,
       args: options.args,
       port,
     });
+    // Each process keeps adding to its own `logs` until it exits: kept here across restarts.
+    processes.push(proc);
     const pid = proc.proc.pid;
     if (pid) exitPids.add(pid);
     onDispose(`companion ${proc.url}`, async () => {
@@ -392,26 +409,39 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     });
     return proc;
   };
-  let companion = await launch();
-  const port = companion.port;
+  let companion: CompanionProcess | null = options.withoutCompanion ? null : await launch();
+  const port = companion?.port ?? (await freePort());
   const historyFile = path.join(dataDir, 'job_history.json');
+  const running = () => {
+    if (!companion) throw new Error('the companion of this stack was not started yet: call startCompanion()');
+    return companion;
+  };
 
   const stack: Stack = {
     fake,
     dataDir,
+    configHome,
     get companion() {
+      return running();
+    },
+    get logs() {
+      return processes.flatMap((p) => p.logs);
+    },
+    async startCompanion() {
+      companion = await launch(port);
       return companion;
     },
     get url() {
-      return companion.url;
+      return `http://127.0.0.1:${port}`;
     },
     port,
     historyFile,
     async stopCompanion() {
-      await companion.stop();
+      await running().stop();
     },
     async restartCompanion() {
-      if (companion.proc.exitCode === null && companion.proc.signalCode === null) await companion.stop();
+      const current = running();
+      if (current.proc.exitCode === null && current.proc.signalCode === null) await current.stop();
       companion = await launch(port);
       return companion;
     },
@@ -421,12 +451,12 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       return { jobs: jobs.filter((j) => !j.deleted), tombstones: jobs.filter((j) => j.deleted), seq: lastSeq };
     },
     async getJson(p) {
-      const res = await fetch(companion.url + p);
+      const res = await fetch(stack.url + p);
       if (!res.ok) throw new Error(`GET ${p} answered ${res.status}: ${await res.text()}`);
       return res.json();
     },
     async postJson(p, body) {
-      const res = await fetch(companion.url + p, {
+      const res = await fetch(stack.url + p, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -442,6 +472,18 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     },
   };
   return stack;
+}
+
+/** A loopback port free right now, for a companion a test starts later (a first run). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeySchema } from '@/utils/domain/companion';
 import {
   directionSchema,
   jobIdSchema,
@@ -54,6 +55,13 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pairStart') }),
   /** The code the companion printed; on success the background saves the token in settings and syncs. */
   z.object({ type: z.literal('pairConfirm'), code: z.string().max(32) }),
+  /**
+   * The PixelLab key typed in the panel: passed once to the companion, which checks it with PixelLab and keeps it
+   * in its config folder. Never stored in the browser.
+   */
+  z.object({ type: z.literal('setApiKey'), apiKey: apiKeySchema }),
+  /** Makes the companion forget the key set from the panel. */
+  z.object({ type: z.literal('removeApiKey') }),
   /** Seed debug API: pull now / push now. */
   z.object({ type: z.literal('loadFromServer') }),
   z.object({ type: z.literal('saveToStorage') }),

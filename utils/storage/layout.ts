@@ -56,6 +56,10 @@ export const syncStateSchema = z.object({
   online: z.boolean().default(false),
   apiKeyDetected: z.boolean().nullable().default(null),
   balanceUsd: z.number().nullable().default(null),
+  /** Where the companion's key comes from ('environment' | 'dotenv' | 'file' | 'none'), null before an API 2 answer. */
+  apiKeySource: z.string().nullable().default(null),
+  /** The companion's API version (its /health), null before first contact; older than the panel's: update it. */
+  apiVersion: z.number().int().nullable().default(null),
   /** Today's spend on this companion and its daily limit, as last read (null: unknown or not kept). */
   spend: z
     .object({ todayUsd: z.number(), maxUsdPerDay: z.number().nullable(), resetsAt: z.number() })

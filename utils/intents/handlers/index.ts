@@ -1,3 +1,4 @@
+import { createApiKeyHandlers } from '@/utils/intents/handlers/api-key';
 import type { HandlerContext, IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
 import { createGenerateHandlers } from '@/utils/intents/handlers/generate';
 import { createImportHandlers } from '@/utils/intents/handlers/import';
@@ -22,5 +23,6 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     ...createImportHandlers(ctx),
     ...createSettingsHandlers(ctx),
     ...createPairingHandlers(ctx),
+    ...createApiKeyHandlers(ctx),
   };
 }
