@@ -1,6 +1,9 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
 
+/** The add-on id Firefox and addons.mozilla.org know this extension by; never change it (it keys the user's data). */
+export const GECKO_ID = 'pixellab-side-panel@pixellab-side-panel.dev';
+
 /** Public half of the key that pins the extension id to EXTENSION_ID (see README). */
 const MANIFEST_KEY =
   'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA+lBGm2+/8XAAxKjcci4F57PAK7HufgOGjw2WpRtI4S5Jklr2c/ozvELxA/b9otLhAeSRiAXlRzMOMJpFAWdx96NaWIhrpLlN2Kmt4Y4SnE0y4oUDAi2ONwi9uiuunEh3BuKkqtF/WtJZDXWVtXTC47xo51Gha1SWNsruwz8DKY0AwJWIlRJFv1C0NndkdekcW9K/RNKHTnfGOAMtoMfJ3rj+GKlVe1yDJcA06HP3jRu4fA3X215+607IseQjgjTD2SN7XuFDH7DQDlRb3wPrEfRvKgwKnRuhb5GUMCRpFlHuqSldUez6tN3OwJB2cFWo7Rd0WGN/2PJYuwtc5NUtzQIDAQAB';
@@ -29,13 +32,27 @@ export default defineConfig({
     if (browser === 'firefox') {
       return {
         ...base,
+        // unlimitedStorage makes Firefox keep storage.local "persistent": never evicted when the disk runs low
+        // (without it the history is best-effort storage, evictable, and capped by the group limit).
         permissions: ['storage', 'unlimitedStorage', ...companionHosts],
-        browser_specific_settings: { gecko: { id: 'pixellab-side-panel@pixellab-side-panel.dev' } },
+        browser_specific_settings: {
+          gecko: {
+            id: GECKO_ID,
+            // The first Firefox that knows data_collection_permissions everywhere (140 desktop, 142 Android);
+            // ESR 153 is above it, and light-dark() needs only 120.
+            strict_min_version: '142.0',
+            // The extension talks only to the user's own companion on loopback: it collects nothing.
+            data_collection_permissions: { required: ['none'] },
+          },
+        },
       };
     }
     return {
       ...base,
       key: MANIFEST_KEY,
+      // The CSS's light-dark() needs Chrome 123; sidePanel needs 114 and setPanelBehavior 116.
+      minimum_chrome_version: '123',
+      // storage: the history; sidePanel: the panel; unlimitedStorage: lifts storage.local's 10 MB quota.
       permissions: ['storage', 'sidePanel', 'unlimitedStorage'],
       host_permissions: companionHosts,
     };
