@@ -105,6 +105,8 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
       'network.proxy.ssl': '127.0.0.1',
       'network.proxy.ssl_port': sinkhole.port,
       'network.proxy.share_proxy_settings': true,
+      // No red spell-check underlines under typed prompts in the screenshots.
+      'layout.spellcheckDefault': 0,
     },
   });
   const pid = browser.process()?.pid;
@@ -186,6 +188,8 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
   const screenshot = async (page: Page, name: string) => {
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `firefox-${name}.png`);
+    // No caret or focus ring from the last typed field in the pictures.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.setViewport(WIDE_VIEWPORT);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, `firefox-${name}-wide.png`) as `${string}.png` });
     // The narrow one last, so the page is left at the panel's size for what the test does next.
