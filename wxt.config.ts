@@ -1,5 +1,24 @@
 import preact from '@preact/preset-vite';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'wxt';
+
+/**
+ * Puts Preact in a chunk of its own (chunks/preact-*.js), so `web-ext lint` can set aside exactly Preact's
+ * innerHTML path (scripts/lint-firefox.ts says why it is unreachable here). Single-file builds (the
+ * background inlines its imports) are left alone: Rollup refuses manualChunks there.
+ */
+function preactInItsOwnChunk(): Plugin {
+  return {
+    name: 'preact-in-its-own-chunk',
+    outputOptions(options) {
+      if (options.inlineDynamicImports) return null;
+      return {
+        ...options,
+        manualChunks: (id) => (/[\\/]node_modules[\\/]preact[\\/]/.test(id) ? 'preact' : undefined),
+      };
+    },
+  };
+}
 
 /** The add-on id Firefox and addons.mozilla.org know this extension by; never change it (it keys the user's data). */
 export const GECKO_ID = 'pixellab-side-panel@pixellab-side-panel.dev';
@@ -13,7 +32,7 @@ export default defineConfig({
   // Every import is written out (through the @/ alias), so tsc sees them all and no module is pulled in
   // ahead of early-read.ts because a local happens to share an exported name.
   imports: false,
-  vite: () => ({ plugins: [preact()] }),
+  vite: () => ({ plugins: [preact(), preactInItsOwnChunk()] }),
   // `npm run dev` opens this browser: CHROME_PATH / FIREFOX_PATH, else web-ext's own lookup.
   webExt: {
     binaries: {
