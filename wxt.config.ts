@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import preact from '@preact/preset-vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'wxt';
+import { gitignoreGlobs } from './scripts/gitignore-globs';
 
 /**
  * Puts Preact in a chunk of its own (chunks/preact-*.js), so `web-ext lint` can set aside exactly Preact's
@@ -33,6 +35,12 @@ export default defineConfig({
   // ahead of early-read.ts because a local happens to share an exported name.
   imports: false,
   vite: () => ({ plugins: [preact(), preactInItsOwnChunk()] }),
+  // `npm run zip:firefox` also writes the sources zip addons.mozilla.org asks for: the project as git has it.
+  // .gitignore goes in too (WXT leaves dotfiles out), so the config still loads in the unpacked sources.
+  zip: {
+    excludeSources: gitignoreGlobs(readFileSync(new URL('.gitignore', import.meta.url), 'utf8')),
+    includeSources: ['.gitignore'],
+  },
   // `npm run dev` opens this browser: CHROME_PATH / FIREFOX_PATH, else web-ext's own lookup.
   webExt: {
     binaries: {

@@ -1,7 +1,8 @@
 /**
- * Builds the extension once per browser before any test file runs (`npx wxt build` -> .output/chrome-mv3,
- * `npx wxt build -b firefox` -> .output/firefox-mv2), then copies each build to a private temp dir that the
- * browser tests load. A copy is byte for byte the build (same manifest key, so the same extension id); it only
+ * Builds and packages the extension once per browser before any test file runs, as `npm run zip` and
+ * `npm run zip:firefox` do (`npx wxt zip` -> .output/chrome-mv3 and its zip, `npx wxt zip -b firefox` ->
+ * .output/firefox-mv2, its zip and the sources zip), then copies each build and its zips to a private temp
+ * dir that the browser and packaging tests load. A copy is byte for byte the build (same manifest key, so the same extension id); it only
  * keeps a rebuild of .output by someone else during the run from swapping files under a running browser; a
  * copy taken while someone else's build was emptying .output is detected (files the manifest or its pages
  * name are missing) and the build is run once more. The copies are removed after the run.
@@ -13,7 +14,7 @@
  * (`npx vitest run tests/server`) skips that build; E2E_BUILD=1 forces both.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -30,34 +31,45 @@ declare module 'vitest' {
     firefoxBuildError: string | null;
     /** The snapshot of the Firefox build (.output/firefox-mv2) the Firefox tests load (null when there is none). */
     firefoxExtensionDir: string | null;
+    /** Copies of the zips `wxt zip` wrote with the Chrome build (null when there is no build). */
+    chromeZips: string[] | null;
+    /** Copies of the zips `wxt zip -b firefox` wrote with the Firefox build: the add-on and its sources. */
+    firefoxZips: string[] | null;
   }
 }
 
 interface Target {
-  /** `wxt build` arguments. */
+  /** `wxt zip` arguments (it builds, then zips). */
   args: string[];
+  /** The zips it writes next to the build folder, by the end of their names. */
+  zipSuffixes: string[];
   /** The folder under .output the build writes. */
   outDir: string;
   /** Test folders that load this build: it is built only when the run may include one of their files. */
   testDirs: string[];
   errorKey: 'e2eBuildError' | 'firefoxBuildError';
   dirKey: 'e2eExtensionDir' | 'firefoxExtensionDir';
+  zipsKey: 'chromeZips' | 'firefoxZips';
 }
 
 const TARGETS: Target[] = [
   {
-    args: ['wxt', 'build'],
+    args: ['wxt', 'zip'],
+    zipSuffixes: ['-chrome.zip'],
     outDir: 'chrome-mv3',
     testDirs: ['tests/e2e', 'tests/packaging'],
     errorKey: 'e2eBuildError',
     dirKey: 'e2eExtensionDir',
+    zipsKey: 'chromeZips',
   },
   {
-    args: ['wxt', 'build', '-b', 'firefox'],
+    args: ['wxt', 'zip', '-b', 'firefox'],
+    zipSuffixes: ['-firefox.zip', '-sources.zip'],
     outDir: 'firefox-mv2',
     testDirs: ['tests/e2e-firefox', 'tests/packaging'],
     errorKey: 'firefoxBuildError',
     dirKey: 'firefoxExtensionDir',
+    zipsKey: 'firefoxZips',
   },
 ];
 
@@ -71,17 +83,19 @@ export default function setup(project: TestProject): () => void {
         `the extension was not built: no file under ${target.testDirs.join(' or ')} was named on the command line`,
       );
       project.provide(target.dirKey, null);
+      project.provide(target.zipsKey, null);
       continue;
     }
-    const { error, snapshot } = buildAndSnapshot(target, root);
+    const { error, snapshot, zips } = buildAndSnapshot(target, root);
     project.provide(target.errorKey, error);
     project.provide(target.dirKey, error ? null : snapshot);
+    project.provide(target.zipsKey, error ? null : zips);
   }
   return () => rmSync(root, { recursive: true, force: true });
 }
 
 /** Builds one target and copies the build into `root`; someone else may rebuild .output at the same moment. */
-function buildAndSnapshot(target: Target, root: string): { error: string | null; snapshot: string } {
+function buildAndSnapshot(target: Target, root: string): { error: string | null; snapshot: string; zips: string[] } {
   const buildDir = path.join(ROOT, '.output', target.outDir);
   const snapshot = path.join(root, target.outDir);
   let error = build(target, buildDir);
@@ -97,7 +111,24 @@ function buildAndSnapshot(target: Target, root: string): { error: string | null;
     }
     error = build(target, buildDir);
   }
-  return { error, snapshot };
+  return { error, snapshot, zips: error ? [] : snapshotZips(target, root) };
+}
+
+/** Copies the zips the target's `wxt zip` wrote (one per suffix, the newest if older versions linger). */
+function snapshotZips(target: Target, root: string): string[] {
+  const outBase = path.join(ROOT, '.output');
+  const zipDir = path.join(root, `${target.outDir}-zips`);
+  mkdirSync(zipDir, { recursive: true });
+  return target.zipSuffixes.flatMap((suffix) => {
+    const newest = readdirSync(outBase)
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => path.join(outBase, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    if (!newest) return [];
+    const copy = path.join(zipDir, path.basename(newest));
+    cpSync(newest, copy);
+    return [copy];
+  });
 }
 
 /** Vitest options that take a separate value (`-t name`), so the value is not read as a file filter. */
@@ -192,7 +223,12 @@ function build(target: Target, buildDir: string): string | null {
   const started = Date.now();
   try {
     // stdout is WXT's progress report; stderr carries the errors and stays visible.
-    execFileSync('npx', target.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
+    execFileSync('npx', target.args, {
+      cwd: ROOT,
+      env: buildEnv(),
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 180_000,
+    });
   } catch (err) {
     const message = `${command} failed: ${(err as Error).message}`;
     process.stderr.write(`e2e global setup: ${message}\n`);
@@ -201,4 +237,13 @@ function build(target: Target, buildDir: string): string | null {
   if (!existsSync(manifest)) return `${command} did not produce ${manifest}`;
   process.stdout.write(`e2e global setup: ${target.outDir} built in ${Date.now() - started} ms\n`);
   return null;
+}
+
+/**
+ * The environment `npm run zip` would build in: vitest sets NODE_ENV=test, and a build that inherits it
+ * is not the production build (other chunks, other bytes) the stores would get.
+ */
+export function buildEnv(): NodeJS.ProcessEnv {
+  const { NODE_ENV: _testMode, ...env } = process.env;
+  return env;
 }
