@@ -3,10 +3,11 @@
  * puppeteer-core over WebDriver BiDi (no browser download, no geckodriver). The companion, the fake
  * PixelLab and the cleanup registry are the Chromium harness's own (tests/helpers/e2e-stack.ts, disposal.ts).
  *
- * Firefox's quirks, each found by trying (tests/e2e-firefox/README.md):
+ * Firefox's quirks, each found by trying:
  * - `--remote-allow-system-access` lets BiDi open `moz-extension://` pages and reach the browser window
  *   itself (the toolbar and the sidebar live there);
- * - the extension's UUID is random per profile: `extensions.webextensions.uuids` pins it before install;
+ * - the extension's UUID is random per profile: `extensions.webextensions.uuids` pins it before install
+ *   (set at launch for the first extension, from the browser window for any other one installed later);
  * - `page.goto` of an extension page loads it but never resolves: do not await it, wait for the page's DOM;
  * - `page.on('console')` receives nothing from extension pages.
  *
@@ -14,7 +15,8 @@
  * sinkhole as Chromium's, which refuses it and records it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { inject } from 'vitest';
@@ -70,6 +72,9 @@ export interface FirefoxExtension {
   screenshot(page: Page, name: string): Promise<string>;
   /** Requests Firefox tried to send off the machine (all refused). */
   readonly refusedRequests: readonly string[];
+  /** Installs another unpacked extension (its own gecko id) in this same Firefox, with its UUID pinned. */
+  install(extensionDir: string, options?: { uuid?: string }): Promise<FirefoxExtension>;
+  /** Closes the whole Firefox (every extension installed in it). */
   close(): Promise<void>;
 }
 
@@ -82,10 +87,8 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
   const buildError = inject('firefoxBuildError');
   if (buildError) throw new Error(`the Firefox extension was not built, so no Firefox test can run: ${buildError}`);
   const extensionDir = path.resolve(options.extensionDir ?? inject('firefoxExtensionDir') ?? FIREFOX_EXTENSION_DIR);
-  const manifest = JSON.parse(await readFile(path.join(extensionDir, 'manifest.json'), 'utf8'));
-  const geckoId: string = manifest.browser_specific_settings.gecko.id;
+  const geckoId = await geckoIdOf(extensionDir);
   const uuid = options.uuid ?? randomUUID();
-  const origin = `moz-extension://${uuid}`;
   const sinkhole = await startSinkhole();
   onDispose('sinkhole proxy', sinkhole.close);
 
@@ -121,8 +124,52 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
     await withTimeout(browser.close(), 10_000, 'closing Firefox').catch(() => browser.process()?.kill('SIGKILL'));
     forgetPid();
   };
-  onDispose(`Firefox ${origin}`, close);
+  onDispose(`Firefox ${uuid}`, close);
 
+  const connection = (browser as unknown as { connection: BidiConnection }).connection;
+  const evaluateInBrowserWindow = async <T>(source: string): Promise<T> => {
+    const tree = await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome', maxDepth: 0 });
+    const window = tree.result.contexts.find(
+      (c: { url: string }) => c.url === 'chrome://browser/content/browser.xhtml',
+    );
+    if (!window) throw new Error(`no browser window among ${JSON.stringify(tree.result.contexts)}`);
+    const { result } = await connection.send('script.evaluate', {
+      expression: `(async () => JSON.stringify(await (${source})()))()`,
+      target: { context: window.context },
+      awaitPromise: true,
+      resultOwnership: 'none',
+    });
+    if (result.type !== 'success') throw new Error(`in the browser window: ${JSON.stringify(result.exceptionDetails)}`);
+    return JSON.parse(result.result.value ?? 'null') as T;
+  };
+  const shared: SharedFirefox = { browser, evaluateInBrowserWindow, sinkhole, close };
+  const extension = await installInto(shared, extensionDir, geckoId, uuid);
+  if (options.companionUrl) await extension.configure({ ...options.settings, companionUrl: options.companionUrl });
+  return extension;
+}
+
+/** What every extension installed in one Firefox shares. */
+interface SharedFirefox {
+  browser: Browser;
+  evaluateInBrowserWindow: FirefoxExtension['evaluateInBrowserWindow'];
+  sinkhole: { readonly refused: string[] };
+  close(): Promise<void>;
+}
+
+/** Reads the unpacked extension's gecko id from its manifest. */
+async function geckoIdOf(extensionDir: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(extensionDir, 'manifest.json'), 'utf8'));
+  return manifest.browser_specific_settings.gecko.id;
+}
+
+async function installInto(
+  shared: SharedFirefox,
+  extensionDir: string,
+  geckoId: string,
+  uuid: string,
+): Promise<FirefoxExtension> {
+  const { browser, evaluateInBrowserWindow, sinkhole, close } = shared;
+  const origin = `moz-extension://${uuid}`;
   const installed = await browser.installExtension(extensionDir);
   if (installed !== geckoId) throw new Error(`Firefox installed the extension as ${installed}, not ${geckoId}`);
 
@@ -133,7 +180,7 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
     await page.setViewport(PANEL_VIEWPORT);
     // Never resolves for moz-extension:// pages (it does load them): wait for the DOM instead.
     page.goto(url).catch(() => undefined);
-    await page.waitForSelector(selector, { timeout: 20_000 });
+    await acrossNavigation((timeout) => page.waitForSelector(selector, { timeout }), 20_000);
     return page;
   };
   const openPanel = (query?: string) => openUrl(panelUrl(query), '#gen-prompt');
@@ -168,23 +215,6 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
     }
   };
 
-  const connection = (browser as unknown as { connection: BidiConnection }).connection;
-  const evaluateInBrowserWindow = async <T>(source: string): Promise<T> => {
-    const tree = await connection.send('browsingContext.getTree', { 'moz:scope': 'chrome', maxDepth: 0 });
-    const window = tree.result.contexts.find(
-      (c: { url: string }) => c.url === 'chrome://browser/content/browser.xhtml',
-    );
-    if (!window) throw new Error(`no browser window among ${JSON.stringify(tree.result.contexts)}`);
-    const { result } = await connection.send('script.evaluate', {
-      expression: `(async () => JSON.stringify(await (${source})()))()`,
-      target: { context: window.context },
-      awaitPromise: true,
-      resultOwnership: 'none',
-    });
-    if (result.type !== 'success') throw new Error(`in the browser window: ${JSON.stringify(result.exceptionDetails)}`);
-    return JSON.parse(result.result.value ?? 'null') as T;
-  };
-
   const screenshot = async (page: Page, name: string) => {
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     const file = path.join(SCREENSHOT_DIR, `firefox-${name}.png`);
@@ -213,8 +243,50 @@ export async function startFirefox(options: StartFirefoxOptions = {}): Promise<F
     get refusedRequests() {
       return sinkhole.refused;
     },
+    install: async (dir, more = {}) => {
+      const otherUuid = more.uuid ?? randomUUID();
+      const otherId = await geckoIdOf(path.resolve(dir));
+      // Firefox reads this pref when it gives an add-on its UUID: add the new one before installing.
+      await evaluateInBrowserWindow<void>(`async () => {
+        const pref = 'extensions.webextensions.uuids';
+        const map = JSON.parse(Services.prefs.getStringPref(pref, '{}'));
+        map[${JSON.stringify(otherId)}] = ${JSON.stringify(otherUuid)};
+        Services.prefs.setStringPref(pref, JSON.stringify(map));
+      }`);
+      return installInto(shared, path.resolve(dir), otherId, otherUuid);
+    },
     close,
   };
-  if (options.companionUrl) await configure({ ...options.settings, companionUrl: options.companionUrl });
   return extension;
+}
+
+/** A copy of the Firefox build with its manifest edited (removed after the test), e.g. under another gecko id. */
+export async function editedBuild(edit: (manifest: any) => void): Promise<string> {
+  const source = path.resolve(inject('firefoxExtensionDir') ?? FIREFOX_EXTENSION_DIR);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'pixellab-e2e-firefox-build-'));
+  onDispose(`remove ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  await cp(source, dir, { recursive: true });
+  const file = path.join(dir, 'manifest.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8'));
+  edit(manifest);
+  await writeFile(file, JSON.stringify(manifest));
+  return dir;
+}
+
+/**
+ * Runs a puppeteer wait that may straddle a navigation. Firefox's BiDi fails a script call whose document
+ * is replaced under it (`right-hand side of 'in' should be an object, got null`, seen when a new tab leaves
+ * about:blank) instead of moving to the new document as Chromium does: such a failure is retried; a
+ * timeout is not.
+ */
+export async function acrossNavigation<T>(wait: (timeout: number) => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await wait(Math.max(1, deadline - Date.now()));
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError' || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

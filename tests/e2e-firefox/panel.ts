@@ -4,6 +4,7 @@
  * fields found by their label, `data-testid="companion-status"` with `data-online`.
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
+import { acrossNavigation } from './harness';
 
 /** Waits until the panel's status bar says the companion is online (or offline). */
 export async function waitForCompanionStatus(page: Page, online: boolean, timeout = 15_000): Promise<void> {
@@ -147,5 +148,18 @@ export function statusHistory(page: Page, id: string): Promise<string[]> {
   return page.evaluate(
     (jobId) => ((window as any).__e2eStatusLog as [string, string][]).filter(([i]) => i === jobId).map(([, s]) => s),
     id,
+  );
+}
+
+/** Reloads the panel tab (its reload never resolves for moz-extension://) and waits for the new document. */
+export async function reloadPanel(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as any).__beforeReload = true));
+  page.reload().catch(() => undefined);
+  await acrossNavigation(
+    (timeout) =>
+      page.waitForFunction(() => !(window as any).__beforeReload && document.querySelector('#gen-prompt'), {
+        timeout,
+      }),
+    20_000,
   );
 }
