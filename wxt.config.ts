@@ -3,6 +3,7 @@ import preact from '@preact/preset-vite';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'wxt';
 import { gitignoreGlobs } from './scripts/gitignore-globs';
+import { dropManifestKey } from './scripts/store-zip';
 
 /**
  * Puts Preact in a chunk of its own (chunks/preact-*.js), so `web-ext lint` can set aside exactly Preact's
@@ -40,6 +41,11 @@ export default defineConfig({
   zip: {
     excludeSources: gitignoreGlobs(readFileSync(new URL('.gitignore', import.meta.url), 'utf8')),
     includeSources: ['.gitignore'],
+  },
+  hooks: {
+    'zip:extension:done': async (wxt, zipPath) => {
+      if (wxt.config.browser === 'chrome') await dropManifestKey(zipPath);
+    },
   },
   // `npm run dev` opens this browser: CHROME_PATH / FIREFOX_PATH, else web-ext's own lookup.
   webExt: {

@@ -180,6 +180,8 @@ describe('Firefox ESR scenarios', () => {
     const idB = await rowIdByPrompt(pageB, promptB);
     await waitForStatus(page, idB, 'success', 20_000);
     await waitForThumbnail(page, idB, promptB);
+    await waitForThumbnail(pageB, idB, promptB);
+    await waitForStatus(pageB, idB, 'success');
     await b.screenshot(pageB, 'synced');
 
     await clickButton(page, `Delete ${ids[2]}`);
