@@ -113,11 +113,11 @@ describe('background', () => {
     expect(setPanelBehavior).toHaveBeenCalledWith({ openPanelOnActionClick: true });
   });
 
-  it('in Firefox, the toolbar button opens the sidebar', async () => {
-    const open = vi.fn(async () => undefined);
-    Object.assign(fakeBrowser, { sidebarAction: { open } });
+  it('in Firefox, the toolbar button shows and hides the sidebar', async () => {
+    const toggle = vi.fn(async () => undefined);
+    Object.assign(fakeBrowser, { sidebarAction: { toggle } });
     background.main();
     await fakeBrowser.action.onClicked.trigger({} as never, undefined as never);
-    expect(open).toHaveBeenCalledTimes(1);
+    expect(toggle).toHaveBeenCalledTimes(1);
   });
 });
