@@ -8,7 +8,7 @@ import { createPromptSearch, type StatusFilter } from '@/utils/panel/search';
 import { createPanelState, metaPatch, type PanelSnapshot } from '@/utils/panel/state';
 import type { PanelStorage, StorageChange, StorageChangeListener } from '@/utils/storage/area';
 import { hashOfImageKey, isImageKey, isJobKey, jobIdOfKey, keys, META_KEYS } from '@/utils/storage/keys';
-import type { IndexEntry } from '@/utils/storage/layout';
+import { type IndexEntry, toIndexEntry } from '@/utils/storage/layout';
 
 /**
  * The side panel's read side of chrome.storage.local (keys in utils/storage/keys.ts).
@@ -67,9 +67,7 @@ function defaultAfterPaint(run: () => void): void {
   setTimeout(once, 100);
 }
 
-function toEntry(job: Job): IndexEntry {
-  return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
-}
+const toEntry = toIndexEntry;
 
 function isEntry(value: unknown): value is IndexEntry {
   if (!value || typeof value !== 'object') return false;
