@@ -86,6 +86,16 @@ export interface FactsChange {
   after: JobFacts | null;
 }
 
+/** `record[key]`, made with `make` first when absent. */
+export function slot<T>(record: Record<string, T>, key: string, make: () => T): T {
+  let value = record[key];
+  if (value === undefined) {
+    value = make();
+    record[key] = value;
+  }
+  return value;
+}
+
 export const emptyCell = (): Cell => ({ n: 0, micros: 0, paid: 0, timed: 0, ms: 0 });
 export const emptyBucket = (): Bucket => ({ ...emptyCell(), by: {} });
 
@@ -127,7 +137,8 @@ function addToCell(cell: Cell, f: JobFacts, sign: 1 | -1, histogram: boolean): b
     cell.timed += sign;
     cell.ms += sign * Math.round(f.duration! * 1000);
     if (histogram) {
-      const hist = (cell.hist ??= {});
+      if (!cell.hist) cell.hist = {};
+      const hist = cell.hist;
       const key = durationKey(f.duration!);
       const count = (hist[key] ?? 0) + sign;
       if (count === 0) delete hist[key];
@@ -144,9 +155,9 @@ export function addToBucket(bucket: Bucket, f: JobFacts, sign: 1 | -1): boolean 
   for (const dim of DIMENSIONS) {
     const keys = dim.keysOf(f);
     if (keys.length === 0) continue;
-    const map = (bucket.by[dim.name] ??= {});
+    const map = slot<Record<string, Cell>>(bucket.by, dim.name, () => ({}));
     for (const key of new Set(keys)) {
-      const cell = (map[key] ??= emptyCell());
+      const cell = slot(map, key, emptyCell);
       ok = addToCell(cell, f, sign, dim.durations === true) && ok;
       if (cell.n === 0) delete map[key];
     }
@@ -164,7 +175,7 @@ function addCount(map: Record<string, number>, key: string, delta: number): bool
 }
 
 function addToDay(days: Record<string, DaySeries>, day: string, f: JobFacts, sign: 1 | -1): boolean {
-  const series = (days[day] ??= { status: {}, spend: {} });
+  const series = slot<DaySeries>(days, day, () => ({ status: {}, spend: {} }));
   let ok = addCount(series.status, f.status, sign);
   if (typeof f.usd === 'number') ok = addCount(series.spend, f.kind, sign * toMicros(f.usd)) && ok;
   if (Object.keys(series.status).length === 0 && Object.keys(series.spend).length === 0) delete days[day];
@@ -198,7 +209,7 @@ export function applyChanges(state: InsightsState, changes: Iterable<FactsChange
       state.months.set(month, chunk);
     }
     touched.add(month);
-    const bucket = (chunk.days[day.slice(8)] ??= emptyBucket());
+    const bucket = slot(chunk.days, day.slice(8), emptyBucket);
     ok = addToBucket(bucket, f, sign) && ok;
     if (bucket.n === 0) delete chunk.days[day.slice(8)];
     ok = addToBucket(state.main.total, f, sign) && ok;
@@ -229,8 +240,8 @@ export function foldInsights(facts: Iterable<JobFacts>, tz = currentTimeZone()):
 export function mergeBucket(into: Bucket, from: Bucket): Bucket {
   mergeCell(into, from);
   for (const [dim, map] of Object.entries(from.by)) {
-    const target = (into.by[dim] ??= {});
-    for (const [key, cell] of Object.entries(map)) mergeCell((target[key] ??= emptyCell()), cell);
+    const target = slot<Record<string, Cell>>(into.by, dim, () => ({}));
+    for (const [key, cell] of Object.entries(map)) mergeCell(slot(target, key, emptyCell), cell);
   }
   return into;
 }
@@ -242,7 +253,8 @@ function mergeCell(into: Cell, from: Cell): void {
   into.timed += from.timed;
   into.ms += from.ms;
   if (from.hist) {
-    const hist = (into.hist ??= {});
+    if (!into.hist) into.hist = {};
+    const hist = into.hist;
     for (const [key, count] of Object.entries(from.hist)) hist[key] = (hist[key] ?? 0) + count;
   }
 }

@@ -8,6 +8,7 @@ import {
   fromMicros,
   type InsightsMonth,
   mergeBucket,
+  slot,
   toMicros,
 } from '@/utils/insights/aggregate';
 import { type JobFacts, localDay, monthOfDay } from '@/utils/insights/facts';
@@ -249,7 +250,7 @@ export function insightsOfFacts(facts: readonly JobFacts[], range: InsightsRange
   for (const f of facts) {
     const day = localDay(f.createdAt);
     if (day === today || (day >= from && day <= to)) {
-      const series = (days[day] ??= { status: {}, spend: {} });
+      const series = slot<DaySeries>(days, day, () => ({ status: {}, spend: {} }));
       series.status[f.status] = (series.status[f.status] ?? 0) + 1;
       if (typeof f.usd === 'number') series.spend[f.kind] = (series.spend[f.kind] ?? 0) + toMicros(f.usd);
     }
