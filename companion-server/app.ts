@@ -8,6 +8,7 @@ import { createBalanceCache } from './pixellab/balance-cache';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
+import { ledgerRoutes } from './routes/ledger';
 import { pairingRoutes } from './routes/pairing';
 import { seedRoutes } from './routes/seed';
 import { seedGenerateRoutes } from './routes/seed-generate';
@@ -52,6 +53,7 @@ export function createApp(deps: CompanionDeps) {
     .route('/', seedRoutes(deps))
     .route('/', seedGenerateRoutes(deps))
     .route('/', spendRoutes(deps))
+    .route('/', ledgerRoutes(deps))
     .route('/', syncRoutes(deps))
     .route('/', jobRoutes(deps));
 

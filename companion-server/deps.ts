@@ -1,5 +1,6 @@
 import type { Direction } from '../utils/domain';
 import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
+import type { CostLedger } from './store/cost-ledger';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -86,6 +87,8 @@ export interface CompanionDeps {
   pairings?: PairingStore;
   /** Today's spend and the limits, for `GET /api/v1/spend`; that route answers 404 without it. */
   spending?: SpendingGuard;
+  /** The cost ledger, for `GET /api/v1/ledger`; that route answers 404 without it. */
+  ledger?: Pick<CostLedger, 'read'>;
   now?: () => number;
   log?: (line: string) => void;
 }

@@ -57,6 +57,7 @@ async function main() {
     log,
     pairings,
     spending: spending.guard,
+    ledger: spending.ledger,
     config: {
       allowOrigins: config.allowOrigins,
       allowExtensions: config.allowExtensions,
