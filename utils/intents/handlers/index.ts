@@ -5,6 +5,7 @@ import { createJobEditHandlers } from '@/utils/intents/handlers/job-edits';
 import { createPairingHandlers } from '@/utils/intents/handlers/pairing';
 import { createRotateHandlers } from '@/utils/intents/handlers/rotate';
 import { createSettingsHandlers } from '@/utils/intents/handlers/settings';
+import { createSpendHandlers } from '@/utils/intents/handlers/spend';
 import { createSyncHandlers } from '@/utils/intents/handlers/sync';
 
 export type { IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
@@ -22,5 +23,6 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     ...createImportHandlers(ctx),
     ...createSettingsHandlers(ctx),
     ...createPairingHandlers(ctx),
+    ...createSpendHandlers(ctx),
   };
 }
