@@ -103,8 +103,6 @@ export interface CompanionClient {
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
   saveJobs(body: { jobs: unknown[]; lastJobId?: number }): Promise<z.infer<typeof saveJobsResponseSchema>>;
-  /** Today's spend and the user's limits; null from a companion without the route (404). */
-  spend(): Promise<SpendResponse | null>;
   /** The cost ledger's rows with `from <= at < to` (ms), oldest first. */
   ledger(range?: { from?: number; to?: number }): Promise<LedgerResponse>;
   /** Asks for a pairing code; the companion prints it on its console. */
@@ -295,13 +293,6 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     putConfig: (config) => call('PUT', '/api/v1/config', configSchema, config),
     loadJobs: () => call('GET', '/load-jobs', loadJobsResponseSchema),
     saveJobs: (body) => call('POST', '/save-jobs', saveJobsResponseSchema, body),
-    async spend() {
-      const path = '/api/v1/spend';
-      const res = await send('GET', path);
-      if (res.status === 404) return null;
-      if (!res.ok) throw await failure(res, path);
-      return parse(res, path, spendResponseSchema);
-    },
     ledger(range = {}) {
       const query = new URLSearchParams();
       if (range.from !== undefined) query.set('from', String(Math.max(0, Math.floor(range.from))));

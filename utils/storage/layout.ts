@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { type Job, jobSchema, jobStatusSchema } from '@/utils/domain/job';
-import { spendResponseSchema } from '@/utils/domain/spend';
 import { factsOf, type JobFacts } from '@/utils/insights/facts';
 
 /**
@@ -97,10 +96,6 @@ export const syncStateSchema = z.object({
   /** When the next attempt is due while backing off. */
   nextAttemptAt: z.number().nullable().default(null),
   syncing: z.boolean().default(false),
-  /** The companion's `GET /api/v1/spend` at the last sync (today's spend, the limits); null before, or without the route. */
-  spend: spendResponseSchema.nullable().catch(null).default(null),
-  /** When `spend` was read (ms). */
-  spendAt: z.number().nullable().default(null),
 });
 export type SyncState = z.infer<typeof syncStateSchema>;
 

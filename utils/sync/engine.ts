@@ -9,23 +9,6 @@ import { readSpend } from '@/utils/sync/spend';
 import { submitWaiting } from '@/utils/sync/submit';
 
 export const BACKOFF_BASE_MS = 1_000;
-
-/**
- * Today's spend and limits as the companion's guard counts them, kept in the sync state for the panel (Insights,
- * the cost preview). Best effort: a companion without the route, or a failed read, keeps the last answer.
- */
-export async function refreshSpend(
-  store: Pick<HistoryStore, 'setSyncState'>,
-  client: Pick<CompanionClient, 'spend'>,
-  now: () => number,
-): Promise<void> {
-  try {
-    const spend = await client.spend();
-    await store.setSyncState({ spend, spendAt: now() });
-  } catch (err) {
-    console.warn('Could not read the spend from the companion', err);
-  }
-}
 export const BACKOFF_MAX_MS = 60_000;
 
 export interface SyncEngineOptions {
@@ -139,7 +122,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       await readSpend(store, client);
       if (opts.pull !== false)
         result.pulled = await pullChanges({ store, images, pageSize, firstPageSize }, client, health.serverId);
-      await refreshSpend(store, client, now);
       failures = 0;
       await store.setSyncState({
         syncing: false,

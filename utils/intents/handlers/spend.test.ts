@@ -90,7 +90,7 @@ describe('spend intents', () => {
     });
     await runner.idle();
     expect(await handlers.refreshSpend({ type: 'refreshSpend' })).toEqual({ ok: true });
-    expect((await store.getSyncState()).spend).toMatchObject({ todayUsd: 0.0125, limits: { maxUsdPerDay: 5 } });
+    expect((await store.getSyncState()).spend).toMatchObject({ todayUsd: 0.0125, maxUsdPerDay: 5 });
 
     const reply = await handlers.exportLedger({ type: 'exportLedger' });
     expect(reply).toMatchObject({ ok: true, message: '1 paid call' });

@@ -1,12 +1,12 @@
 import { errorMessage, ledgerCsv } from '@/utils/domain';
 import { fail, type HandlerContext, type IntentHandlers } from '@/utils/intents/handlers/context';
-import { refreshSpend } from '@/utils/sync/engine';
+import { readSpend } from '@/utils/sync/spend';
 
 /** `refreshSpend` (today's spend and limits, into the sync state) and `exportLedger` (the cost ledger as CSV). */
 export function createSpendHandlers(ctx: HandlerContext): Pick<IntentHandlers, 'refreshSpend' | 'exportLedger'> {
   return {
     async refreshSpend() {
-      await refreshSpend(ctx.store, await ctx.client(), ctx.now);
+      await readSpend(ctx.store, await ctx.client());
       return { ok: true };
     },
 
