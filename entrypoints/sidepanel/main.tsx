@@ -41,6 +41,8 @@ render(
       onFirstRowsPainted: () => {
         window.__panelTimings = { firstRowsPainted: performance.now() };
       },
+      // Its own chunk, imported after the first rows are painted.
+      insights: () => import('@/utils/panel/insights-source').then((m) => m.createInsightsSource()),
     }}
   />,
   document.getElementById('app')!,

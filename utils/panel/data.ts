@@ -50,8 +50,8 @@ export interface PanelData {
   ensureRows(ids: readonly string[]): Promise<void>;
   /** Reads the full index now if it is not in yet (search used before it loaded). */
   loadIndex(): Promise<void>;
-  /** Rows whose prompt holds every word of `text`, with `status`; in memory, no storage reads. */
-  filter(text: string, status: StatusFilter): readonly IndexEntry[];
+  /** Rows whose prompt holds every word of `text`, with `status` (and failure `reason`); in memory, no storage reads. */
+  filter(text: string, status: StatusFilter, reason?: string | null): readonly IndexEntry[];
   dispose(): void;
 }
 
@@ -342,9 +342,9 @@ export function createPanelData(
       return state.snapshot.peek().firstRowsReady ? requestRows() : Promise.resolve();
     },
     loadIndex,
-    filter(text, status) {
+    filter(text, status, reason = null) {
       const snap = state.snapshot.peek();
-      return search.filter(snap.entries, snap.entriesVersion, text, status);
+      return search.filter(snap.entries, snap.entriesVersion, text, status, reason);
     },
     dispose() {
       disposed = true;
