@@ -1,4 +1,4 @@
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { formatCount } from '@/components/format';
 import { KeyList } from '@/components/insights/KeyList';
 import { Plot } from '@/components/insights/Plot';
@@ -39,10 +39,18 @@ const LABEL_DIMENSIONS: Array<[string, string]> = [
 export default function InsightsView(props: InsightsViewProps) {
   const { insights, spend, narrowed } = props;
   const limit = spend?.maxUsdPerDay ?? null;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    // Opened from the header: the view starts where it is, below the form, for eyes and screen readers alike.
+    heading.current?.focus({ preventScroll: true });
+    heading.current?.scrollIntoView?.({ block: 'start' });
+  }, []);
   return (
     <section class="insights" aria-labelledby="insights-title" data-testid="insights">
       <div class="insights-head">
-        <h2 id="insights-title">Insights</h2>
+        <h2 id="insights-title" ref={heading} tabIndex={-1}>
+          Insights
+        </h2>
         <button type="button" class="btn" onClick={props.onClose}>
           Back to history
         </button>

@@ -91,6 +91,12 @@ export function stackedDaysSpec(options: {
             y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
           },
           axes: axes(theme, (_u, ticks) => ticks.map(format), {
+            size: 26,
+            // Labels under the bars (noon), every n-th day counted back from the last so today is named.
+            splits: (u) => {
+              const every = Math.max(1, Math.ceil(x.length / Math.max(2, Math.floor((u.width - 60) / 56))));
+              return x.filter((_, i) => (x.length - 1 - i) % every === 0);
+            },
             values: (_u, ticks) => ticks.map((t) => shortDay(secondsToDay(t))),
           }),
         },
@@ -142,6 +148,7 @@ export function durationsSpec(stats: readonly DurationStats[], colors: readonly 
             y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] },
           },
           axes: axes(theme, (_u, ticks) => ticks.map((t) => `${t} s`), {
+            size: 26,
             splits: () => stats.map((_, i) => i),
             values: (_u, ticks) => ticks.map((t) => stats[t]?.key ?? ''),
           }),

@@ -7,7 +7,9 @@ import type { Insights } from '@/utils/insights/summary';
 export function formatMoney(usd: number): string {
   if (!Number.isFinite(usd) || usd === 0) return '$0.00';
   if (Math.abs(usd) >= 0.1) return `$${usd.toFixed(2)}`;
-  return `$${usd.toFixed(4).replace(/(\.\d\d\d?)0+$/, '$1')}`;
+  const precise = usd.toFixed(4).replace(/0+$/, '');
+  // At least cents: `$0.03`, not `$0.030`; `$0.0125` keeps what a sprite costs.
+  return `$${precise.length - precise.indexOf('.') > 2 ? precise : usd.toFixed(2)}`;
 }
 
 /** `Jun 3` for `2025-06-03` (no Intl: its first call loads locale data). */
@@ -22,6 +24,7 @@ export function statusLabel(status: string): string {
 }
 
 const dayCount = (n: number) => (n === 1 ? '1 day' : `${formatCount(n)} days`);
+const jobCount = (n: number) => (n === 1 ? '1 job' : `${formatCount(n)} jobs`);
 
 export function spendSummary(insights: Insights, limitUsd: number | null): string {
   const { days, kinds, spendByKind } = insights;
@@ -50,7 +53,7 @@ export function jobsSummary(insights: Insights): string {
   const parts = statuses
     .filter((s) => (totals.byStatus[s] ?? 0) > 0)
     .map((s) => `${formatCount(totals.byStatus[s]!)} ${statusLabel(s).toLowerCase()}`);
-  return `${formatCount(totals.jobs)} jobs over ${dayCount(insights.days.length)}: ${parts.join(', ')}.`;
+  return `${jobCount(totals.jobs)} over ${dayCount(insights.days.length)}: ${parts.join(', ')}.`;
 }
 
 export function durationSummary(insights: Insights): string {
@@ -59,7 +62,7 @@ export function durationSummary(insights: Insights): string {
   return sizes
     .map(
       (d) =>
-        `${d.key}: median ${formatDuration(d.median)}, 90% within ${formatDuration(d.p90)}, slowest ${formatDuration(d.max)} (${formatCount(d.count)} jobs)`,
+        `${d.key}: median ${formatDuration(d.median)}, 90% within ${formatDuration(d.p90)}, slowest ${formatDuration(d.max)} (${jobCount(d.count)})`,
     )
     .join('; ')
     .concat('.');

@@ -151,12 +151,19 @@ describe('insights aggregates', () => {
 });
 
 describe('insights helpers', () => {
-  it('groups failure reasons by their first clause, numbers aside', () => {
+  it('groups failure reasons by their first clause, numbers aside but HTTP error statuses', () => {
     expect(failureReason('PixelLab did not answer within 0.2 s')).toBe('PixelLab did not answer within N s');
     expect(failureReason('PixelLab did not answer within 120 s')).toBe('PixelLab did not answer within N s');
     expect(failureReason('PixelLab rate limit reached (429): Rate limit exceeded. Try again.')).toBe(
-      'PixelLab rate limit reached (N)',
+      'PixelLab rate limit reached (429)',
     );
+    expect(failureReason('PixelLab rejected the API key (401): Invalid API token')).toBe(
+      'PixelLab rejected the API key (401)',
+    );
+    expect(failureReason('PixelLab answered with an error (503)')).not.toBe(
+      failureReason('PixelLab answered with an error (502)'),
+    );
+    expect(failureReason('No answer within 500 ms')).toBe('No answer within N ms');
     expect(failureReason('')).toBe('Unknown error');
     expect(failureReason(null)).toBe('Unknown error');
     expect(failureReason('x'.repeat(500))).toHaveLength(80);

@@ -29,14 +29,17 @@ const MAX_LABEL_LENGTH = 100;
 
 /**
  * A failed job's error as a group: its first clause, numbers replaced by `N`, so "PixelLab did not answer
- * within 0.2 s" and "... within 120 s" count as one cause.
+ * within 0.2 s" and "... within 120 s" count as one cause; an HTTP error status (4xx, 5xx, not a measure)
+ * stays, since 401 and 429 are different causes.
  */
 export function failureReason(error: string | null | undefined): string {
   const text = (error ?? '').trim();
   if (!text) return 'Unknown error';
   const clause = text.split(/(?:[.:;](?:\s|$)|\n)/, 1)[0]!;
   const grouped = clause
-    .replace(/\d+(?:[.,]\d+)*/g, 'N')
+    .replace(/\d+(?:[.,]\d+)*(\s*(?:ms|s|px|x)\b)?/g, (n, unit?: string) =>
+      !unit && /^[45]\d\d$/.test(n) ? n : `N${unit ?? ''}`,
+    )
     .replace(/\s+/g, ' ')
     .trim();
   const cut = grouped.length > MAX_REASON_LENGTH ? `${grouped.slice(0, MAX_REASON_LENGTH - 1)}…` : grouped;
