@@ -2,10 +2,10 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '@/components/Banner';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
-import { plural, STATUS_LABELS } from '@/components/format';
+import { plural } from '@/components/format';
 import { GenerateForm, type Prefill } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
-import type { InsightsPaneProps } from '@/components/insights/InsightsPane';
+import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import type { JobActions } from '@/components/JobRow';
 import { SearchBar } from '@/components/SearchBar';
@@ -18,7 +18,6 @@ import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
-import { useLazyModule } from '@/utils/panel/lazy';
 import type { StatusFilter } from '@/utils/panel/search';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
@@ -39,8 +38,6 @@ export interface PanelServices {
   insights?(): Promise<InsightsSource>;
 }
 
-const loadInsightsPane = () => import('@/components/insights/InsightsPane');
-
 /** How often the panel tells the background it is open (keeps the sync interval running). */
 const PANEL_OPEN_EVERY_MS = 10_000;
 /** A toast stays long enough to be read: a base plus a little per character, capped. */
@@ -55,13 +52,6 @@ export function shortPrompt(prompt: string, max = 32): string {
   const cut = text.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');
   return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
-}
-
-/** What narrows the history, in words: `search “knight”, status Failed`. */
-function filterLabel(search: string, status: StatusFilter, reason: string | null): string {
-  const parts = [search.trim() && `search “${search.trim()}”`, status !== 'all' && `status ${STATUS_LABELS[status]}`];
-  if (reason) parts.push(`failed with “${reason}”`);
-  return parts.filter(Boolean).join(', ');
 }
 
 export function App({ services }: { services: PanelServices }) {
@@ -225,7 +215,6 @@ export function App({ services }: { services: PanelServices }) {
 
   const tasks = useDataTasks({ ...services, addError, showToast });
   const insights = useInsightsSource(services.insights, snap.firstRowsReady);
-  const pane = useLazyModule(view === 'insights', loadInsightsPane);
   const openInsights = () => {
     setView((v) => (v === 'insights' ? 'history' : 'insights'));
     void send({ type: 'refreshSpend' });
@@ -272,24 +261,6 @@ export function App({ services }: { services: PanelServices }) {
 
   const pending = snap.outboxLength === null ? null : snap.outboxLength + (snap.stats?.idle ?? 0);
   const total = snap.phase === 'full' ? snap.entries.length : Math.max(snap.stats?.total ?? 0, snap.entries.length);
-
-  const paneProps: Omit<InsightsPaneProps, 'source'> = {
-    range,
-    onRange: setRange,
-    entries: snap.phase === 'full' ? snap.entries : null,
-    narrowed: narrowed ? rows : null,
-    pending: narrowed && snap.phase !== 'full',
-    narrowedLabel: narrowed ? filterLabel(search, status, reason) : null,
-    spend: snap.sync.spend,
-    reason,
-    onReason: (picked) => {
-      setReason(picked);
-      if (picked) setView('history');
-    },
-    onExportLedger: (span) => void tasks.exportLedger(span),
-    exporting: tasks.task === 'ledger',
-    onClose: () => setView('history'),
-  };
 
   return (
     <div class="app">
@@ -359,13 +330,24 @@ export function App({ services }: { services: PanelServices }) {
       />
       <div class="list-area">
         {view === 'insights' ? (
-          pane.module && insights ? (
-            <pane.module.default {...paneProps} source={insights} />
-          ) : (
-            <p class="insights-loading">
-              {pane.error ? `Insights could not be loaded: ${pane.error}` : 'Opening Insights…'}
-            </p>
-          )
+          <InsightsSlot
+            source={insights}
+            range={range}
+            onRange={setRange}
+            entries={snap.phase === 'full' ? snap.entries : null}
+            narrowed={narrowed ? rows : null}
+            pending={narrowed && snap.phase !== 'full'}
+            narrowedLabel={narrowed ? filterLabel(search, status, reason) : null}
+            spend={snap.sync.spend}
+            reason={reason}
+            onReason={(picked) => {
+              setReason(picked);
+              if (picked) setView('history');
+            }}
+            onExportLedger={(span) => void tasks.exportLedger(span)}
+            exporting={tasks.task === 'ledger'}
+            onClose={() => setView('history')}
+          />
         ) : (
           <JobList
             entries={rows}

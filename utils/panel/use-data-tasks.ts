@@ -76,6 +76,8 @@ export function useDataTasks(deps: DataTaskDeps) {
         exportFilename('csv', 'ledger'),
       );
       showToast(`Downloaded the ledger: ${reply.message ?? 'CSV'}`);
+    } catch (error) {
+      addError(`Ledger download failed: ${errorMessage(error)}`);
     } finally {
       setTask(null);
     }
