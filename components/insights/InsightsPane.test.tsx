@@ -92,6 +92,8 @@ function renderPane(overrides: Partial<InsightsPaneProps> = {}) {
   };
 }
 
+/** Storage reads through the fake browser: slow on a loaded machine. */
+const slow = { timeout: 10_000 };
 const kpi = (label: string) => screen.getByText(label).closest('.kpi')!.querySelector('dd')!.textContent;
 
 describe('InsightsPane', () => {
@@ -104,7 +106,7 @@ describe('InsightsPane', () => {
   it("shows the stored aggregates for the range, the companion's count of today, and the daily limit", async () => {
     await seedStore();
     renderPane({ spend: { todayUsd: 0.5, maxUsdPerDay: 10, resetsAt: NOW + DAY } });
-    await waitFor(() => expect(kpi('Spent in range')).toBe(formatMoney(0.065)));
+    await waitFor(() => expect(kpi('Spent in range')).toBe(formatMoney(0.065)), slow);
     // The guard also counts calls outside this history (the old API): its figure wins for the whole history.
     expect(screen.getByTestId('spent-today').textContent).toBe('$0.50');
     expect(screen.getByText('of $10.00 a day')).toBeTruthy();
@@ -121,7 +123,7 @@ describe('InsightsPane', () => {
   it('a spend read before the companion’s midnight is not today’s: the jobs’ own sum is shown', async () => {
     await seedStore();
     renderPane({ spend: { todayUsd: 0.5, maxUsdPerDay: 10, resetsAt: NOW - 1 } });
-    await waitFor(() => expect(screen.getByTestId('spent-today').textContent).toBe(formatMoney(0.065)));
+    await waitFor(() => expect(screen.getByTestId('spent-today').textContent).toBe(formatMoney(0.065)), slow);
     expect(screen.getByText('no daily limit')).toBeTruthy();
   });
 
@@ -130,14 +132,17 @@ describe('InsightsPane', () => {
     const entries = await storedEntries();
     let range: InsightsRange = '7d';
     const { rerender } = renderPane({ entries, onRange: (r) => (range = r) });
-    await waitFor(() => expect(kpi('Jobs')).toBe('5'));
+    await waitFor(() => expect(kpi('Jobs')).toBe('5'), slow);
     const prompts = screen.getByRole('region', { name: 'Top prompts' });
-    await waitFor(() => expect(within(prompts).getAllByRole('listitem')[0]!.textContent).toMatch(/^knight2\$0\.03/));
+    await waitFor(
+      () => expect(within(prompts).getAllByRole('listitem')[0]!.textContent).toMatch(/^knight2\$0\.03/),
+      slow,
+    );
 
     fireEvent.click(screen.getByRole('radio', { name: 'All' }));
     expect(range).toBe('all');
     rerender({ entries, range });
-    await waitFor(() => expect(kpi('Jobs')).toBe('6'));
+    await waitFor(() => expect(kpi('Jobs')).toBe('6'), slow);
     expect(kpi('Spent in range')).toBe(formatMoney(1.065));
     expect(screen.getByRole('radio', { name: 'All' }).getAttribute('aria-checked')).toBe('true');
   });
@@ -152,7 +157,7 @@ describe('InsightsPane', () => {
       narrowedLabel: 'search “knight”',
       spend: { todayUsd: 0.5, maxUsdPerDay: null, resetsAt: NOW + DAY },
     });
-    await waitFor(() => expect(kpi('Jobs')).toBe('2'));
+    await waitFor(() => expect(kpi('Jobs')).toBe('2'), slow);
     expect(screen.getByText('Following the filter: search “knight”.')).toBeTruthy();
     // Today's spend of these jobs, not the guard's count of everything.
     expect(screen.getByTestId('spent-today').textContent).toBe(formatMoney(0.03));
@@ -161,8 +166,8 @@ describe('InsightsPane', () => {
   it('a failure reason is a button that picks it; the ledger is asked for the range in local days', async () => {
     await seedStore();
     const { props } = renderPane();
-    const reasons = await screen.findByRole('region', { name: 'Why jobs failed' });
-    const button = await within(reasons).findByRole('button', { name: /^Show the jobs that failed with/ });
+    const reasons = await screen.findByRole('region', { name: 'Why jobs failed' }, slow);
+    const button = await within(reasons).findByRole('button', { name: /^Show the jobs that failed with/ }, slow);
     fireEvent.click(button);
     expect(props.onReason).toHaveBeenCalledWith('PixelLab answered 401');
 
@@ -174,11 +179,11 @@ describe('InsightsPane', () => {
   it('reads the aggregates again when the background changes them', async () => {
     const store = await seedStore();
     renderPane();
-    await waitFor(() => expect(kpi('Jobs')).toBe('5'));
+    await waitFor(() => expect(kpi('Jobs')).toBe('5'), slow);
     await act(async () => {
       await store.applyJobs([job('f', { usd: 0.1 })]);
     });
-    await waitFor(() => expect(kpi('Jobs')).toBe('6'));
+    await waitFor(() => expect(kpi('Jobs')).toBe('6'), slow);
     expect(kpi('Spent in range')).toBe(formatMoney(0.165));
   });
 

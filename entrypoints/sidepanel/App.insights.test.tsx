@@ -76,6 +76,8 @@ function setup() {
   return { send, services };
 }
 
+/** The first open imports Insights' chunk (and vitest transforms it): slow on a loaded machine. */
+const slow = { timeout: 10_000 };
 const rows = () => [...document.querySelectorAll('[data-job-id]')].map((r) => r.getAttribute('data-job-id'));
 
 describe('Insights in the panel', () => {
@@ -85,40 +87,40 @@ describe('Insights in the panel', () => {
   it('opens by its name, reads the stored numbers, and a failure reason filters the history to its jobs', async () => {
     await seed();
     const { send } = setup();
-    await waitFor(() => expect(rows()).toHaveLength(3));
+    await waitFor(() => expect(rows()).toHaveLength(3), slow);
     const open = screen.getByRole('button', { name: 'Insights' });
     expect(open.getAttribute('aria-pressed')).toBe('false');
 
     fireEvent.click(open);
     expect(open.getAttribute('aria-pressed')).toBe('true');
     expect(send).toHaveBeenCalledWith({ type: 'refreshSpend' });
-    await waitFor(() => expect(screen.getByTestId('spent-today').textContent).toBe('$0.025'));
+    await waitFor(() => expect(screen.getByTestId('spent-today').textContent).toBe('$0.025'), slow);
     expect(rows()).toHaveLength(0);
     expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Insights' }));
 
     const reasons = screen.getByRole('region', { name: 'Why jobs failed' });
     fireEvent.click(within(reasons).getByRole('button', { name: /failed with “PixelLab rate limit reached \(429\)”/ }));
-    await waitFor(() => expect(rows()).toEqual(['j3']));
+    await waitFor(() => expect(rows()).toEqual(['j3']), slow);
     expect(screen.getByTestId('reason-filter').textContent).toContain('PixelLab rate limit reached (429)');
 
     // Insights follows the filter now.
     fireEvent.click(screen.getByRole('button', { name: 'Insights' }));
-    await waitFor(() => expect(screen.getByText(/^Following the filter: failed with/)).toBeTruthy());
+    await waitFor(() => expect(screen.getByText(/^Following the filter: failed with/)).toBeTruthy(), slow);
     fireEvent.click(screen.getByRole('button', { name: 'Back to history' }));
-    await waitFor(() => expect(rows()).toEqual(['j3']));
+    await waitFor(() => expect(rows()).toEqual(['j3']), slow);
 
     fireEvent.click(screen.getByRole('button', { name: /^Stop filtering to/ }));
-    await waitFor(() => expect(rows()).toHaveLength(3));
+    await waitFor(() => expect(rows()).toHaveLength(3), slow);
     expect(screen.queryByTestId('reason-filter')).toBeNull();
   });
 
   it("downloads the range's ledger through the background as a CSV file", async () => {
     await seed();
     const { send, services } = setup();
-    await waitFor(() => expect(rows()).toHaveLength(3));
+    await waitFor(() => expect(rows()).toHaveLength(3), slow);
     fireEvent.click(screen.getByRole('button', { name: 'Insights' }));
-    fireEvent.click(await screen.findByRole('button', { name: 'Download ledger (CSV)' }));
-    await waitFor(() => expect(services.downloadBlob).toHaveBeenCalledTimes(1));
+    fireEvent.click(await screen.findByRole('button', { name: 'Download ledger (CSV)' }, slow));
+    await waitFor(() => expect(services.downloadBlob).toHaveBeenCalledTimes(1), slow);
     const ledger = send.mock.calls.map((c) => c[0]).find((i) => i.type === 'exportLedger');
     expect(ledger).toMatchObject({ type: 'exportLedger', from: expect.any(Number), to: expect.any(Number) });
     const { from, to } = ledger as { from: number; to: number };

@@ -3,11 +3,16 @@
  * today's spend as the companion counts it, draws its plots, and a failure reason filters the history to it.
  * Screenshots in both themes, at the panel's width and wide.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatMoney } from '@/components/insights/summaries';
+import { LEDGER_CSV_HEADER } from '@/utils/domain';
+import { makeTempDir } from '../helpers/temp-dir';
 import {
   disposeAll,
   jobRows,
+  onDispose,
   rowIdByPrompt,
   startBrowser,
   startStack,
@@ -69,6 +74,21 @@ describe('Insights', () => {
     await expect.poll(() => page.locator('.toast.visible').count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => reasons.getByRole('button').count(), { timeout: 10_000 }).toBe(1);
     await browser.screenshot(page, 'insights-light');
+
+    // The ledger behind the plots, from the companion through the background: one row per paid call.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download ledger (CSV)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^pixellab-ledger-.*\.csv$/);
+    const temp = await makeTempDir('pixellab-e2e-ledger-');
+    onDispose('ledger dir', temp.remove);
+    const file = path.join(temp.dir, download.suggestedFilename());
+    await download.saveAs(file);
+    const [header, ...lines] = (await readFile(file, 'utf8')).trimEnd().split('\r\n');
+    expect(header).toBe(LEDGER_CSV_HEADER.join(','));
+    const paid = history.jobs.filter((j: { usd?: number | null }) => (j.usd ?? 0) > 0);
+    expect(lines.map((l) => l.split(',')[1]).sort()).toEqual(paid.map((j: { id: string }) => j.id).sort());
     await reasons.scrollIntoViewIfNeeded();
     await browser.screenshot(page, 'insights-light-lower');
 

@@ -71,10 +71,8 @@ export function useDataTasks(deps: DataTaskDeps) {
     try {
       const reply = await send({ type: 'exportLedger', ...range });
       if (!reply.ok) return addError(reply.error);
-      deps.downloadBlob(
-        new Blob([reply.text ?? ''], { type: 'text/csv;charset=utf-8' }),
-        exportFilename('csv', 'ledger'),
-      );
+      if (reply.text === undefined) return addError('The background sent no ledger: is the extension up to date?');
+      deps.downloadBlob(new Blob([reply.text], { type: 'text/csv;charset=utf-8' }), exportFilename('csv', 'ledger'));
       showToast(`Downloaded the ledger: ${reply.message ?? 'CSV'}`);
     } catch (error) {
       addError(`Ledger download failed: ${errorMessage(error)}`);
