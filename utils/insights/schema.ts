@@ -31,3 +31,11 @@ export const insightsMainSchema = z.object({
 export const insightsMonthSchema = z.object({
   days: z.record(z.string(), bucketSchema),
 }) satisfies z.ZodType<InsightsMonth>;
+
+const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
+
+/** A range as the console API takes it: '7d', '30d', 'all', or `{ from, to }` days (inclusive). */
+export const insightsRangeSchema = z.union([
+  z.enum(['7d', '30d', 'all']),
+  z.object({ from: daySchema, to: daySchema }).refine((r) => r.from <= r.to, 'from is after to'),
+]);

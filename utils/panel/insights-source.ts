@@ -32,6 +32,8 @@ export interface StoredInsights {
 export interface InsightsSource {
   /** The aggregates a range needs; null when the `insights` key is absent or unreadable. */
   read(range: InsightsRange, now: number): Promise<StoredInsights | null>;
+  /** Everything Insights shows for a range over the whole history, top prompts included when `entries` are in. */
+  insightsFor(range: InsightsRange, now: number, entries: readonly IndexEntry[] | null): Promise<Insights | null>;
   /** Calls back when an aggregate key changes; returns the unsubscribe. */
   onChange(listener: () => void): () => void;
 }
@@ -39,7 +41,7 @@ export interface InsightsSource {
 export function createInsightsSource(
   storage: PanelStorage = browser.storage.local as unknown as PanelStorage,
 ): InsightsSource {
-  return {
+  const source: InsightsSource = {
     async read(range, now) {
       const today = localDay(now);
       const got = await storage.get([keys.insights]);
@@ -62,6 +64,11 @@ export function createInsightsSource(
       }
       return { main, months, damaged };
     },
+    async insightsFor(range, now, entries) {
+      const insights = computeInsights({ range, now, stored: await source.read(range, now), narrowed: null, entries });
+      if (!insights || insights.prompts || !entries) return insights;
+      return { ...insights, prompts: promptsOf(entries, insights.from, insights.to) };
+    },
     onChange(listener) {
       const onChanged: StorageChangeListener = (changes) => {
         if (Object.keys(changes).some((key) => key === keys.insights || isInsightsMonthKey(key))) listener();
@@ -70,6 +77,7 @@ export function createInsightsSource(
       return () => storage.onChanged.removeListener(onChanged);
     },
   };
+  return source;
 }
 
 export interface InsightsInput {
