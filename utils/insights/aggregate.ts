@@ -141,10 +141,13 @@ function addToCell(cell: Cell, f: JobFacts, sign: 1 | -1, histogram: boolean): b
       const hist = cell.hist;
       const key = durationKey(f.duration!);
       const count = (hist[key] ?? 0) + sign;
-      if (count === 0) delete hist[key];
-      else hist[key] = count;
       if (count < 0) return false;
-      if (Object.keys(hist).length === 0) delete cell.hist;
+      if (count > 0) hist[key] = count;
+      else {
+        // Only a removal can empty it: counting keys on every add made a filtered view's fold quadratic-ish.
+        delete hist[key];
+        if (Object.keys(hist).length === 0) delete cell.hist;
+      }
     }
   }
   return cell.n >= 0 && cell.paid >= 0 && cell.timed >= 0;
@@ -161,7 +164,7 @@ export function addToBucket(bucket: Bucket, f: JobFacts, sign: 1 | -1): boolean 
       ok = addToCell(cell, f, sign, dim.durations === true) && ok;
       if (cell.n === 0) delete map[key];
     }
-    if (Object.keys(map).length === 0) delete bucket.by[dim.name];
+    if (sign < 0 && Object.keys(map).length === 0) delete bucket.by[dim.name];
   }
   return ok;
 }
@@ -178,7 +181,7 @@ function addToDay(days: Record<string, DaySeries>, day: string, f: JobFacts, sig
   const series = slot<DaySeries>(days, day, () => ({ status: {}, spend: {} }));
   let ok = addCount(series.status, f.status, sign);
   if (typeof f.usd === 'number') ok = addCount(series.spend, f.kind, sign * toMicros(f.usd)) && ok;
-  if (Object.keys(series.status).length === 0 && Object.keys(series.spend).length === 0) delete days[day];
+  if (sign < 0 && Object.keys(series.status).length === 0 && Object.keys(series.spend).length === 0) delete days[day];
   return ok;
 }
 

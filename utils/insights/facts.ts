@@ -51,8 +51,22 @@ export function sizeKey(width: number, height: number): string {
   return `${width}x${height}`;
 }
 
+/** Days of recent quarter hours (every UTC offset and DST switch falls on one): a fold reads many times per day. */
+const dayOfQuarter = new Map<number, string>();
+const QUARTER_MS = 900_000;
+
 /** The local calendar day of a time, `YYYY-MM-DD`: the day the user lived it (the spending limit's day too). */
 export function localDay(ms: number): string {
+  const quarter = Math.floor(ms / QUARTER_MS);
+  const known = dayOfQuarter.get(quarter);
+  if (known !== undefined) return known;
+  const day = computeLocalDay(ms);
+  if (dayOfQuarter.size >= 50_000) dayOfQuarter.clear();
+  dayOfQuarter.set(quarter, day);
+  return day;
+}
+
+function computeLocalDay(ms: number): string {
   const d = new Date(ms);
   const mm = String(d.getMonth() + 1).padStart(2, '0');
   const dd = String(d.getDate()).padStart(2, '0');
