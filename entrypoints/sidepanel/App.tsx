@@ -14,6 +14,7 @@ import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
+import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
@@ -214,7 +215,7 @@ export function App({ services }: { services: PanelServices }) {
   };
 
   const tasks = useDataTasks({ ...services, addError, showToast });
-  const insights = useInsightsSource(services.insights, snap.firstRowsReady);
+  const { source: insights, prices } = useInsightsSource(services.insights, snap.firstRowsReady);
   const openInsights = () => {
     setView((v) => (v === 'insights' ? 'history' : 'insights'));
     void send({ type: 'refreshSpend' });
@@ -309,7 +310,13 @@ export function App({ services }: { services: PanelServices }) {
         <OfflineNotice lastError={snap.sync.lastError} />
       )}
       <div ref={formRef}>
-        <GenerateForm onGenerate={onGenerate} prefill={prefill} />
+        <GenerateForm
+          onGenerate={onGenerate}
+          prefill={prefill}
+          estimateUsd={
+            prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
+          }
+        />
       </div>
       <StatsBar stats={snap.stats} />
       <SearchBar

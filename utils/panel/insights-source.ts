@@ -34,6 +34,8 @@ export interface InsightsSource {
   read(range: InsightsRange, now: number): Promise<StoredInsights | null>;
   /** Everything Insights shows for a range over the whole history, top prompts included when `entries` are in. */
   insightsFor(range: InsightsRange, now: number, entries: readonly IndexEntry[] | null): Promise<Insights | null>;
+  /** The newest price per kind and size (`generate:64x64`), for the form's cost preview; {} before any. */
+  prices(): Promise<InsightsMain['prices']>;
   /** Calls back when an aggregate key changes; returns the unsubscribe. */
   onChange(listener: () => void): () => void;
 }
@@ -68,6 +70,10 @@ export function createInsightsSource(
       const insights = computeInsights({ range, now, stored: await source.read(range, now), narrowed: null, entries });
       if (!insights || insights.prompts || !entries) return insights;
       return { ...insights, prompts: promptsOf(entries, insights.from, insights.to) };
+    },
+    async prices() {
+      const parsed = insightsMainSchema.safeParse((await storage.get([keys.insights]))[keys.insights]);
+      return parsed.success ? parsed.data.prices : {};
     },
     onChange(listener) {
       const onChanged: StorageChangeListener = (changes) => {
