@@ -9,6 +9,7 @@ import { apiKeyRoutes } from './routes/api-key';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
+import { ledgerRoutes } from './routes/ledger';
 import { pairPageRoutes } from './routes/pair-page';
 import { pairingRoutes } from './routes/pairing';
 import { createPairingDesk } from './routes/pairing-desk';
@@ -61,6 +62,7 @@ export function createApp(deps: CompanionDeps) {
     .route('/', seedGenerateRoutes(deps))
     .route('/', spendRoutes(deps))
     .route('/', snapshotRoutes(deps))
+    .route('/', ledgerRoutes(deps))
     .route('/', syncRoutes(deps))
     .route('/', jobRoutes(deps));
 

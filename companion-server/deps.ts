@@ -1,6 +1,7 @@
 import type { Direction } from '../utils/domain';
 import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
 import type { ApiKeyHolder } from './secrets/api-key';
+import type { CostLedger } from './store/cost-ledger';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -93,6 +94,8 @@ export interface CompanionDeps {
   apiKey?: { holder: ApiKeyHolder; check(key: string): Promise<{ usd: number }> };
   /** Today's spend and the limits, for `GET /api/v1/spend`; that route answers 404 without it. */
   spending?: SpendingGuard;
+  /** The cost ledger, for `GET /api/v1/ledger`; that route answers 404 without it. */
+  ledger?: Pick<CostLedger, 'read'>;
   now?: () => number;
   log?: (line: string) => void;
 }

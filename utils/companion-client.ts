@@ -12,6 +12,8 @@ import {
   healthResponseSchema,
   imageBatchResponseSchema,
   isPng,
+  type LedgerResponse,
+  ledgerResponseSchema,
   type PairClaimResponse,
   type PairRequestResponse,
   type PullResponse,
@@ -105,6 +107,8 @@ export interface CompanionClient {
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
   saveJobs(body: { jobs: unknown[]; lastJobId?: number }): Promise<z.infer<typeof saveJobsResponseSchema>>;
+  /** The cost ledger's rows with `from <= at < to` (ms), oldest first. */
+  ledger(range?: { from?: number; to?: number }): Promise<LedgerResponse>;
   /** Asks for a pairing code; the companion prints it on its console. */
   pairRequest(clientName: string): Promise<PairRequestResponse>;
   /** Trades the printed code for a token. */
@@ -299,6 +303,13 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     putConfig: (config) => call('PUT', '/api/v1/config', configSchema, config),
     loadJobs: () => call('GET', '/load-jobs', loadJobsResponseSchema),
     saveJobs: (body) => call('POST', '/save-jobs', saveJobsResponseSchema, body),
+    ledger(range = {}) {
+      const query = new URLSearchParams();
+      if (range.from !== undefined) query.set('from', String(Math.max(0, Math.floor(range.from))));
+      if (range.to !== undefined) query.set('to', String(Math.max(0, Math.floor(range.to))));
+      const search = query.size > 0 ? `?${query}` : '';
+      return call('GET', `/api/v1/ledger${search}`, ledgerResponseSchema);
+    },
     pairRequest: (clientName) => call('POST', '/pair/request', pairRequestResponseSchema, { clientName }),
     pairConfirm: (requestId, code) => call('POST', '/pair/confirm', pairConfirmResponseSchema, { requestId, code }),
     pairClaim: (requestId) => call('POST', '/pair/claim', pairClaimResponseSchema, { requestId }),

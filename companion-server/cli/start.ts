@@ -83,6 +83,7 @@ export async function startCompanion(
     pairings,
     apiKey: { holder: apiKey, check: checkKey },
     spending: spending.guard,
+    ledger: spending.ledger,
     config: {
       allowOrigins: config.allowOrigins,
       allowExtensions: config.allowExtensions,

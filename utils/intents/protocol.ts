@@ -64,13 +64,21 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('removeApiKey') }),
   /** Seed debug API: pull now / push now. */
   z.object({ type: z.literal('loadFromServer') }),
+  /** Read today's spend and the limits from the companion now (Insights opened). */
+  z.object({ type: z.literal('refreshSpend') }),
+  /** The cost ledger as CSV (one row per paid call), `from <= at < to` in ms; the reply's `text`. */
+  z.object({
+    type: z.literal('exportLedger'),
+    from: z.number().int().nonnegative().optional(),
+    to: z.number().int().nonnegative().optional(),
+  }),
   z.object({ type: z.literal('saveToStorage') }),
 ]);
 export type Intent = z.infer<typeof intentSchema>;
 export type IntentInput = z.input<typeof intentSchema>;
 
 export type IntentReply =
-  | { ok: true; ids?: string[]; imported?: number; skipped?: number; message?: string }
+  | { ok: true; ids?: string[]; imported?: number; skipped?: number; message?: string; text?: string }
   | { ok: false; error: string };
 
 /** Tag on runtime messages so other senders' messages are ignored. */

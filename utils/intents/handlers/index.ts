@@ -6,6 +6,7 @@ import { createJobEditHandlers } from '@/utils/intents/handlers/job-edits';
 import { createPairingHandlers } from '@/utils/intents/handlers/pairing';
 import { createRotateHandlers } from '@/utils/intents/handlers/rotate';
 import { createSettingsHandlers } from '@/utils/intents/handlers/settings';
+import { createSpendHandlers } from '@/utils/intents/handlers/spend';
 import { createSyncHandlers } from '@/utils/intents/handlers/sync';
 
 export type { IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
@@ -24,5 +25,6 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     ...createSettingsHandlers(ctx),
     ...createPairingHandlers(ctx),
     ...createApiKeyHandlers(ctx),
+    ...createSpendHandlers(ctx),
   };
 }
