@@ -19,6 +19,7 @@ import { encodeScanlines, hashText } from '../tests/fixtures/png';
 import { seededRandom } from '../tests/helpers/seeded-random';
 import { bytesToPngDataUrl, type Job, type SyncedJob, toSeedJob } from '../utils/domain';
 import { deriveLayout } from '../utils/history/derive';
+import { insightsItems } from '../utils/history/insights-keys';
 import { indexItems } from '../utils/storage/index-pages';
 import { keys } from '../utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION } from '../utils/storage/layout';
@@ -273,6 +274,7 @@ export function layoutMeta(dataset: Dataset, companionUrl: string): Record<strin
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     tombstones: derived.tombstones,
+    ...insightsItems(derived.insights),
     [keys.outbox]: [],
     [keys.settings]: { companionUrl, token: '', parallelLimit: 3 },
   };

@@ -2,14 +2,17 @@ import type { Job } from '@/utils/domain';
 import { addToStats, deriveLayout, toIndexEntry } from '@/utils/history/derive';
 import { imageItems, showsImage } from '@/utils/history/images';
 import { writeIndexChange } from '@/utils/history/index-write';
+import { factsChanges, insightsItems, parseInsights, updatedInsightsItems } from '@/utils/history/insights-keys';
 import { parseIndexMeta, parseJob } from '@/utils/history/reads';
 import { appendWantedItems, parseWantedMeta } from '@/utils/history/wanted-store';
 import type { StoreWriter } from '@/utils/history/writer';
+import type { InsightsMain } from '@/utils/insights/aggregate';
 import { decodePage, encodePage, type IndexChange, type IndexMeta, paginate } from '@/utils/storage/index-pages';
 import {
   hashOfImageKey,
   isImageKey,
   isIndexPageKey,
+  isInsightsMonthKey,
   isJobKey,
   isWantedChunkKey,
   keys,
@@ -29,10 +32,10 @@ import { appendWanted, emptyWantedMeta, encodeChunk, type WantedMeta } from '@/u
 
 /**
  * How a batch of job versions is stored: one `get` of the changed jobs and every small derived key
- * (`Snapshot`), one `get` of the index pages they fall in, then one `set` of the jobs with the index pages,
- * head, stats, tombstones, outbox, submit queue, images and wanted images they change. Index and stats are
- * updated from the changed jobs alone; when they cannot be (unreadable layout data, corrupt records), they
- * are rebuilt from every job record.
+ * (`Snapshot`), one `get` of the index pages and one of the Insights months they fall in, then one `set` of
+ * the jobs with the index pages, head, stats, Insights' aggregates, tombstones, outbox, submit queue, images and
+ * wanted images they change. Index, stats and aggregates are updated from the changed jobs alone; when they
+ * cannot be (unreadable layout data, corrupt records), they are rebuilt from every job record.
  */
 
 export interface Snapshot {
@@ -42,6 +45,8 @@ export interface Snapshot {
   index: IndexMeta | null;
   head: string[];
   stats: StoredStats | null;
+  /** Insights' aggregates; null when they must be rebuilt (insights-keys.ts). */
+  insights: InsightsMain | null;
   tombstones: Set<string>;
   outbox: Set<string>;
   submit: SubmitEntry[];
@@ -69,6 +74,7 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     keys.indexPages,
     keys.head,
     keys.stats,
+    keys.insights,
     keys.outbox,
     keys.tombstones,
     keys.submit,
@@ -89,6 +95,7 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     index: parseIndexMeta(raw[keys.indexPages]),
     head: idListSchema.safeParse(raw[keys.head]).data ?? [],
     stats,
+    insights: parseInsights(raw[keys.insights], raw[keys.indexPages]),
     tombstones: new Set(idListSchema.safeParse(raw[keys.tombstones]).data ?? []),
     outbox: new Set(idListSchema.safeParse(raw[keys.outbox]).data ?? []),
     submit: submitQueueSchema.safeParse(raw[keys.submit]).data ?? [],
@@ -129,6 +136,10 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
       removeKeys.push(...index.remove);
     } else needsRebuild = true;
     items[keys.stats] = stats;
+    const insights =
+      snap.insights && (await updatedInsightsItems(w.storage, snap.insights, factsChanges(snap.jobs, batch.jobs)));
+    if (insights) Object.assign(items, insights);
+    else needsRebuild = true;
     if (tombstones.size !== snap.tombstones.size || [...tombstones].some((id) => !snap.tombstones.has(id))) {
       items[keys.tombstones] = [...tombstones];
     }
@@ -167,7 +178,7 @@ async function allKeys(w: StoreWriter): Promise<string[]> {
   return Object.keys(await storage.get(null));
 }
 
-/** Full rebuild of derived keys from the job keys; unreadable records go to quarantine. Call under the lock. */
+/** Full rebuild of derived keys (Insights' aggregates too) from the job keys; unreadable records go to quarantine. Call under the lock. */
 export async function rebuild(w: StoreWriter): Promise<void> {
   const { storage } = w;
   const listed = await allKeys(w);
@@ -190,6 +201,7 @@ export async function rebuild(w: StoreWriter): Promise<void> {
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
+    ...insightsItems(derived.insights),
   };
   for (const [n, entries] of pages) items[keys.indexPage(n)] = encodePage(entries);
   // What is wanted is what the live finished jobs show and this replica does not hold.
@@ -197,6 +209,7 @@ export async function rebuild(w: StoreWriter): Promise<void> {
   const wanted = appendWanted(emptyWantedMeta(), null, wants);
   items[keys.wanted] = wanted.meta;
   for (const [n, entries] of wanted.write) items[keys.wantedChunk(n)] = encodeChunk(entries);
+  const staleMonths = listed.filter((key) => isInsightsMonthKey(key) && !(key in items));
   const current = await storage.get([keys.indexPages, keys.stats, ...pageKeys]);
   const quarantined: Record<string, unknown> = { ...corrupt };
   if (parseIndexMeta(current[keys.indexPages]) === null) quarantined[keys.indexPages] = current[keys.indexPages];
@@ -212,5 +225,5 @@ export async function rebuild(w: StoreWriter): Promise<void> {
   }
   const stalePages = pageKeys.filter((key) => !pages.has(pageOfKey(key)));
   const staleChunks = wantedKeys.filter((key) => !(key in items));
-  await w.write(items, [...Object.keys(corrupt), ...stalePages, ...staleChunks]);
+  await w.write(items, [...Object.keys(corrupt), ...stalePages, ...staleChunks, ...staleMonths]);
 }

@@ -1,14 +1,12 @@
 import type { Job } from '@/utils/domain';
+import { foldInsights } from '@/utils/insights/aggregate';
+import { factsOf } from '@/utils/insights/facts';
 import { compareIndexEntries } from '@/utils/storage/index-pages';
-import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats } from '@/utils/storage/layout';
+import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats, toIndexEntry } from '@/utils/storage/layout';
 
 /** What the store derives from the job records: index order, index entries, stats. Pure. */
 
-export { compareIndexEntries };
-
-export function toIndexEntry(job: Job): IndexEntry {
-  return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
-}
+export { compareIndexEntries, toIndexEntry };
 
 /** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats. */
 export function addToStats(stats: StoredStats, job: Job, sign: 1 | -1): void {
@@ -23,20 +21,22 @@ export function addToStats(stats: StoredStats, job: Job, sign: 1 | -1): void {
   if (stats.durationCount === 0) stats.durationSum = 0;
 }
 
-/** index, head, stats and tombstones of a set of jobs, computed from scratch (migrations, repair). */
+/** index, head, stats, tombstones and Insights' aggregates of a set of jobs, from scratch (migrations, repair). */
 export function deriveLayout(jobs: Iterable<Job>) {
   const stats = emptyStats();
   const index: IndexEntry[] = [];
   const tombstones: string[] = [];
+  const live: Job[] = [];
   for (const job of jobs) {
     if (job.deleted) tombstones.push(job.id);
     else {
       index.push(toIndexEntry(job));
       addToStats(stats, job, 1);
+      live.push(job);
     }
   }
   index.sort(compareIndexEntries);
-  return { index, head: headOf(index), stats, tombstones };
+  return { index, head: headOf(index), stats, tombstones, insights: foldInsights(live.map(factsOf)) };
 }
 
 /** The ids of the newest HEAD_SIZE entries. */

@@ -17,7 +17,7 @@ import {
   keys,
   META_KEYS,
 } from '@/utils/storage/keys';
-import type { IndexEntry } from '@/utils/storage/layout';
+import { type IndexEntry, toIndexEntry } from '@/utils/storage/layout';
 
 /**
  * The side panel's read side of chrome.storage.local (keys in utils/storage/keys.ts).
@@ -59,8 +59,8 @@ export interface PanelData {
   ensureRows(ids: readonly string[]): Promise<void>;
   /** Reads the full index now if it is not in yet (search used before it loaded). */
   loadIndex(): Promise<void>;
-  /** Rows whose prompt holds every word of `text`, with `status`; in memory, no storage reads. */
-  filter(text: string, status: StatusFilter): readonly IndexEntry[];
+  /** Rows whose prompt holds every word of `text`, with `status` (and failure `reason`); in memory, no storage reads. */
+  filter(text: string, status: StatusFilter, reason?: string | null): readonly IndexEntry[];
   dispose(): void;
 }
 
@@ -76,9 +76,7 @@ function defaultAfterPaint(run: () => void): void {
   setTimeout(once, 100);
 }
 
-function toEntry(job: Job): IndexEntry {
-  return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
-}
+const toEntry = toIndexEntry;
 
 /** Index pages per storage read: about 8,000 rows, a few ms of parsing each. */
 const PAGES_PER_READ = 8;
@@ -379,9 +377,9 @@ export function createPanelData(
       return state.snapshot.peek().firstRowsReady ? requestRows() : Promise.resolve();
     },
     loadIndex,
-    filter(text, status) {
+    filter(text, status, reason = null) {
       const snap = state.snapshot.peek();
-      return search.filter(snap.entries, snap.entriesVersion, text, status);
+      return search.filter(snap.entries, snap.entriesVersion, text, status, reason);
     },
     dispose() {
       disposed = true;

@@ -11,7 +11,7 @@ import { type IndexEntry, indexEntrySchema } from '@/utils/storage/layout';
  * parsed in 18 ms against 63 ms). Pure: the store (utils/history/commit.ts) does the reads and writes.
  */
 
-/** Most entries in a page (about 130 KB of JSON); a fuller page splits in equal parts. */
+/** Most entries in a page (about 130 KB of JSON, plus some 70 bytes an entry of Insights' facts); a fuller page splits in equal parts. */
 export const INDEX_PAGE_MAX = 1000;
 
 /** Newest first; ties by id so every replica lists the same order. */

@@ -21,6 +21,9 @@
  *   wanted:<n>      ImageWant[]                      images of finished jobs shown here but not held yet (pulled
  *                                                    without them, or the companion lacked them): the filler fetches
  *                                                    them newest chunk first, at every sync until they arrive (wanted.ts)
+ *   insights        InsightsMain                     Insights' aggregates: all-time detail, a small series per day,
+ *                                                    the newest price per kind and size (utils/insights/)
+ *   insights:<YYYY-MM> InsightsMonth                 that month's days in detail, for ranges shorter than "all"
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  *
  * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
@@ -31,6 +34,7 @@ export const IMAGE_PREFIX = 'img:';
 export const INDEX_PAGE_PREFIX = 'index:';
 export const WANTED_CHUNK_PREFIX = 'wanted:';
 export const QUARANTINE_PREFIX = 'quarantine:';
+export const INSIGHTS_MONTH_PREFIX = 'insights:';
 
 export const keys = {
   schema: 'schema',
@@ -46,6 +50,8 @@ export const keys = {
   clientId: 'clientId',
   tombstones: 'tombstones',
   wanted: 'wanted',
+  insights: 'insights',
+  insightsMonth: (month: string) => `${INSIGHTS_MONTH_PREFIX}${month}`,
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
   indexPage: (n: number) => `${INDEX_PAGE_PREFIX}${n}`,
@@ -58,6 +64,7 @@ export const isIndexPageKey = (key: string): boolean => key.startsWith(INDEX_PAG
 /** The page number of an `index:<n>` key. */
 export const pageOfKey = (key: string): number => Number(key.slice(INDEX_PAGE_PREFIX.length));
 export const isWantedChunkKey = (key: string): boolean => key.startsWith(WANTED_CHUNK_PREFIX);
+export const isInsightsMonthKey = (key: string): boolean => key.startsWith(INSIGHTS_MONTH_PREFIX);
 /** The job id of a `job:<id>` key. */
 export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
 /** The sha-256 of an `img:<hash>` key. */
@@ -73,6 +80,7 @@ export function isLayoutKey(key: string): boolean {
     isImageKey(key) ||
     isIndexPageKey(key) ||
     isWantedChunkKey(key) ||
+    isInsightsMonthKey(key) ||
     (LAYOUT_KEYS as readonly string[]).includes(key)
   );
 }
@@ -88,4 +96,5 @@ const LAYOUT_KEYS = [
   keys.tombstones,
   'imagesWanted',
   keys.wanted,
+  keys.insights,
 ] as const;

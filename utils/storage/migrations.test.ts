@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { encodePng } from '@/tests/fixtures/png';
-import { bytesToPngDataUrl, sha256Hex } from '@/utils/domain';
+import { bytesToPngDataUrl, type Job, sha256Hex } from '@/utils/domain';
+import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { emptyIndexMeta } from '@/utils/storage/index-pages';
@@ -10,10 +11,10 @@ import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
 import {
   type LayoutData,
   LEGACY_KEY,
+  LIST_INDEX_KEY,
   type Migration,
   migrateV0toV1,
   runMigrations,
-  V1_INDEX_KEY,
 } from '@/utils/storage/migrations';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
@@ -123,12 +124,14 @@ describe('version 0 (the seed blob) to version 1', () => {
     expect(data['job:job-2']).toMatchObject({ status: 'error', seed: 7, error: 'PixelLab said no' });
     // Nothing runs it any more: a job saved while running is an interrupted error.
     expect(data['job:job-3']).toMatchObject({ status: 'error' });
-    expect((data[V1_INDEX_KEY] as { id: string }[]).map((e) => e.id)).toEqual(['job-3', 'job-2', 'job-1']);
+    expect((data[LIST_INDEX_KEY] as { id: string }[]).map((e) => e.id)).toEqual(['job-3', 'job-2', 'job-1']);
     expect(data[keys.head]).toEqual(['job-3', 'job-2', 'job-1']);
     expect(data[keys.stats]).toMatchObject({ total: 3, success: 1, error: 2, avgDuration: 2 });
     expect(new Set(data[keys.outbox] as string[])).toEqual(new Set(['job-1', 'job-2', 'job-3']));
     expect(data[keys.settings]).toMatchObject({ companionUrl: 'http://127.0.0.1:9000' });
 
+    // The store reads the job records the migration wrote.
+    expect((await createHistoryStore().getJob('job-1'))!.image).toBe(HASH);
     expect(await runMigrations(local(), { migrations: { 1: migrateV0toV1 }, currentVersion: 1 })).toMatchObject({
       from: 1,
       ran: [],
@@ -160,12 +163,60 @@ describe('version 0 (the seed blob) to version 1', () => {
 
     fakeBrowser.reset();
     calls.length = 0;
-    await local().set({ [keys.schema]: { version: 1 }, [V1_INDEX_KEY]: [] });
+    await local().set({ [keys.schema]: { version: 1 }, [LIST_INDEX_KEY]: [] });
     expect(await runMigrations(local(), { migrations: table, currentVersion: 3 })).toMatchObject({
       from: 1,
       ran: [2, 3],
     });
     expect(calls).toEqual([2, 3]);
+  });
+});
+
+describe('version 1 to version 2 (facts in the index, Insights aggregates), then 3 (the index in pages)', () => {
+  it('derives the richer index and the aggregates from the job records, pages keep the facts, and the store keeps them up to date', async () => {
+    const job = (id: string, createdAt: number, extra: object) => ({
+      id,
+      kind: 'generate',
+      prompt: `p ${id}`,
+      width: 64,
+      height: 48,
+      status: 'success',
+      createdAt,
+      updatedAt: createdAt,
+      deleted: false,
+      ...extra,
+    });
+    const day = new Date(2025, 2, 14, 10).getTime();
+    await local().set({
+      [keys.schema]: { version: 1 },
+      [LIST_INDEX_KEY]: [{ id: 'a', createdAt: day, status: 'success', prompt: 'p a' }],
+      [keys.head]: ['a'],
+      'job:a': job('a', day, { usd: 0.02, duration: 3.5, tags: ['hero'] }),
+      'job:b': job('b', day + 1, { status: 'error', error: 'PixelLab did not answer within 120 s' }),
+      'job:c': job('c', day + 2, { deleted: true }),
+    });
+    expect(await runMigrations(local())).toMatchObject({ from: 1, to: 3, ran: [2, 3] });
+    const data = await all();
+    expect(data[LIST_INDEX_KEY]).toBeUndefined();
+    expect(await readIndex(local())).toEqual([
+      expect.objectContaining({ id: 'b', kind: 'generate', reason: 'PixelLab did not answer within N s' }),
+      expect.objectContaining({ id: 'a', width: 64, height: 48, usd: 0.02, duration: 3.5, tags: ['hero'] }),
+    ]);
+    expect(data[keys.insights]).toMatchObject({
+      total: { n: 2, micros: 20_000, paid: 1, by: { tag: { hero: { n: 1 } } } },
+      days: { '2025-03-14': { status: { success: 1, error: 1 }, spend: { generate: 20_000 } } },
+    });
+    expect(data[keys.insightsMonth('2025-03')]).toMatchObject({ days: { '14': { n: 2 } } });
+
+    // From here the store updates them from the changed job alone.
+    const store = createHistoryStore();
+    await store.applyJobs([
+      { ...(data['job:b'] as Job), status: 'success', error: null, usd: 0.01, updatedAt: day + 9 },
+    ]);
+    expect((await all())[keys.insights]).toMatchObject({
+      total: { n: 2, micros: 30_000, paid: 2 },
+      days: { '2025-03-14': { status: { success: 2 }, spend: { generate: 30_000 } } },
+    });
   });
 });
 
@@ -177,7 +228,7 @@ describe('corrupt or unknown data is quarantined, never a crash', () => {
     ['a legacy string that is not JSON', { [LEGACY_KEY]: '{"jobs": [' }],
     ['an unknown newer version', { [keys.schema]: { version: 99 }, [keys.indexPages]: {}, 'job:x': { id: 'x' } }],
     ['an unreadable schema value', { [keys.schema]: 'one', 'job:x': { id: 'x' } }],
-    ['layout keys without a schema', { [V1_INDEX_KEY]: [{ id: 'x' }], 'job:x': { id: 'x' } }],
+    ['layout keys without a schema', { [LIST_INDEX_KEY]: [{ id: 'x' }], 'job:x': { id: 'x' } }],
     ['index pages without a schema', { 'index:0': '[]', 'job:x': { id: 'x' } }],
   ])('%s', async (_label, data) => {
     await local().set({ ...data, [keys.settings]: settings });

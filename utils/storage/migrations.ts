@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { errorMessage } from '@/utils/domain';
+import { errorMessage, type Job } from '@/utils/domain';
 import { deriveLayout } from '@/utils/history/derive';
+import { insightsItems } from '@/utils/history/insights-keys';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
+import { emptyInsights } from '@/utils/insights/aggregate';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { emptyIndexMeta, indexItems } from '@/utils/storage/index-pages';
-import { isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
-import { emptyStats, HISTORY_SCHEMA_VERSION, imagesWantedSchema, indexSchema } from '@/utils/storage/layout';
+import { isInsightsMonthKey, isJobKey, isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
+import {
+  emptyStats,
+  HISTORY_SCHEMA_VERSION,
+  imagesWantedSchema,
+  indexSchema,
+  storedJobSchema,
+} from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
 import { appendWanted, emptyWantedMeta, encodeChunk } from '@/utils/storage/wanted';
 
@@ -24,10 +32,10 @@ export interface PartialMigration {
 
 /** Version 0: the seed dashboard's localStorage blob `{ jobs, lastJobId }`, maybe as a JSON string. */
 export const LEGACY_KEY = 'pixellab_jobs_v1';
-/** Version 1's index: one key holding every entry, newest first. */
-export const V1_INDEX_KEY = 'index';
-/** Version 1's wanted images: one list. */
-export const V1_WANTED_KEY = 'imagesWanted';
+/** Versions 1 and 2's index: one key holding every entry, newest first. */
+export const LIST_INDEX_KEY = 'index';
+/** Versions 1 and 2's wanted images: one list. */
+export const LIST_WANTED_KEY = 'imagesWanted';
 
 const schemaValueSchema = z.object({ version: z.number().int().nonnegative() });
 
@@ -40,7 +48,7 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
   const derived = deriveLayout(jobs);
   const out: LayoutData = {
     ...rest,
-    [V1_INDEX_KEY]: derived.index,
+    [LIST_INDEX_KEY]: derived.index,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
@@ -59,14 +67,37 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
 }
 
 /**
- * Version 1 -> 2: the one `index` key becomes pages (`indexPages`, `index:<n>`; utils/storage/index-pages.ts),
+ * Version 1 -> 2: index entries carry the facts Insights needs (kind, size, cost, duration, failure reason, tags,
+ * boards) and Insights' aggregates appear (`insights`, `insights:<YYYY-MM>`): all derived again from the job records.
+ */
+export function migrateV1toV2(data: LayoutData): LayoutData {
+  const jobs: Job[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (!isJobKey(key)) continue;
+    const parsed = storedJobSchema.safeParse(value);
+    if (parsed.success) jobs.push(parsed.data);
+  }
+  const derived = deriveLayout(jobs);
+  const out: LayoutData = Object.fromEntries(Object.entries(data).filter(([key]) => !isInsightsMonthKey(key)));
+  return {
+    ...out,
+    [LIST_INDEX_KEY]: derived.index,
+    [keys.head]: derived.head,
+    [keys.stats]: derived.stats,
+    [keys.tombstones]: derived.tombstones,
+    ...insightsItems(derived.insights),
+  };
+}
+
+/**
+ * Version 2 -> 3: the one `index` key becomes pages (`indexPages`, `index:<n>`; utils/storage/index-pages.ts),
  * and the one `imagesWanted` list becomes chunks (`wanted`, `wanted:<n>`; utils/storage/wanted.ts), so a
  * change rewrites the pages and the chunk it touches, not lists as long as the history. An unreadable value
  * is quarantined and its new key left unreadable, so the store rebuilds both from the job records at its
  * first write.
  */
-export function migrateV1toV2(data: LayoutData, { now }: { now: number }): LayoutData {
-  const { [V1_INDEX_KEY]: index, [V1_WANTED_KEY]: wanted, ...rest } = data;
+export function migrateV2toV3(data: LayoutData, { now }: { now: number }): LayoutData {
+  const { [LIST_INDEX_KEY]: index, [LIST_WANTED_KEY]: wanted, ...rest } = data;
   const out: LayoutData = { ...rest };
   const wants = wanted === undefined ? [] : imagesWantedSchema.safeParse(wanted).data;
   if (wants) {
@@ -74,8 +105,8 @@ export function migrateV1toV2(data: LayoutData, { now }: { now: number }): Layou
     out[keys.wanted] = chunks.meta;
     for (const [n, entries] of chunks.write) out[keys.wantedChunk(n)] = encodeChunk(entries);
   } else {
-    out[`${QUARANTINE_PREFIX}${now}-imagesWanted-v1`] = {
-      reason: 'an unreadable imagesWanted (version 1)',
+    out[`${QUARANTINE_PREFIX}${now}-imagesWanted-v2`] = {
+      reason: 'an unreadable imagesWanted (version 2)',
       at: now,
       data: wanted,
     };
@@ -87,7 +118,7 @@ export function migrateV1toV2(data: LayoutData, { now }: { now: number }): Layou
     if (entries.success) Object.assign(out, indexItems(entries.data));
     else {
       // Named apart: this step reads only the index, so it cannot see which quarantine keys are taken.
-      out[`${QUARANTINE_PREFIX}${now}-index-v1`] = { reason: 'an unreadable index (version 1)', at: now, data: index };
+      out[`${QUARANTINE_PREFIX}${now}-index-v2`] = { reason: 'an unreadable index (version 2)', at: now, data: index };
       out[keys.indexPages] = UNREADABLE;
     }
   }
@@ -98,7 +129,8 @@ const UNREADABLE = 'rebuild from the job records';
 
 export const migrations: Record<number, Migration | PartialMigration> = {
   1: migrateV0toV1,
-  2: { migrate: migrateV1toV2, reads: (key) => key === V1_INDEX_KEY || key === V1_WANTED_KEY },
+  2: migrateV1toV2,
+  3: { migrate: migrateV2toV3, reads: (key) => key === LIST_INDEX_KEY || key === LIST_WANTED_KEY },
 };
 
 const migrateOf = (entry: Migration | PartialMigration): Migration =>
@@ -130,6 +162,7 @@ function freshLayout(version: number): LayoutData {
     [keys.stats]: emptyStats(),
     [keys.outbox]: [],
     [keys.tombstones]: [],
+    [keys.insights]: emptyInsights(),
   };
 }
 
