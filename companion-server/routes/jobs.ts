@@ -13,6 +13,7 @@ import {
   type Job,
   MAX_IMAGE_BATCH_CHARS,
   newJobId,
+  optionImages,
   type RetryJobRequest,
   retryJobRequestSchema,
   type SyncedJob,
@@ -34,7 +35,11 @@ import { eachLimited } from '../lib/each-limited';
 
 const createBodySchema = z.intersection(
   createJobRequestSchema,
-  z.object({ sourceImageData: z.string().max(8_000_000).optional() }),
+  z.object({
+    sourceImageData: z.string().max(8_000_000).optional(),
+    /** Base64 PNGs by sha-256, for images the job names that the companion does not hold. */
+    imageData: z.record(imageHashSchema, z.string().max(8_000_000)).optional(),
+  }),
 );
 const configSchema = z.object({ parallelLimit: z.number().int().min(1).max(10) });
 /** Image files read at once for one batch answer. */
@@ -79,6 +84,21 @@ export function jobRoutes(deps: CompanionDeps) {
     return sent ? readJson(c, retryJobRequestSchema, config.limits.json) : {};
   }
 
+  /** Stores an image a client sent along with a job, once it is the PNG the job names. */
+  async function keepSentImage(hash: string, base64: string, field: string): Promise<void> {
+    const where = field === 'rotate.sourceImage' ? 'sourceImageData' : `imageData.${hash.slice(0, 12)}…`;
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(base64);
+    } catch {
+      throw new HttpError(400, 'invalid_body', `${where}: is not base64`, field);
+    }
+    if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
+      throw new HttpError(400, 'invalid_body', `${where}: is not the PNG named by ${field}`, field);
+    }
+    await store.putImage(bytes);
+  }
+
   function liveJob(id: string) {
     const job = store.get(id);
     if (!job || job.deleted) throw new HttpError(404, 'not_found', `No job ${id}`);
@@ -92,33 +112,25 @@ export function jobRoutes(deps: CompanionDeps) {
       // Idempotent: a resubmitted id is answered with what the companion has.
       if (existing && !(existing.status === 'idle' && !existing.deleted))
         return c.json({ job: await above(existing, clientVersion(body)) }, 200);
-      if (body.rotate) {
-        const hash = body.rotate.sourceImage;
-        if (body.sourceImageData && !store.hasImage(hash)) {
-          let bytes: Uint8Array;
-          try {
-            bytes = base64ToBytes(body.sourceImageData);
-          } catch {
-            throw new HttpError(400, 'invalid_body', 'sourceImageData: is not base64', 'sourceImageData');
-          }
-          if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
-            throw new HttpError(
-              400,
-              'invalid_body',
-              'sourceImageData: is not the PNG named by rotate.sourceImage',
-              'sourceImageData',
-            );
-          }
-          await store.putImage(bytes);
+      const sent: Record<string, string> = { ...(body.imageData ?? {}) };
+      if (body.rotate && body.sourceImageData) sent[body.rotate.sourceImage] ??= body.sourceImageData;
+      const named = [
+        ...(body.rotate ? [{ field: 'rotate.sourceImage', hash: body.rotate.sourceImage }] : []),
+        ...optionImages(body.options).map((i) => ({ field: `options.${i.field}`, hash: i.hash })),
+      ];
+      for (const { field, hash } of named) {
+        if (store.hasImage(hash)) continue;
+        const base64 = sent[hash];
+        if (base64 !== undefined) {
+          await keepSentImage(hash, base64, field);
+          continue;
         }
-        if (!store.hasImage(hash)) {
-          throw new HttpError(
-            409,
-            'image_required',
-            'rotate.sourceImage: the companion does not have this image; send it as sourceImageData',
-            'rotate.sourceImage',
-          );
-        }
+        throw new HttpError(
+          409,
+          'image_required',
+          `${field}: the companion does not have this image; send it in imageData`,
+          field,
+        );
       }
       const at = now();
       const client = clientVersion(body);
@@ -135,6 +147,8 @@ export function jobRoutes(deps: CompanionDeps) {
         image: null,
         rotate: body.rotate,
         groupId: body.groupId,
+        options: body.options,
+        frames: null,
         startTime: null,
         endTime: null,
         duration: null,
