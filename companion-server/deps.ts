@@ -1,5 +1,9 @@
-import type { Direction } from '../utils/domain';
+import type { Direction, JobOptions, OptionsOf } from '../utils/domain';
 import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
+import type { AnimateRequest, AnimateResult } from './pixellab/client';
+import type { PixelLabPlan } from './pixellab/plan';
+import type { ImagesByHash } from './pixellab/requests';
+import type { PixelLabV2Client } from './pixellab/v2-client';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -12,6 +16,9 @@ export interface PixelLab {
     seed: number | null;
     /** Transparent background (PixelLab's `no_background`); the old API always asked for it. */
     noBackground?: boolean;
+    /** PixelLab's options (pixflux, bitforge or inpaint); their images by hash in `images`. */
+    options?: JobOptions | null;
+    images?: ImagesByHash;
   }): Promise<{ png: Uint8Array; usd: number | null; seed: number | null }>;
   rotate(input: {
     png: Uint8Array;
@@ -19,8 +26,14 @@ export interface PixelLab {
     height: number;
     fromDirection: Direction | null;
     toDirection: Direction;
+    seed?: number | null;
+    options?: OptionsOf<'rotate'> | null;
   }): Promise<{ png: Uint8Array; usd: number | null }>;
+  /** /animate-with-text; absent in test doubles that do not animate. */
+  animate?(input: AnimateRequest): Promise<AnimateResult>;
   balance(): Promise<{ usd: number }>;
+  /** PixelLab v2's character in 4 or 8 directions; absent when not configured. */
+  v2?: PixelLabV2Client;
 }
 
 /** What the routes need of the job queue (companion-server/runner.ts implements it). */
@@ -84,6 +97,8 @@ export interface CompanionDeps {
   config: CompanionConfig;
   /** Paired clients' token hashes; in memory when not given (index.ts passes the data dir's). */
   pairings?: PairingStore;
+  /** The user's PixelLab plan (its area cap), kept in the data dir; in memory and unknown when not given. */
+  plan?: PixelLabPlan;
   /** Today's spend and the limits, for `GET /api/v1/spend`; that route answers 404 without it. */
   spending?: SpendingGuard;
   now?: () => number;

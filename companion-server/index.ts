@@ -10,9 +10,12 @@ import { errorBody } from './http/http-error';
 import { openSpending } from './paid/open-spending';
 import { createRunner } from './paid/runner';
 import { createPixelLabClient } from './pixellab/client';
+import { createPixelLabPlan } from './pixellab/plan';
+import { createPixelLabV2Client, v2BaseUrl } from './pixellab/v2-client';
 import { openDashboardDir } from './routes/dashboard';
 import { createFileStore } from './store/file-store';
 import { createPairingStore } from './store/pairing-store';
+import { createSettingsStore } from './store/settings-store';
 
 const VERSION = '0.1.0';
 const log = (line: string) => console.log(line);
@@ -41,18 +44,24 @@ async function main() {
   const store = await createFileStore({ dataDir: config.dataDir, log });
   // Always: by default, extensions the companion does not trust pair too.
   const pairings = await createPairingStore({ dataDir: config.dataDir, log });
-  const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+  const pixellab = {
+    ...createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs }),
+    // v2 lives beside v1 (https://api.pixellab.ai/v2); it is offered only when it answers the key.
+    v2: createPixelLabV2Client({ baseUrl: v2BaseUrl(config.apiUrl), apiKey: config.apiKey }),
+  };
+  const plan = createPixelLabPlan(await createSettingsStore({ dataDir: config.dataDir, log }), log);
   const spending = await openSpending({
     dataDir: config.dataDir,
     limits: { maxUsdPerDay: config.maxUsdPerDay, maxCallsPerMinute: config.maxCallsPerMinute },
     log,
   });
-  const runner = createRunner({ store, pixellab, limit: config.parallel, log, paid: spending.paid });
+  const runner = createRunner({ store, pixellab, plan, limit: config.parallel, log, paid: spending.paid });
   // Paid results a full disk kept from the history last time go in before anything else runs.
   await runner.recover();
   const app = createApp({
     store,
     pixellab,
+    plan,
     runner,
     log,
     pairings,

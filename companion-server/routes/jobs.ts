@@ -12,11 +12,13 @@ import {
   isPng,
   type Job,
   MAX_IMAGE_BATCH_CHARS,
+  modeOfRequest,
   newJobId,
   optionImages,
   type RetryJobRequest,
   retryJobRequestSchema,
   type SyncedJob,
+  tierSchema,
   type Version,
   versionFields,
   versionOf,
@@ -41,7 +43,11 @@ const createBodySchema = z.intersection(
     imageData: z.record(imageHashSchema, z.string().max(8_000_000)).optional(),
   }),
 );
-const configSchema = z.object({ parallelLimit: z.number().int().min(1).max(10) });
+const configSchema = z.object({
+  parallelLimit: z.number().int().min(1).max(10).optional(),
+  /** The user's PixelLab plan; null: unknown (PixelLab decides, and its refusals teach it). */
+  tier: tierSchema.nullable().optional(),
+});
 /** Image files read at once for one batch answer. */
 const IMAGE_READS = 8;
 
@@ -99,6 +105,10 @@ export function jobRoutes(deps: CompanionDeps) {
     await store.putImage(bytes);
   }
 
+  function currentConfig() {
+    return { parallelLimit: runner.limit, tier: deps.plan?.tier ?? null, tierSource: deps.plan?.source ?? null };
+  }
+
   function liveJob(id: string) {
     const job = store.get(id);
     if (!job || job.deleted) throw new HttpError(404, 'not_found', `No job ${id}`);
@@ -112,6 +122,9 @@ export function jobRoutes(deps: CompanionDeps) {
       // Idempotent: a resubmitted id is answered with what the companion has.
       if (existing && !(existing.status === 'idle' && !existing.deleted))
         return c.json({ job: await above(existing, clientVersion(body)) }, 200);
+      // Refused now, before anything is queued or paid: a size the user's PixelLab plan does not allow.
+      const overPlan = deps.plan?.problem(modeOfRequest(body), body.width, body.height) ?? null;
+      if (overPlan) throw new HttpError(422, 'over_plan', `width: ${overPlan}`, 'width');
       const sent: Record<string, string> = { ...(body.imageData ?? {}) };
       if (body.rotate && body.sourceImageData) sent[body.rotate.sourceImage] ??= body.sourceImageData;
       const named = [
@@ -231,10 +244,14 @@ export function jobRoutes(deps: CompanionDeps) {
         'Cache-Control': 'public, max-age=31536000, immutable',
       });
     })
-    .get('/api/v1/config', (c) => c.json({ parallelLimit: runner.limit }))
+    .get('/api/v1/config', (c) => c.json(currentConfig()))
     .put('/api/v1/config', async (c) => {
       const body = await readJson(c, configSchema, config.limits.json);
-      runner.setLimit(body.parallelLimit);
-      return c.json({ parallelLimit: runner.limit });
+      if (body.parallelLimit !== undefined) runner.setLimit(body.parallelLimit);
+      if (body.tier !== undefined) {
+        if (!deps.plan) throw new HttpError(404, 'not_found', 'This companion keeps no PixelLab plan');
+        await deps.plan.set(body.tier);
+      }
+      return c.json(currentConfig());
     });
 }
