@@ -21,6 +21,15 @@ export async function health(url: string): Promise<{ serverId: string; lastSeq: 
   return getJson(`${url}/health`);
 }
 
+/** The companion's current version of one job (without its seq), as a client holding it would push it back. */
+export async function jobVersion(url: string, id: string): Promise<Job> {
+  const res = await request(`${url}/api/v1/jobs/${encodeURIComponent(id)}`);
+  if (res.status !== 200) throw new Error(`GET /api/v1/jobs/${id} answered ${res.status}`);
+  const { job } = JSON.parse(res.body.toString()) as { job: Job & { seq?: number } };
+  const { seq: _seq, ...rest } = job;
+  return rest;
+}
+
 // --- reads: /load-jobs and a full pull -------------------------------------------------------------
 
 export interface ReadSample {

@@ -210,6 +210,25 @@ export function jobAt(i: number, hash: string): Job {
 
 const cache = new Map<number, Dataset>();
 
+/** The jobs and their PNGs only: what the companion side needs (no data URLs, which would take 600 MB of heap at 100k). */
+export type History = Pick<Dataset, 'count' | 'jobs' | 'images'>;
+
+/** The first `count` jobs with their PNGs (cached in the temp dir as the 10,000 are), without data URLs. */
+export function makeHistory(count: number): History {
+  const bigger = [...cache.values()].find((d) => d.count >= count);
+  if (bigger) return { count, jobs: bigger.jobs.slice(0, count), images: bigger.images };
+  const sprites = spritesUpTo(count);
+  const jobs: Job[] = [];
+  const images = new Map<string, Uint8Array>();
+  for (let i = 0; i < count; i++) {
+    const png = sprites[i]!;
+    const job = jobAt(i, createHash('sha256').update(png).digest('hex'));
+    jobs.push(job);
+    images.set(job.image!, png);
+  }
+  return { count, jobs, images };
+}
+
 /** The first `count` jobs; a larger dataset computed earlier is sliced, not recomputed. */
 export function makeDataset(count: number): Dataset {
   const hit = cache.get(count);
@@ -279,7 +298,7 @@ export function* seedJobChunks(dataset: Dataset, perChunk = 500): Generator<Reco
 }
 
 /** A companion data dir holding the dataset: job_history.json v2 (seq 1..N, oldest first) and images/. */
-export async function writeCompanionDataDir(dataset: Dataset, dir: string, serverId: string): Promise<void> {
+export async function writeCompanionDataDir(dataset: History, dir: string, serverId: string): Promise<void> {
   await mkdir(path.join(dir, 'images'), { recursive: true });
   const entries = dataset.jobs.map((job, i) => {
     const synced: SyncedJob = { ...job, seq: i + 1 };
@@ -290,7 +309,7 @@ export async function writeCompanionDataDir(dataset: Dataset, dir: string, serve
     entries,
   );
   await writeFile(path.join(dir, 'job_history.json'), text);
-  const hashes = [...dataset.images.keys()];
+  const hashes = dataset.jobs.map((job) => job.image!);
   for (let i = 0; i < hashes.length; i += 200) {
     await Promise.all(
       hashes.slice(i, i + 200).map((h) => writeFile(path.join(dir, 'images', `${h}.png`), dataset.images.get(h)!)),

@@ -5,7 +5,10 @@
  * figure covers.
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
- *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6) or the companion half (2, 3, 5)
+ *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6) or the companion half (2, 3, 5, 7, 8, 9);
+ *                   old-api (7, 9) and scale (8) pick those parts of the companion half
+ *   BENCH_OUT       where to write the results (default bench/results.json)
+ *   BENCH_100K=1    also 100,000 jobs in 7 and 8 (the PNGs are made once and cached, a few minutes the first time)
  *   BENCH_BUDGET_S  time budget (default 600): a second first-sync run is skipped if it would end past it
  *   CHROME_PATH     the Chromium binary (default /usr/bin/chromium)
  */
@@ -21,6 +24,7 @@ import {
   concurrentPushes,
   fullPullOnce,
   health,
+  jobVersion,
   type LoadResult,
   loadJobsOnce,
   pushOneOnce,
@@ -52,6 +56,8 @@ import {
   waitForFullIndex,
 } from './extension';
 import { request } from './http';
+import { oldApiScaleRows, printScaleTable, scaleTable } from './old-api-scale-rows';
+import { benchOldApiAndScale, type OldApiScaleResults } from './old-api-scale-run';
 import { fmt, printTable, type Row, type Summary, summarize } from './stats';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -73,6 +79,10 @@ const CONFIG = QUICK
       pushClients: 20,
       pushesPerClient: 5,
       firstSyncRuns: 1,
+      oldApiRuns: 2,
+      oldApiHugeRuns: 1,
+      scaleStartRuns: 2,
+      scalePushRuns: 3,
     }
   : {
       small: 1000,
@@ -89,11 +99,18 @@ const CONFIG = QUICK
       pushClients: 20,
       pushesPerClient: 25,
       firstSyncRuns: 2,
+      oldApiRuns: 5,
+      oldApiHugeRuns: 2,
+      scaleStartRuns: 3,
+      scalePushRuns: 7,
     };
+const HUGE_RUN = process.env.BENCH_100K === '1';
 
 /** BENCH_BUDGET_S: extra first-sync runs are skipped past this (default 600 s); RESERVE: what follows them. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 600) * 1000;
 const RESERVE_MS = 60_000;
+/** What sections 7-9 take after the first sync here (the old API, the scale points at 1k and 10k). */
+const OLD_API_SCALE_RESERVE_MS = 150_000;
 
 /** The panel at a taller size for the scroll-through only (see measureMemory). */
 const MEMORY_VIEWPORT = { width: 400, height: 1600 };
@@ -286,8 +303,9 @@ const reads: { loadJobs: ReadSample[]; pull: ReadSample[] } = { loadJobs: [], pu
 const change: { baseline: ChangeSample[]; ours: ChangeSample[] } = { baseline: [], ours: [] };
 let load: LoadResult | null = null;
 const firstSync: FirstSyncSample[] = [];
+let oldApiScale: OldApiScaleResults | null = null;
 
-async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
+async function benchCompanion(extDir: string, large: Dataset, reserveAfter: number): Promise<void> {
   const dataDir = tmp('companion-data');
   await writeCompanionDataDir(large, dataDir, `bench-${randomUUID()}`);
   const companion = await startBenchCompanion(dataDir);
@@ -314,7 +332,7 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
     for (let i = 0; i < CONFIG.firstSyncRuns; i++) {
       const elapsed = performance.now() - wallStart;
       const last = firstSync.at(-1)?.totalMs ?? 0;
-      if (i > 0 && elapsed + last * 1.2 + RESERVE_MS > BUDGET_MS) {
+      if (i > 0 && elapsed + last * 1.2 + RESERVE_MS + reserveAfter > BUDGET_MS) {
         log(`  first sync: run ${i + 1} skipped, it would end past the ${BUDGET_MS / 1000} s budget`);
         break;
       }
@@ -339,7 +357,7 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
     for (let i = 0; i < Math.max(CONFIG.oneChangeRuns, CONFIG.pushRuns); i++) {
       if (i < CONFIG.pushRuns) {
         change.ours.push(
-          await pushOneOnce(companion.url, pid, await pullOne(companion.url, large.jobs[newest - 2 * i]!.id), i),
+          await pushOneOnce(companion.url, pid, await jobVersion(companion.url, large.jobs[newest - 2 * i]!.id), i),
         );
         await sleep(100);
       }
@@ -362,15 +380,6 @@ async function benchCompanion(extDir: string, large: Dataset): Promise<void> {
     await companion.stop();
     livePids.delete(companion.proc.pid!);
   }
-}
-
-/** The companion's current version of one job. */
-async function pullOne(url: string, id: string) {
-  const res = await request(`${url}/api/v1/jobs/${encodeURIComponent(id)}`);
-  if (res.status !== 200) throw new Error(`GET /api/v1/jobs/${id} answered ${res.status}`);
-  const { job } = JSON.parse(res.body.toString()) as { job: any };
-  const { seq: _seq, ...rest } = job;
-  return rest;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -628,22 +637,37 @@ async function main(): Promise<void> {
     `dataset: ${large.count} jobs, PNGs ${Math.round(large.pngBytes.mean)} B on average [${large.pngBytes.min}..${large.pngBytes.max}], made in ${Math.round(performance.now() - t)} ms`,
   );
 
-  // BENCH_ONLY=panel or BENCH_ONLY=companion runs one half (while iterating on it).
+  // BENCH_ONLY=panel or BENCH_ONLY=companion runs one half (while iterating on it); old-api or scale a part.
   const only = new Set((process.env.BENCH_ONLY ?? 'panel,companion').split(',').map((s) => s.trim()));
+  const parts = {
+    oldApi: only.has('companion') || only.has('old-api'),
+    scale: only.has('companion') || only.has('scale'),
+  };
   let failure: unknown = null;
   try {
     if (only.has('panel')) await benchPanel(extDir, small, large);
-    if (only.has('companion')) await benchCompanion(extDir, large);
+    if (only.has('companion'))
+      await benchCompanion(extDir, large, parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0);
   } catch (err) {
     failure = err;
     log(`FAILED: ${(err as Error).stack ?? err}`);
   }
+  if (parts.oldApi || parts.scale) {
+    try {
+      oldApiScale = await benchOldApiAndScale(small, large, tmpRoot, { ...CONFIG, huge: HUGE_RUN }, parts, log);
+      if (oldApiScale.failures.length && !failure) failure = new Error(oldApiScale.failures.join('\n'));
+    } catch (err) {
+      failure ??= err;
+      log(`FAILED: ${(err as Error).stack ?? err}`);
+    }
+  }
 
-  const rows = rowsOf(small, large);
+  const rows = [...rowsOf(small, large), ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : [])];
   const wallMs = performance.now() - wallStart;
   const table = printTable(rows);
+  const perSize = oldApiScale ? printScaleTable(oldApiScale) : '';
   process.stdout.write(
-    `\n${table}\n\nWall time ${(wallMs / 1000).toFixed(0)} s; load average at the end ${os
+    `\n${table}\n${perSize ? `\n${perSize}\n` : ''}\nWall time ${(wallMs / 1000).toFixed(0)} s; load average at the end ${os
       .loadavg()
       .map((v) => v.toFixed(2))
       .join(' ')}\n`,
@@ -654,10 +678,11 @@ async function main(): Promise<void> {
     quick: QUICK,
     wallMs: Math.round(wallMs),
     machine: { ...info, loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100) },
-    config: CONFIG,
+    config: { ...CONFIG, hundredThousand: HUGE_RUN },
     dataset: { small: small.count, large: large.count, pngBytes: large.pngBytes },
     failure: failure ? String((failure as Error).stack ?? failure) : null,
     rows: rows.map((r) => ({ ...r, ours: r.ours && strip(r.ours), baseline: r.baseline && strip(r.baseline) })),
+    scaleTable: oldApiScale ? scaleTable(oldApiScale) : null,
     firstRowsPhases: Object.fromEntries(
       (['warm', 'cold'] as const).flatMap((kind) =>
         Object.entries(firstRows[kind]).map(([label, samples]) => [`${label}-${kind}`, phasesOf(samples)]),
@@ -672,9 +697,13 @@ async function main(): Promise<void> {
       oneChange: change,
       concurrentPushes: load && { ...load, latencies: load.latencies.map((v) => Math.round(v * 10) / 10) },
       firstSync,
+      oldApi: oldApiScale?.oldApi ?? [],
+      emptyStart: oldApiScale?.emptyStart ?? null,
+      scale: oldApiScale?.scale ?? [],
+      oldApiScaleFailures: oldApiScale?.failures ?? [],
     },
   });
-  const file = path.join(ROOT, 'bench/results.json');
+  const file = path.resolve(ROOT, process.env.BENCH_OUT || 'bench/results.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(results, roundReplacer, 1)}\n`);
   await rename(`${file}.tmp`, file);
   log(`wrote ${path.relative(ROOT, file)}`);

@@ -60,6 +60,14 @@ function renderRow(j: Job, props: Partial<JobRowProps> = {}) {
 }
 
 describe('JobRow', () => {
+  it('shows what PixelLab charged for a job, and nothing for a job without a cost', () => {
+    const { row } = renderRow(job('success', { usd: 0.012 }));
+    expect(row.querySelector('.job-cost')?.textContent).toBe('$0.012');
+    cleanup();
+    const { row: free } = renderRow(job('success'));
+    expect(free.querySelector('.job-cost')).toBeNull();
+  });
+
   it('sits at its place in the virtual list and tells assistive tech where it is', () => {
     const { row } = renderRow(job('idle'));
     expect(row.style.top).toBe(`${3 * ROW_HEIGHT}px`);

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { formatAge, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
+import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
 import { type Direction, directions, type Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
@@ -127,6 +127,11 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
               {job && <span>{size}</span>}
               {job && <span>{seed}</span>}
               {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
+              {job?.usd != null && (
+                <span class="job-cost" title="What PixelLab charged for this image">
+                  {formatCost(job.usd)}
+                </span>
+              )}
             </p>
             {rotated && <p class="job-note">{rotated}</p>}
           </div>

@@ -28,6 +28,19 @@ describe('StatusBar', () => {
     expect(onSyncNow).toHaveBeenCalledTimes(1);
   });
 
+  it("shows today's spend with the daily limit, and drops it once the companion's day has ended", () => {
+    const spend = { todayUsd: 0.0421, maxUsdPerDay: 10, resetsAt: NOW + 3_600_000 };
+    const sync = syncStateSchema.parse({ online: true, lastSyncAt: NOW, spend });
+    const { rerender } = render(<StatusBar sync={sync} pending={0} onSyncNow={() => {}} clock={() => NOW} />);
+    expect(screen.getByTestId('spend-today').textContent).toBe('Today $0.042 of $10.00');
+    const noLimit = syncStateSchema.parse({ online: true, lastSyncAt: NOW, spend: { ...spend, maxUsdPerDay: null } });
+    rerender(<StatusBar sync={noLimit} pending={0} onSyncNow={() => {}} clock={() => NOW} />);
+    expect(screen.getByTestId('spend-today').textContent).toBe('Today $0.042');
+    cleanup();
+    render(<StatusBar sync={sync} pending={0} onSyncNow={() => {}} clock={() => NOW + 3_600_000} />);
+    expect(screen.queryByTestId('spend-today')).toBeNull();
+  });
+
   it('offline: says when it last synced (ticking), and shows the key and balance as unknown, not stale', async () => {
     vi.useFakeTimers();
     try {

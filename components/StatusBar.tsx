@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { formatAge, formatCount, formatUsd } from '@/components/format';
+import { formatAge, formatCost, formatCount, formatUsd } from '@/components/format';
 import { SyncIcon } from '@/components/icons';
 import { PairingPrompt } from '@/components/PairingPrompt';
 import type { SyncState } from '@/utils/storage/layout';
@@ -101,6 +101,8 @@ export function StatusBar({
   const connection = connectionOf(sync);
   const online = connection === 'online';
   const age = sync.lastSyncAt ? formatAge(sync.lastSyncAt, now) : '';
+  // A figure read before the companion's midnight is yesterday's: say nothing rather than the wrong day.
+  const spendToday = sync.spend && now < sync.spend.resetsAt ? sync.spend.todayUsd : null;
   // Online, the values are the companion's answer of moments ago; otherwise they may be stale.
   const synced = online
     ? sync.syncing
@@ -159,6 +161,18 @@ export function StatusBar({
               Balance <Unknown lastKnown={formatUsd(sync.balanceUsd)} />
             </span>
           ))}
+        {spendToday !== null && (
+          <span
+            class="status-item"
+            data-testid="spend-today"
+            title={
+              sync.spend?.maxUsdPerDay != null ? 'Spent today, of the daily limit set on the companion' : undefined
+            }
+          >
+            Today {formatCost(spendToday)}
+            {sync.spend?.maxUsdPerDay != null && ` of ${formatUsd(sync.spend.maxUsdPerDay)}`}
+          </span>
+        )}
         <span class="status-item" data-testid="last-sync">
           {age && !(online && sync.syncing) ? (
             <time dateTime={new Date(sync.lastSyncAt!).toISOString()}>{synced}</time>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount } from '@/components/format';
+import { formatCost, formatCount } from '@/components/format';
 
 describe('formatCount', () => {
   it('writes counts as toLocaleString("en-US") does', () => {
@@ -14,5 +14,15 @@ describe('formatCount', () => {
   it('leaves what is not a safe integer to Intl', () => {
     for (const v of [1.5, 1234.5, Number.MAX_SAFE_INTEGER * 4, Number.NaN, Infinity])
       expect(formatCount(v)).toBe(v.toLocaleString('en-US'));
+  });
+});
+
+describe('formatCost', () => {
+  it("keeps a sprite's cost visible: three places under $1, cents above", () => {
+    expect(formatCost(0.012)).toBe('$0.012');
+    expect(formatCost(0.25)).toBe('$0.250');
+    expect(formatCost(0)).toBe('$0.000');
+    expect(formatCost(0.0004)).toBe('<$0.001');
+    expect(formatCost(1.234)).toBe('$1.23');
   });
 });

@@ -41,6 +41,13 @@ export function formatUsd(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : `$${value.toFixed(2)}`;
 }
 
+/** A PixelLab cost: cents are too coarse for one sprite (about $0.005), so under $1 it keeps three places. */
+export function formatCost(usd: number): string {
+  if (usd >= 1) return `$${usd.toFixed(2)}`;
+  if (usd > 0 && usd < 0.001) return '<$0.001';
+  return `$${usd.toFixed(3)}`;
+}
+
 /**
  * `12,345`: a count as `toLocaleString('en-US')` writes it, without Intl. The first Intl call of a page
  * loads locale data (13-20 ms measured on a panel's first open after a browser start, on the first paint's path).

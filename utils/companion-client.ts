@@ -22,9 +22,11 @@ import {
   pullResponseSchema,
   pushResponseSchema,
   type RetryJobRequest,
+  type SpendResponse,
   type SyncedJob,
   seedJobSchema,
   sha256Hex,
+  spendResponseSchema,
   syncedJobSchema,
 } from '@/utils/domain';
 
@@ -98,6 +100,8 @@ export interface CompanionClient {
    * Null when the companion has no batch route (answers 404), so the caller asks one by one.
    */
   getImageBatch(hashes: readonly string[]): Promise<ImageBatch | null>;
+  /** Today's spend and the spending limits; null when the companion keeps no spending record (404, older). */
+  getSpend(): Promise<SpendResponse | null>;
   getConfig(): Promise<{ parallelLimit: number }>;
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
@@ -224,6 +228,14 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
 
     async retryJob(id, options) {
       return (await call('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, jobReplySchema, options ?? {})).job;
+    },
+
+    async getSpend() {
+      const path = '/api/v1/spend';
+      const res = await send('GET', path);
+      if (res.status === 404) return null;
+      if (!res.ok) throw await failure(res, path);
+      return parse(res, path, spendResponseSchema);
     },
 
     async getJob(id) {

@@ -343,7 +343,12 @@ export function createRunner(options: RunnerOptions): JobRunner {
     recover: () => keeper.recover(paid.spool?.recovered ?? []),
     resume() {
       if (stopped) return;
-      const live = store.list();
+      // Only the jobs that need the runner are parsed: a start at 100,000 jobs must not parse them all.
+      const live = store
+        .liveIndex()
+        .filter((e) => e.status === 'running' || e.status === 'queued')
+        .map((e) => store.get(e.id))
+        .filter((j): j is NonNullable<typeof j> => j !== undefined);
       const interrupted = live.filter((j) => j.status === 'running' && !active.has(j.id) && !keeper.holds(j.id));
       if (interrupted.length > 0) chore(markInterrupted(interrupted));
       const waiting = live

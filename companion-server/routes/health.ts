@@ -54,7 +54,7 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
       return c.json({
         ...base,
         balance: await balance.peek(),
-        jobs: deps.store.list().length,
+        jobs: deps.store.liveCount,
         lastSeq: deps.store.lastSeq,
         runner: { limit: deps.runner.limit, running: deps.runner.running },
         // The plan and whether v2 answers this key, as last known (v2 is asked in the background, never waited on).

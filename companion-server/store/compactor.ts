@@ -2,11 +2,13 @@ import type { Clock } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import type { Committer } from './committer';
 import type { FileOps } from './file-ops';
+import type { FileStat } from './fs-seam';
 import { type Base, planHandEdit } from './hand-edit';
 import { BadHistoryFileError, historyFileChunks, parseHistoryFile } from './history-file';
 import type { HistoryState } from './history-state';
 import type { Journal } from './journal';
 import type { SnapshotWriter } from './snapshot-writer';
+import { sameFile } from './trusted-file';
 
 /** Journal bytes past which the file is rewritten at once rather than after the usual pause. */
 const COMPACT_AT_BYTES = 8 * 1024 * 1024;
@@ -16,7 +18,7 @@ const MAX_DELAY_MS = 5_000;
 /** How often a running companion looks for a hand edit of job_history.json (a stat, no read). */
 const WATCH_MS = 2_000;
 /** Files up to this size are also compared by content, catching an edit that kept the size and the mtime. */
-const HASH_CHECK_BYTES = 8 * 1024 * 1024;
+export const HASH_CHECK_BYTES = 8 * 1024 * 1024;
 
 export interface Compactor {
   /** Something changed: rewrite the file soon. */
@@ -27,9 +29,7 @@ export interface Compactor {
   close(): Promise<void>;
 }
 
-interface Written {
-  size: number;
-  mtimeMs: number;
+interface Written extends FileStat {
   hash: string | null;
 }
 
@@ -93,8 +93,8 @@ export function createCompactor(ctx: {
   }, WATCH_MS);
   watch.unref?.();
 
-  function changedOnDisk(stat: { size: number; mtimeMs: number }): boolean {
-    return !written || stat.size !== written.size || stat.mtimeMs !== written.mtimeMs;
+  function changedOnDisk(stat: FileStat): boolean {
+    return !written || !sameFile(stat, written);
   }
 
   function schedule(delayMs: number): void {

@@ -1,6 +1,6 @@
 import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
-import type { FsSeam } from './fs-seam';
+import type { FileStat, FsSeam } from './fs-seam';
 import { describeFsError, errorCode, fsFailure } from './store-error';
 
 /**
@@ -36,7 +36,7 @@ export class FileOps {
     });
   }
 
-  async stat(path: string): Promise<{ size: number; mtimeMs: number } | null> {
+  async stat(path: string): Promise<FileStat | null> {
     try {
       return await this.fs.stat(path);
     } catch (error) {

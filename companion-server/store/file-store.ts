@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { companionClockNode, createClock, withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
-import { createCompactor } from './compactor';
+import { createCompactor, HASH_CHECK_BYTES } from './compactor';
 import { FileOps, isTempName } from './file-ops';
 import { type FsSeam, nodeFs } from './fs-seam';
 import { INTERRUPTED_WHILE_RUNNING } from './history-file';
@@ -12,10 +12,11 @@ import { createJobStore } from './job-store';
 import { createJournal, readJournal } from './journal';
 import { type LockOptions, lockDataDir } from './lock';
 import { chooseHistory, keepSetAside } from './recover';
+import type { RetryOptions } from './retries';
 import { createSnapshotWriter } from './snapshot-writer';
 import { fsFailure, StoreError } from './store-error';
+import { isTrusted, TRUST_FILE_SUFFIX } from './trusted-file';
 import type { JobStore } from './types';
-import type { RetryOptions } from './write-queue';
 
 export const HISTORY_FILE_NAME = 'job_history.json';
 export const IMAGES_DIR_NAME = 'images';
@@ -63,13 +64,19 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
       dir,
       await io.list(dir),
       (name) =>
-        isTempName(name, HISTORY_FILE_NAME) || isTempName(name, basename(backup)) || name === `${basename(backup)}.tmp`,
+        isTempName(name, HISTORY_FILE_NAME) ||
+        isTempName(name, basename(backup)) ||
+        isTempName(name, `${HISTORY_FILE_NAME}${TRUST_FILE_SUFFIX}`) ||
+        name === `${basename(backup)}.tmp`,
     );
     const imageNames = await io.list(imagesDir);
     await io.removeStrayTemps(imagesDir, imageNames, (name) => name.includes('.tmp-'));
     const images = createImageFiles(io, imagesDir, imageNames, { now, log, retry: options.retry });
 
-    const chosen = await chooseHistory({ io, main, backup, now, log });
+    // Taken before reading, so an edit made while the companion starts still shows as one afterwards.
+    const foundStat = await io.stat(main);
+    const trusted = await isTrusted(io, main, foundStat);
+    const chosen = await chooseHistory({ io, main, backup, now, log, trusted });
     const contents = chosen.contents;
     if (contents) {
       await images.putMany(contents.images);
@@ -87,6 +94,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     for (const name of journaled.damaged) await io.moveAside(join(dir, name), join(dir, `${name}.damaged`), now());
     const loaded = createHistoryState({
       records: contents?.records ?? [],
+      entries: contents?.entries ?? [],
       lastSeq: contents?.lastSeq ?? 0,
       lastJobId: Math.max(contents?.lastJobId ?? 0, journaled.lastJobId),
     });
@@ -99,7 +107,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     state.replay(journaled.records, journaled.lastJobId);
 
     const writer = createSnapshotWriter({ io, paths: { dir, main, backup }, now, log });
-    const mainStat = contents && !chosen.recovered ? await io.stat(main) : null;
+    const mainStat = contents && !chosen.recovered ? foundStat : null;
     const startedOnSeed = contents?.format === 'seed';
     let forceCompact: () => Promise<void> = async () => undefined;
     let taken = false;
@@ -129,7 +137,9 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
           clock,
           meta: { serverId, extra: contents?.extra ?? {} },
           loaded: {
-            written: mainStat ? { ...mainStat, hash: sha256Hex(contents!.bytes) } : null,
+            written: mainStat
+              ? { ...mainStat, hash: contents!.bytes.length <= HASH_CHECK_BYTES ? sha256Hex(contents!.bytes) : null }
+              : null,
             // The file holds everything unless the journal had more, or it was not the file loaded.
             current: journaled.records.length === 0 && !chosen.recovered,
             // A seed file is diffed as a whole by the hand-edit merge; a v2 file by its lines.
@@ -173,9 +183,9 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
 
     // Start-up changes go through the journal like any other: jobs a crash left running (queued ones resume),
     // and records whose seq clashed with another (renumbered after the rest).
-    const interrupted = state
-      .liveEntries()
-      .filter((e) => e.status === 'running')
+    const interrupted = [...state.entries()]
+      .filter((e) => !e.deleted && e.status === 'running')
+      .sort((a, b) => a.createdAt - b.createdAt)
       .map((e) => withoutSeq(state.get(e.id)!));
     const startup = [
       ...loaded.renumber.map((r) => withoutSeq(r)),

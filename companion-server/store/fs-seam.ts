@@ -27,12 +27,23 @@ export interface FsSeam {
   readdir(path: string): Promise<string[]>;
   /** Creates the directory and its parents; no error when it exists. */
   mkdir(path: string): Promise<void>;
-  stat(path: string): Promise<{ size: number; mtimeMs: number }>;
+  stat(path: string): Promise<FileStat>;
   unlink(path: string): Promise<void>;
   /** Makes renames and new names in the directory durable. */
   fsyncDir(path: string): Promise<void>;
   /** Writes all of `data` at byte `position`, over what is there (the recovery spool's pre-allocated slots). */
   writeAt(handle: FileHandle, data: Uint8Array, position: number): Promise<void>;
+}
+
+/**
+ * What tells a file's version apart without reading it. `ctimeMs` and `ino` change with every write or
+ * replacement, and no tool can set them back (`touch -d` and `cp -p` restore only the mtime).
+ */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: string;
 }
 
 export const nodeFs: FsSeam = {
@@ -52,8 +63,14 @@ export const nodeFs: FsSeam = {
     await fsp.mkdir(path, { recursive: true });
   },
   stat: async (path) => {
-    const { size, mtimeMs } = await fsp.stat(path);
-    return { size, mtimeMs };
+    // bigint, so an inode number past 2^53 (some file systems) is exact.
+    const s = await fsp.stat(path, { bigint: true });
+    return {
+      size: Number(s.size),
+      mtimeMs: Number(s.mtimeNs) / 1e6,
+      ctimeMs: Number(s.ctimeNs) / 1e6,
+      ino: String(s.ino),
+    };
   },
   unlink: (path) => fsp.unlink(path),
   fsyncDir: async (path) => {

@@ -71,6 +71,11 @@ export interface HistoryState extends HistoryView {
 export interface HistoryStateInit {
   /** Loaded records; duplicates resolved by the merge order, clashing seqs renumbered after the rest. */
   records?: readonly SyncedJob[];
+  /**
+   * Loaded lines taken as they are (a file this companion wrote and nobody changed since: trusted-file.ts),
+   * so a start at 100,000 jobs neither validates nor serializes them again. Same rules as `records`.
+   */
+  entries?: readonly HistoryEntry[];
   /** The file's `seq`; the state never hands out a number at or below it again. */
   lastSeq?: number;
   lastJobId?: number;
@@ -119,25 +124,31 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
   }
 
   // Load: one version per id (the merge order), then seq order; clashing numbers are renumbered by the caller.
-  const byId = new Map<string, SyncedJob>();
+  type Loaded = { entry: HistoryEntry; record?: undefined } | { record: SyncedJob; entry?: undefined };
+  const jobOf = (item: Loaded): SyncedJob => item.record ?? (JSON.parse(item.entry!.line) as SyncedJob);
+  const seqOf = (item: Loaded) => (item.record ?? item.entry!).seq;
+  const byId = new Map<string, Loaded>();
   const duplicateIds: string[] = [];
-  for (const record of init.records ?? []) {
-    const current = byId.get(record.id);
+  const load = (id: string, item: Loaded) => {
+    const current = byId.get(id);
     if (current) {
-      duplicateIds.push(record.id);
-      if (!pickWinner(current, record)) continue;
+      duplicateIds.push(id);
+      if (!pickWinner(jobOf(current), jobOf(item))) return;
     }
-    byId.set(record.id, record);
-  }
+    byId.set(id, item);
+  };
+  for (const entry of init.entries ?? []) load(entry.id, { entry });
+  for (const record of init.records ?? []) load(record.id, { record });
   const renumber: SyncedJob[] = [];
   let previous = 0;
-  for (const record of [...byId.values()].sort((a, b) => a.seq - b.seq)) {
-    if (record.seq <= previous || record.seq > MAX_SEQ) {
-      renumber.push(record);
+  for (const item of [...byId.values()].sort((a, b) => seqOf(a) - seqOf(b))) {
+    const seq = seqOf(item);
+    if (seq <= previous || seq > MAX_SEQ) {
+      renumber.push(jobOf(item));
       continue;
     }
-    previous = record.seq;
-    set(toEntry(record, record.seq));
+    previous = seq;
+    set(item.entry ?? toEntry(item.record!, seq));
   }
   lastSeq = Math.min(MAX_SEQ, Math.max(lastSeq, previous));
 

@@ -5,8 +5,8 @@ import { type SyncedJob, syncedJobSchema } from '../../utils/domain';
 import type { FileOps } from './file-ops';
 import type { FileHandle } from './fs-seam';
 import type { PreparedRecord } from './history-state';
+import { type RetryOptions, withRetries } from './retries';
 import { fsFailure } from './store-error';
-import { type RetryOptions, withRetries } from './write-queue';
 
 /**
  * The write path of the history (DESIGN.md "At 100k jobs"): every accepted change is appended to a journal

@@ -3,11 +3,14 @@ import type { SyncedJob } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import type { FileOps } from './file-ops';
 import { BadHistoryFileError, convertSeedFile, parseHistoryFile, type SetAside } from './history-file';
+import type { HistoryEntry } from './history-state';
 
 /** A history file, fully converted but not yet applied. */
 export interface HistoryContents {
   format: 'v2' | 'seed';
   records: SyncedJob[];
+  /** Lines taken as they are (a file this companion wrote and nobody changed since). */
+  entries: HistoryEntry[];
   setAside: SetAside[];
   lastSeq: number;
   lastJobId: number;
@@ -25,18 +28,19 @@ export type ReadResult =
   | { kind: 'ok'; contents: HistoryContents };
 
 /** Reads and converts a history file without side effects, so a bad one is known before anything is written. */
-export async function readHistory(io: FileOps, path: string): Promise<ReadResult> {
+export async function readHistory(io: FileOps, path: string, trusted = false): Promise<ReadResult> {
   const bytes = await io.read(path, `Could not read ${basename(path)}`);
   if (!bytes) return { kind: 'missing' };
   try {
-    const parsed = parseHistoryFile(bytes);
+    const parsed = parseHistoryFile(bytes, { trusted });
     if (parsed.format === 'v2') {
-      const { records, setAside, seq, lastJobId, savedAt, serverId, extra } = parsed;
+      const { records, entries, setAside, seq, lastJobId, savedAt, serverId, extra } = parsed;
       return {
         kind: 'ok',
         contents: {
           format: 'v2',
           records,
+          entries,
           setAside,
           lastSeq: seq,
           lastJobId,
@@ -59,6 +63,7 @@ export async function readHistory(io: FileOps, path: string): Promise<ReadResult
       contents: {
         format: 'seed',
         records,
+        entries: [],
         setAside,
         lastSeq: 0,
         lastJobId,
@@ -93,9 +98,11 @@ export async function chooseHistory(ctx: {
   backup: string;
   now: () => number;
   log: (line: string) => void;
+  /** The main file is the one this companion wrote last (trusted-file.ts): its lines are taken as they are. */
+  trusted?: boolean;
 }): Promise<Chosen> {
   const { io, main, backup, log } = ctx;
-  const found = await readHistory(io, main);
+  const found = await readHistory(io, main, ctx.trusted);
   if (found.kind === 'missing') {
     if (await io.exists(backup)) {
       log(`${basename(main)} is missing; starting with an empty history (${basename(backup)} is kept as it is)`);

@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
 import { type FileOps, tempName } from './file-ops';
+import type { FileStat } from './fs-seam';
 import { errorCode, fsFailure } from './store-error';
+import { recordWritten } from './trusted-file';
 
 export interface SnapshotPaths {
   dir: string;
@@ -10,7 +12,8 @@ export interface SnapshotPaths {
 
 export interface SnapshotWriter {
   /** Replaces job_history.json with these bytes; the previous file becomes the backup. */
-  write(chunks: Iterable<Uint8Array>): Promise<{ size: number; mtimeMs: number }>;
+  /** Writes the file and records it as written by this companion (trusted-file.ts); answers its stat. */
+  write(chunks: Iterable<Uint8Array>): Promise<FileStat>;
   /** The backup on disk holds history that was not loaded: move it aside, not over, on the next write. */
   keepBackupAs(path: string | null): void;
 }
@@ -75,7 +78,9 @@ export function createSnapshotWriter(options: {
         throw fsFailure(`Could not save ${basename(paths.main)}`, error);
       }
       const stat = await io.stat(paths.main);
-      return stat ?? { size: 0, mtimeMs: 0 };
+      if (!stat) return { size: 0, mtimeMs: 0, ctimeMs: 0, ino: '' };
+      await recordWritten(io, paths.main, stat);
+      return stat;
     },
     keepBackupAs(path) {
       keepBackup = path;

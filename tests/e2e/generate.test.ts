@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatCost } from '@/components/format';
 import { decodePngSize } from '../fixtures/png';
 import {
   disposeAll,
@@ -64,5 +65,13 @@ describe('generate from the panel', () => {
     const png = await readFile(path.join(stack.dataDir, 'images', `${job.image}.png`));
     expect(createHash('sha256').update(png).digest('hex')).toBe(job.image);
     expect(decodePngSize(png)).toEqual({ width: 48, height: 40 });
+
+    // What it cost: on the job's row, and in today's spend beside the daily limit (default $10).
+    expect(job.usd).toBeGreaterThan(0);
+    const costText = await page.locator(`[data-job-id="${id}"] .job-cost`).textContent({ timeout: 10_000 });
+    expect(costText).toBe(formatCost(job.usd));
+    await expect
+      .poll(() => page.getByTestId('spend-today').textContent(), { timeout: 10_000 })
+      .toBe(`Today ${formatCost(job.usd)} of $10.00`);
   }, 90_000);
 });

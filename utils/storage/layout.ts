@@ -56,6 +56,11 @@ export const syncStateSchema = z.object({
   online: z.boolean().default(false),
   apiKeyDetected: z.boolean().nullable().default(null),
   balanceUsd: z.number().nullable().default(null),
+  /** Today's spend on this companion and its daily limit, as last read (null: unknown or not kept). */
+  spend: z
+    .object({ todayUsd: z.number(), maxUsdPerDay: z.number().nullable(), resetsAt: z.number() })
+    .nullable()
+    .default(null),
   /** 'none' | 'token' | 'pairing' as the companion reported, null before first contact. */
   auth: z.string().nullable().default(null),
   /** 'required': the companion wants pairing and this browser has no accepted token; syncs wait for it. */

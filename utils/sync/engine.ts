@@ -5,6 +5,7 @@ import { needsPairing, PAIRING_REQUIRED_MESSAGE, PairingRequiredError, ServerCha
 import { createImageFetcher } from '@/utils/sync/images';
 import { FIRST_PAGE_SIZE, pullChanges, SYNC_PAGE_SIZE } from '@/utils/sync/pull';
 import { createPusher } from '@/utils/sync/push';
+import { readSpend } from '@/utils/sync/spend';
 import { submitWaiting } from '@/utils/sync/submit';
 
 export const BACKOFF_BASE_MS = 1_000;
@@ -118,6 +119,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         result.pushed = await pusher.push(client, health.serverId);
       }
       await images.fetchWantedImages(store, client);
+      await readSpend(store, client);
       if (opts.pull !== false)
         result.pulled = await pullChanges({ store, images, pageSize, firstPageSize }, client, health.serverId);
       failures = 0;
