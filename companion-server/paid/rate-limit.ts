@@ -51,3 +51,47 @@ export async function withBackoff<T>(
     }
   }
 }
+
+/**
+ * The runner's pause after a rate limit: while it lasts no job starts; `stop()` wakes every sleeper at once.
+ * Measured with performance.now() (real time, not the injectable clock).
+ */
+export function createPause() {
+  let until = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const sleepers = new Set<() => void>();
+  return {
+    /** Sleeps `ms`, and holds back new jobs as long; true when the whole pause passed, false when stopped. */
+    sleep(ms: number): Promise<boolean> {
+      until = Math.max(until, performance.now() + ms);
+      return new Promise<boolean>((resolve) => {
+        const wake = () => {
+          clearTimeout(sleeping);
+          sleepers.delete(wake);
+          resolve(false);
+        };
+        const sleeping = setTimeout(() => {
+          sleepers.delete(wake);
+          resolve(!stopped);
+        }, ms);
+        sleepers.add(wake);
+      });
+    },
+    /** True while paused; `then` runs once the pause is over. */
+    holds(then: () => void): boolean {
+      const wait = until - performance.now();
+      if (wait <= 0 || stopped) return false;
+      timer ??= setTimeout(() => {
+        timer = null;
+        then();
+      }, wait);
+      return true;
+    },
+    stop(): void {
+      stopped = true;
+      for (const wake of [...sleepers]) wake();
+      if (timer) clearTimeout(timer);
+    },
+  };
+}

@@ -18,7 +18,7 @@ import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { JobStore } from '../store/types';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
 import { type CallResult, callPixelLab, type RunnerPixelLab } from './pixellab-call';
-import { type BackoffOptions, withBackoff } from './rate-limit';
+import { type BackoffOptions, createPause, withBackoff } from './rate-limit';
 import { createResultKeeper, sha256Hex } from './result-keeper';
 import { type Outcome, runningVersion, withoutSeq } from './run-versions';
 import type { PaidCallInfo } from './spending-guard';
@@ -90,28 +90,8 @@ export function createRunner(options: RunnerOptions): JobRunner {
   const chores = new Set<Promise<void>>();
   let waiters: (() => void)[] = [];
 
-  /** PixelLab asked to slow down: no job starts before this (performance.now() ms: real time, not the clock). */
-  let pausedUntil = 0;
-  let pauseTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Pauses in progress, woken early by stop(). */
-  const sleepers = new Set<() => void>();
-
-  /** Sleeps `ms` unless the runner stops first; true when the whole pause passed. */
-  function pause(ms: number): Promise<boolean> {
-    pausedUntil = Math.max(pausedUntil, performance.now() + ms);
-    return new Promise<boolean>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        sleepers.delete(wake);
-        resolve(false);
-      };
-      const timer = setTimeout(() => {
-        sleepers.delete(wake);
-        resolve(!stopped);
-      }, ms);
-      sleepers.add(wake);
-    });
-  }
+  /** PixelLab asked to slow down: no job starts until the pause is over. */
+  const rateLimitPause = createPause();
 
   const isIdle = () => queue.length === 0 && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
 
@@ -124,13 +104,8 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   /** Fills free places, alternating between queued jobs and ad-hoc calls so neither starves the other. */
   function pump(): void {
-    const wait = pausedUntil - performance.now();
-    if (wait > 0 && !stopped) {
-      // Rate-limited: start nothing new until the pause is over.
-      pauseTimer ??= setTimeout(() => {
-        pauseTimer = null;
-        pump();
-      }, wait);
+    // Rate-limited: nothing new starts until the pause is over.
+    if (!stopped && rateLimitPause.holds(pump)) {
       settle();
       return;
     }
@@ -289,7 +264,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
         () => callPixelLab(running, pixellab, store),
         (ms, err) => {
           log(`Job ${id}: PixelLab rate limit (${err.status}); trying again in ${Math.ceil(ms / 1000)} s`);
-          return pause(ms);
+          return rateLimitPause.sleep(ms);
         },
         options.rateLimit,
       );
@@ -376,8 +351,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
     stored: () => keeper.drained(),
     async stop() {
       stopped = true;
-      for (const wake of [...sleepers]) wake();
-      if (pauseTimer) clearTimeout(pauseTimer);
+      rateLimitPause.stop();
       queue.length = 0;
       queued.clear();
       again.clear();

@@ -7,7 +7,8 @@ import { errorCode, fsFailure } from './store-error';
 /**
  * The companion's own settings that must outlast a restart (`companion-settings.json` in the data dir): for now the
  * user's PixelLab plan, as they set it or as PixelLab's refusals taught it. Written atomically (temp file, fsync,
- * rename, directory fsync); an unreadable file is moved aside, never deleted, and the defaults apply.
+ * rename, directory fsync), then copied the same way to `.backup`; an unreadable file is moved aside, never deleted,
+ * and the backup (or else the defaults) applies.
  */
 export const SETTINGS_FILE_NAME = 'companion-settings.json';
 
@@ -50,12 +51,22 @@ export async function createSettingsStore(options: {
   const fs = options.fs ?? nodeFs;
   const log = options.log ?? ((line: string) => console.warn(line));
   const file = join(resolve(options.dataDir), SETTINGS_FILE_NAME);
-  let current = await load(fs, file, log);
+  const backup = `${file}.backup`;
+  // Temp files a crash left mid-write: their names are never reused, so they only take space.
+  for (const name of await fs.readdir(dirname(file)).catch(() => [] as string[]))
+    if (name.startsWith(`${SETTINGS_FILE_NAME}.tmp-`) || name.startsWith(`${SETTINGS_FILE_NAME}.backup.tmp-`))
+      await fs.unlink(join(dirname(file), name)).catch(() => undefined);
+  let current = (await load(fs, file, log)) ?? (await load(fs, backup, log)) ?? defaultCompanionSettings();
   let writing: Promise<void> = Promise.resolve();
   return {
     read: () => current,
     write(next) {
-      const run = writing.catch(() => undefined).then(() => writeAtomically(fs, file, next));
+      const both = async () => {
+        await writeAtomically(fs, file, next);
+        // The main file holds the new settings now; a failed backup only weakens the next recovery.
+        await writeAtomically(fs, backup, next).catch((e: unknown) => log(String((e as Error).message)));
+      };
+      const run = writing.catch(() => undefined).then(both);
       writing = run;
       return run.then(() => {
         current = next;
@@ -64,21 +75,22 @@ export async function createSettingsStore(options: {
   };
 }
 
-async function load(fs: FsSeam, file: string, log: (line: string) => void): Promise<CompanionSettings> {
+/** The settings in `file`, or null when it is missing or unreadable (then moved aside). */
+async function load(fs: FsSeam, file: string, log: (line: string) => void): Promise<CompanionSettings | null> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return defaultCompanionSettings();
-    throw fsFailure(`Could not read ${SETTINGS_FILE_NAME}`, error);
+    if (errorCode(error) === 'ENOENT') return null;
+    throw fsFailure(`Could not read ${basename(file)}`, error);
   }
   try {
     return companionSettingsSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
   } catch (error) {
     const aside = `${file}.corrupt-${Date.now()}`;
     await fs.rename(file, aside).catch(() => undefined);
-    log(`${SETTINGS_FILE_NAME} could not be read (${(error as Error).message}); moved it to ${basename(aside)}`);
-    return defaultCompanionSettings();
+    log(`${basename(file)} could not be read (${(error as Error).message}); moved it to ${basename(aside)}`);
+    return null;
   }
 }
 
@@ -98,6 +110,6 @@ async function writeAtomically(fs: FsSeam, file: string, settings: CompanionSett
     await fs.fsyncDir(dirname(file));
   } catch (error) {
     await fs.unlink(tmp).catch(() => undefined);
-    throw fsFailure(`Could not save ${SETTINGS_FILE_NAME}`, error);
+    throw fsFailure(`Could not save ${basename(file)}`, error);
   }
 }
