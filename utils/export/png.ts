@@ -1,9 +1,10 @@
 /**
- * PNG in and out, as RGBA pixels: UPNG.js (photopea's maintained PNG/APNG codec, on pako) does the work. Pure: no
- * Node or browser API, so the panel, the companion and the tests share it. Loaded only when an export or a
+ * PNG in and out, as RGBA pixels: UPNG.js (photopea's PNG/APNG codec, on pako) reads; png-encode.ts writes. Pure:
+ * no Node or browser API, so the panel, the companion and the tests share it. Loaded only when an export or a
  * multi-frame result needs it, never on the panel's first paint.
  */
 import UPNG from 'upng-js';
+import { writeApng, writePng } from './png-encode';
 
 /** Straight (not premultiplied) RGBA, 4 bytes a pixel, rows top to bottom. */
 export interface Pixels {
@@ -39,7 +40,7 @@ export function decodeFrames(png: Uint8Array): {
 
 /** A lossless RGBA PNG. */
 export function encodePng(pixels: Pixels): Uint8Array {
-  return new Uint8Array(UPNG.encode([toArrayBuffer(pixels.data)], pixels.width, pixels.height, 0));
+  return writePng(pixels.data, pixels.width, pixels.height);
 }
 
 /** An animated PNG: every frame the same size, each shown for its delay in ms; it loops forever. */
@@ -49,8 +50,12 @@ export function encodeApng(frames: readonly Pixels[], delaysMs: readonly number[
   if (frames.some((f) => f.width !== first.width || f.height !== first.height))
     throw new Error('Every frame of an animation must be the same size');
   if (delaysMs.length !== frames.length) throw new Error('Give one delay per frame');
-  const buffers = frames.map((f) => toArrayBuffer(f.data));
-  return new Uint8Array(UPNG.encode(buffers, first.width, first.height, 0, [...delaysMs]));
+  return writeApng(
+    frames.map((f) => f.data),
+    first.width,
+    first.height,
+    delaysMs,
+  );
 }
 
 /** The bytes as their own ArrayBuffer (UPNG reads and writes whole buffers). */
