@@ -183,7 +183,13 @@ export function App({ services }: { services: PanelServices }) {
       onReuse: (id) => {
         const job = findJob(id);
         const prompt = job?.prompt ?? entryOf(id)?.prompt ?? '';
-        setPrefill({ prompt, width: job?.width ?? 64, height: job?.height ?? 64, seed: job?.seed ?? null });
+        setPrefill({
+          prompt,
+          width: job?.width ?? 64,
+          height: job?.height ?? 64,
+          seed: job?.seed ?? null,
+          options: job?.options ?? null,
+        });
         formRef.current?.scrollIntoView?.({ block: 'nearest' });
       },
     }),
