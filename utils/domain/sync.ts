@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { COMPANION_PACKAGE_NAME } from './companion-package';
 import { imageHashSchema, jobSchema } from './job';
 
-/** The companion's sync protocol (README, "Sync protocol"). Version bumps when shapes change. */
-export const SYNC_API_VERSION = 1;
-export const APP_NAME = 'pixellab-companion';
+/** What /health names itself as: the companion's package name. */
+export const APP_NAME = COMPANION_PACKAGE_NAME;
 export const MAX_PULL_PAGE = 500;
 export const MAX_PUSH_CHANGES = 500;
 
@@ -93,7 +93,10 @@ export type Balance = z.infer<typeof balanceSchema>;
 export const healthResponseSchema = z.looseObject({
   status: z.literal('ok'),
   app: z.literal(APP_NAME),
+  /** COMPANION_API_VERSION of the companion; every companion built so far sends it. */
   apiVersion: z.number().int(),
+  /** The companion's package version (e.g. "0.2.0"); optional, so a companion that did not send it parses. */
+  version: z.string().optional(),
   serverId: z.string(),
   server_time: z.string(),
   uptime_seconds: z.number(),
