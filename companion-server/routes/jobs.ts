@@ -90,17 +90,20 @@ export function jobRoutes(deps: CompanionDeps) {
     return sent ? readJson(c, retryJobRequestSchema, config.limits.json) : {};
   }
 
-  /** Stores an image a client sent along with a job, once it is the PNG the job names. */
-  async function keepSentImage(hash: string, base64: string, field: string): Promise<void> {
-    const where = field === 'rotate.sourceImage' ? 'sourceImageData' : `imageData.${hash.slice(0, 12)}…`;
+  /**
+   * Stores an image a client sent along with a job, once it is the PNG the job names. A refusal names the body
+   * field that carried the bytes (`dataField`: sourceImageData or imageData), the one the client must fix.
+   */
+  async function keepSentImage(hash: string, base64: string, field: string, dataField: string): Promise<void> {
+    const where = dataField === 'sourceImageData' ? dataField : `imageData.${hash.slice(0, 12)}…`;
     let bytes: Uint8Array;
     try {
       bytes = base64ToBytes(base64);
     } catch {
-      throw new HttpError(400, 'invalid_body', `${where}: is not base64`, field);
+      throw new HttpError(400, 'invalid_body', `${where}: is not base64`, dataField);
     }
     if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
-      throw new HttpError(400, 'invalid_body', `${where}: is not the PNG named by ${field}`, field);
+      throw new HttpError(400, 'invalid_body', `${where}: is not the PNG named by ${field}`, dataField);
     }
     await store.putImage(bytes);
   }
@@ -135,7 +138,8 @@ export function jobRoutes(deps: CompanionDeps) {
         if (store.hasImage(hash)) continue;
         const base64 = sent[hash];
         if (base64 !== undefined) {
-          await keepSentImage(hash, base64, field);
+          const dataField = body.imageData?.[hash] !== undefined ? 'imageData' : 'sourceImageData';
+          await keepSentImage(hash, base64, field, dataField);
           continue;
         }
         throw new HttpError(

@@ -64,6 +64,7 @@ describe('options through the companion', () => {
       imageData: { [hash]: bytesToBase64(makeSprite(8, 8, 'x')) },
     });
     expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ error: 'invalid_body', field: 'imageData' });
 
     const queued = await send('POST', '/api/v1/jobs', { ...body, imageData: { [hash]: bytesToBase64(style) } });
     expect(queued.status).toBe(202);
