@@ -4,6 +4,8 @@ import type { AnimateRequest, AnimateResult } from './pixellab/client';
 import type { PixelLabPlan } from './pixellab/plan';
 import type { ImagesByHash } from './pixellab/requests';
 import type { PixelLabV2Client } from './pixellab/v2-client';
+import type { ApiKeyHolder } from './secrets/api-key';
+import type { CostLedger } from './store/cost-ledger';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -99,8 +101,16 @@ export interface CompanionDeps {
   pairings?: PairingStore;
   /** The user's PixelLab plan (its area cap), kept in the data dir; in memory and unknown when not given. */
   plan?: PixelLabPlan;
+  /**
+   * The PixelLab key as it can change while the companion runs (set from the panel), and how a new key is
+   * checked (PixelLab's balance, with that key). Without it the key is fixed (`config.apiKeyDetected`) and the
+   * key routes answer 404.
+   */
+  apiKey?: { holder: ApiKeyHolder; check(key: string): Promise<{ usd: number }> };
   /** Today's spend and the limits, for `GET /api/v1/spend`; that route answers 404 without it. */
   spending?: SpendingGuard;
+  /** The cost ledger, for `GET /api/v1/ledger`; that route answers 404 without it. */
+  ledger?: Pick<CostLedger, 'read'>;
   now?: () => number;
   log?: (line: string) => void;
 }

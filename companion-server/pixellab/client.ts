@@ -14,7 +14,10 @@ import { z } from 'zod';
 import { isPng } from '../../utils/domain/data-url';
 import type { OptionsOf } from '../../utils/domain/options';
 import { badShape, PixelLabError } from './errors';
-import { createPixelLabHttp } from './http';
+import { createPixelLabHttp, type PixelLabKey } from './http';
+
+export { MISSING_KEY_MESSAGE } from './http';
+
 import {
   animateCall,
   type ImageCallInput,
@@ -74,7 +77,8 @@ export interface PixelLabClient {
 export interface PixelLabClientOptions {
   baseUrl?: string;
   /** Missing or blank: every call rejects with a `missing_key` PixelLabError, without touching the network. */
-  apiKey: string | null | undefined;
+  /** A function is read at every call, so a key set from the panel is used at once. */
+  apiKey: PixelLabKey;
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
 }

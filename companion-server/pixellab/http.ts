@@ -4,10 +4,19 @@
  */
 import { httpError, networkError, PixelLabError, parseRetryAfter, timeoutError } from './errors';
 
+export type PixelLabKey = string | null | undefined | (() => string | null);
+
+/** What a call without a key says: where the user sets one. */
+export const MISSING_KEY_MESSAGE =
+  'No PixelLab API key: enter it in the side panel, or set PIXELLAB_API_KEY in the environment or .env';
+
 export interface PixelLabHttpOptions {
   baseUrl: string;
-  /** Missing or blank: every call rejects with a `missing_key` PixelLabError, without touching the network. */
-  apiKey: string | null | undefined;
+  /**
+   * Missing or blank: every call rejects with a `missing_key` PixelLabError, without touching the network.
+   * A function is read at every call, so a key set from the panel is used at once (secrets/api-key.ts).
+   */
+  apiKey: PixelLabKey;
   fetch?: typeof globalThis.fetch;
   timeoutMs: number;
 }
@@ -23,19 +32,19 @@ export interface PixelLabHttp {
 
 export function createPixelLabHttp(options: PixelLabHttpOptions): PixelLabHttp {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const apiKey = options.apiKey?.trim() || null;
+  const keyOption = options.apiKey;
+  const currentKey = () => (typeof keyOption === 'function' ? keyOption() : keyOption)?.trim() || null;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const { timeoutMs } = options;
-  const redact = (text: string) => (apiKey ? text.split(apiKey).join('[redacted]') : text);
+  /** Every key this client has sent: a key replaced mid-call is still redacted from that call's answer. */
+  const sentKeys = new Set<string>();
+  /** Belt and braces: whatever text reaches a message passes through here first. */
+  const redact = (text: string) => [...sentKeys].reduce((out, key) => out.split(key).join('[redacted]'), text);
 
   function requireKey(): string {
-    if (!apiKey) {
-      throw new PixelLabError(
-        503,
-        'missing_key',
-        'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env',
-      );
-    }
+    const apiKey = currentKey();
+    if (!apiKey) throw new PixelLabError(503, 'missing_key', MISSING_KEY_MESSAGE);
+    sentKeys.add(apiKey);
     return apiKey;
   }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Direction, OptionsOf } from '../../utils/domain';
 import { pngOf } from './client';
 import { badShape, PixelLabError } from './errors';
-import { createPixelLabHttp, type PixelLabHttp } from './http';
+import { createPixelLabHttp, type PixelLabHttp, type PixelLabKey } from './http';
 import type { ImagesByHash } from './requests';
 
 /** The four directions, in the order PixelLab lists them for create-character-with-4-directions. */
@@ -48,7 +48,7 @@ export interface PixelLabV2Client {
 
 export interface PixelLabV2ClientOptions {
   baseUrl: string;
-  apiKey: string | null | undefined;
+  apiKey: PixelLabKey;
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
   /** Between two looks at the background job (default 5 s, PixelLab's clients' own). */

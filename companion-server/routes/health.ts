@@ -20,7 +20,8 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
   let asking: Promise<void> | null = null;
   const v2Known = () => {
     const client = deps.pixellab.v2;
-    if (client && deps.config.apiKeyDetected && !asking)
+    const hasKey = deps.apiKey ? deps.apiKey.holder.current() !== null : deps.config.apiKeyDetected;
+    if (client && hasKey && !asking)
       asking = client.available().then(
         (ok) => {
           v2 = ok;
@@ -42,7 +43,8 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
         serverId: deps.store.serverId,
         server_time: new Date(now()).toISOString(),
         uptime_seconds: Math.round((now() - startedAt) / 100) / 10,
-        api_key_detected: deps.config.apiKeyDetected,
+        api_key_detected: deps.apiKey ? deps.apiKey.holder.current() !== null : deps.config.apiKeyDetected,
+        api_key_source: deps.apiKey?.holder.source() ?? (deps.config.apiKeyDetected ? 'environment' : 'none'),
         auth,
       };
       if (!c.get('authorized')) {

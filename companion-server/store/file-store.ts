@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { companionClockNode, createClock, withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { createCompactor, HASH_CHECK_BYTES } from './compactor';
+import { createDatedSnapshots } from './dated-snapshots';
 import { FileOps, isTempName } from './file-ops';
 import { type FsSeam, nodeFs } from './fs-seam';
 import { INTERRUPTED_WHILE_RUNNING } from './history-file';
@@ -107,6 +108,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     state.replay(journaled.records, journaled.lastJobId);
 
     const writer = createSnapshotWriter({ io, paths: { dir, main, backup }, now, log });
+    const snapshots = createDatedSnapshots({ io, dataDir: dir, mainPath: main, now, log });
     const mainStat = contents && !chosen.recovered ? foundStat : null;
     const startedOnSeed = contents?.format === 'seed';
     let forceCompact: () => Promise<void> = async () => undefined;
@@ -118,6 +120,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
       now,
       savedAt: contents?.savedAt ?? null,
       images,
+      snapshots,
       persistence: (committer) => {
         const journal = createJournal({
           io,
@@ -150,6 +153,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
             void images.put(bytes).catch((error: unknown) => log(`Could not keep an image: ${String(error)}`));
             return hash;
           },
+          beforeWrite: (chunks, liveJobs) => snapshots.beforeWrite(chunks, liveJobs),
           owned: () => lock.stillHeld(),
           onLost: () => {
             taken = true;
@@ -174,6 +178,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
           compact: (force) => compactor.compact(force),
           async close() {
             await compactor.close();
+            await snapshots.settled();
             await lock.release();
           },
         };

@@ -1,5 +1,6 @@
 import type { Clock, SyncedJob } from '../../utils/domain';
 import { type Committer, createCommitter } from './committer';
+import type { DatedSnapshots } from './dated-snapshots';
 import type { HistoryState, PreparedRecord } from './history-state';
 import type { ImageBank } from './images';
 import { planClear, planMerge, planPut, planReplaceAll } from './plans';
@@ -33,6 +34,7 @@ export function createJobStore(deps: {
   clock: Clock;
   now: () => number;
   savedAt: string | null;
+  snapshots?: DatedSnapshots | null;
 }): JobStore {
   const { state, images, serverId, clock, now } = deps;
   let closed = false;
@@ -65,6 +67,7 @@ export function createJobStore(deps: {
     get savedAt() {
       return savedAt;
     },
+    snapshots: deps.snapshots ?? null,
     get liveCount() {
       return state.liveCount;
     },
