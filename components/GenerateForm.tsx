@@ -35,6 +35,20 @@ export interface FormValues {
 }
 export type FormErrors = Partial<Record<Field, string>>;
 
+/** A job's settings for the form ("reuse settings"); the prompt from its list entry when the job is not loaded. */
+export function prefillFrom(
+  job: { prompt: string; width: number; height: number; seed: number | null; options?: Prefill['options'] } | undefined,
+  entryPrompt?: string,
+): Prefill {
+  return {
+    prompt: job?.prompt ?? entryPrompt ?? '',
+    width: job?.width ?? 64,
+    height: job?.height ?? 64,
+    seed: job?.seed ?? null,
+    options: job?.options ?? null,
+  };
+}
+
 export interface Prefill {
   prompt: string;
   width: number;
