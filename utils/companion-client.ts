@@ -12,6 +12,7 @@ import {
   healthResponseSchema,
   imageBatchResponseSchema,
   isPng,
+  type JobOptions,
   type LedgerResponse,
   ledgerResponseSchema,
   type PairClaimResponse,
@@ -74,10 +75,14 @@ export const saveJobsResponseSchema = z.looseObject({
   fileSize: z.number().optional(),
 });
 
-export interface CreateJobInput extends Omit<CreateJobRequest, 'id'> {
+export interface CreateJobInput extends Omit<CreateJobRequest, 'id' | 'options'> {
   id: string;
+  /** PixelLab's options (utils/domain/options.ts); absent or null: PixelLab's defaults. */
+  options?: JobOptions | null;
   /** Base64 PNG of a rotate's source, sent when the companion answered `image_required`. */
   sourceImageData?: string;
+  /** Base64 PNGs by sha-256: every image the job names that the companion answered `image_required` for. */
+  imageData?: Record<string, string>;
 }
 
 export interface CompanionClient {

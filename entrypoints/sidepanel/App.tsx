@@ -4,7 +4,7 @@ import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
 import { plural, shortPrompt } from '@/components/format';
-import { GenerateForm, type Prefill } from '@/components/GenerateForm';
+import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
 import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
@@ -159,9 +159,7 @@ export function App({ services }: { services: PanelServices }) {
         );
       },
       onReuse: (id) => {
-        const job = findJob(id);
-        const prompt = job?.prompt ?? entryOf(id)?.prompt ?? '';
-        setPrefill({ prompt, width: job?.width ?? 64, height: job?.height ?? 64, seed: job?.seed ?? null });
+        setPrefill(prefillFrom(findJob(id), entryOf(id)?.prompt));
         formRef.current?.scrollIntoView?.({ block: 'nearest' });
       },
     }),
