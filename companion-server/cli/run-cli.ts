@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { errorMessage } from '../../utils/domain';
 import { ConfigError, parseConfig, parseFlags } from '../config';
 import { helpText } from './help';
 import { runPairCommand, terminalPairIo } from './pair';
@@ -56,7 +57,7 @@ export async function runCli(proc: CliProcess): Promise<void> {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\n\nRun "${COMPANION_BIN} --help" for every option.`);
     } else {
-      console.error(`The companion could not start: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`The companion could not start: ${errorMessage(err)}`);
     }
     process.exit(1);
   }

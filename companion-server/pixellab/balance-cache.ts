@@ -1,4 +1,4 @@
-import type { Balance } from '../../utils/domain';
+import { type Balance, errorMessage } from '../../utils/domain';
 import type { PixelLab } from '../deps';
 import { MISSING_KEY_MESSAGE } from './client';
 
@@ -30,7 +30,7 @@ export function createBalanceCache(options: {
       const { usd } = await options.pixellab.balance();
       return { status: 'ok', usd };
     } catch (err) {
-      return { status: 'error', message: err instanceof Error ? err.message : String(err) };
+      return { status: 'error', message: errorMessage(err) };
     }
   }
 

@@ -1,4 +1,5 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorMessage } from '../../utils/domain';
 import { HttpError } from '../http/http-error';
 
 /**
@@ -8,7 +9,7 @@ import { HttpError } from '../http/http-error';
  */
 export function toUpstreamError(err: unknown): HttpError {
   const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 502;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const map: Record<number, [ContentfulStatusCode, string]> = {
     400: [422, 'pixellab_rejected'],
     401: [502, 'pixellab_unauthorized'],

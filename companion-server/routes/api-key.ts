@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { type ApiKeyResponse, apiKeyBodySchema } from '../../utils/domain';
+import { type ApiKeyResponse, apiKeyBodySchema, errorMessage } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
 import { readJson } from '../http/body';
 import { HttpError } from '../http/http-error';
@@ -81,7 +81,7 @@ function checkFailure(err: unknown): HttpError {
       'apiKey',
     );
   }
-  const why = err instanceof Error ? err.message : String(err);
+  const why = errorMessage(err);
   return new HttpError(
     502,
     'key_unchecked',

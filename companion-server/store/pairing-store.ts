@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../../utils/domain';
 import { type FsSeam, nodeFs } from './fs-seam';
 import { errorCode, fsFailure } from './store-error';
 
@@ -152,7 +153,7 @@ function parsePairings(bytes: Uint8Array): Pairing[] | string {
   try {
     json = JSON.parse(utf8.decode(bytes).replace(/^\uFEFF/, ''));
   } catch (error) {
-    return `is not valid JSON (${error instanceof Error ? error.message : String(error)})`;
+    return `is not valid JSON (${errorMessage(error)})`;
   }
   const parsed = pairingsFileSchema.safeParse(json);
   if (!parsed.success) {

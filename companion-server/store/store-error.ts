@@ -1,3 +1,5 @@
+import { errorMessage } from '../../utils/domain';
+
 /** Plain words for the file-system error codes a user can act on. */
 const FS_CAUSES: Record<string, string> = {
   ENOSPC: 'disk full',
@@ -37,7 +39,7 @@ export function errorCode(error: unknown): string | undefined {
 export function describeFsError(error: unknown): string {
   const code = errorCode(error);
   if (code && FS_CAUSES[code]) return `${FS_CAUSES[code]} (${code})`;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 

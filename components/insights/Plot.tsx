@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PlotSpec, PlotTheme, UPlotClass } from '@/components/insights/plot-options';
+import { errorMessage } from '@/utils/domain';
 
 let uplot: Promise<UPlotClass> | null = null;
 /** uPlot (and its stylesheet) are fetched the first time a plot is drawn, never at panel open. */
@@ -48,7 +49,7 @@ export function Plot({ spec, testId }: { spec: PlotSpec; testId?: string }) {
           plot = new U({ ...opts, width: Math.max(120, el.clientWidth), height: spec.height }, data, el);
         } catch (err) {
           // No 2D canvas (a locked-down page): the summary still says it all.
-          setFailed(err instanceof Error ? err.message : String(err));
+          setFailed(errorMessage(err));
           return;
         }
         el.dataset.drawn = 'true';
@@ -58,7 +59,7 @@ export function Plot({ spec, testId }: { spec: PlotSpec; testId?: string }) {
         });
         observer.observe(el);
       },
-      (err: unknown) => !cancelled && setFailed(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => !cancelled && setFailed(errorMessage(err)),
     );
     return () => {
       cancelled = true;

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '@/utils/domain';
 
 /**
  * A module imported the first time it is wanted, then kept: Insights (its views, its plots and uPlot) costs
@@ -11,7 +12,7 @@ export function useLazyModule<M>(wanted: boolean, load: () => Promise<M>): { mod
     let live = true;
     load().then(
       (module) => live && setState({ module, error: null }),
-      (err: unknown) => live && setState({ module: null, error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => live && setState({ module: null, error: errorMessage(err) }),
     );
     return () => {
       live = false;
