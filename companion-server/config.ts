@@ -21,6 +21,8 @@ export interface ServerConfig {
   /** The spending guard (null: off): USD a day, and paid calls a minute. */
   maxUsdPerDay: number | null;
   maxCallsPerMinute: number | null;
+  /** Days a job stays in the trash before the companion purges it; null (the default): only the user empties it. */
+  trashDays: number | null;
 }
 
 export const USAGE = `Usage: npm run companion -- [options]
@@ -47,6 +49,8 @@ export const USAGE = `Usage: npm run companion -- [options]
   --max-calls-per-minute N
                        make at most N paid PixelLab calls in any 60 s; 0 turns it off
                        (env COMPANION_MAX_CALLS_PER_MINUTE, default 60)
+  --trash-days N       purge a job N days after it went to the trash (and free its images once no job
+                       uses them); 0 keeps the trash until you empty it (env COMPANION_TRASH_DAYS, default 0)
   -h, --help           show this help
 
 PIXELLAB_API_KEY (environment or ./.env) is the PixelLab key; PIXELLAB_API_URL overrides
@@ -93,6 +97,7 @@ const FLAGS = {
   'timeout-ms': { type: 'string' },
   'max-usd-per-day': { type: 'string' },
   'max-calls-per-minute': { type: 'string' },
+  'trash-days': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -177,6 +182,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     apiUrl,
     timeoutMs: int('--timeout-ms', values['timeout-ms'] ?? env.COMPANION_TIMEOUT_MS, 120_000, 100, 600_000),
     ...spendingLimits(values, env),
+    // Nothing in the history is deleted but by the user: a retention applies only when the user set one.
+    trashDays: limit('--trash-days', values['trash-days'] ?? env.COMPANION_TRASH_DAYS, 0, 36_500, true),
   };
 }
 

@@ -7,6 +7,7 @@ import { ConfigError, isLoopbackBind, parseConfig, USAGE } from './config';
 import { defaultLimits } from './deps';
 import { createGuardedServer } from './http/connection-guard';
 import { errorBody } from './http/http-error';
+import { startTrashSweep } from './lib/trash-sweep';
 import { openSpending } from './paid/open-spending';
 import { createRunner } from './paid/runner';
 import { createPixelLabClient } from './pixellab/client';
@@ -70,6 +71,7 @@ async function main() {
     },
   });
 
+  let stopSweep: () => void = () => undefined;
   const server = listen(app.fetch, config.port, config.host, (info) => {
     const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     log(`PixelLab companion listening on http://${shown}:${info.port} - history: ${store.filePath}`);
@@ -83,6 +85,7 @@ async function main() {
     if (config.apiKey === null)
       log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
     runner.resume();
+    if (config.trashDays !== null) stopSweep = startTrashSweep(store, { days: config.trashDays, log });
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
@@ -104,6 +107,7 @@ async function main() {
     stopping = true;
     log(`${signal}: finishing writes, then stopping.`);
     server.close();
+    stopSweep();
     // Jobs still waiting on PixelLab are marked interrupted at the next start; writes are not cut short.
     await Promise.race([runner.stop(), new Promise((r) => setTimeout(r, 3000))]);
     await spending.close();

@@ -7,11 +7,23 @@
  * The runner is the only one who moves a job out of `running`; a client may still delete or edit
  * a job meanwhile, so the final write is based on the job's current version and wins LWW over it.
  *
+ * The queue record (utils/domain/records.ts, synced to every panel) is honoured: while it is paused no queued job
+ * starts (jobs already running finish, and the old API's own calls still run: they are not in the queue), and
+ * queued jobs start in its order. A job cancelled before it started is skipped like any job no longer queued.
+ *
  * Every paid call passes the spending guard first (paid-calls.ts); a refused job ends in an error and
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
  */
-import { type CostRow, type Job, runnableProblem, type SyncedJob } from '../../utils/domain';
+import {
+  type CostRow,
+  type Job,
+  QUEUE_ID,
+  type QueueRecord,
+  queueRecordSchema,
+  runnableProblem,
+  type SyncedJob,
+} from '../../utils/domain';
 import type { PixelLab, Runner, SlotResult } from '../deps';
 import { ROTATE_LIMITS } from '../pixellab/client';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
@@ -44,7 +56,7 @@ export interface JobRunner extends Runner {
    * not start, and whose result it does not hold, are marked interrupted (the file store already does so on load).
    */
   resume(): void;
-  /** Resolves when nothing is queued or running (results waiting for the disk do not count: see `stored()`). */
+  /** Resolves when nothing is queued (or the queue is paused) or running (results waiting for the disk do not count: see `stored()`). */
   idle(): Promise<void>;
   /** Resolves when no result waits for the disk. */
   stored(): Promise<void>;
@@ -84,7 +96,30 @@ export function createRunner(options: RunnerOptions): JobRunner {
   const chores = new Set<Promise<void>>();
   let waiters: (() => void)[] = [];
 
-  const isIdle = () => queue.length === 0 && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
+  /** The queue record as last read: paused, and the order queued jobs start in. */
+  let queueState: Pick<QueueRecord, 'paused' | 'order'> = { paused: false, order: [] };
+  let position = new Map<string, number>();
+  function readQueue(): void {
+    const parsed = queueRecordSchema.safeParse(store.getRecord('queue', QUEUE_ID) ?? {});
+    queueState = parsed.success && !parsed.data.deleted ? parsed.data : { paused: false, order: [] };
+    position = new Map(queueState.order.map((id, i) => [id, i]));
+  }
+  readQueue();
+
+  /** The next queued job to start: the first in the queue's order, else the longest waiting. */
+  function takeNext(): string {
+    let best = 0;
+    let bestAt = position.get(queue[0]!) ?? Number.MAX_SAFE_INTEGER;
+    for (let i = 1; i < queue.length && position.size > 0; i++) {
+      const at = position.get(queue[i]!) ?? Number.MAX_SAFE_INTEGER;
+      if (at < bestAt) [best, bestAt] = [i, at];
+    }
+    return queue.splice(best, 1)[0]!;
+  }
+
+  // Paused, queued jobs wait (they are not what keeps the runner busy); idle() and stop() do not wait for them.
+  const isIdle = () =>
+    (queue.length === 0 || queueState.paused) && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
 
   function settle(): void {
     if (!isIdle()) return;
@@ -95,14 +130,15 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   /** Fills free places, alternating between queued jobs and ad-hoc calls so neither starves the other. */
   function pump(): void {
-    while (!stopped && active.size < limit && (queue.length > 0 || slotsWaiting.length > 0)) {
-      const takeSlot = slotsWaiting.length > 0 && (queue.length === 0 || slotsTurn);
+    const jobsWaiting = () => queue.length > 0 && !queueState.paused;
+    while (!stopped && active.size < limit && (jobsWaiting() || slotsWaiting.length > 0)) {
+      const takeSlot = slotsWaiting.length > 0 && (!jobsWaiting() || slotsTurn);
       slotsTurn = !takeSlot;
       if (takeSlot) {
         slotsWaiting.shift()!.start();
         continue;
       }
-      const id = queue.shift()!;
+      const id = takeNext();
       queued.delete(id);
       const run = runJob(id)
         .catch((err: unknown) => log(`Runner: job ${id} failed unexpectedly: ${describe(err)}`))
@@ -295,10 +331,15 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   return {
     enqueue,
+    queueChanged() {
+      readQueue();
+      pump();
+    },
     slot,
     recover: () => keeper.recover(paid.spool?.recovered ?? []),
     resume() {
       if (stopped) return;
+      readQueue();
       // Only the jobs that need the runner are parsed: a start at 100,000 jobs must not parse them all.
       const live = store
         .liveIndex()

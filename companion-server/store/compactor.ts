@@ -161,6 +161,7 @@ export function createCompactor(ctx: {
     const snap = await ctx.committer.barrier(async () => ({
       segments: await journal.rotate(),
       entries: [...state.entries()],
+      records: [...state.recordEntries()],
       seq: state.lastSeq,
       lastJobId: state.lastJobId,
     }));
@@ -171,7 +172,7 @@ export function createCompactor(ctx: {
       seq: snap.seq,
       extra: ctx.meta.extra,
     };
-    const chunks = [...historyFileChunks(meta, snap.entries)].map((text) => Buffer.from(text, 'utf8'));
+    const chunks = [...historyFileChunks(meta, snap.entries, snap.records)].map((text) => Buffer.from(text, 'utf8'));
     const stat = await ctx.writer.write(chunks);
     const size = chunks.reduce((n, c) => n + c.length, 0);
     written = { ...stat, hash: size <= HASH_CHECK_BYTES ? sha256Hex(Buffer.concat(chunks)) : null };

@@ -86,7 +86,7 @@ describe.each(makers)('JobStore contract: %s', (_name, make) => {
     const second = store.changesSince(first.lastSeq, 5);
     expect(second.changes.map((j) => j.id)).toEqual(['job-6', 'job-7']);
     expect(second).toMatchObject({ lastSeq: 7, hasMore: false });
-    expect(store.changesSince(7, 5)).toEqual({ changes: [], lastSeq: 7, hasMore: false });
+    expect(store.changesSince(7, 5)).toEqual({ changes: [], records: [], lastSeq: 7, hasMore: false });
   });
 
   it('stores images by sha-256 and refuses non-PNG bytes', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clockFieldSchema, timeSchema, versionSchema } from './clock';
+import { organisingFieldsShape } from './organise-schema';
 
 /**
  * What a new request may ask for (PixelLab's clients and docs): each side 16..400 (the largest tier; smaller
@@ -32,9 +33,10 @@ export type Direction = z.infer<typeof directionSchema>;
 
 /**
  * The seed's own status set. `idle` means "created but not yet handed to the runner"
- * (the extension shows it as "Waiting" while the companion is unreachable).
+ * (the extension shows it as "Waiting" while the companion is unreachable). `cancelled`: taken out of the
+ * queue before it ran, never paid for; clients from before it are sent it as an error (routes/sync.ts).
  */
-export const jobStatuses = ['idle', 'queued', 'running', 'success', 'error'] as const;
+export const jobStatuses = ['idle', 'queued', 'running', 'success', 'error', 'cancelled'] as const;
 export const jobStatusSchema = z.enum(jobStatuses);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
@@ -103,6 +105,8 @@ export const jobSchema = z.looseObject({
   usd: z.number().finite().nonnegative().max(1_000_000).nullable().optional(),
   /** A tombstone: the user deleted this job. Kept so the delete syncs. */
   deleted: z.boolean().default(false),
+  /** Star, rating, tags, boards, notes, trash, each with its own version: organise-schema.ts. */
+  ...organisingFieldsShape,
 });
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;

@@ -1,4 +1,4 @@
-import type { Job } from '@/utils/domain';
+import { isTrashed, type Job } from '@/utils/domain';
 import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats } from '@/utils/storage/layout';
 
 /** What the store derives from the job records: index order, index entries, stats. Pure. */
@@ -9,12 +9,22 @@ export function compareIndexEntries(a: IndexEntry, b: IndexEntry): number {
 }
 
 export function toIndexEntry(job: Job): IndexEntry {
-  return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
+  const entry: IndexEntry = { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
+  if (job.starred) entry.starred = true;
+  if (job.rating) entry.rating = job.rating;
+  if (job.tags?.length) entry.tags = job.tags;
+  if (job.boards?.length) entry.boards = job.boards;
+  if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
+  return entry;
 }
 
-/** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats. */
+/** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats; a trashed job counts as trashed only. */
 export function addToStats(stats: StoredStats, job: Job, sign: 1 | -1): void {
   if (job.deleted) return;
+  if (isTrashed(job)) {
+    stats.trashed += sign;
+    return;
+  }
   stats.total += sign;
   stats[job.status] += sign;
   if (job.status === 'success' && job.duration !== null) {
@@ -41,9 +51,14 @@ export function deriveLayout(jobs: Iterable<Job>) {
   return { index, head: headOf(index), stats, tombstones };
 }
 
-/** The ids of the newest HEAD_SIZE entries. */
+/** The ids of the newest HEAD_SIZE entries the history list shows (the trash's are not). */
 export function headOf(index: readonly IndexEntry[]): string[] {
-  return index.slice(0, HEAD_SIZE).map((e) => e.id);
+  const out: string[] = [];
+  for (const entry of index) {
+    if (out.length >= HEAD_SIZE) break;
+    if (entry.trashedAt === undefined) out.push(entry.id);
+  }
+  return out;
 }
 
 /** Drops `remove` and inserts `add` keeping newest-first order: O(n + k log k). */

@@ -14,6 +14,13 @@ export const indexEntrySchema = z.object({
   createdAt: z.number(),
   status: jobStatusSchema,
   prompt: z.string(),
+  /** The organising fields, only when set, so the index of a job never organised stays as small as before. */
+  starred: z.literal(true).optional(),
+  rating: z.number().int().min(1).max(5).optional(),
+  tags: z.array(z.string()).optional(),
+  boards: z.array(z.string()).optional(),
+  /** In the trash since then: out of the history list, in the trash view. */
+  trashedAt: z.number().optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
@@ -24,6 +31,10 @@ export const statsSchema = z.object({
   running: z.number().int(),
   success: z.number().int(),
   error: z.number().int(),
+  /** Added with the queue control: stats stored before it read as 0. */
+  cancelled: z.number().int().default(0),
+  /** Jobs in the trash; the other counts leave them out. */
+  trashed: z.number().int().default(0),
   /** Seconds, over successful jobs; null when there are none. */
   avgDuration: z.number().nullable(),
 });
@@ -43,6 +54,8 @@ export const emptyStats = (): StoredStats => ({
   running: 0,
   success: 0,
   error: 0,
+  cancelled: 0,
+  trashed: 0,
   avgDuration: null,
   durationSum: 0,
   durationCount: 0,
