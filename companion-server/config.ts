@@ -183,7 +183,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     timeoutMs: int('--timeout-ms', values['timeout-ms'] ?? env.COMPANION_TIMEOUT_MS, 120_000, 100, 600_000),
     ...spendingLimits(values, env),
     // Nothing in the history is deleted but by the user: a retention applies only when the user set one.
-    trashDays: limit('--trash-days', values['trash-days'] ?? env.COMPANION_TRASH_DAYS, 0, 36_500, true),
+    trashDays: limit('--trash-days', values['trash-days'] ?? env.COMPANION_TRASH_DAYS, 0, 36_500, true) || null,
   };
 }
 
