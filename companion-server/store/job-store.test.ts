@@ -21,8 +21,13 @@ const makers: Array<[string, (now: () => number) => Promise<JobStore>]> = [
     'file store',
     async (now) => {
       const { dir, cleanup } = await makeTempDir();
-      cleanups.push(cleanup);
-      return createFileStore({ dataDir: dir, now, log: () => undefined });
+      const store = await createFileStore({ dataDir: dir, now, log: () => undefined });
+      // Closed before the dir goes: a background rewrite still under way made the removal fail (ENOTEMPTY).
+      cleanups.push(async () => {
+        await store.close().catch(() => undefined);
+        await cleanup();
+      });
+      return store;
     },
   ],
   ['memory store', async (now) => createMemoryStore({ now })],
