@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config';
 
 describe('parseConfig', () => {
-  it('defaults to loopback 8787 with data in ./data', () => {
+  it('defaults to loopback 8787, leaving the data dir to cli/data-dir.ts', () => {
     expect(parseConfig([], {}, '/srv/app')).toMatchObject({
       port: 8787,
       host: '127.0.0.1',
-      dataDir: '/srv/app/data',
+      dataDir: null,
+      importPath: null,
+      envFile: null,
       allowOrigins: [],
       token: null,
       parallel: 3,
@@ -38,7 +40,7 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({
       port: 9000,
       allowOrigins: ['http://localhost:5501', 'http://localhost:5500'],
-      dataDir: '/w/x',
+      dataDir: { path: '/w/x', source: 'flag' },
       apiKey: 'k',
       apiUrl: 'http://127.0.0.1:9/v1',
     });
@@ -61,11 +63,19 @@ describe('parseConfig', () => {
     ).toMatchObject({
       port: 1234,
       host: '::1',
-      dataDir: '/d',
+      dataDir: { path: '/d', source: 'env' },
       allowOrigins: ['http://a', 'http://b'],
       token: 't',
       parallel: 5,
     });
+  });
+
+  it('reads --import and --env-file as paths from the working directory; an empty COMPANION_DATA_DIR is none', () => {
+    expect(parseConfig(['--import', 'old/job_history.json', '--env-file', 'x.env'], {}, '/w')).toMatchObject({
+      importPath: '/w/old/job_history.json',
+      envFile: '/w/x.env',
+    });
+    expect(parseConfig([], { COMPANION_DATA_DIR: '' }, '/w')).toMatchObject({ dataDir: null });
   });
 
   it('reads --require-pairing and COMPANION_REQUIRE_PAIRING', () => {
@@ -138,6 +148,9 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--parallel', '0'], {}, '/')).toThrow(/--parallel must be a whole number from 1 to 10/);
     expect(() => parseConfig(['--nope'], {}, '/')).toThrow(ConfigError);
     expect(parseConfig(['-h'], {}, '/')).toBe('help');
+    expect(parseConfig(['--version'], {}, '/')).toBe('version');
+    expect(() => parseConfig(['--data-dir', ' '], {}, '/')).toThrow(/--data-dir is empty/);
+    expect(() => parseConfig(['--import', ''], {}, '/')).toThrow(/--import is empty/);
   });
 
   it('keeps the trash until the user empties it, unless a retention in days is given', () => {

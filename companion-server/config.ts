@@ -1,11 +1,17 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type FlagName, flagSpec, parseArgsOptions } from './cli/flag-table';
 import { parseAllowedExtension } from './middleware/origin-policy/extension-ids';
 
 export interface ServerConfig {
   port: number;
   host: string;
-  dataDir: string;
+  /** The data dir the user named (flag or environment), absolute; null: cli/data-dir.ts chooses one. */
+  dataDir: { path: string; source: 'flag' | 'env' } | null;
+  /** --import: a history to take in before starting, absolute. */
+  importPath: string | null;
+  /** --env-file: variables read before the rest of the configuration, absolute (start.ts loads it). */
+  envFile: string | null;
   allowOrigins: string[];
   /** Extensions trusted besides the project's own (parseAllowedExtension values). */
   allowExtensions: string[];
@@ -24,37 +30,6 @@ export interface ServerConfig {
   /** Days a job stays in the trash before the companion purges it; null (the default): only the user empties it. */
   trashDays: number | null;
 }
-
-export const USAGE = `Usage: npm run companion -- [options]
-
-  --port N             port to listen on (env COMPANION_PORT, default 8787)
-  --host H             address to bind (env COMPANION_HOST, default 127.0.0.1)
-  --data-dir DIR       where job_history.json lives (env COMPANION_DATA_DIR, default ./data)
-  --dashboard DIR      serve the old dashboard (the folder of pixellab_dashboard.html and js/) at
-                       http://127.0.0.1:<port>/dashboard/; it may use the old API routes only
-                       (env COMPANION_DASHBOARD_DIR)
-  --allow-origin O     also accept requests from this web origin; repeatable; never "null"
-                       (env COMPANION_ALLOW_ORIGINS, comma-separated)
-  --allow-extension ID trust this extension besides this project's own: an id, chrome-extension://<id>
-                       or moz-extension://<uuid>; repeatable (env COMPANION_ALLOW_EXTENSIONS,
-                       comma-separated). Other extensions must pair first.
-  --token T            require Authorization: Bearer T on every route but /health (env COMPANION_TOKEN);
-                       letters, digits and - . _ ~ + / (optionally ending in =)
-  --require-pairing    require a token issued by pairing: the side panel asks, this console prints
-                       a one-time code to type there (env COMPANION_REQUIRE_PAIRING=1)
-  --parallel N         PixelLab jobs run at once (env COMPANION_PARALLEL, default 3)
-  --timeout-ms N       give up on a PixelLab call after N ms (env COMPANION_TIMEOUT_MS, default 120000)
-  --max-usd-per-day N  spend at most N USD on PixelLab per local day, then refuse paid calls until
-                       midnight; 0 turns it off (env COMPANION_MAX_USD_PER_DAY, default 10)
-  --max-calls-per-minute N
-                       make at most N paid PixelLab calls in any 60 s; 0 turns it off
-                       (env COMPANION_MAX_CALLS_PER_MINUTE, default 60)
-  --trash-days N       purge a job N days after it went to the trash (and free its images once no job
-                       uses them); 0 keeps the trash until you empty it (env COMPANION_TRASH_DAYS, default 0)
-  -h, --help           show this help
-
-PIXELLAB_API_KEY (environment or ./.env) is the PixelLab key; PIXELLAB_API_URL overrides
-https://api.pixellab.ai/v1.`;
 
 export class ConfigError extends Error {}
 
@@ -84,30 +59,28 @@ function bool(name: string, value: string | undefined): boolean {
   throw new ConfigError(`${name} must be 1 or 0, got "${value}"`);
 }
 
-const FLAGS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'data-dir': { type: 'string' },
-  'allow-origin': { type: 'string', multiple: true },
-  'allow-extension': { type: 'string', multiple: true },
-  dashboard: { type: 'string' },
-  token: { type: 'string' },
-  'require-pairing': { type: 'boolean' },
-  parallel: { type: 'string' },
-  'timeout-ms': { type: 'string' },
-  'max-usd-per-day': { type: 'string' },
-  'max-calls-per-minute': { type: 'string' },
-  'trash-days': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The flags' values as node:util parseArgs read them (from the one table in cli/flag-table.ts). */
+export type FlagValues = Partial<Record<FlagName, string | boolean | string[]>>;
 
-function parseFlags(argv: string[]) {
+export function parseFlags(argv: string[]): FlagValues {
   try {
-    return parseArgs({ args: argv, options: FLAGS, strict: true }).values;
+    return parseArgs({ args: argv, options: parseArgsOptions(), strict: true, allowPositionals: false })
+      .values as FlagValues;
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
 }
+
+/** A string flag's value, else its environment variable's (cli/flag-table.ts names it). */
+function pick(values: FlagValues, env: NodeJS.ProcessEnv, name: FlagName): string | undefined {
+  const flag = values[name];
+  if (typeof flag === 'string') return flag;
+  const variable = flagSpec(name).env;
+  return variable === undefined ? undefined : env[variable];
+}
+
+const flagList = (values: FlagValues, name: FlagName) => values[name] as string[] | undefined;
+const envOf = (env: NodeJS.ProcessEnv, name: FlagName) => env[flagSpec(name).env ?? ''];
 
 /** A repeatable flag's values, else the environment's comma-separated list, trimmed, blanks dropped. */
 function list(flag: string[] | undefined, envValue: string | undefined): string[] {
@@ -146,13 +119,14 @@ function parseToken(flag: string | undefined, envValue: string | undefined): str
 }
 
 /** Flags win over environment variables, which win over defaults. */
-export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' {
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerConfig | 'help' | 'version' {
   const values = parseFlags(argv);
   if (values.help) return 'help';
-  const origins = list(values['allow-origin'], env.COMPANION_ALLOW_ORIGINS);
+  if (values.version) return 'version';
+  const origins = list(flagList(values, 'allow-origin'), envOf(env, 'allow-origin'));
   if (origins.includes('null')) throw new ConfigError(NULL_ORIGIN_REFUSED);
   // An empty COMPANION_DASHBOARD_DIR means none, as for the other variables; an empty flag is a mistake.
-  const dashboard = values.dashboard ?? (env.COMPANION_DASHBOARD_DIR || undefined);
+  const dashboard = (values.dashboard as string | undefined) ?? (envOf(env, 'dashboard') || undefined);
   if (dashboard !== undefined && dashboard.trim() === '') {
     throw new ConfigError('--dashboard is empty: give the folder of pixellab_dashboard.html');
   }
@@ -162,12 +136,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   } catch {
     throw new ConfigError(`PIXELLAB_API_URL is not a URL: "${apiUrl}"`);
   }
+  const requirePairing = values['require-pairing'] as boolean | undefined;
   return {
-    port: int('--port', values.port ?? env.COMPANION_PORT, 8787, 0, 65535),
-    host: values.host ?? env.COMPANION_HOST ?? '127.0.0.1',
-    dataDir: path.resolve(cwd, values['data-dir'] ?? env.COMPANION_DATA_DIR ?? 'data'),
+    port: int('--port', pick(values, env, 'port'), 8787, 0, 65535),
+    host: pick(values, env, 'host') ?? '127.0.0.1',
+    dataDir: dataDirOf(values, env, cwd),
+    importPath: pathFlag(values, 'import', cwd),
+    envFile: pathFlag(values, 'env-file', cwd),
     allowOrigins: origins,
-    allowExtensions: list(values['allow-extension'], env.COMPANION_ALLOW_EXTENSIONS).map((value) => {
+    allowExtensions: list(flagList(values, 'allow-extension'), envOf(env, 'allow-extension')).map((value) => {
       try {
         return parseAllowedExtension(value);
       } catch (err) {
@@ -175,16 +152,34 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
       }
     }),
     dashboardDir: dashboard === undefined ? null : path.resolve(cwd, dashboard),
-    token: parseToken(values.token, env.COMPANION_TOKEN),
-    requirePairing: values['require-pairing'] ?? bool('COMPANION_REQUIRE_PAIRING', env.COMPANION_REQUIRE_PAIRING),
-    parallel: int('--parallel', values.parallel ?? env.COMPANION_PARALLEL, 3, 1, 10),
+    token: parseToken(values.token as string | undefined, envOf(env, 'token')),
+    requirePairing: requirePairing ?? bool('COMPANION_REQUIRE_PAIRING', envOf(env, 'require-pairing')),
+    parallel: int('--parallel', pick(values, env, 'parallel'), 3, 1, 10),
     apiKey: env.PIXELLAB_API_KEY?.trim() || null,
     apiUrl,
-    timeoutMs: int('--timeout-ms', values['timeout-ms'] ?? env.COMPANION_TIMEOUT_MS, 120_000, 100, 600_000),
+    timeoutMs: int('--timeout-ms', pick(values, env, 'timeout-ms'), 120_000, 100, 600_000),
     ...spendingLimits(values, env),
     // Nothing in the history is deleted but by the user: a retention applies only when the user set one.
-    trashDays: limit('--trash-days', values['trash-days'] ?? env.COMPANION_TRASH_DAYS, 0, 36_500, true) || null,
+    trashDays: limit('--trash-days', pick(values, env, 'trash-days'), 0, 36_500, true) || null,
   };
+}
+
+/** The data dir the user named: the flag, else a non-empty COMPANION_DATA_DIR. */
+function dataDirOf(values: FlagValues, env: NodeJS.ProcessEnv, cwd: string): ServerConfig['dataDir'] {
+  const flag = values['data-dir'] as string | undefined;
+  if (flag !== undefined) {
+    if (flag.trim() === '') throw new ConfigError('--data-dir is empty: give a folder');
+    return { path: path.resolve(cwd, flag), source: 'flag' };
+  }
+  const variable = envOf(env, 'data-dir');
+  return variable ? { path: path.resolve(cwd, variable), source: 'env' } : null;
+}
+
+function pathFlag(values: FlagValues, name: 'import' | 'env-file', cwd: string): string | null {
+  const value = values[name] as string | undefined;
+  if (value === undefined) return null;
+  if (value.trim() === '') throw new ConfigError(`--${name} is empty: give a path`);
+  return path.resolve(cwd, value);
 }
 
 /**
@@ -192,22 +187,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
  * runaway client, or a local page or extension in the default mode, can spend. 60 calls a minute is above what
  * 3 parallel calls of a few seconds each reach, and stops a loop within a minute.
  */
-function spendingLimits(values: ReturnType<typeof parseFlags>, env: NodeJS.ProcessEnv) {
+function spendingLimits(values: FlagValues, env: NodeJS.ProcessEnv) {
   return {
-    maxUsdPerDay: limit(
-      '--max-usd-per-day',
-      values['max-usd-per-day'] ?? env.COMPANION_MAX_USD_PER_DAY,
-      10,
-      1_000_000,
-      false,
-    ),
-    maxCallsPerMinute: limit(
-      '--max-calls-per-minute',
-      values['max-calls-per-minute'] ?? env.COMPANION_MAX_CALLS_PER_MINUTE,
-      60,
-      100_000,
-      true,
-    ),
+    maxUsdPerDay: limit('--max-usd-per-day', pick(values, env, 'max-usd-per-day'), 10, 1_000_000, false),
+    maxCallsPerMinute: limit('--max-calls-per-minute', pick(values, env, 'max-calls-per-minute'), 60, 100_000, true),
   };
 }
 

@@ -56,9 +56,12 @@ describe('architecture', () => {
   });
 
   it('only the store folder touches the data dir', () => {
-    // Besides the store, only the dashboard route reads files: the --dashboard folder, read-only.
+    // Besides the store, only the dashboard route reads files (the --dashboard folder, read-only), and
+    // `service install` writes the service's own files (unit, program copy), outside the data dir.
     const readers = (f: string) =>
-      f.startsWith('companion-server/store/') || f === 'companion-server/routes/dashboard.ts';
+      f.startsWith('companion-server/store/') ||
+      f === 'companion-server/routes/dashboard.ts' ||
+      f.startsWith('companion-server/cli/service/');
     for (const file of sources('companion-server').filter((f) => !readers(f))) {
       expect(read(file), file).not.toMatch(/from ['"]node:fs(\/promises)?['"]/);
     }

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { APP_NAME, SYNC_API_VERSION } from '../../utils/domain';
+import { APP_NAME, COMPANION_API_VERSION } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
 import type { CompanionEnv } from '../middleware/env';
 import type { createBalanceCache } from '../pixellab/balance-cache';
@@ -21,7 +21,7 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
       const base = {
         status: 'ok' as const,
         app: APP_NAME,
-        apiVersion: SYNC_API_VERSION,
+        apiVersion: COMPANION_API_VERSION,
         version: deps.config.version,
         serverId: deps.store.serverId,
         server_time: new Date(now()).toISOString(),

@@ -185,6 +185,19 @@ export function parseJsonFile(bytes: Uint8Array): Record<string, unknown> {
  * Reads either format; throws BadHistoryFileError when the file as a whole cannot be used. Records that fail
  * the schema one by one (a width of 8192 typed by hand) are set aside with their reason, and the rest loads.
  */
+/** "3", "2.1", "2.0.1": later than the version this companion writes, compared part by part. */
+function isNewerVersion(version: unknown): boolean {
+  if (typeof version !== 'string' || !/^\d+(\.\d+)*$/.test(version)) return false;
+  const ours = HISTORY_FILE_VERSION.split('.').map(Number);
+  const theirs = version.split('.').map(Number);
+  for (let i = 0; i < Math.max(ours.length, theirs.length); i++) {
+    const a = theirs[i] ?? 0;
+    const b = ours[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return false;
+}
+
 export function parseHistoryFile(bytes: Uint8Array, options: { trusted?: boolean } = {}): ParsedHistoryFile {
   if (options.trusted) {
     const fast = parseTrustedFile(bytes);
@@ -200,8 +213,9 @@ export function parseHistoryFile(bytes: Uint8Array, options: { trusted?: boolean
     return { format: 'seed', file: result.data, extra: extraOf(SEED_KEYS) };
   }
   if (version !== HISTORY_FILE_VERSION) {
-    const major = typeof version === 'string' ? Number.parseInt(version, 10) : Number.NaN;
-    if (major > 2) {
+    // A later 2.x may carry fields this companion would drop when it rewrites the file: refused untouched
+    // like a later major, not moved aside as damaged (it was, and the older backup loaded in its place).
+    if (isNewerVersion(version)) {
       throw new StoreError(
         `The history file has version ${String(version)}, newer than this companion reads (${HISTORY_FILE_VERSION}); update the companion`,
         'NEWER_HISTORY_FILE',

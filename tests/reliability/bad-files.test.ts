@@ -220,6 +220,7 @@ async function buildRows(): Promise<Row[]> {
     {
       name: 'version 2.1 (newer minor)',
       files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = '2.1')) }),
+      refuses: 'NEWER_HISTORY_FILE',
     },
     { name: 'version as a number', files: withBackup({ 'job_history.json': withJob(main, (f) => (f.version = 2)) }) },
     {

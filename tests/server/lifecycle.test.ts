@@ -28,7 +28,7 @@ describe('start-up and shutdown', () => {
     const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
     expect(c.logs[0]).toMatch(
       new RegExp(
-        `^PixelLab companion listening on http://127\\.0\\.0\\.1:\\d+ - history: ${path.join(dir, 'job_history.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+        `^PixelLab companion listening on http://127\\.0\\.0\\.1:\\d+ - history: ${path.join(dir, 'job_history.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(from --data-dir\\)$`,
       ),
     );
     await c.stop();

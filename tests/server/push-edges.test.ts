@@ -135,3 +135,26 @@ describe('an image the companion lost', () => {
     expect(after.needImages).toEqual([]);
   });
 });
+
+describe('times at the edge of exact numbers (issue 23, item 6)', () => {
+  it('a version stamped 2^53 is refused, and a finished job pushed again as queued is not run or charged again', async () => {
+    const h = await companion();
+    const huge = await push(h, 'req-huge-0001', [job('job-huge', 2 ** 53, { status: 'queued' })]);
+    expect(huge.status).toBe(400);
+    expect(huge.body.message).toMatch(/before the year 2200/);
+    expect(h.store.get('job-huge')).toBeUndefined();
+
+    await push(h, 'req-run-0001', [job('job-paid', 1_000, { status: 'queued' })]);
+    await runner(h).idle();
+    const paid = h.store.get('job-paid')!;
+    expect(paid).toMatchObject({ status: 'success', image: expect.any(String) });
+    const calls = fake.requests.filter((r) => r.path.includes('generate')).length;
+    expect(calls).toBeGreaterThan(0);
+    // A stale copy of the job from before it ran, re-sent with any later time the schema allows.
+    const stale = await push(h, 'req-run-0002', [job('job-paid', 7_258_118_399_999, { status: 'queued' })]);
+    expect(stale.status).toBe(200);
+    await runner(h).idle();
+    expect(h.store.get('job-paid')).toMatchObject({ status: 'success', image: paid.image });
+    expect(fake.requests.filter((r) => r.path.includes('generate')).length).toBe(calls);
+  });
+});

@@ -1,4 +1,5 @@
 export * from './clock';
+export * from './companion-package';
 export * from './data-url';
 export * from './error-message';
 export * from './job';

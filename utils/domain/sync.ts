@@ -1,15 +1,18 @@
 import { z } from 'zod';
+import { COMPANION_PACKAGE_NAME } from './companion-package';
 import { imageHashSchema, type Job, jobSchema } from './job';
 import { withoutOrganising } from './organise';
 import { anyRecordSchema } from './records';
 
 /**
- * The companion's sync protocol (README, "Sync protocol"). Version bumps when shapes change.
- * 2: records beside jobs (boards, the queue: records.ts), organising fields and the `cancelled` status. A client
- * says which version it speaks (`v`); one that does not is answered in version 1's shapes (routes/sync.ts).
+ * The shapes of the sync routes a client asks for with `v` (README, "Sync protocol"); /health's `apiVersion`
+ * (COMPANION_API_VERSION) says which routes a companion has. 2: records beside jobs (boards, the queue:
+ * records.ts), organising fields and the `cancelled` status. A client that does not say is answered in
+ * version 1's shapes (routes/sync.ts).
  */
 export const SYNC_API_VERSION = 2;
-export const APP_NAME = 'pixellab-companion';
+/** What /health names itself as: the companion's package name. */
+export const APP_NAME = COMPANION_PACKAGE_NAME;
 export const MAX_PULL_PAGE = 500;
 export const MAX_PUSH_CHANGES = 500;
 
@@ -133,7 +136,10 @@ export type Balance = z.infer<typeof balanceSchema>;
 export const healthResponseSchema = z.looseObject({
   status: z.literal('ok'),
   app: z.literal(APP_NAME),
+  /** COMPANION_API_VERSION of the companion; every companion built so far sends it. */
   apiVersion: z.number().int(),
+  /** The companion's package version (e.g. "0.2.0"); optional, so a companion that did not send it parses. */
+  version: z.string().optional(),
   serverId: z.string(),
   server_time: z.string(),
   uptime_seconds: z.number(),

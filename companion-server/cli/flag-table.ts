@@ -1,0 +1,178 @@
+/**
+ * Every flag the companion takes, once: config.ts parses with it, `--help` prints it, `service install` carries
+ * its environment variables into the service, and a test holds the README's table to it.
+ */
+export interface FlagSpec {
+  /** Long name without the dashes. */
+  name: string;
+  /** Placeholder of its value in the help (`N`, `DIR`); none for a switch. */
+  arg?: string;
+  /** Repeatable: each use adds a value. */
+  multiple?: boolean;
+  short?: string;
+  /** The environment variable that stands in for it; flags win. */
+  env?: string;
+  /** How the variable is written when it differs from the flag (`comma-separated`, `=1`). */
+  envNote?: string;
+  /** The default as words, when there is one. */
+  default?: string;
+  help: string;
+  /**
+   * server: configures the running companion, and `service install` passes it on;
+   * start: acts once at this start (never baked into a service); meta: prints and exits.
+   */
+  kind: 'server' | 'start' | 'meta';
+}
+
+export const FLAG_TABLE = [
+  { name: 'port', arg: 'N', env: 'COMPANION_PORT', default: '8787', help: 'Port to listen on', kind: 'server' },
+  {
+    name: 'host',
+    arg: 'H',
+    env: 'COMPANION_HOST',
+    default: '127.0.0.1',
+    help: 'Address to bind (loopback; anything else warns)',
+    kind: 'server',
+  },
+  {
+    name: 'data-dir',
+    arg: 'DIR',
+    env: 'COMPANION_DATA_DIR',
+    default: 'the platform data folder, or ./data when it holds a history',
+    help: 'Where job_history.json, its backup and images/ live',
+    kind: 'server',
+  },
+  {
+    name: 'import',
+    arg: 'PATH',
+    help: "Take in an old history before starting: a job_history.json (the old dashboard's, or this companion's) or a data folder; merged, never replacing what is there",
+    kind: 'start',
+  },
+  {
+    name: 'dashboard',
+    arg: 'DIR',
+    env: 'COMPANION_DASHBOARD_DIR',
+    help: 'Serve the old dashboard (the folder of pixellab_dashboard.html and js/) at /dashboard/; it may use the old API routes only',
+    kind: 'server',
+  },
+  {
+    name: 'allow-origin',
+    arg: 'O',
+    multiple: true,
+    env: 'COMPANION_ALLOW_ORIGINS',
+    envNote: 'comma-separated',
+    help: 'Also accept requests from this web origin, e.g. http://localhost:5500; never "null"',
+    kind: 'server',
+  },
+  {
+    name: 'allow-extension',
+    arg: 'ID',
+    multiple: true,
+    env: 'COMPANION_ALLOW_EXTENSIONS',
+    envNote: 'comma-separated',
+    help: "Trust this extension besides this project's own: an id, chrome-extension://<id> or moz-extension://<uuid>. Other extensions must pair first",
+    kind: 'server',
+  },
+  {
+    name: 'token',
+    arg: 'T',
+    env: 'COMPANION_TOKEN',
+    help: 'Require Authorization: Bearer T on every route but /health; letters, digits and - . _ ~ + /',
+    kind: 'server',
+  },
+  {
+    name: 'require-pairing',
+    env: 'COMPANION_REQUIRE_PAIRING',
+    envNote: '=1',
+    default: 'off',
+    help: 'Require a token issued by pairing on every route but /health and /pair/*',
+    kind: 'server',
+  },
+  {
+    name: 'parallel',
+    arg: 'N',
+    env: 'COMPANION_PARALLEL',
+    default: '3',
+    help: 'PixelLab jobs running at once',
+    kind: 'server',
+  },
+  {
+    name: 'timeout-ms',
+    arg: 'N',
+    env: 'COMPANION_TIMEOUT_MS',
+    default: '120000',
+    help: 'Give up on a PixelLab call after this long',
+    kind: 'server',
+  },
+  {
+    name: 'max-usd-per-day',
+    arg: 'N',
+    env: 'COMPANION_MAX_USD_PER_DAY',
+    default: '10',
+    help: 'Spend at most N USD on PixelLab per local day, then refuse paid calls until midnight; 0: off',
+    kind: 'server',
+  },
+  {
+    name: 'max-calls-per-minute',
+    arg: 'N',
+    env: 'COMPANION_MAX_CALLS_PER_MINUTE',
+    default: '60',
+    help: 'Make at most N paid PixelLab calls in any 60 s; 0: off',
+    kind: 'server',
+  },
+  {
+    name: 'trash-days',
+    arg: 'N',
+    env: 'COMPANION_TRASH_DAYS',
+    default: '0',
+    help: 'Purge a job N days after it went to the trash, and free its images once no job uses them; 0: only you empty the trash',
+    kind: 'server',
+  },
+  {
+    name: 'env-file',
+    arg: 'FILE',
+    help: 'Read environment variables from FILE (dotenv format) before ./.env; an installed service reads its own from the config folder',
+    kind: 'server',
+  },
+  { name: 'version', short: 'v', help: 'Print the version and exit', kind: 'meta' },
+  { name: 'help', short: 'h', help: 'Print this help and exit', kind: 'meta' },
+] as const satisfies readonly FlagSpec[];
+
+export type FlagName = (typeof FLAG_TABLE)[number]['name'];
+
+/** Variables read from the environment only, never from a flag. */
+export const ENV_ONLY = [
+  {
+    env: 'PIXELLAB_API_KEY',
+    help: 'Your PixelLab key, from the environment or ./.env (a service never gets it from here)',
+  },
+  { env: 'PIXELLAB_API_URL', default: 'https://api.pixellab.ai/v1', help: "PixelLab's API (tests point it at a fake)" },
+] as const;
+
+export function flagSpec(name: FlagName): FlagSpec {
+  return FLAG_TABLE.find((flag) => flag.name === name)!;
+}
+
+type ParseArgsOption = { type: 'string' | 'boolean'; multiple?: boolean; short?: string };
+
+/** node:util parseArgs options built from the table. */
+export function parseArgsOptions(): Record<FlagName, ParseArgsOption> {
+  return Object.fromEntries(
+    FLAG_TABLE.map((flag: FlagSpec) => [
+      flag.name,
+      {
+        type: flag.arg ? 'string' : 'boolean',
+        ...(flag.multiple ? { multiple: true } : {}),
+        ...(flag.short ? { short: flag.short } : {}),
+      },
+    ]),
+  ) as Record<FlagName, ParseArgsOption>;
+}
+
+/** Every environment variable the companion reads, with or without a flag. */
+export function companionEnvNames(): string[] {
+  return [
+    ...FLAG_TABLE.flatMap((flag: FlagSpec) => (flag.env ? [flag.env] : [])),
+    ...ENV_ONLY.map((variable) => variable.env),
+  ];
+}

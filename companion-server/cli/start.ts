@@ -1,0 +1,144 @@
+import { createApp } from '../app';
+import { isLoopbackBind, type ServerConfig } from '../config';
+import { defaultLimits } from '../deps';
+import { listen } from '../http/listen';
+import { startTrashSweep } from '../lib/trash-sweep';
+import { openSpending } from '../paid/open-spending';
+import { createRunner } from '../paid/runner';
+import { createPixelLabClient } from '../pixellab/client';
+import { openDashboardDir } from '../routes/dashboard';
+import { holdsHistory, recordAdoption, wasAdopted } from '../store/adoptions';
+import { createFileStore } from '../store/file-store';
+import { type ImportReport, importHistory } from '../store/import-history';
+import { createPairingStore } from '../store/pairing-store';
+import type { JobStore } from '../store/types';
+import { chooseDataDir } from './data-dir';
+import { type PlatformEnv, platformPaths } from './platform-paths';
+import { COMPANION_BIN, COMPANION_VERSION } from './version';
+
+/** Starts the companion with a parsed configuration; resolves once it listens, and exits the process on a signal. */
+export async function startCompanion(config: ServerConfig, machine: PlatformEnv & { cwd: string }) {
+  const log = (line: string) => console.log(line);
+  if (!isLoopbackBind(config.host)) {
+    log(`Warning: binding ${config.host} exposes the companion beyond this machine; use --token.`);
+  }
+  const dashboardDir = config.dashboardDir === null ? null : openDashboardDir(config.dashboardDir, log);
+  if (dashboardDir && (config.token || config.requirePairing)) {
+    log('Warning: the old dashboard cannot send a token, so with --token or --require-pairing it is refused (401).');
+  }
+  const dataDir = await chooseDataDir({
+    given: config.dataDir,
+    cwd: machine.cwd,
+    platformData: platformPaths(machine).data,
+    importPath: config.importPath,
+    bin: COMPANION_BIN,
+    probe: { holdsHistory, wasAdopted },
+  });
+
+  const store = await createFileStore({ dataDir: dataDir.path, log });
+  if (config.importPath) {
+    // A refused import changes nothing; the data dir is let go so the next start finds it free.
+    await importInto(store, dataDir.path, config.importPath, log).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  }
+  // Always: by default, extensions the companion does not trust pair too.
+  const pairings = await createPairingStore({ dataDir: dataDir.path, log });
+  const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+  const spending = await openSpending({
+    dataDir: dataDir.path,
+    limits: { maxUsdPerDay: config.maxUsdPerDay, maxCallsPerMinute: config.maxCallsPerMinute },
+    log,
+  });
+  const runner = createRunner({ store, pixellab, limit: config.parallel, log, paid: spending.paid });
+  // Paid results a full disk kept from the history last time go in before anything else runs.
+  await runner.recover();
+  const app = createApp({
+    store,
+    pixellab,
+    runner,
+    log,
+    pairings,
+    spending: spending.guard,
+    config: {
+      allowOrigins: config.allowOrigins,
+      allowExtensions: config.allowExtensions,
+      dashboardDir,
+      token: config.token,
+      requirePairing: config.requirePairing,
+      apiKeyDetected: config.apiKey !== null,
+      limits: defaultLimits,
+      version: COMPANION_VERSION,
+      balanceTtlMs: 60_000,
+    },
+  });
+
+  let stopSweep: () => void = () => undefined;
+  const server = listen(app.fetch, config.port, config.host, log, (info) => {
+    const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+    log(
+      `PixelLab companion listening on http://${shown}:${info.port} - history: ${store.filePath} (${dataDir.reason})`,
+    );
+    if (dataDir.offer) log(dataDir.offer);
+    if (dashboardDir) log(`Old dashboard: http://${shown}:${info.port}/dashboard/ (serving ${dashboardDir})`);
+    if (config.requirePairing) {
+      const paired = pairings.list().length;
+      log(
+        `Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`,
+      );
+    }
+    if (config.apiKey === null)
+      log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
+    runner.resume();
+    if (config.trashDays !== null) stopSweep = startTrashSweep(store, { days: config.trashDays, log });
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') {
+      console.error(
+        `Port ${config.port} is already in use: stop the other server or start this one with --port <another port>.`,
+      );
+    } else if (err.code === 'EACCES') {
+      console.error(`Not allowed to listen on ${config.host}:${config.port} (EACCES).`);
+    } else {
+      console.error(`Could not listen on ${config.host}:${config.port}: ${err.message}`);
+    }
+    // Let go of the data dir (its lock) before leaving, so the next start finds it free.
+    void Promise.allSettled([runner.stop(), spending.close(), store.close()]).then(() => process.exit(1));
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing writes, then stopping.`);
+    server.close();
+    stopSweep();
+    // Jobs still waiting on PixelLab are marked interrupted at the next start; writes are not cut short.
+    await Promise.race([runner.stop(), new Promise((r) => setTimeout(r, 3000))]);
+    await spending.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** --import: merges the old history in before anything runs, and notes it so ./data is not offered again. */
+async function importInto(store: JobStore, dataDir: string, source: string, log: (line: string) => void) {
+  log(`Importing ${source} ...`);
+  const report = await importHistory(store, source);
+  await recordAdoption(dataDir, source, report);
+  log(describeImport(report));
+}
+
+export function describeImport(r: ImportReport): string {
+  const parts = [
+    `Imported ${r.file} (${r.format === 'seed' ? "the old dashboard's format" : 'companion format'}): ${r.found} job(s) found, ${r.taken} taken in, ${r.alreadyThere} already here`,
+  ];
+  if (r.renamed) parts.push(`${r.renamed} under a new id (another job had theirs)`);
+  parts.push(`${r.images} image(s) copied`);
+  if (r.missingImages) parts.push(`${r.missingImages} image(s) missing from the source`);
+  if (r.unreadable) parts.push(`${r.unreadable} unreadable record(s) left in the source`);
+  return `${parts.join('; ')}. The source is left as it was.`;
+}
