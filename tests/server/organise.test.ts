@@ -19,7 +19,7 @@ import {
   setOrganisingField,
 } from '../../utils/domain';
 import { encodePng } from '../fixtures/png';
-import { call, exists, type InProcess, startInProcess, tempDir } from '../reliability/support';
+import { call, exists, type InProcess, pixellabDouble, startInProcess, tempDir } from '../reliability/support';
 
 const J = { 'content-type': 'application/json' };
 const opened: { h: InProcess; t: Awaited<ReturnType<typeof tempDir>> }[] = [];
@@ -303,5 +303,38 @@ describe('the trash and image garbage collection', () => {
     expect(h.store.get('job-1')!.deleted).toBe(false);
     expect(h.store.get('job-2')!.deleted).toBe(true);
     expect(await h.store.purgeTrashedBefore(Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+});
+
+describe('the queue record', () => {
+  it('a paused queue starts nothing, and resuming it from another panel runs what waited', async () => {
+    const t = await tempDir();
+    const pixellab = pixellabDouble();
+    const h = await startInProcess({ dataDir: t.dir, runner: 'real', pixellab });
+    opened.push({ h, t });
+    const queue = (paused: boolean, updatedAt: number) => ({
+      kind: 'queue',
+      id: 'queue',
+      paused,
+      order: [],
+      deleted: false,
+      updatedAt,
+    });
+    await push(h, [], { v: 2, records: [queue(true, 1_000)] });
+    const submitted = await call(h.app, {
+      method: 'POST',
+      path: '/api/v1/jobs',
+      headers: J,
+      body: JSON.stringify({ prompt: 'a knight', width: 32, height: 32 }),
+    });
+    expect(submitted.status).toBe(202);
+    const { job } = (await submitted.json()) as { job: { id: string } };
+    await h.settle();
+    expect(h.store.get(job.id)!.status).toBe('queued');
+    expect(pixellab.calls).toBe(0);
+
+    await push(h, [], { v: 2, records: [queue(false, 2_000)] }, 'panel-b');
+    await expect.poll(() => h.store.get(job.id)!.status).toBe('success');
+    expect(pixellab.calls).toBe(1);
   });
 });
