@@ -337,4 +337,39 @@ describe('the queue record', () => {
     await expect.poll(() => h.store.get(job.id)!.status).toBe('success');
     expect(pixellab.calls).toBe(1);
   });
+
+  it('the queue order from a panel is the order queued jobs start in; the rest follow, oldest first', async () => {
+    const t = await tempDir();
+    const pixellab = pixellabDouble();
+    const started: string[] = [];
+    const generate = pixellab.generate;
+    pixellab.generate = async (request) => {
+      started.push(request.prompt);
+      return generate(request);
+    };
+    const h = await startInProcess({ dataDir: t.dir, runner: 'real', pixellab });
+    opened.push({ h, t });
+    const queue = (paused: boolean, order: string[], updatedAt: number) => ({
+      kind: 'queue',
+      id: 'queue',
+      paused,
+      order,
+      deleted: false,
+      updatedAt,
+    });
+    await push(h, [], { v: 2, records: [queue(true, [], 1_000)] });
+    const ids: Record<string, string> = {};
+    for (const prompt of ['first', 'second', 'third']) {
+      const res = await call(h.app, {
+        method: 'POST',
+        path: '/api/v1/jobs',
+        headers: J,
+        body: JSON.stringify({ prompt, width: 32, height: 32 }),
+      });
+      ids[prompt] = ((await res.json()) as { job: { id: string } }).job.id;
+    }
+    await push(h, [], { v: 2, records: [queue(false, [ids.third!, ids.first!], 2_000)] });
+    await expect.poll(() => started.length).toBe(3);
+    expect(started).toEqual(['third', 'first', 'second']);
+  });
 });
