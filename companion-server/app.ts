@@ -5,12 +5,17 @@ import { printable } from './http/printable';
 import type { CompanionEnv } from './middleware/env';
 import { security } from './middleware/security';
 import { createBalanceCache } from './pixellab/balance-cache';
+import { apiKeyRoutes } from './routes/api-key';
 import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
+import { ledgerRoutes } from './routes/ledger';
+import { pairPageRoutes } from './routes/pair-page';
 import { pairingRoutes } from './routes/pairing';
+import { createPairingDesk } from './routes/pairing-desk';
 import { seedRoutes } from './routes/seed';
 import { seedGenerateRoutes } from './routes/seed-generate';
+import { snapshotRoutes } from './routes/snapshots';
 import { spendRoutes } from './routes/spend';
 import { syncRoutes } from './routes/sync';
 import { createMemoryPairingStore } from './store/pairing-store';
@@ -24,13 +29,15 @@ export function createApp(deps: CompanionDeps) {
   const startedAt = (deps.now ?? Date.now)();
   const balance = createBalanceCache({
     pixellab: deps.pixellab,
-    apiKeyDetected: deps.config.apiKeyDetected,
+    apiKeyDetected: deps.apiKey ? () => deps.apiKey!.holder.current() !== null : deps.config.apiKeyDetected,
     ttlMs: deps.config.balanceTtlMs,
     now: deps.now,
   });
 
   const pairings = deps.pairings ?? createMemoryPairingStore({ now: deps.now });
   const requirePairing = deps.config.requirePairing === true;
+  const desk = createPairingDesk(pairings, deps.now ?? Date.now);
+  const print = deps.log ?? ((line: string) => console.log(line));
 
   const dashboardDir = deps.config.dashboardDir ?? null;
 
@@ -48,10 +55,14 @@ export function createApp(deps: CompanionDeps) {
     )
     .route('/', dashboardDir === null ? new Hono() : dashboardRoutes(dashboardDir))
     .route('/', healthRoutes(deps, balance, startedAt))
-    .route('/', pairingRoutes(deps, pairings, deps.log ?? ((line: string) => console.log(line))))
+    .route('/', pairPageRoutes(deps, desk, print))
+    .route('/', pairingRoutes(deps, pairings, desk, print))
+    .route('/', apiKeyRoutes(deps, balance, log))
     .route('/', seedRoutes(deps))
     .route('/', seedGenerateRoutes(deps))
     .route('/', spendRoutes(deps))
+    .route('/', snapshotRoutes(deps))
+    .route('/', ledgerRoutes(deps))
     .route('/', syncRoutes(deps))
     .route('/', jobRoutes(deps));
 

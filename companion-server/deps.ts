@@ -1,5 +1,7 @@
 import type { Direction } from '../utils/domain';
 import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
+import type { ApiKeyHolder } from './secrets/api-key';
+import type { CostLedger } from './store/cost-ledger';
 import type { PairingStore } from './store/pairing-store';
 import type { JobStore } from './store/types';
 
@@ -86,8 +88,16 @@ export interface CompanionDeps {
   config: CompanionConfig;
   /** Paired clients' token hashes; in memory when not given (index.ts passes the data dir's). */
   pairings?: PairingStore;
+  /**
+   * The PixelLab key as it can change while the companion runs (set from the panel), and how a new key is
+   * checked (PixelLab's balance, with that key). Without it the key is fixed (`config.apiKeyDetected`) and the
+   * key routes answer 404.
+   */
+  apiKey?: { holder: ApiKeyHolder; check(key: string): Promise<{ usd: number }> };
   /** Today's spend and the limits, for `GET /api/v1/spend`; that route answers 404 without it. */
   spending?: SpendingGuard;
+  /** The cost ledger, for `GET /api/v1/ledger`; that route answers 404 without it. */
+  ledger?: Pick<CostLedger, 'read'>;
   now?: () => number;
   log?: (line: string) => void;
 }

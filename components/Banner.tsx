@@ -48,19 +48,3 @@ export function Toast({ message }: { message: string | null }) {
     </div>
   );
 }
-
-/** Shown once an attempt to reach the companion failed; the reason wraps (up to three lines, all of it on hover). */
-export function OfflineNotice({ lastError }: { lastError: string | null }) {
-  return (
-    <div class="offline-notice" data-testid="offline-notice">
-      <p>
-        <strong>Companion offline.</strong> Showing the history saved in this browser; new jobs wait until it is back.
-      </p>
-      {lastError && (
-        <p class="offline-reason" title={lastError}>
-          {lastError}
-        </p>
-      )}
-    </div>
-  );
-}

@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/pr
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GenerateForm, PRESETS, validateForm } from '@/components/GenerateForm';
 import { MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import { estimateCallUsd } from '@/utils/domain/spend';
 
 afterEach(cleanup);
 
@@ -131,5 +132,24 @@ describe('GenerateForm', () => {
     await waitFor(() => expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe('old job'));
     expect((screen.getByLabelText('Height') as HTMLInputElement).value).toBe('48');
     expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('9');
+  });
+
+  it("says what Generate will cost before it is pressed, by the guard's rule, and nothing while a field is wrong", () => {
+    const prices = { 'generate:64x64': { usd: 0.0125, at: 1 } };
+    setup({ estimateUsd: (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd });
+    expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.013');
+    type('Count', '4');
+    expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.050 (4 × $0.013)');
+    // Another size: the newest price of the kind scaled by area.
+    type('Width', '32');
+    type('Height', '32');
+    expect(screen.getByTestId('cost-preview').textContent).toBe(`About $0.013 (4 × $0.003)`);
+    type('Width', '9999');
+    expect(screen.queryByTestId('cost-preview')).toBeNull();
+  });
+
+  it('shows no cost without a price source', () => {
+    setup();
+    expect(screen.queryByTestId('cost-preview')).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatCost } from '@/components/format';
 import { ChevronIcon } from '@/components/icons';
 import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
 import { type GenerateRequest, generateRequestSchema } from '@/utils/intents/protocol';
@@ -71,12 +72,23 @@ export interface GenerateFormProps {
   onGenerate(request: GenerateRequest): unknown;
   /** Fills the form (a job's "reuse settings"); pass a new object each time. */
   prefill?: Prefill | null;
+  /** What one image of this size will likely cost (the spending guard's rule); without it no preview shows. */
+  estimateUsd?(width: number, height: number): number;
+}
+
+/** `About $0.05 (4 × $0.0125)`: what Generate will cost, before it is pressed; null while the fields are not valid. */
+export function costPreview(values: FormValues, estimateUsd: (width: number, height: number) => number): string | null {
+  const { request } = validateForm({ ...values, prompt: values.prompt.trim() || 'x' });
+  if (!request) return null;
+  const each = estimateUsd(request.width, request.height);
+  const total = `About ${formatCost(each * request.count)}`;
+  return request.count === 1 ? total : `${total} (${request.count} × ${formatCost(each)})`;
 }
 
 const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count'];
 const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
 
-export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
+export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormProps) {
   const [values, setValues] = useState<FormValues>(INITIAL);
   const [errors, setErrors] = useState<FormErrors>({});
   const [submitted, setSubmitted] = useState(false);
@@ -126,6 +138,8 @@ export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
       setBusy(false);
     }
   };
+
+  const preview = estimateUsd ? costPreview(values, estimateUsd) : null;
 
   const describedBy = (field: Field, hint?: string) =>
     [hint, errors[field] ? `gen-${field}-error` : undefined].filter(Boolean).join(' ') || undefined;
@@ -226,6 +240,11 @@ export function GenerateForm({ onGenerate, prefill }: GenerateFormProps) {
             Generate
           </button>
         </div>
+        {preview && (
+          <p class="cost-preview" data-testid="cost-preview">
+            {preview}
+          </p>
+        )}
         {(['width', 'height', 'seed', 'count'] as const).map(
           (field) =>
             errors[field] && (

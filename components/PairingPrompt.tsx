@@ -8,6 +8,8 @@ export interface PairingPromptProps {
   onStart(): unknown;
   /** Sends the code; resolves true when the companion took it. */
   onConfirm(code: string): Promise<boolean> | boolean;
+  /** The companion's approval page (`<companion>/pair`), where the request can be approved without a code. */
+  pageUrl?: string;
   clock?: () => number;
 }
 
@@ -15,7 +17,7 @@ export interface PairingPromptProps {
  * Shown while the companion requires pairing: a button that asks it for a code (printed on its
  * console), then a field for that code. Failures from the companion go to the panel's banner.
  */
-export function PairingPrompt({ request, onStart, onConfirm, clock = Date.now }: PairingPromptProps) {
+export function PairingPrompt({ request, onStart, onConfirm, pageUrl, clock = Date.now }: PairingPromptProps) {
   const [now, setNow] = useState(clock);
   const [code, setCode] = useState('');
   const [invalid, setInvalid] = useState(false);
@@ -76,7 +78,7 @@ export function PairingPrompt({ request, onStart, onConfirm, clock = Date.now }:
       <div class="pairing-head">
         <p class="pairing-text">
           {open
-            ? 'The companion printed a pairing code in its console.'
+            ? 'Approve this browser on the companion’s page (this panel then pairs by itself), or type the code the companion printed in its console.'
             : expired
               ? 'The pairing code expired: ask for a new one.'
               : 'This companion asks to pair before it syncs.'}
@@ -91,6 +93,13 @@ export function PairingPrompt({ request, onStart, onConfirm, clock = Date.now }:
           Pair with companion
         </button>
       </div>
+      {open && pageUrl && (
+        <p class="pairing-page">
+          <a href={pageUrl} target="_blank" rel="noreferrer" data-testid="pairing-page-link">
+            Open the approval page
+          </a>
+        </p>
+      )}
       {open && (
         <form class="pairing-form" onSubmit={(e) => void confirm(e)} noValidate>
           <div class="field">

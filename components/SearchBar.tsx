@@ -9,10 +9,13 @@ export interface SearchBarProps {
   onStatus(status: StatusFilter): void;
   /** Id of the element that says how many rows match (the list caption). */
   countId?: string;
+  /** The failure reason Insights filtered the list to, shown as a removable chip; null when none. */
+  reason?: string | null;
+  onClearReason?(): void;
 }
 
 /** Prompt search and status filter; both narrow the list in memory, per keystroke. */
-export function SearchBar({ text, status, onText, onStatus, countId }: SearchBarProps) {
+export function SearchBar({ text, status, onText, onStatus, countId, reason = null, onClearReason }: SearchBarProps) {
   return (
     <div class="search-bar" role="search">
       <label for="search-text">Search</label>
@@ -35,6 +38,14 @@ export function SearchBar({ text, status, onText, onStatus, countId }: SearchBar
           </option>
         ))}
       </select>
+      {reason !== null && (
+        <span class="filter-chip" data-testid="reason-filter">
+          Failed with “{reason}”
+          <button type="button" class="chip-clear" aria-label={`Stop filtering to “${reason}”`} onClick={onClearReason}>
+            ×
+          </button>
+        </span>
+      )}
     </div>
   );
 }

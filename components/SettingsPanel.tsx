@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Settings, settingsSchema } from '@/utils/storage/settings';
 
@@ -6,6 +7,8 @@ export interface SettingsPanelProps {
   settings: Settings;
   onSave(settings: Settings): unknown;
   onClose(): void;
+  /** More settings below the form (the PixelLab key, which the companion keeps, not the browser). */
+  children?: ComponentChildren;
 }
 
 type Field = 'companionUrl' | 'token' | 'parallelLimit';
@@ -16,7 +19,7 @@ const MESSAGES: Record<Field, string> = {
 };
 
 /** The disclosed settings form; App owns the toggle button that shows it. */
-export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose }: SettingsPanelProps) {
+export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose, children }: SettingsPanelProps) {
   const [url, setUrl] = useState(settings.companionUrl);
   const [token, setToken] = useState(settings.token);
   const [limit, setLimit] = useState(String(settings.parallelLimit));
@@ -144,6 +147,7 @@ export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose
           </button>
         </div>
       </form>
+      {children}
     </section>
   );
 }

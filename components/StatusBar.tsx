@@ -38,6 +38,8 @@ export interface StatusBarProps {
   onPairStart?(): unknown;
   /** The typed pairing code; resolves true when the companion took it. */
   onPairConfirm?(code: string): Promise<boolean> | boolean;
+  /** The companion's pairing approval page, offered beside the code. */
+  pairPageUrl?: string;
   /** False when the panel shows its own SyncNowButton elsewhere (the header). */
   syncButton?: boolean;
   clock?: () => number;
@@ -87,6 +89,7 @@ export function StatusBar({
   busy = false,
   onPairStart,
   onPairConfirm,
+  pairPageUrl,
   syncButton = true,
   clock = Date.now,
 }: StatusBarProps) {
@@ -186,7 +189,13 @@ export function StatusBar({
       </p>
       {syncButton && <SyncNowButton sync={sync} onSyncNow={onSyncNow} busy={busy} />}
       {(sync.pairing === 'required' || sync.pairingRequest !== null) && onPairStart && onPairConfirm && (
-        <PairingPrompt request={sync.pairingRequest} onStart={onPairStart} onConfirm={onPairConfirm} clock={clock} />
+        <PairingPrompt
+          request={sync.pairingRequest}
+          onStart={onPairStart}
+          onConfirm={onPairConfirm}
+          pageUrl={pairPageUrl}
+          clock={clock}
+        />
       )}
     </section>
   );

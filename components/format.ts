@@ -62,3 +62,12 @@ export function formatCount(value: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** A prompt short enough for a one-line toast: whitespace collapsed, cut at a word with "…". */
+export function shortPrompt(prompt: string, max = 32): string {
+  const text = prompt.trim().replace(/\s+/g, ' ');
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
+}

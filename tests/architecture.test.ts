@@ -56,12 +56,14 @@ describe('architecture', () => {
   });
 
   it('only the store folder touches the data dir', () => {
-    // Besides the store, only the dashboard route reads files (the --dashboard folder, read-only), and
-    // `service install` writes the service's own files (unit, program copy), outside the data dir.
+    // Besides the store, only the dashboard route reads files (the --dashboard folder, read-only),
+    // `service install` writes the service's own files (unit, program copy), and the key file lives in the
+    // config folder (secrets/key-file.ts): all outside the data dir.
     const readers = (f: string) =>
       f.startsWith('companion-server/store/') ||
       f === 'companion-server/routes/dashboard.ts' ||
-      f.startsWith('companion-server/cli/service/');
+      f.startsWith('companion-server/cli/service/') ||
+      f === 'companion-server/secrets/key-file.ts';
     for (const file of sources('companion-server').filter((f) => !readers(f))) {
       expect(read(file), file).not.toMatch(/from ['"]node:fs(\/promises)?['"]/);
     }

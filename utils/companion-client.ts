@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  type ApiKeyResponse,
+  apiKeyResponseSchema,
   base64ToBytes,
   bytesToBase64,
   bytesToPngDataUrl,
@@ -10,10 +12,14 @@ import {
   healthResponseSchema,
   imageBatchResponseSchema,
   isPng,
+  type LedgerResponse,
+  ledgerResponseSchema,
+  type PairClaimResponse,
   type PairRequestResponse,
   type PullResponse,
   type PushRequest,
   type PushResponse,
+  pairClaimResponseSchema,
   pairConfirmResponseSchema,
   pairRequestResponseSchema,
   pairRevokeResponseSchema,
@@ -101,12 +107,20 @@ export interface CompanionClient {
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
   saveJobs(body: { jobs: unknown[]; lastJobId?: number }): Promise<z.infer<typeof saveJobsResponseSchema>>;
+  /** The cost ledger's rows with `from <= at < to` (ms), oldest first. */
+  ledger(range?: { from?: number; to?: number }): Promise<LedgerResponse>;
   /** Asks for a pairing code; the companion prints it on its console. */
   pairRequest(clientName: string): Promise<PairRequestResponse>;
   /** Trades the printed code for a token. */
   pairConfirm(requestId: string, code: string): Promise<{ token: string }>;
+  /** Collects the token once the user approved the request on the companion's page (or with `<bin> pair`). */
+  pairClaim(requestId: string): Promise<PairClaimResponse>;
   /** Makes the companion forget this client's token. */
   pairRevoke(): Promise<{ revoked: boolean }>;
+  /** Hands the companion a PixelLab key, once; it checks the key with PixelLab before keeping it. */
+  putApiKey(apiKey: string): Promise<ApiKeyResponse>;
+  /** Makes the companion forget the key set from the panel. */
+  deleteApiKey(): Promise<ApiKeyResponse>;
 }
 
 export interface ImageBatch {
@@ -289,9 +303,19 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     putConfig: (config) => call('PUT', '/api/v1/config', configSchema, config),
     loadJobs: () => call('GET', '/load-jobs', loadJobsResponseSchema),
     saveJobs: (body) => call('POST', '/save-jobs', saveJobsResponseSchema, body),
+    ledger(range = {}) {
+      const query = new URLSearchParams();
+      if (range.from !== undefined) query.set('from', String(Math.max(0, Math.floor(range.from))));
+      if (range.to !== undefined) query.set('to', String(Math.max(0, Math.floor(range.to))));
+      const search = query.size > 0 ? `?${query}` : '';
+      return call('GET', `/api/v1/ledger${search}`, ledgerResponseSchema);
+    },
     pairRequest: (clientName) => call('POST', '/pair/request', pairRequestResponseSchema, { clientName }),
     pairConfirm: (requestId, code) => call('POST', '/pair/confirm', pairConfirmResponseSchema, { requestId, code }),
+    pairClaim: (requestId) => call('POST', '/pair/claim', pairClaimResponseSchema, { requestId }),
     pairRevoke: () => call('POST', '/pair/revoke', pairRevokeResponseSchema, {}),
+    putApiKey: (apiKey) => call('PUT', '/api/v1/key', apiKeyResponseSchema, { apiKey }),
+    deleteApiKey: () => call('DELETE', '/api/v1/key', apiKeyResponseSchema),
   };
 }
 

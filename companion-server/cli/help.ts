@@ -56,6 +56,19 @@ export function helpText(): string {
     ),
     ...row(`${bin} service uninstall`, 'Stop it and remove it from the login items (the history stays).'),
     ...row(`${bin} service status`, 'Whether it is installed and running, and where it logs.'),
+    ...row(
+      `${bin} snapshots [list]`,
+      'The dated copies of the history the running companion keeps (hourly for a day, daily for a week).',
+    ),
+    ...row(`${bin} snapshots take`, 'Take a copy now.'),
+    ...row(
+      `${bin} snapshots restore <id>`,
+      'Bring back the jobs that copy held and the history lost since; nothing made or changed after it is lost.',
+    ),
+    ...row(
+      `${bin} pair`,
+      'Approve a browser waiting to pair with the running companion, as its page /pair does (pair --help).',
+    ),
     '',
     'Options (a flag wins over its environment variable):',
     ...FLAG_TABLE.flatMap((flag: FlagSpec) => row(flagLeft(flag), flagWords(flag))),

@@ -2,7 +2,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfig, parseFlags } from '../config';
 import { helpText } from './help';
+import { runPairCommand, terminalPairIo } from './pair';
 import { runServiceCommand } from './service/service-command';
+import { runSnapshotsCommand } from './snapshots-command';
 import { startCompanion } from './start';
 import { COMPANION_BIN, COMPANION_VERSION } from './version';
 
@@ -28,18 +30,28 @@ export function realProcess(): CliProcess {
   };
 }
 
-/** `<bin> [options]`, `<bin> service install|uninstall|status`, `--help`, `--version`. */
+/** `<bin> [options]`, `<bin> service install|uninstall|status`, `<bin> pair`, `<bin> snapshots ...`, `--help`, `--version`. */
 export async function runCli(proc: CliProcess): Promise<void> {
   try {
     if (proc.argv[0] === 'service') {
       process.exitCode = await runServiceCommand(proc.argv.slice(1), proc);
       return;
     }
+    if (proc.argv[0] === 'snapshots') {
+      process.exitCode = await runSnapshotsCommand(proc.argv.slice(1), { env: proc.env, fetch, print: console.log });
+      return;
+    }
+    if (proc.argv[0] === 'pair') {
+      process.exitCode = await runPairCommand(proc.argv.slice(1), terminalPairIo());
+      return;
+    }
+    // Before the .env files load: the panel says whether the key came from the environment or from a file.
+    const keySource = proc.env.PIXELLAB_API_KEY?.trim() ? 'environment' : 'dotenv';
     loadEnvFiles(proc);
     const config = parseConfig(proc.argv, proc.env, proc.cwd);
     if (config === 'help') console.log(helpText());
     else if (config === 'version') console.log(COMPANION_VERSION);
-    else await startCompanion(config, proc);
+    else await startCompanion(config, proc, keySource);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\n\nRun "${COMPANION_BIN} --help" for every option.`);

@@ -7,6 +7,8 @@ import { openSpending } from '../paid/open-spending';
 import { createRunner } from '../paid/runner';
 import { createPixelLabClient } from '../pixellab/client';
 import { openDashboardDir } from '../routes/dashboard';
+import { type OpenApiKeyOptions, openApiKey } from '../secrets/api-key';
+import { createKeyFile } from '../secrets/key-file';
 import { holdsHistory, recordAdoption, wasAdopted } from '../store/adoptions';
 import { createFileStore } from '../store/file-store';
 import { type ImportReport, importHistory } from '../store/import-history';
@@ -16,8 +18,15 @@ import { chooseDataDir } from './data-dir';
 import { type PlatformEnv, platformPaths } from './platform-paths';
 import { COMPANION_BIN, COMPANION_VERSION } from './version';
 
-/** Starts the companion with a parsed configuration; resolves once it listens, and exits the process on a signal. */
-export async function startCompanion(config: ServerConfig, machine: PlatformEnv & { cwd: string }) {
+/**
+ * Starts the companion with a parsed configuration; resolves once it listens, and exits the process on a signal.
+ * `keySource` says where PIXELLAB_API_KEY came from (the panel shows it): the environment, or a .env file.
+ */
+export async function startCompanion(
+  config: ServerConfig,
+  machine: PlatformEnv & { cwd: string },
+  keySource: OpenApiKeyOptions['envSource'],
+) {
   const log = (line: string) => console.log(line);
   if (!isLoopbackBind(config.host)) {
     log(`Warning: binding ${config.host} exposes the companion beyond this machine; use --token.`);
@@ -45,7 +54,20 @@ export async function startCompanion(config: ServerConfig, machine: PlatformEnv 
   }
   // Always: by default, extensions the companion does not trust pair too.
   const pairings = await createPairingStore({ dataDir: dataDir.path, log });
-  const pixellab = createPixelLabClient({ baseUrl: config.apiUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+  // The key set from the panel lives in the config folder, never the data dir (users sync that one).
+  const apiKey = await openApiKey({
+    envKey: config.apiKey,
+    envSource: keySource,
+    file: createKeyFile(platformPaths(machine).config, log),
+  });
+  const pixellab = createPixelLabClient({
+    baseUrl: config.apiUrl,
+    apiKey: apiKey.current,
+    timeoutMs: config.timeoutMs,
+  });
+  // A key from the panel is checked with its own client: the live one keeps the current key until it passes.
+  const checkKey = (key: string) =>
+    createPixelLabClient({ baseUrl: config.apiUrl, apiKey: key, timeoutMs: 20_000 }).balance();
   const spending = await openSpending({
     dataDir: dataDir.path,
     limits: { maxUsdPerDay: config.maxUsdPerDay, maxCallsPerMinute: config.maxCallsPerMinute },
@@ -60,14 +82,16 @@ export async function startCompanion(config: ServerConfig, machine: PlatformEnv 
     runner,
     log,
     pairings,
+    apiKey: { holder: apiKey, check: checkKey },
     spending: spending.guard,
+    ledger: spending.ledger,
     config: {
       allowOrigins: config.allowOrigins,
       allowExtensions: config.allowExtensions,
       dashboardDir,
       token: config.token,
       requirePairing: config.requirePairing,
-      apiKeyDetected: config.apiKey !== null,
+      apiKeyDetected: apiKey.current() !== null,
       limits: defaultLimits,
       version: COMPANION_VERSION,
       balanceTtlMs: 60_000,
@@ -88,8 +112,11 @@ export async function startCompanion(config: ServerConfig, machine: PlatformEnv 
         `Pairing required: ${paired} paired client(s); a new one gets a code printed here to type in the side panel.`,
       );
     }
-    if (config.apiKey === null)
-      log('No PIXELLAB_API_KEY found: history and sync work, generation will fail until you set it.');
+    if (apiKey.current() === null)
+      log(
+        'No PixelLab key yet: enter it in the side panel (or set PIXELLAB_API_KEY); history and sync work meanwhile.',
+      );
+    else if (apiKey.source() === 'file') log(`PixelLab key: the one set from the side panel (${apiKey.filePath}).`);
     runner.resume();
     if (config.trashDays !== null) stopSweep = startTrashSweep(store, { days: config.trashDays, log });
   });

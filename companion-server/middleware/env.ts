@@ -3,7 +3,8 @@
  * - `script`: no Origin, e.g. curl, a local tool, or the Chrome extension's own GETs;
  * - `trusted-extension`: this project's extension, or one allowed with --allow-extension;
  * - `extension`: any other extension; it must pair (or hold the token) before anything but /health and /pair/*;
- * - `dashboard`: a page the companion serves itself (the old dashboard under /dashboard/); old API routes only;
+ * - `dashboard`: a page the companion serves itself, from its own origin: the old dashboard under /dashboard/ (old API
+ *   routes only, and only with --dashboard) or the pairing page (/pair only);
  * - `web`: a web origin the user allowed with --allow-origin.
  * Refused web origins never reach a route.
  */

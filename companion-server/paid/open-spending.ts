@@ -1,5 +1,5 @@
 import type { SpendLimits } from '../../utils/domain';
-import { openCostLedger } from '../store/cost-ledger';
+import { type CostLedger, openCostLedger } from '../store/cost-ledger';
 import type { FsSeam } from '../store/fs-seam';
 import { openResultSpool } from '../store/result-spool';
 import { createPaidCalls, type PaidCalls } from './paid-calls';
@@ -16,7 +16,7 @@ export async function openSpending(options: {
   now?: () => number;
   /** The file-system seam (tests inject faults through it). */
   fs?: FsSeam;
-}): Promise<{ paid: PaidCalls; guard: SpendingGuard; close(): Promise<void> }> {
+}): Promise<{ paid: PaidCalls; guard: SpendingGuard; ledger: CostLedger; close(): Promise<void> }> {
   const now = options.now ?? Date.now;
   const ledger = await openCostLedger({ dataDir: options.dataDir, log: options.log, fs: options.fs });
   const spool = await openResultSpool({ dataDir: options.dataDir, log: options.log, now, fs: options.fs });
@@ -28,6 +28,7 @@ export async function openSpending(options: {
     options.log(`Recovery spool: ${spool.recovered.length} paid result(s) from the last run wait to be stored`);
   return {
     guard,
+    ledger,
     paid: createPaidCalls({ guard, ledger, spool, now }),
     async close() {
       await ledger.close();

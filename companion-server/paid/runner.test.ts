@@ -45,6 +45,7 @@ function createTestStore() {
   const store: JobStore = {
     serverId: inner.serverId,
     clock: inner.clock,
+    snapshots: inner.snapshots,
     get lastSeq() {
       return inner.lastSeq;
     },
@@ -377,7 +378,9 @@ describe('failures', () => {
     const r = start({ apiKey: null });
     r.enqueue(job.id);
     await r.idle();
-    expect(t.store.get(job.id)!.error).toBe('No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env');
+    expect(t.store.get(job.id)!.error).toBe(
+      'No PixelLab API key: enter it in the side panel, or set PIXELLAB_API_KEY in the environment or .env',
+    );
     expect(fake.requests).toHaveLength(0);
   });
 

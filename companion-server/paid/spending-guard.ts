@@ -1,4 +1,10 @@
-import type { CostRow, JobKind, SpendLimits, SpendResponse } from '../../utils/domain';
+import {
+  type CostRow,
+  FIRST_CALL_ESTIMATE_USD,
+  type JobKind,
+  type SpendLimits,
+  type SpendResponse,
+} from '../../utils/domain';
 
 /**
  * The spending guard: the user's daily and per-minute limits on paid PixelLab calls, per device.
@@ -46,8 +52,8 @@ export interface SpendingRefusal {
   resetsAt: number;
 }
 
-/** What a first call is assumed to cost before any price was seen: about a small pixflux sprite. */
-export const FIRST_CALL_ESTIMATE_USD = 0.01;
+export { FIRST_CALL_ESTIMATE_USD };
+
 const MINUTE_MS = 60_000;
 
 export interface SpendingGuardOptions {

@@ -1,5 +1,6 @@
 import type { Balance } from '../../utils/domain';
 import type { PixelLab } from '../deps';
+import { MISSING_KEY_MESSAGE } from './client';
 
 /** How long /health waits for a first balance before it answers `unknown` (PixelLab may hang for a minute). */
 export const BALANCE_WAIT_MS = 300;
@@ -11,13 +12,18 @@ export const BALANCE_WAIT_MS = 300;
  */
 export function createBalanceCache(options: {
   pixellab: PixelLab;
-  apiKeyDetected: boolean;
+  /** Whether a key is set; a function when the key can change while the companion runs. */
+  apiKeyDetected: boolean | (() => boolean);
   ttlMs: number;
   now?: () => number;
 }) {
   const now = options.now ?? Date.now;
   let cached: { value: Balance; until: number } | null = null;
   let inFlight: Promise<Balance> | null = null;
+  /** Bumped when the key changes, so an answer about the old key is not cached for the new one. */
+  let generation = 0;
+  const hasKey =
+    typeof options.apiKeyDetected === 'function' ? options.apiKeyDetected : () => options.apiKeyDetected as boolean;
 
   async function fetchBalance(): Promise<Balance> {
     try {
@@ -28,32 +34,44 @@ export function createBalanceCache(options: {
     }
   }
 
+  function remember(value: Balance): void {
+    // Errors are retried sooner than answers.
+    cached = { value, until: now() + (value.status === 'ok' ? options.ttlMs : Math.min(options.ttlMs, 10_000)) };
+  }
+
   function refresh(): Promise<Balance> {
+    const asked = generation;
     inFlight ??= fetchBalance().then((value) => {
-      // Errors are retried sooner than answers.
-      cached = { value, until: now() + (value.status === 'ok' ? options.ttlMs : Math.min(options.ttlMs, 10_000)) };
-      inFlight = null;
+      if (asked === generation) {
+        remember(value);
+        inFlight = null;
+      }
       return value;
     });
     return inFlight;
   }
 
-  const missing: Balance = {
-    status: 'missing',
-    message: 'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env',
-  };
+  const missing: Balance = { status: 'missing', message: MISSING_KEY_MESSAGE };
 
   return {
+    /** The key changed: forget what was known, and start from `known` (the balance checked with the new key). */
+    keyChanged(known?: Balance): void {
+      generation += 1;
+      inFlight = null;
+      cached = null;
+      if (known) remember(known);
+    },
+
     /** A fresh balance: waits for PixelLab when the cached one is stale (the old API's /balance). */
     async get(): Promise<Balance> {
-      if (!options.apiKeyDetected) return missing;
+      if (!hasKey()) return missing;
       if (cached && cached.until > now()) return cached.value;
       return refresh();
     },
 
     /** The balance within `maxWaitMs`: the cached one (refreshed in the background when stale), else `unknown`. */
     async peek(maxWaitMs = BALANCE_WAIT_MS): Promise<Balance> {
-      if (!options.apiKeyDetected) return missing;
+      if (!hasKey()) return missing;
       if (cached && cached.until > now()) return cached.value;
       const fresh = refresh();
       if (cached) return cached.value;

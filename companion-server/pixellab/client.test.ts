@@ -181,7 +181,9 @@ describe('generate', () => {
     for (const apiKey of [undefined, null, '', '   ']) {
       const error = await failure(client({ apiKey }).generate({ prompt: 'x', width: 32, height: 32 }));
       expect(error.code).toBe('missing_key');
-      expect(error.message).toBe('No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env');
+      expect(error.message).toBe(
+        'No PixelLab API key: enter it in the side panel, or set PIXELLAB_API_KEY in the environment or .env',
+      );
     }
     expect(fake.requests).toHaveLength(0);
   });

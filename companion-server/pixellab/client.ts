@@ -90,8 +90,11 @@ export interface PixelLabClient {
 
 export interface PixelLabClientOptions {
   baseUrl?: string;
-  /** Missing or blank: every call rejects with a `missing_key` PixelLabError, without touching the network. */
-  apiKey: string | null | undefined;
+  /**
+   * Missing or blank: every call rejects with a `missing_key` PixelLabError, without touching the network.
+   * A function is read at every call, so a key set from the panel is used at once (secrets/api-key.ts).
+   */
+  apiKey: string | null | undefined | (() => string | null);
   fetch?: typeof globalThis.fetch;
   timeoutMs?: number;
 }
@@ -114,23 +117,22 @@ const errorAnswerSchema = z.looseObject({ detail: z.unknown() });
 
 const MAX_DETAIL_CHARS = 600;
 
+/** What a call without a key says: where the user sets one. */
+export const MISSING_KEY_MESSAGE =
+  'No PixelLab API key: enter it in the side panel, or set PIXELLAB_API_KEY in the environment or .env';
+
 export function createPixelLabClient(options: PixelLabClientOptions): PixelLabClient {
   const baseUrl = (options.baseUrl ?? PIXELLAB_BASE_URL).replace(/\/+$/, '');
-  const apiKey = options.apiKey?.trim() || null;
+  const keyOption = options.apiKey;
+  const currentKey = () => (typeof keyOption === 'function' ? keyOption() : keyOption)?.trim() || null;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  /** Belt and braces: whatever text reaches a message passes through here first. */
-  const redact = (text: string) => (apiKey ? text.split(apiKey).join('[redacted]') : text);
-
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    if (!apiKey) {
-      throw new PixelLabError(
-        503,
-        'missing_key',
-        'No PixelLab API key: set PIXELLAB_API_KEY in the environment or .env',
-      );
-    }
+    const apiKey = currentKey();
+    if (!apiKey) throw new PixelLabError(503, 'missing_key', MISSING_KEY_MESSAGE);
+    /** Belt and braces: whatever text reaches a message passes through here first. */
+    const redact = (text: string) => text.split(apiKey).join('[redacted]');
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {

@@ -26,7 +26,8 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
         serverId: deps.store.serverId,
         server_time: new Date(now()).toISOString(),
         uptime_seconds: Math.round((now() - startedAt) / 100) / 10,
-        api_key_detected: deps.config.apiKeyDetected,
+        api_key_detected: deps.apiKey ? deps.apiKey.holder.current() !== null : deps.config.apiKeyDetected,
+        api_key_source: deps.apiKey?.holder.source() ?? (deps.config.apiKeyDetected ? 'environment' : 'none'),
         auth,
       };
       if (!c.get('authorized')) {

@@ -127,7 +127,14 @@ function routesOf(app: CompanionApp): { method: string; path: string }[] {
   return out;
 }
 
-const PUBLIC = new Set(['GET /health', 'POST /pair/request', 'POST /pair/confirm']);
+const PUBLIC = new Set([
+  'GET /health',
+  'POST /pair/request',
+  'POST /pair/confirm',
+  'POST /pair/claim',
+  'GET /pair',
+  'POST /pair',
+]);
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 beforeEach(async () => {

@@ -51,6 +51,8 @@ export function createCompactor(ctx: {
   /** The file as loaded: its stat and the lines it held (null when there was none), and whether it is current. */
   loaded: { written: Written | null; base: Base; current: boolean };
   putImage: (bytes: Uint8Array) => string;
+  /** Each rewrite's bytes and live jobs, for the dated copies (dated-snapshots.ts); never throws. */
+  beforeWrite?: (chunks: Uint8Array[], liveJobs: number) => Promise<void>;
   /** Whether this companion still owns the data dir (lock.ts); once it does not, it stops writing. */
   owned: () => Promise<boolean>;
   /** Called once when ownership is lost. */
@@ -173,6 +175,13 @@ export function createCompactor(ctx: {
       extra: ctx.meta.extra,
     };
     const chunks = [...historyFileChunks(meta, snap.entries, snap.records)].map((text) => Buffer.from(text, 'utf8'));
+    // The dated copy before the file: once a rewrite shows, the copy it was due is on disk too. The first
+    // file of a new history is written at once; the copies start with the next rewrite.
+    if (written)
+      await ctx.beforeWrite?.(
+        chunks,
+        snap.entries.reduce((n, e) => n + (e.deleted ? 0 : 1), 0),
+      );
     const stat = await ctx.writer.write(chunks);
     const size = chunks.reduce((n, c) => n + c.length, 0);
     written = { ...stat, hash: size <= HASH_CHECK_BYTES ? sha256Hex(Buffer.concat(chunks)) : null };

@@ -52,6 +52,8 @@ describe('the cost ledger', () => {
     expect((await ledger.read(nov1, dec15 + 1)).map((r) => r.usd)).toEqual([0.02, 0.03]);
     expect(await ledger.read(Date.UTC(2024, 0, 1), Date.UTC(2024, 5, 1))).toEqual([]);
     expect(monthOf(nov1)).toBe('2025-11');
+    // The whole ledger (decades of months) opens only the month files there are.
+    expect((await ledger.read(0, Date.UTC(2100, 0, 1))).map((r) => r.usd)).toEqual([0.01, 0.02, 0.03]);
   });
 
   it('a torn last line (a crash mid-append) is skipped, and the next row starts on its own line', async () => {

@@ -73,6 +73,14 @@ export async function openCostLedger(options: CostLedgerOptions): Promise<CostLe
   await ensureDir().catch((err: unknown) => log(`Cost ledger: could not make ${dir}: ${describeFsError(err)}`));
 
   const fileOf = (month: string) => path.join(dir, `${month}.jsonl`);
+  async function listMonthFiles(): Promise<string[]> {
+    try {
+      return (await fs.readdir(dir)).filter((name) => /^\d{4}-\d{2}\.jsonl$/.test(name));
+    } catch (err) {
+      if (errorCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
   let pending: CostRow[] = [];
   /** Month files whose last byte is known to be a newline (or that are known to be empty). */
   const cleanTail = new Set<string>();
@@ -163,7 +171,13 @@ export async function openCostLedger(options: CostLedgerOptions): Promise<CostLe
     async read(from, to) {
       const rows: CostRow[] = [];
       let skipped = 0;
-      for (const month of monthsBetween(from, to)) {
+      let months = monthsBetween(from, to);
+      // A wide range (the whole ledger) opens only the month files there are, not years of absent ones.
+      if (months.length > 24) {
+        const present = new Set((await listMonthFiles()).map((name) => name.slice(0, 7)));
+        months = months.filter((month) => present.has(month));
+      }
+      for (const month of months) {
         let text: string;
         try {
           text = new TextDecoder().decode(await fs.readFile(fileOf(month)));

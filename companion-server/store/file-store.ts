@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { companionClockNode, createClock, withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { createCompactor, HASH_CHECK_BYTES } from './compactor';
+import { createDatedSnapshots } from './dated-snapshots';
 import { FileOps, isTempName } from './file-ops';
 import { type FsSeam, nodeFs } from './fs-seam';
 import { INTERRUPTED_WHILE_RUNNING } from './history-file';
@@ -108,6 +109,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     state.replay(journaled.records, journaled.lastJobId, journaled.others);
 
     const writer = createSnapshotWriter({ io, paths: { dir, main, backup }, now, log });
+    const snapshots = createDatedSnapshots({ io, dataDir: dir, mainPath: main, now, log });
     const mainStat = contents && !chosen.recovered ? foundStat : null;
     const startedOnSeed = contents?.format === 'seed';
     let forceCompact: () => Promise<void> = async () => undefined;
@@ -120,6 +122,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
       savedAt: contents?.savedAt ?? null,
       images,
       log,
+      snapshots,
       persistence: (committer) => {
         const journal = createJournal({
           io,
@@ -152,6 +155,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
             void images.put(bytes).catch((error: unknown) => log(`Could not keep an image: ${String(error)}`));
             return hash;
           },
+          beforeWrite: (chunks, liveJobs) => snapshots.beforeWrite(chunks, liveJobs),
           owned: () => lock.stillHeld(),
           onLost: () => {
             taken = true;
@@ -176,6 +180,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
           compact: (force) => compactor.compact(force),
           async close() {
             await compactor.close();
+            await snapshots.settled();
             await lock.release();
           },
         };

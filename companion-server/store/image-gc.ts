@@ -24,6 +24,7 @@ export interface ImageCollector {
  *   it: an image is freed only because the user threw its job away, never because an edit (a retry, a re-run)
  *   stopped pointing at it, and a delete that did not go through the trash (an old client's) frees nothing;
  * - no live job points at it, the trash included, and no pending paid result (pinned by the result keeper);
+ * - no live job of a dated copy in `snapshots/` points at it, so a restore from any copy kept brings its images;
  * - nobody put it since the last pass: a put is followed at once by the write of the job that points at it, so
  *   a pass never frees an image between the two.
  * The decision is made between two batches of writes (a committer barrier), and from then on the store says it
@@ -36,6 +37,8 @@ export function createImageCollector(ctx: {
   images: ImageBank;
   log: (line: string) => void;
   delayMs?: number;
+  /** The candidates a dated copy in `snapshots/` still points at (snapshot-images.ts); none without copies. */
+  heldByCopies?: (hashes: readonly string[]) => Promise<Set<string>>;
 }): ImageCollector {
   const { state, committer, images } = ctx;
   const pins = new Map<string, number>();
@@ -43,12 +46,29 @@ export function createImageCollector(ctx: {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
 
+  async function heldByCopies(hashes: string[]): Promise<Set<string>> {
+    if (!ctx.heldByCopies || hashes.length === 0) return new Set();
+    try {
+      return await ctx.heldByCopies(hashes);
+    } catch (error) {
+      // Not knowing which copies need them, free none of them this pass.
+      ctx.log(`Could not list the dated copies while freeing images: ${String(error)}`);
+      return new Set(hashes);
+    }
+  }
+
   async function collect(): Promise<string[]> {
+    // Read before the barrier (reading a copy takes time): a copy taken meanwhile holds the purged jobs as
+    // tombstones, and a restore meanwhile makes the image referenced again, which the barrier sees.
+    const unused = [...state.purgedImages()].filter((hash) => state.imageRefs(hash) === 0);
+    const held = await heldByCopies(unused);
     const freed = await committer.barrier(() => {
       const done: string[] = [];
       const free: string[] = [];
       for (const hash of state.purgedImages()) {
         if (state.imageRefs(hash) > 0) done.push(hash);
+        // Stays a candidate: freed by a pass after the last copy holding it is rotated out.
+        else if (held.has(hash)) continue;
         else if (!pins.has(hash) && !touched.has(hash) && !images.busy(hash)) free.push(hash);
       }
       touched = new Set();

@@ -1,10 +1,12 @@
 import { type Clock, forSyncVersion, SYNC_API_VERSION, type SyncedJob, type SyncedRecord } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { type Committer, createCommitter } from './committer';
+import type { DatedSnapshots } from './dated-snapshots';
 import type { HistoryEntry, HistoryState, PreparedRecord, PreparedSyncRecord } from './history-state';
 import { createImageCollector } from './image-gc';
 import type { ImageBank } from './images';
 import { planClear, planMerge, planMergeRecords, planPurge, planPut, planReplaceAll } from './plans';
+import { createSnapshotImages } from './snapshot-images';
 import { StoreError } from './store-error';
 import type { JobStore } from './types';
 
@@ -38,6 +40,7 @@ export function createJobStore(deps: {
   log?: (line: string) => void;
   /** The pause after a purge before its images are looked at (image-gc.ts). */
   gcDelayMs?: number;
+  snapshots?: DatedSnapshots | null;
 }): JobStore {
   const { state, images, serverId, clock, now } = deps;
   let closed = false;
@@ -54,12 +57,15 @@ export function createJobStore(deps: {
       collector.changed();
     },
   );
+  const log = deps.log ?? ((line: string) => console.warn(line));
+  const copyImages = deps.snapshots ? createSnapshotImages(deps.snapshots, log) : null;
   const collector = createImageCollector({
     state,
     committer,
     images,
-    log: deps.log ?? ((line) => console.warn(line)),
+    log,
     delayMs: deps.gcDelayMs,
+    heldByCopies: copyImages ? (hashes) => copyImages.held(hashes) : undefined,
   });
   persistence = deps.persistence(committer);
   const durable = persistence;
@@ -82,6 +88,7 @@ export function createJobStore(deps: {
     get savedAt() {
       return savedAt;
     },
+    snapshots: deps.snapshots ?? null,
     get liveCount() {
       return state.liveCount;
     },

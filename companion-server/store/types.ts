@@ -1,4 +1,5 @@
 import type { Clock, Job, SyncedJob, SyncedRecord, SyncRecord } from '../../utils/domain';
+import type { DatedSnapshots } from './dated-snapshots';
 import type { HistoryView } from './history-state';
 import type { Plan } from './plans';
 
@@ -48,6 +49,8 @@ export interface JobStore {
   readonly liveCount: number;
   /** This companion's clock: every version made here (runner, routes, store) is stamped with it. */
   readonly clock: Clock;
+  /** Dated copies of the history (dated-snapshots.ts); null for a store kept in memory. */
+  readonly snapshots: DatedSnapshots | null;
 
   get(id: string): SyncedJob | undefined;
   /** Live jobs (no tombstones), oldest first as the seed kept them. Parses every job: for rare callers. */

@@ -8,6 +8,7 @@ import background from '@/entrypoints/background/index';
 import { makeSprite } from '@/tests/fixtures/png';
 import { INTENT_CHANNEL, type IntentInput, type IntentReply } from '@/utils/intents/protocol';
 import { keys } from '@/utils/storage/keys';
+import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
 
 /** The real companion behind the global fetch the background uses (default URL http://127.0.0.1:8787). */
 function stubCompanion() {
@@ -67,7 +68,9 @@ describe('background', () => {
     const reply = await send({ type: 'generate', request: { prompt: 'knight', width: 64, height: 64, seed: null } });
     expect(reply).toMatchObject({ ok: true });
     const [id] = (reply as { ids: string[] }).ids;
-    expect((await fakeBrowser.storage.local.get(keys.schema))[keys.schema]).toEqual({ version: 1 });
+    expect((await fakeBrowser.storage.local.get(keys.schema))[keys.schema]).toEqual({
+      version: HISTORY_SCHEMA_VERSION,
+    });
 
     await settle();
     await companion.runner.idle();
@@ -113,11 +116,11 @@ describe('background', () => {
     expect(setPanelBehavior).toHaveBeenCalledWith({ openPanelOnActionClick: true });
   });
 
-  it('in Firefox, the toolbar button opens the sidebar', async () => {
-    const open = vi.fn(async () => undefined);
-    Object.assign(fakeBrowser, { sidebarAction: { open } });
+  it('in Firefox, the toolbar button shows and hides the sidebar', async () => {
+    const toggle = vi.fn(async () => undefined);
+    Object.assign(fakeBrowser, { sidebarAction: { toggle } });
     background.main();
     await fakeBrowser.action.onClicked.trigger({} as never, undefined as never);
-    expect(open).toHaveBeenCalledTimes(1);
+    expect(toggle).toHaveBeenCalledTimes(1);
   });
 });

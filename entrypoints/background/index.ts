@@ -49,11 +49,11 @@ function browserName(): string {
   return names[target] ?? target;
 }
 
-/** Chrome opens the side panel itself; Firefox has a sidebar that the action click opens. */
+/** Chrome opens the side panel itself; in Firefox the toolbar button shows and hides the sidebar. */
 function openPanelOnActionClick(): void {
   const api = browser as unknown as {
     sidePanel?: { setPanelBehavior(behavior: { openPanelOnActionClick: boolean }): Promise<void> };
-    sidebarAction?: { open(): Promise<void> };
+    sidebarAction?: { toggle(): Promise<void> };
     action?: { onClicked: { addListener(fn: () => void): void } };
     browserAction?: { onClicked: { addListener(fn: () => void): void } };
   };
@@ -68,7 +68,7 @@ function openPanelOnActionClick(): void {
   if (sidebar && action) {
     // Called synchronously inside the click handler: Firefox only opens sidebars on a user action.
     action.onClicked.addListener(() => {
-      sidebar.open().catch((err: unknown) => console.error('Could not open the sidebar', err));
+      sidebar.toggle().catch((err: unknown) => console.error('Could not open the sidebar', err));
     });
   }
 }

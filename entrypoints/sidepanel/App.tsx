@@ -1,23 +1,30 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type BannerMessage, ErrorBanner, OfflineNotice, Toast } from '@/components/Banner';
+import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
+import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
-import { type DataTask, DataTools } from '@/components/DataTools';
-import { plural } from '@/components/format';
+import { DataTools } from '@/components/DataTools';
+import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
+import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import type { JobActions } from '@/components/JobRow';
+import { KeySettings } from '@/components/KeySettings';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
 import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
+import { estimateCallUsd } from '@/utils/domain/spend';
+import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
-import { exportFilename } from '@/utils/panel/download';
-import { importParts } from '@/utils/panel/import-parts';
+import type { InsightsSource } from '@/utils/panel/insights-source';
 import type { StatusFilter } from '@/utils/panel/search';
+import { useDataTasks } from '@/utils/panel/use-data-tasks';
+import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import type { Settings } from '@/utils/storage/settings';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
@@ -31,6 +38,8 @@ export interface PanelServices {
   copyText(text: string): Promise<void>;
   /** Called once, when the first rows (with their images) are in the DOM. */
   onFirstRowsPainted?(): void;
+  /** Insights' read side, imported after first paint (main.tsx); without it there is no Insights. */
+  insights?(): Promise<InsightsSource>;
 }
 
 /** How often the panel tells the background it is open (keeps the sync interval running). */
@@ -39,15 +48,6 @@ const PANEL_OPEN_EVERY_MS = 10_000;
 const TOAST_MS = 3500;
 const TOAST_MS_PER_CHAR = 40;
 const TOAST_MAX_MS = 8000;
-
-/** A prompt short enough for a one-line toast: whitespace collapsed, cut at a word with "…". */
-export function shortPrompt(prompt: string, max = 32): string {
-  const text = prompt.trim().replace(/\s+/g, ' ');
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${(space >= max / 2 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
-}
 
 export function App({ services }: { services: PanelServices }) {
   const { data, send } = services;
@@ -62,7 +62,9 @@ export function App({ services }: { services: PanelServices }) {
   const [toast, setToast] = useState<string | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmClear, setConfirmClear] = useState(false);
-  const [dataTask, setDataTask] = useState<DataTask>(null);
+  const [view, setView] = useState<'history' | 'insights'>('history');
+  const [range, setRange] = useState<InsightsRange>('7d');
+  const [reason, setReason] = useState<string | null>(null);
   const [syncBusy, setSyncBusy] = useState(false);
   const formRef = useRef<HTMLDivElement>(null);
   const gearRef = useRef<HTMLButtonElement>(null);
@@ -120,13 +122,13 @@ export function App({ services }: { services: PanelServices }) {
     services.onFirstRowsPainted?.();
   }, [snap.firstRowsReady, services]);
 
-  const narrowed = search.trim() !== '' || status !== 'all';
+  const narrowed = search.trim() !== '' || status !== 'all' || reason !== null;
   useEffect(() => {
     // Searching before the full index is in: read it now.
     if (narrowed && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, snap.phase, data]);
 
-  const rows = useMemo(() => data.filter(search, status), [data, snap.entriesVersion, search, status]);
+  const rows = useMemo(() => data.filter(search, status, reason), [data, snap.entriesVersion, search, status, reason]);
 
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
@@ -206,48 +208,11 @@ export function App({ services }: { services: PanelServices }) {
     if (reply.ok) closeSettings();
   };
 
-  const exportAs = async (kind: 'json' | 'csv') => {
-    setDataTask(kind);
-    try {
-      const blob =
-        kind === 'json'
-          ? new Blob(await services.exportJson(), { type: 'application/json' })
-          : new Blob([await services.exportCsv()], { type: 'text/csv;charset=utf-8' });
-      services.downloadBlob(blob, exportFilename(kind));
-      showToast(`Exported ${kind.toUpperCase()}`);
-    } catch (error) {
-      addError(`Export failed: ${errorMessage(error)}`);
-    } finally {
-      setDataTask(null);
-    }
-  };
-
-  const onImport = async (file: File) => {
-    setDataTask('import');
-    try {
-      // In parts, so a large history with its images inline stays under the browser's message limit.
-      const parts = importParts(await file.text());
-      let imported = 0;
-      let skipped = 0;
-      for (const [i, text] of parts.entries()) {
-        const reply = await send({ type: 'import', text });
-        if (!reply.ok) {
-          addError(
-            parts.length === 1
-              ? reply.error
-              : `${reply.error} (part ${i + 1} of ${parts.length}; ${imported} imported before it)`,
-          );
-          return;
-        }
-        imported += reply.imported ?? 0;
-        skipped += reply.skipped ?? 0;
-      }
-      showToast(`Imported ${imported}, skipped ${skipped}`);
-    } catch (error) {
-      addError(`Could not read ${file.name}: ${errorMessage(error)}`);
-    } finally {
-      setDataTask(null);
-    }
+  const tasks = useDataTasks({ ...services, addError, showToast });
+  const { source: insights, prices } = useInsightsSource(services.insights, snap.firstRowsReady);
+  const openInsights = () => {
+    setView((v) => (v === 'insights' ? 'history' : 'insights'));
+    void send({ type: 'refreshSpend' });
   };
 
   const onSyncNow = async () => {
@@ -270,6 +235,19 @@ export function App({ services }: { services: PanelServices }) {
     if (reply.ok) showToast(reply.message ?? 'Paired with the companion');
     return reply.ok;
   };
+
+  const onCopyCommand = (command: string) =>
+    services.copyText(command).then(
+      () => showToast('Command copied: paste it in a terminal'),
+      (error: unknown) => addError(errorMessage(error)),
+    );
+  // The key goes to the background once, in the intent; the reply carries the companion's refusal, never the key.
+  const keyIntent = async (intent: IntentInput) => {
+    const reply = await send(intent);
+    if (reply.ok && reply.message) showToast(reply.message);
+    return reply.ok ? null : reply.error;
+  };
+  const onSaveKey = (apiKey: string) => keyIntent({ type: 'setApiKey', apiKey });
 
   const onClear = async () => {
     setConfirmClear(false);
@@ -299,6 +277,14 @@ export function App({ services }: { services: PanelServices }) {
         <h1>PixelLab</h1>
         <span class="header-sub">side panel</span>
         <span class="header-actions">
+          <button
+            type="button"
+            class="btn header-btn insights-btn"
+            aria-pressed={view === 'insights' ? 'true' : 'false'}
+            onClick={openInsights}
+          >
+            Insights
+          </button>
           <SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
           <button
             ref={gearRef}
@@ -320,42 +306,89 @@ export function App({ services }: { services: PanelServices }) {
           busy={syncBusy}
           onPairStart={onPairStart}
           onPairConfirm={onPairConfirm}
+          pairPageUrl={`${snap.settings.companionUrl.replace(/\/+$/, '')}/pair`}
           syncButton={false}
         />
       </header>
       {settingsOpen && (
-        <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings} />
+        <SettingsPanel id="settings-panel" settings={snap.settings} onSave={onSaveSettings} onClose={closeSettings}>
+          <KeySettings
+            source={snap.sync.online ? snap.sync.apiKeySource : null}
+            onSaveKey={onSaveKey}
+            onRemoveKey={() => keyIntent({ type: 'removeApiKey' })}
+          />
+        </SettingsPanel>
       )}
       <ErrorBanner errors={banner} onDismiss={dismiss} />
-      {snap.phase !== 'loading' && connectionOf(snap.sync) === 'offline' && (
-        <OfflineNotice lastError={snap.sync.lastError} />
+      {snap.phase !== 'loading' && (
+        <CompanionGuide
+          sync={snap.sync}
+          panelApiVersion={COMPANION_API_VERSION}
+          onCopy={(command) => void onCopyCommand(command)}
+          onSaveKey={onSaveKey}
+        />
       )}
       <div ref={formRef}>
-        <GenerateForm onGenerate={onGenerate} prefill={prefill} />
+        <GenerateForm
+          onGenerate={onGenerate}
+          prefill={prefill}
+          estimateUsd={
+            prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
+          }
+        />
       </div>
       <StatsBar stats={snap.stats} />
-      <SearchBar text={search} status={status} onText={setSearch} onStatus={setStatus} countId="job-count" />
+      <SearchBar
+        text={search}
+        status={status}
+        onText={setSearch}
+        onStatus={setStatus}
+        countId="job-count"
+        reason={reason}
+        onClearReason={() => setReason(null)}
+      />
       <DataTools
-        onExportJson={() => void exportAs('json')}
-        onExportCsv={() => void exportAs('csv')}
-        onImport={(file) => void onImport(file)}
+        onExportJson={() => void tasks.exportAs('json')}
+        onExportCsv={() => void tasks.exportAs('csv')}
+        onImport={(file) => void tasks.importFile(file)}
         onClearHistory={() => setConfirmClear(true)}
-        busy={dataTask}
+        busy={tasks.task === 'ledger' ? null : tasks.task}
       />
       <div class="list-area">
-        <JobList
-          entries={rows}
-          getJob={data.getJob}
-          getImage={data.getImage}
-          isImageAbsent={data.isImageAbsent}
-          actions={actions}
-          onVisibleIds={(ids) => void data.ensureRows(ids)}
-          loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
-          filtered={narrowed}
-          caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
-          captionId="job-count"
-          resetKey={`${search}\u0000${status}`}
-        />
+        {view === 'insights' ? (
+          <InsightsSlot
+            source={insights}
+            range={range}
+            onRange={setRange}
+            entries={snap.phase === 'full' ? snap.entries : null}
+            narrowed={narrowed ? rows : null}
+            pending={narrowed && snap.phase !== 'full'}
+            narrowedLabel={narrowed ? filterLabel(search, status, reason) : null}
+            spend={snap.sync.spend}
+            reason={reason}
+            onReason={(picked) => {
+              setReason(picked);
+              if (picked) setView('history');
+            }}
+            onExportLedger={(span) => void tasks.exportLedger(span)}
+            exporting={tasks.task === 'ledger'}
+            onClose={() => setView('history')}
+          />
+        ) : (
+          <JobList
+            entries={rows}
+            getJob={data.getJob}
+            getImage={data.getImage}
+            isImageAbsent={data.isImageAbsent}
+            actions={actions}
+            onVisibleIds={(ids) => void data.ensureRows(ids)}
+            loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
+            filtered={narrowed}
+            caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
+            captionId="job-count"
+            resetKey={`${search}\u0000${status}\u0000${reason ?? ''}`}
+          />
+        )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />
       </div>

@@ -26,7 +26,9 @@ const data = createPanelData();
 // Adopt the early reads before the first render, so storage and layout overlap.
 void data.start({ firstRows, early: earlyReads });
 
-installDebugApi(createDebugApi(data, sendIntent), window);
+// Its own chunk, imported after the first rows are painted (or by the first app.getInsights()).
+const loadInsights = () => import('@/utils/panel/insights-source').then((m) => m.createInsightsSource());
+installDebugApi(createDebugApi(data, sendIntent, loadInsights), window);
 
 render(
   <App
@@ -41,6 +43,7 @@ render(
       onFirstRowsPainted: () => {
         window.__panelTimings = { firstRowsPainted: performance.now() };
       },
+      insights: loadInsights,
     }}
   />,
   document.getElementById('app')!,

@@ -11,18 +11,18 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type BrowserContext, type CDPSession, chromium, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { Settings } from '@/utils/storage/settings';
-import { readDataDir } from '../../companion-server/store/inspect';
-import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
-import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
+import { killOnExit, onDispose, tempDir, withTimeout } from '../helpers/disposal';
 import { extensionBrowserArgs, startSinkhole } from '../helpers/loopback-browser';
-import { makeTempDir } from '../helpers/temp-dir';
+
+// The registry and the stack are shared with the Firefox harness (tests/e2e-firefox/harness.ts).
+export { disposeAll, onDispose } from '../helpers/disposal';
+export { PIXELLAB_KEY, type Stack, type StartStackOptions, startStack } from '../helpers/e2e-stack';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Where `npx wxt build` writes the extension. */
@@ -34,76 +34,8 @@ export const WIDE_VIEWPORT = { width: 1280, height: 800 } as const;
 /** The manifest `key` pins the unpacked build to this id (wxt.config.ts). */
 export const EXPECTED_EXTENSION_ID = 'nicmafealdkogdhcobglaenalcjpnhen';
 export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-export const PIXELLAB_KEY = 'e2e-pixellab-key';
 /** The panel is a side panel: tests and screenshots see it at this size. */
 export const PANEL_VIEWPORT = { width: 400, height: 800 } as const;
-
-// ---------------------------------------------------------------------------------------------------------
-// Cleanup registry
-
-type Disposer = { name: string; run: () => Promise<unknown> | unknown };
-const disposers: Disposer[] = [];
-/** Synchronous last resorts for process exit: kill a pid, remove a dir. */
-const exitPids = new Set<number>();
-const exitDirs = new Set<string>();
-
-process.once('exit', () => {
-  for (const pid of exitPids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  for (const dir of exitDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
-});
-
-/** Registers a clean-up step; steps run newest first in `disposeAll`. Returns an unregister function. */
-export function onDispose(name: string, run: () => Promise<unknown> | unknown): () => void {
-  const entry = { name, run };
-  disposers.push(entry);
-  return () => {
-    const i = disposers.indexOf(entry);
-    if (i >= 0) disposers.splice(i, 1);
-  };
-}
-
-/** Runs every registered clean-up step, newest first; one failing step does not stop the others. */
-export async function disposeAll(): Promise<void> {
-  const errors: unknown[] = [];
-  while (disposers.length) {
-    const entry = disposers.pop()!;
-    try {
-      await withTimeout(Promise.resolve(entry.run()), 15_000, `cleanup "${entry.name}"`);
-    } catch (err) {
-      errors.push(err);
-    }
-  }
-  if (errors.length) throw new AggregateError(errors, `cleanup failed: ${errors.map(String).join('; ')}`);
-}
-
-async function tempDir(prefix: string) {
-  const temp = await makeTempDir(prefix);
-  exitDirs.add(temp.dir);
-  onDispose(`remove ${temp.dir}`, async () => {
-    await temp.remove();
-    exitDirs.delete(temp.dir);
-  });
-  return temp.dir;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]);
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Loopback-only networking for Chromium
 
 // ---------------------------------------------------------------------------------------------------------
 // The browser with the extension
@@ -166,7 +98,7 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
     args: extensionBrowserArgs({ extensionDir, sinkholePort: sinkhole.port, mapHosts: options.mapHosts }),
   });
   const pid = browserPid(userDataDir);
-  if (pid) exitPids.add(pid);
+  const forgetPid = pid ? killOnExit(pid) : () => undefined;
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -177,7 +109,7 @@ export async function startBrowser(options: StartBrowserOptions = {}): Promise<E
       );
     }
     await context.close().catch(() => undefined);
-    if (pid) exitPids.delete(pid);
+    forgetPid();
   };
   onDispose(`browser ${userDataDir}`, close);
 
@@ -337,111 +269,6 @@ function browserPid(userDataDir: string): number | null {
   const out = spawnSync('pgrep', ['-o', '-f', `--user-data-dir=${userDataDir}`], { encoding: 'utf8' });
   const pid = Number(out.stdout?.trim().split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The companion and the fake PixelLab
-
-export interface StartStackOptions {
-  /** A job_history.json (any format the companion reads) copied into the data dir before it starts. */
-  seedFile?: string;
-  /** Delay of every successful fake PixelLab answer. */
-  fakeDelayMs?: number;
-  /** Extra companion flags. */
-  args?: string[];
-}
-
-export interface Stack {
-  fake: FakePixelLab;
-  dataDir: string;
-  readonly companion: CompanionProcess;
-  /** http://127.0.0.1:<port> */
-  readonly url: string;
-  readonly port: number;
-  readonly historyFile: string;
-  /** SIGTERM the companion and wait for it to exit. */
-  stopCompanion(): Promise<void>;
-  /** Start it again on the same port and data dir. */
-  restartCompanion(): Promise<CompanionProcess>;
-  /** The history on disk (job_history.json plus its journal): live jobs under `jobs`, deletes under `tombstones`. */
-  readHistory(): Promise<any>;
-  /** GET <companion>/<path> as JSON (from Node, so no Origin). */
-  getJson(p: string): Promise<any>;
-  postJson(p: string, body: unknown): Promise<{ status: number; body: any }>;
-}
-
-export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
-  const fake = await startFakePixelLab({ apiKey: PIXELLAB_KEY, delayMs: options.fakeDelayMs ?? 0 });
-  onDispose('fake PixelLab', () => fake.close());
-  const dataDir = await tempDir('pixellab-e2e-data-');
-  if (options.seedFile) await copyFile(options.seedFile, path.join(dataDir, 'job_history.json'));
-
-  const launch = async (port?: number) => {
-    const proc = await startCompanion({
-      dataDir,
-      pixellabUrl: fake.url,
-      apiKey: PIXELLAB_KEY,
-      args: options.args,
-      port,
-    });
-    const pid = proc.proc.pid;
-    if (pid) exitPids.add(pid);
-    onDispose(`companion ${proc.url}`, async () => {
-      await proc.kill();
-      if (pid) exitPids.delete(pid);
-    });
-    return proc;
-  };
-  let companion = await launch();
-  const port = companion.port;
-  const historyFile = path.join(dataDir, 'job_history.json');
-
-  const stack: Stack = {
-    fake,
-    dataDir,
-    get companion() {
-      return companion;
-    },
-    get url() {
-      return companion.url;
-    },
-    port,
-    historyFile,
-    async stopCompanion() {
-      await companion.stop();
-    },
-    async restartCompanion() {
-      if (companion.proc.exitCode === null && companion.proc.signalCode === null) await companion.stop();
-      companion = await launch(port);
-      return companion;
-    },
-    async readHistory() {
-      // What the data dir holds: job_history.json plus the journal written since (the file follows it shortly).
-      const { jobs, lastSeq } = await readDataDir(path.dirname(historyFile));
-      return { jobs: jobs.filter((j) => !j.deleted), tombstones: jobs.filter((j) => j.deleted), seq: lastSeq };
-    },
-    async getJson(p) {
-      const res = await fetch(companion.url + p);
-      if (!res.ok) throw new Error(`GET ${p} answered ${res.status}: ${await res.text()}`);
-      return res.json();
-    },
-    async postJson(p, body) {
-      const res = await fetch(companion.url + p, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: res.status, body: parsed };
-    },
-  };
-  return stack;
 }
 
 // ---------------------------------------------------------------------------------------------------------

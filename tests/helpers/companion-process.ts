@@ -27,6 +27,16 @@ export interface StartOptions {
   port?: number;
   /** Open-file limit for the companion (`ulimit -n`), e.g. 1024 as on many Linux machines. */
   fileLimit?: number;
+  /**
+   * XDG_CONFIG_HOME for the companion: where a key set from the panel is saved. Default: `<dataDir>.config`
+   * beside the data dir (made only when a test saves a key), so no test reads or writes the user's own config.
+   */
+  configHome?: string;
+}
+
+/** The config folder a test companion uses (StartOptions.configHome). */
+export function testConfigHome(options: Pick<StartOptions, 'dataDir' | 'configHome'>): string {
+  return options.configHome ?? `${options.dataDir.replace(/[\\/]+$/, '')}.config`;
 }
 
 /** `node <args>`, or the same through `sh -c 'ulimit -n N && exec ...'` (same pid) when a file limit is asked. */
@@ -47,6 +57,7 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
     COMPANION_DASHBOARD_DIR: undefined,
     COMPANION_TOKEN: undefined,
     COMPANION_REQUIRE_PAIRING: undefined,
+    XDG_CONFIG_HOME: testConfigHome(options),
     ...options.env,
   };
   const [file, args] = command(
@@ -109,7 +120,12 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
 
 /** Runs the companion to completion (for start-up failures) and returns its exit code and output. */
 export function runCompanion(options: StartOptions): Promise<{ code: number | null; output: string }> {
-  const env = { ...process.env, PIXELLAB_API_URL: 'http://127.0.0.1:9/v1', ...options.env };
+  const env = {
+    ...process.env,
+    PIXELLAB_API_URL: 'http://127.0.0.1:9/v1',
+    XDG_CONFIG_HOME: testConfigHome(options),
+    ...options.env,
+  };
   const proc = spawn(
     process.execPath,
     [

@@ -14,6 +14,7 @@ export function refusingStore(inner: JobStore) {
     throw new StoreError('Could not save the history: disk full (ENOSPC)', 'ENOSPC');
   };
   const store: JobStore = {
+    snapshots: inner.snapshots,
     get serverId() {
       return inner.serverId;
     },

@@ -77,7 +77,7 @@ function startCompanion(clock: { t: number }) {
     if (!m) throw new Error(`no code printed: ${logs.join('\n')}`);
     return m[1]!;
   };
-  return { store, runner, pairings, logs, sent, control, fetch, printedCode };
+  return { app, store, runner, pairings, logs, sent, control, fetch, printedCode };
 }
 
 let clock: { t: number };
@@ -283,5 +283,48 @@ describe('pairStart and pairConfirm', () => {
       ok: false,
       error: expect.stringContaining('Invalid request: code'),
     });
+  });
+});
+
+describe('approval on the companion page', () => {
+  /** What the user does on http://127.0.0.1:8787/pair: read the waiting request, press Approve or Deny. */
+  async function decideOnPage(decision: 'approve' | 'deny') {
+    const host = new URL(URL_A).host;
+    const page = await companion.app.request(`${URL_A}/pair`, { headers: { host, accept: 'application/json' } });
+    const { csrf, waiting } = (await page.json()) as { csrf: string; waiting: { approvalId: string }[] };
+    expect(waiting).toHaveLength(1);
+    const res = await companion.app.request(`${URL_A}/pair`, {
+      method: 'POST',
+      headers: { host, origin: URL_A, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      body: JSON.stringify({ approvalId: waiting[0]!.approvalId, decision, csrf }),
+    });
+    expect(res.status).toBe(200);
+  }
+
+  it('pairs without a code: the next sync collects the token and syncs with it', async () => {
+    await engine.syncOnce();
+    await send({ type: 'pairStart' });
+    expect(await engine.syncOnce()).toMatchObject({ skipped: 'pairing' });
+    expect((await store.getSettings()).token).toBe('');
+
+    await decideOnPage('approve');
+    expect(await engine.syncOnce()).toMatchObject({ ok: true });
+    const { token } = await store.getSettings();
+    expect(companion.pairings.verify(token)).toBe(true);
+    expect(await store.getSyncState()).toMatchObject({ pairing: null, pairingRequest: null, lastError: null });
+    expect(companion.logs).toContain(`Paired with "${CLIENT_NAME}".`);
+  });
+
+  it('a denied request ends, and says so, so the panel offers pairing again', async () => {
+    await engine.syncOnce();
+    await send({ type: 'pairStart' });
+    await decideOnPage('deny');
+    await engine.syncOnce();
+    expect(await store.getSyncState()).toMatchObject({
+      pairing: 'required',
+      pairingRequest: null,
+      lastError: 'This pairing request was denied on the companion',
+    });
+    expect((await store.getSettings()).token).toBe('');
   });
 });

@@ -66,7 +66,11 @@ function withoutNpmConfig(source: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 function start(args: string[], cwd: string): Promise<{ proc: ChildProcess; url: string; logs: string[] }> {
-  const proc = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return listening(spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Resolves once the companion says where it listens, with every line it printed so far and from then on. */
+function listening(proc: ChildProcess): Promise<{ proc: ChildProcess; url: string; logs: string[] }> {
   const logs: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start in 15 s:\n${logs.join('\n')}`)), 15_000);
@@ -168,5 +172,39 @@ describe('the packed companion', () => {
     companion.proc.kill('SIGTERM');
     expect(await new Promise((resolve) => companion!.proc.once('exit', resolve))).toBe(0);
     expect((await stat(path.join(dataDir, 'job_history.json'))).isFile()).toBe(true);
+  });
+
+  it('starts with no key, keeps the one a local program sets in the config folder (0600), and generates with it', async () => {
+    const folder = path.join(temp.dir, 'no-key');
+    await mkdir(folder);
+    const noKey = { ...env, PIXELLAB_API_KEY: undefined };
+    const proc = spawn(bin, ['--port', '0', '--data-dir', path.join(folder, 'data')], {
+      cwd: folder,
+      env: noKey,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    companion = await listening(proc);
+    expect(await (await fetch(`${companion.url}/health`)).json()).toMatchObject({
+      api_key_detected: false,
+      api_key_source: 'none',
+    });
+
+    const put = await fetch(`${companion.url}/api/v1/key`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiKey: fake.apiKey }),
+    });
+    expect(await put.json()).toMatchObject({ source: 'file' });
+    const keyFile = path.join(env.XDG_CONFIG_HOME!, COMPANION_PACKAGE_NAME, 'pixellab-key.json');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const generated = await (
+      await post(`${companion.url}/generate-character`, { prompt: 'keyed knight', width: 32, height: 32 })
+    ).json();
+    expect(generated).toMatchObject({ status: 'success', prompt: 'keyed knight' });
+
+    companion.proc.kill('SIGTERM');
+    expect(await new Promise((resolve) => companion!.proc.once('exit', resolve))).toBe(0);
+    expect(companion.logs.join('')).not.toContain(fake.apiKey);
+    expect((await run(bin, ['pair', '--help'], { env })).stdout).toMatch(/^Usage: pixellab-companion pair/);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,8 +96,10 @@ describe('SIGKILL during a write loop', () => {
         const survived = await readDataDir(temp.dir);
         const byId = new Map(survived.jobs.map((j) => [j.id, j]));
         runningAtKill = survived.jobs.filter((j) => j.status === 'running' && !j.deleted).map((j) => j.id);
-        // The file alone is always a complete, readable history.
-        expect(() => JSON.parse(readFileSync(path.join(temp.dir, 'job_history.json'), 'utf8'))).not.toThrow();
+        // The file alone is always a complete, readable history. Only a kill before the first rewrite of a new
+        // history (a few ms after its first change; longer on a loaded machine) finds none: the journal holds it all.
+        const main = path.join(temp.dir, 'job_history.json');
+        if (round > 0 || existsSync(main)) expect(() => JSON.parse(readFileSync(main, 'utf8'))).not.toThrow();
         for (const [id, updatedAt] of acked) {
           expect(byId.get(id)?.updatedAt, `acknowledged ${id}@${updatedAt} after kill ${round}`).toBeGreaterThanOrEqual(
             updatedAt,

@@ -133,10 +133,10 @@ describe('--dashboard', () => {
     expect((await get(companion, '/load-jobs', { origin: 'http://127.0.0.1:5500' })).status).toBe(403);
   });
 
-  it('without --dashboard, the companion origin is a web origin like any other', async () => {
+  it('without --dashboard, the companion origin reaches only the pairing page', async () => {
     const res = await get(plain, '/load-jobs', { origin: `http://127.0.0.1:${plain.port}` });
     expect(res.status).toBe(403);
-    expect(res.json()).toMatchObject({ error: 'origin_refused' });
+    expect(res.json()).toMatchObject({ error: 'route_refused' });
     expect((await get(plain, '/dashboard/')).status).toBe(404);
   });
 });

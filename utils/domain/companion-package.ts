@@ -7,8 +7,9 @@ export const COMPANION_PACKAGE_NAME = 'pixellab-companion';
 /**
  * The HTTP API the companion speaks, reported as `apiVersion` in /health. Bump it when a panel needs a route or
  * a shape an older companion lacks; a panel that sees a lower number shows COMPANION_UPDATE_COMMAND.
+ * 2: the key routes (PUT/DELETE /api/v1/key), the pairing page (/pair) and `/pair/claim`.
  */
-export const COMPANION_API_VERSION = 1;
+export const COMPANION_API_VERSION = 2;
 
 /** Starts the companion in a terminal, from any folder, with Node 20. */
 export const COMPANION_START_COMMAND = `npx ${COMPANION_PACKAGE_NAME}`;

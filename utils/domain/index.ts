@@ -1,4 +1,5 @@
 export * from './clock';
+export * from './companion';
 export * from './companion-package';
 export * from './data-url';
 export * from './error-message';
@@ -10,5 +11,6 @@ export * from './pairing';
 export * from './records';
 export * from './seed';
 export * from './sha256';
+export * from './snapshots';
 export * from './spend';
 export * from './sync';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeySourceSchema } from './companion';
 import { COMPANION_PACKAGE_NAME } from './companion-package';
 import { imageHashSchema, type Job, jobSchema } from './job';
 import { withoutOrganising } from './organise';
@@ -144,6 +145,8 @@ export const healthResponseSchema = z.looseObject({
   server_time: z.string(),
   uptime_seconds: z.number(),
   api_key_detected: z.boolean(),
+  /** Where the key comes from (API 2); absent from older companions. */
+  api_key_source: apiKeySourceSchema.optional(),
   balance: balanceSchema,
   auth: z.enum(['none', 'token', 'pairing']),
 });

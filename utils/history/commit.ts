@@ -1,9 +1,11 @@
 import type { Job } from '@/utils/domain';
 import { addToStats, deriveLayout, headOf, mergeIndex, sameIds, toIndexEntry } from '@/utils/history/derive';
 import { imageItems, nextWanted } from '@/utils/history/images';
+import { factsChanges, insightsItems, parseInsights, updatedInsightsItems } from '@/utils/history/insights-keys';
 import { parseJob } from '@/utils/history/reads';
 import type { StoreWriter } from '@/utils/history/writer';
-import { isJobKey, keys } from '@/utils/storage/keys';
+import type { InsightsMain } from '@/utils/insights/aggregate';
+import { isInsightsMonthKey, isJobKey, keys } from '@/utils/storage/keys';
 import {
   emptyStats,
   type ImageWant,
@@ -29,6 +31,8 @@ export interface Snapshot {
   corrupt: Record<string, unknown>;
   index: IndexEntry[] | null;
   stats: StoredStats | null;
+  /** Insights' aggregates; null when they must be rebuilt (insights-keys.ts). */
+  insights: InsightsMain | null;
   tombstones: Set<string>;
   outbox: Set<string>;
   submit: SubmitEntry[];
@@ -54,6 +58,7 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     ...ids.map(keys.job),
     keys.index,
     keys.stats,
+    keys.insights,
     keys.outbox,
     keys.tombstones,
     keys.submit,
@@ -74,6 +79,7 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     corrupt,
     index,
     stats,
+    insights: parseInsights(raw[keys.insights], raw[keys.index]),
     tombstones: new Set(idListSchema.safeParse(raw[keys.tombstones]).data ?? []),
     outbox: new Set(idListSchema.safeParse(raw[keys.outbox]).data ?? []),
     submit: submitQueueSchema.safeParse(raw[keys.submit]).data ?? [],
@@ -113,6 +119,10 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
     const head = headOf(index);
     if (!sameIds(head, headOf(snap.index))) items[keys.head] = head;
     items[keys.stats] = stats;
+    const insights =
+      snap.insights && (await updatedInsightsItems(w.storage, snap.insights, factsChanges(snap.jobs, batch.jobs)));
+    if (insights) Object.assign(items, insights);
+    else needsRebuild = true;
     if (tombstones.size !== snap.tombstones.size || [...tombstones].some((id) => !snap.tombstones.has(id))) {
       items[keys.tombstones] = [...tombstones];
     }
@@ -142,16 +152,17 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
   if (needsRebuild) await rebuild(w);
 }
 
-async function allJobKeys(w: StoreWriter): Promise<string[]> {
+async function allKeys(w: StoreWriter): Promise<string[]> {
   const { storage } = w;
-  if (typeof storage.getKeys === 'function') return (await storage.getKeys()).filter(isJobKey);
-  return Object.keys(await storage.get(null)).filter(isJobKey);
+  if (typeof storage.getKeys === 'function') return storage.getKeys();
+  return Object.keys(await storage.get(null));
 }
 
-/** Full rebuild of derived keys from the job keys; unreadable records go to quarantine. Call under the lock. */
+/** Full rebuild of derived keys (Insights' aggregates too) from the job keys; unreadable records go to quarantine. Call under the lock. */
 export async function rebuild(w: StoreWriter): Promise<void> {
   const { storage } = w;
-  const jobKeys = await allJobKeys(w);
+  const every = await allKeys(w);
+  const jobKeys = every.filter(isJobKey);
   const raw = jobKeys.length > 0 ? await storage.get(jobKeys) : {};
   const jobs: Job[] = [];
   const corrupt: Record<string, unknown> = {};
@@ -166,7 +177,9 @@ export async function rebuild(w: StoreWriter): Promise<void> {
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
+    ...insightsItems(derived.insights),
   };
+  const staleMonths = every.filter((key) => isInsightsMonthKey(key) && !(key in items));
   const current = await storage.get([keys.index, keys.stats]);
   const quarantined: Record<string, unknown> = { ...corrupt };
   if (current[keys.index] !== undefined && !indexSchema.safeParse(current[keys.index]).success)
@@ -180,5 +193,5 @@ export async function rebuild(w: StoreWriter): Promise<void> {
       data: quarantined,
     };
   }
-  await w.write(items, Object.keys(corrupt));
+  await w.write(items, [...Object.keys(corrupt), ...staleMonths]);
 }

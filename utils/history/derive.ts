@@ -1,21 +1,15 @@
 import { isTrashed, type Job } from '@/utils/domain';
-import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats } from '@/utils/storage/layout';
+import { foldInsights } from '@/utils/insights/aggregate';
+import { factsOf } from '@/utils/insights/facts';
+import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats, toIndexEntry } from '@/utils/storage/layout';
+
+export { toIndexEntry };
 
 /** What the store derives from the job records: index order, index entries, stats. Pure. */
 
 /** Newest first; ties by id so every replica lists the same order. */
 export function compareIndexEntries(a: IndexEntry, b: IndexEntry): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
-
-export function toIndexEntry(job: Job): IndexEntry {
-  const entry: IndexEntry = { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
-  if (job.starred) entry.starred = true;
-  if (job.rating) entry.rating = job.rating;
-  if (job.tags?.length) entry.tags = job.tags;
-  if (job.boards?.length) entry.boards = job.boards;
-  if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
-  return entry;
 }
 
 /** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats; a trashed job counts as trashed only. */
@@ -35,20 +29,22 @@ export function addToStats(stats: StoredStats, job: Job, sign: 1 | -1): void {
   if (stats.durationCount === 0) stats.durationSum = 0;
 }
 
-/** index, head, stats and tombstones of a set of jobs, computed from scratch (migrations, repair). */
+/** index, head, stats, tombstones and Insights' aggregates of a set of jobs, from scratch (migrations, repair). */
 export function deriveLayout(jobs: Iterable<Job>) {
   const stats = emptyStats();
   const index: IndexEntry[] = [];
   const tombstones: string[] = [];
+  const live: Job[] = [];
   for (const job of jobs) {
     if (job.deleted) tombstones.push(job.id);
     else {
       index.push(toIndexEntry(job));
       addToStats(stats, job, 1);
+      live.push(job);
     }
   }
   index.sort(compareIndexEntries);
-  return { index, head: headOf(index), stats, tombstones };
+  return { index, head: headOf(index), stats, tombstones, insights: foldInsights(live.map(factsOf)) };
 }
 
 /** The ids of the newest HEAD_SIZE entries the history list shows (the trash's are not). */

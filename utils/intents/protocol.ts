@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiKeySchema } from '@/utils/domain/companion';
 import {
   directionSchema,
   jobIdSchema,
@@ -54,15 +55,30 @@ export const intentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pairStart') }),
   /** The code the companion printed; on success the background saves the token in settings and syncs. */
   z.object({ type: z.literal('pairConfirm'), code: z.string().max(32) }),
+  /**
+   * The PixelLab key typed in the panel: passed once to the companion, which checks it with PixelLab and keeps it
+   * in its config folder. Never stored in the browser.
+   */
+  z.object({ type: z.literal('setApiKey'), apiKey: apiKeySchema }),
+  /** Makes the companion forget the key set from the panel. */
+  z.object({ type: z.literal('removeApiKey') }),
   /** Seed debug API: pull now / push now. */
   z.object({ type: z.literal('loadFromServer') }),
+  /** Read today's spend and the limits from the companion now (Insights opened). */
+  z.object({ type: z.literal('refreshSpend') }),
+  /** The cost ledger as CSV (one row per paid call), `from <= at < to` in ms; the reply's `text`. */
+  z.object({
+    type: z.literal('exportLedger'),
+    from: z.number().int().nonnegative().optional(),
+    to: z.number().int().nonnegative().optional(),
+  }),
   z.object({ type: z.literal('saveToStorage') }),
 ]);
 export type Intent = z.infer<typeof intentSchema>;
 export type IntentInput = z.input<typeof intentSchema>;
 
 export type IntentReply =
-  | { ok: true; ids?: string[]; imported?: number; skipped?: number; message?: string }
+  | { ok: true; ids?: string[]; imported?: number; skipped?: number; message?: string; text?: string }
   | { ok: false; error: string };
 
 /** Tag on runtime messages so other senders' messages are ignored. */

@@ -8,7 +8,7 @@ import { createPromptSearch, type StatusFilter } from '@/utils/panel/search';
 import { createPanelState, metaPatch, type PanelSnapshot } from '@/utils/panel/state';
 import type { PanelStorage, StorageChange, StorageChangeListener } from '@/utils/storage/area';
 import { hashOfImageKey, isImageKey, isJobKey, jobIdOfKey, keys, META_KEYS } from '@/utils/storage/keys';
-import type { IndexEntry } from '@/utils/storage/layout';
+import { type IndexEntry, toIndexEntry } from '@/utils/storage/layout';
 
 /**
  * The side panel's read side of chrome.storage.local (keys in utils/storage/keys.ts).
@@ -50,8 +50,8 @@ export interface PanelData {
   ensureRows(ids: readonly string[]): Promise<void>;
   /** Reads the full index now if it is not in yet (search used before it loaded). */
   loadIndex(): Promise<void>;
-  /** Rows whose prompt holds every word of `text`, with `status`; in memory, no storage reads. */
-  filter(text: string, status: StatusFilter): readonly IndexEntry[];
+  /** Rows whose prompt holds every word of `text`, with `status` (and failure `reason`); in memory, no storage reads. */
+  filter(text: string, status: StatusFilter, reason?: string | null): readonly IndexEntry[];
   dispose(): void;
 }
 
@@ -67,9 +67,7 @@ function defaultAfterPaint(run: () => void): void {
   setTimeout(once, 100);
 }
 
-function toEntry(job: Job): IndexEntry {
-  return { id: job.id, createdAt: job.createdAt, status: job.status, prompt: job.prompt };
-}
+const toEntry = toIndexEntry;
 
 function isEntry(value: unknown): value is IndexEntry {
   if (!value || typeof value !== 'object') return false;
@@ -344,9 +342,9 @@ export function createPanelData(
       return state.snapshot.peek().firstRowsReady ? requestRows() : Promise.resolve();
     },
     loadIndex,
-    filter(text, status) {
+    filter(text, status, reason = null) {
       const snap = state.snapshot.peek();
-      return search.filter(snap.entries, snap.entriesVersion, text, status);
+      return search.filter(snap.entries, snap.entriesVersion, text, status, reason);
     },
     dispose() {
       disposed = true;

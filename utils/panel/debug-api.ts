@@ -1,12 +1,15 @@
 import type { Job } from '@/utils/domain/job';
+import { insightsRangeSchema } from '@/utils/insights/schema';
+import type { Insights, InsightsRange } from '@/utils/insights/summary';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
+import type { InsightsSource } from '@/utils/panel/insights-source';
 import type { IndexEntry, Stats, StorageErrorValue, SyncState } from '@/utils/storage/layout';
 import type { Settings } from '@/utils/storage/settings';
 
 /**
  * The seed dashboard's console API, on the panel's window:
- *   getState(), getMetrics(), clearHistory(), loadFromServer(), saveToStorage()
+ *   getState(), getMetrics(), clearHistory(), loadFromServer(), saveToStorage(), and getInsights(range)
  * also as `app.*` and `state.*`, the names the seed's docs use (`app.getState()`, `state.loadFromServer()`).
  * Everything goes through intents; the panel still never writes storage.
  */
@@ -44,11 +47,18 @@ export interface DebugApi {
   loadFromServer(): Promise<IntentReply>;
   /** Pushes local changes to the companion now. */
   saveToStorage(): Promise<IntentReply>;
+  /** What Insights shows for '7d' (default), '30d', 'all' or `{ from, to }`; null while nothing is readable yet. */
+  getInsights(range?: InsightsRange): Promise<Insights | null>;
 }
 
 export type SendIntent = (intent: IntentInput) => Promise<IntentReply>;
 
-export function createDebugApi(data: Pick<PanelData, 'getSnapshot' | 'getJob'>, send: SendIntent): DebugApi {
+export function createDebugApi(
+  data: Pick<PanelData, 'getSnapshot' | 'getJob'>,
+  send: SendIntent,
+  /** Insights' read side, imported on the first call (main.tsx); without it getInsights refuses. */
+  insights?: () => Promise<InsightsSource>,
+): DebugApi {
   return {
     getState() {
       const snap = data.getSnapshot();
@@ -106,10 +116,18 @@ export function createDebugApi(data: Pick<PanelData, 'getSnapshot' | 'getJob'>, 
     clearHistory: () => send({ type: 'clearHistory' }),
     loadFromServer: () => send({ type: 'loadFromServer' }),
     saveToStorage: () => send({ type: 'saveToStorage' }),
+    async getInsights(range = '7d') {
+      const parsed = insightsRangeSchema.safeParse(range);
+      if (!parsed.success)
+        throw new TypeError(`getInsights: ${parsed.error.issues[0]?.message} (use '7d', '30d', 'all' or {from, to})`);
+      if (!insights) throw new Error('getInsights: Insights is not available in this page');
+      const snap = data.getSnapshot();
+      return (await insights()).insightsFor(parsed.data, Date.now(), snap.phase === 'full' ? snap.entries : null);
+    },
   };
 }
 
-const NAMES = ['getState', 'getMetrics', 'clearHistory', 'loadFromServer', 'saveToStorage'] as const;
+const NAMES = ['getState', 'getMetrics', 'clearHistory', 'loadFromServer', 'saveToStorage', 'getInsights'] as const;
 
 /** Puts the API on `target` (the panel's window); returns a function that takes it off again. */
 export function installDebugApi(api: DebugApi, target: object = globalThis): () => void {

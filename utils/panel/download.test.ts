@@ -10,7 +10,12 @@ describe('file names', () => {
     expect(pngFilename({ id: 'job-1', prompt: 'Heroic knight, glowing sword!' })).toBe(
       'pixellab-job-1-heroic-knight-glowing-sword.png',
     );
-    expect(exportFilename('csv', new Date('2025-01-02T03:04:05Z'))).toBe('pixellab-history-2025-01-02T03-04-05.csv');
+    expect(exportFilename('csv', 'history', new Date('2025-01-02T03:04:05Z'))).toBe(
+      'pixellab-history-2025-01-02T03-04-05.csv',
+    );
+    expect(exportFilename('csv', 'ledger', new Date('2025-01-02T03:04:05Z'))).toBe(
+      'pixellab-ledger-2025-01-02T03-04-05.csv',
+    );
   });
 });
 

@@ -4,8 +4,12 @@ import type { Job } from '@/utils/domain/job';
 /** Downloads and clipboard copies, done by the panel page itself. */
 
 /** `pixellab-history-2025-01-31T10-00-00.json` */
-export function exportFilename(ext: 'json' | 'csv', now: Date = new Date()): string {
-  return `pixellab-history-${now.toISOString().slice(0, 19).replace(/:/g, '-')}.${ext}`;
+export function exportFilename(
+  ext: 'json' | 'csv',
+  what: 'history' | 'ledger' = 'history',
+  now: Date = new Date(),
+): string {
+  return `pixellab-${what}-${now.toISOString().slice(0, 19).replace(/:/g, '-')}.${ext}`;
 }
 
 /** `pixellab-job-123-heroic-knight-with-glowing.png` */

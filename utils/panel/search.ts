@@ -29,8 +29,17 @@ export function updateLowerPrompts(
 export interface PromptSearch {
   /** The rows changed: keeps the lowercase prompts up to date once a search has built them. */
   entriesChanged(entries: readonly IndexEntry[]): void;
-  /** Rows whose prompt holds every word of `text`, with `status`; `version` names `entries` for the memo. */
-  filter(entries: readonly IndexEntry[], version: number, text: string, status: StatusFilter): readonly IndexEntry[];
+  /**
+   * Rows whose prompt holds every word of `text`, with `status` (and, when given, that failed for `reason`, as
+   * Insights groups failures); `version` names `entries` for the memo.
+   */
+  filter(
+    entries: readonly IndexEntry[],
+    version: number,
+    text: string,
+    status: StatusFilter,
+    reason?: string | null,
+  ): readonly IndexEntry[];
 }
 
 /** Search over the rows in memory: lowercased once by the first search, then kept up to date; the last answer memoized. */
@@ -47,10 +56,10 @@ export function createPromptSearch(): PromptSearch {
       filterMemo = null;
     },
 
-    filter(entries, version, text, status) {
+    filter(entries, version, text, status, reason = null) {
       const terms = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
-      if (terms.length === 0 && status === 'all') return entries;
-      const memoKey = `${version}\u0000${status}\u0000${terms.join(' ')}`;
+      if (terms.length === 0 && status === 'all' && reason === null) return entries;
+      const memoKey = `${version}\u0000${status}\u0000${reason ?? ''}\u0000${terms.join(' ')}`;
       if (filterMemo?.key === memoKey) return filterMemo.result;
       // Lowercased by the first search that needs it, then kept up to date by entriesChanged.
       if (terms.length && lowered?.entries !== entries) {
@@ -66,6 +75,7 @@ export function createPromptSearch(): PromptSearch {
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
         if (status !== 'all' && entry.status !== status) continue;
+        if (reason !== null && entry.reason !== reason) continue;
         const prompt = lower[i] ?? '';
         let hit = true;
         for (const term of terms) {

@@ -18,6 +18,15 @@ describe('sendIntent', () => {
     expect(seen).toEqual([{ channel: INTENT_CHANNEL, intent: { type: 'retry', id: 'job-1' } }]);
   });
 
+  it("keeps a reply's text (the ledger's CSV) on its way back", async () => {
+    const sendMessage = vi.fn(async () => ({ ok: true, text: 'date,job\r\n', message: '0 paid calls' }));
+    expect(await sendIntent({ type: 'exportLedger' }, { sendMessage })).toEqual({
+      ok: true,
+      text: 'date,job\r\n',
+      message: '0 paid calls',
+    });
+  });
+
   it('fills intent defaults and refuses invalid intents without sending', async () => {
     const sendMessage = vi.fn(async () => ({ ok: true }));
     await sendIntent({ type: 'rotate', id: 'job-1', toDirection: 'east' }, { sendMessage });

@@ -16,6 +16,8 @@ const replySchema = z.union([
     imported: z.number().optional(),
     skipped: z.number().optional(),
     message: z.string().optional(),
+    /** A file the background made for the panel to download (the cost ledger's CSV). */
+    text: z.string().optional(),
   }),
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);

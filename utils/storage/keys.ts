@@ -17,6 +17,9 @@
  *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
  *   imagesWanted    ImageWant[]                      images of finished jobs shown here but not held (the companion
  *                                                    lacked them when asked): fetched at every sync until they arrive
+ *   insights        InsightsMain                     Insights' aggregates: all-time detail, a small series per day,
+ *                                                    the newest price per kind and size (utils/insights/)
+ *   insights:<YYYY-MM> InsightsMonth                 that month's days in detail, for ranges shorter than "all"
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  *
  * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
@@ -25,6 +28,7 @@
 export const JOB_PREFIX = 'job:';
 export const IMAGE_PREFIX = 'img:';
 export const QUARANTINE_PREFIX = 'quarantine:';
+export const INSIGHTS_MONTH_PREFIX = 'insights:';
 
 export const keys = {
   schema: 'schema',
@@ -40,12 +44,15 @@ export const keys = {
   clientId: 'clientId',
   tombstones: 'tombstones',
   imagesWanted: 'imagesWanted',
+  insights: 'insights',
+  insightsMonth: (month: string) => `${INSIGHTS_MONTH_PREFIX}${month}`,
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
 } as const;
 
 export const isJobKey = (key: string): boolean => key.startsWith(JOB_PREFIX);
 export const isImageKey = (key: string): boolean => key.startsWith(IMAGE_PREFIX);
+export const isInsightsMonthKey = (key: string): boolean => key.startsWith(INSIGHTS_MONTH_PREFIX);
 /** The job id of a `job:<id>` key. */
 export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
 /** The sha-256 of an `img:<hash>` key. */
@@ -56,7 +63,9 @@ export const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.
 
 /** Keys that only this layout writes: finding them without a `schema` key means unknown data. */
 export function isLayoutKey(key: string): boolean {
-  return isJobKey(key) || isImageKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key);
+  return (
+    isJobKey(key) || isImageKey(key) || isInsightsMonthKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key)
+  );
 }
 const LAYOUT_KEYS = [
   keys.head,
@@ -68,4 +77,5 @@ const LAYOUT_KEYS = [
   keys.pushPending,
   keys.tombstones,
   keys.imagesWanted,
+  keys.insights,
 ] as const;

@@ -1,28 +1,57 @@
 import { z } from 'zod';
-import { jobSchema, jobStatusSchema } from '@/utils/domain/job';
+import { type Job, jobSchema, jobStatusSchema } from '@/utils/domain/job';
+import { isTrashed } from '@/utils/domain/organise';
+import { factsOf, type JobFacts } from '@/utils/insights/facts';
 
 /**
  * The values of chrome.storage.local (keys.ts lists the keys). Opening the panel must cost what is visible,
  * not the size of the history (DESIGN.md measured why): one key per job, images under their own keys, a
  * small `head` for first paint and an `index` for scrolling and search.
  */
-export const HISTORY_SCHEMA_VERSION = 1;
+export const HISTORY_SCHEMA_VERSION = 2;
 export const HEAD_SIZE = 60;
 
+/**
+ * One live job in the index: what a row shows before its record is read, plus the facts Insights needs
+ * (utils/insights/facts.ts), so a filtered view is computed from the index in memory. Optional fields are
+ * left out when empty: the index is rewritten with every change.
+ */
 export const indexEntrySchema = z.object({
   id: z.string(),
   createdAt: z.number(),
   status: jobStatusSchema,
   prompt: z.string(),
-  /** The organising fields, only when set, so the index of a job never organised stays as small as before. */
-  starred: z.literal(true).optional(),
-  rating: z.number().int().min(1).max(5).optional(),
+  /** Written since layout version 2; entryFacts fills them in for an older entry. */
+  kind: z.string().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  usd: z.number().optional(),
+  duration: z.number().optional(),
+  reason: z.string().optional(),
+  /** The organising fields (organise-schema.ts), only when set, so the entry of a job never organised stays small. */
   tags: z.array(z.string()).optional(),
   boards: z.array(z.string()).optional(),
-  /** In the trash since then: out of the history list, in the trash view. */
+  author: z.string().optional(),
+  starred: z.literal(true).optional(),
+  rating: z.number().int().min(1).max(5).optional(),
+  /** In the trash since then: out of the history list, in the trash view (Insights still counts it). */
   trashedAt: z.number().optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
+
+export function toIndexEntry(job: Job): IndexEntry {
+  const entry: IndexEntry = { id: job.id, ...factsOf(job), status: job.status };
+  if (job.starred) entry.starred = true;
+  if (job.rating) entry.rating = job.rating;
+  if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
+  return entry;
+}
+
+/** An entry's facts for Insights: itself once complete (every entry written since layout version 2). */
+export function entryFacts(entry: IndexEntry): JobFacts {
+  if (entry.kind !== undefined && entry.width !== undefined && entry.height !== undefined) return entry as JobFacts;
+  return { ...entry, kind: entry.kind ?? 'generate', width: entry.width ?? 0, height: entry.height ?? 0 };
+}
 
 export const statsSchema = z.object({
   total: z.number().int(),
@@ -69,6 +98,10 @@ export const syncStateSchema = z.object({
   online: z.boolean().default(false),
   apiKeyDetected: z.boolean().nullable().default(null),
   balanceUsd: z.number().nullable().default(null),
+  /** Where the companion's key comes from ('environment' | 'dotenv' | 'file' | 'none'), null before an API 2 answer. */
+  apiKeySource: z.string().nullable().default(null),
+  /** The companion's API version (its /health), null before first contact; older than the panel's: update it. */
+  apiVersion: z.number().int().nullable().default(null),
   /** Today's spend on this companion and its daily limit, as last read (null: unknown or not kept). */
   spend: z
     .object({ todayUsd: z.number(), maxUsdPerDay: z.number().nullable(), resetsAt: z.number() })

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { encodePng } from '@/tests/fixtures/png';
-import { bytesToPngDataUrl, sha256Hex } from '@/utils/domain';
+import { bytesToPngDataUrl, type Job, sha256Hex } from '@/utils/domain';
 import { createHistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
@@ -78,7 +78,7 @@ describe('fresh install', () => {
     await runMigrations(local());
     const get = vi.spyOn(fakeBrowser.storage.local, 'get');
     const set = vi.spyOn(fakeBrowser.storage.local, 'set');
-    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [] });
+    expect(await runMigrations(local())).toMatchObject({ from: HISTORY_SCHEMA_VERSION, ran: [] });
     expect(get).toHaveBeenCalledTimes(1);
     expect(get.mock.calls[0]![0]).toEqual([keys.schema, LEGACY_KEY]);
     expect(set).not.toHaveBeenCalled();
@@ -95,10 +95,10 @@ describe('version 0 (the seed blob) to version 1', () => {
       [keys.settings]: { companionUrl: 'http://127.0.0.1:9000', token: '', parallelLimit: 2 },
     });
     const report = await runMigrations(local(), { now: () => 5_000 });
-    expect(report).toMatchObject({ from: 0, to: 1, ran: [1], quarantined: null });
+    expect(report).toMatchObject({ from: 0, to: 2, ran: [1, 2], quarantined: null });
     const data = await all();
     expect(data[LEGACY_KEY]).toBeUndefined();
-    expect(data[keys.schema]).toEqual({ version: 1 });
+    expect(data[keys.schema]).toEqual({ version: 2 });
     expect(data['job:job-1']).toMatchObject({
       id: 'job-1',
       status: 'success',
@@ -120,7 +120,7 @@ describe('version 0 (the seed blob) to version 1', () => {
     // The store reads what the migration wrote.
     const store = createHistoryStore();
     expect((await store.getJob('job-1'))!.image).toBe(HASH);
-    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [] });
+    expect(await runMigrations(local())).toMatchObject({ from: 2, ran: [] });
   });
 
   it('keeps the readable jobs and quarantines the unreadable ones', async () => {
@@ -154,6 +154,53 @@ describe('version 0 (the seed blob) to version 1', () => {
       ran: [2, 3],
     });
     expect(calls).toEqual([2, 3]);
+  });
+});
+
+describe('version 1 to version 2 (facts in the index, Insights aggregates)', () => {
+  it('derives the richer index and the aggregates from the job records, and the store keeps them up to date', async () => {
+    const job = (id: string, createdAt: number, extra: object) => ({
+      id,
+      kind: 'generate',
+      prompt: `p ${id}`,
+      width: 64,
+      height: 48,
+      status: 'success',
+      createdAt,
+      updatedAt: createdAt,
+      deleted: false,
+      ...extra,
+    });
+    const day = new Date(2025, 2, 14, 10).getTime();
+    await local().set({
+      [keys.schema]: { version: 1 },
+      [keys.index]: [{ id: 'a', createdAt: day, status: 'success', prompt: 'p a' }],
+      [keys.head]: ['a'],
+      'job:a': job('a', day, { usd: 0.02, duration: 3.5, tags: ['hero'] }),
+      'job:b': job('b', day + 1, { status: 'error', error: 'PixelLab did not answer within 120 s' }),
+      'job:c': job('c', day + 2, { deleted: true }),
+    });
+    expect(await runMigrations(local())).toMatchObject({ from: 1, to: 2, ran: [2] });
+    const data = await all();
+    expect(data[keys.index]).toEqual([
+      expect.objectContaining({ id: 'b', kind: 'generate', reason: 'PixelLab did not answer within N s' }),
+      expect.objectContaining({ id: 'a', width: 64, height: 48, usd: 0.02, duration: 3.5, tags: ['hero'] }),
+    ]);
+    expect(data[keys.insights]).toMatchObject({
+      total: { n: 2, micros: 20_000, paid: 1, by: { tag: { hero: { n: 1 } } } },
+      days: { '2025-03-14': { status: { success: 1, error: 1 }, spend: { generate: 20_000 } } },
+    });
+    expect(data[keys.insightsMonth('2025-03')]).toMatchObject({ days: { '14': { n: 2 } } });
+
+    // From here the store updates them from the changed job alone.
+    const store = createHistoryStore();
+    await store.applyJobs([
+      { ...(data['job:b'] as Job), status: 'success', error: null, usd: 0.01, updatedAt: day + 9 },
+    ]);
+    expect((await all())[keys.insights]).toMatchObject({
+      total: { n: 2, micros: 30_000, paid: 2 },
+      days: { '2025-03-14': { status: { success: 2 }, spend: { generate: 30_000 } } },
+    });
   });
 });
 

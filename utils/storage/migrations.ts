@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { errorMessage } from '@/utils/domain';
+import { errorMessage, type Job } from '@/utils/domain';
 import { deriveLayout } from '@/utils/history/derive';
+import { insightsItems } from '@/utils/history/insights-keys';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
+import { emptyInsights } from '@/utils/insights/aggregate';
 import type { StorageAreaLike } from '@/utils/storage/area';
-import { isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
-import { emptyStats, HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
+import { isInsightsMonthKey, isJobKey, isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
+import { emptyStats, HISTORY_SCHEMA_VERSION, storedJobSchema } from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
 
 /** Every key of chrome.storage.local at one moment. */
@@ -44,8 +46,32 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
   return out;
 }
 
+/**
+ * Version 1 -> 2: index entries carry the facts Insights needs (kind, size, cost, duration, failure reason, tags,
+ * boards) and Insights' aggregates appear (`insights`, `insights:<YYYY-MM>`): all derived again from the job records.
+ */
+export function migrateV1toV2(data: LayoutData): LayoutData {
+  const jobs: Job[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (!isJobKey(key)) continue;
+    const parsed = storedJobSchema.safeParse(value);
+    if (parsed.success) jobs.push(parsed.data);
+  }
+  const derived = deriveLayout(jobs);
+  const out: LayoutData = Object.fromEntries(Object.entries(data).filter(([key]) => !isInsightsMonthKey(key)));
+  return {
+    ...out,
+    [keys.index]: derived.index,
+    [keys.head]: derived.head,
+    [keys.stats]: derived.stats,
+    [keys.tombstones]: derived.tombstones,
+    ...insightsItems(derived.insights),
+  };
+}
+
 export const migrations: Record<number, Migration> = {
   1: migrateV0toV1,
+  2: migrateV1toV2,
 };
 
 export interface MigrationReport {
@@ -73,6 +99,7 @@ function freshLayout(version: number): LayoutData {
     [keys.stats]: emptyStats(),
     [keys.outbox]: [],
     [keys.tombstones]: [],
+    [keys.insights]: emptyInsights(),
   };
 }
 

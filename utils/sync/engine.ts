@@ -3,6 +3,7 @@ import { errorMessage } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
 import { needsPairing, PAIRING_REQUIRED_MESSAGE, PairingRequiredError, ServerChangedError } from '@/utils/sync/errors';
 import { createImageFetcher } from '@/utils/sync/images';
+import { claimApprovedPairing } from '@/utils/sync/pair-claim';
 import { FIRST_PAGE_SIZE, pullChanges, SYNC_PAGE_SIZE } from '@/utils/sync/pull';
 import { createPusher } from '@/utils/sync/push';
 import { readSpend } from '@/utils/sync/spend';
@@ -10,6 +11,11 @@ import { submitWaiting } from '@/utils/sync/submit';
 
 export const BACKOFF_BASE_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
+/**
+ * An unreachable companion is retried at least this often: a refused loopback connection costs nothing, and a
+ * user who just started it (the panel's setup card) should see the panel notice within seconds.
+ */
+export const OFFLINE_RETRY_MAX_MS = 5_000;
 
 export interface SyncEngineOptions {
   store: HistoryStore;
@@ -94,7 +100,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   async function run(opts: SyncOptions): Promise<SyncResult> {
     const result: SyncResult = { ok: false, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
     try {
-      const state = await store.getSyncState();
+      let state = await store.getSyncState();
+      // A request the user may have approved on the companion's page: collect the token, then sync with it.
+      if (state.pairingRequest && now() < state.pairingRequest.expiresAt) {
+        if (await claimApprovedPairing(store, await options.client(), state.pairingRequest))
+          state = await store.getSyncState();
+      }
       // Unpaired, nothing but a user's action (pairing, Sync now, a new token) can help: no retries.
       if (!opts.force && state.pairing === 'required') return { ...result, skipped: 'pairing' };
       if (!opts.force && state.nextAttemptAt !== null && now() < state.nextAttemptAt)
@@ -106,6 +117,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         online: true,
         apiKeyDetected: health.api_key_detected,
         balanceUsd: health.balance.usd ?? null,
+        apiKeySource: health.api_key_source ?? null,
+        apiVersion: health.apiVersion,
         auth: health.auth,
       });
       if (health.auth === 'pairing' && !(await store.getSettings()).token) throw new PairingRequiredError();
@@ -154,7 +167,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         err instanceof CompanionError ? err.kind : err instanceof ServerChangedError ? 'server-changed' : 'internal';
       const message = errorMessage(err);
       const online = kind === 'offline' || kind === 'bad-response' ? false : kind === 'internal' ? undefined : true;
-      const nextAttemptAt = kind === 'server-changed' ? null : now() + backoffDelay(failures, random);
+      const delay = backoffDelay(failures, random);
+      const nextAttemptAt =
+        kind === 'server-changed' ? null : now() + (kind === 'offline' ? Math.min(delay, OFFLINE_RETRY_MAX_MS) : delay);
       try {
         await store.setSyncState({
           syncing: false,

@@ -14,8 +14,8 @@ export interface AuthOptions {
   pairings: { verify(token: string): boolean };
 }
 
-/** Reachable without a token when pairing is offered: how an unpaired client gets one. */
-export const PAIRING_PUBLIC_PATHS: readonly string[] = ['/pair/request', '/pair/confirm'];
+/** Reachable without a token when pairing is offered: how an unpaired client gets one, and the approval page (it checks its own callers). */
+export const PAIRING_PUBLIC_PATHS: readonly string[] = ['/pair/request', '/pair/confirm', '/pair/claim', '/pair'];
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
 export function bearerToken(header: string | undefined): string | null {

@@ -17,9 +17,15 @@ export function isDashboardPath(path: string): boolean {
   return path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`);
 }
 
-/** What the served dashboard may reach: the old API and its own files. */
-export function isDashboardReachable(path: string): boolean {
-  return OLD_API_PATHS.includes(path) || isDashboardPath(path);
+/** The pairing approval page (routes/pair-page.ts), which the companion serves whether or not it serves the dashboard. */
+export const PAIR_PAGE_PATH = '/pair';
+
+/**
+ * What a page the companion served may reach from its own origin: the pairing page always; the old API and the
+ * dashboard's files only when it serves the dashboard.
+ */
+export function isDashboardReachable(path: string, dashboardServed = true): boolean {
+  return path === PAIR_PAGE_PATH || (dashboardServed && (OLD_API_PATHS.includes(path) || isDashboardPath(path)));
 }
 
 /**

@@ -64,9 +64,11 @@ describe('classifyCaller', () => {
     expect(classify({ site: 'same-site' })).toEqual({ refused: 'no-origin' });
   });
 
-  it('knows the companion’s own origin only when it serves the dashboard', () => {
+  it('knows the companion’s own origin with or without the dashboard (its routes are limited per request)', () => {
     const noDashboard = { ...base, dashboard: false };
-    expect(classify({ origin: 'http://127.0.0.1:8787' }, noDashboard)).toEqual({ refused: 'origin' });
+    expect(classify({ origin: 'http://127.0.0.1:8787' }, noDashboard)).toEqual({
+      caller: { kind: 'dashboard', origin: 'http://127.0.0.1:8787' },
+    });
     expect(classify({ site: 'same-origin', referer: `http://${HOST}/dashboard/` }, noDashboard)).toEqual({
       caller: { kind: 'script', origin: null },
     });

@@ -47,7 +47,8 @@ export function classifyCaller(
     const kind = isTrustedExtension(origin, options.allowExtensions) ? 'trusted-extension' : 'extension';
     return { caller: { kind, origin } };
   }
-  if (options.dashboard && isOwnOrigin(origin, host)) return { caller: { kind: 'dashboard', origin } };
+  // A page the companion served (the old dashboard, the pairing page): what it may reach is checked per route.
+  if (isOwnOrigin(origin, host)) return { caller: { kind: 'dashboard', origin } };
   if (origin !== 'null' && options.allowOrigins.includes(origin)) return { caller: { kind: 'web', origin } };
   return { refused: 'origin' };
 }
@@ -83,11 +84,13 @@ export function originPolicy(options: OriginPolicyOptions): MiddlewareHandler<Co
       printRefusal(c, origin!);
       return c.json(errorBody('origin_refused', refusalMessage(origin!)), 403);
     }
-    if (found.caller.kind === 'dashboard' && !isDashboardReachable(c.req.path)) {
+    if (found.caller.kind === 'dashboard' && !isDashboardReachable(c.req.path, options.dashboard)) {
       return c.json(
         errorBody(
           'route_refused',
-          `The old dashboard may only use the old API (${OLD_API_PATHS.join(', ')}); ${c.req.method} ${c.req.path} is refused to it`,
+          options.dashboard
+            ? `The old dashboard may only use the old API (${OLD_API_PATHS.join(', ')}); ${c.req.method} ${c.req.path} is refused to it`
+            : `Pages of the companion's own origin may only use /pair; ${c.req.method} ${c.req.path} is refused to them (the old dashboard needs --dashboard)`,
         ),
         403,
       );

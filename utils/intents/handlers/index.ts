@@ -1,3 +1,4 @@
+import { createApiKeyHandlers } from '@/utils/intents/handlers/api-key';
 import type { HandlerContext, IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
 import { createGenerateHandlers } from '@/utils/intents/handlers/generate';
 import { createImportHandlers } from '@/utils/intents/handlers/import';
@@ -5,6 +6,7 @@ import { createJobEditHandlers } from '@/utils/intents/handlers/job-edits';
 import { createPairingHandlers } from '@/utils/intents/handlers/pairing';
 import { createRotateHandlers } from '@/utils/intents/handlers/rotate';
 import { createSettingsHandlers } from '@/utils/intents/handlers/settings';
+import { createSpendHandlers } from '@/utils/intents/handlers/spend';
 import { createSyncHandlers } from '@/utils/intents/handlers/sync';
 
 export type { IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
@@ -22,5 +24,7 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     ...createImportHandlers(ctx),
     ...createSettingsHandlers(ctx),
     ...createPairingHandlers(ctx),
+    ...createApiKeyHandlers(ctx),
+    ...createSpendHandlers(ctx),
   };
 }
