@@ -40,7 +40,9 @@ export const indexEntrySchema = z.object({
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
 export function toIndexEntry(job: Job): IndexEntry {
-  const entry: IndexEntry = { id: job.id, ...factsOf(job), status: job.status };
+  // In the schema's key order: an entry read back through it compares equal to one made now.
+  const { createdAt, prompt, status: _status, ...facts } = factsOf(job);
+  const entry: IndexEntry = { id: job.id, createdAt, status: job.status, prompt, ...facts };
   if (job.starred) entry.starred = true;
   if (job.rating) entry.rating = job.rating;
   if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
