@@ -40,6 +40,7 @@ export function deriveLayout(jobs: Iterable<Job>) {
     else {
       index.push(toIndexEntry(job));
       addToStats(stats, job, 1);
+      // Insights counts a trashed job too: its money was spent and the trash can be undone; a purge removes it.
       live.push(job);
     }
   }
