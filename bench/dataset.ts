@@ -19,6 +19,8 @@ import { encodeScanlines, hashText } from '../tests/fixtures/png';
 import { seededRandom } from '../tests/helpers/seeded-random';
 import { bytesToPngDataUrl, type Job, type SyncedJob, toSeedJob } from '../utils/domain';
 import { deriveLayout } from '../utils/history/derive';
+import { insightsItems } from '../utils/history/insights-keys';
+import { indexItems } from '../utils/storage/index-pages';
 import { keys } from '../utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION } from '../utils/storage/layout';
 
@@ -268,10 +270,11 @@ export function layoutMeta(dataset: Dataset, companionUrl: string): Record<strin
   const derived = deriveLayout(dataset.jobs);
   return {
     [keys.schema]: { version: HISTORY_SCHEMA_VERSION },
-    [keys.index]: derived.index,
+    ...indexItems(derived.index),
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     tombstones: derived.tombstones,
+    ...insightsItems(derived.insights),
     [keys.outbox]: [],
     [keys.settings]: { companionUrl, token: '', parallelLimit: 3 },
   };

@@ -6,9 +6,10 @@
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
  *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6) or the companion half (2, 3, 5, 7, 8, 9);
- *                   old-api (7, 9) and scale (8) pick those parts of the companion half
+ *                   old-api (7, 9), scale (8) and first-sync (5, and 10's first sync) pick those parts of it
  *   BENCH_OUT       where to write the results (default bench/results.json)
- *   BENCH_100K=1    also 100,000 jobs in 7 and 8 (the PNGs are made once and cached, a few minutes the first time)
+ *   BENCH_100K=1    also 100,000 jobs: in 7 and 8, and first rows (against 1,000), search and a first sync
+ *                   (the PNGs are made once and cached, a few minutes the first time)
  *   BENCH_BUDGET_S  time budget (default 600): a second first-sync run is skipped if it would end past it
  *   CHROME_PATH     the Chromium binary (default /usr/bin/chromium)
  */
@@ -55,6 +56,7 @@ import {
   seedLayout,
   waitForFullIndex,
 } from './extension';
+import { firstSyncLog, firstSyncRows } from './first-sync-report';
 import { request } from './http';
 import { oldApiScaleRows, printScaleTable, scaleTable } from './old-api-scale-rows';
 import { benchOldApiAndScale, type OldApiScaleResults } from './old-api-scale-run';
@@ -105,6 +107,9 @@ const CONFIG = QUICK
       scalePushRuns: 7,
     };
 const HUGE_RUN = process.env.BENCH_100K === '1';
+
+/** BENCH_100K=1: the 100,000-job figures too (20,000 in a quick run). */
+const HUGE = process.env.BENCH_100K === '1' ? (QUICK ? 20_000 : 100_000) : null;
 
 /** BENCH_BUDGET_S: extra first-sync runs are skipped past this (default 600 s); RESERVE: what follows them. */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 600) * 1000;
@@ -179,6 +184,8 @@ interface FirstRowsResults {
 const results: Record<string, any> = {};
 const firstRows: FirstRowsResults = { warm: {}, cold: {} };
 let search: SearchSample[] = [];
+let searchHuge: SearchSample[] = [];
+const firstSyncHuge: FirstSyncSample[] = [];
 let memory: MemorySample | null = null;
 let memoryBaseline: number | null = null;
 
@@ -305,7 +312,12 @@ let load: LoadResult | null = null;
 const firstSync: FirstSyncSample[] = [];
 let oldApiScale: OldApiScaleResults | null = null;
 
-async function benchCompanion(extDir: string, large: Dataset, reserveAfter: number): Promise<void> {
+async function benchCompanion(
+  extDir: string,
+  large: Dataset,
+  reserveAfter: number,
+  firstSyncOnly: boolean,
+): Promise<void> {
   const dataDir = tmp('companion-data');
   await writeCompanionDataDir(large, dataDir, `bench-${randomUUID()}`);
   const companion = await startBenchCompanion(dataDir);
@@ -316,16 +328,18 @@ async function benchCompanion(extDir: string, large: Dataset, reserveAfter: numb
     log(`companion ${companion.url} with ${large.count} jobs`);
 
     // 3a. Reads of the whole history.
-    for (let i = 0; i < CONFIG.loadJobsRuns; i++) reads.loadJobs.push(await loadJobsOnce(companion.url));
-    for (let i = 0; i < CONFIG.pullRuns; i++) {
-      const pull = await fullPullOnce(companion.url);
-      if (pull.jobs !== large.count) throw new Error(`a full pull gave ${pull.jobs} jobs, expected ${large.count}`);
-      const { ids: _ids, ...sample } = pull;
-      reads.pull.push(sample);
+    if (!firstSyncOnly) {
+      for (let i = 0; i < CONFIG.loadJobsRuns; i++) reads.loadJobs.push(await loadJobsOnce(companion.url));
+      for (let i = 0; i < CONFIG.pullRuns; i++) {
+        const pull = await fullPullOnce(companion.url);
+        if (pull.jobs !== large.count) throw new Error(`a full pull gave ${pull.jobs} jobs, expected ${large.count}`);
+        const { ids: _ids, ...sample } = pull;
+        reads.pull.push(sample);
+      }
+      log(
+        `  /load-jobs ${reads.loadJobs.map((s) => Math.round(s.ms)).join(', ')} ms; full pull ${reads.pull.map((s) => Math.round(s.ms)).join(', ')} ms`,
+      );
     }
-    log(
-      `  /load-jobs ${reads.loadJobs.map((s) => Math.round(s.ms)).join(', ')} ms; full pull ${reads.pull.map((s) => Math.round(s.ms)).join(', ')} ms`,
-    );
 
     // 5. First sync of a fresh extension against this companion (before anything changes it). A run takes
     // minutes here; a further run is skipped when it would push the whole bench past its time budget.
@@ -340,16 +354,10 @@ async function benchCompanion(extDir: string, large: Dataset, reserveAfter: numb
       const sample = await firstSyncOnce(extDir, dir, { url: companion.url, lastSeq: h.lastSeq }, large.count, 600_000);
       rmSync(dir, { recursive: true, force: true });
       firstSync.push(sample);
-      log(
-        `  first sync: ${Math.round(sample.totalMs)} ms total, first rows after ${Math.round(sample.firstRowsMs)} ms, longest task ${Math.round(sample.maxLongTaskMs)} ms (${sample.longTasksOver50} over 50 ms), ${sample.jobsStored} jobs / ${sample.imagesStored} images stored`,
-      );
-      const bd = sample.breakdown;
-      if (bd)
-        log(
-          `    ${bd.pages} pages: /changes ${Math.round(bd.changesMs)} ms, reads before images ${Math.round(bd.beforeImagesMs)} ms, ${bd.imageRequests} image requests ${Math.round(bd.imagesMs)} ms, page writes and the rest ${Math.round(bd.afterImagesMs)} ms`,
-        );
+      for (const line of firstSyncLog(sample)) log(line);
     }
 
+    if (firstSyncOnly) return;
     // 2. One job change: the seed's full /save-jobs against one push.
     const loaded = seedJobsFrom((await request(`${companion.url}/load-jobs`)).body);
     const pid = companion.proc.pid!;
@@ -380,6 +388,120 @@ async function benchCompanion(extDir: string, large: Dataset, reserveAfter: numb
     await companion.stop();
     livePids.delete(companion.proc.pid!);
   }
+}
+
+/**
+ * 100,000 jobs (BENCH_100K=1): first rows warm and cold in a profile of their own, against the 1,000 of the
+ * panel half; search; a first sync from a companion of its own. No baseline (one key of 600 MB) or memory walk.
+ */
+async function benchHuge(extDir: string, huge: Dataset, only: Set<string>): Promise<void> {
+  const label = `ours-${huge.count}`;
+  if (only.has('panel')) {
+    const dir = tmp('profile-huge');
+    const b = await openProfile(extDir, dir);
+    try {
+      const seeded = await seedLayout(b, huge);
+      log(`profile with ${huge.count} jobs in the layout: ${seeded.keys} keys written in ${Math.round(seeded.ms)} ms`);
+      const panel = { mode: 'panel' as const, expectRows: huge.count, rowHeight: ROW_HEIGHT };
+      await warmRuns(b, label, panel, CONFIG.warmRuns);
+      log(`search: typing into the panel over ${huge.count} prompts`);
+      const { page } = await firstRowsOnce(b, panel, { keep: true });
+      await waitForFullIndex(page, huge.count, 180_000);
+      await sleep(500);
+      searchHuge = await measureSearch(page, huge, pickQueries(huge, CONFIG.searchQueries));
+      await page.close();
+      log(`  ${searchHuge.length} queries: ${searchHuge.map((q) => `${q.query}=${q.paintedMs.toFixed(0)}`).join(' ')}`);
+    } finally {
+      await b.close();
+    }
+    await coldRuns(
+      extDir,
+      dir,
+      label,
+      { mode: 'panel', expectRows: huge.count, rowHeight: ROW_HEIGHT },
+      CONFIG.coldRuns,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (only.has('companion') || only.has('first-sync')) {
+    const dataDir = tmp('companion-huge');
+    await writeCompanionDataDir(huge, dataDir, `bench-${randomUUID()}`);
+    const companion = await startBenchCompanion(dataDir);
+    livePids.add(companion.proc.pid!);
+    try {
+      const h = await health(companion.url);
+      log(`companion ${companion.url} with ${huge.count} jobs: first sync`);
+      const dir = tmp('profile-first-sync-huge');
+      const sample = await firstSyncOnce(
+        extDir,
+        dir,
+        { url: companion.url, lastSeq: h.lastSeq },
+        huge.count,
+        1_800_000,
+      );
+      rmSync(dir, { recursive: true, force: true });
+      firstSyncHuge.push(sample);
+      for (const line of firstSyncLog(sample)) log(line);
+    } finally {
+      await companion.stop();
+      livePids.delete(companion.proc.pid!);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function hugeRows(small: Dataset, huge: Dataset | null): Row[] {
+  if (!huge) return [];
+  const rows: Row[] = [];
+  const H = huge.count.toLocaleString('en-US');
+  const S = small.count.toLocaleString('en-US');
+  for (const kind of ['warm', 'cold'] as const) {
+    const label = kind === 'warm' ? 'browser running' : 'first open after browser restart';
+    const ours = firstRows[kind][`ours-${huge.count}`];
+    const base = firstRows[kind][`ours-${small.count}`];
+    if (!ours?.length) continue;
+    const oursS = summarize(ours.map((x) => x.painted));
+    rows.push({
+      id: `firstRows.${kind}.${huge.count}`,
+      measurement: `1. first rows, ${H} jobs (${label})`,
+      ours: oursS,
+      baseline: null,
+      unit: 'ms',
+    });
+    if (base?.length) {
+      const r = oursS.median / summarize(base.map((x) => x.painted)).median;
+      rows.push({
+        id: `firstRows.${kind}.scaling.${huge.count}`,
+        measurement: `1. first rows ${H}/${S} (${label})`,
+        ours: null,
+        baseline: null,
+        unit: 'x',
+        ratio: fmt(r, 'x'),
+        ratioValue: r,
+        target: '<= 1.15',
+        pass: r <= 1.15,
+      });
+    }
+  }
+  if (searchHuge.length) {
+    const painted = summarize(searchHuge.map((q) => q.paintedMs));
+    rows.push({
+      id: `search.keystroke.${huge.count}`,
+      measurement: `6. search over ${H} prompts: keystroke to list painted`,
+      ours: painted,
+      baseline: null,
+      unit: 'ms',
+      target: '<= 50 ms (median)',
+      pass: painted.median <= 50,
+      note: `${searchHuge.length} queries; slowest: ${[...searchHuge]
+        .sort((a, b) => b.paintedMs - a.paintedMs)
+        .slice(0, 3)
+        .map((q) => `"${q.query}" (${q.results} results) ${q.paintedMs.toFixed(1)} ms`)
+        .join(', ')}`,
+    });
+  }
+  rows.push(...firstSyncRows(firstSyncHuge, huge.count, { totalMs: 30_000, firstRowsMs: null, longTaskMs: null }));
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -558,47 +680,7 @@ function rowsOf(small: Dataset, large: Dataset): Row[] {
     });
   }
 
-  if (firstSync.length) {
-    const total = summarize(firstSync.map((s) => s.totalMs));
-    const first = summarize(firstSync.map((s) => s.firstRowsMs));
-    const longest = summarize(firstSync.map((s) => s.maxLongTaskMs));
-    const bd = firstSync.map((s) => s.breakdown).filter((b) => b !== null);
-    const share = (pick: (b: NonNullable<FirstSyncSample['breakdown']>) => number) =>
-      `${Math.round(
-        (100 * bd.reduce((n, b) => n + pick(b), 0)) /
-          Math.max(
-            1,
-            bd.reduce((n, b) => n + b.changesMs + b.beforeImagesMs + b.imagesMs + b.afterImagesMs, 0),
-          ),
-      )} %`;
-    rows.push({
-      id: 'firstSync.total',
-      measurement: `5. first sync of ${L} jobs: total`,
-      ours: total,
-      baseline: null,
-      unit: 's',
-      note: bd.length
-        ? `of the background's pull time: ${bd[0]!.imageRequests} image requests ${share((b) => b.imagesMs)}, storage write of each page and the rest ${share((b) => b.afterImagesMs)}, /changes ${share((b) => b.changesMs)}, reads before the downloads ${share((b) => b.beforeImagesMs)} (${bd[0]!.pages} pages)`
-        : undefined,
-    });
-    rows.push({
-      id: 'firstSync.firstRows',
-      measurement: `5. first sync of ${L} jobs: first rows painted`,
-      ours: first,
-      baseline: null,
-      unit: 'ms',
-    });
-    rows.push({
-      id: 'firstSync.longTask',
-      measurement: `5. first sync of ${L} jobs: longest panel task`,
-      ours: longest,
-      baseline: null,
-      unit: 'ms',
-      target: '<= 200 ms',
-      pass: longest.max <= 200,
-      note: `long tasks (> 50 ms) per run: ${firstSync.map((s) => s.longTasksOver50).join(', ')}; over 200 ms: ${firstSync.map((s) => s.longTasksOver200).join(', ')}; stored ${firstSync.map((s) => `${s.jobsStored} jobs/${s.imagesStored} images`).join(', ')}`,
-    });
-  }
+  rows.push(...firstSyncRows(firstSync, large.count, { totalMs: 3_000, firstRowsMs: 300, longTaskMs: 50 }));
 
   if (search.length) {
     const painted = summarize(search.map((s) => s.paintedMs));
@@ -631,6 +713,8 @@ async function main(): Promise<void> {
   const extDir = buildExtension();
 
   const t = performance.now();
+  // The largest first: the others are its first jobs, not made again.
+  const huge = HUGE ? makeDataset(HUGE) : null;
   const large = makeDataset(CONFIG.large);
   const small = makeDataset(CONFIG.small);
   log(
@@ -646,8 +730,11 @@ async function main(): Promise<void> {
   let failure: unknown = null;
   try {
     if (only.has('panel')) await benchPanel(extDir, small, large);
-    if (only.has('companion'))
-      await benchCompanion(extDir, large, parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0);
+    if (only.has('companion') || only.has('first-sync')) {
+      const reserve = parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0;
+      await benchCompanion(extDir, large, reserve, !only.has('companion'));
+    }
+    if (huge) await benchHuge(extDir, huge, only);
   } catch (err) {
     failure = err;
     log(`FAILED: ${(err as Error).stack ?? err}`);
@@ -662,7 +749,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const rows = [...rowsOf(small, large), ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : [])];
+  const rows = [
+    ...rowsOf(small, large),
+    ...hugeRows(small, huge),
+    ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : []),
+  ];
   const wallMs = performance.now() - wallStart;
   const table = printTable(rows);
   const perSize = oldApiScale ? printScaleTable(oldApiScale) : '';
@@ -679,7 +770,7 @@ async function main(): Promise<void> {
     wallMs: Math.round(wallMs),
     machine: { ...info, loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100) },
     config: { ...CONFIG, hundredThousand: HUGE_RUN },
-    dataset: { small: small.count, large: large.count, pngBytes: large.pngBytes },
+    dataset: { small: small.count, large: large.count, huge: huge?.count ?? null, pngBytes: large.pngBytes },
     failure: failure ? String((failure as Error).stack ?? failure) : null,
     rows: rows.map((r) => ({ ...r, ours: r.ours && strip(r.ours), baseline: r.baseline && strip(r.baseline) })),
     scaleTable: oldApiScale ? scaleTable(oldApiScale) : null,
@@ -697,6 +788,8 @@ async function main(): Promise<void> {
       oneChange: change,
       concurrentPushes: load && { ...load, latencies: load.latencies.map((v) => Math.round(v * 10) / 10) },
       firstSync,
+      searchHuge,
+      firstSyncHuge,
       oldApi: oldApiScale?.oldApi ?? [],
       emptyStart: oldApiScale?.emptyStart ?? null,
       scale: oldApiScale?.scale ?? [],

@@ -1,5 +1,9 @@
-import type { Direction } from '../utils/domain';
+import type { Direction, JobOptions, OptionsOf } from '../utils/domain';
 import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
+import type { AnimateRequest, AnimateResult } from './pixellab/client';
+import type { PixelLabPlan } from './pixellab/plan';
+import type { ImagesByHash } from './pixellab/requests';
+import type { PixelLabV2Client } from './pixellab/v2-client';
 import type { ApiKeyHolder } from './secrets/api-key';
 import type { CostLedger } from './store/cost-ledger';
 import type { PairingStore } from './store/pairing-store';
@@ -14,6 +18,9 @@ export interface PixelLab {
     seed: number | null;
     /** Transparent background (PixelLab's `no_background`); the old API always asked for it. */
     noBackground?: boolean;
+    /** PixelLab's options (pixflux, bitforge or inpaint); their images by hash in `images`. */
+    options?: JobOptions | null;
+    images?: ImagesByHash;
   }): Promise<{ png: Uint8Array; usd: number | null; seed: number | null }>;
   rotate(input: {
     png: Uint8Array;
@@ -21,8 +28,14 @@ export interface PixelLab {
     height: number;
     fromDirection: Direction | null;
     toDirection: Direction;
+    seed?: number | null;
+    options?: OptionsOf<'rotate'> | null;
   }): Promise<{ png: Uint8Array; usd: number | null }>;
+  /** /animate-with-text; absent in test doubles that do not animate. */
+  animate?(input: AnimateRequest): Promise<AnimateResult>;
   balance(): Promise<{ usd: number }>;
+  /** PixelLab v2's character in 4 or 8 directions; absent when not configured. */
+  v2?: PixelLabV2Client;
 }
 
 /** What the routes need of the job queue (companion-server/runner.ts implements it). */
@@ -88,6 +101,8 @@ export interface CompanionDeps {
   config: CompanionConfig;
   /** Paired clients' token hashes; in memory when not given (index.ts passes the data dir's). */
   pairings?: PairingStore;
+  /** The user's PixelLab plan (its area cap), kept in the data dir; in memory and unknown when not given. */
+  plan?: PixelLabPlan;
   /**
    * The PixelLab key as it can change while the companion runs (set from the panel), and how a new key is
    * checked (PixelLab's balance, with that key). Without it the key is fixed (`config.apiKeyDetected`) and the

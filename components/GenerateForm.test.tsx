@@ -134,6 +134,69 @@ describe('GenerateForm', () => {
     expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('9');
   });
 
+  it('sends PixelLab’s options under their own names, and none when every one is the default', async () => {
+    const { onGenerate } = setup();
+    type('Prompt', 'slime');
+    fireEvent.click(screen.getByLabelText('Transparent background'));
+    fireEvent.change(screen.getByLabelText('Outline'), { target: { value: 'lineless' } });
+    fireEvent.change(screen.getByLabelText('Direction'), { target: { value: 'south-east' } });
+    type('Prompt strength', '12.5');
+    fireEvent.click(screen.getByLabelText('Isometric'));
+    expect(screen.getByText('More options').textContent).toContain('4 set');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(onGenerate).toHaveBeenCalledTimes(1));
+    expect(onGenerate.mock.calls[0]![0].options).toMatchObject({
+      mode: 'pixflux',
+      no_background: true,
+      outline: 'lineless',
+      direction: 'south-east',
+      isometric: true,
+      text_guidance_scale: 12.5,
+      shading: null,
+      coverage_percentage: null,
+    });
+
+    expect(validateForm({ prompt: 'x', width: '64', height: '64', seed: '', count: '1' }).request).not.toHaveProperty(
+      'options',
+    );
+  });
+
+  it('says what is wrong with an option, opens "More options" and does not send', async () => {
+    const { onGenerate } = setup();
+    type('Prompt', 'slime');
+    type('Coverage %', '140');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    const coverage = screen.getByLabelText('Coverage %');
+    await waitFor(() => expect(coverage.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(coverage.getAttribute('aria-describedby')!)?.textContent).toMatch(/0 to 100/);
+    expect((coverage.closest('details') as HTMLDetailsElement).open).toBe(true);
+    expect(document.activeElement).toBe(coverage);
+    expect(onGenerate).not.toHaveBeenCalled();
+  });
+
+  it('notes that PixelLab paints a plain background above 200×200', () => {
+    setup();
+    fireEvent.click(screen.getByLabelText('Transparent background'));
+    expect(screen.queryByText(/plain background/)).toBeNull();
+    type('Width', '256');
+    type('Height', '256');
+    expect(screen.getByText(/above 200×200 PixelLab paints a plain background/)).toBeTruthy();
+  });
+
+  it('restores a job’s options with “reuse settings”', async () => {
+    const { rerender, onGenerate } = setup();
+    const options = { mode: 'pixflux', no_background: true, shading: 'flat shading', coverage_percentage: 40 };
+    rerender(
+      <GenerateForm onGenerate={onGenerate} prefill={{ prompt: 'old', width: 64, height: 64, seed: 1, options }} />,
+    );
+    await waitFor(() => expect((screen.getByLabelText('Shading') as HTMLSelectElement).value).toBe('flat shading'));
+    expect((screen.getByLabelText('Transparent background') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Coverage %') as HTMLInputElement).value).toBe('40');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(onGenerate).toHaveBeenCalledTimes(1));
+    expect(onGenerate.mock.calls[0]![0].options).toMatchObject(options);
+  });
+
   it("says what Generate will cost before it is pressed, by the guard's rule, and nothing while a field is wrong", () => {
     const prices = { 'generate:64x64': { usd: 0.0125, at: 1 } };
     setup({ estimateUsd: (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd });

@@ -2,7 +2,17 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatCost } from '@/components/format';
 import { ChevronIcon } from '@/components/icons';
+import {
+  INITIAL_PIXEL_OPTIONS,
+  MoreOptions,
+  type PixelOptionField,
+  type PixelOptionValues,
+  pixelOptionsOf,
+  pixelOptionValues,
+  TransparentOption,
+} from '@/components/PixelOptions';
 import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import type { JobOptions } from '@/utils/domain/options';
 import { type GenerateRequest, generateRequestSchema } from '@/utils/intents/protocol';
 
 /** The old dashboard's presets, all 64x64. */
@@ -14,7 +24,8 @@ export const PRESETS = [
   { id: 'wizard', label: 'Wizard', prompt: 'wise old wizard with long beard, staff with glowing crystal' },
 ].map((p) => ({ ...p, width: 64, height: 64 }));
 
-type Field = 'prompt' | 'width' | 'height' | 'seed' | 'count';
+type CanvasField = 'prompt' | 'width' | 'height' | 'seed' | 'count';
+type Field = CanvasField | PixelOptionField;
 export interface FormValues {
   prompt: string;
   width: string;
@@ -24,14 +35,30 @@ export interface FormValues {
 }
 export type FormErrors = Partial<Record<Field, string>>;
 
+/** A job's settings for the form ("reuse settings"); the prompt from its list entry when the job is not loaded. */
+export function prefillFrom(
+  job: { prompt: string; width: number; height: number; seed: number | null; options?: Prefill['options'] } | undefined,
+  entryPrompt?: string,
+): Prefill {
+  return {
+    prompt: job?.prompt ?? entryPrompt ?? '',
+    width: job?.width ?? 64,
+    height: job?.height ?? 64,
+    seed: job?.seed ?? null,
+    options: job?.options ?? null,
+  };
+}
+
 export interface Prefill {
   prompt: string;
   width: number;
   height: number;
   seed: number | null;
+  /** The job's PixelLab options, restored with the rest. */
+  options?: JobOptions | Record<string, unknown> | null;
 }
 
-const FIELD_MESSAGES: Record<Exclude<Field, 'prompt'>, string> = {
+const FIELD_MESSAGES: Record<Exclude<CanvasField, 'prompt'>, string> = {
   width: `Width must be a whole number from ${MIN_SIZE} to ${MAX_SIZE}.`,
   height: `Height must be a whole number from ${MIN_SIZE} to ${MAX_SIZE}.`,
   seed: 'Seed must be a whole number from 0 to 4294967295, or left empty.',
@@ -43,19 +70,26 @@ function toNumber(text: string): number {
 }
 
 /** Checks the form with the intent's own schema; messages name the field and the rule. */
-export function validateForm(values: FormValues): { request: GenerateRequest | null; errors: FormErrors } {
+export function validateForm(
+  values: FormValues,
+  pixel: PixelOptionValues = INITIAL_PIXEL_OPTIONS,
+): { request: GenerateRequest | null; errors: FormErrors } {
+  const { options, errors: optionErrors } = pixelOptionsOf(pixel);
   const parsed = generateRequestSchema.safeParse({
     prompt: values.prompt,
     width: toNumber(values.width),
     height: toNumber(values.height),
     seed: values.seed.trim() === '' ? null : toNumber(values.seed),
     count: toNumber(values.count),
+    ...(options ? { options } : {}),
   });
-  if (parsed.success) return { request: parsed.data, errors: {} };
-  const errors: FormErrors = {};
+  const hasOptionErrors = Object.keys(optionErrors).length > 0;
+  if (parsed.success && !hasOptionErrors) return { request: parsed.data, errors: {} };
+  const errors: FormErrors = { ...optionErrors };
+  if (parsed.success) return { request: null, errors };
   for (const issue of parsed.error.issues) {
-    const field = issue.path[0] as Field | undefined;
-    if (!field || errors[field]) continue;
+    const field = issue.path[0] as CanvasField | undefined;
+    if (!field || field === ('options' as CanvasField) || errors[field]) continue;
     if (field === 'prompt') {
       errors.prompt =
         issue.code === 'too_big' ? `Keep the prompt to ${MAX_PROMPT_LENGTH} characters or fewer.` : 'Enter a prompt.';
@@ -85,11 +119,12 @@ export function costPreview(values: FormValues, estimateUsd: (width: number, hei
   return request.count === 1 ? total : `${total} (${request.count} × ${formatCost(each)})`;
 }
 
-const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count'];
+const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count', 'text_guidance_scale', 'coverage_percentage'];
 const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
 
 export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormProps) {
   const [values, setValues] = useState<FormValues>(INITIAL);
+  const [pixel, setPixel] = useState<PixelOptionValues>(INITIAL_PIXEL_OPTIONS);
   const [errors, setErrors] = useState<FormErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -107,24 +142,30 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormP
       height: String(prefill.height),
       seed: prefill.seed === null ? '' : String(prefill.seed),
     }));
+    setPixel(pixelOptionValues(prefill.options));
     setErrors({});
     setOpen(true);
     // After the body is shown again, if it was folded.
     setTimeout(() => promptRef.current?.focus(), 0);
   }, [prefill]);
 
-  const update = (field: Field, value: string) => {
+  const update = (field: CanvasField, value: string) => {
     const next = { ...values, [field]: value };
     setValues(next);
     // Once the user tried to submit, messages follow every edit.
-    if (submitted) setErrors(validateForm(next).errors);
+    if (submitted) setErrors(validateForm(next, pixel).errors);
+  };
+  const updatePixel = (field: PixelOptionField, value: string | boolean) => {
+    const next = { ...pixel, [field]: value };
+    setPixel(next);
+    if (submitted) setErrors(validateForm(values, next).errors);
   };
 
   const submit = async (event?: Event) => {
     event?.preventDefault();
     if (busy) return;
     setSubmitted(true);
-    const { request, errors: found } = validateForm(values);
+    const { request, errors: found } = validateForm(values, pixel);
     setErrors(found);
     if (!request) {
       const first = ORDER.find((f) => found[f]);
@@ -144,7 +185,13 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormP
   const describedBy = (field: Field, hint?: string) =>
     [hint, errors[field] ? `gen-${field}-error` : undefined].filter(Boolean).join(' ') || undefined;
 
-  const numberField = (field: Exclude<Field, 'prompt'>, label: string, min: number, max: number, hint?: string) => (
+  const numberField = (
+    field: Exclude<CanvasField, 'prompt'>,
+    label: string,
+    min: number,
+    max: number,
+    hint?: string,
+  ) => (
     <div class="field">
       <span class="field-label-row">
         <label for={`gen-${field}`}>{label}</label>
@@ -201,7 +248,7 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormP
                 onClick={() => {
                   const next = { ...values, prompt: p.prompt, width: String(p.width), height: String(p.height) };
                   setValues(next);
-                  if (submitted) setErrors(validateForm(next).errors);
+                  if (submitted) setErrors(validateForm(next, pixel).errors);
                 }}
               >
                 {p.label}
@@ -253,6 +300,12 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormP
               </p>
             ),
         )}
+        <TransparentOption
+          values={pixel}
+          area={toNumber(values.width) * toNumber(values.height) || 0}
+          onChange={updatePixel}
+        />
+        <MoreOptions values={pixel} errors={errors} onChange={updatePixel} />
       </div>
     </form>
   );

@@ -8,6 +8,7 @@ import { App, type PanelServices } from '@/entrypoints/sidepanel/App';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage } from '@/utils/storage/area';
+import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 import { syncStateSchema } from '@/utils/storage/layout';
 
@@ -91,7 +92,7 @@ describe('the panel', () => {
   async function open(sync: Record<string, unknown>, replies: Partial<Record<IntentInput['type'], IntentReply[]>>) {
     await fakeBrowser.storage.local.set({
       [keys.head]: [],
-      [keys.index]: [],
+      ...indexItems([]),
       [keys.stats]: { total: 0, idle: 0, queued: 0, running: 0, success: 0, error: 0, avgDuration: null },
       [keys.outbox]: [],
       [keys.sync]: { online: true, auth: 'pairing', lastSyncAt: null, ...sync },

@@ -10,6 +10,7 @@ import type { JobStatus } from '@/utils/domain/job';
 import { createPanelData, type PanelData } from '@/utils/panel/data';
 import type { StatusFilter } from '@/utils/panel/search';
 import type { PanelStorage } from '@/utils/storage/area';
+import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -24,7 +25,7 @@ async function seedIndex(count: number) {
     const i = count - n;
     return { id: `job-${i}`, createdAt: i, status: statuses[i % 5]!, prompt: `Pixel ${creatures[i % 7]} number ${i}` };
   });
-  await fakeBrowser.storage.local.set({ [keys.index]: index, [keys.head]: [] });
+  await fakeBrowser.storage.local.set({ ...indexItems(index), [keys.head]: [] });
 }
 
 const noActions = new Proxy({}, { get: () => () => {} }) as JobActions;
@@ -121,6 +122,6 @@ describe('search and status filter', () => {
     times.sort((a, b) => a - b);
     expect(times[3]).toBeLessThan(50);
     expect(renderedIds().length).toBeGreaterThan(0);
-    expect(get).not.toHaveBeenCalledWith(expect.arrayContaining([keys.index]));
+    expect(get).not.toHaveBeenCalledWith(expect.arrayContaining([keys.indexPages]));
   });
 });

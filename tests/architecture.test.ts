@@ -28,8 +28,8 @@ describe('architecture', () => {
     }
   });
 
-  it('shared domain code imports neither browser nor Node APIs', () => {
-    for (const file of sources('utils/domain')) {
+  it('shared domain and export code imports neither browser nor Node APIs', () => {
+    for (const file of [...sources('utils/domain'), ...sources('utils/export')]) {
       expect(read(file), file).not.toMatch(
         /from ['"](node:|wxt|fs|path|crypto|hono)|\bbrowser\.|\bchrome\.|\bprocess\./,
       );
@@ -51,7 +51,7 @@ describe('architecture', () => {
         path.normalize(path.join(path.dirname(file), m[1]!)),
       );
       for (const target of imports)
-        expect(target, `${file} imports ${target}`).toMatch(/^(companion-server|utils\/domain)/);
+        expect(target, `${file} imports ${target}`).toMatch(/^(companion-server|utils\/domain|utils\/export)/);
     }
   });
 
@@ -81,14 +81,14 @@ describe('architecture', () => {
     }
   });
 
-  it('extension code imports through the @/ alias; shared domain code relatively (the companion runs it under tsx)', () => {
+  it('extension code imports through the @/ alias; shared domain and export code relatively (the companion runs it under tsx)', () => {
     const importPath = /(?:\bfrom|^import)\s+['"]([^'"]+)['"]/gm;
     const specifiers = (file: string) => [...read(file).matchAll(importPath)].map((m) => m[1]!);
     for (const file of EXTENSION_DIRS.flatMap((dir) => sources(dir, { tests: true }))) {
-      if (file.startsWith('utils/domain/')) continue;
+      if (file.startsWith('utils/domain/') || file.startsWith('utils/export/')) continue;
       for (const spec of specifiers(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(/^\./);
     }
-    for (const file of sources('utils/domain', { tests: true })) {
+    for (const file of [...sources('utils/domain', { tests: true }), ...sources('utils/export', { tests: true })]) {
       for (const spec of specifiers(file)) expect(spec, `${file} imports ${spec}`).not.toMatch(/^@\//);
     }
   });

@@ -12,6 +12,7 @@ import {
   healthResponseSchema,
   imageBatchResponseSchema,
   isPng,
+  type JobOptions,
   type LedgerResponse,
   ledgerResponseSchema,
   type PairClaimResponse,
@@ -74,10 +75,14 @@ export const saveJobsResponseSchema = z.looseObject({
   fileSize: z.number().optional(),
 });
 
-export interface CreateJobInput extends Omit<CreateJobRequest, 'id'> {
+export interface CreateJobInput extends Omit<CreateJobRequest, 'id' | 'options'> {
   id: string;
+  /** PixelLab's options (utils/domain/options.ts); absent or null: PixelLab's defaults. */
+  options?: JobOptions | null;
   /** Base64 PNG of a rotate's source, sent when the companion answered `image_required`. */
   sourceImageData?: string;
+  /** Base64 PNGs by sha-256: every image the job names that the companion answered `image_required` for. */
+  imageData?: Record<string, string>;
 }
 
 export interface CompanionClient {
@@ -280,6 +285,7 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       const answer = await parse(res, '/api/v1/images', imageBatchResponseSchema);
       const batch: ImageBatch = { images: new Map(), missing: [], broken: [], deferred: [] };
       const deferred = new Set(answer.deferred);
+      const checks: Promise<{ hash: string; base64: string; ok: boolean }>[] = [];
       for (const hash of hashes) {
         const base64 = answer.images[hash];
         if (base64 === undefined) {
@@ -292,8 +298,17 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
         } catch {
           bytes = null;
         }
-        if (bytes && isPng(bytes) && sha256Hex(bytes) === hash)
-          batch.images.set(hash, `data:image/png;base64,${base64}`);
+        checks.push(
+          (bytes && isPng(bytes) ? digestHex(bytes) : Promise.resolve(null)).then((digest) => ({
+            hash,
+            base64,
+            ok: digest === hash,
+          })),
+        );
+      }
+      // In the order asked for.
+      for (const { hash, base64, ok } of await Promise.all(checks)) {
+        if (ok) batch.images.set(hash, `data:image/png;base64,${base64}`);
         else batch.broken.push(hash);
       }
       return batch;
@@ -317,6 +332,19 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     putApiKey: (apiKey) => call('PUT', '/api/v1/key', apiKeyResponseSchema, { apiKey }),
     deleteApiKey: () => call('DELETE', '/api/v1/key', apiKeyResponseSchema),
   };
+}
+
+/**
+ * SHA-256 as hex: WebCrypto's native digest where there is one (a first sync checks thousands of images;
+ * it is several times faster than @noble/hashes there), else the pure one.
+ */
+async function digestHex(bytes: Uint8Array): Promise<string> {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return sha256Hex(bytes);
+  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return hex;
 }
 
 /** Base64 of a PNG data URL's bytes (for `sourceImageData` and push `images`), or null if it is not one. */

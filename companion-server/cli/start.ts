@@ -6,6 +6,8 @@ import { startTrashSweep } from '../lib/trash-sweep';
 import { openSpending } from '../paid/open-spending';
 import { createRunner } from '../paid/runner';
 import { createPixelLabClient } from '../pixellab/client';
+import { createPixelLabPlan } from '../pixellab/plan';
+import { createPixelLabV2Client, v2BaseUrl } from '../pixellab/v2-client';
 import { openDashboardDir } from '../routes/dashboard';
 import { type OpenApiKeyOptions, openApiKey } from '../secrets/api-key';
 import { createKeyFile } from '../secrets/key-file';
@@ -13,6 +15,7 @@ import { holdsHistory, recordAdoption, wasAdopted } from '../store/adoptions';
 import { createFileStore } from '../store/file-store';
 import { type ImportReport, importHistory } from '../store/import-history';
 import { createPairingStore } from '../store/pairing-store';
+import { createSettingsStore } from '../store/settings-store';
 import type { JobStore } from '../store/types';
 import { chooseDataDir } from './data-dir';
 import { type PlatformEnv, platformPaths } from './platform-paths';
@@ -60,25 +63,27 @@ export async function startCompanion(
     envSource: keySource,
     file: createKeyFile(platformPaths(machine).config, log),
   });
-  const pixellab = createPixelLabClient({
-    baseUrl: config.apiUrl,
-    apiKey: apiKey.current,
-    timeoutMs: config.timeoutMs,
-  });
+  const pixellab = {
+    ...createPixelLabClient({ baseUrl: config.apiUrl, apiKey: apiKey.current, timeoutMs: config.timeoutMs }),
+    // v2 lives beside v1 (https://api.pixellab.ai/v2); it is offered only when it answers the key.
+    v2: createPixelLabV2Client({ baseUrl: v2BaseUrl(config.apiUrl), apiKey: apiKey.current }),
+  };
   // A key from the panel is checked with its own client: the live one keeps the current key until it passes.
   const checkKey = (key: string) =>
     createPixelLabClient({ baseUrl: config.apiUrl, apiKey: key, timeoutMs: 20_000 }).balance();
+  const plan = createPixelLabPlan(await createSettingsStore({ dataDir: dataDir.path, log }), log);
   const spending = await openSpending({
     dataDir: dataDir.path,
     limits: { maxUsdPerDay: config.maxUsdPerDay, maxCallsPerMinute: config.maxCallsPerMinute },
     log,
   });
-  const runner = createRunner({ store, pixellab, limit: config.parallel, log, paid: spending.paid });
+  const runner = createRunner({ store, pixellab, plan, limit: config.parallel, log, paid: spending.paid });
   // Paid results a full disk kept from the history last time go in before anything else runs.
   await runner.recover();
   const app = createApp({
     store,
     pixellab,
+    plan,
     runner,
     log,
     pairings,

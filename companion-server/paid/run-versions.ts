@@ -2,14 +2,21 @@ import { type Clock, compareVersions, type Job, type SyncedJob } from '../../uti
 
 /** How a run ended: an image (with what PixelLab charged for it), or plain words. */
 export type Outcome =
-  | { status: 'success'; image: string; seed: number | null; usd?: number | null }
+  | {
+      status: 'success';
+      image: string;
+      seed: number | null;
+      usd?: number | null;
+      /** The image is a strip of frames (an animation, a turnaround). */
+      frames?: { count: number; labels: string[] | null };
+    }
   | { status: 'error'; error: string };
 
 /** The version the runner writes when it starts a queued job. */
 export function runningVersion(job: SyncedJob | Job, startTime: number, clock: Clock): Job {
   return clock.stamp(
     {
-      ...withoutCost(withoutSeq(job)),
+      ...withoutResult(withoutCost(withoutSeq(job))),
       status: 'running',
       startTime,
       endTime: null,
@@ -36,7 +43,7 @@ export function finishedVersion(
   const base: Job = current ? withoutSeq(current) : running;
   const final = clock.stamp(
     {
-      ...(outcome.status === 'success' ? base : withoutCost(base)),
+      ...(outcome.status === 'success' ? withoutResult(base) : withoutResult(withoutCost(base))),
       ...outcome,
       ...(outcome.status === 'success' ? { error: null } : { image: null }),
       startTime: running.startTime,
@@ -51,6 +58,13 @@ export function finishedVersion(
 
 export function withoutSeq(job: SyncedJob | Job): Job {
   const { seq: _seq, ...rest } = job as SyncedJob;
+  return rest as Job;
+}
+
+/** A strip's frames belong to its result too. */
+function withoutResult(job: Job): Job {
+  if (!('frames' in job)) return job;
+  const { frames: _frames, ...rest } = job;
   return rest as Job;
 }
 

@@ -166,6 +166,7 @@ function start(
     now,
     log: (line) => logs.push(line),
     retry: options.retry ?? { firstMs: 10, maxMs: 40 },
+    rateLimit: { firstMs: 5, maxMs: 20 },
     paid: options.paid,
   });
   return runner;
@@ -320,8 +321,8 @@ describe('the parallel limit', () => {
 });
 
 describe('failures', () => {
-  it('stores PixelLab errors in plain words (429)', async () => {
-    fake.failNext({ status: 429, detail: 'Rate limit exceeded' });
+  it('stores PixelLab errors in plain words (429), once the tries PixelLab allows are spent', async () => {
+    fake.failNext({ status: 429, detail: 'Rate limit exceeded' }, 4);
     const job = await addJob();
     const r = start();
     r.enqueue(job.id);
@@ -330,7 +331,7 @@ describe('failures', () => {
     expect(done).toMatchObject({
       status: 'error',
       image: null,
-      error: 'PixelLab rate limit reached (429): Rate limit exceeded. Try again in a minute.',
+      error: 'PixelLab rate limit reached (429): Rate limit exceeded. Try again in a minute. (tried 4 times)',
     });
     expect(done.endTime).not.toBeNull();
     expect(logs.some((line) => line.includes(job.id) && line.includes('429'))).toBe(true);

@@ -15,20 +15,15 @@
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
  */
-import {
-  type CostRow,
-  type Job,
-  QUEUE_ID,
-  type QueueRecord,
-  queueRecordSchema,
-  runnableProblem,
-  type SyncedJob,
-} from '../../utils/domain';
-import type { PixelLab, Runner, SlotResult } from '../deps';
-import { ROTATE_LIMITS } from '../pixellab/client';
+import { type CostRow, jobOptionsOf, modeOfRequest, runnableProblem, type SyncedJob } from '../../utils/domain';
+import type { Runner, SlotResult } from '../deps';
+import type { PixelLabPlan } from '../pixellab/plan';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { JobStore } from '../store/types';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
+import { type CallResult, callPixelLab, type RunnerPixelLab } from './pixellab-call';
+import { createQueueOrder } from './queue-order';
+import { type BackoffOptions, createPause, withBackoff } from './rate-limit';
 import { createResultKeeper, sha256Hex } from './result-keeper';
 import { type Outcome, runningVersion, withoutSeq } from './run-versions';
 import type { PaidCallInfo } from './spending-guard';
@@ -37,7 +32,11 @@ export { finishedVersion, type Outcome, runningVersion } from './run-versions';
 
 export interface RunnerOptions {
   store: JobStore;
-  pixellab: Pick<PixelLab, 'generate' | 'rotate'>;
+  pixellab: RunnerPixelLab;
+  /** The user's PixelLab plan: a size above it is refused before paying, and a size refusal teaches it. */
+  plan?: PixelLabPlan;
+  /** Rate-limited calls are made again after a pause; meanwhile no other job starts. */
+  rateLimit?: BackoffOptions;
   /** PixelLab calls in flight at most (the seed's default: 3). */
   limit?: number;
   now?: () => number;
@@ -96,30 +95,14 @@ export function createRunner(options: RunnerOptions): JobRunner {
   const chores = new Set<Promise<void>>();
   let waiters: (() => void)[] = [];
 
-  /** The queue record as last read: paused, and the order queued jobs start in. */
-  let queueState: Pick<QueueRecord, 'paused' | 'order'> = { paused: false, order: [] };
-  let position = new Map<string, number>();
-  function readQueue(): void {
-    const parsed = queueRecordSchema.safeParse(store.getRecord('queue', QUEUE_ID) ?? {});
-    queueState = parsed.success && !parsed.data.deleted ? parsed.data : { paused: false, order: [] };
-    position = new Map(queueState.order.map((id, i) => [id, i]));
-  }
-  readQueue();
+  /** PixelLab asked to slow down: no job starts until the pause is over. */
+  const rateLimitPause = createPause();
 
-  /** The next queued job to start: the first in the queue's order, else the longest waiting. */
-  function takeNext(): string {
-    let best = 0;
-    let bestAt = position.get(queue[0]!) ?? Number.MAX_SAFE_INTEGER;
-    for (let i = 1; i < queue.length && position.size > 0; i++) {
-      const at = position.get(queue[i]!) ?? Number.MAX_SAFE_INTEGER;
-      if (at < bestAt) [best, bestAt] = [i, at];
-    }
-    return queue.splice(best, 1)[0]!;
-  }
+  const order = createQueueOrder(store);
 
   // Paused, queued jobs wait (they are not what keeps the runner busy); idle() and stop() do not wait for them.
   const isIdle = () =>
-    (queue.length === 0 || queueState.paused) && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
+    (queue.length === 0 || order.paused()) && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
 
   function settle(): void {
     if (!isIdle()) return;
@@ -130,7 +113,12 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   /** Fills free places, alternating between queued jobs and ad-hoc calls so neither starves the other. */
   function pump(): void {
-    const jobsWaiting = () => queue.length > 0 && !queueState.paused;
+    // Rate-limited: nothing new starts until the pause is over.
+    if (!stopped && rateLimitPause.holds(pump)) {
+      settle();
+      return;
+    }
+    const jobsWaiting = () => queue.length > 0 && !order.paused();
     while (!stopped && active.size < limit && (jobsWaiting() || slotsWaiting.length > 0)) {
       const takeSlot = slotsWaiting.length > 0 && (!jobsWaiting() || slotsTurn);
       slotsTurn = !takeSlot;
@@ -138,7 +126,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
         slotsWaiting.shift()!.start();
         continue;
       }
-      const id = takeNext();
+      const id = order.takeNext(queue);
       queued.delete(id);
       const run = runJob(id)
         .catch((err: unknown) => log(`Runner: job ${id} failed unexpectedly: ${describe(err)}`))
@@ -230,6 +218,20 @@ export function createRunner(options: RunnerOptions): JobRunner {
       return;
     }
 
+    const mode = modeOfRequest({ kind: job.kind, options: jobOptionsOf(job) });
+    const overPlan = options.plan?.problem(mode, job.width, job.height) ?? null;
+    if (overPlan) {
+      log(`Job ${id} not started: ${overPlan}`);
+      await keeper.finishJob({
+        running: withoutSeq(job),
+        outcome: { status: 'error', error: overPlan },
+        endTime: now(),
+        png: null,
+        slot: null,
+      });
+      return;
+    }
+
     let ticket: ReturnType<PaidCalls['admit']>;
     try {
       ticket = paid.admit({ kind: job.kind, width: job.width, height: job.height, jobId: id });
@@ -268,42 +270,33 @@ export function createRunner(options: RunnerOptions): JobRunner {
     let png: Uint8Array | null = null;
     let cost: CostRow | null = null;
     try {
-      const result = await callPixelLab(running);
+      const result: CallResult = await withBackoff(
+        () => callPixelLab(running, pixellab, store),
+        (ms, err) => {
+          log(`Job ${id}: PixelLab rate limit (${err.status}); trying again in ${Math.ceil(ms / 1000)} s`);
+          return rateLimitPause.sleep(ms);
+        },
+        options.rateLimit,
+      );
       cost = await ticket.paid(result.usd);
       png = result.png;
-      outcome = { status: 'success', image: sha256Hex(png), seed: result.seed ?? running.seed, usd: result.usd };
+      outcome = {
+        status: 'success',
+        image: sha256Hex(png),
+        seed: result.seed ?? running.seed,
+        usd: result.usd,
+        ...(result.frames ? { frames: result.frames } : {}),
+      };
     } catch (err) {
       ticket.cancel();
-      const error = describe(err);
+      const learned = await options.plan?.learnFrom(err, mode, job.width, job.height);
+      const error = learned
+        ? `${describe(err)} Your PixelLab plan allows less than ${job.width}x${job.height}; the companion now checks sizes against it before paying (change it in Settings).`
+        : describe(err);
       log(`Job ${id} failed: ${error}`);
       outcome = { status: 'error', error };
     }
     await keeper.finishJob({ running, outcome, endTime: now(), png, slot: png ? ticket.slot : null, cost });
-  }
-
-  async function callPixelLab(job: Job): Promise<{ png: Uint8Array; usd: number | null; seed?: number | null }> {
-    if (job.kind !== 'rotate') {
-      return pixellab.generate({ prompt: job.prompt, width: job.width, height: job.height, seed: job.seed });
-    }
-    if (!job.rotate) throw new Error('This rotate job names no image to rotate.');
-    if (job.width > ROTATE_LIMITS.maxSide || job.height > ROTATE_LIMITS.maxSide) {
-      throw new Error(
-        `PixelLab rotates images up to ${ROTATE_LIMITS.maxSide}x${ROTATE_LIMITS.maxSide} pixels; this job asks for ${job.width}x${job.height}.`,
-      );
-    }
-    const source = await store.readImage(job.rotate.sourceImage);
-    if (!source) {
-      throw new Error(
-        `The image to rotate (${job.rotate.sourceImage.slice(0, 12)}…) is not on the companion; sync it again or pick another image.`,
-      );
-    }
-    return pixellab.rotate({
-      png: source,
-      width: job.width,
-      height: job.height,
-      fromDirection: job.rotate.fromDirection,
-      toDirection: job.rotate.toDirection,
-    });
   }
 
   async function markInterrupted(jobs: SyncedJob[]): Promise<void> {
@@ -332,14 +325,14 @@ export function createRunner(options: RunnerOptions): JobRunner {
   return {
     enqueue,
     queueChanged() {
-      readQueue();
+      order.read();
       pump();
     },
     slot,
     recover: () => keeper.recover(paid.spool?.recovered ?? []),
     resume() {
       if (stopped) return;
-      readQueue();
+      order.read();
       // Only the jobs that need the runner are parsed: a start at 100,000 jobs must not parse them all.
       const live = store
         .liveIndex()
@@ -373,6 +366,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
     stored: () => keeper.drained(),
     async stop() {
       stopped = true;
+      rateLimitPause.stop();
       queue.length = 0;
       queued.clear();
       again.clear();

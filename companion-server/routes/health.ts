@@ -16,6 +16,23 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
     : deps.config.token
       ? ('token' as const)
       : ('none' as const);
+  let v2: boolean | null = null;
+  let asking: Promise<void> | null = null;
+  const v2Known = () => {
+    const client = deps.pixellab.v2;
+    const hasKey = deps.apiKey ? deps.apiKey.holder.current() !== null : deps.config.apiKeyDetected;
+    if (client && hasKey && !asking)
+      asking = client.available().then(
+        (ok) => {
+          v2 = ok;
+          asking = null;
+        },
+        () => {
+          asking = null;
+        },
+      );
+    return v2;
+  };
   return new Hono<CompanionEnv>()
     .get('/health', async (c) => {
       const base = {
@@ -42,6 +59,8 @@ export function healthRoutes(deps: CompanionDeps, balance: ReturnType<typeof cre
         jobs: deps.store.liveCount,
         lastSeq: deps.store.lastSeq,
         runner: { limit: deps.runner.limit, running: deps.runner.running },
+        // The plan and whether v2 answers this key, as last known (v2 is asked in the background, never waited on).
+        pixellab: { tier: deps.plan?.tier ?? null, tierSource: deps.plan?.source ?? null, v2: v2Known() },
       });
     })
     .get('/balance', async (c) => c.json(await balance.get()));

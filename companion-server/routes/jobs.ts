@@ -12,10 +12,13 @@ import {
   isPng,
   type Job,
   MAX_IMAGE_BATCH_CHARS,
+  modeOfRequest,
   newJobId,
+  optionImages,
   type RetryJobRequest,
   retryJobRequestSchema,
   type SyncedJob,
+  tierSchema,
   type Version,
   versionFields,
   versionOf,
@@ -34,9 +37,17 @@ import { eachLimited } from '../lib/each-limited';
 
 const createBodySchema = z.intersection(
   createJobRequestSchema,
-  z.object({ sourceImageData: z.string().max(8_000_000).optional() }),
+  z.object({
+    sourceImageData: z.string().max(8_000_000).optional(),
+    /** Base64 PNGs by sha-256, for images the job names that the companion does not hold. */
+    imageData: z.record(imageHashSchema, z.string().max(8_000_000)).optional(),
+  }),
 );
-const configSchema = z.object({ parallelLimit: z.number().int().min(1).max(10) });
+const configSchema = z.object({
+  parallelLimit: z.number().int().min(1).max(10).optional(),
+  /** The user's PixelLab plan; null: unknown (PixelLab decides, and its refusals teach it). */
+  tier: tierSchema.nullable().optional(),
+});
 /** Image files read at once for one batch answer. */
 const IMAGE_READS = 8;
 
@@ -79,6 +90,28 @@ export function jobRoutes(deps: CompanionDeps) {
     return sent ? readJson(c, retryJobRequestSchema, config.limits.json) : {};
   }
 
+  /**
+   * Stores an image a client sent along with a job, once it is the PNG the job names. A refusal names the body
+   * field that carried the bytes (`dataField`: sourceImageData or imageData), the one the client must fix.
+   */
+  async function keepSentImage(hash: string, base64: string, field: string, dataField: string): Promise<void> {
+    const where = dataField === 'sourceImageData' ? dataField : `imageData.${hash.slice(0, 12)}…`;
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(base64);
+    } catch {
+      throw new HttpError(400, 'invalid_body', `${where}: is not base64`, dataField);
+    }
+    if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
+      throw new HttpError(400, 'invalid_body', `${where}: is not the PNG named by ${field}`, dataField);
+    }
+    await store.putImage(bytes);
+  }
+
+  function currentConfig() {
+    return { parallelLimit: runner.limit, tier: deps.plan?.tier ?? null, tierSource: deps.plan?.source ?? null };
+  }
+
   function liveJob(id: string) {
     const job = store.get(id);
     if (!job || job.deleted) throw new HttpError(404, 'not_found', `No job ${id}`);
@@ -92,33 +125,29 @@ export function jobRoutes(deps: CompanionDeps) {
       // Idempotent: a resubmitted id is answered with what the companion has.
       if (existing && !(existing.status === 'idle' && !existing.deleted))
         return c.json({ job: await above(existing, clientVersion(body)) }, 200);
-      if (body.rotate) {
-        const hash = body.rotate.sourceImage;
-        if (body.sourceImageData && !store.hasImage(hash)) {
-          let bytes: Uint8Array;
-          try {
-            bytes = base64ToBytes(body.sourceImageData);
-          } catch {
-            throw new HttpError(400, 'invalid_body', 'sourceImageData: is not base64', 'sourceImageData');
-          }
-          if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
-            throw new HttpError(
-              400,
-              'invalid_body',
-              'sourceImageData: is not the PNG named by rotate.sourceImage',
-              'sourceImageData',
-            );
-          }
-          await store.putImage(bytes);
+      // Refused now, before anything is queued or paid: a size the user's PixelLab plan does not allow.
+      const overPlan = deps.plan?.problem(modeOfRequest(body), body.width, body.height) ?? null;
+      if (overPlan) throw new HttpError(422, 'over_plan', `width: ${overPlan}`, 'width');
+      const sent: Record<string, string> = { ...(body.imageData ?? {}) };
+      if (body.rotate && body.sourceImageData) sent[body.rotate.sourceImage] ??= body.sourceImageData;
+      const named = [
+        ...(body.rotate ? [{ field: 'rotate.sourceImage', hash: body.rotate.sourceImage }] : []),
+        ...optionImages(body.options).map((i) => ({ field: `options.${i.field}`, hash: i.hash })),
+      ];
+      for (const { field, hash } of named) {
+        if (store.hasImage(hash)) continue;
+        const base64 = sent[hash];
+        if (base64 !== undefined) {
+          const dataField = body.imageData?.[hash] !== undefined ? 'imageData' : 'sourceImageData';
+          await keepSentImage(hash, base64, field, dataField);
+          continue;
         }
-        if (!store.hasImage(hash)) {
-          throw new HttpError(
-            409,
-            'image_required',
-            'rotate.sourceImage: the companion does not have this image; send it as sourceImageData',
-            'rotate.sourceImage',
-          );
-        }
+        throw new HttpError(
+          409,
+          'image_required',
+          `${field}: the companion does not have this image; send it in imageData`,
+          field,
+        );
       }
       const at = now();
       const client = clientVersion(body);
@@ -135,6 +164,8 @@ export function jobRoutes(deps: CompanionDeps) {
         image: null,
         rotate: body.rotate,
         groupId: body.groupId,
+        options: body.options,
+        frames: null,
         startTime: null,
         endTime: null,
         duration: null,
@@ -217,10 +248,14 @@ export function jobRoutes(deps: CompanionDeps) {
         'Cache-Control': 'public, max-age=31536000, immutable',
       });
     })
-    .get('/api/v1/config', (c) => c.json({ parallelLimit: runner.limit }))
+    .get('/api/v1/config', (c) => c.json(currentConfig()))
     .put('/api/v1/config', async (c) => {
       const body = await readJson(c, configSchema, config.limits.json);
-      runner.setLimit(body.parallelLimit);
-      return c.json({ parallelLimit: runner.limit });
+      if (body.parallelLimit !== undefined) runner.setLimit(body.parallelLimit);
+      if (body.tier !== undefined) {
+        if (!deps.plan) throw new HttpError(404, 'not_found', 'This companion keeps no PixelLab plan');
+        await deps.plan.set(body.tier);
+      }
+      return c.json(currentConfig());
     });
 }

@@ -196,7 +196,7 @@ describe('with --require-pairing', () => {
 
     const config = await c.call('GET', '/api/v1/config', { token, origin: EXTENSION });
     expect(config.status).toBe(200);
-    expect(config.json).toEqual({ parallelLimit: 3 });
+    expect(config.json).toMatchObject({ parallelLimit: 3 });
     // Also from Node, without an Origin.
     expect((await c.call('GET', '/api/v1/changes?since=0', { token })).status).toBe(200);
 

@@ -18,7 +18,7 @@ import { HttpError } from '../http/http-error';
 import { PaidCallRefused } from '../paid/paid-calls';
 import { RunnerStopped } from '../paid/runner';
 import type { PaidCallInfo } from '../paid/spending-guard';
-import { toUpstreamError } from '../pixellab/upstream-error';
+import { retryAfterSeconds, toUpstreamError } from '../pixellab/upstream-error';
 
 const size = z.number().int().min(MIN_SIZE).max(MAX_SIZE).default(64);
 /** The seed dashboard sends the seed as typed: a number, a digit string, or nothing. */
@@ -92,6 +92,8 @@ export function seedGenerateRoutes(deps: CompanionDeps) {
       }
       if (err instanceof RunnerStopped) return failed(c, 503, 'stopping', err.message, shown, seconds());
       const upstream = toUpstreamError(err);
+      const wait = retryAfterSeconds(err);
+      if (wait !== null) c.header('Retry-After', String(wait));
       return failed(c, upstream.status, upstream.code, upstream.message, shown, seconds());
     }
     return c.json({
@@ -143,6 +145,9 @@ export function seedGenerateRoutes(deps: CompanionDeps) {
     .post('/generate-character', async (c) => {
       const body = await readJson(c, generateSchema, config.limits.json);
       const shown = { prompt: body.prompt, width: body.width, height: body.height, seed: body.seed };
+      // Checked before paying: a size the user's PixelLab plan does not allow.
+      const overPlan = deps.plan?.problem('pixflux', body.width, body.height) ?? null;
+      if (overPlan) return failed(c, 422, 'over_plan', overPlan, shown, 0);
       const call = { kind: 'generate' as const, width: body.width, height: body.height, jobId: null };
       return paidCall(c, call, shown, async () => {
         // The old server always asked for a transparent background (scripts/pixellab_actions.py).

@@ -5,12 +5,12 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import InsightsPane, { type InsightsPaneProps } from '@/components/insights/InsightsPane';
 import { formatMoney } from '@/components/insights/summaries';
 import type { Job } from '@/utils/domain/job';
+import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
 import type { InsightsRange } from '@/utils/insights/summary';
 import { createInsightsSource } from '@/utils/panel/insights-source';
 import type { PanelStorage, StorageAreaLike } from '@/utils/storage/area';
-import { keys } from '@/utils/storage/keys';
-import { type IndexEntry, indexEntrySchema } from '@/utils/storage/layout';
+import type { IndexEntry } from '@/utils/storage/layout';
 import { runMigrations } from '@/utils/storage/migrations';
 
 /**
@@ -63,9 +63,9 @@ async function seedStore(jobs: Job[] = HISTORY) {
   return store;
 }
 
-async function storedEntries(): Promise<IndexEntry[]> {
-  const raw = (await local().get([keys.index]))[keys.index] as unknown[];
-  return raw.map((e) => indexEntrySchema.parse(e));
+/** The index as the store wrote it (its pages, each checked against the schema). */
+function storedEntries(): Promise<IndexEntry[]> {
+  return readIndex(local());
 }
 
 function renderPane(overrides: Partial<InsightsPaneProps> = {}) {

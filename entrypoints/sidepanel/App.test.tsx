@@ -7,6 +7,7 @@ import type { Job } from '@/utils/domain/job';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage } from '@/utils/storage/area';
+import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
@@ -37,7 +38,7 @@ function job(n: number, overrides: Partial<Job> = {}): Job {
 async function seed(jobs: Job[], extra: Record<string, unknown> = {}) {
   const items: Record<string, unknown> = {
     [keys.head]: jobs.map((j) => j.id),
-    [keys.index]: jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt })),
+    ...indexItems(jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt }))),
     [keys.stats]: {
       total: jobs.length,
       idle: 0,
@@ -286,10 +287,10 @@ describe('App', () => {
       await fakeBrowser.storage.local.set({
         [keys.job(fresh.id)]: fresh,
         [keys.head]: [fresh.id, 'job-1'],
-        [keys.index]: [
+        ...indexItems([
           { id: fresh.id, createdAt: fresh.createdAt, status: 'running', prompt: fresh.prompt },
           { id: 'job-1', createdAt: 1, status: 'success', prompt: 'stored prompt 1' },
-        ],
+        ]),
       });
     });
     await waitFor(() =>

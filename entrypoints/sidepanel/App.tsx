@@ -4,7 +4,7 @@ import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
 import { plural, shortPrompt } from '@/components/format';
-import { GenerateForm, type Prefill } from '@/components/GenerateForm';
+import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
 import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
@@ -25,6 +25,7 @@ import type { InsightsSource } from '@/utils/panel/insights-source';
 import type { StatusFilter } from '@/utils/panel/search';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
+import { useNotices } from '@/utils/panel/use-notices';
 import type { Settings } from '@/utils/storage/settings';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
@@ -44,10 +45,6 @@ export interface PanelServices {
 
 /** How often the panel tells the background it is open (keeps the sync interval running). */
 const PANEL_OPEN_EVERY_MS = 10_000;
-/** A toast stays long enough to be read: a base plus a little per character, capped. */
-const TOAST_MS = 3500;
-const TOAST_MS_PER_CHAR = 40;
-const TOAST_MAX_MS = 8000;
 
 export function App({ services }: { services: PanelServices }) {
   const { data, send } = services;
@@ -57,9 +54,8 @@ export function App({ services }: { services: PanelServices }) {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState<StatusFilter>('all');
   const [prefill, setPrefill] = useState<Prefill | null>(null);
-  const [errors, setErrors] = useState<BannerMessage[]>([]);
+  const { errors, setError, addError, toast, showToast } = useNotices();
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
-  const [toast, setToast] = useState<string | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmClear, setConfirmClear] = useState(false);
   const [view, setView] = useState<'history' | 'insights'>('history');
@@ -71,26 +67,6 @@ export function App({ services }: { services: PanelServices }) {
   const closeSettings = useCallback(() => {
     setSettingsOpen(false);
     gearRef.current?.focus();
-  }, []);
-
-  // One banner entry per id: a repeated failure replaces its message, a success removes it.
-  const setError = useCallback((id: string, message: string | null) => {
-    setErrors((list) => {
-      const rest = list.filter((e) => e.id !== id);
-      return message ? [...rest, { id, message }] : rest;
-    });
-  }, []);
-  const nextErrorId = useRef(0);
-  const addError = useCallback((message: string) => setError(`e${nextErrorId.current++}`, message), [setError]);
-
-  const toastTimer = useRef<ReturnType<typeof setTimeout>>();
-  const showToast = useCallback((message: string) => {
-    setToast(message);
-    clearTimeout(toastTimer.current);
-    toastTimer.current = setTimeout(
-      () => setToast(null),
-      Math.min(TOAST_MAX_MS, TOAST_MS + message.length * TOAST_MS_PER_CHAR),
-    );
   }, []);
 
   /** Sends an intent; a failure goes to the banner, a success to the toast when it says something. */
@@ -183,9 +159,7 @@ export function App({ services }: { services: PanelServices }) {
         );
       },
       onReuse: (id) => {
-        const job = findJob(id);
-        const prompt = job?.prompt ?? entryOf(id)?.prompt ?? '';
-        setPrefill({ prompt, width: job?.width ?? 64, height: job?.height ?? 64, seed: job?.seed ?? null });
+        setPrefill(prefillFrom(findJob(id), entryOf(id)?.prompt));
         formRef.current?.scrollIntoView?.({ block: 'nearest' });
       },
     }),

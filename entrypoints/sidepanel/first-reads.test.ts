@@ -13,6 +13,7 @@ import {
 import type { Job } from '@/utils/domain/job';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage, StorageChange } from '@/utils/storage/area';
+import { indexItems } from '@/utils/storage/index-pages';
 import { IMAGE_PREFIX, JOB_PREFIX, keys, META_KEYS } from '@/utils/storage/keys';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
@@ -50,7 +51,10 @@ async function seedLayout(count: number) {
     items[keys.image(job.image!)] = PNG + job.id;
   }
   items[keys.head] = jobs.slice(0, 60).map((j) => j.id);
-  items[keys.index] = jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt }));
+  Object.assign(
+    items,
+    indexItems(jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt }))),
+  );
   items[keys.stats] = { total: count, idle: 0, queued: 0, running: 0, success: count, error: 0, avgDuration: 2 };
   items[keys.sync] = { online: true };
   items[keys.outbox] = [];
@@ -121,9 +125,10 @@ describe('first reads', () => {
 
     // After first paint: the index, then the rest of head.
     scheduled[0]!();
-    expect(keysOf(get, 3).sort()).toEqual(['index', 'outbox']);
+    expect(keysOf(get, 3).sort()).toEqual(['indexPages', 'outbox']);
     expect(keysOf(get, 4)).toHaveLength(55);
     await flush();
+    expect(keysOf(get, 5)).toEqual(['index:0']);
     expect(data.getSnapshot().phase).toBe('full');
     expect(data.getSnapshot().entries).toHaveLength(100);
   });

@@ -18,9 +18,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { decodeChunk } from '@/utils/storage/wanted';
 import { createSyncEngine, type SyncEngine, type SyncResult } from '@/utils/sync/engine';
 import { type CompanionApp, createApp } from '../../companion-server/app';
 import { defaultLimits, type PixelLab, type Runner } from '../../companion-server/deps';
@@ -463,6 +465,8 @@ export async function runSync(world: World, ext: Extension, fault: Fault = { kin
 export interface ExtensionState {
   jobs: Map<string, Job>;
   images: Set<string>;
+  /** The wanted images' entries, as wantKey (`id NUL hash`). */
+  wanted: Set<string>;
   index: { id: string; createdAt: number; status: string; prompt: string }[];
   head: string[];
   stats: Record<string, number | null>;
@@ -477,15 +481,19 @@ export async function readExtension(ext: Extension): Promise<ExtensionState> {
   const all = await ext.raw.get(null);
   const jobs = new Map<string, Job>();
   const images = new Set<string>();
+  const wanted = new Set<string>();
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith('job:')) jobs.set(key.slice(4), value as Job);
     else if (key.startsWith('img:')) images.add(key.slice(4));
   }
+  for (const chunk of ((all.wanted ?? { chunks: [] }) as { chunks: { n: number }[] }).chunks)
+    for (const w of decodeChunk(all[`wanted:${chunk.n}`]) ?? []) wanted.add(`${w.id}\u0000${w.hash}`);
   const sync = (all.sync ?? {}) as { serverId?: string | null; checkpoint?: number };
   return {
     jobs,
     images,
-    index: (all.index ?? []) as ExtensionState['index'],
+    wanted,
+    index: await readIndex(ext.raw),
     head: (all.head ?? []) as string[],
     stats: (all.stats ?? {}) as ExtensionState['stats'],
     tombstones: (all.tombstones ?? []) as string[],

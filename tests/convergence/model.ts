@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { compareIndexEntries, deriveLayout, toIndexEntry } from '@/utils/history/derive';
 import { finishedVersion, type Outcome, runningVersion } from '../../companion-server/paid/runner';
-import { directions, type Job } from '../../utils/domain';
+import { canonicalJson, directions, type Job } from '../../utils/domain';
 import {
   type CompanionState,
   canonical,
@@ -559,7 +559,8 @@ export function checkLayout(name: string, state: ExtensionState): void {
     .filter((j) => !j.deleted)
     .map(toIndexEntry)
     .sort(compareIndexEntries);
-  if (JSON.stringify(state.index) !== JSON.stringify(index)) {
+  // Key order aside: a page read back lists an entry's fields in the schema's order.
+  if (canonicalJson(state.index) !== canonicalJson(index)) {
     broke(
       'layout',
       `${name}'s index does not list its live jobs: index ${JSON.stringify(state.index.map((e) => e.id))}, live ${JSON.stringify(index.map((e) => e.id))}`,
@@ -577,6 +578,12 @@ export function checkLayout(name: string, state: ExtensionState): void {
     const stored = state.stats[key] ?? 0;
     if (stored !== derived.stats[key])
       broke('layout', `${name}'s stats.${key} is ${stored}, its jobs say ${derived.stats[key]}`);
+  }
+  // Every image it shows is held, or wanted (written with the version that shows it), so a fill fetches it.
+  for (const job of state.jobs.values()) {
+    if (job.deleted || job.status !== 'success' || !job.image || state.images.has(job.image)) continue;
+    if (!state.wanted.has(`${job.id}\u0000${job.image}`))
+      broke('images', `${name} shows ${job.id} finished with image ${job.image.slice(0, 8)}, neither held nor wanted`);
   }
 }
 

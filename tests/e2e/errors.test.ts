@@ -30,12 +30,13 @@ describe('PixelLab errors', () => {
     await waitForStatus(page, id, 'error');
     await expect.poll(() => row().textContent(), { timeout: 5000 }).toMatch(/401/);
 
-    stack.fake.failNext({ status: 429, detail: 'Rate limit exceeded' });
+    // A rate limit is tried again by the companion (4 tries in all); Retry-After: 0 keeps the test quick.
+    stack.fake.failNext({ status: 429, detail: 'Rate limit exceeded', headers: { 'retry-after': '0' } }, 4);
     await page.getByRole('button', { name: `Retry ${id}`, exact: true }).click();
-    // The retry is a new run: wait for the second PixelLab call, then for its error.
+    // The retry is a new run: wait for its four PixelLab calls, then for its error.
     await expect
       .poll(() => stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux').length, { timeout: 15_000 })
-      .toBe(2);
+      .toBe(5);
     await expect.poll(() => row().textContent(), { timeout: 15_000 }).toMatch(/429|rate limit/i);
     expect(await row().getAttribute('data-status')).toBe('error');
     expect(await row().textContent()).not.toMatch(/401/);
@@ -44,7 +45,7 @@ describe('PixelLab errors', () => {
     await page.getByRole('button', { name: `Retry ${id}`, exact: true }).click();
     await waitForStatus(page, id, 'success');
     await waitForThumbnail(page, id, prompt);
-    expect(stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux')).toHaveLength(3);
+    expect(stack.fake.requests.filter((r) => r.path === '/generate-image-pixflux')).toHaveLength(6);
     const history = await stack.readHistory();
     expect(history.jobs.find((j: { id: string }) => j.id === id)).toMatchObject({ status: 'success', error: null });
   }, 90_000);

@@ -17,7 +17,7 @@ import type { SyncOptions, SyncResult } from '@/utils/sync/engine';
  */
 export const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 export const NOW = 1_700_000_000_000;
-export const okSync: SyncResult = { ok: true, submitted: 0, pushed: 3, pulled: 5, serverChanged: false };
+export const okSync: SyncResult = { ok: true, submitted: 0, pushed: 3, pulled: 5, reuploaded: 0, serverChanged: false };
 
 export function job(overrides: Partial<JobInput> & { id: string }): Job {
   return jobSchema.parse({

@@ -117,7 +117,7 @@ describe('the key from the panel', () => {
       scheduler: {
         kick() {},
         panelOpen() {},
-        syncNow: async () => ({ ok: true, submitted: 0, pushed: 0, pulled: 0, serverChanged: false }),
+        syncNow: async () => ({ ok: true, submitted: 0, pushed: 0, pulled: 0, reuploaded: 0, serverChanged: false }),
       },
       client: () => old,
     });

@@ -384,7 +384,9 @@ describe('the PixelLab key never leaks', () => {
     for (const s of scripted) {
       fake.failNext({ status: s.status, detail: s.detail });
       expect((await ask(a, 'POST', '/generate-character', gen)).status, `scripted ${s.status}`).toBe(s.expect);
-      fake.failNext({ status: s.status, detail: s.detail });
+      // A queued job tries a rate limit again (4 tries in all), here without waiting (Retry-After: 0).
+      if (s.status === 429) fake.failNext({ status: 429, detail: s.detail, headers: { 'retry-after': '0' } }, 4);
+      else fake.failNext({ status: s.status, detail: s.detail });
       expect((await ask(a, 'POST', '/api/v1/jobs', { id: `job-fail-${s.status}`, ...gen })).status).toBe(202);
       expect((await waitForJob(a, `job-fail-${s.status}`)).status).toBe('error');
     }

@@ -315,7 +315,7 @@ describe('jobs run in the companion', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ parallelLimit: 2 }),
     });
-    expect(await res.json()).toEqual({ parallelLimit: 2 });
+    expect(await res.json()).toEqual({ parallelLimit: 2, tier: null, tierSource: null });
     expect((await get('/health')).runner.limit).toBe(2);
     await fetch(companion.url + '/api/v1/config', {
       method: 'PUT',

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { clockFieldSchema, timeSchema, versionSchema } from './clock';
+import { type GenerationMode, type JobOptions, jobOptionsSchema, storedOptionsSchema } from './options';
 import { organisingFieldsShape } from './organise-schema';
+import { directionSchema, imageHashSchema } from './primitives';
+import { sizeProblem } from './sizes';
 
 /**
  * What a new request may ask for (PixelLab's clients and docs): each side 16..400 (the largest tier; smaller
@@ -18,18 +21,7 @@ export const MAX_PROMPT_LENGTH = 1000;
 /** Stored records are held to looser limits: seed files were not checked against PixelLab's. */
 export const MAX_STORED_PROMPT_LENGTH = 10_000;
 
-export const directions = [
-  'north',
-  'north-east',
-  'east',
-  'south-east',
-  'south',
-  'south-west',
-  'west',
-  'north-west',
-] as const;
-export const directionSchema = z.enum(directions);
-export type Direction = z.infer<typeof directionSchema>;
+export { type Direction, directionSchema, directions, imageHashSchema } from './primitives';
 
 /**
  * The seed's own status set. `idle` means "created but not yet handed to the runner"
@@ -42,9 +34,6 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 
 export const jobKindSchema = z.enum(['generate', 'rotate']);
 export type JobKind = z.infer<typeof jobKindSchema>;
-
-/** A content address: lowercase hex sha-256 of the PNG bytes. */
-export const imageHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha-256 hex digest');
 
 /** Ids are opaque: seed files use `job-N`, new jobs use `job-<time36>-<random>`. */
 export const jobIdSchema = z
@@ -103,6 +92,16 @@ export const jobSchema = z.looseObject({
   clock: clockFieldSchema.optional(),
   /** What PixelLab charged for this job's result, in USD; absent or null when it did not say or nothing was paid. */
   usd: z.number().finite().nonnegative().max(1_000_000).nullable().optional(),
+  /** PixelLab's options for this job (options.ts), as sent; absent in old records (pixflux, PixelLab's defaults). */
+  options: storedOptionsSchema.nullable().optional(),
+  /**
+   * A result of several frames (an animation, a v2 turnaround) is one PNG strip of `count` frames of
+   * width x height, left to right; `labels` name them (directions), when they have names.
+   */
+  frames: z
+    .object({ count: z.number().int().min(1).max(64), labels: z.array(z.string().max(32)).max(64).nullable() })
+    .nullable()
+    .optional(),
   /** A tombstone: the user deleted this job. Kept so the delete syncs. */
   deleted: z.boolean().default(false),
   /** Star, rating, tags, boards, notes, trash, each with its own version: organise-schema.ts. */
@@ -128,6 +127,8 @@ export const createJobRequestSchema = z
       .default(null),
     rotate: rotateInputSchema.nullable().default(null),
     groupId: z.string().max(128).nullable().default(null),
+    /** PixelLab's options (options.ts); null: pixflux (or a plain rotate) with PixelLab's defaults. */
+    options: jobOptionsSchema.nullable().default(null),
     createdAt: timeSchema.optional(),
     /**
      * `updatedAt` of the client's own (idle) version of the job. The queued version is stamped above it,
@@ -142,13 +143,13 @@ export const createJobRequestSchema = z
     message: 'is required for a rotate job',
     path: ['rotate'],
   })
-  .refine((r) => r.kind !== 'generate' || r.width * r.height >= MIN_GENERATE_AREA, {
-    message: AREA_MESSAGE,
-    path: ['width'],
+  .refine((r) => (r.kind === 'rotate') === (modeOfRequest(r) === 'rotate'), {
+    message: 'must be rotate for a rotate job, and only for one',
+    path: ['options', 'mode'],
   })
-  .refine((r) => r.kind !== 'rotate' || (r.width <= MAX_ROTATE_SIZE && r.height <= MAX_ROTATE_SIZE), {
-    message: `is too large: PixelLab rotates images up to ${MAX_ROTATE_SIZE}x${MAX_ROTATE_SIZE} pixels`,
-    path: ['width'],
+  .superRefine((r, ctx) => {
+    const problem = sizeProblem(modeOfRequest(r), r.width, r.height);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['width'] });
   });
 export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
 
@@ -159,6 +160,18 @@ export const retryJobRequestSchema = z.object({
   clientVersion: versionSchema.optional(),
 });
 export type RetryJobRequest = z.infer<typeof retryJobRequestSchema>;
+
+/** The PixelLab call a request or job makes: its options' mode, or what a job without options always was. */
+export function modeOfRequest(r: { kind: JobKind; options?: { mode: string } | null }): GenerationMode {
+  return (r.options?.mode as GenerationMode | undefined) ?? (r.kind === 'rotate' ? 'rotate' : 'pixflux');
+}
+
+/** A job's options, parsed strictly; null when it has none, or ones this version cannot send (a newer client's). */
+export function jobOptionsOf(job: Pick<Job, 'options'>): JobOptions | null {
+  if (!job.options) return null;
+  const parsed = jobOptionsSchema.safeParse(job.options);
+  return parsed.success ? parsed.data : null;
+}
 
 /** Ids that two offline replicas cannot both mint; they sort by creation time. */
 export function newJobId(now: number = Date.now(), random: () => number = Math.random): string {
@@ -193,6 +206,7 @@ export function runnableProblem(job: Job): string | null {
     seed: job.seed,
     rotate: job.rotate,
     groupId: job.groupId,
+    options: job.options ?? null,
   });
   if (job.kind === 'rotate' && (job.width > MAX_ROTATE_SIZE || job.height > MAX_ROTATE_SIZE)) {
     return `PixelLab rotates images up to ${MAX_ROTATE_SIZE}x${MAX_ROTATE_SIZE} pixels; this job asks for ${job.width}x${job.height}.`;

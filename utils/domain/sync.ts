@@ -14,7 +14,8 @@ import { anyRecordSchema } from './records';
 export const SYNC_API_VERSION = 2;
 /** What /health names itself as: the companion's package name. */
 export const APP_NAME = COMPANION_PACKAGE_NAME;
-export const MAX_PULL_PAGE = 500;
+/** Most jobs per pull page (about 0.9 MB of JSON); companions before 2,000 took 500. */
+export const MAX_PULL_PAGE = 2000;
 export const MAX_PUSH_CHANGES = 500;
 
 /** A job as the companion hands it out: with the sequence number of its last accepted change. */

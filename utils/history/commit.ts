@@ -1,42 +1,57 @@
 import type { Job } from '@/utils/domain';
-import { addToStats, deriveLayout, headOf, mergeIndex, sameIds, toIndexEntry } from '@/utils/history/derive';
-import { imageItems, nextWanted } from '@/utils/history/images';
+import { addToStats, deriveLayout, toIndexEntry } from '@/utils/history/derive';
+import { imageItems, showsImage } from '@/utils/history/images';
+import { writeIndexChange } from '@/utils/history/index-write';
 import { factsChanges, insightsItems, parseInsights, updatedInsightsItems } from '@/utils/history/insights-keys';
-import { parseJob } from '@/utils/history/reads';
+import { parseIndexMeta, parseJob } from '@/utils/history/reads';
+import { appendWantedItems, parseWantedMeta } from '@/utils/history/wanted-store';
 import type { StoreWriter } from '@/utils/history/writer';
 import type { InsightsMain } from '@/utils/insights/aggregate';
-import { isInsightsMonthKey, isJobKey, keys } from '@/utils/storage/keys';
+import { decodePage, encodePage, type IndexChange, type IndexMeta, paginate } from '@/utils/storage/index-pages';
+import {
+  hashOfImageKey,
+  isImageKey,
+  isIndexPageKey,
+  isInsightsMonthKey,
+  isJobKey,
+  isWantedChunkKey,
+  keys,
+  pageOfKey,
+} from '@/utils/storage/keys';
 import {
   emptyStats,
   type ImageWant,
   type IndexEntry,
   idListSchema,
-  imagesWantedSchema,
-  indexSchema,
   type StoredStats,
   type SubmitEntry,
   storedStatsSchema,
   submitQueueSchema,
 } from '@/utils/storage/layout';
+import { appendWanted, emptyWantedMeta, encodeChunk, type WantedMeta } from '@/utils/storage/wanted';
 
 /**
- * How a batch of job versions is stored: one `get` of the changed jobs and every derived key (`Snapshot`),
- * then one `set` of the jobs with the index, head, stats, tombstones, outbox, submit queue, images and
- * wanted images they change. Index and stats are updated from the changed jobs alone; when they cannot be
- * (unreadable layout data, corrupt records), they are rebuilt from every job record.
+ * How a batch of job versions is stored: one `get` of the changed jobs and every small derived key
+ * (`Snapshot`), one `get` of the index pages and one of the Insights months they fall in, then one `set` of
+ * the jobs with the index pages, head, stats, Insights' aggregates, tombstones, outbox, submit queue, images and
+ * wanted images they change. Index, stats and aggregates are updated from the changed jobs alone; when they
+ * cannot be (unreadable layout data, corrupt records), they are rebuilt from every job record.
  */
 
 export interface Snapshot {
   jobs: Map<string, Job>;
   corrupt: Record<string, unknown>;
-  index: IndexEntry[] | null;
+  /** `indexPages`; null when unreadable. */
+  index: IndexMeta | null;
+  head: string[];
   stats: StoredStats | null;
   /** Insights' aggregates; null when they must be rebuilt (insights-keys.ts). */
   insights: InsightsMain | null;
   tombstones: Set<string>;
   outbox: Set<string>;
   submit: SubmitEntry[];
-  wanted: ImageWant[];
+  /** `wanted`; null when unreadable. */
+  wanted: WantedMeta | null;
 }
 
 export interface Batch {
@@ -56,13 +71,14 @@ export interface Batch {
 export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Promise<Snapshot> {
   const raw = await w.storage.get([
     ...ids.map(keys.job),
-    keys.index,
+    keys.indexPages,
+    keys.head,
     keys.stats,
     keys.insights,
     keys.outbox,
     keys.tombstones,
     keys.submit,
-    keys.imagesWanted,
+    keys.wanted,
   ]);
   const jobs = new Map<string, Job>();
   const corrupt: Record<string, unknown> = {};
@@ -71,19 +87,19 @@ export async function readSnapshot(w: StoreWriter, ids: readonly string[]): Prom
     if (job === 'corrupt') corrupt[keys.job(id)] = raw[keys.job(id)];
     else if (job) jobs.set(id, job);
   }
-  const index = raw[keys.index] === undefined ? [] : (indexSchema.safeParse(raw[keys.index]).data ?? null);
   const stats =
     raw[keys.stats] === undefined ? emptyStats() : (storedStatsSchema.safeParse(raw[keys.stats]).data ?? null);
   return {
     jobs,
     corrupt,
-    index,
+    index: parseIndexMeta(raw[keys.indexPages]),
+    head: idListSchema.safeParse(raw[keys.head]).data ?? [],
     stats,
-    insights: parseInsights(raw[keys.insights], raw[keys.index]),
+    insights: parseInsights(raw[keys.insights], raw[keys.indexPages]),
     tombstones: new Set(idListSchema.safeParse(raw[keys.tombstones]).data ?? []),
     outbox: new Set(idListSchema.safeParse(raw[keys.outbox]).data ?? []),
     submit: submitQueueSchema.safeParse(raw[keys.submit]).data ?? [],
-    wanted: imagesWantedSchema.safeParse(raw[keys.imagesWanted]).data ?? [],
+    wanted: parseWantedMeta(raw[keys.wanted]),
   };
 }
 
@@ -97,27 +113,28 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
 
   const stats = snap.stats ? { ...snap.stats } : emptyStats();
   const tombstones = new Set(snap.tombstones);
-  const removeFromIndex = new Set<string>();
-  const addToIndex: IndexEntry[] = [];
+  const change: { remove: Pick<IndexEntry, 'createdAt' | 'id'>[]; add: IndexEntry[] } = { remove: [], add: [] };
   for (const [id, job] of batch.jobs) {
     const old = snap.jobs.get(id);
     if (old && !old.deleted) addToStats(stats, old, -1);
-    // Every changed id leaves the index and comes back if live: also drops stale entries.
-    removeFromIndex.add(id);
+    // Every changed id leaves the index (found by the entry it had) and comes back if live.
+    change.remove.push(old && !old.deleted ? old : job);
     if (job.deleted) tombstones.add(id);
     else {
       tombstones.delete(id);
       addToStats(stats, job, 1);
-      addToIndex.push(toIndexEntry(job));
+      change.add.push(toIndexEntry(job));
     }
     items[keys.job(id)] = job;
   }
 
+  const removeKeys: string[] = [];
   if (batch.jobs.size > 0 && snap.index !== null) {
-    const index = mergeIndex(snap.index, removeFromIndex, addToIndex);
-    items[keys.index] = index;
-    const head = headOf(index);
-    if (!sameIds(head, headOf(snap.index))) items[keys.head] = head;
+    const index = await writeIndexChange(w.storage, snap.index, snap.head, change as IndexChange, w.indexPageMax);
+    if (index) {
+      Object.assign(items, index.items);
+      removeKeys.push(...index.remove);
+    } else needsRebuild = true;
     items[keys.stats] = stats;
     const insights =
       snap.insights && (await updatedInsightsItems(w.storage, snap.insights, factsChanges(snap.jobs, batch.jobs)));
@@ -146,9 +163,12 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
   }
 
   Object.assign(items, imageItems(batch.images));
-  const wanted = nextWanted(snap.wanted, batch.wantedAdd ?? [], batch.jobs, batch.images);
-  if (wanted) items[keys.imagesWanted] = wanted;
-  await w.write(items);
+  // Appended only: entries whose job moved on are dropped by the filler when it reaches them.
+  const wantedAdd = (batch.wantedAdd ?? []).filter((x) => !batch.images?.[x.hash]);
+  if (snap.wanted) Object.assign(items, await appendWantedItems(w.storage, snap.wanted, wantedAdd));
+  else needsRebuild = true;
+  // Dropped pages go after the set: left behind by a stopped worker, no list names them (rebuild removes them).
+  await w.write(items, removeKeys);
   if (needsRebuild) await rebuild(w);
 }
 
@@ -161,8 +181,11 @@ async function allKeys(w: StoreWriter): Promise<string[]> {
 /** Full rebuild of derived keys (Insights' aggregates too) from the job keys; unreadable records go to quarantine. Call under the lock. */
 export async function rebuild(w: StoreWriter): Promise<void> {
   const { storage } = w;
-  const every = await allKeys(w);
-  const jobKeys = every.filter(isJobKey);
+  const listed = await allKeys(w);
+  const jobKeys = listed.filter(isJobKey);
+  const pageKeys = listed.filter(isIndexPageKey);
+  const wantedKeys = listed.filter(isWantedChunkKey);
+  const held = new Set(listed.filter(isImageKey).map(hashOfImageKey));
   const raw = jobKeys.length > 0 ? await storage.get(jobKeys) : {};
   const jobs: Job[] = [];
   const corrupt: Record<string, unknown> = {};
@@ -172,18 +195,25 @@ export async function rebuild(w: StoreWriter): Promise<void> {
     else if (job) jobs.push(job);
   }
   const derived = deriveLayout(jobs);
+  const { meta, pages } = paginate(derived.index, 0, w.indexPageMax);
   const items: Record<string, unknown> = {
-    [keys.index]: derived.index,
+    [keys.indexPages]: meta,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
     ...insightsItems(derived.insights),
   };
-  const staleMonths = every.filter((key) => isInsightsMonthKey(key) && !(key in items));
-  const current = await storage.get([keys.index, keys.stats]);
+  for (const [n, entries] of pages) items[keys.indexPage(n)] = encodePage(entries);
+  // What is wanted is what the live finished jobs show and this replica does not hold.
+  const wants = jobs.filter((j) => showsImage(j) && !held.has(j.image!)).map((j) => ({ id: j.id, hash: j.image! }));
+  const wanted = appendWanted(emptyWantedMeta(), null, wants);
+  items[keys.wanted] = wanted.meta;
+  for (const [n, entries] of wanted.write) items[keys.wantedChunk(n)] = encodeChunk(entries);
+  const staleMonths = listed.filter((key) => isInsightsMonthKey(key) && !(key in items));
+  const current = await storage.get([keys.indexPages, keys.stats, ...pageKeys]);
   const quarantined: Record<string, unknown> = { ...corrupt };
-  if (current[keys.index] !== undefined && !indexSchema.safeParse(current[keys.index]).success)
-    quarantined[keys.index] = current[keys.index];
+  if (parseIndexMeta(current[keys.indexPages]) === null) quarantined[keys.indexPages] = current[keys.indexPages];
+  for (const key of pageKeys) if (decodePage(current[key]) === null) quarantined[key] = current[key];
   if (current[keys.stats] !== undefined && !storedStatsSchema.safeParse(current[keys.stats]).success)
     quarantined[keys.stats] = current[keys.stats];
   if (Object.keys(quarantined).length > 0) {
@@ -193,5 +223,7 @@ export async function rebuild(w: StoreWriter): Promise<void> {
       data: quarantined,
     };
   }
-  await w.write(items, [...Object.keys(corrupt), ...staleMonths]);
+  const stalePages = pageKeys.filter((key) => !pages.has(pageOfKey(key)));
+  const staleChunks = wantedKeys.filter((key) => !(key in items));
+  await w.write(items, [...Object.keys(corrupt), ...stalePages, ...staleChunks, ...staleMonths]);
 }

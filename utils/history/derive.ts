@@ -1,16 +1,12 @@
 import { isTrashed, type Job } from '@/utils/domain';
 import { foldInsights } from '@/utils/insights/aggregate';
 import { factsOf } from '@/utils/insights/facts';
+import { compareIndexEntries } from '@/utils/storage/index-pages';
 import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats, toIndexEntry } from '@/utils/storage/layout';
-
-export { toIndexEntry };
 
 /** What the store derives from the job records: index order, index entries, stats. Pure. */
 
-/** Newest first; ties by id so every replica lists the same order. */
-export function compareIndexEntries(a: IndexEntry, b: IndexEntry): number {
-  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
+export { compareIndexEntries, toIndexEntry };
 
 /** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats; a trashed job counts as trashed only. */
 export function addToStats(stats: StoredStats, job: Job, sign: 1 | -1): void {
@@ -54,21 +50,6 @@ export function headOf(index: readonly IndexEntry[]): string[] {
   for (const entry of index) {
     if (out.length >= HEAD_SIZE) break;
     if (entry.trashedAt === undefined) out.push(entry.id);
-  }
-  return out;
-}
-
-/** Drops `remove` and inserts `add` keeping newest-first order: O(n + k log k). */
-export function mergeIndex(index: IndexEntry[], remove: Set<string>, add: IndexEntry[]): IndexEntry[] {
-  const kept = remove.size > 0 ? index.filter((e) => !remove.has(e.id)) : index;
-  if (add.length === 0) return kept === index ? [...index] : kept;
-  add.sort(compareIndexEntries);
-  const out: IndexEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < kept.length || j < add.length) {
-    if (j >= add.length || (i < kept.length && compareIndexEntries(kept[i]!, add[j]!) <= 0)) out.push(kept[i++]!);
-    else out.push(add[j++]!);
   }
   return out;
 }

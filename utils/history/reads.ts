@@ -1,10 +1,10 @@
 import type { Job } from '@/utils/domain';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { decodePage, emptyIndexMeta, type IndexMeta, indexMetaSchema } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 import {
   type IndexEntry,
   idListSchema,
-  indexSchema,
   type SyncState,
   storedJobSchema,
   syncStateSchema,
@@ -32,8 +32,21 @@ export async function readJobs(storage: StorageAreaLike, ids: readonly string[])
   return out;
 }
 
+/** `indexPages`: empty when absent, null when unreadable. */
+export async function readIndexMeta(storage: StorageAreaLike): Promise<IndexMeta | null> {
+  return parseIndexMeta((await storage.get(keys.indexPages))[keys.indexPages]);
+}
+
+export function parseIndexMeta(value: unknown): IndexMeta | null {
+  return value === undefined ? emptyIndexMeta() : (indexMetaSchema.safeParse(value).data ?? null);
+}
+
+/** Every entry, newest first: the pages in order (unreadable ones left out; commit rebuilds them). */
 export async function readIndex(storage: StorageAreaLike): Promise<IndexEntry[]> {
-  return indexSchema.safeParse((await storage.get(keys.index))[keys.index]).data ?? [];
+  const meta = await readIndexMeta(storage);
+  if (!meta || meta.pages.length === 0) return [];
+  const raw = await storage.get(meta.pages.map((p) => keys.indexPage(p.n)));
+  return meta.pages.flatMap((p) => decodePage(raw[keys.indexPage(p.n)]) ?? []);
 }
 
 export async function readIdList(storage: StorageAreaLike, key: string): Promise<string[]> {

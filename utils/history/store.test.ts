@@ -4,10 +4,13 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { encodePng } from '@/tests/fixtures/png';
 import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from '@/utils/domain';
 import { deriveLayout } from '@/utils/history/derive';
+import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { compareIndexEntries, decodePage, indexMetaSchema } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
-import { HEAD_SIZE } from '@/utils/storage/layout';
+import { HEAD_SIZE, type IndexEntry } from '@/utils/storage/layout';
+import { decodeChunk } from '@/utils/storage/wanted';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
@@ -32,6 +35,31 @@ async function raw(key: string) {
   return (await local().get(key))[key];
 }
 
+/** The index as its pages hold it, in order. */
+const storedIndex = () => readIndex(local());
+const storedIds = async () => (await storedIndex()).map((e) => e.id);
+
+/** Every listed page is stored, in range order, within its size, as its ref says; no unlisted page is left. */
+async function expectPagesWellFormed(max: number) {
+  const all = await local().get(null);
+  const meta = indexMetaSchema.parse(all[keys.indexPages] ?? { pages: [], next: 0 });
+  let previous: IndexEntry | null = null;
+  for (const ref of meta.pages) {
+    const entries = decodePage(all[keys.indexPage(ref.n)])!;
+    expect(entries.length).toBe(ref.count);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.length).toBeLessThanOrEqual(max);
+    expect(entries.at(-1)).toMatchObject({ createdAt: ref.lastCreatedAt, id: ref.lastId });
+    for (const entry of entries) {
+      if (previous) expect(compareIndexEntries(previous, entry)).toBeLessThan(0);
+      previous = entry;
+    }
+    expect(ref.n).toBeLessThan(meta.next);
+  }
+  const listed = new Set(meta.pages.map((p) => keys.indexPage(p.n)));
+  expect(Object.keys(all).filter((k) => k.startsWith('index:') && !listed.has(k))).toEqual([]);
+}
+
 beforeEach(() => {
   vi.restoreAllMocks();
   fakeBrowser.reset();
@@ -51,7 +79,7 @@ describe('history store layout', () => {
     );
     expect(set).toHaveBeenCalledTimes(1);
     expect(await raw('job:a')).toMatchObject({ id: 'a', status: 'success' });
-    expect(((await raw(keys.index)) as { id: string }[]).map((e) => e.id)).toEqual(['b', 'c', 'a']);
+    expect(await storedIds()).toEqual(['b', 'c', 'a']);
     expect(await raw(keys.head)).toEqual(['b', 'c', 'a']);
     expect(await raw(keys.stats)).toMatchObject({ total: 3, success: 2, error: 1, idle: 0, avgDuration: 3 });
     expect(await raw(keys.outbox)).toEqual(['a', 'b', 'c']);
@@ -66,7 +94,7 @@ describe('history store layout', () => {
     expect(requested.filter((k) => typeof k === 'string' && k.startsWith('job:'))).toEqual(['job:j7']);
     expect(requested).not.toContain(null);
     expect(await raw(keys.stats)).toMatchObject({ total: 50, queued: 49, success: 1, avgDuration: 1.5 });
-    const index = (await raw(keys.index)) as { id: string; status: string }[];
+    const index = await storedIndex();
     expect(index.find((e) => e.id === 'j7')?.status).toBe('success');
     expect(index).toHaveLength(50);
   });
@@ -87,14 +115,14 @@ describe('history store layout', () => {
     const a = (await store.getJob('a'))!;
     await store.applyJobs([{ ...a, deleted: true, updatedAt: 5_000 }], { markDirty: true });
     expect(await raw(keys.head)).toEqual(['b']);
-    expect(((await raw(keys.index)) as { id: string }[]).map((e) => e.id)).toEqual(['b']);
+    expect(await storedIds()).toEqual(['b']);
     expect(await raw(keys.stats)).toMatchObject({ total: 1, success: 1 });
     expect(await raw('job:a')).toMatchObject({ deleted: true, updatedAt: 5_000 });
     expect(await raw(keys.tombstones)).toEqual(['a']);
     expect(await store.getOutbox()).toEqual(['a']);
   });
 
-  it('incremental upkeep agrees with a rebuild from scratch for any sequence of changes', async () => {
+  it('incremental upkeep agrees with a rebuild from scratch for any sequence of changes (pages of 2)', async () => {
     const change = fc.record({
       id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
       createdAt: fc.integer({ min: 0, max: 5 }),
@@ -107,7 +135,7 @@ describe('history store layout', () => {
         fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
         async (batches) => {
           fakeBrowser.reset();
-          const store = createHistoryStore();
+          const store = createHistoryStore(local(), { indexPageMax: 2 });
           const all = new Map<string, Job>();
           for (const batch of batches) {
             const jobs = batch.map((c) => job({ ...c, status: c.status as Job['status'] }));
@@ -116,7 +144,8 @@ describe('history store layout', () => {
           }
           const expected = deriveLayout(all.values());
           // A store that never ran migrations starts without index and head keys.
-          expect((await raw(keys.index)) ?? []).toEqual(expected.index);
+          expect(await storedIndex()).toEqual(expected.index);
+          await expectPagesWellFormed(2);
           expect((await raw(keys.head)) ?? []).toEqual(expected.head);
           const stats = (await raw(keys.stats)) as Record<string, number | null>;
           expect({ ...stats, avgDuration: null, durationSum: 0 }).toEqual({
@@ -132,12 +161,36 @@ describe('history store layout', () => {
     );
   });
 
+  it('keeps a head that spans many small pages as inserts and deletes move it', async () => {
+    const store = createHistoryStore(local(), { indexPageMax: 3 });
+    const all = new Map<string, Job>();
+    const put = async (jobs: Job[]) => {
+      await store.applyJobs(jobs);
+      for (const j of jobs) all.set(j.id, j);
+      const expected = deriveLayout(all.values());
+      expect(await storedIds()).toEqual(expected.index.map((e) => e.id));
+      expect(await raw(keys.head)).toEqual(expected.head);
+      await expectPagesWellFormed(3);
+    };
+    await put(Array.from({ length: 100 }, (_, i) => job({ id: `j${i}`, createdAt: i })));
+    // The newest 70 deleted, one by one and then in a batch: the head moves down into older pages.
+    for (let i = 99; i > 90; i--) await put([{ ...all.get(`j${i}`)!, deleted: true, updatedAt: 2_000 }]);
+    await put(Array.from({ length: 61 }, (_, i) => ({ ...all.get(`j${i + 30}`)!, deleted: true, updatedAt: 2_000 })));
+    // Jobs older than all, in the middle, and newer than all; one moved by a changed createdAt.
+    await put([
+      job({ id: 'old', createdAt: 0 }),
+      job({ id: 'mid', createdAt: 15 }),
+      job({ id: 'new', createdAt: 500 }),
+    ]);
+    await put([{ ...all.get('j3')!, createdAt: 1_000, updatedAt: 3_000 }]);
+  });
+
   it('serializes concurrent writers so no change is lost', async () => {
     const store = createHistoryStore();
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => store.applyJobs([job({ id: `j${i}`, createdAt: i })], { markDirty: true })),
     );
-    expect((await raw(keys.index)) as unknown[]).toHaveLength(20);
+    expect(await storedIndex()).toHaveLength(20);
     expect(await store.getOutbox()).toHaveLength(20);
     expect(await raw(keys.stats)).toMatchObject({ total: 20 });
   });
@@ -224,7 +277,7 @@ describe('merging versions from the companion', () => {
     expect(outcome.keptLocal).toEqual(['a']);
     expect(await store.getJob('a')).toMatchObject({ deleted: true, status: 'success', updatedAt: 50 });
     expect(await store.getOutbox()).toEqual(['a']);
-    expect(await raw(keys.index)).toEqual([]);
+    expect(await storedIndex()).toEqual([]);
   });
 
   it('stores a page, its images and the checkpoint in one write', async () => {
@@ -254,15 +307,52 @@ describe('merging versions from the companion', () => {
       job({ id: 'd', image: null, status: 'error' }),
     ]);
     expect(set).toHaveBeenCalledTimes(1);
-    expect(set.mock.calls[0]![0]).toHaveProperty(keys.imagesWanted, [{ id: 'b', hash: missing.hash }]);
+    expect(set.mock.calls[0]![0]).toMatchObject({
+      [keys.wanted]: { chunks: [{ n: 0, count: 1 }], next: 1 },
+      [keys.wantedChunk(0)]: JSON.stringify([{ id: 'b', hash: missing.hash }]),
+    });
     expect(await store.getImagesWanted()).toEqual([{ id: 'b', hash: missing.hash }]);
-    // A later version of the job with another image drops the entry; stored images answer theirs.
+    // A later version of the job with another image no longer wants it (the entry goes when the filler reaches it).
     await store.mergeRemote([job({ id: 'b', image: held.hash, updatedAt: 2_000 })]);
     expect(await store.getImagesWanted()).toEqual([]);
+    expect(await store.takeWanted(10, () => false)).toEqual({
+      fetch: [],
+      drop: [{ id: 'b', hash: missing.hash, chunk: 0 }],
+    });
     await store.mergeRemote([job({ id: 'e', image: missing.hash })]);
-    await store.settleImagesWanted({ [missing.hash]: missing.dataUrl });
+    const { fetch, drop } = await store.takeWanted(10, () => false);
+    expect(fetch).toEqual([{ id: 'e', hash: missing.hash, chunk: 0 }]);
+    await store.settleWanted({ [missing.hash]: missing.dataUrl }, [...fetch, ...drop]);
     expect(await store.getImagesWanted()).toEqual([]);
+    expect(await store.countWanted()).toBe(0);
+    expect(await raw(keys.wantedChunk(0))).toBeUndefined();
     expect(await store.hasImages([missing.hash])).toEqual(new Set([missing.hash]));
+  });
+
+  it('wanted images are appended in chunks and taken newest chunk first, past those left out', async () => {
+    const store = createHistoryStore();
+    const images = Array.from({ length: 1_200 }, (_, i) => png(100 + i));
+    await store.mergeRemote(images.map((image, i) => job({ id: `w${i}`, image: image.hash, createdAt: i })));
+    expect(await raw(keys.wanted)).toEqual({
+      chunks: [
+        { n: 0, count: 500 },
+        { n: 1, count: 500 },
+        { n: 2, count: 200 },
+      ],
+      next: 3,
+    });
+    // The next page tops up the last chunk before starting a new one.
+    await store.mergeRemote([job({ id: 'late', image: png(99).hash, createdAt: 5_000 })]);
+    expect(await store.countWanted()).toBe(1_201);
+    expect(decodeChunk(await raw(keys.wantedChunk(2)))).toHaveLength(201);
+    const first = await store.takeWanted(100, () => false);
+    expect(first.fetch.map((t) => t.id).slice(0, 2)).toEqual(['late', 'w1199']);
+    expect(first.fetch).toHaveLength(100);
+    const skipped = new Set(first.fetch.map((t) => t.id));
+    const second = await store.takeWanted(150, (w) => skipped.has(w.id));
+    expect(second.fetch[0]!.id).toBe('w1100');
+    expect(second.fetch.at(-1)!.id).toBe('w951');
+    expect(new Set(second.fetch.map((t) => t.chunk))).toEqual(new Set([2, 1]));
   });
 
   it('a submission answered: its entry goes, unless the local idle version stays newer than a live answer', async () => {
@@ -302,7 +392,7 @@ describe('clear and export', () => {
     const store = createHistoryStore(local(), { now: () => 9_000 });
     await store.applyJobs([job({ id: 'a' }), job({ id: 'b', status: 'error' })]);
     expect(await store.clear()).toBe(2);
-    expect(await raw(keys.index)).toEqual([]);
+    expect(await storedIndex()).toEqual([]);
     expect(await raw(keys.head)).toEqual([]);
     expect(await raw(keys.stats)).toMatchObject({ total: 0, success: 0, error: 0 });
     expect(await store.getJob('a')).toMatchObject({ deleted: true, updatedAt: 9_000 });
@@ -344,9 +434,9 @@ describe('storage failures', () => {
   it('quarantines an unreadable index and rebuilds it from the job records', async () => {
     const store = createHistoryStore(local(), { now: () => 77 });
     await store.applyJobs([job({ id: 'a', createdAt: 1 }), job({ id: 'b', createdAt: 2 })]);
-    await local().set({ [keys.index]: 'garbage', 'job:bad': { nope: true } });
+    await local().set({ [keys.indexPages]: 'garbage', 'job:bad': { nope: true } });
     await store.applyJobs([job({ id: 'c', createdAt: 3 })]);
-    expect(((await raw(keys.index)) as { id: string }[]).map((e) => e.id)).toEqual(['c', 'b', 'a']);
+    expect(await storedIds()).toEqual(['c', 'b', 'a']);
     expect(await raw('job:bad')).toBeUndefined();
     const all = await local().get(null);
     const quarantined = Object.entries(all).filter(([k]) => k.startsWith('quarantine:'));

@@ -5,14 +5,13 @@ import { exportSeed, type SeedExport } from '@/utils/history/export-seed';
 import { createImageStore, type ImageStore } from '@/utils/history/images';
 import { type MergeOutcome, type MergeRemoteOptions, mergeRemote } from '@/utils/history/merge-remote';
 import { readIdList, readIndex, readJobs, readSettings, readSyncState, stripSeq } from '@/utils/history/reads';
+import { createWantedStore, type WantedStore } from '@/utils/history/wanted-store';
 import { createStoreWriter } from '@/utils/history/writer';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import {
   emptyStats,
   type IndexEntry,
-  idListSchema,
-  indexSchema,
   type PendingPush,
   pendingPushSchema,
   type StoredStats,
@@ -37,7 +36,7 @@ export interface JobEdit<T> {
   result: T;
 }
 
-export interface HistoryStore extends ImageStore {
+export interface HistoryStore extends ImageStore, WantedStore {
   getJob(id: string): Promise<Job | null>;
   getJobs(ids: readonly string[]): Promise<Map<string, Job>>;
   getIndex(): Promise<IndexEntry[]>;
@@ -61,8 +60,8 @@ export interface HistoryStore extends ImageStore {
    * Last-writer-wins merge of versions from the companion, with their images and a sync-state
    * patch (the checkpoint) in the same write, so a page is stored whole or not at all.
    * One exception to LWW: a job deleted here never comes back (see merge-remote.ts).
-   * A winning finished version whose image is neither given nor held here is added to
-   * `imagesWanted` in the same write, so the image is fetched later even if the worker stops.
+   * A winning finished version whose image is neither given nor held here is added to the wanted
+   * images in the same write, so the image is fetched later even if the worker stops.
    * `submitted`: ids the companion's answer handed to its runner; their submit entries go, unless
    * the local version stays idle and newer (asked again meanwhile): then it is submitted again as a retry.
    */
@@ -93,6 +92,8 @@ export interface HistoryStoreOptions {
   now?: () => number;
   /** Resolves when migrations are done; every operation waits for it. */
   ready?: Promise<unknown>;
+  /** Most entries in an index page (tests split pages often with a small one). */
+  indexPageMax?: number;
 }
 
 /**
@@ -104,7 +105,11 @@ export function createHistoryStore(
   storage: StorageAreaLike = browser.storage.local as unknown as StorageAreaLike,
   options: HistoryStoreOptions = {},
 ): HistoryStore {
-  const w = createStoreWriter(storage, { now: options.now ?? Date.now, ready: options.ready ?? Promise.resolve() });
+  const w = createStoreWriter(storage, {
+    now: options.now ?? Date.now,
+    ready: options.ready ?? Promise.resolve(),
+    indexPageMax: options.indexPageMax,
+  });
   const { exclusive, whenReady, write } = w;
 
   async function getJobs(ids: readonly string[]): Promise<Map<string, Job>> {
@@ -126,6 +131,7 @@ export function createHistoryStore(
 
   const store: HistoryStore = {
     ...createImageStore(w),
+    ...createWantedStore(w),
 
     async getJob(id) {
       return (await getJobs([id])).get(id) ?? null;
@@ -186,9 +192,8 @@ export function createHistoryStore(
 
     resetForServer(serverId) {
       return exclusive(async () => {
-        const raw = await storage.get([keys.index, keys.tombstones]);
-        const index = indexSchema.safeParse(raw[keys.index]).data ?? [];
-        const tombstones = idListSchema.safeParse(raw[keys.tombstones]).data ?? [];
+        const index = await readIndex(storage);
+        const tombstones = await readIdList(storage, keys.tombstones);
         const sync = { ...(await readSyncState(storage)), serverId, checkpoint: 0 };
         await write({
           [keys.sync]: sync,

@@ -1,5 +1,6 @@
 import { type Clock, createClock, errorMessage } from '@/utils/domain';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { INDEX_PAGE_MAX } from '@/utils/storage/index-pages';
 import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
 
 /**
@@ -10,6 +11,8 @@ import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
 export interface StoreWriter {
   readonly storage: StorageAreaLike;
   readonly now: () => number;
+  /** Most entries in an index page (INDEX_PAGE_MAX; tests use small pages to split often). */
+  readonly indexPageMax: number;
   /** Runs `fn` after every earlier write; its error goes to the caller, the chain keeps going. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
   /** Reads need no lock (each write is one atomic `set`), only finished migrations. */
@@ -26,7 +29,7 @@ export interface StoreWriter {
 
 export function createStoreWriter(
   storage: StorageAreaLike,
-  options: { now: () => number; ready: Promise<unknown> },
+  options: { now: () => number; ready: Promise<unknown>; indexPageMax?: number },
 ): StoreWriter {
   const { now, ready } = options;
   let chain: Promise<unknown> = Promise.resolve();
@@ -69,6 +72,7 @@ export function createStoreWriter(
   return {
     storage,
     now,
+    indexPageMax: options.indexPageMax ?? INDEX_PAGE_MAX,
     exclusive(fn) {
       const run = chain.then(() => ready).then(fn);
       chain = run.then(

@@ -8,6 +8,7 @@ import {
   MIN_GENERATE_AREA,
   MIN_SIZE,
 } from '@/utils/domain/job';
+import { jobOptionsSchema } from '@/utils/domain/options';
 import { settingsSchema } from '@/utils/storage/settings';
 
 /**
@@ -26,6 +27,8 @@ export const generateRequestSchema = z
       .max(2 ** 32 - 1)
       .nullable(),
     count: z.number().int().min(1).max(20).default(1),
+    /** PixelLab's options (the form makes pixflux ones); null: PixelLab's defaults, as before. */
+    options: jobOptionsSchema.nullable().optional(),
   })
   .refine((r) => r.width * r.height >= MIN_GENERATE_AREA, {
     message: 'Width x height must be at least 32 x 32 pixels (1,024): PixelLab makes nothing smaller.',

@@ -4,6 +4,7 @@ import type { Job, JobStatus } from '@/utils/domain/job';
 import { createPanelData } from '@/utils/panel/data';
 import { updateLowerPrompts } from '@/utils/panel/search';
 import type { PanelStorage } from '@/utils/storage/area';
+import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 import type { IndexEntry, Stats } from '@/utils/storage/layout';
 
@@ -64,7 +65,7 @@ async function seedLayout(count: number, headSize = 60) {
     avgDuration: 2,
   };
   items[keys.head] = index.slice(0, headSize).map((e) => e.id);
-  items[keys.index] = index;
+  Object.assign(items, indexItems(index));
   items[keys.stats] = stats;
   items[keys.sync] = { online: true, lastSyncAt: 5 };
   items[keys.settings] = { companionUrl: 'http://127.0.0.1:9999' };
@@ -109,7 +110,7 @@ describe('createPanelData', () => {
     expect(keysOf(2).every((k) => k.startsWith('img:'))).toBe(true);
     expect(keysOf(2)).toEqual([keys.image(hashOf(500))]);
     const before = get.mock.calls.flatMap((c) => (Array.isArray(c[0]) ? c[0] : [c[0]]));
-    expect(before).not.toContain('index');
+    expect(before.some((k) => String(k).startsWith('index'))).toBe(false);
 
     const snap = data.getSnapshot();
     expect(snap.phase).toBe('head');
@@ -127,10 +128,12 @@ describe('createPanelData', () => {
     // After first paint: the index (and the outbox) in one read, then the other 55 head jobs.
     expect(scheduled).toHaveLength(1);
     scheduled[0]!();
-    expect(keysOf(3).sort()).toEqual(['index', 'outbox']);
+    expect(keysOf(3).sort()).toEqual(['indexPages', 'outbox']);
     expect(keysOf(4)).toHaveLength(55);
     expect(keysOf(4)[0]).toBe('job:job-495');
     await flush();
+    // The index's one page, once `indexPages` named it.
+    expect(keysOf(5)).toEqual(['index:0']);
     expect(data.getSnapshot().phase).toBe('full');
     expect(data.getSnapshot().entries).toHaveLength(500);
     expect(data.getSnapshot().outboxLength).toBe(2);
@@ -241,7 +244,7 @@ describe('createPanelData', () => {
     const lower = vi.spyOn(String.prototype, 'toLowerCase');
     // No search yet: a new index lowercases nothing.
     const index = data.getSnapshot().entries;
-    await fakeBrowser.storage.local.set({ [keys.index]: [...index] });
+    await fakeBrowser.storage.local.set(indexItems([...index]));
     expect(lower).not.toHaveBeenCalled();
 
     expect(data.filter('dragon', 'all')).toHaveLength(25);
@@ -257,7 +260,7 @@ describe('createPanelData', () => {
       ...now.map((e) => ({ ...e })),
     ];
     lower.mockClear();
-    await fakeBrowser.storage.local.set({ [keys.index]: added });
+    await fakeBrowser.storage.local.set(indexItems(added));
     await flush();
     expect(lower.mock.calls.length).toBe(1);
     expect(
@@ -268,7 +271,7 @@ describe('createPanelData', () => {
     ).toEqual(['job-51', 'job-50']);
     const renamed = added.map((e) => (e.id === 'job-10' ? { ...e, prompt: 'Silver Dragon' } : { ...e }));
     lower.mockClear();
-    await fakeBrowser.storage.local.set({ [keys.index]: renamed });
+    await fakeBrowser.storage.local.set(indexItems(renamed));
     await flush();
     expect(lower.mock.calls.length).toBe(1);
     expect(data.filter('silver', 'all').map((e) => e.id)).toEqual(['job-10']);
@@ -313,7 +316,7 @@ describe('createPanelData', () => {
     await fakeBrowser.storage.local.set({
       [keys.job('job-99')]: done,
       [keys.image(hashOf(4242))]: PNG + 'new',
-      [keys.index]: index,
+      ...indexItems(index),
       [keys.stats]: { total: 100, idle: 0, queued: 0, running: 0, success: 21, error: 0, avgDuration: 2.5 },
     });
     await flush();

@@ -3,19 +3,28 @@ import { browser } from 'wxt/browser';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
 import type { EarlyRead, FirstReads } from '@/utils/panel/early-reads';
+import { createIndexView } from '@/utils/panel/index-view';
 import { createRowCache } from '@/utils/panel/row-cache';
 import { createPromptSearch, type StatusFilter } from '@/utils/panel/search';
 import { createPanelState, metaPatch, type PanelSnapshot } from '@/utils/panel/state';
 import type { PanelStorage, StorageChange, StorageChangeListener } from '@/utils/storage/area';
-import { hashOfImageKey, isImageKey, isJobKey, jobIdOfKey, keys, META_KEYS } from '@/utils/storage/keys';
+import {
+  hashOfImageKey,
+  isImageKey,
+  isIndexPageKey,
+  isJobKey,
+  jobIdOfKey,
+  keys,
+  META_KEYS,
+} from '@/utils/storage/keys';
 import { type IndexEntry, toIndexEntry } from '@/utils/storage/layout';
 
 /**
  * The side panel's read side of chrome.storage.local (keys in utils/storage/keys.ts).
  *
  * Opening costs what is visible: `head` and the small keys first, then the job records of
- * the rows on screen, then their images; the rest of `head` and the full `index` only after
- * first paint. Those first reads may have been begun before this module was evaluated
+ * the rows on screen, then their images; the rest of `head` and the index pages only after
+ * first paint, a few pages per read so no task parses the whole index. Those first reads may have been begun before this module was evaluated
  * (entrypoints/sidepanel/early-read.ts): `start({ early })` adopts them.
  * Rows entering the viewport read their job and image keys lazily, batched, and cached (row-cache.ts).
  * `storage.onChanged` updates only what changed. This module never writes storage.
@@ -69,11 +78,8 @@ function defaultAfterPaint(run: () => void): void {
 
 const toEntry = toIndexEntry;
 
-function isEntry(value: unknown): value is IndexEntry {
-  if (!value || typeof value !== 'object') return false;
-  const e = value as Record<string, unknown>;
-  return typeof e.id === 'string' && typeof e.prompt === 'string' && typeof e.status === 'string';
-}
+/** Index pages per storage read: about 8,000 rows, a few ms of parsing each. */
+const PAGES_PER_READ = 8;
 
 export function createPanelData(
   storage: PanelStorage = browser.storage.local as unknown as PanelStorage,
@@ -84,6 +90,7 @@ export function createPanelData(
   const { jobs, images, absent, read, adopt } = cache;
   const state = createPanelState();
   const search = createPromptSearch();
+  const index = createIndexView();
 
   let headIds: string[] = [];
   let indexLoaded = false;
@@ -122,11 +129,26 @@ export function createPanelData(
     headIds = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   }
 
-  function applyIndex(value: unknown): void {
-    const list = Array.isArray(value) ? value.filter(isEntry) : [];
+  /** The rows from the index pages, once every page it lists is held. */
+  function showIndex(): boolean {
+    const list = index.entries();
+    if (!list) return false;
     indexLoaded = true;
     setEntries(list);
     state.patch({ phase: 'full' });
+    return true;
+  }
+
+  /** Reads the pages `indexPages` lists and are not held, a few per read; absent ones count as empty. */
+  async function readMissingPages(): Promise<void> {
+    // Bounded: each read settles its pages, unless a change replaced the list meanwhile.
+    for (let round = 0, missing = index.missingPages(); missing.length > 0 && round < 1000; round++) {
+      const list = missing.slice(0, PAGES_PER_READ).map(keys.indexPage);
+      const got = await read(list);
+      // A page changed meanwhile was applied by onChanged; one found absent is applied as absent.
+      for (const key of list) if (key in got || absent.has(key)) index.apply(key, got[key]);
+      missing = index.missingPages();
+    }
   }
 
   /** Reads what the wanted rows lack; loops while the wanted rows change under it. */
@@ -168,14 +190,21 @@ export function createPanelData(
     let entriesChanged = false;
     let headChanged = false;
     let needRows = false;
+    let indexChanged = false;
+    const firstRowsReady = state.snapshot.peek().firstRowsReady;
     const wantedSet = new Set(wanted);
+    const nextHead = keys.head in changes ? changes[keys.head]!.newValue : headIds;
+    const shown = new Set([...headIds, ...(Array.isArray(nextHead) ? nextHead : [])]);
     // Job records first, so a head or index that names a new job in the same change finds it.
     for (const [key, change] of Object.entries(changes)) {
       if (bump) cache.bump(key);
       const value = change.newValue;
       if (isJobKey(key)) {
-        cache.applyJob(key, value);
         const id = jobIdOfKey(key);
+        // Once the first rows are in, only the records of rows it holds or shows: a first sync writes
+        // thousands per change. Before, every one (the first reads may still be settling any of them).
+        if (!firstRowsReady || jobs.has(id) || shown.has(id) || wantedSet.has(id)) cache.applyJob(key, value);
+        else absent.delete(key);
         if (headIds.includes(id)) entriesChanged = true;
         if (wantedSet.has(id)) needRows = true;
       }
@@ -201,12 +230,14 @@ export function createPanelData(
         applyHead(value);
         headChanged = true;
         headRestDue = true;
-      } else if (key === keys.index) {
-        applyIndex(value);
+      } else if (key === keys.indexPages || isIndexPageKey(key)) {
+        index.apply(key, value);
+        indexChanged = true;
       } else if (!isJobKey(key)) {
         applyMeta(key, value);
       }
     }
+    if (indexLoaded && indexChanged && !showIndex()) void readMissingPages().then(() => showIndex() && state.emit());
     if (!indexLoaded && (headChanged || entriesChanged)) {
       setEntries(entriesFromHead());
       // New head ids whose records were not in this change.
@@ -222,9 +253,13 @@ export function createPanelData(
     if (indexLoaded) return;
     indexPromise ??= (async () => {
       try {
-        const got = await read([keys.index, keys.outbox]);
-        // No index key at all: the head stays the whole list (and keeps following `head`).
-        if (!indexLoaded && keys.index in got) applyIndex(got[keys.index]);
+        const got = await read([keys.indexPages, keys.outbox]);
+        if (keys.indexPages in got) index.apply(keys.indexPages, got[keys.indexPages]);
+        // No readable index at all: the head stays the whole list (and keeps following `head`).
+        if (!indexLoaded && index.usable) {
+          await readMissingPages();
+          showIndex();
+        }
         state.patch({ phase: 'full' });
         if (keys.outbox in got) applyMeta(keys.outbox, got[keys.outbox]);
         else if (!cache.hasStamp(keys.outbox)) state.patch({ outboxLength: 0 });

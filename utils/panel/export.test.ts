@@ -5,6 +5,7 @@ import { bytesToPngDataUrl } from '@/utils/domain/data-url';
 import type { Job } from '@/utils/domain/job';
 import { seedFileSchema } from '@/utils/domain/seed';
 import { csvField, exportCsv, exportJson } from '@/utils/panel/export';
+import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
 
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
@@ -43,7 +44,7 @@ describe('exports', () => {
       job('job-3', { status: 'idle', startTime: null, endTime: null, duration: null }),
     ];
     await fakeBrowser.storage.local.set({
-      [keys.index]: jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt })),
+      ...indexItems(jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt }))),
       [keys.head]: jobs.map((j) => j.id),
       ...Object.fromEntries(jobs.map((j) => [keys.job(j.id), j])),
       [keys.image(HASH)]: PNG_URL,

@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import { pngDataUrlToBytes } from '@/utils/domain/data-url';
 import type { Job } from '@/utils/domain/job';
 import { lastSeedJobId, toSeedJob } from '@/utils/domain/seed';
+import { readIndexEntries } from '@/utils/panel/index-view';
 import type { ReadableStorage } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import { storedJobSchema } from '@/utils/storage/layout';
@@ -12,14 +13,9 @@ const CHUNK = 400;
 
 /** The ids of every live job, newest first: the index, or the head when there is no index. */
 async function listIds(storage: ReadableStorage): Promise<string[]> {
-  const got = await storage.get([keys.index, keys.head]);
-  const index = got[keys.index];
-  if (Array.isArray(index)) {
-    return index.flatMap((e: unknown) =>
-      e && typeof e === 'object' && typeof (e as { id?: unknown }).id === 'string' ? [(e as { id: string }).id] : [],
-    );
-  }
-  const head = got[keys.head];
+  const index = await readIndexEntries(storage);
+  if (index) return index.map((e) => e.id);
+  const head = (await storage.get(keys.head))[keys.head];
   return Array.isArray(head) ? head.filter((id): id is string => typeof id === 'string') : [];
 }
 

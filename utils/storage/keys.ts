@@ -3,7 +3,9 @@
  * What each holds (schemas in layout.ts and settings.ts):
  *   schema          { version }                      layout version, migrated by pure functions (migrations.ts)
  *   head            string[]                         newest HEAD_SIZE live job ids: enough for first paint
- *   index           IndexEntry[]                     every live job, newest first: scroll, search, filter
+ *   indexPages      IndexMeta                        the index's pages in order, each with its count and oldest entry
+ *   index:<n>       string (JSON IndexEntry[])       one page of the index: every live job, newest first, in pages
+ *                                                    of at most 1,000 (index-pages.ts): scroll, search, filter
  *   stats           StoredStats                      counts for the stats bar without reading the index
  *   job:<id>        Job                              one key per job, tombstones included until pushed
  *   img:<sha256>    string                           a PNG data URL, read lazily for visible rows
@@ -15,8 +17,10 @@
  *   pushPending     PendingPush | null               the push chunk in flight, so a retry reuses its request id
  *   clientId        string                           this replica's id, sent with every push
  *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
- *   imagesWanted    ImageWant[]                      images of finished jobs shown here but not held (the companion
- *                                                    lacked them when asked): fetched at every sync until they arrive
+ *   wanted          WantedMeta                       the chunks of images wanted, oldest first, with their counts
+ *   wanted:<n>      ImageWant[]                      images of finished jobs shown here but not held yet (pulled
+ *                                                    without them, or the companion lacked them): the filler fetches
+ *                                                    them newest chunk first, at every sync until they arrive (wanted.ts)
  *   insights        InsightsMain                     Insights' aggregates: all-time detail, a small series per day,
  *                                                    the newest price per kind and size (utils/insights/)
  *   insights:<YYYY-MM> InsightsMonth                 that month's days in detail, for ranges shorter than "all"
@@ -27,13 +31,15 @@
  */
 export const JOB_PREFIX = 'job:';
 export const IMAGE_PREFIX = 'img:';
+export const INDEX_PAGE_PREFIX = 'index:';
+export const WANTED_CHUNK_PREFIX = 'wanted:';
 export const QUARANTINE_PREFIX = 'quarantine:';
 export const INSIGHTS_MONTH_PREFIX = 'insights:';
 
 export const keys = {
   schema: 'schema',
   head: 'head',
-  index: 'index',
+  indexPages: 'indexPages',
   stats: 'stats',
   sync: 'sync',
   outbox: 'outbox',
@@ -43,15 +49,21 @@ export const keys = {
   pushPending: 'pushPending',
   clientId: 'clientId',
   tombstones: 'tombstones',
-  imagesWanted: 'imagesWanted',
+  wanted: 'wanted',
   insights: 'insights',
   insightsMonth: (month: string) => `${INSIGHTS_MONTH_PREFIX}${month}`,
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
+  indexPage: (n: number) => `${INDEX_PAGE_PREFIX}${n}`,
+  wantedChunk: (n: number) => `${WANTED_CHUNK_PREFIX}${n}`,
 } as const;
 
 export const isJobKey = (key: string): boolean => key.startsWith(JOB_PREFIX);
 export const isImageKey = (key: string): boolean => key.startsWith(IMAGE_PREFIX);
+export const isIndexPageKey = (key: string): boolean => key.startsWith(INDEX_PAGE_PREFIX);
+/** The page number of an `index:<n>` key. */
+export const pageOfKey = (key: string): number => Number(key.slice(INDEX_PAGE_PREFIX.length));
+export const isWantedChunkKey = (key: string): boolean => key.startsWith(WANTED_CHUNK_PREFIX);
 export const isInsightsMonthKey = (key: string): boolean => key.startsWith(INSIGHTS_MONTH_PREFIX);
 /** The job id of a `job:<id>` key. */
 export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
@@ -64,18 +76,25 @@ export const META_KEYS = [keys.head, keys.stats, keys.sync, keys.settings, keys.
 /** Keys that only this layout writes: finding them without a `schema` key means unknown data. */
 export function isLayoutKey(key: string): boolean {
   return (
-    isJobKey(key) || isImageKey(key) || isInsightsMonthKey(key) || (LAYOUT_KEYS as readonly string[]).includes(key)
+    isJobKey(key) ||
+    isImageKey(key) ||
+    isIndexPageKey(key) ||
+    isWantedChunkKey(key) ||
+    isInsightsMonthKey(key) ||
+    (LAYOUT_KEYS as readonly string[]).includes(key)
   );
 }
 const LAYOUT_KEYS = [
   keys.head,
-  keys.index,
+  'index',
+  keys.indexPages,
   keys.stats,
   keys.sync,
   keys.outbox,
   keys.submit,
   keys.pushPending,
   keys.tombstones,
-  keys.imagesWanted,
+  'imagesWanted',
+  keys.wanted,
   keys.insights,
 ] as const;

@@ -6,9 +6,9 @@ import { factsOf, type JobFacts } from '@/utils/insights/facts';
 /**
  * The values of chrome.storage.local (keys.ts lists the keys). Opening the panel must cost what is visible,
  * not the size of the history (DESIGN.md measured why): one key per job, images under their own keys, a
- * small `head` for first paint and an `index` for scrolling and search.
+ * small `head` for first paint and an index in pages for scrolling and search (index-pages.ts).
  */
-export const HISTORY_SCHEMA_VERSION = 2;
+export const HISTORY_SCHEMA_VERSION = 3;
 export const HEAD_SIZE = 60;
 
 /**

@@ -2,11 +2,20 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { encodePng } from '@/tests/fixtures/png';
 import { bytesToPngDataUrl, type Job, sha256Hex } from '@/utils/domain';
+import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { emptyIndexMeta } from '@/utils/storage/index-pages';
 import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
-import { type LayoutData, LEGACY_KEY, type Migration, migrateV0toV1, runMigrations } from '@/utils/storage/migrations';
+import {
+  type LayoutData,
+  LEGACY_KEY,
+  LIST_INDEX_KEY,
+  type Migration,
+  migrateV0toV1,
+  runMigrations,
+} from '@/utils/storage/migrations';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 const all = () => local().get(null);
@@ -62,13 +71,13 @@ describe('fresh install', () => {
     expect(table[2]).not.toHaveBeenCalled();
     expect(await all()).toMatchObject({
       [keys.schema]: { version: 2 },
-      [keys.index]: [],
+      [keys.indexPages]: emptyIndexMeta(),
       [keys.head]: [],
       [keys.stats]: { total: 0 },
     });
   });
 
-  it('with the real table leaves version 1 and an empty history', async () => {
+  it('with the real table leaves the current version and an empty history', async () => {
     await runMigrations(local());
     expect((await local().get(keys.schema))[keys.schema]).toEqual({ version: HISTORY_SCHEMA_VERSION });
     expect(await createHistoryStore().getIndex()).toEqual([]);
@@ -94,11 +103,15 @@ describe('version 0 (the seed blob) to version 1', () => {
       [LEGACY_KEY]: blob,
       [keys.settings]: { companionUrl: 'http://127.0.0.1:9000', token: '', parallelLimit: 2 },
     });
-    const report = await runMigrations(local(), { now: () => 5_000 });
-    expect(report).toMatchObject({ from: 0, to: 2, ran: [1, 2], quarantined: null });
+    const report = await runMigrations(local(), {
+      now: () => 5_000,
+      migrations: { 1: migrateV0toV1 },
+      currentVersion: 1,
+    });
+    expect(report).toMatchObject({ from: 0, to: 1, ran: [1], quarantined: null });
     const data = await all();
     expect(data[LEGACY_KEY]).toBeUndefined();
-    expect(data[keys.schema]).toEqual({ version: 2 });
+    expect(data[keys.schema]).toEqual({ version: 1 });
     expect(data['job:job-1']).toMatchObject({
       id: 'job-1',
       status: 'success',
@@ -111,21 +124,23 @@ describe('version 0 (the seed blob) to version 1', () => {
     expect(data['job:job-2']).toMatchObject({ status: 'error', seed: 7, error: 'PixelLab said no' });
     // Nothing runs it any more: a job saved while running is an interrupted error.
     expect(data['job:job-3']).toMatchObject({ status: 'error' });
-    expect((data[keys.index] as { id: string }[]).map((e) => e.id)).toEqual(['job-3', 'job-2', 'job-1']);
+    expect((data[LIST_INDEX_KEY] as { id: string }[]).map((e) => e.id)).toEqual(['job-3', 'job-2', 'job-1']);
     expect(data[keys.head]).toEqual(['job-3', 'job-2', 'job-1']);
     expect(data[keys.stats]).toMatchObject({ total: 3, success: 1, error: 2, avgDuration: 2 });
     expect(new Set(data[keys.outbox] as string[])).toEqual(new Set(['job-1', 'job-2', 'job-3']));
     expect(data[keys.settings]).toMatchObject({ companionUrl: 'http://127.0.0.1:9000' });
 
-    // The store reads what the migration wrote.
-    const store = createHistoryStore();
-    expect((await store.getJob('job-1'))!.image).toBe(HASH);
-    expect(await runMigrations(local())).toMatchObject({ from: 2, ran: [] });
+    // The store reads the job records the migration wrote.
+    expect((await createHistoryStore().getJob('job-1'))!.image).toBe(HASH);
+    expect(await runMigrations(local(), { migrations: { 1: migrateV0toV1 }, currentVersion: 1 })).toMatchObject({
+      from: 1,
+      ran: [],
+    });
   });
 
   it('keeps the readable jobs and quarantines the unreadable ones', async () => {
     await local().set({ [LEGACY_KEY]: { jobs: [seedBlob.jobs[0], { prompt: 'no id' }] } });
-    await runMigrations(local(), { now: () => 42 });
+    await runMigrations(local(), { now: () => 42, migrations: { 1: migrateV0toV1 }, currentVersion: 1 });
     const data = await all();
     expect(data['job:job-1']).toBeDefined();
     expect(data['quarantine:42']).toMatchObject({ data: [{ job: { prompt: 'no id' } }] });
@@ -148,7 +163,7 @@ describe('version 0 (the seed blob) to version 1', () => {
 
     fakeBrowser.reset();
     calls.length = 0;
-    await local().set({ [keys.schema]: { version: 1 }, [keys.index]: [] });
+    await local().set({ [keys.schema]: { version: 1 }, [LIST_INDEX_KEY]: [] });
     expect(await runMigrations(local(), { migrations: table, currentVersion: 3 })).toMatchObject({
       from: 1,
       ran: [2, 3],
@@ -157,8 +172,8 @@ describe('version 0 (the seed blob) to version 1', () => {
   });
 });
 
-describe('version 1 to version 2 (facts in the index, Insights aggregates)', () => {
-  it('derives the richer index and the aggregates from the job records, and the store keeps them up to date', async () => {
+describe('version 1 to version 2 (facts in the index, Insights aggregates), then 3 (the index in pages)', () => {
+  it('derives the richer index and the aggregates from the job records, pages keep the facts, and the store keeps them up to date', async () => {
     const job = (id: string, createdAt: number, extra: object) => ({
       id,
       kind: 'generate',
@@ -174,15 +189,16 @@ describe('version 1 to version 2 (facts in the index, Insights aggregates)', () 
     const day = new Date(2025, 2, 14, 10).getTime();
     await local().set({
       [keys.schema]: { version: 1 },
-      [keys.index]: [{ id: 'a', createdAt: day, status: 'success', prompt: 'p a' }],
+      [LIST_INDEX_KEY]: [{ id: 'a', createdAt: day, status: 'success', prompt: 'p a' }],
       [keys.head]: ['a'],
       'job:a': job('a', day, { usd: 0.02, duration: 3.5, tags: ['hero'] }),
       'job:b': job('b', day + 1, { status: 'error', error: 'PixelLab did not answer within 120 s' }),
       'job:c': job('c', day + 2, { deleted: true }),
     });
-    expect(await runMigrations(local())).toMatchObject({ from: 1, to: 2, ran: [2] });
+    expect(await runMigrations(local())).toMatchObject({ from: 1, to: 3, ran: [2, 3] });
     const data = await all();
-    expect(data[keys.index]).toEqual([
+    expect(data[LIST_INDEX_KEY]).toBeUndefined();
+    expect(await readIndex(local())).toEqual([
       expect.objectContaining({ id: 'b', kind: 'generate', reason: 'PixelLab did not answer within N s' }),
       expect.objectContaining({ id: 'a', width: 64, height: 48, usd: 0.02, duration: 3.5, tags: ['hero'] }),
     ]);
@@ -210,9 +226,10 @@ describe('corrupt or unknown data is quarantined, never a crash', () => {
   it.each([
     ['a legacy blob that is not a seed file', { [LEGACY_KEY]: { jobs: 'nope' } }],
     ['a legacy string that is not JSON', { [LEGACY_KEY]: '{"jobs": [' }],
-    ['an unknown newer version', { [keys.schema]: { version: 99 }, [keys.index]: [], 'job:x': { id: 'x' } }],
+    ['an unknown newer version', { [keys.schema]: { version: 99 }, [keys.indexPages]: {}, 'job:x': { id: 'x' } }],
     ['an unreadable schema value', { [keys.schema]: 'one', 'job:x': { id: 'x' } }],
-    ['layout keys without a schema', { [keys.index]: [{ id: 'x' }], 'job:x': { id: 'x' } }],
+    ['layout keys without a schema', { [LIST_INDEX_KEY]: [{ id: 'x' }], 'job:x': { id: 'x' } }],
+    ['index pages without a schema', { 'index:0': '[]', 'job:x': { id: 'x' } }],
   ])('%s', async (_label, data) => {
     await local().set({ ...data, [keys.settings]: settings });
     const report = await runMigrations(local(), { now: () => 777 });
@@ -220,7 +237,7 @@ describe('corrupt or unknown data is quarantined, never a crash', () => {
     const after = await all();
     expect(after['quarantine:777']).toMatchObject({ at: 777, data });
     expect(after[keys.schema]).toEqual({ version: HISTORY_SCHEMA_VERSION });
-    expect(after[keys.index]).toEqual([]);
+    expect(after[keys.indexPages]).toEqual(emptyIndexMeta());
     expect(after['job:x']).toBeUndefined();
     expect(after[LEGACY_KEY]).toBeUndefined();
     // Valid settings stay where they are.

@@ -5,17 +5,37 @@ import { insightsItems } from '@/utils/history/insights-keys';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
 import { emptyInsights } from '@/utils/insights/aggregate';
 import type { StorageAreaLike } from '@/utils/storage/area';
+import { emptyIndexMeta, indexItems } from '@/utils/storage/index-pages';
 import { isInsightsMonthKey, isJobKey, isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
-import { emptyStats, HISTORY_SCHEMA_VERSION, storedJobSchema } from '@/utils/storage/layout';
+import {
+  emptyStats,
+  HISTORY_SCHEMA_VERSION,
+  imagesWantedSchema,
+  indexSchema,
+  storedJobSchema,
+} from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
+import { appendWanted, emptyWantedMeta, encodeChunk } from '@/utils/storage/wanted';
 
-/** Every key of chrome.storage.local at one moment. */
+/** Every key of chrome.storage.local at one moment (or the keys a migration reads). */
 export type LayoutData = Record<string, unknown>;
 /** `migrations[n]` turns layout n-1 into layout n. Pure: same input and `now`, same output. */
 export type Migration = (data: LayoutData, context: { now: number }) => LayoutData;
+/**
+ * A migration that needs only some keys: it gets those and changes or removes nothing else. Reading every
+ * key would read every image (64 MB at 10,000 jobs) to change the index.
+ */
+export interface PartialMigration {
+  migrate: Migration;
+  reads(key: string): boolean;
+}
 
 /** Version 0: the seed dashboard's localStorage blob `{ jobs, lastJobId }`, maybe as a JSON string. */
 export const LEGACY_KEY = 'pixellab_jobs_v1';
+/** Versions 1 and 2's index: one key holding every entry, newest first. */
+export const LIST_INDEX_KEY = 'index';
+/** Versions 1 and 2's wanted images: one list. */
+export const LIST_WANTED_KEY = 'imagesWanted';
 
 const schemaValueSchema = z.object({ version: z.number().int().nonnegative() });
 
@@ -28,7 +48,7 @@ export function migrateV0toV1(data: LayoutData, { now }: { now: number }): Layou
   const derived = deriveLayout(jobs);
   const out: LayoutData = {
     ...rest,
-    [keys.index]: derived.index,
+    [LIST_INDEX_KEY]: derived.index,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
@@ -61,7 +81,7 @@ export function migrateV1toV2(data: LayoutData): LayoutData {
   const out: LayoutData = Object.fromEntries(Object.entries(data).filter(([key]) => !isInsightsMonthKey(key)));
   return {
     ...out,
-    [keys.index]: derived.index,
+    [LIST_INDEX_KEY]: derived.index,
     [keys.head]: derived.head,
     [keys.stats]: derived.stats,
     [keys.tombstones]: derived.tombstones,
@@ -69,10 +89,52 @@ export function migrateV1toV2(data: LayoutData): LayoutData {
   };
 }
 
-export const migrations: Record<number, Migration> = {
+/**
+ * Version 2 -> 3: the one `index` key becomes pages (`indexPages`, `index:<n>`; utils/storage/index-pages.ts),
+ * and the one `imagesWanted` list becomes chunks (`wanted`, `wanted:<n>`; utils/storage/wanted.ts), so a
+ * change rewrites the pages and the chunk it touches, not lists as long as the history. An unreadable value
+ * is quarantined and its new key left unreadable, so the store rebuilds both from the job records at its
+ * first write.
+ */
+export function migrateV2toV3(data: LayoutData, { now }: { now: number }): LayoutData {
+  const { [LIST_INDEX_KEY]: index, [LIST_WANTED_KEY]: wanted, ...rest } = data;
+  const out: LayoutData = { ...rest };
+  const wants = wanted === undefined ? [] : imagesWantedSchema.safeParse(wanted).data;
+  if (wants) {
+    const chunks = appendWanted(emptyWantedMeta(), null, wants);
+    out[keys.wanted] = chunks.meta;
+    for (const [n, entries] of chunks.write) out[keys.wantedChunk(n)] = encodeChunk(entries);
+  } else {
+    out[`${QUARANTINE_PREFIX}${now}-imagesWanted-v2`] = {
+      reason: 'an unreadable imagesWanted (version 2)',
+      at: now,
+      data: wanted,
+    };
+    out[keys.wanted] = UNREADABLE;
+  }
+  if (index === undefined) out[keys.indexPages] = emptyIndexMeta();
+  else {
+    const entries = indexSchema.safeParse(index);
+    if (entries.success) Object.assign(out, indexItems(entries.data));
+    else {
+      // Named apart: this step reads only the index, so it cannot see which quarantine keys are taken.
+      out[`${QUARANTINE_PREFIX}${now}-index-v2`] = { reason: 'an unreadable index (version 2)', at: now, data: index };
+      out[keys.indexPages] = UNREADABLE;
+    }
+  }
+  return out;
+}
+/** Fails the schema on purpose: the store rebuilds index and wanted images at its next write. */
+const UNREADABLE = 'rebuild from the job records';
+
+export const migrations: Record<number, Migration | PartialMigration> = {
   1: migrateV0toV1,
   2: migrateV1toV2,
+  3: { migrate: migrateV2toV3, reads: (key) => key === LIST_INDEX_KEY || key === LIST_WANTED_KEY },
 };
+
+const migrateOf = (entry: Migration | PartialMigration): Migration =>
+  typeof entry === 'function' ? entry : entry.migrate;
 
 export interface MigrationReport {
   /** Version found; null on a fresh install. */
@@ -94,7 +156,8 @@ export interface RunMigrationsOptions {
 function freshLayout(version: number): LayoutData {
   return {
     [keys.schema]: { version },
-    [keys.index]: [],
+    [keys.indexPages]: emptyIndexMeta(),
+    [keys.wanted]: emptyWantedMeta(),
     [keys.head]: [],
     [keys.stats]: emptyStats(),
     [keys.outbox]: [],
@@ -140,15 +203,18 @@ export async function runMigrations(
   if (from === current) return { from, to: current, ran: [], quarantined: null };
   const steps: number[] = [];
   for (let v = from + 1; v <= current; v++) steps.push(v);
-  if (from > current || steps.some((v) => typeof table[v] !== 'function')) {
+  if (from > current || steps.some((v) => table[v] === undefined)) {
     return quarantineAll(storage, current, now(), `unknown layout version ${from}`, from);
   }
 
-  const before = await storage.get(null);
+  const before = await readFor(
+    storage,
+    steps.map((v) => table[v]!),
+  );
   const at = now();
   let data: LayoutData = before;
   try {
-    for (const v of steps) data = table[v]!(data, { now: at });
+    for (const v of steps) data = migrateOf(table[v]!)(data, { now: at });
   } catch (err) {
     const reason = `migration from version ${from} failed: ${errorMessage(err)}`;
     return quarantineAll(storage, current, at, reason, from);
@@ -160,6 +226,17 @@ export async function runMigrations(
   await storage.set(set);
   if (remove.length > 0) await storage.remove(remove);
   return { from, to: current, ran: steps, quarantined: null };
+}
+
+/** The keys the steps read: all of them, unless every step names its own. */
+async function readFor(
+  storage: StorageAreaLike,
+  steps: readonly (Migration | PartialMigration)[],
+): Promise<LayoutData> {
+  const partial = steps.filter((s): s is PartialMigration => typeof s !== 'function');
+  if (partial.length < steps.length || typeof storage.getKeys !== 'function') return storage.get(null);
+  const wanted = (await storage.getKeys()).filter((key) => partial.some((s) => s.reads(key)));
+  return wanted.length > 0 ? storage.get(wanted) : {};
 }
 
 /** Moves everything but valid settings and earlier quarantines aside, then writes a fresh layout. */

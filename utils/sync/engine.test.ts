@@ -1,160 +1,26 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createApp } from '@/companion-server/app';
-import { defaultLimits, type PixelLab } from '@/companion-server/deps';
-import { createRunner } from '@/companion-server/paid/runner';
-import { createMemoryStore } from '@/companion-server/store/memory-store';
 import { encodePng, makeSprite } from '@/tests/fixtures/png';
+import {
+  type Companion,
+  createClock,
+  idle,
+  imageRequests,
+  job,
+  liveIds,
+  nextRandom,
+  png,
+  replica,
+  serverJob,
+  startCompanion,
+} from '@/tests/helpers/sync-world';
 import { isLater } from '@/tests/helpers/versions';
 import { createCompanionClient } from '@/utils/companion-client';
-import { bytesToPngDataUrl, type Job, type JobInput, jobSchema, sha256Hex } from '@/utils/domain';
-import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
+import { jobSchema } from '@/utils/domain';
+import { createHistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
-import { backoffDelay, createSyncEngine, type SyncEngineOptions } from '@/utils/sync/engine';
-
-/** One clock for the extension and the companion, so last-writer-wins compares like times. */
-function createClock(start = 1_700_000_000_000) {
-  const clock = { t: start, now: () => clock.t, advance: (ms: number) => void (clock.t += ms) };
-  return clock;
-}
-
-interface Sent {
-  method: string;
-  path: string;
-  body: unknown;
-}
-
-/**
- * The real companion (createApp + memory store + runner) behind a fetch function, with switches
- * to take it offline, drop an answer after the companion acted on it, or fail one route.
- */
-function startCompanion(clock: ReturnType<typeof createClock>, options: { serverId?: string; jobs?: Job[] } = {}) {
-  const store = createMemoryStore({ now: clock.now, serverId: options.serverId ?? 'server-a', jobs: options.jobs });
-  const pixellab: PixelLab = {
-    generate: async ({ prompt, width, height, seed }) => ({
-      png: makeSprite(width, height, prompt),
-      usd: 0.01,
-      seed: seed ?? 1,
-    }),
-    rotate: async ({ width, height, toDirection }) => ({ png: makeSprite(width, height, toDirection), usd: 0.01 }),
-    balance: async () => ({ usd: 5 }),
-  };
-  const runner = createRunner({ store, pixellab, now: clock.now, log: () => undefined });
-  const app = createApp({
-    store,
-    pixellab,
-    runner,
-    now: clock.now,
-    log: () => undefined,
-    config: {
-      allowOrigins: [],
-      token: null,
-      apiKeyDetected: true,
-      limits: defaultLimits,
-      version: 'test',
-      balanceTtlMs: 0,
-    },
-  });
-  const sent: Sent[] = [];
-  const control = {
-    offline: false,
-    /** Let the companion act on the next matching request, then lose its answer. */
-    dropAnswer: null as null | ((s: Sent) => boolean),
-    /** Fail matching requests as if the worker died there. */
-    failBefore: null as null | ((s: Sent) => boolean),
-  };
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    if (control.offline) throw new TypeError('fetch failed');
-    const request = new Request(input, init);
-    const url = new URL(request.url);
-    request.headers.set('host', url.host);
-    const body = init?.body ? (JSON.parse(String(init.body)) as unknown) : undefined;
-    const entry = { method: request.method, path: url.pathname + url.search, body };
-    if (control.failBefore?.(entry)) throw new TypeError('worker stopped');
-    sent.push(entry);
-    const response = await app.request(request);
-    if (control.dropAnswer?.(entry)) {
-      control.dropAnswer = null;
-      throw new TypeError('connection reset');
-    }
-    return response;
-  };
-  const client = createCompanionClient({ baseUrl: 'http://127.0.0.1:8787', fetch });
-  return {
-    store,
-    runner,
-    app,
-    fetch,
-    client,
-    sent,
-    control,
-    requests: (path: string) => sent.filter((s) => s.path.startsWith(path)),
-  };
-}
-type Companion = ReturnType<typeof startCompanion>;
-
-function job(overrides: Partial<JobInput> & { id: string }): Job {
-  return jobSchema.parse({
-    prompt: `prompt ${overrides.id}`,
-    width: 64,
-    height: 64,
-    status: 'success',
-    createdAt: 1_000,
-    updatedAt: 1_000,
-    ...overrides,
-  });
-}
-
-function idle(id: string, at: number, overrides: Partial<JobInput> = {}): Job {
-  return job({ id, status: 'idle', createdAt: at, updatedAt: at, ...overrides });
-}
-
-function png(text: string) {
-  const bytes = makeSprite(16, 16, text);
-  return { bytes, hash: sha256Hex(bytes), dataUrl: bytesToPngDataUrl(bytes) };
-}
-
-/** A small seeded generator, so each replica mints its own ids. */
-function seeded(seed: number) {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-let seeds = 1;
-
-/** A replica of the extension: its own storage area, store and engine. */
-function replica(
-  area: StorageAreaLike,
-  clock: ReturnType<typeof createClock>,
-  companion: () => Companion,
-  extra: Partial<SyncEngineOptions> = {},
-) {
-  const store = createHistoryStore(area, { now: clock.now });
-  const engine = createSyncEngine({
-    store,
-    client: () => companion().client,
-    now: clock.now,
-    random: seeded(seeds++),
-    ...extra,
-  });
-  return { store, engine };
-}
-
-/** Requests that asked for this image, alone or in a batch. */
-function imageRequests(companion: Companion, hash: string) {
-  return companion.requests('/api/v1/images').filter((s) => s.path.includes(hash));
-}
-
-async function serverJob(companion: Companion, id: string) {
-  return companion.store.get(id);
-}
-
-async function liveIds(store: HistoryStore) {
-  return (await store.getIndex()).map((e) => e.id).sort();
-}
+import { backoffDelay, createSyncEngine } from '@/utils/sync/engine';
 
 let clock: ReturnType<typeof createClock>;
 let companion: Companion;
@@ -444,7 +310,7 @@ describe('a delete racing the runner', () => {
 });
 
 describe('paging and chunking', () => {
-  it('pulls 450 jobs in a first page of 100 then pages of 500, and pushes 450 in chunks of at most 200', async () => {
+  it('pulls 450 jobs in a first page of 100 then pages of 2,000, and pushes 450 in chunks of at most 200', async () => {
     const many = Array.from({ length: 450 }, (_, i) =>
       job({ id: `s${String(i).padStart(3, '0')}`, createdAt: i, updatedAt: 1_000 + i }),
     );
@@ -453,7 +319,7 @@ describe('paging and chunking', () => {
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 450 });
     expect(companion.requests('/api/v1/changes').map((r) => r.path)).toEqual([
       '/api/v1/changes?since=0&limit=100',
-      '/api/v1/changes?since=100&limit=500',
+      '/api/v1/changes?since=100&limit=2000',
     ]);
     expect(await store.getIndex()).toHaveLength(450);
     expect((await store.getSyncState()).checkpoint).toBe(450);
@@ -601,8 +467,11 @@ describe('images and runs that must not be lost', () => {
     const jobs = await store.getJobs(Array.from({ length: 250 }, (_, i) => `b${i}`));
     const hashes = [...jobs.values()].map((j) => j.image!);
     expect((await store.hasImages(hashes)).size).toBe(250);
-    // Pages of 200 and 50: two batches of 100, then one of 50; no single-image request.
-    expect(companion.requests('/api/v1/images?').map((r) => r.path.split(',').length)).toEqual([100, 100, 50]);
+    // The head's images after each page (60, then the newest 60), then the rest in batches of at most 100:
+    // each image asked for once, and no single-image request.
+    const batches = companion.requests('/api/v1/images?').map((r) => r.path.split('=')[1]!.split(','));
+    expect(batches.map((b) => b.length)).toEqual([60, 60, 100, 30]);
+    expect(new Set(batches.flat()).size).toBe(250);
     expect(companion.requests('/api/v1/images/')).toEqual([]);
     expect(await store.getImagesWanted()).toEqual([]);
   });
@@ -659,7 +528,7 @@ describe('images and runs that must not be lost', () => {
       store,
       client: () => client,
       now: clock.now,
-      random: seeded(seeds++),
+      random: nextRandom(),
       pageSize: 2,
     });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 5 });

@@ -33,7 +33,12 @@ export interface SyncEngineOptions {
   imageBatchSize?: number;
   /** Base64 bytes of images per push request. */
   imageBudgetBytes?: number;
+  /** Wanted images fetched within a run; more are fetched in the background after it. */
+  inlineImages?: number;
 }
+
+/** Images a run fetches itself (three batch requests); a larger backlog is fetched in the background. */
+export const INLINE_IMAGES = 300;
 
 export interface SyncOptions {
   /** Ignore the backoff (the user asked). */
@@ -53,6 +58,8 @@ export interface SyncResult {
   submitted: number;
   pushed: number;
   pulled: number;
+  /** Images the companion had lost that this run uploaded again. */
+  reuploaded: number;
   serverChanged: boolean;
 }
 
@@ -60,6 +67,8 @@ export interface SyncEngine {
   /** One sync; concurrent calls share the run in flight. Never throws: failures come back in the result and the sync state. */
   syncOnce(options?: SyncOptions): Promise<SyncResult>;
   readonly running: boolean;
+  /** Resolves when no image fill runs in the background (tests, and the bench's "all images stored"). */
+  imagesSettled(): Promise<void>;
 }
 
 /**
@@ -94,11 +103,38 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   });
   let failures = 0;
   let current: Promise<SyncResult> | null = null;
+  const inlineImages = options.inlineImages ?? INLINE_IMAGES;
+
+  /**
+   * The images this replica shows and lacks: the head's first (what the panel shows), then the rest. A few
+   * are fetched within the run; a backlog (a first sync's thousands) in the background, so the history is
+   * usable as soon as its jobs are stored, and a later run (a local edit to push) does not wait for it.
+   */
+  async function fillImages(client: CompanionClient, lacking: Set<string>): Promise<void> {
+    await images.fillHead(store, client, lacking);
+    if (images.filling) return;
+    const backlog = await store.countWanted();
+    if (backlog === 0) return;
+    const fill = images.fill(store, client, lacking);
+    if (backlog <= inlineImages) await fill;
+    else
+      fill.catch((err: unknown) => {
+        // The next run starts it again where it stopped.
+        console.warn('Fetching images in the background stopped', err);
+      });
+  }
 
   // --- one run ---------------------------------------------------------------------------
 
   async function run(opts: SyncOptions): Promise<SyncResult> {
-    const result: SyncResult = { ok: false, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
+    const result: SyncResult = {
+      ok: false,
+      submitted: 0,
+      pushed: 0,
+      pulled: 0,
+      reuploaded: 0,
+      serverChanged: false,
+    };
     try {
       let state = await store.getSyncState();
       // A request the user may have approved on the companion's page: collect the token, then sync with it.
@@ -127,14 +163,20 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         await store.resetForServer(health.serverId);
         result.serverChanged = true;
       }
+      /** Image hashes the companion lacked in this run: asked for once per run. */
+      const lacking = new Set<string>();
       if (opts.push !== false) {
         result.submitted = await submitWaiting(store, client);
         result.pushed = await pusher.push(client, health.serverId);
       }
-      await images.fetchWantedImages(store, client);
       await readSpend(store, client);
-      if (opts.pull !== false)
-        result.pulled = await pullChanges({ store, images, pageSize, firstPageSize }, client, health.serverId);
+      if (opts.pull !== false) {
+        const pull = await pullChanges({ store, images, pageSize, firstPageSize, lacking }, client, health.serverId);
+        result.pulled = pull.pulled;
+        // Images the companion lost (damaged or deleted files): ours go back, so nothing stays lost.
+        result.reuploaded = await pusher.uploadImages(client, health.serverId, pull.needImages);
+      }
+      await fillImages(client, lacking);
       failures = 0;
       await store.setSyncState({
         syncing: false,
@@ -195,5 +237,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     get running() {
       return current !== null;
     },
+    imagesSettled: () => images.whenIdle(),
   };
 }

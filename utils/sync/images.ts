@@ -2,7 +2,9 @@ import pLimit from 'p-limit';
 import { type CompanionClient, CompanionError, type ImageBatch, isCompanionError } from '@/utils/companion-client';
 import { MAX_IMAGE_BATCH } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
+import type { TakenWant } from '@/utils/history/wanted-store';
 import type { ImageWant } from '@/utils/storage/layout';
+import { wantKey } from '@/utils/storage/wanted';
 
 export interface ImageFetcherOptions {
   /** Image requests in flight at once (each a batch, or one image from a companion without batches). */
@@ -23,12 +25,23 @@ export interface ImageFetcher {
     options?: { skipBroken?: boolean },
   ): Promise<Record<string, string>>;
   /**
-   * Makes sure this replica holds the image of every finished job it shows. The merges record what they
-   * stored without its image (imagesWanted): versions from push and submit answers, and pulled versions
-   * whose image the companion did not have yet. Each sync asks for them again until they arrive, and
-   * forgets those whose job moved on (deleted, retried, another image).
+   * Fetches the images of the head's jobs (what the panel shows first) that are not held; returns how many.
+   * `lacking`: hashes the companion did not have in this run, not asked again (and added to).
    */
-  fetchWantedImages(store: HistoryStore, client: CompanionClient): Promise<void>;
+  fillHead(store: HistoryStore, client: CompanionClient, lacking?: Set<string>): Promise<number>;
+  /**
+   * Makes sure this replica holds the image of every finished job it shows. The merges record what they
+   * stored without its image (the wanted chunks): pulled versions, versions from push and submit answers,
+   * and versions whose image the companion did not have yet. This fetches them newest chunk first, a few
+   * batch requests at a time while the ones before are stored, until none is left but those the companion
+   * lacks (asked again at the next call), and forgets those whose job moved on. One fill at a time: a call
+   * while one runs joins it. Returns how many images it stored. `lacking` as for fillHead.
+   */
+  fill(store: HistoryStore, client: CompanionClient, lacking?: Set<string>): Promise<number>;
+  /** Whether a fill is running. */
+  readonly filling: boolean;
+  /** Resolves once no fill runs (whatever its outcome). */
+  whenIdle(): Promise<void>;
 }
 
 export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetcher {
@@ -95,26 +108,64 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
     return images;
   }
 
-  async function fetchWantedImages(store: HistoryStore, client: CompanionClient): Promise<void> {
-    const wanted = await store.getImagesWanted();
-    if (wanted.length === 0) return;
-    const jobs = await store.getJobs([...new Set(wanted.map((w) => w.id))]);
-    const stale: ImageWant[] = [];
-    const hashes = new Set<string>();
-    for (const w of wanted) {
-      const job = jobs.get(w.id);
-      if (!job || job.deleted || job.status !== 'success' || job.image !== w.hash) stale.push(w);
-      else hashes.add(w.hash);
-    }
-    const have = await store.hasImages([...hashes]);
-    for (const w of wanted) if (have.has(w.hash)) stale.push(w);
-    const images = await fetchImages(
-      client,
-      [...hashes].filter((h) => !have.has(h)),
-      { skipBroken: true },
-    );
-    if (stale.length > 0 || Object.keys(images).length > 0) await store.settleImagesWanted(images, stale);
+  async function fillHead(
+    store: HistoryStore,
+    client: CompanionClient,
+    lacking: Set<string> = new Set(),
+  ): Promise<number> {
+    const hashes = [...new Set((await store.headWants()).map((w) => w.hash))].filter((h) => !lacking.has(h));
+    if (hashes.length === 0) return 0;
+    const images = await fetchImages(client, hashes, { skipBroken: true });
+    for (const hash of hashes) if (images[hash] === undefined) lacking.add(hash);
+    if (Object.keys(images).length > 0) await store.putImages(images);
+    return Object.keys(images).length;
   }
 
-  return { fetchImages, fetchWantedImages };
+  async function fillAll(store: HistoryStore, client: CompanionClient, lacking: Set<string>): Promise<number> {
+    /** Taken and not stored yet: the next batch is fetched while this one is written. */
+    const inFlight = new Set<string>();
+    let stored = 0;
+    let writing: Promise<void> = Promise.resolve();
+    // Asked for in this run and not given (the companion lacks them): not asked again until the next run.
+    const exclude = (want: ImageWant) => lacking.has(want.hash) || inFlight.has(wantKey(want));
+    try {
+      for (;;) {
+        // As many as `concurrency` batch requests carry at once, stored in one write while the next are fetched.
+        const { fetch, drop } = await store.takeWanted(batchSize * concurrency, exclude);
+        if (fetch.length === 0 && drop.length === 0) break;
+        for (const t of [...fetch, ...drop]) inFlight.add(wantKey(t));
+        const images = await fetchImages(client, [...new Set(fetch.map((t) => t.hash))], { skipBroken: true });
+        const settled: TakenWant[] = [...drop, ...fetch.filter((t) => images[t.hash] !== undefined)];
+        for (const t of fetch) if (images[t.hash] === undefined) lacking.add(t.hash);
+        await writing;
+        stored += Object.keys(images).length;
+        writing = store.settleWanted(images, settled).finally(() => {
+          for (const t of [...fetch, ...drop]) inFlight.delete(wantKey(t));
+        });
+      }
+    } finally {
+      // The last write is awaited even when a fetch failed: what arrived stays stored.
+      await writing;
+    }
+    return stored;
+  }
+
+  let running: Promise<number> | null = null;
+
+  return {
+    fetchImages,
+    fillHead,
+    fill(store, client, lacking = new Set()) {
+      running ??= fillAll(store, client, lacking).finally(() => {
+        running = null;
+      });
+      return running;
+    },
+    get filling() {
+      return running !== null;
+    },
+    async whenIdle() {
+      while (running) await running.catch(() => 0);
+    },
+  };
 }

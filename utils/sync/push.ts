@@ -18,6 +18,8 @@ export interface PusherOptions {
 export interface Pusher {
   /** Sends the outbox in chunks with stable request ids; returns how many versions the companion applied. */
   push(client: CompanionClient, serverId: string): Promise<number>;
+  /** Uploads those of `hashes` held here (pushes with `images` only, under the byte budget); returns how many. */
+  uploadImages(client: CompanionClient, serverId: string, hashes: readonly string[]): Promise<number>;
 }
 
 /** Pushes local changes: the chunk in flight first (same request id), then the outbox, each with the images asked for. */
@@ -39,14 +41,16 @@ export function createPusher(options: PusherOptions): Pusher {
     clientId: string,
     serverId: string,
     hashes: readonly string[],
-  ): Promise<void> {
+  ): Promise<number> {
     const images = await store.getImages(hashes);
+    let sent = 0;
     let batch: Record<string, string> = {};
     let bytes = 0;
     const flush = async () => {
       if (Object.keys(batch).length === 0) return;
       const res = await client.push({ requestId: requestId(), clientId, changes: [], images: batch });
       checkServer(res.serverId, serverId);
+      sent += Object.keys(batch).length;
       batch = {};
       bytes = 0;
     };
@@ -59,6 +63,7 @@ export function createPusher(options: PusherOptions): Pusher {
       bytes += base64.length;
     }
     await flush();
+    return sent;
   }
 
   /** Sends one chunk (with its persisted request id), its images, then stores the answers. */
@@ -81,6 +86,11 @@ export function createPusher(options: PusherOptions): Pusher {
   }
 
   return {
+    async uploadImages(client, serverId, hashes) {
+      if (hashes.length === 0) return 0;
+      return pushImages(client, await store.getClientId(random), serverId, hashes);
+    },
+
     async push(client, serverId) {
       const clientId = await store.getClientId(random);
       let pushed = 0;

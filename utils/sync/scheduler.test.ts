@@ -5,7 +5,7 @@ import { createHistoryStore } from '@/utils/history/store';
 import type { SyncEngine, SyncOptions, SyncResult } from '@/utils/sync/engine';
 import { createSyncScheduler, PANEL_TTL_MS, SYNC_INTERVAL_MS } from '@/utils/sync/scheduler';
 
-const ok: SyncResult = { ok: true, submitted: 0, pushed: 0, pulled: 0, serverChanged: false };
+const ok: SyncResult = { ok: true, submitted: 0, pushed: 0, pulled: 0, reuploaded: 0, serverChanged: false };
 
 /** An engine that records its runs; `hold()` keeps the next run open until released. */
 function recordingEngine() {
@@ -24,6 +24,7 @@ function recordingEngine() {
     get running() {
       return running;
     },
+    imagesSettled: async () => undefined,
   };
   return {
     engine,

@@ -1,5 +1,5 @@
 import { type CompanionClient, CompanionError, dataUrlToBase64, isCompanionError } from '@/utils/companion-client';
-import { fullVersionOf, type Job, type SyncedJob } from '@/utils/domain';
+import { fullVersionOf, type Job, type JobOptions, optionImages, type SyncedJob } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
 import { isPermanentRefusal } from '@/utils/sync/errors';
 
@@ -15,6 +15,8 @@ async function create(store: HistoryStore, client: CompanionClient, job: Job): P
     seed: job.seed,
     rotate: job.rotate,
     groupId: job.groupId,
+    // As stored: the companion checks them (a newer client's options it cannot run are refused, never dropped).
+    options: (job.options ?? null) as JobOptions | null,
     createdAt: job.createdAt,
     // The companion stamps the queued version above ours, so it wins over this idle one everywhere.
     clientUpdatedAt: job.updatedAt,
@@ -23,20 +25,26 @@ async function create(store: HistoryStore, client: CompanionClient, job: Job): P
   try {
     return (await client.createJob(input)).job;
   } catch (err) {
-    if (!(isCompanionError(err, 'http') && err.status === 409 && err.code === 'image_required' && job.rotate))
-      throw err;
-    // The companion lacks the source image: send ours along.
-    const hash = job.rotate.sourceImage;
-    const dataUrl = (await store.getImages([hash])).get(hash);
-    const base64 = dataUrl ? dataUrlToBase64(dataUrl) : null;
-    if (!base64)
-      throw new CompanionError(
-        'http',
-        'The image to rotate is neither stored here nor on the companion',
-        409,
-        'image_missing',
-      );
-    return (await client.createJob({ ...input, sourceImageData: base64 })).job;
+    if (!(isCompanionError(err, 'http') && err.status === 409 && err.code === 'image_required')) throw err;
+    // The companion lacks an image the job names (a rotate's source, an option's image): send ours along.
+    const named = [...(job.rotate ? [job.rotate.sourceImage] : []), ...optionImages(input.options).map((i) => i.hash)];
+    const held = await store.getImages([...new Set(named)]);
+    const imageData: Record<string, string> = {};
+    for (const hash of named) {
+      const base64 = dataUrlToBase64(held.get(hash) ?? '');
+      if (!base64)
+        throw new CompanionError(
+          'http',
+          job.rotate?.sourceImage === hash
+            ? 'The image to rotate is neither stored here nor on the companion'
+            : 'An image this job uses is neither stored here nor on the companion',
+          409,
+          'image_missing',
+        );
+      imageData[hash] = base64;
+    }
+    const sourceImageData = job.rotate ? imageData[job.rotate.sourceImage] : undefined;
+    return (await client.createJob({ ...input, imageData, ...(sourceImageData ? { sourceImageData } : {}) })).job;
   }
 }
 

@@ -33,7 +33,8 @@ export function syncReply(result: SyncResult, done: string): IntentReply {
   return fail(result.error ?? 'The sync did not run');
 }
 
-export type NewJobFields = Pick<Job, 'kind' | 'prompt' | 'width' | 'height' | 'seed' | 'rotate' | 'groupId'>;
+export type NewJobFields = Pick<Job, 'kind' | 'prompt' | 'width' | 'height' | 'seed' | 'rotate' | 'groupId'> &
+  Partial<Pick<Job, 'options'>>;
 
 /** A new job waiting to be handed to the companion's runner. */
 export function idleJob(fields: NewJobFields, at: number, random: () => number): Job {

@@ -30,4 +30,28 @@ describe('generate', () => {
     const [id] = (reply as { ids: string[] }).ids;
     expect((await store.getJob(id!))!.groupId).toBeNull();
   });
+
+  it('keeps the form’s PixelLab options on every job it makes', async () => {
+    const options = { mode: 'pixflux' as const, no_background: true, outline: 'lineless' as const };
+    const reply = await send({
+      type: 'generate',
+      request: { prompt: 'slime', width: 64, height: 64, seed: null, count: 2, options },
+    });
+    const jobs = [...(await store.getJobs((reply as { ids: string[] }).ids)).values()];
+    expect(jobs.map((j) => j.options)).toEqual([expect.objectContaining(options), expect.objectContaining(options)]);
+  });
+
+  it('refuses options outside PixelLab’s ranges', async () => {
+    const reply = await send({
+      type: 'generate',
+      request: {
+        prompt: 'x',
+        width: 64,
+        height: 64,
+        seed: null,
+        options: { mode: 'pixflux', text_guidance_scale: 99 },
+      },
+    } as never);
+    expect(reply).toMatchObject({ ok: false });
+  });
 });

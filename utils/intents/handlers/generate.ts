@@ -22,6 +22,8 @@ export function createGenerateHandlers(ctx: HandlerContext): Pick<IntentHandlers
             seed: request.seed,
             rotate: null,
             groupId: group,
+            // Only when set: a job of PixelLab's defaults looks as it always did.
+            ...(request.options ? { options: request.options } : {}),
           },
           at,
           ctx.random,

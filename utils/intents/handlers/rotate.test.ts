@@ -34,6 +34,22 @@ describe('rotate', () => {
     expect(jobs[0]!.groupId).not.toBeNull();
   });
 
+  it('rotates from the way the source faces: its direction option, or the direction it was rotated to', async () => {
+    await store.applyJobs([
+      job({ id: 'made', image, options: { mode: 'pixflux', direction: 'south-west' } }),
+      job({ id: 'plain', image }),
+    ]);
+    const reply = await send({ type: 'rotate8', id: 'made' });
+    const jobs = [...(await store.getJobs((reply as { ids: string[] }).ids)).values()];
+    expect(new Set(jobs.map((j) => j.rotate!.fromDirection))).toEqual(new Set(['south-west']));
+    const [turned] = jobs.filter((j) => j.rotate!.toDirection === 'east') as typeof jobs;
+    await store.applyJobs([{ ...turned!, status: 'success', image }]);
+    const again = await send({ type: 'rotate', id: turned!.id, toDirection: 'north' });
+    expect((await store.getJob((again as { ids: string[] }).ids[0]!))!.rotate!.fromDirection).toBe('east');
+    const plain = await send({ type: 'rotate', id: 'plain', toDirection: 'north' });
+    expect((await store.getJob((plain as { ids: string[] }).ids[0]!))!.rotate!.fromDirection).toBeNull();
+  });
+
   it('refuses a job without an image', async () => {
     await store.applyJobs([job({ id: 'e', status: 'error' })]);
     expect(await send({ type: 'rotate8', id: 'e' })).toMatchObject({

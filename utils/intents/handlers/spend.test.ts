@@ -68,7 +68,9 @@ async function setup(options: { withLedger?: boolean } = {}) {
   const store = createHistoryStore(local());
   const handlers = createIntentHandlers({
     store,
-    engine: { syncOnce: async () => ({ ok: true, submitted: 0, pushed: 0, pulled: 0, serverChanged: false }) },
+    engine: {
+      syncOnce: async () => ({ ok: true, submitted: 0, pushed: 0, pulled: 0, reuploaded: 0, serverChanged: false }),
+    },
     scheduler: { kick: () => undefined, panelOpen: () => undefined, syncNow: async () => ({ ok: true }) as never },
     client: () => client,
   });
