@@ -79,6 +79,12 @@ describe('store packages', () => {
       side_panel: { default_path: 'sidepanel.html' },
       permissions: ['storage', 'sidePanel', 'unlimitedStorage'],
     });
+    // The store asks for a 128 px icon; each size is the panel's 8x8 mark at an integer scale (scripts/make-icons.mjs).
+    expect(manifest.icons).toEqual({ 16: 'icon/16.png', 32: 'icon/32.png', 48: 'icon/48.png', 128: 'icon/128.png' });
+    for (const size of [16, 32, 48, 128]) {
+      const png = files.get(`icon/${size}.png`)!;
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([size, size]);
+    }
   });
 
   it('the Firefox zip is the tested firefox-mv2 build, with a sidebar and a stable gecko id', async () => {
@@ -90,6 +96,7 @@ describe('store packages', () => {
       manifest_version: 2,
       sidebar_action: { default_panel: 'sidepanel.html' },
       browser_specific_settings: { gecko: { id: 'pixellab-side-panel@pixellab-side-panel.dev' } },
+      icons: { 128: 'icon/128.png' },
     });
   });
 
