@@ -153,6 +153,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--import', ''], {}, '/')).toThrow(/--import is empty/);
   });
 
+  it('keeps the trash until the user empties it, unless a retention in days is given', () => {
+    expect(parseConfig([], {}, '/')).toMatchObject({ trashDays: null });
+    expect(parseConfig(['--trash-days', '30'], {}, '/')).toMatchObject({ trashDays: 30 });
+    expect(parseConfig([], { COMPANION_TRASH_DAYS: '7' }, '/')).toMatchObject({ trashDays: 7 });
+    expect(parseConfig(['--trash-days', '0'], { COMPANION_TRASH_DAYS: '7' }, '/')).toMatchObject({ trashDays: null });
+    expect(() => parseConfig(['--trash-days', '1.5'], {}, '/')).toThrow(/--trash-days must be a whole number/);
+  });
+
   it('reads the spending guard: $10 a day and 60 calls a minute by default, 0 turns a limit off', () => {
     expect(parseConfig([], {}, '/')).toMatchObject({ maxUsdPerDay: 10, maxCallsPerMinute: 60 });
     expect(

@@ -27,6 +27,8 @@ export interface ServerConfig {
   /** The spending guard (null: off): USD a day, and paid calls a minute. */
   maxUsdPerDay: number | null;
   maxCallsPerMinute: number | null;
+  /** Days a job stays in the trash before the companion purges it; null (the default): only the user empties it. */
+  trashDays: number | null;
 }
 
 export class ConfigError extends Error {}
@@ -157,6 +159,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     apiUrl,
     timeoutMs: int('--timeout-ms', pick(values, env, 'timeout-ms'), 120_000, 100, 600_000),
     ...spendingLimits(values, env),
+    // Nothing in the history is deleted but by the user: a retention applies only when the user set one.
+    trashDays: limit('--trash-days', pick(values, env, 'trash-days'), 0, 36_500, true) || null,
   };
 }
 

@@ -41,6 +41,8 @@ export interface PixelLab {
 /** What the routes need of the job queue (companion-server/runner.ts implements it). */
 export interface Runner {
   enqueue(id: string): void;
+  /** The queue record (paused, order: records.ts) changed: look at it again. */
+  queueChanged?(): void;
   setLimit(n: number): void;
   readonly limit: number;
   readonly running: number;

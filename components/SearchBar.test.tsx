@@ -102,6 +102,7 @@ describe('search and status filter', () => {
       'running:Running',
       'success:Done',
       'error:Failed',
+      'cancelled:Cancelled',
     ]);
   });
 

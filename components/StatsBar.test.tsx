@@ -11,7 +11,17 @@ describe('StatsBar', () => {
   it('shows the counts and the average duration from the stats key', () => {
     render(
       <StatsBar
-        stats={{ total: 10_000, idle: 2, queued: 3, running: 1, success: 9000, error: 994, avgDuration: 3.21 }}
+        stats={{
+          total: 10_000,
+          idle: 2,
+          queued: 3,
+          running: 1,
+          success: 9000,
+          error: 994,
+          cancelled: 0,
+          trashed: 0,
+          avgDuration: 3.21,
+        }}
       />,
     );
     const value = (key: string) => document.querySelector(`[data-stat="${key}"] dd`)!.textContent;

@@ -7,6 +7,7 @@ export const STATUS_LABELS: Record<JobStatus, string> = {
   running: 'Running',
   success: 'Done',
   error: 'Failed',
+  cancelled: 'Cancelled',
 };
 
 /** `0.8 s`, `12 s`, `2 min 05 s`, `1 h 02 min` */

@@ -121,6 +121,14 @@ export const FLAG_TABLE = [
     kind: 'server',
   },
   {
+    name: 'trash-days',
+    arg: 'N',
+    env: 'COMPANION_TRASH_DAYS',
+    default: '0',
+    help: 'Purge a job N days after it went to the trash, and free its images once no job uses them; 0: only you empty the trash',
+    kind: 'server',
+  },
+  {
     name: 'env-file',
     arg: 'FILE',
     help: 'Read environment variables from FILE (dotenv format) before ./.env; an installed service reads its own from the config folder',

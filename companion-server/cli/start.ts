@@ -2,6 +2,7 @@ import { createApp } from '../app';
 import { isLoopbackBind, type ServerConfig } from '../config';
 import { defaultLimits } from '../deps';
 import { listen } from '../http/listen';
+import { startTrashSweep } from '../lib/trash-sweep';
 import { openSpending } from '../paid/open-spending';
 import { createRunner } from '../paid/runner';
 import { createPixelLabClient } from '../pixellab/client';
@@ -102,6 +103,7 @@ export async function startCompanion(
     },
   });
 
+  let stopSweep: () => void = () => undefined;
   const server = listen(app.fetch, config.port, config.host, log, (info) => {
     const shown = info.family === 'IPv6' ? `[${info.address}]` : info.address;
     log(
@@ -121,6 +123,7 @@ export async function startCompanion(
       );
     else if (apiKey.source() === 'file') log(`PixelLab key: the one set from the side panel (${apiKey.filePath}).`);
     runner.resume();
+    if (config.trashDays !== null) stopSweep = startTrashSweep(store, { days: config.trashDays, log });
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') {
@@ -142,6 +145,7 @@ export async function startCompanion(
     stopping = true;
     log(`${signal}: finishing writes, then stopping.`);
     server.close();
+    stopSweep();
     // Jobs still waiting on PixelLab are marked interrupted at the next start; writes are not cut short.
     await Promise.race([runner.stop(), new Promise((r) => setTimeout(r, 3000))]);
     await spending.close();

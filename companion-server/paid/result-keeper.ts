@@ -131,6 +131,8 @@ export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
   function jobAttempt(end: Omit<RunEnd, 'slot'>, onError: (err: unknown) => void): () => Promise<boolean> {
     const id = end.running.id;
     return async () => {
+      // Between the image and the job that points at it, image-gc.ts must not free the image.
+      const release = end.png && end.outcome.status === 'success' ? store.pinImage(end.outcome.image) : null;
       try {
         if (end.png) await store.putImage(end.png);
         const final = finishedVersion(store.get(id), end.running, end.outcome, end.endTime, store.clock);
@@ -143,6 +145,8 @@ export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
       } catch (err) {
         onError(err);
         return false;
+      } finally {
+        release?.();
       }
     };
   }

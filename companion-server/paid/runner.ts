@@ -7,6 +7,10 @@
  * The runner is the only one who moves a job out of `running`; a client may still delete or edit
  * a job meanwhile, so the final write is based on the job's current version and wins LWW over it.
  *
+ * The queue record (utils/domain/records.ts, synced to every panel) is honoured: while it is paused no queued job
+ * starts (jobs already running finish, and the old API's own calls still run: they are not in the queue), and
+ * queued jobs start in its order. A job cancelled before it started is skipped like any job no longer queued.
+ *
  * Every paid call passes the spending guard first (paid-calls.ts); a refused job ends in an error and
  * nothing is charged. A result the store refuses is kept by the result keeper (spooled, retried) and
  * never written over, so a paid image is never dropped.
@@ -18,6 +22,7 @@ import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { JobStore } from '../store/types';
 import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
 import { type CallResult, callPixelLab, type RunnerPixelLab } from './pixellab-call';
+import { createQueueOrder } from './queue-order';
 import { type BackoffOptions, createPause, withBackoff } from './rate-limit';
 import { createResultKeeper, sha256Hex } from './result-keeper';
 import { type Outcome, runningVersion, withoutSeq } from './run-versions';
@@ -50,7 +55,7 @@ export interface JobRunner extends Runner {
    * not start, and whose result it does not hold, are marked interrupted (the file store already does so on load).
    */
   resume(): void;
-  /** Resolves when nothing is queued or running (results waiting for the disk do not count: see `stored()`). */
+  /** Resolves when nothing is queued (or the queue is paused) or running (results waiting for the disk do not count: see `stored()`). */
   idle(): Promise<void>;
   /** Resolves when no result waits for the disk. */
   stored(): Promise<void>;
@@ -93,7 +98,11 @@ export function createRunner(options: RunnerOptions): JobRunner {
   /** PixelLab asked to slow down: no job starts until the pause is over. */
   const rateLimitPause = createPause();
 
-  const isIdle = () => queue.length === 0 && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
+  const order = createQueueOrder(store);
+
+  // Paused, queued jobs wait (they are not what keeps the runner busy); idle() and stop() do not wait for them.
+  const isIdle = () =>
+    (queue.length === 0 || order.paused()) && slotsWaiting.length === 0 && active.size === 0 && chores.size === 0;
 
   function settle(): void {
     if (!isIdle()) return;
@@ -109,14 +118,15 @@ export function createRunner(options: RunnerOptions): JobRunner {
       settle();
       return;
     }
-    while (!stopped && active.size < limit && (queue.length > 0 || slotsWaiting.length > 0)) {
-      const takeSlot = slotsWaiting.length > 0 && (queue.length === 0 || slotsTurn);
+    const jobsWaiting = () => queue.length > 0 && !order.paused();
+    while (!stopped && active.size < limit && (jobsWaiting() || slotsWaiting.length > 0)) {
+      const takeSlot = slotsWaiting.length > 0 && (!jobsWaiting() || slotsTurn);
       slotsTurn = !takeSlot;
       if (takeSlot) {
         slotsWaiting.shift()!.start();
         continue;
       }
-      const id = queue.shift()!;
+      const id = order.takeNext(queue);
       queued.delete(id);
       const run = runJob(id)
         .catch((err: unknown) => log(`Runner: job ${id} failed unexpectedly: ${describe(err)}`))
@@ -314,10 +324,15 @@ export function createRunner(options: RunnerOptions): JobRunner {
 
   return {
     enqueue,
+    queueChanged() {
+      order.read();
+      pump();
+    },
     slot,
     recover: () => keeper.recover(paid.spool?.recovered ?? []),
     resume() {
       if (stopped) return;
+      order.read();
       // Only the jobs that need the runner are parsed: a start at 100,000 jobs must not parse them all.
       const live = store
         .liveIndex()

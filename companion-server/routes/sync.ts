@@ -1,13 +1,17 @@
 import { Hono } from 'hono';
 import {
   base64ToBytes,
+  forSyncVersion,
   isPng,
+  isRecordKind,
   type Job,
   type PushResponse,
   pullQuerySchema,
   pushRequestSchema,
   runnableProblem,
   type SyncedJob,
+  type SyncRecord,
+  syncRecordSchema,
   withoutSeq,
 } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
@@ -16,6 +20,7 @@ import { fromZodError, HttpError } from '../http/http-error';
 import { eachLimited } from '../lib/each-limited';
 import { sha256Hex } from '../lib/hash';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
+import { describeIssues } from '../store/history-state';
 import type { MergeResult } from '../store/types';
 
 /** Answers kept for retried pushes: a retry with the same request id applies once. */
@@ -32,7 +37,26 @@ export const ROTATE_IMAGE_WAIT_MS = 120_000;
  */
 interface RememberedPush {
   results: { id: string; outcome: MergeResult['outcome'] }[];
+  records: { kind: string; id: string; outcome: 'applied' | 'ignored' | 'unknown' }[];
   needImages: string[];
+}
+
+/**
+ * The pushed records of the kinds this companion knows, each checked with its schema (a bad one refuses the
+ * push before anything is stored, naming it); records of other kinds are passed over, so a newer client's
+ * push still goes through.
+ */
+function readRecords(records: readonly { kind: string }[]): (SyncRecord | null)[] {
+  return records.map((record, i) => {
+    if (!isRecordKind(record.kind)) return null;
+    const parsed = syncRecordSchema.safeParse(record);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = ['records', i, ...(issue?.path ?? [])].join('.');
+      throw new HttpError(400, 'invalid_body', `${field}: ${describeIssues(parsed.error)}`, field);
+    }
+    return parsed.data;
+  });
 }
 
 /** The extension's incremental sync: pull changes since a checkpoint, push changed jobs. */
@@ -118,7 +142,8 @@ export function syncRoutes(deps: CompanionDeps) {
     const out: MergeResult[] = [];
     for (const result of results) {
       const job = result.job;
-      if (result.outcome !== 'applied' || job.deleted) out.push(result);
+      // Only a new job-wide version is something to run or fail; a star or a tag changes nothing of that.
+      if (result.outcome !== 'applied' || !result.baseApplied || job.deleted) out.push(result);
       else if (job.status === 'queued') {
         const problem = runnableProblem(withoutSeq(job));
         if (problem) out.push({ ...result, job: await fail(job, problem) });
@@ -136,10 +161,19 @@ export function syncRoutes(deps: CompanionDeps) {
     return out;
   }
 
-  function answer(remembered: RememberedPush): PushResponse {
+  function answer(remembered: RememberedPush, v: number): PushResponse {
     return {
       serverId: store.serverId,
-      results: remembered.results.map(({ id, outcome }) => ({ id, outcome, job: store.get(id)! })),
+      results: remembered.results.map(({ id, outcome }) => ({ id, outcome, job: forSyncVersion(store.get(id)!, v) })),
+      recordResults:
+        v >= 2
+          ? remembered.records.map(({ kind, id, outcome }) => ({
+              kind,
+              id,
+              outcome,
+              record: outcome === 'unknown' ? null : (store.getRecord(kind, id) ?? null),
+            }))
+          : [],
       lastSeq: store.lastSeq,
       needImages: remembered.needImages.filter((hash) => !store.hasImage(hash)),
     };
@@ -149,12 +183,13 @@ export function syncRoutes(deps: CompanionDeps) {
     .get('/api/v1/changes', (c) => {
       const query = pullQuerySchema.safeParse(c.req.query());
       if (!query.success) throw fromZodError(query.error);
-      const page = store.changeLines(query.data.since, query.data.limit);
+      const page = store.changeLines(query.data.since, query.data.limit, query.data.v);
       // The stored lines are the records' JSON already: one page costs a join, not a serialization.
+      const records = query.data.v >= 2 ? `,"records":[${page.records.join(',')}]` : '';
       const text =
         `{"serverId":${JSON.stringify(store.serverId)},"changes":[${page.lines.join(',')}],` +
         `"lastSeq":${page.lastSeq},"hasMore":${page.hasMore},` +
-        `"needImages":${JSON.stringify(store.lostImages(LOST_IMAGES_ASKED))}}`;
+        `"needImages":${JSON.stringify(store.lostImages(LOST_IMAGES_ASKED))}${records}}`;
       return c.body(text, 200, { 'content-type': 'application/json' });
     })
     .post('/api/v1/push', async (c) => {
@@ -162,11 +197,21 @@ export function syncRoutes(deps: CompanionDeps) {
       const key = `${body.clientId}\u0000${body.requestId}`;
       let remembered = answered.get(key);
       if (!remembered) {
+        const records = readRecords(body.records);
         remembered = (async () => {
           await storeImages(body.images);
           const results = await handOver(await store.merge(body.changes));
+          const known = records.filter((r): r is SyncRecord => r !== null);
+          const merged = known.length > 0 ? await store.mergeRecords(known) : [];
+          if (merged.some((r) => r.kind === 'queue' && r.outcome === 'applied')) runner.queueChanged?.();
+          let next = 0;
           return {
             results: results.map(({ id, outcome }) => ({ id, outcome })),
+            records: body.records.map((record, i) =>
+              records[i] === null
+                ? { kind: record.kind, id: record.id, outcome: 'unknown' as const }
+                : { kind: record.kind, id: record.id, outcome: merged[next++]!.outcome },
+            ),
             needImages: missingImages(body.changes),
           };
         })();
@@ -176,6 +221,6 @@ export function syncRoutes(deps: CompanionDeps) {
         if (answered.size > REMEMBERED_PUSHES) answered.delete(answered.keys().next().value!);
       }
       // Every job of the answer is the companion's version now, whether this push applied it or an earlier one.
-      return c.json(answer(await remembered));
+      return c.json(answer(await remembered, body.v));
     });
 }

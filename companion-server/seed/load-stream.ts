@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Job, type SyncedJob, toSeedJob } from '../../utils/domain';
+import { isTrashed, type Job, type SyncedJob, toSeedJob } from '../../utils/domain';
 import type { JobStore } from '../store/types';
 
 /**
@@ -69,14 +69,19 @@ export async function* loadJobsChunks(
 ): AsyncGenerator<string> {
   const lastJobId = store.lastJobId;
   const savedAt = store.savedAt;
-  const ids = store.liveIndex().map((e) => e.id);
+  // The trash is hidden from the old API: its clients know no trash, and would show (and save back) what the
+  // user threw away. A save never removes a job in the trash either (save-plan.ts).
+  const ids = store
+    .liveIndex()
+    .filter((e) => !e.trashed)
+    .map((e) => e.id);
   yield '{"status":"ok","jobs":[';
   let count = 0;
   for (let i = 0; i < ids.length; i += JOBS_PER_CHUNK) {
     const jobs = ids
       .slice(i, i + JOBS_PER_CHUNK)
       .map((id) => store.get(id))
-      .filter((job): job is SyncedJob => job !== undefined && !job.deleted);
+      .filter((job): job is SyncedJob => job !== undefined && !job.deleted && !isTrashed(job));
     const texts: string[] = [];
     const misses = jobs.filter((job) => present || !cache.get(job.id, job.seq));
     const images = await readImages(store, misses);

@@ -2,7 +2,10 @@ import {
   type Clock,
   canonicalJson,
   compareVersions,
+  isTrashed,
   type Job,
+  ORGANISING_KEYS,
+  organisingEditsOf,
   progressOf,
   type SyncedJob,
   withoutSeq,
@@ -21,7 +24,10 @@ import type { PlanView } from '../store/types';
  *   (merged onto the version held now, so newer edits stay); any other stale copy changes nothing;
  * - a job the client never held (another tab minted the same `job-N`) is kept beside it under a new id;
  * - it deletes a job only if the client held the version held now; a client that never held a job deletes
- *   nothing of it, so a new tab removes nothing.
+ *   nothing of it, so a new tab removes nothing;
+ * - organising fields (star, tags...: utils/domain/organise.ts) change only by a copy based on the version held
+ *   now, and only those it sent with another value (edits stamped now); a stale copy changes none, and a job in
+ *   the trash (hidden from `/load-jobs`) is never based on, nor removed by, a whole-history save.
  */
 
 /** One job of a save, as converted from the seed format. */
@@ -88,7 +94,9 @@ function sameJob(a: Job, b: Job): boolean {
 function overlay(current: Job, copy: SavedCopy): Job {
   const out: Record<string, unknown> = { ...current };
   const job = copy.job as Record<string, unknown>;
-  for (const key of copy.sent) if (!SEED_FIELDS.includes(key) && key !== 'id' && key in job) out[key] = job[key];
+  const organising = ORGANISING_KEYS as readonly string[];
+  for (const key of copy.sent)
+    if (!SEED_FIELDS.includes(key) && key !== 'id' && !organising.includes(key) && key in job) out[key] = job[key];
   for (const key of SEED_FIELDS) if (copy.sent.has(key)) out[key] = job[key];
   if (copy.sent.has('result')) out.result = job.result;
   const restarted = copy.job.status === 'idle' || copy.job.status === 'queued' || copy.job.status === 'running';
@@ -101,6 +109,22 @@ function overlay(current: Job, copy: SavedCopy): Job {
   }
   if (restarted && !copy.job.image) delete out.usd;
   return out as Job;
+}
+
+/** The organising values a copy sent (its client may send them back after a load). */
+function sentOrganising(copy: SavedCopy): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const job = copy.job as Record<string, unknown>;
+  for (const key of ORGANISING_KEYS) if (key !== 'fieldClocks' && copy.sent.has(key)) out[key] = job[key];
+  return out;
+}
+
+function sentOrganisingDiffers(held: Job, copy: SavedCopy): boolean {
+  const sent = sentOrganising(copy);
+  const record = held as Record<string, unknown>;
+  return Object.entries(sent).some(
+    ([key, value]) => canonicalJson(value ?? null) !== canonicalJson(record[key] ?? null),
+  );
 }
 
 export function planSave(
@@ -147,11 +171,14 @@ export function planSave(
     const held = withoutSeq(current);
     const merged = overlay(held, copy);
     outcome.ids.set(copy.id, copy.id);
-    if (sameJob(merged, held)) {
+    const orgChanged =
+      client.holds(copy.id, current.seq) && !copy.stale && !isTrashed(held) && sentOrganisingDiffers(held, copy);
+    if (sameJob(merged, held) && !orgChanged) {
       holds.add(copy.id);
       continue;
     }
-    const based = client.holds(copy.id, current.seq) && !copy.stale;
+    // A job in the trash is hidden from this client: nothing it sends is based on it.
+    const based = client.holds(copy.id, current.seq) && !copy.stale && !isTrashed(held);
     if (!based && birth(held) !== birth(copy.job)) {
       // Another job under the same id (two stale tabs both minted job-5): both are kept.
       const id = uniqueId(copy.id, taken);
@@ -163,7 +190,8 @@ export function planSave(
     }
     if (based) {
       // A deliberate change; one that goes back (a finished job run again) is a restart into the next generation.
-      const edit = clock.stamp(merged, held);
+      // Organising values it sent differently are edits of their own, stamped now.
+      const edit = clock.stamp(organisingEditsOf(held, { ...merged, ...sentOrganising(copy) }, clock), held);
       add(compareVersions(edit, held) > 0 ? edit : clock.restart(merged, held));
       holds.add(copy.id);
       outcome.changed++;
@@ -193,7 +221,7 @@ export function planSave(
   for (const id of view.liveIds()) {
     if (present.has(id) || planned.has(id)) continue;
     const current = view.get(id)!;
-    if (!client.mayRemove || !client.holds(id, current.seq)) {
+    if (!client.mayRemove || !client.holds(id, current.seq) || isTrashed(current)) {
       outcome.notListed++;
       continue;
     }

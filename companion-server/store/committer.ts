@@ -1,5 +1,5 @@
-import type { SyncedJob } from '../../utils/domain';
-import type { HistoryState, PreparedRecord } from './history-state';
+import { type SyncedJob, type SyncedRecord, withJoinedOrganising } from '../../utils/domain';
+import type { HistoryState, PreparedRecord, PreparedSyncRecord } from './history-state';
 import type { Plan } from './plans';
 import type { PlanView } from './types';
 
@@ -47,7 +47,11 @@ async function prepareInSlices(state: HistoryState, versions: readonly unknown[]
  */
 export function createCommitter(
   state: HistoryState,
-  append: (records: readonly PreparedRecord[], lastJobId?: number) => Promise<void>,
+  append: (
+    records: readonly PreparedRecord[],
+    lastJobId?: number,
+    others?: readonly PreparedSyncRecord[],
+  ) => Promise<void>,
   applied: (records: readonly PreparedRecord[]) => void,
 ): Committer {
   const queue: Item[] = [];
@@ -90,8 +94,10 @@ export function createCommitter(
 
   async function commitBatch(batch: Extract<Item, { kind: 'plan' }>[]): Promise<void> {
     const overlay = new Map<string, SyncedJob>();
+    const overlayRecords = new Map<string, SyncedRecord>();
     const view: PlanView = {
       get: (id) => overlay.get(id) ?? state.get(id),
+      record: (kind, id) => overlayRecords.get(`${kind}:${id}`) ?? state.record(kind, id),
       liveIds() {
         const ids = state
           .liveEntries()
@@ -102,31 +108,54 @@ export function createCommitter(
       },
     };
     const records: PreparedRecord[] = [];
-    const planned: { item: (typeof batch)[number]; plan: Plan<unknown>; records: PreparedRecord[] }[] = [];
+    const others: PreparedSyncRecord[] = [];
+    const planned: {
+      item: (typeof batch)[number];
+      plan: Plan<unknown>;
+      records: PreparedRecord[];
+      others: PreparedSyncRecord[];
+    }[] = [];
     let lastJobId: number | undefined;
     for (const item of batch) {
       try {
         const plan = item.plan(view);
-        const prepared = await prepareInSlices(state, plan.versions, records.length);
+        // Organising fields only ever join: a writer working from an older read (the runner, a seed save)
+        // never takes a star or a tag away (utils/domain/organise.ts).
+        const versions = plan.versions.map((version) => {
+          const held = view.get(version.id);
+          return held ? withJoinedOrganising(version, held) : version;
+        });
+        const prepared = await prepareInSlices(state, versions, records.length + others.length);
+        const preparedOthers = state.prepareRecords(
+          plan.records ?? [],
+          records.length + others.length + prepared.length,
+        );
         for (const record of prepared) overlay.set(record.id, record.job);
+        for (const record of preparedOthers) overlayRecords.set(record.key, record.record);
         records.push(...prepared);
-        planned.push({ item, plan, records: prepared });
+        others.push(...preparedOthers);
+        planned.push({ item, plan, records: prepared, others: preparedOthers });
         if (plan.lastJobId !== undefined) lastJobId = Math.max(lastJobId ?? 0, plan.lastJobId);
       } catch (error) {
         item.reject(error);
       }
     }
     try {
-      if (records.length > 0) await append(records, lastJobId);
+      if (records.length > 0 || others.length > 0) await append(records, lastJobId, others);
     } catch (error) {
       for (const { item } of planned) item.reject(error);
       return;
     }
-    state.apply(records, lastJobId);
-    if (records.length > 0 || lastJobId !== undefined) applied(records);
-    for (const { item, plan, records: saved } of planned) {
+    state.apply(records, lastJobId, others);
+    if (records.length > 0 || others.length > 0 || lastJobId !== undefined) applied(records);
+    for (const { item, plan, records: saved, others: savedOthers } of planned) {
       try {
-        item.resolve(plan.result(saved.map((r) => r.job)));
+        item.resolve(
+          plan.result(
+            saved.map((r) => r.job),
+            savedOthers.map((r) => r.record),
+          ),
+        );
       } catch (error) {
         item.reject(error);
       }

@@ -163,6 +163,7 @@ export function createCompactor(ctx: {
     const snap = await ctx.committer.barrier(async () => ({
       segments: await journal.rotate(),
       entries: [...state.entries()],
+      records: [...state.recordEntries()],
       seq: state.lastSeq,
       lastJobId: state.lastJobId,
     }));
@@ -173,7 +174,7 @@ export function createCompactor(ctx: {
       seq: snap.seq,
       extra: ctx.meta.extra,
     };
-    const chunks = [...historyFileChunks(meta, snap.entries)].map((text) => Buffer.from(text, 'utf8'));
+    const chunks = [...historyFileChunks(meta, snap.entries, snap.records)].map((text) => Buffer.from(text, 'utf8'));
     // The dated copy before the file: once a rewrite shows, the copy it was due is on disk too. The first
     // file of a new history is written at once; the copies start with the next rewrite.
     if (written)

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pngDataUrlToBytes, type SyncedJob } from '../../utils/domain';
+import { pngDataUrlToBytes, type SyncedJob, toSeedJob } from '../../utils/domain';
 import { createFileStore, type FileStoreOptions } from './file-store';
 import { nodeFs } from './fs-seam';
 import { INTERRUPTED_BEFORE_RUNNING, INTERRUPTED_WHILE_RUNNING, serializeHistoryFile } from './history-file';
@@ -191,7 +191,14 @@ describe('file store: seed files', () => {
       rotate: { toDirection: 'east', fromDirection: 'south', sourceJobId: 'job-7', sourceImage: sha(png7) },
       rotationData: { fromDirection: 'south', toDirection: 'east', sourceJobId: 'job-7', note: 'from the grid' },
     });
-    expect(store.get('job-9')).toMatchObject({ status: 'idle', seed: null, notes: { pinned: false, color: 'teal' } });
+    // `notes` is an organising field now (a text): another tool's object under that name is kept aside, and
+    // given back under its own name to seed clients (toSeedJob).
+    expect(store.get('job-9')).toMatchObject({
+      status: 'idle',
+      seed: null,
+      seed_notes: { pinned: false, color: 'teal' },
+    });
+    expect(toSeedJob(store.get('job-9')!, () => null)).toMatchObject({ notes: { pinned: false, color: 'teal' } });
     expect(store.lastJobId).toBe(12);
     expect(await filesIn('images')).toEqual([`${sha(png7)}.png`, `${sha(png8)}.png`].sort());
 
@@ -206,7 +213,7 @@ describe('file store: seed files', () => {
       tags: ['npc', 'mage'],
       result: wizard.result,
     });
-    expect(again.get('job-9')).toMatchObject({ notes: { pinned: false, color: 'teal' } });
+    expect(again.get('job-9')).toMatchObject({ seed_notes: { pinned: false, color: 'teal' } });
     expect(again.get('job-8')!.rotationData).toEqual(rotation.rotationData);
     expect(JSON.parse(await readMain())).toMatchObject({ exportedBy: 'dashboard 0.9', lastJobId: 13 });
   });

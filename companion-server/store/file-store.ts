@@ -96,6 +96,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     const loaded = createHistoryState({
       records: contents?.records ?? [],
       entries: contents?.entries ?? [],
+      others: contents?.others ?? [],
       lastSeq: contents?.lastSeq ?? 0,
       lastJobId: Math.max(contents?.lastJobId ?? 0, journaled.lastJobId),
     });
@@ -105,7 +106,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
         `${HISTORY_FILE_NAME} holds ${loaded.duplicateIds.length} job(s) twice (${loaded.duplicateIds.slice(0, 3).join(', ')}); kept the newer version of each`,
       );
     }
-    state.replay(journaled.records, journaled.lastJobId);
+    state.replay(journaled.records, journaled.lastJobId, journaled.others);
 
     const writer = createSnapshotWriter({ io, paths: { dir, main, backup }, now, log });
     const snapshots = createDatedSnapshots({ io, dataDir: dir, mainPath: main, now, log });
@@ -120,6 +121,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
       now,
       savedAt: contents?.savedAt ?? null,
       images,
+      log,
       snapshots,
       persistence: (committer) => {
         const journal = createJournal({
@@ -165,14 +167,14 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
         return {
           filePath: main,
           fileSize: () => compactor.fileSize() || contents?.bytes.length || 0,
-          async append(records, lastJobId) {
+          async append(records, lastJobId, others) {
             if (taken) {
               throw new StoreError(
                 'Another companion took over this data dir; this one accepts no more changes',
                 'DATA_DIR_TAKEN_OVER',
               );
             }
-            await journal.append(records, lastJobId);
+            await journal.append(records, lastJobId, others);
           },
           changed: () => compactor.changed(),
           compact: (force) => compactor.compact(force),
@@ -198,7 +200,9 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
         clock.stamp({ ...job, status: 'error' as const, error: INTERRUPTED_WHILE_RUNNING }, job),
       ),
     ];
-    if (startup.length) await store.commit(() => ({ versions: startup, result: () => undefined }));
+    const renumbered = loaded.renumberRecords.map(({ seq: _seq, ...record }) => record);
+    if (startup.length || renumbered.length)
+      await store.commit(() => ({ versions: startup, records: renumbered, result: () => undefined }));
     // The start-up rewrite makes the file as found the backup; the older history the backup holds is moved aside.
     if (startup.length && contents && !chosen.recovered && (await io.exists(backup))) {
       writer.keepBackupAs(`${backup}.kept`);

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytesToPngDataUrl } from '../../utils/domain';
+import { addToSetField, bytesToPngDataUrl, createClock, setOrganisingField } from '../../utils/domain';
 import { createFileStore } from './file-store';
 import { makeJob, makePng, makeTempDir } from './test-support';
 import type { JobStore } from './types';
@@ -53,6 +53,20 @@ describe('a hand edit of job_history.json', () => {
     expect(store.get('job-1')).toMatchObject({ deleted: true });
     expect(store.get('job-9')).toMatchObject({ prompt: 'typed by hand', deleted: false });
     expect(store.list().map((j) => j.id)).toEqual(['job-2', 'job-3', 'job-9']);
+  });
+
+  it('a star taken off or a tag removed by hand is an edit, though the field versions beside it are unchanged', async () => {
+    const clock = createClock('panel', () => 50_000);
+    const held = store.get('job-2')!;
+    await store.merge([
+      setOrganisingField(addToSetField(held, 'tags', ['hero', 'wip'], clock, 32), 'starred', true, clock),
+    ]);
+    await store.compact();
+    await edit((text) =>
+      text.replace('"starred":true', '"starred":false').replace('"tags":["hero","wip"]', '"tags":["hero"]'),
+    );
+    await store.compact();
+    expect(store.get('job-2')).toMatchObject({ starred: false, tags: ['hero'] });
   });
 
   it('a job changed by a client since the last rewrite keeps its newer version over a hand edit of it', async () => {

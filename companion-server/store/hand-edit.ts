@@ -1,4 +1,12 @@
-import { type Clock, canonicalJson, compareVersions, type Job, type SyncedJob, withoutSeq } from '../../utils/domain';
+import {
+  type Clock,
+  canonicalJson,
+  compareVersions,
+  type Job,
+  organisingEditsOf,
+  type SyncedJob,
+  withoutSeq,
+} from '../../utils/domain';
 import type { ParsedHistoryFile } from './history-file';
 import { convertSeedFile, uniqueId } from './history-file';
 import type { HistoryEntry } from './history-state';
@@ -81,8 +89,10 @@ export function planHandEdit(
     }
     // A deliberate edit by the user: it wins over the version it was made on, even one that got further.
     const on = withoutSeq(current!);
-    const stamped = clock.stamp(job, on);
-    versions.push(compareVersions(stamped, on) > 0 ? stamped : clock.restart(job, on));
+    // A star or tag changed by hand carries no new field version: the changed values become edits made now.
+    const edited = organisingEditsOf(on, job, clock);
+    const stamped = clock.stamp(edited, on);
+    versions.push(compareVersions(stamped, on) > 0 ? stamped : clock.restart(edited, on));
     summary.edited.push(record.id);
   }
   for (const id of base.keys()) {

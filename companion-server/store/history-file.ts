@@ -6,8 +6,10 @@ import {
   recordTooLarge,
   type SeedFile,
   type SyncedJob,
+  type SyncedRecord,
   seedFileSchema,
   syncedJobSchema,
+  syncRecordSchema,
 } from '../../utils/domain';
 import { describeIssues, type HistoryEntry, MAX_SEQ } from './history-state';
 import { StoreError } from './store-error';
@@ -26,6 +28,12 @@ export const storedJobSchema = syncedJobSchema.extend({
   seq: z.number().int().positive().max(MAX_SEQ, TOO_BIG_SEQ),
 });
 
+/** A stored record that is not a job (records.ts), with its seq. */
+export const storedRecordSchema = z.intersection(
+  syncRecordSchema,
+  z.object({ seq: z.number().int().positive().max(MAX_SEQ, TOO_BIG_SEQ) }),
+);
+
 /** The file's frame; its records are checked one by one, so one bad job does not throw away the rest. */
 export const historyFileSchema = z.looseObject({
   jobs: z.array(z.unknown()),
@@ -36,9 +44,11 @@ export const historyFileSchema = z.looseObject({
   serverId: z.string().min(1).max(200).optional(),
   seq: z.number().int().nonnegative().max(MAX_SEQ, TOO_BIG_SEQ).default(0),
   tombstones: z.array(z.unknown()).default([]),
+  /** Boards and the queue (records.ts), one per line like the jobs; absent in files from before them. */
+  records: z.array(z.unknown()).default([]),
 });
 
-const KNOWN_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version', 'serverId', 'seq', 'tombstones']);
+const KNOWN_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version', 'serverId', 'seq', 'tombstones', 'records']);
 const SEED_KEYS = new Set(['jobs', 'lastJobId', 'savedAt', 'version']);
 
 export interface HistoryFileMeta {
@@ -64,6 +74,8 @@ export type ParsedHistoryFile =
       records: SyncedJob[];
       /** Lines taken as they are, from a trusted file (trusted-layout.ts); empty otherwise. */
       entries: HistoryEntry[];
+      /** Records that are not jobs. */
+      others: SyncedRecord[];
       setAside: SetAside[];
       lastJobId: number;
       savedAt: string | null;
@@ -87,7 +99,12 @@ const LINES_PER_CHUNK = 2000;
  * One compact job per line, live jobs under `jobs` and deletes under `tombstones`, both in seq order.
  * Lines come from the entries, so a change to one job costs one job's serialization.
  */
-export function* historyFileChunks(meta: HistoryFileMeta, entries: Iterable<HistoryEntry>): Generator<string> {
+export function* historyFileChunks<E extends Pick<HistoryEntry, 'line' | 'deleted'>>(
+  meta: HistoryFileMeta,
+  entries: Iterable<E>,
+  others: Iterable<{ line: string }> = [],
+): Generator<string> {
+  const recordLines = [...others].map((r) => r.line);
   const live: string[] = [];
   const dead: string[] = [];
   for (const entry of entries) (entry.deleted ? dead : live).push(entry.line);
@@ -106,6 +123,11 @@ export function* historyFileChunks(meta: HistoryFileMeta, entries: Iterable<Hist
     extra +
     '  "tombstones": ';
   yield* block(dead);
+  // Written only once there are records, so a history without them keeps the file as before.
+  if (recordLines.length > 0) {
+    yield ',\n  "records": ';
+    yield* block(recordLines);
+  }
   yield '\n}\n';
 }
 
@@ -121,8 +143,12 @@ function* block(lines: string[]): Generator<string> {
   yield '\n  ]';
 }
 
-export function serializeHistoryFile(meta: HistoryFileMeta, entries: Iterable<HistoryEntry>): string {
-  return [...historyFileChunks(meta, entries)].join('');
+export function serializeHistoryFile<E extends Pick<HistoryEntry, 'line' | 'deleted'>>(
+  meta: HistoryFileMeta,
+  entries: Iterable<E>,
+  others: Iterable<{ line: string }> = [],
+): string {
+  return [...historyFileChunks(meta, entries, others)].join('');
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -214,10 +240,14 @@ export function parseHistoryFile(bytes: Uint8Array, options: { trusted?: boolean
     });
   take(file.jobs, 'jobs', false);
   take(file.tombstones, 'tombstones', true);
+  const taken = takeRecords(file.records);
+  const others = taken.others;
+  setAside.push(...taken.setAside);
   return {
     format: 'v2',
     records,
     entries: [],
+    others,
     setAside,
     lastJobId: Number.isSafeInteger(file.lastJobId) ? file.lastJobId : 0,
     savedAt: file.savedAt,
@@ -225,6 +255,18 @@ export function parseHistoryFile(bytes: Uint8Array, options: { trusted?: boolean
     seq: file.seq,
     extra: extraOf(KNOWN_KEYS),
   };
+}
+
+/** The records that are not jobs, each checked on its own (there are few: boards, the queue). */
+function takeRecords(list: readonly unknown[]): { others: SyncedRecord[]; setAside: SetAside[] } {
+  const others: SyncedRecord[] = [];
+  const setAside: SetAside[] = [];
+  list.forEach((record, i) => {
+    const parsed = storedRecordSchema.safeParse(record);
+    if (parsed.success) others.push(parsed.data as SyncedRecord);
+    else setAside.push({ where: `records[${i}]`, reason: describeIssues(parsed.error), record });
+  });
+  return { others, setAside };
 }
 
 /** A file this companion wrote and nobody changed since, read by its lines; null for any other shape. */
@@ -239,11 +281,13 @@ function parseTrustedFile(bytes: Uint8Array): ParsedHistoryFile | null {
   const frame = layout && historyFileSchema.safeParse(layout.frame);
   if (!layout || !frame?.success) return null;
   const file = frame.data;
+  const { others, setAside } = takeRecords(layout.records);
   return {
     format: 'v2',
     records: [],
     entries: layout.entries,
-    setAside: [],
+    others,
+    setAside,
     lastJobId: Number.isSafeInteger(file.lastJobId) ? file.lastJobId : 0,
     savedAt: file.savedAt,
     serverId: file.serverId ?? null,

@@ -196,10 +196,10 @@ describe('history state: changesSince', () => {
     let since = 0;
     for (;;) {
       const page = state.changesSince(since, 3);
-      seen.push(...page.lines.map((line) => (JSON.parse(line) as { seq: number }).seq));
+      seen.push(...page.entries.map((entry) => entry.seq));
       since = page.lastSeq;
       if (!page.hasMore) break;
-      expect(page.lines).toHaveLength(3);
+      expect(page.entries).toHaveLength(3);
     }
     // Superseded versions are gone: only the tombstones remain.
     expect(seen).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
@@ -214,18 +214,18 @@ describe('history state: changesSince', () => {
 
   it('with nothing new answers min(since, lastSeq)', () => {
     const state = filled(4);
-    expect(state.changesSince(4, 10)).toEqual({ lines: [], lastSeq: 4, hasMore: false });
-    expect(state.changesSince(40, 10)).toEqual({ lines: [], lastSeq: 4, hasMore: false });
+    expect(state.changesSince(4, 10)).toEqual({ entries: [], records: [], lastSeq: 4, hasMore: false });
+    expect(state.changesSince(40, 10)).toEqual({ entries: [], records: [], lastSeq: 4, hasMore: false });
   });
 
   it('prepared records are invisible until applied', () => {
     const state = filled(2);
     const prepared = state.prepare([makeJob({ id: 'job-3' })]);
     expect(prepared[0]!.seq).toBe(3);
-    expect(state.changesSince(2, 10)).toMatchObject({ lines: [], lastSeq: 2 });
+    expect(state.changesSince(2, 10)).toMatchObject({ entries: [], lastSeq: 2 });
     expect(state.get('job-3')).toBeUndefined();
     state.apply(prepared);
-    expect(state.changesSince(2, 10).lines).toHaveLength(1);
+    expect(state.changesSince(2, 10).entries).toHaveLength(1);
   });
 });
 

@@ -1,15 +1,18 @@
-import type { z } from 'zod';
 import {
-  type Job,
+  compareVersions,
   type JobStatus,
-  jobSchema,
   lastSeedJobId,
-  pickWinner,
-  recordTooLarge,
+  mergeJobs,
+  mergeRecords,
+  recordKey,
   type SyncedJob,
-  syncedJobSchema,
+  type SyncedRecord,
+  type SyncRecord,
 } from '../../utils/domain';
+import { parseJob, parseRecord, toEntry, toRecordEntry } from './history-lines';
 import { StoreError } from './store-error';
+
+export { describeIssues, indexFieldsOf, parseJob, parseRecord } from './history-lines';
 
 /**
  * The history in memory, without any I/O: one entry per job in seq order, each holding the job's JSON line
@@ -27,11 +30,32 @@ export interface HistoryEntry {
   readonly deleted: boolean;
   readonly status: JobStatus;
   readonly createdAt: number;
+  /** The images it points at (its result, the image it rotates); absent when none. */
+  readonly images?: readonly string[];
+  /** It was put in the trash (and, when deleted too, purged from it): its images may be freed (image-gc.ts). */
+  readonly trashed?: true;
+  /** Its line reads differently to a client of sync version 1 (an organising field, `cancelled`). */
+  readonly modern?: true;
 }
 
 /** A version ready to be written and applied: validated, numbered, serialized once. */
 export interface PreparedRecord extends HistoryEntry {
   readonly job: SyncedJob;
+}
+
+/** A record that is not a job (a board, the queue: records.ts), held beside the jobs in the same seq order. */
+export interface RecordEntry {
+  /** `kind:id` */
+  readonly key: string;
+  readonly kind: SyncRecord['kind'];
+  readonly id: string;
+  readonly seq: number;
+  readonly line: string;
+  readonly deleted: boolean;
+}
+
+export interface PreparedSyncRecord extends RecordEntry {
+  readonly record: SyncedRecord;
 }
 
 /** What a plan reads: the current version of a job. */
@@ -57,15 +81,35 @@ export interface HistoryState extends HistoryView {
   liveEntries(): HistoryEntry[];
   /** Every record in seq order. */
   entries(): IterableIterator<HistoryEntry>;
-  /** Lines of everything changed after `since`, tombstones included, in seq order. */
-  changesSince(since: number, limit: number): { lines: string[]; lastSeq: number; hasMore: boolean };
+  /** Everything changed after `since` (jobs, tombstones and other records; `limit` in all), in seq order. */
+  changesSince(since: number, limit: number): ChangePage;
+
+  /** The record of this kind and id (deleted ones too). */
+  record(kind: string, id: string): SyncedRecord | undefined;
+  /** Every record held (deleted ones too), in seq order. */
+  recordEntries(): IterableIterator<RecordEntry>;
+  /** Live jobs that point at this image. */
+  imageRefs(hash: string): number;
+  /** Images of jobs purged from the trash, which may now be unused: what image-gc.ts looks at. */
+  purgedImages(): ReadonlySet<string>;
+  /** Done with these: image-gc.ts freed them, or a live job uses them again. */
+  forgetPurged(hashes: Iterable<string>): void;
 
   /** Validates `versions` and numbers them from lastSeq + 1 + `offset`; changes nothing. Throws StoreError. */
   prepare(versions: readonly unknown[], offset?: number): PreparedRecord[];
+  /** The same for records that are not jobs. */
+  prepareRecords(records: readonly unknown[], offset?: number): PreparedSyncRecord[];
   /** Stores prepared records (in seq order, above lastSeq) and raises lastJobId to at least `lastJobId`. */
-  apply(records: readonly PreparedRecord[], lastJobId?: number): void;
+  apply(records: readonly PreparedRecord[], lastJobId?: number, others?: readonly PreparedSyncRecord[]): void;
   /** Loads records written earlier with their own seqs (the journal), those above lastSeq, in seq order. */
-  replay(records: readonly SyncedJob[], lastJobId?: number): void;
+  replay(records: readonly SyncedJob[], lastJobId?: number, others?: readonly SyncedRecord[]): void;
+}
+
+export interface ChangePage {
+  entries: HistoryEntry[];
+  records: RecordEntry[];
+  lastSeq: number;
+  hasMore: boolean;
 }
 
 export interface HistoryStateInit {
@@ -76,6 +120,8 @@ export interface HistoryStateInit {
    * so a start at 100,000 jobs neither validates nor serializes them again. Same rules as `records`.
    */
   entries?: readonly HistoryEntry[];
+  /** Loaded records that are not jobs; the same rules. */
+  others?: readonly SyncedRecord[];
   /** The file's `seq`; the state never hands out a number at or below it again. */
   lastSeq?: number;
   lastJobId?: number;
@@ -87,6 +133,7 @@ export interface HistoryStateLoad {
   duplicateIds: string[];
   /** Records whose seq clashed with an earlier one: give them new numbers with the first write. */
   renumber: SyncedJob[];
+  renumberRecords: SyncedRecord[];
 }
 
 const naturalOrder = new Intl.Collator('en', { numeric: true });
@@ -101,56 +148,130 @@ export const MAX_LAST_JOB_ID = Number.MAX_SAFE_INTEGER - 1;
 
 export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoad {
   const entries = new Map<string, HistoryEntry>();
-  /** Ids in the order their current seq was handed out; stale slots (a later version moved on) are skipped. */
-  let order: { seq: number; id: string }[] = [];
+  const records = new Map<string, RecordEntry>();
+  /** Ids (record keys for records) in the order their current seq was handed out; stale slots are skipped. */
+  let order: { seq: number; id: string; record?: true }[] = [];
   let lastSeq = init.lastSeq ?? 0;
   let lastJobId = safeLastJobId(init.lastJobId ?? 0);
   let live = 0;
   let lineBytes = 0;
+  /** Live jobs per image they point at, and images of jobs purged from the trash (image-gc.ts). */
+  const refs = new Map<string, number>();
+  const purged = new Set<string>();
+
+  const current = (slot: { seq: number; id: string; record?: true }) =>
+    (slot.record ? records : entries).get(slot.id)?.seq === slot.seq;
+
+  function count(entry: HistoryEntry, sign: 1 | -1): void {
+    if (entry.deleted) {
+      if (sign > 0 && entry.trashed) for (const hash of entry.images ?? []) purged.add(hash);
+      return;
+    }
+    for (const hash of entry.images ?? []) {
+      const n = (refs.get(hash) ?? 0) + sign;
+      if (n > 0) refs.set(hash, n);
+      else refs.delete(hash);
+    }
+  }
+
+  function slot(seq: number, id: string, record?: true): void {
+    order.push(record ? { seq, id, record } : { seq, id });
+    if (order.length > 1024 && order.length > 2 * (entries.size + records.size)) order = order.filter(current);
+  }
 
   function set(entry: HistoryEntry): void {
     const before = entries.get(entry.id);
     if (before && !before.deleted) live--;
-    if (before) lineBytes -= Buffer.byteLength(before.line);
+    if (before) {
+      lineBytes -= Buffer.byteLength(before.line);
+      count(before, -1);
+    }
     lineBytes += Buffer.byteLength(entry.line);
     entries.delete(entry.id);
     entries.set(entry.id, entry);
     if (!entry.deleted) live++;
-    order.push({ seq: entry.seq, id: entry.id });
+    count(entry, 1);
     lastJobId = lastSeedJobId([entry], lastJobId);
-    if (order.length > 1024 && order.length > 2 * entries.size) {
-      order = order.filter((slot) => entries.get(slot.id)?.seq === slot.seq);
-    }
+    slot(entry.seq, entry.id);
   }
 
-  // Load: one version per id (the merge order), then seq order; clashing numbers are renumbered by the caller.
+  function setRecord(entry: RecordEntry): void {
+    const before = records.get(entry.key);
+    if (before) lineBytes -= Buffer.byteLength(before.line);
+    lineBytes += Buffer.byteLength(entry.line);
+    records.delete(entry.key);
+    records.set(entry.key, entry);
+    slot(entry.seq, entry.key, true);
+  }
+
+  // Load: one version per id (merged), then seq order; clashing numbers are renumbered by the caller.
   type Loaded = { entry: HistoryEntry; record?: undefined } | { record: SyncedJob; entry?: undefined };
   const jobOf = (item: Loaded): SyncedJob => item.record ?? (JSON.parse(item.entry!.line) as SyncedJob);
-  const seqOf = (item: Loaded) => (item.record ?? item.entry!).seq;
   const byId = new Map<string, Loaded>();
   const duplicateIds: string[] = [];
   const load = (id: string, item: Loaded) => {
     const current = byId.get(id);
-    if (current) {
-      duplicateIds.push(id);
-      if (!pickWinner(jobOf(current), jobOf(item))) return;
+    if (!current) {
+      byId.set(id, item);
+      return;
     }
-    byId.set(id, item);
+    duplicateIds.push(id);
+    const held = jobOf(current);
+    const incoming = jobOf(item);
+    // The merged record keeps the seq of the version whose job-wide fields won.
+    const seq = compareVersions(held, incoming) >= 0 ? held.seq : incoming.seq;
+    byId.set(id, { record: { ...mergeJobs(held, incoming), seq } as SyncedJob });
   };
   for (const entry of init.entries ?? []) load(entry.id, { entry });
   for (const record of init.records ?? []) load(record.id, { record });
+  const byKey = new Map<string, SyncedRecord>();
+  for (const record of init.others ?? []) {
+    const held = byKey.get(recordKey(record));
+    byKey.set(
+      recordKey(record),
+      held ? ({ ...mergeRecords(held, record), seq: Math.max(held.seq, record.seq) } as SyncedRecord) : record,
+    );
+  }
   const renumber: SyncedJob[] = [];
+  const renumberRecords: SyncedRecord[] = [];
   let previous = 0;
-  for (const item of [...byId.values()].sort((a, b) => seqOf(a) - seqOf(b))) {
-    const seq = seqOf(item);
-    if (seq <= previous || seq > MAX_SEQ) {
-      renumber.push(jobOf(item));
+  const loaded = [
+    ...[...byId.values()].map((job) => ({ seq: (job.record ?? job.entry!).seq, job })),
+    ...[...byKey.values()].map((other) => ({ seq: other.seq, other })),
+  ].sort((a, b) => a.seq - b.seq);
+  for (const item of loaded) {
+    if (item.seq <= previous || item.seq > MAX_SEQ) {
+      if ('job' in item) renumber.push(jobOf(item.job));
+      else renumberRecords.push(item.other);
       continue;
     }
-    previous = seq;
-    set(item.entry ?? toEntry(item.record!, seq));
+    previous = item.seq;
+    if ('job' in item) set(item.job.entry ?? toEntry(item.job.record!, item.seq));
+    else setRecord(toRecordEntry(item.other, item.seq));
   }
   lastSeq = Math.min(MAX_SEQ, Math.max(lastSeq, previous));
+
+  function applyAll(items: readonly (HistoryEntry | RecordEntry)[], strict: boolean): void {
+    for (const item of [...items].sort((a, b) => a.seq - b.seq)) {
+      if (item.seq <= lastSeq) {
+        if (strict)
+          throw new Error(`Record ${'key' in item ? item.key : item.id} has seq ${item.seq}, not above ${lastSeq}`);
+        continue;
+      }
+      if ('key' in item) setRecord(item);
+      else set(item);
+      lastSeq = item.seq;
+    }
+  }
+
+  function checkRoom(offset: number, count: number): void {
+    if (lastSeq + offset + count > MAX_SEQ) {
+      throw new StoreError(
+        `The history has used up its sequence numbers (the last one is ${lastSeq}, the limit ${MAX_SEQ}); nothing was changed`,
+        'SEQ_EXHAUSTED',
+      );
+    }
+  }
 
   const state: HistoryState = {
     get lastSeq() {
@@ -160,7 +281,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       return lastJobId;
     },
     get size() {
-      return entries.size;
+      return entries.size + records.size;
     },
     get liveCount() {
       return live;
@@ -186,35 +307,41 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     },
 
     entries: () => entries.values(),
+    record(kind, id) {
+      const entry = records.get(`${kind}:${id}`);
+      return entry ? (JSON.parse(entry.line) as SyncedRecord) : undefined;
+    },
+    recordEntries: () => records.values(),
+    imageRefs: (hash) => refs.get(hash) ?? 0,
+    purgedImages: () => purged,
+    forgetPurged(hashes) {
+      for (const hash of hashes) purged.delete(hash);
+    },
 
     changesSince(since, limit) {
-      const lines: string[] = [];
+      const page: ChangePage = { entries: [], records: [], lastSeq: 0, hasMore: false };
       let last = 0;
-      let hasMore = false;
       if (since < lastSeq) {
         for (let i = firstAfter(order, since); i < order.length; i++) {
-          const { seq, id } = order[i]!;
-          const entry = entries.get(id);
-          if (entry?.seq !== seq) continue;
-          if (lines.length >= limit) {
-            hasMore = true;
+          const at = order[i]!;
+          const entry = (at.record ? records : entries).get(at.id);
+          if (entry?.seq !== at.seq) continue;
+          if (page.entries.length + page.records.length >= limit) {
+            page.hasMore = true;
             break;
           }
-          lines.push(entry.line);
-          last = seq;
+          if (at.record) page.records.push(entry as RecordEntry);
+          else page.entries.push(entry as HistoryEntry);
+          last = at.seq;
         }
       }
       // With nothing new, a checkpoint past our end (an older file came back) is pulled back to it.
-      return { lines, lastSeq: lines.length > 0 ? last : Math.min(since, lastSeq), hasMore };
+      page.lastSeq = last > 0 ? last : Math.min(since, lastSeq);
+      return page;
     },
 
     prepare(versions, offset = 0) {
-      if (lastSeq + offset + versions.length > MAX_SEQ) {
-        throw new StoreError(
-          `The history has used up its sequence numbers (the last one is ${lastSeq}, the limit ${MAX_SEQ}); nothing was changed`,
-          'SEQ_EXHAUSTED',
-        );
-      }
+      checkRoom(offset, versions.length);
       return versions.map((input, i) => {
         const job = parseJob(input);
         const entry = toEntry(job, lastSeq + offset + i + 1);
@@ -223,25 +350,31 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       });
     },
 
-    replay(records, givenLastJobId) {
-      for (const record of [...records].sort((a, b) => a.seq - b.seq)) {
-        if (record.seq <= lastSeq || record.seq > MAX_SEQ) continue;
-        set(toEntry(parseJob(record), record.seq));
-        lastSeq = record.seq;
-      }
+    prepareRecords(inputs, offset = 0) {
+      checkRoom(offset, inputs.length);
+      return inputs.map((input, i) => {
+        const entry = toRecordEntry(parseRecord(input), lastSeq + offset + i + 1);
+        return { ...entry, record: JSON.parse(entry.line) as SyncedRecord };
+      });
+    },
+
+    replay(jobs, givenLastJobId, others = []) {
+      applyAll(
+        [
+          ...jobs.filter((r) => r.seq <= MAX_SEQ).map((r) => toEntry(parseJob(r), r.seq)),
+          ...others.filter((r) => r.seq <= MAX_SEQ).map((r) => toRecordEntry(parseRecord(r), r.seq)),
+        ],
+        false,
+      );
       if (givenLastJobId !== undefined) lastJobId = Math.max(lastJobId, safeLastJobId(givenLastJobId));
     },
 
-    apply(records, givenLastJobId) {
-      for (const record of records) {
-        if (record.seq <= lastSeq) throw new Error(`Record ${record.id} has seq ${record.seq}, not above ${lastSeq}`);
-        set(record);
-        lastSeq = record.seq;
-      }
+    apply(prepared, givenLastJobId, others = []) {
+      applyAll([...prepared, ...others], true);
       if (givenLastJobId !== undefined) lastJobId = Math.max(lastJobId, safeLastJobId(givenLastJobId));
     },
   };
-  return { state, duplicateIds, renumber };
+  return { state, duplicateIds, renumber, renumberRecords };
 }
 
 /** Index of the first slot whose seq is above `since` (the order is sorted by seq). */
@@ -258,53 +391,4 @@ function firstAfter(order: readonly { seq: number }[], since: number): number {
 
 function safeLastJobId(n: number): number {
   return Number.isSafeInteger(n) && n > 0 ? Math.min(n, MAX_LAST_JOB_ID) : 0;
-}
-
-function toEntry(job: Job, seq: number): HistoryEntry {
-  return {
-    id: job.id,
-    seq,
-    line: JSON.stringify(withSeq(job, seq)),
-    deleted: job.deleted,
-    status: job.status,
-    createdAt: job.createdAt,
-  };
-}
-
-const SCHEMA_KEYS = Object.keys(syncedJobSchema.shape);
-
-/** The record with `seq`, keys in the schema's order then unknown ones: what a reload produces, so lines stay stable. */
-function withSeq(job: Job, seq: number): SyncedJob {
-  const source: Record<string, unknown> = { ...job, seq };
-  const out: Record<string, unknown> = Object.create(null); // so a "__proto__" field stays a field
-  for (const key of SCHEMA_KEYS) if (key in source && source[key] !== undefined) out[key] = source[key];
-  for (const key of Object.keys(source)) if (!(key in out) && source[key] !== undefined) out[key] = source[key];
-  return out as SyncedJob;
-}
-
-/** Validates a job handed to the store; a record that fails here would make the file fail on the next start. */
-export function parseJob(input: unknown): Job {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    throw new StoreError('Invalid job: expected an object', 'INVALID_JOB');
-  }
-  const { seq: _seq, ...fields } = input as Record<string, unknown>;
-  const result = jobSchema.safeParse(fields);
-  if (result.success) {
-    const tooLarge = recordTooLarge(result.data);
-    if (!tooLarge) return result.data;
-    throw new StoreError(`Invalid job "${result.data.id}": it ${tooLarge}`, 'INVALID_JOB');
-  }
-  const id = typeof fields.id === 'string' ? ` "${fields.id.slice(0, 128)}"` : '';
-  throw new StoreError(`Invalid job${id}: ${describeIssues(result.error)}`, 'INVALID_JOB', { cause: result.error });
-}
-
-/** "width: Too big: expected number to be <=4096 (and 2 more)". */
-export function describeIssues(error: z.ZodError): string {
-  const [first] = error.issues;
-  if (!first) return 'invalid';
-  const path = first.path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
-  return `${path ? `${path}: ` : ''}${first.message}${more}`;
 }

@@ -17,6 +17,13 @@ export interface ImageBank {
   read(hash: string): Promise<Uint8Array | null>;
   /** Hashes known to be missing since they were asked for (damaged or deleted by hand), at most `limit`. */
   lost(limit: number): string[];
+  /** A put of this hash is under way. */
+  busy(hash: string): boolean;
+  /**
+   * Frees the image (image-gc.ts decided no job uses it): from the moment it is called `has` is false, and a put
+   * of the same bytes made meanwhile waits for the removal and writes the file anew. Resolves once it is gone.
+   */
+  free(hash: string): Promise<void>;
 }
 
 export interface FileImages extends ImageBank {
@@ -51,6 +58,8 @@ export function createImageFiles(
   /** Found damaged on disk: moved aside when a good copy replaces them. */
   const damaged = new Set<string>();
   const inFlight = new Map<string, Promise<string>>();
+  /** Removals under way (image-gc.ts): a put of the same hash waits for its removal. */
+  const removing = new Map<string, Promise<void>>();
   const pathOf = (hash: string) => join(dir, `${hash}.png`);
 
   async function writeImage(hash: string, bytes: Uint8Array): Promise<void> {
@@ -101,7 +110,10 @@ export function createImageFiles(
       let pending = inFlight.get(hash);
       if (!pending) {
         const bytes = Uint8Array.from(input); // the caller may reuse its buffer
+        const removal = removing.get(hash);
         pending = (async () => {
+          // Freed a moment ago: the same bytes come back as a new file once the old one is gone.
+          if (removal) await removal;
           // Held but never checked: keep it if whole, replace it if damaged.
           if (known.has(hash) && (await read(hash))) return hash;
           await withRetries(async () => {
@@ -130,6 +142,25 @@ export function createImageFiles(
     has: (hash) => known.has(hash),
     read,
     lost: (limit) => [...lost].slice(0, limit),
+    busy: (hash) => inFlight.has(hash),
+
+    free(hash) {
+      if (!IMAGE_NAME.test(`${hash}.png`)) return Promise.resolve();
+      known.delete(hash);
+      verified.delete(hash);
+      lost.delete(hash);
+      const before = removing.get(hash) ?? Promise.resolve();
+      const removal = before
+        .then(async () => {
+          await io.remove(pathOf(hash));
+          await io.fs.fsyncDir(dir).catch(() => undefined);
+        })
+        .finally(() => {
+          if (removing.get(hash) === removal) removing.delete(hash);
+        });
+      removing.set(hash, removal);
+      return removal;
+    },
 
     async putMany(images) {
       let wrote = false;

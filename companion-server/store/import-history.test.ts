@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { addToSetField, createClock, newBoard } from '../../utils/domain';
 import { holdsHistory, recordAdoption, wasAdopted } from './adoptions';
 import { createFileStore } from './file-store';
 import { importHistory } from './import-history';
@@ -88,6 +89,24 @@ describe('importHistory', () => {
     expect(await store.readImage(hash)).toEqual(png);
     expect(store.get('b')).toMatchObject({ status: 'error' });
     expect(store.get('c')).toBeUndefined();
+  });
+
+  it('brings the boards its jobs are on, from the file and from the journal, with the jobs on them', async () => {
+    const source = await openStore();
+    const clock = createClock('source', () => 5_000);
+    const filed = newBoard('board-0000000001-aaaaaaaa', 'Filed', clock);
+    const journaled = newBoard('board-0000000002-bbbbbbbb', 'Journaled', clock);
+    await source.store.merge([addToSetField(makeJob({ id: 'a' }), 'boards', [filed.id, journaled.id], clock, 32)]);
+    await source.store.mergeRecords([filed]);
+    await source.store.compact();
+    await source.store.mergeRecords([journaled]);
+    await source.store.flush();
+
+    const { store } = await openStore();
+    await importHistory(store, source.dir);
+    expect(store.get('a')).toMatchObject({ boards: [filed.id, journaled.id] });
+    expect(store.getRecord('board', filed.id)).toMatchObject({ name: 'Filed' });
+    expect(store.getRecord('board', journaled.id)).toMatchObject({ name: 'Journaled' });
   });
 
   it('refuses a file that is not a history, and changes nothing', async () => {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Job, SyncedJob } from '../../utils/domain';
+import type { Job, SyncedJob, SyncRecord } from '../../utils/domain';
 import { withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { FileOps } from './file-ops';
@@ -55,7 +55,7 @@ export async function importHistory(store: JobStore, source: string): Promise<Im
   const dir = isDir ? from : dirname(from);
   const file = isDir ? join(from, 'job_history.json') : from;
   const contents = await readSource(io, file, isDir);
-  const jobs = await withJournal(io, dir, contents, isDir);
+  const { jobs, boards } = await withJournal(io, dir, contents, isDir);
 
   let images = 0;
   let missingImages = 0;
@@ -77,6 +77,8 @@ export async function importHistory(store: JobStore, source: string): Promise<Im
     ),
     lastJobId: contents.lastJobId,
   }));
+  // The boards its jobs are on come along (merged with any of the same id); its queue belongs to its companion.
+  if (boards.length > 0) await store.mergeRecords(boards);
   const taken = results.filter((r) => r.outcome === 'applied').length;
   const renamed = results.filter((r, i) => r.id !== incoming[i]!.id).length;
   return {
@@ -111,6 +113,7 @@ const EMPTY = {
   format: 'v2',
   records: [],
   entries: [],
+  others: [],
   setAside: [],
   lastSeq: 0,
   lastJobId: 0,
@@ -120,20 +123,40 @@ const EMPTY = {
 } as const satisfies Partial<HistoryContents>;
 
 /** A data folder's history is its file plus the journal written since (a companion that stopped unclean). */
-async function withJournal(io: FileOps, dir: string, contents: HistoryContents, isDir: boolean): Promise<Job[]> {
-  if (!isDir || contents.format !== 'v2') return contents.records.map(withoutSeq);
+async function withJournal(
+  io: FileOps,
+  dir: string,
+  contents: HistoryContents,
+  isDir: boolean,
+): Promise<{ jobs: Job[]; boards: SyncRecord[] }> {
+  const boardsOf = (records: Iterable<{ kind: string; line: string; deleted: boolean }>) =>
+    [...records]
+      .filter((r) => r.kind === 'board' && !r.deleted)
+      .map(({ line }) => {
+        const { seq: _seq, ...record } = JSON.parse(line) as SyncRecord & { seq?: number };
+        return record as SyncRecord;
+      });
+  if (!isDir || contents.format !== 'v2') {
+    const lines = contents.others.map((r) => ({ kind: r.kind, deleted: r.deleted, line: JSON.stringify(r) }));
+    return { jobs: contents.records.map(withoutSeq), boards: boardsOf(lines) };
+  }
   const journal = await readJournal(io, dir, contents.lastSeq, () => undefined);
   if (contents.bytes.length === 0 && journal.records.length === 0) {
     throw new StoreError(`Nothing to import: ${dir} holds no job_history.json and no journal`, 'IMPORT_UNREADABLE');
   }
   const { state } = createHistoryState({
     records: contents.records,
+    entries: contents.entries,
+    others: contents.others,
     lastSeq: contents.lastSeq,
     lastJobId: contents.lastJobId,
   });
-  state.replay(journal.records, journal.lastJobId);
+  state.replay(journal.records, journal.lastJobId, journal.others);
   contents.lastJobId = Math.max(contents.lastJobId, journal.lastJobId);
-  return [...state.entries()].map((entry) => withoutSeq(state.get(entry.id)! as SyncedJob));
+  return {
+    jobs: [...state.entries()].map((entry) => withoutSeq(state.get(entry.id)! as SyncedJob)),
+    boards: boardsOf(state.recordEntries()),
+  };
 }
 
 function referencedImages(jobs: Job[]): Set<string> {

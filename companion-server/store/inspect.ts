@@ -21,10 +21,11 @@ export async function readDataDir(
   const journal = await readJournal(io, dir, contents?.lastSeq ?? 0, () => undefined);
   const { state } = createHistoryState({
     records: contents?.records ?? [],
+    others: contents?.others ?? [],
     lastSeq: contents?.lastSeq ?? 0,
     lastJobId: contents?.lastJobId ?? 0,
   });
-  state.replay(journal.records, journal.lastJobId);
+  state.replay(journal.records, journal.lastJobId, journal.others);
   const jobs = [...state.entries()].map((entry) => state.get(entry.id)!);
   return { jobs, lastSeq: state.lastSeq, lastJobId: state.lastJobId };
 }

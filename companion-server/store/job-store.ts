@@ -1,9 +1,12 @@
-import type { Clock, SyncedJob } from '../../utils/domain';
+import { type Clock, forSyncVersion, SYNC_API_VERSION, type SyncedJob, type SyncedRecord } from '../../utils/domain';
+import { sha256Hex } from '../lib/hash';
 import { type Committer, createCommitter } from './committer';
 import type { DatedSnapshots } from './dated-snapshots';
-import type { HistoryState, PreparedRecord } from './history-state';
+import type { HistoryEntry, HistoryState, PreparedRecord, PreparedSyncRecord } from './history-state';
+import { createImageCollector } from './image-gc';
 import type { ImageBank } from './images';
-import { planClear, planMerge, planPut, planReplaceAll } from './plans';
+import { planClear, planMerge, planMergeRecords, planPurge, planPut, planReplaceAll } from './plans';
+import { createSnapshotImages } from './snapshot-images';
 import { StoreError } from './store-error';
 import type { JobStore } from './types';
 
@@ -12,7 +15,7 @@ export interface HistoryPersistence {
   readonly filePath: string;
   fileSize(): number;
   /** Makes these records durable (one fsync'd journal line); leaves nothing behind when it fails. */
-  append(records: readonly PreparedRecord[], lastJobId?: number): Promise<void>;
+  append(records: readonly PreparedRecord[], lastJobId?: number, others?: readonly PreparedSyncRecord[]): Promise<void>;
   /** After each applied batch: the file is due to be rewritten (compaction). */
   changed(): void;
   /** Folds everything applied into job_history.json now (`force`: even when it holds it already). */
@@ -34,6 +37,9 @@ export function createJobStore(deps: {
   clock: Clock;
   now: () => number;
   savedAt: string | null;
+  log?: (line: string) => void;
+  /** The pause after a purge before its images are looked at (image-gc.ts). */
+  gcDelayMs?: number;
   snapshots?: DatedSnapshots | null;
 }): JobStore {
   const { state, images, serverId, clock, now } = deps;
@@ -42,14 +48,29 @@ export function createJobStore(deps: {
   let persistence: HistoryPersistence | null = null;
   const committer = createCommitter(
     state,
-    async (records, lastJobId) => {
-      await persistence!.append(records, lastJobId);
+    async (records, lastJobId, others) => {
+      await persistence!.append(records, lastJobId, others);
       savedAt = new Date(now()).toISOString();
     },
-    () => persistence!.changed(),
+    () => {
+      persistence!.changed();
+      collector.changed();
+    },
   );
+  const log = deps.log ?? ((line: string) => console.warn(line));
+  const copyImages = deps.snapshots ? createSnapshotImages(deps.snapshots, log) : null;
+  const collector = createImageCollector({
+    state,
+    committer,
+    images,
+    log,
+    delayMs: deps.gcDelayMs,
+    heldByCopies: copyImages ? (hashes) => copyImages.held(hashes) : undefined,
+  });
   persistence = deps.persistence(committer);
   const durable = persistence;
+  const lineFor = (entry: HistoryEntry, v: number) =>
+    v >= SYNC_API_VERSION || !entry.modern ? entry.line : JSON.stringify(forSyncVersion(JSON.parse(entry.line), v));
 
   function assertOpen(): void {
     if (closed) throw new StoreError('The job store is closed and accepts no more changes', 'STORE_CLOSED');
@@ -75,12 +96,29 @@ export function createJobStore(deps: {
 
     get: (id) => state.get(id),
     list: () => state.list(),
-    liveIndex: () => state.liveEntries().map((e) => ({ id: e.id, status: e.status })),
+    liveIndex: () => state.liveEntries().map((e) => ({ id: e.id, status: e.status, trashed: e.trashed === true })),
     changesSince(since, limit) {
-      const { lines, ...page } = state.changesSince(since, limit);
-      return { ...page, changes: lines.map((line) => JSON.parse(line) as SyncedJob) };
+      const page = state.changesSince(since, limit);
+      return {
+        changes: page.entries.map((e) => JSON.parse(e.line) as SyncedJob),
+        records: page.records.map((r) => JSON.parse(r.line) as SyncedRecord),
+        lastSeq: page.lastSeq,
+        hasMore: page.hasMore,
+      };
     },
-    changeLines: (since, limit) => state.changesSince(since, limit),
+    changeLines(since, limit, v = SYNC_API_VERSION) {
+      const page = state.changesSince(since, limit);
+      return {
+        lines: page.entries.map((e) => lineFor(e, v)),
+        // A client of version 1 knows no records; their seqs still count in its checkpoint.
+        records: v >= 2 ? page.records.map((r) => r.line) : [],
+        lastSeq: page.lastSeq,
+        hasMore: page.hasMore,
+      };
+    },
+    getRecord: (kind, id) => state.record(kind, id),
+    listRecords: (kind) =>
+      [...state.recordEntries()].filter((r) => r.kind === kind).map((r) => JSON.parse(r.line) as SyncedRecord),
 
     async commit(plan) {
       assertOpen();
@@ -88,16 +126,30 @@ export function createJobStore(deps: {
     },
     put: (job) => store.commit((view) => planPut(view, job, clock)),
     merge: (jobs) => store.commit((view) => planMerge(view, jobs)),
+    mergeRecords: (records) => store.commit((view) => planMergeRecords(view, records)),
     async replaceAll(jobs, lastJobId) {
       await store.commit((view) => planReplaceAll(view, jobs, lastJobId, clock));
       return { fileSize: durable.fileSize() };
     },
     clear: () => store.commit((view) => planClear(view, clock)),
+    purge: (ids) => store.commit((view) => planPurge(view, ids, clock)),
+    async purgeTrashedBefore(time) {
+      const due: string[] = [];
+      for (const entry of state.liveEntries()) {
+        if (!entry.trashed) continue;
+        const trashedAt = state.get(entry.id)?.trashedAt;
+        if (typeof trashedAt === 'number' && trashedAt < time) due.push(entry.id);
+      }
+      return due.length > 0 ? store.purge(due) : [];
+    },
 
     async putImage(bytes) {
       assertOpen();
+      collector.touched(sha256Hex(bytes));
       return images.put(bytes);
     },
+    pinImage: (hash) => collector.pin(hash),
+    collectImages: () => collector.collect(),
     hasImage: (hash) => images.has(hash),
     readImage: (hash) => images.read(hash),
     lostImages: (limit) => images.lost(limit),
@@ -111,9 +163,12 @@ export function createJobStore(deps: {
     async close() {
       // Refuse first, so nothing sneaks in behind the final compaction.
       closed = true;
+      collector.close();
       await committer.idle();
       await durable.close();
     },
   };
+  // Purges made before a stop (or a crash) free their images a while after the start.
+  collector.changed();
   return store;
 }

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { type SyncedJob, syncedJobSchema } from '../../utils/domain';
+import { type SyncedJob, type SyncedRecord, syncedJobSchema } from '../../utils/domain';
 import type { FileOps } from './file-ops';
 import type { FileHandle } from './fs-seam';
-import type { PreparedRecord } from './history-state';
+import { storedRecordSchema } from './history-file';
+import type { PreparedRecord, PreparedSyncRecord } from './history-state';
 import { type RetryOptions, withRetries } from './retries';
 import { fsFailure } from './store-error';
 
@@ -14,8 +15,9 @@ import { fsFailure } from './store-error';
  * bytes whatever the size of the history. The compactor folds the journal into job_history.json.
  *
  * Files: `job_history.json.journal.<n>` segments, appended in order. One line per batch of changes:
- *   {"v":1,"dev":"<clock node>","from":12,"to":14,"lastJobId":7,"jobs":[<job line>,...],"sum":"<crc32>"}
+ *   {"v":1,"dev":"<clock node>","from":12,"to":14,"lastJobId":7,"jobs":[<job line>,...],"records":[...],"sum":"<crc32>"}
  * The records are the job lines of the file, with their seq: the same records a sync target will hold.
+ * `records` (boards, the queue: records.ts) is there only when the batch changed some.
  * `sum` is the crc32 of the line without it, so a torn or damaged line is known and skipped.
  */
 export const JOURNAL_PREFIX = 'job_history.json.journal.';
@@ -29,12 +31,13 @@ export const journalBatchSchema = z.object({
   to: z.number().int().positive(),
   lastJobId: z.number().int().nonnegative().optional(),
   jobs: z.array(syncedJobSchema),
+  records: z.array(storedRecordSchema).optional(),
 });
 export type JournalBatch = z.infer<typeof journalBatchSchema>;
 
 export interface Journal {
   /** Appends one batch; durable when it resolves. A failed append leaves nothing of itself behind. */
-  append(records: readonly PreparedRecord[], lastJobId?: number): Promise<void>;
+  append(records: readonly PreparedRecord[], lastJobId?: number, others?: readonly PreparedSyncRecord[]): Promise<void>;
   /** Later appends go to a new segment; returns every segment written so far (a snapshot now covers them). */
   rotate(): Promise<string[]>;
   /** Removes segments a durable snapshot covers. */
@@ -44,10 +47,17 @@ export interface Journal {
   close(): Promise<void>;
 }
 
-export function formatBatch(dev: string, records: readonly PreparedRecord[], lastJobId?: number): string {
-  const head = `{"v":1,"dev":${JSON.stringify(dev)},"from":${records[0]!.seq},"to":${records.at(-1)!.seq}`;
+export function formatBatch(
+  dev: string,
+  records: readonly PreparedRecord[],
+  lastJobId?: number,
+  others: readonly PreparedSyncRecord[] = [],
+): string {
+  const seqs = [...records, ...others].map((r) => r.seq);
+  const head = `{"v":1,"dev":${JSON.stringify(dev)},"from":${Math.min(...seqs)},"to":${Math.max(...seqs)}`;
   const counter = lastJobId === undefined ? '' : `,"lastJobId":${lastJobId}`;
-  const body = `${head}${counter},"jobs":[${records.map((r) => r.line).join(',')}]`;
+  const more = others.length > 0 ? `,"records":[${others.map((r) => r.line).join(',')}]` : '';
+  const body = `${head}${counter},"jobs":[${records.map((r) => r.line).join(',')}]${more}`;
   return `${body}${SUM_MARK}${checksum(`${body}}`)}"}\n`;
 }
 
@@ -70,13 +80,17 @@ export function parseBatch(line: string): JournalBatch | string {
   const parsed = journalBatchSchema.safeParse(json);
   if (!parsed.success) return `it fails the schema (${parsed.error.issues[0]?.message ?? 'invalid'})`;
   const { from, to, jobs } = parsed.data;
-  if (jobs.length === 0 || jobs[0]!.seq !== from || jobs.at(-1)!.seq !== to) return 'its seq range does not match';
+  const seqs = [...jobs, ...(parsed.data.records ?? [])].map((r) => r.seq);
+  if (seqs.length === 0 || Math.min(...seqs) !== from || Math.max(...seqs) !== to)
+    return 'its seq range does not match';
   return parsed.data;
 }
 
 export interface JournalReplay {
   /** Records of every usable batch with a seq above `after`, in seq order. */
   records: SyncedJob[];
+  /** The same for records that are not jobs. */
+  others: SyncedRecord[];
   lastJobId: number;
   /** Segment files found, oldest first. */
   segments: string[];
@@ -117,12 +131,15 @@ export async function readJournal(io: FileOps, dir: string, after: number, log: 
     });
   }
   const records: SyncedJob[] = [];
+  const others: SyncedRecord[] = [];
   for (const batch of chain) {
     if (batch.lastJobId !== undefined) lastJobId = Math.max(lastJobId, batch.lastJobId);
     for (const job of batch.jobs) if (job.seq > after) records.push(job);
+    for (const record of batch.records ?? []) if (record.seq > after) others.push(record as SyncedRecord);
   }
   const replay: JournalReplay = {
     records,
+    others,
     lastJobId,
     segments: names.map((s) => s.name),
     lastSegment: names.at(-1)?.n ?? 0,
@@ -188,9 +205,9 @@ export function createJournal(options: {
   }
 
   return {
-    async append(records, lastJobId) {
-      if (records.length === 0) return;
-      const bytes = Buffer.from(formatBatch(options.dev, records, lastJobId), 'utf8');
+    async append(records, lastJobId, others = []) {
+      if (records.length === 0 && others.length === 0) return;
+      const bytes = Buffer.from(formatBatch(options.dev, records, lastJobId, others), 'utf8');
       try {
         await withRetries(() => appendOnce(bytes), options.retry);
       } catch (error) {

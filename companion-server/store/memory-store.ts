@@ -9,6 +9,8 @@ import type { JobStore } from './types';
 
 export interface MemoryStoreOptions {
   now?: () => number;
+  /** The pause after a purge before its images are freed (image-gc.ts). */
+  gcDelayMs?: number;
   serverId?: string;
   /** Starting history, numbered 1..N in this order. */
   jobs?: Job[];
@@ -32,6 +34,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
     serverId,
     now,
     savedAt: null,
+    log: () => undefined,
+    gcDelayMs: options.gcDelayMs,
     persistence: () => ({
       filePath: ':memory:/job_history.json',
       // What the file store would write, so /save-jobs answers look the same.
@@ -40,6 +44,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
           serializeHistoryFile(
             { lastJobId: state.lastJobId, savedAt: '', serverId, seq: state.lastSeq, extra: {} },
             state.entries(),
+            state.recordEntries(),
           ),
         ),
       append: async () => undefined,
@@ -60,6 +65,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): JobStore {
         return bytes ? Uint8Array.from(bytes) : null;
       },
       lost: () => [],
+      busy: () => false,
+      async free(hash) {
+        images.delete(hash);
+      },
     },
   });
 }

@@ -2,15 +2,22 @@ import {
   type Clock,
   canonicalJson,
   compareVersions,
+  isTrashed,
   type Job,
-  pickWinner,
+  mergeJobs,
+  mergeRecords,
+  recordKey,
   type SyncedJob,
+  type SyncedRecord,
+  type SyncRecord,
+  sameRecord,
+  sameSyncRecord,
   withoutSeq,
 } from '../../utils/domain';
 import type { HistoryView } from './history-state';
-import { parseJob } from './history-state';
+import { parseJob, parseRecord } from './history-state';
 import { StoreError } from './store-error';
-import type { MergeResult } from './types';
+import type { MergeResult, PlanView, RecordMergeResult } from './types';
 
 /**
  * The changes the store knows how to make, as plans: pure functions of the current versions that say which
@@ -20,10 +27,12 @@ import type { MergeResult } from './types';
 export interface Plan<T> {
   /** Versions to write, in order. */
   versions: Job[];
+  /** Records that are not jobs to write (boards, the queue), after the jobs. */
+  records?: SyncRecord[];
   /** Raise the seed's job counter to at least this. */
   lastJobId?: number;
-  /** The caller's answer, from the records as saved (same order as `versions`). */
-  result(saved: SyncedJob[]): T;
+  /** The caller's answer, from the records as saved (same order as `versions`, then `records`). */
+  result(saved: SyncedJob[], savedRecords: SyncedRecord[]): T;
 }
 
 /** A view that also sees the versions planned so far in the same plan. */
@@ -58,17 +67,22 @@ export function planPut(view: HistoryView, input: Job, clock: Clock): Plan<Synce
   return { versions: [version], result: ([saved]) => saved! };
 }
 
-/** Versions from a client, merged by the order of merge.ts: only winners are written. */
+/**
+ * Versions from a client, merged with the version held (merge.ts mergeJobs: the job-wide fields of the winner,
+ * each organising field joined): only a merge that changes something is written.
+ */
 export function planMerge(view: HistoryView, inputs: readonly unknown[]): Plan<MergeResult[]> {
   const jobs = inputs.map(parseJob);
   const seen = planning(view);
-  const outcomes: ({ kind: 'applied'; index: number } | { kind: 'ignored'; id: string })[] = [];
+  const outcomes: ({ kind: 'applied'; index: number; base: boolean } | { kind: 'ignored'; id: string })[] = [];
   const versions: Job[] = [];
   for (const incoming of jobs) {
-    if (pickWinner(seen.get(incoming.id), incoming)) {
-      seen.plan(incoming);
-      outcomes.push({ kind: 'applied', index: versions.length });
-      versions.push(incoming);
+    const held = seen.get(incoming.id);
+    const merged = held ? mergeJobs(withoutSeq(held), incoming) : incoming;
+    if (!held || !sameRecord(merged, held)) {
+      seen.plan(merged);
+      outcomes.push({ kind: 'applied', index: versions.length, base: !held || compareVersions(incoming, held) > 0 });
+      versions.push(merged);
     } else outcomes.push({ kind: 'ignored', id: incoming.id });
   }
   return {
@@ -79,9 +93,14 @@ export function planMerge(view: HistoryView, inputs: readonly unknown[]): Plan<M
       return outcomes.map((o) => {
         if (o.kind === 'applied') {
           const job = saved[o.index]!;
-          return { id: job.id, outcome: 'applied' as const, job: lastSaved.get(job.id)! };
+          return { id: job.id, outcome: 'applied' as const, baseApplied: o.base, job: lastSaved.get(job.id)! };
         }
-        return { id: o.id, outcome: 'ignored' as const, job: lastSaved.get(o.id) ?? (view.get(o.id) as SyncedJob) };
+        return {
+          id: o.id,
+          outcome: 'ignored' as const,
+          baseApplied: false,
+          job: lastSaved.get(o.id) ?? (view.get(o.id) as SyncedJob),
+        };
       });
     },
   };
@@ -132,4 +151,49 @@ export function planReplaceAll(
     if (!current || compareVersions(version, current) > 0) versions.push(version);
   }
   return { versions, lastJobId, result: (saved) => saved.length };
+}
+
+/** Records from a client, each merged field by field with the one held (records.ts): only changes are written. */
+export function planMergeRecords(view: PlanView, inputs: readonly unknown[]): Plan<RecordMergeResult[]> {
+  const planned = new Map<string, SyncRecord>();
+  const records: SyncRecord[] = [];
+  const outcomes: { key: string; kind: string; id: string; index: number | null }[] = [];
+  for (const input of inputs) {
+    const incoming = parseRecord(input);
+    const key = recordKey(incoming);
+    const held = planned.get(key) ?? view.record(incoming.kind, incoming.id);
+    const merged = held ? mergeRecords(held, incoming) : incoming;
+    if (held && sameSyncRecord(merged, held)) {
+      outcomes.push({ key, kind: incoming.kind, id: incoming.id, index: null });
+      continue;
+    }
+    planned.set(key, merged);
+    outcomes.push({ key, kind: incoming.kind, id: incoming.id, index: records.length });
+    records.push(merged);
+  }
+  return {
+    versions: [],
+    records,
+    result: (_jobs, saved) => {
+      const lastSaved = new Map(saved.map((r) => [recordKey(r), r]));
+      return outcomes.map((o) => ({
+        kind: o.kind,
+        id: o.id,
+        outcome: o.index === null ? ('ignored' as const) : ('applied' as const),
+        record: (lastSaved.get(o.key) ?? view.record(o.kind, o.id)) as SyncedRecord,
+      }));
+    },
+  };
+}
+
+/** Jobs purged from the trash: each a delete made on its current version (only jobs that are in the trash). */
+export function planPurge(view: HistoryView, ids: readonly string[], clock: Clock): Plan<string[]> {
+  const versions: Job[] = [];
+  for (const id of new Set(ids)) {
+    const held = view.get(id);
+    if (!held || !isTrashed(held)) continue;
+    const job = withoutSeq(held);
+    versions.push(clock.stamp({ ...job, deleted: true }, job));
+  }
+  return { versions, result: (saved) => saved.map((job) => job.id) };
 }

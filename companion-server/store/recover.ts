@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { SyncedJob } from '../../utils/domain';
+import type { SyncedJob, SyncedRecord } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import type { FileOps } from './file-ops';
 import { BadHistoryFileError, convertSeedFile, parseHistoryFile, type SetAside } from './history-file';
@@ -11,6 +11,8 @@ export interface HistoryContents {
   records: SyncedJob[];
   /** Lines taken as they are (a file this companion wrote and nobody changed since). */
   entries: HistoryEntry[];
+  /** Records that are not jobs (boards, the queue). */
+  others: SyncedRecord[];
   setAside: SetAside[];
   lastSeq: number;
   lastJobId: number;
@@ -34,13 +36,14 @@ export async function readHistory(io: FileOps, path: string, trusted = false): P
   try {
     const parsed = parseHistoryFile(bytes, { trusted });
     if (parsed.format === 'v2') {
-      const { records, entries, setAside, seq, lastJobId, savedAt, serverId, extra } = parsed;
+      const { records, entries, others, setAside, seq, lastJobId, savedAt, serverId, extra } = parsed;
       return {
         kind: 'ok',
         contents: {
           format: 'v2',
           records,
           entries,
+          others,
           setAside,
           lastSeq: seq,
           lastJobId,
@@ -64,6 +67,7 @@ export async function readHistory(io: FileOps, path: string, trusted = false): P
         format: 'seed',
         records,
         entries: [],
+        others: [],
         setAside,
         lastSeq: 0,
         lastJobId,

@@ -135,11 +135,19 @@ export function faultyFs(base: FsSeam = nodeFs): FaultyFs {
  * state and the plans. `put`, `merge`, `replaceAll` and `clear` behave as the store's, minus the disk.
  */
 export function planningState(state: HistoryState, clock: Clock) {
-  const view = { get: (id: string) => state.get(id), liveIds: () => state.liveEntries().map((e) => e.id) };
+  const view = {
+    get: (id: string) => state.get(id),
+    liveIds: () => state.liveEntries().map((e) => e.id),
+    record: (kind: string, id: string) => state.record(kind, id),
+  };
   const run = <T>(plan: Plan<T>): T => {
     const prepared = state.prepare(plan.versions);
-    state.apply(prepared, plan.lastJobId);
-    return plan.result(prepared.map((r) => r.job));
+    const others = state.prepareRecords(plan.records ?? [], prepared.length);
+    state.apply(prepared, plan.lastJobId, others);
+    return plan.result(
+      prepared.map((r) => r.job),
+      others.map((r) => r.record),
+    );
   };
   const ops = {
     put: (job: unknown) => run(planPut(view, job as Job, clock)),

@@ -1,4 +1,4 @@
-import type { HistoryEntry } from './history-state';
+import { type HistoryEntry, indexFieldsOf } from './history-state';
 
 /**
  * job_history.json as this companion writes it (history-file.ts `historyFileChunks`), read line by line:
@@ -9,6 +9,8 @@ import type { HistoryEntry } from './history-state';
  */
 export interface TrustedLayout {
   entries: HistoryEntry[];
+  /** The lines of the `records` block (boards, the queue: records.ts), parsed but not yet checked. */
+  records: unknown[];
   /** The top-level fields besides `jobs` and `tombstones`, parsed (`lastJobId`, `seq`, unknown ones...). */
   frame: Record<string, unknown>;
 }
@@ -22,7 +24,7 @@ export function readTrustedLayout(text: string): TrustedLayout | null {
   const entries: HistoryEntry[] = [];
 
   /** The block opened on line i (`  "<key>": [` or `  "<key>": []` plus `suffix`); false when it is not one. */
-  const block = (key: string, suffix: string, deleted: boolean): boolean => {
+  const block = (key: string, suffix: string, take: (json: string) => boolean): boolean => {
     const open = `  "${key}": [`;
     if (lines[i] === `${open}]${suffix}`) {
       i++;
@@ -41,17 +43,35 @@ export function readTrustedLayout(text: string): TrustedLayout | null {
       const next = lines[i + 1];
       const last = next === `  ]${suffix}`;
       const json = last ? line.slice(JOB_INDENT.length) : line.endsWith(',') ? line.slice(JOB_INDENT.length, -1) : null;
-      const entry = json === null ? null : entryOf(json, deleted);
-      if (!entry) return false;
-      entries.push(entry);
+      if (json === null || !take(json)) return false;
       i++;
     }
   };
 
-  if (!block('jobs', ',', false)) return null;
+  const job = (deleted: boolean) => (json: string) => {
+    const entry = entryOf(json, deleted);
+    if (entry) entries.push(entry);
+    return entry !== null;
+  };
+  const records: unknown[] = [];
+  const record = (json: string) => {
+    try {
+      records.push(JSON.parse(json));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  if (!block('jobs', ',', job(false))) return null;
   const meta: string[] = [];
   while (i < lines.length && !lines[i]!.startsWith('  "tombstones": ')) meta.push(lines[i++]!);
-  if (!block('tombstones', '', true) || i !== lines.length - 2) return null;
+  // A history with boards or a queue ends with its `records` block (history-file.ts `historyFileChunks`).
+  const withRecords = lines.lastIndexOf('  "records": [') > i;
+  const ended = withRecords
+    ? block('tombstones', ',', job(true)) && block('records', '', record)
+    : block('tombstones', '', job(true));
+  if (!ended || i !== lines.length - 2) return null;
   let frame: unknown;
   try {
     // Each meta line ends with a comma, as the writer puts it.
@@ -60,7 +80,7 @@ export function readTrustedLayout(text: string): TrustedLayout | null {
     return null;
   }
   if (!frame || typeof frame !== 'object' || Array.isArray(frame)) return null;
-  return { entries, frame: frame as Record<string, unknown> };
+  return { entries, records, frame: frame as Record<string, unknown> };
 }
 
 function entryOf(line: string, deleted: boolean): HistoryEntry | null {
@@ -74,5 +94,13 @@ function entryOf(line: string, deleted: boolean): HistoryEntry | null {
   const { id, seq, status, createdAt } = job;
   if (typeof id !== 'string' || typeof seq !== 'number' || typeof status !== 'string') return null;
   if (typeof createdAt !== 'number' || (job.deleted === true) !== deleted) return null;
-  return { id, seq, line, deleted, status: status as HistoryEntry['status'], createdAt };
+  return {
+    id,
+    seq,
+    line,
+    deleted,
+    status: status as HistoryEntry['status'],
+    createdAt,
+    ...indexFieldsOf(job),
+  };
 }

@@ -1,4 +1,4 @@
-import type { Clock, Job, SyncedJob } from '../../utils/domain';
+import type { Clock, Job, SyncedJob, SyncedRecord, SyncRecord } from '../../utils/domain';
 import type { DatedSnapshots } from './dated-snapshots';
 import type { HistoryView } from './history-state';
 import type { Plan } from './plans';
@@ -6,14 +6,27 @@ import type { Plan } from './plans';
 /** Outcome of merging one incoming version (see utils/domain/merge.ts for the rule). */
 export interface MergeResult {
   id: string;
+  /** applied: the companion's version changed (in its job-wide fields, its organising fields, or both). */
   outcome: 'applied' | 'ignored';
+  /** The incoming job-wide fields won (a new status to act on); false when only organising fields changed. */
+  baseApplied: boolean;
   /** The companion's version after the merge. */
   job: SyncedJob;
+}
+
+/** Outcome of merging one incoming record that is not a job. */
+export interface RecordMergeResult {
+  kind: string;
+  id: string;
+  outcome: 'applied' | 'ignored';
+  record: SyncedRecord;
 }
 
 /** What a plan may read: current versions, and which jobs are live. */
 export interface PlanView extends HistoryView {
   liveIds(): string[];
+  /** The current version of a record that is not a job. */
+  record(kind: string, id: string): SyncedRecord | undefined;
 }
 
 /**
@@ -42,21 +55,41 @@ export interface JobStore {
   get(id: string): SyncedJob | undefined;
   /** Live jobs (no tombstones), oldest first as the seed kept them. Parses every job: for rare callers. */
   list(): SyncedJob[];
-  /** Live job ids with their status, oldest first, without parsing them. */
-  liveIndex(): { id: string; status: Job['status'] }[];
-  /** Everything changed after `since`, tombstones included, in sequence order. */
-  changesSince(since: number, limit: number): { changes: SyncedJob[]; lastSeq: number; hasMore: boolean };
-  /** The same as JSON lines, ready to send. */
-  changeLines(since: number, limit: number): { lines: string[]; lastSeq: number; hasMore: boolean };
+  /** Live job ids with their status (and whether they are in the trash), oldest first, without parsing them. */
+  liveIndex(): { id: string; status: Job['status']; trashed: boolean }[];
+  /** Everything changed after `since`, tombstones included, in sequence order (`limit` counts jobs and records). */
+  changesSince(
+    since: number,
+    limit: number,
+  ): { changes: SyncedJob[]; records: SyncedRecord[]; lastSeq: number; hasMore: boolean };
+  /**
+   * The same as JSON lines, ready to send, in the shapes of sync version `v` (default the current one; version 1
+   * clients get jobs without organising fields, `cancelled` as an error, and no records).
+   */
+  changeLines(
+    since: number,
+    limit: number,
+    v?: number,
+  ): { lines: string[]; records: string[]; lastSeq: number; hasMore: boolean };
+  /** The current version of a record that is not a job (a board, the queue). */
+  getRecord(kind: string, id: string): SyncedRecord | undefined;
+  /** Every record of this kind, deleted ones too. */
+  listRecords(kind: string): SyncedRecord[];
 
   /** Writes this version (the runner's and routes' own updates), stamped to win; a stale copy is refused. */
   put(job: Job): Promise<SyncedJob>;
-  /** Merge of versions from a client by the order of merge.ts; only winners get a new seq. */
+  /** Merge of versions from a client (merge.ts mergeJobs); only versions that change something get a new seq. */
   merge(jobs: Job[]): Promise<MergeResult[]>;
+  /** The same for records that are not jobs (records.ts mergeRecords). */
+  mergeRecords(records: SyncRecord[]): Promise<RecordMergeResult[]>;
   /** Seed `/save-jobs`: the given list becomes the history; jobs not in it become tombstones. */
   replaceAll(jobs: Job[], lastJobId: number): Promise<{ fileSize: number }>;
   /** Tombstones every live job (the file's backup keeps the history as it was). */
   clear(): Promise<number>;
+  /** Purges these jobs from the trash (those not in it are left alone); returns the ids purged. */
+  purge(ids: readonly string[]): Promise<string[]>;
+  /** Purges every job that went to the trash before `time` (the 30-day rule); returns the ids purged. */
+  purgeTrashedBefore(time: number): Promise<string[]>;
   /** Any change as one durable step: `plan` reads the current versions and says what to write. */
   commit<T>(plan: (view: PlanView) => Plan<T>): Promise<T>;
 
@@ -67,6 +100,16 @@ export interface JobStore {
   readImage(hash: string): Promise<Uint8Array | null>;
   /** Images found missing or damaged when asked for, which a client holding them should upload again. */
   lostImages(limit: number): string[];
+  /**
+   * Keeps `hash` from being freed until the returned function is called: for a caller holding an image that a
+   * job it has yet to write points at (a paid result waiting for the disk).
+   */
+  pinImage(hash: string): () => void;
+  /**
+   * Frees the files of images that only jobs purged from the trash pointed at (image-gc.ts); returns their hashes.
+   * It also runs by itself a while after such a purge.
+   */
+  collectImages(): Promise<string[]>;
 
   /** Size in bytes of job_history.json as last written. */
   fileSize(): number;

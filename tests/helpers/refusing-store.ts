@@ -40,7 +40,15 @@ export function refusingStore(inner: JobStore) {
     list: () => inner.list(),
     liveIndex: () => inner.liveIndex(),
     changesSince: (since, limit) => inner.changesSince(since, limit),
-    changeLines: (since, limit) => inner.changeLines(since, limit),
+    changeLines: (since, limit, v) => inner.changeLines(since, limit, v),
+    getRecord: (kind, id) => inner.getRecord(kind, id),
+    listRecords: (kind) => inner.listRecords(kind),
+    async mergeRecords(records) {
+      gate();
+      return inner.mergeRecords(records);
+    },
+    pinImage: (hash) => inner.pinImage(hash),
+    collectImages: () => inner.collectImages(),
     async commit(plan) {
       gate();
       return inner.commit(plan);
@@ -62,6 +70,14 @@ export function refusingStore(inner: JobStore) {
     async clear() {
       gate();
       return inner.clear();
+    },
+    async purge(ids) {
+      gate();
+      return inner.purge(ids);
+    },
+    async purgeTrashedBefore(time) {
+      gate();
+      return inner.purgeTrashedBefore(time);
     },
     async putImage(bytes) {
       gate();

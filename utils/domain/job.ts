@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clockFieldSchema, timeSchema, versionSchema } from './clock';
 import { type GenerationMode, type JobOptions, jobOptionsSchema, storedOptionsSchema } from './options';
+import { organisingFieldsShape } from './organise-schema';
 import { directionSchema, imageHashSchema } from './primitives';
 import { sizeProblem } from './sizes';
 
@@ -24,9 +25,10 @@ export { type Direction, directionSchema, directions, imageHashSchema } from './
 
 /**
  * The seed's own status set. `idle` means "created but not yet handed to the runner"
- * (the extension shows it as "Waiting" while the companion is unreachable).
+ * (the extension shows it as "Waiting" while the companion is unreachable). `cancelled`: taken out of the
+ * queue before it ran, never paid for; clients from before it are sent it as an error (routes/sync.ts).
  */
-export const jobStatuses = ['idle', 'queued', 'running', 'success', 'error'] as const;
+export const jobStatuses = ['idle', 'queued', 'running', 'success', 'error', 'cancelled'] as const;
 export const jobStatusSchema = z.enum(jobStatuses);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
@@ -102,6 +104,8 @@ export const jobSchema = z.looseObject({
     .optional(),
   /** A tombstone: the user deleted this job. Kept so the delete syncs. */
   deleted: z.boolean().default(false),
+  /** Star, rating, tags, boards, notes, trash, each with its own version: organise-schema.ts. */
+  ...organisingFieldsShape,
 });
 export type Job = z.infer<typeof jobSchema>;
 export type JobInput = z.input<typeof jobSchema>;

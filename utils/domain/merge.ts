@@ -1,5 +1,16 @@
+import { canonicalJson } from './canonical-json';
 import { compareHlc, genOf, versionOf } from './clock';
 import type { Job } from './job';
+import {
+  hasOrganising,
+  joinOrganising,
+  organisingStateOf,
+  sameOrganising,
+  withOrganising,
+  withoutOrganising,
+} from './organise';
+
+export { canonicalJson } from './canonical-json';
 
 /**
  * How far a version got: 2 it holds a result (an image someone paid for), 1 it finished without one,
@@ -7,7 +18,7 @@ import type { Job } from './job';
  */
 export function progressOf(job: Pick<Job, 'status' | 'image'>): 0 | 1 | 2 {
   if (job.image !== null && job.image !== undefined) return 2;
-  return job.status === 'success' || job.status === 'error' ? 1 : 0;
+  return job.status === 'success' || job.status === 'error' || job.status === 'cancelled' ? 1 : 0;
 }
 
 /**
@@ -19,6 +30,7 @@ export function progressOf(job: Pick<Job, 'status' | 'image'>): 0 | 1 | 2 {
  *    finished state away;
  * 3. the hybrid logical clock (updatedAt, counter, node): the later edit wins;
  * 4. a delete wins a tie, then the larger canonical JSON.
+ * The organising fields (organise.ts) take no part: they merge per field, on their own (mergeJobs).
  */
 export function compareVersions(a: Job, b: Job): number {
   const byGen = genOf(a) - genOf(b);
@@ -28,30 +40,42 @@ export function compareVersions(a: Job, b: Job): number {
   const byClock = compareHlc(versionOf(a), versionOf(b));
   if (byClock !== 0) return byClock;
   if (a.deleted !== b.deleted) return a.deleted ? 1 : -1;
-  const ka = canonicalJson(withoutSeq(a));
-  const kb = canonicalJson(withoutSeq(b));
+  const ka = canonicalJson(withoutOrganising(withoutSeq(a)));
+  const kb = canonicalJson(withoutOrganising(withoutSeq(b)));
   return ka === kb ? 0 : ka > kb ? 1 : -1;
 }
 
-/** The winning version, or null when `incoming` should be ignored (it loses, or it is the same version). */
+/**
+ * The version whose job-wide fields win (compareVersions), or null when `incoming`'s lose (or are the same).
+ * Says nothing of the organising fields: use mergeJobs to keep both sides' of those.
+ */
 export function pickWinner(current: Job | undefined, incoming: Job): Job | null {
   if (!current) return incoming;
   return compareVersions(incoming, current) > 0 ? incoming : null;
 }
 
+/**
+ * What a replica holds after seeing both versions of one job: the job-wide fields of the winner
+ * (compareVersions), and each organising field merged on its own (organise.ts). Commutative, associative and
+ * idempotent, so replicas that saw the same versions hold the same record. Without organising fields on
+ * either side it is the winner itself.
+ */
+export function mergeJobs(a: Job, b: Job): Job {
+  const winner = compareVersions(a, b) >= 0 ? a : b;
+  const loser = winner === a ? b : a;
+  if (!hasOrganising(loser) || sameOrganising(winner, loser)) return winner;
+  const org = joinOrganising(organisingStateOf(winner), organisingStateOf(loser));
+  const merged = withOrganising(winner, org);
+  return sameRecord(merged, winner) ? winner : merged;
+}
+
+/** Same record, the companion's `seq` aside. */
+export function sameRecord(a: Job, b: Job): boolean {
+  if (a === b) return true;
+  return canonicalJson(withoutSeq(a)) === canonicalJson(withoutSeq(b));
+}
+
 function withoutSeq(job: Job): Record<string, unknown> {
   const { seq: _seq, ...rest } = job as Job & { seq?: unknown };
   return rest;
-}
-
-/** JSON with sorted keys, so equal values give equal strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v as object).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
-    }
-    return v;
-  });
 }

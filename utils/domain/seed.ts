@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bytesToPngDataUrl, isPngDataUrl, pngDataUrlToBytes } from './data-url';
 import { directionSchema, type Job, jobSchema, MAX_STORED_PROMPT_LENGTH } from './job';
+import { normalizeTag, ORGANISING_KEYS, organisingFieldsShape } from './organise-schema';
 
 /**
  * The seed system's history format (PERSISTENCE.md, and what its dashboard really wrote):
@@ -50,6 +51,8 @@ const SEED_STATUS: Record<string, Job['status']> = {
   error: 'error',
   failed: 'error',
   fail: 'error',
+  cancelled: 'cancelled',
+  canceled: 'cancelled',
 };
 
 function num(value: unknown): number | null {
@@ -99,7 +102,7 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
     clock: _clock,
     ...unknown
   } = extra;
-  const rest: Record<string, unknown> = { ...unknown };
+  const rest: Record<string, unknown> = { ...takeOrganising(unknown) };
 
   let image: string | null = null;
   if (isPngDataUrl(result)) {
@@ -175,6 +178,27 @@ export function fromSeedJob(raw: SeedJob, putImage: PutImage, now: number): Job 
   });
 }
 
+/**
+ * The organising fields a seed file or client carries (its own, or ours given back), kept when they are valid;
+ * tags are normalized first. A value that is not ours (a `rating` of "good" from some other tool) is kept
+ * under `seed_<name>`, so nothing the file held is dropped.
+ */
+function takeOrganising(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...fields };
+  for (const key of ORGANISING_KEYS) {
+    if (!(key in out)) continue;
+    let value = out[key];
+    delete out[key];
+    if (value === undefined) continue;
+    if (key === 'tags' && Array.isArray(value) && value.every((t) => typeof t === 'string')) {
+      value = [...new Set(value.map(normalizeTag).filter((t) => t !== ''))];
+    }
+    if (organisingFieldsShape[key].safeParse(value).success) out[key] = value;
+    else out[`seed_${key}`] = value;
+  }
+  return out;
+}
+
 /** The seed client's view of a job: `result` as a data URL (or the object it wrote), rotations as it wrote them. */
 export function toSeedJob(job: Job, getImage: GetImage): Record<string, unknown> {
   const { deleted: _deleted, seq: _seq, ...fields } = job as Job & { seq?: number };
@@ -198,6 +222,13 @@ export function toSeedJob(job: Job, getImage: GetImage): Record<string, unknown>
       toDirection: job.rotate.toDirection,
       fromDirection: job.rotate.fromDirection,
     };
+  }
+  // Another tool's value under a name that is now an organising field goes back under its own name.
+  for (const key of ORGANISING_KEYS) {
+    const kept = `seed_${key}`;
+    if (!(kept in out)) continue;
+    if (out[key] === undefined) out[key] = out[kept];
+    delete out[kept];
   }
   if (typeof (job as Record<string, unknown>).seedStatus === 'string') {
     out.status = (job as Record<string, unknown>).seedStatus;

@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { apiKeySourceSchema } from './companion';
 import { COMPANION_PACKAGE_NAME } from './companion-package';
-import { imageHashSchema, jobSchema } from './job';
+import { imageHashSchema, type Job, jobSchema } from './job';
+import { withoutOrganising } from './organise';
+import { anyRecordSchema } from './records';
 
+/**
+ * The shapes of the sync routes a client asks for with `v` (README, "Sync protocol"); /health's `apiVersion`
+ * (COMPANION_API_VERSION) says which routes a companion has. 2: records beside jobs (boards, the queue:
+ * records.ts), organising fields and the `cancelled` status. A client that does not say is answered in
+ * version 1's shapes (routes/sync.ts).
+ */
+export const SYNC_API_VERSION = 2;
 /** What /health names itself as: the companion's package name. */
 export const APP_NAME = COMPANION_PACKAGE_NAME;
 /** Most jobs per pull page (about 0.9 MB of JSON); companions before 2,000 took 500. */
@@ -13,10 +22,28 @@ export const MAX_PUSH_CHANGES = 500;
 export const syncedJobSchema = jobSchema.extend({ seq: z.number().int().positive() });
 export type SyncedJob = z.infer<typeof syncedJobSchema>;
 
+/**
+ * A job as a client of sync version `v` reads it: before version 2 without organising fields (they mean nothing
+ * to it, and a version it cannot order would be pushed back at every sync) and `cancelled` as an error.
+ */
+export function forSyncVersion<T extends Job>(job: T, v: number): T {
+  if (v >= 2) return job;
+  const plain = withoutOrganising(job);
+  if (plain.status !== 'cancelled') return plain;
+  return { ...plain, status: 'error', error: plain.error ?? 'Cancelled before it ran' };
+}
+
+/** The protocol version a client speaks when it does not say (clients from before version 2). */
+const apiVersionSchema = z.coerce.number().int().min(1).max(1000).default(1);
+
 export const pullQuerySchema = z.object({
   since: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_PAGE).default(200),
+  v: apiVersionSchema,
 });
+
+/** A record (records.ts) as the companion hands it out, of any kind: a client reads the kinds it knows. */
+export const pulledRecordSchema = anyRecordSchema.extend({ seq: z.number().int().positive() });
 
 export const pullResponseSchema = z.object({
   /** Identifies this companion's data; a client that sees it change starts over from 0 and pushes everything. */
@@ -27,6 +54,8 @@ export const pullResponseSchema = z.object({
   hasMore: z.boolean(),
   /** Images the companion lost (found damaged or deleted) that a client holding them should upload again. */
   needImages: z.array(imageHashSchema).max(1000).default([]),
+  /** Records (boards, the queue) changed in the same range of seqs; version 2 and later. */
+  records: z.array(pulledRecordSchema).default([]),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -59,6 +88,10 @@ export const pushRequestSchema = z.object({
   changes: z.array(jobSchema).max(MAX_PUSH_CHANGES),
   /** PNG bytes (base64) for images the changes reference and the companion asked for. */
   images: z.record(imageHashSchema, z.string().max(8_000_000)).default({}),
+  /** Records (records.ts) changed here; each known kind is checked with its schema, unknown kinds passed over. */
+  records: z.array(anyRecordSchema).max(MAX_PUSH_CHANGES).default([]),
+  /** The protocol version the client speaks; answers follow it. */
+  v: z.number().int().min(1).max(1000).default(1),
 });
 export type PushRequest = z.input<typeof pushRequestSchema>;
 
@@ -72,9 +105,19 @@ export const pushResultSchema = z.object({
   outcome: z.enum(['applied', 'ignored']),
   job: syncedJobSchema,
 });
+export const recordResultSchema = z.object({
+  kind: z.string(),
+  id: z.string(),
+  /** unknown: a kind this companion does not know, passed over. */
+  outcome: z.enum(['applied', 'ignored', 'unknown']),
+  /** The companion's version after the push (null for an unknown kind). */
+  record: pulledRecordSchema.nullable(),
+});
 export const pushResponseSchema = z.object({
   serverId: z.string(),
   results: z.array(pushResultSchema),
+  /** One per pushed record, in order; absent from companions before version 2. */
+  recordResults: z.array(recordResultSchema).default([]),
   lastSeq: z.number().int().nonnegative(),
   /** Images referenced by the changes that the companion does not hold; push them again with `images`. */
   needImages: z.array(imageHashSchema),

@@ -1,4 +1,4 @@
-import type { Job } from '@/utils/domain';
+import { isTrashed, type Job } from '@/utils/domain';
 import { foldInsights } from '@/utils/insights/aggregate';
 import { factsOf } from '@/utils/insights/facts';
 import { compareIndexEntries } from '@/utils/storage/index-pages';
@@ -8,9 +8,13 @@ import { emptyStats, HEAD_SIZE, type IndexEntry, type StoredStats, toIndexEntry 
 
 export { compareIndexEntries, toIndexEntry };
 
-/** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats. */
+/** Adds (sign 1) or removes (sign -1) one live job's contribution to the stats; a trashed job counts as trashed only. */
 export function addToStats(stats: StoredStats, job: Job, sign: 1 | -1): void {
   if (job.deleted) return;
+  if (isTrashed(job)) {
+    stats.trashed += sign;
+    return;
+  }
   stats.total += sign;
   stats[job.status] += sign;
   if (job.status === 'success' && job.duration !== null) {
@@ -32,6 +36,7 @@ export function deriveLayout(jobs: Iterable<Job>) {
     else {
       index.push(toIndexEntry(job));
       addToStats(stats, job, 1);
+      // Insights counts a trashed job too: its money was spent and the trash can be undone; a purge removes it.
       live.push(job);
     }
   }
@@ -39,9 +44,14 @@ export function deriveLayout(jobs: Iterable<Job>) {
   return { index, head: headOf(index), stats, tombstones, insights: foldInsights(live.map(factsOf)) };
 }
 
-/** The ids of the newest HEAD_SIZE entries. */
+/** The ids of the newest HEAD_SIZE entries the history list shows (the trash's are not). */
 export function headOf(index: readonly IndexEntry[]): string[] {
-  return index.slice(0, HEAD_SIZE).map((e) => e.id);
+  const out: string[] = [];
+  for (const entry of index) {
+    if (out.length >= HEAD_SIZE) break;
+    if (entry.trashedAt === undefined) out.push(entry.id);
+  }
+  return out;
 }
 
 export function sameIds(a: readonly string[], b: readonly string[]): boolean {

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bruteForce, type Expected, jobVersionArb, NOW } from '@/tests/helpers/insights-oracle';
+import { createClock } from '@/utils/domain/clock';
 import type { Job } from '@/utils/domain/job';
+import { addToSetField } from '@/utils/domain/organise';
 import {
   applyChanges,
   durationKey,
@@ -191,13 +193,20 @@ describe('insights helpers', () => {
     expect(monthsInRange('2024-11-20', '2025-02-01')).toEqual(['2024-11', '2024-12', '2025-01', '2025-02']);
   });
 
-  it('reads tags, boards and author from a job loosely, and only a failed job has a reason', () => {
+  it('reads tags and boards from the organising fields, author loosely, and only a failed job has a reason', () => {
     const base = { id: 'x', kind: 'generate', status: 'success', createdAt: NOW, prompt: 'p' } as Job;
-    expect(factsOf({ ...base, tags: ['b', 'a', 'a', ''], boards: 'nope', author: 'ana' } as Job)).toMatchObject({
-      tags: ['a', 'b'],
-      author: 'ana',
-    });
-    expect(factsOf({ ...base, boards: 'nope' } as Job).boards).toBeUndefined();
+    const organised = addToSetField(
+      addToSetField(base, 'tags', ['hero', 'forest'], createClock('a'), 32),
+      'boards',
+      ['board-1'],
+      createClock('a'),
+      32,
+    );
+    expect(factsOf(organised)).toMatchObject({ tags: ['forest', 'hero'], boards: ['board-1'] });
+    expect(
+      factsOf({ ...base, tags: ['b', 'a', 'a', ''], boards: 'nope', author: 'ana' } as unknown as Job),
+    ).toMatchObject({ tags: ['a', 'b'], author: 'ana' });
+    expect(factsOf({ ...base, boards: 'nope' } as unknown as Job).boards).toBeUndefined();
     expect(factsOf({ ...base, error: 'old error' }).reason).toBeUndefined();
     expect(factsOf({ ...base, status: 'error', error: 'boom' }).reason).toBe('boom');
   });

@@ -3,7 +3,8 @@ import type { Job } from '@/utils/domain/job';
 /**
  * What Insights needs of one job: small enough to sit in every index entry (so a filtered view is computed
  * from the index in memory, without reading 10,000 job records), and the only input of the aggregates.
- * Organising fields (tags, boards, author) are read loosely: older jobs lack them, newer clients add them.
+ * Tags and boards are the job's organising fields (organise-schema.ts: board ids, named by their board records);
+ * author is read loosely: no client writes it yet.
  */
 export interface JobFacts {
   createdAt: number;
@@ -92,7 +93,7 @@ function label(value: unknown): string | undefined {
 
 /** The facts of one job version. */
 export function factsOf(job: Job): JobFacts {
-  const loose = job as Job & { tags?: unknown; boards?: unknown; author?: unknown };
+  const loose = job as Job & { author?: unknown };
   const facts: JobFacts = {
     createdAt: job.createdAt,
     status: job.status,
@@ -104,9 +105,9 @@ export function factsOf(job: Job): JobFacts {
   if (typeof job.usd === 'number') facts.usd = job.usd;
   if (typeof job.duration === 'number') facts.duration = job.duration;
   if (job.status === 'error') facts.reason = failureReason(job.error);
-  const tags = labelList(loose.tags);
+  const tags = labelList(job.tags);
   if (tags) facts.tags = tags;
-  const boards = labelList(loose.boards);
+  const boards = labelList(job.boards);
   if (boards) facts.boards = boards;
   const author = label(loose.author);
   if (author) facts.author = author;

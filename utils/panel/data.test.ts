@@ -53,7 +53,17 @@ async function seedLayout(count: number, headSize = 60) {
     status: j.status,
     prompt: j.prompt,
   }));
-  const stats: Stats = { total: count, idle: 0, queued: 0, running: 0, success: 0, error: 0, avgDuration: 2 };
+  const stats: Stats = {
+    total: count,
+    idle: 0,
+    queued: 0,
+    running: 0,
+    success: 0,
+    error: 0,
+    cancelled: 0,
+    trashed: 0,
+    avgDuration: 2,
+  };
   items[keys.head] = index.slice(0, headSize).map((e) => e.id);
   Object.assign(items, indexItems(index));
   items[keys.stats] = stats;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Job, jobSchema, jobStatusSchema } from '@/utils/domain/job';
+import { isTrashed } from '@/utils/domain/organise';
 import { factsOf, type JobFacts } from '@/utils/insights/facts';
 
 /**
@@ -27,14 +28,25 @@ export const indexEntrySchema = z.object({
   usd: z.number().optional(),
   duration: z.number().optional(),
   reason: z.string().optional(),
+  /** The organising fields (organise-schema.ts), only when set, so the entry of a job never organised stays small. */
   tags: z.array(z.string()).optional(),
   boards: z.array(z.string()).optional(),
   author: z.string().optional(),
+  starred: z.literal(true).optional(),
+  rating: z.number().int().min(1).max(5).optional(),
+  /** In the trash since then: out of the history list, in the trash view (Insights still counts it). */
+  trashedAt: z.number().optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
 export function toIndexEntry(job: Job): IndexEntry {
-  return { id: job.id, ...factsOf(job), status: job.status };
+  // In the schema's key order: an entry read back through it compares equal to one made now.
+  const { createdAt, prompt, status: _status, ...facts } = factsOf(job);
+  const entry: IndexEntry = { id: job.id, createdAt, status: job.status, prompt, ...facts };
+  if (job.starred) entry.starred = true;
+  if (job.rating) entry.rating = job.rating;
+  if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
+  return entry;
 }
 
 /** An entry's facts for Insights: itself once complete (every entry written since layout version 2). */
@@ -50,6 +62,10 @@ export const statsSchema = z.object({
   running: z.number().int(),
   success: z.number().int(),
   error: z.number().int(),
+  /** Added with the queue control: stats stored before it read as 0. */
+  cancelled: z.number().int().default(0),
+  /** Jobs in the trash; the other counts leave them out. */
+  trashed: z.number().int().default(0),
   /** Seconds, over successful jobs; null when there are none. */
   avgDuration: z.number().nullable(),
 });
@@ -69,6 +85,8 @@ export const emptyStats = (): StoredStats => ({
   running: 0,
   success: 0,
   error: 0,
+  cancelled: 0,
+  trashed: 0,
   avgDuration: null,
   durationSum: 0,
   durationCount: 0,
