@@ -326,43 +326,7 @@ export async function rowIdByPrompt(page: Page, prompt: string, timeout = 15_000
   return (await row.getAttribute('data-job-id'))!;
 }
 
-/**
- * Records every status each row shows, from now on, in the page (a MutationObserver), so a state that
- * lasts less than a poll interval is still seen. Read it with statusHistory().
- */
-export async function recordStatuses(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as any;
-    if (w.__e2eStatusLog) return;
-    const log: [string, string][] = (w.__e2eStatusLog = []);
-    const last = new Map<string, string>();
-    const scan = () => {
-      for (const el of document.querySelectorAll('[data-job-id]')) {
-        const id = el.getAttribute('data-job-id')!;
-        const status = el.getAttribute('data-status') ?? '';
-        if (last.get(id) !== status) {
-          last.set(id, status);
-          log.push([id, status]);
-        }
-      }
-    };
-    new MutationObserver(scan).observe(document.body, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-      attributeFilter: ['data-status', 'data-job-id'],
-    });
-    scan();
-  });
-}
-
-/** The distinct statuses a row went through since recordStatuses(), in order. */
-export function statusHistory(page: Page, id: string): Promise<string[]> {
-  return page.evaluate(
-    (jobId) => ((window as any).__e2eStatusLog as [string, string][]).filter(([i]) => i === jobId).map(([, s]) => s),
-    id,
-  );
-}
+export { recordStatuses, statusHistory } from '../helpers/status-log';
 
 export async function waitForStatus(page: Page, id: string, status: string, timeout = 20_000): Promise<void> {
   const row = jobRow(page, id);
