@@ -29,6 +29,7 @@ import {
   pushResponseSchema,
   type RetryJobRequest,
   type SpendResponse,
+  SYNC_API_VERSION,
   type SyncedJob,
   seedJobSchema,
   sha256Hex,
@@ -88,7 +89,12 @@ export interface CreateJobInput extends Omit<CreateJobRequest, 'id' | 'options'>
 export interface CompanionClient {
   readonly baseUrl: string;
   health(): Promise<HealthResponse>;
-  changes(since: number, limit: number): Promise<PullResponse>;
+  /**
+   * One page of changes, asked in sync version `v` (default SYNC_API_VERSION). `syncVersion`: the version the
+   * companion answered in (a companion before version 2 sends no `records` and ignores `v`).
+   */
+  changes(since: number, limit: number, v?: number): Promise<PullResponse & Answered>;
+  /** Sent in sync version SYNC_API_VERSION; a companion before it passes `v` and `records` over. */
   push(request: PushRequest): Promise<PushResponse>;
   /** 202 when queued, 200 when the id already existed (`created` false). */
   createJob(input: CreateJobInput): Promise<{ job: SyncedJob; created: boolean }>;
@@ -126,6 +132,11 @@ export interface CompanionClient {
   putApiKey(apiKey: string): Promise<ApiKeyResponse>;
   /** Makes the companion forget the key set from the panel. */
   deleteApiKey(): Promise<ApiKeyResponse>;
+}
+
+/** The sync protocol an answer came in (utils/domain/sync.ts). */
+export interface Answered {
+  syncVersion: number;
 }
 
 export interface ImageBatch {
@@ -196,6 +207,15 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
   }
 
   async function parse<S extends z.ZodType>(res: Response, path: string, schema: S): Promise<z.infer<S>> {
+    return (await parseRaw(res, path, schema)).data;
+  }
+
+  /** The answer parsed with its schema, and the JSON as sent (to see which fields a companion sends at all). */
+  async function parseRaw<S extends z.ZodType>(
+    res: Response,
+    path: string,
+    schema: S,
+  ): Promise<{ data: z.infer<S>; raw: unknown }> {
     let value: unknown;
     try {
       value = await res.json();
@@ -212,7 +232,21 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
         res.status,
       );
     }
-    return parsed.data;
+    return { data: parsed.data, raw: value };
+  }
+
+  /** A sync answer with the protocol version it came in: version 2 sends `field`, version 1 never does. */
+  async function callSync<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    field: string,
+  ): Promise<z.infer<S> & Answered> {
+    const res = await send(method, path);
+    if (!res.ok) throw await failure(res, path);
+    const { data, raw } = await parseRaw(res, path, schema);
+    const sent = !!raw && typeof raw === 'object' && Array.isArray((raw as Record<string, unknown>)[field]);
+    return { ...(data as object), syncVersion: sent ? SYNC_API_VERSION : 1 } as z.infer<S> & Answered;
   }
 
   async function call<S extends z.ZodType>(
@@ -229,8 +263,9 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
   return {
     baseUrl,
     health: () => call('GET', '/health', healthResponseSchema),
-    changes: (since, limit) => call('GET', `/api/v1/changes?since=${since}&limit=${limit}`, pullResponseSchema),
-    push: (request) => call('POST', '/api/v1/push', pushResponseSchema, request),
+    changes: (since, limit, v = SYNC_API_VERSION) =>
+      callSync('GET', `/api/v1/changes?since=${since}&limit=${limit}&v=${v}`, pullResponseSchema, 'records'),
+    push: (request) => call('POST', '/api/v1/push', pushResponseSchema, { v: SYNC_API_VERSION, ...request }),
 
     async createJob(input) {
       const path = '/api/v1/jobs';

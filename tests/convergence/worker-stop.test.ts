@@ -118,8 +118,8 @@ describe('service worker stopped mid-sync', () => {
     const out = await runSync(w, a, { kind: 'failPage2' });
     expect(out).toMatchObject({ kind: 'done', result: { ok: false } });
     expect(first.requests.filter((r) => r.path.startsWith('/api/v1/changes')).map((r) => r.path)).toEqual([
-      `/api/v1/changes?since=0&limit=${PAGE}`,
-      `/api/v1/changes?since=4&limit=${PAGE}`,
+      `/api/v1/changes?since=0&limit=${PAGE}&v=2`,
+      `/api/v1/changes?since=4&limit=${PAGE}&v=2`,
     ]);
     const stopped = await readExtension(a);
     expect(stopped.sync.checkpoint).toBe(4);
@@ -131,8 +131,8 @@ describe('service worker stopped mid-sync', () => {
     const resumed = await runSync(w, a);
     expect(resumed).toMatchObject({ kind: 'done', result: { ok: true, pulled: 8, serverChanged: false } });
     expect(a.inc.requests.filter((r) => r.path.startsWith('/api/v1/changes')).map((r) => r.path)).toEqual([
-      `/api/v1/changes?since=4&limit=${PAGE}`,
-      `/api/v1/changes?since=8&limit=${PAGE}`,
+      `/api/v1/changes?since=4&limit=${PAGE}&v=2`,
+      `/api/v1/changes?since=8&limit=${PAGE}&v=2`,
     ]);
     expect(await runSync(w, w.exts[1])).toMatchObject({ kind: 'done', result: { ok: true } });
     await assertAgree(w);

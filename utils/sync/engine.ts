@@ -1,7 +1,13 @@
 import { type CompanionClient, CompanionError, type CompanionErrorKind } from '@/utils/companion-client';
 import { errorMessage } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
-import { needsPairing, PAIRING_REQUIRED_MESSAGE, PairingRequiredError, ServerChangedError } from '@/utils/sync/errors';
+import {
+  checkServer,
+  needsPairing,
+  PAIRING_REQUIRED_MESSAGE,
+  PairingRequiredError,
+  ServerChangedError,
+} from '@/utils/sync/errors';
 import { createImageFetcher } from '@/utils/sync/images';
 import { claimApprovedPairing } from '@/utils/sync/pair-claim';
 import { FIRST_PAGE_SIZE, pullChanges, SYNC_PAGE_SIZE } from '@/utils/sync/pull';
@@ -124,6 +130,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       });
   }
 
+  /**
+   * The sync protocol the companion speaks, as last seen in an answer; asked once (a page of one change) when not
+   * known yet, before anything is pushed: a version-1 companion must not be sent what it cannot hold.
+   */
+  async function syncVersionOf(client: CompanionClient, serverId: string): Promise<number> {
+    const state = await store.getSyncState();
+    if (state.syncVersion !== null) return state.syncVersion;
+    const probe = await client.changes(state.checkpoint, 1);
+    checkServer(probe.serverId, serverId);
+    await store.setSyncState({ syncVersion: probe.syncVersion });
+    return probe.syncVersion;
+  }
+
   // --- one run ---------------------------------------------------------------------------
 
   async function run(opts: SyncOptions): Promise<SyncResult> {
@@ -166,8 +185,12 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       /** Image hashes the companion lacked in this run: asked for once per run. */
       const lacking = new Set<string>();
       if (opts.push !== false) {
+        const v = () => syncVersionOf(client, health.serverId);
+        // What changed here goes before new jobs: a pause, an order or a cancel made before they were asked for
+        // holds when they reach the runner (a push applies its jobs before its records: a cancel before a resume).
+        result.pushed = await pusher.push(client, health.serverId, v);
         result.submitted = await submitWaiting(store, client);
-        result.pushed = await pusher.push(client, health.serverId);
+        result.pushed += await pusher.push(client, health.serverId, v);
       }
       await readSpend(store, client);
       if (opts.pull !== false) {

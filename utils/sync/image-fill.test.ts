@@ -143,10 +143,10 @@ describe('images of a first sync', () => {
     const engine = createSyncEngine({ store, client: () => client, now: clock.now, inlineImages: 0 });
     expect(await engine.syncOnce()).toMatchObject({ ok: true, pulled: 1_200 });
     expect(companion.requests('/api/v1/changes').map((r) => r.path)).toEqual([
-      '/api/v1/changes?since=0&limit=100',
-      '/api/v1/changes?since=100&limit=500',
-      '/api/v1/changes?since=600&limit=500',
-      '/api/v1/changes?since=1100&limit=500',
+      '/api/v1/changes?since=0&limit=100&v=2',
+      '/api/v1/changes?since=100&limit=500&v=2',
+      '/api/v1/changes?since=600&limit=500&v=2',
+      '/api/v1/changes?since=1100&limit=500&v=2',
     ]);
     await engine.imagesSettled();
   });

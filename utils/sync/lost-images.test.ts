@@ -84,6 +84,7 @@ describe('images the companion lost', () => {
         clientId: expect.any(String),
         changes: [],
         images: { [image.hash]: expect.any(String) },
+        v: 2,
       },
     ]);
     expect(await fileStore.readImage(image.hash)).toEqual(image.bytes);

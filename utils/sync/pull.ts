@@ -1,5 +1,5 @@
-import { type CompanionClient, isCompanionError } from '@/utils/companion-client';
-import { MAX_PULL_PAGE, type PullResponse } from '@/utils/domain';
+import { type Answered, type CompanionClient, isCompanionError } from '@/utils/companion-client';
+import { MAX_PULL_PAGE, type PullResponse, SYNC_API_VERSION } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
 import { checkServer } from '@/utils/sync/errors';
 import type { ImageFetcher } from '@/utils/sync/images';
@@ -28,6 +28,8 @@ export interface PullResult {
   pulled: number;
   /** Images the companion lost and would like uploaded again (its last page's `needImages`). */
   needImages: string[];
+  /** Records (boards, the queue) that arrived. */
+  records: number;
 }
 
 /** One page; a companion that refuses the page size (an older one) is asked again with the size it takes. */
@@ -35,7 +37,7 @@ async function changesPage(
   client: CompanionClient,
   since: number,
   limit: number,
-): Promise<{ page: PullResponse; limit: number }> {
+): Promise<{ page: PullResponse & Answered; limit: number }> {
   try {
     return { page: await client.changes(since, limit), limit };
   } catch (err) {
@@ -57,10 +59,14 @@ export async function pullChanges(
   serverId: string,
 ): Promise<PullResult> {
   const { store, images, pageSize, firstPageSize, lacking } = options;
-  let since = (await store.getSyncState()).checkpoint;
+  const state = await store.getSyncState();
+  let since = state.checkpoint;
+  /** The lowest protocol the changes up to `since` came in (none yet from 0). */
+  let reachedIn = since === 0 ? SYNC_API_VERSION : state.checkpointVersion;
   let pulled = 0;
+  let records = 0;
   let size = pageSize;
-  const fetchPage = (from: number, asked: number): Promise<PullResponse> => {
+  const fetchPage = (from: number, asked: number): Promise<PullResponse & Answered> => {
     const page = changesPage(client, from, asked).then((answer) => {
       // An older companion refused the size: its own from then on.
       if (answer.limit < asked) size = answer.limit;
@@ -75,13 +81,28 @@ export async function pullChanges(
   for (;;) {
     const page = await next;
     checkServer(page.serverId, serverId);
+    if (page.syncVersion >= 2 && reachedIn < 2 && since > 0) {
+      // A checkpoint reached in version 1 passed over organising fields and records: a companion answering in 2
+      // is read again from the start, once (the checkpoint then records the version it was reached in).
+      since = 0;
+      reachedIn = SYNC_API_VERSION;
+      next = fetchPage(0, Math.min(firstPageSize, size));
+      continue;
+    }
+    reachedIn = Math.min(reachedIn, page.syncVersion);
     const more = page.hasMore && page.lastSeq > since;
     // The next page is asked for while this one is stored: the companion answers while the worker writes.
     if (more) next = fetchPage(page.lastSeq, size);
-    await store.mergeRemote(page.changes, { sync: { checkpoint: page.lastSeq } });
+    const v = page.syncVersion;
+    await store.mergeRemote(page.changes, {
+      records: page.records,
+      syncVersion: v,
+      sync: { checkpoint: page.lastSeq, checkpointVersion: reachedIn, syncVersion: v },
+    });
     pulled += page.changes.length;
+    records += page.records.length;
     if (page.changes.length > 0) await images.fillHead(store, client, lacking);
-    if (!more) return { pulled, needImages: page.needImages };
+    if (!more) return { pulled, needImages: page.needImages, records };
     since = page.lastSeq;
   }
 }
