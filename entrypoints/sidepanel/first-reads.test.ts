@@ -125,7 +125,7 @@ describe('first reads', () => {
 
     // After first paint: the index, then the rest of head.
     scheduled[0]!();
-    expect(keysOf(get, 3).sort()).toEqual(['indexPages', 'outbox']);
+    expect(keysOf(get, 3).sort()).toEqual(['indexPages', 'outbox', 'records']);
     expect(keysOf(get, 4)).toHaveLength(55);
     await flush();
     expect(keysOf(get, 5)).toEqual(['index:0']);

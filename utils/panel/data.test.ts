@@ -128,7 +128,7 @@ describe('createPanelData', () => {
     // After first paint: the index (and the outbox) in one read, then the other 55 head jobs.
     expect(scheduled).toHaveLength(1);
     scheduled[0]!();
-    expect(keysOf(3).sort()).toEqual(['indexPages', 'outbox']);
+    expect(keysOf(3).sort()).toEqual(['indexPages', 'outbox', 'records']);
     expect(keysOf(4)).toHaveLength(55);
     expect(keysOf(4)[0]).toBe('job:job-495');
     await flush();

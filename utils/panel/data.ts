@@ -4,6 +4,7 @@ import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
 import type { EarlyRead, FirstReads } from '@/utils/panel/early-reads';
 import { createIndexView } from '@/utils/panel/index-view';
+import { createRecordsReader, type RecordsReader } from '@/utils/panel/records';
 import { createRowCache } from '@/utils/panel/row-cache';
 import { createPromptSearch, type StatusFilter } from '@/utils/panel/search';
 import { createPanelState, metaPatch, type PanelSnapshot } from '@/utils/panel/state';
@@ -59,6 +60,8 @@ export interface PanelData {
   ensureRows(ids: readonly string[]): Promise<void>;
   /** Reads the full index now if it is not in yet (search used before it loaded). */
   loadIndex(): Promise<void>;
+  /** Boards and the queue (`records`), as signals; useBoards() and useQueueState() read them through RecordsContext. */
+  readonly records: RecordsReader;
   /** Rows whose prompt holds every word of `text`, with `status` (and failure `reason`); in memory, no storage reads. */
   filter(text: string, status: StatusFilter, reason?: string | null): readonly IndexEntry[];
   dispose(): void;
@@ -91,6 +94,7 @@ export function createPanelData(
   const state = createPanelState();
   const search = createPromptSearch();
   const index = createIndexView();
+  const records = createRecordsReader();
 
   let headIds: string[] = [];
   let indexLoaded = false;
@@ -107,8 +111,8 @@ export function createPanelData(
   let disposed = false;
 
   function setEntries(entries: readonly IndexEntry[]): void {
-    search.entriesChanged(entries);
     state.setEntries(entries);
+    search.entriesChanged(state.next('entries'));
   }
 
   function applyMeta(key: string, value: unknown): void {
@@ -233,6 +237,8 @@ export function createPanelData(
       } else if (key === keys.indexPages || isIndexPageKey(key)) {
         index.apply(key, value);
         indexChanged = true;
+      } else if (key === keys.records) {
+        records.apply(value);
       } else if (!isJobKey(key)) {
         applyMeta(key, value);
       }
@@ -253,7 +259,9 @@ export function createPanelData(
     if (indexLoaded) return;
     indexPromise ??= (async () => {
       try {
-        const got = await read([keys.indexPages, keys.outbox]);
+        // Boards and the queue come with the index: after first paint, in the same read.
+        const got = await read([keys.indexPages, keys.outbox, keys.records]);
+        if (keys.records in got) records.apply(got[keys.records]);
         if (keys.indexPages in got) index.apply(keys.indexPages, got[keys.indexPages]);
         // No readable index at all: the head stays the whole list (and keeps following `head`).
         if (!indexLoaded && index.usable) {
@@ -377,6 +385,7 @@ export function createPanelData(
       return state.snapshot.peek().firstRowsReady ? requestRows() : Promise.resolve();
     },
     loadIndex,
+    records,
     filter(text, status, reason = null) {
       const snap = state.snapshot.peek();
       return search.filter(snap.entries, snap.entriesVersion, text, status, reason);

@@ -15,8 +15,10 @@ import { defaultSettings, type Settings, settingsSchema } from '@/utils/storage/
 export interface PanelSnapshot {
   /** 'loading' until the head answers; 'head' while only the newest rows are known; 'full' once the index is in. */
   phase: 'loading' | 'head' | 'full';
-  /** Every row, newest first: the index once loaded, the head's jobs before. */
+  /** Every row of the history (jobs in the trash left out), newest first: the index once loaded, the head's jobs before. */
   entries: readonly IndexEntry[];
+  /** The jobs in the trash, most recently trashed first (known once the index is loaded; stats.trashed counts them before). */
+  trash: readonly IndexEntry[];
   /** Bumped whenever `entries` is replaced; cheap change detection for memos. */
   entriesVersion: number;
   /** True once the images of the first rows were read (or there were none to read). */
@@ -77,10 +79,31 @@ export interface PanelState {
   /** A field as it will be after the next emit. */
   next<K extends keyof PanelSnapshot>(key: K): PanelSnapshot[K];
   patch(changes: Partial<PanelSnapshot>): void;
-  /** Replaces the rows (and bumps entriesVersion). */
+  /** Replaces the rows (and bumps entriesVersion); the trashed ones go to `trash`. */
   setEntries(entries: readonly IndexEntry[]): void;
   emit(): void;
   dispose(): void;
+}
+
+/** The rows in the history and those in the trash (most recently trashed first); no copy when none is trashed. */
+export function splitTrash(entries: readonly IndexEntry[]): { live: readonly IndexEntry[]; trash: IndexEntry[] } {
+  let first = -1;
+  for (let i = 0; i < entries.length; i++) {
+    if (entries[i]!.trashedAt !== undefined) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return { live: entries, trash: [] };
+  const live = entries.slice(0, first);
+  const trash: IndexEntry[] = [];
+  for (let i = first; i < entries.length; i++) {
+    const entry = entries[i]!;
+    if (entry.trashedAt === undefined) live.push(entry);
+    else trash.push(entry);
+  }
+  trash.sort((a, b) => b.trashedAt! - a.trashedAt! || b.createdAt - a.createdAt);
+  return { live, trash };
 }
 
 type Fields = { [K in keyof PanelSnapshot]: Signal<PanelSnapshot[K]> };
@@ -90,6 +113,7 @@ export function createPanelState(): PanelState {
   const fields: Fields = {
     phase: signal('loading'),
     entries: signal([]),
+    trash: signal([]),
     entriesVersion: signal(0),
     firstRowsReady: signal(false),
     stats: signal(null),
@@ -103,6 +127,7 @@ export function createPanelState(): PanelState {
   const snapshot = computed<PanelSnapshot>(() => ({
     phase: fields.phase.value,
     entries: fields.entries.value,
+    trash: fields.trash.value,
     entriesVersion: fields.entriesVersion.value,
     firstRowsReady: fields.firstRowsReady.value,
     stats: fields.stats.value,
@@ -125,8 +150,9 @@ export function createPanelState(): PanelState {
     patch(changes) {
       pending = { ...pending, ...changes };
     },
-    setEntries(entries) {
-      pending = { ...pending, entries, entriesVersion: next('entriesVersion') + 1 };
+    setEntries(all) {
+      const { live, trash } = splitTrash(all);
+      pending = { ...pending, entries: live, trash, entriesVersion: next('entriesVersion') + 1 };
     },
     emit() {
       if (disposed) return;
