@@ -27,14 +27,8 @@ const decode = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)
 
 describe('exportFiles', () => {
   it('a sprite sheet: a PNG and its atlas, both named from the prompt, the atlas rects inside the sheet', () => {
-    const request = exportRequestSchema.parse({
-      kind: 'sheet',
-      columns: 2,
-      padding: 1,
-      scale: 2,
-      layout: 'array',
-      frameMs: 100,
-    });
+    const request = { kind: 'sheet', columns: 2, padding: 1, scale: 2, layout: 'array', frameMs: 100 } as const;
+    expect(exportRequestSchema.parse(request)).toEqual(request);
     const [png, json] = exportFiles(request, turnaround);
     expect(png!.name).toBe('armoured_knight_sheet.png');
     expect(json!.name).toBe('armoured_knight_sheet.json');
