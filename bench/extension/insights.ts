@@ -18,9 +18,12 @@ const armInsights = `(() => {
   const S = (window.__benchInsights = { t0: null, dom: null, painted: null });
   const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Insights');
   button.addEventListener('click', () => { S.t0 = performance.now(); }, { once: true, capture: true });
+  // Its numbers shown, and every plot drawn (uPlot's canvas in each plot's box).
   const ready = () => {
     const view = document.querySelector('[data-testid="insights"]');
-    return !!view && !view.querySelector('[aria-busy="true"]') && !!view.querySelector('canvas');
+    if (!view || view.querySelector('[aria-busy="true"]') || !view.querySelector('[data-testid="spent-today"]')) return false;
+    const plots = [...view.querySelectorAll('.plot')];
+    return plots.length > 0 && plots.every((p) => p.querySelector('canvas'));
   };
   const observer = new MutationObserver(() => {
     if (S.t0 === null || S.dom !== null || !ready()) return;
@@ -51,8 +54,16 @@ async function openOnce(page: Page, search: string): Promise<InsightsSample> {
 /** Searches typed before Insights opens: a broad one and a narrow one (the dataset's prompts hold both). */
 export const INSIGHTS_SEARCHES = ['knight', '#12'];
 
-/** `runs` opens over the whole history, then `runs` with each of `searches` typed first. */
+/**
+ * `runs` opens over the whole history, then `runs` with each of `searches` typed first. The range is set to
+ * "All" first (the panel keeps it while it is open): the dataset's jobs are dated 2025, and every one of them
+ * is then in every plot.
+ */
 export async function measureInsights(page: Page, runs: number, searches: string[]): Promise<InsightsSample[]> {
+  await page.getByRole('button', { name: 'Insights', exact: true }).click();
+  await page.getByRole('radio', { name: 'All', exact: true }).click();
+  await page.locator('[data-testid="insights"] .plot canvas').first().waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: 'Back to history' }).click();
   const samples: InsightsSample[] = [];
   for (let i = 0; i < runs; i++) samples.push(await openOnce(page, ''));
   const input = page.getByLabel('Search', { exact: true });
