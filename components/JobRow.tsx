@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
+import { type QueuePlace, QueueRowActions } from '@/components/QueueControls';
 import { type Direction, directions, type Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -16,6 +17,11 @@ export interface JobActions {
   onCopy(id: string): void;
   onReuse(id: string): void;
   onDelete(id: string): void;
+  /** Queue control of a waiting row (QueueControls.tsx): where it stands, and its moves and cancel. */
+  queuePlace?(id: string): QueuePlace | null;
+  onMoveUp?(id: string): void;
+  onMoveDown?(id: string): void;
+  onCancel?(id: string): void;
 }
 
 export interface JobRowProps {
@@ -61,6 +67,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
       : 'The image is not in this browser yet. It is fetched from the companion at each sync.';
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
+  const queuePlace = status === 'idle' || status === 'queued' ? (actions.queuePlace?.(id) ?? null) : null;
 
   const size = job ? `${job.width}×${job.height}` : '';
   const seed = job ? (job.seed === null ? 'random seed' : `seed ${job.seed}`) : '';
@@ -135,6 +142,16 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             </p>
             {rotated && <p class="job-note">{rotated}</p>}
           </div>
+        )}
+        {queuePlace && actions.onMoveUp && actions.onMoveDown && actions.onCancel && (
+          <QueueRowActions
+            id={id}
+            name={prompt.trim() ? `“${prompt.slice(0, 40)}”` : id}
+            place={queuePlace}
+            onMoveUp={actions.onMoveUp}
+            onMoveDown={actions.onMoveDown}
+            onCancel={actions.onCancel}
+          />
         )}
         <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
           <button

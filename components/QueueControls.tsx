@@ -11,8 +11,9 @@ export interface QueueToggleProps {
   busy?: boolean;
 }
 
-/** "Pause queue" / "Resume queue", with what it means said beside it while paused. */
+/** "Pause queue" / "Resume queue", with what it means said beside it while paused; nothing while nothing waits. */
 export function QueueToggle({ paused, waiting, onToggle, busy = false }: QueueToggleProps) {
+  if (!paused && waiting === 0) return null;
   return (
     <div class="queue-bar" role="group" aria-label="Queue">
       <span class="queue-state" data-paused={paused ? 'true' : undefined}>

@@ -4,6 +4,21 @@ import { formatAge, plural, shortPrompt } from '@/components/format';
 import type { Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
+/** The header's way to the trash, with how many jobs are in it. */
+export function TrashButton({ count, open, onToggle }: { count: number; open: boolean; onToggle(): void }) {
+  return (
+    <button
+      type="button"
+      class="btn header-btn trash-btn"
+      aria-pressed={open ? 'true' : 'false'}
+      title="Deleted jobs, kept 30 days"
+      onClick={onToggle}
+    >
+      Trash{count > 0 ? ` (${count})` : ''}
+    </button>
+  );
+}
+
 /** Rows the trash view shows at once; the rest wait behind "Show more" (the view costs what it shows). */
 export const TRASH_PAGE = 100;
 

@@ -10,10 +10,13 @@ import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import type { JobActions } from '@/components/JobRow';
 import { KeySettings } from '@/components/KeySettings';
+import { QueueToggle } from '@/components/QueueControls';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
 import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { TrashButton, TrashView } from '@/components/TrashView';
+import { UndoToast } from '@/components/UndoToast';
 import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
@@ -22,10 +25,13 @@ import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
+import { RecordsContext } from '@/utils/panel/records';
 import type { StatusFilter } from '@/utils/panel/search';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
+import { useQueueControl } from '@/utils/panel/use-queue-control';
+import { useTrash } from '@/utils/panel/use-trash';
 import type { Settings } from '@/utils/storage/settings';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
@@ -58,7 +64,7 @@ export function App({ services }: { services: PanelServices }) {
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [confirmClear, setConfirmClear] = useState(false);
-  const [view, setView] = useState<'history' | 'insights'>('history');
+  const [view, setView] = useState<'history' | 'insights' | 'trash'>('history');
   const [range, setRange] = useState<InsightsRange>('7d');
   const [reason, setReason] = useState<string | null>(null);
   const [syncBusy, setSyncBusy] = useState(false);
@@ -100,12 +106,14 @@ export function App({ services }: { services: PanelServices }) {
 
   const narrowed = search.trim() !== '' || status !== 'all' || reason !== null;
   useEffect(() => {
-    // Searching before the full index is in: read it now.
-    if (narrowed && snap.phase === 'head') void data.loadIndex();
-  }, [narrowed, snap.phase, data]);
+    // Searching (or opening the trash) before the full index is in: read it now.
+    if ((narrowed || view === 'trash') && snap.phase === 'head') void data.loadIndex();
+  }, [narrowed, view, snap.phase, data]);
 
   const rows = useMemo(() => data.filter(search, status, reason), [data, snap.entriesVersion, search, status, reason]);
 
+  const queue = useQueueControl(data, snap, run);
+  const trashed = useTrash(run, data, snap, setView);
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
   /** How a toast names a job: its prompt, quoted and shortened; never the raw id. */
@@ -142,10 +150,8 @@ export function App({ services }: { services: PanelServices }) {
             : `Making 8 directions of ${name}`,
         );
       },
-      onDelete: (id) => {
-        const name = nameOf(id);
-        void run({ type: 'delete', id }, `Deleted ${name}`);
-      },
+      onDelete: (id) => trashed.trash(id, nameOf(id)),
+      ...queue.rowActions,
       onDownload: (id) => {
         const job = findJob(id);
         if (!job || !services.downloadPng(job, data.getImage(job.image)))
@@ -164,7 +170,7 @@ export function App({ services }: { services: PanelServices }) {
       },
     }),
     // The handlers read the latest snapshot through data; entries only for the copy/reuse fallback.
-    [run, services, data, addError, showToast, snap.entries],
+    [run, services, data, addError, showToast, snap.entries, queue.rowActions, trashed.trash],
   );
 
   const onGenerate = (request: GenerateRequest) =>
@@ -244,7 +250,7 @@ export function App({ services }: { services: PanelServices }) {
   const pending = snap.outboxLength === null ? null : snap.outboxLength + (snap.stats?.idle ?? 0);
   const total = snap.phase === 'full' ? snap.entries.length : Math.max(snap.stats?.total ?? 0, snap.entries.length);
 
-  return (
+  const panel = (
     <div class="app">
       <header class="app-header">
         <PixelLogo />
@@ -259,6 +265,7 @@ export function App({ services }: { services: PanelServices }) {
           >
             Insights
           </button>
+          <TrashButton count={trashed.count} open={view === 'trash'} onToggle={trashed.toggle} />
           <SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
           <button
             ref={gearRef}
@@ -313,6 +320,7 @@ export function App({ services }: { services: PanelServices }) {
         />
       </div>
       <StatsBar stats={snap.stats} />
+      <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
       <SearchBar
         text={search}
         status={status}
@@ -349,6 +357,8 @@ export function App({ services }: { services: PanelServices }) {
             exporting={tasks.task === 'ledger'}
             onClose={() => setView('history')}
           />
+        ) : view === 'trash' ? (
+          <TrashView {...trashed.view} />
         ) : (
           <JobList
             entries={rows}
@@ -366,6 +376,7 @@ export function App({ services }: { services: PanelServices }) {
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />
+        <UndoToast notice={trashed.undo} onDismiss={trashed.closeUndo} />
       </div>
       <ConfirmDialog
         open={confirmClear}
@@ -383,4 +394,5 @@ export function App({ services }: { services: PanelServices }) {
       </ConfirmDialog>
     </div>
   );
+  return <RecordsContext.Provider value={data.records}>{panel}</RecordsContext.Provider>;
 }
