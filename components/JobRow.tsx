@@ -143,17 +143,17 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             {rotated && <p class="job-note">{rotated}</p>}
           </div>
         )}
-        {queuePlace && actions.onMoveUp && actions.onMoveDown && actions.onCancel && (
-          <QueueRowActions
-            id={id}
-            name={prompt.trim() ? `“${prompt.slice(0, 40)}”` : id}
-            place={queuePlace}
-            onMoveUp={actions.onMoveUp}
-            onMoveDown={actions.onMoveDown}
-            onCancel={actions.onCancel}
-          />
-        )}
         <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
+          {queuePlace && actions.onMoveUp && actions.onMoveDown && actions.onCancel && (
+            <QueueRowActions
+              id={id}
+              name={prompt.trim() ? `“${prompt.slice(0, 40)}”` : id}
+              place={queuePlace}
+              onMoveUp={actions.onMoveUp}
+              onMoveDown={actions.onMoveDown}
+              onCancel={actions.onCancel}
+            />
+          )}
           <button
             type="button"
             class="icon-btn"

@@ -11,15 +11,16 @@ export interface QueueToggleProps {
   busy?: boolean;
 }
 
-/** "Pause queue" / "Resume queue", with what it means said beside it while paused; nothing while nothing waits. */
+/** "Pause queue" / "Resume queue", with what it means said beside it while paused (pausing first holds new jobs). */
 export function QueueToggle({ paused, waiting, onToggle, busy = false }: QueueToggleProps) {
-  if (!paused && waiting === 0) return null;
   return (
     <div class="queue-bar" role="group" aria-label="Queue">
       <span class="queue-state" data-paused={paused ? 'true' : undefined}>
         {paused
           ? `Queue paused${waiting > 0 ? `: ${waiting} waiting` : ''}. Nothing new starts.`
-          : `${waiting} waiting`}
+          : waiting > 0
+            ? `${waiting} waiting`
+            : 'Queue: nothing waiting'}
       </span>
       <button
         type="button"
