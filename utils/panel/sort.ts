@@ -1,0 +1,104 @@
+import type { IndexEntry } from '@/utils/storage/layout';
+
+/**
+ * The orders of the history list. Each is total: ties (and rows without the value, which go last) keep the
+ * index's own order, newest first, so a list never reshuffles between two equal rows.
+ */
+export const SORT_KEYS = ['newest', 'oldest', 'rating', 'prompt', 'size', 'duration', 'cost'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export const SORT_LABELS: Record<SortKey, string> = {
+  newest: 'Newest first',
+  oldest: 'Oldest first',
+  rating: 'Highest rated',
+  prompt: 'Prompt A–Z',
+  size: 'Largest size',
+  duration: 'Longest duration',
+  cost: 'Highest cost',
+};
+
+/** The value a numeric order sorts by, descending; NaN when the row has none (it goes last). */
+function numericKey(sort: Exclude<SortKey, 'prompt' | 'oldest'>, entry: IndexEntry): number {
+  switch (sort) {
+    case 'newest':
+      return entry.createdAt;
+    case 'rating':
+      return entry.rating ?? Number.NaN;
+    case 'size':
+      // Area first; of two equal areas the wider first.
+      return entry.width !== undefined && entry.height !== undefined
+        ? entry.width * entry.height * 4096 + entry.width
+        : Number.NaN;
+    case 'duration':
+      return entry.duration ?? Number.NaN;
+    case 'cost':
+      return entry.usd ?? Number.NaN;
+  }
+}
+
+/**
+ * The order of `entries` (positions into it) for `sort`. `lower` holds the lowercase prompts, needed for
+ * 'prompt'. Keys are read once into a typed array, so a sort of 100,000 rows compares numbers, not objects.
+ */
+export function sortOrder(entries: readonly IndexEntry[], sort: SortKey, lower?: readonly string[]): Int32Array {
+  const n = entries.length;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (sort === 'prompt') {
+    const text = lower ?? entries.map((e) => e.prompt.toLowerCase());
+    // Code-unit order of the lowercase prompt: a collator costs ten times as much at 100,000 rows.
+    return order.sort((a, b) => {
+      const x = text[a]!;
+      const y = text[b]!;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+  }
+  if (sort === 'oldest') {
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = entries[i]!.createdAt;
+    return order.sort((a, b) => keys[a]! - keys[b]! || b - a);
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = numericKey(sort, entries[i]!);
+  return order.sort((a, b) => {
+    const x = keys[a]!;
+    const y = keys[b]!;
+    if (x !== y) {
+      // NaN !== NaN: both missing fall through to the position.
+      if (Number.isNaN(x)) return Number.isNaN(y) ? a - b : 1;
+      if (Number.isNaN(y)) return -1;
+      return y - x;
+    }
+    return a - b;
+  });
+}
+
+/**
+ * The same order as a comparator of two rows with their positions (the oracle the tests check sortOrder
+ * against, and what a caller sorting a handful of rows can use).
+ */
+export function compareRows(sort: SortKey) {
+  return (a: { entry: IndexEntry; at: number }, b: { entry: IndexEntry; at: number }): number => {
+    const e = a.entry;
+    const f = b.entry;
+    switch (sort) {
+      case 'newest':
+        return f.createdAt - e.createdAt || a.at - b.at;
+      case 'oldest':
+        return e.createdAt - f.createdAt || b.at - a.at;
+      case 'prompt': {
+        const x = e.prompt.toLowerCase();
+        const y = f.prompt.toLowerCase();
+        return x < y ? -1 : x > y ? 1 : a.at - b.at;
+      }
+      default: {
+        const x = numericKey(sort, e);
+        const y = numericKey(sort, f);
+        const missing = Number(Number.isNaN(x)) - Number(Number.isNaN(y));
+        if (missing !== 0) return missing;
+        if (Number.isNaN(x)) return a.at - b.at;
+        return y - x || a.at - b.at;
+      }
+    }
+  };
+}
