@@ -32,6 +32,8 @@ export interface JobRowProps {
   position: number;
   setSize: number;
   actions: JobActions;
+  /** In the selection (bulk actions); shown by the row's look and said to assistive tech. */
+  selected?: boolean;
 }
 
 const SHORT: Record<Direction, string> = {
@@ -45,7 +47,18 @@ const SHORT: Record<Direction, string> = {
   'north-west': 'NW',
 };
 
-export function JobRow({ entry, job, image, imageAbsent = false, now, top, position, setSize, actions }: JobRowProps) {
+export function JobRow({
+  entry,
+  job,
+  image,
+  imageAbsent = false,
+  now,
+  top,
+  position,
+  setSize,
+  actions,
+  selected = false,
+}: JobRowProps) {
   const [direction, setDirection] = useState<Direction>('east');
   const id = entry.id;
   const status = job?.status ?? entry.status;
@@ -73,7 +86,8 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
 
   return (
     <li
-      class="job-row"
+      class={selected ? 'job-row selected' : 'job-row'}
+      data-selected={selected ? 'true' : undefined}
       data-job-id={id}
       data-status={status}
       aria-posinset={position}
@@ -107,6 +121,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
       <div class="job-body">
         <p class="job-head">
           <span class="job-prompt" title={prompt}>
+            {selected && <span class="visually-hidden">Selected: </span>}
             {prompt || <em>(no prompt)</em>}
           </span>
           {age}

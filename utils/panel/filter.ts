@@ -116,3 +116,19 @@ export function matchesTerms(lowerPrompt: string, terms: readonly string[]): boo
 export function refines(prev: readonly string[], next: readonly string[]): boolean {
   return prev.every((p) => next.some((n) => n.includes(p)));
 }
+
+/** Local midnight starting a `YYYY-MM-DD` day (date inputs give local days); null for anything else. */
+export function localDayStart(day: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return null;
+  const ms = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Local midnight ending a `YYYY-MM-DD` day (the next day's start): a range "until" a day includes it. */
+export function localDayEnd(day: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return null;
+  const ms = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1).getTime();
+  return Number.isFinite(ms) ? ms : null;
+}
