@@ -117,6 +117,8 @@ export function App({ services }: { services: PanelServices }) {
     addError,
     showToast,
     boardName: (id) => boards.find((b) => b.id === id)?.name ?? id,
+    // Trashed rows leave the list; the bar turns into their Undo.
+    onTrashed: () => selection.clear(),
   });
   const rowIds = () => rows.map((r) => r.id);
   const selectionGestures = listSelectionHandlers(selection, rowIds);
