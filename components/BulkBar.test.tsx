@@ -1,61 +1,34 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { App, type PanelServices } from '@/entrypoints/sidepanel/App';
-import type { Job } from '@/utils/domain/job';
-import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
+import { send as background, useIntentHandlers } from '@/tests/helpers/intent-handlers';
+import type { IntentInput } from '@/utils/intents/protocol';
 import { exportSelection } from '@/utils/panel/bulk-export';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage, ReadableStorage } from '@/utils/storage/area';
-import { indexItems } from '@/utils/storage/index-pages';
-import { keys } from '@/utils/storage/keys';
-import { toIndexEntry } from '@/utils/storage/layout';
 
-function job(n: number, overrides: Partial<Job> = {}): Job {
-  return {
+/** Six jobs, the fourth failed, imported through the real handler (the background's own writes). */
+async function seed() {
+  const jobs = [1, 2, 3, 4, 5, 6].map((n) => ({
     id: `job-${n}`,
-    kind: 'generate',
     prompt: `${n % 2 ? 'knight' : 'slime'} ${n}`,
+    status: n === 4 ? 'error' : 'success',
+    error: n === 4 ? 'boom' : null,
     width: 32,
     height: 32,
-    seed: n,
-    status: 'success',
-    error: null,
-    image: null,
-    rotate: null,
-    groupId: null,
-    startTime: 1,
-    endTime: 2,
-    duration: 1,
-    createdAt: 100 - n,
-    updatedAt: 2,
-    deleted: false,
-    ...overrides,
-  };
-}
-
-const jobs = [1, 2, 3, 4, 5, 6].map((n) => job(n, n === 4 ? { status: 'error', error: 'boom' } : {}));
-
-async function seed() {
-  const items: Record<string, unknown> = {
-    [keys.head]: jobs.map((j) => j.id),
-    ...indexItems(jobs.map(toIndexEntry)),
-    [keys.sync]: { online: true, apiKeyDetected: true, lastSyncAt: Date.now() },
-    [keys.outbox]: [],
-  };
-  for (const j of jobs) items[keys.job(j.id)] = j;
-  await fakeBrowser.storage.local.set(items);
+    createdAt: 1_000_000 - n,
+  }));
+  expect(await background({ type: 'import', text: JSON.stringify({ jobs }) })).toMatchObject({ imported: 6 });
 }
 
 async function setup() {
   await seed();
   const storage = fakeBrowser.storage.local as unknown as PanelStorage;
   const data = createPanelData(storage, { afterPaint: (run) => setTimeout(run, 0) });
-  const send = vi.fn(async (intent: IntentInput): Promise<IntentReply> => {
-    const ids = (intent as { ids?: string[] }).ids;
-    return ids ? { ok: true, ids } : { ok: true };
-  });
+  // The real intent handlers over the same storage: an organise intent really stars, trashes, restores.
+  const send = vi.fn((intent: IntentInput) => background(intent));
   const downloads: { blob: Blob; name: string }[] = [];
   const services: PanelServices = {
     data,
@@ -73,7 +46,8 @@ async function setup() {
   });
   render(<App services={services} />);
   await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(6));
-  const intents = () => send.mock.calls.map((c) => c[0]).filter((i) => i.type !== 'panelOpen');
+  const intents = () =>
+    send.mock.calls.map((c) => c[0]).filter((i) => !['panelOpen', 'syncNow', 'refreshSpend'].includes(i.type));
   return { send, intents, downloads };
 }
 
@@ -84,7 +58,7 @@ const selectedIds = () =>
 const bar = () => screen.getByRole('region', { name: 'Selection' });
 
 describe('selecting jobs and acting on them', () => {
-  beforeEach(() => fakeBrowser.reset());
+  useIntentHandlers();
   afterEach(cleanup);
 
   it('click, Shift-click and Ctrl/Cmd-click select like a file manager; the bar appears with a count', async () => {
@@ -136,6 +110,10 @@ describe('selecting jobs and acting on them', () => {
       ]),
     );
     await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Starred 3 jobs'));
+    // Stored by the background, read back by the panel: the Starred filter lists them.
+    fireEvent.click(screen.getByRole('button', { name: 'Filters' }));
+    fireEvent.click(screen.getByLabelText('Starred'));
+    await waitFor(() => expect(screen.getByText('3 of 6')).toBeTruthy());
     fireEvent.change(within(bar()).getByLabelText('Rate the selected jobs'), { target: { value: '4' } });
     fireEvent.click(within(bar()).getByRole('button', { name: 'Tag…' }));
     const tag = within(bar()).getByRole('combobox', { name: 'Add tag' });

@@ -21,7 +21,6 @@ import type { Job } from '@/utils/domain/job';
 import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
-import type { SendBulk } from '@/utils/panel/bulk';
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { listSelectionHandlers } from '@/utils/panel/list-selection';
@@ -110,8 +109,7 @@ export function App({ services }: { services: PanelServices }) {
 
   const boards: { id: string; name: string }[] = [];
   const bulk = useBulkActions({
-    // The organise intent is the workbench contract's (utils/intents/protocol.ts).
-    send: send as unknown as SendBulk,
+    send,
     exportSelection: services.exportSelection,
     downloadBlob: services.downloadBlob,
     addError,

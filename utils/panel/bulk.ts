@@ -1,24 +1,13 @@
-import type { IntentReply } from '@/utils/intents/protocol';
+import { type IntentInput, type IntentReply, MAX_INTENT_IDS, type OrganiseEdit } from '@/utils/intents/protocol';
 import type { IndexEntry } from '@/utils/storage/layout';
 
-/** The contract's organising edits (notes/wb-shared.md; utils/intents/protocol.ts holds the schema). */
-export type OrganiseEdit =
-  | { op: 'star'; value: boolean }
-  | { op: 'rate'; value: 1 | 2 | 3 | 4 | 5 | null }
-  | { op: 'addTags'; tags: string[] }
-  | { op: 'removeTags'; tags: string[] }
-  | { op: 'addToBoard'; boardId: string }
-  | { op: 'removeFromBoard'; boardId: string }
-  | { op: 'trash' }
-  | { op: 'restore' };
-
-/** The intents a bulk action sends. */
-export type BulkIntent = { type: 'organise'; ids: string[]; edit: OrganiseEdit } | { type: 'retry'; id: string };
+/** The intents a bulk action sends (the workbench contract, utils/intents/protocol.ts). */
+export type BulkIntent = Extract<IntentInput, { type: 'organise' | 'retry' }>;
 
 export type SendBulk = (intent: BulkIntent) => Promise<IntentReply>;
 
 /** Most ids one organise intent carries (the contract's bound). */
-export const MAX_IDS_PER_INTENT = 10_000;
+export const MAX_IDS_PER_INTENT = MAX_INTENT_IDS;
 
 export interface BulkOutcome {
   /** Ids the background changed (a star on a starred job changes nothing). */

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { errorMessage } from '@/utils/domain/error-message';
-import { type BulkOutcome, type OrganiseEdit, organiseMany, retryMany, type SendBulk } from '@/utils/panel/bulk';
+import type { OrganiseEdit } from '@/utils/intents/protocol';
+import { type BulkOutcome, organiseMany, retryMany, type SendBulk } from '@/utils/panel/bulk';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export type SelectionExportKind = 'zip' | 'json' | 'csv';
