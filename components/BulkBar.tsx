@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
 import type { BoardOption } from '@/components/SearchBar';
 import { TagInput } from '@/components/TagInput';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import { retryable, tagsOf } from '@/utils/panel/bulk';
-import type { BulkActions } from '@/utils/panel/use-bulk';
+import { type BulkActions, type ExportSelection, useBulkActions } from '@/utils/panel/use-bulk';
+import type { FindState } from '@/utils/panel/use-find';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface BulkBarProps {
@@ -215,5 +217,41 @@ export function BulkBar({
         </button>
       </div>
     </section>
+  );
+}
+
+export interface SelectionBarProps {
+  find: FindState;
+  services: {
+    send(intent: IntentInput): Promise<IntentReply>;
+    exportSelection?: ExportSelection;
+    downloadBlob(blob: Blob, filename: string): void;
+  };
+  notices: { addError(message: string): void; showToast(message: string): void };
+  boards: readonly BoardOption[];
+}
+
+/** The bulk bar wired to the panel's selection and services (App places it above the list). */
+export function SelectionBar({ find, services, notices, boards }: SelectionBarProps) {
+  const { selection } = find;
+  const actions = useBulkActions({
+    send: services.send,
+    exportSelection: services.exportSelection,
+    downloadBlob: services.downloadBlob,
+    ...notices,
+    boardName: (id) => boards.find((b) => b.id === id)?.name ?? id,
+    // Trashed rows leave the list; the bar turns into their Undo.
+    onTrashed: () => selection.clear(),
+  });
+  return (
+    <BulkBar
+      selected={find.selected}
+      matching={find.rows.length}
+      onSelectAll={() => selection.selectAll(find.rowIds())}
+      onClear={() => selection.clear()}
+      actions={actions}
+      boards={boards}
+      tagSuggestions={() => find.facets().tags}
+    />
   );
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
-import { BulkBar } from '@/components/BulkBar';
+import { SelectionBar } from '@/components/BulkBar';
 import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
@@ -23,8 +23,7 @@ import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
-import { listSelectionHandlers } from '@/utils/panel/list-selection';
-import { type ExportSelection, useBulkActions } from '@/utils/panel/use-bulk';
+import type { ExportSelection } from '@/utils/panel/use-bulk';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useFind } from '@/utils/panel/use-find';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
@@ -108,18 +107,6 @@ export function App({ services }: { services: PanelServices }) {
   }, [narrowed, snap.phase, data]);
 
   const boards: { id: string; name: string }[] = [];
-  const bulk = useBulkActions({
-    send,
-    exportSelection: services.exportSelection,
-    downloadBlob: services.downloadBlob,
-    addError,
-    showToast,
-    boardName: (id) => boards.find((b) => b.id === id)?.name ?? id,
-    // Trashed rows leave the list; the bar turns into their Undo.
-    onTrashed: () => selection.clear(),
-  });
-  const rowIds = () => rows.map((r) => r.id);
-  const selectionGestures = listSelectionHandlers(selection, rowIds);
 
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
@@ -337,15 +324,7 @@ export function App({ services }: { services: PanelServices }) {
         busy={tasks.task === 'ledger' ? null : tasks.task}
       />
       {view === 'history' && (
-        <BulkBar
-          selected={find.selected}
-          matching={rows.length}
-          onSelectAll={() => selection.selectAll(rowIds())}
-          onClear={() => selection.clear()}
-          actions={bulk}
-          boards={boards}
-          tagSuggestions={() => find.facets().tags}
-        />
+        <SelectionBar find={find} services={services} notices={{ addError, showToast }} boards={boards} />
       )}
       <div class="list-area">
         {view === 'insights' ? (
@@ -368,7 +347,7 @@ export function App({ services }: { services: PanelServices }) {
             onClose={() => setView('history')}
           />
         ) : (
-          <div class="job-list-select" {...selectionGestures}>
+          <div class="job-list-select" {...find.gestures}>
             <JobList
               entries={rows}
               isSelected={(id) => selection.ids.value.has(id)}

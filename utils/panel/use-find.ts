@@ -3,6 +3,7 @@ import { chipsOf } from '@/components/filter-chips';
 import { createFacets } from '@/utils/panel/facets';
 import { emptyFilter, isNarrowed } from '@/utils/panel/filter';
 import { createFinder, type FindQuery } from '@/utils/panel/find';
+import { listSelectionHandlers } from '@/utils/panel/list-selection';
 import { createSelection } from '@/utils/panel/selection';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -39,6 +40,7 @@ export function useFind(entries: readonly IndexEntry[], version: number) {
     .filter(Boolean)
     .join(', ');
 
+  const rowIds = () => rows.map((r) => r.id);
   return {
     query,
     setQuery,
@@ -48,7 +50,12 @@ export function useFind(entries: readonly IndexEntry[], version: number) {
     facets: () => facetsOf(entries),
     selection,
     selected,
+    rowIds,
+    /** Click, Shift/Ctrl/Cmd-click and `x`, delegated from the list's container. */
+    gestures: listSelectionHandlers(selection, rowIds),
     /** Scrolls the list back to the top when it changes. */
     resetKey: JSON.stringify(query),
   };
 }
+
+export type FindState = ReturnType<typeof useFind>;
