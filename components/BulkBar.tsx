@@ -71,95 +71,121 @@ export function BulkBar({
           Clear selection
         </button>
       </p>
-      <div class="bulk-actions" role="toolbar" aria-label="Act on the selected jobs">
-        <button
-          type="button"
-          class="btn small"
-          disabled={busy}
-          onClick={() =>
-            void actions.organise(
-              ids,
-              { op: 'star', value: !allStarred },
-              `${allStarred ? 'Unstarred' : 'Starred'} ${jobs(n)}`,
-            )
-          }
-        >
-          {allStarred ? 'Unstar' : 'Star'}
-        </button>
-        <select
-          aria-label="Rate the selected jobs"
-          value=""
-          disabled={busy}
-          onChange={(e) => {
-            const v = e.currentTarget.value;
-            e.currentTarget.value = '';
-            if (v === '') return;
-            const value = v === 'clear' ? null : (Number(v) as 1 | 2 | 3 | 4 | 5);
-            void actions.organise(
-              ids,
-              { op: 'rate', value },
-              value === null ? `Cleared the rating of ${jobs(n)}` : `Rated ${jobs(n)} ${value} of 5`,
-            );
-          }}
-        >
-          <option value="">Rate…</option>
-          {[5, 4, 3, 2, 1].map((r) => (
-            <option key={r} value={r}>
-              {`${'★'.repeat(r)} ${r}`}
-            </option>
-          ))}
-          <option value="clear">No rating</option>
-        </select>
-        <button
-          type="button"
-          class="btn small"
-          aria-expanded={tagging ? 'true' : 'false'}
-          aria-controls="bulk-tags"
-          onClick={() => setTagging((t) => !t)}
-        >
-          Tag…
-        </button>
-        <select
-          aria-label="Add the selected jobs to a board, or remove them"
-          value=""
-          disabled={busy || boards.length === 0}
-          title={boards.length === 0 ? 'No boards yet' : undefined}
-          onChange={(e) => {
-            const [op, boardId] = e.currentTarget.value.split(' ', 2) as [string, string];
-            e.currentTarget.value = '';
-            const name = boards.find((b) => b.id === boardId)?.name ?? 'the board';
-            if (op === 'add') void actions.organise(ids, { op: 'addToBoard', boardId }, `Added ${jobs(n)} to ${name}`);
-            if (op === 'remove')
-              void actions.organise(ids, { op: 'removeFromBoard', boardId }, `Removed ${jobs(n)} from ${name}`);
-          }}
-        >
-          <option value="">Board…</option>
-          <optgroup label="Add to">
-            {boards.map((b) => (
-              <option key={b.id} value={`add ${b.id}`}>
-                {b.name}
+      <div class="bulk-row">
+        <div class="bulk-actions" role="toolbar" aria-label="Act on the selected jobs">
+          <button
+            type="button"
+            class="btn small"
+            disabled={busy}
+            onClick={() =>
+              void actions.organise(
+                ids,
+                { op: 'star', value: !allStarred },
+                `${allStarred ? 'Unstarred' : 'Starred'} ${jobs(n)}`,
+              )
+            }
+          >
+            {allStarred ? 'Unstar' : 'Star'}
+          </button>
+          <select
+            aria-label="Rate the selected jobs"
+            value=""
+            disabled={busy}
+            onChange={(e) => {
+              const v = e.currentTarget.value;
+              e.currentTarget.value = '';
+              if (v === '') return;
+              const value = v === 'clear' ? null : (Number(v) as 1 | 2 | 3 | 4 | 5);
+              void actions.organise(
+                ids,
+                { op: 'rate', value },
+                value === null ? `Cleared the rating of ${jobs(n)}` : `Rated ${jobs(n)} ${value} of 5`,
+              );
+            }}
+          >
+            <option value="">Rate…</option>
+            {[5, 4, 3, 2, 1].map((r) => (
+              <option key={r} value={r}>
+                {`${'★'.repeat(r)} ${r}`}
               </option>
             ))}
-          </optgroup>
-          <optgroup label="Remove from">
-            {boards.map((b) => (
-              <option key={b.id} value={`remove ${b.id}`}>
-                {b.name}
+            <option value="clear">No rating</option>
+          </select>
+          <button
+            type="button"
+            class="btn small"
+            aria-expanded={tagging ? 'true' : 'false'}
+            aria-controls="bulk-tags"
+            onClick={() => setTagging((t) => !t)}
+          >
+            Tag…
+          </button>
+          <select
+            aria-label="Add the selected jobs to a board, or remove them"
+            value=""
+            disabled={busy || boards.length === 0}
+            title={boards.length === 0 ? 'No boards yet' : undefined}
+            onChange={(e) => {
+              const [op, boardId] = e.currentTarget.value.split(' ', 2) as [string, string];
+              e.currentTarget.value = '';
+              const name = boards.find((b) => b.id === boardId)?.name ?? 'the board';
+              if (op === 'add')
+                void actions.organise(ids, { op: 'addToBoard', boardId }, `Added ${jobs(n)} to ${name}`);
+              if (op === 'remove')
+                void actions.organise(ids, { op: 'removeFromBoard', boardId }, `Removed ${jobs(n)} from ${name}`);
+            }}
+          >
+            <option value="">Board…</option>
+            <optgroup label="Add to">
+              {boards.map((b) => (
+                <option key={b.id} value={`add ${b.id}`}>
+                  {b.name}
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label="Remove from">
+              {boards.map((b) => (
+                <option key={b.id} value={`remove ${b.id}`}>
+                  {b.name}
+                </option>
+              ))}
+            </optgroup>
+          </select>
+          <button
+            type="button"
+            class="btn small"
+            disabled={busy || failed === 0}
+            onClick={() => void actions.retry(selected)}
+          >
+            Retry failed{failed > 0 ? ` (${count(failed)})` : ''}
+          </button>
+          <button type="button" class="btn small danger" disabled={busy} onClick={() => void actions.trash(ids)}>
+            Delete
+          </button>
+        </div>
+        <div class="bulk-files" role="group" aria-label="Files of the selected jobs">
+          <select aria-label="ZIP image scale" value={scale} onChange={(e) => setScale(Number(e.currentTarget.value))}>
+            {ZIP_SCALES.map((s) => (
+              <option key={s} value={s}>
+                {s}×
               </option>
             ))}
-          </optgroup>
-        </select>
-        <button
-          type="button"
-          class="btn small"
-          disabled={busy || failed === 0}
-          onClick={() => void actions.retry(selected)}
-        >
-          Retry failed{failed > 0 ? ` (${count(failed)})` : ''}
-        </button>
-        <button type="button" class="btn small danger" disabled={busy} onClick={() => void actions.trash(ids)}>
-          Delete
-        </button>
+          </select>
+          <button
+            type="button"
+            class="btn small"
+            disabled={busy}
+            onClick={() => void actions.exportAs('zip', ids, scale)}
+          >
+            {actions.task === 'zip' ? 'Zipping…' : 'Download ZIP'}
+          </button>
+          <button type="button" class="btn small" disabled={busy} onClick={() => void actions.exportAs('json', ids)}>
+            Export JSON
+          </button>
+          <button type="button" class="btn small" disabled={busy} onClick={() => void actions.exportAs('csv', ids)}>
+            Export CSV
+          </button>
+        </div>
       </div>
       {tagging && (
         <div class="bulk-tags" id="bulk-tags">
@@ -171,9 +197,10 @@ export function BulkBar({
             onAdd={(tag) => void actions.organise(ids, { op: 'addTags', tags: [tag] }, `Tagged ${jobs(n)} “${tag}”`)}
             onEscape={() => setTagging(false)}
           />
-          <label>
-            Remove tag
+          <div class="field">
+            <label for="bulk-tag-remove">Remove tag</label>
             <select
+              id="bulk-tag-remove"
               value=""
               disabled={busy || heldTags.length === 0}
               onChange={(e) => {
@@ -190,32 +217,9 @@ export function BulkBar({
                 </option>
               ))}
             </select>
-          </label>
+          </div>
         </div>
       )}
-      <div class="bulk-files" role="group" aria-label="Files of the selected jobs">
-        <select aria-label="ZIP image scale" value={scale} onChange={(e) => setScale(Number(e.currentTarget.value))}>
-          {ZIP_SCALES.map((s) => (
-            <option key={s} value={s}>
-              {s}×
-            </option>
-          ))}
-        </select>
-        <button
-          type="button"
-          class="btn small"
-          disabled={busy}
-          onClick={() => void actions.exportAs('zip', ids, scale)}
-        >
-          {actions.task === 'zip' ? 'Zipping…' : 'Download ZIP'}
-        </button>
-        <button type="button" class="btn small" disabled={busy} onClick={() => void actions.exportAs('json', ids)}>
-          Export JSON
-        </button>
-        <button type="button" class="btn small" disabled={busy} onClick={() => void actions.exportAs('csv', ids)}>
-          Export CSV
-        </button>
-      </div>
     </section>
   );
 }

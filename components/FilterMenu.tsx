@@ -44,9 +44,10 @@ export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: Filt
         <input type="checkbox" checked={query.trash} onChange={(e) => set({ trash: e.currentTarget.checked })} />
         Trash
       </label>
-      <label>
-        Rating
+      <div class="field">
+        <label for={`${id}-rating`}>Rating</label>
         <select
+          id={`${id}-rating`}
           value={query.minRating ?? ''}
           onChange={(e) => set({ minRating: e.currentTarget.value === '' ? null : Number(e.currentTarget.value) })}
         >
@@ -57,18 +58,26 @@ export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: Filt
             </option>
           ))}
         </select>
-      </label>
-      <label>
-        Kind
-        <select value={query.kind ?? ''} onChange={(e) => set({ kind: select(e.currentTarget.value) })}>
+      </div>
+      <div class="field">
+        <label for={`${id}-kind`}>Kind</label>
+        <select
+          id={`${id}-kind`}
+          value={query.kind ?? ''}
+          onChange={(e) => set({ kind: select(e.currentTarget.value) })}
+        >
           <option value="">Any</option>
           <option value="generate">Generated</option>
           <option value="rotate">Rotated</option>
         </select>
-      </label>
-      <label>
-        Size
-        <select value={query.size ?? ''} onChange={(e) => set({ size: select(e.currentTarget.value) })}>
+      </div>
+      <div class="field">
+        <label for={`${id}-size`}>Size</label>
+        <select
+          id={`${id}-size`}
+          value={query.size ?? ''}
+          onChange={(e) => set({ size: select(e.currentTarget.value) })}
+        >
           <option value="">Any</option>
           {facets.sizes.map((s) => (
             <option key={s} value={s}>
@@ -76,10 +85,14 @@ export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: Filt
             </option>
           ))}
         </select>
-      </label>
-      <label>
-        Board
-        <select value={query.board ?? ''} onChange={(e) => set({ board: select(e.currentTarget.value) })}>
+      </div>
+      <div class="field">
+        <label for={`${id}-board`}>Board</label>
+        <select
+          id={`${id}-board`}
+          value={query.board ?? ''}
+          onChange={(e) => set({ board: select(e.currentTarget.value) })}
+        >
           <option value="">Any</option>
           {boards.map((b) => (
             <option key={b.id} value={b.id}>
@@ -87,23 +100,25 @@ export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: Filt
             </option>
           ))}
         </select>
-      </label>
-      <label>
-        From
+      </div>
+      <div class="field">
+        <label for={`${id}-from`}>From</label>
         <input
+          id={`${id}-from`}
           type="date"
           value={query.from === null ? '' : localDay(query.from)}
           onChange={(e) => set({ from: localDayStart(e.currentTarget.value) })}
         />
-      </label>
-      <label>
-        Until
+      </div>
+      <div class="field">
+        <label for={`${id}-until`}>Until</label>
         <input
+          id={`${id}-until`}
           type="date"
           value={query.to === null ? '' : localDay(query.to - 1)}
           onChange={(e) => set({ to: localDayEnd(e.currentTarget.value) })}
         />
-      </label>
+      </div>
       <TagInput
         id={`${id}-tag`}
         label="Tag"

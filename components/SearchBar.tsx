@@ -56,6 +56,7 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [] }: Sear
         </label>
         <select
           id="search-status"
+          title="Status"
           value={query.statuses[0] ?? 'all'}
           onChange={(e) => {
             const value = e.currentTarget.value;
@@ -74,6 +75,7 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [] }: Sear
         </label>
         <select
           id="search-sort"
+          title="Sort order"
           value={query.sort}
           onChange={(e) => onQuery({ ...query, sort: e.currentTarget.value as SortKey })}
         >

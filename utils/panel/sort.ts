@@ -8,13 +8,13 @@ export const SORT_KEYS = ['newest', 'oldest', 'rating', 'prompt', 'size', 'durat
 export type SortKey = (typeof SORT_KEYS)[number];
 
 export const SORT_LABELS: Record<SortKey, string> = {
-  newest: 'Newest first',
-  oldest: 'Oldest first',
-  rating: 'Highest rated',
+  newest: 'Newest',
+  oldest: 'Oldest',
+  rating: 'Top rated',
   prompt: 'Prompt A–Z',
-  size: 'Largest size',
-  duration: 'Longest duration',
-  cost: 'Highest cost',
+  size: 'Largest',
+  duration: 'Slowest',
+  cost: 'Costliest',
 };
 
 /** The value a numeric order sorts by, descending; NaN when the row has none (it goes last). */
