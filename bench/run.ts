@@ -5,8 +5,8 @@
  * figure covers.
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
- *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6) or the companion half (2, 3, 5, 7, 8, 9);
- *                   old-api (7, 9), scale (8) and first-sync (5, and 10's first sync) pick those parts of it
+ *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6, 11) or the companion half (2, 3, 5, 7, 8, 9);
+ *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync) and find (11) pick those parts
  *   BENCH_OUT       where to write the results (default bench/results.json)
  *   BENCH_100K=1    also 100,000 jobs: in 7 and 8, and first rows (against 1,000), search and a first sync
  *                   (the PNGs are made once and cached, a few minutes the first time)
@@ -56,6 +56,7 @@ import {
   seedLayout,
   waitForFullIndex,
 } from './extension';
+import { benchFindEngine, type EngineFigure, type FindSample, findRows, measureFind } from './find';
 import { firstSyncLog, firstSyncRows } from './first-sync-report';
 import { request } from './http';
 import { oldApiScaleRows, printScaleTable, scaleTable } from './old-api-scale-rows';
@@ -185,6 +186,8 @@ const results: Record<string, any> = {};
 const firstRows: FirstRowsResults = { warm: {}, cold: {} };
 let search: SearchSample[] = [];
 let searchHuge: SearchSample[] = [];
+/** Section 11: filter and sort in the panel, and the engine alone, per size. */
+const find: Record<number, { samples: FindSample[]; engine: EngineFigure[] }> = {};
 const firstSyncHuge: FirstSyncSample[] = [];
 let memory: MemorySample | null = null;
 let memoryBaseline: number | null = null;
@@ -229,6 +232,37 @@ async function coldRuns(
   log(`  ${label} cold: ${samples.map((s) => Math.round(s.painted)).join(', ')} ms`);
 }
 
+/** Section 11 in a panel holding the full index of `d`, then the engine alone at the same size. */
+async function benchFindIn(page: Parameters<typeof measureFind>[0], d: Dataset): Promise<void> {
+  log(`find: sorting and filtering in the panel over ${d.count} jobs`);
+  const queries = pickQueries(d, QUICK ? 4 : 8).map((q) => q.query);
+  const samples = await measureFind(page, d, queries, QUICK ? 1 : 3);
+  log(`  ${samples.map((s) => `${s.action}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
+  const engine = benchFindEngine(d.count);
+  log(`  engine: ${engine.map((f) => `${f.id}=${f.ms.median.toFixed(1)}`).join(' ')}`);
+  find[d.count] = { samples, engine };
+}
+
+/** BENCH_ONLY=find: section 11 alone, in a profile holding `d` (and 100,000 with BENCH_100K). */
+async function benchFindOnly(extDir: string, d: Dataset): Promise<void> {
+  const b = await openProfile(extDir, tmp(`profile-find-${d.count}`));
+  try {
+    const seeded = await seedLayout(b, d);
+    log(`profile with ${d.count} jobs in the layout: ${seeded.keys} keys written in ${Math.round(seeded.ms)} ms`);
+    const { page } = await firstRowsOnce(
+      b,
+      { mode: 'panel', expectRows: d.count, rowHeight: ROW_HEIGHT },
+      { keep: true },
+    );
+    await waitForFullIndex(page, d.count, 180_000);
+    await sleep(500);
+    await benchFindIn(page, d);
+    await page.close();
+  } finally {
+    await b.close();
+  }
+}
+
 async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promise<void> {
   const panel = (d: Dataset) => ({ mode: 'panel' as const, expectRows: d.count, rowHeight: ROW_HEIGHT });
   const floor = (d: Dataset) => ({
@@ -264,8 +298,9 @@ async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promi
         await waitForFullIndex(page, d.count);
         await sleep(500);
         search = await measureSearch(page, d, pickQueries(d, CONFIG.searchQueries));
-        await page.close();
         log(`  ${search.length} queries: ${search.map((s) => `${s.query}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
+        await benchFindIn(page, d);
+        await page.close();
         log('memory: scrolling through every row of the virtualized list');
         memory = await measureMemory(b, d, MEMORY_VIEWPORT);
         log(
@@ -409,6 +444,7 @@ async function benchHuge(extDir: string, huge: Dataset, only: Set<string>): Prom
       await waitForFullIndex(page, huge.count, 180_000);
       await sleep(500);
       searchHuge = await measureSearch(page, huge, pickQueries(huge, CONFIG.searchQueries));
+      await benchFindIn(page, huge);
       await page.close();
       log(`  ${searchHuge.length} queries: ${searchHuge.map((q) => `${q.query}=${q.paintedMs.toFixed(0)}`).join(' ')}`);
     } finally {
@@ -730,11 +766,15 @@ async function main(): Promise<void> {
   let failure: unknown = null;
   try {
     if (only.has('panel')) await benchPanel(extDir, small, large);
+    else if (only.has('find')) {
+      await benchFindOnly(extDir, large);
+      if (huge) await benchFindOnly(extDir, huge);
+    }
     if (only.has('companion') || only.has('first-sync')) {
       const reserve = parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0;
       await benchCompanion(extDir, large, reserve, !only.has('companion'));
     }
-    if (huge) await benchHuge(extDir, huge, only);
+    if (huge && !(only.has('find') && !only.has('panel'))) await benchHuge(extDir, huge, only);
   } catch (err) {
     failure = err;
     log(`FAILED: ${(err as Error).stack ?? err}`);
@@ -752,6 +792,7 @@ async function main(): Promise<void> {
   const rows = [
     ...rowsOf(small, large),
     ...hugeRows(small, huge),
+    ...Object.entries(find).flatMap(([n, f]) => findRows(f.samples, Number(n), f.engine)),
     ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : []),
   ];
   const wallMs = performance.now() - wallStart;
@@ -789,6 +830,7 @@ async function main(): Promise<void> {
       concurrentPushes: load && { ...load, latencies: load.latencies.map((v) => Math.round(v * 10) / 10) },
       firstSync,
       searchHuge,
+      find,
       firstSyncHuge,
       oldApi: oldApiScale?.oldApi ?? [],
       emptyStart: oldApiScale?.emptyStart ?? null,
