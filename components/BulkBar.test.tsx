@@ -161,4 +161,25 @@ describe('selecting jobs and acting on them', () => {
     await waitFor(() => expect(screen.getByText(/None of the selected jobs has an image/)).toBeTruthy());
     expect(downloads).toHaveLength(1);
   });
+
+  it('in the trash, offers Restore instead of Delete', async () => {
+    const { intents } = await setup();
+    clickRow('job-2');
+    fireEvent.click(within(bar()).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(5));
+    await screen.findByRole('button', { name: 'Undo' });
+    fireEvent.click(screen.getByRole('button', { name: 'Filters' }));
+    fireEvent.click(screen.getByLabelText('Trash'));
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(1));
+    clickRow('job-2');
+    expect(within(bar()).queryByRole('button', { name: 'Delete' })).toBeNull();
+    const restore = within(bar()).getByRole('button', { name: 'Restore' });
+    await waitFor(() => expect(restore.hasAttribute('disabled')).toBe(false));
+    fireEvent.click(restore);
+    await waitFor(() =>
+      expect(intents().at(-1)).toEqual({ type: 'organise', ids: ['job-2'], edit: { op: 'restore' } }),
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Remove filter: In the trash' }));
+    await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(6));
+  });
 });

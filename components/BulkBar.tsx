@@ -18,6 +18,8 @@ export interface BulkBarProps {
   boards?: readonly BoardOption[];
   /** Tags of the history, most used first. */
   tagSuggestions(): readonly string[];
+  /** The list shows the trash: Restore instead of Delete. */
+  inTrash?: boolean;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -33,6 +35,7 @@ export function BulkBar({
   actions,
   boards = [],
   tagSuggestions,
+  inTrash = false,
 }: BulkBarProps) {
   const [tagging, setTagging] = useState(false);
   const [scale, setScale] = useState(1);
@@ -159,9 +162,20 @@ export function BulkBar({
           >
             Retry failed{failed > 0 ? ` (${count(failed)})` : ''}
           </button>
-          <button type="button" class="btn small danger" disabled={busy} onClick={() => void actions.trash(ids)}>
-            Delete
-          </button>
+          {inTrash ? (
+            <button
+              type="button"
+              class="btn small"
+              disabled={busy}
+              onClick={() => void actions.organise(ids, { op: 'restore' }, `Restored ${jobs(n)}`)}
+            >
+              Restore
+            </button>
+          ) : (
+            <button type="button" class="btn small danger" disabled={busy} onClick={() => void actions.trash(ids)}>
+              Delete
+            </button>
+          )}
         </div>
         <div class="bulk-files" role="group" aria-label="Files of the selected jobs">
           <select aria-label="ZIP image scale" value={scale} onChange={(e) => setScale(Number(e.currentTarget.value))}>
@@ -256,6 +270,7 @@ export function SelectionBar({ find, services, notices, boards }: SelectionBarPr
       actions={actions}
       boards={boards}
       tagSuggestions={() => find.facets().tags}
+      inTrash={find.query.trash}
     />
   );
 }
