@@ -106,6 +106,7 @@ export function App({ services }: { services: PanelServices }) {
     if (narrowed && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, snap.phase, data]);
 
+  // Boards to file into and filter by: wbsync's useBoards() (utils/panel) fills this once it lands.
   const boards: { id: string; name: string }[] = [];
 
   const findJob = (id: string) => data.getJob(id);
