@@ -53,24 +53,68 @@ export function sortOrder(entries: readonly IndexEntry[], sort: SortKey, lower?:
       return x < y ? -1 : x > y ? 1 : a - b;
     });
   }
-  if (sort === 'oldest') {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = entries[i]!.createdAt;
-    return order.sort((a, b) => keys[a]! - keys[b]! || b - a);
-  }
   const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = numericKey(sort, entries[i]!);
-  return order.sort((a, b) => {
-    const x = keys[a]!;
-    const y = keys[b]!;
-    if (x !== y) {
-      // NaN !== NaN: both missing fall through to the position.
-      if (Number.isNaN(x)) return Number.isNaN(y) ? a - b : 1;
-      if (Number.isNaN(y)) return -1;
-      return y - x;
-    }
-    return a - b;
-  });
+  if (sort === 'oldest') for (let i = 0; i < n; i++) keys[i] = -entries[i]!.createdAt;
+  else for (let i = 0; i < n; i++) keys[i] = numericKey(sort, entries[i]!);
+  return byKeyDescending(keys, sort === 'oldest');
+}
+
+/**
+ * Positions ordered by `keys`, largest first, NaN last; ties by position (or by position from the end, for
+ * `reverseTies`). Without a comparator callback: the keys become ranks, and rank and position one exact
+ * integer, so both sorts are the typed array's native numeric sort (about ten times a comparator's speed at
+ * 100,000 rows).
+ */
+function byKeyDescending(keys: Float64Array, reverseTies: boolean): Int32Array {
+  const n = keys.length;
+  // The index is newest first: newest and oldest are then the identity and its reverse, found in one pass.
+  let descending = true;
+  let ascending = true;
+  for (let i = 1; i < n && (descending || ascending); i++) {
+    const a = keys[i - 1]!;
+    const b = keys[i]!;
+    if (!(a >= b)) descending = false;
+    if (!(a <= b)) ascending = false;
+  }
+  if ((descending && !reverseTies) || (ascending && reverseTies)) {
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = reverseTies ? n - 1 - i : i;
+    return order;
+  }
+  // Distinct values, ascending (a typed array sorts NaN last).
+  const sorted = keys.slice().sort();
+  let distinct = 0;
+  for (let i = 0; i < n; i++) {
+    const v = sorted[i]!;
+    if (Number.isNaN(v)) break;
+    if (distinct === 0 || sorted[distinct - 1] !== v) sorted[distinct++] = v;
+  }
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = keys[i]!;
+    // Largest value rank 0; NaN after every value.
+    const rank = Number.isNaN(v) ? distinct : distinct - 1 - lowerBound(sorted, distinct, v);
+    packed[i] = rank * n + (reverseTies ? n - 1 - i : i);
+  }
+  packed.sort();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = packed[i]! % n;
+    order[i] = reverseTies ? n - 1 - at : at;
+  }
+  return order;
+}
+
+/** The first index in `values[0, size)` (ascending) holding `v`. */
+function lowerBound(values: Float64Array, size: number, v: number): number {
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
