@@ -16,6 +16,7 @@ import { openDeviceSyncState } from '../store/device-sync-state';
 import { createFileStore } from '../store/file-store';
 import type { JobStore } from '../store/types';
 import { type DeviceSync, startDeviceSync } from './device-sync';
+import { formatLine } from './line-format';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -147,6 +148,13 @@ describe('two devices sharing a folder', () => {
     await a.store.merge([job('job-3')]);
     await a.sync.syncNow();
     expect(await readFile(path.join(bFilesInA, (await own(b)).find((n) => n.startsWith('log-'))!))).toEqual(before);
+    // What B merged from A is not sent back: B's log holds B's own job only.
+    const bLog = await readFile(
+      path.join(b.view, 'devices', b.store.device!, (await own(b)).find((n) => n.startsWith('log-'))!),
+      'utf8',
+    );
+    expect(bLog).toContain('"job-2"');
+    expect(bLog).not.toContain('"job-1"');
     // Nothing secret is published: the lines hold jobs and boards only.
     const text = await readFile(
       path.join(a.view, 'devices', a.store.device!, (await own(a)).find((n) => n.startsWith('log-'))!),
@@ -191,6 +199,23 @@ describe('two devices sharing a folder', () => {
     await a.store.put(a.store.clock.stamp({ ...seen, prompt: 'from A (later)' }, seen));
     await exchange(client, [a, b]);
     for (const d of [a, b]) expect(d.store.get('job-1')!.prompt, d.name).toBe('from A (later)');
+  });
+});
+
+describe('timing', () => {
+  it('a change is published by itself, and the folder watcher brings it in without waiting for the poll', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const b = await openDevice(root, 'B');
+    const client = new SyncFolderClient([a.view, b.view]);
+    await a.store.merge([job('job-w')]);
+    const started = Date.now();
+    // Polls are a minute apart here: only A's change check and B's watcher can move it.
+    while (!b.store.get('job-w') && Date.now() - started < 5000) {
+      await client.round();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(b.store.get('job-w')).toBeDefined();
   });
 });
 
@@ -282,6 +307,30 @@ describe('what sync clients do', () => {
     await a.store.merge([job('job-2')]);
     await exchange(client, [a, b]);
     expect(b.store.get('job-2')).toBeDefined();
+  });
+
+  it('a job that names this device but never was accepted here is refused: a forged line cannot make it spend', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const b = await openDevice(root, 'B');
+    const pixellab = pixellabDouble();
+    const runner = createRunner({ store: b.store, pixellab, log: () => undefined });
+    cleanup.push(() => runner.stop());
+    const forged = job('job-forged', { status: 'queued', device: b.store.device });
+    const aDir = path.join(b.view, 'devices', a.store.device!);
+    await mkdir(aDir, { recursive: true });
+    await writeFile(
+      path.join(aDir, 'log-000000001.jsonl'),
+      formatLine(a.store.device!, 1, [JSON.stringify(forged)], []),
+    );
+    await b.sync.syncNow();
+    runner.resume();
+    await runner.idle();
+    expect(b.store.get('job-forged')).toBeUndefined();
+    expect(pixellab.calls).toBe(0);
+    expect(b.sync.status().quarantined.map((q) => q.reason)).toContain(
+      'job job-forged names this device, which never accepted it',
+    );
   });
 
   it('an image whose bytes do not match its name is quarantined, and the good copy is taken when it comes', async () => {

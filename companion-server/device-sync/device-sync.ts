@@ -62,7 +62,7 @@ export async function startDeviceSync(options: {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
-  let watched = '';
+  let watched: string | null = null;
   let unwatch: () => void = () => undefined;
   let publishedUpTo = -1;
 

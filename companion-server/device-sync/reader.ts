@@ -109,7 +109,13 @@ export function createReader(deps: {
     const jobs: Job[] = [];
     for (const line of lines) {
       for (const job of line.jobs) {
-        const owned = jobDevice(job) === null && (job.status === 'queued' || job.status === 'running');
+        const waiting = job.status === 'queued' || job.status === 'running';
+        // Only this device accepts jobs for itself: one it never held, arriving ready to run, could spend its money.
+        if (waiting && jobDevice(job) === store.device && !store.get(job.id)) {
+          quarantine(`${line.dev} line ${line.n}`, `job ${job.id} names this device, which never accepted it`);
+          continue;
+        }
+        const owned = jobDevice(job) === null && waiting;
         jobs.push(owned ? { ...job, device: line.dev } : job);
       }
     }
