@@ -45,24 +45,32 @@ export function createPublisher(deps: {
   const { store, target, state } = deps;
   const echoes = new Set<number>();
   const onTarget = new Set<string>();
-  let checkedOwnFiles = false;
+  let headWritten = false;
 
   function position(): Published {
     const published = state.read().published;
     // Another serverId numbers its seqs anew (a history recovered from the backup): send everything again.
-    if (!published || published.serverId !== store.serverId)
-      return { serverId: store.serverId, seq: 0, n: published?.n ?? 0, segment: null, segmentBytes: 0 };
+    if (!published || published.serverId !== store.serverId) return fresh(published?.n ?? 0);
     return published;
   }
 
+  const fresh = (n: number): Published => ({
+    serverId: store.serverId,
+    seq: 0,
+    n,
+    segment: null,
+    segmentBytes: 0,
+    segments: [],
+  });
+
   /** Own segments deleted by hand: the whole history is sent again, so other devices and new ones lose nothing. */
   async function checkOwnFiles(at: Published): Promise<Published> {
-    checkedOwnFiles = true;
-    if (!at.segment) return at;
+    if (at.segments.length === 0) return at;
     const files = new Set(await target.ownFiles());
-    if (files.has(at.segment)) return at;
-    deps.log(`Device sync: this device's log ${at.segment} is gone from the target; sending the history again`);
-    return { ...at, seq: 0, segment: null, segmentBytes: 0 };
+    const gone = at.segments.filter((name) => !files.has(name));
+    if (gone.length === 0) return at;
+    deps.log(`Device sync: this device's ${gone.join(', ')} went from the target; sending the history again`);
+    return fresh(at.n);
   }
 
   async function sendImages(jobs: readonly SyncedJob[]) {
@@ -81,8 +89,8 @@ export function createPublisher(deps: {
   return {
     echoes,
     async publish() {
-      let at = position();
-      if (!checkedOwnFiles) at = await checkOwnFiles(at);
+      // A directory listing of a few files: cheap enough to look at every pass.
+      let at = await checkOwnFiles(position());
       let written = 0;
       while (at.seq < store.lastSeq) {
         // Read together (no await between): with no more pages, everything up to `upTo` has been seen.
@@ -97,21 +105,30 @@ export function createPublisher(deps: {
           const segment = at.segment && at.segmentBytes < SEGMENT_BYTES ? at.segment : segmentName(n);
           await target.append(segment, line);
           written += line.length;
-          at = { ...at, n, segment, segmentBytes: (segment === at.segment ? at.segmentBytes : 0) + line.length };
+          const segments = at.segments.includes(segment) ? at.segments : [...at.segments, segment];
+          at = {
+            ...at,
+            n,
+            segment,
+            segments,
+            segmentBytes: (segment === at.segment ? at.segmentBytes : 0) + line.length,
+          };
         }
         const seen = page.hasMore ? page.lastSeq : upTo;
         for (const seq of echoes) if (seq <= seen) echoes.delete(seq);
         at = { ...at, seq: Math.max(at.seq, seen) };
         if (!page.hasMore) break;
       }
-      if (written > 0) {
+      // The head names this device from its first pass on, so the others can show whose jobs they hold.
+      if (written > 0 || !headWritten) {
+        headWritten = true;
         const head = { v: 1, deviceId: store.device, name: deps.deviceName, n: at.n, segment: at.segment };
         const bytes = Buffer.from(`${JSON.stringify(head)}\n`, 'utf8');
         await target.writeHead(bytes);
         written += bytes.length;
       }
       const before = state.read().published;
-      if (!before || before.seq !== at.seq || before.n !== at.n || before.serverId !== at.serverId)
+      if (!before || before.seq !== at.seq || before.n !== at.n || before.segments.length !== at.segments.length)
         await state.write({ ...state.read(), published: at });
       return written;
     },

@@ -31,6 +31,8 @@ export const publishedSchema = z.object({
   n: z.number().int().nonnegative(),
   segment: z.string().max(200).nullable(),
   segmentBytes: z.number().int().nonnegative(),
+  /** Every segment written since the history was last sent in full: one gone means sending it in full again. */
+  segments: z.array(z.string().max(200)).max(1_000_000).default([]),
 });
 export type Published = z.infer<typeof publishedSchema>;
 

@@ -3,7 +3,7 @@
  * own temp data dir and its own view of the folder, which a harness keeps in step as a sync client would (files
  * held back and reordered, partial copies, conflict copies).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
@@ -118,6 +118,15 @@ describe('two companions, one synced folder', () => {
     await onB.add('three');
     onA.counter = 4;
     await onA.add('four');
+    const saved = Date.now();
+    await until(
+      'B holding job-4',
+      () => loadIds(b),
+      (ids) => ids.includes('job-4'),
+    );
+    console.log(
+      `device sync: job-4 showed on B ${Date.now() - saved} ms after A's save (sync client rounds every 100 ms)`,
+    );
     for (const answer of [...onA.answers, ...onB.answers]) expect(answer.status).toBe(200);
     const all = ['job-1', 'job-2', 'job-3', 'job-4'];
     for (const c of [a, b]) {
@@ -134,6 +143,33 @@ describe('two companions, one synced folder', () => {
       const again = await companion(root, i === 0 ? 'A' : 'B');
       expect(await loadIds(again)).toEqual(all);
     }
+  });
+});
+
+describe('an untrusted folder', () => {
+  it('a corrupt file and an oversized one are quarantined and reported; the companion keeps serving and syncing', async () => {
+    const root = await folder();
+    const a = await companion(root, 'A');
+    const b = await companion(root, 'B');
+    pump(new SyncFolderClient([a.view, b.view], 9));
+    const hostile = path.join(b.view, 'devices', 'd-0123456789abcdef');
+    await mkdir(hostile, { recursive: true });
+    await writeFile(path.join(hostile, 'log-000000001.jsonl'), '{"v":1,"dev":"d-0123456789abcdef"}\n\u0000\u0000\n');
+    await writeFile(path.join(hostile, 'log-000000002.jsonl'), Buffer.alloc(33 * 1024 * 1024, 0x61));
+    await until(
+      'B reporting both files',
+      async () => b.logs.filter((l) => l.includes('quarantined')),
+      (l) => l.length >= 2,
+    );
+    expect(b.logs.join('\n')).toMatch(/quarantined d-0123456789abcdef\/log-000000002\.jsonl: it is larger than/);
+    expect((await fetch(`${b.url}/health`)).status).toBe(200);
+    const onA = dashboard(a);
+    await onA.add('after the garbage');
+    await until(
+      'B holding A’s new job',
+      () => loadIds(b),
+      (ids) => ids.includes('job-1'),
+    );
   });
 });
 
@@ -168,7 +204,12 @@ describe('three companions: who runs a job', () => {
         () => jobOn(other, running),
         (job) => job?.status === 'running',
       );
-      expect(await jobOn(other, queued)).toMatchObject({ status: 'queued', device: expect.stringMatching(/^d-/) });
+      const shown = await until(
+        `${other.url} showing A's queued job`,
+        () => jobOn(other, queued),
+        (job) => !!job,
+      );
+      expect(shown).toMatchObject({ status: 'queued', device: expect.stringMatching(/^d-/) });
     }
     // B dies and comes back: A's running job is not B's to fail, and its queued one not B's to run.
     await b.kill();
