@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSprite } from '../../tests/fixtures/png';
+import { seededRandom } from '../../tests/helpers/seeded-random';
 import { SyncFolderClient } from '../../tests/helpers/sync-folder-client';
 import { makeTempDir } from '../../tests/helpers/temp-dir';
 import { pixellabDouble } from '../../tests/reliability/support';
@@ -220,37 +221,69 @@ describe('timing', () => {
 });
 
 describe('what sync clients do', () => {
-  it('three devices converge through partial writes, out-of-order files, conflict copies and held-back files', async () => {
-    const root = await folder();
-    const devices = [await openDevice(root, 'A'), await openDevice(root, 'B'), await openDevice(root, 'C')];
-    const client = new SyncFolderClient(
-      devices.map((d) => d.view),
-      7,
-    );
-    for (let step = 0; step < 12; step++) {
-      for (const [i, d] of devices.entries()) {
-        const id = `job-${d.name}-${step}`;
-        await d.store.merge([job(id)]);
-        // Each device also edits a job another made, when it has it.
-        const other = devices[(i + 1) % 3]!.name;
-        const theirs = d.store.get(`job-${other}-${step - 1}`);
-        if (theirs) {
-          const base = withoutSeq(theirs);
-          await d.store.put(d.store.clock.stamp({ ...base, prompt: `${base.prompt} +${d.name}` }, base));
+  it.each([7, 11, 23])(
+    'three devices converge through partial writes, out-of-order files, conflict copies, held-back files and hand deletions (seed %i)',
+    async (seed) => {
+      const root = await folder();
+      const devices = [await openDevice(root, 'A'), await openDevice(root, 'B'), await openDevice(root, 'C')];
+      const client = new SyncFolderClient(
+        devices.map((d) => d.view),
+        seed,
+      );
+      const random = seededRandom(seed * 31);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+      const made: string[] = [];
+      const deleted = new Set<string>();
+      for (let step = 0; step < 40; step++) {
+        const d = pick(devices);
+        const known = made.filter((id) => d.store.get(id) && !d.store.get(id)!.deleted);
+        const action = known.length === 0 ? 0 : Math.floor(random() * 5);
+        if (action <= 1) {
+          const id = `job-${d.name}-${step}`;
+          made.push(id);
+          await d.store.merge([job(id)]);
+        } else {
+          const base = withoutSeq(d.store.get(pick(known))!);
+          // Job-wide edits and deletes are last-writer-wins: an edit made without seeing a delete comes after it.
+          if (action === 2) {
+            deleted.delete(base.id);
+            await d.store.put(d.store.clock.stamp({ ...base, prompt: `${base.prompt} +${d.name}` }, base));
+          } else if (action === 3) await d.store.merge([addToSetField(base, 'tags', [`t${step}`], d.store.clock, 50)]);
+          else {
+            deleted.add(base.id);
+            await d.store.put(d.store.clock.stamp({ ...base, deleted: true }, base));
+          }
         }
         await d.sync.syncNow();
+        await client.round({ share: 0.5, partial: 0.3, conflict: 0.2 });
+        // Now and then a user tidies up another device's file by hand in their view (the client brings it back).
+        if (random() < 0.1) {
+          const view = Math.floor(random() * 3);
+          const owner = pick(devices.filter((_, i) => i !== view));
+          const dir = path.join(devices[view]!.view, 'devices', owner.store.device!);
+          const logs = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith('log-'));
+          if (logs.length > 0) await client.remove(view, path.join('devices', owner.store.device!, pick(logs)));
+        }
+        for (const other of devices) if (random() < 0.5) await other.sync.syncNow();
       }
-      await client.round({ share: 0.5, partial: 0.3, conflict: 0.2 });
-      for (const d of devices) await d.sync.syncNow();
-    }
-    await exchange(client, devices);
-    expect(client.log.some((l) => l.startsWith('cut'))).toBe(true);
-    expect(client.log.some((l) => l.startsWith('conflict'))).toBe(true);
-    for (const d of devices) expect(d.store.liveCount, d.name).toBe(36);
-    expect(holding(devices[1]!)).toEqual(holding(devices[0]!));
-    expect(holding(devices[2]!)).toEqual(holding(devices[0]!));
-    for (const d of devices) expect(d.sync.status().quarantined, d.name).toEqual([]);
-  });
+      await exchange(client, devices);
+      expect(client.log.some((l) => l.startsWith('cut'))).toBe(true);
+      expect(client.log.some((l) => l.startsWith('conflict'))).toBe(true);
+      const live = made.filter((id) => !deleted.has(id)).sort();
+      for (const d of devices) {
+        expect(
+          d.store
+            .liveIndex()
+            .map((e) => e.id)
+            .sort(),
+          d.name,
+        ).toEqual(live);
+        expect(d.sync.status().quarantined, d.name).toEqual([]);
+      }
+      expect(holding(devices[1]!)).toEqual(holding(devices[0]!));
+      expect(holding(devices[2]!)).toEqual(holding(devices[0]!));
+    },
+  );
 
   it('a file deleted by hand loses nothing local, and a device whose own log went is sent again in full', async () => {
     const root = await folder();
@@ -406,5 +439,18 @@ describe('cost', () => {
     console.log(`device sync: one change at 10,000 jobs wrote ${perChange} bytes to the target`);
     expect(perChange).toBeGreaterThan(0);
     expect(perChange).toBeLessThan(4096);
+    // A new device takes the whole history from the folder (several segments), and sends none of it back.
+    const b = await openDevice(root, 'B');
+    const client = new SyncFolderClient([a.view, b.view]);
+    await client.settle();
+    const started = performance.now();
+    await b.sync.syncNow();
+    console.log(`device sync: a new device merged 10,000 jobs in ${Math.round(performance.now() - started)} ms`);
+    expect(b.store.liveCount).toBe(10_000);
+    expect(b.store.get('job-5000')!.prompt).toBe('changed');
+    expect(
+      (await readdir(path.join(a.view, 'devices', a.store.device!))).filter((n) => n.startsWith('log-')).length,
+    ).toBeGreaterThan(1);
+    expect(b.sync.status().bytesWritten).toBeLessThan(4096);
   });
 });
