@@ -1,6 +1,13 @@
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { boardRecordSchema, jobSchema } from '../../utils/domain';
+import {
+  boardRecordSchema,
+  imageHashSchema,
+  type Job,
+  type JobOptions,
+  jobSchema,
+  optionImages,
+} from '../../utils/domain';
 import { deviceIdSchema } from '../../utils/domain/device';
 
 /**
@@ -68,4 +75,14 @@ export function completeLines(bytes: Uint8Array, start: number): { lines: string
     .split('\n')
     .filter((line) => line !== '');
   return { lines, end: last + 1 };
+}
+
+/** Every image a job points at: its result, a rotation's source, and the images its options name. */
+export function jobImages(job: Job): string[] {
+  const hashes = [
+    job.image,
+    job.rotate?.sourceImage,
+    ...optionImages(job.options as JobOptions | null | undefined).map((i) => i.hash),
+  ];
+  return [...new Set(hashes.filter((h): h is string => typeof h === 'string' && imageHashSchema.safeParse(h).success))];
 }

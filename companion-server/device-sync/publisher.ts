@@ -1,8 +1,8 @@
-import { imageHashSchema, type SyncedJob, type SyncedRecord } from '../../utils/domain';
+import type { SyncedJob, SyncedRecord } from '../../utils/domain';
 import type { DeviceSyncStateFile, Published } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
 import type { FolderTarget } from './folder-target';
-import { formatLine, JOBS_PER_LINE } from './line-format';
+import { formatLine, JOBS_PER_LINE, jobImages } from './line-format';
 
 /** A segment past this size is closed and the next line starts a new one: sync clients copy whole files. */
 export const SEGMENT_BYTES = 1024 * 1024;
@@ -14,12 +14,6 @@ export interface Publisher {
   publish(): Promise<number>;
   /** Versions that the import wrote exactly as the target holds them: nothing to send back (by local seq). */
   readonly echoes: Set<number>;
-}
-
-/** Images a version points at. */
-function imagesOf(job: SyncedJob): string[] {
-  const hashes = [job.image, job.rotate?.sourceImage];
-  return hashes.filter((h): h is string => typeof h === 'string' && imageHashSchema.safeParse(h).success);
 }
 
 /** Without the local seq: another device numbers versions its own way. */
@@ -74,7 +68,7 @@ export function createPublisher(deps: {
   }
 
   async function sendImages(jobs: readonly SyncedJob[]) {
-    for (const hash of new Set(jobs.flatMap(imagesOf))) {
+    for (const hash of new Set(jobs.flatMap(jobImages))) {
       if (onTarget.has(hash)) continue;
       if (!(await target.hasImage(hash))) {
         const bytes = await store.readImage(hash);

@@ -6,12 +6,15 @@ import type { DeviceSyncStateFile, FileCursor } from '../store/device-sync-state
 import { StoreError } from '../store/store-error';
 import type { JobStore } from '../store/types';
 import type { FolderTarget } from './folder-target';
-import { completeLines, parseLine, type TargetLine } from './line-format';
+import { completeLines, jobImages, parseLine, type TargetLine } from './line-format';
 
 /** A log file past this is not read: the publisher closes segments at 1 MiB, and one line is at most 8 MiB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** PixelLab's largest results are far below this. */
 export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
+
+/** Quarantine reports kept (a hostile folder could make endless distinct ones). */
+const MAX_REPORTED = 200;
 
 export interface Quarantined {
   file: string;
@@ -53,7 +56,7 @@ export function createReader(deps: {
 
   function quarantine(file: string, reason: string) {
     const key = `${file}: ${reason}`;
-    if (quarantined.has(key)) return;
+    if (quarantined.has(key) || quarantined.size >= MAX_REPORTED) return;
     quarantined.set(key, { file, reason, at: now() });
     log(`Device sync: quarantined ${file}: ${reason}; skipped, nothing of it is used`);
   }
@@ -120,9 +123,7 @@ export function createReader(deps: {
       }
     }
     const boards: SyncRecord[] = lines.flatMap((line) => line.records ?? []);
-    for (const hash of new Set(jobs.flatMap((j) => [j.image, j.rotate?.sourceImage]))) {
-      if (typeof hash === 'string' && !(await fetchImage(hash))) wanted.add(hash);
-    }
+    for (const hash of new Set(jobs.flatMap(jobImages))) if (!(await fetchImage(hash))) wanted.add(hash);
     let applied = 0;
     for (const result of await mergeEach(jobs)) {
       if (result.outcome !== 'applied') continue;
