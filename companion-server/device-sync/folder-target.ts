@@ -49,6 +49,9 @@ export async function openFolderTarget(dir: string, deviceId: string): Promise<F
   const imagesDir = join(root, 'images');
   await mkdir(own, { recursive: true });
   await mkdir(imagesDir, { recursive: true });
+  // Temp files a crash left in this device's folder: their names are never reused, so they only take space.
+  for (const name of await readdir(own).catch(() => [] as string[]))
+    if (name.startsWith('.') && name.includes('.tmp-')) await unlink(join(own, name)).catch(() => undefined);
   const temp = (name: string) => join(own, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 
   async function writeTemp(path: string, bytes: Uint8Array) {

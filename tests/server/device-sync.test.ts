@@ -221,5 +221,35 @@ describe('three companions: who runs a job', () => {
       expect(await jobOn(other, running), other.url).toMatchObject({ status: 'running' });
       expect(await jobOn(other, queued), other.url).toMatchObject({ status: 'queued' });
     }
+    // B's panel pushes both back with an edit: B stores the edit, and still neither runs nor fails them.
+    const edited = async (id: string) => {
+      const { seq: _seq, ...held } = (await jobOn(b2, id)) as unknown as Record<string, unknown> & {
+        updatedAt: number;
+      };
+      return { ...held, prompt: `${id} renamed on B`, updatedAt: held.updatedAt + 60_000 };
+    };
+    const push = await fetch(`${b2.url}/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requestId: 'push-from-b-panel',
+        clientId: 'b-panel',
+        changes: [await edited(running), await edited(queued)],
+      }),
+    });
+    expect(push.status).toBe(200);
+    const answer = (await push.json()) as { results: { outcome: string; job: { status: string } }[] };
+    expect(answer.results.map((r) => [r.outcome, r.job.status])).toEqual([
+      ['applied', 'running'],
+      ['applied', 'queued'],
+    ]);
+    await sleep(1000);
+    expect(generations()).toBe(1);
+    // And the edit reaches A, whose job it is.
+    await until(
+      'A holding B’s edit',
+      () => jobOn(a, queued),
+      (job) => (job as { prompt?: string } | null)?.prompt === `${queued} renamed on B`,
+    );
   });
 });
