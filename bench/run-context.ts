@@ -10,6 +10,7 @@ import type { ChangeSample, LoadResult, ReadSample } from './companion';
 import type { FindSample } from './extension/find';
 import type { FirstRowsSample } from './extension/first-rows';
 import type { FirstSyncSample } from './extension/first-sync';
+import type { InsightsSample } from './extension/insights';
 import type { MemorySample } from './extension/memory';
 import type { SearchSample } from './extension/search';
 
@@ -25,6 +26,7 @@ export const CONFIG = QUICK
       baselineWarmRuns: 2,
       baselineColdRuns: 1,
       searchQueries: 8,
+      insightsRuns: 2,
       oneChangeRuns: 2,
       pushRuns: 4,
       loadJobsRuns: 2,
@@ -45,6 +47,7 @@ export const CONFIG = QUICK
       baselineWarmRuns: 5,
       baselineColdRuns: 3,
       searchQueries: 20,
+      insightsRuns: 5,
       oneChangeRuns: 5,
       pushRuns: 9,
       loadJobsRuns: 3,
@@ -89,6 +92,8 @@ export const samples = {
   },
   search: [] as SearchSample[],
   searchHuge: [] as SearchSample[],
+  insights: [] as InsightsSample[],
+  insightsHuge: [] as InsightsSample[],
   memory: null as MemorySample | null,
   memoryBaseline: null as number | null,
   reads: { loadJobs: [] as ReadSample[], pull: [] as ReadSample[] },
@@ -96,6 +101,6 @@ export const samples = {
   load: null as LoadResult | null,
   firstSync: [] as FirstSyncSample[],
   firstSyncHuge: [] as FirstSyncSample[],
-  /** Section 11 per size: the panel's samples and the engine's figures (sections/find.ts). */
+  /** Section 12 per size: the panel's samples and the engine's figures (sections/find.ts). */
   find: {} as Record<number, { samples: FindSample[]; engine: import('./sections/find').EngineFigure[] }>,
 };

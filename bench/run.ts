@@ -5,8 +5,8 @@
  * figure covers.
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
- *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6, 11) or the companion half (2, 3, 5, 7, 8, 9);
- *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync) and find (11) pick those parts
+ *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6, 12) or the companion half (2, 3, 5, 7, 8, 9);
+ *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync) and find (12) pick those parts
  *   BENCH_OUT       where to write the results (default bench/results.json)
  *   BENCH_100K=1    also 100,000 jobs: in 7 and 8, and first rows (against 1,000), search and a first sync
  *                   (the PNGs are made once and cached, a few minutes the first time)
@@ -38,6 +38,7 @@ import { readsRows } from './sections/companion-reads';
 import { benchFindOnly, findTableRows } from './sections/find';
 import { firstRowsRows } from './sections/first-rows';
 import { benchHuge, hugeRows } from './sections/huge';
+import { insightsRows } from './sections/insights';
 import { memoryRows } from './sections/memory';
 import { oneChangeRows } from './sections/one-change';
 import { benchPanel } from './sections/panel';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     ...memoryRows(large),
     ...firstSyncRows(samples.firstSync, large.count, { totalMs: 3_000, firstRowsMs: 300, longTaskMs: 50 }),
     ...searchRows(large),
+    ...insightsRows(large, samples.insights),
     ...hugeRows(small, huge),
     ...findTableRows(),
     ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : []),

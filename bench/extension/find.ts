@@ -1,5 +1,5 @@
 /**
- * Section 11 in the browser: filter and sort in the real panel, timed from the user's event to the list
+ * Section 12 in the browser: filter and sort in the real panel, timed from the user's event to the list
  * painted, the way section 6 times a search keystroke.
  */
 import type { Page } from 'playwright-core';

@@ -1,5 +1,5 @@
 /**
- * 11. Find (issue 15): sort, a status filter and its chip, and a search keystroke while sorted, in the panel at
+ * 12. Find (issue 15): sort, a status filter and its chip, and a search keystroke while sorted, in the panel at
  * 10,000 jobs (and 100,000 with BENCH_100K=1); and the engine (utils/panel/find.ts) alone in Node over rows
  * that carry every organising field, at the same sizes. BENCH_ONLY=find runs this section alone.
  */
@@ -16,7 +16,7 @@ import { pickQueries } from '../extension/search';
 import { log, QUICK, samples, sleep, tmp } from '../run-context';
 import { fmt, type Row, type Summary, summarize } from '../stats';
 
-/** Section 11 in a panel holding the full index of `d`, then the engine alone at the same size. */
+/** Section 12 in a panel holding the full index of `d`, then the engine alone at the same size. */
 export async function benchFindIn(page: Page, d: Dataset): Promise<void> {
   log(`find: sorting and filtering in the panel over ${d.count} jobs`);
   const queries = pickQueries(d, QUICK ? 4 : 8).map((q) => q.query);
@@ -27,7 +27,7 @@ export async function benchFindIn(page: Page, d: Dataset): Promise<void> {
   samples.find[d.count] = { samples: found, engine };
 }
 
-/** BENCH_ONLY=find: section 11 alone, in a profile holding `d`. */
+/** BENCH_ONLY=find: section 12 alone, in a profile holding `d`. */
 export async function benchFindOnly(extDir: string, d: Dataset): Promise<void> {
   const b = await openProfile(extDir, tmp(`profile-find-${d.count}`));
   try {
@@ -47,7 +47,7 @@ export async function benchFindOnly(extDir: string, d: Dataset): Promise<void> {
   }
 }
 
-/** Every size section 11 measured, as table rows. */
+/** Every size section 12 measured, as table rows. */
 export function findTableRows(): Row[] {
   return Object.entries(samples.find).flatMap(([n, f]) => findRows(f.samples, Number(n), f.engine));
 }
@@ -172,7 +172,7 @@ export function findRows(samples: readonly FindSample[], count: number, engine: 
     }[kind];
     rows.push({
       id: `find.${kind}.${count}`,
-      measurement: `11. ${what} over ${n} jobs: event to list painted`,
+      measurement: `12. ${what} over ${n} jobs: event to list painted`,
       ours: painted,
       baseline: null,
       unit: 'ms',
@@ -188,7 +188,7 @@ export function findRows(samples: readonly FindSample[], count: number, engine: 
   for (const f of engine)
     rows.push({
       id: `${f.id}.${count}`,
-      measurement: `11. engine, ${n} organised rows: ${f.what}`,
+      measurement: `12. engine, ${n} organised rows: ${f.what}`,
       ours: f.ms,
       baseline: null,
       unit: 'ms',
