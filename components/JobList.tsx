@@ -26,6 +26,8 @@ export interface JobListProps {
   caption?: string;
   /** Id of the caption, for a search box's aria-describedby. */
   captionId?: string;
+  /** Whether a row is selected (utils/panel/selection.ts); the gestures are delegated by the list's container. */
+  isSelected?(id: string): boolean;
   /** Height to assume before the scroller is measured. */
   fallbackHeight?: number;
   clock?: () => number;
@@ -47,6 +49,7 @@ export function JobList({
   caption,
   captionId = 'job-count',
   fallbackHeight,
+  isSelected,
   clock = Date.now,
 }: JobListProps) {
   const [range, setRange] = useState({ start: 0, end: 0 });
@@ -124,6 +127,7 @@ export function JobList({
               position={index + 1}
               setSize={entries.length}
               actions={actions}
+              selected={isSelected?.(entry.id) ?? false}
             />
           );
         }}

@@ -1,5 +1,12 @@
 import { useState } from 'preact/hooks';
-import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
+import {
+  DIRECTION_SHORT,
+  formatAge,
+  formatCost,
+  formatDuration,
+  formatTimer,
+  STATUS_LABELS,
+} from '@/components/format';
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
 import { type QueuePlace, QueueRowActions } from '@/components/QueueControls';
 import { type Direction, directions, type Job } from '@/utils/domain/job';
@@ -38,20 +45,22 @@ export interface JobRowProps {
   position: number;
   setSize: number;
   actions: JobActions;
+  /** In the selection (bulk actions); shown by the row's look and said to assistive tech. */
+  selected?: boolean;
 }
 
-const SHORT: Record<Direction, string> = {
-  north: 'N',
-  'north-east': 'NE',
-  east: 'E',
-  'south-east': 'SE',
-  south: 'S',
-  'south-west': 'SW',
-  west: 'W',
-  'north-west': 'NW',
-};
-
-export function JobRow({ entry, job, image, imageAbsent = false, now, top, position, setSize, actions }: JobRowProps) {
+export function JobRow({
+  entry,
+  job,
+  image,
+  imageAbsent = false,
+  now,
+  top,
+  position,
+  setSize,
+  actions,
+  selected = false,
+}: JobRowProps) {
   const [direction, setDirection] = useState<Direction>('east');
   const id = entry.id;
   const status = job?.status ?? entry.status;
@@ -80,7 +89,8 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
 
   return (
     <li
-      class="job-row"
+      class={selected ? 'job-row selected' : 'job-row'}
+      data-selected={selected ? 'true' : undefined}
       data-job-id={id}
       data-status={status}
       aria-posinset={position}
@@ -114,6 +124,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
       <div class="job-body">
         <p class="job-head">
           <span class="job-prompt" title={prompt}>
+            {selected && <span class="visually-hidden">Selected: </span>}
             {prompt || <em>(no prompt)</em>}
           </span>
           {age}
@@ -175,7 +186,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             >
               {directions.map((d) => (
                 <option key={d} value={d}>
-                  {SHORT[d]}
+                  {DIRECTION_SHORT[d]}
                 </option>
               ))}
             </select>

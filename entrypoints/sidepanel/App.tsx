@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
+import { SelectionBar } from '@/components/BulkBar';
 import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
 import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
-import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
+import { InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import type { JobActions } from '@/components/JobRow';
 import { KeySettings } from '@/components/KeySettings';
@@ -26,8 +27,9 @@ import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
-import type { StatusFilter } from '@/utils/panel/search';
+import type { ExportSelection } from '@/utils/panel/use-bulk';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
+import { useFind } from '@/utils/panel/use-find';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
 import { useQueueControl } from '@/utils/panel/use-queue-control';
@@ -40,6 +42,8 @@ export interface PanelServices {
   send(intent: IntentInput): Promise<IntentReply>;
   exportJson(): Promise<string[]>;
   exportCsv(): Promise<string>;
+  /** The selected jobs as a ZIP of PNGs, seed JSON or CSV (utils/panel/bulk-export.ts); absent: not offered. */
+  exportSelection?: ExportSelection;
   downloadBlob(blob: Blob, filename: string): void;
   downloadPng(job: Job, dataUrl: string | undefined): boolean;
   copyText(text: string): Promise<void>;
@@ -57,8 +61,6 @@ export function App({ services }: { services: PanelServices }) {
   // A signal: reading it here re-renders the panel whenever storage changes what it shows.
   const snap = data.snapshot.value;
 
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<StatusFilter>('all');
   const [prefill, setPrefill] = useState<Prefill | null>(null);
   const { errors, setError, addError, toast, showToast } = useNotices();
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
@@ -66,7 +68,6 @@ export function App({ services }: { services: PanelServices }) {
   const [confirmClear, setConfirmClear] = useState(false);
   const [view, setView] = useState<'history' | 'insights' | 'trash'>('history');
   const [range, setRange] = useState<InsightsRange>('7d');
-  const [reason, setReason] = useState<string | null>(null);
   const [syncBusy, setSyncBusy] = useState(false);
   const formRef = useRef<HTMLDivElement>(null);
   const gearRef = useRef<HTMLButtonElement>(null);
@@ -104,13 +105,14 @@ export function App({ services }: { services: PanelServices }) {
     services.onFirstRowsPainted?.();
   }, [snap.firstRowsReady, services]);
 
-  const narrowed = search.trim() !== '' || status !== 'all' || reason !== null;
+  const find = useFind(snap.entries, snap.entriesVersion);
+  const { query, setQuery, rows, narrowed, selection } = find;
   useEffect(() => {
     // Searching (or opening the trash) before the full index is in: read it now.
     if ((narrowed || view === 'trash') && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, view, snap.phase, data]);
 
-  const rows = useMemo(() => data.filter(search, status, reason), [data, snap.entriesVersion, search, status, reason]);
+  const boards = data.records.boards.value;
 
   const queue = useQueueControl(data, snap, run);
   const trashed = useTrash(run, data, snap, setView);
@@ -321,15 +323,7 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       <StatsBar stats={snap.stats} />
       <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
-      <SearchBar
-        text={search}
-        status={status}
-        onText={setSearch}
-        onStatus={setStatus}
-        countId="job-count"
-        reason={reason}
-        onClearReason={() => setReason(null)}
-      />
+      <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
       <DataTools
         onExportJson={() => void tasks.exportAs('json')}
         onExportCsv={() => void tasks.exportAs('csv')}
@@ -337,6 +331,9 @@ export function App({ services }: { services: PanelServices }) {
         onClearHistory={() => setConfirmClear(true)}
         busy={tasks.task === 'ledger' ? null : tasks.task}
       />
+      {view === 'history' && (
+        <SelectionBar find={find} services={services} notices={{ addError, showToast }} boards={boards} />
+      )}
       <div class="list-area">
         {view === 'insights' ? (
           <InsightsSlot
@@ -346,11 +343,11 @@ export function App({ services }: { services: PanelServices }) {
             entries={snap.phase === 'full' ? snap.entries : null}
             narrowed={narrowed ? rows : null}
             pending={narrowed && snap.phase !== 'full'}
-            narrowedLabel={narrowed ? filterLabel(search, status, reason) : null}
+            narrowedLabel={narrowed ? find.label : null}
             spend={snap.sync.spend}
-            reason={reason}
+            reason={query.reason}
             onReason={(picked) => {
-              setReason(picked);
+              setQuery({ ...query, reason: picked });
               if (picked) setView('history');
             }}
             onExportLedger={(span) => void tasks.exportLedger(span)}
@@ -360,19 +357,22 @@ export function App({ services }: { services: PanelServices }) {
         ) : view === 'trash' ? (
           <TrashView {...trashed.view} />
         ) : (
-          <JobList
-            entries={rows}
-            getJob={data.getJob}
-            getImage={data.getImage}
-            isImageAbsent={data.isImageAbsent}
-            actions={actions}
-            onVisibleIds={(ids) => void data.ensureRows(ids)}
-            loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
-            filtered={narrowed}
-            caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
-            captionId="job-count"
-            resetKey={`${search}\u0000${status}\u0000${reason ?? ''}`}
-          />
+          <div class="job-list-select" {...find.gestures}>
+            <JobList
+              entries={rows}
+              isSelected={(id) => selection.ids.value.has(id)}
+              getJob={data.getJob}
+              getImage={data.getImage}
+              isImageAbsent={data.isImageAbsent}
+              actions={actions}
+              onVisibleIds={(ids) => void data.ensureRows(ids)}
+              loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
+              filtered={narrowed}
+              caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
+              captionId="job-count"
+              resetKey={find.resetKey}
+            />
+          </div>
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />
