@@ -111,8 +111,8 @@ export function createPanelData(
   let disposed = false;
 
   function setEntries(entries: readonly IndexEntry[]): void {
+    search.entriesChanged(entries);
     state.setEntries(entries);
-    search.entriesChanged(state.next('entries'));
   }
 
   function applyMeta(key: string, value: unknown): void {

@@ -15,9 +15,12 @@ import { defaultSettings, type Settings, settingsSchema } from '@/utils/storage/
 export interface PanelSnapshot {
   /** 'loading' until the head answers; 'head' while only the newest rows are known; 'full' once the index is in. */
   phase: 'loading' | 'head' | 'full';
-  /** Every row of the history (jobs in the trash left out), newest first: the index once loaded, the head's jobs before. */
+  /**
+   * Every row, newest first: the index once loaded, the head's jobs before. Jobs in the trash are among them
+   * (`trashedAt` set): the find engine leaves them out of the history unless the trash is asked for.
+   */
   entries: readonly IndexEntry[];
-  /** The jobs in the trash, most recently trashed first (known once the index is loaded; stats.trashed counts them before). */
+  /** The jobs in the trash alone, most recently trashed first (known once the index is in; stats.trashed counts them before). */
   trash: readonly IndexEntry[];
   /** Bumped whenever `entries` is replaced; cheap change detection for memos. */
   entriesVersion: number;
@@ -79,32 +82,19 @@ export interface PanelState {
   /** A field as it will be after the next emit. */
   next<K extends keyof PanelSnapshot>(key: K): PanelSnapshot[K];
   patch(changes: Partial<PanelSnapshot>): void;
-  /** Replaces the rows (and bumps entriesVersion); the trashed ones go to `trash`. */
+  /** Replaces the rows (and bumps entriesVersion); the trashed ones are listed in `trash` too. */
   setEntries(entries: readonly IndexEntry[]): void;
   emit(): void;
   dispose(): void;
 }
 
-/** The rows in the history and those in the trash (most recently trashed first); no copy when none is trashed. */
-export function splitTrash(entries: readonly IndexEntry[]): { live: readonly IndexEntry[]; trash: IndexEntry[] } {
-  let first = -1;
-  for (let i = 0; i < entries.length; i++) {
-    if (entries[i]!.trashedAt !== undefined) {
-      first = i;
-      break;
-    }
-  }
-  if (first < 0) return { live: entries, trash: [] };
-  const live = entries.slice(0, first);
-  const trash: IndexEntry[] = [];
-  for (let i = first; i < entries.length; i++) {
-    const entry = entries[i]!;
-    if (entry.trashedAt === undefined) live.push(entry);
-    else trash.push(entry);
-  }
-  trash.sort((a, b) => b.trashedAt! - a.trashedAt! || b.createdAt - a.createdAt);
-  return { live, trash };
+/** The rows in the trash, most recently trashed first; the same empty list when none is (most of the time). */
+export function trashOf(entries: readonly IndexEntry[]): readonly IndexEntry[] {
+  const trash = entries.filter((e) => e.trashedAt !== undefined);
+  if (trash.length === 0) return NO_TRASH;
+  return trash.sort((a, b) => b.trashedAt! - a.trashedAt! || b.createdAt - a.createdAt);
 }
+const NO_TRASH: readonly IndexEntry[] = [];
 
 type Fields = { [K in keyof PanelSnapshot]: Signal<PanelSnapshot[K]> };
 
@@ -151,8 +141,7 @@ export function createPanelState(): PanelState {
       pending = { ...pending, ...changes };
     },
     setEntries(all) {
-      const { live, trash } = splitTrash(all);
-      pending = { ...pending, entries: live, trash, entriesVersion: next('entriesVersion') + 1 };
+      pending = { ...pending, entries: all, trash: trashOf(all), entriesVersion: next('entriesVersion') + 1 };
     },
     emit() {
       if (disposed) return;

@@ -23,7 +23,7 @@ export interface QueueControl {
 export function useQueueControl(data: PanelData, snap: PanelSnapshot, run: Run): QueueControl {
   const queue = data.records.queue.value;
   const order = useMemo(() => {
-    const waiting = snap.entries.filter((e) => e.status === 'idle' || e.status === 'queued');
+    const waiting = snap.entries.filter((e) => (e.status === 'idle' || e.status === 'queued') && !e.trashedAt);
     return queueOrder({ order: queue.order as string[] }, waiting).map((e) => e.id);
   }, [snap.entriesVersion, queue]);
   return useMemo(() => {
