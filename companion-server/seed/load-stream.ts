@@ -18,8 +18,10 @@ export interface ServedJob {
 
 /** Jobs' bytes kept between loads: 10,000 jobs with 4.5 KB images fit; past that, the oldest go. */
 export const LOAD_CACHE_BYTES = 64 * 1024 * 1024;
-/** Jobs whose images are read at once for one chunk of the answer (the store's read pool bounds the files). */
+/** Jobs whose images are read at once (the store's read pool bounds the files). */
 const JOBS_PER_CHUNK = 64;
+/** Bytes of the answer handed to the socket at once: a few large writes, not one per 64 jobs, and still bounded. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export function fingerprint(bytes: Uint8Array | string): string {
   return createHash('sha1').update(bytes).digest('hex');
@@ -110,7 +112,8 @@ export async function* loadJobsChunks(
   // The trash is hidden from the old API: its clients know no trash, and would show (and save back) what the
   // user threw away. A save never removes a job in the trash either (save-plan.ts).
   const index = store.liveIndex().filter((e) => !e.trashed);
-  yield Buffer.from('{"status":"ok","jobs":[');
+  let parts: Buffer[] = [Buffer.from('{"status":"ok","jobs":[')];
+  let pending = 0;
   let count = 0;
   for (let i = 0; i < index.length; i += JOBS_PER_CHUNK) {
     const slice = index.slice(i, i + JOBS_PER_CHUNK);
@@ -128,20 +131,25 @@ export async function* loadJobsChunks(
       made.set(job.id, entry);
       if (!present) cache.set(job.id, entry);
     }
-    const parts: Buffer[] = [];
     slice.forEach((e, k) => {
       const entry = hits[k] ?? made.get(e.id);
       if (!entry) return;
       if (count > 0) parts.push(COMMA);
       parts.push(entry.bytes);
+      pending += entry.bytes.length;
       served.push({ id: e.id, seq: entry.seq, fp: entry.fp, birth: entry.birth });
       count++;
     });
-    if (parts.length > 0) yield Buffer.concat(parts);
+    if (pending >= CHUNK_BYTES) {
+      yield Buffer.concat(parts);
+      parts = [];
+      pending = 0;
+    }
   }
-  yield Buffer.from(
-    `],"lastJobId":${lastJobId},"savedAt":${JSON.stringify(savedAt)},"message":"Loaded ${count} jobs"}`,
+  parts.push(
+    Buffer.from(`],"lastJobId":${lastJobId},"savedAt":${JSON.stringify(savedAt)},"message":"Loaded ${count} jobs"}`),
   );
+  yield Buffer.concat(parts);
 }
 
 async function readImages(store: JobStore, jobs: readonly Job[]): Promise<Map<string, Uint8Array>> {
