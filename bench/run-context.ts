@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ChangeSample, LoadResult, ReadSample } from './companion';
 import type { FirstRowsSample } from './extension/first-rows';
 import type { FirstSyncSample } from './extension/first-sync';
+import type { InsightsSample } from './extension/insights';
 import type { MemorySample } from './extension/memory';
 import type { SearchSample } from './extension/search';
 
@@ -24,6 +25,7 @@ export const CONFIG = QUICK
       baselineWarmRuns: 2,
       baselineColdRuns: 1,
       searchQueries: 8,
+      insightsRuns: 2,
       oneChangeRuns: 2,
       pushRuns: 4,
       loadJobsRuns: 2,
@@ -44,6 +46,7 @@ export const CONFIG = QUICK
       baselineWarmRuns: 5,
       baselineColdRuns: 3,
       searchQueries: 20,
+      insightsRuns: 5,
       oneChangeRuns: 5,
       pushRuns: 9,
       loadJobsRuns: 3,
@@ -88,6 +91,8 @@ export const samples = {
   },
   search: [] as SearchSample[],
   searchHuge: [] as SearchSample[],
+  insights: [] as InsightsSample[],
+  insightsHuge: [] as InsightsSample[],
   memory: null as MemorySample | null,
   memoryBaseline: null as number | null,
   reads: { loadJobs: [] as ReadSample[], pull: [] as ReadSample[] },

@@ -37,6 +37,7 @@ import { benchCompanion } from './sections/companion';
 import { readsRows } from './sections/companion-reads';
 import { firstRowsRows } from './sections/first-rows';
 import { benchHuge, hugeRows } from './sections/huge';
+import { insightsRows } from './sections/insights';
 import { memoryRows } from './sections/memory';
 import { oneChangeRows } from './sections/one-change';
 import { benchPanel } from './sections/panel';
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     ...memoryRows(large),
     ...firstSyncRows(samples.firstSync, large.count, { totalMs: 3_000, firstRowsMs: 300, longTaskMs: 50 }),
     ...searchRows(large),
+    ...insightsRows(large, samples.insights),
     ...hugeRows(small, huge),
     ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : []),
   ];

@@ -1,5 +1,12 @@
 import { useState } from 'preact/hooks';
-import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
+import {
+  DIRECTION_SHORT,
+  formatAge,
+  formatCost,
+  formatDuration,
+  formatTimer,
+  STATUS_LABELS,
+} from '@/components/format';
 import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
 import { type Direction, directions, type Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
@@ -33,17 +40,6 @@ export interface JobRowProps {
   setSize: number;
   actions: JobActions;
 }
-
-const SHORT: Record<Direction, string> = {
-  north: 'N',
-  'north-east': 'NE',
-  east: 'E',
-  'south-east': 'SE',
-  south: 'S',
-  'south-west': 'SW',
-  west: 'W',
-  'north-west': 'NW',
-};
 
 export function JobRow({ entry, job, image, imageAbsent = false, now, top, position, setSize, actions }: JobRowProps) {
   const [direction, setDirection] = useState<Direction>('east');
@@ -158,7 +154,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             >
               {directions.map((d) => (
                 <option key={d} value={d}>
-                  {SHORT[d]}
+                  {DIRECTION_SHORT[d]}
                 </option>
               ))}
             </select>

@@ -6,12 +6,14 @@ import { health, startBenchCompanion } from '../companion';
 import { type Dataset, writeCompanionDataDir } from '../dataset';
 import { firstRowsOnce, waitForFullIndex } from '../extension/first-rows';
 import { firstSyncOnce } from '../extension/first-sync';
+import { INSIGHTS_SEARCHES, measureInsights } from '../extension/insights';
 import { openProfile, ROW_HEIGHT, seedLayout } from '../extension/profile';
 import { measureSearch, pickQueries } from '../extension/search';
 import { firstSyncLog, firstSyncRows } from '../first-sync-report';
 import { CONFIG, log, samples, sleep, tmp } from '../run-context';
 import { fmt, type Row, summarize } from '../stats';
 import { coldRuns, warmRuns } from './first-rows';
+import { insightsRows } from './insights';
 import { hugeSearchRows } from './search';
 
 /**
@@ -33,6 +35,8 @@ export async function benchHuge(extDir: string, huge: Dataset, only: Set<string>
       await waitForFullIndex(page, huge.count, 180_000);
       await sleep(500);
       samples.searchHuge = await measureSearch(page, huge, pickQueries(huge, CONFIG.searchQueries));
+      samples.insightsHuge = await measureInsights(page, CONFIG.insightsRuns, INSIGHTS_SEARCHES);
+      log(`  insights: ${samples.insightsHuge.map((s) => `${s.search || 'all'}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
       await page.close();
       log(
         `  ${samples.searchHuge.length} queries: ${samples.searchHuge.map((q) => `${q.query}=${q.paintedMs.toFixed(0)}`).join(' ')}`,
@@ -110,6 +114,7 @@ export function hugeRows(small: Dataset, huge: Dataset | null): Row[] {
     }
   }
   rows.push(...hugeSearchRows(huge));
+  rows.push(...insightsRows(huge, samples.insightsHuge));
   rows.push(
     ...firstSyncRows(samples.firstSyncHuge, huge.count, { totalMs: 30_000, firstRowsMs: null, longTaskMs: null }),
   );

@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import type { Dataset } from '../dataset';
 import { firstRowsOnce, waitForFullIndex } from '../extension/first-rows';
+import { INSIGHTS_SEARCHES, measureInsights } from '../extension/insights';
 import { baselineHeap, measureMemory } from '../extension/memory';
 import {
   baselineKey,
@@ -56,10 +57,13 @@ export async function benchPanel(extDir: string, small: Dataset, large: Dataset)
         await waitForFullIndex(page, d.count);
         await sleep(500);
         samples.search = await measureSearch(page, d, pickQueries(d, CONFIG.searchQueries));
-        await page.close();
         log(
           `  ${samples.search.length} queries: ${samples.search.map((s) => `${s.query}=${s.paintedMs.toFixed(0)}`).join(' ')}`,
         );
+        log('insights: opening it over the whole history, then with a search typed');
+        samples.insights = await measureInsights(page, CONFIG.insightsRuns, INSIGHTS_SEARCHES);
+        log(`  ${samples.insights.map((s) => `${s.search || 'all'}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
+        await page.close();
         log('memory: scrolling through every row of the virtualized list');
         const memory = await measureMemory(b, d, MEMORY_VIEWPORT);
         samples.memory = memory;

@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
-import { isTrashed, type Job, type SyncedJob, toSeedJob } from '../../utils/domain';
+import { hash } from 'node:crypto';
+import { isTrashed, type Job, toSeedJob } from '../../utils/domain';
 import type { JobStore } from '../store/types';
 
 /**
  * `/load-jobs` as a stream: the old API's answer holds every job with its image as a data URL (58 MB at 10,000
  * jobs, 10 times that at 100,000), so it is written out job by job with images read a few at a time, never
- * built whole (it answered 503 at 100,000 jobs). Each job's bytes are kept in a cache bounded by bytes, keyed by
- * its seq, so a second load costs a copy of those bytes (no parse, no encoding) and a change costs that one job.
+ * built whole (it answered 503 at 100,000 jobs). Each job's text is kept, as UTF-8 bytes, in a cache bounded by
+ * bytes, keyed by its seq, so a second load costs a copy of bytes (no encoding, and nothing on the JS heap for
+ * the collector to walk) and a change costs that one job.
  */
 export interface ServedJob {
   id: string;
@@ -16,30 +17,24 @@ export interface ServedJob {
   birth: string;
 }
 
-/** Jobs' bytes kept between loads: 10,000 jobs with 4.5 KB images fit; past that, the oldest go. */
+/** Texts kept between loads, by bytes: 10,000 jobs with 4.5 KB images fit; past that, the oldest go. */
 export const LOAD_CACHE_BYTES = 64 * 1024 * 1024;
-/** Jobs whose images are read at once (the store's read pool bounds the files). */
+/** Jobs whose images are read at once for one chunk of the answer (the store's read pool bounds the files). */
 const JOBS_PER_CHUNK = 64;
 /** Bytes of the answer handed to the socket at once: a few large writes, not one per 64 jobs, and still bounded. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+const COMMA = Buffer.from(',');
 
+/** One-shot `hash`: a Hash object per job cost more than hashing its 6 KB (10,000 of them in every save). */
 export function fingerprint(bytes: Uint8Array | string): string {
-  return createHash('sha1').update(bytes).digest('hex');
+  return hash('sha1', bytes, 'hex');
 }
 
 /** When a job was made: it keeps that for life (its prompt and even its kind can change), another job does not. */
 export const birthOf = (job: Pick<Job, 'createdAt'>) => String(job.createdAt);
 
-interface CachedJob {
-  seq: number;
-  /** The job's text as served, as UTF-8: a load after a change copies these, and encodes only what changed. */
-  bytes: Buffer;
-  fp: string;
-  birth: string;
-}
-
 export function createLoadCache(budget = LOAD_CACHE_BYTES) {
-  const entries = new Map<string, CachedJob>();
+  const entries = new Map<string, { seq: number; text: Buffer; fp: string }>();
   let bytes = 0;
   return {
     get(id: string, seq: number) {
@@ -55,17 +50,17 @@ export function createLoadCache(budget = LOAD_CACHE_BYTES) {
       const hit = entries.get(id);
       return hit && hit.seq === seq ? hit : undefined;
     },
-    set(id: string, entry: CachedJob) {
+    set(id: string, seq: number, text: Buffer, fp: string) {
       const before = entries.get(id);
-      if (before) bytes -= before.bytes.length;
+      if (before) bytes -= before.text.length;
       entries.delete(id);
-      if (entry.bytes.length > budget) return;
-      entries.set(id, entry);
-      bytes += entry.bytes.length;
-      for (const [key, old] of entries) {
+      if (text.length > budget) return;
+      entries.set(id, { seq, text, fp });
+      bytes += text.length;
+      for (const [key, entry] of entries) {
         if (bytes <= budget) break;
         entries.delete(key);
-        bytes -= old.bytes.length;
+        bytes -= entry.text.length;
       }
     },
   };
@@ -85,7 +80,7 @@ export function servedTexts(
     for (const offset of [shift, shift - 1, shift + 1]) {
       const s = served[index + offset];
       const hit = s && cache.peek(s.id, s.seq);
-      if (hit && hit.bytes.length === text.length && hit.bytes.equals(text)) {
+      if (hit && hit.text.length === text.length && hit.text.equals(text)) {
         shift = offset;
         return hit.fp;
       }
@@ -94,52 +89,57 @@ export function servedTexts(
   };
 }
 
-const COMMA = Buffer.from(',');
-
 /**
- * The answer's bytes in chunks; `served` receives what each job was sent as. A job whose seq the cache holds is
- * neither read nor parsed. `present` rewrites a job before it is sent (the served old dashboard gets its text
- * fields escaped) and bypasses the cache.
+ * The answer's text in chunks; `served` receives what each job was sent as. `present` rewrites a job before it
+ * is sent (the served old dashboard gets its text fields escaped) and bypasses the cache.
  */
 export async function* loadJobsChunks(
   store: JobStore,
   cache: LoadCache,
   served: ServedJob[],
   present?: (job: Record<string, unknown>) => Record<string, unknown>,
-): AsyncGenerator<Uint8Array> {
+): AsyncGenerator<Buffer> {
   const lastJobId = store.lastJobId;
   const savedAt = store.savedAt;
   // The trash is hidden from the old API: its clients know no trash, and would show (and save back) what the
   // user threw away. A save never removes a job in the trash either (save-plan.ts).
-  const index = store.liveIndex().filter((e) => !e.trashed);
+  const entries = store.liveIndex().filter((e) => !e.trashed);
   let parts: Buffer[] = [Buffer.from('{"status":"ok","jobs":[')];
   let pending = 0;
   let count = 0;
-  for (let i = 0; i < index.length; i += JOBS_PER_CHUNK) {
-    const slice = index.slice(i, i + JOBS_PER_CHUNK);
-    const hits = slice.map((e) => (present ? undefined : cache.get(e.id, e.seq)));
-    const misses = slice
-      .filter((_, k) => hits[k] === undefined)
-      .map((e) => store.get(e.id))
-      .filter((job): job is SyncedJob => job !== undefined && !job.deleted && !isTrashed(job));
-    const images = await readImages(store, misses);
-    const made = new Map<string, CachedJob>();
-    for (const job of misses) {
-      const seedJob = toSeedJob(job, (hash) => images.get(hash) ?? null);
-      const bytes = Buffer.from(JSON.stringify(present ? present(seedJob) : seedJob));
-      const entry = { seq: job.seq, bytes, fp: fingerprint(bytes), birth: birthOf(job) };
-      made.set(job.id, entry);
-      if (!present) cache.set(job.id, entry);
-    }
-    slice.forEach((e, k) => {
-      const entry = hits[k] ?? made.get(e.id);
-      if (!entry) return;
-      if (count > 0) parts.push(COMMA);
-      parts.push(entry.bytes);
-      pending += entry.bytes.length;
-      served.push({ id: e.id, seq: entry.seq, fp: entry.fp, birth: entry.birth });
-      count++;
+  for (let i = 0; i < entries.length; i += JOBS_PER_CHUNK) {
+    // A job whose text is cached at its seq is sent as it is, unparsed; the others are read (as they are now:
+    // one may have changed since the load began) with their images.
+    const slots = entries.slice(i, i + JOBS_PER_CHUNK).map((e) => {
+      const hit = present ? undefined : cache.get(e.id, e.seq);
+      if (hit) return { id: e.id, seq: e.seq, birth: birthOf(e), hit, job: undefined };
+      const job = store.get(e.id);
+      const live = job && !job.deleted && !isTrashed(job) ? job : undefined;
+      return { id: e.id, seq: job?.seq ?? e.seq, birth: birthOf(job ?? e), hit: undefined, job: live };
     });
+    const images = await readImages(
+      store,
+      slots.flatMap((s) => (s.job ? [s.job] : [])),
+    );
+    const texts: Buffer[] = [];
+    for (const slot of slots) {
+      let entry = slot.hit;
+      if (!entry && slot.job) {
+        const seedJob = toSeedJob(slot.job, (hash) => images.get(hash) ?? null);
+        const text = Buffer.from(JSON.stringify(present ? present(seedJob) : seedJob));
+        entry = { seq: slot.seq, text, fp: fingerprint(text) };
+        if (!present) cache.set(slot.id, slot.seq, text, entry.fp);
+      }
+      if (!entry) continue;
+      texts.push(entry.text);
+      served.push({ id: slot.id, seq: slot.seq, fp: entry.fp, birth: slot.birth });
+    }
+    for (const text of texts) {
+      if (count > 0) parts.push(COMMA);
+      parts.push(text);
+      pending += text.length;
+      count++;
+    }
     if (pending >= CHUNK_BYTES) {
       yield Buffer.concat(parts);
       parts = [];
@@ -168,7 +168,7 @@ async function readImages(store: JobStore, jobs: readonly Job[]): Promise<Map<st
   return images;
 }
 
-/** A generator of bytes as a stream that waits for its reader (backpressure). */
+/** A generator of bytes as a byte stream that waits for its reader (backpressure). */
 export function toByteStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

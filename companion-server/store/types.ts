@@ -51,12 +51,14 @@ export interface JobStore {
   readonly clock: Clock;
   /** Dated copies of the history (dated-snapshots.ts); null for a store kept in memory. */
   readonly snapshots: DatedSnapshots | null;
+  /** This data dir's device-sync id (device-sync-state.ts), or null: jobs naming another device are not run here. */
+  readonly device?: string | null;
 
   get(id: string): SyncedJob | undefined;
   /** Live jobs (no tombstones), oldest first as the seed kept them. Parses every job: for rare callers. */
   list(): SyncedJob[];
-  /** Live job ids with their seq and status (and whether they are in the trash), oldest first, without parsing them. */
-  liveIndex(): { id: string; seq: number; status: Job['status']; trashed: boolean }[];
+  /** Live job ids with their status (and whether they are in the trash), oldest first, without parsing them. */
+  liveIndex(): { id: string; seq: number; createdAt: number; status: Job['status']; trashed: boolean }[];
   /** Everything changed after `since`, tombstones included, in sequence order (`limit` counts jobs and records). */
   changesSince(
     since: number,

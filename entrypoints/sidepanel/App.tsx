@@ -306,6 +306,7 @@ export function App({ services }: { services: PanelServices }) {
         <GenerateForm
           onGenerate={onGenerate}
           prefill={prefill}
+          askAboveUsd={snap.settings.askAboveUsd}
           estimateUsd={
             prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
           }
