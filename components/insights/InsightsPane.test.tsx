@@ -9,6 +9,7 @@ import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
 import type { InsightsRange } from '@/utils/insights/summary';
 import { createInsightsSource } from '@/utils/panel/insights-source';
+import { createRecordsReader, RecordsContext } from '@/utils/panel/records';
 import type { PanelStorage, StorageAreaLike } from '@/utils/storage/area';
 import type { IndexEntry } from '@/utils/storage/layout';
 import { runMigrations } from '@/utils/storage/migrations';
@@ -194,5 +195,38 @@ describe('InsightsPane', () => {
     });
     expect(screen.getByText('Counting…')).toBeTruthy();
     expect(screen.queryByTestId('spent-today')).toBeNull();
+  });
+
+  it('names boards by their records, and a board deleted since as such', async () => {
+    await seedStore([
+      job('a', { boards: ['board-forest'] }),
+      job('b', { boards: ['board-forest', 'board-gone'], usd: 0.02 }),
+    ]);
+    const records = createRecordsReader();
+    records.apply([{ kind: 'board', id: 'board-forest', name: 'Forest tileset', updatedAt: 1, deleted: false }]);
+    render(
+      <RecordsContext.Provider value={records}>
+        <InsightsPane
+          source={createInsightsSource(fakeBrowser.storage.local as unknown as PanelStorage)}
+          range="7d"
+          onRange={vi.fn()}
+          entries={null}
+          narrowed={null}
+          narrowedLabel={null}
+          spend={null}
+          reason={null}
+          onReason={vi.fn()}
+          onExportLedger={vi.fn()}
+          exporting={false}
+          onClose={vi.fn()}
+          now={() => NOW}
+        />
+      </RecordsContext.Provider>,
+    );
+    const boards = await screen.findByRole('heading', { name: 'Top boards' }, slow);
+    const list = within(boards.closest('section')!);
+    expect(list.getByText('Forest tileset')).toBeTruthy();
+    expect(list.getByText('deleted board')).toBeTruthy();
+    expect(list.queryByText('board-forest')).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { durationsSpec, type StackedSeries, stackedDaysSpec } from '@/components
 import { RangePicker } from '@/components/insights/RangePicker';
 import { durationSummary, jobsSummary, spendSummary, statusLabel } from '@/components/insights/summaries';
 import type { Insights, InsightsRange } from '@/utils/insights/summary';
+import { useBoards } from '@/utils/panel/records';
 import type { SyncState } from '@/utils/storage/layout';
 import '@/components/insights/insights.css';
 
@@ -70,6 +71,9 @@ export default function InsightsView(props: InsightsViewProps) {
 
 function Body(props: InsightsViewProps & { insights: Insights; limit: number | null }) {
   const { insights, limit, spend, narrowed } = props;
+  // Jobs hold board ids; the board records name them (a board deleted since shows as "deleted board").
+  const boards = useBoards();
+  const boardName = (id: string) => boards.find((b) => b.id === id)?.name ?? 'deleted board';
   // The guard's own count when the whole history is shown (it also counts the old API's calls); else these jobs'.
   const spentToday = !narrowed && spend ? spend.todayUsd : insights.today.usd;
   const failed = insights.totals.byStatus.error ?? 0;
@@ -200,7 +204,7 @@ function Body(props: InsightsViewProps & { insights: Insights; limit: number | n
         {LABEL_DIMENSIONS.filter(([dim]) => (insights.byKey[dim]?.length ?? 0) > 0).map(([dim, title]) => (
           <section class="insight" key={dim} aria-labelledby={`${dim}-title`}>
             <h3 id={`${dim}-title`}>Top {title.toLowerCase()}</h3>
-            <KeyList items={insights.byKey[dim]!} empty="" />
+            <KeyList items={insights.byKey[dim]!} empty="" nameOf={dim === 'board' ? boardName : undefined} />
           </section>
         ))}
       </div>

@@ -14,10 +14,21 @@ export interface KeyListProps {
   /** Show what the items cost beside how many jobs they are. */
   spend?: boolean;
   limit?: number;
+  /** What a key is called on screen (a board's name for its id); the key itself by default. */
+  nameOf?(key: string): string;
 }
 
 /** Keys with their share as a bar: failure reasons, prompts, tags, boards. A list, so it reads as one. */
-export function KeyList({ items, empty, onPick, active = null, pickLabel, spend = true, limit = 8 }: KeyListProps) {
+export function KeyList({
+  items,
+  empty,
+  onPick,
+  active = null,
+  pickLabel,
+  spend = true,
+  limit = 8,
+  nameOf = (key) => key,
+}: KeyListProps) {
   if (items.length === 0) return <p class="key-empty">{empty}</p>;
   const shown = items.slice(0, limit);
   const most = Math.max(1, ...shown.map((i) => i.count));
@@ -26,7 +37,7 @@ export function KeyList({ items, empty, onPick, active = null, pickLabel, spend 
       {shown.map((item) => {
         const body = (
           <>
-            <span class="key-name">{item.key}</span>
+            <span class="key-name">{nameOf(item.key)}</span>
             <span class="key-count">{formatCount(item.count)}</span>
             {spend && <span class="key-spend">{formatCost(item.usd)}</span>}
             <span class="key-bar" style={{ width: `${Math.max(2, (item.count / most) * 100)}%` }} />
