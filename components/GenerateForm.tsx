@@ -108,6 +108,8 @@ export interface GenerateFormProps {
   prefill?: Prefill | null;
   /** What one image of this size will likely cost (the spending guard's rule); without it no preview shows. */
   estimateUsd?(width: number, height: number): number;
+  /** Told the prompt as typed, so "reuse settings" can ask before it replaces a draft. */
+  onDraftChange?(prompt: string): void;
 }
 
 /** `About $0.05 (4 × $0.0125)`: what Generate will cost, before it is pressed; null while the fields are not valid. */
@@ -122,7 +124,7 @@ export function costPreview(values: FormValues, estimateUsd: (width: number, hei
 const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count', 'text_guidance_scale', 'coverage_percentage'];
 const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
 
-export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormProps) {
+export function GenerateForm({ onGenerate, prefill, estimateUsd, onDraftChange }: GenerateFormProps) {
   const [values, setValues] = useState<FormValues>(INITIAL);
   const [pixel, setPixel] = useState<PixelOptionValues>(INITIAL_PIXEL_OPTIONS);
   const [errors, setErrors] = useState<FormErrors>({});
@@ -148,6 +150,8 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd }: GenerateFormP
     // After the body is shown again, if it was folded.
     setTimeout(() => promptRef.current?.focus(), 0);
   }, [prefill]);
+
+  useEffect(() => onDraftChange?.(values.prompt), [values.prompt, onDraftChange]);
 
   const update = (field: CanvasField, value: string) => {
     const next = { ...values, [field]: value };

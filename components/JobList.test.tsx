@@ -45,6 +45,7 @@ function actionsMock(): JobActions {
     onCopy: vi.fn(),
     onReuse: vi.fn(),
     onDelete: vi.fn(),
+    onOpen: vi.fn(),
   };
 }
 
@@ -148,37 +149,47 @@ describe('JobList', () => {
     expect(row('job-1').getAttribute('data-status')).toBe('queued');
   });
 
-  it('sends row actions with the job id, enabled only where they apply', () => {
+  it('keeps one action visible per row and the rest in a menu, each sent with the job id', () => {
     const { actions } = renderList([
       job('job-done', 'success'),
       job('job-failed', 'error'),
       job('job-running', 'running'),
     ]);
+    const menu = (id: string) => {
+      fireEvent.click(screen.getByRole('button', { name: `More actions for ${id}` }));
+      return screen.getByRole('menu', { name: `More actions for ${id}` });
+    };
 
+    // Visible: retry on the failed row, download on the done one; neither on a running job.
     fireEvent.click(screen.getByRole('button', { name: 'Retry job-failed' }));
     expect(actions.onRetry).toHaveBeenCalledWith('job-failed');
-    expect((screen.getByRole('button', { name: 'Retry job-done' }) as HTMLButtonElement).disabled).toBe(true);
-
-    fireEvent.change(screen.getByRole('combobox', { name: 'Direction for job-done' }), {
-      target: { value: 'north-west' },
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Rotate job-done' }));
-    expect(actions.onRotate).toHaveBeenCalledWith('job-done', 'north-west');
-    expect((screen.getByRole('button', { name: 'Rotate job-running' }) as HTMLButtonElement).disabled).toBe(true);
-
-    fireEvent.click(screen.getByRole('button', { name: 'Make 8 directions of job-done' }));
-    expect(actions.onRotate8).toHaveBeenCalledWith('job-done');
+    expect(screen.queryByRole('button', { name: 'Retry job-done' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Download PNG of job-done' }));
     expect(actions.onDownload).toHaveBeenCalledWith('job-done');
-    expect((screen.getByRole('button', { name: 'Download PNG of job-failed' }) as HTMLButtonElement).disabled).toBe(
+    expect(screen.queryByRole('button', { name: 'Download PNG of job-running' })).toBeNull();
+
+    fireEvent.click(within(menu('job-done')).getByRole('menuitem', { name: 'Make 8 directions of job-done' }));
+    expect(actions.onRotate8).toHaveBeenCalledWith('job-done');
+    expect(screen.queryByRole('menu')).toBeNull();
+    const running = menu('job-running');
+    expect(within(running).getByRole('menuitem', { name: 'Make 8 directions of job-running' })).toHaveProperty(
+      'disabled',
       true,
     );
-    fireEvent.click(screen.getByRole('button', { name: 'Copy prompt of job-running' }));
+    expect(within(running).getByRole('menuitem', { name: 'Download PNG of job-running' })).toHaveProperty(
+      'disabled',
+      true,
+    );
+    fireEvent.click(within(running).getByRole('menuitem', { name: 'Copy prompt of job-running' }));
     expect(actions.onCopy).toHaveBeenCalledWith('job-running');
-    fireEvent.click(screen.getByRole('button', { name: 'Reuse job-failed in the form' }));
+    fireEvent.click(within(menu('job-failed')).getByRole('menuitem', { name: 'Reuse job-failed in the form' }));
     expect(actions.onReuse).toHaveBeenCalledWith('job-failed');
-    fireEvent.click(screen.getByRole('button', { name: 'Delete job-done' }));
+    fireEvent.click(within(menu('job-done')).getByRole('menuitem', { name: 'Rotate job-done…' }));
+    expect(actions.onOpen).toHaveBeenCalledWith('job-done');
+    fireEvent.click(within(menu('job-done')).getByRole('menuitem', { name: 'Delete job-done' }));
     expect(actions.onDelete).toHaveBeenCalledWith('job-done');
+    fireEvent.click(screen.getByRole('button', { name: 'Open details of job-failed' }));
+    expect(actions.onOpen).toHaveBeenCalledWith('job-failed');
   });
 
   it('renders only a window of rows for 10,000 jobs and moves it on scroll', async () => {

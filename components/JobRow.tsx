@@ -1,7 +1,9 @@
-import { useState } from 'preact/hooks';
 import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
-import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
-import { type Direction, directions, type Job } from '@/utils/domain/job';
+import { DownloadIcon, MoreIcon, RetryIcon } from '@/components/icons';
+import { OverflowMenu } from '@/components/OverflowMenu';
+import { primaryAction, rowMenuItems } from '@/components/row-menu';
+import { thumbSize } from '@/components/thumb-size';
+import type { Direction, Job, JobStatus } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /** Fixed: the list is virtualized by row index. Keep in step with `--row-h` in entrypoints/sidepanel/styles/tokens.css. */
@@ -16,6 +18,8 @@ export interface JobActions {
   onCopy(id: string): void;
   onReuse(id: string): void;
   onDelete(id: string): void;
+  /** Opens the detail view of the job. */
+  onOpen(id: string): void;
 }
 
 export interface JobRowProps {
@@ -34,24 +38,78 @@ export interface JobRowProps {
   actions: JobActions;
 }
 
-const SHORT: Record<Direction, string> = {
-  north: 'N',
-  'north-east': 'NE',
-  east: 'E',
-  'south-east': 'SE',
-  south: 'S',
-  'south-west': 'SW',
-  west: 'W',
-  'north-west': 'NW',
-};
+/** ★ and a 1-5 rating as a row shows them; nothing when neither is set. */
+export function Marks({ starred, rating }: { starred?: boolean; rating?: number | null }) {
+  if (!starred && !rating) return null;
+  return (
+    <span class="job-marks">
+      {starred && (
+        <span class="job-star" title="Starred">
+          ★<span class="visually-hidden"> starred</span>
+        </span>
+      )}
+      {rating ? (
+        <span class="job-rating" title={`Rated ${rating} of 5`}>
+          {rating}/5<span class="visually-hidden"> rating</span>
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+/** The row's visible action (retry or download) and the overflow menu with the rest. */
+export function RowActions({
+  id,
+  status,
+  hasImage,
+  canRotate,
+  actions,
+}: {
+  id: string;
+  status: JobStatus;
+  hasImage: boolean;
+  canRotate: boolean;
+  actions: JobActions;
+}) {
+  const facts = { id, status, hasImage, canRotate };
+  const primary = primaryAction(facts);
+  return (
+    <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
+      {primary === 'retry' && (
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label={`Retry ${id}`}
+          title="Retry"
+          onClick={() => actions.onRetry(id)}
+        >
+          <RetryIcon />
+        </button>
+      )}
+      {primary === 'download' && (
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label={`Download PNG of ${id}`}
+          title="Download PNG"
+          disabled={!hasImage}
+          onClick={() => actions.onDownload(id)}
+        >
+          <DownloadIcon />
+        </button>
+      )}
+      <OverflowMenu label={`More actions for ${id}`} items={rowMenuItems(facts, actions)}>
+        <MoreIcon />
+      </OverflowMenu>
+    </div>
+  );
+}
 
 export function JobRow({ entry, job, image, imageAbsent = false, now, top, position, setSize, actions }: JobRowProps) {
-  const [direction, setDirection] = useState<Direction>('east');
   const id = entry.id;
   const status = job?.status ?? entry.status;
   const prompt = job?.prompt ?? entry.prompt;
   const label = STATUS_LABELS[status] ?? status;
-  const canRetry = status === 'error' || status === 'idle';
   const canRotate = status === 'success' && !!job?.image;
   // Finished, and no image to show: none was recorded, or it is not in this browser (yet).
   const absent = status === 'success' && !image && !!job && (job.image === null || imageAbsent);
@@ -63,6 +121,8 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
 
   const size = job ? `${job.width}×${job.height}` : '';
+  // Whole-number scaling only: a 48x40 sprite shows at 1x in 64 px, never stretched to a blurred 1.33x.
+  const shown = thumbSize((job?.width ?? 64) * (job?.frames?.count ?? 1), job?.height ?? 64, 64);
   const seed = job ? (job.seed === null ? 'random seed' : `seed ${job.seed}`) : '';
   const error = job ? (job.error ?? 'No reason was given.') : '';
   const age = (
@@ -80,13 +140,16 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
       aria-setsize={setSize}
       style={{ top: `${top}px`, height: `${ROW_HEIGHT}px` }}
     >
-      <div
-        class="job-thumb"
+      <button
+        type="button"
+        class="job-thumb job-open"
         data-empty={image ? undefined : absent ? 'absent' : status}
-        title={absent ? absentWhy : undefined}
+        aria-label={`Open details of ${id}`}
+        title={absent ? absentWhy : 'Open details (Enter)'}
+        onClick={() => actions.onOpen(id)}
       >
         {image ? (
-          <img src={image} alt={prompt} width={64} height={64} decoding="async" draggable={false} />
+          <img src={image} alt={prompt} width={shown.width} height={shown.height} decoding="async" draggable={false} />
         ) : absent ? (
           // Not a loading shimmer: nothing is loading until the companion has the image to send.
           <>
@@ -103,7 +166,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             {status === 'error' && seed && <span class="thumb-seed">{job?.seed === null ? 'random' : seed}</span>}
           </span>
         )}
-      </div>
+      </button>
       <div class="job-body">
         <p class="job-head">
           <span class="job-prompt" title={prompt}>
@@ -124,6 +187,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
                 {label}
                 {status === 'running' && <span class="timer"> {formatTimer(now - started)}</span>}
               </span>
+              <Marks starred={job?.starred ?? entry.starred} rating={job?.rating ?? entry.rating} />
               {job && <span>{size}</span>}
               {job && <span>{seed}</span>}
               {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
@@ -136,91 +200,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
             {rotated && <p class="job-note">{rotated}</p>}
           </div>
         )}
-        <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Retry ${id}`}
-            title="Retry"
-            disabled={!canRetry}
-            onClick={() => actions.onRetry(id)}
-          >
-            <RetryIcon />
-          </button>
-          <span class="rotate-group">
-            <select
-              class="dir-select"
-              aria-label={`Direction for ${id}`}
-              title="Direction to rotate to"
-              value={direction}
-              disabled={!canRotate}
-              onChange={(e) => setDirection(e.currentTarget.value as Direction)}
-            >
-              {directions.map((d) => (
-                <option key={d} value={d}>
-                  {SHORT[d]}
-                </option>
-              ))}
-            </select>
-            <button
-              type="button"
-              class="icon-btn"
-              aria-label={`Rotate ${id}`}
-              title="Rotate to the chosen direction"
-              disabled={!canRotate}
-              onClick={() => actions.onRotate(id, direction)}
-            >
-              <RotateIcon />
-            </button>
-          </span>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Make 8 directions of ${id}`}
-            title="Make an 8-direction set"
-            disabled={!canRotate}
-            onClick={() => actions.onRotate8(id)}
-          >
-            <EightIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Download PNG of ${id}`}
-            title="Download PNG"
-            disabled={!image}
-            onClick={() => actions.onDownload(id)}
-          >
-            <DownloadIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Copy prompt of ${id}`}
-            title="Copy prompt"
-            onClick={() => actions.onCopy(id)}
-          >
-            <CopyIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Reuse ${id} in the form`}
-            title="Reuse in the form"
-            onClick={() => actions.onReuse(id)}
-          >
-            <ReuseIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn danger"
-            aria-label={`Delete ${id}`}
-            title="Delete"
-            onClick={() => actions.onDelete(id)}
-          >
-            <DeleteIcon />
-          </button>
-        </div>
+        <RowActions id={id} status={status} hasImage={!!image} canRotate={canRotate} actions={actions} />
       </div>
     </li>
   );

@@ -3,12 +3,12 @@ import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
 import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
+import { DetailSlot } from '@/components/detail/DetailSlot';
 import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
 import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
-import type { JobActions } from '@/components/JobRow';
 import { KeySettings } from '@/components/KeySettings';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
@@ -26,7 +26,9 @@ import type { StatusFilter } from '@/utils/panel/search';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
+import { useViewPrefs } from '@/utils/panel/view-prefs';
 import type { Settings } from '@/utils/storage/settings';
+import { useJobActions } from './use-job-actions';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
 export interface PanelServices {
@@ -37,6 +39,8 @@ export interface PanelServices {
   downloadBlob(blob: Blob, filename: string): void;
   downloadPng(job: Job, dataUrl: string | undefined): boolean;
   copyText(text: string): Promise<void>;
+  /** Puts a PNG on the clipboard (scaled-image.ts's copyPng when absent). */
+  copyPng?(blob: Blob): Promise<void>;
   /** Called once, when the first rows (with their images) are in the DOM. */
   onFirstRowsPainted?(): void;
   /** Insights' read side, imported after first paint (main.tsx); without it there is no Insights. */
@@ -62,6 +66,10 @@ export function App({ services }: { services: PanelServices }) {
   const [range, setRange] = useState<InsightsRange>('7d');
   const [reason, setReason] = useState<string | null>(null);
   const [syncBusy, setSyncBusy] = useState(false);
+  const [detailId, setDetailId] = useState<string | null>(null);
+  const [confirmReuse, setConfirmReuse] = useState<string | null>(null);
+  const openDetail = useCallback((id: string) => setDetailId(id), []);
+  const [viewPrefs, setViewPrefs] = useViewPrefs();
   const formRef = useRef<HTMLDivElement>(null);
   const gearRef = useRef<HTMLButtonElement>(null);
   const closeSettings = useCallback(() => {
@@ -118,54 +126,35 @@ export function App({ services }: { services: PanelServices }) {
   latestSync.current = snap.sync;
   const offline = () => connectionOf(latestSync.current) === 'offline';
 
-  const actions: JobActions = useMemo(
-    () => ({
-      onRetry: (id) => {
-        const name = nameOf(id);
-        void run({ type: 'retry', id }, () =>
-          offline() ? `Will retry ${name} when the companion is back` : `Retrying ${name}`,
-        );
-      },
-      onRotate: (id, direction) => {
-        const name = nameOf(id);
-        void run({ type: 'rotate', id, toDirection: direction }, () =>
-          offline()
-            ? `Will rotate ${name} to ${direction} when the companion is back`
-            : `Rotating ${name} to ${direction}`,
-        );
-      },
-      onRotate8: (id) => {
-        const name = nameOf(id);
-        void run({ type: 'rotate8', id }, () =>
-          offline()
-            ? `Saved 8 directions of ${name}; they will run when the companion is back`
-            : `Making 8 directions of ${name}`,
-        );
-      },
-      onDelete: (id) => {
-        const name = nameOf(id);
-        void run({ type: 'delete', id }, `Deleted ${name}`);
-      },
-      onDownload: (id) => {
-        const job = findJob(id);
-        if (!job || !services.downloadPng(job, data.getImage(job.image)))
-          addError(`The image of ${id} is not loaded yet; try again in a moment.`);
-      },
-      onCopy: (id) => {
-        const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
-        services.copyText(prompt).then(
-          () => showToast('Prompt copied'),
-          (error: unknown) => addError(errorMessage(error)),
-        );
-      },
-      onReuse: (id) => {
-        setPrefill(prefillFrom(findJob(id), entryOf(id)?.prompt));
-        formRef.current?.scrollIntoView?.({ block: 'nearest' });
-      },
-    }),
-    // The handlers read the latest snapshot through data; entries only for the copy/reuse fallback.
-    [run, services, data, addError, showToast, snap.entries],
-  );
+  // The form's prompt as typed: "reuse settings" asks before it replaces a draft that differs.
+  const draft = useRef('');
+  const onDraftChange = useCallback((prompt: string) => {
+    draft.current = prompt;
+  }, []);
+  const applyReuse = (id: string) => {
+    setConfirmReuse(null);
+    setDetailId(null);
+    setPrefill(prefillFrom(findJob(id), entryOf(id)?.prompt));
+    formRef.current?.scrollIntoView?.({ block: 'nearest' });
+  };
+  const reuse = (id: string) => {
+    const typed = draft.current.trim();
+    if (typed && typed !== (findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '').trim()) setConfirmReuse(id);
+    else applyReuse(id);
+  };
+  const { row: rowActions, detail: detailActions } = useJobActions({
+    services,
+    data,
+    run,
+    addError,
+    showToast,
+    nameOf,
+    promptOf: (id) => findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '',
+    offline,
+    reuse,
+    open: openDetail,
+    version: snap.entries,
+  });
 
   const onGenerate = (request: GenerateRequest) =>
     run({ type: 'generate', request }, (reply) => {
@@ -306,6 +295,7 @@ export function App({ services }: { services: PanelServices }) {
         <GenerateForm
           onGenerate={onGenerate}
           prefill={prefill}
+          onDraftChange={onDraftChange}
           estimateUsd={
             prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
           }
@@ -354,18 +344,40 @@ export function App({ services }: { services: PanelServices }) {
             getJob={data.getJob}
             getImage={data.getImage}
             isImageAbsent={data.isImageAbsent}
-            actions={actions}
+            actions={rowActions}
             onVisibleIds={(ids) => void data.ensureRows(ids)}
             loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
             filtered={narrowed}
             caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
             captionId="job-count"
             resetKey={`${search}\u0000${status}\u0000${reason ?? ''}`}
+            prefs={viewPrefs}
+            onPrefs={setViewPrefs}
           />
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />
       </div>
+      {detailId !== null && (
+        <DetailSlot
+          id={detailId}
+          rows={rows}
+          entries={snap.entries}
+          data={data}
+          actions={detailActions}
+          onOpen={setDetailId}
+          onClose={() => setDetailId(null)}
+        />
+      )}
+      <ConfirmDialog
+        open={confirmReuse !== null}
+        title="Replace the form?"
+        confirmLabel="Replace"
+        onConfirm={() => confirmReuse && applyReuse(confirmReuse)}
+        onCancel={() => setConfirmReuse(null)}
+      >
+        <p>The form holds a prompt you typed. Reusing this job's settings replaces it.</p>
+      </ConfirmDialog>
       <ConfirmDialog
         open={confirmClear}
         title="Clear history?"

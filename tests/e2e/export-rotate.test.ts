@@ -98,14 +98,18 @@ describe('rotate', () => {
 
     const rotations = async () => (await allJobs(stack)).filter((j) => j.kind === 'rotate');
 
-    // One rotation, to the direction picked on the row (east).
-    await page.getByLabel(`Direction for ${id}`, { exact: true }).selectOption('east');
-    await page.getByRole('button', { name: `Rotate ${id}`, exact: true }).click();
+    // One rotation, to the direction picked in the job's detail view (east).
+    await page.getByRole('button', { name: `Open details of ${id}`, exact: true }).click();
+    const detail = page.getByRole('dialog', { name: prompt });
+    await detail.getByLabel('Direction', { exact: true }).selectOption('east');
+    await detail.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await detail.getByRole('button', { name: 'Close details' }).click();
     await expect.poll(async () => (await rotations()).map((j) => j.status), { timeout: 20_000 }).toEqual(['success']);
     const [single] = await rotations();
     expect(single!.rotate).toMatchObject({ toDirection: 'east', sourceImage: source.image });
 
-    await page.getByRole('button', { name: `Make 8 directions of ${id}`, exact: true }).click();
+    await page.getByRole('button', { name: `More actions for ${id}`, exact: true }).click();
+    await page.getByRole('menuitem', { name: `Make 8 directions of ${id}`, exact: true }).click();
     await expect
       .poll(async () => (await rotations()).filter((j) => j.id !== single!.id && j.status === 'success').length, {
         timeout: 30_000,

@@ -45,7 +45,8 @@ describe('two profiles, one companion', () => {
       }
     }
 
-    await pageA.getByRole('button', { name: `Delete ${idA}`, exact: true }).click();
+    await pageA.getByRole('button', { name: `More actions for ${idA}`, exact: true }).click();
+    await pageA.getByRole('menuitem', { name: `Delete ${idA}`, exact: true }).click();
     // Some UIs ask first; confirm if a dialog shows up.
     const confirm = pageA.getByRole('dialog').getByRole('button', { name: /delete/i });
     if (await confirm.isVisible().catch(() => false)) await confirm.click();

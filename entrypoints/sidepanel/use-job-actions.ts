@@ -1,0 +1,129 @@
+import { useMemo } from 'preact/hooks';
+import type { DetailActions, Rating } from '@/components/detail/types';
+import type { JobActions } from '@/components/JobRow';
+import { errorMessage } from '@/utils/domain/error-message';
+import type { Job } from '@/utils/domain/job';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
+import type { PanelData } from '@/utils/panel/data';
+import { copyPng, scaledFilename, scaledPngBlob } from '@/utils/panel/scaled-image';
+import type { PanelServices } from './App';
+
+/** An organising edit, as the intent contract names it (DESIGN: organising fields merge per field). */
+export type OrganiseEdit =
+  | { op: 'star'; value: boolean }
+  | { op: 'rate'; value: Rating }
+  | { op: 'trash' }
+  | { op: 'restore' };
+
+export interface JobActionDeps {
+  services: PanelServices;
+  data: PanelData;
+  run(
+    intent: IntentInput,
+    success?: string | ((reply: Extract<IntentReply, { ok: true }>) => string),
+  ): Promise<IntentReply>;
+  addError(message: string): void;
+  showToast(message: string): void;
+  /** How a toast names a job: its prompt, quoted and shortened. */
+  nameOf(id: string): string;
+  promptOf(id: string): string;
+  /** True while the companion is unreachable: new work waits. */
+  offline(): boolean;
+  /** Fills the form with a job's settings (asks first when the form holds a draft). */
+  reuse(id: string): void;
+  /** Opens the detail view. */
+  open(id: string): void;
+  /** Key that changes when the handlers must see new entries. */
+  version: unknown;
+}
+
+/** The row's and the detail view's actions: each an intent, a download or a clipboard write. */
+export function useJobActions(deps: JobActionDeps): { row: JobActions; detail: DetailActions } {
+  const { services, data, run, addError, showToast, nameOf, promptOf, offline, reuse, open } = deps;
+  return useMemo(() => {
+    const later = (now: string, wait: string) => (offline() ? wait : now);
+    const organise = (ids: string[], edit: OrganiseEdit, success?: string) =>
+      // The `organise` intent is wbsync's (the contract in notes); typed here until its schema is merged.
+      run({ type: 'organise', ids, edit } as unknown as IntentInput, success);
+    const imageOf = (id: string): { job: Job; url: string } | null => {
+      const job = data.getJob(id);
+      const url = data.getImage(job?.image);
+      if (!job || !url) {
+        addError(`The image of ${id} is not loaded yet; try again in a moment.`);
+        return null;
+      }
+      return { job, url };
+    };
+    const row: JobActions = {
+      onRetry: (id) => {
+        const name = nameOf(id);
+        void run({ type: 'retry', id }, () =>
+          later(`Retrying ${name}`, `Will retry ${name} when the companion is back`),
+        );
+      },
+      onRotate: (id, direction) => {
+        const name = nameOf(id);
+        void run({ type: 'rotate', id, toDirection: direction }, () =>
+          later(`Rotating ${name} to ${direction}`, `Will rotate ${name} to ${direction} when the companion is back`),
+        );
+      },
+      onRotate8: (id) => {
+        const name = nameOf(id);
+        void run({ type: 'rotate8', id }, () =>
+          later(
+            `Making 8 directions of ${name}`,
+            `Saved 8 directions of ${name}; they will run when the companion is back`,
+          ),
+        );
+      },
+      onDelete: (id) => {
+        const name = nameOf(id);
+        void run({ type: 'delete', id }, `Deleted ${name}`);
+      },
+      onDownload: (id) => {
+        const job = data.getJob(id);
+        if (!job || !services.downloadPng(job, data.getImage(job.image)))
+          addError(`The image of ${id} is not loaded yet; try again in a moment.`);
+      },
+      onCopy: (id) => {
+        services.copyText(promptOf(id)).then(
+          () => showToast('Prompt copied'),
+          (error: unknown) => addError(errorMessage(error)),
+        );
+      },
+      onReuse: reuse,
+      onOpen: open,
+    };
+    const detail: DetailActions = {
+      onReuse: reuse,
+      onCopyPrompt: row.onCopy,
+      onCopyImage: (id, scale) => {
+        const found = imageOf(id);
+        if (!found) return;
+        const copy = services.copyPng ?? copyPng;
+        scaledPngBlob(found.url, scale)
+          .then((blob) => copy(blob))
+          .then(
+            () => showToast(`Image copied at ${scale}×`),
+            (error: unknown) => addError(errorMessage(error)),
+          );
+      },
+      onDownload: (id, scale) => {
+        const found = imageOf(id);
+        if (!found) return;
+        scaledPngBlob(found.url, scale).then(
+          (blob) => services.downloadBlob(blob, scaledFilename(found.job, scale)),
+          (error: unknown) => addError(errorMessage(error)),
+        );
+      },
+      onRotate: row.onRotate,
+      onRotate8: row.onRotate8,
+      onRetry: row.onRetry,
+      onDelete: row.onDelete,
+      onStar: (id, value) => void organise([id], { op: 'star', value }, value ? 'Starred' : 'Unstarred'),
+      onRate: (id, value) => void organise([id], { op: 'rate', value }, value ? `Rated ${value}` : 'Rating cleared'),
+    };
+    return { row, detail };
+    // The handlers read the latest snapshot through data; `version` for the prompt fallback of unread jobs.
+  }, [run, services, data, addError, showToast, deps.version]);
+}
