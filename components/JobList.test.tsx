@@ -219,6 +219,41 @@ describe('JobList', () => {
     expect(row5000.getAttribute('aria-setsize')).toBe('10000');
   });
 
+  it('as a grid: rows of tiles in the same virtual list, O(visible) at 10,000 jobs, and a toggle that persists', async () => {
+    const jobs = Array.from({ length: 10_000 }, (_, i) => job(`job-${10_000 - i}`, 'success'));
+    const onVisibleIds = vi.fn();
+    const onPrefs = vi.fn();
+    // 400 px wide, 96 px tiles: (400 - 2 - 8) / 104 = 3 a row, 96 + 30 + 8 = 134 px a row.
+    renderList(jobs, { onVisibleIds, prefs: { layout: 'grid', thumb: 96 }, onPrefs, fallbackWidth: 400 });
+    const list = screen.getByTestId('job-list');
+    expect(list.closest('section')!.getAttribute('data-layout')).toBe('grid');
+    expect(list.style.height).toBe(`${Math.ceil(10_000 / 3) * 134}px`);
+    const lines = list.querySelectorAll('.tile-row');
+    expect(lines.length).toBeLessThanOrEqual(Math.ceil(600 / 134) + OVERSCAN + 1);
+    expect(lines[0]!.querySelectorAll('[data-job-id]')).toHaveLength(3);
+    const tiles = [...list.querySelectorAll('[data-job-id]')].map((t) => t.getAttribute('data-job-id'));
+    expect(tiles.slice(0, 4)).toEqual(['job-10000', 'job-9999', 'job-9998', 'job-9997']);
+    expect(onVisibleIds).toHaveBeenLastCalledWith(tiles);
+    // A 48x40 sprite in a 96 px tile: exactly 2x.
+    const img = within(row('job-10000')).getByAltText('prompt of job-10000') as HTMLImageElement;
+    expect([img.width, img.height]).toEqual([96, 80]);
+
+    const scroller = screen.getByTestId('job-scroller');
+    scroller.scrollTop = 1000 * 134;
+    fireEvent.scroll(scroller);
+    // Row 1000 holds jobs 3000..3002 from the top: job-7000 down to job-6998.
+    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-7000"]')).not.toBeNull());
+    expect(list.querySelectorAll('[data-job-id]').length).toBeLessThanOrEqual(
+      3 * (Math.ceil(600 / 134) + 2 * OVERSCAN + 1),
+    );
+
+    expect(screen.getByRole('button', { name: 'Grid view' }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(screen.getByRole('button', { name: 'List view' }));
+    expect(onPrefs).toHaveBeenLastCalledWith({ layout: 'list' });
+    fireEvent.input(screen.getByRole('slider', { name: 'Thumbnail size' }), { target: { value: '128' } });
+    expect(onPrefs).toHaveBeenLastCalledWith({ thumb: 128 });
+  });
+
   it('shows the empty state, the loading state and the no-match state', () => {
     const { rerender } = renderList([]);
     expect(screen.getByText('No jobs yet…')).toBeTruthy();
