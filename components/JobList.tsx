@@ -35,6 +35,8 @@ export interface JobListProps {
   /** List or grid, and the grid's thumbnail size; without onPrefs no toggle shows. */
   prefs?: ViewPrefs;
   onPrefs?(next: Partial<ViewPrefs>): void;
+  /** Shown in the caption line beside the count (the panel's compact stats). */
+  summary?: ComponentChildren;
   /** Width to assume before the list is measured (tests). */
   fallbackWidth?: number;
 }
@@ -63,6 +65,7 @@ export function JobList({
   prefs = defaultViewPrefs,
   onPrefs,
   fallbackWidth = 400,
+  summary,
 }: JobListProps) {
   const section = useRef<HTMLElement>(null);
   const [width, setWidth] = useState(0);
@@ -128,6 +131,7 @@ export function JobList({
           <p class="list-caption" id={captionId} aria-live="polite">
             {caption}
           </p>
+          {summary}
           {onPrefs && <ViewToggle prefs={prefs} grid={grid} onPrefs={onPrefs} />}
         </div>
       )}

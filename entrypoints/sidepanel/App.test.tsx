@@ -216,12 +216,16 @@ describe('App', () => {
 
   it('asks before clearing history, mentioning the backup', async () => {
     const { intents } = setup();
-    fireEvent.click(screen.getByRole('button', { name: 'Clear history' }));
+    const clear = () => {
+      fireEvent.click(screen.getByRole('button', { name: 'History data' }));
+      fireEvent.click(screen.getByRole('menuitem', { name: 'Clear history' }));
+    };
+    clear();
     const dialog = screen.getByRole('alertdialog', { name: 'Clear history?' });
     expect(dialog.textContent).toContain('job_history.json.backup');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(intents()).toEqual([]);
-    fireEvent.click(screen.getByRole('button', { name: 'Clear history' }));
+    clear();
     fireEvent.click(screen.getByRole('button', { name: 'Yes, clear history' }));
     await waitFor(() => expect(intents()).toEqual([{ type: 'clearHistory' }]));
   });

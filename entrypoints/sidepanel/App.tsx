@@ -301,23 +301,25 @@ export function App({ services }: { services: PanelServices }) {
           }
         />
       </div>
-      <StatsBar stats={snap.stats} />
-      <SearchBar
-        text={search}
-        status={status}
-        onText={setSearch}
-        onStatus={setStatus}
-        countId="job-count"
-        reason={reason}
-        onClearReason={() => setReason(null)}
-      />
-      <DataTools
-        onExportJson={() => void tasks.exportAs('json')}
-        onExportCsv={() => void tasks.exportAs('csv')}
-        onImport={(file) => void tasks.importFile(file)}
-        onClearHistory={() => setConfirmClear(true)}
-        busy={tasks.task === 'ledger' ? null : tasks.task}
-      />
+      {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
+      <div class="tools-line">
+        <SearchBar
+          text={search}
+          status={status}
+          onText={setSearch}
+          onStatus={setStatus}
+          countId="job-count"
+          reason={reason}
+          onClearReason={() => setReason(null)}
+        />
+        <DataTools
+          onExportJson={() => void tasks.exportAs('json')}
+          onExportCsv={() => void tasks.exportAs('csv')}
+          onImport={(file) => void tasks.importFile(file)}
+          onClearHistory={() => setConfirmClear(true)}
+          busy={tasks.task === 'ledger' ? null : tasks.task}
+        />
+      </div>
       <div class="list-area">
         {view === 'insights' ? (
           <InsightsSlot
@@ -353,6 +355,7 @@ export function App({ services }: { services: PanelServices }) {
             resetKey={`${search}\u0000${status}\u0000${reason ?? ''}`}
             prefs={viewPrefs}
             onPrefs={setViewPrefs}
+            summary={<StatsBar stats={snap.stats} compact />}
           />
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}

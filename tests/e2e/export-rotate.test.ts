@@ -55,7 +55,10 @@ describe('export and import', () => {
 
     const [download] = await Promise.all([
       pageA.waitForEvent('download'),
-      pageA.getByRole('button', { name: 'Export JSON', exact: true }).click(),
+      (async () => {
+        await pageA.getByRole('button', { name: 'History data', exact: true }).click();
+        await pageA.getByRole('menuitem', { name: 'Export JSON', exact: true }).click();
+      })(),
     ]);
     expect(download.suggestedFilename()).toMatch(/\.json$/);
     const temp = await makeTempDir('pixellab-e2e-export-');
