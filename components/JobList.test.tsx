@@ -254,6 +254,36 @@ describe('JobList', () => {
     expect(onPrefs).toHaveBeenLastCalledWith({ thumb: 128 });
   });
 
+  it('moves focus with j/k and arrows across the virtual window, and sends triage keys with the focused id', async () => {
+    const jobs = Array.from({ length: 10_000 }, (_, i) => job(`job-${10_000 - i}`, 'success'));
+    const onTriage = vi.fn();
+    renderList(jobs, { onTriage });
+    const open = (id: string) => within(row(id)).getByRole('button', { name: `Open details of ${id}` });
+    open('job-10000').focus();
+    fireEvent.keyDown(document.activeElement!, { key: 'j' });
+    expect(document.activeElement).toBe(open('job-9999'));
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    fireEvent.keyDown(document.activeElement!, { key: 'k' });
+    expect(document.activeElement).toBe(open('job-9999'));
+    // End: the last row is far outside the window; the list scrolls there, then focuses it once rendered.
+    fireEvent.keyDown(document.activeElement!, { key: 'End' });
+    const scroller = screen.getByTestId('job-scroller');
+    expect(scroller.scrollTop).toBeGreaterThan(9_000 * ROW_HEIGHT);
+    fireEvent.scroll(scroller);
+    await vi.waitFor(() => expect(document.activeElement).toBe(open('job-1')));
+    for (const key of ['Enter', '4', 's', 't', 'Delete']) fireEvent.keyDown(document.activeElement!, { key });
+    expect(onTriage.mock.calls.map(([c, id]) => [c.kind, id])).toEqual([
+      ['open', 'job-1'],
+      ['rate', 'job-1'],
+      ['star', 'job-1'],
+      ['tag', 'job-1'],
+      ['trash', 'job-1'],
+    ]);
+    // Enter on another button (the row's menu) is that button's own.
+    fireEvent.keyDown(screen.getByRole('button', { name: 'More actions for job-1' }), { key: 'Enter' });
+    expect(onTriage).toHaveBeenCalledTimes(5);
+  });
+
   it('shows the empty state, the loading state and the no-match state', () => {
     const { rerender } = renderList([]);
     expect(screen.getByText('No jobs yet…')).toBeTruthy();

@@ -3,6 +3,8 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preac
 import { formatCount } from '@/components/format';
 import { type JobActions, JobRow, ROW_HEIGHT } from '@/components/JobRow';
 import { JobTile } from '@/components/JobTile';
+import type { TriageCommand } from '@/components/triage/keys';
+import { useListKeys } from '@/components/triage/use-list-keys';
 import { ViewToggle } from '@/components/ViewToggle';
 import { VirtualList } from '@/components/virtual-list';
 import type { Job } from '@/utils/domain/job';
@@ -35,6 +37,8 @@ export interface JobListProps {
   /** List or grid, and the grid's thumbnail size; without onPrefs no toggle shows. */
   prefs?: ViewPrefs;
   onPrefs?(next: Partial<ViewPrefs>): void;
+  /** Keyboard triage on the focused row (open, rate, star, tag, select, trash) and `?`. */
+  onTriage?(command: Exclude<TriageCommand, { kind: 'move' } | { kind: 'edge' }>, id: string | null): void;
   /** Shown in the caption line beside the count (the panel's compact stats). */
   summary?: ComponentChildren;
   /** Width to assume before the list is measured (tests). */
@@ -66,6 +70,7 @@ export function JobList({
   onPrefs,
   fallbackWidth = 400,
   summary,
+  onTriage,
 }: JobListProps) {
   const section = useRef<HTMLElement>(null);
   const [width, setWidth] = useState(0);
@@ -85,6 +90,8 @@ export function JobList({
   const columns = grid ? gridColumns(shownWidth - 2, prefs.thumb, TILE_GAP) : 1;
   const rowHeight = grid ? prefs.thumb + TILE_FOOT + TILE_GAP : ROW_HEIGHT;
   const rowCount = Math.ceil(entries.length / columns);
+
+  const onKeyDown = useListKeys({ entries, columns, rowHeight, container: section, onCommand: onTriage });
 
   const [rows, setRange] = useState({ start: 0, end: 0 });
   const range = { start: rows.start * columns, end: Math.min(entries.length, rows.end * columns) };
@@ -125,7 +132,13 @@ export function JobList({
   }
 
   return (
-    <section ref={section} class="job-list" aria-label="Jobs" data-layout={grid ? 'grid' : 'list'}>
+    <section
+      ref={section}
+      class="job-list"
+      aria-label="Jobs"
+      data-layout={grid ? 'grid' : 'list'}
+      onKeyDown={onKeyDown}
+    >
       {(caption !== undefined || onPrefs) && (
         <div class="list-bar">
           <p class="list-caption" id={captionId} aria-live="polite">

@@ -11,7 +11,7 @@ export interface PixelStageProps {
   /** Lines between source pixels (useful from 4x). */
   grid?: boolean;
   /** Draws another image over this one (compare's swipe and onion-skin). */
-  overlay?: { src: string; alt: string; mode: 'swipe' | 'onion'; amount: number };
+  overlay?: { src: string; alt: string; width: number; height: number; mode: 'swipe' | 'onion'; amount: number };
 }
 
 /**
@@ -23,10 +23,13 @@ export function PixelStage({ src, alt, width, height, zoom, grid = false, overla
   const known = natural?.src === src ? natural : { width, height };
   const size = zoomedSize(known.width, known.height, zoom);
   const box = { width: `${size.width}px`, height: `${size.height}px` };
+  const over = overlay ? zoomedSize(overlay.width, overlay.height, zoom) : size;
+  // Swipe cuts the top image at a line across the base image's width; onion-skin fades it.
+  const cut = Math.max(0, over.width - Math.round((size.width * (overlay?.amount ?? 0)) / 100));
   const overlayStyle =
     overlay?.mode === 'swipe'
-      ? { ...box, clipPath: `inset(0 ${100 - overlay.amount}% 0 0)` }
-      : { ...box, opacity: String((overlay?.amount ?? 0) / 100) };
+      ? { clipPath: `inset(0 ${cut}px 0 0)` }
+      : { opacity: String((overlay?.amount ?? 0) / 100) };
   return (
     <div class="pixel-canvas" style={{ ...box, '--px': `${Math.max(1, Math.round(size.width / known.width))}px` }}>
       <img
@@ -41,7 +44,15 @@ export function PixelStage({ src, alt, width, height, zoom, grid = false, overla
         }}
       />
       {overlay && (
-        <img class="pixel-overlay" src={overlay.src} alt={overlay.alt} style={overlayStyle} draggable={false} />
+        <img
+          class="pixel-overlay"
+          src={overlay.src}
+          alt={overlay.alt}
+          width={over.width}
+          height={over.height}
+          style={overlayStyle}
+          draggable={false}
+        />
       )}
       {grid && <div class="pixel-grid" aria-hidden="true" data-testid="pixel-grid" />}
     </div>

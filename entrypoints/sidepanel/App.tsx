@@ -3,7 +3,7 @@ import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
 import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
-import { DetailSlot } from '@/components/detail/DetailSlot';
+import type { Rating } from '@/components/detail/types';
 import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { GearIcon, PixelLogo } from '@/components/icons';
@@ -29,6 +29,8 @@ import { useNotices } from '@/utils/panel/use-notices';
 import { useViewPrefs } from '@/utils/panel/view-prefs';
 import type { Settings } from '@/utils/storage/settings';
 import { useJobActions } from './use-job-actions';
+import { useWorkbench } from './use-workbench';
+import { WorkbenchLayer } from './WorkbenchLayer';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
 export interface PanelServices {
@@ -66,9 +68,6 @@ export function App({ services }: { services: PanelServices }) {
   const [range, setRange] = useState<InsightsRange>('7d');
   const [reason, setReason] = useState<string | null>(null);
   const [syncBusy, setSyncBusy] = useState(false);
-  const [detailId, setDetailId] = useState<string | null>(null);
-  const [confirmReuse, setConfirmReuse] = useState<string | null>(null);
-  const openDetail = useCallback((id: string) => setDetailId(id), []);
   const [viewPrefs, setViewPrefs] = useViewPrefs();
   const formRef = useRef<HTMLDivElement>(null);
   const gearRef = useRef<HTMLButtonElement>(null);
@@ -126,23 +125,17 @@ export function App({ services }: { services: PanelServices }) {
   latestSync.current = snap.sync;
   const offline = () => connectionOf(latestSync.current) === 'offline';
 
-  // The form's prompt as typed: "reuse settings" asks before it replaces a draft that differs.
-  const draft = useRef('');
-  const onDraftChange = useCallback((prompt: string) => {
-    draft.current = prompt;
-  }, []);
-  const applyReuse = (id: string) => {
-    setConfirmReuse(null);
-    setDetailId(null);
-    setPrefill(prefillFrom(findJob(id), entryOf(id)?.prompt));
-    formRef.current?.scrollIntoView?.({ block: 'nearest' });
-  };
-  const reuse = (id: string) => {
-    const typed = draft.current.trim();
-    if (typed && typed !== (findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '').trim()) setConfirmReuse(id);
-    else applyReuse(id);
-  };
-  const { row: rowActions, detail: detailActions } = useJobActions({
+  const wb = useWorkbench({
+    prefillOf: (id) => prefillFrom(findJob(id), entryOf(id)?.prompt),
+    setPrefill,
+    showForm: () => formRef.current?.scrollIntoView?.({ block: 'nearest' }),
+  });
+  const {
+    row: rowActions,
+    detail: detailActions,
+    addTags: onAddTags,
+    triage,
+  } = useJobActions({
     services,
     data,
     run,
@@ -151,8 +144,14 @@ export function App({ services }: { services: PanelServices }) {
     nameOf,
     promptOf: (id) => findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '',
     offline,
-    reuse,
-    open: openDetail,
+    reuse: wb.reuse,
+    open: wb.open,
+    marksOf: (id) => {
+      const marked = findJob(id) ?? entryOf(id);
+      return { starred: !!marked?.starred, rating: (marked?.rating ?? null) as Rating };
+    },
+    openTags: (id) => wb.patch({ tagFor: id }),
+    openShortcuts: () => wb.patch({ shortcuts: true }),
     version: snap.entries,
   });
 
@@ -295,7 +294,7 @@ export function App({ services }: { services: PanelServices }) {
         <GenerateForm
           onGenerate={onGenerate}
           prefill={prefill}
-          onDraftChange={onDraftChange}
+          onDraftChange={wb.onDraftChange}
           estimateUsd={
             prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
           }
@@ -356,31 +355,21 @@ export function App({ services }: { services: PanelServices }) {
             prefs={viewPrefs}
             onPrefs={setViewPrefs}
             summary={<StatsBar stats={snap.stats} compact />}
+            onTriage={triage}
           />
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />
       </div>
-      {detailId !== null && (
-        <DetailSlot
-          id={detailId}
-          rows={rows}
-          entries={snap.entries}
-          data={data}
-          actions={detailActions}
-          onOpen={setDetailId}
-          onClose={() => setDetailId(null)}
-        />
-      )}
-      <ConfirmDialog
-        open={confirmReuse !== null}
-        title="Replace the form?"
-        confirmLabel="Replace"
-        onConfirm={() => confirmReuse && applyReuse(confirmReuse)}
-        onCancel={() => setConfirmReuse(null)}
-      >
-        <p>The form holds a prompt you typed. Reusing this job's settings replaces it.</p>
-      </ConfirmDialog>
+      <WorkbenchLayer
+        wb={wb}
+        rows={rows}
+        entries={snap.entries}
+        data={data}
+        actions={detailActions}
+        nameOf={nameOf}
+        onAddTags={onAddTags}
+      />
       <ConfirmDialog
         open={confirmClear}
         title="Clear history?"

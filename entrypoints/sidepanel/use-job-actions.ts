@@ -1,6 +1,7 @@
 import { useMemo } from 'preact/hooks';
 import type { DetailActions, Rating } from '@/components/detail/types';
 import type { JobActions } from '@/components/JobRow';
+import type { TriageCommand } from '@/components/triage/keys';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
@@ -12,6 +13,7 @@ import type { PanelServices } from './App';
 export type OrganiseEdit =
   | { op: 'star'; value: boolean }
   | { op: 'rate'; value: Rating }
+  | { op: 'addTags'; tags: string[] }
   | { op: 'trash' }
   | { op: 'restore' };
 
@@ -33,12 +35,25 @@ export interface JobActionDeps {
   reuse(id: string): void;
   /** Opens the detail view. */
   open(id: string): void;
+  /** The star and rating a job has now (its record, or its index entry). */
+  marksOf(id: string): { starred: boolean; rating: Rating };
+  /** Opens the tag prompt for a job, and the shortcuts sheet. */
+  openTags(id: string): void;
+  openShortcuts(): void;
   /** Key that changes when the handlers must see new entries. */
   version: unknown;
 }
 
 /** The row's and the detail view's actions: each an intent, a download or a clipboard write. */
-export function useJobActions(deps: JobActionDeps): { row: JobActions; detail: DetailActions } {
+export interface JobActionSet {
+  row: JobActions;
+  detail: DetailActions;
+  addTags(id: string, tags: string[]): void;
+  /** A triage key on a focused row (components/triage/keys.ts). */
+  triage(command: Exclude<TriageCommand, { kind: 'move' } | { kind: 'edge' }>, id: string | null): void;
+}
+
+export function useJobActions(deps: JobActionDeps): JobActionSet {
   const { services, data, run, addError, showToast, nameOf, promptOf, offline, reuse, open } = deps;
   return useMemo(() => {
     const later = (now: string, wait: string) => (offline() ? wait : now);
@@ -123,7 +138,20 @@ export function useJobActions(deps: JobActionDeps): { row: JobActions; detail: D
       onStar: (id, value) => void organise([id], { op: 'star', value }, value ? 'Starred' : 'Unstarred'),
       onRate: (id, value) => void organise([id], { op: 'rate', value }, value ? `Rated ${value}` : 'Rating cleared'),
     };
-    return { row, detail };
+    const addTags = (id: string, tags: string[]) =>
+      void organise([id], { op: 'addTags', tags }, `Tagged ${nameOf(id)}: ${tags.join(', ')}`);
+    const triage: JobActionSet['triage'] = (command, id) => {
+      if (command.kind === 'help') return deps.openShortcuts();
+      if (id === null) return;
+      const marks = deps.marksOf(id);
+      if (command.kind === 'open') open(id);
+      else if (command.kind === 'star') detail.onStar(id, !marks.starred);
+      else if (command.kind === 'rate') detail.onRate(id, marks.rating === command.value ? null : command.value);
+      else if (command.kind === 'tag') deps.openTags(id);
+      else if (command.kind === 'trash') row.onDelete(id);
+      // 'select' is the selection model's (x), not this panel's yet.
+    };
+    return { row, detail, addTags, triage };
     // The handlers read the latest snapshot through data; `version` for the prompt fallback of unread jobs.
   }, [run, services, data, addError, showToast, deps.version]);
 }
