@@ -6,6 +6,7 @@ import http from 'node:http';
 import { type CompanionProcess, startCompanion } from '../tests/helpers/companion-process';
 import type { Job } from '../utils/domain';
 import { SYNC_PAGE_SIZE } from '../utils/sync/pull';
+import { companionEntry } from './built';
 import type { Dataset } from './dataset';
 import { cpuMs, type Exchange, getJson, request } from './http';
 import { percentile } from './stats';
@@ -14,7 +15,7 @@ export { SYNC_PAGE_SIZE };
 
 export async function startBenchCompanion(dataDir: string): Promise<CompanionProcess> {
   // PixelLab is never called: every job is already done. The default API URL points at a closed port.
-  return startCompanion({ dataDir, apiKey: 'bench-key-never-used' });
+  return startCompanion({ dataDir, apiKey: 'bench-key-never-used', entry: await companionEntry() });
 }
 
 export async function health(url: string): Promise<{ serverId: string; lastSeq: number; jobs: number }> {

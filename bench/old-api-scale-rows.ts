@@ -2,6 +2,7 @@
  * Issue 19's figures as rows of the bench's table (7: the old API against the old server and the floor,
  * 8: the companion at its largest measured size, 9: /health during a save), and the per-size table of 8.
  */
+import { FROM_SOURCE } from './built';
 import type { OldApiSample } from './old-api';
 import type { OldApiResults, ServerName } from './old-api-bench';
 import { HUGE, type OldApiScaleResults } from './old-api-scale-run';
@@ -232,8 +233,16 @@ export function scaleTable(r: OldApiScaleResults): { header: string[]; lines: st
     line('RSS after start', r.emptyStart ? fmt(r.emptyStart.rss, 'MB') : null, (p) => fmt(p.memory.afterStart, 'MB')),
     ...(r.emptyStart?.floor
       ? [
-          line('  a trivial Node server via tsx: start', cell(startMs(r.emptyStart.floor), 'ms'), () => ''),
-          line('  a trivial Node server via tsx: RSS', fmt(r.emptyStart.floor.rss, 'MB'), () => ''),
+          line(
+            `  a trivial Node server${FROM_SOURCE ? ' via tsx' : ''}: start`,
+            cell(startMs(r.emptyStart.floor), 'ms'),
+            () => '',
+          ),
+          line(
+            `  a trivial Node server${FROM_SOURCE ? ' via tsx' : ''}: RSS`,
+            fmt(r.emptyStart.floor.rss, 'MB'),
+            () => '',
+          ),
         ]
       : []),
     line(

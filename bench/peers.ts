@@ -6,9 +6,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { livePids } from './browser';
+import { floorArgs } from './built';
 
 const HERE = import.meta.dirname;
-const TSX = import.meta.resolve('tsx');
 
 export interface ServerProcess {
   name: string;
@@ -78,11 +78,11 @@ export function startPeer(dataDir: string): Promise<ServerProcess> {
 }
 
 /** The floor, answering /load-jobs with the bytes of `loadAnswerFile`. */
-export function startFloor(loadAnswerFile: string): Promise<ServerProcess> {
+export async function startFloor(loadAnswerFile: string): Promise<ServerProcess> {
   return startProcess(
     'the floor (trivial Node server)',
     process.execPath,
-    ['--import', TSX, path.join(HERE, 'floor-server.ts'), loadAnswerFile],
+    [...(await floorArgs()), loadAnswerFile],
     path.dirname(loadAnswerFile),
   );
 }

@@ -293,11 +293,11 @@ export async function measureScalePoint(history: History, dataDir: string, optio
 export interface EmptyStart {
   starts: StartSample[];
   rss: number;
-  /** The same for bench/floor-server.ts, also node --import tsx: what any server started this way costs. */
+  /** The same for bench/floor-server.ts, started the same way (bench/built.ts): what any server started so costs. */
   floor: { starts: StartSample[]; rss: number } | null;
 }
 
-/** Start to /health on an empty data dir: what node, tsx and the companion's modules cost before any history. */
+/** Start to /health on an empty data dir: what node and the companion's modules cost before any history. */
 export async function measureEmptyStart(dataDir: string, runs: number): Promise<EmptyStart> {
   await mkdir(dataDir, { recursive: true });
   const starts: StartSample[] = [];

@@ -200,15 +200,44 @@ describe('GenerateForm', () => {
   it("says what Generate will cost before it is pressed, by the guard's rule, and nothing while a field is wrong", () => {
     const prices = { 'generate:64x64': { usd: 0.0125, at: 1 } };
     setup({ estimateUsd: (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd });
-    expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.013');
+    expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.0125');
     type('Count', '4');
-    expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.050 (4 × $0.013)');
+    expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.05 (4 × $0.0125)');
     // Another size: the newest price of the kind scaled by area.
     type('Width', '32');
     type('Height', '32');
-    expect(screen.getByTestId('cost-preview').textContent).toBe(`About $0.013 (4 × $0.003)`);
+    expect(screen.getByTestId('cost-preview').textContent).toBe(`About $0.0125 (4 × $0.0031)`);
     type('Width', '9999');
     expect(screen.queryByTestId('cost-preview')).toBeNull();
+  });
+
+  it('asks before a Generate that would cost more than the threshold, and sends only on yes', async () => {
+    const { onGenerate } = setup({ estimateUsd: () => 0.2, askAboveUsd: 0.5 });
+    type('Prompt', 'a knight');
+    type('Count', '2');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    // $0.40 is under the threshold: sent at once.
+    await waitFor(() => expect(onGenerate).toHaveBeenCalledTimes(1));
+    type('Count', '3');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(dialog.textContent).toContain('about $0.60');
+    expect(dialog.textContent).toContain('$0.50');
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    expect(onGenerate).toHaveBeenCalledTimes(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Generate for $0.60' }));
+    await waitFor(() => expect(onGenerate).toHaveBeenCalledTimes(2));
+    expect(onGenerate.mock.calls[1]![0]).toMatchObject({ prompt: 'a knight', count: 3 });
+  });
+
+  it('never asks without a threshold', async () => {
+    const { onGenerate } = setup({ estimateUsd: () => 5, askAboveUsd: null });
+    type('Prompt', 'a dragon');
+    fireEvent.click(screen.getByRole('button', { name: 'Generate' }));
+    await waitFor(() => expect(onGenerate).toHaveBeenCalledTimes(1));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
   });
 
   it('shows no cost without a price source', () => {

@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { formatCost } from '@/components/format';
 import { ChevronIcon } from '@/components/icons';
 import {
@@ -108,6 +109,8 @@ export interface GenerateFormProps {
   prefill?: Prefill | null;
   /** What one image of this size will likely cost (the spending guard's rule); without it no preview shows. */
   estimateUsd?(width: number, height: number): number;
+  /** Above this likely cost (USD) Generate asks first; null or absent: never asks. */
+  askAboveUsd?: number | null;
   /** Told the prompt as typed, so "reuse settings" can ask before it replaces a draft. */
   onDraftChange?(prompt: string): void;
 }
@@ -124,12 +127,20 @@ export function costPreview(values: FormValues, estimateUsd: (width: number, hei
 const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count', 'text_guidance_scale', 'coverage_percentage'];
 const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
 
-export function GenerateForm({ onGenerate, prefill, estimateUsd, onDraftChange }: GenerateFormProps) {
+export function GenerateForm({
+  onGenerate,
+  prefill,
+  estimateUsd,
+  askAboveUsd = null,
+  onDraftChange,
+}: GenerateFormProps) {
   const [values, setValues] = useState<FormValues>(INITIAL);
   const [pixel, setPixel] = useState<PixelOptionValues>(INITIAL_PIXEL_OPTIONS);
   const [errors, setErrors] = useState<FormErrors>({});
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
+  /** A valid request whose likely cost is above the user's threshold, waiting for their yes. */
+  const [asking, setAsking] = useState<{ request: GenerateRequest; usd: number } | null>(null);
   // Open on every start; folding it is for this visit only (nothing is stored).
   const [open, setOpen] = useState(true);
   const promptRef = useRef<HTMLTextAreaElement>(null);
@@ -176,6 +187,15 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd, onDraftChange }
       formRef.current?.querySelector<HTMLElement>(`#gen-${first}`)?.focus();
       return;
     }
+    const usd = estimateUsd ? estimateUsd(request.width, request.height) * request.count : 0;
+    if (askAboveUsd !== null && usd > askAboveUsd) {
+      setAsking({ request, usd });
+      return;
+    }
+    await send(request);
+  };
+
+  const send = async (request: GenerateRequest) => {
     setBusy(true);
     try {
       await onGenerate(request);
@@ -311,6 +331,22 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd, onDraftChange }
         />
         <MoreOptions values={pixel} errors={errors} onChange={updatePixel} />
       </div>
+      <ConfirmDialog
+        open={asking !== null}
+        title="Spend more than you set?"
+        confirmLabel={`Generate for ${formatCost(asking?.usd ?? 0)}`}
+        onConfirm={() => {
+          const request = asking?.request;
+          setAsking(null);
+          if (request) void send(request);
+        }}
+        onCancel={() => setAsking(null)}
+      >
+        <p>
+          This will likely cost about {formatCost(asking?.usd ?? 0)}, more than the {formatCost(askAboveUsd ?? 0)} you
+          set in Settings.
+        </p>
+      </ConfirmDialog>
     </form>
   );
 }

@@ -13,10 +13,30 @@ describe('SettingsPanel', () => {
     expect((screen.getByLabelText('Companion URL') as HTMLInputElement).value).toBe('http://127.0.0.1:8787');
     fireEvent.input(screen.getByLabelText('Token'), { target: { value: ' secret ' } });
     fireEvent.input(screen.getByLabelText('Parallel limit'), { target: { value: '5' } });
+    expect((screen.getByLabelText('Ask before spending over ($)') as HTMLInputElement).value).toBe('0.5');
+    fireEvent.input(screen.getByLabelText('Ask before spending over ($)'), { target: { value: '$2.25' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() =>
-      expect(onSave).toHaveBeenCalledWith({ companionUrl: 'http://127.0.0.1:8787', token: 'secret', parallelLimit: 5 }),
+      expect(onSave).toHaveBeenCalledWith({
+        companionUrl: 'http://127.0.0.1:8787',
+        token: 'secret',
+        parallelLimit: 5,
+        askAboveUsd: 2.25,
+      }),
     );
+  });
+
+  it('an empty threshold means never ask; a word is refused by name', async () => {
+    const onSave = vi.fn();
+    render(<SettingsPanel settings={defaultSettings} onSave={onSave} onClose={() => {}} />);
+    const field = screen.getByLabelText('Ask before spending over ($)');
+    fireEvent.input(field, { target: { value: 'lots' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(field.getAttribute('aria-invalid')).toBe('true'));
+    expect(onSave).not.toHaveBeenCalled();
+    fireEvent.input(field, { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSave).toHaveBeenCalledWith(expect.objectContaining({ askAboveUsd: null })));
   });
 
   it('names what is wrong and does not save', async () => {

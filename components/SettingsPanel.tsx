@@ -11,18 +11,22 @@ export interface SettingsPanelProps {
   children?: ComponentChildren;
 }
 
-type Field = 'companionUrl' | 'token' | 'parallelLimit';
+type Field = 'companionUrl' | 'token' | 'parallelLimit' | 'askAboveUsd';
 const MESSAGES: Record<Field, string> = {
   companionUrl: 'Enter a full URL, such as http://127.0.0.1:8787.',
   token: 'The token can be at most 512 characters.',
   parallelLimit: 'Parallel limit must be a whole number from 1 to 10.',
+  askAboveUsd: 'Enter an amount in dollars, such as 0.50, or leave it empty to never ask.',
 };
+
+const usdText = (usd: number | null) => (usd === null ? '' : String(usd));
 
 /** The disclosed settings form; App owns the toggle button that shows it. */
 export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose, children }: SettingsPanelProps) {
   const [url, setUrl] = useState(settings.companionUrl);
   const [token, setToken] = useState(settings.token);
   const [limit, setLimit] = useState(String(settings.parallelLimit));
+  const [askAbove, setAskAbove] = useState(usdText(settings.askAboveUsd));
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [busy, setBusy] = useState(false);
   const dirty = useRef(false);
@@ -35,6 +39,7 @@ export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose
     setUrl(settings.companionUrl);
     setToken(settings.token);
     setLimit(String(settings.parallelLimit));
+    setAskAbove(usdText(settings.askAboveUsd));
   }, [settings]);
 
   const edit = (set: (v: string) => void) => (e: { currentTarget: HTMLInputElement }) => {
@@ -48,6 +53,7 @@ export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose
       companionUrl: url.trim(),
       token: token.trim(),
       parallelLimit: limit.trim() === '' ? Number.NaN : Number(limit),
+      askAboveUsd: askAbove.trim() === '' ? null : Number(askAbove.trim().replace(/^\$/, '')),
     });
     if (!parsed.success) {
       const found: Partial<Record<Field, string>> = {};
@@ -137,6 +143,23 @@ export function SettingsPanel({ id = 'settings-panel', settings, onSave, onClose
             {...aria('parallelLimit')}
           />
           {err('parallelLimit')}
+        </div>
+        <div class="field">
+          <span class="field-label-row">
+            <label for="set-askAboveUsd">Ask before spending over ($)</label>
+            <span class="hint" id="set-askAboveUsd-hint">
+              per Generate; empty: never ask
+            </span>
+          </span>
+          <input
+            id="set-askAboveUsd"
+            type="text"
+            inputMode="decimal"
+            value={askAbove}
+            onInput={edit(setAskAbove)}
+            {...aria('askAboveUsd', 'set-askAboveUsd-hint')}
+          />
+          {err('askAboveUsd')}
         </div>
         <div class="settings-actions">
           <button type="submit" class="btn primary" disabled={busy} aria-busy={busy ? 'true' : undefined}>

@@ -32,10 +32,10 @@ describe('StatusBar', () => {
     const spend = { todayUsd: 0.0421, maxUsdPerDay: 10, resetsAt: NOW + 3_600_000 };
     const sync = syncStateSchema.parse({ online: true, lastSyncAt: NOW, spend });
     const { rerender } = render(<StatusBar sync={sync} pending={0} onSyncNow={() => {}} clock={() => NOW} />);
-    expect(screen.getByTestId('spend-today').textContent).toBe('Today $0.042 of $10.00');
+    expect(screen.getByTestId('spend-today').textContent).toBe('Today $0.0421 of $10.00');
     const noLimit = syncStateSchema.parse({ online: true, lastSyncAt: NOW, spend: { ...spend, maxUsdPerDay: null } });
     rerender(<StatusBar sync={noLimit} pending={0} onSyncNow={() => {}} clock={() => NOW} />);
-    expect(screen.getByTestId('spend-today').textContent).toBe('Today $0.042');
+    expect(screen.getByTestId('spend-today').textContent).toBe('Today $0.0421');
     cleanup();
     render(<StatusBar sync={sync} pending={0} onSyncNow={() => {}} clock={() => NOW + 3_600_000} />);
     expect(screen.queryByTestId('spend-today')).toBeNull();

@@ -18,11 +18,14 @@ describe('formatCount', () => {
 });
 
 describe('formatCost', () => {
-  it("keeps a sprite's cost visible: three places under $1, cents above", () => {
+  it("keeps a sprite's cost visible: up to four places under a dime, cents above", () => {
     expect(formatCost(0.012)).toBe('$0.012');
-    expect(formatCost(0.25)).toBe('$0.250');
-    expect(formatCost(0)).toBe('$0.000');
-    expect(formatCost(0.0004)).toBe('<$0.001');
+    expect(formatCost(0.0125)).toBe('$0.0125');
+    expect(formatCost(0.05)).toBe('$0.05');
+    expect(formatCost(0.25)).toBe('$0.25');
+    expect(formatCost(0)).toBe('$0.00');
+    expect(formatCost(0.0004)).toBe('$0.0004');
+    expect(formatCost(0.00004)).toBe('<$0.0001');
     expect(formatCost(1.234)).toBe('$1.23');
   });
 });

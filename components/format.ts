@@ -42,11 +42,16 @@ export function formatUsd(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : `$${value.toFixed(2)}`;
 }
 
-/** A PixelLab cost: cents are too coarse for one sprite (about $0.005), so under $1 it keeps three places. */
+/**
+ * Money as every view shows it (status bar, rows, the form's preview, Insights): a sprite costs about a cent, so
+ * under a dime up to four places are kept (`$0.0125`, `$0.042`), never fewer than cents (`$0.05`); above, cents.
+ */
 export function formatCost(usd: number): string {
-  if (usd >= 1) return `$${usd.toFixed(2)}`;
-  if (usd > 0 && usd < 0.001) return '<$0.001';
-  return `$${usd.toFixed(3)}`;
+  if (!Number.isFinite(usd) || usd === 0) return '$0.00';
+  if (Math.abs(usd) >= 0.1) return `$${usd.toFixed(2)}`;
+  if (Math.abs(usd) < 0.0001) return usd > 0 ? '<$0.0001' : '-<$0.0001';
+  const precise = usd.toFixed(4).replace(/0+$/, '');
+  return precise.length - precise.indexOf('.') > 2 ? `$${precise}` : `$${usd.toFixed(2)}`;
 }
 
 /**

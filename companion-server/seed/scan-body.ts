@@ -38,18 +38,26 @@ function invalid(message: string, at: number): HttpError {
   return new HttpError(400, 'invalid_json', `The body is not valid JSON: ${message} at byte ${at}`);
 }
 
-/** Where the string starting at `i` (on its quote) ends: the index after its closing quote. */
-function skipString(bytes: Uint8Array, i: number): number {
-  for (let j = i + 1; j < bytes.length; j++) {
-    const b = bytes[j]!;
-    if (b === BACKSLASH) j++;
-    else if (b === QUOTE) return j + 1;
+/**
+ * Where the string starting at `i` (on its quote) ends: the index after its closing quote. The next quote is
+ * found with Buffer's indexOf (memchr: most of a save's bytes are images' base64 inside strings, which a byte
+ * loop walked at 150 MB/s, and a Uint8Array's indexOf is five times slower than Buffer's); it closes the
+ * string unless an odd run of backslashes escapes it.
+ */
+function skipString(bytes: Buffer, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (quote < 0) throw invalid('a string does not end', i);
+    let slashes = 0;
+    while (quote - 1 - slashes > i && bytes[quote - 1 - slashes] === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  throw invalid('a string does not end', i);
 }
 
 /** Where the value starting at `i` ends (exclusive); checks nesting, not the content of scalars. */
-function skipValue(bytes: Uint8Array, i: number): number {
+function skipValue(bytes: Buffer, i: number): number {
   const first = bytes[i];
   if (first === QUOTE) return skipString(bytes, i);
   if (first !== OPEN_OBJECT && first !== OPEN_ARRAY) {
@@ -95,7 +103,8 @@ export function parseSlice(bytes: Uint8Array, start: number, end: number): unkno
   return parseJsonText(text, start);
 }
 
-export async function scanSaveBody(bytes: Uint8Array): Promise<ScannedBody> {
+export async function scanSaveBody(body: Uint8Array): Promise<ScannedBody> {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let jobs: { start: number; end: number }[] | null = null;
   const fields: Record<string, unknown> = {};
   let i = skipSpace(bytes, bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0);

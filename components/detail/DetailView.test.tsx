@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/pre
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DetailSlot } from '@/components/detail/DetailSlot';
 import type { DetailActions } from '@/components/detail/types';
+import { formatCost } from '@/components/format';
 import type { Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -139,7 +140,7 @@ describe('DetailView', () => {
       'no background': 'yes',
       outline: 'selective outline',
       Duration: '3.0 s',
-      Cost: '$0.013',
+      Cost: formatCost(0.0125),
       Id: 'job-2',
     });
     expect(params.shading).toBeUndefined();

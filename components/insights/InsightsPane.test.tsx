@@ -2,8 +2,8 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { formatCost } from '@/components/format';
 import InsightsPane, { type InsightsPaneProps } from '@/components/insights/InsightsPane';
-import { formatMoney } from '@/components/insights/summaries';
 import type { Job } from '@/utils/domain/job';
 import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
@@ -106,7 +106,7 @@ describe('InsightsPane', () => {
   it("shows the stored aggregates for the range, the companion's count of today, and the daily limit", async () => {
     await seedStore();
     renderPane({ spend: { todayUsd: 0.5, maxUsdPerDay: 10, resetsAt: NOW + DAY } });
-    await waitFor(() => expect(kpi('Spent in range')).toBe(formatMoney(0.065)), slow);
+    await waitFor(() => expect(kpi('Spent in range')).toBe(formatCost(0.065)), slow);
     // The guard also counts calls outside this history (the old API): its figure wins for the whole history.
     expect(screen.getByTestId('spent-today').textContent).toBe('$0.50');
     expect(screen.getByText('of $10.00 a day')).toBeTruthy();
@@ -123,7 +123,7 @@ describe('InsightsPane', () => {
   it('a spend read before the companion’s midnight is not today’s: the jobs’ own sum is shown', async () => {
     await seedStore();
     renderPane({ spend: { todayUsd: 0.5, maxUsdPerDay: 10, resetsAt: NOW - 1 } });
-    await waitFor(() => expect(screen.getByTestId('spent-today').textContent).toBe(formatMoney(0.065)), slow);
+    await waitFor(() => expect(screen.getByTestId('spent-today').textContent).toBe(formatCost(0.065)), slow);
     expect(screen.getByText('no daily limit')).toBeTruthy();
   });
 
@@ -143,7 +143,7 @@ describe('InsightsPane', () => {
     expect(range).toBe('all');
     rerender({ entries, range });
     await waitFor(() => expect(kpi('Jobs')).toBe('6'), slow);
-    expect(kpi('Spent in range')).toBe(formatMoney(1.065));
+    expect(kpi('Spent in range')).toBe(formatCost(1.065));
     expect(screen.getByRole('radio', { name: 'All' }).getAttribute('aria-checked')).toBe('true');
   });
 
@@ -160,7 +160,7 @@ describe('InsightsPane', () => {
     await waitFor(() => expect(kpi('Jobs')).toBe('2'), slow);
     expect(screen.getByText('Following the filter: search “knight”.')).toBeTruthy();
     // Today's spend of these jobs, not the guard's count of everything.
-    expect(screen.getByTestId('spent-today').textContent).toBe(formatMoney(0.03));
+    expect(screen.getByTestId('spent-today').textContent).toBe(formatCost(0.03));
   });
 
   it('a failure reason is a button that picks it; the ledger is asked for the range in local days', async () => {
@@ -184,7 +184,7 @@ describe('InsightsPane', () => {
       await store.applyJobs([job('f', { usd: 0.1 })]);
     });
     await waitFor(() => expect(kpi('Jobs')).toBe('6'), slow);
-    expect(kpi('Spent in range')).toBe(formatMoney(0.165));
+    expect(kpi('Spent in range')).toBe(formatCost(0.165));
   });
 
   it('with no aggregates and no rows yet it says it is counting, never zero', async () => {

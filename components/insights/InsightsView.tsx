@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import { formatCount } from '@/components/format';
+import { formatCost, formatCount } from '@/components/format';
 import { KeyList } from '@/components/insights/KeyList';
 import { Plot } from '@/components/insights/Plot';
 import { colorsFor, OKABE_ITO } from '@/components/insights/palette';
 import { durationsSpec, type StackedSeries, stackedDaysSpec } from '@/components/insights/plot-options';
 import { RangePicker } from '@/components/insights/RangePicker';
-import { durationSummary, formatMoney, jobsSummary, spendSummary, statusLabel } from '@/components/insights/summaries';
+import { durationSummary, jobsSummary, spendSummary, statusLabel } from '@/components/insights/summaries';
 import type { Insights, InsightsRange } from '@/utils/insights/summary';
 import type { SyncState } from '@/utils/storage/layout';
 import '@/components/insights/insights.css';
@@ -119,12 +119,12 @@ function Body(props: InsightsViewProps & { insights: Insights; limit: number | n
       <dl class="kpis">
         <div class="kpi">
           <dt>Spent today</dt>
-          <dd data-testid="spent-today">{formatMoney(spentToday)}</dd>
-          <dd class="kpi-sub">{limit === null ? 'no daily limit' : `of ${formatMoney(limit)} a day`}</dd>
+          <dd data-testid="spent-today">{formatCost(spentToday)}</dd>
+          <dd class="kpi-sub">{limit === null ? 'no daily limit' : `of ${formatCost(limit)} a day`}</dd>
         </div>
         <div class="kpi">
           <dt>Spent in range</dt>
-          <dd>{formatMoney(insights.totals.usd)}</dd>
+          <dd>{formatCost(insights.totals.usd)}</dd>
           <dd class="kpi-sub">{formatCount(insights.totals.paid)} paid</dd>
         </div>
         <div class="kpi">

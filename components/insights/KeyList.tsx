@@ -1,5 +1,4 @@
-import { formatCount } from '@/components/format';
-import { formatMoney } from '@/components/insights/summaries';
+import { formatCost, formatCount } from '@/components/format';
 import type { KeyTotal } from '@/utils/insights/summary';
 
 export interface KeyListProps {
@@ -29,7 +28,7 @@ export function KeyList({ items, empty, onPick, active = null, pickLabel, spend 
           <>
             <span class="key-name">{item.key}</span>
             <span class="key-count">{formatCount(item.count)}</span>
-            {spend && <span class="key-spend">{formatMoney(item.usd)}</span>}
+            {spend && <span class="key-spend">{formatCost(item.usd)}</span>}
             <span class="key-bar" style={{ width: `${Math.max(2, (item.count / most) * 100)}%` }} />
           </>
         );

@@ -1,5 +1,6 @@
 import type uPlot from 'uplot';
-import { formatMoney, shortDay } from '@/components/insights/summaries';
+import { formatCost } from '@/components/format';
+import { shortDay } from '@/components/insights/summaries';
 import type { DurationStats } from '@/utils/insights/summary';
 
 /** uPlot's class, loaded on demand (Plot.tsx). */
@@ -79,7 +80,7 @@ export function stackedDaysSpec(options: {
         data.push(x.map(() => line.value));
         drawn.push({ label: line.label, stroke: theme.text, width: 2, dash: [6, 4], points: { show: false } });
       }
-      const format = (v: number) => (money ? formatMoney(v) : String(v));
+      const format = (v: number) => (money ? formatCost(v) : String(v));
       return {
         data,
         opts: {

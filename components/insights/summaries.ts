@@ -1,16 +1,7 @@
-import { formatCount, formatDuration, STATUS_LABELS } from '@/components/format';
+import { formatCost, formatCount, formatDuration, STATUS_LABELS } from '@/components/format';
 import type { Insights } from '@/utils/insights/summary';
 
 /** The text each plot also says, for screen readers and for anyone who would rather read it. */
-
-/** `$0.0125` below a dime (a sprite costs about a cent), `$1.25` above. */
-export function formatMoney(usd: number): string {
-  if (!Number.isFinite(usd) || usd === 0) return '$0.00';
-  if (Math.abs(usd) >= 0.1) return `$${usd.toFixed(2)}`;
-  const precise = usd.toFixed(4).replace(/0+$/, '');
-  // At least cents: `$0.03`, not `$0.030`; `$0.0125` keeps what a sprite costs.
-  return `$${precise.length - precise.indexOf('.') > 2 ? precise : usd.toFixed(2)}`;
-}
 
 /** `Jun 3` for `2025-06-03` (no Intl: its first call loads locale data). */
 export function shortDay(day: string): string {
@@ -42,9 +33,9 @@ export function spendSummary(insights: Insights, limitUsd: number | null): strin
   const parts = kinds
     .map((k) => [k, (spendByKind[k] ?? []).reduce((a, b) => a + b, 0)] as const)
     .filter(([, usd]) => usd > 0)
-    .map(([k, usd]) => `${k} ${formatMoney(usd)}`);
-  const limit = limitUsd === null ? 'No daily limit.' : `Daily limit ${formatMoney(limitUsd)}.`;
-  return `Spent ${formatMoney(total)} over ${dayCount(days.length)}: ${parts.join(', ')}. Most on ${shortDay(days[best]!)} (${formatMoney(bestUsd)}). ${limit}`;
+    .map(([k, usd]) => `${k} ${formatCost(usd)}`);
+  const limit = limitUsd === null ? 'No daily limit.' : `Daily limit ${formatCost(limitUsd)}.`;
+  return `Spent ${formatCost(total)} over ${dayCount(days.length)}: ${parts.join(', ')}. Most on ${shortDay(days[best]!)} (${formatCost(bestUsd)}). ${limit}`;
 }
 
 export function jobsSummary(insights: Insights): string {

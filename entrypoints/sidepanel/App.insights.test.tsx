@@ -89,7 +89,7 @@ describe('Insights in the panel', () => {
     const { send } = setup();
     await waitFor(() => expect(rows()).toHaveLength(3), slow);
     // The form's cost preview: the newest 64x64 price the background's aggregates hold.
-    await waitFor(() => expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.013'), slow);
+    await waitFor(() => expect(screen.getByTestId('cost-preview').textContent).toBe('About $0.0125'), slow);
     const open = screen.getByRole('button', { name: 'Insights' });
     expect(open.getAttribute('aria-pressed')).toBe('false');
 

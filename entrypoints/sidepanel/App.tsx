@@ -14,6 +14,9 @@ import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
 import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
+import { useJobActions } from '@/entrypoints/sidepanel/use-job-actions';
+import { useWorkbench } from '@/entrypoints/sidepanel/use-workbench';
+import { WorkbenchLayer } from '@/entrypoints/sidepanel/WorkbenchLayer';
 import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
@@ -28,9 +31,6 @@ import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
 import { useViewPrefs } from '@/utils/panel/view-prefs';
 import type { Settings } from '@/utils/storage/settings';
-import { useJobActions } from './use-job-actions';
-import { useWorkbench } from './use-workbench';
-import { WorkbenchLayer } from './WorkbenchLayer';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
 export interface PanelServices {
@@ -295,6 +295,7 @@ export function App({ services }: { services: PanelServices }) {
           onGenerate={onGenerate}
           prefill={prefill}
           onDraftChange={wb.onDraftChange}
+          askAboveUsd={snap.settings.askAboveUsd}
           estimateUsd={
             prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
           }

@@ -4,9 +4,9 @@ import { DetailSlot } from '@/components/detail/DetailSlot';
 import type { DetailActions } from '@/components/detail/types';
 import { ShortcutsSheet } from '@/components/triage/ShortcutsSheet';
 import { TagPrompt } from '@/components/triage/TagPrompt';
+import type { useWorkbench } from '@/entrypoints/sidepanel/use-workbench';
 import type { PanelData } from '@/utils/panel/data';
 import type { IndexEntry } from '@/utils/storage/layout';
-import type { useWorkbench } from './use-workbench';
 
 export interface WorkbenchLayerProps {
   wb: ReturnType<typeof useWorkbench>;

@@ -2,20 +2,12 @@ import { useMemo } from 'preact/hooks';
 import type { DetailActions, Rating } from '@/components/detail/types';
 import type { JobActions } from '@/components/JobRow';
 import type { TriageCommand } from '@/components/triage/keys';
+import type { PanelServices } from '@/entrypoints/sidepanel/App';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
-import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
+import type { IntentInput, IntentReply, OrganiseEdit } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import { copyPng, scaledFilename, scaledPngBlob } from '@/utils/panel/scaled-image';
-import type { PanelServices } from './App';
-
-/** An organising edit, as the intent contract names it (DESIGN: organising fields merge per field). */
-export type OrganiseEdit =
-  | { op: 'star'; value: boolean }
-  | { op: 'rate'; value: Rating }
-  | { op: 'addTags'; tags: string[] }
-  | { op: 'trash' }
-  | { op: 'restore' };
 
 export interface JobActionDeps {
   services: PanelServices;
@@ -58,8 +50,7 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
   return useMemo(() => {
     const later = (now: string, wait: string) => (offline() ? wait : now);
     const organise = (ids: string[], edit: OrganiseEdit, success?: string) =>
-      // The `organise` intent is wbsync's (the contract in notes); typed here until its schema is merged.
-      run({ type: 'organise', ids, edit } as unknown as IntentInput, success);
+      run({ type: 'organise', ids, edit }, success);
     const imageOf = (id: string): { job: Job; url: string } | null => {
       const job = data.getJob(id);
       const url = data.getImage(job?.image);
@@ -91,9 +82,10 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
           ),
         );
       },
+      // Delete moves to the trash (restorable there); only emptying the trash purges.
       onDelete: (id) => {
         const name = nameOf(id);
-        void run({ type: 'delete', id }, `Deleted ${name}`);
+        void organise([id], { op: 'trash' }, `Moved ${name} to the trash`);
       },
       onDownload: (id) => {
         const job = data.getJob(id);

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatMoney } from '@/components/insights/summaries';
+import { formatCost } from '@/components/format';
 import { LEDGER_CSV_HEADER } from '@/utils/domain';
 import { makeTempDir } from '../helpers/temp-dir';
 import {
@@ -62,13 +62,11 @@ describe('Insights', () => {
     expect(guard.todayUsd).toBeCloseTo(spent, 9);
 
     await openInsights(page);
-    await expect
-      .poll(() => page.getByTestId('spent-today').textContent(), { timeout: 10_000 })
-      .toBe(formatMoney(spent));
+    await expect.poll(() => page.getByTestId('spent-today').textContent(), { timeout: 10_000 }).toBe(formatCost(spent));
     // The plots say in words what they draw.
     await expect
       .poll(() => page.getByTestId('spend-summary').textContent(), { timeout: 10_000 })
-      .toContain(`generate ${formatMoney(spent)}`);
+      .toContain(`generate ${formatCost(spent)}`);
     const reasons = page.getByRole('region', { name: 'Why jobs failed' });
     // The "Queued" toast of the last job has gone: it would cover the heading in the screenshot.
     await expect.poll(() => page.locator('.toast.visible').count(), { timeout: 10_000 }).toBe(0);
@@ -95,7 +93,7 @@ describe('Insights', () => {
     const dark = await browser.openPanel('theme=dark');
     await waitForCompanionStatus(dark, true);
     await openInsights(dark);
-    await expect.poll(() => dark.getByTestId('spent-today').textContent()).toBe(formatMoney(spent));
+    await expect.poll(() => dark.getByTestId('spent-today').textContent()).toBe(formatCost(spent));
     await browser.screenshot(dark, 'insights-dark');
     await dark.close();
 

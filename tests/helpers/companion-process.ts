@@ -32,6 +32,8 @@ export interface StartOptions {
    * beside the data dir (made only when a test saves a key), so no test reads or writes the user's own config.
    */
   configHome?: string;
+  /** A built companion (the packed bundle, scripts/build-companion.mjs) to run instead of the source through tsx. */
+  entry?: string;
 }
 
 /** The config folder a test companion uses (StartOptions.configHome). */
@@ -45,7 +47,10 @@ function command(args: string[], fileLimit: number | undefined): [string, string
   return ['/bin/sh', ['-c', 'ulimit -n "$0" && exec "$@"', String(fileLimit), process.execPath, ...args]];
 }
 
-/** Starts the real companion (`node --import tsx companion-server/index.ts`) as its own process on a free loopback port. */
+/**
+ * Starts the real companion (`node --import tsx companion-server/index.ts`, or the built bundle given as `entry`)
+ * as its own process on a free loopback port.
+ */
 export function startCompanion(options: StartOptions): Promise<CompanionProcess> {
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -62,9 +67,7 @@ export function startCompanion(options: StartOptions): Promise<CompanionProcess>
   };
   const [file, args] = command(
     [
-      '--import',
-      TSX,
-      path.join(ROOT, 'companion-server/index.ts'),
+      ...(options.entry ? [options.entry] : ['--import', TSX, path.join(ROOT, 'companion-server/index.ts')]),
       '--port',
       String(options.port ?? 0),
       '--data-dir',

@@ -144,6 +144,7 @@ describe('an unpaired browser', () => {
       companionUrl: URL_A,
       token: 'not-paired-here-0123456789abcdef0123456789',
       parallelLimit: 3,
+      askAboveUsd: null,
     });
     const result = await engine.syncOnce();
     expect(result).toMatchObject({ ok: false, errorKind: 'pairing' });

@@ -1,15 +1,16 @@
-import { compareVersions, type Job, pickWinner } from '@/utils/domain';
+import { compareVersions, forSyncVersion, type Job, mergeJobs, sameRecord } from '@/utils/domain';
 import { commit, readSnapshot } from '@/utils/history/commit';
 import { unheldImages } from '@/utils/history/images';
 import { readSyncState, stripSeq } from '@/utils/history/reads';
+import { mergeIncomingRecords, readRecordsSnapshot, recordsItems } from '@/utils/history/records-store';
 import type { StoreWriter } from '@/utils/history/writer';
 import { keys } from '@/utils/storage/keys';
 import type { SubmitEntry, SyncState } from '@/utils/storage/layout';
 
 export interface MergeOutcome {
-  /** Ids whose incoming version replaced the local one. */
+  /** Ids whose stored version changed: the companion's, or ours merged with it. */
   applied: string[];
-  /** Ids where the local version is newer and stays (or became) dirty. */
+  /** Ids where the local version holds what the companion's lacks, and stays (or became) dirty. */
   keptLocal: string[];
 }
 
@@ -18,49 +19,65 @@ export interface MergeRemoteOptions {
   sync?: Partial<SyncState>;
   clearPendingPush?: boolean;
   submitted?: readonly string[];
+  /** Records (boards, the queue) from the same answer, merged field by field in the same write. */
+  records?: readonly unknown[];
+  /**
+   * The sync protocol the versions came in (default 2). A version-1 companion keeps no organising fields and
+   * knows no `cancelled`: ours are compared as it would hold them (forSyncVersion), so they are not pushed forever.
+   */
+  syncVersion?: number;
 }
 
 /**
- * Last-writer-wins merge of versions from the companion, with their images and a sync-state patch in the
- * same write (see HistoryStore.mergeRemote). Call under the lock.
+ * Versions from the companion merged into the local ones (merge.ts mergeJobs: the job-wide fields of the winner,
+ * each organising field on its own), with their images, records and a sync-state patch in the same write (see
+ * HistoryStore.mergeRemote). Call under the lock.
  */
 export async function mergeRemote(
   w: StoreWriter,
   incoming: readonly Job[],
   opts: MergeRemoteOptions = {},
 ): Promise<MergeOutcome> {
+  const syncVersion = opts.syncVersion ?? 2;
   const snap = await readSnapshot(w, [...new Set(incoming.map((j) => j.id))]);
   const current = new Map(snap.jobs);
   const winners = new Map<string, Job>();
   const outboxAdd = new Set<string>();
   const outboxRemove = new Set<string>();
   const keptLocal = new Set<string>();
+  /** Ids whose local job-wide version beat the answer's (an idle version asked for again meanwhile). */
+  const localWon = new Set<string>();
   for (const raw of incoming) {
     const job = stripSeq(raw);
     const local = current.get(job.id);
     if (local?.deleted && !job.deleted && compareVersions(job, local) > 0) {
       // A delete is final: a later live version (a run that finished after the user
       // deleted it) is buried again on top of that version, and the companion told.
-      const buried: Job = (await w.clockOf()).stamp({ ...job, deleted: true }, job);
+      const buried: Job = (await w.clockOf()).stamp({ ...mergeJobs(local, job), deleted: true }, job);
       winners.set(job.id, buried);
       current.set(job.id, buried);
       outboxAdd.add(job.id);
       outboxRemove.delete(job.id);
       keptLocal.add(job.id);
-    } else if (pickWinner(local, job) === job) {
-      winners.set(job.id, job);
-      current.set(job.id, job);
-      // The local version lost (or was equal): nothing of ours is left to push.
+      localWon.add(job.id);
+      continue;
+    }
+    const merged = local ? mergeJobs(local, job) : job;
+    if (!local || !sameRecord(merged, local)) {
+      winners.set(job.id, merged);
+      current.set(job.id, merged);
+    }
+    if (local && compareVersions(local, job) > 0) localWon.add(job.id);
+    // What the companion would hold after taking ours: the same as its answer means nothing is left to push.
+    const theirs = local ? mergeJobs(forSyncVersion(local, syncVersion), job) : job;
+    if (sameRecord(theirs, job)) {
       outboxRemove.add(job.id);
       outboxAdd.delete(job.id);
       keptLocal.delete(job.id);
-    } else if (local && compareVersions(local, job) > 0) {
-      // Ours is newer: the companion must receive it.
+    } else {
       outboxAdd.add(job.id);
       outboxRemove.delete(job.id);
       keptLocal.add(job.id);
-    } else {
-      outboxRemove.add(job.id);
     }
   }
   // Images the winners show that are neither given nor held here: wanted, in this same write.
@@ -73,12 +90,16 @@ export async function mergeRemote(
   for (const id of opts.submitted ?? []) {
     const local = current.get(id);
     const answer = answered.get(id);
-    if (keptLocal.has(id) && answer && !answer.deleted && local && !local.deleted && local.status === 'idle')
+    if (localWon.has(id) && answer && !answer.deleted && local && !local.deleted && local.status === 'idle')
       submitAdd.push({ id, action: 'retry' });
   }
   const extra: Record<string, unknown> = {};
   if (opts.sync) extra[keys.sync] = { ...(await readSyncState(w.storage)), ...opts.sync };
   if (opts.clearPendingPush) extra[keys.pushPending] = null;
+  if (opts.records?.length) {
+    const before = await readRecordsSnapshot(w.storage);
+    Object.assign(extra, recordsItems(before, mergeIncomingRecords(before, opts.records)));
+  }
   await commit(w, snap, {
     jobs: winners,
     outboxAdd,

@@ -216,7 +216,12 @@ describe('history store layout', () => {
 
   it('patchSettings changes only what it is given, on top of a save made just before', async () => {
     const store = createHistoryStore();
-    const saved = store.saveSettings({ companionUrl: 'http://127.0.0.1:9999', token: '', parallelLimit: 5 });
+    const saved = store.saveSettings({
+      companionUrl: 'http://127.0.0.1:9999',
+      token: '',
+      parallelLimit: 5,
+      askAboveUsd: 1,
+    });
     const patched = await store.patchSettings({ token: 'paired-token' });
     await saved;
     expect(patched).toMatchObject({ companionUrl: 'http://127.0.0.1:9999', token: 'paired-token', parallelLimit: 5 });

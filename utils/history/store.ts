@@ -5,6 +5,7 @@ import { exportSeed, type SeedExport } from '@/utils/history/export-seed';
 import { createImageStore, type ImageStore } from '@/utils/history/images';
 import { type MergeOutcome, type MergeRemoteOptions, mergeRemote } from '@/utils/history/merge-remote';
 import { readIdList, readIndex, readJobs, readSettings, readSyncState, stripSeq } from '@/utils/history/reads';
+import { createRecordStore, type RecordStore, readRecordsSnapshot } from '@/utils/history/records-store';
 import { createWantedStore, type WantedStore } from '@/utils/history/wanted-store';
 import { createStoreWriter } from '@/utils/history/writer';
 import type { StorageAreaLike } from '@/utils/storage/area';
@@ -36,7 +37,7 @@ export interface JobEdit<T> {
   result: T;
 }
 
-export interface HistoryStore extends ImageStore, WantedStore {
+export interface HistoryStore extends ImageStore, WantedStore, RecordStore {
   getJob(id: string): Promise<Job | null>;
   getJobs(ids: readonly string[]): Promise<Map<string, Job>>;
   getIndex(): Promise<IndexEntry[]>;
@@ -68,7 +69,7 @@ export interface HistoryStore extends ImageStore, WantedStore {
   mergeRemote(jobs: readonly Job[], options?: MergeRemoteOptions): Promise<MergeOutcome>;
   getOutbox(): Promise<string[]>;
   removeFromOutbox(ids: readonly string[]): Promise<void>;
-  /** A new or replaced companion: checkpoint 0, every job (tombstones too) dirty, pending push dropped. */
+  /** A new or replaced companion: checkpoint 0, every job (tombstones too) and record dirty, pending push dropped. */
   resetForServer(serverId: string): Promise<void>;
   getSubmitQueue(): Promise<SubmitEntry[]>;
   getPendingPush(): Promise<PendingPush | null>;
@@ -132,6 +133,7 @@ export function createHistoryStore(
   const store: HistoryStore = {
     ...createImageStore(w),
     ...createWantedStore(w),
+    ...createRecordStore(w),
 
     async getJob(id) {
       return (await getJobs([id])).get(id) ?? null;
@@ -194,10 +196,12 @@ export function createHistoryStore(
       return exclusive(async () => {
         const index = await readIndex(storage);
         const tombstones = await readIdList(storage, keys.tombstones);
-        const sync = { ...(await readSyncState(storage)), serverId, checkpoint: 0 };
+        const sync = { ...(await readSyncState(storage)), serverId, checkpoint: 0, syncVersion: null };
+        const records = await readRecordsSnapshot(storage);
         await write({
           [keys.sync]: sync,
           [keys.outbox]: [...new Set([...index.map((e) => e.id), ...tombstones])],
+          [keys.recordOutbox]: [...records.records.keys()],
           [keys.pushPending]: null,
         });
       });

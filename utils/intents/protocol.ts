@@ -9,6 +9,8 @@ import {
   MIN_SIZE,
 } from '@/utils/domain/job';
 import { jobOptionsSchema } from '@/utils/domain/options';
+import { boardIdSchema, MAX_TAGS, normalizeTag, tagSchema } from '@/utils/domain/organise-schema';
+import { MAX_BOARD_NAME } from '@/utils/domain/records';
 import { settingsSchema } from '@/utils/storage/settings';
 
 /**
@@ -35,6 +37,47 @@ export const generateRequestSchema = z
     path: ['width'],
   });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+/** Most jobs one organise, cancel or emptyTrash intent names (select all matching at 10k). */
+export const MAX_INTENT_IDS = 10_000;
+const jobIdsSchema = z.array(jobIdSchema).min(1).max(MAX_INTENT_IDS);
+/** A tag as typed: normalised (normalizeTag: trimmed, lowercase) and then held to the stored tag's rules. */
+const typedTagSchema = z.string().max(1000).transform(normalizeTag).pipe(tagSchema);
+const boardNameSchema = z.string().trim().min(1, 'Enter a board name').max(MAX_BOARD_NAME);
+
+/** One organising edit (utils/domain/organise.ts), applied to every job an `organise` intent names. */
+export const organiseEditSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('star'), value: z.boolean() }),
+  z.object({ op: z.literal('rate'), value: z.number().int().min(1).max(5).nullable() }),
+  z.object({ op: z.literal('addTags'), tags: z.array(typedTagSchema).min(1).max(MAX_TAGS) }),
+  z.object({ op: z.literal('removeTags'), tags: z.array(typedTagSchema).min(1).max(MAX_TAGS) }),
+  z.object({ op: z.literal('addToBoard'), boardId: boardIdSchema }),
+  z.object({ op: z.literal('removeFromBoard'), boardId: boardIdSchema }),
+  z.object({ op: z.literal('trash') }),
+  z.object({ op: z.literal('restore') }),
+  z.object({ op: z.literal('notes'), value: z.string().max(10_000) }),
+]);
+export type OrganiseEdit = z.infer<typeof organiseEditSchema>;
+
+/** Boards (records of their own, utils/domain/records.ts): `create` answers `ids: [boardId]`. */
+const boardIntentSchema = z.discriminatedUnion('action', [
+  z.object({ type: z.literal('board'), action: z.literal('create'), name: boardNameSchema }),
+  z.object({ type: z.literal('board'), action: z.literal('rename'), id: boardIdSchema, name: boardNameSchema }),
+  z.object({ type: z.literal('board'), action: z.literal('delete'), id: boardIdSchema }),
+]);
+
+/** The companion's queue record: paused or not, and the order queued jobs start in. */
+const queueIntentSchema = z.discriminatedUnion('action', [
+  z.object({ type: z.literal('queue'), action: z.literal('pause') }),
+  z.object({ type: z.literal('queue'), action: z.literal('resume') }),
+  /** `ids` (in their order) go just before `before`, or to the end of the queue when it is null. */
+  z.object({
+    type: z.literal('queue'),
+    action: z.literal('move'),
+    ids: z.array(jobIdSchema).min(1).max(500),
+    before: jobIdSchema.nullable(),
+  }),
+]);
 
 export const intentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('generate'), request: generateRequestSchema }),
@@ -76,6 +119,14 @@ export const intentSchema = z.discriminatedUnion('type', [
     to: z.number().int().nonnegative().optional(),
   }),
   z.object({ type: z.literal('saveToStorage') }),
+  /** Star, rate, tag, board, notes, trash and restore: the reply's `ids` are the jobs it changed. */
+  z.object({ type: z.literal('organise'), ids: jobIdsSchema, edit: organiseEditSchema }),
+  /** Purges (tombstones) the trashed jobs among `ids`, or every trashed job. */
+  z.object({ type: z.literal('emptyTrash'), ids: jobIdsSchema.optional() }),
+  boardIntentSchema,
+  queueIntentSchema,
+  /** Waiting (idle) or queued jobs become `cancelled`: the companion's runner drops them. */
+  z.object({ type: z.literal('cancel'), ids: jobIdsSchema }),
 ]);
 export type Intent = z.infer<typeof intentSchema>;
 export type IntentInput = z.input<typeof intentSchema>;

@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  defaultViewPrefs,
-  gridColumns,
-  isGridLayout,
-  loadViewPrefs,
-  type PrefsStore,
-  saveViewPrefs,
-} from '@/utils/panel/view-prefs';
-
-function memoryStore(): PrefsStore & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
-}
+import { defaultViewPrefs, gridColumns, isGridLayout, viewPrefsSchema } from '@/utils/panel/view-prefs';
 
 describe('view preferences', () => {
-  it('round-trips through the page storage, and reads a bad value as the defaults', () => {
-    const store = memoryStore();
-    expect(loadViewPrefs(store)).toEqual(defaultViewPrefs);
-    saveViewPrefs({ layout: 'grid', thumb: 128 }, store);
-    expect(loadViewPrefs(store)).toEqual({ layout: 'grid', thumb: 128 });
-    store.data.set('pixellab:view', '{"layout":"mosaic","thumb":9000}');
-    expect(loadViewPrefs(store)).toEqual({ layout: 'auto', thumb: 96 });
-    store.data.set('pixellab:view', 'not json');
-    expect(loadViewPrefs(store)).toEqual(defaultViewPrefs);
+  it('reads a bad value as the defaults', () => {
+    expect(viewPrefsSchema.parse({ layout: 'mosaic', thumb: 9000 })).toEqual(defaultViewPrefs);
+    expect(viewPrefsSchema.parse({ layout: 'grid', thumb: 128 })).toEqual({ layout: 'grid', thumb: 128 });
   });
 
   it('is a grid when asked, or by itself from 700 px', () => {

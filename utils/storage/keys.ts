@@ -17,6 +17,9 @@
  *   pushPending     PendingPush | null               the push chunk in flight, so a retry reuses its request id
  *   clientId        string                           this replica's id, sent with every push
  *   tombstones      string[]                         deleted ids: out of `index`, still owed to a new companion
+ *   records         SyncRecord[]                     boards and the queue (utils/domain/records.ts), merged per field,
+ *                                                    deleted boards kept as tombstones (records-store.ts)
+ *   recordOutbox    string[]                         `kind:id` of records changed here and not yet accepted by the companion
  *   wanted          WantedMeta                       the chunks of images wanted, oldest first, with their counts
  *   wanted:<n>      ImageWant[]                      images of finished jobs shown here but not held yet (pulled
  *                                                    without them, or the companion lacked them): the filler fetches
@@ -51,6 +54,8 @@ export const keys = {
   tombstones: 'tombstones',
   wanted: 'wanted',
   insights: 'insights',
+  records: 'records',
+  recordOutbox: 'recordOutbox',
   insightsMonth: (month: string) => `${INSIGHTS_MONTH_PREFIX}${month}`,
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
@@ -97,4 +102,6 @@ const LAYOUT_KEYS = [
   'imagesWanted',
   keys.wanted,
   keys.insights,
+  keys.records,
+  keys.recordOutbox,
 ] as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Job, jobSchema, jobStatusSchema } from '@/utils/domain/job';
 import { isTrashed } from '@/utils/domain/organise';
+import { syncRecordSchema } from '@/utils/domain/records';
 import { factsOf, type JobFacts } from '@/utils/insights/facts';
 
 /**
@@ -8,7 +9,7 @@ import { factsOf, type JobFacts } from '@/utils/insights/facts';
  * not the size of the history (DESIGN.md measured why): one key per job, images under their own keys, a
  * small `head` for first paint and an index in pages for scrolling and search (index-pages.ts).
  */
-export const HISTORY_SCHEMA_VERSION = 3;
+export const HISTORY_SCHEMA_VERSION = 4;
 export const HEAD_SIZE = 60;
 
 /**
@@ -36,6 +37,10 @@ export const indexEntrySchema = z.object({
   rating: z.number().int().min(1).max(5).optional(),
   /** In the trash since then: out of the history list, in the trash view (Insights still counts it). */
   trashedAt: z.number().optional(),
+  /** Jobs made together (a batch, an 8-direction set) share it: the list stacks them. Since layout version 4. */
+  groupId: z.string().optional(),
+  /** A rotation's source job (its `rotate.sourceJobId`): the row shows it, the source lists what came of it. */
+  sourceId: z.string().optional(),
 });
 export type IndexEntry = z.infer<typeof indexEntrySchema>;
 
@@ -46,6 +51,8 @@ export function toIndexEntry(job: Job): IndexEntry {
   if (job.starred) entry.starred = true;
   if (job.rating) entry.rating = job.rating;
   if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
+  if (job.groupId) entry.groupId = job.groupId;
+  if (job.rotate?.sourceJobId) entry.sourceId = job.rotate.sourceJobId;
   return entry;
 }
 
@@ -118,6 +125,16 @@ export const syncStateSchema = z.object({
   /** When the next attempt is due while backing off. */
   nextAttemptAt: z.number().nullable().default(null),
   syncing: z.boolean().default(false),
+  /**
+   * The sync protocol the companion answered in (utils/domain/sync.ts): 2 carries records and organising fields,
+   * 1 (companions before them) does not. Null until known: the engine asks before it pushes.
+   */
+  syncVersion: z.number().int().nullable().default(null),
+  /**
+   * The protocol `checkpoint` was reached in. Pulls in version 1 left organising fields and records out, so a
+   * companion answering 2 over a checkpoint reached in 1 is pulled again from 0 (once).
+   */
+  checkpointVersion: z.number().int().default(1),
 });
 export type SyncState = z.infer<typeof syncStateSchema>;
 
@@ -131,11 +148,19 @@ export type SubmitEntry = z.infer<typeof submitEntrySchema>;
 export const imageWantSchema = z.object({ id: z.string(), hash: z.string() });
 export type ImageWant = z.infer<typeof imageWantSchema>;
 
-export const pendingPushSchema = z.object({ requestId: z.string(), jobs: z.array(jobSchema) });
+export const pendingPushSchema = z.object({
+  requestId: z.string(),
+  jobs: z.array(jobSchema),
+  /** Records (boards, the queue) sent in the same push; absent in chunks stored before records synced. */
+  records: z.array(syncRecordSchema).optional(),
+});
 export type PendingPush = z.infer<typeof pendingPushSchema>;
 
 export const storageErrorSchema = z.object({ message: z.string(), at: z.number().nullable().default(null) });
 export type StorageErrorValue = z.infer<typeof storageErrorSchema>;
+
+/** `records`: this replica's boards and queue (utils/domain/records.ts), tombstones included until pushed. */
+export const storedRecordsSchema = z.array(z.unknown());
 
 export const indexSchema = z.array(indexEntrySchema);
 export const idListSchema = z.array(z.string());

@@ -8,9 +8,9 @@ import { readIndex } from '@/utils/history/reads';
 import { createHistoryStore } from '@/utils/history/store';
 import { currentTimeZone } from '@/utils/insights/aggregate';
 import type { StorageAreaLike } from '@/utils/storage/area';
-import { decodePage, INDEX_PAGE_MAX, indexMetaSchema } from '@/utils/storage/index-pages';
+import { decodePage, encodePage, INDEX_PAGE_MAX, indexMetaSchema } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
-import { HISTORY_SCHEMA_VERSION, type IndexEntry } from '@/utils/storage/layout';
+import { HISTORY_SCHEMA_VERSION, type IndexEntry, toIndexEntry } from '@/utils/storage/layout';
 import { LEGACY_KEY, LIST_INDEX_KEY, LIST_WANTED_KEY, migrateV2toV3, runMigrations } from '@/utils/storage/migrations';
 import { decodeChunk } from '@/utils/storage/wanted';
 
@@ -45,7 +45,7 @@ describe('version 2 to version 3: the index in pages (with Insights facts), the 
   it('turns the fixture index into pages the store reads, facts and all, and changes nothing else', async () => {
     await local().set(v2);
     const report = await runMigrations(local(), { now: () => 9 });
-    expect(report).toMatchObject({ from: 2, to: HISTORY_SCHEMA_VERSION, ran: [3], quarantined: null });
+    expect(report).toMatchObject({ from: 2, to: HISTORY_SCHEMA_VERSION, ran: [3, 4], quarantined: null });
     const after = await all();
     expect(after[LIST_INDEX_KEY]).toBeUndefined();
     expect(after[keys.schema]).toEqual({ version: HISTORY_SCHEMA_VERSION });
@@ -112,7 +112,9 @@ describe('version 2 to version 3: the index in pages (with Insights facts), the 
     const get = vi.spyOn(area, 'get');
     await runMigrations(area);
     const asked = get.mock.calls.map(([k]) => (Array.isArray(k) ? [...k].sort() : k));
-    expect(asked).toEqual([[keys.schema, LEGACY_KEY].sort(), [LIST_WANTED_KEY, LIST_INDEX_KEY].sort()]);
+    // Version 4 makes entries again from the job records: those, never the images.
+    const jobKeys = Object.keys(v2).filter((k) => k.startsWith('job:'));
+    expect(asked).toEqual([[keys.schema, LEGACY_KEY].sort(), [LIST_WANTED_KEY, LIST_INDEX_KEY, ...jobKeys].sort()]);
     const meta = indexMetaSchema.parse((await all())[keys.indexPages]);
     expect(meta.pages.map((p) => p.count)).toEqual([834, 834, 832]);
     expect(meta.pages.every((p) => p.count <= INDEX_PAGE_MAX)).toBe(true);
@@ -176,7 +178,7 @@ describe('the whole chain', () => {
     };
     await local().set({ [LEGACY_KEY]: JSON.stringify(blob) });
     const report = await runMigrations(local(), { now: () => 1_000 });
-    expect(report).toMatchObject({ from: 0, to: 3, ran: [1, 2, 3], quarantined: null });
+    expect(report).toMatchObject({ from: 0, to: 4, ran: [1, 2, 3, 4], quarantined: null });
     const after = await all();
     expect(after[LEGACY_KEY]).toBeUndefined();
     expect(after[LIST_INDEX_KEY]).toBeUndefined();
@@ -193,7 +195,7 @@ describe('the whole chain', () => {
 
   it('takes the version 1 fixture to the current layout in one run: facts, aggregates, pages, chunks', async () => {
     await local().set(v1);
-    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [2, 3] });
+    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [2, 3, 4] });
     const after = await all();
     expect(after[LIST_INDEX_KEY]).toBeUndefined();
     expect(after[LIST_WANTED_KEY]).toBeUndefined();
@@ -206,7 +208,66 @@ describe('the whole chain', () => {
 
   it('takes the version 2 fixture to the current layout in one run', async () => {
     await local().set(v2);
-    expect(await runMigrations(local())).toMatchObject({ from: 2, ran: [3] });
+    expect(await runMigrations(local())).toMatchObject({ from: 2, ran: [3, 4] });
     expect(await runMigrations(local())).toMatchObject({ from: HISTORY_SCHEMA_VERSION, ran: [] });
+  });
+});
+
+describe('version 3 to version 4: entries name their batch and a rotation’s source', () => {
+  const record = (id: string, createdAt: number, extra: Record<string, unknown> = {}) =>
+    jobSchema.parse({
+      id,
+      prompt: `p ${id}`,
+      width: 64,
+      height: 64,
+      status: 'success',
+      createdAt,
+      updatedAt: createdAt,
+      ...extra,
+    });
+
+  it('makes each page’s entries again from the job records, reads no image, and leaves the rest as it was', async () => {
+    const a = record('job-a', 300, { groupId: 'group-1' });
+    const b = record('job-b', 200, { groupId: 'group-1' });
+    const rot = {
+      toDirection: 'east',
+      fromDirection: null,
+      sourceJobId: 'job-a',
+      sourceImage: 'a'.repeat(64),
+    };
+    const c = record('job-c', 100, { kind: 'rotate', rotate: rot, options: { mode: 'rotate' } });
+    // As version 3 wrote them: without groupId and sourceId.
+    const v3Entries = [a, b, c].map((job) => {
+      const { groupId: _g, sourceId: _s, ...entry } = toIndexEntry(job);
+      return entry;
+    });
+    const v3 = {
+      [keys.schema]: { version: 3 },
+      [keys.indexPages]: { pages: [{ n: 0, count: 3, lastCreatedAt: 100, lastId: 'job-c' }], next: 1 },
+      [keys.indexPage(0)]: encodePage(v3Entries),
+      [keys.head]: ['job-a', 'job-b', 'job-c'],
+      'job:job-a': a,
+      'job:job-b': b,
+      'job:job-c': c,
+      [keys.image('f'.repeat(64))]: 'data:image/png;base64,AAAA',
+    };
+    await local().set(v3);
+    const area = withGetKeys();
+    const get = vi.spyOn(area, 'get');
+    expect(await runMigrations(area)).toMatchObject({ from: 3, to: 4, ran: [4], quarantined: null });
+    expect(
+      get.mock.calls.flatMap(([k]) => (Array.isArray(k) ? k : [k])).some((k) => String(k).startsWith('img:')),
+    ).toBe(false);
+    const index = await readIndex(local());
+    expect(index.map((e) => [e.id, e.groupId, e.sourceId])).toEqual([
+      ['job-a', 'group-1', undefined],
+      ['job-b', 'group-1', undefined],
+      ['job-c', undefined, 'job-a'],
+    ]);
+    // Read back through the schema, an entry equals one made now (the convergence layout rule).
+    expect(index).toEqual([a, b, c].map(toIndexEntry));
+    const after = await all();
+    for (const key of [keys.indexPages, keys.head, 'job:job-a', keys.image('f'.repeat(64))])
+      expect(after[key], key).toEqual(v3[key]);
   });
 });

@@ -5,14 +5,22 @@ import { insightsItems } from '@/utils/history/insights-keys';
 import { convertSeedJobs, lenientSeedFileSchema } from '@/utils/history/seed-import';
 import { emptyInsights } from '@/utils/insights/aggregate';
 import type { StorageAreaLike } from '@/utils/storage/area';
-import { emptyIndexMeta, indexItems } from '@/utils/storage/index-pages';
-import { isInsightsMonthKey, isJobKey, isLayoutKey, keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
+import { decodePage, emptyIndexMeta, encodePage, indexItems } from '@/utils/storage/index-pages';
+import {
+  isIndexPageKey,
+  isInsightsMonthKey,
+  isJobKey,
+  isLayoutKey,
+  keys,
+  QUARANTINE_PREFIX,
+} from '@/utils/storage/keys';
 import {
   emptyStats,
   HISTORY_SCHEMA_VERSION,
   imagesWantedSchema,
   indexSchema,
   storedJobSchema,
+  toIndexEntry,
 } from '@/utils/storage/layout';
 import { settingsSchema } from '@/utils/storage/settings';
 import { appendWanted, emptyWantedMeta, encodeChunk } from '@/utils/storage/wanted';
@@ -124,6 +132,30 @@ export function migrateV2toV3(data: LayoutData, { now }: { now: number }): Layou
   }
   return out;
 }
+/**
+ * Version 3 -> 4: index entries name their batch (`groupId`) and a rotation's source (`sourceId`), so the list
+ * stacks them from the index alone. Each page's entries are made again from their job records, in place: pages,
+ * head and everything else stay as they are. A page that cannot be read is left to the store's rebuild.
+ */
+export function migrateV3toV4(data: LayoutData): LayoutData {
+  const out: LayoutData = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!isIndexPageKey(key)) continue;
+    const entries = decodePage(value);
+    if (!entries) continue;
+    let changed = false;
+    const next = entries.map((entry) => {
+      const parsed = storedJobSchema.safeParse(data[keys.job(entry.id)]);
+      if (!parsed.success || parsed.data.deleted) return entry;
+      const made = toIndexEntry(parsed.data);
+      if (JSON.stringify(made) !== JSON.stringify(entry)) changed = true;
+      return made;
+    });
+    out[key] = changed ? encodePage(next) : value;
+  }
+  return { ...data, ...out };
+}
+
 /** Fails the schema on purpose: the store rebuilds index and wanted images at its next write. */
 const UNREADABLE = 'rebuild from the job records';
 
@@ -131,6 +163,7 @@ export const migrations: Record<number, Migration | PartialMigration> = {
   1: migrateV0toV1,
   2: migrateV1toV2,
   3: { migrate: migrateV2toV3, reads: (key) => key === LIST_INDEX_KEY || key === LIST_WANTED_KEY },
+  4: { migrate: migrateV3toV4, reads: (key) => isIndexPageKey(key) || isJobKey(key) },
 };
 
 const migrateOf = (entry: Migration | PartialMigration): Migration =>

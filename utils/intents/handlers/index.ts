@@ -1,9 +1,12 @@
 import { createApiKeyHandlers } from '@/utils/intents/handlers/api-key';
+import { createBoardHandlers } from '@/utils/intents/handlers/boards';
 import type { HandlerContext, IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
 import { createGenerateHandlers } from '@/utils/intents/handlers/generate';
 import { createImportHandlers } from '@/utils/intents/handlers/import';
 import { createJobEditHandlers } from '@/utils/intents/handlers/job-edits';
+import { createOrganiseHandlers } from '@/utils/intents/handlers/organise';
 import { createPairingHandlers } from '@/utils/intents/handlers/pairing';
+import { createQueueHandlers } from '@/utils/intents/handlers/queue';
 import { createRotateHandlers } from '@/utils/intents/handlers/rotate';
 import { createSettingsHandlers } from '@/utils/intents/handlers/settings';
 import { createSpendHandlers } from '@/utils/intents/handlers/spend';
@@ -26,5 +29,8 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     ...createPairingHandlers(ctx),
     ...createApiKeyHandlers(ctx),
     ...createSpendHandlers(ctx),
+    ...createOrganiseHandlers(ctx),
+    ...createBoardHandlers(ctx),
+    ...createQueueHandlers(ctx),
   };
 }

@@ -5,7 +5,7 @@ useIntentHandlers();
 
 describe('saveSettings', () => {
   it('saveSettings stores them, clears the backoff and tells an online companion the parallel limit', async () => {
-    const settings = { companionUrl: 'http://127.0.0.1:9999', token: 'tok', parallelLimit: 5 };
+    const settings = { companionUrl: 'http://127.0.0.1:9999', token: 'tok', parallelLimit: 5, askAboveUsd: 1 };
     await store.setSyncState({
       online: false,
       nextAttemptAt: NOW + 60_000,
