@@ -93,6 +93,11 @@ export const ListIcon = () => (
     <path d="M2.5 3.5h2M6.5 3.5h7M2.5 8h2M6.5 8h7M2.5 12.5h2M6.5 12.5h7" />
   </Icon>
 );
+export const TabIcon = () => (
+  <Icon>
+    <path d="M9.5 2.5h4v4M13.5 2.5L8 8M11.5 9.5v3.5h-9v-9H6" />
+  </Icon>
+);
 export const ChevronIcon = () => (
   <Icon size={12}>
     <path d="M4 6l4 4 4-4" />

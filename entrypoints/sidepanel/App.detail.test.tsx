@@ -122,4 +122,32 @@ describe('App: the detail view', () => {
     expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('42');
     expect(screen.queryByRole('dialog')).toBeNull();
   });
+
+  it('"Open in tab" opens the same panel full-page, and is not offered without the service', async () => {
+    const { services } = setup();
+    expect(screen.queryByRole('button', { name: 'Open in tab' })).toBeNull();
+    cleanup();
+    const openInTab = vi.fn(async () => {});
+    const data = createPanelData(fakeBrowser.storage.local as unknown as PanelStorage, {
+      afterPaint: (run) => setTimeout(run, 0),
+    });
+    render(<App services={{ ...services, data, openInTab }} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Open in tab' }));
+    expect(openInTab).toHaveBeenCalledTimes(1);
+  });
+
+  it('? shows the shortcuts sheet; j moves between rows and Enter opens the focused job', async () => {
+    await seed([job(1), job(2)]);
+    setup();
+    await waitFor(() => expect(screen.getByAltText('stored prompt 2')).toBeTruthy());
+    fireEvent.keyDown(document.body, { key: '?' });
+    const sheet = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    fireEvent.keyDown(sheet, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    screen.getByRole('button', { name: 'Open details of job-1' }).focus();
+    fireEvent.keyDown(document.activeElement!, { key: 'j' });
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Open details of job-2' }));
+    fireEvent.keyDown(document.activeElement!, { key: 'Enter' });
+    expect(screen.getByRole('dialog', { name: 'stored prompt 2' })).toBeTruthy();
+  });
 });

@@ -6,7 +6,8 @@ import { DataTools } from '@/components/DataTools';
 import type { Rating } from '@/components/detail/types';
 import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
-import { GearIcon, PixelLogo } from '@/components/icons';
+import { HeaderActions } from '@/components/HeaderActions';
+import { PixelLogo } from '@/components/icons';
 import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import { KeySettings } from '@/components/KeySettings';
@@ -45,6 +46,8 @@ export interface PanelServices {
   copyPng?(blob: Blob): Promise<void>;
   /** Called once, when the first rows (with their images) are in the DOM. */
   onFirstRowsPainted?(): void;
+  /** Opens this page full-page in a tab; absent (or already in one): no "Open in tab". */
+  openInTab?(): Promise<void>;
   /** Insights' read side, imported after first paint (main.tsx); without it there is no Insights. */
   insights?(): Promise<InsightsSource>;
 }
@@ -238,29 +241,18 @@ export function App({ services }: { services: PanelServices }) {
         <PixelLogo />
         <h1>PixelLab</h1>
         <span class="header-sub">side panel</span>
-        <span class="header-actions">
-          <button
-            type="button"
-            class="btn header-btn insights-btn"
-            aria-pressed={view === 'insights' ? 'true' : 'false'}
-            onClick={openInsights}
-          >
-            Insights
-          </button>
-          <SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
-          <button
-            ref={gearRef}
-            type="button"
-            class="icon-btn header-btn"
-            aria-label="Settings"
-            title="Settings"
-            aria-expanded={settingsOpen}
-            aria-controls="settings-panel"
-            onClick={() => setSettingsOpen((o) => !o)}
-          >
-            <GearIcon />
-          </button>
-        </span>
+        <HeaderActions
+          insightsOpen={view === 'insights'}
+          onInsights={openInsights}
+          onOpenInTab={
+            services.openInTab &&
+            (() => services.openInTab?.().catch((error: unknown) => addError(errorMessage(error))))
+          }
+          sync={<SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />}
+          gearRef={gearRef}
+          settingsOpen={settingsOpen}
+          onSettings={() => setSettingsOpen((o) => !o)}
+        />
         <StatusBar
           sync={snap.sync}
           pending={pending}
