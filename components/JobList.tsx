@@ -8,6 +8,7 @@ import { useListKeys } from '@/components/triage/use-list-keys';
 import { ViewToggle } from '@/components/ViewToggle';
 import { VirtualList } from '@/components/virtual-list';
 import type { Job } from '@/utils/domain/job';
+import type { StackInfo } from '@/utils/panel/stacks';
 import { defaultViewPrefs, gridColumns, isGridLayout, type ViewPrefs } from '@/utils/panel/view-prefs';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -39,6 +40,9 @@ export interface JobListProps {
   onPrefs?(next: Partial<ViewPrefs>): void;
   /** Keyboard triage on the focused row (open, rate, star, tag, select, trash) and `?`. */
   onTriage?(command: Exclude<TriageCommand, { kind: 'move' } | { kind: 'edge' }>, id: string | null): void;
+  /** Batches folded into one row (utils/panel/stacks.ts), by job id. */
+  stacks?: ReadonlyMap<string, StackInfo>;
+  onToggleStack?(groupId: string): void;
   /** Shown in the caption line beside the count (the panel's compact stats). */
   summary?: ComponentChildren;
   /** Width to assume before the list is measured (tests). */
@@ -71,6 +75,8 @@ export function JobList({
   fallbackWidth = 400,
   summary,
   onTriage,
+  stacks,
+  onToggleStack,
 }: JobListProps) {
   const section = useRef<HTMLElement>(null);
   const [width, setWidth] = useState(0);
@@ -185,6 +191,8 @@ export function JobList({
                       image={getImage(job?.image)}
                       thumb={prefs.thumb}
                       actions={actions}
+                      stack={stacks?.get(entry.id)}
+                      onToggleStack={onToggleStack}
                     />
                   );
                 })}
@@ -205,6 +213,8 @@ export function JobList({
               position={index + 1}
               setSize={entries.length}
               actions={actions}
+              stack={stacks?.get(entry.id)}
+              onToggleStack={onToggleStack}
             />
           );
         }}

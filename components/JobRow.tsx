@@ -4,6 +4,7 @@ import { OverflowMenu } from '@/components/OverflowMenu';
 import { primaryAction, rowMenuItems } from '@/components/row-menu';
 import { thumbSize } from '@/components/thumb-size';
 import type { Direction, Job, JobStatus } from '@/utils/domain/job';
+import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /** Fixed: the list is virtualized by row index. Keep in step with `--row-h` in entrypoints/sidepanel/styles/tokens.css. */
@@ -36,6 +37,9 @@ export interface JobRowProps {
   position: number;
   setSize: number;
   actions: JobActions;
+  /** The batch this row heads or belongs to (utils/panel/stacks.ts). */
+  stack?: StackInfo;
+  onToggleStack?(groupId: string): void;
 }
 
 /** ★ and a 1-5 rating as a row shows them; nothing when neither is set. */
@@ -105,7 +109,36 @@ export function RowActions({
   );
 }
 
-export function JobRow({ entry, job, image, imageAbsent = false, now, top, position, setSize, actions }: JobRowProps) {
+/** A stack's count on its head row: shows or folds the batch in place. */
+export function StackToggle({ stack, onToggle }: { stack: StackInfo; onToggle?(groupId: string): void }) {
+  if (stack.member) return null;
+  return (
+    <button
+      type="button"
+      class="stack-toggle"
+      aria-expanded={stack.expanded ? 'true' : 'false'}
+      aria-label={stack.expanded ? `Fold the batch of ${stack.count}` : `Show the ${stack.count} jobs of this batch`}
+      title={stack.expanded ? 'Fold the batch' : 'Show every job of the batch'}
+      onClick={() => onToggle?.(stack.groupId)}
+    >
+      ▣ {stack.count}
+    </button>
+  );
+}
+
+export function JobRow({
+  entry,
+  job,
+  image,
+  imageAbsent = false,
+  now,
+  top,
+  position,
+  setSize,
+  actions,
+  stack,
+  onToggleStack,
+}: JobRowProps) {
   const id = entry.id;
   const status = job?.status ?? entry.status;
   const prompt = job?.prompt ?? entry.prompt;
@@ -133,7 +166,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
 
   return (
     <li
-      class="job-row"
+      class={stack?.member ? 'job-row in-stack' : 'job-row'}
       data-job-id={id}
       data-status={status}
       aria-posinset={position}
@@ -169,6 +202,7 @@ export function JobRow({ entry, job, image, imageAbsent = false, now, top, posit
       </button>
       <div class="job-body">
         <p class="job-head">
+          {stack && <StackToggle stack={stack} onToggle={onToggleStack} />}
           <span class="job-prompt" title={prompt}>
             {prompt || <em>(no prompt)</em>}
           </span>

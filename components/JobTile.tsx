@@ -1,10 +1,11 @@
 import { STATUS_LABELS } from '@/components/format';
 import { MoreIcon } from '@/components/icons';
-import { type JobActions, Marks } from '@/components/JobRow';
+import { type JobActions, Marks, StackToggle } from '@/components/JobRow';
 import { OverflowMenu } from '@/components/OverflowMenu';
 import { rowMenuItems } from '@/components/row-menu';
 import { thumbSize } from '@/components/thumb-size';
 import type { Job } from '@/utils/domain/job';
+import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface JobTileProps {
@@ -14,10 +15,12 @@ export interface JobTileProps {
   /** The square the thumbnail gets, in px. */
   thumb: number;
   actions: JobActions;
+  stack?: StackInfo;
+  onToggleStack?(groupId: string): void;
 }
 
 /** A grid cell: the sprite at a whole-number scale, its prompt on one line, and every action in a menu. */
-export function JobTile({ entry, job, image, thumb, actions }: JobTileProps) {
+export function JobTile({ entry, job, image, thumb, actions, stack, onToggleStack }: JobTileProps) {
   const id = entry.id;
   const status = job?.status ?? entry.status;
   const prompt = job?.prompt ?? entry.prompt;
@@ -26,7 +29,12 @@ export function JobTile({ entry, job, image, thumb, actions }: JobTileProps) {
   const shown = thumbSize(width, height, thumb);
   const facts = { id, status, hasImage: !!image, canRotate: status === 'success' && !!job?.image };
   return (
-    <div class="job-tile" data-job-id={id} data-status={status} style={{ width: `${thumb}px` }}>
+    <div
+      class={stack && !stack.member && !stack.expanded ? 'job-tile stacked' : 'job-tile'}
+      data-job-id={id}
+      data-status={status}
+      style={{ width: `${thumb}px` }}
+    >
       <button
         type="button"
         class="tile-thumb job-open"
@@ -48,6 +56,7 @@ export function JobTile({ entry, job, image, thumb, actions }: JobTileProps) {
           {status !== 'success' && <span class={`badge badge-${status}`}>{STATUS_LABELS[status] ?? status}</span>}{' '}
           {prompt || <em>(no prompt)</em>}
         </span>
+        {stack && <StackToggle stack={stack} onToggle={onToggleStack} />}
         <Marks starred={job?.starred ?? entry.starred} rating={job?.rating ?? entry.rating} />
         <OverflowMenu
           label={`More actions for ${id}`}

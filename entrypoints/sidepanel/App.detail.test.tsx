@@ -9,6 +9,7 @@ import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage } from '@/utils/storage/area';
 import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
+import { toIndexEntry } from '@/utils/storage/layout';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
@@ -38,7 +39,7 @@ function job(n: number, overrides: Partial<Job> = {}): Job {
 async function seed(jobs: Job[], extra: Record<string, unknown> = {}) {
   const items: Record<string, unknown> = {
     [keys.head]: jobs.map((j) => j.id),
-    ...indexItems(jobs.map((j) => ({ id: j.id, createdAt: j.createdAt, status: j.status, prompt: j.prompt }))),
+    ...indexItems(jobs.map((j) => toIndexEntry(j))),
     [keys.stats]: {
       total: jobs.length,
       idle: 0,
@@ -149,5 +150,38 @@ describe('App: the detail view', () => {
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Open details of job-2' }));
     fireEvent.keyDown(document.activeElement!, { key: 'Enter' });
     expect(screen.getByRole('dialog', { name: 'stored prompt 2' })).toBeTruthy();
+  });
+
+  it('a batch is one stack with a count that expands in place; a rotation links its source, the source its rotations', async () => {
+    const source = job(9);
+    const rotations = [1, 2, 3].map((n) =>
+      job(n, {
+        kind: 'rotate',
+        groupId: 'set-1',
+        prompt: `turned ${n}`,
+        rotate: { toDirection: 'east', fromDirection: null, sourceJobId: 'job-9', sourceImage: source.image! },
+      }),
+    );
+    await seed([...rotations, source]);
+    setup();
+    const ids = () => [...document.querySelectorAll('[data-job-id]')].map((r) => r.getAttribute('data-job-id'));
+    await waitFor(() => expect(ids()).toEqual(['job-1', 'job-9']));
+    fireEvent.click(screen.getByRole('button', { name: 'Show the 3 jobs of this batch' }));
+    await waitFor(() => expect(ids()).toEqual(['job-1', 'job-2', 'job-3', 'job-9']));
+    expect(screen.getByTestId('job-scroller').getAttribute('aria-label')).toBe('Job history, 4 jobs');
+    fireEvent.click(screen.getByRole('button', { name: 'Fold the batch of 3' }));
+    await waitFor(() => expect(ids()).toEqual(['job-1', 'job-9']));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Open details of job-9' }));
+    const dialog = screen.getByRole('dialog', { name: 'stored prompt 9' });
+    const derived = within(dialog).getByText('Derived').closest('div')!;
+    expect(
+      within(derived)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['turned 1', 'turned 2', 'turned 3']);
+    fireEvent.click(within(derived).getByRole('button', { name: 'turned 2' }));
+    const rotated = await screen.findByRole('dialog', { name: 'turned 2' });
+    await waitFor(() => expect(within(rotated).getByRole('button', { name: 'stored prompt 9' })).toBeTruthy());
   });
 });

@@ -27,6 +27,7 @@ import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import type { StatusFilter } from '@/utils/panel/search';
+import { stackEntries } from '@/utils/panel/stacks';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
@@ -114,7 +115,23 @@ export function App({ services }: { services: PanelServices }) {
     if (narrowed && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, snap.phase, data]);
 
-  const rows = useMemo(() => data.filter(search, status, reason), [data, snap.entriesVersion, search, status, reason]);
+  const filtered = useMemo(
+    () => data.filter(search, status, reason),
+    [data, snap.entriesVersion, search, status, reason],
+  );
+  // Batches fold into one row each; what is shown (and walked by Prev/Next) is the stacked list.
+  const [openStacks, setOpenStacks] = useState<ReadonlySet<string>>(() => new Set());
+  const stacked = useMemo(() => stackEntries(filtered, openStacks), [filtered, openStacks]);
+  const rows = stacked.entries;
+  const toggleStack = useCallback(
+    (groupId: string) =>
+      setOpenStacks((open) => {
+        const next = new Set(open);
+        if (!next.delete(groupId)) next.add(groupId);
+        return next;
+      }),
+    [],
+  );
 
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
@@ -319,7 +336,7 @@ export function App({ services }: { services: PanelServices }) {
             range={range}
             onRange={setRange}
             entries={snap.phase === 'full' ? snap.entries : null}
-            narrowed={narrowed ? rows : null}
+            narrowed={narrowed ? filtered : null}
             pending={narrowed && snap.phase !== 'full'}
             narrowedLabel={narrowed ? filterLabel(search, status, reason) : null}
             spend={snap.sync.spend}
@@ -342,13 +359,15 @@ export function App({ services }: { services: PanelServices }) {
             onVisibleIds={(ids) => void data.ensureRows(ids)}
             loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
             filtered={narrowed}
-            caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
+            caption={snap.phase === 'loading' ? undefined : listCaption(filtered.length, total, narrowed)}
             captionId="job-count"
             resetKey={`${search}\u0000${status}\u0000${reason ?? ''}`}
             prefs={viewPrefs}
             onPrefs={setViewPrefs}
             summary={<StatsBar stats={snap.stats} compact />}
             onTriage={triage}
+            stacks={stacked.stacks}
+            onToggleStack={toggleStack}
           />
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
