@@ -27,7 +27,7 @@ import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import type { StatusFilter } from '@/utils/panel/search';
-import { stackEntries } from '@/utils/panel/stacks';
+import { useStacks } from '@/utils/panel/stacks';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
@@ -120,18 +120,8 @@ export function App({ services }: { services: PanelServices }) {
     [data, snap.entriesVersion, search, status, reason],
   );
   // Batches fold into one row each; what is shown (and walked by Prev/Next) is the stacked list.
-  const [openStacks, setOpenStacks] = useState<ReadonlySet<string>>(() => new Set());
-  const stacked = useMemo(() => stackEntries(filtered, openStacks), [filtered, openStacks]);
+  const stacked = useStacks(filtered);
   const rows = stacked.entries;
-  const toggleStack = useCallback(
-    (groupId: string) =>
-      setOpenStacks((open) => {
-        const next = new Set(open);
-        if (!next.delete(groupId)) next.add(groupId);
-        return next;
-      }),
-    [],
-  );
 
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
@@ -367,7 +357,7 @@ export function App({ services }: { services: PanelServices }) {
             summary={<StatsBar stats={snap.stats} compact />}
             onTriage={triage}
             stacks={stacked.stacks}
-            onToggleStack={toggleStack}
+            onToggleStack={stacked.toggle}
           />
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}

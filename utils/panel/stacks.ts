@@ -1,3 +1,4 @@
+import { useCallback, useMemo, useState } from 'preact/hooks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /** A batch shown as one row: its newest job stands for it. */
@@ -59,4 +60,20 @@ export function stackEntries(entries: readonly IndexEntry[], expanded: ReadonlyS
     }
   }
   return { entries: out, stacks };
+}
+
+/** The stacked list and which batches are open (for this visit). */
+export function useStacks(entries: readonly IndexEntry[]): StackedRows & { toggle(groupId: string): void } {
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
+  const stacked = useMemo(() => stackEntries(entries, open), [entries, open]);
+  const toggle = useCallback(
+    (groupId: string) =>
+      setOpen((was) => {
+        const next = new Set(was);
+        if (!next.delete(groupId)) next.add(groupId);
+        return next;
+      }),
+    [],
+  );
+  return { ...stacked, toggle };
 }
