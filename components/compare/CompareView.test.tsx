@@ -36,8 +36,8 @@ describe('CompareView', () => {
     expect(over().classList.contains('pixel-overlay')).toBe(true);
     expect([over().width, over().height]).toEqual([128, 128]);
     fireEvent.input(within(dialog).getByLabelText('Swipe position'), { target: { value: '25' } });
-    // The right 75% of the top image is cut away: 96 of its 128 px.
-    expect(over().style.clipPath).toBe('inset(0 96px 0 0)');
+    // Left of the line (25%: 32 of 128 px) the first image shows, right of it the second.
+    expect(over().style.clipPath).toBe('inset(0 0 0 32px)');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Onion skin' }));
     fireEvent.input(within(dialog).getByLabelText('Opacity'), { target: { value: '40' } });
     expect(over().style.opacity).toBe('0.4');

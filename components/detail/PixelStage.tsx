@@ -24,11 +24,11 @@ export function PixelStage({ src, alt, width, height, zoom, grid = false, overla
   const size = zoomedSize(known.width, known.height, zoom);
   const box = { width: `${size.width}px`, height: `${size.height}px` };
   const over = overlay ? zoomedSize(overlay.width, overlay.height, zoom) : size;
-  // Swipe cuts the top image at a line across the base image's width; onion-skin fades it.
-  const cut = Math.max(0, over.width - Math.round((size.width * (overlay?.amount ?? 0)) / 100));
+  // Swipe shows the top image right of a line at `amount`% of the base image's width; onion-skin fades it.
+  const cut = Math.min(over.width, Math.round((size.width * (overlay?.amount ?? 0)) / 100));
   const overlayStyle =
     overlay?.mode === 'swipe'
-      ? { clipPath: `inset(0 ${cut}px 0 0)` }
+      ? { clipPath: `inset(0 0 0 ${cut}px)` }
       : { opacity: String((overlay?.amount ?? 0) / 100) };
   return (
     <div class="pixel-canvas" style={{ ...box, '--px': `${Math.max(1, Math.round(size.width / known.width))}px` }}>
