@@ -32,7 +32,7 @@ export function WorkbenchLayer({ wb, rows, entries, data, actions, nameOf, onAdd
           actions={actions}
           onOpen={wb.open}
           onClose={() => patch({ detailId: null })}
-          onCompare={(ids) => patch({ detailId: null, compareIds: ids })}
+          onCompare={wb.compare}
         />
       )}
       {state.compareIds !== null && (

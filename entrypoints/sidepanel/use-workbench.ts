@@ -61,5 +61,8 @@ export function useWorkbench({ prefillOf, setPrefill, showForm }: WorkbenchInput
     return () => document.removeEventListener('keydown', onKey);
   }, [patch]);
 
-  return { state, patch, onDraftChange, reuse, applyReuse, open };
+  /** Opens compare with 2-4 jobs: the selection's "Compare" calls this (the detail view's Compare… does too). */
+  const compare = useCallback((ids: string[]) => patch({ detailId: null, compareIds: ids.slice(0, 4) }), [patch]);
+
+  return { state, patch, onDraftChange, reuse, applyReuse, open, compare };
 }
