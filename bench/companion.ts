@@ -13,6 +13,9 @@ import { percentile } from './stats';
 
 export { SYNC_PAGE_SIZE };
 
+/** A companion process the bench started. */
+export type BenchCompanion = CompanionProcess;
+
 export async function startBenchCompanion(dataDir: string): Promise<CompanionProcess> {
   // PixelLab is never called: every job is already done. The default API URL points at a closed port.
   return startCompanion({ dataDir, apiKey: 'bench-key-never-used', entry: await companionEntry() });

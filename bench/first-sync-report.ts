@@ -1,5 +1,5 @@
 /** The first-sync figures (bench/README.md, 5): a log line per run and the table's rows. */
-import type { FirstSyncSample } from './extension';
+import type { FirstSyncSample } from './extension/first-sync';
 import { fmt, type Row, summarize } from './stats';
 
 export function firstSyncLog(sample: FirstSyncSample): string[] {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { CompanionDeps } from './deps';
-import { errorBody, HttpError, sendError } from './http/http-error';
+import { errorBody, sendHttpException } from './http/http-error';
 import { printable } from './http/printable';
 import type { CompanionEnv } from './middleware/env';
 import { security } from './middleware/security';
@@ -68,7 +69,7 @@ export function createApp(deps: CompanionDeps) {
 
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
-    if (err instanceof HttpError) return sendError(c, err);
+    if (err instanceof HTTPException) return sendHttpException(c, err);
     const code = (err as NodeJS.ErrnoException).code;
     // The store refused what a client sent (a job past the limits of a record, or a stale copy): nothing applied.
     if (code === 'INVALID_JOB' || code === 'STALE_VERSION') {

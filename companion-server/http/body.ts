@@ -1,43 +1,36 @@
 import type { Context } from 'hono';
-import type { z } from 'zod';
-import { fromZodError, HttpError } from './http-error';
+import { httpError } from './http-error';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads a JSON body under a byte limit and parses it with a schema. Every failure is a
- * 4xx that says what was wrong: 415 for a wrong content type (this also refuses the
- * `text/plain` "simple" requests a web page can send without a preflight), 413 for size,
- * 400 for bad UTF-8, bad JSON, prototype-polluting keys or a schema violation.
+ * A JSON body's text, read under a byte limit and checked with the body rules; every failure is a 4xx that says
+ * what was wrong: 415 for a wrong content type (this also refuses the `text/plain` "simple" requests a web page
+ * can send without a preflight), 413 for size, 400 for bad UTF-8, bad JSON, nesting or prototype-polluting keys.
+ * The schema is checked after it, by zValidator (validate.ts).
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
+export async function readJsonText(c: Context, maxBytes: number): Promise<string> {
   const bytes = await readJsonBytes(c, maxBytes);
-  return parseJsonBytes(bytes, schema);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw httpError(400, 'invalid_utf8', 'The body is not valid UTF-8');
+  }
+  parseJsonText(text);
+  return text;
 }
 
 /** A JSON body's bytes under a byte limit (415 for another content type, 413 past the limit); not parsed. */
 export async function readJsonBytes(c: Context, maxBytes: number): Promise<Uint8Array> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
-    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json');
+    throw httpError(415, 'unsupported_media_type', 'Send the body as application/json');
   }
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   return readLimited(c.req.raw, maxBytes);
-}
-
-/** JSON bytes parsed and checked against a schema: 400 for bad UTF-8, bad JSON, forbidden keys or the schema. */
-export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S): z.infer<S> {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new HttpError(400, 'invalid_utf8', 'The body is not valid UTF-8');
-  }
-  const parsed = schema.safeParse(parseJsonText(text));
-  if (!parsed.success) throw fromZodError(parsed.error);
-  return parsed.data;
 }
 
 /**
@@ -46,7 +39,7 @@ export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S
  */
 export function parseJsonText(text: string, at?: number): unknown {
   if (nestingDepth(text) > MAX_DEPTH) {
-    throw new HttpError(400, 'too_deep', `The body is nested more than ${MAX_DEPTH} levels deep`);
+    throw httpError(400, 'too_deep', `The body is nested more than ${MAX_DEPTH} levels deep`);
   }
   try {
     return JSON.parse(text, (key, v: unknown) => {
@@ -55,16 +48,16 @@ export function parseJsonText(text: string, at?: number): unknown {
     });
   } catch (err) {
     if (err instanceof ForbiddenKey) refuseForbiddenKey(err.key);
-    if (err instanceof RangeError) throw new HttpError(400, 'too_deep', 'The body is nested too deeply');
+    if (err instanceof RangeError) throw httpError(400, 'too_deep', 'The body is nested too deeply');
     const where = at === undefined ? '' : ` (in the value at byte ${at})`;
-    throw new HttpError(400, 'invalid_json', `The body is not valid JSON: ${(err as Error).message}${where}`);
+    throw httpError(400, 'invalid_json', `The body is not valid JSON: ${(err as Error).message}${where}`);
   }
 }
 
 /** 400 for a key that could pollute a prototype, where a caller walks keys itself. */
 export function refuseForbiddenKey(key: string): void {
   if (FORBIDDEN_KEYS.has(key)) {
-    throw new HttpError(400, 'forbidden_key', `The key "${key}" is not allowed in a body`, key);
+    throw httpError(400, 'forbidden_key', `The key "${key}" is not allowed in a body`, key);
   }
 }
 
@@ -96,7 +89,7 @@ class ForbiddenKey extends Error {
 }
 
 function tooLarge(maxBytes: number) {
-  return new HttpError(413, 'body_too_large', `The body is larger than ${formatBytes(maxBytes)}`);
+  return httpError(413, 'body_too_large', `The body is larger than ${formatBytes(maxBytes)}`);
 }
 
 export { tooLarge as bodyTooLarge };
@@ -117,7 +110,7 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
       chunk = await reader.read();
     } catch {
       // The client went away mid-upload (or the stream broke): its request, not a fault of ours.
-      throw new HttpError(400, 'body_incomplete', 'The body ended before it was complete (the connection was closed)');
+      throw httpError(400, 'body_incomplete', 'The body ended before it was complete (the connection was closed)');
     }
     const { done, value } = chunk;
     if (done) break;

@@ -1,13 +1,19 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { errorMessage } from '../../utils/domain';
-import { HttpError } from '../http/http-error';
+
+/** A PixelLab failure as the old API's `fail` answer names it. */
+export interface UpstreamFailure {
+  status: ContentfulStatusCode;
+  code: string;
+  message: string;
+}
 
 /**
  * PixelLab's failures, as the companion's answer: PixelLab's own words pass through, but a
  * rejected PixelLab key is a 502 (the companion's caller did nothing wrong) and never the key itself.
  * A 403 is a feature the PixelLab plan lacks; 429 and PixelLab's own 529 are rate limits (429 here).
  */
-export function toUpstreamError(err: unknown): HttpError {
+export function toUpstreamError(err: unknown): UpstreamFailure {
   const status = typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : 502;
   const message = errorMessage(err);
   const map: Record<number, [ContentfulStatusCode, string]> = {
@@ -22,7 +28,7 @@ export function toUpstreamError(err: unknown): HttpError {
     504: [504, 'pixellab_timeout'],
   };
   const [code, name] = map[status] ?? [502, 'pixellab_error'];
-  return new HttpError(code, name, message);
+  return { status: code, code: name, message };
 }
 
 /** Seconds to put in Retry-After when PixelLab named a wait, or null. */

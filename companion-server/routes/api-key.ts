@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import type { HTTPException } from 'hono/http-exception';
 import { type ApiKeyResponse, apiKeyBodySchema, errorMessage } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { readJson } from '../http/body';
-import { HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
+import { jsonBody } from '../http/validate';
 import type { CompanionEnv } from '../middleware/env';
 import type { createBalanceCache } from '../pixellab/balance-cache';
 import { PixelLabError } from '../pixellab/client';
@@ -25,36 +26,44 @@ export function apiKeyRoutes(
     .use('/api/v1/key', async (c, next) => {
       const caller = c.get('caller');
       if (caller.kind === 'web' || caller.kind === 'dashboard') {
-        throw new HttpError(
+        throw httpError(
           403,
           'key_refused',
           'Only the side panel (this project\u2019s extension, or one paired with this companion) or a program on this computer may set the PixelLab key; a web page never can',
         );
       }
-      if (!keys) throw new HttpError(404, 'not_found', 'This companion takes its PixelLab key from its start only');
+      if (!keys) throw httpError(404, 'not_found', 'This companion takes its PixelLab key from its start only');
       await next();
     })
 
-    .put('/api/v1/key', async (c) => {
-      const holder = keys!.holder;
-      refuseWhileEnvironment(holder.source());
-      const { apiKey } = await readJson(c, apiKeyBodySchema, deps.config.limits.json);
-      let usd: number;
-      try {
-        ({ usd } = await keys!.check(apiKey));
-      } catch (err) {
-        throw checkFailure(err);
-      }
-      try {
-        await holder.save(apiKey);
-      } catch (err) {
-        if (err instanceof KeyFromEnvironmentError) throw new HttpError(409, 'key_from_environment', err.message);
-        throw err;
-      }
-      balance.keyChanged({ status: 'ok', usd });
-      log(`PixelLab key set from a client and saved in ${holder.filePath} (readable by you only).`);
-      return c.json({ source: holder.source(), balanceUsd: usd } satisfies ApiKeyResponse);
-    })
+    .put(
+      '/api/v1/key',
+      // A key from the environment is refused before the body is read.
+      async (_c, next) => {
+        refuseWhileEnvironment(keys!.holder.source());
+        await next();
+      },
+      jsonBody(apiKeyBodySchema, deps.config.limits.json),
+      async (c) => {
+        const holder = keys!.holder;
+        const { apiKey } = c.req.valid('json');
+        let usd: number;
+        try {
+          ({ usd } = await keys!.check(apiKey));
+        } catch (err) {
+          throw checkFailure(err);
+        }
+        try {
+          await holder.save(apiKey);
+        } catch (err) {
+          if (err instanceof KeyFromEnvironmentError) throw httpError(409, 'key_from_environment', err.message);
+          throw err;
+        }
+        balance.keyChanged({ status: 'ok', usd });
+        log(`PixelLab key set from a client and saved in ${holder.filePath} (readable by you only).`);
+        return c.json({ source: holder.source(), balanceUsd: usd } satisfies ApiKeyResponse);
+      },
+    )
 
     .delete('/api/v1/key', async (c) => {
       const holder = keys!.holder;
@@ -68,13 +77,13 @@ export function apiKeyRoutes(
 
 function refuseWhileEnvironment(source: string): void {
   if (source === 'environment' || source === 'dotenv')
-    throw new HttpError(409, 'key_from_environment', new KeyFromEnvironmentError(source).message);
+    throw httpError(409, 'key_from_environment', new KeyFromEnvironmentError(source).message);
 }
 
 /** Why a key was not kept (the panel puts "The key was not saved:" before it); never the key itself. */
-function checkFailure(err: unknown): HttpError {
+function checkFailure(err: unknown): HTTPException {
   if (err instanceof PixelLabError && (err.status === 401 || err.status === 403)) {
-    return new HttpError(
+    return httpError(
       422,
       'key_rejected',
       `PixelLab did not accept this key (HTTP ${err.status}). Copy it again from your PixelLab account page.`,
@@ -82,7 +91,7 @@ function checkFailure(err: unknown): HttpError {
     );
   }
   const why = errorMessage(err);
-  return new HttpError(
+  return httpError(
     502,
     'key_unchecked',
     `Could not check the key with PixelLab (${why.replace(/[.\s]+$/, '')}); try again in a moment.`,

@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { ledgerCsv, ledgerQuerySchema, ledgerResponseSchema } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { errorBody, fromZodError } from '../http/http-error';
+import { errorBody } from '../http/http-error';
+import { validQuery } from '../http/validate';
 import type { CompanionEnv } from '../middleware/env';
 
 /**
@@ -13,7 +15,8 @@ const YEAR_MS = 366 * 86_400_000;
 
 export function ledgerRoutes(deps: CompanionDeps) {
   const now = deps.now ?? Date.now;
-  return new Hono<CompanionEnv>().get('/api/v1/ledger', async (c) => {
+  // Who may read it and whether there is one are answered before the query is checked.
+  const open = createMiddleware<CompanionEnv>(async (c, next) => {
     const caller = c.get('caller');
     if (caller.kind === 'web' || caller.kind === 'dashboard') {
       return c.json(
@@ -25,11 +28,12 @@ export function ledgerRoutes(deps: CompanionDeps) {
       );
     }
     if (!deps.ledger) return c.json(errorBody('not_found', 'This companion keeps no cost ledger'), 404);
-    const query = ledgerQuerySchema.safeParse(c.req.query());
-    if (!query.success) throw fromZodError(query.error);
-    const { from = 0, to = now() + 1, format } = query.data;
+    await next();
+  });
+  return new Hono<CompanionEnv>().get('/api/v1/ledger', open, validQuery(ledgerQuerySchema), async (c) => {
+    const { from = 0, to = now() + 1, format } = c.req.valid('query');
     // Nothing is charged in the future: a far `to` is cut, so a range never walks centuries of months.
-    const rows = await deps.ledger.read(from, Math.min(to, now() + YEAR_MS));
+    const rows = await deps.ledger!.read(from, Math.min(to, now() + YEAR_MS));
     if (format === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8');
       c.header('Content-Disposition', 'attachment; filename="pixellab-ledger.csv"');

@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { NONCE, type SecureHeadersVariables, secureHeaders } from 'hono/secure-headers';
 import { COMPANION_PAIR_COMMAND, type PairPageJson, pairDecisionBodySchema } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { readJson } from '../http/body';
-import { HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
+import { jsonBody } from '../http/validate';
 import type { CompanionEnv } from '../middleware/env';
 import { isOwnOrigin } from '../middleware/origin-policy/dashboard-origin';
 import { pairPageHtml } from './pair-page-html';
@@ -55,7 +55,7 @@ export function pairPageRoutes(deps: CompanionDeps, desk: PairingDesk, print: (l
 
   const refuseWhenDisabled = () => {
     if (!enabled) {
-      throw new HttpError(
+      throw httpError(
         404,
         'pairing_disabled',
         'This companion uses a fixed token (--token), not pairing; start it with --require-pairing to pair',
@@ -84,7 +84,7 @@ export function pairPageRoutes(deps: CompanionDeps, desk: PairingDesk, print: (l
         refuseWhenDisabled();
         const dest = c.req.header('sec-fetch-dest');
         if (dest !== undefined && dest !== 'document') {
-          throw new HttpError(
+          throw httpError(
             403,
             'page_refused',
             'The pairing page opens in a browser tab: go to /pair on the companion, or run the pair command',
@@ -100,31 +100,39 @@ export function pairPageRoutes(deps: CompanionDeps, desk: PairingDesk, print: (l
       },
     )
 
-    .post('/pair', async (c) => {
-      refuseWhenDisabled();
-      const origin = c.req.header('origin');
-      const site = c.req.header('sec-fetch-site');
-      if (
-        !origin ||
-        !isOwnOrigin(origin, c.req.header('host') ?? '') ||
-        (site !== undefined && site !== 'same-origin')
-      ) {
-        throw new HttpError(
-          403,
-          'approval_refused',
-          `Pairing is approved only on the companion's own page (/pair on the companion) or with ${COMPANION_PAIR_COMMAND}`,
+    .post(
+      '/pair',
+      // Who may decide is answered before the body is read.
+      async (c, next) => {
+        refuseWhenDisabled();
+        const origin = c.req.header('origin');
+        const site = c.req.header('sec-fetch-site');
+        if (
+          !origin ||
+          !isOwnOrigin(origin, c.req.header('host') ?? '') ||
+          (site !== undefined && site !== 'same-origin')
+        ) {
+          throw httpError(
+            403,
+            'approval_refused',
+            `Pairing is approved only on the companion's own page (/pair on the companion) or with ${COMPANION_PAIR_COMMAND}`,
+          );
+        }
+        await next();
+      },
+      jsonBody(pairDecisionBodySchema, deps.config.limits.json),
+      async (c) => {
+        const body = c.req.valid('json');
+        if (!provenBy(body.csrf)) {
+          throw httpError(403, 'proof_refused', 'This pairing page is out of date: reload it and decide again');
+        }
+        const decided = desk.decide(body.approvalId, body.decision);
+        print(
+          body.decision === 'approve'
+            ? `Pairing approved on the companion's page for "${decided.clientName}" (${decided.from}).`
+            : `Pairing denied on the companion's page for "${decided.clientName}" (${decided.from}).`,
         );
-      }
-      const body = await readJson(c, pairDecisionBodySchema, deps.config.limits.json);
-      if (!provenBy(body.csrf)) {
-        throw new HttpError(403, 'proof_refused', 'This pairing page is out of date: reload it and decide again');
-      }
-      const decided = desk.decide(body.approvalId, body.decision);
-      print(
-        body.decision === 'approve'
-          ? `Pairing approved on the companion's page for "${decided.clientName}" (${decided.from}).`
-          : `Pairing denied on the companion's page for "${decided.clientName}" (${decided.from}).`,
-      );
-      return c.json({ status: body.decision === 'approve' ? 'approved' : 'denied', clientName: decided.clientName });
-    });
+        return c.json({ status: body.decision === 'approve' ? 'approved' : 'denied', clientName: decided.clientName });
+      },
+    );
 }

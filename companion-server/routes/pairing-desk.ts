@@ -1,6 +1,6 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { normalizePairingCode, PAIRING_CODE_DIGITS, type PairWaiting } from '../../utils/domain';
-import { HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
 import type { PairingStore } from '../store/pairing-store';
 
 /** How long a printed code can be typed, or a request approved on the page. */
@@ -54,27 +54,27 @@ export function createPairingDesk(pairings: PairingStore, now: () => number) {
   function find(requestId: string): PendingPairing {
     const request = pending.get(requestId);
     if (!request) {
-      throw new HttpError(
+      throw httpError(
         404,
         'pairing_not_found',
         'This pairing request is unknown (the companion may have restarted); start pairing again',
       );
     }
     if (request.state === 'void') {
-      throw new HttpError(
+      throw httpError(
         410,
         'pairing_void',
         `This pairing request had ${MAX_CODE_ATTEMPTS} wrong codes and no longer takes any; start pairing again`,
       );
     }
     if (request.state === 'denied') {
-      throw new HttpError(403, 'pairing_denied', 'This pairing request was denied on the companion');
+      throw httpError(403, 'pairing_denied', 'This pairing request was denied on the companion');
     }
     if (now() >= request.expiresAt) {
-      throw new HttpError(410, 'pairing_expired', 'The pairing code expired; start pairing again for a new one');
+      throw httpError(410, 'pairing_expired', 'The pairing code expired; start pairing again for a new one');
     }
     if (request.state === 'confirming') {
-      throw new HttpError(409, 'pairing_in_progress', 'This pairing request is being confirmed already');
+      throw httpError(409, 'pairing_in_progress', 'This pairing request is being confirmed already');
     }
     return request;
   }
@@ -120,13 +120,13 @@ export function createPairingDesk(pairings: PairingStore, now: () => number) {
         const left = MAX_CODE_ATTEMPTS - request.attempts;
         if (left <= 0) {
           request.state = 'void';
-          throw new HttpError(
+          throw httpError(
             401,
             'invalid_code',
             `Wrong pairing code, and that was the last of ${MAX_CODE_ATTEMPTS} tries; start pairing again for a new code`,
           );
         }
-        throw new HttpError(401, 'invalid_code', `Wrong pairing code; ${left} ${left === 1 ? 'try' : 'tries'} left`);
+        throw httpError(401, 'invalid_code', `Wrong pairing code; ${left} ${left === 1 ? 'try' : 'tries'} left`);
       }
       return { token: await issue(requestId, request), clientName: request.clientName };
     },
@@ -154,7 +154,7 @@ export function createPairingDesk(pairings: PairingStore, now: () => number) {
       const at = now();
       const request = [...pending.values()].find((p) => same(p.approvalId, approvalId));
       if (request?.state !== 'open' || at >= request.expiresAt) {
-        throw new HttpError(
+        throw httpError(
           404,
           'pairing_not_found',
           'This pairing request is no longer waiting (it expired, or was decided or used); reload the page',

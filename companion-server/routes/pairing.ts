@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { pairClaimBodySchema, pairConfirmBodySchema, pairRequestBodySchema } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { readJson } from '../http/body';
-import { errorBody, HttpError } from '../http/http-error';
+import { errorBody, httpError } from '../http/http-error';
 import { printable } from '../http/printable';
+import { jsonBody } from '../http/validate';
 import { bearerToken } from '../middleware/auth';
 import type { CompanionEnv } from '../middleware/env';
 import type { PairingStore } from '../store/pairing-store';
@@ -67,12 +67,12 @@ export function pairingRoutes(
       await next();
     })
 
-    .post('/pair/request', async (c) => {
-      const { clientName } = await readJson(c, pairRequestBodySchema, deps.config.limits.json);
+    .post('/pair/request', jsonBody(pairRequestBodySchema, deps.config.limits.json), async (c) => {
+      const { clientName } = c.req.valid('json');
       const name = printableName(clientName);
       const source = pairingSource(c);
       const refused = limiter.take(source, name, now());
-      if (refused) throw new HttpError(429, 'too_many_requests', refused);
+      if (refused) throw httpError(429, 'too_many_requests', refused);
       // The name is the client's own word; where it asks from (its extension origin) is not, so it is shown too.
       const from = printable(c.req.header('origin') ?? 'a local program', 100);
       const { requestId, code, expiresAt } = desk.open(name, from, source);
@@ -82,15 +82,15 @@ export function pairingRoutes(
       return c.json({ requestId, expiresAt });
     })
 
-    .post('/pair/confirm', async (c) => {
-      const body = await readJson(c, pairConfirmBodySchema, deps.config.limits.json);
+    .post('/pair/confirm', jsonBody(pairConfirmBodySchema, deps.config.limits.json), async (c) => {
+      const body = c.req.valid('json');
       const { token, clientName } = await desk.confirm(body.requestId, body.code);
       print(`Paired with "${clientName}".`);
       return c.json({ token });
     })
 
-    .post('/pair/claim', async (c) => {
-      const { requestId } = await readJson(c, pairClaimBodySchema, deps.config.limits.json);
+    .post('/pair/claim', jsonBody(pairClaimBodySchema, deps.config.limits.json), async (c) => {
+      const { requestId } = c.req.valid('json');
       const answer = await desk.claim(requestId);
       if (answer.status === 'waiting') return c.json(answer);
       print(`Paired with "${answer.clientName}".`);

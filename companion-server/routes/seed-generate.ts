@@ -13,8 +13,8 @@ import {
   pngDataUrlToBytes,
 } from '../../utils/domain';
 import type { CompanionDeps, SlotResult } from '../deps';
-import { readJson } from '../http/body';
-import { HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
+import { jsonBody } from '../http/validate';
 import { PaidCallRefused } from '../paid/paid-calls';
 import { RunnerStopped } from '../paid/runner';
 import type { PaidCallInfo } from '../paid/spending-guard';
@@ -142,8 +142,8 @@ export function seedGenerateRoutes(deps: CompanionDeps) {
   }
 
   return new Hono()
-    .post('/generate-character', async (c) => {
-      const body = await readJson(c, generateSchema, config.limits.json);
+    .post('/generate-character', jsonBody(generateSchema, config.limits.json), async (c) => {
+      const body = c.req.valid('json');
       const shown = { prompt: body.prompt, width: body.width, height: body.height, seed: body.seed };
       // Checked before paying: a size the user's PixelLab plan does not allow.
       const overPlan = deps.plan?.problem('pixflux', body.width, body.height) ?? null;
@@ -162,10 +162,10 @@ export function seedGenerateRoutes(deps: CompanionDeps) {
         return result;
       });
     })
-    .post('/rotate-character', async (c) => {
-      const body = await readJson(c, rotateSchema, config.limits.push);
+    .post('/rotate-character', jsonBody(rotateSchema, config.limits.push), async (c) => {
+      const body = c.req.valid('json');
       const source = pngDataUrlToBytes(body.image_data_url);
-      if (!source) throw new HttpError(400, 'invalid_body', 'image_data_url: is not a valid PNG', 'image_data_url');
+      if (!source) throw httpError(400, 'invalid_body', 'image_data_url: is not a valid PNG', 'image_data_url');
       const shown = { prompt: `rotate to ${body.to_direction}`, width: body.width, height: body.height, seed: null };
       const call = { kind: 'rotate' as const, width: body.width, height: body.height, jobId: null };
       return paidCall(c, call, shown, () =>

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { lastSeedJobId } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
 import { bodyTooLarge, readJsonBytes } from '../http/body';
 import { escapeSeedJobForDashboard, unescapeSeedJobFromDashboard } from '../http/dashboard-escape';
-import { HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
 import { eachLimited } from '../lib/each-limited';
 import type { Caller, CompanionEnv } from '../middleware/env';
 import { createWholeHistoryClients, holds } from '../seed/clients';
@@ -63,8 +64,8 @@ export function seedRoutes(deps: CompanionDeps) {
           ? Math.max(config.limits.saveJobs, 2 * lastLoadBytes + SAVE_MARGIN_BYTES)
           : config.limits.saveJobs;
       const bytes = await readJsonBytes(c, limit).catch((error: unknown) => {
-        if (error instanceof HttpError && error.status === 413) {
-          throw new HttpError(
+        if (error instanceof HTTPException && error.status === 413) {
+          throw httpError(
             413,
             'body_too_large',
             `${bodyTooLarge(limit).message}: a save may be up to twice what /load-jobs answers, and this is far past the history the companion holds`,
@@ -73,7 +74,7 @@ export function seedRoutes(deps: CompanionDeps) {
         throw error;
       });
       const scanned = await scanSaveBody(bytes);
-      if (scanned.jobs === null) throw new HttpError(400, 'invalid_body', 'jobs: expected an array', 'jobs');
+      if (scanned.jobs === null) throw httpError(400, 'invalid_body', 'jobs: expected an array', 'jobs');
       const reader = await SaveReader.open(
         bytes,
         scanned,
@@ -85,7 +86,7 @@ export function seedRoutes(deps: CompanionDeps) {
         givenLastJobId !== undefined &&
         (typeof givenLastJobId !== 'number' || !Number.isInteger(givenLastJobId) || givenLastJobId < 0)
       ) {
-        throw new HttpError(400, 'invalid_body', 'lastJobId: expected a whole number of 0 or more', 'lastJobId');
+        throw httpError(400, 'invalid_body', 'lastJobId: expected a whole number of 0 or more', 'lastJobId');
       }
 
       const lastJobId = typeof givenLastJobId === 'number' ? Math.min(givenLastJobId, MAX_LAST_JOB_ID) : 0;

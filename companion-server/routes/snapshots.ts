@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { RestoreResult } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { errorBody, HttpError } from '../http/http-error';
+import { errorBody, httpError } from '../http/http-error';
 import { planRestore } from '../store/restore-snapshot';
 
 /** Store errors a snapshot request can meet, as answers. */
@@ -10,7 +10,7 @@ const STATUS = { NO_SUCH_SNAPSHOT: 404, BAD_SNAPSHOT: 422 } as const;
 function asHttp(error: unknown): never {
   const code = (error as { code?: string }).code;
   if (code === 'NO_SUCH_SNAPSHOT' || code === 'BAD_SNAPSHOT') {
-    throw new HttpError(STATUS[code], code.toLowerCase(), (error as Error).message);
+    throw httpError(STATUS[code], code.toLowerCase(), (error as Error).message);
   }
   throw error;
 }
@@ -22,7 +22,7 @@ function asHttp(error: unknown): never {
 export function snapshotRoutes(deps: CompanionDeps) {
   const { store } = deps;
   const snapshots = () => {
-    if (!store.snapshots) throw new HttpError(404, 'not_found', 'This companion keeps its history in memory only');
+    if (!store.snapshots) throw httpError(404, 'not_found', 'This companion keeps its history in memory only');
     return store.snapshots;
   };
   return new Hono()

@@ -15,8 +15,8 @@ import {
   withoutSeq,
 } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
-import { readJson } from '../http/body';
-import { fromZodError, HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
+import { jsonBody, validQuery } from '../http/validate';
 import { eachLimited } from '../lib/each-limited';
 import { sha256Hex } from '../lib/hash';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
@@ -53,7 +53,7 @@ function readRecords(records: readonly { kind: string }[]): (SyncRecord | null)[
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = ['records', i, ...(issue?.path ?? [])].join('.');
-      throw new HttpError(400, 'invalid_body', `${field}: ${describeIssues(parsed.error)}`, field);
+      throw httpError(400, 'invalid_body', `${field}: ${describeIssues(parsed.error)}`, field);
     }
     return parsed.data;
   });
@@ -74,11 +74,11 @@ export function syncRoutes(deps: CompanionDeps) {
       try {
         bytes = base64ToBytes(base64);
       } catch {
-        throw new HttpError(400, 'invalid_body', `images.${hash}: is not base64`, `images.${hash}`);
+        throw httpError(400, 'invalid_body', `images.${hash}: is not base64`, `images.${hash}`);
       }
-      if (!isPng(bytes)) throw new HttpError(400, 'invalid_body', `images.${hash}: is not a PNG`, `images.${hash}`);
+      if (!isPng(bytes)) throw httpError(400, 'invalid_body', `images.${hash}: is not a PNG`, `images.${hash}`);
       if (sha256Hex(bytes) !== hash) {
-        throw new HttpError(
+        throw httpError(
           400,
           'image_hash_mismatch',
           `images.${hash}: the bytes do not match their sha-256`,
@@ -180,20 +180,19 @@ export function syncRoutes(deps: CompanionDeps) {
   }
 
   return new Hono()
-    .get('/api/v1/changes', (c) => {
-      const query = pullQuerySchema.safeParse(c.req.query());
-      if (!query.success) throw fromZodError(query.error);
-      const page = store.changeLines(query.data.since, query.data.limit, query.data.v);
+    .get('/api/v1/changes', validQuery(pullQuerySchema), (c) => {
+      const query = c.req.valid('query');
+      const page = store.changeLines(query.since, query.limit, query.v);
       // The stored lines are the records' JSON already: one page costs a join, not a serialization.
-      const records = query.data.v >= 2 ? `,"records":[${page.records.join(',')}]` : '';
+      const records = query.v >= 2 ? `,"records":[${page.records.join(',')}]` : '';
       const text =
         `{"serverId":${JSON.stringify(store.serverId)},"changes":[${page.lines.join(',')}],` +
         `"lastSeq":${page.lastSeq},"hasMore":${page.hasMore},` +
         `"needImages":${JSON.stringify(store.lostImages(LOST_IMAGES_ASKED))}${records}}`;
       return c.body(text, 200, { 'content-type': 'application/json' });
     })
-    .post('/api/v1/push', async (c) => {
-      const body = await readJson(c, pushRequestSchema, config.limits.push);
+    .post('/api/v1/push', jsonBody(pushRequestSchema, config.limits.push), async (c) => {
+      const body = c.req.valid('json');
       const key = `${body.clientId}\u0000${body.requestId}`;
       let remembered = answered.get(key);
       if (!remembered) {

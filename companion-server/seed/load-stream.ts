@@ -1,12 +1,13 @@
 import { hash } from 'node:crypto';
-import { isTrashed, type Job, type SyncedJob, toSeedJob } from '../../utils/domain';
+import { isTrashed, type Job, toSeedJob } from '../../utils/domain';
 import type { JobStore } from '../store/types';
 
 /**
  * `/load-jobs` as a stream: the old API's answer holds every job with its image as a data URL (58 MB at 10,000
  * jobs, 10 times that at 100,000), so it is written out job by job with images read a few at a time, never
- * built whole (it answered 503 at 100,000 jobs). Each job's text is kept in a cache bounded by bytes, keyed by
- * its seq, so a second load costs a concatenation and a change costs that one job.
+ * built whole (it answered 503 at 100,000 jobs). Each job's text is kept, as UTF-8 bytes, in a cache bounded by
+ * bytes, keyed by its seq, so a second load costs a copy of bytes (no encoding, and nothing on the JS heap for
+ * the collector to walk) and a change costs that one job.
  */
 export interface ServedJob {
   id: string;
@@ -20,6 +21,7 @@ export interface ServedJob {
 export const LOAD_CACHE_BYTES = 64 * 1024 * 1024;
 /** Jobs whose images are read at once for one chunk of the answer (the store's read pool bounds the files). */
 const JOBS_PER_CHUNK = 64;
+const COMMA = Buffer.from(',');
 
 /** One-shot `hash`: a Hash object per job cost more than hashing its 6 KB (10,000 of them in every save). */
 export function fingerprint(bytes: Uint8Array | string): string {
@@ -30,7 +32,7 @@ export function fingerprint(bytes: Uint8Array | string): string {
 export const birthOf = (job: Pick<Job, 'createdAt'>) => String(job.createdAt);
 
 export function createLoadCache(budget = LOAD_CACHE_BYTES) {
-  const entries = new Map<string, { seq: number; text: string; fp: string }>();
+  const entries = new Map<string, { seq: number; text: Buffer; fp: string }>();
   let bytes = 0;
   return {
     get(id: string, seq: number) {
@@ -41,7 +43,7 @@ export function createLoadCache(budget = LOAD_CACHE_BYTES) {
       entries.set(id, hit);
       return hit;
     },
-    set(id: string, seq: number, text: string, fp: string) {
+    set(id: string, seq: number, text: Buffer, fp: string) {
       const before = entries.get(id);
       if (before) bytes -= before.text.length;
       entries.delete(id);
@@ -67,41 +69,53 @@ export async function* loadJobsChunks(
   cache: LoadCache,
   served: ServedJob[],
   present?: (job: Record<string, unknown>) => Record<string, unknown>,
-): AsyncGenerator<string> {
+): AsyncGenerator<Buffer> {
   const lastJobId = store.lastJobId;
   const savedAt = store.savedAt;
   // The trash is hidden from the old API: its clients know no trash, and would show (and save back) what the
   // user threw away. A save never removes a job in the trash either (save-plan.ts).
-  const ids = store
-    .liveIndex()
-    .filter((e) => !e.trashed)
-    .map((e) => e.id);
-  yield '{"status":"ok","jobs":[';
+  const entries = store.liveIndex().filter((e) => !e.trashed);
+  yield Buffer.from('{"status":"ok","jobs":[');
   let count = 0;
-  for (let i = 0; i < ids.length; i += JOBS_PER_CHUNK) {
-    const jobs = ids
-      .slice(i, i + JOBS_PER_CHUNK)
-      .map((id) => store.get(id))
-      .filter((job): job is SyncedJob => job !== undefined && !job.deleted && !isTrashed(job));
-    const texts: string[] = [];
-    const misses = jobs.filter((job) => present || !cache.get(job.id, job.seq));
-    const images = await readImages(store, misses);
-    for (const job of jobs) {
-      let entry = present ? undefined : cache.get(job.id, job.seq);
-      if (!entry) {
-        const seedJob = toSeedJob(job, (hash) => images.get(hash) ?? null);
-        const text = JSON.stringify(present ? present(seedJob) : seedJob);
-        entry = { seq: job.seq, text, fp: fingerprint(text) };
-        if (!present) cache.set(job.id, job.seq, text, entry.fp);
+  for (let i = 0; i < entries.length; i += JOBS_PER_CHUNK) {
+    // A job whose text is cached at its seq is sent as it is, unparsed; the others are read (as they are now:
+    // one may have changed since the load began) with their images.
+    const slots = entries.slice(i, i + JOBS_PER_CHUNK).map((e) => {
+      const hit = present ? undefined : cache.get(e.id, e.seq);
+      if (hit) return { id: e.id, seq: e.seq, birth: birthOf(e), hit, job: undefined };
+      const job = store.get(e.id);
+      const live = job && !job.deleted && !isTrashed(job) ? job : undefined;
+      return { id: e.id, seq: job?.seq ?? e.seq, birth: birthOf(job ?? e), hit: undefined, job: live };
+    });
+    const images = await readImages(
+      store,
+      slots.flatMap((s) => (s.job ? [s.job] : [])),
+    );
+    const texts: Buffer[] = [];
+    for (const slot of slots) {
+      let entry = slot.hit;
+      if (!entry && slot.job) {
+        const seedJob = toSeedJob(slot.job, (hash) => images.get(hash) ?? null);
+        const text = Buffer.from(JSON.stringify(present ? present(seedJob) : seedJob));
+        entry = { seq: slot.seq, text, fp: fingerprint(text) };
+        if (!present) cache.set(slot.id, slot.seq, text, entry.fp);
       }
+      if (!entry) continue;
       texts.push(entry.text);
-      served.push({ id: job.id, seq: job.seq, fp: entry.fp, birth: birthOf(job) });
+      served.push({ id: slot.id, seq: slot.seq, fp: entry.fp, birth: slot.birth });
     }
     if (texts.length === 0) continue;
-    yield (count > 0 ? ',' : '') + texts.join(',');
+    const parts: Buffer[] = [];
+    for (const text of texts) {
+      if (count + parts.length > 0) parts.push(COMMA);
+      parts.push(text);
+    }
+    yield Buffer.concat(parts);
     count += texts.length;
   }
-  yield `],"lastJobId":${lastJobId},"savedAt":${JSON.stringify(savedAt)},"message":"Loaded ${count} jobs"}`;
+  yield Buffer.from(
+    `],"lastJobId":${lastJobId},"savedAt":${JSON.stringify(savedAt)},"message":"Loaded ${count} jobs"}`,
+  );
 }
 
 async function readImages(store: JobStore, jobs: readonly Job[]): Promise<Map<string, Uint8Array>> {
@@ -120,14 +134,13 @@ async function readImages(store: JobStore, jobs: readonly Job[]): Promise<Map<st
   return images;
 }
 
-/** A generator of text as a byte stream that waits for its reader (backpressure). */
-export function toByteStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
+/** A generator of bytes as a byte stream that waits for its reader (backpressure). */
+export function toByteStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await chunks.next();
       if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(next.value));
+      else controller.enqueue(next.value);
     },
     async cancel() {
       await chunks.return(undefined);

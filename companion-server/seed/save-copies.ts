@@ -1,5 +1,5 @@
 import { fromSeedJob, type Job, type SeedJob, seedJobSchema } from '../../utils/domain';
-import { fromZodError, HttpError } from '../http/http-error';
+import { fromZodError, httpError } from '../http/http-error';
 import { sha256Hex } from '../lib/hash';
 import { uniqueId } from '../store/history-file';
 import { type ClientRecord, isOlderText } from './clients';
@@ -92,7 +92,7 @@ export class SaveReader {
       );
     } catch (error) {
       const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new HttpError(400, 'invalid_body', `jobs.${index}: ${detail}`, `jobs.${index}`);
+      throw httpError(400, 'invalid_body', `jobs.${index}: ${detail}`, `jobs.${index}`);
     }
     const done2 = { raw: raw.data, rawId: String(raw.data.id), job };
     this.parsed.set(index, done2);

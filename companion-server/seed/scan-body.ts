@@ -1,5 +1,6 @@
+import type { HTTPException } from 'hono/http-exception';
 import { parseJsonText, refuseForbiddenKey } from '../http/body';
-import { HttpError } from '../http/http-error';
+import { httpError } from '../http/http-error';
 
 /**
  * A `/save-jobs` body walked in place: the `jobs` array's elements as byte ranges, the other top-level fields
@@ -34,8 +35,8 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function invalid(message: string, at: number): HttpError {
-  return new HttpError(400, 'invalid_json', `The body is not valid JSON: ${message} at byte ${at}`);
+function invalid(message: string, at: number): HTTPException {
+  return httpError(400, 'invalid_json', `The body is not valid JSON: ${message} at byte ${at}`);
 }
 
 /**
@@ -79,7 +80,7 @@ function skipValue(bytes: Buffer, i: number): number {
     if (b === QUOTE) j = skipString(bytes, j) - 1;
     else if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
       if (++depth > MAX_DEPTH)
-        throw new HttpError(400, 'too_deep', `The body is nested more than ${MAX_DEPTH} levels deep`);
+        throw httpError(400, 'too_deep', `The body is nested more than ${MAX_DEPTH} levels deep`);
     } else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) {
       if (--depth === 0) return j + 1;
     }
@@ -98,7 +99,7 @@ export function parseSlice(bytes: Uint8Array, start: number, end: number): unkno
   try {
     text = decoder.decode(bytes.subarray(start, end));
   } catch {
-    throw new HttpError(400, 'invalid_utf8', 'The body is not valid UTF-8');
+    throw httpError(400, 'invalid_utf8', 'The body is not valid UTF-8');
   }
   return parseJsonText(text, start);
 }

@@ -96,7 +96,10 @@ export function createJobStore(deps: {
 
     get: (id) => state.get(id),
     list: () => state.list(),
-    liveIndex: () => state.liveEntries().map((e) => ({ id: e.id, status: e.status, trashed: e.trashed === true })),
+    liveIndex: () =>
+      state
+        .liveEntries()
+        .map((e) => ({ id: e.id, seq: e.seq, createdAt: e.createdAt, status: e.status, trashed: e.trashed === true })),
     changesSince(since, limit) {
       const page = state.changesSince(since, limit);
       return {

@@ -2,49 +2,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { type Clock, type Job, type JobInput, jobSchema } from '../../utils/domain';
+import { writePng } from '../../utils/export/png-encode';
 import { type FsSeam, nodeFs } from './fs-seam';
 import type { HistoryState } from './history-state';
 import { type Plan, planClear, planMerge, planPut, planReplaceAll } from './plans';
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), 8 + data.length);
-  return out;
-}
-
 /** A valid 2x2 RGBA PNG whose pixels depend on `n`, so different `n` give different hashes. */
 export function makePng(n: number): Uint8Array {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(2, 0);
-  header.writeUInt32BE(2, 4);
-  header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
-  const row = (r: number) => [0, ...[n & 255, (n >> 8) & 255, r, 255], ...[r, n & 255, 7, 255]];
-  const raw = Buffer.from([...row(1), ...row(2)]);
-  return new Uint8Array(
-    Buffer.concat([
-      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-      chunk('IHDR', header),
-      chunk('IDAT', deflateSync(raw)),
-      chunk('IEND', new Uint8Array(0)),
-    ]),
-  );
+  const pixel = (r: number) => [n & 255, (n >> 8) & 255, r, 255];
+  const swapped = (r: number) => [r, n & 255, 7, 255];
+  return writePng(Uint8Array.from([...pixel(1), ...swapped(1), ...pixel(2), ...swapped(2)]), 2, 2);
 }
 
 /** A fresh dir under the OS temp dir, removed by the returned cleanup. */

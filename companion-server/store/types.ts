@@ -56,7 +56,7 @@ export interface JobStore {
   /** Live jobs (no tombstones), oldest first as the seed kept them. Parses every job: for rare callers. */
   list(): SyncedJob[];
   /** Live job ids with their status (and whether they are in the trash), oldest first, without parsing them. */
-  liveIndex(): { id: string; status: Job['status']; trashed: boolean }[];
+  liveIndex(): { id: string; seq: number; createdAt: number; status: Job['status']; trashed: boolean }[];
   /** Everything changed after `since`, tombstones included, in sequence order (`limit` counts jobs and records). */
   changesSince(
     since: number,

@@ -13,7 +13,24 @@ export function base64ToBytes(base64: string): Uint8Array {
   return bytes;
 }
 
+/** The platform's native encoder, where there is one: Uint8Array#toBase64 (browsers), else Node's Buffer. */
+const nativeBase64: ((bytes: Uint8Array) => string) | null = (() => {
+  if (typeof (Uint8Array.prototype as { toBase64?: unknown }).toBase64 === 'function')
+    return (bytes) => (bytes as Uint8Array & { toBase64(): string }).toBase64();
+  const buffer = (
+    globalThis as { Buffer?: { from(b: ArrayBuffer, o: number, l: number): { toString(e: string): string } } }
+  ).Buffer;
+  return buffer
+    ? (bytes) => buffer.from(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+    : null;
+})();
+
+/**
+ * Base64 of the bytes: natively where the platform can (10x faster: /load-jobs encodes every image of the
+ * history on its first answer), else through btoa.
+ */
 export function bytesToBase64(bytes: Uint8Array): string {
+  if (nativeBase64) return nativeBase64(bytes);
   let binary = '';
   // Chunked: String.fromCharCode(...bytes) overflows the stack on large images.
   for (let i = 0; i < bytes.length; i += 0x8000) {
