@@ -21,8 +21,9 @@ describe('scaled images', () => {
     await expect(scaledPngBlob(twoPixels(), 9)).rejects.toThrow(/Scale is 1 to 8x/);
   });
 
-  it('refuses what is not a base64 data URL', () => {
-    expect(() => dataUrlBytes('https://example.invalid/x.png')).toThrow(/not a base64 data URL/);
+  it('refuses what is not a PNG data URL', () => {
+    expect(() => dataUrlBytes('https://example.invalid/x.png')).toThrow(/not a PNG data URL/);
+    expect(() => dataUrlBytes('data:image/png;base64,aGVsbG8=')).toThrow(/not a PNG data URL/);
   });
 
   it('names the file with its scale', () => {

@@ -1,15 +1,12 @@
+import { pngDataUrlToBytes } from '@/utils/domain/data-url';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
 import { pngFilename } from '@/utils/panel/download';
 
-/** The bytes of a base64 `data:` URL (the panel keeps images as data URLs). */
+/** The PNG bytes of a data URL (the panel keeps images as data URLs). */
 export function dataUrlBytes(dataUrl: string): Uint8Array {
-  const comma = dataUrl.indexOf(',');
-  if (!dataUrl.startsWith('data:') || comma < 0 || !dataUrl.slice(0, comma).endsWith(';base64'))
-    throw new Error('The image is not a base64 data URL');
-  const text = atob(dataUrl.slice(comma + 1));
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const bytes = pngDataUrlToBytes(dataUrl);
+  if (!bytes) throw new Error('The image is not a PNG data URL');
   return bytes;
 }
 
