@@ -2,13 +2,19 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataTools } from '@/components/DataTools';
+import { MenuHost } from '@/components/OverflowMenu';
 
 afterEach(cleanup);
 
 describe('DataTools', () => {
   it('folds export, import and clear into one named menu', () => {
     const props = { onExportJson: vi.fn(), onExportCsv: vi.fn(), onImport: vi.fn(), onClearHistory: vi.fn() };
-    render(<DataTools {...props} />);
+    render(
+      <>
+        <DataTools {...props} />
+        <MenuHost />
+      </>,
+    );
     const open = () => {
       fireEvent.click(screen.getByRole('button', { name: 'History data' }));
       return within(screen.getByRole('menu', { name: 'History data' }));
@@ -41,6 +47,7 @@ describe('DataTools', () => {
         busy="json"
       />,
     );
+    render(<MenuHost />);
     fireEvent.click(screen.getByRole('button', { name: 'History data' }));
     const item = screen.getByRole('menuitem', { name: 'Export JSON' }) as HTMLButtonElement;
     expect(item.textContent).toBe('Exporting JSON…');

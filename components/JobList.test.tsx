@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/pre
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobList, OVERSCAN } from '@/components/JobList';
 import { type JobActions, ROW_HEIGHT } from '@/components/JobRow';
+import { MenuHost } from '@/components/OverflowMenu';
 import type { Job, JobStatus } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -63,6 +64,7 @@ function renderList(jobs: Job[], extra: Partial<Parameters<typeof JobList>[0]> =
       {...extra}
     />,
   );
+  render(<MenuHost />);
   return { actions, ...view };
 }
 
@@ -247,8 +249,8 @@ describe('JobList', () => {
       3 * (Math.ceil(600 / 134) + 2 * OVERSCAN + 1),
     );
 
-    expect(screen.getByRole('button', { name: 'Grid view' }).getAttribute('aria-pressed')).toBe('true');
-    fireEvent.click(screen.getByRole('button', { name: 'List view' }));
+    expect(screen.getByRole('button', { name: 'Show as grid' }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(screen.getByRole('button', { name: 'Show as list' }));
     expect(onPrefs).toHaveBeenLastCalledWith({ layout: 'list' });
     fireEvent.input(screen.getByRole('slider', { name: 'Thumbnail size' }), { target: { value: '128' } });
     expect(onPrefs).toHaveBeenLastCalledWith({ thumb: 128 });

@@ -2,6 +2,7 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type JobActions, JobRow, type JobRowProps, ROW_HEIGHT } from '@/components/JobRow';
+import { MenuHost } from '@/components/OverflowMenu';
 import type { Job, JobStatus } from '@/utils/domain/job';
 
 afterEach(cleanup);
@@ -57,6 +58,7 @@ function renderRow(j: Job, props: Partial<JobRowProps> = {}) {
       />
     </ul>,
   );
+  render(<MenuHost />);
   return { actions, row: document.querySelector<HTMLElement>('[data-job-id="job-7"]')! };
 }
 

@@ -16,8 +16,8 @@ export function ViewToggle({ prefs, grid, onPrefs }: ViewToggleProps) {
       <button
         type="button"
         class="icon-btn"
-        aria-label="List view"
-        title={prefs.layout === 'list' ? 'List view (press again: automatic)' : 'List view'}
+        aria-label="Show as list"
+        title={prefs.layout === 'list' ? 'Show as list (press again: automatic)' : 'Show as list'}
         aria-pressed={!grid ? 'true' : 'false'}
         onClick={() => pick('list')}
       >
@@ -26,8 +26,8 @@ export function ViewToggle({ prefs, grid, onPrefs }: ViewToggleProps) {
       <button
         type="button"
         class="icon-btn"
-        aria-label="Grid view"
-        title={prefs.layout === 'grid' ? 'Grid view (press again: automatic)' : 'Grid view'}
+        aria-label="Show as grid"
+        title={prefs.layout === 'grid' ? 'Show as grid (press again: automatic)' : 'Show as grid'}
         aria-pressed={grid ? 'true' : 'false'}
         onClick={() => pick('grid')}
       >

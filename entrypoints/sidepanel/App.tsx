@@ -11,6 +11,7 @@ import { PixelLogo } from '@/components/icons';
 import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import { KeySettings } from '@/components/KeySettings';
+import { MenuHost } from '@/components/OverflowMenu';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
 import { StatsBar } from '@/components/StatsBar';
@@ -363,6 +364,7 @@ export function App({ services }: { services: PanelServices }) {
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />
       </div>
+      <MenuHost />
       <WorkbenchLayer
         wb={wb}
         rows={rows}

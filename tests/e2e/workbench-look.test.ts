@@ -203,10 +203,10 @@ describe('the workbench look', () => {
     await page.keyboard.press('Escape');
 
     // The grid at the panel's width, then wide (it is a grid by itself from 700 px).
-    await page.getByRole('button', { name: 'Grid view', exact: true }).click();
+    await page.getByRole('button', { name: 'Show as grid', exact: true }).click();
     await expect.poll(() => page.locator('.tile-row').count()).toBeGreaterThan(0);
     await browser.screenshot(page, 'workbench-grid');
-    await page.getByRole('button', { name: 'Grid view', exact: true }).click();
+    await page.getByRole('button', { name: 'Show as grid', exact: true }).click();
     await page.setViewportSize({ width: 1280, height: 800 });
     await expect.poll(() => page.locator('section.job-list').getAttribute('data-layout')).toBe('grid');
     await browser.screenshot(page, 'workbench-wide');
