@@ -36,16 +36,16 @@ export function DetailActionBar({ id, job, hasImage, zoom, actions }: DetailActi
         </button>
       </div>
       <div class="action-line">
-        <label class="inline-field">
+        <label class="inline-field" for="detail-scale">
           Scale
-          <select value={String(scale)} onChange={(e) => setPicked(Number(e.currentTarget.value))}>
-            {ZOOMS.map((z) => (
-              <option key={z} value={z}>
-                {z}×
-              </option>
-            ))}
-          </select>
         </label>
+        <select id="detail-scale" value={String(scale)} onChange={(e) => setPicked(Number(e.currentTarget.value))}>
+          {ZOOMS.map((z) => (
+            <option key={z} value={z}>
+              {z}×
+            </option>
+          ))}
+        </select>
         <button
           type="button"
           class="btn small"
@@ -66,20 +66,21 @@ export function DetailActionBar({ id, job, hasImage, zoom, actions }: DetailActi
         </button>
       </div>
       <div class="action-line">
-        <label class="inline-field">
+        <label class="inline-field" for="detail-direction">
           Direction
-          <select
-            value={direction}
-            disabled={!canRotate}
-            onChange={(e) => setDirection(e.currentTarget.value as Direction)}
-          >
-            {directions.map((d) => (
-              <option key={d} value={d}>
-                {d}
-              </option>
-            ))}
-          </select>
         </label>
+        <select
+          id="detail-direction"
+          value={direction}
+          disabled={!canRotate}
+          onChange={(e) => setDirection(e.currentTarget.value as Direction)}
+        >
+          {directions.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
         <button type="button" class="btn small" disabled={!canRotate} onClick={() => actions.onRotate(id, direction)}>
           Rotate
         </button>

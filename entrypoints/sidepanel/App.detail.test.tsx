@@ -184,4 +184,15 @@ describe('App: the detail view', () => {
     const rotated = await screen.findByRole('dialog', { name: 'turned 2' });
     await waitFor(() => expect(within(rotated).getByRole('button', { name: 'stored prompt 9' })).toBeTruthy());
   });
+
+  it('delete moves a job to the trash through organise, and a trashed job leaves the history', async () => {
+    await seed([job(1), job(2, { trashedAt: Date.now() - 1000 })]);
+    const { intents } = setup();
+    const ids = () => [...document.querySelectorAll('[data-job-id]')].map((r) => r.getAttribute('data-job-id'));
+    await waitFor(() => expect(ids()).toEqual(['job-1']));
+    fireEvent.click(screen.getByRole('button', { name: 'More actions for job-1' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Delete job-1' }));
+    await waitFor(() => expect(intents()).toEqual([{ type: 'organise', ids: ['job-1'], edit: { op: 'trash' } }]));
+    await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Moved “stored prompt 1” to the trash'));
+  });
 });

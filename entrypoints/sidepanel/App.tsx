@@ -117,7 +117,8 @@ export function App({ services }: { services: PanelServices }) {
   }, [narrowed, snap.phase, data]);
 
   const filtered = useMemo(
-    () => data.filter(search, status, reason),
+    // Trashed jobs leave the history (the trash lists them); until the search engine leaves them out itself.
+    () => data.filter(search, status, reason).filter((e) => e.trashedAt === undefined),
     [data, snap.entriesVersion, search, status, reason],
   );
   // Batches fold into one row each; what is shown (and walked by Prev/Next) is the stacked list.

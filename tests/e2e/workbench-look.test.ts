@@ -202,6 +202,11 @@ describe('the workbench look', () => {
     await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).count()).toBe(1);
     await page.keyboard.press('Escape');
 
+    // A row's menu opens over the list (not clipped by its row) and its items act.
+    await page.getByRole('button', { name: `More actions for ${idOf(5)}`, exact: true }).click();
+    await page.getByRole('menuitem', { name: `Reuse ${idOf(5)} in the form`, exact: true }).click();
+    await expect.poll(() => page.getByLabel('Prompt', { exact: true }).inputValue()).toBe(promptOf(5));
+
     // The grid at the panel's width, then wide (it is a grid by itself from 700 px).
     await page.getByRole('button', { name: 'Show as grid', exact: true }).click();
     await expect.poll(() => page.locator('.tile-row').count()).toBeGreaterThan(0);
