@@ -130,7 +130,8 @@ describe('rotate', () => {
     }
     expect(stack.fake.requests.filter((r) => r.path === '/rotate')).toHaveLength(9);
 
-    // The panel shows all ten jobs, done, with their images.
+    // The set is one stack of 8; shown, the panel lists all ten jobs, done, with their images.
+    await page.getByRole('button', { name: 'Show the 8 jobs of this batch' }).click();
     const expected = [id, single!.id, ...set.map((j) => j.id)].sort();
     await expect
       .poll(
