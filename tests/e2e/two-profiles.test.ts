@@ -17,7 +17,7 @@ import {
 afterEach(disposeAll);
 
 describe('two profiles, one companion', () => {
-  it("see each other's jobs, and a delete in one disappears from the other", async () => {
+  it("see each other's jobs, and a delete in one moves the job to the companion's trash", async () => {
     const stack = await startStack();
     const [first, second] = await Promise.all([
       startBrowser({ companionUrl: stack.url }),
