@@ -34,6 +34,17 @@ export interface InitConfig {
  *    <img> from data URLs over the page, waits until they are decoded, and records the same two marks in
  *    window.__bench.baseline.
  */
+/**
+ * In-page `afterFrame(fn)`: fn(now) once the frame showing the current DOM was produced: rAF runs before that
+ * frame's paint, the message task right after it.
+ */
+export const AFTER_FRAME = `const afterFrame = (fn) =>
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => fn(performance.now());
+      ch.port2.postMessage(0);
+    });`;
+
 export function initScript(config: InitConfig): string {
   return `(() => {
   if (location.pathname !== '/sidepanel.html') return;
@@ -60,14 +71,7 @@ export function initScript(config: InitConfig): string {
   } catch (e) {
     B.errors.push('storage trace: ' + e);
   }
-  // After the frame that shows the current DOM was produced: rAF runs before that frame's paint, the
-  // message task right after it.
-  const afterFrame = (fn) =>
-    requestAnimationFrame(() => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => fn(performance.now());
-      ch.port2.postMessage(0);
-    });
+  ${AFTER_FRAME}
 
   if (CFG.mode === 'baseline' || CFG.mode === 'floor') {
     const start = performance.now();
@@ -169,6 +173,7 @@ export function initScript(config: InitConfig): string {
 export function armSearch(expect: { caption: string; firstId: string | null }): string {
   return `(() => {
   const EXP = ${JSON.stringify(expect)};
+  ${AFTER_FRAME}
   const S = (window.__benchSearch = { t0: null, eventTs: null, dom: null, painted: null });
   const input = document.getElementById('search-text');
   const list = document.querySelector('.job-list') || document.body;
@@ -182,11 +187,7 @@ export function armSearch(expect: { caption: string; firstId: string | null }): 
     if (S.t0 === null || S.dom !== null || !ok()) return;
     S.dom = performance.now();
     observer.disconnect();
-    requestAnimationFrame(() => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => { S.painted = performance.now(); };
-      ch.port2.postMessage(0);
-    });
+    afterFrame((t) => { S.painted = t; });
   });
   observer.observe(list, { childList: true, subtree: true, characterData: true, attributes: true });
 })()`;

@@ -49,6 +49,7 @@ export async function writeResults(run: RunOutcome): Promise<void> {
       concurrentPushes: load && { ...load, latencies: load.latencies.map((v) => Math.round(v * 10) / 10) },
       firstSync: samples.firstSync,
       searchHuge: samples.searchHuge,
+      find: samples.find,
       firstSyncHuge: samples.firstSyncHuge,
       oldApi: oldApiScale?.oldApi ?? [],
       emptyStart: oldApiScale?.emptyStart ?? null,

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChangeSample, LoadResult, ReadSample } from './companion';
+import type { FindSample } from './extension/find';
 import type { FirstRowsSample } from './extension/first-rows';
 import type { FirstSyncSample } from './extension/first-sync';
 import type { InsightsSample } from './extension/insights';
@@ -100,4 +101,6 @@ export const samples = {
   load: null as LoadResult | null,
   firstSync: [] as FirstSyncSample[],
   firstSyncHuge: [] as FirstSyncSample[],
+  /** Section 12 per size: the panel's samples and the engine's figures (sections/find.ts). */
+  find: {} as Record<number, { samples: FindSample[]; engine: import('./sections/find').EngineFigure[] }>,
 };

@@ -5,8 +5,8 @@
  * figure covers.
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
- *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6) or the companion half (2, 3, 5, 7, 8, 9);
- *                   old-api (7, 9), scale (8) and first-sync (5, and 10's first sync) pick those parts of it
+ *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6, 12) or the companion half (2, 3, 5, 7, 8, 9);
+ *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync) and find (12) pick those parts
  *   BENCH_OUT       where to write the results (default bench/results.json)
  *   BENCH_100K=1    also 100,000 jobs: in 7 and 8, and first rows (against 1,000), search and a first sync
  *                   (the PNGs are made once and cached, a few minutes the first time)
@@ -35,6 +35,7 @@ import {
 } from './run-context';
 import { benchCompanion } from './sections/companion';
 import { readsRows } from './sections/companion-reads';
+import { benchFindOnly, findTableRows } from './sections/find';
 import { firstRowsRows } from './sections/first-rows';
 import { benchHuge, hugeRows } from './sections/huge';
 import { insightsRows } from './sections/insights';
@@ -71,11 +72,16 @@ async function main(): Promise<void> {
   let oldApiScale: OldApiScaleResults | null = null;
   try {
     if (only.has('panel')) await benchPanel(extDir, small, large);
+    else if (only.has('find')) {
+      await benchFindOnly(extDir, large);
+      if (huge) await benchFindOnly(extDir, huge);
+    }
     if (only.has('companion') || only.has('first-sync')) {
       const reserve = parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0;
       await benchCompanion(extDir, large, reserve, !only.has('companion'));
     }
-    if (huge) await benchHuge(extDir, huge, only);
+    if (huge && (only.has('panel') || only.has('companion') || only.has('first-sync')))
+      await benchHuge(extDir, huge, only);
   } catch (err) {
     failure = err;
     log(`FAILED: ${(err as Error).stack ?? err}`);
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     ...searchRows(large),
     ...insightsRows(large, samples.insights),
     ...hugeRows(small, huge),
+    ...findTableRows(),
     ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : []),
   ];
   const wallMs = performance.now() - wallStart;

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type FlagName, flagSpec, parseArgsOptions } from './cli/flag-table';
@@ -29,6 +30,10 @@ export interface ServerConfig {
   maxCallsPerMinute: number | null;
   /** Days a job stays in the trash before the companion purges it; null (the default): only the user empties it. */
   trashDays: number | null;
+  /** --sync-dir: the folder shared with other devices (issue 22), absolute, or null: no device sync. */
+  syncDir: string | null;
+  /** --device-name: this device's name in the sync folder. */
+  deviceName: string;
 }
 
 export class ConfigError extends Error {}
@@ -161,7 +166,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
     ...spendingLimits(values, env),
     // Nothing in the history is deleted but by the user: a retention applies only when the user set one.
     trashDays: limit('--trash-days', pick(values, env, 'trash-days'), 0, 36_500, true) || null,
+    ...deviceSyncOf(values, env, cwd),
   };
+}
+
+/** --sync-dir and --device-name (issue 22); an empty COMPANION_SYNC_DIR means none, as for the other variables. */
+function deviceSyncOf(values: FlagValues, env: NodeJS.ProcessEnv, cwd: string) {
+  const dir = (values['sync-dir'] as string | undefined) ?? (envOf(env, 'sync-dir') || undefined);
+  if (dir !== undefined && dir.trim() === '') throw new ConfigError('--sync-dir is empty: give the shared folder');
+  const name = (pick(values, env, 'device-name') ?? os.hostname()).trim() || 'device';
+  if (name.length > 64) throw new ConfigError('--device-name is longer than 64 characters');
+  return { syncDir: dir === undefined ? null : path.resolve(cwd, dir), deviceName: name };
 }
 
 /** The data dir the user named: the flag, else a non-empty COMPANION_DATA_DIR. */

@@ -1,5 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { trapFocus } from '@/components/focus-trap';
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -45,18 +46,7 @@ export function ConfirmDialog({
       onCancel();
       return;
     }
-    if (e.key !== 'Tab') return;
-    const focusable = [...(dialog.current?.querySelectorAll<HTMLElement>('button:not([disabled])') ?? [])];
-    const firstEl = focusable[0];
-    const lastEl = focusable[focusable.length - 1];
-    if (!firstEl || !lastEl) return;
-    if (e.shiftKey && document.activeElement === firstEl) {
-      e.preventDefault();
-      lastEl.focus();
-    } else if (!e.shiftKey && document.activeElement === lastEl) {
-      e.preventDefault();
-      firstEl.focus();
-    }
+    trapFocus(e, dialog.current);
   };
 
   return (

@@ -32,6 +32,8 @@ export interface JobListProps {
   caption?: string;
   /** Id of the caption, for a search box's aria-describedby. */
   captionId?: string;
+  /** Whether a row is selected (utils/panel/selection.ts); the gestures are delegated by the list's container. */
+  isSelected?(id: string): boolean;
   /** Height to assume before the scroller is measured. */
   fallbackHeight?: number;
   clock?: () => number;
@@ -69,6 +71,7 @@ export function JobList({
   caption,
   captionId = 'job-count',
   fallbackHeight,
+  isSelected,
   clock = Date.now,
   prefs = defaultViewPrefs,
   onPrefs,
@@ -215,6 +218,7 @@ export function JobList({
               actions={actions}
               stack={stacks?.get(entry.id)}
               onToggleStack={onToggleStack}
+              selected={isSelected?.(entry.id) ?? false}
             />
           );
         }}

@@ -40,6 +40,8 @@ export interface JobRowProps {
   /** The batch this row heads or belongs to (utils/panel/stacks.ts). */
   stack?: StackInfo;
   onToggleStack?(groupId: string): void;
+  /** In the selection (bulk actions); shown by the row's look and said to assistive tech. */
+  selected?: boolean;
 }
 
 /** ★ and a 1-5 rating as a row shows them; nothing when neither is set. */
@@ -138,6 +140,7 @@ export function JobRow({
   actions,
   stack,
   onToggleStack,
+  selected = false,
 }: JobRowProps) {
   const id = entry.id;
   const status = job?.status ?? entry.status;
@@ -166,7 +169,8 @@ export function JobRow({
 
   return (
     <li
-      class={stack?.member ? 'job-row in-stack' : 'job-row'}
+      class={['job-row', stack?.member ? 'in-stack' : '', selected ? 'selected' : ''].filter(Boolean).join(' ')}
+      data-selected={selected ? 'true' : undefined}
       data-job-id={id}
       data-status={status}
       aria-posinset={position}
@@ -204,6 +208,7 @@ export function JobRow({
         <p class="job-head">
           {stack && <StackToggle stack={stack} onToggle={onToggleStack} />}
           <span class="job-prompt" title={prompt}>
+            {selected && <span class="visually-hidden">Selected: </span>}
             {prompt || <em>(no prompt)</em>}
           </span>
           {age}

@@ -1,6 +1,5 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/preact';
-import { useState } from 'preact/hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { JobList, listCaption } from '@/components/JobList';
@@ -8,7 +7,7 @@ import type { JobActions } from '@/components/JobRow';
 import { SearchBar } from '@/components/SearchBar';
 import type { JobStatus } from '@/utils/domain/job';
 import { createPanelData, type PanelData } from '@/utils/panel/data';
-import type { StatusFilter } from '@/utils/panel/search';
+import { initialQuery, useFind } from '@/utils/panel/use-find';
 import type { PanelStorage } from '@/utils/storage/area';
 import { indexItems } from '@/utils/storage/index-pages';
 import { keys } from '@/utils/storage/keys';
@@ -19,11 +18,22 @@ afterEach(cleanup);
 const statuses: JobStatus[] = ['success', 'error', 'running', 'queued', 'idle'];
 const creatures = ['knight', 'mage', 'dragon', 'warrior', 'wizard', 'slime', 'golem'];
 
-/** Index entries only: search and filter never need the job records. */
+/** Index entries only: search and filter never need the job records. Every third is starred, rated i % 5 + 1. */
 async function seedIndex(count: number) {
   const index: IndexEntry[] = Array.from({ length: count }, (_, n) => {
     const i = count - n;
-    return { id: `job-${i}`, createdAt: i, status: statuses[i % 5]!, prompt: `Pixel ${creatures[i % 7]} number ${i}` };
+    const entry: IndexEntry = {
+      id: `job-${i}`,
+      createdAt: i,
+      status: statuses[i % 5]!,
+      prompt: `Pixel ${creatures[i % 7]} number ${i}`,
+      width: i % 2 ? 64 : 32,
+      height: 64,
+      rating: (i % 5) + 1,
+    };
+    if (i % 3 === 0) entry.starred = true;
+    if (i % 4 === 0) entry.tags = i % 8 === 0 ? ['hero', 'knight'] : ['hero'];
+    return entry;
   });
   await fakeBrowser.storage.local.set({ ...indexItems(index), [keys.head]: [] });
 }
@@ -32,21 +42,20 @@ const noActions = new Proxy({}, { get: () => () => {} }) as JobActions;
 
 /** SearchBar and JobList over the real panel data, wired the way App wires them. */
 function Harness({ data }: { data: PanelData }) {
-  const [text, setText] = useState('');
-  const [status, setStatus] = useState<StatusFilter>('all');
   // Reading the snapshot signal re-renders the harness whenever the panel data changes.
   const snap = data.snapshot.value;
-  const rows = data.filter(text, status);
+  const find = useFind(snap.entries, snap.entriesVersion);
   return (
     <>
-      <SearchBar text={text} status={status} onText={setText} onStatus={setStatus} countId="job-count" />
+      <SearchBar query={find.query} onQuery={find.setQuery} countId="job-count" facets={find.facets} />
       <JobList
-        entries={rows}
+        entries={find.rows}
         getJob={data.getJob}
         getImage={data.getImage}
         actions={noActions}
-        filtered={text !== '' || status !== 'all'}
-        caption={listCaption(rows.length, snap.entries.length, text !== '' || status !== 'all')}
+        filtered={find.narrowed}
+        caption={listCaption(find.rows.length, snap.entries.length, find.narrowed)}
+        resetKey={find.resetKey}
         fallbackHeight={600}
       />
     </>
@@ -66,7 +75,7 @@ async function setup(count: number) {
 
 const renderedIds = () => [...document.querySelectorAll('[data-job-id]')].map((el) => el.getAttribute('data-job-id'));
 
-describe('search and status filter', () => {
+describe('search, filters and sort', () => {
   beforeEach(() => fakeBrowser.reset());
 
   it('narrow the list by prompt words and by status', async () => {
@@ -96,7 +105,7 @@ describe('search and status filter', () => {
       (o) => `${o.value}:${o.text}`,
     );
     expect(options).toEqual([
-      'all:All',
+      'all:All statuses',
       'idle:Waiting',
       'queued:Queued',
       'running:Running',
@@ -123,5 +132,63 @@ describe('search and status filter', () => {
     expect(counts.every((n) => n > 0)).toBe(true);
     expect(counts.every((n, i) => i === 0 || n <= counts[i - 1]!)).toBe(true);
     expect(get).not.toHaveBeenCalledWith(expect.arrayContaining([keys.indexPages]));
+  });
+
+  it('show each filter as a chip with its own remove button, and combine with the words', async () => {
+    await setup(70);
+    fireEvent.click(screen.getByRole('button', { name: 'Filters' }));
+    fireEvent.click(screen.getByLabelText('Starred'));
+    fireEvent.change(screen.getByLabelText('Rating'), { target: { value: '4' } });
+    // Starred (i % 3 == 0) and rated 4+ (i % 5 >= 3): i = 3, 9, 18, 24, 33, 39, 48, 54, 63, 69.
+    expect(screen.getByText('10 of 70')).toBeTruthy();
+    const chips = screen.getByRole('list', { name: 'Active filters' });
+    expect([...chips.querySelectorAll('.chip-label')].map((c) => c.textContent)).toEqual(['Starred', 'Rating ≥ 4']);
+    expect(screen.getByRole('button', { name: /^Filters · 2/ })).toBeTruthy();
+
+    fireEvent.input(screen.getByLabelText('Search'), { target: { value: 'wizard' } });
+    // ...and wizard (i % 7 == 4): 18, 39.
+    expect(renderedIds()).toEqual(['job-39', 'job-18']);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove filter: Rating ≥ 4' }));
+    // Starred wizards: 18, 39, 60.
+    expect(renderedIds()).toEqual(['job-60', 'job-39', 'job-18']);
+    expect(screen.queryByRole('button', { name: 'Remove filter: Rating ≥ 4' })).toBeNull();
+    expect((screen.getByLabelText('Rating') as HTMLSelectElement).value).toBe('');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove filter: Starred' }));
+    expect(screen.queryByRole('list', { name: 'Active filters' })).toBeNull();
+    expect(screen.getByText('10 of 70')).toBeTruthy();
+  });
+
+  it('sort the listed rows by the order picked', async () => {
+    await setup(12);
+    fireEvent.change(screen.getByLabelText('Sort'), { target: { value: 'oldest' } });
+    expect(renderedIds().slice(0, 3)).toEqual(['job-1', 'job-2', 'job-3']);
+    fireEvent.change(screen.getByLabelText('Sort'), { target: { value: 'rating' } });
+    // Rated 5: i % 5 == 4 -> 9, 4; then rated 4: 8, 3.
+    expect(renderedIds().slice(0, 4)).toEqual(['job-9', 'job-4', 'job-8', 'job-3']);
+    fireEvent.change(screen.getByLabelText('Sort'), { target: { value: 'size' } });
+    expect(renderedIds().slice(0, 2)).toEqual(['job-11', 'job-9']);
+  });
+
+  it('pick a tag from the history with the keyboard, as a chip', async () => {
+    await setup(16);
+    fireEvent.click(screen.getByRole('button', { name: 'Filters' }));
+    const tag = screen.getByRole('combobox', { name: 'Tag' });
+    fireEvent.focus(tag);
+    fireEvent.input(tag, { target: { value: 'kn' } });
+    const listbox = screen.getByRole('listbox', { name: 'Tag suggestions' });
+    expect([...listbox.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(['knight']);
+    expect(tag.getAttribute('aria-expanded')).toBe('true');
+    fireEvent.keyDown(tag, { key: 'ArrowDown' });
+    expect(tag.getAttribute('aria-activedescendant')).toBe(listbox.querySelector('[role="option"]')!.id);
+    fireEvent.keyDown(tag, { key: 'Enter' });
+    expect(screen.getByRole('button', { name: 'Remove filter: Tag: knight' })).toBeTruthy();
+    expect(renderedIds()).toEqual(['job-16', 'job-8']);
+  });
+
+  it('start from the newest first, every filter off', () => {
+    expect(initialQuery.sort).toBe('newest');
+    expect(initialQuery.statuses).toEqual([]);
   });
 });

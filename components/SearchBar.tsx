@@ -1,50 +1,138 @@
+import { useState } from 'preact/hooks';
+import { FilterMenu } from '@/components/FilterMenu';
+import { chipsOf } from '@/components/filter-chips';
 import { STATUS_LABELS } from '@/components/format';
-import { jobStatuses } from '@/utils/domain/job';
-import type { StatusFilter } from '@/utils/panel/search';
+import { type JobStatus, jobStatuses } from '@/utils/domain/job';
+import type { Facets } from '@/utils/panel/facets';
+import { emptyFilter } from '@/utils/panel/filter';
+import type { FindQuery } from '@/utils/panel/find';
+import { SORT_KEYS, SORT_LABELS, type SortKey } from '@/utils/panel/sort';
 
-export interface SearchBarProps {
-  text: string;
-  status: StatusFilter;
-  onText(text: string): void;
-  onStatus(status: StatusFilter): void;
-  /** Id of the element that says how many rows match (the list caption). */
-  countId?: string;
-  /** The failure reason Insights filtered the list to, shown as a removable chip; null when none. */
-  reason?: string | null;
-  onClearReason?(): void;
+/** A board as the menus name it. */
+export interface BoardOption {
+  id: string;
+  name: string;
 }
 
-/** Prompt search and status filter; both narrow the list in memory, per keystroke. */
-export function SearchBar({ text, status, onText, onStatus, countId, reason = null, onClearReason }: SearchBarProps) {
+export interface SearchBarProps {
+  query: FindQuery;
+  onQuery(query: FindQuery): void;
+  /** Id of the element that says how many rows match (the list caption). */
+  countId?: string;
+  /** Tags and sizes of the history, read when the filter menu opens. */
+  facets(): Facets;
+  boards?: readonly BoardOption[];
+}
+
+/**
+ * The search box, status and sort on one line, the other filters behind "Filters", and every active filter as
+ * a removable chip under them: the top of the panel stays one line until something narrows the list.
+ */
+export function SearchBar({ query, onQuery, countId, facets, boards = [] }: SearchBarProps) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const boardName = (id: string) => boards.find((b) => b.id === id)?.name ?? 'a deleted board';
+  const chips = chipsOf(query, boardName);
+  // The status select shows one status; the chips list every one.
+  const menuCount = chips.filter((c) => !c.key.startsWith('status:')).length;
+
   return (
     <div class="search-bar" role="search">
-      <label for="search-text">Search</label>
-      <input
-        id="search-text"
-        type="search"
-        placeholder="Prompt words…"
-        autoComplete="off"
-        spellcheck={false}
-        value={text}
-        onInput={(e) => onText(e.currentTarget.value)}
-        aria-describedby={countId}
-      />
-      <label for="search-status">Status</label>
-      <select id="search-status" value={status} onChange={(e) => onStatus(e.currentTarget.value as StatusFilter)}>
-        <option value="all">All</option>
-        {jobStatuses.map((s) => (
-          <option key={s} value={s}>
-            {STATUS_LABELS[s]}
-          </option>
-        ))}
-      </select>
-      {reason !== null && (
-        <span class="filter-chip" data-testid="reason-filter">
-          Failed with “{reason}”
-          <button type="button" class="chip-clear" aria-label={`Stop filtering to “${reason}”`} onClick={onClearReason}>
-            ×
-          </button>
-        </span>
+      <div class="search-line">
+        <label for="search-text" class="visually-hidden">
+          Search
+        </label>
+        <input
+          id="search-text"
+          type="search"
+          placeholder="Search prompts…"
+          autoComplete="off"
+          spellcheck={false}
+          value={query.text}
+          onInput={(e) => onQuery({ ...query, text: e.currentTarget.value })}
+          aria-describedby={countId}
+        />
+        <label for="search-status" class="visually-hidden">
+          Status
+        </label>
+        <select
+          id="search-status"
+          title="Status"
+          value={query.statuses[0] ?? 'all'}
+          onChange={(e) => {
+            const value = e.currentTarget.value;
+            onQuery({ ...query, statuses: value === 'all' ? [] : [value as JobStatus] });
+          }}
+        >
+          <option value="all">All statuses</option>
+          {jobStatuses.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+        <label for="search-sort" class="visually-hidden">
+          Sort
+        </label>
+        <select
+          id="search-sort"
+          title="Sort order"
+          value={query.sort}
+          onChange={(e) => onQuery({ ...query, sort: e.currentTarget.value as SortKey })}
+        >
+          {SORT_KEYS.map((key) => (
+            <option key={key} value={key}>
+              {SORT_LABELS[key]}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          class="btn small filters-btn"
+          aria-expanded={menuOpen ? 'true' : 'false'}
+          aria-controls="filter-menu"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Filters{menuCount > 0 && <span class="filters-count"> · {menuCount}</span>}
+        </button>
+      </div>
+      {menuOpen && (
+        <FilterMenu
+          id="filter-menu"
+          query={query}
+          onQuery={onQuery}
+          facets={facets()}
+          boards={boards}
+          onClose={() => setMenuOpen(false)}
+        />
+      )}
+      {chips.length > 0 && (
+        <ul class="filter-chips" aria-label="Active filters">
+          {chips.map((chip) => (
+            <li key={chip.key} class="filter-chip" data-testid={chip.key === 'reason' ? 'reason-filter' : undefined}>
+              <span class="chip-label">{chip.label}</span>
+              <button
+                type="button"
+                class="chip-clear"
+                aria-label={`Remove filter: ${chip.label}`}
+                title="Remove this filter"
+                onClick={() => onQuery(chip.without(query))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+          {chips.length > 1 && (
+            <li>
+              <button
+                type="button"
+                class="link-btn"
+                onClick={() => onQuery({ ...emptyFilter, text: query.text, sort: query.sort })}
+              >
+                Clear filters
+              </button>
+            </li>
+          )}
+        </ul>
       )}
     </div>
   );

@@ -1,4 +1,5 @@
 import type { JobStatus } from '@/utils/domain/job';
+import type { Direction } from '@/utils/domain/primitives';
 
 /** What each status is called on screen. `idle` waits for the companion, so "Waiting". */
 export const STATUS_LABELS: Record<JobStatus, string> = {
@@ -37,6 +38,18 @@ export function formatTimer(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+/** A direction in two letters at most, as a compass writes it. */
+export const DIRECTION_SHORT: Record<Direction, string> = {
+  north: 'N',
+  'north-east': 'NE',
+  east: 'E',
+  'south-east': 'SE',
+  south: 'S',
+  'south-west': 'SW',
+  west: 'W',
+  'north-west': 'NW',
+};
 
 export function formatUsd(value: number | null | undefined): string {
   return value === null || value === undefined ? '' : `$${value.toFixed(2)}`;

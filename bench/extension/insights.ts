@@ -3,6 +3,7 @@
  * with a search typed first, when the plots are computed on demand over the matching jobs.
  */
 import type { Page } from 'playwright-core';
+import { AFTER_FRAME } from '../page-scripts';
 
 export interface InsightsSample {
   /** What narrowed the history when Insights opened ('' for the whole of it). */
@@ -15,6 +16,7 @@ export interface InsightsSample {
 
 /** Waits for the click on "Insights", then for its numbers and a drawn plot, then for the frame that paints them. */
 const armInsights = `(() => {
+  ${AFTER_FRAME}
   const S = (window.__benchInsights = { t0: null, dom: null, painted: null });
   const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Insights');
   button.addEventListener('click', () => { S.t0 = performance.now(); }, { once: true, capture: true });
@@ -29,11 +31,7 @@ const armInsights = `(() => {
     if (S.t0 === null || S.dom !== null || !ready()) return;
     S.dom = performance.now();
     observer.disconnect();
-    requestAnimationFrame(() => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => { S.painted = performance.now(); };
-      ch.port2.postMessage(0);
-    });
+    afterFrame((t) => { S.painted = t; });
   });
   observer.observe(document.body, { childList: true, subtree: true, attributes: true });
 })()`;

@@ -12,6 +12,7 @@ import { measureSearch, pickQueries } from '../extension/search';
 import { firstSyncLog, firstSyncRows } from '../first-sync-report';
 import { CONFIG, log, samples, sleep, tmp } from '../run-context';
 import { fmt, type Row, summarize } from '../stats';
+import { benchFindIn } from './find';
 import { coldRuns, warmRuns } from './first-rows';
 import { insightsRows } from './insights';
 import { hugeSearchRows } from './search';
@@ -37,6 +38,7 @@ export async function benchHuge(extDir: string, huge: Dataset, only: Set<string>
       samples.searchHuge = await measureSearch(page, huge, pickQueries(huge, CONFIG.searchQueries));
       samples.insightsHuge = await measureInsights(page, CONFIG.insightsRuns, INSIGHTS_SEARCHES);
       log(`  insights: ${samples.insightsHuge.map((s) => `${s.search || 'all'}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
+      await benchFindIn(page, huge);
       await page.close();
       log(
         `  ${samples.searchHuge.length} queries: ${samples.searchHuge.map((q) => `${q.query}=${q.paintedMs.toFixed(0)}`).join(' ')}`,

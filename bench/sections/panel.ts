@@ -20,6 +20,7 @@ import {
 import { measureSearch, pickQueries } from '../extension/search';
 import { CONFIG, log, MEMORY_VIEWPORT, samples, sleep, tmp } from '../run-context';
 import { fmt } from '../stats';
+import { benchFindIn } from './find';
 import { coldRuns, warmRuns } from './first-rows';
 
 export async function benchPanel(extDir: string, small: Dataset, large: Dataset): Promise<void> {
@@ -63,6 +64,7 @@ export async function benchPanel(extDir: string, small: Dataset, large: Dataset)
         log('insights: opening it over the whole history, then with a search typed');
         samples.insights = await measureInsights(page, CONFIG.insightsRuns, INSIGHTS_SEARCHES);
         log(`  ${samples.insights.map((s) => `${s.search || 'all'}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
+        await benchFindIn(page, d);
         await page.close();
         log('memory: scrolling through every row of the virtualized list');
         const memory = await measureMemory(b, d, MEMORY_VIEWPORT);

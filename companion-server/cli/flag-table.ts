@@ -129,6 +129,21 @@ export const FLAG_TABLE = [
     kind: 'server',
   },
   {
+    name: 'sync-dir',
+    arg: 'DIR',
+    env: 'COMPANION_SYNC_DIR',
+    help: 'Share the history with other devices through this folder, kept in step by Dropbox, Google Drive, Syncthing or the like; each device writes only files of its own',
+    kind: 'server',
+  },
+  {
+    name: 'device-name',
+    arg: 'NAME',
+    env: 'COMPANION_DEVICE_NAME',
+    default: 'the host name',
+    help: 'Name of this device in the sync folder',
+    kind: 'server',
+  },
+  {
     name: 'env-file',
     arg: 'FILE',
     help: 'Read environment variables from FILE (dotenv format) before ./.env; an installed service reads its own from the config folder',

@@ -1,6 +1,8 @@
 import { createApp } from '../app';
 import { isLoopbackBind, type ServerConfig } from '../config';
 import { defaultLimits } from '../deps';
+import { startDeviceSync } from '../device-sync/device-sync';
+import { openDeviceIdentity } from '../device-sync/identity';
 import { listen } from '../http/listen';
 import { startTrashSweep } from '../lib/trash-sweep';
 import { openSpending } from '../paid/open-spending';
@@ -47,7 +49,8 @@ export async function startCompanion(
     probe: { holdsHistory, wasAdopted },
   });
 
-  const store = await createFileStore({ dataDir: dataDir.path, log });
+  const identity = await openDeviceIdentity(dataDir.path, config.syncDir, log);
+  const store = await createFileStore({ dataDir: dataDir.path, log, device: identity.deviceId });
   if (config.importPath) {
     // A refused import changes nothing; the data dir is let go so the next start finds it free.
     await importInto(store, dataDir.path, config.importPath, log).catch(async (error: unknown) => {
@@ -80,6 +83,16 @@ export async function startCompanion(
   const runner = createRunner({ store, pixellab, plan, limit: config.parallel, log, paid: spending.paid });
   // Paid results a full disk kept from the history last time go in before anything else runs.
   await runner.recover();
+  const deviceSync =
+    identity.state && config.syncDir
+      ? await startDeviceSync({
+          store,
+          syncDir: config.syncDir,
+          deviceName: config.deviceName,
+          state: identity.state,
+          log,
+        })
+      : null;
   const app = createApp({
     store,
     pixellab,
@@ -148,6 +161,7 @@ export async function startCompanion(
     stopSweep();
     // Jobs still waiting on PixelLab are marked interrupted at the next start; writes are not cut short.
     await Promise.race([runner.stop(), new Promise((r) => setTimeout(r, 3000))]);
+    await deviceSync?.stop();
     await spending.close();
     await store.close();
     process.exit(0);

@@ -16,6 +16,7 @@
  * never written over, so a paid image is never dropped.
  */
 import { type CostRow, jobOptionsOf, modeOfRequest, runnableProblem, type SyncedJob } from '../../utils/domain';
+import { isForeignJob } from '../../utils/domain/device';
 import type { Runner, SlotResult } from '../deps';
 import type { PixelLabPlan } from '../pixellab/plan';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
@@ -204,6 +205,8 @@ export function createRunner(options: RunnerOptions): JobRunner {
     const job = store.get(id);
     // Deleted, finished or changed since it was queued: nothing to do, and nothing to pay for.
     if (!job || job.deleted || job.status !== 'queued') return;
+    // Another device accepted it: that one runs and bills it (issue 22); here it is only shown.
+    if (isForeignJob(job, store.device)) return;
     // Held to the limits of a new request however it arrived (a push, a seed save): never paid for outside them.
     const problem = runnableProblem(withoutSeq(job));
     if (problem) {
@@ -304,6 +307,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
       const current = store.get(job.id);
       if (!current || current.deleted || current.status !== 'running' || active.has(job.id) || keeper.holds(job.id))
         continue;
+      if (isForeignJob(current, store.device)) continue;
       try {
         await store.put(
           store.clock.stamp(
@@ -338,7 +342,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
         .liveIndex()
         .filter((e) => e.status === 'running' || e.status === 'queued')
         .map((e) => store.get(e.id))
-        .filter((j): j is NonNullable<typeof j> => j !== undefined);
+        .filter((j): j is NonNullable<typeof j> => j !== undefined && !isForeignJob(j, store.device));
       const interrupted = live.filter((j) => j.status === 'running' && !active.has(j.id) && !keeper.holds(j.id));
       if (interrupted.length > 0) chore(markInterrupted(interrupted));
       const waiting = live

@@ -56,7 +56,8 @@ export function jobRoutes(deps: CompanionDeps) {
   const now = deps.now ?? Date.now;
 
   async function queue(job: Job) {
-    const stored = await store.put(job);
+    // The device that accepts a job is the one that runs it (issue 22).
+    const stored = await store.put(store.device ? { ...job, device: store.device } : job);
     runner.enqueue(stored.id);
     return stored;
   }

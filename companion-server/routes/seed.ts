@@ -8,7 +8,7 @@ import { httpError } from '../http/http-error';
 import { eachLimited } from '../lib/each-limited';
 import type { Caller, CompanionEnv } from '../middleware/env';
 import { createWholeHistoryClients, holds } from '../seed/clients';
-import { createLoadCache, loadJobsChunks, type ServedJob, toByteStream } from '../seed/load-stream';
+import { createLoadCache, loadJobsChunks, type ServedJob, servedTexts, toByteStream } from '../seed/load-stream';
 import { SaveReader } from '../seed/save-copies';
 import { planSave } from '../seed/save-plan';
 import { scanSaveBody } from '../seed/scan-body';
@@ -33,6 +33,8 @@ export function seedRoutes(deps: CompanionDeps) {
     caller?.kind === 'dashboard' ? 'dashboard' : (caller?.origin ?? null);
   const cache = createLoadCache();
   let lastLoadBytes = 0;
+  /** What the last load from the cache served, in order: a save's unchanged jobs are recognised against it. */
+  let lastServed: ServedJob[] = [];
 
   return new Hono<CompanionEnv>()
     .get('/load-jobs', (c) => {
@@ -48,6 +50,7 @@ export function seedRoutes(deps: CompanionDeps) {
           yield chunk;
         }
         lastLoadBytes = Math.max(lastLoadBytes, bytes);
+        if (!dashboard) lastServed = served;
         clients.loaded(
           clientOf(caller),
           served.map((s) => ({ id: s.id, seq: s.seq, text: s.fp, birth: s.birth })),
@@ -80,6 +83,7 @@ export function seedRoutes(deps: CompanionDeps) {
         scanned,
         now(),
         caller?.kind === 'dashboard' ? unescapeSeedJobFromDashboard : undefined,
+        servedTexts(cache, lastServed),
       );
       const givenLastJobId = scanned.fields.lastJobId;
       if (

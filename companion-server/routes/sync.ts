@@ -14,6 +14,7 @@ import {
   syncRecordSchema,
   withoutSeq,
 } from '../../utils/domain';
+import { isForeignJob } from '../../utils/domain/device';
 import type { CompanionDeps } from '../deps';
 import { httpError } from '../http/http-error';
 import { jsonBody, validQuery } from '../http/validate';
@@ -144,6 +145,8 @@ export function syncRoutes(deps: CompanionDeps) {
       const job = result.job;
       // Only a new job-wide version is something to run or fail; a star or a tag changes nothing of that.
       if (result.outcome !== 'applied' || !result.baseApplied || job.deleted) out.push(result);
+      // Another device accepted it: shown here, never run, failed or billed (issue 22).
+      else if (isForeignJob(job, store.device)) out.push(result);
       else if (job.status === 'queued') {
         const problem = runnableProblem(withoutSeq(job));
         if (problem) out.push({ ...result, job: await fail(job, problem) });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { companionClockNode, createClock, withoutSeq } from '../../utils/domain';
+import { isForeignJob } from '../../utils/domain/device';
 import { sha256Hex } from '../lib/hash';
 import { createCompactor, HASH_CHECK_BYTES } from './compactor';
 import { createDatedSnapshots } from './dated-snapshots';
@@ -36,6 +37,8 @@ export interface FileStoreOptions {
   retry?: RetryOptions;
   /** Who holds the data dir (tests pretend to be another process). */
   lock?: LockOptions;
+  /** This device's sync id (device-sync-state.ts): jobs another device accepted are never failed here at start. */
+  device?: string | null;
 }
 
 /**
@@ -123,6 +126,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
       images,
       log,
       snapshots,
+      device: options.device ?? null,
       persistence: (committer) => {
         const journal = createJournal({
           io,
@@ -193,7 +197,8 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     const interrupted = [...state.entries()]
       .filter((e) => !e.deleted && e.status === 'running')
       .sort((a, b) => a.createdAt - b.createdAt)
-      .map((e) => withoutSeq(state.get(e.id)!));
+      .map((e) => withoutSeq(state.get(e.id)!))
+      .filter((job) => !isForeignJob(job, options.device ?? null));
     const startup = [
       ...loaded.renumber.map((r) => withoutSeq(r)),
       ...interrupted.map((job) =>

@@ -41,6 +41,7 @@ export function createJobStore(deps: {
   /** The pause after a purge before its images are looked at (image-gc.ts). */
   gcDelayMs?: number;
   snapshots?: DatedSnapshots | null;
+  device?: string | null;
 }): JobStore {
   const { state, images, serverId, clock, now } = deps;
   let closed = false;
@@ -89,6 +90,7 @@ export function createJobStore(deps: {
       return savedAt;
     },
     snapshots: deps.snapshots ?? null,
+    device: deps.device ?? null,
     get liveCount() {
       return state.liveCount;
     },

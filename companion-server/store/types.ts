@@ -51,6 +51,8 @@ export interface JobStore {
   readonly clock: Clock;
   /** Dated copies of the history (dated-snapshots.ts); null for a store kept in memory. */
   readonly snapshots: DatedSnapshots | null;
+  /** This data dir's device-sync id (device-sync-state.ts), or null: jobs naming another device are not run here. */
+  readonly device?: string | null;
 
   get(id: string): SyncedJob | undefined;
   /** Live jobs (no tombstones), oldest first as the seed kept them. Parses every job: for rare callers. */

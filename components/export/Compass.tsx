@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { DIRECTION_SHORT } from '@/components/format';
 import type { Direction } from '@/utils/domain';
 import { COMPASS_PLACE, type DirectionCell, turnaroundOrder } from '@/utils/panel/direction-set';
 
@@ -21,16 +22,6 @@ export interface CompassProps {
   height: number;
 }
 
-const LABELS: Record<Direction, string> = {
-  north: 'N',
-  'north-east': 'NE',
-  east: 'E',
-  'south-east': 'SE',
-  south: 'S',
-  'south-west': 'SW',
-  west: 'W',
-  'north-west': 'NW',
-};
 /** A turnaround frame's time: slow enough to read each direction, quick enough to see it turn. */
 const TURN_MS = 180;
 
@@ -85,7 +76,7 @@ export function Compass(props: CompassProps) {
                 </span>
               )}
               <span class="compass-label">
-                {LABELS[cell.direction]}
+                {DIRECTION_SHORT[cell.direction]}
                 {!cell.isSource && (
                   <button
                     type="button"

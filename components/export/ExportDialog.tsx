@@ -1,5 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { trapFocus } from '@/components/focus-trap';
 import { formatCount } from '@/components/format';
 import { errorMessage } from '@/utils/domain/error-message';
 import {
@@ -107,7 +108,7 @@ export function ExportDialog({ frames: chosen, onClose, save = saveByDownload }:
     if (e.key === 'Escape') {
       e.preventDefault();
       onClose();
-    } else if (e.key === 'Tab') trapFocus(e, dialog.current);
+    } else trapFocus(e, dialog.current);
   };
 
   return (
@@ -319,19 +320,3 @@ const pixelsOf = (png: Uint8Array) => {
   const { width, height } = sizeOf(png);
   return width * height;
 };
-
-function trapFocus(e: JSX.TargetedKeyboardEvent<HTMLDivElement>, root: HTMLElement | null) {
-  const focusable = [
-    ...(root?.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select') ?? []),
-  ];
-  const first = focusable[0];
-  const last = focusable[focusable.length - 1];
-  if (!first || !last) return;
-  if (e.shiftKey && document.activeElement === first) {
-    e.preventDefault();
-    last.focus();
-  } else if (!e.shiftKey && document.activeElement === last) {
-    e.preventDefault();
-    first.focus();
-  }
-}

@@ -111,7 +111,7 @@ describe('Insights in the panel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Back to history' }));
     await waitFor(() => expect(rows()).toEqual(['j3']), slow);
 
-    fireEvent.click(screen.getByRole('button', { name: /^Stop filtering to/ }));
+    fireEvent.click(screen.getByRole('button', { name: /^Remove filter: Failed with/ }));
     await waitFor(() => expect(rows()).toHaveLength(3), slow);
     expect(screen.queryByTestId('reason-filter')).toBeNull();
   });

@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
+import { SelectionBar } from '@/components/BulkBar';
 import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
@@ -8,7 +9,7 @@ import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { HeaderActions } from '@/components/HeaderActions';
 import { PixelLogo } from '@/components/icons';
-import { filterLabel, InsightsSlot } from '@/components/insights/InsightsSlot';
+import { InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import { KeySettings } from '@/components/KeySettings';
 import { MenuHost } from '@/components/OverflowMenu';
@@ -27,9 +28,10 @@ import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
-import type { StatusFilter } from '@/utils/panel/search';
 import { useStacks } from '@/utils/panel/stacks';
+import type { ExportSelection } from '@/utils/panel/use-bulk';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
+import { useFind } from '@/utils/panel/use-find';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
 import { useViewPrefs } from '@/utils/panel/view-prefs';
@@ -41,6 +43,8 @@ export interface PanelServices {
   send(intent: IntentInput): Promise<IntentReply>;
   exportJson(): Promise<string[]>;
   exportCsv(): Promise<string>;
+  /** The selected jobs as a ZIP of PNGs, seed JSON or CSV (utils/panel/bulk-export.ts); absent: not offered. */
+  exportSelection?: ExportSelection;
   downloadBlob(blob: Blob, filename: string): void;
   downloadPng(job: Job, dataUrl: string | undefined): boolean;
   copyText(text: string): Promise<void>;
@@ -62,8 +66,6 @@ export function App({ services }: { services: PanelServices }) {
   // A signal: reading it here re-renders the panel whenever storage changes what it shows.
   const snap = data.snapshot.value;
 
-  const [search, setSearch] = useState('');
-  const [status, setStatus] = useState<StatusFilter>('all');
   const [prefill, setPrefill] = useState<Prefill | null>(null);
   const { errors, setError, addError, toast, showToast } = useNotices();
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
@@ -71,7 +73,6 @@ export function App({ services }: { services: PanelServices }) {
   const [confirmClear, setConfirmClear] = useState(false);
   const [view, setView] = useState<'history' | 'insights'>('history');
   const [range, setRange] = useState<InsightsRange>('7d');
-  const [reason, setReason] = useState<string | null>(null);
   const [syncBusy, setSyncBusy] = useState(false);
   const [viewPrefs, setViewPrefs] = useViewPrefs();
   const formRef = useRef<HTMLDivElement>(null);
@@ -110,20 +111,20 @@ export function App({ services }: { services: PanelServices }) {
     services.onFirstRowsPainted?.();
   }, [snap.firstRowsReady, services]);
 
-  const narrowed = search.trim() !== '' || status !== 'all' || reason !== null;
+  const find = useFind(snap.entries, snap.entriesVersion);
+  const { query, setQuery, rows: found, narrowed, selection } = find;
   useEffect(() => {
     // Searching before the full index is in: read it now.
     if (narrowed && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, snap.phase, data]);
 
-  const filtered = useMemo(
-    // Trashed jobs leave the history (the trash lists them); until the search engine leaves them out itself.
-    () => data.filter(search, status, reason).filter((e) => e.trashedAt === undefined),
-    [data, snap.entriesVersion, search, status, reason],
-  );
+  // The find engine leaves trashed jobs out (its Trash filter lists them).
+  const filtered = found;
   // Batches fold into one row each; what is shown (and walked by Prev/Next) is the stacked list.
   const stacked = useStacks(filtered);
   const rows = stacked.entries;
+  // Boards to file into and filter by: wbsync's useBoards() (utils/panel) fills this once it lands.
+  const boards: { id: string; name: string }[] = [];
 
   const findJob = (id: string) => data.getJob(id);
   const entryOf = (id: string) => snap.entries.find((e) => e.id === id);
@@ -304,15 +305,7 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <SearchBar
-          text={search}
-          status={status}
-          onText={setSearch}
-          onStatus={setStatus}
-          countId="job-count"
-          reason={reason}
-          onClearReason={() => setReason(null)}
-        />
+        <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
         <DataTools
           onExportJson={() => void tasks.exportAs('json')}
           onExportCsv={() => void tasks.exportAs('csv')}
@@ -321,6 +314,9 @@ export function App({ services }: { services: PanelServices }) {
           busy={tasks.task === 'ledger' ? null : tasks.task}
         />
       </div>
+      {view === 'history' && (
+        <SelectionBar find={find} services={services} notices={{ addError, showToast }} boards={boards} />
+      )}
       <div class="list-area">
         {view === 'insights' ? (
           <InsightsSlot
@@ -330,11 +326,11 @@ export function App({ services }: { services: PanelServices }) {
             entries={snap.phase === 'full' ? snap.entries : null}
             narrowed={narrowed ? filtered : null}
             pending={narrowed && snap.phase !== 'full'}
-            narrowedLabel={narrowed ? filterLabel(search, status, reason) : null}
+            narrowedLabel={narrowed ? find.label : null}
             spend={snap.sync.spend}
-            reason={reason}
+            reason={query.reason}
             onReason={(picked) => {
-              setReason(picked);
+              setQuery({ ...query, reason: picked });
               if (picked) setView('history');
             }}
             onExportLedger={(span) => void tasks.exportLedger(span)}
@@ -342,25 +338,28 @@ export function App({ services }: { services: PanelServices }) {
             onClose={() => setView('history')}
           />
         ) : (
-          <JobList
-            entries={rows}
-            getJob={data.getJob}
-            getImage={data.getImage}
-            isImageAbsent={data.isImageAbsent}
-            actions={rowActions}
-            onVisibleIds={(ids) => void data.ensureRows(ids)}
-            loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
-            filtered={narrowed}
-            caption={snap.phase === 'loading' ? undefined : listCaption(filtered.length, total, narrowed)}
-            captionId="job-count"
-            resetKey={`${search}\u0000${status}\u0000${reason ?? ''}`}
-            prefs={viewPrefs}
-            onPrefs={setViewPrefs}
-            summary={<StatsBar stats={snap.stats} compact />}
-            onTriage={triage}
-            stacks={stacked.stacks}
-            onToggleStack={stacked.toggle}
-          />
+          <div class="job-list-select" {...find.gestures}>
+            <JobList
+              entries={rows}
+              isSelected={(id) => selection.ids.value.has(id)}
+              getJob={data.getJob}
+              getImage={data.getImage}
+              isImageAbsent={data.isImageAbsent}
+              actions={rowActions}
+              onVisibleIds={(ids) => void data.ensureRows(ids)}
+              loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
+              filtered={narrowed}
+              caption={snap.phase === 'loading' ? undefined : listCaption(filtered.length, total, narrowed)}
+              captionId="job-count"
+              resetKey={find.resetKey}
+              prefs={viewPrefs}
+              onPrefs={setViewPrefs}
+              summary={<StatsBar stats={snap.stats} compact />}
+              onTriage={triage}
+              stacks={stacked.stacks}
+              onToggleStack={stacked.toggle}
+            />
+          </div>
         )}
         {/* Over the list's caption line: no button under it, and it lets clicks through. */}
         <Toast message={toast} />

@@ -3,6 +3,8 @@
 // would put preact, zod and the panel's modules ahead of it).
 import { earlyReads, firstRows } from '@/entrypoints/sidepanel/early-read';
 import { render } from 'preact';
+import { browser } from 'wxt/browser';
+import type { PanelStorage } from '@/utils/storage/area';
 import { createPanelData } from '@/utils/panel/data';
 import { createDebugApi, installDebugApi } from '@/utils/panel/debug-api';
 import { copyText, downloadBlob, downloadJobPng } from '@/utils/panel/download';
@@ -23,7 +25,8 @@ declare global {
 const theme = new URLSearchParams(location.search).get('theme');
 if (theme === 'dark' || theme === 'light') document.documentElement.dataset.theme = theme;
 
-const data = createPanelData();
+const storage = browser.storage.local as unknown as PanelStorage;
+const data = createPanelData(storage);
 // Adopt the early reads before the first render, so storage and layout overlap.
 void data.start({ firstRows, early: earlyReads });
 
@@ -38,6 +41,9 @@ render(
       send: (intent) => sendIntent(intent),
       exportJson: () => exportJsonParts(),
       exportCsv: () => exportCsv(),
+      // Its own chunk (fflate, the PNG scaler): loaded when a selection is first exported.
+      exportSelection: (kind, ids, options) =>
+        import('@/utils/panel/bulk-export').then((m) => m.exportSelection(storage, kind, ids, options)),
       downloadBlob: (blob, filename) => downloadBlob(blob, filename),
       downloadPng: (job, url) => downloadJobPng(job, url),
       copyText: (text) => copyText(text),

@@ -102,7 +102,7 @@ describe('Insights', () => {
     await page.getByTestId('reason-filter').waitFor();
     await expect.poll(() => jobRows(page).count(), { timeout: 10_000 }).toBe(1);
     expect(await jobRows(page).first().getAttribute('data-job-id')).toBe(failedId);
-    await page.getByRole('button', { name: /^Stop filtering to/ }).click();
+    await page.getByRole('button', { name: /^Remove filter: Failed with/ }).click();
     await expect.poll(() => jobRows(page).count(), { timeout: 10_000 }).toBe(made.length + 1);
   }, 120_000);
 });

@@ -19,9 +19,9 @@ async function listIds(storage: ReadableStorage): Promise<string[]> {
   return Array.isArray(head) ? head.filter((id): id is string => typeof id === 'string') : [];
 }
 
-/** Walks every live job in chunks, so a 10,000-job history never sits in memory twice. */
-async function* eachJobChunk(storage: ReadableStorage): AsyncGenerator<Job[]> {
-  const ids = await listIds(storage);
+/** Walks every live job (or those of `only`) in chunks, so a 10,000-job history never sits in memory twice. */
+export async function* eachJobChunk(storage: ReadableStorage, only?: readonly string[]): AsyncGenerator<Job[]> {
+  const ids = only ?? (await listIds(storage));
   for (let i = 0; i < ids.length; i += CHUNK) {
     const slice = ids.slice(i, i + CHUNK);
     const got = await storage.get(slice.map(keys.job));
@@ -41,11 +41,13 @@ async function* eachJobChunk(storage: ReadableStorage): AsyncGenerator<Job[]> {
 export async function exportJsonParts(
   storage: ReadableStorage = browser.storage.local as unknown as ReadableStorage,
   now: Date = new Date(),
+  /** Only these jobs (a selection), in this order; every live job when absent. */
+  only?: readonly string[],
 ): Promise<string[]> {
   const parts: string[] = ['{"jobs":['];
   const seen: Pick<Job, 'id'>[] = [];
   let first = true;
-  for await (const jobs of eachJobChunk(storage)) {
+  for await (const jobs of eachJobChunk(storage, only)) {
     const hashes = new Set<string>();
     for (const job of jobs) {
       if (job.image) hashes.add(job.image);

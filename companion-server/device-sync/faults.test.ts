@@ -1,0 +1,182 @@
+/**
+ * Device sync through a folder (issue 22) under what sync clients and users do to the folder: partial copies,
+ * files out of order or held back, conflict copies, deletions by hand, corrupt, hostile and forged files.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeSprite } from '../../tests/fixtures/png';
+import { seededRandom } from '../../tests/helpers/seeded-random';
+import { cleanup, exchange, folder, holding, job, openDevice, runCleanup } from '../../tests/helpers/sync-devices';
+import { SyncFolderClient } from '../../tests/helpers/sync-folder-client';
+import { pixellabDouble } from '../../tests/reliability/support';
+import { addToSetField, withoutSeq } from '../../utils/domain';
+import { sha256Hex } from '../lib/hash';
+import { createRunner } from '../paid/runner';
+import { formatLine } from './line-format';
+
+afterEach(runCleanup);
+
+describe('what sync clients do', () => {
+  it.each([7, 11, 23])(
+    'three devices converge through partial writes, out-of-order files, conflict copies, held-back files and hand deletions (seed %i)',
+    async (seed) => {
+      const root = await folder();
+      const devices = [await openDevice(root, 'A'), await openDevice(root, 'B'), await openDevice(root, 'C')];
+      const client = new SyncFolderClient(
+        devices.map((d) => d.view),
+        seed,
+      );
+      const random = seededRandom(seed * 31);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+      const made: string[] = [];
+      const deleted = new Set<string>();
+      for (let step = 0; step < 40; step++) {
+        const d = pick(devices);
+        const known = made.filter((id) => d.store.get(id) && !d.store.get(id)!.deleted);
+        const action = known.length === 0 ? 0 : Math.floor(random() * 5);
+        if (action <= 1) {
+          const id = `job-${d.name}-${step}`;
+          made.push(id);
+          await d.store.merge([job(id)]);
+        } else {
+          const base = withoutSeq(d.store.get(pick(known))!);
+          // Job-wide edits and deletes are last-writer-wins: an edit made without seeing a delete comes after it.
+          if (action === 2) {
+            deleted.delete(base.id);
+            await d.store.put(d.store.clock.stamp({ ...base, prompt: `${base.prompt} +${d.name}` }, base));
+          } else if (action === 3) await d.store.merge([addToSetField(base, 'tags', [`t${step}`], d.store.clock, 50)]);
+          else {
+            deleted.add(base.id);
+            await d.store.put(d.store.clock.stamp({ ...base, deleted: true }, base));
+          }
+        }
+        await d.sync.syncNow();
+        await client.round({ share: 0.5, partial: 0.3, conflict: 0.2 });
+        // Now and then a user tidies up another device's file by hand in their view (the client brings it back).
+        if (random() < 0.1) {
+          const view = Math.floor(random() * 3);
+          const owner = pick(devices.filter((_, i) => i !== view));
+          const dir = path.join(devices[view]!.view, 'devices', owner.store.device!);
+          const logs = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith('log-'));
+          if (logs.length > 0) await client.remove(view, path.join('devices', owner.store.device!, pick(logs)));
+        }
+        for (const other of devices) if (random() < 0.5) await other.sync.syncNow();
+      }
+      await exchange(client, devices);
+      expect(client.log.some((l) => l.startsWith('cut'))).toBe(true);
+      expect(client.log.some((l) => l.startsWith('conflict'))).toBe(true);
+      const live = made.filter((id) => !deleted.has(id)).sort();
+      for (const d of devices) {
+        expect(
+          d.store
+            .liveIndex()
+            .map((e) => e.id)
+            .sort(),
+          d.name,
+        ).toEqual(live);
+        expect(d.sync.status().quarantined, d.name).toEqual([]);
+      }
+      expect(holding(devices[1]!)).toEqual(holding(devices[0]!));
+      expect(holding(devices[2]!)).toEqual(holding(devices[0]!));
+    },
+  );
+
+  it('a file deleted by hand loses nothing local, and a device whose own log went is sent again in full', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const b = await openDevice(root, 'B');
+    const client = new SyncFolderClient([a.view, b.view]);
+    await a.store.merge([job('job-1'), job('job-2')]);
+    await exchange(client, [a, b]);
+    const aDir = path.join('devices', a.store.device!);
+    const [segment] = (await readdir(path.join(a.view, aDir))).filter((n) => n.startsWith('log-'));
+    // Deleted in B's view: B keeps what it merged.
+    await client.remove(1, path.join(aDir, segment!));
+    await b.sync.syncNow();
+    expect(b.store.liveCount).toBe(2);
+    // Deleted in A's own view: A writes its history again, so a device that comes later gets everything.
+    await client.remove(0, path.join(aDir, segment!));
+    await a.sync.syncNow();
+    expect(a.logs.some((l) => l.includes('sending the history again'))).toBe(true);
+    await a.close();
+    const a2 = await openDevice(root, 'A', { dataDir: a.dataDir });
+    const c = await openDevice(root, 'C');
+    const client3 = new SyncFolderClient([a2.view, b.view, c.view]);
+    await exchange(client3, [a2, b, c]);
+    expect(c.store.liveCount).toBe(2);
+  });
+
+  it('a corrupt or hostile file is quarantined: reported, skipped, and nothing local is damaged', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const b = await openDevice(root, 'B');
+    const client = new SyncFolderClient([a.view, b.view]);
+    await a.store.merge([job('job-1')]);
+    await b.store.merge([job('job-b')]);
+    await exchange(client, [a, b]);
+    const before = holding(b);
+    const aDir = path.join(b.view, 'devices', a.store.device!);
+    const good = (
+      await readFile(path.join(aDir, (await readdir(aDir)).find((n) => n.startsWith('log-'))!), 'utf8')
+    ).split('\n')[0]!;
+    const hostile = path.join(b.view, 'devices', 'd-ffffffffffffffff');
+    await mkdir(hostile, { recursive: true });
+    await writeFile(path.join(hostile, 'log-000000001.jsonl'), 'not json at all\n\u0000\u0000garbage\n');
+    // A good line of A's, copied under another device's folder: the names do not match.
+    await writeFile(path.join(hostile, 'log-000000002.jsonl'), `${good}\n`);
+    // A line whose checksum holds but whose job fails the schema (a width of 99999).
+    const evil = good.replace(/"width":64/, '"width":99999');
+    await writeFile(path.join(aDir, 'log-000000099.jsonl'), `${evil}\n`);
+    await b.sync.syncNow();
+    const reasons = b.sync.status().quarantined.map((q) => `${q.file}: ${q.reason}`);
+    expect(reasons.join('\n')).toMatch(/d-ffffffffffffffff\/log-000000001\.jsonl: a line it is incomplete/);
+    expect(reasons.join('\n')).toMatch(/names device/);
+    expect(reasons.join('\n')).toMatch(/log-000000099\.jsonl: a line its checksum does not match/);
+    expect(holding(b)).toEqual(before);
+    // Still working: a change from A still arrives.
+    await a.store.merge([job('job-2')]);
+    await exchange(client, [a, b]);
+    expect(b.store.get('job-2')).toBeDefined();
+  });
+
+  it('a job that names this device but never was accepted here is refused: a forged line cannot make it spend', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const b = await openDevice(root, 'B');
+    const pixellab = pixellabDouble();
+    const runner = createRunner({ store: b.store, pixellab, log: () => undefined });
+    cleanup.push(() => runner.stop());
+    const forged = job('job-forged', { status: 'queued', device: b.store.device });
+    const aDir = path.join(b.view, 'devices', a.store.device!);
+    await mkdir(aDir, { recursive: true });
+    await writeFile(
+      path.join(aDir, 'log-000000001.jsonl'),
+      formatLine(a.store.device!, 1, [JSON.stringify(forged)], []),
+    );
+    await b.sync.syncNow();
+    runner.resume();
+    await runner.idle();
+    expect(b.store.get('job-forged')).toBeUndefined();
+    expect(pixellab.calls).toBe(0);
+    expect(b.sync.status().quarantined.map((q) => q.reason)).toContain(
+      'job job-forged names this device, which never accepted it',
+    );
+  });
+
+  it('an image whose bytes do not match its name is quarantined, and the good copy is taken when it comes', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const b = await openDevice(root, 'B');
+    const png = makeSprite(16, 16, 'goblin');
+    const hash = sha256Hex(png);
+    await mkdir(path.join(b.view, 'images'), { recursive: true });
+    await writeFile(path.join(b.view, 'images', `${hash}.png`), Buffer.from('forged'));
+    await a.store.merge([job('job-1', { image: await a.store.putImage(png) })]);
+    const client = new SyncFolderClient([a.view, b.view]);
+    await exchange(client, [a, b]);
+    expect(b.store.get('job-1')).toMatchObject({ image: hash });
+    expect(b.store.hasImage(hash)).toBe(false);
+    expect(b.sync.status().quarantined.map((q) => q.reason)).toContain('its bytes do not match its name');
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../store/memory-store';
+import { makeJob, makePng } from '../store/test-support';
+import type { JobStore } from '../store/types';
+import { createLoadCache, fingerprint, loadJobsChunks, type ServedJob, servedTexts } from './load-stream';
+
+async function storeWithJobs(count: number): Promise<JobStore> {
+  const store = createMemoryStore({ serverId: 'load-stream-test' });
+  for (let i = 1; i <= count; i++) {
+    const image = await store.putImage(makePng(i));
+    await store.put(makeJob({ id: `job-${i}`, prompt: `sprite ${i}`, status: 'success', image, createdAt: i * 1000 }));
+  }
+  return store;
+}
+
+/** One /load-jobs answer, drained; counts the jobs the store had to parse for it. */
+async function load(store: JobStore, cache: ReturnType<typeof createLoadCache>) {
+  let parsed = 0;
+  const counting = new Proxy(store, {
+    get: (target, key) =>
+      key === 'get'
+        ? (id: string) => {
+            parsed++;
+            return target.get(id);
+          }
+        : Reflect.get(target, key),
+  });
+  const served: ServedJob[] = [];
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of loadJobsChunks(counting, cache, served)) chunks.push(chunk);
+  const body = Buffer.concat(chunks);
+  return { body, answer: JSON.parse(body.toString()), served, parsed };
+}
+
+describe('loadJobsChunks', () => {
+  it('serves every job once, and a second load copies cached bytes without parsing a job', async () => {
+    const store = await storeWithJobs(70);
+    const cache = createLoadCache();
+    const first = await load(store, cache);
+    expect(first.answer.jobs.map((j: { id: string }) => j.id)).toHaveLength(70);
+    expect(first.answer.message).toBe('Loaded 70 jobs');
+    expect(first.parsed).toBe(70);
+    const second = await load(store, cache);
+    expect(second.parsed).toBe(0);
+    expect(second.body.equals(first.body)).toBe(true);
+
+    // One change costs that one job.
+    const changed = store.get('job-3')!;
+    const { seq: _seq, ...rest } = changed;
+    await store.put(store.clock.stamp({ ...rest, prompt: 'sprite three' }, rest));
+    const third = await load(store, cache);
+    expect(third.parsed).toBe(1);
+    expect(third.answer.jobs[2].prompt).toBe('sprite three');
+  });
+});
+
+describe('servedTexts', () => {
+  it('gives the fingerprint of a text equal to what the last load served near its place, and nothing else', async () => {
+    const store = await storeWithJobs(5);
+    const cache = createLoadCache();
+    const { answer, served } = await load(store, cache);
+    const texts = answer.jobs.map((job: unknown) => Buffer.from(JSON.stringify(job)));
+    const known = servedTexts(cache, served);
+    expect(known(0, texts[0])).toBe(fingerprint(texts[0]));
+    // A job added in front shifts the rest by one: they are still recognised.
+    expect(known(2, texts[1])).toBe(fingerprint(texts[1]));
+    expect(known(3, texts[2])).toBe(fingerprint(texts[2]));
+    const edited = Buffer.from(texts[3].toString().replace('sprite 4', 'sprite 9'));
+    expect(known(4, edited)).toBeUndefined();
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Devices for device-sync tests (issue 22), in-process: a real file store in a temp data dir each, with device sync
+ * started on its own view of the shared folder (a SyncFolderClient carries files between the views).
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type DeviceSync, startDeviceSync } from '../../companion-server/device-sync/device-sync';
+import { openDeviceSyncState } from '../../companion-server/store/device-sync-state';
+import { createFileStore } from '../../companion-server/store/file-store';
+import type { JobStore } from '../../companion-server/store/types';
+import { canonicalJson, type Job, withoutSeq } from '../../utils/domain';
+import type { SyncFolderClient } from './sync-folder-client';
+import { makeTempDir } from './temp-dir';
+
+/** Steps to undo after each test, newest first: call `runCleanup` in afterEach. */
+export const cleanup: (() => Promise<unknown>)[] = [];
+export async function runCleanup() {
+  for (const step of cleanup.splice(0).reverse()) await step();
+}
+
+export interface Device {
+  name: string;
+  dataDir: string;
+  view: string;
+  store: JobStore;
+  sync: DeviceSync;
+  logs: string[];
+  close(): Promise<void>;
+}
+export async function folder() {
+  const t = await makeTempDir('pixellab-devsync-');
+  cleanup.push(t.remove);
+  return t.dir;
+}
+
+export async function openDevice(root: string, name: string, options: { now?: () => number; dataDir?: string } = {}) {
+  const dataDir = options.dataDir ?? path.join(root, `data-${name}`);
+  const view = path.join(root, `view-${name}`);
+  await mkdir(view, { recursive: true });
+  const logs: string[] = [];
+  const log = (line: string) => void logs.push(line);
+  const state = await openDeviceSyncState({ dataDir, log });
+  const store = await createFileStore({ dataDir, log, now: options.now, device: state.read().deviceId });
+  const sync = await startDeviceSync({ store, syncDir: view, deviceName: name, state, log, pollMs: 60_000 });
+  let closed = false;
+  const device: Device = {
+    name,
+    dataDir,
+    view,
+    store,
+    sync,
+    logs,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await sync.stop();
+      await store.close();
+    },
+  };
+  cleanup.push(() => device.close());
+  return device;
+}
+
+let counter = 0;
+export function job(id: string, fields: Partial<Job> = {}): Job {
+  const at = 1_780_000_000_000 + ++counter;
+  return {
+    id,
+    kind: 'generate',
+    prompt: `sprite ${id}`,
+    width: 64,
+    height: 64,
+    seed: null,
+    status: 'success',
+    error: null,
+    image: null,
+    rotate: null,
+    groupId: null,
+    startTime: null,
+    endTime: null,
+    duration: null,
+    createdAt: at,
+    updatedAt: at,
+    deleted: false,
+    ...fields,
+  } as Job;
+}
+
+/** Every device publishes, the client carries everything, every device reads; twice, so merges made go round. */
+export async function exchange(client: SyncFolderClient, devices: Device[]) {
+  for (let i = 0; i < 3; i++) {
+    for (const d of devices) await d.sync.syncNow();
+    await client.settle();
+    for (const d of devices) await d.sync.syncNow();
+  }
+}
+
+/** What a device holds, seq aside: equal on every device once they converged. */
+export const holding = (d: Device) =>
+  d.store
+    .changesSince(0, 100_000)
+    .changes.map((j) => canonicalJson(withoutSeq(j)))
+    .sort();

@@ -1,0 +1,255 @@
+/**
+ * Device sync through a shared folder (issue 22) between real companions: each its own process on loopback with its
+ * own temp data dir and its own view of the folder, which a harness keeps in step as a sync client would (files
+ * held back and reordered, partial copies, conflict copies).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
+import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
+import { DashboardStorage, DashboardTab } from '../helpers/old-dashboard';
+import { type RoundOptions, SyncFolderClient } from '../helpers/sync-folder-client';
+import { makeTempDir } from '../helpers/temp-dir';
+
+let fake: FakePixelLab;
+const cleanup: (() => Promise<unknown>)[] = [];
+beforeAll(async () => {
+  fake = await startFakePixelLab();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+afterEach(async () => {
+  fake.reset();
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function folder() {
+  const t = await makeTempDir('pixellab-devsync-srv-');
+  cleanup.push(t.remove);
+  return t.dir;
+}
+
+async function companion(
+  root: string,
+  name: string,
+  args: string[] = [],
+): Promise<CompanionProcess & { view: string }> {
+  const dataDir = path.join(root, `data-${name}`);
+  const view = path.join(root, `view-${name}`);
+  await mkdir(dataDir, { recursive: true });
+  const c = await startCompanion({
+    dataDir,
+    pixellabUrl: fake.url,
+    apiKey: fake.apiKey,
+    args: ['--sync-dir', view, '--device-name', name, ...args],
+  });
+  cleanup.push(() => c.stop());
+  return { ...c, view };
+}
+
+/** The sync client at work in the background until the test ends. */
+function pump(client: SyncFolderClient, options: RoundOptions = {}) {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await client.round(options);
+      await sleep(100);
+    }
+  })();
+  cleanup.push(async () => {
+    running = false;
+    await loop;
+  });
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await probe();
+    if (ok(last)) return last;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not happen in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+}
+
+const loadIds = async (c: CompanionProcess) =>
+  ((await (await fetch(`${c.url}/load-jobs`)).json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id).sort();
+const changeIds = async (c: CompanionProcess) =>
+  ((await (await fetch(`${c.url}/api/v1/changes?since=0`)).json()) as { changes: { id: string }[] }).changes
+    .map((j) => j.id)
+    .sort();
+const jobOn = async (c: CompanionProcess, id: string) => {
+  const res = await fetch(`${c.url}/api/v1/jobs/${id}`);
+  return res.status === 200 ? ((await res.json()) as { job: { status: string; device?: string } }).job : null;
+};
+
+/** An old dashboard tab talking to one companion (no Origin: a local page or script). */
+function dashboard(c: CompanionProcess, storage = new DashboardStorage()) {
+  const send = async (p: string, body: unknown) => {
+    const res = await fetch(c.url + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return new DashboardTab(send, storage, Date.now);
+}
+
+describe('two companions, one synced folder', () => {
+  it('the issue’s case through the old API: A saves 1 and 2, B saves 3, A saves 4; both end with 1, 2, 3, 4', async () => {
+    const root = await folder();
+    const a = await companion(root, 'A');
+    const b = await companion(root, 'B');
+    pump(new SyncFolderClient([a.view, b.view], 3), { share: 0.7, partial: 0.2, conflict: 0.1 });
+    const onA = dashboard(a);
+    await onA.add('one');
+    await onA.add('two');
+    // B's dashboard mints job-3; A's then job-4 (each dashboard counts on its own).
+    const onB = dashboard(
+      b,
+      Object.assign(new DashboardStorage(), { text: JSON.stringify({ jobs: [], lastJobId: 3 }) }),
+    );
+    await onB.add('three');
+    onA.counter = 4;
+    await onA.add('four');
+    const saved = Date.now();
+    await until(
+      'B holding job-4',
+      () => loadIds(b),
+      (ids) => ids.includes('job-4'),
+    );
+    console.log(
+      `device sync: job-4 showed on B ${Date.now() - saved} ms after A's save (sync client rounds every 100 ms)`,
+    );
+    for (const answer of [...onA.answers, ...onB.answers]) expect(answer.status).toBe(200);
+    const all = ['job-1', 'job-2', 'job-3', 'job-4'];
+    for (const c of [a, b]) {
+      await until(
+        `${c.url} holding 1-4`,
+        () => loadIds(c),
+        (ids) => ids.join() === all.join(),
+      );
+      expect(await changeIds(c)).toEqual(all);
+    }
+    // And after a restart of both.
+    for (const [i, c] of [a, b].entries()) {
+      expect(await c.stop()).toBe(0);
+      const again = await companion(root, i === 0 ? 'A' : 'B');
+      expect(await loadIds(again)).toEqual(all);
+    }
+  });
+});
+
+describe('an untrusted folder', () => {
+  it('a corrupt file and an oversized one are quarantined and reported; the companion keeps serving and syncing', async () => {
+    const root = await folder();
+    const a = await companion(root, 'A');
+    const b = await companion(root, 'B');
+    pump(new SyncFolderClient([a.view, b.view], 9));
+    const hostile = path.join(b.view, 'devices', 'd-0123456789abcdef');
+    await mkdir(hostile, { recursive: true });
+    await writeFile(path.join(hostile, 'log-000000001.jsonl'), '{"v":1,"dev":"d-0123456789abcdef"}\n\u0000\u0000\n');
+    await writeFile(path.join(hostile, 'log-000000002.jsonl'), Buffer.alloc(33 * 1024 * 1024, 0x61));
+    await until(
+      'B reporting both files',
+      async () => b.logs.filter((l) => l.includes('quarantined')),
+      (l) => l.length >= 2,
+    );
+    expect(b.logs.join('\n')).toMatch(/quarantined d-0123456789abcdef\/log-000000002\.jsonl: it is larger than/);
+    expect((await fetch(`${b.url}/health`)).status).toBe(200);
+    const onA = dashboard(a);
+    await onA.add('after the garbage');
+    await until(
+      'B holding A’s new job',
+      () => loadIds(b),
+      (ids) => ids.includes('job-1'),
+    );
+  });
+});
+
+describe('three companions: who runs a job', () => {
+  it('a running and a queued job of A are shown on B and C, never run there, and never failed by B’s restart', async () => {
+    const root = await folder();
+    const a = await companion(root, 'A', ['--parallel', '1']);
+    const b = await companion(root, 'B');
+    const c = await companion(root, 'C');
+    pump(new SyncFolderClient([a.view, b.view, c.view], 5), { share: 0.8, partial: 0.1, conflict: 0.1 });
+    fake.hang();
+    const submit = async (prompt: string) => {
+      const res = await fetch(`${a.url}/api/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt, width: 64, height: 64 }),
+      });
+      expect(res.status).toBeLessThan(300);
+      return ((await res.json()) as { job: { id: string } }).job.id;
+    };
+    const running = await submit('running knight');
+    const queued = await submit('queued goblin');
+    const generations = () => fake.requests.filter((r) => r.path.startsWith('/generate')).length;
+    await until(
+      'A running its first job',
+      async () => generations(),
+      (n) => n === 1,
+    );
+    for (const other of [b, c]) {
+      await until(
+        `${other.url} showing A's jobs`,
+        () => jobOn(other, running),
+        (job) => job?.status === 'running',
+      );
+      const shown = await until(
+        `${other.url} showing A's queued job`,
+        () => jobOn(other, queued),
+        (job) => !!job,
+      );
+      expect(shown).toMatchObject({ status: 'queued', device: expect.stringMatching(/^d-/) });
+    }
+    // B dies and comes back: A's running job is not B's to fail, and its queued one not B's to run.
+    await b.kill();
+    const b2 = await companion(root, 'B');
+    expect(await jobOn(b2, running)).toMatchObject({ status: 'running' });
+    await sleep(1500);
+    expect(generations()).toBe(1);
+    for (const other of [b2, c]) {
+      expect(await jobOn(other, running), other.url).toMatchObject({ status: 'running' });
+      expect(await jobOn(other, queued), other.url).toMatchObject({ status: 'queued' });
+    }
+    // B's panel pushes both back with an edit: B stores the edit, and still neither runs nor fails them.
+    const edited = async (id: string) => {
+      const { seq: _seq, ...held } = (await jobOn(b2, id)) as unknown as Record<string, unknown> & {
+        updatedAt: number;
+      };
+      return { ...held, prompt: `${id} renamed on B`, updatedAt: held.updatedAt + 60_000 };
+    };
+    const push = await fetch(`${b2.url}/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requestId: 'push-from-b-panel',
+        clientId: 'b-panel',
+        changes: [await edited(running), await edited(queued)],
+      }),
+    });
+    expect(push.status).toBe(200);
+    const answer = (await push.json()) as { results: { outcome: string; job: { status: string } }[] };
+    expect(answer.results.map((r) => [r.outcome, r.job.status])).toEqual([
+      ['applied', 'running'],
+      ['applied', 'queued'],
+    ]);
+    await sleep(1000);
+    expect(generations()).toBe(1);
+    // And the edit reaches A, whose job it is.
+    await until(
+      'A holding B’s edit',
+      () => jobOn(a, queued),
+      (job) => (job as { prompt?: string } | null)?.prompt === `${queued} renamed on B`,
+    );
+  });
+});
