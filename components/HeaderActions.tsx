@@ -6,6 +6,8 @@ export interface HeaderActionsProps {
   onInsights(): void;
   /** Absent in the full-page copy (or where tabs cannot be opened). */
   onOpenInTab?: () => void;
+  /** The history's data menu (export, import, clear). */
+  data?: ComponentChildren;
   /** The Sync now button. */
   sync: ComponentChildren;
   gearRef: RefObject<HTMLButtonElement>;
@@ -13,7 +15,7 @@ export interface HeaderActionsProps {
   onSettings(): void;
 }
 
-/** The header's buttons: Insights, Open in tab, Sync now, Settings. */
+/** The header's buttons: Insights, Open in tab, the history's Data menu, Sync now, Settings. */
 export function HeaderActions(props: HeaderActionsProps) {
   return (
     <span class="header-actions">
@@ -36,6 +38,7 @@ export function HeaderActions(props: HeaderActionsProps) {
           <TabIcon />
         </button>
       )}
+      {props.data}
       {props.sync}
       <button
         ref={props.gearRef}

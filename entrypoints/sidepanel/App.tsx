@@ -258,6 +258,15 @@ export function App({ services }: { services: PanelServices }) {
             services.openInTab &&
             (() => services.openInTab?.().catch((error: unknown) => addError(errorMessage(error))))
           }
+          data={
+            <DataTools
+              onExportJson={() => void tasks.exportAs('json')}
+              onExportCsv={() => void tasks.exportAs('csv')}
+              onImport={(file) => void tasks.importFile(file)}
+              onClearHistory={() => setConfirmClear(true)}
+              busy={tasks.task === 'ledger' ? null : tasks.task}
+            />
+          }
           sync={<SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />}
           gearRef={gearRef}
           settingsOpen={settingsOpen}
@@ -306,13 +315,6 @@ export function App({ services }: { services: PanelServices }) {
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
         <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
-        <DataTools
-          onExportJson={() => void tasks.exportAs('json')}
-          onExportCsv={() => void tasks.exportAs('csv')}
-          onImport={(file) => void tasks.importFile(file)}
-          onClearHistory={() => setConfirmClear(true)}
-          busy={tasks.task === 'ledger' ? null : tasks.task}
-        />
       </div>
       {view === 'history' && (
         <SelectionBar find={find} services={services} notices={{ addError, showToast }} boards={boards} />
