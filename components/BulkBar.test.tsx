@@ -73,7 +73,7 @@ describe('selecting jobs and acting on them', () => {
     expect(selectedIds()).toEqual(['job-2', 'job-4', 'job-5', 'job-6']);
     expect(within(bar()).getByText('4 selected')).toBeTruthy();
     // A click on a row's own button is that button's, not a selection.
-    fireEvent.click(within(row('job-1') as HTMLElement).getByRole('button', { name: 'Copy prompt of job-1' }));
+    fireEvent.click(within(row('job-1') as HTMLElement).getByRole('button', { name: 'Download PNG of job-1' }));
     expect(selectedIds()).toEqual(['job-2', 'job-4', 'job-5', 'job-6']);
     fireEvent.click(within(bar()).getByRole('button', { name: 'Clear selection' }));
     expect(selectedIds()).toEqual([]);
@@ -82,7 +82,7 @@ describe('selecting jobs and acting on them', () => {
 
   it('x toggles the focused row', async () => {
     await setup();
-    const button = within(row('job-3') as HTMLElement).getByRole('button', { name: 'Copy prompt of job-3' });
+    const button = within(row('job-3') as HTMLElement).getByRole('button', { name: 'Download PNG of job-3' });
     fireEvent.keyDown(button, { key: 'x' });
     expect(selectedIds()).toEqual(['job-3']);
     fireEvent.keyDown(button, { key: 'x' });

@@ -1,3 +1,6 @@
+import { useRef } from 'preact/hooks';
+import { OverflowMenu } from '@/components/OverflowMenu';
+
 export type DataTask = 'json' | 'csv' | 'import' | null;
 
 export interface DataToolsProps {
@@ -9,50 +12,58 @@ export interface DataToolsProps {
   busy?: DataTask;
 }
 
-/** Export, import and clear: the history as a whole. */
+/**
+ * Export, import and clear: the history as a whole, folded into one "Data" menu so the top of the panel stays
+ * small. The file input stays in the page (labelled "Import"); the menu's Import… opens its file picker.
+ */
 export function DataTools({ onExportJson, onExportCsv, onImport, onClearHistory, busy = null }: DataToolsProps) {
+  const file = useRef<HTMLInputElement>(null);
   return (
     <div class="data-tools" role="group" aria-label="History file">
-      <button
-        type="button"
-        class="btn small"
-        onClick={onExportJson}
-        disabled={busy === 'json'}
-        aria-busy={busy === 'json' ? 'true' : undefined}
+      <input
+        ref={file}
+        id="import-file"
+        class="visually-hidden"
+        type="file"
+        accept=".json,application/json"
+        aria-label="Import"
+        tabIndex={-1}
+        disabled={busy === 'import'}
+        onChange={(e) => {
+          const input = e.currentTarget;
+          const chosen = input.files?.[0];
+          // Cleared so choosing the same file again fires change again.
+          input.value = '';
+          if (chosen) onImport(chosen);
+        }}
+      />
+      <OverflowMenu
+        label="History data"
+        class="btn small data-btn"
+        items={[
+          {
+            label: busy === 'json' ? 'Exporting JSON…' : 'Export JSON',
+            name: 'Export JSON',
+            onSelect: onExportJson,
+            disabled: busy === 'json',
+          },
+          {
+            label: busy === 'csv' ? 'Exporting CSV…' : 'Export CSV',
+            name: 'Export CSV',
+            onSelect: onExportCsv,
+            disabled: busy === 'csv',
+          },
+          {
+            label: busy === 'import' ? 'Importing…' : 'Import…',
+            name: 'Import a history file',
+            onSelect: () => file.current?.click(),
+            disabled: busy === 'import',
+          },
+          { label: 'Clear history', onSelect: onClearHistory, danger: true },
+        ]}
       >
-        Export JSON
-      </button>
-      <button
-        type="button"
-        class="btn small"
-        onClick={onExportCsv}
-        disabled={busy === 'csv'}
-        aria-busy={busy === 'csv' ? 'true' : undefined}
-      >
-        Export CSV
-      </button>
-      <span class="file-btn">
-        <input
-          id="import-file"
-          class="visually-hidden"
-          type="file"
-          accept=".json,application/json"
-          disabled={busy === 'import'}
-          onChange={(e) => {
-            const input = e.currentTarget;
-            const file = input.files?.[0];
-            // Cleared so choosing the same file again fires change again.
-            input.value = '';
-            if (file) onImport(file);
-          }}
-        />
-        <label for="import-file" class="btn small" aria-busy={busy === 'import' ? 'true' : undefined}>
-          Import
-        </label>
-      </span>
-      <button type="button" class="btn small danger" onClick={onClearHistory}>
-        Clear history
-      </button>
+        <span aria-hidden="true">{busy ? 'Data…' : 'Data'}</span>
+      </OverflowMenu>
     </div>
   );
 }

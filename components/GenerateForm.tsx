@@ -111,6 +111,8 @@ export interface GenerateFormProps {
   estimateUsd?(width: number, height: number): number;
   /** Above this likely cost (USD) Generate asks first; null or absent: never asks. */
   askAboveUsd?: number | null;
+  /** Told the prompt as typed, so "reuse settings" can ask before it replaces a draft. */
+  onDraftChange?(prompt: string): void;
 }
 
 /** `About $0.05 (4 × $0.0125)`: what Generate will cost, before it is pressed; null while the fields are not valid. */
@@ -125,7 +127,13 @@ export function costPreview(values: FormValues, estimateUsd: (width: number, hei
 const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count', 'text_guidance_scale', 'coverage_percentage'];
 const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
 
-export function GenerateForm({ onGenerate, prefill, estimateUsd, askAboveUsd = null }: GenerateFormProps) {
+export function GenerateForm({
+  onGenerate,
+  prefill,
+  estimateUsd,
+  askAboveUsd = null,
+  onDraftChange,
+}: GenerateFormProps) {
   const [values, setValues] = useState<FormValues>(INITIAL);
   const [pixel, setPixel] = useState<PixelOptionValues>(INITIAL_PIXEL_OPTIONS);
   const [errors, setErrors] = useState<FormErrors>({});
@@ -153,6 +161,8 @@ export function GenerateForm({ onGenerate, prefill, estimateUsd, askAboveUsd = n
     // After the body is shown again, if it was folded.
     setTimeout(() => promptRef.current?.focus(), 0);
   }, [prefill]);
+
+  useEffect(() => onDraftChange?.(values.prompt), [values.prompt, onDraftChange]);
 
   const update = (field: CanvasField, value: string) => {
     const next = { ...values, [field]: value };

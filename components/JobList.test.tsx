@@ -3,6 +3,7 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/pre
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobList, OVERSCAN } from '@/components/JobList';
 import { type JobActions, ROW_HEIGHT } from '@/components/JobRow';
+import { MenuHost } from '@/components/OverflowMenu';
 import type { Job, JobStatus } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -45,6 +46,7 @@ function actionsMock(): JobActions {
     onCopy: vi.fn(),
     onReuse: vi.fn(),
     onDelete: vi.fn(),
+    onOpen: vi.fn(),
   };
 }
 
@@ -62,6 +64,7 @@ function renderList(jobs: Job[], extra: Partial<Parameters<typeof JobList>[0]> =
       {...extra}
     />,
   );
+  render(<MenuHost />);
   return { actions, ...view };
 }
 
@@ -148,37 +151,47 @@ describe('JobList', () => {
     expect(row('job-1').getAttribute('data-status')).toBe('queued');
   });
 
-  it('sends row actions with the job id, enabled only where they apply', () => {
+  it('keeps one action visible per row and the rest in a menu, each sent with the job id', () => {
     const { actions } = renderList([
       job('job-done', 'success'),
       job('job-failed', 'error'),
       job('job-running', 'running'),
     ]);
+    const menu = (id: string) => {
+      fireEvent.click(screen.getByRole('button', { name: `More actions for ${id}` }));
+      return screen.getByRole('menu', { name: `More actions for ${id}` });
+    };
 
+    // Visible: retry on the failed row, download on the done one; neither on a running job.
     fireEvent.click(screen.getByRole('button', { name: 'Retry job-failed' }));
     expect(actions.onRetry).toHaveBeenCalledWith('job-failed');
-    expect((screen.getByRole('button', { name: 'Retry job-done' }) as HTMLButtonElement).disabled).toBe(true);
-
-    fireEvent.change(screen.getByRole('combobox', { name: 'Direction for job-done' }), {
-      target: { value: 'north-west' },
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Rotate job-done' }));
-    expect(actions.onRotate).toHaveBeenCalledWith('job-done', 'north-west');
-    expect((screen.getByRole('button', { name: 'Rotate job-running' }) as HTMLButtonElement).disabled).toBe(true);
-
-    fireEvent.click(screen.getByRole('button', { name: 'Make 8 directions of job-done' }));
-    expect(actions.onRotate8).toHaveBeenCalledWith('job-done');
+    expect(screen.queryByRole('button', { name: 'Retry job-done' })).toBeNull();
     fireEvent.click(screen.getByRole('button', { name: 'Download PNG of job-done' }));
     expect(actions.onDownload).toHaveBeenCalledWith('job-done');
-    expect((screen.getByRole('button', { name: 'Download PNG of job-failed' }) as HTMLButtonElement).disabled).toBe(
+    expect(screen.queryByRole('button', { name: 'Download PNG of job-running' })).toBeNull();
+
+    fireEvent.click(within(menu('job-done')).getByRole('menuitem', { name: 'Make 8 directions of job-done' }));
+    expect(actions.onRotate8).toHaveBeenCalledWith('job-done');
+    expect(screen.queryByRole('menu')).toBeNull();
+    const running = menu('job-running');
+    expect(within(running).getByRole('menuitem', { name: 'Make 8 directions of job-running' })).toHaveProperty(
+      'disabled',
       true,
     );
-    fireEvent.click(screen.getByRole('button', { name: 'Copy prompt of job-running' }));
+    expect(within(running).getByRole('menuitem', { name: 'Download PNG of job-running' })).toHaveProperty(
+      'disabled',
+      true,
+    );
+    fireEvent.click(within(running).getByRole('menuitem', { name: 'Copy prompt of job-running' }));
     expect(actions.onCopy).toHaveBeenCalledWith('job-running');
-    fireEvent.click(screen.getByRole('button', { name: 'Reuse job-failed in the form' }));
+    fireEvent.click(within(menu('job-failed')).getByRole('menuitem', { name: 'Reuse job-failed in the form' }));
     expect(actions.onReuse).toHaveBeenCalledWith('job-failed');
-    fireEvent.click(screen.getByRole('button', { name: 'Delete job-done' }));
+    fireEvent.click(within(menu('job-done')).getByRole('menuitem', { name: 'Rotate job-done…' }));
+    expect(actions.onOpen).toHaveBeenCalledWith('job-done');
+    fireEvent.click(within(menu('job-done')).getByRole('menuitem', { name: 'Delete job-done' }));
     expect(actions.onDelete).toHaveBeenCalledWith('job-done');
+    fireEvent.click(screen.getByRole('button', { name: 'Open details of job-failed' }));
+    expect(actions.onOpen).toHaveBeenCalledWith('job-failed');
   });
 
   it('renders only a window of rows for 10,000 jobs and moves it on scroll', async () => {
@@ -206,6 +219,71 @@ describe('JobList', () => {
     expect(row5000.style.top).toBe(`${5000 * ROW_HEIGHT}px`);
     expect(row5000.getAttribute('aria-posinset')).toBe('5001');
     expect(row5000.getAttribute('aria-setsize')).toBe('10000');
+  });
+
+  it('as a grid: rows of tiles in the same virtual list, O(visible) at 10,000 jobs, and a toggle that persists', async () => {
+    const jobs = Array.from({ length: 10_000 }, (_, i) => job(`job-${10_000 - i}`, 'success'));
+    const onVisibleIds = vi.fn();
+    const onPrefs = vi.fn();
+    // 400 px wide, 96 px tiles: (400 - 2 - 8) / 104 = 3 a row, 96 + 30 + 8 = 134 px a row.
+    renderList(jobs, { onVisibleIds, prefs: { layout: 'grid', thumb: 96 }, onPrefs, fallbackWidth: 400 });
+    const list = screen.getByTestId('job-list');
+    expect(list.closest('section')!.getAttribute('data-layout')).toBe('grid');
+    expect(list.style.height).toBe(`${Math.ceil(10_000 / 3) * 134}px`);
+    const lines = list.querySelectorAll('.tile-row');
+    expect(lines.length).toBeLessThanOrEqual(Math.ceil(600 / 134) + OVERSCAN + 1);
+    expect(lines[0]!.querySelectorAll('[data-job-id]')).toHaveLength(3);
+    const tiles = [...list.querySelectorAll('[data-job-id]')].map((t) => t.getAttribute('data-job-id'));
+    expect(tiles.slice(0, 4)).toEqual(['job-10000', 'job-9999', 'job-9998', 'job-9997']);
+    expect(onVisibleIds).toHaveBeenLastCalledWith(tiles);
+    // A 48x40 sprite in a 96 px tile: exactly 2x.
+    const img = within(row('job-10000')).getByAltText('prompt of job-10000') as HTMLImageElement;
+    expect([img.width, img.height]).toEqual([96, 80]);
+
+    const scroller = screen.getByTestId('job-scroller');
+    scroller.scrollTop = 1000 * 134;
+    fireEvent.scroll(scroller);
+    // Row 1000 holds jobs 3000..3002 from the top: job-7000 down to job-6998.
+    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-7000"]')).not.toBeNull());
+    expect(list.querySelectorAll('[data-job-id]').length).toBeLessThanOrEqual(
+      3 * (Math.ceil(600 / 134) + 2 * OVERSCAN + 1),
+    );
+
+    expect(screen.getByRole('button', { name: 'Show as grid' }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(screen.getByRole('button', { name: 'Show as list' }));
+    expect(onPrefs).toHaveBeenLastCalledWith({ layout: 'list' });
+    fireEvent.input(screen.getByRole('slider', { name: 'Thumbnail size' }), { target: { value: '128' } });
+    expect(onPrefs).toHaveBeenLastCalledWith({ thumb: 128 });
+  });
+
+  it('moves focus with j/k and arrows across the virtual window, and sends triage keys with the focused id', async () => {
+    const jobs = Array.from({ length: 10_000 }, (_, i) => job(`job-${10_000 - i}`, 'success'));
+    const onTriage = vi.fn();
+    renderList(jobs, { onTriage });
+    const open = (id: string) => within(row(id)).getByRole('button', { name: `Open details of ${id}` });
+    open('job-10000').focus();
+    fireEvent.keyDown(document.activeElement!, { key: 'j' });
+    expect(document.activeElement).toBe(open('job-9999'));
+    fireEvent.keyDown(document.activeElement!, { key: 'ArrowDown' });
+    fireEvent.keyDown(document.activeElement!, { key: 'k' });
+    expect(document.activeElement).toBe(open('job-9999'));
+    // End: the last row is far outside the window; the list scrolls there, then focuses it once rendered.
+    fireEvent.keyDown(document.activeElement!, { key: 'End' });
+    const scroller = screen.getByTestId('job-scroller');
+    expect(scroller.scrollTop).toBeGreaterThan(9_000 * ROW_HEIGHT);
+    fireEvent.scroll(scroller);
+    await vi.waitFor(() => expect(document.activeElement).toBe(open('job-1')));
+    for (const key of ['Enter', '4', 's', 't', 'Delete']) fireEvent.keyDown(document.activeElement!, { key });
+    expect(onTriage.mock.calls.map(([c, id]) => [c.kind, id])).toEqual([
+      ['open', 'job-1'],
+      ['rate', 'job-1'],
+      ['star', 'job-1'],
+      ['tag', 'job-1'],
+      ['trash', 'job-1'],
+    ]);
+    // Enter on another button (the row's menu) is that button's own.
+    fireEvent.keyDown(screen.getByRole('button', { name: 'More actions for job-1' }), { key: 'Enter' });
+    expect(onTriage).toHaveBeenCalledTimes(5);
   });
 
   it('shows the empty state, the loading state and the no-match state', () => {

@@ -1,9 +1,15 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatCount } from '@/components/format';
 import { type JobActions, JobRow, ROW_HEIGHT } from '@/components/JobRow';
+import { JobTile } from '@/components/JobTile';
+import type { TriageCommand } from '@/components/triage/keys';
+import { useListKeys } from '@/components/triage/use-list-keys';
+import { ViewToggle } from '@/components/ViewToggle';
 import { VirtualList } from '@/components/virtual-list';
 import type { Job } from '@/utils/domain/job';
+import type { StackInfo } from '@/utils/panel/stacks';
+import { defaultViewPrefs, gridColumns, isGridLayout, type ViewPrefs } from '@/utils/panel/view-prefs';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface JobListProps {
@@ -31,7 +37,23 @@ export interface JobListProps {
   /** Height to assume before the scroller is measured. */
   fallbackHeight?: number;
   clock?: () => number;
+  /** List or grid, and the grid's thumbnail size; without onPrefs no toggle shows. */
+  prefs?: ViewPrefs;
+  onPrefs?(next: Partial<ViewPrefs>): void;
+  /** Keyboard triage on the focused row (open, rate, star, tag, select, trash) and `?`. */
+  onTriage?(command: Exclude<TriageCommand, { kind: 'move' } | { kind: 'edge' }>, id: string | null): void;
+  /** Batches folded into one row (utils/panel/stacks.ts), by job id. */
+  stacks?: ReadonlyMap<string, StackInfo>;
+  onToggleStack?(groupId: string): void;
+  /** Shown in the caption line beside the count (the panel's compact stats). */
+  summary?: ComponentChildren;
+  /** Width to assume before the list is measured (tests). */
+  fallbackWidth?: number;
 }
+
+/** A grid tile's caption line under its thumbnail, in px. */
+export const TILE_FOOT = 30;
+const TILE_GAP = 8;
 
 /** How many rows beyond the viewport stay rendered on each side. */
 export const OVERSCAN = 4;
@@ -51,8 +73,37 @@ export function JobList({
   fallbackHeight,
   isSelected,
   clock = Date.now,
+  prefs = defaultViewPrefs,
+  onPrefs,
+  fallbackWidth = 400,
+  summary,
+  onTriage,
+  stacks,
+  onToggleStack,
 }: JobListProps) {
-  const [range, setRange] = useState({ start: 0, end: 0 });
+  const section = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const el = section.current;
+    if (!el) return;
+    const measure = () => setWidth(el.clientWidth);
+    measure();
+    if (typeof ResizeObserver !== 'function') return;
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  const shownWidth = width > 0 ? width : fallbackWidth;
+  const grid = isGridLayout(prefs, shownWidth);
+  // A grid is rows of `columns` tiles: the virtual list stays O(visible) in rows either way.
+  const columns = grid ? gridColumns(shownWidth - 2, prefs.thumb, TILE_GAP) : 1;
+  const rowHeight = grid ? prefs.thumb + TILE_FOOT + TILE_GAP : ROW_HEIGHT;
+  const rowCount = Math.ceil(entries.length / columns);
+
+  const onKeyDown = useListKeys({ entries, columns, rowHeight, container: section, onCommand: onTriage });
+
+  const [rows, setRange] = useState({ start: 0, end: 0 });
+  const range = { start: rows.start * columns, end: Math.min(entries.length, rows.end * columns) };
   const onRange = useCallback((start: number, end: number) => {
     setRange((r) => (r.start === start && r.end === end ? r : { start, end }));
   }, []);
@@ -90,20 +141,30 @@ export function JobList({
   }
 
   return (
-    <section class="job-list" aria-label="Jobs">
-      {caption !== undefined && (
-        <p class="list-caption" id={captionId} aria-live="polite">
-          {caption}
-        </p>
+    <section
+      ref={section}
+      class="job-list"
+      aria-label="Jobs"
+      data-layout={grid ? 'grid' : 'list'}
+      onKeyDown={onKeyDown}
+    >
+      {(caption !== undefined || onPrefs) && (
+        <div class="list-bar">
+          <p class="list-caption" id={captionId} aria-live="polite">
+            {caption}
+          </p>
+          {summary}
+          {onPrefs && <ViewToggle prefs={prefs} grid={grid} onPrefs={onPrefs} />}
+        </div>
       )}
       {empty}
       <VirtualList
-        count={entries.length}
-        rowHeight={ROW_HEIGHT}
+        count={rowCount}
+        rowHeight={rowHeight}
         overscan={OVERSCAN}
         fallbackHeight={fallbackHeight}
         onRangeChange={onRange}
-        resetKey={resetKey}
+        resetKey={`${String(resetKey)}\u0000${columns}\u0000${rowHeight}`}
         scrollerProps={{
           class: 'job-scroller',
           'data-testid': 'job-scroller',
@@ -113,6 +174,34 @@ export function JobList({
         }}
         listProps={{ class: 'job-rows', 'data-testid': 'job-list', 'aria-busy': loading ? 'true' : undefined }}
         renderRow={(index, top) => {
+          if (grid) {
+            const tiles = entries.slice(index * columns, (index + 1) * columns);
+            return (
+              <li
+                key={`r${index}`}
+                class="tile-row"
+                aria-posinset={index + 1}
+                aria-setsize={rowCount}
+                style={{ top: `${top}px`, height: `${rowHeight}px`, gap: `${TILE_GAP}px` }}
+              >
+                {tiles.map((entry) => {
+                  const job = getJob(entry.id);
+                  return (
+                    <JobTile
+                      key={entry.id}
+                      entry={entry}
+                      job={job}
+                      image={getImage(job?.image)}
+                      thumb={prefs.thumb}
+                      actions={actions}
+                      stack={stacks?.get(entry.id)}
+                      onToggleStack={onToggleStack}
+                    />
+                  );
+                })}
+              </li>
+            );
+          }
           const entry = entries[index]!;
           const job = getJob(entry.id);
           return (
@@ -127,6 +216,8 @@ export function JobList({
               position={index + 1}
               setSize={entries.length}
               actions={actions}
+              stack={stacks?.get(entry.id)}
+              onToggleStack={onToggleStack}
               selected={isSelected?.(entry.id) ?? false}
             />
           );

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type JobActions, JobRow, type JobRowProps, ROW_HEIGHT } from '@/components/JobRow';
+import { MenuHost } from '@/components/OverflowMenu';
 import type { Job, JobStatus } from '@/utils/domain/job';
 
 afterEach(cleanup);
@@ -41,6 +42,7 @@ function renderRow(j: Job, props: Partial<JobRowProps> = {}) {
     onCopy: vi.fn(),
     onReuse: vi.fn(),
     onDelete: vi.fn(),
+    onOpen: vi.fn(),
   };
   render(
     <ul>
@@ -56,6 +58,7 @@ function renderRow(j: Job, props: Partial<JobRowProps> = {}) {
       />
     </ul>,
   );
+  render(<MenuHost />);
   return { actions, row: document.querySelector<HTMLElement>('[data-job-id="job-7"]')! };
 }
 
@@ -76,11 +79,38 @@ describe('JobRow', () => {
     expect(row.getAttribute('aria-setsize')).toBe('10');
   });
 
-  it('rotates to the direction chosen in its select', () => {
+  it('opens its menu from the keyboard: arrows move, Escape closes and gives focus back', () => {
     const { actions } = renderRow(job('success'), { image: PNG });
-    fireEvent.change(screen.getByLabelText('Direction for job-7'), { target: { value: 'north-west' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Rotate job-7' }));
-    expect(actions.onRotate).toHaveBeenCalledWith('job-7', 'north-west');
+    const more = screen.getByRole('button', { name: 'More actions for job-7' });
+    expect(more.getAttribute('aria-haspopup')).toBe('menu');
+    expect(more.getAttribute('title')).toBe('More actions');
+    fireEvent.keyDown(more, { key: 'ArrowDown' });
+    const menu = screen.getByRole('menu');
+    expect(more.getAttribute('aria-expanded')).toBe('true');
+    const items = within(menu).getAllByRole('menuitem');
+    expect(document.activeElement).toBe(items[0]);
+    fireEvent.keyDown(menu, { key: 'ArrowUp' });
+    expect(document.activeElement).toBe(items[items.length - 1]);
+    expect(items[items.length - 1]!.getAttribute('aria-label')).toBe('Delete job-7');
+    fireEvent.keyDown(menu, { key: 'Home' });
+    fireEvent.keyDown(menu, { key: 'ArrowDown' });
+    expect(document.activeElement?.textContent).toBe('Rotate…');
+    fireEvent.keyDown(menu, { key: 'Escape' });
+    expect(screen.queryByRole('menu')).toBeNull();
+    expect(document.activeElement).toBe(more);
+    expect(actions.onOpen).not.toHaveBeenCalled();
+  });
+
+  it('shows its star and rating, and every icon button has a name and a tooltip', () => {
+    const { row } = renderRow(job('success', { starred: true, rating: 4 }), { image: PNG });
+    expect(row.querySelector('.job-marks')?.textContent).toBe('★ starred4/5 rating');
+    for (const button of row.querySelectorAll('button')) {
+      expect(button.getAttribute('aria-label')).toBeTruthy();
+      expect(button.getAttribute('title')).toBeTruthy();
+    }
+    // A 48x40 sprite shows at 1x in its 64 px box: never stretched to a fractional scale.
+    const img = screen.getByAltText('a knight') as HTMLImageElement;
+    expect([img.width, img.height]).toEqual([48, 40]);
   });
 
   it('a running job shows a timer from its start time', () => {

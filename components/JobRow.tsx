@@ -1,15 +1,11 @@
-import { useState } from 'preact/hooks';
-import {
-  DIRECTION_SHORT,
-  formatAge,
-  formatCost,
-  formatDuration,
-  formatTimer,
-  STATUS_LABELS,
-} from '@/components/format';
-import { CopyIcon, DeleteIcon, DownloadIcon, EightIcon, RetryIcon, ReuseIcon, RotateIcon } from '@/components/icons';
+import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
+import { DownloadIcon, MoreIcon, RetryIcon } from '@/components/icons';
+import { OverflowMenu } from '@/components/OverflowMenu';
 import { type QueuePlace, QueueRowActions } from '@/components/QueueControls';
-import { type Direction, directions, type Job } from '@/utils/domain/job';
+import { primaryAction, rowMenuItems } from '@/components/row-menu';
+import { thumbSize } from '@/components/thumb-size';
+import type { Direction, Job, JobStatus } from '@/utils/domain/job';
+import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /** Fixed: the list is virtualized by row index. Keep in step with `--row-h` in entrypoints/sidepanel/styles/tokens.css. */
@@ -24,6 +20,8 @@ export interface JobActions {
   onCopy(id: string): void;
   onReuse(id: string): void;
   onDelete(id: string): void;
+  /** Opens the detail view of the job. */
+  onOpen(id: string): void;
   /** Queue control of a waiting row (QueueControls.tsx): where it stands, and its moves and cancel. */
   queuePlace?(id: string): QueuePlace | null;
   onMoveUp?(id: string): void;
@@ -45,8 +43,110 @@ export interface JobRowProps {
   position: number;
   setSize: number;
   actions: JobActions;
+  /** The batch this row heads or belongs to (utils/panel/stacks.ts). */
+  stack?: StackInfo;
+  onToggleStack?(groupId: string): void;
   /** In the selection (bulk actions); shown by the row's look and said to assistive tech. */
   selected?: boolean;
+}
+
+/** ★ and a 1-5 rating as a row shows them; nothing when neither is set. */
+export function Marks({ starred, rating }: { starred?: boolean; rating?: number | null }) {
+  if (!starred && !rating) return null;
+  return (
+    <span class="job-marks">
+      {starred && (
+        <span class="job-star" title="Starred">
+          ★<span class="visually-hidden"> starred</span>
+        </span>
+      )}
+      {rating ? (
+        <span class="job-rating" title={`Rated ${rating} of 5`}>
+          {rating}/5<span class="visually-hidden"> rating</span>
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+/** The row's visible action (retry or download) and the overflow menu with the rest. */
+export function RowActions({
+  id,
+  name,
+  status,
+  hasImage,
+  canRotate,
+  queuePlace = null,
+  actions,
+}: {
+  id: string;
+  /** How the queue buttons name the job ("Move up “knight”"). */
+  name: string;
+  status: JobStatus;
+  hasImage: boolean;
+  canRotate: boolean;
+  queuePlace?: QueuePlace | null;
+  actions: JobActions;
+}) {
+  const facts = { id, status, hasImage, canRotate };
+  const primary = primaryAction(facts);
+  return (
+    <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
+      {queuePlace && actions.onMoveUp && actions.onMoveDown && actions.onCancel && (
+        <QueueRowActions
+          id={id}
+          name={name}
+          place={queuePlace}
+          onMoveUp={actions.onMoveUp}
+          onMoveDown={actions.onMoveDown}
+          onCancel={actions.onCancel}
+        />
+      )}
+      {primary === 'retry' && (
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label={`Retry ${id}`}
+          title="Retry"
+          onClick={() => actions.onRetry(id)}
+        >
+          <RetryIcon />
+        </button>
+      )}
+      {primary === 'download' && (
+        <button
+          type="button"
+          class="icon-btn"
+          aria-label={`Download PNG of ${id}`}
+          title="Download PNG"
+          disabled={!hasImage}
+          onClick={() => actions.onDownload(id)}
+        >
+          <DownloadIcon />
+        </button>
+      )}
+      <OverflowMenu label={`More actions for ${id}`} items={rowMenuItems(facts, actions)}>
+        <MoreIcon />
+      </OverflowMenu>
+    </div>
+  );
+}
+
+/** A stack's count on its head row: shows or folds the batch in place. */
+export function StackToggle({ stack, onToggle }: { stack: StackInfo; onToggle?(groupId: string): void }) {
+  if (stack.member) return null;
+  return (
+    <button
+      type="button"
+      class="stack-toggle"
+      aria-expanded={stack.expanded ? 'true' : 'false'}
+      aria-label={stack.expanded ? `Fold the batch of ${stack.count}` : `Show the ${stack.count} jobs of this batch`}
+      title={stack.expanded ? 'Fold the batch' : 'Show every job of the batch'}
+      onClick={() => onToggle?.(stack.groupId)}
+    >
+      ▣ {stack.count}
+    </button>
+  );
 }
 
 export function JobRow({
@@ -59,14 +159,14 @@ export function JobRow({
   position,
   setSize,
   actions,
+  stack,
+  onToggleStack,
   selected = false,
 }: JobRowProps) {
-  const [direction, setDirection] = useState<Direction>('east');
   const id = entry.id;
   const status = job?.status ?? entry.status;
   const prompt = job?.prompt ?? entry.prompt;
   const label = STATUS_LABELS[status] ?? status;
-  const canRetry = status === 'error' || status === 'idle';
   const canRotate = status === 'success' && !!job?.image;
   // Finished, and no image to show: none was recorded, or it is not in this browser (yet).
   const absent = status === 'success' && !image && !!job && (job.image === null || imageAbsent);
@@ -79,6 +179,8 @@ export function JobRow({
   const queuePlace = status === 'idle' || status === 'queued' ? (actions.queuePlace?.(id) ?? null) : null;
 
   const size = job ? `${job.width}×${job.height}` : '';
+  // Whole-number scaling only: a 48x40 sprite shows at 1x in 64 px, never stretched to a blurred 1.33x.
+  const shown = thumbSize((job?.width ?? 64) * (job?.frames?.count ?? 1), job?.height ?? 64, 64);
   const seed = job ? (job.seed === null ? 'random seed' : `seed ${job.seed}`) : '';
   const error = job ? (job.error ?? 'No reason was given.') : '';
   const age = (
@@ -89,7 +191,7 @@ export function JobRow({
 
   return (
     <li
-      class={selected ? 'job-row selected' : 'job-row'}
+      class={['job-row', stack?.member ? 'in-stack' : '', selected ? 'selected' : ''].filter(Boolean).join(' ')}
       data-selected={selected ? 'true' : undefined}
       data-job-id={id}
       data-status={status}
@@ -97,13 +199,16 @@ export function JobRow({
       aria-setsize={setSize}
       style={{ top: `${top}px`, height: `${ROW_HEIGHT}px` }}
     >
-      <div
-        class="job-thumb"
+      <button
+        type="button"
+        class="job-thumb job-open"
         data-empty={image ? undefined : absent ? 'absent' : status}
-        title={absent ? absentWhy : undefined}
+        aria-label={`Open details of ${id}`}
+        title={absent ? absentWhy : 'Open details (Enter)'}
+        onClick={() => actions.onOpen(id)}
       >
         {image ? (
-          <img src={image} alt={prompt} width={64} height={64} decoding="async" draggable={false} />
+          <img src={image} alt={prompt} width={shown.width} height={shown.height} decoding="async" draggable={false} />
         ) : absent ? (
           // Not a loading shimmer: nothing is loading until the companion has the image to send.
           <>
@@ -120,9 +225,10 @@ export function JobRow({
             {status === 'error' && seed && <span class="thumb-seed">{job?.seed === null ? 'random' : seed}</span>}
           </span>
         )}
-      </div>
+      </button>
       <div class="job-body">
         <p class="job-head">
+          {stack && <StackToggle stack={stack} onToggle={onToggleStack} />}
           <span class="job-prompt" title={prompt}>
             {selected && <span class="visually-hidden">Selected: </span>}
             {prompt || <em>(no prompt)</em>}
@@ -142,6 +248,7 @@ export function JobRow({
                 {label}
                 {status === 'running' && <span class="timer"> {formatTimer(now - started)}</span>}
               </span>
+              <Marks starred={job?.starred ?? entry.starred} rating={job?.rating ?? entry.rating} />
               {job && <span>{size}</span>}
               {job && <span>{seed}</span>}
               {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
@@ -154,101 +261,15 @@ export function JobRow({
             {rotated && <p class="job-note">{rotated}</p>}
           </div>
         )}
-        <div class="job-actions" role="group" aria-label={`Actions for ${id}`}>
-          {queuePlace && actions.onMoveUp && actions.onMoveDown && actions.onCancel && (
-            <QueueRowActions
-              id={id}
-              name={prompt.trim() ? `“${prompt.slice(0, 40)}”` : id}
-              place={queuePlace}
-              onMoveUp={actions.onMoveUp}
-              onMoveDown={actions.onMoveDown}
-              onCancel={actions.onCancel}
-            />
-          )}
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Retry ${id}`}
-            title="Retry"
-            disabled={!canRetry}
-            onClick={() => actions.onRetry(id)}
-          >
-            <RetryIcon />
-          </button>
-          <span class="rotate-group">
-            <select
-              class="dir-select"
-              aria-label={`Direction for ${id}`}
-              title="Direction to rotate to"
-              value={direction}
-              disabled={!canRotate}
-              onChange={(e) => setDirection(e.currentTarget.value as Direction)}
-            >
-              {directions.map((d) => (
-                <option key={d} value={d}>
-                  {DIRECTION_SHORT[d]}
-                </option>
-              ))}
-            </select>
-            <button
-              type="button"
-              class="icon-btn"
-              aria-label={`Rotate ${id}`}
-              title="Rotate to the chosen direction"
-              disabled={!canRotate}
-              onClick={() => actions.onRotate(id, direction)}
-            >
-              <RotateIcon />
-            </button>
-          </span>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Make 8 directions of ${id}`}
-            title="Make an 8-direction set"
-            disabled={!canRotate}
-            onClick={() => actions.onRotate8(id)}
-          >
-            <EightIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Download PNG of ${id}`}
-            title="Download PNG"
-            disabled={!image}
-            onClick={() => actions.onDownload(id)}
-          >
-            <DownloadIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Copy prompt of ${id}`}
-            title="Copy prompt"
-            onClick={() => actions.onCopy(id)}
-          >
-            <CopyIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn"
-            aria-label={`Reuse ${id} in the form`}
-            title="Reuse in the form"
-            onClick={() => actions.onReuse(id)}
-          >
-            <ReuseIcon />
-          </button>
-          <button
-            type="button"
-            class="icon-btn danger"
-            aria-label={`Delete ${id}`}
-            title="Delete"
-            onClick={() => actions.onDelete(id)}
-          >
-            <DeleteIcon />
-          </button>
-        </div>
+        <RowActions
+          id={id}
+          name={prompt.trim() ? `“${prompt.slice(0, 40)}”` : id}
+          status={status}
+          hasImage={!!image}
+          canRotate={canRotate}
+          queuePlace={queuePlace}
+          actions={actions}
+        />
       </div>
     </li>
   );

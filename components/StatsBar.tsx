@@ -4,9 +4,19 @@ import type { Stats } from '@/utils/storage/layout';
 export interface StatsBarProps {
   /** From the `stats` key; null before it is read or when the background has not written it. */
   stats: Stats | null;
+  /** Short labels after the figures ("12 done"), for the list's caption line. */
+  compact?: boolean;
 }
 
-export function StatsBar({ stats }: StatsBarProps) {
+const COMPACT: Record<string, string> = {
+  queued: 'queued',
+  running: 'running',
+  success: 'done',
+  error: 'failed',
+  avg: 'avg',
+};
+
+export function StatsBar({ stats, compact = false }: StatsBarProps) {
   const n = (v: number | undefined) => (v === undefined ? '–' : formatCount(v));
   const items: Array<[string, string, string]> = [
     ['Total', n(stats?.total), 'total'],
@@ -16,8 +26,9 @@ export function StatsBar({ stats }: StatsBarProps) {
     ['Failed', n(stats?.error), 'error'],
     ['Avg time', stats?.avgDuration != null ? formatDuration(stats.avgDuration) : '–', 'avg'],
   ];
+  if (compact) for (const item of items) item[0] = COMPACT[item[2]] ?? item[0];
   return (
-    <dl class="stats-bar" aria-label="Job statistics" data-testid="stats">
+    <dl class={compact ? 'stats-bar compact' : 'stats-bar'} aria-label="Job statistics" data-testid="stats">
       {items.map(([label, value, key]) => (
         <div class={`stat stat-${key}`} key={key} data-stat={key}>
           <dt>{label}</dt>

@@ -78,6 +78,26 @@ export const CloseIcon = () => (
     <path d="M3.5 3.5l9 9M12.5 3.5l-9 9" />
   </Icon>
 );
+export const MoreIcon = () => (
+  <Icon>
+    <path d="M3.5 8h.01M8 8h.01M12.5 8h.01" stroke-width="2.4" />
+  </Icon>
+);
+export const GridIcon = () => (
+  <Icon>
+    <path d="M2.5 2.5h4v4h-4zM9.5 2.5h4v4h-4zM2.5 9.5h4v4h-4zM9.5 9.5h4v4h-4z" />
+  </Icon>
+);
+export const ListIcon = () => (
+  <Icon>
+    <path d="M2.5 3.5h2M6.5 3.5h7M2.5 8h2M6.5 8h7M2.5 12.5h2M6.5 12.5h7" />
+  </Icon>
+);
+export const TabIcon = () => (
+  <Icon>
+    <path d="M9.5 2.5h4v4M13.5 2.5L8 8M11.5 9.5v3.5h-9v-9H6" />
+  </Icon>
+);
 export const ChevronIcon = () => (
   <Icon size={12}>
     <path d="M4 6l4 4 4-4" />

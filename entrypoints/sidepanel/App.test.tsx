@@ -205,7 +205,8 @@ describe('App', () => {
     );
     expect(screen.getByRole('alert').textContent).toContain('No background');
     await waitFor(() => expect(document.querySelector('[data-job-id="job-1"]')).not.toBeNull());
-    fireEvent.click(screen.getByRole('button', { name: 'Delete job-1' }));
+    fireEvent.click(screen.getByRole('button', { name: 'More actions for job-1' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Delete job-1' }));
     await act(async () => {});
     // A success is not an error.
     expect(screen.getByRole('alert').textContent).not.toContain('Delete');
@@ -215,12 +216,16 @@ describe('App', () => {
 
   it('asks before clearing history, mentioning the backup', async () => {
     const { intents } = setup();
-    fireEvent.click(screen.getByRole('button', { name: 'Clear history' }));
+    const clear = () => {
+      fireEvent.click(screen.getByRole('button', { name: 'History data' }));
+      fireEvent.click(screen.getByRole('menuitem', { name: 'Clear history' }));
+    };
+    clear();
     const dialog = screen.getByRole('alertdialog', { name: 'Clear history?' });
     expect(dialog.textContent).toContain('job_history.json.backup');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(intents()).toEqual([]);
-    fireEvent.click(screen.getByRole('button', { name: 'Clear history' }));
+    clear();
     fireEvent.click(screen.getByRole('button', { name: 'Yes, clear history' }));
     await waitFor(() => expect(intents()).toEqual([{ type: 'clearHistory' }]));
   });
@@ -257,14 +262,22 @@ describe('App', () => {
     await seed([job(7, { seed: 99 })]);
     const { intents, services } = setup();
     await waitFor(() => expect(screen.getByAltText('stored prompt 7')).toBeTruthy());
-    fireEvent.click(screen.getByRole('button', { name: 'Reuse job-7 in the form' }));
+    const menuItem = (name: string) => {
+      fireEvent.click(screen.getByRole('button', { name: 'More actions for job-7' }));
+      fireEvent.click(screen.getByRole('menuitem', { name }));
+    };
+    menuItem('Reuse job-7 in the form');
     await waitFor(() => expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe('stored prompt 7'));
     expect((screen.getByLabelText('Width') as HTMLInputElement).value).toBe('48');
     expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('99');
 
-    fireEvent.change(screen.getByLabelText('Direction for job-7'), { target: { value: 'south' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Rotate job-7' }));
-    fireEvent.click(screen.getByRole('button', { name: 'Make 8 directions of job-7' }));
+    // Rotate… opens the detail view, where the direction is picked.
+    menuItem('Rotate job-7…');
+    const detail = screen.getByRole('dialog', { name: 'stored prompt 7' });
+    fireEvent.change(within(detail).getByLabelText('Direction'), { target: { value: 'south' } });
+    fireEvent.click(within(detail).getByRole('button', { name: 'Rotate' }));
+    fireEvent.click(within(detail).getByRole('button', { name: 'Close details' }));
+    menuItem('Make 8 directions of job-7');
     await waitFor(() =>
       expect(intents()).toEqual([
         { type: 'rotate', id: 'job-7', toDirection: 'south' },
@@ -273,7 +286,7 @@ describe('App', () => {
     );
     fireEvent.click(screen.getByRole('button', { name: 'Download PNG of job-7' }));
     expect(services.downloadPng).toHaveBeenCalledWith(expect.objectContaining({ id: 'job-7' }), PNG);
-    fireEvent.click(screen.getByRole('button', { name: 'Copy prompt of job-7' }));
+    menuItem('Copy prompt of job-7');
     await waitFor(() => expect(screen.getByTestId('toast').textContent).toBe('Prompt copied'));
     expect(services.copyText).toHaveBeenCalledWith('stored prompt 7');
   });

@@ -1,16 +1,18 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type BannerMessage, ErrorBanner, Toast } from '@/components/Banner';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { ErrorBanner, Toast } from '@/components/Banner';
 import { SelectionBar } from '@/components/BulkBar';
 import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
+import type { Rating } from '@/components/detail/types';
 import { plural, shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
-import { GearIcon, PixelLogo } from '@/components/icons';
+import { HeaderActions } from '@/components/HeaderActions';
+import { PixelLogo } from '@/components/icons';
 import { InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
-import type { JobActions } from '@/components/JobRow';
 import { KeySettings } from '@/components/KeySettings';
+import { MenuHost } from '@/components/OverflowMenu';
 import { QueueToggle } from '@/components/QueueControls';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
@@ -18,6 +20,11 @@ import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
 import { TrashButton, TrashView } from '@/components/TrashView';
 import { UndoToast } from '@/components/UndoToast';
+import { bannerMessages, isStorageReport } from '@/entrypoints/sidepanel/banner-messages';
+import { pairingActions } from '@/entrypoints/sidepanel/pairing-actions';
+import { useJobActions } from '@/entrypoints/sidepanel/use-job-actions';
+import { useWorkbench } from '@/entrypoints/sidepanel/use-workbench';
+import { WorkbenchLayer } from '@/entrypoints/sidepanel/WorkbenchLayer';
 import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
@@ -27,6 +34,7 @@ import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/
 import type { PanelData } from '@/utils/panel/data';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
+import { useStacks } from '@/utils/panel/stacks';
 import type { ExportSelection } from '@/utils/panel/use-bulk';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useFind } from '@/utils/panel/use-find';
@@ -34,6 +42,7 @@ import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
 import { useQueueControl } from '@/utils/panel/use-queue-control';
 import { useTrash } from '@/utils/panel/use-trash';
+import { useViewPrefs } from '@/utils/panel/view-prefs';
 import type { Settings } from '@/utils/storage/settings';
 
 /** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
@@ -47,8 +56,12 @@ export interface PanelServices {
   downloadBlob(blob: Blob, filename: string): void;
   downloadPng(job: Job, dataUrl: string | undefined): boolean;
   copyText(text: string): Promise<void>;
+  /** Puts a PNG on the clipboard (scaled-image.ts's copyPng when absent). */
+  copyPng?(blob: Blob): Promise<void>;
   /** Called once, when the first rows (with their images) are in the DOM. */
   onFirstRowsPainted?(): void;
+  /** Opens this page full-page in a tab; absent (or already in one): no "Open in tab". */
+  openInTab?(): Promise<void>;
   /** Insights' read side, imported after first paint (main.tsx); without it there is no Insights. */
   insights?(): Promise<InsightsSource>;
 }
@@ -69,6 +82,7 @@ export function App({ services }: { services: PanelServices }) {
   const [view, setView] = useState<'history' | 'insights' | 'trash'>('history');
   const [range, setRange] = useState<InsightsRange>('7d');
   const [syncBusy, setSyncBusy] = useState(false);
+  const [viewPrefs, setViewPrefs] = useViewPrefs();
   const formRef = useRef<HTMLDivElement>(null);
   const gearRef = useRef<HTMLButtonElement>(null);
   const closeSettings = useCallback(() => {
@@ -106,12 +120,17 @@ export function App({ services }: { services: PanelServices }) {
   }, [snap.firstRowsReady, services]);
 
   const find = useFind(snap.entries, snap.entriesVersion);
-  const { query, setQuery, rows, narrowed, selection } = find;
+  const { query, setQuery, rows: found, narrowed, selection } = find;
   useEffect(() => {
     // Searching (or opening the trash) before the full index is in: read it now.
     if ((narrowed || view === 'trash') && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, view, snap.phase, data]);
 
+  // The find engine leaves trashed jobs out (its Trash filter lists them).
+  const filtered = found;
+  // Batches fold into one row each; what is shown (and walked by Prev/Next) is the stacked list.
+  const stacked = useStacks(filtered);
+  const rows = stacked.entries;
   const boards = data.records.boards.value;
 
   const queue = useQueueControl(data, snap, run);
@@ -128,52 +147,37 @@ export function App({ services }: { services: PanelServices }) {
   latestSync.current = snap.sync;
   const offline = () => connectionOf(latestSync.current) === 'offline';
 
-  const actions: JobActions = useMemo(
-    () => ({
-      onRetry: (id) => {
-        const name = nameOf(id);
-        void run({ type: 'retry', id }, () =>
-          offline() ? `Will retry ${name} when the companion is back` : `Retrying ${name}`,
-        );
-      },
-      onRotate: (id, direction) => {
-        const name = nameOf(id);
-        void run({ type: 'rotate', id, toDirection: direction }, () =>
-          offline()
-            ? `Will rotate ${name} to ${direction} when the companion is back`
-            : `Rotating ${name} to ${direction}`,
-        );
-      },
-      onRotate8: (id) => {
-        const name = nameOf(id);
-        void run({ type: 'rotate8', id }, () =>
-          offline()
-            ? `Saved 8 directions of ${name}; they will run when the companion is back`
-            : `Making 8 directions of ${name}`,
-        );
-      },
-      onDelete: (id) => trashed.trash(id, nameOf(id)),
-      ...queue.rowActions,
-      onDownload: (id) => {
-        const job = findJob(id);
-        if (!job || !services.downloadPng(job, data.getImage(job.image)))
-          addError(`The image of ${id} is not loaded yet; try again in a moment.`);
-      },
-      onCopy: (id) => {
-        const prompt = findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '';
-        services.copyText(prompt).then(
-          () => showToast('Prompt copied'),
-          (error: unknown) => addError(errorMessage(error)),
-        );
-      },
-      onReuse: (id) => {
-        setPrefill(prefillFrom(findJob(id), entryOf(id)?.prompt));
-        formRef.current?.scrollIntoView?.({ block: 'nearest' });
-      },
-    }),
-    // The handlers read the latest snapshot through data; entries only for the copy/reuse fallback.
-    [run, services, data, addError, showToast, snap.entries, queue.rowActions, trashed.trash],
-  );
+  const wb = useWorkbench({
+    prefillOf: (id) => prefillFrom(findJob(id), entryOf(id)?.prompt),
+    setPrefill,
+    showForm: () => formRef.current?.scrollIntoView?.({ block: 'nearest' }),
+  });
+  const {
+    row: rowActions,
+    detail: detailActions,
+    addTags: onAddTags,
+    triage,
+  } = useJobActions({
+    services,
+    data,
+    run,
+    trash: trashed.trash,
+    queueActions: queue.rowActions,
+    addError,
+    showToast,
+    nameOf,
+    promptOf: (id) => findJob(id)?.prompt ?? entryOf(id)?.prompt ?? '',
+    offline,
+    reuse: wb.reuse,
+    open: wb.open,
+    marksOf: (id) => {
+      const marked = findJob(id) ?? entryOf(id);
+      return { starred: !!marked?.starred, rating: (marked?.rating ?? null) as Rating };
+    },
+    openTags: (id) => wb.patch({ tagFor: id }),
+    openShortcuts: () => wb.patch({ shortcuts: true }),
+    version: snap.entries,
+  });
 
   const onGenerate = (request: GenerateRequest) =>
     run({ type: 'generate', request }, (reply) => {
@@ -206,17 +210,7 @@ export function App({ services }: { services: PanelServices }) {
     }
   };
 
-  // Pairing failures (a wrong or expired code) share one banner entry; success clears it.
-  const onPairStart = async () => {
-    const reply = await send({ type: 'pairStart' });
-    setError('pairing', reply.ok ? null : reply.error);
-  };
-  const onPairConfirm = async (code: string) => {
-    const reply = await send({ type: 'pairConfirm', code });
-    setError('pairing', reply.ok ? null : reply.error);
-    if (reply.ok) showToast(reply.message ?? 'Paired with the companion');
-    return reply.ok;
-  };
+  const { onPairStart, onPairConfirm } = pairingActions(send, setError, showToast);
 
   const onCopyCommand = (command: string) =>
     services.copyText(command).then(
@@ -236,18 +230,8 @@ export function App({ services }: { services: PanelServices }) {
     await run({ type: 'clearHistory' }, 'History cleared. The companion kept job_history.json.backup.');
   };
 
-  // Storage problems come from storage itself; hidden only until a different one arrives.
-  const banner: BannerMessage[] = [...errors];
-  if (snap.storageError) {
-    const id = `storage:${snap.storageError.at ?? ''}:${snap.storageError.message}`;
-    if (!dismissed.has(id)) banner.unshift({ id, message: `Storage problem: ${snap.storageError.message}` });
-  }
-  if (snap.readError && !dismissed.has(`read:${snap.readError}`))
-    banner.unshift({ id: `read:${snap.readError}`, message: snap.readError });
-  const dismiss = (id: string) => {
-    if (id.startsWith('storage:') || id.startsWith('read:')) setDismissed((s) => new Set(s).add(id));
-    else setError(id, null);
-  };
+  const banner = bannerMessages(errors, snap, dismissed);
+  const dismiss = (id: string) => (isStorageReport(id) ? setDismissed((s) => new Set(s).add(id)) : setError(id, null));
 
   const pending = snap.outboxLength === null ? null : snap.outboxLength + (snap.stats?.idle ?? 0);
   const total = snap.phase === 'full' ? snap.entries.length : Math.max(snap.stats?.total ?? 0, snap.entries.length);
@@ -258,30 +242,28 @@ export function App({ services }: { services: PanelServices }) {
         <PixelLogo />
         <h1>PixelLab</h1>
         <span class="header-sub">side panel</span>
-        <span class="header-actions">
-          <button
-            type="button"
-            class="btn header-btn insights-btn"
-            aria-pressed={view === 'insights' ? 'true' : 'false'}
-            onClick={openInsights}
-          >
-            Insights
-          </button>
-          <TrashButton count={trashed.count} open={view === 'trash'} onToggle={trashed.toggle} />
-          <SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />
-          <button
-            ref={gearRef}
-            type="button"
-            class="icon-btn header-btn"
-            aria-label="Settings"
-            title="Settings"
-            aria-expanded={settingsOpen}
-            aria-controls="settings-panel"
-            onClick={() => setSettingsOpen((o) => !o)}
-          >
-            <GearIcon />
-          </button>
-        </span>
+        <HeaderActions
+          insightsOpen={view === 'insights'}
+          onInsights={openInsights}
+          trash={<TrashButton count={trashed.count} open={view === 'trash'} onToggle={trashed.toggle} />}
+          onOpenInTab={
+            services.openInTab &&
+            (() => services.openInTab?.().catch((error: unknown) => addError(errorMessage(error))))
+          }
+          data={
+            <DataTools
+              onExportJson={() => void tasks.exportAs('json')}
+              onExportCsv={() => void tasks.exportAs('csv')}
+              onImport={(file) => void tasks.importFile(file)}
+              onClearHistory={() => setConfirmClear(true)}
+              busy={tasks.task === 'ledger' ? null : tasks.task}
+            />
+          }
+          sync={<SyncNowButton sync={snap.sync} onSyncNow={() => void onSyncNow()} busy={syncBusy} />}
+          gearRef={gearRef}
+          settingsOpen={settingsOpen}
+          onSettings={() => setSettingsOpen((o) => !o)}
+        />
         <StatusBar
           sync={snap.sync}
           pending={pending}
@@ -315,22 +297,18 @@ export function App({ services }: { services: PanelServices }) {
         <GenerateForm
           onGenerate={onGenerate}
           prefill={prefill}
+          onDraftChange={wb.onDraftChange}
           askAboveUsd={snap.settings.askAboveUsd}
           estimateUsd={
             prices ? (width, height) => estimateCallUsd(prices, { kind: 'generate', width, height }).usd : undefined
           }
         />
       </div>
-      <StatsBar stats={snap.stats} />
-      <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
-      <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
-      <DataTools
-        onExportJson={() => void tasks.exportAs('json')}
-        onExportCsv={() => void tasks.exportAs('csv')}
-        onImport={(file) => void tasks.importFile(file)}
-        onClearHistory={() => setConfirmClear(true)}
-        busy={tasks.task === 'ledger' ? null : tasks.task}
-      />
+      {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
+      <div class="tools-line">
+        <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
+        <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
+      </div>
       {view === 'history' && (
         <SelectionBar find={find} services={services} notices={{ addError, showToast }} boards={boards} />
       )}
@@ -341,7 +319,7 @@ export function App({ services }: { services: PanelServices }) {
             range={range}
             onRange={setRange}
             entries={snap.phase === 'full' ? snap.entries : null}
-            narrowed={narrowed ? rows : null}
+            narrowed={narrowed ? filtered : null}
             pending={narrowed && snap.phase !== 'full'}
             narrowedLabel={narrowed ? find.label : null}
             spend={snap.sync.spend}
@@ -364,13 +342,19 @@ export function App({ services }: { services: PanelServices }) {
               getJob={data.getJob}
               getImage={data.getImage}
               isImageAbsent={data.isImageAbsent}
-              actions={actions}
+              actions={rowActions}
               onVisibleIds={(ids) => void data.ensureRows(ids)}
               loading={snap.phase === 'loading' || (narrowed && snap.phase !== 'full')}
               filtered={narrowed}
-              caption={snap.phase === 'loading' ? undefined : listCaption(rows.length, total, narrowed)}
+              caption={snap.phase === 'loading' ? undefined : listCaption(filtered.length, total, narrowed)}
               captionId="job-count"
               resetKey={find.resetKey}
+              prefs={viewPrefs}
+              onPrefs={setViewPrefs}
+              summary={<StatsBar stats={snap.stats} compact />}
+              onTriage={triage}
+              stacks={stacked.stacks}
+              onToggleStack={stacked.toggle}
             />
           </div>
         )}
@@ -378,6 +362,16 @@ export function App({ services }: { services: PanelServices }) {
         <Toast message={toast} />
         <UndoToast notice={trashed.undo} onDismiss={trashed.closeUndo} />
       </div>
+      <MenuHost />
+      <WorkbenchLayer
+        wb={wb}
+        rows={rows}
+        entries={snap.entries}
+        data={data}
+        actions={detailActions}
+        nameOf={nameOf}
+        onAddTags={onAddTags}
+      />
       <ConfirmDialog
         open={confirmClear}
         title="Clear history?"

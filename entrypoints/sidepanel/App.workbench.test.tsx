@@ -76,7 +76,8 @@ describe('App: the workbench’s trash and queue', () => {
     await seed([job(1), job(2)]);
     const { intents } = setup();
     await waitFor(() => expect(document.querySelectorAll('[data-job-id]')).toHaveLength(2));
-    fireEvent.click(screen.getByRole('button', { name: 'Delete job-1' }));
+    fireEvent.click(screen.getByRole('button', { name: 'More actions for job-1' }));
+    fireEvent.click(screen.getByRole('menuitem', { name: 'Delete job-1' }));
     await waitFor(() => expect(screen.getByRole('button', { name: 'Undo' })).toBeTruthy());
     expect(intents()).toEqual([{ type: 'organise', ids: ['job-1'], edit: { op: 'trash' } }]);
     expect(screen.getByText('Moved “prompt 1” to the trash')).toBeTruthy();

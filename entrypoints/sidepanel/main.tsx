@@ -9,6 +9,7 @@ import { createPanelData } from '@/utils/panel/data';
 import { createDebugApi, installDebugApi } from '@/utils/panel/debug-api';
 import { copyText, downloadBlob, downloadJobPng } from '@/utils/panel/download';
 import { exportCsv, exportJsonParts } from '@/utils/panel/export';
+import { isInTab, openPanelInTab } from '@/utils/panel/open-in-tab';
 import { sendIntent } from '@/utils/panel/send-intent';
 import { App } from '@/entrypoints/sidepanel/App';
 import '@/entrypoints/sidepanel/styles/index.css';
@@ -50,6 +51,7 @@ render(
         window.__panelTimings = { firstRowsPainted: performance.now() };
       },
       insights: loadInsights,
+      openInTab: isInTab() ? undefined : () => openPanelInTab(),
     }}
   />,
   document.getElementById('app')!,

@@ -184,6 +184,7 @@ describe('Firefox ESR scenarios', () => {
     await waitForStatus(pageB, idB, 'success');
     await b.screenshot(pageB, 'synced');
 
+    await clickButton(page, `More actions for ${ids[2]}`);
     await clickButton(page, `Delete ${ids[2]}`);
     // The panel may ask first: confirm in its dialog if one shows up.
     const dialog = await page

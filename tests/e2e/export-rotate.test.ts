@@ -55,7 +55,10 @@ describe('export and import', () => {
 
     const [download] = await Promise.all([
       pageA.waitForEvent('download'),
-      pageA.getByRole('button', { name: 'Export JSON', exact: true }).click(),
+      (async () => {
+        await pageA.getByRole('button', { name: 'History data', exact: true }).click();
+        await pageA.getByRole('menuitem', { name: 'Export JSON', exact: true }).click();
+      })(),
     ]);
     expect(download.suggestedFilename()).toMatch(/\.json$/);
     const temp = await makeTempDir('pixellab-e2e-export-');
@@ -98,14 +101,18 @@ describe('rotate', () => {
 
     const rotations = async () => (await allJobs(stack)).filter((j) => j.kind === 'rotate');
 
-    // One rotation, to the direction picked on the row (east).
-    await page.getByLabel(`Direction for ${id}`, { exact: true }).selectOption('east');
-    await page.getByRole('button', { name: `Rotate ${id}`, exact: true }).click();
+    // One rotation, to the direction picked in the job's detail view (east).
+    await page.getByRole('button', { name: `Open details of ${id}`, exact: true }).click();
+    const detail = page.getByRole('dialog', { name: prompt });
+    await detail.getByLabel('Direction', { exact: true }).selectOption('east');
+    await detail.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await detail.getByRole('button', { name: 'Close details' }).click();
     await expect.poll(async () => (await rotations()).map((j) => j.status), { timeout: 20_000 }).toEqual(['success']);
     const [single] = await rotations();
     expect(single!.rotate).toMatchObject({ toDirection: 'east', sourceImage: source.image });
 
-    await page.getByRole('button', { name: `Make 8 directions of ${id}`, exact: true }).click();
+    await page.getByRole('button', { name: `More actions for ${id}`, exact: true }).click();
+    await page.getByRole('menuitem', { name: `Make 8 directions of ${id}`, exact: true }).click();
     await expect
       .poll(async () => (await rotations()).filter((j) => j.id !== single!.id && j.status === 'success').length, {
         timeout: 30_000,
@@ -123,7 +130,8 @@ describe('rotate', () => {
     }
     expect(stack.fake.requests.filter((r) => r.path === '/rotate')).toHaveLength(9);
 
-    // The panel shows all ten jobs, done, with their images.
+    // The set is one stack of 8; shown, the panel lists all ten jobs, done, with their images.
+    await page.getByRole('button', { name: 'Show the 8 jobs of this batch' }).click();
     const expected = [id, single!.id, ...set.map((j) => j.id)].sort();
     await expect
       .poll(

@@ -53,7 +53,8 @@ describe('PixelLab options in the panel', () => {
     const fresh = await browser.openPanel('theme=dark');
     await fresh.emulateMedia({ colorScheme: 'dark' });
     await waitForStatus(fresh, id, 'success', 20_000);
-    await fresh.getByRole('button', { name: `Reuse ${id} in the form` }).click();
+    await fresh.getByRole('button', { name: `More actions for ${id}` }).click();
+    await fresh.getByRole('menuitem', { name: `Reuse ${id} in the form` }).click();
     await expect.poll(() => fresh.getByLabel('Shading').inputValue()).toBe('basic shading');
     expect(await fresh.getByLabel('Transparent background').isChecked()).toBe(true);
     expect(await fresh.locator('#gen-direction').inputValue()).toBe('south-west');

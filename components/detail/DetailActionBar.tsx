@@ -1,0 +1,103 @@
+import { useState } from 'preact/hooks';
+import type { DetailActions } from '@/components/detail/types';
+import { ZOOMS } from '@/components/detail/zoom';
+import { type Direction, directions, type Job } from '@/utils/domain/job';
+
+export interface DetailActionBarProps {
+  id: string;
+  job?: Job;
+  hasImage: boolean;
+  /** The view's zoom: the copy and download scale follows it until one is picked. */
+  zoom: number;
+  actions: DetailActions;
+}
+
+/** Reuse, copy, download at N×, rotate, retry, delete: each a labelled button. */
+export function DetailActionBar({ id, job, hasImage, zoom, actions }: DetailActionBarProps) {
+  const [picked, setPicked] = useState<number | null>(null);
+  const [direction, setDirection] = useState<Direction>('east');
+  const scale = picked ?? zoom;
+  const status = job?.status;
+  const canRotate = status === 'success' && !!job?.image;
+  const canRetry = status === 'error' || status === 'idle' || status === 'cancelled';
+  return (
+    <div class="detail-actions">
+      <div class="action-line">
+        <button
+          type="button"
+          class="btn small"
+          onClick={() => actions.onReuse(id)}
+          title="Fill the form with these settings"
+        >
+          Reuse settings
+        </button>
+        <button type="button" class="btn small" onClick={() => actions.onCopyPrompt(id)}>
+          Copy prompt
+        </button>
+      </div>
+      <div class="action-line">
+        <label class="inline-field" for="detail-scale">
+          Scale
+        </label>
+        <select id="detail-scale" value={String(scale)} onChange={(e) => setPicked(Number(e.currentTarget.value))}>
+          {ZOOMS.map((z) => (
+            <option key={z} value={z}>
+              {z}×
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          class="btn small"
+          disabled={!hasImage}
+          onClick={() => actions.onCopyImage(id, scale)}
+          title="Copy the image, scaled with nearest neighbour"
+        >
+          Copy image
+        </button>
+        <button
+          type="button"
+          class="btn small"
+          disabled={!hasImage}
+          onClick={() => actions.onDownload(id, scale)}
+          title="Download a PNG, scaled with nearest neighbour"
+        >
+          Download {scale}×
+        </button>
+      </div>
+      <div class="action-line">
+        <label class="inline-field" for="detail-direction">
+          Direction
+        </label>
+        <select
+          id="detail-direction"
+          value={direction}
+          disabled={!canRotate}
+          onChange={(e) => setDirection(e.currentTarget.value as Direction)}
+        >
+          {directions.map((d) => (
+            <option key={d} value={d}>
+              {d}
+            </option>
+          ))}
+        </select>
+        <button type="button" class="btn small" disabled={!canRotate} onClick={() => actions.onRotate(id, direction)}>
+          Rotate
+        </button>
+        <button type="button" class="btn small" disabled={!canRotate} onClick={() => actions.onRotate8(id)}>
+          8 directions
+        </button>
+      </div>
+      <div class="action-line">
+        {canRetry && (
+          <button type="button" class="btn small" onClick={() => actions.onRetry(id)}>
+            Retry
+          </button>
+        )}
+        <button type="button" class="btn small danger" onClick={() => actions.onDelete(id)} title="Delete (Del)">
+          Delete
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useEffect, useRef } from 'preact/hooks';
+import { DetailView } from '@/components/detail/DetailView';
+import type { DetailActions, JobLink } from '@/components/detail/types';
+import type { PanelData } from '@/utils/panel/data';
+import type { IndexEntry } from '@/utils/storage/layout';
+
+export interface DetailSlotProps {
+  id: string;
+  /** The list as shown (searched, filtered): Prev and Next walk it. */
+  rows: readonly IndexEntry[];
+  /** Every live entry: a source or derived job may be outside the filter. */
+  entries: readonly IndexEntry[];
+  data: Pick<PanelData, 'getJob' | 'getImage' | 'ensureRows'>;
+  actions: DetailActions;
+  onOpen(id: string): void;
+  onClose(): void;
+  onCompare?(ids: string[]): void;
+}
+
+/** Jobs made from `id` (rotations), as far as the index says. */
+export function derivedLinks(entries: readonly IndexEntry[], id: string): JobLink[] {
+  return entries
+    .filter((e) => (e as { sourceId?: string }).sourceId === id)
+    .map((e) => ({ id: e.id, prompt: e.prompt }));
+}
+
+/** Finds the job, its neighbours and its lineage, reads what is missing, and shows the detail view. */
+export function DetailSlot({ id, rows, entries, data, actions, onOpen, onClose, onCompare }: DetailSlotProps) {
+  const index = rows.findIndex((e) => e.id === id);
+  const entry = index >= 0 ? rows[index] : entries.find((e) => e.id === id);
+  const prev = index > 0 ? rows[index - 1] : undefined;
+  const next = index >= 0 ? rows[index + 1] : undefined;
+  const job = data.getJob(id);
+  const sourceId = job?.rotate?.sourceJobId ?? null;
+
+  const wanted = [id, prev?.id, next?.id, sourceId].filter((x): x is string => !!x).join('\n');
+  useEffect(() => {
+    void data.ensureRows(wanted.split('\n'));
+  }, [wanted, data]);
+
+  // Back to the row it was opened from (or moved to) when it closes.
+  const last = useRef(id);
+  last.current = id;
+  useEffect(
+    () => () => {
+      const row = document.querySelector<HTMLElement>(`[data-job-id="${CSS.escape(last.current)}"] .job-open`);
+      row?.focus();
+    },
+    [],
+  );
+
+  if (!entry) return null;
+  const sourceEntry = sourceId ? entries.find((e) => e.id === sourceId) : undefined;
+  const source = sourceId
+    ? { id: sourceId, prompt: data.getJob(sourceId)?.prompt ?? sourceEntry?.prompt ?? sourceId }
+    : null;
+  return (
+    <DetailView
+      key="detail"
+      entry={entry}
+      job={job}
+      image={data.getImage(job?.image)}
+      index={Math.max(0, index)}
+      count={Math.max(rows.length, 1)}
+      onPrev={() => prev && onOpen(prev.id)}
+      onNext={() => next && onOpen(next.id)}
+      onClose={onClose}
+      onOpenJob={onOpen}
+      onCompare={onCompare && next ? () => onCompare([id, next.id]) : undefined}
+      source={sourceEntry || sourceId ? source : null}
+      derived={derivedLinks(entries, id)}
+      actions={actions}
+    />
+  );
+}

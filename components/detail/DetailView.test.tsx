@@ -1,0 +1,220 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DetailSlot } from '@/components/detail/DetailSlot';
+import type { DetailActions } from '@/components/detail/types';
+import { formatCost } from '@/components/format';
+import type { Job } from '@/utils/domain/job';
+import type { IndexEntry } from '@/utils/storage/layout';
+
+afterEach(cleanup);
+
+const PNG = 'data:image/png;base64,iVBORw0KGgo=';
+
+function job(n: number, overrides: Partial<Job> = {}): Job {
+  return {
+    id: `job-${n}`,
+    kind: 'generate',
+    prompt: `prompt ${n}`,
+    width: 48,
+    height: 40,
+    seed: 7,
+    status: 'success',
+    error: null,
+    image: n.toString(16).padStart(64, '0'),
+    rotate: null,
+    groupId: null,
+    startTime: 1_700_000_000_000,
+    endTime: 1_700_000_003_000,
+    duration: 3,
+    createdAt: 1_700_000_000_000 - n,
+    updatedAt: 1,
+    deleted: false,
+    usd: 0.0125,
+    options: { mode: 'pixflux', no_background: true, outline: 'selective outline', shading: null },
+    ...overrides,
+  } as Job;
+}
+
+function actionsMock(): DetailActions {
+  return {
+    onReuse: vi.fn(),
+    onCopyPrompt: vi.fn(),
+    onCopyImage: vi.fn(),
+    onDownload: vi.fn(),
+    onRotate: vi.fn(),
+    onRotate8: vi.fn(),
+    onRetry: vi.fn(),
+    onDelete: vi.fn(),
+    onStar: vi.fn(),
+    onRate: vi.fn(),
+  };
+}
+
+function setup(jobs: Job[], id: string, extra: { onCompare?: (ids: string[]) => void } = {}) {
+  const byId = new Map(jobs.map((j) => [j.id, j]));
+  const rows: IndexEntry[] = jobs.map((j) => ({
+    id: j.id,
+    createdAt: j.createdAt,
+    status: j.status,
+    prompt: j.prompt,
+    ...(j.starred ? { starred: true as const } : {}),
+  }));
+  const data = {
+    getJob: (jid: string) => byId.get(jid),
+    getImage: (hash: string | null | undefined) => (hash ? PNG : undefined),
+    ensureRows: vi.fn(async () => {}),
+  };
+  const actions = actionsMock();
+  const onOpen = vi.fn();
+  const onClose = vi.fn();
+  const view = render(
+    <DetailSlot
+      id={id}
+      rows={rows}
+      entries={rows}
+      data={data}
+      actions={actions}
+      onOpen={onOpen}
+      onClose={onClose}
+      onCompare={extra.onCompare}
+    />,
+  );
+  const rerender = (next: string) =>
+    view.rerender(
+      <DetailSlot
+        id={next}
+        rows={rows}
+        entries={rows}
+        data={data}
+        actions={actions}
+        onOpen={onOpen}
+        onClose={onClose}
+      />,
+    );
+  return { actions, onOpen, onClose, data, rerender, dialog: screen.getByRole('dialog') };
+}
+
+describe('DetailView', () => {
+  it('shows the image at whole-number zooms over a checkerboard, with a pixel grid on demand', () => {
+    const { dialog, data } = setup([job(1), job(2)], 'job-1');
+    expect(dialog.getAttribute('aria-modal')).toBe('true');
+    expect(screen.getByRole('heading', { name: 'prompt 1' })).toBe(document.activeElement);
+    expect(data.ensureRows).toHaveBeenCalledWith(['job-1', 'job-2']);
+    const img = within(dialog).getByAltText('prompt 1') as HTMLImageElement;
+    // The first zoom is the largest that fits; then exactly 4x: 192x160 for a 48x40 sprite.
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Zoom 4×' }));
+    expect([img.width, img.height]).toEqual([192, 160]);
+    expect(img.closest<HTMLElement>('.pixel-canvas')!.style.width).toBe('192px');
+    expect(within(dialog).getByRole('button', { name: 'Zoom 4×' }).getAttribute('aria-pressed')).toBe('true');
+    fireEvent.keyDown(dialog, { key: '+' });
+    expect([img.width, img.height]).toEqual([240, 200]);
+    expect(screen.queryByTestId('pixel-grid')).toBeNull();
+    fireEvent.click(within(dialog).getByLabelText('Pixel grid'));
+    expect(img.closest<HTMLElement>('.pixel-canvas')!.style.getPropertyValue('--px')).toBe('5px');
+    expect(screen.getByTestId('pixel-grid')).toBeTruthy();
+  });
+
+  it('lists every parameter: size, seed, PixelLab options, duration, cost, times, and the source job', () => {
+    const source = job(1);
+    const rotated = job(2, {
+      kind: 'rotate',
+      prompt: 'prompt 1 (east)',
+      rotate: { toDirection: 'east', fromDirection: null, sourceJobId: 'job-1', sourceImage: source.image! },
+    });
+    const { onOpen } = setup([rotated, source], 'job-2');
+    const params = Object.fromEntries(
+      [...document.querySelectorAll('.detail-param')].map((p) => [
+        p.querySelector('dt')!.textContent,
+        p.querySelector('dd')!.textContent,
+      ]),
+    );
+    expect(params).toMatchObject({
+      Status: 'Done',
+      Kind: 'rotate',
+      Size: '48×40',
+      Seed: '7',
+      Rotation: 'as drawn → east',
+      'Source job': 'prompt 1',
+      mode: 'pixflux',
+      'no background': 'yes',
+      outline: 'selective outline',
+      Duration: '3.0 s',
+      Cost: formatCost(0.0125),
+      Id: 'job-2',
+    });
+    expect(params.shading).toBeUndefined();
+    expect(params.Created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    fireEvent.click(screen.getByRole('button', { name: 'prompt 1' }));
+    expect(onOpen).toHaveBeenCalledWith('job-1');
+  });
+
+  it('walks the list with Prev and Next (and arrows, j and k), and Escape closes', () => {
+    const { onOpen, onClose, dialog, rerender } = setup([job(1), job(2), job(3)], 'job-2');
+    expect(within(dialog).getByText('2 of 3')).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: /Next/ }));
+    expect(onOpen).toHaveBeenLastCalledWith('job-3');
+    fireEvent.click(within(dialog).getByRole('button', { name: /Prev/ }));
+    expect(onOpen).toHaveBeenLastCalledWith('job-1');
+    fireEvent.keyDown(dialog, { key: 'j' });
+    expect(onOpen).toHaveBeenLastCalledWith('job-3');
+    fireEvent.keyDown(dialog, { key: 'ArrowLeft' });
+    expect(onOpen).toHaveBeenLastCalledWith('job-1');
+    rerender('job-3');
+    expect((within(dialog).getByRole('button', { name: /Next/ }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole('heading', { name: 'prompt 3' })).toBeTruthy();
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it('stars and rates from buttons and keys; the same rating again clears it', () => {
+    const { actions, dialog } = setup([job(1, { starred: true, rating: 3 })], 'job-1');
+    const star = within(dialog).getByRole('button', { name: /Star/ });
+    expect(star.getAttribute('aria-pressed')).toBe('true');
+    fireEvent.click(star);
+    expect(actions.onStar).toHaveBeenCalledWith('job-1', false);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Rate 4' }));
+    expect(actions.onRate).toHaveBeenLastCalledWith('job-1', 4);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Rate 3' }));
+    expect(actions.onRate).toHaveBeenLastCalledWith('job-1', null);
+    fireEvent.keyDown(dialog, { key: '5' });
+    expect(actions.onRate).toHaveBeenLastCalledWith('job-1', 5);
+    fireEvent.keyDown(dialog, { key: 's' });
+    expect(actions.onStar).toHaveBeenLastCalledWith('job-1', false);
+    // Typing in a field is not a shortcut.
+    fireEvent.keyDown(within(dialog).getByLabelText('Scale'), { key: '2' });
+    expect(actions.onRate).toHaveBeenCalledTimes(3);
+  });
+
+  it('sends its actions with the id; copy and download follow the zoom until a scale is picked', () => {
+    const { actions, dialog } = setup([job(1), job(2, { status: 'error', image: null, error: 'boom' })], 'job-1');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Zoom 3×' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Download 3×' }));
+    expect(actions.onDownload).toHaveBeenCalledWith('job-1', 3);
+    fireEvent.change(within(dialog).getByLabelText('Scale'), { target: { value: '8' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Copy image' }));
+    expect(actions.onCopyImage).toHaveBeenCalledWith('job-1', 8);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Reuse settings' }));
+    expect(actions.onReuse).toHaveBeenCalledWith('job-1');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Copy prompt' }));
+    expect(actions.onCopyPrompt).toHaveBeenCalledWith('job-1');
+    fireEvent.change(within(dialog).getByLabelText('Direction'), { target: { value: 'north' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Rotate' }));
+    expect(actions.onRotate).toHaveBeenCalledWith('job-1', 'north');
+    fireEvent.click(within(dialog).getByRole('button', { name: '8 directions' }));
+    expect(actions.onRotate8).toHaveBeenCalledWith('job-1');
+    expect(within(dialog).queryByRole('button', { name: 'Retry' })).toBeNull();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(actions.onDelete).toHaveBeenCalledWith('job-1');
+  });
+
+  it('a failed job offers Retry, shows its error, and nothing to copy or rotate', () => {
+    const { actions, dialog } = setup([job(2, { status: 'error', image: null, error: 'PixelLab said 429' })], 'job-2');
+    expect(within(dialog).getByText('PixelLab said 429')).toBeTruthy();
+    expect(within(dialog).getByText('No image yet.')).toBeTruthy();
+    expect((within(dialog).getByRole('button', { name: 'Copy image' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(dialog).getByRole('button', { name: 'Rotate' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Retry' }));
+    expect(actions.onRetry).toHaveBeenCalledWith('job-2');
+  });
+});
