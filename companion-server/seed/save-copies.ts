@@ -7,6 +7,9 @@ import { birthOf, fingerprint } from './load-stream';
 import type { SavedCopy } from './save-plan';
 import { parseSlice, type ScannedBody } from './scan-body';
 
+/** Keys the body rules refuse, as they appear unescaped; a job holding one is parsed at once (and refused). */
+const FORBIDDEN_TEXTS = ['"__proto__"', '"constructor"', '"prototype"'].map((k) => Buffer.from(k));
+
 /** The fingerprint of a job's text when it is byte for byte a text already known (one /load-jobs served). */
 export type KnownText = (index: number, text: Buffer) => string | undefined;
 
@@ -48,9 +51,9 @@ export class SaveReader {
 
   /**
    * Fingerprints every job's text, giving the event loop back now and then (a save can hold 10,000 jobs): a text
-   * equal to one `known` holds (a memcmp) takes its fingerprint, the others are hashed. No slice is checked for
-   * polluting keys here: a known text was checked when it was first parsed or made, and every other is parsed
-   * (and refused) before anything is written.
+   * equal to one `known` holds (a memcmp) takes its fingerprint, the others are hashed. A text that is not known
+   * and holds a polluting key is parsed here, so the key refuses the whole save before any other field is judged
+   * (a memmem per job; a known text was checked when it was first parsed or made).
    */
   static async open(
     bytes: Uint8Array,
@@ -64,7 +67,9 @@ export class SaveReader {
     const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (const [index, s] of (scanned.jobs ?? []).entries()) {
       const text = body.subarray(s.start, s.end);
-      slices.push({ index, ...s, fp: known?.(index, text) ?? fingerprint(text) });
+      const knownFp = known?.(index, text);
+      if (knownFp === undefined && FORBIDDEN_TEXTS.some((k) => text.includes(k))) parseSlice(bytes, s.start, s.end);
+      slices.push({ index, ...s, fp: knownFp ?? fingerprint(text) });
       await pause();
     }
     return new SaveReader(bytes, slices, now, fromDashboard);

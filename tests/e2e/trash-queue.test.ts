@@ -28,7 +28,8 @@ describe('trash and queue control in the panel', () => {
     const id = await rowIdByPrompt(page, prompt);
     await waitForStatus(page, id, 'success', 20_000);
 
-    await page.getByRole('button', { name: `Delete ${id}` }).click();
+    await page.getByRole('button', { name: `More actions for ${id}`, exact: true }).click();
+    await page.getByRole('menuitem', { name: `Delete ${id}` }).click();
     await jobRow(page, id).waitFor({ state: 'detached' });
     const undo = page.getByRole('button', { name: 'Undo' });
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'to the trash' }).count()).toBe(1);
@@ -36,7 +37,8 @@ describe('trash and queue control in the panel', () => {
     await jobRow(page, id).waitFor({ state: 'attached', timeout: 10_000 });
 
     // Trashed again, it waits in the Trash view; the companion has it in the trash too, not deleted.
-    await page.getByRole('button', { name: `Delete ${id}` }).click();
+    await page.getByRole('button', { name: `More actions for ${id}`, exact: true }).click();
+    await page.getByRole('menuitem', { name: `Delete ${id}` }).click();
     await jobRow(page, id).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Trash (1)' }).click();
     const trash = page.getByRole('region', { name: 'Trash' });
