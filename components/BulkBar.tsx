@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { MAX_EXPORT_FRAMES } from '@/components/export/limits';
 import type { BoardOption } from '@/components/SearchBar';
 import { TagInput } from '@/components/TagInput';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
@@ -20,6 +21,9 @@ export interface BulkBarProps {
   tagSuggestions(): readonly string[];
   /** The list shows the trash: Restore instead of Delete. */
   inTrash?: boolean;
+  /** Opens the Export dialog (sheet, animation, palette) and Compare over the selected jobs. */
+  onExport?(ids: string[]): void;
+  onCompare?(ids: string[]): void;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -36,6 +40,8 @@ export function BulkBar({
   boards = [],
   tagSuggestions,
   inTrash = false,
+  onExport,
+  onCompare,
 }: BulkBarProps) {
   const [tagging, setTagging] = useState(false);
   const [scale, setScale] = useState(1);
@@ -199,6 +205,28 @@ export function BulkBar({
           <button type="button" class="btn small" disabled={busy} onClick={() => void actions.exportAs('csv', ids)}>
             Export CSV
           </button>
+          {onExport && (
+            <button
+              type="button"
+              class="btn small"
+              disabled={busy || n > MAX_EXPORT_FRAMES}
+              title={n > MAX_EXPORT_FRAMES ? `At most ${MAX_EXPORT_FRAMES} at once: use the ZIP` : undefined}
+              onClick={() => onExport(ids)}
+            >
+              Sheet, GIF…
+            </button>
+          )}
+          {onCompare && (
+            <button
+              type="button"
+              class="btn small"
+              disabled={n < 2 || n > 4}
+              title={n < 2 || n > 4 ? 'Select 2 to 4 jobs to compare' : undefined}
+              onClick={() => onCompare(ids)}
+            >
+              Compare
+            </button>
+          )}
         </div>
       </div>
       {tagging && (
@@ -247,10 +275,12 @@ export interface SelectionBarProps {
   };
   notices: { addError(message: string): void; showToast(message: string): void };
   boards: readonly BoardOption[];
+  onExport?(ids: string[]): void;
+  onCompare?(ids: string[]): void;
 }
 
 /** The bulk bar wired to the panel's selection and services (App places it above the list). */
-export function SelectionBar({ find, services, notices, boards }: SelectionBarProps) {
+export function SelectionBar({ find, services, notices, boards, onExport, onCompare }: SelectionBarProps) {
   const { selection } = find;
   const actions = useBulkActions({
     send: services.send,
@@ -271,6 +301,8 @@ export function SelectionBar({ find, services, notices, boards }: SelectionBarPr
       boards={boards}
       tagSuggestions={() => find.facets().tags}
       inTrash={find.query.trash}
+      onExport={onExport}
+      onCompare={onCompare}
     />
   );
 }

@@ -1,7 +1,10 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { DetailView } from '@/components/detail/DetailView';
 import type { DetailActions, JobLink } from '@/components/detail/types';
+import { Compass } from '@/components/export/Compass';
+import { facingOf } from '@/utils/domain/facing';
 import type { PanelData } from '@/utils/panel/data';
+import { directionSet } from '@/utils/panel/direction-set';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface DetailSlotProps {
@@ -15,6 +18,42 @@ export interface DetailSlotProps {
   onOpen(id: string): void;
   onClose(): void;
   onCompare?(ids: string[]): void;
+  /** Opens the Export dialog over these jobs (this one, or its direction set). */
+  onExport?(ids: string[]): void;
+}
+
+/** A compass cell shows a sprite at this many px at most (3 cells fit a 400 px panel), at a whole zoom. */
+const COMPASS_CELL = 96;
+
+/** The compass of a direction set, once its source and a rotation of it are read; null for a job with no set. */
+function compassOf(
+  sourceId: string,
+  rotations: readonly IndexEntry[],
+  data: Pick<PanelData, 'getJob' | 'getImage'>,
+  actions: DetailActions,
+  onOpen: (id: string) => void,
+  onExport?: (ids: string[]) => void,
+) {
+  const source = data.getJob(sourceId);
+  const derived = rotations.flatMap((e) => {
+    const job = data.getJob(e.id);
+    return job?.rotate ? [{ ...job, direction: job.rotate.toDirection }] : [];
+  });
+  if (!source || derived.length === 0) return null;
+  const zoom = Math.max(1, Math.floor(COMPASS_CELL / Math.max(source.width, source.height)));
+  return (
+    <Compass
+      prompt={source.prompt}
+      cells={directionSet({ ...source, facing: facingOf(source) }, derived)}
+      width={source.width}
+      height={source.height}
+      zoom={zoom}
+      imageOf={(cell) => data.getImage(cell.job?.image)}
+      onRerun={(direction) => actions.onRotate(sourceId, direction)}
+      onOpen={onOpen}
+      onExport={onExport && ((cells) => onExport(cells.flatMap((c) => (c.job ? [c.job.id] : []))))}
+    />
+  );
 }
 
 /** Jobs made from `id` (rotations), as far as the index says. */
@@ -25,7 +64,17 @@ export function derivedLinks(entries: readonly IndexEntry[], id: string): JobLin
 }
 
 /** Finds the job, its neighbours and its lineage, reads what is missing, and shows the detail view. */
-export function DetailSlot({ id, rows, entries, data, actions, onOpen, onClose, onCompare }: DetailSlotProps) {
+export function DetailSlot({
+  id,
+  rows,
+  entries,
+  data,
+  actions,
+  onOpen,
+  onClose,
+  onCompare,
+  onExport,
+}: DetailSlotProps) {
   const index = rows.findIndex((e) => e.id === id);
   const entry = index >= 0 ? rows[index] : entries.find((e) => e.id === id);
   const prev = index > 0 ? rows[index - 1] : undefined;
@@ -33,7 +82,12 @@ export function DetailSlot({ id, rows, entries, data, actions, onOpen, onClose, 
   const job = data.getJob(id);
   const sourceId = job?.rotate?.sourceJobId ?? null;
 
-  const wanted = [id, prev?.id, next?.id, sourceId].filter((x): x is string => !!x).join('\n');
+  // The direction set this job belongs to: its source's (a rotation), or its own (a source).
+  const setSourceId = sourceId ?? id;
+  const rotations = entries.filter((e) => e.sourceId === setSourceId);
+  const wanted = [id, prev?.id, next?.id, sourceId, ...rotations.map((e) => e.id)]
+    .filter((x): x is string => !!x)
+    .join('\n');
   useEffect(() => {
     void data.ensureRows(wanted.split('\n'));
   }, [wanted, data]);
@@ -70,6 +124,8 @@ export function DetailSlot({ id, rows, entries, data, actions, onOpen, onClose, 
       source={sourceEntry || sourceId ? source : null}
       derived={derivedLinks(entries, id)}
       actions={actions}
+      onExport={onExport && job?.image ? () => onExport([id]) : undefined}
+      compass={compassOf(setSourceId, rotations, data, actions, onOpen, onExport)}
     />
   );
 }

@@ -1,4 +1,4 @@
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { DetailActionBar } from '@/components/detail/DetailActionBar';
 import { DetailParams } from '@/components/detail/DetailParams';
@@ -28,6 +28,10 @@ export interface DetailViewProps {
   source: JobLink | null;
   derived: readonly JobLink[];
   actions: DetailActions;
+  /** Opens the Export dialog (sheet, animation, palette) for this job. */
+  onExport?(): void;
+  /** The direction set's compass, when the job is part of one. */
+  compass?: ComponentChildren;
   /** The stage's box, to pick the first zoom (the largest that fits). */
   stageBox?: { width: number; height: number };
 }
@@ -162,6 +166,12 @@ export function DetailView(props: DetailViewProps) {
               onRate={(v) => actions.onRate(id, v)}
             />
             <DetailActionBar id={id} job={job} hasImage={!!image} zoom={zoom} actions={actions} />
+            {props.onExport && (
+              <button type="button" class="btn small detail-export" onClick={props.onExport}>
+                Export sheet, GIF or palette…
+              </button>
+            )}
+            {props.compass}
             <DetailParams
               entry={entry}
               job={job}

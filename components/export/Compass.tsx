@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { DIRECTION_SHORT } from '@/components/format';
 import type { Direction } from '@/utils/domain';
 import { COMPASS_PLACE, type DirectionCell, turnaroundOrder } from '@/utils/panel/direction-set';
+import '@/components/export/compass.css';
 
 export interface CompassProps {
   /** The source's prompt, shown in the middle. */

@@ -3,7 +3,9 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { App, type PanelServices } from '@/entrypoints/sidepanel/App';
+import { bytesToPngDataUrl } from '@/utils/domain/data-url';
 import type { Job } from '@/utils/domain/job';
+import { encodePng } from '@/utils/export/png';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import { createPanelData } from '@/utils/panel/data';
 import type { PanelStorage } from '@/utils/storage/area';
@@ -12,6 +14,8 @@ import { keys } from '@/utils/storage/keys';
 import { toIndexEntry } from '@/utils/storage/layout';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
+/** Reads through the fake browser and a lazily loaded chunk: slow on a loaded machine. */
+const slow = { timeout: 10_000 };
 
 function job(n: number, overrides: Partial<Job> = {}): Job {
   return {
@@ -196,5 +200,54 @@ describe('App: the detail view', () => {
     // Said with an Undo beside it (UndoToast), not as a plain toast.
     await waitFor(() => expect(screen.getByText('Moved “stored prompt 1” to the trash')).toBeTruthy());
     expect(screen.getByRole('button', { name: 'Undo' })).toBeTruthy();
+  });
+});
+
+describe('App: a direction set and its exports', () => {
+  beforeEach(() => fakeBrowser.reset());
+  afterEach(cleanup);
+
+  /** A real 16x16 PNG of one colour, as storage holds images. */
+  const sprite = (r: number) => {
+    const data = new Uint8Array(16 * 16 * 4);
+    for (let i = 0; i < data.length; i += 4) data.set([r, 60, 120, 255], i);
+    return bytesToPngDataUrl(encodePng({ width: 16, height: 16, data }));
+  };
+  const rotation = (n: number, to: 'east' | 'west') =>
+    job(n, {
+      kind: 'rotate',
+      width: 16,
+      height: 16,
+      prompt: `stored prompt 1 (rotated to ${to})`,
+      rotate: { toDirection: to, fromDirection: 'south', sourceJobId: 'job-1', sourceImage: job(1).image! },
+    });
+
+  it('the detail view of a source shows its compass; a cell runs again, and the set exports as a sheet', async () => {
+    const jobs = [
+      job(1, { width: 16, height: 16, options: { mode: 'pixflux', direction: 'south' } as Job['options'] }),
+      rotation(2, 'east'),
+      rotation(3, 'west'),
+    ];
+    await seed(jobs);
+    await fakeBrowser.storage.local.set(
+      Object.fromEntries(jobs.map((j, i) => [keys.image(j.image!), sprite(40 * (i + 1))])),
+    );
+    const { intents } = setup();
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Open details of job-1' })).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Open details of job-1' }));
+    const compass = await screen.findByRole('region', { name: 'Directions of stored prompt 1: 3 of 8' }, slow);
+    fireEvent.click(within(compass).getByRole('button', { name: 'Run again to east' }));
+    await waitFor(() =>
+      expect(intents()).toContainEqual(expect.objectContaining({ type: 'rotate', id: 'job-1', toDirection: 'east' })),
+    );
+
+    fireEvent.click(within(compass).getByRole('button', { name: 'Export set…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Export 3 images' }, slow);
+    // Clockwise from south: the source (south), then west, then east.
+    const order = within(within(dialog).getByRole('list', { name: 'Frame order' }))
+      .getAllByRole('listitem')
+      .map((li) => li.textContent?.replace(/[↑↓]/g, '').trim());
+    expect(order).toEqual(['south', 'west', 'east']);
+    expect(within(dialog).getByRole('img', { name: /Preview of the stored_prompt_1_sheet\.png/ })).toBeTruthy();
   });
 });

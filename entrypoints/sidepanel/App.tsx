@@ -120,14 +120,13 @@ export function App({ services }: { services: PanelServices }) {
   }, [snap.firstRowsReady, services]);
 
   const find = useFind(snap.entries, snap.entriesVersion);
-  const { query, setQuery, rows: found, narrowed, selection } = find;
+  // The find engine leaves trashed jobs out (its Trash filter lists them).
+  const { query, setQuery, rows: filtered, narrowed, selection } = find;
   useEffect(() => {
     // Searching (or opening the trash) before the full index is in: read it now.
     if ((narrowed || view === 'trash') && snap.phase === 'head') void data.loadIndex();
   }, [narrowed, view, snap.phase, data]);
 
-  // The find engine leaves trashed jobs out (its Trash filter lists them).
-  const filtered = found;
   // Batches fold into one row each; what is shown (and walked by Prev/Next) is the stacked list.
   const stacked = useStacks(filtered);
   const rows = stacked.entries;
@@ -310,7 +309,14 @@ export function App({ services }: { services: PanelServices }) {
         <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
       </div>
       {view === 'history' && (
-        <SelectionBar find={find} services={services} notices={{ addError, showToast }} boards={boards} />
+        <SelectionBar
+          find={find}
+          services={services}
+          notices={{ addError, showToast }}
+          boards={boards}
+          onExport={(ids) => wb.patch({ exportIds: ids })}
+          onCompare={wb.compare}
+        />
       )}
       <div class="list-area">
         {view === 'insights' ? (

@@ -2,6 +2,7 @@ import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { CompareSlot } from '@/components/compare/CompareSlot';
 import { DetailSlot } from '@/components/detail/DetailSlot';
 import type { DetailActions } from '@/components/detail/types';
+import { ExportLayer } from '@/components/export/ExportLayer';
 import { ShortcutsSheet } from '@/components/triage/ShortcutsSheet';
 import { TagPrompt } from '@/components/triage/TagPrompt';
 import type { useWorkbench } from '@/entrypoints/sidepanel/use-workbench';
@@ -18,7 +19,7 @@ export interface WorkbenchLayerProps {
   onAddTags(id: string, tags: string[]): void;
 }
 
-/** What opens over the panel: the detail view, compare, the tag prompt, the shortcuts, "Replace the form?". */
+/** What opens over the panel: the detail view, compare, export, the tag prompt, the shortcuts, "Replace the form?". */
 export function WorkbenchLayer({ wb, rows, entries, data, actions, nameOf, onAddTags }: WorkbenchLayerProps) {
   const { state, patch } = wb;
   return (
@@ -33,7 +34,11 @@ export function WorkbenchLayer({ wb, rows, entries, data, actions, nameOf, onAdd
           onOpen={wb.open}
           onClose={() => patch({ detailId: null })}
           onCompare={wb.compare}
+          onExport={(ids) => patch({ exportIds: ids })}
         />
+      )}
+      {state.exportIds !== null && (
+        <ExportLayer ids={state.exportIds} data={data} onClose={() => patch({ exportIds: null })} />
       )}
       {state.compareIds !== null && (
         <CompareSlot ids={state.compareIds} entries={entries} data={data} onClose={() => patch({ compareIds: null })} />

@@ -11,6 +11,8 @@ export interface WorkbenchState {
   /** The job `t` adds tags to. */
   tagFor: string | null;
   shortcuts: boolean;
+  /** The jobs the Export dialog exports (a sheet, an animation, a palette). */
+  exportIds: string[] | null;
 }
 
 export interface WorkbenchInput {
@@ -32,6 +34,7 @@ export function useWorkbench({ prefillOf, setPrefill, showForm }: WorkbenchInput
     confirmReuse: null,
     tagFor: null,
     shortcuts: false,
+    exportIds: null,
   });
   const patch = useCallback((next: Partial<WorkbenchState>) => setState((s) => ({ ...s, ...next })), []);
   const draft = useRef('');

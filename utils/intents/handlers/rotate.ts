@@ -1,4 +1,5 @@
-import { type Direction, directionSchema, directions, type Job, MAX_PROMPT_LENGTH } from '@/utils/domain';
+import { type Direction, directions, type Job, MAX_PROMPT_LENGTH } from '@/utils/domain';
+import { facingOf } from '@/utils/domain/facing';
 import {
   fail,
   groupId,
@@ -12,13 +13,6 @@ import {
 export function rotatePrompt(prompt: string, direction: Direction): string {
   const suffix = ` (rotated to ${direction})`;
   return prompt.slice(0, MAX_PROMPT_LENGTH - suffix.length) + suffix;
-}
-
-/** The way a job's image faces: a rotation's target, or the `direction` option it was made with; null: unknown. */
-export function facingOf(job: Pick<Job, 'rotate' | 'options'>): Direction | null {
-  if (job.rotate) return job.rotate.toDirection;
-  const parsed = directionSchema.safeParse((job.options as { direction?: unknown } | null | undefined)?.direction);
-  return parsed.success ? parsed.data : null;
 }
 
 /** `rotate` and `rotate8`: new jobs that turn a finished job's image to one direction, or to all eight. */
