@@ -1,3 +1,5 @@
+import { PauseIcon, PlayIcon } from '@/components/icons';
+
 /**
  * Queue control: the Pause/Resume button beside the queue's counts, and a waiting row's Move up, Move down and
  * Cancel. Props in, events out; the panel sends the `queue` and `cancel` intents (utils/intents/protocol.ts).
@@ -11,26 +13,34 @@ export interface QueueToggleProps {
   busy?: boolean;
 }
 
-/** "Pause queue" / "Resume queue", with what it means said beside it while paused (pausing first holds new jobs). */
+/**
+ * "Pause queue" / "Resume queue" in the list's caption line: a small ⏸ while the queue runs (its state said to
+ * screen readers), and "Paused · N waiting" with Resume while it is paused (pausing first holds new jobs).
+ */
 export function QueueToggle({ paused, waiting, onToggle, busy = false }: QueueToggleProps) {
+  const state = paused
+    ? `Queue paused${waiting > 0 ? `: ${waiting} waiting` : ''}. Nothing new starts.`
+    : waiting > 0
+      ? `${waiting} waiting`
+      : 'Queue: nothing waiting';
   return (
-    <div class="queue-bar" role="group" aria-label="Queue">
-      <span class="queue-state" data-paused={paused ? 'true' : undefined}>
-        {paused
-          ? `Queue paused${waiting > 0 ? `: ${waiting} waiting` : ''}. Nothing new starts.`
-          : waiting > 0
-            ? `${waiting} waiting`
-            : 'Queue: nothing waiting'}
-      </span>
+    <div class="queue-bar" role="group" aria-label="Queue" data-paused={paused ? 'true' : undefined}>
+      <span class="queue-state visually-hidden">{state}</span>
+      {paused && (
+        <span class="queue-paused" aria-hidden="true">
+          Paused{waiting > 0 ? ` · ${waiting}` : ''}
+        </span>
+      )}
       <button
         type="button"
-        class={`btn small${paused ? ' primary' : ''}`}
+        class={`btn small queue-btn${paused ? ' primary' : ''}`}
         aria-pressed={paused ? 'true' : 'false'}
-        title={paused ? 'Let waiting jobs start again' : 'Start no new job until resumed (running ones finish)'}
+        aria-label={paused ? 'Resume queue' : 'Pause queue'}
+        title={paused ? 'Resume the queue: let waiting jobs start' : 'Pause the queue: start no new job until resumed'}
         disabled={busy}
         onClick={onToggle}
       >
-        {paused ? 'Resume queue' : 'Pause queue'}
+        {paused ? <PlayIcon /> : <PauseIcon />}
       </button>
     </div>
   );

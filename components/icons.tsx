@@ -130,3 +130,13 @@ export function PixelLogo({ size = 22 }: { size?: number }) {
     </svg>
   );
 }
+export const PauseIcon = () => (
+  <Icon>
+    <path d="M5.5 3.5v9M10.5 3.5v9" />
+  </Icon>
+);
+export const PlayIcon = () => (
+  <Icon>
+    <path d="M5 3.2v9.6L12.5 8z" />
+  </Icon>
+);

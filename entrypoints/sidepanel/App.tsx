@@ -305,7 +305,6 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
         <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
       </div>
       {view === 'history' && (
@@ -357,7 +356,12 @@ export function App({ services }: { services: PanelServices }) {
               resetKey={find.resetKey}
               prefs={viewPrefs}
               onPrefs={setViewPrefs}
-              summary={<StatsBar stats={snap.stats} compact />}
+              summary={
+                <>
+                  <StatsBar stats={snap.stats} compact />
+                  <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
+                </>
+              }
               onTriage={triage}
               stacks={stacked.stacks}
               onToggleStack={stacked.toggle}

@@ -145,5 +145,22 @@ describe('rotate', () => {
         { timeout: 20_000, interval: 500 },
       )
       .toEqual(expected);
+
+    // The source's detail view shows the set as a compass, every cell filled; the set exports as a sheet + atlas.
+    await page.getByRole('button', { name: `Open details of ${id}`, exact: true }).click();
+    const compass = page.getByRole('region', { name: `Directions of ${prompt}: 8 of 8` });
+    await compass.waitFor({ timeout: 20_000 });
+    await browser.screenshot(page, 'compass');
+    await compass.getByRole('button', { name: 'Export set…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export 8 images' });
+    await dialog.getByLabel('Columns').fill('4');
+    await dialog.getByRole('img', { name: /Preview of the e2e_rotating_paladin_sheet\.png/ }).waitFor();
+    await browser.screenshot(page, 'export-sheet');
+    const downloads: string[] = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    await dialog.getByRole('button', { name: 'Download' }).click();
+    await expect
+      .poll(() => downloads.sort(), { timeout: 10_000 })
+      .toEqual(['e2e_rotating_paladin_sheet.json', 'e2e_rotating_paladin_sheet.png']);
   }, 120_000);
 });
