@@ -1,20 +1,28 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { formatAge, plural, shortPrompt } from '@/components/format';
+import { DeleteIcon } from '@/components/icons';
 import type { Job } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /** The header's way to the trash, with how many jobs are in it. */
 export function TrashButton({ count, open, onToggle }: { count: number; open: boolean; onToggle(): void }) {
   return (
+    // An icon with its count: the header holds six buttons in a 400 px panel.
     <button
       type="button"
-      class="btn header-btn trash-btn"
+      class="icon-btn header-btn trash-btn"
       aria-pressed={open ? 'true' : 'false'}
-      title="Deleted jobs, kept 30 days"
+      aria-label={`Trash${count > 0 ? ` (${count})` : ''}`}
+      title="Trash: deleted jobs, kept 30 days"
       onClick={onToggle}
     >
-      Trash{count > 0 ? ` (${count})` : ''}
+      <DeleteIcon />
+      {count > 0 && (
+        <span class="trash-count" aria-hidden="true">
+          {count > 99 ? '99+' : count}
+        </span>
+      )}
     </button>
   );
 }

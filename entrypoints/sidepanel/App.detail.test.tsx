@@ -156,6 +156,19 @@ describe('App: the detail view', () => {
     expect(screen.getByRole('dialog', { name: 'stored prompt 2' })).toBeTruthy();
   });
 
+  it('x puts the focused row into the selection and takes it out again', async () => {
+    await seed([job(1), job(2)]);
+    setup();
+    await waitFor(() => expect(screen.getByAltText('stored prompt 2')).toBeTruthy());
+    const row = () => document.querySelector('[data-job-id="job-2"]')!;
+    screen.getByRole('button', { name: 'Open details of job-2' }).focus();
+    fireEvent.keyDown(document.activeElement!, { key: 'x' });
+    await waitFor(() => expect(row().getAttribute('data-selected')).toBe('true'));
+    expect(screen.getByText('1 selected')).toBeTruthy();
+    fireEvent.keyDown(document.activeElement!, { key: 'x' });
+    await waitFor(() => expect(row().getAttribute('data-selected')).toBeNull());
+  });
+
   it('a batch is one stack with a count that expands in place; a rotation links its source, the source its rotations', async () => {
     const source = job(9);
     const rotations = [1, 2, 3].map((n) =>

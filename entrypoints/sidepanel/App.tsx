@@ -12,11 +12,10 @@ import { PixelLogo } from '@/components/icons';
 import { InsightsSlot } from '@/components/insights/InsightsSlot';
 import { JobList, listCaption } from '@/components/JobList';
 import { KeySettings } from '@/components/KeySettings';
+import { ListSummary } from '@/components/ListSummary';
 import { MenuHost } from '@/components/OverflowMenu';
-import { QueueToggle } from '@/components/QueueControls';
 import { SearchBar } from '@/components/SearchBar';
 import { SettingsPanel } from '@/components/SettingsPanel';
-import { StatsBar } from '@/components/StatsBar';
 import { connectionOf, StatusBar, SyncNowButton } from '@/components/StatusBar';
 import { TrashButton, TrashView } from '@/components/TrashView';
 import { UndoToast } from '@/components/UndoToast';
@@ -356,12 +355,7 @@ export function App({ services }: { services: PanelServices }) {
               resetKey={find.resetKey}
               prefs={viewPrefs}
               onPrefs={setViewPrefs}
-              summary={
-                <>
-                  <StatsBar stats={snap.stats} compact />
-                  <QueueToggle paused={queue.paused} waiting={queue.waiting} onToggle={queue.togglePause} />
-                </>
-              }
+              summary={<ListSummary stats={snap.stats} queue={queue} />}
               onTriage={triage}
               stacks={stacked.stacks}
               onToggleStack={stacked.toggle}

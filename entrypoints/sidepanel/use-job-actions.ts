@@ -147,7 +147,7 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
       else if (command.kind === 'rate') detail.onRate(id, marks.rating === command.value ? null : command.value);
       else if (command.kind === 'tag') deps.openTags(id);
       else if (command.kind === 'trash') row.onDelete(id);
-      // 'select' is the selection model's (x), not this panel's yet.
+      // 'select' (x) is the list selection's own key handler (utils/panel/list-selection.ts).
     };
     return { row, detail, addTags, triage };
     // The handlers read the latest snapshot through data; `version` for the prompt fallback of unread jobs.
