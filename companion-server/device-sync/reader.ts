@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type Job, type SyncRecord, sameRecord, sameSyncRecord } from '../../utils/domain';
 import { jobDevice } from '../../utils/domain/device';
 import { sha256Hex } from '../lib/hash';
@@ -28,8 +27,6 @@ export interface ReadReport {
   /** Versions that changed something here. */
   applied: number;
 }
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * The other devices' side: each pass reads every log file of every other device past what was read before,
@@ -72,12 +69,12 @@ export function createReader(deps: {
       quarantine(key, `it is larger than ${MAX_FILE_BYTES} bytes`);
       return {
         lines: [],
-        cursor: { size: file.size, mtimeMs: file.mtimeMs, consumed: 0, prefix: sha256(new Uint8Array()) },
+        cursor: { size: file.size, mtimeMs: file.mtimeMs, consumed: 0, prefix: sha256Hex(new Uint8Array()) },
       };
     }
     // Read on from the last complete line only when the bytes before it are still the ones read.
     const same =
-      cursor && bytes.length >= cursor.consumed && sha256(bytes.subarray(0, cursor.consumed)) === cursor.prefix;
+      cursor && bytes.length >= cursor.consumed && sha256Hex(bytes.subarray(0, cursor.consumed)) === cursor.prefix;
     const { lines, end } = completeLines(bytes, same ? cursor.consumed : 0);
     const good: TargetLine[] = [];
     for (const line of lines) {
@@ -90,7 +87,7 @@ export function createReader(deps: {
       size: bytes.length,
       mtimeMs: file.mtimeMs,
       consumed: end,
-      prefix: sha256(bytes.subarray(0, end)),
+      prefix: sha256Hex(bytes.subarray(0, end)),
     };
     return { lines: good, cursor: next };
   }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { CostRow, Job, SpooledResult } from '../../utils/domain';
+import { sha256Hex } from '../lib/hash';
 import type { SpoolSlot } from '../store/result-spool';
 import type { JobStore } from '../store/types';
 import { finishedVersion, type Outcome } from './run-versions';
@@ -59,8 +59,6 @@ export interface ResultKeeperOptions {
   /** Writes a spooled cost row the ledger may not hold (a crash before its append); paid-calls.ts `restore`. */
   restoreCost?: (row: CostRow) => Promise<void>;
 }
-
-export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 export function createResultKeeper(options: ResultKeeperOptions): ResultKeeper {
   const { store, log } = options;

@@ -18,6 +18,7 @@
 import { type CostRow, jobOptionsOf, modeOfRequest, runnableProblem, type SyncedJob } from '../../utils/domain';
 import { isForeignJob } from '../../utils/domain/device';
 import type { Runner, SlotResult } from '../deps';
+import { sha256Hex } from '../lib/hash';
 import type { PixelLabPlan } from '../pixellab/plan';
 import { INTERRUPTED_WHILE_RUNNING } from '../store/history-file';
 import type { JobStore } from '../store/types';
@@ -25,7 +26,7 @@ import { createPaidCalls, PaidCallRefused, type PaidCalls } from './paid-calls';
 import { type CallResult, callPixelLab, type RunnerPixelLab } from './pixellab-call';
 import { createQueueOrder } from './queue-order';
 import { type BackoffOptions, createPause, withBackoff } from './rate-limit';
-import { createResultKeeper, sha256Hex } from './result-keeper';
+import { createResultKeeper } from './result-keeper';
 import { type Outcome, runningVersion, withoutSeq } from './run-versions';
 import type { PaidCallInfo } from './spending-guard';
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import {
@@ -22,6 +21,7 @@ import {
   versionFields,
   versionOf,
 } from '../../utils/domain';
+import { sha256Hex } from '../lib/hash';
 
 /** Whether `job` is later than the client's version: by generation, then by the clock. */
 function isAbove(job: Job, client: Version): boolean {
@@ -93,7 +93,7 @@ export function jobRoutes(deps: CompanionDeps) {
     } catch {
       throw httpError(400, 'invalid_body', `${where}: is not base64`, dataField);
     }
-    if (!isPng(bytes) || createHash('sha256').update(bytes).digest('hex') !== hash) {
+    if (!isPng(bytes) || sha256Hex(bytes) !== hash) {
       throw httpError(400, 'invalid_body', `${where}: is not the PNG named by ${field}`, dataField);
     }
     await store.putImage(bytes);

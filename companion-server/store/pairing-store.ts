@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../../utils/domain';
+import { sha256Hex } from '../lib/hash';
 import { type FsSeam, nodeFs } from './fs-seam';
 import { errorCode, fsFailure } from './store-error';
 
@@ -38,7 +38,7 @@ export interface PairingStore {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }
 
 /** The same rules without a file: for route tests and companions that do not need them to last. */
