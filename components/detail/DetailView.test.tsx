@@ -96,6 +96,17 @@ function setup(jobs: Job[], id: string, extra: { onCompare?: (ids: string[]) => 
 }
 
 describe('DetailView', () => {
+  it('the image drags out of the panel as its PNG file (DownloadURL), named like a download', () => {
+    const { dialog } = setup([job(1)], 'job-1');
+    const img = within(dialog).getByAltText('prompt 1');
+    expect(img.getAttribute('draggable')).toBe('true');
+    const data = new Map<string, string>();
+    const dataTransfer = { setData: (type: string, value: string) => data.set(type, value), effectAllowed: '' };
+    fireEvent.dragStart(img, { dataTransfer });
+    expect(data.get('DownloadURL')).toBe(`image/png:pixellab-job-1-prompt-1.png:${PNG}`);
+    expect(data.get('text/uri-list')).toBe(PNG);
+  });
+
   it('shows the image at whole-number zooms over a checkerboard, with a pixel grid on demand', () => {
     const { dialog, data } = setup([job(1), job(2)], 'job-1');
     expect(dialog.getAttribute('aria-modal')).toBe('true');

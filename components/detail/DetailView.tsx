@@ -9,6 +9,7 @@ import { ZoomControl } from '@/components/detail/ZoomControl';
 import { clampZoom, fitZoom } from '@/components/detail/zoom';
 import { CloseIcon } from '@/components/icons';
 import type { Job } from '@/utils/domain/job';
+import { pngFilename } from '@/utils/panel/download';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface DetailViewProps {
@@ -152,7 +153,15 @@ export function DetailView(props: DetailViewProps) {
             </div>
             <div class="pixel-stage" data-testid="detail-stage">
               {image ? (
-                <PixelStage src={image} alt={prompt} width={width * frames} height={height} zoom={zoom} grid={grid} />
+                <PixelStage
+                  src={image}
+                  alt={prompt}
+                  width={width * frames}
+                  height={height}
+                  zoom={zoom}
+                  grid={grid}
+                  dragName={pngFilename({ id, prompt })}
+                />
               ) : (
                 <p class="stage-empty">{job?.status === 'success' ? 'Loading the image…' : 'No image yet.'}</p>
               )}

@@ -10,6 +10,8 @@ export interface PixelStageProps {
   zoom: number;
   /** Lines between source pixels (useful from 4x). */
   grid?: boolean;
+  /** A file name: the image can then be dragged out of the panel into a folder or another app, as that PNG. */
+  dragName?: string;
   /** Draws another image over this one (compare's swipe and onion-skin). */
   overlay?: { src: string; alt: string; width: number; height: number; mode: 'swipe' | 'onion'; amount: number };
 }
@@ -18,7 +20,7 @@ export interface PixelStageProps {
  * One image at an integer nearest-neighbour zoom over a checkerboard: the <img> is sized to exact multiples of
  * its pixels and drawn with `image-rendering: pixelated`, so pixel art stays crisp at every zoom.
  */
-export function PixelStage({ src, alt, width, height, zoom, grid = false, overlay }: PixelStageProps) {
+export function PixelStage({ src, alt, width, height, zoom, grid = false, overlay, dragName }: PixelStageProps) {
   const [natural, setNatural] = useState<{ src: string; width: number; height: number } | null>(null);
   const known = natural?.src === src ? natural : { width, height };
   const size = zoomedSize(known.width, known.height, zoom);
@@ -37,7 +39,15 @@ export function PixelStage({ src, alt, width, height, zoom, grid = false, overla
         alt={alt}
         width={size.width}
         height={size.height}
-        draggable={false}
+        draggable={!!dragName}
+        title={dragName ? 'Drag out to save the PNG' : undefined}
+        onDragStart={(e) => {
+          if (!dragName || !e.dataTransfer) return;
+          // Chromium saves a DownloadURL drag ("mime:name:url") as a file where it is dropped; others take the URL.
+          e.dataTransfer.setData('DownloadURL', `image/png:${dragName}:${src}`);
+          e.dataTransfer.setData('text/uri-list', src);
+          e.dataTransfer.effectAllowed = 'copy';
+        }}
         onLoad={(e) => {
           const img = e.currentTarget;
           if (img.naturalWidth > 0) setNatural({ src, width: img.naturalWidth, height: img.naturalHeight });
