@@ -151,6 +151,14 @@ describe('rotate', () => {
     const compass = page.getByRole('region', { name: `Directions of ${prompt}: 8 of 8` });
     await compass.waitFor({ timeout: 20_000 });
     await browser.screenshot(page, 'compass');
+    // Dragged out, the image carries its PNG as a DownloadURL (what Chromium saves where it is dropped).
+    const dragged = await page.evaluate(() => {
+      const img = document.querySelector('.detail-view .pixel-canvas img');
+      const dataTransfer = new DataTransfer();
+      img?.dispatchEvent(new DragEvent('dragstart', { dataTransfer, bubbles: true }));
+      return dataTransfer.getData('DownloadURL');
+    });
+    expect(dragged).toMatch(new RegExp(`^image/png:pixellab-${id}-e2e-rotating-paladin\\.png:data:image/png;base64,`));
     await compass.getByRole('button', { name: 'Export set…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Export 8 images' });
     await dialog.getByLabel('Columns').fill('4');
