@@ -25,7 +25,7 @@ export interface DetailSlotProps {
 /** A compass cell shows a sprite at this many px at most (3 cells fit a 400 px panel), at a whole zoom. */
 const COMPASS_CELL = 96;
 
-/** The compass of a direction set, once its source and a rotation of it are read; null for a job with no set. */
+/** The compass of a direction set, once its source and its rotations are read; null for a job with no set. */
 function compassOf(
   sourceId: string,
   rotations: readonly IndexEntry[],
@@ -39,7 +39,8 @@ function compassOf(
     const job = data.getJob(e.id);
     return job?.rotate ? [{ ...job, direction: job.rotate.toDirection }] : [];
   });
-  if (!source || derived.length === 0) return null;
+  // One rotation is not a set yet (the lineage list shows it); two or more are, and the compass shows what is missing.
+  if (!source || derived.length < 2) return null;
   const zoom = Math.max(1, Math.floor(COMPASS_CELL / Math.max(source.width, source.height)));
   return (
     <Compass
