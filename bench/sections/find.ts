@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { emptyFilter } from '../../utils/panel/filter';
 import { createFinder, type FindQuery } from '../../utils/panel/find';
 import { SORT_KEYS, sortOrder } from '../../utils/panel/sort';
+import { stackEntries } from '../../utils/panel/stacks';
 import type { IndexEntry } from '../../utils/storage/layout';
 import type { Dataset } from '../dataset';
 import { type FindSample, measureFind } from '../extension/find';
@@ -152,6 +153,18 @@ export function benchFindEngine(count: number, runs = 7): EngineFigure[] {
         finder.run(current, ++version, filtered);
       });
     })(),
+  });
+  // Stacks: batches of 8 (an 8-direction set) with two single jobs between, folded into one row each.
+  const grouped = rows.map((e, i) => (i % 10 < 8 ? { ...e, groupId: `batch-${Math.floor(i / 10)}` } : e));
+  figures.push({
+    id: 'engine.stacks',
+    what: 'stacks: every batch of 8 folded to one row (a pass over the rows)',
+    ms: time(runs, () => stackEntries(grouped, new Set())),
+  });
+  figures.push({
+    id: 'engine.stacks.expanded',
+    what: 'stacks: one batch shown in place, the rest folded',
+    ms: time(runs, () => stackEntries(grouped, new Set(['batch-3']))),
   });
   return figures;
 }
