@@ -127,6 +127,27 @@ describe('selecting jobs and acting on them', () => {
     );
   });
 
+  it('files the selection into a new board: the board is made, then the jobs are added to it by its id', async () => {
+    const { intents } = await setup();
+    clickRow('job-1');
+    clickRow('job-2', { shiftKey: true });
+    fireEvent.change(within(bar()).getByLabelText('Add the selected jobs to a board, or remove them'), {
+      target: { value: 'new' },
+    });
+    fireEvent.input(screen.getByLabelText('New board'), { target: { value: 'Forest tileset' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create and add 2 jobs' }));
+    await waitFor(() => expect(intents()).toHaveLength(2));
+    const [create, add] = intents() as [IntentInput, IntentInput & { edit?: { boardId?: string } }];
+    expect(create).toEqual({ type: 'board', action: 'create', name: 'Forest tileset' });
+    expect(add).toMatchObject({ type: 'organise', ids: ['job-1', 'job-2'], edit: { op: 'addToBoard' } });
+    expect(add.edit?.boardId).toMatch(/^board-/);
+    await waitFor(() =>
+      expect(screen.getByTestId('toast').textContent).toBe('Added 2 jobs to the new board “Forest tileset”'),
+    );
+    // The board record came back through storage: it is offered by name from now on.
+    await waitFor(() => expect(screen.getAllByRole('option', { name: 'Forest tileset' }).length).toBeGreaterThan(0));
+  });
+
   it('deletes to the trash with an Undo that restores, and retries only the failed', async () => {
     const { intents } = await setup();
     clickRow('job-3');

@@ -44,6 +44,8 @@ export function BulkBar({
   onCompare,
 }: BulkBarProps) {
   const [tagging, setTagging] = useState(false);
+  const [naming, setNaming] = useState(false);
+  const [boardName, setBoardName] = useState('');
   const [scale, setScale] = useState(1);
   const ids = selected.map((e) => e.id);
   const n = selected.length;
@@ -132,11 +134,11 @@ export function BulkBar({
           <select
             aria-label="Add the selected jobs to a board, or remove them"
             value=""
-            disabled={busy || boards.length === 0}
-            title={boards.length === 0 ? 'No boards yet' : undefined}
+            disabled={busy}
             onChange={(e) => {
               const [op, boardId] = e.currentTarget.value.split(' ', 2) as [string, string];
               e.currentTarget.value = '';
+              if (op === 'new') return setNaming(true);
               const name = boards.find((b) => b.id === boardId)?.name ?? 'the board';
               if (op === 'add')
                 void actions.organise(ids, { op: 'addToBoard', boardId }, `Added ${jobs(n)} to ${name}`);
@@ -145,6 +147,7 @@ export function BulkBar({
             }}
           >
             <option value="">Board…</option>
+            <option value="new">New board…</option>
             <optgroup label="Add to">
               {boards.map((b) => (
                 <option key={b.id} value={`add ${b.id}`}>
@@ -229,6 +232,34 @@ export function BulkBar({
           )}
         </div>
       </div>
+      {naming && (
+        <form
+          class="bulk-new-board"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const name = boardName.trim();
+            if (!name) return;
+            setNaming(false);
+            setBoardName('');
+            void actions.newBoard(ids, name);
+          }}
+        >
+          <label for="bulk-board-name">New board</label>
+          <input
+            id="bulk-board-name"
+            value={boardName}
+            maxLength={80}
+            placeholder="Forest tileset"
+            // biome-ignore lint/a11y/noAutofocus: it opens because the user asked to name a board now.
+            autoFocus
+            onInput={(e) => setBoardName(e.currentTarget.value)}
+            onKeyDown={(e) => e.key === 'Escape' && setNaming(false)}
+          />
+          <button type="submit" class="btn small primary" disabled={!boardName.trim()}>
+            Create and add {jobs(n)}
+          </button>
+        </form>
+      )}
       {tagging && (
         <div class="bulk-tags" id="bulk-tags">
           <TagInput

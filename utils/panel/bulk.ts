@@ -2,7 +2,7 @@ import { type IntentInput, type IntentReply, MAX_INTENT_IDS, type OrganiseEdit }
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /** The intents a bulk action sends (the workbench contract, utils/intents/protocol.ts). */
-export type BulkIntent = Extract<IntentInput, { type: 'organise' | 'retry' }>;
+export type BulkIntent = Extract<IntentInput, { type: 'organise' | 'retry' | 'board' }>;
 
 export type SendBulk = (intent: BulkIntent) => Promise<IntentReply>;
 

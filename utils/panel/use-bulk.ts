@@ -65,6 +65,18 @@ export function useBulkActions(deps: BulkDeps) {
     task,
     trashed,
     organise,
+    /** A new board named `name`, with the jobs added to it: the board intent, then organise with its id. */
+    newBoard: (ids: readonly string[], name: string) =>
+      running('organise', async () => {
+        const made = await latest.current.send({ type: 'board', action: 'create', name });
+        if (!made.ok) return latest.current.addError(made.error);
+        const boardId = made.ids?.[0];
+        if (!boardId) return latest.current.addError('The board was not made: no id came back');
+        report(
+          await organiseMany(latest.current.send, ids, { op: 'addToBoard', boardId }),
+          `Added ${plural(ids.length, 'job')} to the new board “${name}”`,
+        );
+      }),
     retry: (entries: readonly IndexEntry[]) =>
       running('retry', async () => {
         const outcome = await retryMany(latest.current.send, entries);
