@@ -1,6 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
-import { trapFocus } from '@/components/focus-trap';
+import { useRef } from 'preact/hooks';
+import { trapFocus, useInitialFocus } from '@/components/focus-trap';
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -31,12 +31,7 @@ export function ConfirmDialog({
   const dialog = useRef<HTMLDivElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const previous = document.activeElement as HTMLElement | null;
-    cancel.current?.focus();
-    return () => previous?.focus?.();
-  }, [open]);
+  useInitialFocus(() => cancel.current, { open });
 
   if (!open) return null;
 

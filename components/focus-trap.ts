@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { useLayoutEffect } from 'preact/hooks';
 
 /** What Tab may land on inside a dialog. */
 export const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea, [href]';
@@ -17,4 +18,19 @@ export function trapFocus(e: JSX.TargetedKeyboardEvent<HTMLElement>, root: HTMLE
     e.preventDefault();
     first.focus();
   }
+}
+
+/**
+ * Moves focus into a dialog as it opens and, with `restore`, back where it was when it closes. A layout effect,
+ * not an effect: it runs in the same task as the render, so a key pressed the moment the dialog shows already
+ * reaches the dialog's own handler (an effect runs after paint, and Escape pressed in between went to the list).
+ */
+export function useInitialFocus(pick: () => HTMLElement | null | undefined, { open = true, restore = true } = {}) {
+  // `pick` reads refs, so only opening (not each render's new arrow) moves focus.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const previous = document.activeElement as HTMLElement | null;
+    pick()?.focus();
+    return restore ? () => previous?.focus?.() : undefined;
+  }, [open]);
 }

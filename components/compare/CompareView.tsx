@@ -1,8 +1,9 @@
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { PixelStage } from '@/components/detail/PixelStage';
 import { ZoomControl } from '@/components/detail/ZoomControl';
 import { clampZoom, fitZoom } from '@/components/detail/zoom';
+import { useInitialFocus } from '@/components/focus-trap';
 import { CloseIcon } from '@/components/icons';
 
 /** One job to compare: its size, its image once read, and what to call it. */
@@ -36,7 +37,7 @@ export function CompareView({ items, onClose, boxWidth }: CompareViewProps) {
   const [mode, setMode] = useState<CompareMode>('side');
   const [amount, setAmount] = useState(50);
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), []);
+  useInitialFocus(() => heading.current, { restore: false });
   const two = shown.length === 2;
   const [a, b] = shown;
 

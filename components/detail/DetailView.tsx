@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { DetailActionBar } from '@/components/detail/DetailActionBar';
 import { DetailParams } from '@/components/detail/DetailParams';
 import { PixelStage } from '@/components/detail/PixelStage';
@@ -7,6 +7,7 @@ import { RatingControl } from '@/components/detail/RatingControl';
 import type { DetailActions, JobLink, Rating } from '@/components/detail/types';
 import { ZoomControl } from '@/components/detail/ZoomControl';
 import { clampZoom, fitZoom } from '@/components/detail/zoom';
+import { useInitialFocus } from '@/components/focus-trap';
 import { CloseIcon } from '@/components/icons';
 import type { Job } from '@/utils/domain/job';
 import { pngFilename } from '@/utils/panel/download';
@@ -64,9 +65,7 @@ export function DetailView(props: DetailViewProps) {
   const starred = job?.starred ?? entry.starred ?? false;
   const rating = ((job?.rating ?? entry.rating ?? null) as Rating) || null;
 
-  useEffect(() => {
-    heading.current?.focus();
-  }, []);
+  useInitialFocus(() => heading.current, { restore: false });
 
   const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
     if (e.key === 'Escape') {

@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { trapFocus } from '@/components/focus-trap';
+import { trapFocus, useInitialFocus } from '@/components/focus-trap';
 import { formatCount } from '@/components/format';
 import { errorMessage } from '@/utils/domain/error-message';
 import {
@@ -54,11 +54,7 @@ export function ExportDialog({ frames: chosen, onClose, save = saveByDownload }:
   const dialog = useRef<HTMLDivElement>(null);
   const frames = order.map((i) => chosen[i]!);
 
-  useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    dialog.current?.querySelector<HTMLElement>('input:checked')?.focus();
-    return () => previous?.focus?.();
-  }, []);
+  useInitialFocus(() => dialog.current?.querySelector<HTMLElement>('input:checked'));
 
   const request = useMemo(() => {
     const n = (v: string) => (v.trim() === '' ? Number.NaN : Number(v));

@@ -1,14 +1,11 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
+import { useInitialFocus } from '@/components/focus-trap';
 import { SHORTCUTS } from '@/components/triage/keys';
 
 /** The `?` sheet: every keyboard shortcut of the history. A modal dialog; Escape or Close ends it. */
 export function ShortcutsSheet({ onClose }: { onClose(): void }) {
   const close = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    close.current?.focus();
-    return () => previous?.focus?.();
-  }, []);
+  useInitialFocus(() => close.current);
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a click outside is a mouse shortcut; Escape and Close are the keyboard's way out.
     // biome-ignore lint/a11y/useKeyWithClickEvents: as above.
