@@ -109,6 +109,7 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [] }: Sear
         <ul class="filter-chips" aria-label="Active filters">
           {chips.map((chip) => (
             <li key={chip.key} class="filter-chip" data-testid={chip.key === 'reason' ? 'reason-filter' : undefined}>
+              {chip.swatch && <span class="chip-swatch" style={{ background: chip.swatch }} aria-hidden="true" />}
               <span class="chip-label">{chip.label}</span>
               <button
                 type="button"

@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { DetailActionBar } from '@/components/detail/DetailActionBar';
+import { DetailPalette } from '@/components/detail/DetailPalette';
 import { DetailParams } from '@/components/detail/DetailParams';
 import { PixelStage } from '@/components/detail/PixelStage';
 import { RatingControl } from '@/components/detail/RatingControl';
@@ -36,6 +37,8 @@ export interface DetailViewProps {
   compass?: ComponentChildren;
   /** The stage's box, to pick the first zoom (the largest that fits). */
   stageBox?: { width: number; height: number };
+  /** A palette swatch was clicked: show the jobs whose image holds this `#rrggbb`; absent: no swatches. */
+  onFindColour?(hex: string): void;
 }
 
 /** Keys that act inside the detail view; typing in a field is left alone. */
@@ -180,6 +183,7 @@ export function DetailView(props: DetailViewProps) {
               </button>
             )}
             {props.compass}
+            {image && props.onFindColour && <DetailPalette image={image} onFindColour={props.onFindColour} />}
             <DetailParams
               entry={entry}
               job={job}

@@ -52,15 +52,17 @@ export function colourCodes(rgba: Uint8Array): string {
   return [...seen].map(colourCode).sort().join('');
 }
 
-/** Whether sorted `codes` hold `code`: a binary search over 4-character cells. */
+/** Whether sorted `codes` hold `code`: a binary search over 4-character cells (compared in place, no copies). */
 export function codesHold(codes: string, code: string): boolean {
   let lo = 0;
   let hi = codes.length / 4 - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const cell = codes.slice(mid * 4, mid * 4 + 4);
-    if (cell === code) return true;
-    if (cell < code) lo = mid + 1;
+    const at = mid * 4;
+    let order = 0;
+    for (let i = 0; i < 4 && order === 0; i++) order = codes.charCodeAt(at + i) - code.charCodeAt(i);
+    if (order === 0) return true;
+    if (order < 0) lo = mid + 1;
     else hi = mid - 1;
   }
   return false;
