@@ -128,6 +128,18 @@ describe('the colour indexer', () => {
     expect(decoded).toBe(0);
   });
 
+  it('takes colours stored by another writer (a restored or seeded profile) as they are, without decoding', async () => {
+    const ix = indexer();
+    expect(await ix.run()).toBe(0);
+    const one = png([10, 20, 30, 255]);
+    // Written elsewhere, colours first: the indexer's view follows the storage changes.
+    await store.putColours(new Map([['a', `${one.hash.slice(0, 8)}:${'AAAA'}`]]));
+    await store.applyJobs([job({ id: 'a', image: one.hash })], { images: { [one.hash]: one.dataUrl } });
+    await ix.whenIdle();
+    expect(decoded).toBe(0);
+    expect(await storedColours(store)).toEqual({ a: [0] });
+  });
+
   it('an unreadable image gets no colours and is not decoded again', async () => {
     const bad = 'data:image/png;base64,AAAA';
     await store.applyJobs([job({ id: 'x', image: 'f'.repeat(64) })], { images: { ['f'.repeat(64)]: bad } });

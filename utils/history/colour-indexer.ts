@@ -3,8 +3,8 @@ import type { ColourStore } from '@/utils/history/colour-store';
 import { showsImage } from '@/utils/history/images';
 import type { HistoryStore } from '@/utils/history/store';
 import type { StorageChange } from '@/utils/storage/area';
-import { encodeColourEntry, hash8Of } from '@/utils/storage/colours';
-import { isImageKey, isJobKey, jobIdOfKey } from '@/utils/storage/keys';
+import { colourBucketOf, decodeBucket, encodeColourEntry, hash8Of } from '@/utils/storage/colours';
+import { COLOUR_BUCKET_PREFIX, isColourBucketKey, isImageKey, isJobKey, jobIdOfKey } from '@/utils/storage/keys';
 
 /**
  * Keeps the colour index (utils/storage/colours.ts) up to date, in the background: a job's colours are computed
@@ -43,8 +43,17 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
   const pause = options.pause ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
   const debounceMs = options.debounceMs ?? 300;
   const log = options.log ?? ((message: string) => console.warn(message));
-  /** job id -> hash8 of the image its stored colours came from; read once, then kept with every write. */
-  let known: Map<string, string> | null = null;
+  /**
+   * bucket -> job id -> hash8 of the image its stored colours came from: read once, then kept by the storage
+   * changes of the buckets (its own writes, and any other's).
+   */
+  let known: Map<number, Map<string, string>> | null = null;
+  const knownOf = (id: string) => known?.get(colourBucketOf(id))?.get(id);
+  function setKnownBucket(n: number, value: unknown): void {
+    const bucket = new Map<string, string>();
+    for (const [id, entry] of decodeBucket(value) ?? []) bucket.set(id, entry.slice(0, 8));
+    known!.set(n, bucket);
+  }
   /** Jobs whose stored image changed since they were indexed. */
   const dirty = new Set<string>();
   /** Jobs whose image is not held here yet: skipped until an image arrives. */
@@ -56,18 +65,23 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
   async function pass(): Promise<number> {
     if (!known) {
       const stored = await store.getColourIndex();
-      known = new Map([...stored].map(([id, value]) => [id, value.slice(0, 8)]));
+      known = new Map();
+      for (const [id, value] of stored) {
+        const n = colourBucketOf(id);
+        if (!known.has(n)) known.set(n, new Map());
+        known.get(n)!.set(id, value.slice(0, 8));
+      }
     }
     const index = await store.getIndex();
     const live = new Set(index.map((e) => e.id));
-    const drop = [...known.keys()].filter((id) => !live.has(id));
+    const drop = [...known.values()].flatMap((bucket) => [...bucket.keys()].filter((id) => !live.has(id)));
     const todo = index
-      .filter((e) => e.status === 'success' && (!known!.has(e.id) || dirty.has(e.id)) && !waiting.has(e.id))
+      .filter((e) => e.status === 'success' && (knownOf(e.id) === undefined || dirty.has(e.id)) && !waiting.has(e.id))
       .map((e) => e.id);
     let indexed = 0;
     if (drop.length > 0) {
       await store.putColours(new Map(), drop);
-      for (const id of drop) known.delete(id);
+      for (const id of drop) known.get(colourBucketOf(id))?.delete(id);
     }
     /** Images met in this pass (hash -> codes): jobs sharing an image decode it once. */
     const byImage = new Map<string, string>();
@@ -97,7 +111,11 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
         set.set(job.id, encodeColourEntry({ hash8: hash8Of(job.image), codes }));
       }
       if (set.size > 0) await store.putColours(set);
-      for (const [id, value] of set) known.set(id, value.slice(0, 8));
+      for (const [id, value] of set) {
+        const n = colourBucketOf(id);
+        if (!known.has(n)) known.set(n, new Map());
+        known.get(n)!.set(id, value.slice(0, 8));
+      }
       for (const id of batch) dirty.delete(id);
       indexed += set.size;
       if (at + batchSize < todo.length) await pause();
@@ -137,14 +155,16 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
     onStorageChanged(changes) {
       let due = false;
       for (const [key, change] of Object.entries(changes)) {
-        if (isImageKey(key) && change.newValue !== undefined) {
+        if (isColourBucketKey(key)) {
+          if (known) setKnownBucket(Number.parseInt(key.slice(COLOUR_BUCKET_PREFIX.length), 16), change.newValue);
+        } else if (isImageKey(key) && change.newValue !== undefined) {
           // An image arrived: the jobs waiting for one may have it now.
           waiting.clear();
           due = true;
         } else if (isJobKey(key)) {
           const id = jobIdOfKey(key);
           const image = (change.newValue as { image?: unknown } | undefined)?.image;
-          const seen = known?.get(id);
+          const seen = knownOf(id);
           if (typeof image === 'string' && seen !== undefined && seen !== hash8Of(image)) dirty.add(id);
           if (typeof image === 'string' && seen === undefined) waiting.delete(id);
           const gone = change.newValue === undefined || (change.newValue as { deleted?: unknown }).deleted === true;
