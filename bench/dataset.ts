@@ -24,6 +24,7 @@ import { insightsItems } from '../utils/history/insights-keys';
 import { indexItems } from '../utils/storage/index-pages';
 import { keys } from '../utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION } from '../utils/storage/layout';
+import { colourItems } from './colours';
 
 export const IMAGE_SIZE = 64;
 /** Share of pixels that get a random palette colour: tuned so a 64x64 PNG is about 4.5 KB. */
@@ -279,8 +280,10 @@ export function layoutMeta(dataset: Dataset, companionUrl: string): Record<strin
   };
 }
 
-/** job:<id> and img:<hash> items, in chunks of about `chunkBytes` for chrome.storage.local.set. */
+/** The colour index's items, then job:<id> and img:<hash> items in chunks, for chrome.storage.local.set. */
 export function* layoutChunks(dataset: Dataset, jobsPerChunk = 400): Generator<Record<string, unknown>> {
+  // The colour index first: the background's indexer then finds every job it is told of already indexed.
+  yield colourItems(dataset);
   for (let i = 0; i < dataset.jobs.length; i += jobsPerChunk) {
     const items: Record<string, unknown> = {};
     for (const job of dataset.jobs.slice(i, i + jobsPerChunk)) {
