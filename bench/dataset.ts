@@ -280,10 +280,8 @@ export function layoutMeta(dataset: Dataset, companionUrl: string): Record<strin
   };
 }
 
-/** The colour index's items, then job:<id> and img:<hash> items in chunks, for chrome.storage.local.set. */
+/** job:<id> and img:<hash> items in chunks, then the colour index's, for chrome.storage.local.set. */
 export function* layoutChunks(dataset: Dataset, jobsPerChunk = 400): Generator<Record<string, unknown>> {
-  // The colour index first: the background's indexer then finds every job it is told of already indexed.
-  yield colourItems(dataset);
   for (let i = 0; i < dataset.jobs.length; i += jobsPerChunk) {
     const items: Record<string, unknown> = {};
     for (const job of dataset.jobs.slice(i, i + jobsPerChunk)) {
@@ -292,6 +290,8 @@ export function* layoutChunks(dataset: Dataset, jobsPerChunk = 400): Generator<R
     }
     yield items;
   }
+  // The colour index after the jobs, before the index (layoutMeta): the background's indexer finds every job indexed.
+  yield colourItems(dataset);
 }
 
 /** The seed's view of each job (oldest first, result as a PNG data URL), as the baseline keeps it. */

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { pngDataUrlToBytes } from '@/utils/domain/data-url';
 import type { Swatch } from '@/utils/export/palette';
 
 export interface DetailPaletteProps {
@@ -13,10 +14,9 @@ const SHOWN = 48;
 
 /** The palette code (UPNG and the palette module): loaded when a detail view first shows one, not on first paint. */
 async function paletteOf(dataUrl: string): Promise<Swatch[]> {
-  const [{ extractPalette }, { decodePng }, { pngDataUrlToBytes }] = await Promise.all([
+  const [{ extractPalette }, { decodePng }] = await Promise.all([
     import('@/utils/export/palette'),
     import('@/utils/export/png'),
-    import('@/utils/domain/data-url'),
   ]);
   const bytes = pngDataUrlToBytes(dataUrl);
   return bytes ? extractPalette(decodePng(bytes)) : [];

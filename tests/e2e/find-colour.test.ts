@@ -26,8 +26,8 @@ async function seedFile(dir: string): Promise<string> {
     for (let i = 0; i < 64; i++) {
       const right = i % 8 >= 4;
       const colour = right && n % 2 === 1 ? SHARED : [n * 40, 80, 160];
-      // The bottom row is transparent: no colour of the palette.
-      pixels.data.set([...colour, i >= 56 ? 0 : 255], i * 4);
+      // The bottom row is transparent (#010203 at alpha 0): no colour of the palette.
+      pixels.data.set(i >= 56 ? [1, 2, 3, 0] : [...colour, 255], i * 4);
     }
     return bytesToPngDataUrl(encodePng(pixels));
   };
@@ -95,8 +95,8 @@ describe('find jobs by colour', () => {
     await page.getByRole('button', { name: 'Filters', exact: true }).click();
     await page.getByLabel('Colour', { exact: true }).fill('#5050A0');
     await expect.poll(() => listedIds(page)).toEqual(['job-2']);
-    // A colour of a transparent pixel only is no colour of any job.
-    await page.getByLabel('Colour', { exact: true }).fill('#000000');
+    // A colour of transparent pixels only is no colour of any job.
+    await page.getByLabel('Colour', { exact: true }).fill('#010203');
     await expect.poll(() => caption(page).textContent()).toBe('0 of 6');
     await page.getByLabel('Colour', { exact: true }).fill('#22aa44');
     await expect.poll(() => caption(page).textContent()).toBe('3 of 6');

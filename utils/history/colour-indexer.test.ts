@@ -7,6 +7,7 @@ import { createColourIndexer } from '@/utils/history/colour-indexer';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike, StorageChangeListener } from '@/utils/storage/area';
 import { codeColour, decodeColourEntry } from '@/utils/storage/colours';
+import { keys } from '@/utils/storage/keys';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
@@ -132,12 +133,19 @@ describe('the colour indexer', () => {
     const ix = indexer();
     expect(await ix.run()).toBe(0);
     const one = png([10, 20, 30, 255]);
-    // Written elsewhere, colours first: the indexer's view follows the storage changes.
-    await store.putColours(new Map([['a', `${one.hash.slice(0, 8)}:${'AAAA'}`]]));
-    await store.applyJobs([job({ id: 'a', image: one.hash })], { images: { [one.hash]: one.dataUrl } });
+    const a = job({ id: 'a', image: one.hash });
+    // Restored key by key: the job and its image, then its colours, and the index last.
+    await local().set({ [keys.job('a')]: a, [keys.image(one.hash)]: one.dataUrl });
+    await store.putColours(new Map([['a', `${one.hash.slice(0, 8)}:AAAA`]]));
+    expect(await ix.run()).toBe(0);
+    await store.applyJobs([a]);
     await ix.whenIdle();
     expect(decoded).toBe(0);
     expect(await storedColours(store)).toEqual({ a: [0] });
+    // Colours of a job neither listed nor stored (purged): they go.
+    await store.putColours(new Map([['ghost', `${one.hash.slice(0, 8)}:AAAA`]]));
+    expect(await ix.run()).toBe(0);
+    expect(Object.keys(await storedColours(store))).toEqual(['a']);
   });
 
   it('an unreadable image gets no colours and is not decoded again', async () => {

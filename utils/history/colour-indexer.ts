@@ -74,7 +74,14 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
     }
     const index = await store.getIndex();
     const live = new Set(index.map((e) => e.id));
-    const drop = [...known.values()].flatMap((bucket) => [...bucket.keys()].filter((id) => !live.has(id)));
+    // Out of the index: dropped once its record says it is gone (a layout restored key by key may list it later).
+    const unlisted = [...known.values()].flatMap((bucket) => [...bucket.keys()].filter((id) => !live.has(id)));
+    const drop: string[] = [];
+    for (let at = 0; at < unlisted.length; at += 500) {
+      const batch = unlisted.slice(at, at + 500);
+      const jobs = await store.getJobs(batch);
+      for (const id of batch) if (!jobs.has(id) || !showsImage(jobs.get(id)!)) drop.push(id);
+    }
     const todo = index
       .filter((e) => e.status === 'success' && (knownOf(e.id) === undefined || dirty.has(e.id)) && !waiting.has(e.id))
       .map((e) => e.id);
@@ -163,11 +170,12 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
           due = true;
         } else if (isJobKey(key)) {
           const id = jobIdOfKey(key);
-          const image = (change.newValue as { image?: unknown } | undefined)?.image;
+          const value = change.newValue as { image?: unknown; deleted?: unknown } | null | undefined;
+          const image = value?.image;
           const seen = knownOf(id);
           if (typeof image === 'string' && seen !== undefined && seen !== hash8Of(image)) dirty.add(id);
           if (typeof image === 'string' && seen === undefined) waiting.delete(id);
-          const gone = change.newValue === undefined || (change.newValue as { deleted?: unknown }).deleted === true;
+          const gone = value == null || value.deleted === true;
           due ||= seen === undefined || dirty.has(id) || gone;
         }
       }
