@@ -22,13 +22,15 @@ export interface SearchBarProps {
   /** Tags and sizes of the history, read when the filter menu opens. */
   facets(): Facets;
   boards?: readonly BoardOption[];
+  /** The filter menu opened (the panel reads what its filters need, e.g. the colour index). */
+  onFiltersOpen?(): void;
 }
 
 /**
  * The search box, status and sort on one line, the other filters behind "Filters", and every active filter as
  * a removable chip under them: the top of the panel stays one line until something narrows the list.
  */
-export function SearchBar({ query, onQuery, countId, facets, boards = [] }: SearchBarProps) {
+export function SearchBar({ query, onQuery, countId, facets, boards = [], onFiltersOpen }: SearchBarProps) {
   const [menuOpen, setMenuOpen] = useState(false);
   const boardName = (id: string) => boards.find((b) => b.id === id)?.name ?? 'a deleted board';
   const chips = chipsOf(query, boardName);
@@ -90,7 +92,10 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [] }: Sear
           class="btn small filters-btn"
           aria-expanded={menuOpen ? 'true' : 'false'}
           aria-controls="filter-menu"
-          onClick={() => setMenuOpen((o) => !o)}
+          onClick={() => {
+            if (!menuOpen) onFiltersOpen?.();
+            setMenuOpen(!menuOpen);
+          }}
         >
           Filters{menuCount > 0 && <span class="filters-count"> · {menuCount}</span>}
         </button>

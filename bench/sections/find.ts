@@ -192,7 +192,7 @@ export function findRows(samples: readonly FindSample[], count: number, engine: 
       filter: 'status filter applied, then removed by its chip',
       keystroke: 'search keystroke while sorted by prompt',
       colour: 'colour filter: last hex digit typed (a new colour each time), then its chip removed',
-      'colour-first': "colour filter, the panel's first (reads the colour index)",
+      'colour-first': "colour filter, the panel's first (its index read begun as the filter menu opened)",
     }[kind];
     rows.push({
       id: `find.${kind}.${count}`,

@@ -128,6 +128,11 @@ export function App({ services }: { services: PanelServices }) {
     setPrefill,
     showForm: () => formRef.current?.scrollIntoView?.({ block: 'nearest' }),
   });
+  // A detail view shows swatches: the colour index is read before one is clicked.
+  const detailOpen = wb.state.detailId !== null;
+  useEffect(() => {
+    if (detailOpen) find.prepareColours();
+  }, [detailOpen, find.prepareColours]);
   const {
     row: rowActions,
     detail: detailActions,
@@ -282,7 +287,14 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
+        <SearchBar
+          query={query}
+          onQuery={setQuery}
+          countId="job-count"
+          facets={find.facets}
+          boards={boards}
+          onFiltersOpen={find.prepareColours}
+        />
       </div>
       {view === 'history' && (
         <SelectionBar

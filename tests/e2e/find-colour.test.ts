@@ -2,7 +2,7 @@
  * Issue 16, find jobs by colour: the detail view shows the image's exact colours; clicking one lists only the
  * jobs whose image holds it (the background indexed each image once it was stored), as a chip that combines with
  * the search words and removes itself. The filter menu takes a colour as #rrggbb. Screenshots `detail-palette`,
- * `find-colour` (and `find-colour-dark`).
+ * `find-colour` (and `find-colour-dark`), `filter-menu-colour`.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -100,6 +100,7 @@ describe('find jobs by colour', () => {
     await expect.poll(() => caption(page).textContent()).toBe('0 of 6');
     await page.getByLabel('Colour', { exact: true }).fill('#22aa44');
     await expect.poll(() => caption(page).textContent()).toBe('3 of 6');
+    await browser.screenshot(page, 'filter-menu-colour');
 
     const dark = await browser.openPanel('theme=dark');
     await expect.poll(() => caption(dark).textContent(), { timeout: 20_000 }).toBe('6 jobs');

@@ -66,6 +66,8 @@ export function useFind(entries: readonly IndexEntry[], version: number, given?:
     gestures: listSelectionHandlers(selection, rowIds),
     /** Scrolls the list back to the top when it changes. */
     resetKey: JSON.stringify(query),
+    /** The user may filter by colour soon (the filter menu or a detail view opened): read the colour index now. */
+    prepareColours: () => void colours.load(),
     /** A palette swatch was clicked: the list narrows to the jobs whose image holds it. */
     findColour: (hex: string) => setQuery((q) => ({ ...q, colour: hex })),
   };

@@ -92,6 +92,8 @@ describe('colour buckets', () => {
     expect(decodeBucket('{not json')).toBeNull();
     expect(decodeBucket(JSON.stringify({ a: 'nothex:AAAA' }))).toBeNull();
     expect(decodeBucket(JSON.stringify({ a: 'deadbeef:AAA' }))).toBeNull();
+    expect(decodeBucket(JSON.stringify({ a: 'deadbeefAAAAA' }))).toBeNull();
+    expect(decodeBucket(JSON.stringify({ a: 7 }))).toBeNull();
     expect(decodeBucket(42)).toBeNull();
   });
 });
