@@ -6,6 +6,8 @@ import {
   bytesToBase64,
   bytesToPngDataUrl,
   type CreateJobRequest,
+  type DeviceSyncStatus,
+  deviceSyncStatusSchema,
   errorMessage,
   errorResponseSchema,
   type HealthResponse,
@@ -114,6 +116,8 @@ export interface CompanionClient {
   getImageBatch(hashes: readonly string[]): Promise<ImageBatch | null>;
   /** Today's spend and the spending limits; null when the companion keeps no spending record (404, older). */
   getSpend(): Promise<SpendResponse | null>;
+  /** Where every-device sync stands (target, devices, state); null when the companion does not sync (404, older). */
+  getDeviceSync(): Promise<DeviceSyncStatus | null>;
   getConfig(): Promise<{ parallelLimit: number }>;
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
@@ -285,6 +289,14 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       if (res.status === 404) return null;
       if (!res.ok) throw await failure(res, path);
       return parse(res, path, spendResponseSchema);
+    },
+
+    async getDeviceSync() {
+      const path = '/api/v1/device-sync';
+      const res = await send('GET', path);
+      if (res.status === 404) return null;
+      if (!res.ok) throw await failure(res, path);
+      return parse(res, path, deviceSyncStatusSchema);
     },
 
     async getJob(id) {

@@ -31,6 +31,7 @@ import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
+import { DevicesContext, useDeviceNames } from '@/utils/panel/devices';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
@@ -228,6 +229,7 @@ export function App({ services }: { services: PanelServices }) {
     await run({ type: 'clearHistory' }, 'History cleared. The companion kept job_history.json.backup.');
   };
 
+  const devices = useDeviceNames(snap.sync.deviceSync);
   const banner = bannerMessages(errors, snap, dismissed);
   const dismiss = (id: string) => (isStorageReport(id) ? setDismissed((s) => new Set(s).add(id)) : setError(id, null));
 
@@ -392,5 +394,6 @@ export function App({ services }: { services: PanelServices }) {
       </ConfirmDialog>
     </div>
   );
-  return <RecordsContext.Provider value={data.records}>{panel}</RecordsContext.Provider>;
+  const withDevices = <DevicesContext.Provider value={devices}>{panel}</DevicesContext.Provider>;
+  return <RecordsContext.Provider value={data.records}>{withDevices}</RecordsContext.Provider>;
 }
