@@ -253,12 +253,6 @@ export function JobRow({
                 {status === 'running' && <span class="timer"> {formatTimer(now - started)}</span>}
               </span>
               <Marks starred={job?.starred ?? entry.starred} rating={job?.rating ?? entry.rating} />
-              {madeBy && (
-                <span class="job-author" title={`Made by ${madeBy}`}>
-                  <span class="visually-hidden">Made by </span>
-                  {madeBy}
-                </span>
-              )}
               {job && <span>{size}</span>}
               {job && <span>{seed}</span>}
               {job?.duration != null && <span>{formatDuration(job.duration)}</span>}
@@ -268,7 +262,17 @@ export function JobRow({
                 </span>
               )}
             </p>
-            {rotated && <p class="job-note">{rotated}</p>}
+            {(rotated || madeBy) && (
+              <p class="job-note">
+                {rotated}
+                {rotated && madeBy && ' · '}
+                {madeBy && (
+                  <span class="job-author" title={`Made by ${madeBy}`}>
+                    <span class="visually-hidden">Made </span>by {madeBy}
+                  </span>
+                )}
+              </p>
+            )}
           </div>
         )}
         <RowActions
