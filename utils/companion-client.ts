@@ -214,6 +214,14 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     return (await parseRaw(res, path, schema)).data;
   }
 
+  /** A GET whose 404 means "this companion has none" (a route older companions lack, or a feature that is off). */
+  async function getOrNull<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S> | null> {
+    const res = await send('GET', path);
+    if (res.status === 404) return null;
+    if (!res.ok) throw await failure(res, path);
+    return parse(res, path, schema);
+  }
+
   /** The answer parsed with its schema, and the JSON as sent (to see which fields a companion sends at all). */
   async function parseRaw<S extends z.ZodType>(
     res: Response,
@@ -283,21 +291,8 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       return (await call('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, jobReplySchema, options ?? {})).job;
     },
 
-    async getSpend() {
-      const path = '/api/v1/spend';
-      const res = await send('GET', path);
-      if (res.status === 404) return null;
-      if (!res.ok) throw await failure(res, path);
-      return parse(res, path, spendResponseSchema);
-    },
-
-    async getDeviceSync() {
-      const path = '/api/v1/device-sync';
-      const res = await send('GET', path);
-      if (res.status === 404) return null;
-      if (!res.ok) throw await failure(res, path);
-      return parse(res, path, deviceSyncStatusSchema);
-    },
+    getSpend: () => getOrNull('/api/v1/spend', spendResponseSchema),
+    getDeviceSync: () => getOrNull('/api/v1/device-sync', deviceSyncStatusSchema),
 
     async getJob(id) {
       const path = `/api/v1/jobs/${encodeURIComponent(id)}`;

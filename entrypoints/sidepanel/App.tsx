@@ -31,7 +31,7 @@ import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
-import { DevicesContext, useDeviceNames } from '@/utils/panel/devices';
+import { DevicesProvider } from '@/utils/panel/devices';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
@@ -229,7 +229,6 @@ export function App({ services }: { services: PanelServices }) {
     await run({ type: 'clearHistory' }, 'History cleared. The companion kept job_history.json.backup.');
   };
 
-  const devices = useDeviceNames(snap.sync.deviceSync);
   const banner = bannerMessages(errors, snap, dismissed);
   const dismiss = (id: string) => (isStorageReport(id) ? setDismissed((s) => new Set(s).add(id)) : setError(id, null));
 
@@ -394,6 +393,6 @@ export function App({ services }: { services: PanelServices }) {
       </ConfirmDialog>
     </div>
   );
-  const withDevices = <DevicesContext.Provider value={devices}>{panel}</DevicesContext.Provider>;
+  const withDevices = <DevicesProvider status={snap.sync.deviceSync}>{panel}</DevicesProvider>;
   return <RecordsContext.Provider value={data.records}>{withDevices}</RecordsContext.Provider>;
 }

@@ -1,4 +1,4 @@
-import { createContext } from 'preact';
+import { type ComponentChildren, createContext, createElement } from 'preact';
 import { useContext, useMemo } from 'preact/hooks';
 import { type DeviceSyncStatus, deviceNames } from '@/utils/domain/device-sync';
 
@@ -28,6 +28,17 @@ export function devicesOf(names: ReadonlyMap<string, string>): DeviceNames {
 /** The devices' names from the companion's device sync as the background last stored it (null: no sync). */
 export function useDeviceNames(status: DeviceSyncStatus | null): DeviceNames {
   return useMemo(() => devicesOf(deviceNames(status)), [status]);
+}
+
+/** Names the devices for everything under it, from the companion's device sync (App, and tests of its parts). */
+export function DevicesProvider({
+  status,
+  children,
+}: {
+  status: DeviceSyncStatus | null;
+  children: ComponentChildren;
+}) {
+  return createElement(DevicesContext.Provider, { value: useDeviceNames(status) }, children);
 }
 
 /** What an index entry or a job record knows of who made it. */
