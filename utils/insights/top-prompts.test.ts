@@ -42,7 +42,6 @@ describe('topPrompts', () => {
         fc.array(factArb, { maxLength: 80 }),
         fc.integer({ min: 0, max: 9 }),
         fc.integer({ min: 0, max: 9 }),
-        fc.integer({ min: 1, max: 12 }),
         (raw, a, b) => {
           const facts = raw.map(
             (f, i) => ({ ...f, id: `j${i}`, status: 'success', kind: 'generate', width: 32, height: 32 }) as JobFacts,
