@@ -30,6 +30,7 @@ import { errorMessage } from '@/utils/domain/error-message';
 import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
+import { DevicesProvider } from '@/utils/panel/devices';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
@@ -288,11 +289,10 @@ export function App({ services }: { services: PanelServices }) {
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
         <SearchBar
-          query={query}
+          {...{ query, boards, runBoard: run }}
           onQuery={setQuery}
           countId="job-count"
           facets={find.facets}
-          boards={boards}
           onFiltersOpen={find.prepareColours}
         />
       </div>
@@ -383,5 +383,6 @@ export function App({ services }: { services: PanelServices }) {
       </ConfirmDialog>
     </div>
   );
-  return <RecordsContext.Provider value={data.records}>{panel}</RecordsContext.Provider>;
+  const withDevices = <DevicesProvider status={snap.sync.deviceSync}>{panel}</DevicesProvider>;
+  return <RecordsContext.Provider value={data.records}>{withDevices}</RecordsContext.Provider>;
 }

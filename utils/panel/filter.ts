@@ -1,4 +1,5 @@
 import type { JobStatus } from '@/utils/domain/job';
+import { authorKey } from '@/utils/panel/devices';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /**
@@ -34,6 +35,8 @@ export interface FindFilter {
   trash: boolean;
   /** `#rrggbb`: only jobs whose image holds this exact colour (the colour index, utils/panel/colour-index.ts). */
   colour: string | null;
+  /** Made by this author, or on this device (devices.ts authorKey); null: anyone. */
+  author: string | null;
 }
 
 export const emptyFilter: FindFilter = Object.freeze({
@@ -51,6 +54,7 @@ export const emptyFilter: FindFilter = Object.freeze({
   reason: null,
   trash: false,
   colour: null,
+  author: null,
 });
 
 /** The search box's words, lowercased: what every prompt must hold. */
@@ -84,6 +88,7 @@ export function filterKey(filter: FindFilter): string {
     filter.reason,
     filter.trash,
     filter.colour,
+    filter.author,
   ]);
 }
 
@@ -109,6 +114,7 @@ export function matchesFields(entry: IndexEntry, filter: FindFilter, colourIds?:
   if (filter.hasError && entry.status !== 'error') return false;
   if (filter.reason !== null && entry.reason !== filter.reason) return false;
   if (filter.colour !== null && !colourIds?.has(entry.id)) return false;
+  if (filter.author !== null && authorKey(entry) !== filter.author) return false;
   return true;
 }
 
