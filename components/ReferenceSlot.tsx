@@ -5,10 +5,41 @@ import { CloseIcon } from '@/components/icons';
 /** The largest side a reference thumbnail takes in the form, in CSS pixels. */
 export const THUMB_BOX = 40;
 
-/** An integer zoom (or a whole-number shrink) that fits `side` pixels into the thumbnail box: never blurred. */
-export function thumbScale(side: number): number {
+/** An integer zoom (or a whole-number shrink) that fits `side` pixels into a `box`: never blurred. */
+export function thumbScale(side: number, box = THUMB_BOX): number {
   if (side <= 0) return 1;
-  return side <= THUMB_BOX ? Math.floor(THUMB_BOX / side) : 1 / Math.ceil(side / THUMB_BOX);
+  return side <= box ? Math.floor(box / side) : 1 / Math.ceil(side / box);
+}
+
+/** A small pixel-art image, sized to a whole zoom of its own pixels once it has loaded. */
+export function PixelThumb({
+  src,
+  alt,
+  box = THUMB_BOX,
+  testId,
+}: {
+  src: string;
+  alt: string;
+  box?: number;
+  testId?: string;
+}) {
+  const [natural, setNatural] = useState<{ src: string; width: number; height: number } | null>(null);
+  const known = natural?.src === src ? natural : null;
+  const scale = known ? thumbScale(Math.max(known.width, known.height), box) : 1;
+  return (
+    <img
+      class="pixel-thumb"
+      src={src}
+      alt={alt}
+      data-testid={testId}
+      width={known ? Math.max(1, Math.round(known.width * scale)) : box}
+      height={known ? Math.max(1, Math.round(known.height * scale)) : box}
+      onLoad={(e) => {
+        const img = e.currentTarget;
+        if (img.naturalWidth > 0) setNatural({ src, width: img.naturalWidth, height: img.naturalHeight });
+      }}
+    />
+  );
 }
 
 export interface ReferenceSlotProps {
@@ -34,11 +65,8 @@ export function isPngFile(file: File): boolean {
  */
 export function ReferenceSlot({ field, label, value, onFile, onRemove, error, hint }: ReferenceSlotProps) {
   const input = useRef<HTMLInputElement>(null);
-  const [natural, setNatural] = useState<{ url: string; width: number; height: number } | null>(null);
   const [over, setOver] = useState(false);
   const id = `gen-${field}`;
-  const known = value?.url && natural?.url === value.url ? natural : null;
-  const scale = known ? thumbScale(Math.max(known.width, known.height)) : 1;
   const drop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -67,18 +95,7 @@ export function ReferenceSlot({ field, label, value, onFile, onRemove, error, hi
         {value ? (
           <span class="ref-thumb" title={`${value.label} (${value.hash.slice(0, 8)}…)`}>
             {value.url ? (
-              <img
-                src={value.url}
-                alt={value.label}
-                data-testid={`${field}-thumb`}
-                width={known ? Math.max(1, Math.round(known.width * scale)) : THUMB_BOX}
-                height={known ? Math.max(1, Math.round(known.height * scale)) : THUMB_BOX}
-                onLoad={(e) => {
-                  const img = e.currentTarget;
-                  if (img.naturalWidth > 0 && value.url)
-                    setNatural({ url: value.url, width: img.naturalWidth, height: img.naturalHeight });
-                }}
-              />
+              <PixelThumb src={value.url} alt={value.label} testId={`${field}-thumb`} />
             ) : (
               <code class="ref-hash">{value.hash.slice(0, 8)}</code>
             )}

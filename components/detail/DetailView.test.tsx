@@ -151,7 +151,7 @@ describe('DetailView', () => {
       Seed: '7',
       Rotation: 'as drawn → east',
       'Source job': 'prompt 1',
-      mode: 'pixflux',
+      mode: 'Text to image (pixflux)',
       'no background': 'yes',
       outline: 'selective outline',
       Duration: '3.0 s',
@@ -260,5 +260,17 @@ describe('DetailView', () => {
     });
     expect((within(dialog).getByRole('button', { name: 'Use as style' }) as HTMLButtonElement).disabled).toBe(true);
     expect((within(dialog).getByRole('button', { name: 'Inpaint…' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('shows a bitforge job’s mode by name and its style sprite as a thumbnail beside its short hash', () => {
+    const style = 'c'.repeat(64);
+    const options = { mode: 'bitforge', style_image: style, style_strength: 30 };
+    const { dialog } = setup([job(1, { options })], 'job-1');
+    const term = (name: string) =>
+      [...dialog.querySelectorAll('.detail-param')].find((d) => d.querySelector('dt')?.textContent === name)!;
+    expect(term('mode').querySelector('dd')?.textContent).toBe('Style from a sprite (bitforge)');
+    expect(term('style image').querySelector('img')?.getAttribute('src')).toBe(PNG);
+    expect(term('style image').querySelector('code')?.textContent).toBe('cccccccc…');
+    expect(term('style strength').querySelector('dd')?.textContent).toBe('30');
   });
 });

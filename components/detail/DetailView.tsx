@@ -37,6 +37,8 @@ export interface DetailViewProps {
   compass?: ComponentChildren;
   /** The stage's box, to pick the first zoom (the largest that fits). */
   stageBox?: { width: number; height: number };
+  /** The data URL of an image this browser holds (an option's image, shown in the parameters). */
+  imageOf?(hash: string): string | undefined;
 }
 
 /** Keys that act inside the detail view; typing in a field is left alone. */
@@ -216,6 +218,7 @@ export function DetailView(props: DetailViewProps) {
               source={props.source}
               derived={props.derived}
               onOpenJob={props.onOpenJob}
+              imageOf={props.imageOf}
             />
           </section>
         </div>
