@@ -24,7 +24,7 @@ import {
 } from '@/components/form-values';
 import { formatCost } from '@/components/format';
 import { ChevronIcon } from '@/components/icons';
-import { ModeOptions, MoreOptions, TransparentOption } from '@/components/PixelOptions';
+import { ModeOptions, ModeSelect, MoreOptions, TransparentOption } from '@/components/PixelOptions';
 import { isPngFile } from '@/components/ReferenceSlot';
 import { bytesToPngDataUrl, isPng } from '@/utils/domain/data-url';
 import { MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
@@ -279,7 +279,10 @@ export function GenerateForm({
       </div>
       <div class="gen-body" id="gen-body" hidden={!open}>
         <div class="field">
-          <label for="gen-prompt">Prompt</label>
+          <span class="prompt-head">
+            <label for="gen-prompt">Prompt</label>
+            <ModeSelect values={pixel} onChange={updatePixel} />
+          </span>
           <textarea
             id="gen-prompt"
             ref={promptRef}

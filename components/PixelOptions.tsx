@@ -181,28 +181,37 @@ const MODE_HINTS: Partial<Record<FormMode, string>> = {
   bitforge: 'Draws in the style of a sprite you choose (up to 200×200).',
 };
 
-/** The mode, and what it cannot run without: its images, the action of an animation, the character's directions. */
-export function ModeOptions({ values, errors, onChange, onImageFile }: Omit<PixelOptionsProps, 'area'>) {
+/** The mode: a compact select on the prompt's label line, so text to image takes no extra row. */
+export function ModeSelect({ values, onChange }: Pick<PixelOptionsProps, 'values' | 'onChange'>) {
   // Inpaint is offered only once a job's mask is in the form (the detail view's mask painter starts it).
   const modes = formModes.filter((m) => m !== 'inpaint' || values.mode === 'inpaint' || values.mask_image);
   const hint = MODE_HINTS[values.mode];
   return (
+    <span class="mode-select">
+      <label for="gen-mode">Mode</label>
+      <select
+        id="gen-mode"
+        value={values.mode}
+        aria-describedby={hint ? 'gen-mode-hint' : undefined}
+        onChange={(e) => onChange('mode', e.currentTarget.value)}
+      >
+        {modes.map((m) => (
+          <option key={m} value={m}>
+            {MODE_LABELS[m]}
+          </option>
+        ))}
+      </select>
+    </span>
+  );
+}
+
+/** What the mode cannot run without: its images, the action of an animation, the character's directions. */
+export function ModeOptions({ values, errors, onChange, onImageFile }: Omit<PixelOptionsProps, 'area'>) {
+  const hint = MODE_HINTS[values.mode];
+  const images = REQUIRED_IMAGES[values.mode];
+  if (!hint && images.length === 0 && values.mode !== 'character' && values.mode !== 'animate') return null;
+  return (
     <div class="mode-options">
-      <div class="field mode-field">
-        <label for="gen-mode">Mode</label>
-        <select
-          id="gen-mode"
-          value={values.mode}
-          aria-describedby={hint ? 'gen-mode-hint' : undefined}
-          onChange={(e) => onChange('mode', e.currentTarget.value)}
-        >
-          {modes.map((m) => (
-            <option key={m} value={m}>
-              {MODE_LABELS[m]}
-            </option>
-          ))}
-        </select>
-      </div>
       {values.mode === 'character' && (
         <div class="field">
           <label for="gen-n_directions">Directions</label>
@@ -236,7 +245,7 @@ export function ModeOptions({ values, errors, onChange, onImageFile }: Omit<Pixe
           )}
         </div>
       )}
-      {REQUIRED_IMAGES[values.mode].map((field) => (
+      {images.map((field) => (
         <OptionField
           key={field}
           field={field}
