@@ -5,7 +5,7 @@ import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
 import type { Rating } from '@/components/detail/types';
-import { plural, shortPrompt } from '@/components/format';
+import { shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { HeaderActions } from '@/components/HeaderActions';
 import { PixelLogo } from '@/components/icons';
@@ -29,12 +29,13 @@ import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
 import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
-import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import { DevicesProvider } from '@/utils/panel/devices';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useFind } from '@/utils/panel/use-find';
+import { useFormActions } from '@/utils/panel/use-form-actions';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
 import { useQueueControl } from '@/utils/panel/use-queue-control';
@@ -134,6 +135,7 @@ export function App({ services }: { services: PanelServices }) {
   useEffect(() => {
     if (detailOpen) find.prepareColours();
   }, [detailOpen, find.prepareColours]);
+  const form = useFormActions({ data, send, run, addError, showToast, nameOf, offline, showForm: wb.applyReference });
   const {
     row: rowActions,
     detail: detailActions,
@@ -152,6 +154,8 @@ export function App({ services }: { services: PanelServices }) {
     offline,
     reuse: wb.reuse,
     open: wb.open,
+    useAs: form.useAs,
+    inpaint: form.inpaint,
     marksOf: (id) => {
       const marked = findJob(id) ?? entryOf(id);
       return { starred: !!marked?.starred, rating: (marked?.rating ?? null) as Rating };
@@ -160,16 +164,6 @@ export function App({ services }: { services: PanelServices }) {
     openShortcuts: () => wb.patch({ shortcuts: true }),
     version: snap.entries,
   });
-
-  const onGenerate = (request: GenerateRequest) =>
-    run({ type: 'generate', request }, (reply) => {
-      if (reply.message) return reply.message;
-      const n = reply.ids?.length ?? request.count;
-      // Offline the jobs only wait in this browser: say so, not "queued".
-      return offline()
-        ? `Saved ${plural(n, 'job')}; ${n === 1 ? 'it' : 'they'} will run when the companion is back`
-        : `Queued ${plural(n, 'job')}`;
-    });
 
   const onSaveSettings = async (settings: Settings) => {
     const reply = await run({ type: 'saveSettings', settings }, 'Settings saved');
@@ -277,8 +271,11 @@ export function App({ services }: { services: PanelServices }) {
       )}
       <div ref={formRef}>
         <GenerateForm
-          onGenerate={onGenerate}
+          onGenerate={form.onGenerate}
           prefill={prefill}
+          reference={form.reference}
+          onImportImage={form.importImage}
+          imageUrl={data.getImage}
           onDraftChange={wb.onDraftChange}
           askAboveUsd={snap.settings.askAboveUsd}
           estimateUsd={
