@@ -26,7 +26,10 @@ export async function startWebDavServer(): Promise<RemoteServer> {
     'rclone',
     ['serve', 'webdav', t.dir, '--addr', '127.0.0.1:0', '--user', WEBDAV_USER, '--pass', WEBDAV_PASSWORD],
     // No rclone.conf of the user's; listings are not cached, so files planted beside the server are seen.
-    { env: { ...process.env, RCLONE_CONFIG: '/dev/null', RCLONE_DIR_CACHE_TIME: '0s' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    {
+      env: { ...process.env, RCLONE_CONFIG: '/dev/null', RCLONE_DIR_CACHE_TIME: '0s' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
   );
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';

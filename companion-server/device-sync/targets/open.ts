@@ -22,11 +22,16 @@ export async function openSyncTarget(options: {
   if (!remote) throw new Error('Device sync needs --sync-dir or --sync-url');
   if (remote.kind === 'webdav')
     return openWebDavTarget({ spec: remote, deviceId, credentials: options.credentials?.webdav ?? null, log });
-  const credentials = options.credentials?.s3;
-  if (!credentials)
-    throw new Error(
-      `${remote.display} needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put them in the ` +
-        '0600 file sync-credentials.json in the config folder',
-    );
-  return openS3Target({ spec: remote, deviceId, credentials });
+  const missing = missingCredentials(remote, options.credentials);
+  if (missing || !options.credentials?.s3) throw new Error(missing ?? 'no S3 credentials');
+  return openS3Target({ spec: remote, deviceId, credentials: options.credentials.s3 });
+}
+
+/** Why a target cannot be opened with these credentials (S3 always signs; WebDAV may be open), or null. */
+export function missingCredentials(remote: RemoteSpec, credentials: SyncCredentials | undefined): string | null {
+  if (remote.kind !== 's3' || credentials?.s3) return null;
+  return (
+    `${remote.display} needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or put them in the ` +
+    '0600 file sync-credentials.json in the config folder'
+  );
 }
