@@ -5,8 +5,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type DeviceSync, startDeviceSync } from '../../companion-server/device-sync/device-sync';
-import { openDeviceSyncState } from '../../companion-server/store/device-sync-state';
 import type { SyncTarget } from '../../companion-server/device-sync/targets/types';
+import { openDeviceSyncState } from '../../companion-server/store/device-sync-state';
 import { createFileStore } from '../../companion-server/store/file-store';
 import type { JobStore } from '../../companion-server/store/types';
 import { canonicalJson, type Job, withoutSeq } from '../../utils/domain';
