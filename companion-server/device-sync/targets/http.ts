@@ -1,7 +1,12 @@
 import type { Bounded } from './types';
 
-/** One request to a remote target gives up after this long: a pass is retried at the next poll. */
+/** A request to a remote target gives up after this long: a pass is retried at the next poll. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** A GET or PUT carries up to 16 MiB (an image): room for a slow uplink. */
+export const TRANSFER_TIMEOUT_MS = 300_000;
+
+export const timeoutFor = (method: string) =>
+  method === 'GET' || method === 'PUT' ? TRANSFER_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
 /** A listing (PROPFIND, ListObjectsV2 page) past this is refused: the target is untrusted storage. */
 export const MAX_LISTING_BYTES = 64 * 1024 * 1024;
 
@@ -63,12 +68,12 @@ export async function httpError(response: Response, what: string): Promise<Targe
 }
 
 /** Network failures named plainly (fetch says only "fetch failed"). */
-export function networkError(error: unknown, what: string): Error {
+export function networkError(error: unknown, what: string, timeoutMs = REQUEST_TIMEOUT_MS): Error {
   if (error instanceof TargetHttpError) return error;
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
   const name = (error as Error).name;
   return new Error(
-    `${what}: ${name === 'TimeoutError' ? `no answer in ${REQUEST_TIMEOUT_MS / 1000} s` : `unreachable (${reason})`}`,
+    `${what}: ${name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : `unreachable (${reason})`}`,
   );
 }

@@ -1,7 +1,7 @@
 import { AwsClient } from 'aws4fetch';
 import { XMLParser } from 'fast-xml-parser';
 import { deviceIdSchema } from '../../../utils/domain/device';
-import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, REQUEST_TIMEOUT_MS, readBody } from './http';
+import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, readBody, timeoutFor } from './http';
 import {
   byName,
   checkImageHash,
@@ -75,10 +75,10 @@ export function openS3Target(options: { spec: S3Spec; deviceId: string; credenti
         headers: init.headers,
         body: init.body as BodyInit | undefined,
         redirect: 'manual',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutFor(method)),
       });
     } catch (error) {
-      throw networkError(error, what);
+      throw networkError(error, what, timeoutFor(method));
     }
   }
 

@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { deviceIdSchema } from '../../../utils/domain/device';
-import {
-  boundedGet,
-  httpError,
-  MAX_LISTING_BYTES,
-  networkError,
-  REQUEST_TIMEOUT_MS,
-  readBody,
-  TargetHttpError,
-} from './http';
+import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, readBody, TargetHttpError, timeoutFor } from './http';
 import {
   byName,
   checkImageHash,
@@ -92,10 +84,10 @@ export function openWebDavTarget(options: {
         body: init.body as BodyInit | undefined,
         // A redirect could carry the password elsewhere: the URL to use is reported instead.
         redirect: 'manual',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutFor(method)),
       });
     } catch (error) {
-      throw networkError(error, what);
+      throw networkError(error, what, timeoutFor(method));
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel().catch(() => undefined);
