@@ -6,7 +6,9 @@ import {
   byName,
   checkImageHash,
   checkOwnName,
+  checkSharedName,
   IMAGE_HASH,
+  SHARED_NAMES,
   type SyncTarget,
   type TargetFile,
   type TargetImage,
@@ -180,6 +182,20 @@ export function openS3Target(options: { spec: S3Spec; deviceId: string; credenti
     async deleteImage(hash) {
       checkImageHash(hash);
       await expect('DELETE', imageKey(hash), [200, 204, 404]);
+    },
+    readShared: (name, max) => (SHARED_NAMES.includes(name) ? get(`${root}${name}`, max) : Promise.resolve(null)),
+    async putSharedOnce(name, bytes) {
+      checkSharedName(name);
+      const key = `${root}${name}`;
+      if ((await expect('HEAD', key, [200, 404])) === 200) return false;
+      const status = await expect('PUT', key, [200, 409, 412], {
+        body: bytes,
+        headers: { 'content-type': 'application/octet-stream', 'if-none-match': '*' },
+      });
+      if (status !== 200) return false;
+      // A store that ignores If-None-Match may have taken another device's put after this one: read it back.
+      const held = await get(key, bytes.length);
+      return held instanceof Uint8Array && Buffer.from(held).equals(Buffer.from(bytes));
     },
     async listImages() {
       const prefix = `${root}images/`;

@@ -104,6 +104,28 @@ describe.each(Object.keys(kinds))('the %s target', (kind) => {
     await expect(a.putImage('not-a-hash', png)).rejects.toThrow(/not an image hash/);
   });
 
+  it('writes a shared file once: the first device’s stays, the second is told', async () => {
+    const { a, b } = await open();
+    expect(await b.readShared('sync.json', 1000)).toBeNull();
+    expect(await a.putSharedOnce('sync.json', bytes('{"salt":"a"}'))).toBe(true);
+    expect(await b.putSharedOnce('sync.json', bytes('{"salt":"b"}'))).toBe(false);
+    expect(text(await b.readShared('sync.json', 1000))).toBe('{"salt":"a"}');
+    expect(await b.readShared('sync.json', 3)).toBe('too big');
+    await expect(a.putSharedOnce('other.json' as 'sync.json', bytes('x'))).rejects.toThrow(/not a shared file/);
+  });
+
+  it('opening writes nothing: a device that only reads leaves no trace', async () => {
+    const place = `t-${randomBytes(4).toString('hex')}`;
+    const writer = await kinds[kind]!(A, place);
+    await writer.writeOwn('head.json', bytes('{}'));
+    const reader = await kinds[kind]!(B, place);
+    expect(await reader.devices()).toEqual([A]);
+    await reader.list(A);
+    await reader.read(A, 'head.json', 100);
+    await reader.hasImage('0'.repeat(64));
+    expect(await writer.devices()).toEqual([]);
+  });
+
   it('describes itself without a credential', async () => {
     const { a } = await open();
     expect(a.describe()).not.toContain(WEBDAV_PASSWORD);

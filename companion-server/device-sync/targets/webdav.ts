@@ -6,7 +6,9 @@ import {
   byName,
   checkImageHash,
   checkOwnName,
+  checkSharedName,
   IMAGE_HASH,
+  SHARED_NAMES,
   type SyncTarget,
   type TargetFile,
   type TargetImage,
@@ -215,6 +217,16 @@ export function openWebDavTarget(options: {
     async deleteImage(hash) {
       checkImageHash(hash);
       await expect('DELETE', imageOf(hash), [200, 204, 404]);
+    },
+    async readShared(name, max) {
+      if (!SHARED_NAMES.includes(name)) return null;
+      const { response, what } = await request('GET', name);
+      return boundedGet(response, max, what);
+    },
+    async putSharedOnce(name, bytes) {
+      checkSharedName(name);
+      await ensureFolders();
+      return putThenMove(bytes, name, name, false);
     },
     async listImages() {
       const out: TargetImage[] = [];
