@@ -3,6 +3,7 @@
  * (Debian's rclone) and s3rver, each on loopback. Two devices share one target here, as two machines would.
  */
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type RemoteServer,
@@ -52,6 +53,35 @@ const kinds: Record<string, (device: string, place: string) => Promise<SyncTarge
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text));
 const text = (read: unknown) => (read instanceof Uint8Array ? Buffer.from(read).toString('utf8') : read);
+
+describe('what a remote target says when it cannot serve', () => {
+  it('a missing bucket, and a WebDAV server that does not answer, are named plainly', async () => {
+    const bucket = await openSyncTarget({
+      remote: parseSyncUrl('s3://no-such-bucket/x', { endpoint: s3.endpoint }),
+      deviceId: A,
+      credentials: { webdav: null, s3: S3_KEY },
+      log: () => {},
+    });
+    await expect(bucket.devices()).rejects.toThrow(
+      /^S3 list s3:\/\/no-such-bucket\/x at http.*: 404 Not Found \(NoSuchBucket\)$/,
+    );
+    // A port that was free a moment ago: nothing listens there.
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((r) => server.close(r));
+    const down = await openSyncTarget({
+      remote: parseSyncUrl(`webdav://127.0.0.1:${port}/dav`),
+      deviceId: A,
+      credentials: { webdav: { user: WEBDAV_USER, password: WEBDAV_PASSWORD }, s3: null },
+      log: () => {},
+    });
+    const error = await down.list(B).catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      `WebDAV PROPFIND webdav://127.0.0.1:${port}/dav/devices/${B}/: unreachable (ECONNREFUSED)`,
+    );
+  });
+});
 
 describe.each(Object.keys(kinds))('the %s target', (kind) => {
   const open = async () => {
