@@ -2,9 +2,10 @@ import type { KnownDevice } from '../../utils/domain/device-sync';
 import type { DeviceSyncStateFile } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
 import { createDeviceRoster } from './device-roster';
-import { openFolderTarget } from './folder-target';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
+import { openFolderTarget } from './targets/folder';
+import { LOG_FILE, type SyncTarget } from './targets/types';
 
 /** The folder is read at least this often, whatever the watcher says (issue 22: within 10 s of a file arriving). */
 export const DEFAULT_POLL_MS = 5000;
@@ -49,7 +50,9 @@ export interface DeviceSync {
  */
 export async function startDeviceSync(options: {
   store: JobStore;
-  syncDir: string;
+  /** The target, or a folder to open as one. */
+  target?: SyncTarget;
+  syncDir?: string;
   deviceName: string;
   state: DeviceSyncStateFile;
   log?: (line: string) => void;
@@ -63,7 +66,8 @@ export async function startDeviceSync(options: {
   const now = options.now ?? Date.now;
   const deviceId = state.read().deviceId;
   if (store.device !== deviceId) throw new Error('The store was opened without this device id (device-sync-state.ts)');
-  const target = await openFolderTarget(options.syncDir, deviceId);
+  if (!options.target && !options.syncDir) throw new Error('Device sync needs a target or a folder');
+  const target: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
   const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
   const reader = createReader({ store, target, state, echoes: publisher.echoes, log, now });
   const readonly = options.readonly === true;
@@ -71,7 +75,7 @@ export async function startDeviceSync(options: {
     devices: () => target.devices(),
     readHead: (device, max) => target.read(device, 'head.json', max),
     async lastWrite(device) {
-      const files = await target.logs(device);
+      const files = (await target.list(device)).filter((file) => LOG_FILE.test(file.name));
       return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
     },
   });
@@ -108,11 +112,12 @@ export async function startDeviceSync(options: {
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
-      if (devices !== watched && !stopped) {
-        watched = devices;
+      // A folder is watched (a new device's folder too); a remote target is only polled.
+      if (target.watch && devices !== watched && !stopped) {
         unwatch();
         unwatch = target.watch(() => schedule(WATCH_SETTLE_MS));
       }
+      watched = devices;
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       if (message !== lastError) log(`Device sync: ${message}; trying again`);
@@ -151,7 +156,7 @@ export async function startDeviceSync(options: {
   }, PUBLISH_CHECK_MS);
   await run();
   log(
-    `Device sync: ${target.root} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,
+    `Device sync: ${target.describe()} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,
   );
 
   return {
@@ -161,7 +166,7 @@ export async function startDeviceSync(options: {
       await run();
     },
     status: () => ({
-      target: target.root,
+      target: target.describe(),
       deviceId,
       deviceName: options.deviceName,
       lastSyncAt,
