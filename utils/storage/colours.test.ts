@@ -95,5 +95,14 @@ describe('colour buckets', () => {
     expect(decodeBucket(JSON.stringify({ a: 'deadbeefAAAAA' }))).toBeNull();
     expect(decodeBucket(JSON.stringify({ a: 7 }))).toBeNull();
     expect(decodeBucket(42)).toBeNull();
+    expect(decodeBucket('[]')).toBeNull();
+  });
+
+  it('keep a job whose id is an Object property name (`__proto__`, `valueOf`): ids are any string', () => {
+    const bucket = new Map([
+      ['__proto__', 'deadbeef:'],
+      ['valueOf', encodeColourEntry({ hash8: 'deadbeef', codes: colourCode(0x123456) })],
+    ]);
+    expect(decodeBucket(encodeBucket(bucket))).toEqual(bucket);
   });
 });

@@ -90,7 +90,9 @@ const hash8Pattern = /^[0-9a-f]{8}:/;
 // The shape only (hash8, then whole 4-character cells): a regex over every code cost 50 ms of a 10,000-job read,
 // and a stray character in a code only makes that code match no colour.
 const entrySchema = z.string().refine((s) => hash8Pattern.test(s) && (s.length - 9) % 4 === 0, 'Not a colour entry');
-const bucketSchema = z.record(z.string(), entrySchema);
+// A bucket is checked entry by entry, not as a zod record: a record is rebuilt by assignment, and a job id such
+// as `__proto__` (ids are any string an old dashboard sent) would be lost on the way.
+const bucketSchema = z.custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
 
 export function encodeColourEntry(entry: ColourEntry): string {
   return `${entry.hash8}:${entry.codes}`;
@@ -110,7 +112,9 @@ export function decodeBucket(value: unknown): Map<string, string> | null {
   if (typeof value !== 'string') return null;
   try {
     const parsed = bucketSchema.safeParse(JSON.parse(value));
-    return parsed.success ? new Map(Object.entries(parsed.data)) : null;
+    if (!parsed.success) return null;
+    const entries = Object.entries(parsed.data);
+    return entries.every(([, entry]) => entrySchema.safeParse(entry).success) ? new Map(entries) : null;
   } catch {
     return null;
   }
