@@ -114,6 +114,11 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     const writer = createSnapshotWriter({ io, paths: { dir, main, backup }, now, log });
     const snapshots = createDatedSnapshots({ io, dataDir: dir, mainPath: main, now, log });
     const mainStat = contents && !chosen.recovered ? foundStat : null;
+    // Taken now, so no closure keeps the file's bytes (44 MB at 100,000 jobs) after the start.
+    const loadedBytes = contents?.bytes.length ?? 0;
+    const loadedHash = contents && contents.bytes.length <= HASH_CHECK_BYTES ? sha256Hex(contents.bytes) : null;
+    const { recovered } = chosen;
+    const extra = contents?.extra ?? {};
     const startedOnSeed = contents?.format === 'seed';
     let forceCompact: () => Promise<void> = async () => undefined;
     let taken = false;
@@ -144,13 +149,11 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
           state,
           committer,
           clock,
-          meta: { serverId, extra: contents?.extra ?? {} },
+          meta: { serverId, extra },
           loaded: {
-            written: mainStat
-              ? { ...mainStat, hash: contents!.bytes.length <= HASH_CHECK_BYTES ? sha256Hex(contents!.bytes) : null }
-              : null,
+            written: mainStat ? { ...mainStat, hash: loadedHash } : null,
             // The file holds everything unless the journal had more, or it was not the file loaded.
-            current: journaled.records.length === 0 && !chosen.recovered,
+            current: journaled.records.length === 0 && !recovered,
             // A seed file is diffed as a whole by the hand-edit merge; a v2 file by its lines.
             base: new Map(startedOnSeed ? [] : [...state.entries()].map((e) => [e.id, e])),
           },
@@ -170,7 +173,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
         forceCompact = () => compactor.compact(true);
         return {
           filePath: main,
-          fileSize: () => compactor.fileSize() || contents?.bytes.length || 0,
+          fileSize: () => compactor.fileSize() || loadedBytes,
           async append(records, lastJobId, others) {
             if (taken) {
               throw new StoreError(

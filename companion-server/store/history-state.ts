@@ -250,6 +250,8 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     else setRecord(toRecordEntry(item.other, item.seq));
   }
   lastSeq = Math.min(MAX_SEQ, Math.max(lastSeq, previous));
+  // The state's methods share this scope: without this, the load's map of 100,000 wrappers lives as long as they do.
+  byId.clear();
 
   function applyAll(items: readonly (HistoryEntry | RecordEntry)[], strict: boolean): void {
     for (const item of [...items].sort((a, b) => a.seq - b.seq)) {
