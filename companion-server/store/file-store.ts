@@ -16,6 +16,7 @@ import { type LockOptions, lockDataDir } from './lock';
 import { chooseHistory, keepSetAside } from './recover';
 import type { RetryOptions } from './retries';
 import { createSnapshotWriter } from './snapshot-writer';
+import { collectStartGarbage, LARGE_HISTORY } from './start-garbage';
 import { fsFailure, StoreError } from './store-error';
 import { isTrusted, TRUST_FILE_SUFFIX } from './trusted-file';
 import type { JobStore } from './types';
@@ -219,6 +220,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     // anything is served; so are the start-up changes.
     if ((chosen.recovered && contents) || startup.length) await forceCompact().catch(() => undefined);
     void images.verifyAll().catch(() => undefined);
+    if (state.size >= LARGE_HISTORY) collectStartGarbage();
     return store;
   } catch (error) {
     await lock.release().catch(() => undefined);
