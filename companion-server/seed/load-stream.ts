@@ -17,7 +17,11 @@ export interface ServedJob {
   birth: string;
 }
 
-/** Texts kept between loads, by bytes: 10,000 jobs with 4.5 KB images fit; past that, the oldest go. */
+/**
+ * Texts kept between loads, by bytes: 10,000 jobs with 4.5 KB images fit. A history whose answer does not fit
+ * is not cached at all: a load walks the jobs in order, so the oldest texts would go before their next use
+ * (no load ever hit), and the 64 MiB filled with them was all a /load-jobs at 100,000 jobs added for nothing.
+ */
 export const LOAD_CACHE_BYTES = 64 * 1024 * 1024;
 /** Jobs whose images are read at once for one chunk of the answer (the store's read pool bounds the files). */
 const JOBS_PER_CHUNK = 64;
@@ -37,6 +41,11 @@ export function createLoadCache(budget = LOAD_CACHE_BYTES) {
   const entries = new Map<string, { seq: number; text: Buffer; fp: string }>();
   let bytes = 0;
   return {
+    budget,
+    clear() {
+      entries.clear();
+      bytes = 0;
+    },
     get(id: string, seq: number) {
       const hit = entries.get(id);
       if (!hit || hit.seq !== seq) return undefined;
@@ -107,6 +116,8 @@ export async function* loadJobsChunks(
   let parts: Buffer[] = [Buffer.from('{"status":"ok","jobs":[')];
   let pending = 0;
   let count = 0;
+  let caching = !present;
+  let sentBytes = 0;
   for (let i = 0; i < entries.length; i += JOBS_PER_CHUNK) {
     // A job whose text is cached at its seq is sent as it is, unparsed; the others are read (as they are now:
     // one may have changed since the load began) with their images.
@@ -128,7 +139,7 @@ export async function* loadJobsChunks(
         const seedJob = toSeedJob(slot.job, (hash) => images.get(hash) ?? null);
         const text = Buffer.from(JSON.stringify(present ? present(seedJob) : seedJob));
         entry = { seq: slot.seq, text, fp: fingerprint(text) };
-        if (!present) cache.set(slot.id, slot.seq, text, entry.fp);
+        if (caching) cache.set(slot.id, slot.seq, text, entry.fp);
       }
       if (!entry) continue;
       texts.push(entry.text);
@@ -138,7 +149,13 @@ export async function* loadJobsChunks(
       if (count > 0) parts.push(COMMA);
       parts.push(text);
       pending += text.length;
+      sentBytes += text.length;
       count++;
+    }
+    // After the first chunk: an answer that will not fit is not cached (see LOAD_CACHE_BYTES).
+    if (caching && i === 0 && count > 0 && (sentBytes / count) * entries.length > cache.budget) {
+      caching = false;
+      cache.clear();
     }
     if (pending >= CHUNK_BYTES) {
       yield Buffer.concat(parts);
