@@ -222,7 +222,11 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     const seq = compareVersions(held, incoming) >= 0 ? held.seq : incoming.seq;
     byId.set(id, { record: { ...mergeJobs(held, incoming), seq } as SyncedJob });
   };
-  for (const entry of init.entries ?? []) load(entry.id, { entry });
+  const given = init.entries ?? [];
+  // A file the companion wrote itself: seqs rising, each id once. Taken as it is, without the map and the sort
+  // below (a fifth of a start at 100,000 jobs); anything else goes the general way.
+  const inOrder = !init.records?.length && !init.others?.length && risingUnique(given);
+  for (const entry of inOrder ? [] : given) load(entry.id, { entry });
   for (const record of init.records ?? []) load(record.id, { record });
   const byKey = new Map<string, SyncedRecord>();
   for (const record of init.others ?? []) {
@@ -248,6 +252,10 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     previous = item.seq;
     if ('job' in item) set(item.job.entry ?? toEntry(item.job.record!, item.seq));
     else setRecord(toRecordEntry(item.other, item.seq));
+  }
+  if (inOrder) {
+    for (const entry of given) set(entry);
+    previous = given.at(-1)?.seq ?? 0;
   }
   lastSeq = Math.min(MAX_SEQ, Math.max(lastSeq, previous));
   // The state's methods share this scope: without this, the load's map of 100,000 wrappers lives as long as they do.
@@ -377,6 +385,18 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     },
   };
   return { state, duplicateIds, renumber, renumberRecords };
+}
+
+/** Seqs strictly rising within 1..MAX_SEQ and no id twice: what createHistoryState's load would keep whole. */
+function risingUnique(entries: readonly HistoryEntry[]): boolean {
+  const ids = new Set<string>();
+  let previous = 0;
+  for (const entry of entries) {
+    if (entry.seq <= previous || entry.seq > MAX_SEQ || ids.has(entry.id)) return false;
+    ids.add(entry.id);
+    previous = entry.seq;
+  }
+  return true;
 }
 
 /** Index of the first slot whose seq is above `since` (the order is sorted by seq). */
