@@ -123,19 +123,26 @@ export async function* loadJobsChunks(
   let caching = !present;
   let sentBytes = 0;
   for (let i = 0; i < entries.length; i += JOBS_PER_CHUNK) {
-    // A job whose text is cached at its seq is sent as it is, unparsed; the others are read (as they are now:
-    // one may have changed since the load began) with their images.
-    const slots = entries.slice(i, i + JOBS_PER_CHUNK).map((e) => {
+    const chunk = entries.slice(i, i + JOBS_PER_CHUNK);
+    // Images first, by the index: nothing parsed waits on the disk, so a chunk's jobs, seed jobs and texts are
+    // made and dropped in one go and die young (parsed before the reads, they outlived the young generation
+    // and the heap grew by 120 MB during a load at 100,000 jobs).
+    const uncached = present ? chunk : chunk.filter((e) => !cache.peek(e.id, e.seq));
+    const images = await readImages(
+      store,
+      uncached.flatMap((e) => e.images),
+    );
+    // A job whose text is cached at its seq is sent as it is, unparsed; the others are read as they are now.
+    const slots = chunk.map((e) => {
       const hit = present ? undefined : cache.get(e.id, e.seq);
       if (hit) return { id: e.id, seq: e.seq, birth: birthOf(e), hit, job: undefined };
       const job = store.get(e.id);
       const live = job && !job.deleted && !isTrashed(job) ? job : undefined;
       return { id: e.id, seq: job?.seq ?? e.seq, birth: birthOf(job ?? e), hit: undefined, job: live };
     });
-    const images = await readImages(
-      store,
-      slots.flatMap((s) => (s.job ? [s.job] : [])),
-    );
+    // One changed during the reads, with an image not read yet.
+    const late = slots.flatMap((s) => (s.job ? imagesOf(s.job).filter((hash) => !images.has(hash)) : []));
+    if (late.length) for (const [hash, bytes] of await readImages(store, late)) images.set(hash, bytes);
     const texts: Buffer[] = [];
     for (const slot of slots) {
       let entry = slot.hit;
@@ -173,15 +180,14 @@ export async function* loadJobsChunks(
   yield Buffer.concat(parts);
 }
 
-async function readImages(store: JobStore, jobs: readonly Job[]): Promise<Map<string, Uint8Array>> {
-  const hashes = new Set<string>();
-  for (const job of jobs) {
-    if (job.image) hashes.add(job.image);
-    if (job.rotate) hashes.add(job.rotate.sourceImage);
-  }
+function imagesOf(job: Job): string[] {
+  return [job.image, job.rotate?.sourceImage].filter((hash): hash is string => typeof hash === 'string' && hash !== '');
+}
+
+async function readImages(store: JobStore, wanted: Iterable<string>): Promise<Map<string, Uint8Array>> {
   const images = new Map<string, Uint8Array>();
   await Promise.all(
-    [...hashes].map(async (hash) => {
+    [...new Set(wanted)].map(async (hash) => {
       const bytes = await store.readImage(hash);
       if (bytes) images.set(hash, bytes);
     }),
