@@ -5,6 +5,7 @@ import { type QueuePlace, QueueRowActions } from '@/components/QueueControls';
 import { primaryAction, rowMenuItems } from '@/components/row-menu';
 import { thumbSize } from '@/components/thumb-size';
 import type { Direction, Job, JobStatus } from '@/utils/domain/job';
+import { madeByLabel, useDevices } from '@/utils/panel/devices';
 import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -177,6 +178,9 @@ export function JobRow({
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
   const queuePlace = status === 'idle' || status === 'queued' ? (actions.queuePlace?.(id) ?? null) : null;
+  // Who made it, once more than one device writes this history (issue 22).
+  const devices = useDevices();
+  const madeBy = devices.several ? madeByLabel(entry, devices) : null;
 
   const size = job ? `${job.width}×${job.height}` : '';
   // Whole-number scaling only: a 48x40 sprite shows at 1x in 64 px, never stretched to a blurred 1.33x.
@@ -258,7 +262,17 @@ export function JobRow({
                 </span>
               )}
             </p>
-            {rotated && <p class="job-note">{rotated}</p>}
+            {(rotated || madeBy) && (
+              <p class="job-note">
+                {rotated}
+                {rotated && madeBy && ' · '}
+                {madeBy && (
+                  <span class="job-author" title={`Made by ${madeBy}`}>
+                    <span class="visually-hidden">Made </span>by {madeBy}
+                  </span>
+                )}
+              </p>
+            )}
           </div>
         )}
         <RowActions

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { JobLink } from '@/components/detail/types';
 import { formatCost, formatDuration, STATUS_LABELS } from '@/components/format';
 import type { Job } from '@/utils/domain/job';
+import { madeByLabel, useDevices } from '@/utils/panel/devices';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface DetailParamsProps {
@@ -38,6 +39,7 @@ function linkTo(link: JobLink, onOpenJob: (id: string) => void, label?: string) 
 
 /** Every parameter of a job, as a definition list; nothing is hidden behind a hover. */
 export function DetailParams({ entry, job, source, derived, onOpenJob }: DetailParamsProps) {
+  const devices = useDevices();
   const rows: [string, ComponentChildren][] = [];
   const add = (term: string, value: ComponentChildren) => {
     if (value !== '' && value !== null && value !== undefined) rows.push([term, value]);
@@ -75,6 +77,7 @@ export function DetailParams({ entry, job, source, derived, onOpenJob }: DetailP
   add('Duration', formatDuration(duration));
   const usd = job?.usd ?? entry.usd;
   if (usd !== null && usd !== undefined) add('Cost', formatCost(usd));
+  add('Made by', madeByLabel({ device: entry.device, author: entry.author }, devices) ?? '');
   add('Created', formatTime(job?.createdAt ?? entry.createdAt));
   add('Started', formatTime(job?.startTime));
   add('Finished', formatTime(job?.endTime));

@@ -31,6 +31,7 @@ import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
+import { DevicesProvider } from '@/utils/panel/devices';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
@@ -304,7 +305,7 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
+        <SearchBar {...{ query, boards, runBoard: run }} onQuery={setQuery} countId="job-count" facets={find.facets} />
       </div>
       {view === 'history' && (
         <SelectionBar
@@ -392,5 +393,6 @@ export function App({ services }: { services: PanelServices }) {
       </ConfirmDialog>
     </div>
   );
-  return <RecordsContext.Provider value={data.records}>{panel}</RecordsContext.Provider>;
+  const withDevices = <DevicesProvider status={snap.sync.deviceSync}>{panel}</DevicesProvider>;
+  return <RecordsContext.Provider value={data.records}>{withDevices}</RecordsContext.Provider>;
 }
