@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { isTrashed, type Job, toSeedJob } from '../../utils/domain';
+import { collectGarbage } from '../store/start-garbage';
 import type { JobStore } from '../store/types';
 
 /**
@@ -32,6 +33,12 @@ const JOBS_PER_CHUNK = 64;
  */
 const CHUNK_BYTES = 512 * 1024;
 const COMMA = Buffer.from(',');
+/**
+ * A load this long collects its garbage as it goes: the old generation grew by 120 MB during a /load-jobs at
+ * 100,000 jobs (618 MB sent) with no full collection, past the +64 MB a load may add. A 10,000-job answer
+ * (58 MB) never reaches it.
+ */
+const COLLECT_EVERY_BYTES = 96 * 1024 * 1024;
 
 /** One-shot `hash`: a Hash object per job cost more than hashing its 6 KB (10,000 of them in every save). */
 export function fingerprint(bytes: Uint8Array | string): string {
@@ -122,6 +129,7 @@ export async function* loadJobsChunks(
   let count = 0;
   let caching = !present;
   let sentBytes = 0;
+  let collected = 0;
   for (let i = 0; i < entries.length; i += JOBS_PER_CHUNK) {
     const chunk = entries.slice(i, i + JOBS_PER_CHUNK);
     // Images first, by the index: nothing parsed waits on the disk, so a chunk's jobs, seed jobs and texts are
@@ -172,6 +180,10 @@ export async function* loadJobsChunks(
       yield Buffer.concat(parts);
       parts = [];
       pending = 0;
+    }
+    if (Math.floor(sentBytes / COLLECT_EVERY_BYTES) > collected) {
+      collected++;
+      collectGarbage();
     }
   }
   parts.push(
