@@ -1,3 +1,4 @@
+import type { UseAsField } from '@/components/detail/types';
 import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
 import { DownloadIcon, MoreIcon, RetryIcon } from '@/components/icons';
 import { OverflowMenu } from '@/components/OverflowMenu';
@@ -23,6 +24,8 @@ export interface JobActions {
   onDelete(id: string): void;
   /** Opens the detail view of the job. */
   onOpen(id: string): void;
+  /** Puts the job's image in one of the form's image options (absent: not offered). */
+  onUseAs?(id: string, field: UseAsField): void;
   /** Queue control of a waiting row (QueueControls.tsx): where it stands, and its moves and cancel. */
   queuePlace?(id: string): QueuePlace | null;
   onMoveUp?(id: string): void;
