@@ -51,11 +51,7 @@ export function seedRoutes(deps: CompanionDeps) {
         }
         lastLoadBytes = Math.max(lastLoadBytes, bytes);
         if (!dashboard) lastServed = served;
-        clients.loaded(
-          clientOf(caller),
-          served.map((s) => ({ id: s.id, seq: s.seq, text: s.fp, birth: s.birth })),
-          watermark,
-        );
+        clients.loaded(clientOf(caller), served, watermark);
       }
       return c.body(toByteStream(counted()), 200, { 'content-type': 'application/json' });
     })

@@ -186,13 +186,15 @@ export function syncRoutes(deps: CompanionDeps) {
     .get('/api/v1/changes', validQuery(pullQuerySchema), (c) => {
       const query = c.req.valid('query');
       const page = store.changeLines(query.since, query.limit, query.v);
-      // The stored lines are the records' JSON already: one page costs a join, not a serialization.
+      // The stored lines are the records' JSON already: one page costs a copy of bytes, not a serialization.
       const records = query.v >= 2 ? `,"records":[${page.records.join(',')}]` : '';
-      const text =
-        `{"serverId":${JSON.stringify(store.serverId)},"changes":[${page.lines.join(',')}],` +
-        `"lastSeq":${page.lastSeq},"hasMore":${page.hasMore},` +
-        `"needImages":${JSON.stringify(store.lostImages(LOST_IMAGES_ASKED))}${records}}`;
-      return c.body(text, 200, { 'content-type': 'application/json' });
+      const body = joinedBytes(
+        `{"serverId":${JSON.stringify(store.serverId)},"changes":[`,
+        page.lines,
+        `],"lastSeq":${page.lastSeq},"hasMore":${page.hasMore},` +
+          `"needImages":${JSON.stringify(store.lostImages(LOST_IMAGES_ASKED))}${records}}`,
+      );
+      return c.body(body, 200, { 'content-type': 'application/json' });
     })
     .post('/api/v1/push', jsonBody(pushRequestSchema, config.limits.push), async (c) => {
       const body = c.req.valid('json');
@@ -225,4 +227,21 @@ export function syncRoutes(deps: CompanionDeps) {
       // Every job of the answer is the companion's version now, whether this push applied it or an earlier one.
       return c.json(answer(await remembered, body.v));
     });
+}
+
+const COMMA = Buffer.from(',');
+/**
+ * `head`, the lines joined by commas, `tail`, as bytes. A page joined into one string (220 KB of 500 jobs) is
+ * too large for V8's young generation and went straight to the old one: a full pull at 100,000 jobs left 200
+ * of them there, +65 MB until a full collection. Small buffers and one copy die young.
+ */
+function joinedBytes(head: string, lines: readonly string[], tail: string): Uint8Array<ArrayBuffer> {
+  const parts: Buffer[] = [Buffer.from(head)];
+  lines.forEach((line, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(Buffer.from(line));
+  });
+  parts.push(Buffer.from(tail));
+  const joined = Buffer.concat(parts);
+  return new Uint8Array(joined.buffer as ArrayBuffer, joined.byteOffset, joined.length);
 }

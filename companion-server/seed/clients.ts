@@ -87,7 +87,8 @@ export function createWholeHistoryClients(now: () => number = Date.now) {
     /** A load was served: the client now holds every live job up to `watermark`, with these texts. */
     loaded(
       origin: string | null,
-      served: { id: string; seq: number; text: string; birth: string }[],
+      /** What the load sent, `fp` the fingerprint of each job's text (the served list itself: 100,000 at 100k). */
+      served: readonly { id: string; seq: number; fp: string; birth: string }[],
       watermark: number,
     ) {
       const records = recordsOf(origin).filter((r) => r.kind !== 'loader');
@@ -95,8 +96,8 @@ export function createWholeHistoryClients(now: () => number = Date.now) {
       record.watermark = watermark;
       for (const s of served) {
         record.known.set(s.id, { seq: s.seq, birth: s.birth });
-        record.byText.set(s.text, { id: s.id, rawKey: `${s.id}#0` });
-        record.history.set(s.id, [s.text]);
+        record.byText.set(s.fp, { id: s.id, rawKey: `${s.id}#0` });
+        record.history.set(s.id, [s.fp]);
         record.ids.add(s.id);
       }
       byOrigin.set(keyOf(origin), [record, ...records]);

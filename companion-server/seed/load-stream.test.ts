@@ -69,3 +69,21 @@ describe('servedTexts', () => {
     expect(known(4, edited)).toBeUndefined();
   });
 });
+
+describe('the load cache', () => {
+  it('caches nothing for a history whose answer would not fit, so a load adds no cache at all', async () => {
+    const store = await storeWithJobs(130);
+    const fits = createLoadCache();
+    await load(store, fits);
+    expect((await load(store, fits)).parsed).toBe(0);
+    // A budget of about 100 jobs' texts: 130 would cycle through it, and no load would ever hit.
+    const one = (await load(store, createLoadCache())).body.length / 130;
+    const small = createLoadCache(Math.round(one * 100));
+    expect((await load(store, small)).parsed).toBe(130);
+    expect(small.peek('job-1', store.get('job-1')!.seq)).toBeUndefined();
+    expect(small.peek('job-130', store.get('job-130')!.seq)).toBeUndefined();
+    const second = await load(store, small);
+    expect(second.parsed).toBe(130);
+    expect(second.answer.jobs).toHaveLength(130);
+  });
+});

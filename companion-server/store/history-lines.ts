@@ -22,9 +22,12 @@ import { StoreError } from './store-error';
  */
 export function indexFieldsOf(job: Partial<Job>): Pick<HistoryEntry, 'images' | 'trashed' | 'modern'> {
   const out: { images?: string[]; trashed?: true; modern?: true } = {};
-  if (job.image || job.rotate?.sourceImage) {
-    out.images = [job.image, job.rotate?.sourceImage].filter((h): h is string => typeof h === 'string' && h !== '');
-  }
+  // Exactly sized (filter reserves room for 16): 100,000 of these are held for the life of the companion.
+  const image = typeof job.image === 'string' && job.image !== '' ? job.image : null;
+  const source = job.rotate?.sourceImage;
+  const sourceImage = typeof source === 'string' && source !== '' ? source : null;
+  if (image && sourceImage) out.images = [image, sourceImage];
+  else if (image || sourceImage) out.images = [(image ?? sourceImage)!];
   if (job.trashedAt !== undefined && job.trashedAt !== null) out.trashed = true;
   if (job.status === 'cancelled' || hasOrganising(job)) out.modern = true;
   return out;

@@ -99,9 +99,14 @@ export function createJobStore(deps: {
     get: (id) => state.get(id),
     list: () => state.list(),
     liveIndex: () =>
-      state
-        .liveEntries()
-        .map((e) => ({ id: e.id, seq: e.seq, createdAt: e.createdAt, status: e.status, trashed: e.trashed === true })),
+      state.liveEntries().map((e) => ({
+        id: e.id,
+        seq: e.seq,
+        createdAt: e.createdAt,
+        status: e.status,
+        trashed: e.trashed === true,
+        images: e.images ?? NO_IMAGES,
+      })),
     changesSince(since, limit) {
       const page = state.changesSince(since, limit);
       return {
@@ -177,3 +182,5 @@ export function createJobStore(deps: {
   collector.changed();
   return store;
 }
+
+const NO_IMAGES: readonly string[] = [];

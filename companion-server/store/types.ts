@@ -57,8 +57,18 @@ export interface JobStore {
   get(id: string): SyncedJob | undefined;
   /** Live jobs (no tombstones), oldest first as the seed kept them. Parses every job: for rare callers. */
   list(): SyncedJob[];
-  /** Live job ids with their status (and whether they are in the trash), oldest first, without parsing them. */
-  liveIndex(): { id: string; seq: number; createdAt: number; status: Job['status']; trashed: boolean }[];
+  /**
+   * Live job ids with their status (and whether they are in the trash) and the images they point at, oldest
+   * first, without parsing them.
+   */
+  liveIndex(): {
+    id: string;
+    seq: number;
+    createdAt: number;
+    status: Job['status'];
+    trashed: boolean;
+    images: readonly string[];
+  }[];
   /** Everything changed after `since`, tombstones included, in sequence order (`limit` counts jobs and records). */
   changesSince(
     since: number,
