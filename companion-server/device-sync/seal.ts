@@ -74,7 +74,7 @@ export type SealedKind = 'file' | 'image' | 'check';
 
 export class SealError extends Error {
   constructor(
-    readonly code: 'wrong passphrase' | 'damaged sync.json',
+    readonly code: 'wrong passphrase' | 'damaged sync.json' | 'plain target',
     message: string,
   ) {
     super(message);
@@ -96,7 +96,7 @@ export interface Seal {
  * `log-000000007.sync-conflict-….jsonl`) holds the same sealed bytes, so it opens under its original's name.
  */
 export function boundName(name: string): string {
-  const numbered = /^((?:log|snapshot)-\d{9})[^/\\]*(\.jsonl?)$/.exec(name);
+  const numbered = /^(log-\d{9}|snapshot-\d{9}-\d{4}of\d{4})[^/\\]*(\.jsonl)$/.exec(name);
   return numbered ? `${numbered[1]}${numbered[2]}` : name;
 }
 
