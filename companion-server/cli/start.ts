@@ -3,6 +3,7 @@ import { isLoopbackBind, type ServerConfig } from '../config';
 import { defaultLimits } from '../deps';
 import { startDeviceSync } from '../device-sync/device-sync';
 import { openDeviceIdentity } from '../device-sync/identity';
+import { readPassphrase } from '../device-sync/passphrase';
 import { listen } from '../http/listen';
 import { startTrashSweep } from '../lib/trash-sweep';
 import { openSpending } from '../paid/open-spending';
@@ -49,6 +50,10 @@ export async function startCompanion(
     probe: { holdsHistory, wasAdopted },
   });
 
+  // Read (and a file others can read refused) before anything is written; never printed, never sent anywhere.
+  const passphrase = config.syncDir
+    ? await readPassphrase({ env: machine.env, configDir: platformPaths(machine).config })
+    : null;
   const identity = await openDeviceIdentity(dataDir.path, config.syncDir, log);
   const store = await createFileStore({ dataDir: dataDir.path, log, device: identity.deviceId });
   if (config.importPath) {
@@ -91,8 +96,14 @@ export async function startCompanion(
           deviceName: config.deviceName,
           state: identity.state,
           log,
+          passphrase: passphrase?.passphrase ?? null,
+        }).catch(async (error: unknown) => {
+          // A wrong passphrase: nothing was written; the data dir is let go so the next start finds it free.
+          await Promise.allSettled([runner.stop(), spending.close(), store.close()]);
+          throw error;
         })
       : null;
+  if (passphrase) log(`Device sync: end-to-end encrypted with the passphrase from ${passphrase.source}`);
   const app = createApp({
     store,
     pixellab,

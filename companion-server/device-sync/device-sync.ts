@@ -1,7 +1,11 @@
 import type { DeviceSyncStateFile } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
+import { type CompactBudget, createCompactor } from './compact';
+import { createImageSweep } from './image-sweep';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
+import type { ScryptCost } from './seal';
+import { decideSeal, sealTarget } from './sealed-target';
 import { openFolderTarget } from './targets/folder';
 import type { SyncTarget } from './targets/types';
 
@@ -23,6 +27,10 @@ export interface DeviceSyncStatus {
   bytesWritten: number;
   linesRead: number;
   quarantined: Quarantined[];
+  /** Every byte written to the target is sealed (seal.ts). */
+  encrypted: boolean;
+  /** Why the target cannot be read without a passphrase (none, or a wrong one), or null (seal.ts sets it). */
+  passphraseNeeded: string | null;
 }
 
 export interface DeviceSync {
@@ -48,6 +56,13 @@ export async function startDeviceSync(options: {
   log?: (line: string) => void;
   pollMs?: number;
   now?: () => number;
+  /** COMPANION_SYNC_PASSPHRASE or the 0600 passphrase file (passphrase.ts); null: no encryption asked for. */
+  passphrase?: string | null;
+  /** The scrypt cost of a new target's sync.json (tests use the lowest accepted one). */
+  sealCost?: ScryptCost;
+  compactBudget?: CompactBudget;
+  /** Images are looked at for deletion from the target at most this often (it parses the history). */
+  sweepEveryMs?: number;
 }): Promise<DeviceSync> {
   const { store, state } = options;
   const log = options.log ?? ((line: string) => console.warn(line));
@@ -55,7 +70,23 @@ export async function startDeviceSync(options: {
   const deviceId = state.read().deviceId;
   if (store.device !== deviceId) throw new Error('The store was opened without this device id (device-sync-state.ts)');
   if (!options.target && !options.syncDir) throw new Error('Device sync needs a target or a folder');
-  const target: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
+  const raw: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
+  // Before anything is written: a wrong passphrase throws (SealError), a missing one leaves sync idle.
+  const sealing = await decideSeal({
+    target: raw,
+    deviceId,
+    passphrase: options.passphrase ?? null,
+    cost: options.sealCost,
+  });
+  if (sealing.kind === 'passphrase needed') {
+    log(`Device sync: ${raw.describe()}: ${sealing.reason}`);
+    return idleSync(raw.describe(), deviceId, options.deviceName, sealing.reason);
+  }
+  const target = sealing.kind === 'sealed' ? sealTarget(raw, sealing.seal, deviceId) : raw;
+  const compactor = createCompactor({ target, state, deviceId, log, budget: options.compactBudget });
+  const sweep = createImageSweep({ store, target, state, log });
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  let sweptAt = Number.NEGATIVE_INFINITY;
   const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
   const reader = createReader({ store, target, state, echoes: publisher.echoes, log, now });
 
@@ -78,6 +109,11 @@ export async function startDeviceSync(options: {
       linesRead += read.lines;
       // What the merge wrote goes out at once (only what differs from the target: see reader.ts echoes).
       if (read.applied > 0) bytesWritten += await publisher.publish();
+      bytesWritten += await compactor.compact();
+      if (now() - sweptAt >= sweepEveryMs) {
+        sweptAt = now();
+        await sweep.sweep();
+      }
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
@@ -142,6 +178,8 @@ export async function startDeviceSync(options: {
       bytesWritten,
       linesRead,
       quarantined: reader.quarantined(),
+      encrypted: sealing.kind === 'sealed',
+      passphraseNeeded: null,
     }),
     async stop() {
       stopped = true;
@@ -155,5 +193,25 @@ export async function startDeviceSync(options: {
         return 0;
       });
     },
+  };
+}
+
+/** Sync that does nothing: the target is encrypted and this device has no passphrase. Nothing is written. */
+function idleSync(target: string, deviceId: string, deviceName: string, reason: string): DeviceSync {
+  return {
+    syncNow: async () => undefined,
+    stop: async () => undefined,
+    status: () => ({
+      target,
+      deviceId,
+      deviceName,
+      lastSyncAt: null,
+      lastError: reason,
+      bytesWritten: 0,
+      linesRead: 0,
+      quarantined: [],
+      encrypted: true,
+      passphraseNeeded: reason,
+    }),
   };
 }

@@ -4,7 +4,16 @@ import { sha256Hex } from '../lib/hash';
 import type { DeviceSyncStateFile, FileCursor } from '../store/device-sync-state';
 import { StoreError } from '../store/store-error';
 import type { JobStore } from '../store/types';
-import { completeLines, jobImages, parseLine, snapshotPart, type TargetLine } from './line-format';
+import {
+  completeLines,
+  HEAD_FILE,
+  headSchema,
+  jobImages,
+  MAX_HEAD_BYTES,
+  parseLine,
+  snapshotPart,
+  type TargetLine,
+} from './line-format';
 import { advance, noPosition } from './read-positions';
 import { SealedFileError } from './sealed-target';
 import { LOG_FILE, type SyncTarget, type TargetFile } from './targets/types';
@@ -97,6 +106,32 @@ export function createReader(deps: {
       whole: end === bytes.length,
     };
     return { lines: good, cursor: next };
+  }
+
+  /** A changed head.json is checked (sealed, schema, names its folder): one that fails is reported, never used. */
+  async function checkHead(device: string, listed: readonly TargetFile[]): Promise<Record<string, FileCursor>> {
+    const file = listed.find((f) => f.name === HEAD_FILE);
+    const key = `${device}/${HEAD_FILE}`;
+    const cursor = state.read().files[key];
+    if (!file || (cursor && cursor.size === file.size && cursor.mtimeMs === file.mtimeMs)) return {};
+    let bytes: Awaited<ReturnType<SyncTarget['read']>>;
+    try {
+      bytes = await target.read(device, HEAD_FILE, MAX_HEAD_BYTES);
+    } catch (error) {
+      quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
+      return {};
+    }
+    if (!(bytes instanceof Uint8Array)) return {};
+    let json: unknown = null;
+    try {
+      json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      json = null;
+    }
+    const head = headSchema.safeParse(json);
+    if (!head.success || head.data.deviceId !== device) quarantine(key, 'it is not the head of its folder’s device');
+    const prefix = sha256Hex(bytes);
+    return { [key]: { size: file.size, mtimeMs: file.mtimeMs, consumed: bytes.length, prefix, whole: true } };
   }
 
   async function fetchImage(hash: string): Promise<boolean> {
@@ -200,6 +235,7 @@ export function createReader(deps: {
           if (!parts.includes(file)) ns.push(...read.lines.map((line) => line.n));
           cursors[`${device}/${file.name}`] = read.cursor;
         }
+        Object.assign(cursors, await checkHead(device, listed));
         const current = state.read();
         const files = { ...current.files, ...cursors };
         const through = snapshot && snapshotRead(snapshot, device, files) ? snapshot.n : 0;

@@ -33,7 +33,17 @@ export async function folder() {
   return t.dir;
 }
 
-export async function openDevice(root: string, name: string, options: { now?: () => number; dataDir?: string } = {}) {
+/** Passed on to startDeviceSync as they are (encryption, compaction, the image sweep). */
+export type SyncOptions = Pick<
+  Parameters<typeof startDeviceSync>[0],
+  'passphrase' | 'sealCost' | 'compactBudget' | 'sweepEveryMs'
+>;
+
+export async function openDevice(
+  root: string,
+  name: string,
+  options: { now?: () => number; dataDir?: string; sync?: SyncOptions } = {},
+) {
   const dataDir = options.dataDir ?? path.join(root, `data-${name}`);
   const view = path.join(root, `view-${name}`);
   await mkdir(view, { recursive: true });
@@ -41,7 +51,18 @@ export async function openDevice(root: string, name: string, options: { now?: ()
   const log = (line: string) => void logs.push(line);
   const state = await openDeviceSyncState({ dataDir, log });
   const store = await createFileStore({ dataDir, log, now: options.now, device: state.read().deviceId });
-  const sync = await startDeviceSync({ store, syncDir: view, deviceName: name, state, log, pollMs: 60_000 });
+  const sync = await startDeviceSync({
+    store,
+    syncDir: view,
+    deviceName: name,
+    state,
+    log,
+    pollMs: 60_000,
+    ...options.sync,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   let closed = false;
   const device: Device = {
     name,
