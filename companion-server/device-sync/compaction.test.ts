@@ -112,22 +112,22 @@ describe('compaction', () => {
   it('a tampered snapshot part is quarantined and nothing of it is applied', async () => {
     const root = await folder();
     const { client, devices: two } = await devices(root, ['A', 'B'], 'pw');
-    const [a, b] = two as [Device, Device];
+    const [a, offline] = two as [Device, Device];
+    // B is stopped while the files arrive and are tampered with (a running B would read them as they land).
+    await offline.close();
     for (let i = 0; i < 5; i++) {
       await a.store.merge([job(`s-${i}`)]);
       await a.sync.syncNow();
     }
     await client.settle();
-    const part = snapshotsOf(await own(a, b.view))[0]!;
-    const file = path.join(b.view, 'devices', a.store.device!, part);
+    const part = snapshotsOf(await own(a, offline.view))[0]!;
+    const file = path.join(offline.view, 'devices', a.store.device!, part);
     const bytes = await readFile(file);
     bytes[bytes.length - 5]! ^= 1;
     await writeFile(file, bytes);
-    // Only the snapshot holds the first jobs now, in B's view too (the logs it replaced never reached B).
-    for (const name of logsOf(await own(a, b.view)))
-      if (!logsOf(await own(a)).includes(name))
-        await writeFile(path.join(b.view, 'devices', a.store.device!, name), '');
-    await b.sync.syncNow();
+    // Only the snapshot holds the first jobs now, in B's view too (the logs it replaced never reached it).
+    expect(logsOf(await own(a, offline.view)).some((name) => name.startsWith('log-000000001'))).toBe(false);
+    const b = await openDevice(root, 'B', { ...options('pw'), dataDir: offline.dataDir });
     expect(b.sync.status().quarantined.some((q) => q.file.endsWith(part) && /authentication/.test(q.reason))).toBe(
       true,
     );
@@ -139,7 +139,7 @@ describe('image deletion on the target', () => {
   it('waits until every device has seen the purge, and keeps an image a live job still points at', async () => {
     const root = await folder();
     const { client, devices: three } = await devices(root, ['A', 'B', 'C'], null);
-    const [a, b, c] = three as [Device, Device, Device];
+    const [a, b, offline] = three as [Device, Device, Device];
     const gone = await a.store.putImage(makeSprite(16, 16, 'thrown away'));
     const kept = await a.store.putImage(makeSprite(16, 16, 'still used'));
     await a.store.merge([job('j-gone', { image: gone }), job('j-kept', { image: kept })]);
@@ -147,24 +147,27 @@ describe('image deletion on the target', () => {
     // B makes a job of its own with the second image: it stays needed after A purges its job.
     await b.store.merge([job('k-live', { options: { mode: 'bitforge', style_image: kept } })]);
     await exchange(client, three);
+    // C is offline (stopped: a running one reads what arrives at once, its watcher sees the files land).
+    await offline.close();
     for (const id of ['j-gone', 'j-kept']) {
       const held = withoutSeq(a.store.get(id)!);
       await a.store.merge([setOrganisingField(held, 'trashedAt', Date.now(), a.store.clock)]);
     }
     expect(await a.store.purge(['j-gone', 'j-kept'])).toHaveLength(2);
     const onTarget = (hash: string, d: Device = a) => exists(path.join(d.view, 'images', `${hash}.png`));
-    // C is offline: A and B go round and round, and the image stays.
+    // A and B go round and round, and the image stays: C has not read the purge.
     for (let i = 0; i < 3; i++) await exchange(client, [a, b]);
     expect(b.store.get('j-gone')).toMatchObject({ deleted: true });
     expect(await onTarget(gone)).toBe(true);
     expect(await onTarget(gone, b)).toBe(true);
     // C comes back and reads the purge; once its head says so, the image goes, and only that one.
-    await exchange(client, three);
-    await exchange(client, three);
+    const c = await openDevice(root, 'C', { ...options(), dataDir: offline.dataDir });
+    await exchange(client, [a, b, c]);
+    await exchange(client, [a, b, c]);
     expect(await onTarget(gone)).toBe(false);
     expect(await onTarget(kept)).toBe(true);
     expect(c.store.get('j-gone')).toMatchObject({ deleted: true });
     expect(c.store.get('k-live')).toBeDefined();
-    for (const d of three) expect(holding(d), d.name).toEqual(holding(a));
+    for (const d of [b, c]) expect(holding(d), d.name).toEqual(holding(a));
   });
 });

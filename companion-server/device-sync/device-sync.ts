@@ -56,7 +56,7 @@ export async function startDeviceSync(options: {
   log?: (line: string) => void;
   pollMs?: number;
   now?: () => number;
-  /** COMPANION_SYNC_PASSPHRASE or the 0600 passphrase file (passphrase.ts); null: no encryption asked for. */
+  /** COMPANION_SYNC_PASSPHRASE or the 0600 passphrase file (secrets/sync-passphrase.ts); null: no encryption asked for. */
   passphrase?: string | null;
   /** The scrypt cost of a new target's sync.json (tests use the lowest accepted one). */
   sealCost?: ScryptCost;

@@ -109,15 +109,20 @@ describe('an encrypted target', () => {
 
   it('a tampered log, head, image or sync.json is quarantined and reported, and nothing of it is applied', async () => {
     const root = await folder();
-    const { a, b, client } = await encryptedPair(root);
-    await exchange(client, [a, b]);
+    const pair = await encryptedPair(root);
+    const { a, client } = pair;
+    await exchange(client, [a, pair.b]);
+    // B is stopped while the files arrive and are tampered with (a running B would read them as they land).
+    await pair.b.close();
+    const view = pair.b.view;
+    const reopen = () => openDevice(root, 'B', { ...sealed('a long passphrase'), dataDir: pair.b.dataDir });
     const png = makeSprite(16, 16, 'tampered');
     const hash = await a.store.putImage(png);
     await a.store.merge([job('job-tampered', { image: hash })]);
     await a.sync.syncNow();
     await client.settle();
     // In B's view only (as a hostile storage would serve it): one bit of each of A's new files flipped.
-    const aDir = path.join(b.view, 'devices', a.store.device!);
+    const aDir = path.join(view, 'devices', a.store.device!);
     const flip = async (file: string) => {
       const bytes = await readFile(file);
       bytes[bytes.length - 20]! ^= 1;
@@ -126,9 +131,9 @@ describe('an encrypted target', () => {
     const logs = (await readdir(aDir)).filter((n) => n.startsWith('log-')).sort();
     await flip(path.join(aDir, logs.at(-1)!));
     await flip(path.join(aDir, 'head.json'));
-    const images = await readdir(path.join(b.view, 'images'));
-    for (const name of images) if (!name.startsWith('0000')) await flip(path.join(b.view, 'images', name));
-    await b.sync.syncNow();
+    const images = await readdir(path.join(view, 'images'));
+    for (const name of images) if (!name.startsWith('0000')) await flip(path.join(view, 'images', name));
+    const b = await reopen();
     const reasons = b.sync.status().quarantined.map((q) => `${q.file}: ${q.reason}`);
     expect(reasons.some((r) => r.includes(logs.at(-1)!) && /authentication/.test(r))).toBe(true);
     expect(reasons.some((r) => r.includes('head.json') && /authentication/.test(r))).toBe(true);
@@ -145,34 +150,36 @@ describe('an encrypted target', () => {
       true,
     );
     // A tampered sync.json: no device starts on it.
-    const syncFile = path.join(b.view, 'images', images.find((n) => n.startsWith('0000'))!);
+    const syncFile = path.join(view, 'images', images.find((n) => n.startsWith('0000'))!);
     const json = JSON.parse(await readFile(syncFile, 'utf8'));
     json.salt = Buffer.from('another salt 16b').toString('base64');
     await writeFile(syncFile, JSON.stringify(json));
     await b.close();
-    await expect(openDevice(root, 'B', { ...sealed('a long passphrase'), dataDir: b.dataDir })).rejects.toMatchObject({
-      name: 'SealError',
-    });
+    await expect(reopen()).rejects.toMatchObject({ name: 'SealError' });
   });
 
   it('a file swapped with another, or moved into another device’s folder, fails to open', async () => {
     const root = await folder();
-    const { a, b, client } = await encryptedPair(root);
+    const pair = await encryptedPair(root);
+    const { a, client } = pair;
+    // B is stopped while the files arrive and are swapped (a running B would read them as they land).
+    await pair.b.close();
+    const view = pair.b.view;
     await a.store.merge([job('job-1')]);
     await a.sync.syncNow();
     await a.store.merge([job('job-2')]);
     await a.sync.syncNow();
     await client.settle();
-    const aDir = path.join(b.view, 'devices', a.store.device!);
+    const aDir = path.join(view, 'devices', a.store.device!);
     const [first, second] = (await readdir(aDir)).filter((n) => n.startsWith('log-')).sort();
     await rename(path.join(aDir, first!), path.join(aDir, 'swap'));
     await rename(path.join(aDir, second!), path.join(aDir, first!));
     await rename(path.join(aDir, 'swap'), path.join(aDir, second!));
     // And A's first log copied into a third device's folder.
-    const other = path.join(b.view, 'devices', 'd-00000000000000ff');
+    const other = path.join(view, 'devices', 'd-00000000000000ff');
     await mkdir(other, { recursive: true });
     await writeFile(path.join(other, 'log-000000001.jsonl'), await readFile(path.join(aDir, second!)));
-    await b.sync.syncNow();
+    const b = await openDevice(root, 'B', { ...sealed('a long passphrase'), dataDir: pair.b.dataDir });
     const files = b.sync.status().quarantined.map((q) => q.file);
     expect(files).toEqual(
       expect.arrayContaining([

@@ -121,7 +121,8 @@ export function createReader(deps: {
       quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
       return {};
     }
-    if (!(bytes instanceof Uint8Array)) return {};
+    // Written with a final newline: without it, a sync client is still copying it (read again later).
+    if (!(bytes instanceof Uint8Array) || bytes.at(-1) !== 0x0a) return {};
     let json: unknown = null;
     try {
       json = JSON.parse(Buffer.from(bytes).toString('utf8'));
