@@ -66,6 +66,7 @@ describe('architecture', () => {
       f === 'companion-server/secrets/key-file.ts' ||
       // The sync passphrase file (issue 22), in the same config folder.
       f === 'companion-server/secrets/sync-passphrase.ts' ||
+      f === 'companion-server/secrets/sync-credentials.ts' ||
       // The sync folder another device shares (issue 22), outside the data dir.
       f === 'companion-server/device-sync/targets/folder.ts';
     for (const file of sources('companion-server').filter((f) => !readers(f))) {

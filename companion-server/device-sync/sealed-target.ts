@@ -18,27 +18,6 @@ export class SealedFileError extends Error {
   }
 }
 
-/** The target-wide files a target may offer (sync.json); without them, sync.json is kept as a reserved image. */
-interface SharedFiles {
-  readShared?(name: string, max: number): Promise<Bounded>;
-  putSharedOnce?(name: string, bytes: Uint8Array): Promise<boolean>;
-}
-/** sync.json's place on a target without shared files: a name no sha-256 of a PNG will have in practice. */
-const SYNC_FILE_AS_IMAGE = '0'.repeat(64);
-
-function syncFileOf(target: SyncTarget & SharedFiles) {
-  return {
-    read: () =>
-      target.readShared
-        ? target.readShared(SYNC_FILE, MAX_SYNC_FILE_BYTES)
-        : target.readImage(SYNC_FILE_AS_IMAGE, MAX_SYNC_FILE_BYTES),
-    async putOnce(bytes: Uint8Array): Promise<void> {
-      if (target.putSharedOnce) await target.putSharedOnce(SYNC_FILE, bytes);
-      else await target.putImage(SYNC_FILE_AS_IMAGE, bytes);
-    },
-  };
-}
-
 /** Where encryption stands on a target: off, on with this seal, or on and this device has no passphrase. */
 export type TargetSeal =
   | { kind: 'plain' }
@@ -59,8 +38,8 @@ export async function decideSeal(options: {
   cost?: ScryptCost;
 }): Promise<TargetSeal> {
   const { target, passphrase } = options;
-  const file = syncFileOf(target);
-  let bytes = await file.read();
+  const read = () => target.readShared(SYNC_FILE, MAX_SYNC_FILE_BYTES);
+  let bytes = await read();
   if (bytes === 'too big') throw new SealError('damaged sync.json', `The target's ${SYNC_FILE} is too large to be one`);
   if (bytes === null && passphrase === null) return { kind: 'plain' };
   if (bytes !== null && passphrase === null)
@@ -76,9 +55,9 @@ export async function decideSeal(options: {
         `The target already holds unencrypted files of ${holders.length} device(s): encryption starts on a new, empty target (or remove the passphrase)`,
       );
     const made = await createSyncFile(passphrase!, options.cost);
-    await file.putOnce(made.bytes);
+    await target.putSharedOnce(SYNC_FILE, made.bytes);
     // Another device may have made one first: whichever the target kept is the one every device uses.
-    bytes = await file.read();
+    bytes = await read();
     if (bytes === null || bytes === 'too big') throw new Error(`The target's ${SYNC_FILE} did not stay written`);
   }
   return { kind: 'sealed', seal: await openSyncFile(passphrase!, bytes) };
@@ -124,6 +103,9 @@ export function sealTarget(target: SyncTarget, seal: Seal, deviceId: string): Sy
     deleteImage: (hash) => target.deleteImage(seal.imageName(hash)),
     // Stored names only (keyed hashes): what the collector needs is found from the jobs, never from this list.
     listImages: () => target.listImages(),
+    // sync.json: the salt and the check value, read before any key exists (it holds no secret).
+    readShared: (name, max) => target.readShared(name, max),
+    putSharedOnce: (name, bytes) => target.putSharedOnce(name, bytes),
     watch: target.watch ? (changed) => target.watch!(changed) : undefined,
   };
 }

@@ -178,6 +178,18 @@ describe('DetailView', () => {
     expect(onClose).toHaveBeenCalledTimes(1);
   });
 
+  it('keeps Tab inside: Shift-Tab from the focused heading goes to the last control, Tab from it back to the first', () => {
+    const { dialog } = setup([job(1), job(2)], 'job-1');
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'prompt 1' }));
+    const stops = [
+      ...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select, [href]'),
+    ];
+    fireEvent.keyDown(document.activeElement!, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(stops.at(-1));
+    fireEvent.keyDown(document.activeElement!, { key: 'Tab' });
+    expect(document.activeElement).toBe(stops[0]);
+  });
+
   it('stars and rates from buttons and keys; the same rating again clears it', () => {
     const { actions, dialog } = setup([job(1, { starred: true, rating: 3 })], 'job-1');
     const star = within(dialog).getByRole('button', { name: /Star/ });

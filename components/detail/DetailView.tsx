@@ -7,7 +7,7 @@ import { RatingControl } from '@/components/detail/RatingControl';
 import type { DetailActions, JobLink, Rating } from '@/components/detail/types';
 import { ZoomControl } from '@/components/detail/ZoomControl';
 import { clampZoom, fitZoom } from '@/components/detail/zoom';
-import { useInitialFocus } from '@/components/focus-trap';
+import { trapFocus, useInitialFocus } from '@/components/focus-trap';
 import { CloseIcon } from '@/components/icons';
 import type { Job } from '@/utils/domain/job';
 import { pngFilename } from '@/utils/panel/download';
@@ -68,6 +68,7 @@ export function DetailView(props: DetailViewProps) {
   useInitialFocus(() => heading.current, { restore: false });
 
   const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
+    trapFocus(e, dialog.current);
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();

@@ -304,7 +304,7 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
+        <SearchBar {...{ query, boards, runBoard: run }} onQuery={setQuery} countId="job-count" facets={find.facets} />
       </div>
       {view === 'history' && (
         <SelectionBar

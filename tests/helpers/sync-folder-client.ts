@@ -92,6 +92,12 @@ export class SyncFolderClient {
         }
       }
     }
+    // The target's shared files (sync.json when encrypted): written once, copied like images.
+    for (const [from, view] of this.views.entries()) {
+      if (!(await exists(path.join(view, 'sync.json')))) continue;
+      for (const to of this.views.keys())
+        if (to !== from && !(await exists(path.join(this.views[to]!, 'sync.json')))) out.push(['sync.json', from, to]);
+    }
     return out;
   }
 
