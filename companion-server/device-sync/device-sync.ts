@@ -4,7 +4,7 @@ import { type CompactBudget, createCompactor } from './compact';
 import { createImageSweep } from './image-sweep';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
-import type { ScryptCost } from './seal';
+import { type ScryptCost, SealError } from './seal';
 import { decideSeal, sealTarget } from './sealed-target';
 import { openFolderTarget } from './targets/folder';
 import type { SyncTarget } from './targets/types';
@@ -71,27 +71,49 @@ export async function startDeviceSync(options: {
   if (store.device !== deviceId) throw new Error('The store was opened without this device id (device-sync-state.ts)');
   if (!options.target && !options.syncDir) throw new Error('Device sync needs a target or a folder');
   const raw: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
-  // Before anything is written: a wrong passphrase throws (SealError), a missing one leaves sync idle.
-  const sealing = await decideSeal({
-    target: raw,
-    deviceId,
-    passphrase: options.passphrase ?? null,
-    cost: options.sealCost,
-  });
-  if (sealing.kind === 'passphrase needed') {
-    log(`Device sync: ${raw.describe()}: ${sealing.reason}`);
-    return idleSync(raw.describe(), deviceId, options.deviceName, sealing.reason);
-  }
-  const target = sealing.kind === 'sealed' ? sealTarget(raw, sealing.seal, deviceId) : raw;
-  const compactor = createCompactor({ target, state, deviceId, log, budget: options.compactBudget });
-  const sweep = createImageSweep({ store, target, state, log });
   const sweepEveryMs = options.sweepEveryMs ?? 60_000;
   let sweptAt = Number.NEGATIVE_INFINITY;
-  const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
-  const reader = createReader({ store, target, state, echoes: publisher.echoes, log, now });
+  let engine: ReturnType<typeof build> | null = null;
+  let encrypted = false;
+
+  function build(target: SyncTarget) {
+    const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
+    return {
+      target,
+      publisher,
+      reader: createReader({ store, target, state, echoes: publisher.echoes, log, now }),
+      compactor: createCompactor({ target, state, deviceId, log, budget: options.compactBudget }),
+      sweep: createImageSweep({ store, target, state, log }),
+    };
+  }
+
+  /** Whether the target is encrypted, before anything is written; null: a passphrase is needed (and why). */
+  async function decide(): Promise<string | null> {
+    const passphrase = options.passphrase ?? null;
+    const sealing = await decideSeal({ target: raw, deviceId, passphrase, cost: options.sealCost });
+    if (sealing.kind === 'passphrase needed') return sealing.reason;
+    encrypted = sealing.kind === 'sealed';
+    engine = build(sealing.kind === 'sealed' ? sealTarget(raw, sealing.seal, deviceId) : raw);
+    return null;
+  }
+
+  // A wrong passphrase refuses the start (SealError); a missing one leaves sync idle; a target that cannot be
+  // reached now is decided at the first pass that reaches it (nothing is written before).
+  let undecided: string | null = null;
+  try {
+    const needed = await decide();
+    if (needed) {
+      log(`Device sync: ${raw.describe()}: ${needed}`);
+      return idleSync(raw.describe(), deviceId, options.deviceName, needed);
+    }
+  } catch (error) {
+    if (error instanceof SealError) throw error;
+    undecided = (error as Error).message ?? String(error);
+  }
+  let passphraseNeeded: string | null = null;
 
   let lastSyncAt: number | null = null;
-  let lastError: string | null = null;
+  let lastError: string | null = undecided;
   let bytesWritten = 0;
   let linesRead = 0;
   let running: Promise<void> | null = null;
@@ -102,7 +124,22 @@ export async function startDeviceSync(options: {
   let publishedUpTo = -1;
 
   async function pass() {
+    if (passphraseNeeded) return;
     try {
+      if (!engine) {
+        try {
+          passphraseNeeded = await decide();
+        } catch (error) {
+          if (!(error instanceof SealError)) throw error;
+          passphraseNeeded = error.message;
+        }
+        if (passphraseNeeded) {
+          lastError = passphraseNeeded;
+          log(`Device sync: ${passphraseNeeded}; this device does not sync until it restarts with the passphrase`);
+          return;
+        }
+      }
+      const { target, publisher, reader, compactor, sweep } = engine!;
       bytesWritten += await publisher.publish();
       publishedUpTo = store.lastSeq;
       const read = await reader.read();
@@ -161,7 +198,8 @@ export async function startDeviceSync(options: {
     if (store.lastSeq !== publishedUpTo) schedule(0);
   }, PUBLISH_CHECK_MS);
   await run();
-  log(`Device sync: ${target.describe()} as "${options.deviceName}" (${deviceId})`);
+  const describe = () => engine?.target.describe() ?? raw.describe();
+  log(`Device sync: ${describe()} as "${options.deviceName}" (${deviceId})`);
 
   return {
     async syncNow() {
@@ -170,16 +208,16 @@ export async function startDeviceSync(options: {
       await run();
     },
     status: () => ({
-      target: target.describe(),
+      target: describe(),
       deviceId,
       deviceName: options.deviceName,
       lastSyncAt,
       lastError,
       bytesWritten,
       linesRead,
-      quarantined: reader.quarantined(),
-      encrypted: sealing.kind === 'sealed',
-      passphraseNeeded: null,
+      quarantined: engine?.reader.quarantined() ?? [],
+      encrypted,
+      passphraseNeeded,
     }),
     async stop() {
       stopped = true;
@@ -188,7 +226,8 @@ export async function startDeviceSync(options: {
       if (pending) clearTimeout(pending);
       unwatch();
       await running;
-      bytesWritten += await publisher.publish().catch((error: unknown) => {
+      if (!engine) return;
+      bytesWritten += await engine.publisher.publish().catch((error: unknown) => {
         log(`Device sync: could not publish the last changes (${String(error)}); they go at the next start`);
         return 0;
       });
