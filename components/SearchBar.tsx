@@ -4,6 +4,7 @@ import { FilterMenu } from '@/components/FilterMenu';
 import { chipsOf } from '@/components/filter-chips';
 import { STATUS_LABELS } from '@/components/format';
 import { type JobStatus, jobStatuses } from '@/utils/domain/job';
+import { authorKeyLabel, useDevices } from '@/utils/panel/devices';
 import type { Facets } from '@/utils/panel/facets';
 import { emptyFilter } from '@/utils/panel/filter';
 import type { FindQuery } from '@/utils/panel/find';
@@ -34,7 +35,8 @@ export interface SearchBarProps {
 export function SearchBar({ query, onQuery, countId, facets, boards = [], runBoard }: SearchBarProps) {
   const [menuOpen, setMenuOpen] = useState(false);
   const boardName = (id: string) => boards.find((b) => b.id === id)?.name ?? 'a deleted board';
-  const chips = chipsOf(query, boardName);
+  const devices = useDevices();
+  const chips = chipsOf(query, boardName, (key) => authorKeyLabel(key, devices));
   // The status select shows one status; the chips list every one.
   const menuCount = chips.filter((c) => !c.key.startsWith('status:')).length;
   const board = query.board ? boards.find((b) => b.id === query.board) : undefined;

@@ -111,6 +111,7 @@ export async function startCompanion(
           deviceName: config.deviceName,
           state: identity.state,
           log,
+          readonly: config.syncReadonly,
           passphrase: passphrase?.passphrase ?? null,
         }).catch(async (error: unknown) => {
           // A wrong passphrase: nothing was written; the data dir is let go so the next start finds it free.
@@ -129,6 +130,7 @@ export async function startCompanion(
     apiKey: { holder: apiKey, check: checkKey },
     spending: spending.guard,
     ledger: spending.ledger,
+    deviceSync: deviceSync ?? undefined,
     config: {
       allowOrigins: config.allowOrigins,
       allowExtensions: config.allowExtensions,
@@ -139,6 +141,7 @@ export async function startCompanion(
       limits: defaultLimits,
       version: COMPANION_VERSION,
       balanceTtlMs: 60_000,
+      author: config.author,
     },
   });
 

@@ -1,13 +1,15 @@
+import type { KnownDevice } from '../../utils/domain/device-sync';
 import type { DeviceSyncStateFile } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
 import { type CompactBudget, createCompactor } from './compact';
+import { createDeviceRoster } from './device-roster';
 import { createImageSweep } from './image-sweep';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
 import { type ScryptCost, SealError } from './seal';
 import { decideSeal, sealTarget } from './sealed-target';
 import { openFolderTarget } from './targets/folder';
-import type { SyncTarget } from './targets/types';
+import { LOG_FILE, type SyncTarget } from './targets/types';
 
 /** The folder is read at least this often, whatever the watcher says (issue 22: within 10 s of a file arriving). */
 export const DEFAULT_POLL_MS = 5000;
@@ -15,6 +17,8 @@ export const DEFAULT_POLL_MS = 5000;
 const PUBLISH_CHECK_MS = 200;
 /** Watcher events come in bursts while a sync client writes: one pass after the burst. */
 const WATCH_SETTLE_MS = 100;
+/** The other devices' names and last writes are read again at least this often (and whenever lines arrive). */
+const ROSTER_EVERY_MS = 30_000;
 
 export interface DeviceSyncStatus {
   target: string;
@@ -27,8 +31,12 @@ export interface DeviceSyncStatus {
   bytesWritten: number;
   linesRead: number;
   quarantined: Quarantined[];
-  /** Every byte written to the target is sealed (seal.ts). */
-  encrypted: boolean;
+  /** Every byte written to the target is sealed (seal.ts); absent means no. */
+  encrypted?: boolean;
+  /** The other devices on the target: names from their head.json, when they last wrote. */
+  devices: KnownDevice[];
+  /** --sync-readonly: this device reads the target and never writes to it. */
+  readonly: boolean;
   /** Why the target cannot be read without a passphrase (none, or a wrong one), or null (seal.ts sets it). */
   passphraseNeeded: string | null;
 }
@@ -63,6 +71,8 @@ export async function startDeviceSync(options: {
   compactBudget?: CompactBudget;
   /** Images are looked at for deletion from the target at most this often (it parses the history). */
   sweepEveryMs?: number;
+  /** --sync-readonly: read the other devices' files, write nothing to the target (no log, no head, no image). */
+  readonly?: boolean;
 }): Promise<DeviceSync> {
   const { store, state } = options;
   const log = options.log ?? ((line: string) => console.warn(line));
@@ -71,6 +81,7 @@ export async function startDeviceSync(options: {
   if (store.device !== deviceId) throw new Error('The store was opened without this device id (device-sync-state.ts)');
   if (!options.target && !options.syncDir) throw new Error('Device sync needs a target or a folder');
   const raw: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
+  const readonly = options.readonly === true;
   const sweepEveryMs = options.sweepEveryMs ?? 60_000;
   let sweptAt = Number.NEGATIVE_INFINITY;
   let engine: ReturnType<typeof build> | null = null;
@@ -84,13 +95,23 @@ export async function startDeviceSync(options: {
       reader: createReader({ store, target, state, echoes: publisher.echoes, log, now }),
       compactor: createCompactor({ target, state, deviceId, log, budget: options.compactBudget }),
       sweep: createImageSweep({ store, target, state, log }),
+      roster: createDeviceRoster({
+        devices: () => target.devices(),
+        readHead: (device, max) => target.read(device, 'head.json', max),
+        async lastWrite(device) {
+          const files = (await target.list(device)).filter((f) => LOG_FILE.test(f.name));
+          return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
+        },
+      }),
     };
   }
+  let rosterAt = Number.NEGATIVE_INFINITY;
+  let rosterDevices: string | null = null;
 
   /** Whether the target is encrypted, before anything is written; null: a passphrase is needed (and why). */
   async function decide(): Promise<string | null> {
     const passphrase = options.passphrase ?? null;
-    const sealing = await decideSeal({ target: raw, deviceId, passphrase, cost: options.sealCost });
+    const sealing = await decideSeal({ target: raw, deviceId, passphrase, cost: options.sealCost, readonly });
     if (sealing.kind === 'passphrase needed') return sealing.reason;
     encrypted = sealing.kind === 'sealed';
     engine = build(sealing.kind === 'sealed' ? sealTarget(raw, sealing.seal, deviceId) : raw);
@@ -104,7 +125,7 @@ export async function startDeviceSync(options: {
     const needed = await decide();
     if (needed) {
       log(`Device sync: ${raw.describe()}: ${needed}`);
-      return idleSync(raw.describe(), deviceId, options.deviceName, needed);
+      return idleSync(raw.describe(), deviceId, options.deviceName, needed, readonly);
     }
   } catch (error) {
     if (error instanceof SealError) throw error;
@@ -139,23 +160,30 @@ export async function startDeviceSync(options: {
           return;
         }
       }
-      const { target, publisher, reader, compactor, sweep } = engine!;
-      bytesWritten += await publisher.publish();
+      const { target, publisher, reader, compactor, sweep, roster } = engine!;
+      if (!readonly) bytesWritten += await publisher.publish();
       publishedUpTo = store.lastSeq;
       const read = await reader.read();
       linesRead += read.lines;
       // What the merge wrote goes out at once (only what differs from the target: see reader.ts echoes).
-      if (read.applied > 0) bytesWritten += await publisher.publish();
-      bytesWritten += await compactor.compact();
-      if (now() - sweptAt >= sweepEveryMs) {
+      if (read.applied > 0 && !readonly) bytesWritten += await publisher.publish();
+      // Echoes are pruned by publishing, which a reader-only device never does.
+      if (readonly) publisher.echoes.clear();
+      if (!readonly) bytesWritten += await compactor.compact();
+      if (!readonly && now() - sweptAt >= sweepEveryMs) {
         sweptAt = now();
         await sweep.sweep();
+      }
+      const devices = (await target.devices()).join(',');
+      if (read.lines > 0 || devices !== rosterDevices || now() - rosterAt >= ROSTER_EVERY_MS) {
+        await roster.refresh();
+        rosterAt = now();
+        rosterDevices = devices;
       }
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
       // A folder is watched (a new device's folder too); a remote target is only polled.
-      const devices = target.watch ? (await target.devices()).join(',') : null;
       if (target.watch && devices !== watched && !stopped) {
         watched = devices;
         unwatch();
@@ -199,7 +227,9 @@ export async function startDeviceSync(options: {
   }, PUBLISH_CHECK_MS);
   await run();
   const describe = () => engine?.target.describe() ?? raw.describe();
-  log(`Device sync: ${describe()} as "${options.deviceName}" (${deviceId})`);
+  log(
+    `Device sync: ${describe()} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,
+  );
 
   return {
     async syncNow() {
@@ -217,6 +247,8 @@ export async function startDeviceSync(options: {
       linesRead,
       quarantined: engine?.reader.quarantined() ?? [],
       encrypted,
+      devices: engine?.roster.devices() ?? [],
+      readonly,
       passphraseNeeded,
     }),
     async stop() {
@@ -226,7 +258,7 @@ export async function startDeviceSync(options: {
       if (pending) clearTimeout(pending);
       unwatch();
       await running;
-      if (!engine) return;
+      if (!engine || readonly) return;
       bytesWritten += await engine.publisher.publish().catch((error: unknown) => {
         log(`Device sync: could not publish the last changes (${String(error)}); they go at the next start`);
         return 0;
@@ -236,7 +268,7 @@ export async function startDeviceSync(options: {
 }
 
 /** Sync that does nothing: the target is encrypted and this device has no passphrase. Nothing is written. */
-function idleSync(target: string, deviceId: string, deviceName: string, reason: string): DeviceSync {
+function idleSync(target: string, deviceId: string, deviceName: string, reason: string, readonly: boolean): DeviceSync {
   return {
     syncNow: async () => undefined,
     stop: async () => undefined,
@@ -250,6 +282,8 @@ function idleSync(target: string, deviceId: string, deviceName: string, reason: 
       linesRead: 0,
       quarantined: [],
       encrypted: true,
+      devices: [],
+      readonly,
       passphraseNeeded: reason,
     }),
   };

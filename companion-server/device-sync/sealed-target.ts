@@ -36,6 +36,8 @@ export async function decideSeal(options: {
   passphrase: string | null;
   /** The scrypt cost for a new sync.json (tests use the lowest accepted one). */
   cost?: ScryptCost;
+  /** --sync-readonly: never makes sync.json (an unencrypted target is read as it is). */
+  readonly?: boolean;
 }): Promise<TargetSeal> {
   const { target, passphrase } = options;
   const read = () => target.readShared(SYNC_FILE, MAX_SYNC_FILE_BYTES);
@@ -47,6 +49,7 @@ export async function decideSeal(options: {
       kind: 'passphrase needed',
       reason: `passphrase needed: the target is end-to-end encrypted; set COMPANION_SYNC_PASSPHRASE or the passphrase file, then restart`,
     };
+  if (bytes === null && options.readonly) return { kind: 'plain' };
   if (bytes === null) {
     const holders = await devicesWithFiles(target, options.deviceId);
     if (holders.length > 0)
