@@ -123,7 +123,7 @@ function openWith(key: Buffer, keyId: Buffer, kind: SealedKind, device: string, 
     return { problem: 'it is not sealed (written without the passphrase?)' };
   if (bytes.length < PREFIX_BYTES) return { arriving: true } as const;
   if (!bytes.subarray(MAGIC.length, MAGIC.length + KEY_ID_BYTES).equals(keyId))
-    return { problem: 'it is sealed under another key (another passphrase or sync.json)' };
+    return { problem: 'it is sealed under another key (another passphrase, or a sync.json two devices made at once)' };
   const length = bytes.readUInt32BE(MAGIC.length + KEY_ID_BYTES);
   if (length < SEAL_OVERHEAD) return { problem: 'its sealed length is impossible' };
   if (bytes.length < length) return { arriving: true } as const;
