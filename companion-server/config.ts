@@ -183,33 +183,33 @@ function deviceSyncOf(values: FlagValues, env: NodeJS.ProcessEnv, cwd: string) {
   if (dir !== undefined && dir.trim() === '') throw new ConfigError('--sync-dir is empty: give the shared folder');
   const name = (pick(values, env, 'device-name') ?? os.hostname()).trim() || 'device';
   if (name.length > 64) throw new ConfigError('--device-name is longer than 64 characters');
-  const url = (values['sync-url'] as string | undefined) ?? (envOf(env, 'sync-url') || undefined);
-  if (url !== undefined && url.trim() === '')
-    throw new ConfigError('--sync-url is empty: give a webdav(s):// or s3:// URL');
-  if (url !== undefined && dir !== undefined)
-    throw new ConfigError('--sync-dir and --sync-url both name a target: give one (a folder, or WebDAV or S3)');
-  let syncUrl: RemoteSpec | null = null;
-  try {
-    syncUrl =
-      url === undefined
-        ? null
-        : parseSyncUrl(url, {
-            endpoint: pick(values, env, 'sync-s3-endpoint'),
-            region: pick(values, env, 'sync-s3-region'),
-          });
-  } catch (error) {
-    throw error instanceof SyncUrlError ? new ConfigError(error.message) : error;
-  }
   const author = pick(values, env, 'author')?.trim() || null;
   if (author !== null && author.length > 64) throw new ConfigError('--author is longer than 64 characters');
   const readonly = values['sync-readonly'] as boolean | undefined;
   return {
     syncDir: dir === undefined ? null : path.resolve(cwd, dir),
-    syncUrl,
+    syncUrl: syncUrlOf(values, env, dir !== undefined),
     deviceName: name,
     syncReadonly: readonly ?? bool('COMPANION_SYNC_READONLY', envOf(env, 'sync-readonly')),
     author,
   };
+}
+
+/** --sync-url with its S3 endpoint and region: a WebDAV or S3 target, or null; never both it and --sync-dir. */
+function syncUrlOf(values: FlagValues, env: NodeJS.ProcessEnv, hasDir: boolean): RemoteSpec | null {
+  const url = (values['sync-url'] as string | undefined) ?? (envOf(env, 'sync-url') || undefined);
+  if (url === undefined) return null;
+  if (url.trim() === '') throw new ConfigError('--sync-url is empty: give a webdav(s):// or s3:// URL');
+  if (hasDir)
+    throw new ConfigError('--sync-dir and --sync-url both name a target: give one (a folder, or WebDAV or S3)');
+  try {
+    return parseSyncUrl(url, {
+      endpoint: pick(values, env, 'sync-s3-endpoint'),
+      region: pick(values, env, 'sync-s3-region'),
+    });
+  } catch (error) {
+    throw error instanceof SyncUrlError ? new ConfigError(error.message) : error;
+  }
 }
 
 /** The data dir the user named: the flag, else a non-empty COMPANION_DATA_DIR. */

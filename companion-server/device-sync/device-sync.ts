@@ -189,6 +189,7 @@ export async function startDeviceSync(options: {
         unwatch();
         unwatch = target.watch(() => schedule(WATCH_SETTLE_MS));
       }
+      watched = devices;
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       if (message !== lastError) log(`Device sync: ${message}; trying again`);

@@ -77,10 +77,15 @@ export function openWebDavTarget(options: {
     rel: string,
     init: { headers?: Record<string, string>; body?: Uint8Array | string } = {},
   ) {
-    const what = `WebDAV ${method} ${spec.display}${rel}`;
+    const url = new URL(rel, base);
+    // Named from the URL as given (webdav://...), a folder above it by its path on the server.
+    const where = url.pathname.startsWith(base.pathname)
+      ? `${spec.display}${url.pathname.slice(base.pathname.length)}`
+      : url.pathname;
+    const what = `WebDAV ${method} ${where}`;
     let response: Response;
     try {
-      response = await fetch(new URL(rel, base), {
+      response = await fetch(url, {
         method,
         headers: { ...auth, ...init.headers },
         body: init.body as BodyInit | undefined,
