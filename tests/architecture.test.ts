@@ -64,6 +64,8 @@ describe('architecture', () => {
       f === 'companion-server/routes/dashboard.ts' ||
       f.startsWith('companion-server/cli/service/') ||
       f === 'companion-server/secrets/key-file.ts' ||
+      // The sync passphrase file (issue 22), in the same config folder.
+      f === 'companion-server/secrets/sync-passphrase.ts' ||
       f === 'companion-server/secrets/sync-credentials.ts' ||
       // The sync folder another device shares (issue 22), outside the data dir.
       f === 'companion-server/device-sync/targets/folder.ts';

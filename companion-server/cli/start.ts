@@ -15,6 +15,7 @@ import { openDashboardDir } from '../routes/dashboard';
 import { type OpenApiKeyOptions, openApiKey } from '../secrets/api-key';
 import { createKeyFile } from '../secrets/key-file';
 import { readSyncCredentials } from '../secrets/sync-credentials';
+import { readPassphrase } from '../secrets/sync-passphrase';
 import { holdsHistory, recordAdoption, wasAdopted } from '../store/adoptions';
 import { createFileStore } from '../store/file-store';
 import { type ImportReport, importHistory } from '../store/import-history';
@@ -51,6 +52,11 @@ export async function startCompanion(
     probe: { holdsHistory, wasAdopted },
   });
 
+  // Read (and a file others can read refused) before anything is written; never printed, never sent anywhere.
+  const passphrase =
+    config.syncDir || config.syncUrl
+      ? await readPassphrase({ env: machine.env, configDir: platformPaths(machine).config })
+      : null;
   // Sync credentials are read before anything opens: a mistake in them stops the start with nothing changed.
   const syncCredentials = config.syncUrl
     ? await readSyncCredentials({ env: machine.env, configDir: platformPaths(machine).config })
@@ -106,8 +112,14 @@ export async function startCompanion(
           state: identity.state,
           log,
           readonly: config.syncReadonly,
+          passphrase: passphrase?.passphrase ?? null,
+        }).catch(async (error: unknown) => {
+          // A wrong passphrase: nothing was written; the data dir is let go so the next start finds it free.
+          await Promise.allSettled([runner.stop(), spending.close(), store.close()]);
+          throw error;
         })
       : null;
+  if (passphrase) log(`Device sync: end-to-end encrypted with the passphrase from ${passphrase.source}`);
   const app = createApp({
     store,
     pixellab,

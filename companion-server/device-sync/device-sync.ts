@@ -1,9 +1,13 @@
 import type { KnownDevice } from '../../utils/domain/device-sync';
 import type { DeviceSyncStateFile } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
+import { type CompactBudget, createCompactor } from './compact';
 import { createDeviceRoster } from './device-roster';
+import { createImageSweep } from './image-sweep';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
+import { type ScryptCost, SealError } from './seal';
+import { decideSeal, sealTarget } from './sealed-target';
 import { openFolderTarget } from './targets/folder';
 import { LOG_FILE, type SyncTarget } from './targets/types';
 
@@ -27,6 +31,8 @@ export interface DeviceSyncStatus {
   bytesWritten: number;
   linesRead: number;
   quarantined: Quarantined[];
+  /** Every byte written to the target is sealed (seal.ts); absent means no. */
+  encrypted?: boolean;
   /** The other devices on the target: names from their head.json, when they last wrote. */
   devices: KnownDevice[];
   /** --sync-readonly: this device reads the target and never writes to it. */
@@ -58,6 +64,13 @@ export async function startDeviceSync(options: {
   log?: (line: string) => void;
   pollMs?: number;
   now?: () => number;
+  /** COMPANION_SYNC_PASSPHRASE or the 0600 passphrase file (secrets/sync-passphrase.ts); null: no encryption asked for. */
+  passphrase?: string | null;
+  /** The scrypt cost of a new target's sync.json (tests use the lowest accepted one). */
+  sealCost?: ScryptCost;
+  compactBudget?: CompactBudget;
+  /** Images are looked at for deletion from the target at most this often (it parses the history). */
+  sweepEveryMs?: number;
   /** --sync-readonly: read the other devices' files, write nothing to the target (no log, no head, no image). */
   readonly?: boolean;
 }): Promise<DeviceSync> {
@@ -67,24 +80,61 @@ export async function startDeviceSync(options: {
   const deviceId = state.read().deviceId;
   if (store.device !== deviceId) throw new Error('The store was opened without this device id (device-sync-state.ts)');
   if (!options.target && !options.syncDir) throw new Error('Device sync needs a target or a folder');
-  const target: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
-  const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
-  const reader = createReader({ store, target, state, echoes: publisher.echoes, log, now });
+  const raw: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
   const readonly = options.readonly === true;
-  const roster = createDeviceRoster({
-    devices: () => target.devices(),
-    readHead: (device, max) => target.read(device, 'head.json', max),
-    async lastWrite(device) {
-      const files = (await target.list(device)).filter((file) => LOG_FILE.test(file.name));
-      return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
-    },
-  });
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  let sweptAt = Number.NEGATIVE_INFINITY;
+  let engine: ReturnType<typeof build> | null = null;
+  let encrypted = false;
+
+  function build(target: SyncTarget) {
+    const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
+    return {
+      target,
+      publisher,
+      reader: createReader({ store, target, state, echoes: publisher.echoes, log, now }),
+      compactor: createCompactor({ target, state, deviceId, log, budget: options.compactBudget }),
+      sweep: createImageSweep({ store, target, state, log }),
+      roster: createDeviceRoster({
+        devices: () => target.devices(),
+        readHead: (device, max) => target.read(device, 'head.json', max),
+        async lastWrite(device) {
+          const files = (await target.list(device)).filter((f) => LOG_FILE.test(f.name));
+          return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
+        },
+      }),
+    };
+  }
   let rosterAt = Number.NEGATIVE_INFINITY;
-  // Set by the encryption (seal.ts) when the target needs a passphrase this device lacks: no pass reads it then.
-  const passphraseNeeded: string | null = null;
+  let rosterDevices: string | null = null;
+
+  /** Whether the target is encrypted, before anything is written; null: a passphrase is needed (and why). */
+  async function decide(): Promise<string | null> {
+    const passphrase = options.passphrase ?? null;
+    const sealing = await decideSeal({ target: raw, deviceId, passphrase, cost: options.sealCost, readonly });
+    if (sealing.kind === 'passphrase needed') return sealing.reason;
+    encrypted = sealing.kind === 'sealed';
+    engine = build(sealing.kind === 'sealed' ? sealTarget(raw, sealing.seal, deviceId) : raw);
+    return null;
+  }
+
+  // A wrong passphrase refuses the start (SealError); a missing one leaves sync idle; a target that cannot be
+  // reached now is decided at the first pass that reaches it (nothing is written before).
+  let undecided: string | null = null;
+  try {
+    const needed = await decide();
+    if (needed) {
+      log(`Device sync: ${raw.describe()}: ${needed}`);
+      return idleSync(raw.describe(), deviceId, options.deviceName, needed, readonly);
+    }
+  } catch (error) {
+    if (error instanceof SealError) throw error;
+    undecided = (error as Error).message ?? String(error);
+  }
+  let passphraseNeeded: string | null = null;
 
   let lastSyncAt: number | null = null;
-  let lastError: string | null = null;
+  let lastError: string | null = undecided;
   let bytesWritten = 0;
   let linesRead = 0;
   let running: Promise<void> | null = null;
@@ -95,7 +145,22 @@ export async function startDeviceSync(options: {
   let publishedUpTo = -1;
 
   async function pass() {
+    if (passphraseNeeded) return;
     try {
+      if (!engine) {
+        try {
+          passphraseNeeded = await decide();
+        } catch (error) {
+          if (!(error instanceof SealError)) throw error;
+          passphraseNeeded = error.message;
+        }
+        if (passphraseNeeded) {
+          lastError = passphraseNeeded;
+          log(`Device sync: ${passphraseNeeded}; this device does not sync until it restarts with the passphrase`);
+          return;
+        }
+      }
+      const { target, publisher, reader, compactor, sweep, roster } = engine!;
       if (!readonly) bytesWritten += await publisher.publish();
       publishedUpTo = store.lastSeq;
       const read = await reader.read();
@@ -104,16 +169,23 @@ export async function startDeviceSync(options: {
       if (read.applied > 0 && !readonly) bytesWritten += await publisher.publish();
       // Echoes are pruned by publishing, which a reader-only device never does.
       if (readonly) publisher.echoes.clear();
+      if (!readonly) bytesWritten += await compactor.compact();
+      if (!readonly && now() - sweptAt >= sweepEveryMs) {
+        sweptAt = now();
+        await sweep.sweep();
+      }
       const devices = (await target.devices()).join(',');
-      if (read.lines > 0 || devices !== watched || now() - rosterAt >= ROSTER_EVERY_MS) {
+      if (read.lines > 0 || devices !== rosterDevices || now() - rosterAt >= ROSTER_EVERY_MS) {
         await roster.refresh();
         rosterAt = now();
+        rosterDevices = devices;
       }
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
       // A folder is watched (a new device's folder too); a remote target is only polled.
       if (target.watch && devices !== watched && !stopped) {
+        watched = devices;
         unwatch();
         unwatch = target.watch(() => schedule(WATCH_SETTLE_MS));
       }
@@ -155,8 +227,9 @@ export async function startDeviceSync(options: {
     if (store.lastSeq !== publishedUpTo) schedule(0);
   }, PUBLISH_CHECK_MS);
   await run();
+  const describe = () => engine?.target.describe() ?? raw.describe();
   log(
-    `Device sync: ${target.describe()} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,
+    `Device sync: ${describe()} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,
   );
 
   return {
@@ -166,15 +239,16 @@ export async function startDeviceSync(options: {
       await run();
     },
     status: () => ({
-      target: target.describe(),
+      target: describe(),
       deviceId,
       deviceName: options.deviceName,
       lastSyncAt,
       lastError,
       bytesWritten,
       linesRead,
-      quarantined: reader.quarantined(),
-      devices: roster.devices(),
+      quarantined: engine?.reader.quarantined() ?? [],
+      encrypted,
+      devices: engine?.roster.devices() ?? [],
       readonly,
       passphraseNeeded,
     }),
@@ -185,11 +259,33 @@ export async function startDeviceSync(options: {
       if (pending) clearTimeout(pending);
       unwatch();
       await running;
-      if (readonly) return;
-      bytesWritten += await publisher.publish().catch((error: unknown) => {
+      if (!engine || readonly) return;
+      bytesWritten += await engine.publisher.publish().catch((error: unknown) => {
         log(`Device sync: could not publish the last changes (${String(error)}); they go at the next start`);
         return 0;
       });
     },
+  };
+}
+
+/** Sync that does nothing: the target is encrypted and this device has no passphrase. Nothing is written. */
+function idleSync(target: string, deviceId: string, deviceName: string, reason: string, readonly: boolean): DeviceSync {
+  return {
+    syncNow: async () => undefined,
+    stop: async () => undefined,
+    status: () => ({
+      target,
+      deviceId,
+      deviceName,
+      lastSyncAt: null,
+      lastError: reason,
+      bytesWritten: 0,
+      linesRead: 0,
+      quarantined: [],
+      encrypted: true,
+      devices: [],
+      readonly,
+      passphraseNeeded: reason,
+    }),
   };
 }

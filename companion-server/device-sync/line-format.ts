@@ -22,6 +22,32 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 export const JOBS_PER_LINE = 100;
 const SUM_MARK = ',"sum":"';
 
+/**
+ * A snapshot part (compact.ts): every version this device published up to its line `n`, cut into `count` parts
+ * (each under the reader's file bound); conflict copies a sync client made keep the name's start.
+ */
+export const SNAPSHOT_FILE = /^snapshot-(\d{9})-(\d{4})of(\d{4})[^/\\]*\.jsonl$/;
+export const snapshotPartName = (n: number, part: number, count: number) =>
+  `snapshot-${String(n).padStart(9, '0')}-${String(part).padStart(4, '0')}of${String(count).padStart(4, '0')}.jsonl`;
+export function snapshotPart(name: string): { n: number; part: number; count: number } | null {
+  const m = SNAPSHOT_FILE.exec(name);
+  if (!m) return null;
+  const [n, part, count] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return part >= 1 && part <= count ? { n, part, count } : null;
+}
+
+/** A device's head.json: its name, its last line, and how far it has read each other device (image-sweep.ts). */
+export const HEAD_FILE = 'head.json';
+export const MAX_HEAD_BYTES = 1024 * 1024;
+export const headSchema = z.looseObject({
+  v: z.literal(1),
+  deviceId: deviceIdSchema,
+  name: z.string().max(200),
+  n: z.number().int().nonnegative(),
+  read: z.record(deviceIdSchema, z.number().int().nonnegative()).optional(),
+});
+export type Head = z.infer<typeof headSchema>;
+
 export const targetLineSchema = z.object({
   v: z.literal(1),
   dev: deviceIdSchema,

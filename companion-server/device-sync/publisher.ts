@@ -1,7 +1,7 @@
 import type { SyncedJob, SyncedRecord } from '../../utils/domain';
 import type { DeviceSyncStateFile, Published } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
-import { formatLine, JOBS_PER_LINE, jobImages } from './line-format';
+import { formatLine, HEAD_FILE, JOBS_PER_LINE, jobImages } from './line-format';
 import { logObjectName, type SyncTarget } from './targets/types';
 
 /** A pass past this many bytes is cut into several objects: a new device reads its first rows sooner. */
@@ -37,8 +37,7 @@ export function createPublisher(deps: {
 }): Publisher {
   const { store, target, state } = deps;
   const echoes = new Set<number>();
-  const onTarget = new Set<string>();
-  let headWritten = false;
+  let headWritten: string | null = null;
 
   function position(): Published {
     const published = state.read().published;
@@ -66,8 +65,13 @@ export function createPublisher(deps: {
     return fresh(at.n);
   }
 
-  async function sendImages(jobs: readonly SyncedJob[]) {
-    for (const hash of new Set(jobs.flatMap(jobImages))) {
+  /**
+   * Images first, so a job never arrives before its image. Looked at again each pass (one cheap check per image of
+   * a changed job): another device may have deleted an image from the target after a purge (image-sweep.ts), and
+   * a job made since that points at it must bring it back. A tombstone needs none.
+   */
+  async function sendImages(jobs: readonly SyncedJob[], onTarget: Set<string>) {
+    for (const hash of new Set(jobs.filter((job) => !job.deleted).flatMap(jobImages))) {
       if (onTarget.has(hash)) continue;
       if (!(await target.hasImage(hash))) {
         const bytes = await store.readImage(hash);
@@ -85,6 +89,7 @@ export function createPublisher(deps: {
       // A listing of this device's files: one request, cheap enough to make every pass.
       let at = await checkOwnFiles(position());
       let written = 0;
+      const onTarget = new Set<string>();
       let lines: Buffer[] = [];
       let bytes = 0;
       let first = 0;
@@ -106,7 +111,7 @@ export function createPublisher(deps: {
         const jobs = page.changes.filter((job) => !echoes.has(job.seq));
         const records = page.records.filter((r) => r.kind === 'board' && !echoes.has(r.seq));
         if (jobs.length > 0 || records.length > 0) {
-          await sendImages(jobs);
+          await sendImages(jobs, onTarget);
           const n = at.n + 1;
           const line = Buffer.from(formatLine(store.device!, n, jobs.map(lineOf), records.map(lineOf)), 'utf8');
           if (lines.length === 0) first = n;
@@ -122,11 +127,15 @@ export function createPublisher(deps: {
       }
       await flush();
       // The head names this device from its first pass on, so the others can show whose jobs they hold.
-      if (written > 0 || !headWritten) {
-        headWritten = true;
-        const head = { v: 1, deviceId: store.device, name: deps.deviceName, n: at.n, segment: at.segment };
-        const bytes = Buffer.from(`${JSON.stringify(head)}\n`, 'utf8');
-        await target.writeOwn('head.json', bytes);
+      // It also says how far this device has read the others: a device deletes an image from the target only
+      // once every head shows the purge read (image-sweep.ts). Rewritten when either moves.
+      const read = Object.fromEntries(Object.entries(state.read().reads).map(([id, p]) => [id, p.upTo]));
+      const head = { v: 1, deviceId: store.device, name: deps.deviceName, n: at.n, segment: at.segment, read };
+      const text = `${JSON.stringify(head)}\n`;
+      if (text !== headWritten) {
+        const bytes = Buffer.from(text, 'utf8');
+        await target.writeOwn(HEAD_FILE, bytes);
+        headWritten = text;
         written += bytes.length;
       }
       const before = state.read().published;

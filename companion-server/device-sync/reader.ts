@@ -4,8 +4,19 @@ import { sha256Hex } from '../lib/hash';
 import type { DeviceSyncStateFile, FileCursor } from '../store/device-sync-state';
 import { StoreError } from '../store/store-error';
 import type { JobStore } from '../store/types';
-import { completeLines, jobImages, parseLine, type TargetLine } from './line-format';
-import { LOG_FILE, type SyncTarget } from './targets/types';
+import {
+  completeLines,
+  HEAD_FILE,
+  headSchema,
+  jobImages,
+  MAX_HEAD_BYTES,
+  parseLine,
+  snapshotPart,
+  type TargetLine,
+} from './line-format';
+import { advance, noPosition } from './read-positions';
+import { SealedFileError } from './sealed-target';
+import { LOG_FILE, type SyncTarget, type TargetFile } from './targets/types';
 
 /** A log object past this is not read: the publisher cuts objects at 1 MiB, and one line is at most 8 MiB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -77,24 +88,60 @@ export function createReader(deps: {
       cursor && bytes.length >= cursor.consumed && sha256Hex(bytes.subarray(0, cursor.consumed)) === cursor.prefix;
     const { lines, end } = completeLines(bytes, same ? cursor.consumed : 0);
     const good: TargetLine[] = [];
+    let clean = same ? cursor.clean !== false : true;
     for (const line of lines) {
       const parsed = parseLine(line);
       if (typeof parsed === 'string') quarantine(key, `a line ${parsed}`);
       else if (parsed.dev !== device) quarantine(key, `a line names device ${parsed.dev}, not its folder's`);
       else good.push(parsed);
+      if (typeof parsed === 'string' || parsed.dev !== device) clean = false;
     }
+    // The listed size (an encrypted file's bytes differ from what it holds): an unchanged file is not read again.
     const next: FileCursor = {
-      size: bytes.length,
+      size: file.size,
       mtimeMs: file.mtimeMs,
       consumed: end,
       prefix: sha256Hex(bytes.subarray(0, end)),
+      clean,
+      whole: end === bytes.length,
     };
     return { lines: good, cursor: next };
   }
 
+  /** A changed head.json is checked (sealed, schema, names its folder): one that fails is reported, never used. */
+  async function checkHead(device: string, listed: readonly TargetFile[]): Promise<Record<string, FileCursor>> {
+    const file = listed.find((f) => f.name === HEAD_FILE);
+    const key = `${device}/${HEAD_FILE}`;
+    const cursor = state.read().files[key];
+    if (!file || (cursor && cursor.size === file.size && cursor.mtimeMs === file.mtimeMs)) return {};
+    let bytes: Awaited<ReturnType<SyncTarget['read']>>;
+    try {
+      bytes = await target.read(device, HEAD_FILE, MAX_HEAD_BYTES);
+    } catch (error) {
+      quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
+      return {};
+    }
+    // Written with a final newline: without it, a sync client is still copying it (read again later).
+    if (!(bytes instanceof Uint8Array) || bytes.at(-1) !== 0x0a) return {};
+    let json: unknown = null;
+    try {
+      json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch {
+      json = null;
+    }
+    const head = headSchema.safeParse(json);
+    if (!head.success || head.data.deviceId !== device) quarantine(key, 'it is not the head of its folder’s device');
+    const prefix = sha256Hex(bytes);
+    return { [key]: { size: file.size, mtimeMs: file.mtimeMs, consumed: bytes.length, prefix, whole: true } };
+  }
+
   async function fetchImage(hash: string): Promise<boolean> {
     if (store.hasImage(hash)) return true;
-    const bytes = await target.readImage(hash, MAX_IMAGE_BYTES);
+    const bytes = await target.readImage(hash, MAX_IMAGE_BYTES).catch((error: unknown) => {
+      if (!(error instanceof SealedFileError)) throw error;
+      quarantine(`image ${hash}`, error.message);
+      return null;
+    });
     if (bytes === null) return false;
     if (bytes === 'too big' || sha256Hex(bytes) !== hash) {
       quarantine(`images/${hash}.png`, bytes === 'too big' ? 'it is too large' : 'its bytes do not match its name');
@@ -120,7 +167,9 @@ export function createReader(deps: {
       }
     }
     const boards: SyncRecord[] = lines.flatMap((line) => line.records ?? []);
-    for (const hash of new Set(jobs.flatMap(jobImages))) if (!(await fetchImage(hash))) wanted.add(hash);
+    // A tombstone needs no image (and after a purge the target may have let it go: image-sweep.ts).
+    const live = jobs.filter((job) => !job.deleted);
+    for (const hash of new Set(live.flatMap(jobImages))) if (!(await fetchImage(hash))) wanted.add(hash);
     let applied = 0;
     for (const result of await mergeEach(jobs)) {
       if (result.outcome !== 'applied') continue;
@@ -165,26 +214,79 @@ export function createReader(deps: {
       const report: ReadReport = { lines: 0, applied: 0 };
       for (const hash of [...wanted]) if (await fetchImage(hash)) wanted.delete(hash);
       for (const device of await target.devices()) {
+        const listed = await target.list(device);
+        const position = state.read().reads[device] ?? noPosition();
+        const snapshot = newestSnapshot(listed);
+        // A snapshot holds what the device's logs up to its line held: one already read past is not read again.
+        const parts = snapshot && snapshot.n > position.upTo ? snapshot.parts : [];
         const cursors: Record<string, FileCursor> = {};
         const lines: TargetLine[] = [];
-        for (const file of await target.list(device)) {
-          if (!LOG_FILE.test(file.name)) continue;
+        const ns: number[] = [];
+        for (const file of [...parts, ...listed.filter((f) => LOG_FILE.test(f.name))]) {
           const read = await readFile(device, file).catch((error: unknown) => {
-            quarantine(`${device}/${file.name}`, `it could not be read (${String(error).slice(0, 200)})`);
+            const reason =
+              error instanceof SealedFileError
+                ? error.message
+                : `it could not be read (${String(error).slice(0, 200)})`;
+            quarantine(`${device}/${file.name}`, reason);
             return null;
           });
           if (!read) continue;
           lines.push(...read.lines);
+          if (!parts.includes(file)) ns.push(...read.lines.map((line) => line.n));
           cursors[`${device}/${file.name}`] = read.cursor;
         }
-        if (Object.keys(cursors).length === 0) continue;
-        report.applied += await merge(lines);
+        Object.assign(cursors, await checkHead(device, listed));
+        const current = state.read();
+        const files = { ...current.files, ...cursors };
+        const through = snapshot && snapshotRead(snapshot, device, files) ? snapshot.n : 0;
+        // Cursors of files gone from the listing (compacted away) are let go: the state stays small.
+        const gone = Object.keys(files).filter(
+          (key) => key.startsWith(`${device}/`) && !listed.some((f) => key === `${device}/${f.name}`),
+        );
+        for (const key of gone) delete files[key];
+        if (Object.keys(cursors).length === 0 && gone.length === 0 && through <= position.upTo) continue;
+        if (lines.length > 0) report.applied += await merge(lines);
         report.lines += lines.length;
         // Only once the merge is durable: a crash before reads these lines again, which changes nothing.
-        const current = state.read();
-        await state.write({ ...current, files: { ...current.files, ...cursors } });
+        const reads = { ...current.reads, [device]: advance(position, ns, through) };
+        await state.write({ ...state.read(), files, reads });
       }
       return report;
     },
   };
+}
+
+/** The newest snapshot a device's listing shows (its parts present so far), or null. */
+function newestSnapshot(listed: readonly TargetFile[]) {
+  let best: { n: number; count: number; parts: TargetFile[] } | null = null;
+  for (const file of listed) {
+    const part = snapshotPart(file.name);
+    if (!part) continue;
+    if (!best || part.n > best.n || (part.n === best.n && part.count !== best.count && part.part === 1))
+      best = { n: part.n, count: part.count, parts: [] };
+    if (part.n === best.n && part.count === best.count) best.parts.push(file);
+  }
+  return best;
+}
+
+/** Every part of the snapshot read whole and clean, as it is listed now. */
+function snapshotRead(
+  snapshot: { n: number; count: number; parts: TargetFile[] },
+  device: string,
+  files: Record<string, FileCursor>,
+): boolean {
+  const done = new Set<number>();
+  for (const file of snapshot.parts) {
+    const cursor = files[`${device}/${file.name}`];
+    if (
+      cursor &&
+      cursor.size === file.size &&
+      cursor.mtimeMs === file.mtimeMs &&
+      cursor.clean !== false &&
+      cursor.whole === true
+    )
+      done.add(snapshotPart(file.name)!.part);
+  }
+  return done.size === snapshot.count;
 }

@@ -21,6 +21,10 @@ export const fileCursorSchema = z.object({
   consumed: z.number().int().nonnegative(),
   /** sha-256 of those bytes: a file replaced under the same name is read again from its start. */
   prefix: z.string().regex(/^[0-9a-f]{64}$/),
+  /** False once a line of it was quarantined: a snapshot part with one does not count as read. */
+  clean: z.boolean().optional(),
+  /** Its bytes ended with the last complete line read (nothing still arriving). */
+  whole: z.boolean().optional(),
 });
 export type FileCursor = z.infer<typeof fileCursorSchema>;
 
@@ -36,12 +40,26 @@ export const publishedSchema = z.object({
 });
 export type Published = z.infer<typeof publishedSchema>;
 
+/**
+ * How far this device has merged another device's lines (by their `n`): every line up to `upTo`, and the ones
+ * above it that arrived early. Published in head.json, so a device deletes an image from the target only once
+ * every device has read its purge (device-sync/image-sweep.ts), and a snapshot already covered is not read.
+ */
+export const readPositionSchema = z.object({
+  upTo: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative(),
+  above: z.array(z.number().int().positive()).max(100_000).default([]),
+});
+export type ReadPosition = z.infer<typeof readPositionSchema>;
+
 export const deviceSyncStateSchema = z.looseObject({
   version: z.literal(1),
   deviceId: deviceIdSchema,
   published: publishedSchema.nullable().default(null),
   /** Keyed `<deviceId>/<file name>`. */
   files: z.record(z.string().max(400), fileCursorSchema).default({}),
+  /** Keyed by device id. */
+  reads: z.record(deviceIdSchema, readPositionSchema).default({}),
 });
 export type DeviceSyncState = z.infer<typeof deviceSyncStateSchema>;
 
@@ -97,7 +115,7 @@ export async function openDeviceSyncState(options: {
   if (!current) {
     // Opened before the store, which makes the data dir otherwise.
     await fs.mkdir(dirname(file)).catch(() => undefined);
-    await store.write({ version: 1, deviceId: newDeviceId(), published: null, files: {} });
+    await store.write({ version: 1, deviceId: newDeviceId(), published: null, files: {}, reads: {} });
     log(`Device sync: this device's id is ${current!.deviceId}`);
   }
   return store;

@@ -34,6 +34,12 @@ export async function folder() {
   return t.dir;
 }
 
+/** Passed on to startDeviceSync as they are (encryption, compaction, the image sweep). */
+export type SyncOptions = Pick<
+  Parameters<typeof startDeviceSync>[0],
+  'passphrase' | 'sealCost' | 'compactBudget' | 'sweepEveryMs'
+>;
+
 export async function openDevice(
   root: string,
   name: string,
@@ -43,6 +49,7 @@ export async function openDevice(
     /** A target of its own (WebDAV, S3) instead of a view of the shared folder. */
     target?: (deviceId: string) => SyncTarget | Promise<SyncTarget>;
     log?: (line: string) => void;
+    sync?: SyncOptions;
   } = {},
 ) {
   const dataDir = options.dataDir ?? path.join(root, `data-${name}`);
@@ -56,7 +63,19 @@ export async function openDevice(
   const state = await openDeviceSyncState({ dataDir, log });
   const store = await createFileStore({ dataDir, log, now: options.now, device: state.read().deviceId });
   const target = options.target ? await options.target(state.read().deviceId) : undefined;
-  const sync = await startDeviceSync({ store, target, syncDir: view, deviceName: name, state, log, pollMs: 60_000 });
+  const sync = await startDeviceSync({
+    store,
+    target,
+    syncDir: view,
+    deviceName: name,
+    state,
+    log,
+    pollMs: 60_000,
+    ...options.sync,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   let closed = false;
   const device: Device = {
     name,

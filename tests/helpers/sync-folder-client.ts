@@ -25,11 +25,39 @@ export class SyncFolderClient {
   /** Files cut short on purpose: delivered whole at the next round that reaches them. */
   readonly log: string[] = [];
 
+  /** With `deletions`, what each view held after the last round: a file gone since was deleted there. */
+  private seen: Set<string>[] | null = null;
+
   constructor(
     readonly views: string[],
     seed = 1,
+    /** deletions: a file deleted in one view is deleted in the others too, as real clients do (compaction). */
+    private readonly options: { deletions?: boolean } = {},
   ) {
     this.random = seededRandom(seed);
+  }
+
+  /** Device files and images of a view (relative paths), temp files left out. */
+  private async files(view: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const id of await list(path.join(view, 'devices')))
+      for (const name of await list(path.join(view, 'devices', id)))
+        if (!name.includes('.tmp-')) out.add(path.join('devices', id, name));
+    for (const name of await list(path.join(view, 'images')))
+      if (!name.includes('.tmp-')) out.add(path.join('images', name));
+    return out;
+  }
+
+  /** Deletions made in any view since the last round reach every other view. */
+  private async carryDeletions() {
+    if (!this.options.deletions) return;
+    const now = await Promise.all(this.views.map((view) => this.files(view)));
+    for (const [from, before] of (this.seen ?? []).entries())
+      for (const rel of before) {
+        if (now[from]?.has(rel)) continue;
+        for (const [to, view] of this.views.entries()) if (to !== from) await rm(path.join(view, rel), { force: true });
+        this.log.push(`deleted ${rel} everywhere (it went from view ${from})`);
+      }
   }
 
   /** Learns which view writes which device folder (the one that had it first). */
@@ -64,11 +92,18 @@ export class SyncFolderClient {
         }
       }
     }
+    // The target's shared files (sync.json when encrypted): written once, copied like images.
+    for (const [from, view] of this.views.entries()) {
+      if (!(await exists(path.join(view, 'sync.json')))) continue;
+      for (const to of this.views.keys())
+        if (to !== from && !(await exists(path.join(this.views[to]!, 'sync.json')))) out.push(['sync.json', from, to]);
+    }
     return out;
   }
 
   /** One round of copying; returns how many files it wrote. */
   async round(options: RoundOptions = {}): Promise<number> {
+    await this.carryDeletions();
     let work = await this.pending();
     const share = options.share ?? 1;
     if (share < 1) {
@@ -96,6 +131,7 @@ export class SyncFolderClient {
         this.log.push(`conflict copy of ${rel} in view ${to}`);
       }
     }
+    if (this.options.deletions) this.seen = await Promise.all(this.views.map((view) => this.files(view)));
     return work.length;
   }
 
