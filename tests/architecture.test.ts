@@ -65,7 +65,7 @@ describe('architecture', () => {
       f.startsWith('companion-server/cli/service/') ||
       f === 'companion-server/secrets/key-file.ts' ||
       // The sync folder another device shares (issue 22), outside the data dir.
-      f === 'companion-server/device-sync/folder-target.ts';
+      f === 'companion-server/device-sync/targets/folder.ts';
     for (const file of sources('companion-server').filter((f) => !readers(f))) {
       expect(read(file), file).not.toMatch(/from ['"]node:fs(\/promises)?['"]/);
     }

@@ -86,6 +86,25 @@ describe('two devices sharing a folder', () => {
     expect(text).not.toMatch(/usdPerDay|maxUsd|apiKey|PIXELLAB|test-key/i);
   });
 
+  it('each pass is a new object named by its first line, and an object once written is never changed', async () => {
+    const root = await folder();
+    const a = await openDevice(root, 'A');
+    const dir = path.join(a.view, 'devices', a.store.device!);
+    const logs = async () => (await readdir(dir)).filter((n) => n.startsWith('log-')).sort();
+    await a.store.merge([job('job-1')]);
+    await a.sync.syncNow();
+    expect(await logs()).toEqual(['log-000000001.jsonl']);
+    const first = await readFile(path.join(dir, 'log-000000001.jsonl'));
+    await a.store.merge([job('job-2')]);
+    await a.sync.syncNow();
+    expect(await logs()).toEqual(['log-000000001.jsonl', 'log-000000002.jsonl']);
+    expect(await readFile(path.join(dir, 'log-000000001.jsonl'))).toEqual(first);
+    expect(JSON.parse(await readFile(path.join(dir, 'head.json'), 'utf8'))).toMatchObject({
+      n: 2,
+      segment: 'log-000000002.jsonl',
+    });
+  });
+
   it('a star on A and a tag on B of one job both survive', async () => {
     const root = await folder();
     const a = await openDevice(root, 'A');

@@ -1,8 +1,9 @@
 import type { DeviceSyncStateFile } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
-import { openFolderTarget } from './folder-target';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
+import { openFolderTarget } from './targets/folder';
+import type { SyncTarget } from './targets/types';
 
 /** The folder is read at least this often, whatever the watcher says (issue 22: within 10 s of a file arriving). */
 export const DEFAULT_POLL_MS = 5000;
@@ -39,7 +40,9 @@ export interface DeviceSync {
  */
 export async function startDeviceSync(options: {
   store: JobStore;
-  syncDir: string;
+  /** The target, or a folder to open as one. */
+  target?: SyncTarget;
+  syncDir?: string;
   deviceName: string;
   state: DeviceSyncStateFile;
   log?: (line: string) => void;
@@ -51,7 +54,8 @@ export async function startDeviceSync(options: {
   const now = options.now ?? Date.now;
   const deviceId = state.read().deviceId;
   if (store.device !== deviceId) throw new Error('The store was opened without this device id (device-sync-state.ts)');
-  const target = await openFolderTarget(options.syncDir, deviceId);
+  if (!options.target && !options.syncDir) throw new Error('Device sync needs a target or a folder');
+  const target: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
   const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
   const reader = createReader({ store, target, state, echoes: publisher.echoes, log, now });
 
@@ -77,8 +81,9 @@ export async function startDeviceSync(options: {
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
-      const devices = (await target.devices()).join(',');
-      if (devices !== watched && !stopped) {
+      // A folder is watched (a new device's folder too); a remote target is only polled.
+      const devices = target.watch ? (await target.devices()).join(',') : null;
+      if (target.watch && devices !== watched && !stopped) {
         watched = devices;
         unwatch();
         unwatch = target.watch(() => schedule(WATCH_SETTLE_MS));
@@ -120,7 +125,7 @@ export async function startDeviceSync(options: {
     if (store.lastSeq !== publishedUpTo) schedule(0);
   }, PUBLISH_CHECK_MS);
   await run();
-  log(`Device sync: ${target.root} as "${options.deviceName}" (${deviceId})`);
+  log(`Device sync: ${target.describe()} as "${options.deviceName}" (${deviceId})`);
 
   return {
     async syncNow() {
@@ -129,7 +134,7 @@ export async function startDeviceSync(options: {
       await run();
     },
     status: () => ({
-      target: target.root,
+      target: target.describe(),
       deviceId,
       deviceName: options.deviceName,
       lastSyncAt,

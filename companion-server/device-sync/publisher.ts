@@ -1,16 +1,14 @@
 import type { SyncedJob, SyncedRecord } from '../../utils/domain';
 import type { DeviceSyncStateFile, Published } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
-import type { FolderTarget } from './folder-target';
 import { formatLine, JOBS_PER_LINE, jobImages } from './line-format';
+import { logObjectName, type SyncTarget } from './targets/types';
 
-/** A segment past this size is closed and the next line starts a new one: sync clients copy whole files. */
+/** A pass past this many bytes is cut into several objects: a new device reads its first rows sooner. */
 export const SEGMENT_BYTES = 1024 * 1024;
 
-export const segmentName = (n: number) => `log-${String(n).padStart(9, '0')}.jsonl`;
-
 export interface Publisher {
-  /** Appends what changed in the store since the last pass to this device's log; returns the bytes written. */
+  /** Writes what changed in the store since the last pass as new objects of its own; returns the bytes written. */
   publish(): Promise<number>;
   /** Versions that the import wrote exactly as the target holds them: nothing to send back (by local seq). */
   readonly echoes: Set<number>;
@@ -24,14 +22,15 @@ function lineOf(record: SyncedJob | SyncedRecord): string {
 
 /**
  * This device's side of the target: each pass reads the store's changes since the last one (the same records the
- * journal made durable: tombstones, organising fields, boards) and appends them as lines of its own log, images
- * first. Only jobs and boards go: the PixelLab key, the spending limits, the cost ledger and the queue (which
- * orders this device's runner) stay here. A crash between the append and the saved position sends the same
- * versions again at the next start, which every reader merges to the same result.
+ * journal made durable: tombstones, organising fields, boards) and writes them as lines of a new immutable object
+ * `log-<n:9>.jsonl` (n: its first line; a pass past SEGMENT_BYTES makes several), images first. Nothing is ever
+ * appended: object stores cannot, and a WebDAV PUT replaces the whole file. Only jobs and boards go: the PixelLab key, the spending limits, the cost ledger and the queue (which
+ * orders this device's runner) stay here. A crash between the write and the saved position writes the same
+ * lines again under the same names at the next start, which every reader merges to the same result.
  */
 export function createPublisher(deps: {
   store: JobStore;
-  target: FolderTarget;
+  target: SyncTarget;
   state: DeviceSyncStateFile;
   deviceName: string;
   log: (line: string) => void;
@@ -57,10 +56,10 @@ export function createPublisher(deps: {
     segments: [],
   });
 
-  /** Own segments deleted by hand: the whole history is sent again, so other devices and new ones lose nothing. */
+  /** Own objects deleted by hand: the whole history is sent again, so other devices and new ones lose nothing. */
   async function checkOwnFiles(at: Published): Promise<Published> {
     if (at.segments.length === 0) return at;
-    const files = new Set(await target.ownFiles());
+    const files = new Set((await target.list(store.device!)).map((file) => file.name));
     const gone = at.segments.filter((name) => !files.has(name));
     if (gone.length === 0) return at;
     deps.log(`Device sync: this device's ${gone.join(', ')} went from the target; sending the history again`);
@@ -83,9 +82,23 @@ export function createPublisher(deps: {
   return {
     echoes,
     async publish() {
-      // A directory listing of a few files: cheap enough to look at every pass.
+      // A listing of this device's files: one request, cheap enough to make every pass.
       let at = await checkOwnFiles(position());
       let written = 0;
+      let lines: Buffer[] = [];
+      let bytes = 0;
+      let first = 0;
+      const flush = async () => {
+        if (lines.length === 0) return;
+        const name = logObjectName(first);
+        const object = Buffer.concat(lines);
+        await target.writeOwn(name, object);
+        written += object.length;
+        lines = [];
+        bytes = 0;
+        const segments = at.segments.includes(name) ? at.segments : [...at.segments, name];
+        at = { ...at, segment: name, segmentBytes: object.length, segments };
+      };
       while (at.seq < store.lastSeq) {
         // Read together (no await between): with no more pages, everything up to `upTo` has been seen.
         const upTo = store.lastSeq;
@@ -96,29 +109,24 @@ export function createPublisher(deps: {
           await sendImages(jobs);
           const n = at.n + 1;
           const line = Buffer.from(formatLine(store.device!, n, jobs.map(lineOf), records.map(lineOf)), 'utf8');
-          const segment = at.segment && at.segmentBytes < SEGMENT_BYTES ? at.segment : segmentName(n);
-          await target.append(segment, line);
-          written += line.length;
-          const segments = at.segments.includes(segment) ? at.segments : [...at.segments, segment];
-          at = {
-            ...at,
-            n,
-            segment,
-            segments,
-            segmentBytes: (segment === at.segment ? at.segmentBytes : 0) + line.length,
-          };
+          if (lines.length === 0) first = n;
+          lines.push(line);
+          bytes += line.length;
+          at = { ...at, n };
+          if (bytes >= SEGMENT_BYTES) await flush();
         }
         const seen = page.hasMore ? page.lastSeq : upTo;
         for (const seq of echoes) if (seq <= seen) echoes.delete(seq);
         at = { ...at, seq: Math.max(at.seq, seen) };
         if (!page.hasMore) break;
       }
+      await flush();
       // The head names this device from its first pass on, so the others can show whose jobs they hold.
       if (written > 0 || !headWritten) {
         headWritten = true;
         const head = { v: 1, deviceId: store.device, name: deps.deviceName, n: at.n, segment: at.segment };
         const bytes = Buffer.from(`${JSON.stringify(head)}\n`, 'utf8');
-        await target.writeHead(bytes);
+        await target.writeOwn('head.json', bytes);
         written += bytes.length;
       }
       const before = state.read().published;

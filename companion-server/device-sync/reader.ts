@@ -4,10 +4,10 @@ import { sha256Hex } from '../lib/hash';
 import type { DeviceSyncStateFile, FileCursor } from '../store/device-sync-state';
 import { StoreError } from '../store/store-error';
 import type { JobStore } from '../store/types';
-import type { FolderTarget } from './folder-target';
 import { completeLines, jobImages, parseLine, type TargetLine } from './line-format';
+import { LOG_FILE, type SyncTarget } from './targets/types';
 
-/** A log file past this is not read: the publisher closes segments at 1 MiB, and one line is at most 8 MiB. */
+/** A log object past this is not read: the publisher cuts objects at 1 MiB, and one line is at most 8 MiB. */
 export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 /** PixelLab's largest results are far below this. */
 export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
@@ -38,7 +38,7 @@ export interface ReadReport {
  */
 export function createReader(deps: {
   store: JobStore;
-  target: FolderTarget;
+  target: SyncTarget;
   state: DeviceSyncStateFile;
   /** Local seqs of versions written exactly as the target holds them: the publisher does not send them back. */
   echoes: Set<number>;
@@ -167,7 +167,8 @@ export function createReader(deps: {
       for (const device of await target.devices()) {
         const cursors: Record<string, FileCursor> = {};
         const lines: TargetLine[] = [];
-        for (const file of await target.logs(device)) {
+        for (const file of await target.list(device)) {
+          if (!LOG_FILE.test(file.name)) continue;
           const read = await readFile(device, file).catch((error: unknown) => {
             quarantine(`${device}/${file.name}`, `it could not be read (${String(error).slice(0, 200)})`);
             return null;
