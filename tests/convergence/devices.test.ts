@@ -42,7 +42,7 @@ afterAll(() => {
     .join(', ');
   const heal = [...coverage.healMs].sort((a, b) => a - b);
   console.log(
-    `devices coverage: ${coverage.jobs} jobs, ${coverage.paidCalls} PixelLab calls; done: ${ops}; ` +
+    `devices coverage: ${coverage.jobs} jobs, ${coverage.paidCalls} PixelLab calls (${coverage.paidThenKilled} paid, then killed before the result was stored); done: ${ops}; ` +
       `${coverage.kills} SIGKILLs (${coverage.killsAfterChange} within 250 ms of a change, ${coverage.killsMidRun} mid-run), ` +
       `${coverage.restarts} restarts; sync client: ${coverage.cloud.held} transfers held back, ` +
       `${coverage.cloud.partial} cut short, ${coverage.cloud.conflictCopies} conflict copies, ${coverage.cloud.deletions} deletions carried; ` +

@@ -41,6 +41,7 @@ export interface Coverage {
   restarts: number;
   fastConcurrentWins: number;
   paidCalls: number;
+  paidThenKilled: number;
   jobs: number;
   cloud: { held: number; partial: number; conflictCopies: number; deletions: number };
   healMs: number[];
@@ -54,6 +55,7 @@ export const newCoverage = (): Coverage => ({
   restarts: 0,
   fastConcurrentWins: 0,
   paidCalls: 0,
+  paidThenKilled: 0,
   jobs: 0,
   cloud: { held: 0, partial: 0, conflictCopies: 0, deletions: 0 },
   healMs: [],
@@ -311,6 +313,7 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
       const figures = checkRules(ledger, devices, final);
       coverage.fastConcurrentWins += figures.fastConcurrentWins;
       coverage.paidCalls += figures.paidCalls;
+      coverage.paidThenKilled += figures.paidThenKilled;
       coverage.jobs += ledger.created.size;
       return figures.converged;
     } catch (error) {

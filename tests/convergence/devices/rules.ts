@@ -53,6 +53,8 @@ export interface RuleFigures {
   /** Final prompts that came from the fast device although another device edited the job later in real time. */
   fastConcurrentWins: number;
   paidCalls: number;
+  /** Jobs PixelLab was paid for whose companion was killed before it stored the result: they end "interrupted". */
+  paidThenKilled: number;
 }
 
 /**
@@ -129,7 +131,8 @@ export function checkRules(ledger: Ledger, devices: readonly Device[], final: Ma
     if (job.status === 'success' && paid.get(job.id) !== 1)
       broke('paid-once', `${job.id} succeeded with ${paid.get(job.id) ?? 0} calls`);
   }
-  return { converged, fastConcurrentWins, paidCalls };
+  const paidThenKilled = [...jobs.values()].filter((j) => j.status === 'error' && paid.get(j.id) === 1).length;
+  return { converged, fastConcurrentWins, paidCalls, paidThenKilled };
 }
 
 const show = (job: Job | undefined) => (job ? canonicalJson(withoutSeq(job)) : 'nothing');
