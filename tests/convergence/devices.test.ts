@@ -65,5 +65,7 @@ describe('N companions sharing a synced folder', () => {
     await check(3, 1);
     // The fast machine's clock really was an hour ahead (the companion's versions carried it).
     if (!process.env.DEVICES_SEED) expect(coverage.ops['create on the fast machine'] ?? 0).toBeGreaterThan(0);
+    // And an edit made on top of its stale one was tried (rule superseded-never-wins).
+    if (!process.env.DEVICES_SEED) expect(coverage.ops['stale edit overtaken'] ?? 0).toBeGreaterThan(0);
   });
 });

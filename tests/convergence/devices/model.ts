@@ -69,7 +69,7 @@ type Op = 'create' | 'edit' | 'staleEdit' | 'tag' | 'star' | 'trash' | 'purge' |
 const WEIGHTS: [Op, number][] = [
   ['create', 5],
   ['edit', 3],
-  ['staleEdit', 1],
+  ['staleEdit', 2],
   ['tag', 2],
   ['star', 1],
   ['trash', 1],
@@ -179,14 +179,15 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
           break;
         }
         case 'staleEdit': {
-          // The fast machine edits; another device edits on top of it once it holds that edit.
-          const fast = up.find((x) => x.skewMs > 0);
-          const other = up.find((x) => x.skewMs === 0);
+          // The fast machine edits; another device edits on top of it once it holds that edit (both views online).
+          const online = up.filter((x) => !cloud.offline.has(devices.indexOf(x)));
+          const fast = online.find((x) => x.skewMs > 0);
+          const other = online.find((x) => x.skewMs === 0);
           if (!fast || !other) break;
           const job = await held(fast, editable);
           if (!job) break;
           await editPrompt(fast, job, `fast${k}`);
-          const until = Date.now() + 4000;
+          const until = Date.now() + 5000;
           let seen: SyncedJob | null = null;
           while (Date.now() < until && other.proc) {
             seen = await getJob(other, job.id);
