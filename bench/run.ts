@@ -6,7 +6,7 @@
  *
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
  *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6, 12) or the companion half (2, 3, 5, 7, 8, 9);
- *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync) and find (12) pick those parts
+ *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync), find (12) and insights (11) pick those parts
  *   BENCH_ONLY=devices   section 13 alone: companions sharing a folder (no extension build, no browser); with
  *                   other names (e.g. companion,devices) it runs after them
  *   BENCH_OUT       where to write the results (default bench/results.json)
@@ -76,9 +76,9 @@ async function main(): Promise<void> {
   let oldApiScale: OldApiScaleResults | null = null;
   try {
     if (only.has('panel')) await benchPanel(extDir, small, large);
-    else if (only.has('find')) {
-      await benchFindOnly(extDir, large);
-      if (huge) await benchFindOnly(extDir, huge);
+    else if (only.has('find') || only.has('insights')) {
+      await benchFindOnly(extDir, large, only);
+      if (huge) await benchFindOnly(extDir, huge, only);
     }
     if (only.has('companion') || only.has('first-sync')) {
       const reserve = parts.oldApi || parts.scale ? OLD_API_SCALE_RESERVE_MS : 0;

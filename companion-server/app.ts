@@ -8,6 +8,7 @@ import { security } from './middleware/security';
 import { createBalanceCache } from './pixellab/balance-cache';
 import { apiKeyRoutes } from './routes/api-key';
 import { dashboardRoutes } from './routes/dashboard';
+import { deviceSyncRoutes } from './routes/device-sync';
 import { healthRoutes } from './routes/health';
 import { jobRoutes } from './routes/jobs';
 import { ledgerRoutes } from './routes/ledger';
@@ -65,6 +66,7 @@ export function createApp(deps: CompanionDeps) {
     .route('/', snapshotRoutes(deps))
     .route('/', ledgerRoutes(deps))
     .route('/', syncRoutes(deps))
+    .route('/', deviceSyncRoutes(deps))
     .route('/', jobRoutes(deps));
 
   app.notFound((c) => c.json(errorBody('not_found', `No route ${c.req.method} ${c.req.path}`), 404));

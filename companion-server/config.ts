@@ -34,6 +34,10 @@ export interface ServerConfig {
   syncDir: string | null;
   /** --device-name: this device's name in the sync folder. */
   deviceName: string;
+  /** --sync-readonly: read the sync target, never write to it. */
+  syncReadonly: boolean;
+  /** --author: stamped on the jobs this companion accepts; null: none (the panel shows the device name). */
+  author: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -170,13 +174,21 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   };
 }
 
-/** --sync-dir and --device-name (issue 22); an empty COMPANION_SYNC_DIR means none, as for the other variables. */
+/** --sync-dir, --device-name, --sync-readonly and --author (issue 22); an empty COMPANION_SYNC_DIR means none, as for the other variables. */
 function deviceSyncOf(values: FlagValues, env: NodeJS.ProcessEnv, cwd: string) {
   const dir = (values['sync-dir'] as string | undefined) ?? (envOf(env, 'sync-dir') || undefined);
   if (dir !== undefined && dir.trim() === '') throw new ConfigError('--sync-dir is empty: give the shared folder');
   const name = (pick(values, env, 'device-name') ?? os.hostname()).trim() || 'device';
   if (name.length > 64) throw new ConfigError('--device-name is longer than 64 characters');
-  return { syncDir: dir === undefined ? null : path.resolve(cwd, dir), deviceName: name };
+  const author = pick(values, env, 'author')?.trim() || null;
+  if (author !== null && author.length > 64) throw new ConfigError('--author is longer than 64 characters');
+  const readonly = values['sync-readonly'] as boolean | undefined;
+  return {
+    syncDir: dir === undefined ? null : path.resolve(cwd, dir),
+    deviceName: name,
+    syncReadonly: readonly ?? bool('COMPANION_SYNC_READONLY', envOf(env, 'sync-readonly')),
+    author,
+  };
 }
 
 /** The data dir the user named: the flag, else a non-empty COMPANION_DATA_DIR. */

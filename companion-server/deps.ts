@@ -1,4 +1,5 @@
 import type { Direction, JobOptions, OptionsOf } from '../utils/domain';
+import type { DeviceSync } from './device-sync/device-sync';
 import type { PaidCallInfo, SpendingGuard } from './paid/spending-guard';
 import type { AnimateRequest, AnimateResult } from './pixellab/client';
 import type { PixelLabPlan } from './pixellab/plan';
@@ -84,6 +85,8 @@ export interface CompanionConfig {
   version: string;
   /** Milliseconds a balance answer is reused by /health. */
   balanceTtlMs: number;
+  /** --author: stamped on the jobs this companion accepts (issue 22); absent or null: none. */
+  author?: string | null;
 }
 
 export const defaultLimits: CompanionConfig['limits'] = {
@@ -113,6 +116,8 @@ export interface CompanionDeps {
   spending?: SpendingGuard;
   /** The cost ledger, for `GET /api/v1/ledger`; that route answers 404 without it. */
   ledger?: Pick<CostLedger, 'read'>;
+  /** Every-device sync (device-sync/device-sync.ts), for `GET /api/v1/device-sync`; that route answers 404 without it. */
+  deviceSync?: Pick<DeviceSync, 'status'>;
   now?: () => number;
   log?: (line: string) => void;
 }

@@ -1,6 +1,7 @@
 import type { BoardOption } from '@/components/SearchBar';
 import { TagInput } from '@/components/TagInput';
 import { localDay } from '@/utils/insights/facts';
+import { authorKeyLabel, useDevices } from '@/utils/panel/devices';
 import type { Facets } from '@/utils/panel/facets';
 import { localDayEnd, localDayStart } from '@/utils/panel/filter';
 import type { FindQuery } from '@/utils/panel/find';
@@ -18,6 +19,7 @@ export interface FilterMenuProps {
 export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: FilterMenuProps) {
   const set = (patch: Partial<FindQuery>) => onQuery({ ...query, ...patch });
   const select = (value: string) => (value === '' ? null : value);
+  const devices = useDevices();
 
   return (
     <div
@@ -101,6 +103,23 @@ export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: Filt
           ))}
         </select>
       </div>
+      {(facets.authors.length > 1 || query.author !== null) && (
+        <div class="field">
+          <label for={`${id}-author`}>Author</label>
+          <select
+            id={`${id}-author`}
+            value={query.author ?? ''}
+            onChange={(e) => set({ author: select(e.currentTarget.value) })}
+          >
+            <option value="">Anyone</option>
+            {facets.authors.map((key) => (
+              <option key={key} value={key}>
+                {authorKeyLabel(key, devices)}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <div class="field">
         <label for={`${id}-from`}>From</label>
         <input

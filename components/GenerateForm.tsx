@@ -1,20 +1,43 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
-import { formatCost } from '@/components/format';
-import { ChevronIcon } from '@/components/icons';
 import {
+  type CanvasField,
+  costPreview,
+  type Field,
+  type FormErrors,
+  type FormValues,
+  type Prefill,
+  toNumber,
+  validateForm,
+} from '@/components/form-request';
+import {
+  type ImageField,
+  type ImageRef,
   INITIAL_PIXEL_OPTIONS,
-  MoreOptions,
+  MORE_FIELDS,
+  modeForImage,
   type PixelOptionField,
   type PixelOptionValues,
-  pixelOptionsOf,
   pixelOptionValues,
-  TransparentOption,
-} from '@/components/PixelOptions';
-import { MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
-import type { JobOptions } from '@/utils/domain/options';
-import { type GenerateRequest, generateRequestSchema } from '@/utils/intents/protocol';
+  REQUIRED_IMAGES,
+} from '@/components/form-values';
+import { formatCost } from '@/components/format';
+import { ChevronIcon } from '@/components/icons';
+import { ModeOptions, ModeSelect, MoreOptions, TransparentOption } from '@/components/PixelOptions';
+import { isPngFile } from '@/components/ReferenceSlot';
+import { bytesToPngDataUrl, isPng } from '@/utils/domain/data-url';
+import { MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
+import type { GenerateRequest } from '@/utils/intents/protocol';
+
+export {
+  costPreview,
+  type FormErrors,
+  type FormValues,
+  type Prefill,
+  prefillFrom,
+  validateForm,
+} from '@/components/form-request';
 
 /** The old dashboard's presets, all 64x64. */
 export const PRESETS = [
@@ -24,83 +47,6 @@ export const PRESETS = [
   { id: 'warrior', label: 'Warrior', prompt: 'battle-worn warrior with massive axe, scar across eye' },
   { id: 'wizard', label: 'Wizard', prompt: 'wise old wizard with long beard, staff with glowing crystal' },
 ].map((p) => ({ ...p, width: 64, height: 64 }));
-
-type CanvasField = 'prompt' | 'width' | 'height' | 'seed' | 'count';
-type Field = CanvasField | PixelOptionField;
-export interface FormValues {
-  prompt: string;
-  width: string;
-  height: string;
-  seed: string;
-  count: string;
-}
-export type FormErrors = Partial<Record<Field, string>>;
-
-/** A job's settings for the form ("reuse settings"); the prompt from its list entry when the job is not loaded. */
-export function prefillFrom(
-  job: { prompt: string; width: number; height: number; seed: number | null; options?: Prefill['options'] } | undefined,
-  entryPrompt?: string,
-): Prefill {
-  return {
-    prompt: job?.prompt ?? entryPrompt ?? '',
-    width: job?.width ?? 64,
-    height: job?.height ?? 64,
-    seed: job?.seed ?? null,
-    options: job?.options ?? null,
-  };
-}
-
-export interface Prefill {
-  prompt: string;
-  width: number;
-  height: number;
-  seed: number | null;
-  /** The job's PixelLab options, restored with the rest. */
-  options?: JobOptions | Record<string, unknown> | null;
-}
-
-const FIELD_MESSAGES: Record<Exclude<CanvasField, 'prompt'>, string> = {
-  width: `Width must be a whole number from ${MIN_SIZE} to ${MAX_SIZE}.`,
-  height: `Height must be a whole number from ${MIN_SIZE} to ${MAX_SIZE}.`,
-  seed: 'Seed must be a whole number from 0 to 4294967295, or left empty.',
-  count: 'Count must be a whole number from 1 to 20.',
-};
-
-function toNumber(text: string): number {
-  return text.trim() === '' ? Number.NaN : Number(text);
-}
-
-/** Checks the form with the intent's own schema; messages name the field and the rule. */
-export function validateForm(
-  values: FormValues,
-  pixel: PixelOptionValues = INITIAL_PIXEL_OPTIONS,
-): { request: GenerateRequest | null; errors: FormErrors } {
-  const { options, errors: optionErrors } = pixelOptionsOf(pixel);
-  const parsed = generateRequestSchema.safeParse({
-    prompt: values.prompt,
-    width: toNumber(values.width),
-    height: toNumber(values.height),
-    seed: values.seed.trim() === '' ? null : toNumber(values.seed),
-    count: toNumber(values.count),
-    ...(options ? { options } : {}),
-  });
-  const hasOptionErrors = Object.keys(optionErrors).length > 0;
-  if (parsed.success && !hasOptionErrors) return { request: parsed.data, errors: {} };
-  const errors: FormErrors = { ...optionErrors };
-  if (parsed.success) return { request: null, errors };
-  for (const issue of parsed.error.issues) {
-    const field = issue.path[0] as CanvasField | undefined;
-    if (!field || field === ('options' as CanvasField) || errors[field]) continue;
-    if (field === 'prompt') {
-      errors.prompt =
-        issue.code === 'too_big' ? `Keep the prompt to ${MAX_PROMPT_LENGTH} characters or fewer.` : 'Enter a prompt.';
-    } else {
-      // A rule across fields (the smallest area) says itself; a field out of range gets its own words.
-      errors[field] = issue.code === 'custom' ? issue.message : FIELD_MESSAGES[field];
-    }
-  }
-  return { request: null, errors };
-}
 
 export interface GenerateFormProps {
   /** Called with a valid request; may return a promise while the intent is on its way. */
@@ -113,18 +59,36 @@ export interface GenerateFormProps {
   askAboveUsd?: number | null;
   /** Told the prompt as typed, so "reuse settings" can ask before it replaces a draft. */
   onDraftChange?(prompt: string): void;
+  /** A history job's image to use as an option ("Use as style"…); pass a new object each time. */
+  reference?: ReferenceRequest | null;
+  /** Keeps a PNG the user chose or dropped (the `putImage` intent): its sha-256, or why not. Absent: no files. */
+  onImportImage?(dataUrl: string): Promise<{ hash: string } | { error: string }>;
+  /** The data URL of an image this browser holds, to show a restored reference. */
+  imageUrl?(hash: string): string | undefined;
 }
 
-/** `About $0.05 (4 × $0.0125)`: what Generate will cost, before it is pressed; null while the fields are not valid. */
-export function costPreview(values: FormValues, estimateUsd: (width: number, height: number) => number): string | null {
-  const { request } = validateForm({ ...values, prompt: values.prompt.trim() || 'x' });
-  if (!request) return null;
-  const each = estimateUsd(request.width, request.height);
-  const total = `About ${formatCost(each * request.count)}`;
-  return request.count === 1 ? total : `${total} (${request.count} × ${formatCost(each)})`;
+/** An image to put in one of the form's image options. */
+export interface ReferenceRequest {
+  field: ImageField;
+  image: ImageRef;
 }
 
-const ORDER: Field[] = ['prompt', 'width', 'height', 'seed', 'count', 'text_guidance_scale', 'coverage_percentage'];
+const ORDER: Field[] = [
+  'prompt',
+  'action',
+  'style_image',
+  'reference_image',
+  'width',
+  'height',
+  'seed',
+  'count',
+  'style_strength',
+  'text_guidance_scale',
+  'coverage_percentage',
+  'init_image_strength',
+  'n_frames',
+  'image_guidance_scale',
+];
 const INITIAL: FormValues = { prompt: '', width: '64', height: '64', seed: '', count: '1' };
 
 export function GenerateForm({
@@ -133,6 +97,9 @@ export function GenerateForm({
   estimateUsd,
   askAboveUsd = null,
   onDraftChange,
+  reference,
+  onImportImage,
+  imageUrl,
 }: GenerateFormProps) {
   const [values, setValues] = useState<FormValues>(INITIAL);
   const [pixel, setPixel] = useState<PixelOptionValues>(INITIAL_PIXEL_OPTIONS);
@@ -143,6 +110,7 @@ export function GenerateForm({
   const [asking, setAsking] = useState<{ request: GenerateRequest; usd: number } | null>(null);
   // Open on every start; folding it is for this visit only (nothing is stored).
   const [open, setOpen] = useState(true);
+  const [moreOpen, setMoreOpen] = useState(false);
   const promptRef = useRef<HTMLTextAreaElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -155,7 +123,7 @@ export function GenerateForm({
       height: String(prefill.height),
       seed: prefill.seed === null ? '' : String(prefill.seed),
     }));
-    setPixel(pixelOptionValues(prefill.options));
+    setPixel(pixelOptionValues(prefill.options, imageUrl));
     setErrors({});
     setOpen(true);
     // After the body is shown again, if it was folded.
@@ -164,16 +132,43 @@ export function GenerateForm({
 
   useEffect(() => onDraftChange?.(values.prompt), [values.prompt, onDraftChange]);
 
+  // "Use as style" (or init image, palette, sprite to animate) on a job: into its option, in the mode it needs.
+  useEffect(() => {
+    if (!reference) return;
+    setPixel((p) => {
+      const mode = modeForImage(p.mode, reference.field);
+      if (!REQUIRED_IMAGES[mode].includes(reference.field)) setMoreOpen(true);
+      return { ...p, mode, [reference.field]: reference.image };
+    });
+    setErrors((e) => ({ ...e, [reference.field]: undefined }));
+    setOpen(true);
+  }, [reference]);
+
   const update = (field: CanvasField, value: string) => {
     const next = { ...values, [field]: value };
     setValues(next);
     // Once the user tried to submit, messages follow every edit.
     if (submitted) setErrors(validateForm(next, pixel).errors);
   };
-  const updatePixel = (field: PixelOptionField, value: string | boolean) => {
-    const next = { ...pixel, [field]: value };
-    setPixel(next);
-    if (submitted) setErrors(validateForm(values, next).errors);
+  const updatePixel = (field: PixelOptionField, value: string | boolean | ImageRef | null) => {
+    setPixel((current) => {
+      const next = { ...current, [field]: value };
+      if (submitted) setErrors(validateForm(values, next).errors);
+      return next;
+    });
+  };
+
+  /** A PNG the user chose or dropped: checked here, kept by the background, then named by its hash. */
+  const onImageFile = async (field: ImageField, file: File) => {
+    const fail = (message: string) => setErrors((e) => ({ ...e, [field]: message }));
+    if (!onImportImage) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (!isPngFile(file) || !isPng(bytes)) return fail(`${file.name} is not a PNG: choose a .png file.`);
+    const dataUrl = bytesToPngDataUrl(bytes);
+    const kept = await onImportImage(dataUrl);
+    if ('error' in kept) return fail(kept.error);
+    setErrors((e) => ({ ...e, [field]: undefined }));
+    updatePixel(field, { hash: kept.hash, url: dataUrl, label: file.name });
   };
 
   const submit = async (event?: Event) => {
@@ -183,6 +178,7 @@ export function GenerateForm({
     const { request, errors: found } = validateForm(values, pixel);
     setErrors(found);
     if (!request) {
+      if (MORE_FIELDS[pixel.mode].some((f) => found[f])) setMoreOpen(true);
       const first = ORDER.find((f) => found[f]);
       formRef.current?.querySelector<HTMLElement>(`#gen-${first}`)?.focus();
       return;
@@ -283,7 +279,10 @@ export function GenerateForm({
       </div>
       <div class="gen-body" id="gen-body" hidden={!open}>
         <div class="field">
-          <label for="gen-prompt">Prompt</label>
+          <span class="prompt-head">
+            <label for="gen-prompt">Prompt</label>
+            <ModeSelect values={pixel} onChange={updatePixel} />
+          </span>
           <textarea
             id="gen-prompt"
             ref={promptRef}
@@ -302,6 +301,12 @@ export function GenerateForm({
             </p>
           )}
         </div>
+        <ModeOptions
+          values={pixel}
+          errors={errors}
+          onChange={updatePixel}
+          onImageFile={onImportImage && ((field, file) => void onImageFile(field, file))}
+        />
         <div class="field-row">
           {numberField('width', 'Width', MIN_SIZE, MAX_SIZE)}
           {numberField('height', 'Height', MIN_SIZE, MAX_SIZE)}
@@ -329,7 +334,14 @@ export function GenerateForm({
           area={toNumber(values.width) * toNumber(values.height) || 0}
           onChange={updatePixel}
         />
-        <MoreOptions values={pixel} errors={errors} onChange={updatePixel} />
+        <MoreOptions
+          values={pixel}
+          errors={errors}
+          onChange={updatePixel}
+          onImageFile={onImportImage && ((field, file) => void onImageFile(field, file))}
+          open={moreOpen}
+          onToggle={setMoreOpen}
+        />
       </div>
       <ConfirmDialog
         open={asking !== null}

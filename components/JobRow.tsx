@@ -1,3 +1,4 @@
+import type { UseAsField } from '@/components/detail/types';
 import { formatAge, formatCost, formatDuration, formatTimer, STATUS_LABELS } from '@/components/format';
 import { DownloadIcon, MoreIcon, RetryIcon } from '@/components/icons';
 import { OverflowMenu } from '@/components/OverflowMenu';
@@ -5,6 +6,7 @@ import { type QueuePlace, QueueRowActions } from '@/components/QueueControls';
 import { primaryAction, rowMenuItems } from '@/components/row-menu';
 import { thumbSize } from '@/components/thumb-size';
 import type { Direction, Job, JobStatus } from '@/utils/domain/job';
+import { madeByLabel, useDevices } from '@/utils/panel/devices';
 import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -22,6 +24,8 @@ export interface JobActions {
   onDelete(id: string): void;
   /** Opens the detail view of the job. */
   onOpen(id: string): void;
+  /** Puts the job's image in one of the form's image options (absent: not offered). */
+  onUseAs?(id: string, field: UseAsField): void;
   /** Queue control of a waiting row (QueueControls.tsx): where it stands, and its moves and cancel. */
   queuePlace?(id: string): QueuePlace | null;
   onMoveUp?(id: string): void;
@@ -177,6 +181,9 @@ export function JobRow({
   const started = job?.startTime ?? job?.updatedAt ?? entry.createdAt;
   const rotated = job?.kind === 'rotate' && job.rotate ? `Rotated to ${job.rotate.toDirection}` : '';
   const queuePlace = status === 'idle' || status === 'queued' ? (actions.queuePlace?.(id) ?? null) : null;
+  // Who made it, once more than one device writes this history (issue 22).
+  const devices = useDevices();
+  const madeBy = devices.several ? madeByLabel(entry, devices) : null;
 
   const size = job ? `${job.width}×${job.height}` : '';
   // Whole-number scaling only: a 48x40 sprite shows at 1x in 64 px, never stretched to a blurred 1.33x.
@@ -258,7 +265,17 @@ export function JobRow({
                 </span>
               )}
             </p>
-            {rotated && <p class="job-note">{rotated}</p>}
+            {(rotated || madeBy) && (
+              <p class="job-note">
+                {rotated}
+                {rotated && madeBy && ' · '}
+                {madeBy && (
+                  <span class="job-author" title={`Made by ${madeBy}`}>
+                    <span class="visually-hidden">Made </span>by {madeBy}
+                  </span>
+                )}
+              </p>
+            )}
           </div>
         )}
         <RowActions

@@ -5,6 +5,7 @@ import { OverflowMenu } from '@/components/OverflowMenu';
 import { rowMenuItems } from '@/components/row-menu';
 import { thumbSize } from '@/components/thumb-size';
 import type { Job } from '@/utils/domain/job';
+import { madeByLabel, useDevices } from '@/utils/panel/devices';
 import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -28,6 +29,10 @@ export function JobTile({ entry, job, image, thumb, actions, stack, onToggleStac
   const height = job?.height ?? entry.height ?? 64;
   const shown = thumbSize(width, height, thumb);
   const facts = { id, status, hasImage: !!image, canRotate: status === 'success' && !!job?.image };
+  // Who made it, in the tooltip: a tile has no line to spare (issue 22).
+  const devices = useDevices();
+  const madeBy = devices.several ? madeByLabel(entry, devices) : null;
+  const named = madeBy ? `${prompt}\nMade by ${madeBy}` : prompt;
   return (
     <div
       class={stack && !stack.member && !stack.expanded ? 'job-tile stacked' : 'job-tile'}
@@ -40,7 +45,7 @@ export function JobTile({ entry, job, image, thumb, actions, stack, onToggleStac
         class="tile-thumb job-open"
         style={{ width: `${thumb}px`, height: `${thumb}px` }}
         aria-label={`Open details of ${id}`}
-        title={`${prompt}\nOpen details (Enter)`}
+        title={`${named}\nOpen details (Enter)`}
         onClick={() => actions.onOpen(id)}
       >
         {image ? (
@@ -52,7 +57,7 @@ export function JobTile({ entry, job, image, thumb, actions, stack, onToggleStac
         )}
       </button>
       <div class="tile-foot">
-        <span class="tile-prompt" title={prompt}>
+        <span class="tile-prompt" title={named}>
           {status !== 'success' && <span class={`badge badge-${status}`}>{STATUS_LABELS[status] ?? status}</span>}{' '}
           {prompt || <em>(no prompt)</em>}
         </span>

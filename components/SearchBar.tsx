@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
+import { BoardActions, type BoardActionsProps } from '@/components/BoardActions';
 import { FilterMenu } from '@/components/FilterMenu';
 import { chipsOf } from '@/components/filter-chips';
 import { STATUS_LABELS } from '@/components/format';
 import { type JobStatus, jobStatuses } from '@/utils/domain/job';
+import { authorKeyLabel, useDevices } from '@/utils/panel/devices';
 import type { Facets } from '@/utils/panel/facets';
 import { emptyFilter } from '@/utils/panel/filter';
 import type { FindQuery } from '@/utils/panel/find';
@@ -22,18 +24,22 @@ export interface SearchBarProps {
   /** Tags and sizes of the history, read when the filter menu opens. */
   facets(): Facets;
   boards?: readonly BoardOption[];
+  /** Renames and deletes boards: offered while the list is filtered by one. */
+  runBoard?: BoardActionsProps['run'];
 }
 
 /**
  * The search box, status and sort on one line, the other filters behind "Filters", and every active filter as
  * a removable chip under them: the top of the panel stays one line until something narrows the list.
  */
-export function SearchBar({ query, onQuery, countId, facets, boards = [] }: SearchBarProps) {
+export function SearchBar({ query, onQuery, countId, facets, boards = [], runBoard }: SearchBarProps) {
   const [menuOpen, setMenuOpen] = useState(false);
   const boardName = (id: string) => boards.find((b) => b.id === id)?.name ?? 'a deleted board';
-  const chips = chipsOf(query, boardName);
+  const devices = useDevices();
+  const chips = chipsOf(query, boardName, (key) => authorKeyLabel(key, devices));
   // The status select shows one status; the chips list every one.
   const menuCount = chips.filter((c) => !c.key.startsWith('status:')).length;
+  const board = query.board ? boards.find((b) => b.id === query.board) : undefined;
 
   return (
     <div class="search-bar" role="search">
@@ -121,6 +127,11 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [] }: Sear
               </button>
             </li>
           ))}
+          {board && runBoard && (
+            <li>
+              <BoardActions board={board} run={runBoard} onDeleted={() => onQuery({ ...query, board: null })} />
+            </li>
+          )}
           {chips.length > 1 && (
             <li>
               <button

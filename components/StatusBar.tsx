@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { DeviceSyncLine } from '@/components/DeviceSyncLine';
 import { formatAge, formatCost, formatCount, formatUsd } from '@/components/format';
 import { SyncIcon } from '@/components/icons';
 import { PairingPrompt } from '@/components/PairingPrompt';
@@ -188,6 +189,8 @@ export function StatusBar({
         </span>
       </p>
       {syncButton && <SyncNowButton sync={sync} onSyncNow={onSyncNow} busy={busy} />}
+      {/* The companion's own answer of moments ago: while it is unreachable, its sync state is unknown too. */}
+      {online && sync.deviceSync && <DeviceSyncLine status={sync.deviceSync} now={now} />}
       {(sync.pairing === 'required' || sync.pairingRequest !== null) && onPairStart && onPairConfirm && (
         <PairingPrompt
           request={sync.pairingRequest}

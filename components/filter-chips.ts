@@ -12,7 +12,11 @@ export interface FilterChip {
 const KIND_LABELS: Record<string, string> = { generate: 'Generated', rotate: 'Rotated' };
 
 /** The active filters of a query, one chip each, in the order the filter menu lists them. */
-export function chipsOf(query: FindQuery, boardName: (id: string) => string = (id) => id): FilterChip[] {
+export function chipsOf(
+  query: FindQuery,
+  boardName: (id: string) => string = (id) => id,
+  authorName: (key: string) => string = (key) => key,
+): FilterChip[] {
   const chips: FilterChip[] = [];
   if (query.trash) chips.push({ key: 'trash', label: 'In the trash', without: (q) => ({ ...q, trash: false }) });
   for (const status of query.statuses)
@@ -36,6 +40,12 @@ export function chipsOf(query: FindQuery, boardName: (id: string) => string = (i
     });
   if (query.board !== null)
     chips.push({ key: 'board', label: `Board: ${boardName(query.board)}`, without: (q) => ({ ...q, board: null }) });
+  if (query.author !== null)
+    chips.push({
+      key: 'author',
+      label: `Author: ${authorName(query.author)}`,
+      without: (q) => ({ ...q, author: null }),
+    });
   if (query.size !== null)
     chips.push({ key: 'size', label: `Size: ${query.size.replace('x', '×')}`, without: (q) => ({ ...q, size: null }) });
   if (query.from !== null)

@@ -11,7 +11,9 @@ export function trapFocus(e: JSX.TargetedKeyboardEvent<HTMLElement>, root: HTMLE
   const first = focusable[0];
   const last = focusable[focusable.length - 1];
   if (!first || !last) return;
-  if (e.shiftKey && document.activeElement === first) {
+  // The heading a dialog focuses first is not a Tab stop: Shift-Tab from it wraps to the last control too.
+  const at = focusable.indexOf(document.activeElement as HTMLElement);
+  if (e.shiftKey && at <= 0) {
     e.preventDefault();
     last.focus();
   } else if (!e.shiftKey && document.activeElement === last) {

@@ -1,3 +1,4 @@
+import { USE_AS } from '@/components/detail/types';
 import type { JobActions } from '@/components/JobRow';
 import type { MenuItem } from '@/components/OverflowMenu';
 import type { JobStatus } from '@/utils/domain/job';
@@ -48,7 +49,12 @@ export function rowMenuItems(facts: RowFacts, actions: JobActions, withPrimary =
   items.push(
     { label: 'Copy prompt', name: `Copy prompt of ${id}`, onSelect: () => actions.onCopy(id) },
     { label: 'Reuse in the form', name: `Reuse ${id} in the form`, onSelect: () => actions.onReuse(id) },
-    { label: 'Delete', name: `Delete ${id}`, onSelect: () => actions.onDelete(id), danger: true },
   );
+  // The image as a reference in the form: a style sprite, a start image, a palette, a sprite to animate.
+  const { onUseAs } = actions;
+  if (onUseAs)
+    for (const [field, label] of USE_AS)
+      items.push({ label, name: `${label}: ${id}`, onSelect: () => onUseAs(id, field), disabled: !canRotate });
+  items.push({ label: 'Delete', name: `Delete ${id}`, onSelect: () => actions.onDelete(id), danger: true });
   return items;
 }

@@ -6,6 +6,8 @@ import {
   bytesToBase64,
   bytesToPngDataUrl,
   type CreateJobRequest,
+  type DeviceSyncStatus,
+  deviceSyncStatusSchema,
   errorMessage,
   errorResponseSchema,
   type HealthResponse,
@@ -114,6 +116,8 @@ export interface CompanionClient {
   getImageBatch(hashes: readonly string[]): Promise<ImageBatch | null>;
   /** Today's spend and the spending limits; null when the companion keeps no spending record (404, older). */
   getSpend(): Promise<SpendResponse | null>;
+  /** Where every-device sync stands (target, devices, state); null when the companion does not sync (404, older). */
+  getDeviceSync(): Promise<DeviceSyncStatus | null>;
   getConfig(): Promise<{ parallelLimit: number }>;
   putConfig(config: { parallelLimit: number }): Promise<{ parallelLimit: number }>;
   loadJobs(): Promise<z.infer<typeof loadJobsResponseSchema>>;
@@ -210,6 +214,14 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
     return (await parseRaw(res, path, schema)).data;
   }
 
+  /** A GET whose 404 means "this companion has none" (a route older companions lack, or a feature that is off). */
+  async function getOrNull<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S> | null> {
+    const res = await send('GET', path);
+    if (res.status === 404) return null;
+    if (!res.ok) throw await failure(res, path);
+    return parse(res, path, schema);
+  }
+
   /** The answer parsed with its schema, and the JSON as sent (to see which fields a companion sends at all). */
   async function parseRaw<S extends z.ZodType>(
     res: Response,
@@ -279,13 +291,8 @@ export function createCompanionClient(options: CompanionClientOptions): Companio
       return (await call('POST', `/api/v1/jobs/${encodeURIComponent(id)}/retry`, jobReplySchema, options ?? {})).job;
     },
 
-    async getSpend() {
-      const path = '/api/v1/spend';
-      const res = await send('GET', path);
-      if (res.status === 404) return null;
-      if (!res.ok) throw await failure(res, path);
-      return parse(res, path, spendResponseSchema);
-    },
+    getSpend: () => getOrNull('/api/v1/spend', spendResponseSchema),
+    getDeviceSync: () => getOrNull('/api/v1/device-sync', deviceSyncStatusSchema),
 
     async getJob(id) {
       const path = `/api/v1/jobs/${encodeURIComponent(id)}`;

@@ -12,9 +12,10 @@ import type { IndexEntry } from '../../utils/storage/layout';
 import type { Dataset } from '../dataset';
 import { type FindSample, measureFind } from '../extension/find';
 import { firstRowsOnce, waitForFullIndex } from '../extension/first-rows';
+import { INSIGHTS_SEARCHES, measureInsights } from '../extension/insights';
 import { openProfile, ROW_HEIGHT, seedLayout } from '../extension/profile';
 import { pickQueries } from '../extension/search';
-import { log, QUICK, samples, sleep, tmp } from '../run-context';
+import { CONFIG, log, QUICK, samples, sleep, tmp } from '../run-context';
 import { fmt, type Row, type Summary, summarize } from '../stats';
 
 /** Section 12 in a panel holding the full index of `d`, then the engine alone at the same size. */
@@ -29,7 +30,7 @@ export async function benchFindIn(page: Page, d: Dataset): Promise<void> {
 }
 
 /** BENCH_ONLY=find: section 12 alone, in a profile holding `d`. */
-export async function benchFindOnly(extDir: string, d: Dataset): Promise<void> {
+export async function benchFindOnly(extDir: string, d: Dataset, only: ReadonlySet<string>): Promise<void> {
   const b = await openProfile(extDir, tmp(`profile-find-${d.count}`));
   try {
     const seeded = await seedLayout(b, d);
@@ -41,7 +42,14 @@ export async function benchFindOnly(extDir: string, d: Dataset): Promise<void> {
     );
     await waitForFullIndex(page, d.count, 180_000);
     await sleep(500);
-    await benchFindIn(page, d);
+    // BENCH_ONLY=insights measures section 11 the same way, in the same panel.
+    if (only.has('insights')) {
+      const measured = await measureInsights(page, CONFIG.insightsRuns, INSIGHTS_SEARCHES);
+      if (d.count >= 100_000) samples.insightsHuge = measured;
+      else samples.insights = measured;
+      log(`  insights: ${measured.map((s) => `${s.search || 'all'}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
+    }
+    if (only.has('find')) await benchFindIn(page, d);
     await page.close();
   } finally {
     await b.close();

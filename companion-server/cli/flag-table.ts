@@ -144,6 +144,22 @@ export const FLAG_TABLE = [
     kind: 'server',
   },
   {
+    name: 'sync-readonly',
+    env: 'COMPANION_SYNC_READONLY',
+    envNote: '=1',
+    default: 'off',
+    help: 'Only read the other devices from the sync target; write nothing to it (jobs made here stay here)',
+    kind: 'server',
+  },
+  {
+    name: 'author',
+    arg: 'NAME',
+    env: 'COMPANION_AUTHOR',
+    default: 'the device name',
+    help: 'Who makes the jobs this companion accepts, as the panel shows and filters them (a team sharing a target)',
+    kind: 'server',
+  },
+  {
     name: 'env-file',
     arg: 'FILE',
     help: 'Read environment variables from FILE (dotenv format) before ./.env; an installed service reads its own from the config folder',

@@ -91,6 +91,7 @@ export async function startCompanion(
           deviceName: config.deviceName,
           state: identity.state,
           log,
+          readonly: config.syncReadonly,
         })
       : null;
   const app = createApp({
@@ -103,6 +104,7 @@ export async function startCompanion(
     apiKey: { holder: apiKey, check: checkKey },
     spending: spending.guard,
     ledger: spending.ledger,
+    deviceSync: deviceSync ?? undefined,
     config: {
       allowOrigins: config.allowOrigins,
       allowExtensions: config.allowExtensions,
@@ -113,6 +115,7 @@ export async function startCompanion(
       limits: defaultLimits,
       version: COMPANION_VERSION,
       balanceTtlMs: 60_000,
+      author: config.author,
     },
   });
 

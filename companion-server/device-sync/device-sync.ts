@@ -1,9 +1,11 @@
+import type { KnownDevice } from '../../utils/domain/device-sync';
 import type { DeviceSyncStateFile } from '../store/device-sync-state';
 import type { JobStore } from '../store/types';
+import { createDeviceRoster } from './device-roster';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
 import { openFolderTarget } from './targets/folder';
-import type { SyncTarget } from './targets/types';
+import { LOG_FILE, type SyncTarget } from './targets/types';
 
 /** The folder is read at least this often, whatever the watcher says (issue 22: within 10 s of a file arriving). */
 export const DEFAULT_POLL_MS = 5000;
@@ -11,6 +13,8 @@ export const DEFAULT_POLL_MS = 5000;
 const PUBLISH_CHECK_MS = 200;
 /** Watcher events come in bursts while a sync client writes: one pass after the burst. */
 const WATCH_SETTLE_MS = 100;
+/** The other devices' names and last writes are read again at least this often (and whenever lines arrive). */
+const ROSTER_EVERY_MS = 30_000;
 
 export interface DeviceSyncStatus {
   target: string;
@@ -23,6 +27,12 @@ export interface DeviceSyncStatus {
   bytesWritten: number;
   linesRead: number;
   quarantined: Quarantined[];
+  /** The other devices on the target: names from their head.json, when they last wrote. */
+  devices: KnownDevice[];
+  /** --sync-readonly: this device reads the target and never writes to it. */
+  readonly: boolean;
+  /** Why the target cannot be read without a passphrase (none, or a wrong one), or null (seal.ts sets it). */
+  passphraseNeeded: string | null;
 }
 
 export interface DeviceSync {
@@ -48,6 +58,8 @@ export async function startDeviceSync(options: {
   log?: (line: string) => void;
   pollMs?: number;
   now?: () => number;
+  /** --sync-readonly: read the other devices' files, write nothing to the target (no log, no head, no image). */
+  readonly?: boolean;
 }): Promise<DeviceSync> {
   const { store, state } = options;
   const log = options.log ?? ((line: string) => console.warn(line));
@@ -58,6 +70,19 @@ export async function startDeviceSync(options: {
   const target: SyncTarget = options.target ?? (await openFolderTarget(options.syncDir!, deviceId));
   const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
   const reader = createReader({ store, target, state, echoes: publisher.echoes, log, now });
+  const readonly = options.readonly === true;
+  const roster = createDeviceRoster({
+    devices: () => target.devices(),
+    readHead: (device, max) => target.read(device, 'head.json', max),
+    async lastWrite(device) {
+      const files = (await target.list(device)).filter((f) => LOG_FILE.test(f.name));
+      return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
+    },
+  });
+  let rosterAt = Number.NEGATIVE_INFINITY;
+  let rosterDevices: string | null = null;
+  // Set by the encryption (seal.ts) when the target needs a passphrase this device lacks: no pass reads it then.
+  const passphraseNeeded: string | null = null;
 
   let lastSyncAt: number | null = null;
   let lastError: string | null = null;
@@ -72,17 +97,24 @@ export async function startDeviceSync(options: {
 
   async function pass() {
     try {
-      bytesWritten += await publisher.publish();
+      if (!readonly) bytesWritten += await publisher.publish();
       publishedUpTo = store.lastSeq;
       const read = await reader.read();
       linesRead += read.lines;
       // What the merge wrote goes out at once (only what differs from the target: see reader.ts echoes).
-      if (read.applied > 0) bytesWritten += await publisher.publish();
+      if (read.applied > 0 && !readonly) bytesWritten += await publisher.publish();
+      // Echoes are pruned by publishing, which a reader-only device never does.
+      if (readonly) publisher.echoes.clear();
+      const devices = (await target.devices()).join(',');
+      if (read.lines > 0 || devices !== rosterDevices || now() - rosterAt >= ROSTER_EVERY_MS) {
+        await roster.refresh();
+        rosterAt = now();
+        rosterDevices = devices;
+      }
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
       // A folder is watched (a new device's folder too); a remote target is only polled.
-      const devices = target.watch ? (await target.devices()).join(',') : null;
       if (target.watch && devices !== watched && !stopped) {
         watched = devices;
         unwatch();
@@ -125,7 +157,9 @@ export async function startDeviceSync(options: {
     if (store.lastSeq !== publishedUpTo) schedule(0);
   }, PUBLISH_CHECK_MS);
   await run();
-  log(`Device sync: ${target.describe()} as "${options.deviceName}" (${deviceId})`);
+  log(
+    `Device sync: ${target.describe()} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,
+  );
 
   return {
     async syncNow() {
@@ -142,6 +176,9 @@ export async function startDeviceSync(options: {
       bytesWritten,
       linesRead,
       quarantined: reader.quarantined(),
+      devices: roster.devices(),
+      readonly,
+      passphraseNeeded,
     }),
     async stop() {
       stopped = true;
@@ -150,6 +187,7 @@ export async function startDeviceSync(options: {
       if (pending) clearTimeout(pending);
       unwatch();
       await running;
+      if (readonly) return;
       bytesWritten += await publisher.publish().catch((error: unknown) => {
         log(`Device sync: could not publish the last changes (${String(error)}); they go at the next start`);
         return 0;

@@ -56,8 +56,9 @@ export function jobRoutes(deps: CompanionDeps) {
   const now = deps.now ?? Date.now;
 
   async function queue(job: Job) {
-    // The device that accepts a job is the one that runs it (issue 22).
-    const stored = await store.put(store.device ? { ...job, device: store.device } : job);
+    // The device that accepts a job is the one that runs it (issue 22); its --author is who made it.
+    const stamped = config.author ? { ...job, author: config.author } : job;
+    const stored = await store.put(store.device ? { ...stamped, device: store.device } : stamped);
     runner.enqueue(stored.id);
     return stored;
   }

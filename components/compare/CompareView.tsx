@@ -3,7 +3,7 @@ import { useRef, useState } from 'preact/hooks';
 import { PixelStage } from '@/components/detail/PixelStage';
 import { ZoomControl } from '@/components/detail/ZoomControl';
 import { clampZoom, fitZoom } from '@/components/detail/zoom';
-import { useInitialFocus } from '@/components/focus-trap';
+import { trapFocus, useInitialFocus } from '@/components/focus-trap';
 import { CloseIcon } from '@/components/icons';
 
 /** One job to compare: its size, its image once read, and what to call it. */
@@ -41,7 +41,9 @@ export function CompareView({ items, onClose, boxWidth }: CompareViewProps) {
   const two = shown.length === 2;
   const [a, b] = shown;
 
+  const dialog = useRef<HTMLDivElement>(null);
   const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
+    trapFocus(e, dialog.current);
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
@@ -55,6 +57,7 @@ export function CompareView({ items, onClose, boxWidth }: CompareViewProps) {
   return (
     <div class="detail-backdrop">
       <div
+        ref={dialog}
         class="detail-view compare-view"
         role="dialog"
         aria-modal="true"

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { DetailActions } from '@/components/detail/types';
+import { type DetailActions, USE_AS } from '@/components/detail/types';
 import { ZOOMS } from '@/components/detail/zoom';
 import { type Direction, directions, type Job } from '@/utils/domain/job';
 
@@ -10,10 +10,12 @@ export interface DetailActionBarProps {
   /** The view's zoom: the copy and download scale follows it until one is picked. */
   zoom: number;
   actions: DetailActions;
+  /** Opens the mask painter (absent: inpaint is not offered for this job). */
+  onPaintMask?(): void;
 }
 
 /** Reuse, copy, download at N×, rotate, retry, delete: each a labelled button. */
-export function DetailActionBar({ id, job, hasImage, zoom, actions }: DetailActionBarProps) {
+export function DetailActionBar({ id, job, hasImage, zoom, actions, onPaintMask }: DetailActionBarProps) {
   const [picked, setPicked] = useState<number | null>(null);
   const [direction, setDirection] = useState<Direction>('east');
   const scale = picked ?? zoom;
@@ -34,7 +36,33 @@ export function DetailActionBar({ id, job, hasImage, zoom, actions }: DetailActi
         <button type="button" class="btn small" onClick={() => actions.onCopyPrompt(id)}>
           Copy prompt
         </button>
+        {onPaintMask && (
+          <button
+            type="button"
+            class="btn small"
+            disabled={!canRotate || !hasImage}
+            onClick={onPaintMask}
+            title="Paint a mask over the part to redraw, then queue an inpaint"
+          >
+            Inpaint…
+          </button>
+        )}
       </div>
+      {actions.onUseAs && (
+        <div class="action-line" role="group" aria-label="Use this image in the form">
+          {USE_AS.map(([field, label]) => (
+            <button
+              key={field}
+              type="button"
+              class="btn small"
+              disabled={!canRotate}
+              onClick={() => actions.onUseAs?.(id, field)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      )}
       <div class="action-line">
         <label class="inline-field" for="detail-scale">
           Scale

@@ -1,7 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import type { JobLink } from '@/components/detail/types';
+import { type FormMode, MODE_LABELS } from '@/components/form-values';
 import { formatCost, formatDuration, STATUS_LABELS } from '@/components/format';
+import { PixelThumb } from '@/components/ReferenceSlot';
 import type { Job } from '@/utils/domain/job';
+import { madeByLabel, useDevices } from '@/utils/panel/devices';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface DetailParamsProps {
@@ -10,6 +13,18 @@ export interface DetailParamsProps {
   source: JobLink | null;
   derived: readonly JobLink[];
   onOpenJob(id: string): void;
+  /** The data URL of an image this browser holds: an option's image shows as a thumbnail. */
+  imageOf?(hash: string): string | undefined;
+}
+
+/** An option's image: its thumbnail at 1x (pixelated) when this browser has it, and its short hash. */
+function optionImage(hash: string, url: string | undefined) {
+  return (
+    <span class="param-image">
+      {url && <PixelThumb src={url} alt="" box={64} />}
+      <code>{hash.slice(0, 8)}…</code>
+    </span>
+  );
 }
 
 /** `2026-12-06 07:12:09` in local time: a triage view wants the exact moment, not "3 min ago". */
@@ -37,7 +52,8 @@ function linkTo(link: JobLink, onOpenJob: (id: string) => void, label?: string) 
 }
 
 /** Every parameter of a job, as a definition list; nothing is hidden behind a hover. */
-export function DetailParams({ entry, job, source, derived, onOpenJob }: DetailParamsProps) {
+export function DetailParams({ entry, job, source, derived, onOpenJob, imageOf }: DetailParamsProps) {
+  const devices = useDevices();
   const rows: [string, ComponentChildren][] = [];
   const add = (term: string, value: ComponentChildren) => {
     if (value !== '' && value !== null && value !== undefined) rows.push([term, value]);
@@ -68,13 +84,18 @@ export function DetailParams({ entry, job, source, derived, onOpenJob }: DetailP
   if (options && typeof options === 'object') {
     for (const [key, value] of Object.entries(options)) {
       if (value === null || value === undefined) continue;
-      add(key.replace(/_/g, ' '), optionText(value));
+      const term = key.replace(/_/g, ' ');
+      if (typeof value === 'string' && /^[0-9a-f]{64}$/.test(value)) add(term, optionImage(value, imageOf?.(value)));
+      else if (key === 'mode' && typeof value === 'string' && value in MODE_LABELS)
+        add(term, `${MODE_LABELS[value as FormMode]} (${value})`);
+      else add(term, optionText(value));
     }
   }
   const duration = job?.duration ?? entry.duration;
   add('Duration', formatDuration(duration));
   const usd = job?.usd ?? entry.usd;
   if (usd !== null && usd !== undefined) add('Cost', formatCost(usd));
+  add('Made by', madeByLabel({ device: entry.device, author: entry.author }, devices) ?? '');
   add('Created', formatTime(job?.createdAt ?? entry.createdAt));
   add('Started', formatTime(job?.startTime));
   add('Finished', formatTime(job?.endTime));

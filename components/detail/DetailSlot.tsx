@@ -115,6 +115,7 @@ export function DetailSlot({
       entry={entry}
       job={job}
       image={data.getImage(job?.image)}
+      imageOf={data.getImage}
       index={Math.max(0, index)}
       count={Math.max(rows.length, 1)}
       onPrev={() => prev && onOpen(prev.id)}

@@ -51,7 +51,11 @@ function actionsMock(): DetailActions {
   };
 }
 
-function setup(jobs: Job[], id: string, extra: { onCompare?: (ids: string[]) => void } = {}) {
+function setup(
+  jobs: Job[],
+  id: string,
+  extra: { onCompare?: (ids: string[]) => void; actions?: Partial<DetailActions> } = {},
+) {
   const byId = new Map(jobs.map((j) => [j.id, j]));
   const rows: IndexEntry[] = jobs.map((j) => ({
     id: j.id,
@@ -65,7 +69,7 @@ function setup(jobs: Job[], id: string, extra: { onCompare?: (ids: string[]) => 
     getImage: (hash: string | null | undefined) => (hash ? PNG : undefined),
     ensureRows: vi.fn(async () => {}),
   };
-  const actions = actionsMock();
+  const actions = { ...actionsMock(), ...extra.actions };
   const onOpen = vi.fn();
   const onClose = vi.fn();
   const view = render(
@@ -147,7 +151,7 @@ describe('DetailView', () => {
       Seed: '7',
       Rotation: 'as drawn → east',
       'Source job': 'prompt 1',
-      mode: 'pixflux',
+      mode: 'Text to image (pixflux)',
       'no background': 'yes',
       outline: 'selective outline',
       Duration: '3.0 s',
@@ -176,6 +180,18 @@ describe('DetailView', () => {
     expect(screen.getByRole('heading', { name: 'prompt 3' })).toBeTruthy();
     fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(onClose).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps Tab inside: Shift-Tab from the focused heading goes to the last control, Tab from it back to the first', () => {
+    const { dialog } = setup([job(1), job(2)], 'job-1');
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'prompt 1' }));
+    const stops = [
+      ...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select, [href]'),
+    ];
+    fireEvent.keyDown(document.activeElement!, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(stops.at(-1));
+    fireEvent.keyDown(document.activeElement!, { key: 'Tab' });
+    expect(document.activeElement).toBe(stops[0]);
   });
 
   it('stars and rates from buttons and keys; the same rating again clears it', () => {
@@ -227,5 +243,46 @@ describe('DetailView', () => {
     expect((within(dialog).getByRole('button', { name: 'Rotate' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(within(dialog).getByRole('button', { name: 'Retry' }));
     expect(actions.onRetry).toHaveBeenCalledWith('job-2');
+  });
+
+  it('“Use as style” (and init image, palette, animate) hands the job to the form; Inpaint… opens the mask painter', () => {
+    const onUseAs = vi.fn();
+    const onInpaint = vi.fn();
+    const { dialog } = setup([job(1, { width: 32, height: 32 })], 'job-1', { actions: { onUseAs, onInpaint } });
+    const uses = within(dialog).getByRole('group', { name: 'Use this image in the form' });
+    expect(
+      within(uses)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['Use as init image', 'Use as style', 'Use as palette', 'Use to animate']);
+    fireEvent.click(within(uses).getByRole('button', { name: 'Use as style' }));
+    expect(onUseAs).toHaveBeenCalledWith('job-1', 'style_image');
+
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Inpaint…' }));
+    const painter = within(dialog).getByRole('form', { name: 'Inpaint mask' });
+    expect(within(painter).getByLabelText('What to paint there')).toHaveProperty('value', 'prompt 1');
+    fireEvent.click(within(painter).getByRole('button', { name: 'Cancel' }));
+    expect(within(dialog).queryByRole('form', { name: 'Inpaint mask' })).toBeNull();
+    expect(within(dialog).getByTestId('detail-stage')).toBeTruthy();
+  });
+
+  it('a job that has not finished offers neither', () => {
+    const { dialog } = setup([job(1, { status: 'error', image: null })], 'job-1', {
+      actions: { onUseAs: vi.fn(), onInpaint: vi.fn() },
+    });
+    expect((within(dialog).getByRole('button', { name: 'Use as style' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(dialog).getByRole('button', { name: 'Inpaint…' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('shows a bitforge job’s mode by name and its style sprite as a thumbnail beside its short hash', () => {
+    const style = 'c'.repeat(64);
+    const options = { mode: 'bitforge', style_image: style, style_strength: 30 };
+    const { dialog } = setup([job(1, { options })], 'job-1');
+    const term = (name: string) =>
+      [...dialog.querySelectorAll('.detail-param')].find((d) => d.querySelector('dt')?.textContent === name)!;
+    expect(term('mode').querySelector('dd')?.textContent).toBe('Style from a sprite (bitforge)');
+    expect(term('style image').querySelector('img')?.getAttribute('src')).toBe(PNG);
+    expect(term('style image').querySelector('code')?.textContent).toBe('cccccccc…');
+    expect(term('style strength').querySelector('dd')?.textContent).toBe('30');
   });
 });

@@ -2,12 +2,13 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { DetailActionBar } from '@/components/detail/DetailActionBar';
 import { DetailParams } from '@/components/detail/DetailParams';
+import { MaskPainter } from '@/components/detail/MaskPainter';
 import { PixelStage } from '@/components/detail/PixelStage';
 import { RatingControl } from '@/components/detail/RatingControl';
 import type { DetailActions, JobLink, Rating } from '@/components/detail/types';
 import { ZoomControl } from '@/components/detail/ZoomControl';
 import { clampZoom, fitZoom } from '@/components/detail/zoom';
-import { useInitialFocus } from '@/components/focus-trap';
+import { trapFocus, useInitialFocus } from '@/components/focus-trap';
 import { CloseIcon } from '@/components/icons';
 import type { Job } from '@/utils/domain/job';
 import { pngFilename } from '@/utils/panel/download';
@@ -36,6 +37,8 @@ export interface DetailViewProps {
   compass?: ComponentChildren;
   /** The stage's box, to pick the first zoom (the largest that fits). */
   stageBox?: { width: number; height: number };
+  /** The data URL of an image this browser holds (an option's image, shown in the parameters). */
+  imageOf?(hash: string): string | undefined;
 }
 
 /** Keys that act inside the detail view; typing in a field is left alone. */
@@ -59,6 +62,9 @@ export function DetailView(props: DetailViewProps) {
   const box = props.stageBox ?? { width: Math.max(200, (globalThis.innerWidth || 400) - 40), height: 360 };
   const [zoom, setZoom] = useState(() => fitZoom(width * frames, height, box.width, box.height));
   const [grid, setGrid] = useState(false);
+  /** The mask painter replaces the stage while an inpaint is being set up. */
+  const [paintingFor, setPaintingFor] = useState<string | null>(null);
+  const painting = paintingFor === id;
   const dialog = useRef<HTMLDivElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const prompt = job?.prompt ?? entry.prompt;
@@ -68,6 +74,7 @@ export function DetailView(props: DetailViewProps) {
   useInitialFocus(() => heading.current, { restore: false });
 
   const onKeyDown = (e: JSX.TargetedKeyboardEvent<HTMLDivElement>) => {
+    trapFocus(e, dialog.current);
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
@@ -144,27 +151,46 @@ export function DetailView(props: DetailViewProps) {
         </h2>
         <div class="detail-body">
           <section class="detail-stage-area" aria-label="Image">
-            <div class="detail-tools">
-              <ZoomControl zoom={zoom} onZoom={setZoom} />
-              <label class="check">
-                <input type="checkbox" checked={grid} onChange={(e) => setGrid(e.currentTarget.checked)} /> Pixel grid
-              </label>
-            </div>
-            <div class="pixel-stage" data-testid="detail-stage">
-              {image ? (
-                <PixelStage
-                  src={image}
-                  alt={prompt}
-                  width={width * frames}
-                  height={height}
-                  zoom={zoom}
-                  grid={grid}
-                  dragName={pngFilename({ id, prompt })}
-                />
-              ) : (
-                <p class="stage-empty">{job?.status === 'success' ? 'Loading the image…' : 'No image yet.'}</p>
-              )}
-            </div>
+            {painting && image && actions.onInpaint ? (
+              <MaskPainter
+                key={id}
+                image={image}
+                width={width}
+                height={height}
+                prompt={prompt}
+                box={box}
+                onCancel={() => setPaintingFor(null)}
+                onInpaint={async (mask, text) => {
+                  const done = await actions.onInpaint?.(id, mask, text);
+                  if (done !== false) setPaintingFor(null);
+                }}
+              />
+            ) : (
+              <>
+                <div class="detail-tools">
+                  <ZoomControl zoom={zoom} onZoom={setZoom} />
+                  <label class="check">
+                    <input type="checkbox" checked={grid} onChange={(e) => setGrid(e.currentTarget.checked)} /> Pixel
+                    grid
+                  </label>
+                </div>
+                <div class="pixel-stage" data-testid="detail-stage">
+                  {image ? (
+                    <PixelStage
+                      src={image}
+                      alt={prompt}
+                      width={width * frames}
+                      height={height}
+                      zoom={zoom}
+                      grid={grid}
+                      dragName={pngFilename({ id, prompt })}
+                    />
+                  ) : (
+                    <p class="stage-empty">{job?.status === 'success' ? 'Loading the image…' : 'No image yet.'}</p>
+                  )}
+                </div>
+              </>
+            )}
           </section>
           <section class="detail-side" aria-label="Details">
             <RatingControl
@@ -173,7 +199,14 @@ export function DetailView(props: DetailViewProps) {
               onStar={(v) => actions.onStar(id, v)}
               onRate={(v) => actions.onRate(id, v)}
             />
-            <DetailActionBar id={id} job={job} hasImage={!!image} zoom={zoom} actions={actions} />
+            <DetailActionBar
+              id={id}
+              job={job}
+              hasImage={!!image}
+              zoom={zoom}
+              actions={actions}
+              onPaintMask={actions.onInpaint && frames === 1 ? () => setPaintingFor(id) : undefined}
+            />
             {props.onExport && (
               <button type="button" class="btn small detail-export" onClick={props.onExport}>
                 Export sheet, GIF or palette…
@@ -186,6 +219,7 @@ export function DetailView(props: DetailViewProps) {
               source={props.source}
               derived={props.derived}
               onOpenJob={props.onOpenJob}
+              imageOf={props.imageOf}
             />
           </section>
         </div>

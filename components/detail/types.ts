@@ -1,3 +1,4 @@
+import type { ImageField } from '@/components/form-values';
 import type { Direction } from '@/utils/domain/job';
 
 export type Rating = 1 | 2 | 3 | 4 | 5 | null;
@@ -14,7 +15,20 @@ export interface DetailActions {
   onDelete(id: string): void;
   onStar(id: string, value: boolean): void;
   onRate(id: string, value: Rating): void;
+  /** Puts the job's image in one of the form's image options ("Use as style"…); absent: not offered. */
+  onUseAs?(id: string, field: UseAsField): void;
+  /** Queues an inpaint of the job's image: the painted mask's PNG (white = repaint) and the prompt. */
+  onInpaint?(id: string, mask: Uint8Array, prompt: string): unknown;
 }
+
+/** The roles a job's image can take in the form, and what the buttons say. */
+export type UseAsField = Extract<ImageField, 'init_image' | 'style_image' | 'color_image' | 'reference_image'>;
+export const USE_AS: [UseAsField, string][] = [
+  ['init_image', 'Use as init image'],
+  ['style_image', 'Use as style'],
+  ['color_image', 'Use as palette'],
+  ['reference_image', 'Use to animate'],
+];
 
 /** A job named by its prompt, for links (the source of a rotation, what was derived from a job). */
 export interface JobLink {

@@ -5,7 +5,7 @@ import { CompanionGuide } from '@/components/CompanionGuide';
 import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { DataTools } from '@/components/DataTools';
 import type { Rating } from '@/components/detail/types';
-import { plural, shortPrompt } from '@/components/format';
+import { shortPrompt } from '@/components/format';
 import { GenerateForm, type Prefill, prefillFrom } from '@/components/GenerateForm';
 import { HeaderActions } from '@/components/HeaderActions';
 import { PixelLogo } from '@/components/icons';
@@ -29,14 +29,16 @@ import { errorMessage } from '@/utils/domain/error-message';
 import type { Job } from '@/utils/domain/job';
 import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
-import type { GenerateRequest, IntentInput, IntentReply } from '@/utils/intents/protocol';
+import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
 import type { PanelData } from '@/utils/panel/data';
+import { DevicesProvider } from '@/utils/panel/devices';
 import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
 import type { ExportSelection } from '@/utils/panel/use-bulk';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useFind } from '@/utils/panel/use-find';
+import { useFormActions } from '@/utils/panel/use-form-actions';
 import { useInsightsSource } from '@/utils/panel/use-insights-source';
 import { useNotices } from '@/utils/panel/use-notices';
 import { useQueueControl } from '@/utils/panel/use-queue-control';
@@ -150,6 +152,7 @@ export function App({ services }: { services: PanelServices }) {
     setPrefill,
     showForm: () => formRef.current?.scrollIntoView?.({ block: 'nearest' }),
   });
+  const form = useFormActions({ data, send, run, addError, showToast, nameOf, offline, showForm: wb.applyReference });
   const {
     row: rowActions,
     detail: detailActions,
@@ -168,6 +171,8 @@ export function App({ services }: { services: PanelServices }) {
     offline,
     reuse: wb.reuse,
     open: wb.open,
+    useAs: form.useAs,
+    inpaint: form.inpaint,
     marksOf: (id) => {
       const marked = findJob(id) ?? entryOf(id);
       return { starred: !!marked?.starred, rating: (marked?.rating ?? null) as Rating };
@@ -176,16 +181,6 @@ export function App({ services }: { services: PanelServices }) {
     openShortcuts: () => wb.patch({ shortcuts: true }),
     version: snap.entries,
   });
-
-  const onGenerate = (request: GenerateRequest) =>
-    run({ type: 'generate', request }, (reply) => {
-      if (reply.message) return reply.message;
-      const n = reply.ids?.length ?? request.count;
-      // Offline the jobs only wait in this browser: say so, not "queued".
-      return offline()
-        ? `Saved ${plural(n, 'job')}; ${n === 1 ? 'it' : 'they'} will run when the companion is back`
-        : `Queued ${plural(n, 'job')}`;
-    });
 
   const onSaveSettings = async (settings: Settings) => {
     const reply = await run({ type: 'saveSettings', settings }, 'Settings saved');
@@ -293,8 +288,11 @@ export function App({ services }: { services: PanelServices }) {
       )}
       <div ref={formRef}>
         <GenerateForm
-          onGenerate={onGenerate}
+          onGenerate={form.onGenerate}
           prefill={prefill}
+          reference={form.reference}
+          onImportImage={form.importImage}
+          imageUrl={data.getImage}
           onDraftChange={wb.onDraftChange}
           askAboveUsd={snap.settings.askAboveUsd}
           estimateUsd={
@@ -304,7 +302,7 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <SearchBar query={query} onQuery={setQuery} countId="job-count" facets={find.facets} boards={boards} />
+        <SearchBar {...{ query, boards, runBoard: run }} onQuery={setQuery} countId="job-count" facets={find.facets} />
       </div>
       {view === 'history' && (
         <SelectionBar
@@ -392,5 +390,6 @@ export function App({ services }: { services: PanelServices }) {
       </ConfirmDialog>
     </div>
   );
-  return <RecordsContext.Provider value={data.records}>{panel}</RecordsContext.Provider>;
+  const withDevices = <DevicesProvider status={snap.sync.deviceSync}>{panel}</DevicesProvider>;
+  return <RecordsContext.Provider value={data.records}>{withDevices}</RecordsContext.Provider>;
 }

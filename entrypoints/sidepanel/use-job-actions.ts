@@ -27,6 +27,9 @@ export interface JobActionDeps {
   reuse(id: string): void;
   /** Opens the detail view. */
   open(id: string): void;
+  /** Puts a job's image in the form ("Use as style"…) and queues an inpaint (use-form-actions.ts). */
+  useAs?: JobActions['onUseAs'];
+  inpaint?: DetailActions['onInpaint'];
   /** The star and rating a job has now (its record, or its index entry). */
   marksOf(id: string): { starred: boolean; rating: Rating };
   /** Opens the tag prompt for a job, and the shortcuts sheet. */
@@ -105,6 +108,7 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
       },
       onReuse: reuse,
       onOpen: open,
+      onUseAs: deps.useAs,
       ...deps.queueActions,
     };
     const detail: DetailActions = {
@@ -135,6 +139,8 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
       onDelete: row.onDelete,
       onStar: (id, value) => void organise([id], { op: 'star', value }, value ? 'Starred' : 'Unstarred'),
       onRate: (id, value) => void organise([id], { op: 'rate', value }, value ? `Rated ${value}` : 'Rating cleared'),
+      onUseAs: deps.useAs,
+      onInpaint: deps.inpaint,
     };
     const addTags = (id: string, tags: string[]) =>
       void organise([id], { op: 'addTags', tags }, `Tagged ${nameOf(id)}: ${tags.join(', ')}`);
@@ -151,5 +157,5 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
     };
     return { row, detail, addTags, triage };
     // The handlers read the latest snapshot through data; `version` for the prompt fallback of unread jobs.
-  }, [run, services, data, addError, showToast, deps.version, deps.trash, deps.queueActions]);
+  }, [run, services, data, addError, showToast, deps.version, deps.trash, deps.queueActions, deps.useAs, deps.inpaint]);
 }

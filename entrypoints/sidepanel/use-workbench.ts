@@ -53,6 +53,11 @@ export function useWorkbench({ prefillOf, setPrefill, showForm }: WorkbenchInput
     else applyReuse(id);
   };
   const open = useCallback((id: string) => patch({ detailId: id }), [patch]);
+  /** A job's image went into the form ("Use as style"): the detail view closes, the form shows. */
+  const applyReference = () => {
+    patch({ detailId: null });
+    showForm();
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -67,5 +72,5 @@ export function useWorkbench({ prefillOf, setPrefill, showForm }: WorkbenchInput
   /** Opens compare with 2-4 jobs: the selection's "Compare" calls this (the detail view's Compare… does too). */
   const compare = useCallback((ids: string[]) => patch({ detailId: null, compareIds: ids.slice(0, 4) }), [patch]);
 
-  return { state, patch, onDraftChange, reuse, applyReuse, open, compare };
+  return { state, patch, onDraftChange, reuse, applyReuse, applyReference, open, compare };
 }

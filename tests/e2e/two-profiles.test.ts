@@ -58,8 +58,8 @@ describe('two profiles, one companion', () => {
         { timeout: 20_000 },
       )
       .toEqual([idA]);
-    // Not yet asserted: profile B dropping the row. Measured here, B keeps showing it after 20 s although the
-    // companion holds the trash (the extension's v2 pull does not bring trashedAt into B's index yet: wbsync's).
+    // Profile B drops the row too: its pull brings the trash.
+    await jobRow(pageB, idA).waitFor({ state: 'detached', timeout: 20_000 });
 
     // The other job stays everywhere.
     expect(await jobRow(pageB, idB).getAttribute('data-status')).toBe('success');

@@ -1,5 +1,5 @@
 import { createApp } from '@/companion-server/app';
-import { defaultLimits, type PixelLab } from '@/companion-server/deps';
+import { type CompanionDeps, defaultLimits, type PixelLab } from '@/companion-server/deps';
 import { createRunner } from '@/companion-server/paid/runner';
 import { createMemoryStore } from '@/companion-server/store/memory-store';
 import type { JobStore } from '@/companion-server/store/types';
@@ -33,7 +33,7 @@ interface Sent {
  */
 export function startCompanion(
   clock: ReturnType<typeof createClock>,
-  options: { serverId?: string; jobs?: Job[]; store?: JobStore } = {},
+  options: { serverId?: string; jobs?: Job[]; store?: JobStore; deviceSync?: CompanionDeps['deviceSync'] } = {},
 ) {
   const store =
     options.store ??
@@ -54,6 +54,7 @@ export function startCompanion(
     runner,
     now: clock.now,
     log: () => undefined,
+    deviceSync: options.deviceSync,
     config: {
       allowOrigins: [],
       token: null,

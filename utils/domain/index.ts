@@ -2,6 +2,7 @@ export * from './clock';
 export * from './companion';
 export * from './companion-package';
 export * from './data-url';
+export * from './device-sync';
 export * from './error-message';
 export * from './job';
 export * from './merge';

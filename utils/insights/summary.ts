@@ -216,20 +216,57 @@ export function summarize(input: SummaryInput): Insights {
 
 /** Prompts of a set of jobs, most made first (whitespace collapsed, so a re-typed prompt counts as the same). */
 export function topPrompts(facts: Iterable<JobFacts>, from: string, to: string, limit = 10): KeyTotal[] {
-  const totals = new Map<string, { count: number; micros: number }>();
-  for (const f of facts) {
-    const day = localDay(f.createdAt);
-    if (day < from || day > to) continue;
-    const key = f.prompt.trim().replace(/\s+/g, ' ');
-    const t = totals.get(key) ?? { count: 0, micros: 0 };
-    t.count += 1;
-    if (typeof f.usd === 'number') t.micros += toMicros(f.usd);
-    totals.set(key, t);
+  const counter = promptCounter(from, to);
+  counter.add(facts);
+  return counter.top(limit);
+}
+
+/**
+ * Counts prompts a slice at a time (the panel counts 100,000 rows in several short tasks). Nearly every prompt is
+ * distinct at that size: plain counters, and the top picked in one pass rather than every prompt sorted (that
+ * sort was 2 s of Insights' first second at 100,000 jobs).
+ */
+export function promptCounter(from: string, to: string) {
+  const counts = new Map<string, number>();
+  const micros = new Map<string, number>();
+  return {
+    add(facts: Iterable<JobFacts>) {
+      for (const f of facts) {
+        const day = localDay(f.createdAt);
+        if (day < from || day > to) continue;
+        const key = MESSY_SPACE.test(f.prompt) ? f.prompt.trim().replace(/\s+/g, ' ') : f.prompt;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        if (typeof f.usd === 'number') micros.set(key, (micros.get(key) ?? 0) + toMicros(f.usd));
+      }
+    },
+    top(limit: number): KeyTotal[] {
+      const top: KeyTotal[] = [];
+      for (const [key, count] of counts) {
+        const last = top[limit - 1];
+        if (last && count < last.count) continue;
+        const item = { key, count, usd: fromMicros(micros.get(key) ?? 0) };
+        if (last && byCountThenKey(item, last) > 0) continue;
+        top.splice(sortedIndex(top, item), 0, item);
+        if (top.length > limit) top.pop();
+      }
+      return top;
+    },
+  };
+}
+
+/** Whitespace a prompt would lose when collapsed: at either end, doubled, or other than a plain space. */
+const MESSY_SPACE = /^\s|\s$|\s\s|[^\S ]/;
+
+/** Where `item` goes in `sorted` (byCountThenKey order). */
+function sortedIndex(sorted: readonly KeyTotal[], item: KeyTotal): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (byCountThenKey(sorted[mid]!, item) <= 0) lo = mid + 1;
+    else hi = mid;
   }
-  return [...totals]
-    .map(([key, t]) => ({ key, count: t.count, usd: fromMicros(t.micros) }))
-    .sort(byCountThenKey)
-    .slice(0, limit);
+  return lo;
 }
 
 /**

@@ -1,16 +1,10 @@
 import { z } from 'zod';
 import { apiKeySchema } from '@/utils/domain/companion';
-import {
-  directionSchema,
-  jobIdSchema,
-  MAX_PROMPT_LENGTH,
-  MAX_SIZE,
-  MIN_GENERATE_AREA,
-  MIN_SIZE,
-} from '@/utils/domain/job';
+import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
 import { jobOptionsSchema } from '@/utils/domain/options';
 import { boardIdSchema, MAX_TAGS, normalizeTag, tagSchema } from '@/utils/domain/organise-schema';
 import { MAX_BOARD_NAME } from '@/utils/domain/records';
+import { SIZE_LIMITS, sizeProblem } from '@/utils/domain/sizes';
 import { settingsSchema } from '@/utils/storage/settings';
 
 /**
@@ -29,14 +23,25 @@ export const generateRequestSchema = z
       .max(2 ** 32 - 1)
       .nullable(),
     count: z.number().int().min(1).max(20).default(1),
-    /** PixelLab's options (the form makes pixflux ones); null: PixelLab's defaults, as before. */
+    /** PixelLab's options (pixflux, bitforge, inpaint, animate, the v2 character); null: pixflux's defaults. */
     options: jobOptionsSchema.nullable().optional(),
   })
-  .refine((r) => r.width * r.height >= MIN_GENERATE_AREA, {
-    message: 'Width x height must be at least 32 x 32 pixels (1,024): PixelLab makes nothing smaller.',
-    path: ['width'],
+  .superRefine((r, ctx) => {
+    // Each PixelLab call takes its own sizes (sizes.ts): refused here, before anything is queued or paid.
+    const mode = r.options?.mode ?? 'pixflux';
+    const problem = sizeProblem(mode, r.width, r.height);
+    if (!problem) return;
+    const minArea = SIZE_LIMITS[mode].minArea;
+    const message =
+      minArea > 0 && r.width * r.height < minArea
+        ? 'Width x height must be at least 32 x 32 pixels (1,024): PixelLab makes nothing smaller.'
+        : `Width and height ${problem}.`;
+    ctx.addIssue({ code: 'custom', message, path: ['width'] });
   });
 export type GenerateRequest = z.infer<typeof generateRequestSchema>;
+
+/** A reference image's PNG as a data URL at most (the companion takes 8 MB of base64 per image). */
+export const MAX_IMAGE_DATA_URL = 8_000_000;
 
 /** Most jobs one organise, cancel or emptyTrash intent names (select all matching at 10k). */
 export const MAX_INTENT_IDS = 10_000;
@@ -96,6 +101,11 @@ export const intentSchema = z.discriminatedUnion('type', [
   /** A seed-format job_history.json, as text; merged, duplicates by id not doubled. */
   z.object({ type: z.literal('import'), text: z.string().max(512 * 1024 * 1024) }),
   z.object({ type: z.literal('clearHistory') }),
+  /**
+   * A PNG that is only in the browser (a dropped file, a painted mask), kept in the history store under its sha-256
+   * so a job can name it; the sync sends it to the companion when a job needs it. The reply's `hash` names it.
+   */
+  z.object({ type: z.literal('putImage'), dataUrl: z.string().max(MAX_IMAGE_DATA_URL) }),
   z.object({ type: z.literal('saveSettings'), settings: settingsSchema }),
   /** Ask the companion for a pairing code; it prints the code on its console, never in the answer. */
   z.object({ type: z.literal('pairStart') }),
@@ -132,7 +142,16 @@ export type Intent = z.infer<typeof intentSchema>;
 export type IntentInput = z.input<typeof intentSchema>;
 
 export type IntentReply =
-  | { ok: true; ids?: string[]; imported?: number; skipped?: number; message?: string; text?: string }
+  | {
+      ok: true;
+      ids?: string[];
+      imported?: number;
+      skipped?: number;
+      message?: string;
+      text?: string;
+      /** The sha-256 of the image a `putImage` kept. */
+      hash?: string;
+    }
   | { ok: false; error: string };
 
 /** Tag on runtime messages so other senders' messages are ignored. */

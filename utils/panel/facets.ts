@@ -1,4 +1,5 @@
 import { normalizeTag } from '@/utils/domain/organise-schema';
+import { authorKey } from '@/utils/panel/devices';
 import { entrySize } from '@/utils/panel/filter';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -8,6 +9,8 @@ export interface Facets {
   tags: readonly string[];
   /** `WxH`, most used first. */
   sizes: readonly string[];
+  /** Author keys (devices.ts authorKey), most jobs first. */
+  authors: readonly string[];
 }
 
 function ranked(counts: Map<string, number>): string[] {
@@ -17,12 +20,15 @@ function ranked(counts: Map<string, number>): string[] {
 export function facetsOf(entries: readonly IndexEntry[]): Facets {
   const tags = new Map<string, number>();
   const sizes = new Map<string, number>();
+  const authors = new Map<string, number>();
   for (const entry of entries) {
+    const author = authorKey(entry);
+    if (author) authors.set(author, (authors.get(author) ?? 0) + 1);
     if (entry.tags) for (const tag of entry.tags) tags.set(tag, (tags.get(tag) ?? 0) + 1);
     const size = entrySize(entry);
     if (size) sizes.set(size, (sizes.get(size) ?? 0) + 1);
   }
-  return { tags: ranked(tags), sizes: ranked(sizes) };
+  return { tags: ranked(tags), sizes: ranked(sizes), authors: ranked(authors) };
 }
 
 /** Memoized per rows: the menus ask on every render, the rows change far less often. */

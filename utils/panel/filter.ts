@@ -1,4 +1,5 @@
 import type { JobStatus } from '@/utils/domain/job';
+import { authorKey } from '@/utils/panel/devices';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 /**
@@ -32,6 +33,8 @@ export interface FindFilter {
   reason: string | null;
   /** The trash instead of the history. */
   trash: boolean;
+  /** Made by this author, or on this device (devices.ts authorKey); null: anyone. */
+  author: string | null;
 }
 
 export const emptyFilter: FindFilter = Object.freeze({
@@ -48,6 +51,7 @@ export const emptyFilter: FindFilter = Object.freeze({
   hasError: false,
   reason: null,
   trash: false,
+  author: null,
 });
 
 /** The search box's words, lowercased: what every prompt must hold. */
@@ -80,6 +84,7 @@ export function filterKey(filter: FindFilter): string {
     filter.hasError,
     filter.reason,
     filter.trash,
+    filter.author,
   ]);
 }
 
@@ -101,6 +106,7 @@ export function matchesFields(entry: IndexEntry, filter: FindFilter): boolean {
   if (filter.kind !== null && (entry.kind ?? 'generate') !== filter.kind) return false;
   if (filter.hasError && entry.status !== 'error') return false;
   if (filter.reason !== null && entry.reason !== filter.reason) return false;
+  if (filter.author !== null && authorKey(entry) !== filter.author) return false;
   return true;
 }
 

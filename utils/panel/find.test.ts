@@ -9,6 +9,8 @@ import type { IndexEntry } from '@/utils/storage/layout';
 const words = ['knight', 'Mage', 'dragon', 'slime', 'red', 'blue', 'idle', 'walk', 'Ölf', ''];
 const tagPool = ['hero', 'enemy', 'tile', 'ui'];
 const boardPool = ['board-a', 'board-b'];
+const devicePool = ['d-laptop0001', 'd-desktop001'];
+const authorPool = ['Ana', 'Rui'];
 const sizes = [
   [32, 32],
   [64, 64],
@@ -30,6 +32,8 @@ const entryArb = (i: number) =>
       tags: fc.option(fc.uniqueArray(fc.constantFrom(...tagPool), { minLength: 1 }), { nil: undefined }),
       boards: fc.option(fc.uniqueArray(fc.constantFrom(...boardPool), { minLength: 1 }), { nil: undefined }),
       trashed: fc.boolean(),
+      device: fc.option(fc.constantFrom(...devicePool), { nil: undefined }),
+      author: fc.option(fc.constantFrom(...authorPool), { nil: undefined }),
     })
     .map(({ size, trashed, ...e }): IndexEntry => {
       const entry: IndexEntry = { id: `job-${i}`, ...e };
@@ -65,6 +69,10 @@ const queryArb: fc.Arbitrary<FindQuery> = fc.record({
   hasError: sometimes,
   reason: rarely(fc.constantFrom('Timeout', 'HTTP 429'), null),
   trash: sometimes,
+  author: rarely(
+    fc.constantFrom(...authorPool.map((a) => `author:${a}`), ...devicePool.map((d) => `device:${d}`)),
+    null,
+  ),
   sort: fc.constantFrom(...SORT_KEYS),
 });
 
@@ -86,6 +94,9 @@ function bruteForce(entries: readonly IndexEntry[], q: FindQuery): IndexEntry[] 
       if (q.kind !== null && (e.kind ?? 'generate') !== q.kind) return false;
       if (q.hasError && e.status !== 'error') return false;
       if (q.reason !== null && e.reason !== q.reason) return false;
+      // The stamped author, else the device the job was made on.
+      const who = e.author ? `author:${e.author}` : e.device ? `device:${e.device}` : null;
+      if (q.author !== null && who !== q.author) return false;
       return terms.every((t) => e.prompt.toLowerCase().includes(t));
     })
     .sort(compareRows(q.sort))

@@ -9,6 +9,7 @@ import {
   insightsOfFacts,
   type KeyTotal,
   monthsInRange,
+  promptCounter,
   resolveRange,
   summarize,
   topPrompts,
@@ -118,4 +119,36 @@ export function computeInsights(input: InsightsInput): Insights | null {
 /** The range's top prompts over every row (the stored aggregates do not keep prompts: there are as many as jobs). */
 export function promptsOf(entries: readonly IndexEntry[], from: string, to: string): KeyTotal[] {
   return topPrompts(entries.map(entryFacts), from, to);
+}
+
+/** Rows counted per task: a few milliseconds each, so the panel answers while 100,000 prompts are counted. */
+export const PROMPT_CHUNK = 10_000;
+
+/**
+ * `promptsOf`, begun after the next paint and done a chunk per task; calls `done` with the result unless
+ * cancelled by the returned function first.
+ */
+export function countPromptsLater(
+  entries: readonly IndexEntry[],
+  from: string,
+  to: string,
+  done: (prompts: KeyTotal[]) => void,
+): () => void {
+  const counter = promptCounter(from, to);
+  let at = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let frame: number | undefined;
+  const step = () => {
+    counter.add(entries.slice(at, at + PROMPT_CHUNK).map(entryFacts));
+    at += PROMPT_CHUNK;
+    if (at < entries.length) timer = setTimeout(step, 0);
+    else done(counter.top(10));
+  };
+  // A timer set inside an animation frame runs after that frame is painted: the plots show first.
+  if (typeof requestAnimationFrame === 'function') frame = requestAnimationFrame(() => (timer = setTimeout(step, 0)));
+  else timer = setTimeout(step, 0);
+  return () => {
+    if (frame !== undefined && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
 }

@@ -18,6 +18,8 @@ const replySchema = z.union([
     message: z.string().optional(),
     /** A file the background made for the panel to download (the cost ledger's CSV). */
     text: z.string().optional(),
+    /** The sha-256 of the image a `putImage` kept. */
+    hash: z.string().optional(),
   }),
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);

@@ -1,7 +1,12 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { localDay } from '@/utils/insights/facts';
 import type { Insights, InsightsRange, KeyTotal } from '@/utils/insights/summary';
-import { computeInsights, type InsightsSource, promptsOf, type StoredInsights } from '@/utils/panel/insights-source';
+import {
+  computeInsights,
+  countPromptsLater,
+  type InsightsSource,
+  type StoredInsights,
+} from '@/utils/panel/insights-source';
 import type { IndexEntry } from '@/utils/storage/layout';
 
 export interface UseInsightsOptions {
@@ -49,9 +54,8 @@ export function useInsights({ source, range, now, narrowed, entries }: UseInsigh
   const [prompts, setPrompts] = useState<{ for: Insights; value: KeyTotal[] } | null>(null);
   useEffect(() => {
     if (!base || base.prompts || !entries) return;
-    // After the first paint: counting prompts walks every row.
-    const timer = setTimeout(() => setPrompts({ for: base, value: promptsOf(entries, base.from, base.to) }), 0);
-    return () => clearTimeout(timer);
+    // After the first paint, a chunk per task: counting prompts walks every row.
+    return countPromptsLater(entries, base.from, base.to, (value) => setPrompts({ for: base, value }));
   }, [base, entries]);
 
   if (!base || base.prompts) return { insights: base };

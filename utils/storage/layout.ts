@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { jobDevice } from '@/utils/domain/device';
+import { deviceSyncStatusSchema } from '@/utils/domain/device-sync';
 import { type Job, jobSchema, jobStatusSchema } from '@/utils/domain/job';
 import { isTrashed } from '@/utils/domain/organise';
 import { syncRecordSchema } from '@/utils/domain/records';
@@ -9,7 +11,7 @@ import { factsOf, type JobFacts } from '@/utils/insights/facts';
  * not the size of the history (DESIGN.md measured why): one key per job, images under their own keys, a
  * small `head` for first paint and an index in pages for scrolling and search (index-pages.ts).
  */
-export const HISTORY_SCHEMA_VERSION = 4;
+export const HISTORY_SCHEMA_VERSION = 5;
 export const HEAD_SIZE = 60;
 
 /**
@@ -33,6 +35,8 @@ export const indexEntrySchema = z.object({
   tags: z.array(z.string()).optional(),
   boards: z.array(z.string()).optional(),
   author: z.string().optional(),
+  /** The companion that accepted the job (its device-sync id): who made it, named by the sync state's devices. */
+  device: z.string().optional(),
   starred: z.literal(true).optional(),
   rating: z.number().int().min(1).max(5).optional(),
   /** In the trash since then: out of the history list, in the trash view (Insights still counts it). */
@@ -48,6 +52,8 @@ export function toIndexEntry(job: Job): IndexEntry {
   // In the schema's key order: an entry read back through it compares equal to one made now.
   const { createdAt, prompt, status: _status, ...facts } = factsOf(job);
   const entry: IndexEntry = { id: job.id, createdAt, status: job.status, prompt, ...facts };
+  const device = jobDevice(job);
+  if (device) entry.device = device;
   if (job.starred) entry.starred = true;
   if (job.rating) entry.rating = job.rating;
   if (isTrashed(job)) entry.trashedAt = job.trashedAt!;
@@ -116,6 +122,11 @@ export const syncStateSchema = z.object({
     .object({ todayUsd: z.number(), maxUsdPerDay: z.number().nullable(), resetsAt: z.number() })
     .nullable()
     .default(null),
+  /**
+   * The companion's every-device sync as last read (GET /api/v1/device-sync): the status line, and the names of the
+   * devices jobs were made on. Null: it does not sync (or not read yet). An unreadable value reads as null.
+   */
+  deviceSync: deviceSyncStatusSchema.nullable().default(null).catch(null),
   /** 'none' | 'token' | 'pairing' as the companion reported, null before first contact. */
   auth: z.string().nullable().default(null),
   /** 'required': the companion wants pairing and this browser has no accepted token; syncs wait for it. */

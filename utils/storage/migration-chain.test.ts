@@ -45,7 +45,7 @@ describe('version 2 to version 3: the index in pages (with Insights facts), the 
   it('turns the fixture index into pages the store reads, facts and all, and changes nothing else', async () => {
     await local().set(v2);
     const report = await runMigrations(local(), { now: () => 9 });
-    expect(report).toMatchObject({ from: 2, to: HISTORY_SCHEMA_VERSION, ran: [3, 4], quarantined: null });
+    expect(report).toMatchObject({ from: 2, to: HISTORY_SCHEMA_VERSION, ran: [3, 4, 5], quarantined: null });
     const after = await all();
     expect(after[LIST_INDEX_KEY]).toBeUndefined();
     expect(after[keys.schema]).toEqual({ version: HISTORY_SCHEMA_VERSION });
@@ -178,7 +178,7 @@ describe('the whole chain', () => {
     };
     await local().set({ [LEGACY_KEY]: JSON.stringify(blob) });
     const report = await runMigrations(local(), { now: () => 1_000 });
-    expect(report).toMatchObject({ from: 0, to: 4, ran: [1, 2, 3, 4], quarantined: null });
+    expect(report).toMatchObject({ from: 0, to: 5, ran: [1, 2, 3, 4, 5], quarantined: null });
     const after = await all();
     expect(after[LEGACY_KEY]).toBeUndefined();
     expect(after[LIST_INDEX_KEY]).toBeUndefined();
@@ -195,7 +195,7 @@ describe('the whole chain', () => {
 
   it('takes the version 1 fixture to the current layout in one run: facts, aggregates, pages, chunks', async () => {
     await local().set(v1);
-    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [2, 3, 4] });
+    expect(await runMigrations(local())).toMatchObject({ from: 1, ran: [2, 3, 4, 5] });
     const after = await all();
     expect(after[LIST_INDEX_KEY]).toBeUndefined();
     expect(after[LIST_WANTED_KEY]).toBeUndefined();
@@ -208,7 +208,7 @@ describe('the whole chain', () => {
 
   it('takes the version 2 fixture to the current layout in one run', async () => {
     await local().set(v2);
-    expect(await runMigrations(local())).toMatchObject({ from: 2, ran: [3, 4] });
+    expect(await runMigrations(local())).toMatchObject({ from: 2, ran: [3, 4, 5] });
     expect(await runMigrations(local())).toMatchObject({ from: HISTORY_SCHEMA_VERSION, ran: [] });
   });
 });
@@ -254,7 +254,7 @@ describe('version 3 to version 4: entries name their batch and a rotation’s so
     await local().set(v3);
     const area = withGetKeys();
     const get = vi.spyOn(area, 'get');
-    expect(await runMigrations(area)).toMatchObject({ from: 3, to: 4, ran: [4], quarantined: null });
+    expect(await runMigrations(area)).toMatchObject({ from: 3, to: 5, ran: [4, 5], quarantined: null });
     expect(
       get.mock.calls.flatMap(([k]) => (Array.isArray(k) ? k : [k])).some((k) => String(k).startsWith('img:')),
     ).toBe(false);
@@ -269,5 +269,43 @@ describe('version 3 to version 4: entries name their batch and a rotation’s so
     const after = await all();
     for (const key of [keys.indexPages, keys.head, 'job:job-a', keys.image('f'.repeat(64))])
       expect(after[key], key).toEqual(v3[key]);
+  });
+});
+
+describe('version 4 to version 5: entries name the device that accepted the job', () => {
+  it('makes each entry again with its device, and an entry read back equals one made now', async () => {
+    const record = (id: string, createdAt: number, extra: Record<string, unknown> = {}) =>
+      jobSchema.parse({
+        id,
+        prompt: `p ${id}`,
+        width: 64,
+        height: 64,
+        status: 'success',
+        createdAt,
+        updatedAt: createdAt,
+        ...extra,
+      });
+    const a = record('job-a', 200, { device: 'd-0123456789abcdef', author: 'Ana' });
+    const b = record('job-b', 100);
+    // As version 4 wrote them: without device.
+    const v4Entries = [a, b].map((job) => {
+      const { device: _d, ...entry } = toIndexEntry(job);
+      return entry;
+    });
+    await local().set({
+      [keys.schema]: { version: 4 },
+      [keys.indexPages]: { pages: [{ n: 0, count: 2, lastCreatedAt: 100, lastId: 'job-b' }], next: 1 },
+      [keys.indexPage(0)]: encodePage(v4Entries),
+      [keys.head]: ['job-a', 'job-b'],
+      'job:job-a': a,
+      'job:job-b': b,
+    });
+    expect(await runMigrations(local())).toMatchObject({ from: 4, to: 5, ran: [5], quarantined: null });
+    const index = await readIndex(local());
+    expect(index.map((e) => [e.id, e.device, e.author])).toEqual([
+      ['job-a', 'd-0123456789abcdef', 'Ana'],
+      ['job-b', undefined, undefined],
+    ]);
+    expect(index).toEqual([a, b].map(toIndexEntry));
   });
 });

@@ -156,6 +156,12 @@ export function migrateV3toV4(data: LayoutData): LayoutData {
   return { ...data, ...out };
 }
 
+/**
+ * Version 4 -> 5: index entries name the device that accepted the job (`device`, issue 22), so rows show who made
+ * it and the list filters by author from the index alone. Entries are made again from their job records, as for 4.
+ */
+export const migrateV4toV5: Migration = (data) => migrateV3toV4(data);
+
 /** Fails the schema on purpose: the store rebuilds index and wanted images at its next write. */
 const UNREADABLE = 'rebuild from the job records';
 
@@ -164,6 +170,7 @@ export const migrations: Record<number, Migration | PartialMigration> = {
   2: migrateV1toV2,
   3: { migrate: migrateV2toV3, reads: (key) => key === LIST_INDEX_KEY || key === LIST_WANTED_KEY },
   4: { migrate: migrateV3toV4, reads: (key) => isIndexPageKey(key) || isJobKey(key) },
+  5: { migrate: migrateV4toV5, reads: (key) => isIndexPageKey(key) || isJobKey(key) },
 };
 
 const migrateOf = (entry: Migration | PartialMigration): Migration =>

@@ -1,6 +1,7 @@
 import { type CompanionClient, CompanionError, type CompanionErrorKind } from '@/utils/companion-client';
 import { errorMessage } from '@/utils/domain';
 import type { HistoryStore } from '@/utils/history/store';
+import { readDeviceSync } from '@/utils/sync/device-sync';
 import {
   checkServer,
   needsPairing,
@@ -193,6 +194,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         result.pushed += await pusher.push(client, health.serverId, v);
       }
       await readSpend(store, client);
+      await readDeviceSync(store, client);
       if (opts.pull !== false) {
         const pull = await pullChanges({ store, images, pageSize, firstPageSize, lacking }, client, health.serverId);
         result.pulled = pull.pulled;

@@ -26,23 +26,28 @@ async function create(store: HistoryStore, client: CompanionClient, job: Job): P
     return (await client.createJob(input)).job;
   } catch (err) {
     if (!(isCompanionError(err, 'http') && err.status === 409 && err.code === 'image_required')) throw err;
-    // The companion lacks an image the job names (a rotate's source, an option's image): send ours along.
-    const named = [...(job.rotate ? [job.rotate.sourceImage] : []), ...optionImages(input.options).map((i) => i.hash)];
-    const held = await store.getImages([...new Set(named)]);
+    // The companion lacks an image the job names (a rotate's source, an option's image): send what we hold. The one
+    // it asked for must be here; the others it may hold already (an inpaint's image is a job's result there).
+    const named = [
+      ...(job.rotate ? [{ field: 'rotate.sourceImage', hash: job.rotate.sourceImage }] : []),
+      ...optionImages(input.options).map((i) => ({ field: `options.${i.field}`, hash: i.hash })),
+    ];
+    const held = await store.getImages([...new Set(named.map((n) => n.hash))]);
     const imageData: Record<string, string> = {};
-    for (const hash of named) {
+    for (const { hash } of named) {
       const base64 = dataUrlToBase64(held.get(hash) ?? '');
-      if (!base64)
-        throw new CompanionError(
-          'http',
-          job.rotate?.sourceImage === hash
-            ? 'The image to rotate is neither stored here nor on the companion'
-            : 'An image this job uses is neither stored here nor on the companion',
-          409,
-          'image_missing',
-        );
-      imageData[hash] = base64;
+      if (base64) imageData[hash] = base64;
     }
+    const asked = named.find((n) => n.field === err.field);
+    if (asked ? !imageData[asked.hash] : Object.keys(imageData).length === 0)
+      throw new CompanionError(
+        'http',
+        asked?.field === 'rotate.sourceImage' || (!asked && job.rotate)
+          ? 'The image to rotate is neither stored here nor on the companion'
+          : 'An image this job uses is neither stored here nor on the companion',
+        409,
+        'image_missing',
+      );
     const sourceImageData = job.rotate ? imageData[job.rotate.sourceImage] : undefined;
     return (await client.createJob({ ...input, imageData, ...(sourceImageData ? { sourceImageData } : {}) })).job;
   }

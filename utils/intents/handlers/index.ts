@@ -2,6 +2,7 @@ import { createApiKeyHandlers } from '@/utils/intents/handlers/api-key';
 import { createBoardHandlers } from '@/utils/intents/handlers/boards';
 import type { HandlerContext, IntentHandlerDeps, IntentHandlers } from '@/utils/intents/handlers/context';
 import { createGenerateHandlers } from '@/utils/intents/handlers/generate';
+import { createImageHandlers } from '@/utils/intents/handlers/images';
 import { createImportHandlers } from '@/utils/intents/handlers/import';
 import { createJobEditHandlers } from '@/utils/intents/handlers/job-edits';
 import { createOrganiseHandlers } from '@/utils/intents/handlers/organise';
@@ -25,6 +26,7 @@ export function createIntentHandlers(deps: IntentHandlerDeps): IntentHandlers {
     ...createRotateHandlers(ctx),
     ...createSyncHandlers(ctx),
     ...createImportHandlers(ctx),
+    ...createImageHandlers(ctx),
     ...createSettingsHandlers(ctx),
     ...createPairingHandlers(ctx),
     ...createApiKeyHandlers(ctx),

@@ -62,6 +62,20 @@ describe('organise', () => {
     expect(alone).toMatchObject({ ok: false, error: expect.stringContaining('at most 32') as unknown });
   });
 
+  it('trashing a waiting or queued job cancels it (it leaves the submit queue); a running one keeps running', async () => {
+    await store.applyJobs([job({ id: 'idle', status: 'idle' })], { submit: 'create' });
+    await store.applyJobs([job({ id: 'queued', status: 'queued' }), job({ id: 'running', status: 'running' })]);
+    const reply = await send({ type: 'organise', ids: ['idle', 'queued', 'running'], edit: { op: 'trash' } });
+    expect(ids(reply)).toEqual(['idle', 'queued', 'running']);
+    expect(await store.getJob('idle')).toMatchObject({ status: 'cancelled', trashedAt: 1_700_000_000_000 });
+    expect(await store.getJob('queued')).toMatchObject({ status: 'cancelled', trashedAt: 1_700_000_000_000 });
+    expect(await store.getJob('running')).toMatchObject({ status: 'running', trashedAt: 1_700_000_000_000 });
+    expect(await store.getSubmitQueue()).toEqual([]);
+    // Restored, it stays cancelled: retry is the way to run it.
+    await send({ type: 'organise', ids: ['queued'], edit: { op: 'restore' } });
+    expect(await store.getJob('queued')).toMatchObject({ status: 'cancelled', trashedAt: null });
+  });
+
   it('adds to and removes from a board', async () => {
     await store.applyJobs([job({ id: 'a' })]);
     await send({ type: 'organise', ids: ['a'], edit: { op: 'addToBoard', boardId: 'board-1' } });

@@ -11,6 +11,7 @@ import {
 } from '@/utils/domain';
 import type { JobEdit } from '@/utils/history/store';
 import { fail, type HandlerContext, type IntentHandlers } from '@/utils/intents/handlers/context';
+import { isWaiting } from '@/utils/intents/handlers/queue';
 import type { IntentReply, OrganiseEdit } from '@/utils/intents/protocol';
 
 /** Jobs per read-modify-write: each chunk is one storage write, consistent on its own. */
@@ -60,12 +61,18 @@ export function createOrganiseHandlers(ctx: HandlerContext): Pick<IntentHandlers
       for (const chunk of chunks([...new Set(ids)], ORGANISE_CHUNK)) {
         const done = await store.editJobs(chunk, (current, clock): JobEdit<string[]> => {
           const jobs: Job[] = [];
+          const cancelled: string[] = [];
           const now = ctx.now();
           for (const id of chunk) {
             const job = current.get(id);
             if (!job || job.deleted) continue;
             try {
-              const next = applyOrganiseEdit(job, edit, clock, now);
+              let next = applyOrganiseEdit(job, edit, clock, now);
+              // A job thrown away before it ran is not run (nor paid for): it goes to the trash cancelled.
+              if (edit.op === 'trash' && next !== job && isWaiting(job)) {
+                next = clock.stamp({ ...next, status: 'cancelled', error: null }, job);
+                cancelled.push(id);
+              }
               if (next !== job) jobs.push(next);
             } catch (err) {
               // One job at its limit does not stop the others; the reply says why it was left.
@@ -73,7 +80,7 @@ export function createOrganiseHandlers(ctx: HandlerContext): Pick<IntentHandlers
               limit = err.message;
             }
           }
-          return { jobs, options: { markDirty: true }, result: jobs.map((j) => j.id) };
+          return { jobs, options: { markDirty: true, removeFromSubmit: cancelled }, result: jobs.map((j) => j.id) };
         });
         changed.push(...done);
       }
