@@ -8,7 +8,7 @@ import { type Coverage, newCoverage, runDevicesScenario } from './devices/model'
 import { RuleBroken } from './devices/rules';
 
 const LONG = process.env.RELIABILITY_LONG === '1';
-/** CI runs fixed seeds so its verdict repeats; the long mode draws fresh ones (printed on failure). */
+/** CI runs fixed seeds (the same operations; real processes still vary the timing); the long mode draws fresh ones. */
 const SEED = process.env.DEVICES_SEED ? Number(process.env.DEVICES_SEED) : LONG ? Date.now() % 2 ** 31 : 20261206;
 /** Runs per property: sized for CI (about 40 s on 2 cores); RELIABILITY_LONG=1 runs 20 times more. */
 const RUNS = process.env.DEVICES_RUNS ? Number(process.env.DEVICES_RUNS) : LONG ? 40 : 2;
