@@ -24,6 +24,7 @@ import { insightsItems } from '../utils/history/insights-keys';
 import { indexItems } from '../utils/storage/index-pages';
 import { keys } from '../utils/storage/keys';
 import { HISTORY_SCHEMA_VERSION } from '../utils/storage/layout';
+import { colourItems } from './colours';
 
 export const IMAGE_SIZE = 64;
 /** Share of pixels that get a random palette colour: tuned so a 64x64 PNG is about 4.5 KB. */
@@ -279,7 +280,7 @@ export function layoutMeta(dataset: Dataset, companionUrl: string): Record<strin
   };
 }
 
-/** job:<id> and img:<hash> items, in chunks of about `chunkBytes` for chrome.storage.local.set. */
+/** job:<id> and img:<hash> items in chunks, then the colour index's, for chrome.storage.local.set. */
 export function* layoutChunks(dataset: Dataset, jobsPerChunk = 400): Generator<Record<string, unknown>> {
   for (let i = 0; i < dataset.jobs.length; i += jobsPerChunk) {
     const items: Record<string, unknown> = {};
@@ -289,6 +290,8 @@ export function* layoutChunks(dataset: Dataset, jobsPerChunk = 400): Generator<R
     }
     yield items;
   }
+  // The colour index after the jobs, before the index (layoutMeta): the background's indexer finds every job indexed.
+  yield colourItems(dataset);
 }
 
 /** The seed's view of each job (oldest first, result as a PNG data URL), as the baseline keeps it. */

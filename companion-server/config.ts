@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type FlagName, flagSpec, parseArgsOptions } from './cli/flag-table';
+import { parseSyncUrl, type RemoteSpec, SyncUrlError } from './device-sync/targets/sync-url';
 import { parseAllowedExtension } from './middleware/origin-policy/extension-ids';
 
 export interface ServerConfig {
@@ -32,6 +33,8 @@ export interface ServerConfig {
   trashDays: number | null;
   /** --sync-dir: the folder shared with other devices (issue 22), absolute, or null: no device sync. */
   syncDir: string | null;
+  /** --sync-url with --sync-s3-endpoint and --sync-s3-region: a WebDAV or S3 target, or null. Never a credential. */
+  syncUrl: RemoteSpec | null;
   /** --device-name: this device's name in the sync folder. */
   deviceName: string;
   /** --sync-readonly: read the sync target, never write to it. */
@@ -174,7 +177,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string)
   };
 }
 
-/** --sync-dir, --device-name, --sync-readonly and --author (issue 22); an empty COMPANION_SYNC_DIR means none, as for the other variables. */
+/** --sync-dir or --sync-url, --device-name, --sync-readonly and --author (issue 22); an empty variable means none. */
 function deviceSyncOf(values: FlagValues, env: NodeJS.ProcessEnv, cwd: string) {
   const dir = (values['sync-dir'] as string | undefined) ?? (envOf(env, 'sync-dir') || undefined);
   if (dir !== undefined && dir.trim() === '') throw new ConfigError('--sync-dir is empty: give the shared folder');
@@ -185,10 +188,28 @@ function deviceSyncOf(values: FlagValues, env: NodeJS.ProcessEnv, cwd: string) {
   const readonly = values['sync-readonly'] as boolean | undefined;
   return {
     syncDir: dir === undefined ? null : path.resolve(cwd, dir),
+    syncUrl: syncUrlOf(values, env, dir !== undefined),
     deviceName: name,
     syncReadonly: readonly ?? bool('COMPANION_SYNC_READONLY', envOf(env, 'sync-readonly')),
     author,
   };
+}
+
+/** --sync-url with its S3 endpoint and region: a WebDAV or S3 target, or null; never both it and --sync-dir. */
+function syncUrlOf(values: FlagValues, env: NodeJS.ProcessEnv, hasDir: boolean): RemoteSpec | null {
+  const url = (values['sync-url'] as string | undefined) ?? (envOf(env, 'sync-url') || undefined);
+  if (url === undefined) return null;
+  if (url.trim() === '') throw new ConfigError('--sync-url is empty: give a webdav(s):// or s3:// URL');
+  if (hasDir)
+    throw new ConfigError('--sync-dir and --sync-url both name a target: give one (a folder, or WebDAV or S3)');
+  try {
+    return parseSyncUrl(url, {
+      endpoint: pick(values, env, 'sync-s3-endpoint'),
+      region: pick(values, env, 'sync-s3-region'),
+    });
+  } catch (error) {
+    throw error instanceof SyncUrlError ? new ConfigError(error.message) : error;
+  }
 }
 
 /** The data dir the user named: the flag, else a non-empty COMPANION_DATA_DIR. */

@@ -1,3 +1,4 @@
+import { ColourField } from '@/components/ColourField';
 import type { BoardOption } from '@/components/SearchBar';
 import { TagInput } from '@/components/TagInput';
 import { localDay } from '@/utils/insights/facts';
@@ -138,6 +139,7 @@ export function FilterMenu({ id, query, onQuery, facets, boards, onClose }: Filt
           onChange={(e) => set({ to: localDayEnd(e.currentTarget.value) })}
         />
       </div>
+      <ColourField id={`${id}-colour`} value={query.colour} onChange={(colour) => set({ colour })} />
       <TagInput
         id={`${id}-tag`}
         label="Tag"

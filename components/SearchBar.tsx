@@ -24,6 +24,8 @@ export interface SearchBarProps {
   /** Tags and sizes of the history, read when the filter menu opens. */
   facets(): Facets;
   boards?: readonly BoardOption[];
+  /** The filter menu opened (the panel reads what its filters need, e.g. the colour index). */
+  onFiltersOpen?(): void;
   /** Renames and deletes boards: offered while the list is filtered by one. */
   runBoard?: BoardActionsProps['run'];
 }
@@ -32,7 +34,7 @@ export interface SearchBarProps {
  * The search box, status and sort on one line, the other filters behind "Filters", and every active filter as
  * a removable chip under them: the top of the panel stays one line until something narrows the list.
  */
-export function SearchBar({ query, onQuery, countId, facets, boards = [], runBoard }: SearchBarProps) {
+export function SearchBar({ query, onQuery, countId, facets, boards = [], runBoard, onFiltersOpen }: SearchBarProps) {
   const [menuOpen, setMenuOpen] = useState(false);
   const boardName = (id: string) => boards.find((b) => b.id === id)?.name ?? 'a deleted board';
   const devices = useDevices();
@@ -96,7 +98,10 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [], runBoa
           class="btn small filters-btn"
           aria-expanded={menuOpen ? 'true' : 'false'}
           aria-controls="filter-menu"
-          onClick={() => setMenuOpen((o) => !o)}
+          onClick={() => {
+            if (!menuOpen) onFiltersOpen?.();
+            setMenuOpen(!menuOpen);
+          }}
         >
           Filters{menuCount > 0 && <span class="filters-count"> · {menuCount}</span>}
         </button>
@@ -115,6 +120,7 @@ export function SearchBar({ query, onQuery, countId, facets, boards = [], runBoa
         <ul class="filter-chips" aria-label="Active filters">
           {chips.map((chip) => (
             <li key={chip.key} class="filter-chip" data-testid={chip.key === 'reason' ? 'reason-filter' : undefined}>
+              {chip.swatch && <span class="chip-swatch" style={{ background: chip.swatch }} aria-hidden="true" />}
               <span class="chip-label">{chip.label}</span>
               <button
                 type="button"

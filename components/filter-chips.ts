@@ -6,6 +6,8 @@ import type { FindQuery } from '@/utils/panel/find';
 export interface FilterChip {
   key: string;
   label: string;
+  /** A colour the chip shows beside its label (`#rrggbb`). */
+  swatch?: string;
   without(query: FindQuery): FindQuery;
 }
 
@@ -61,5 +63,12 @@ export function chipsOf(
   if (query.hasError) chips.push({ key: 'error', label: 'Has error', without: (q) => ({ ...q, hasError: false }) });
   if (query.reason !== null)
     chips.push({ key: 'reason', label: `Failed with “${query.reason}”`, without: (q) => ({ ...q, reason: null }) });
+  if (query.colour !== null)
+    chips.push({
+      key: 'colour',
+      label: `Colour ${query.colour}`,
+      swatch: query.colour,
+      without: (q) => ({ ...q, colour: null }),
+    });
   return chips;
 }

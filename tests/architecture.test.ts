@@ -64,6 +64,7 @@ describe('architecture', () => {
       f === 'companion-server/routes/dashboard.ts' ||
       f.startsWith('companion-server/cli/service/') ||
       f === 'companion-server/secrets/key-file.ts' ||
+      f === 'companion-server/secrets/sync-credentials.ts' ||
       // The sync folder another device shares (issue 22), outside the data dir.
       f === 'companion-server/device-sync/targets/folder.ts';
     for (const file of sources('companion-server').filter((f) => !readers(f))) {

@@ -9,7 +9,7 @@ import { type Dataset, matches } from '../dataset';
 export interface FindSample {
   /** What was done: `sort:prompt`, `type:"kn" (sorted by prompt)`, `status:Failed`, `chip:remove`. */
   action: string;
-  kind: 'sort' | 'filter' | 'keystroke';
+  kind: 'sort' | 'filter' | 'keystroke' | 'colour' | 'colour-first';
   results: number;
   domMs: number;
   paintedMs: number;
@@ -60,7 +60,12 @@ function ordered(newestFirst: readonly { id: string; prompt: string; createdAt: 
   return at.map((x) => x.job);
 }
 
-async function timed(page: Page, expect: { caption: string; firstId: string | null }, act: () => Promise<unknown>) {
+/** Times `act` (the user's event) to the caption and first row expected, in the DOM and painted. */
+export async function timedFind(
+  page: Page,
+  expect: { caption: string; firstId: string | null },
+  act: () => Promise<unknown>,
+) {
   await page.evaluate(armEvent(expect));
   await act();
   await page.waitForFunction(() => (window as any).__benchFind?.painted != null, undefined, {
@@ -86,16 +91,16 @@ export async function measureFind(page: Page, dataset: Dataset, queries: string[
   for (let round = 0; round < rounds; round++) {
     for (const sort of ['prompt', 'oldest', 'newest'] as const) {
       const first = ordered(newestFirst, sort)[0]!;
-      const t = await timed(page, { caption: all, firstId: first.id }, () => sortSelect.selectOption(sort));
+      const t = await timedFind(page, { caption: all, firstId: first.id }, () => sortSelect.selectOption(sort));
       samples.push({ action: `sort:${sort}`, kind: 'sort', results: dataset.count, ...t });
       await settle();
     }
     // A status filter that empties the list, then its chip's remove button brings every row back.
     const status = page.getByLabel('Status', { exact: true });
-    let t = await timed(page, { caption: `0 of ${total}`, firstId: null }, () => status.selectOption('error'));
+    let t = await timedFind(page, { caption: `0 of ${total}`, firstId: null }, () => status.selectOption('error'));
     samples.push({ action: 'status:Failed', kind: 'filter', results: 0, ...t });
     await settle();
-    t = await timed(page, { caption: all, firstId: newestFirst[0]!.id }, () =>
+    t = await timedFind(page, { caption: all, firstId: newestFirst[0]!.id }, () =>
       page.getByRole('button', { name: 'Remove filter: Status: Failed' }).click(),
     );
     samples.push({ action: 'chip:remove', kind: 'filter', results: dataset.count, ...t });
@@ -118,7 +123,7 @@ export async function measureFind(page: Page, dataset: Dataset, queries: string[
       { polling: 50, timeout: 10_000 },
     );
     await settle();
-    const t = await timed(page, { caption: caption(hits.length, true), firstId: hits[0]?.id ?? null }, () =>
+    const t = await timedFind(page, { caption: caption(hits.length, true), firstId: hits[0]?.id ?? null }, () =>
       page.keyboard.type(query.slice(-1)),
     );
     samples.push({ action: `type:"${query}" sorted by prompt`, kind: 'keystroke', results: hits.length, ...t });

@@ -9,22 +9,31 @@ import { createFinder, type FindQuery } from '../../utils/panel/find';
 import { SORT_KEYS, sortOrder } from '../../utils/panel/sort';
 import { stackEntries } from '../../utils/panel/stacks';
 import type { IndexEntry } from '../../utils/storage/layout';
+import { colourIndexSizes } from '../colours';
 import type { Dataset } from '../dataset';
 import { type FindSample, measureFind } from '../extension/find';
+import { measureColourFind } from '../extension/find-colour';
 import { firstRowsOnce, waitForFullIndex } from '../extension/first-rows';
 import { INSIGHTS_SEARCHES, measureInsights } from '../extension/insights';
 import { openProfile, ROW_HEIGHT, seedLayout } from '../extension/profile';
 import { pickQueries } from '../extension/search';
 import { CONFIG, log, QUICK, samples, sleep, tmp } from '../run-context';
 import { fmt, type Row, type Summary, summarize } from '../stats';
+import { colourEngineFigures } from './find-colour';
 
 /** Section 12 in a panel holding the full index of `d`, then the engine alone at the same size. */
 export async function benchFindIn(page: Page, d: Dataset): Promise<void> {
   log(`find: sorting and filtering in the panel over ${d.count} jobs`);
   const queries = pickQueries(d, QUICK ? 4 : 8).map((q) => q.query);
   const found = await measureFind(page, d, queries, QUICK ? 1 : 3);
+  found.push(...(await measureColourFind(page, d, QUICK ? 3 : 6)));
   log(`  ${found.map((s) => `${s.action}=${s.paintedMs.toFixed(0)}`).join(' ')}`);
-  const engine = benchFindEngine(d.count);
+  const engine = [...benchFindEngine(d.count), ...(await colourEngineFigures(d.count))];
+  const sizes = colourIndexSizes(d);
+  log(
+    `  colour index: ${(sizes.storedBytes / 1e6).toFixed(2)} MB stored (${sizes.coloursPerJob.toFixed(0)} colours a job, ` +
+      `${sizes.distinctColours} distinct); an inverted index would be ${(sizes.invertedBytes / 1e6).toFixed(2)} MB`,
+  );
   log(`  engine: ${engine.map((f) => `${f.id}=${f.ms.median.toFixed(1)}`).join(' ')}`);
   samples.find[d.count] = { samples: found, engine };
 }
@@ -181,7 +190,7 @@ export function benchFindEngine(count: number, runs = 7): EngineFigure[] {
 export function findRows(samples: readonly FindSample[], count: number, engine: readonly EngineFigure[]): Row[] {
   const n = count.toLocaleString('en-US');
   const rows: Row[] = [];
-  for (const kind of ['sort', 'filter', 'keystroke'] as const) {
+  for (const kind of ['sort', 'filter', 'keystroke', 'colour', 'colour-first'] as const) {
     const of = samples.filter((s) => s.kind === kind);
     if (!of.length) continue;
     const painted = summarize(of.map((s) => s.paintedMs));
@@ -190,6 +199,8 @@ export function findRows(samples: readonly FindSample[], count: number, engine: 
       sort: 'sort changed (prompt, oldest, newest)',
       filter: 'status filter applied, then removed by its chip',
       keystroke: 'search keystroke while sorted by prompt',
+      colour: 'colour filter: last hex digit typed (a new colour each time), then its chip removed',
+      'colour-first': "colour filter, the panel's first (its index read begun as the filter menu opened)",
     }[kind];
     rows.push({
       id: `find.${kind}.${count}`,

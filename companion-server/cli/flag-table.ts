@@ -136,6 +136,29 @@ export const FLAG_TABLE = [
     kind: 'server',
   },
   {
+    name: 'sync-url',
+    arg: 'URL',
+    env: 'COMPANION_SYNC_URL',
+    help: 'Share the history through WebDAV (webdav://host/path, webdavs://host/path: Nextcloud, ownCloud) or S3 (s3://bucket/prefix); credentials from the environment or sync-credentials.json in the config folder, never the URL',
+    kind: 'server',
+  },
+  {
+    name: 'sync-s3-endpoint',
+    arg: 'URL',
+    env: 'COMPANION_SYNC_S3_ENDPOINT',
+    default: 'AWS',
+    help: 'The S3-compatible server for an s3:// --sync-url (R2, B2, MinIO, Garage), e.g. https://<account>.r2.cloudflarestorage.com',
+    kind: 'server',
+  },
+  {
+    name: 'sync-s3-region',
+    arg: 'REGION',
+    env: 'COMPANION_SYNC_S3_REGION',
+    default: 'us-east-1',
+    help: "The S3 bucket's region (R2: auto)",
+    kind: 'server',
+  },
+  {
     name: 'device-name',
     arg: 'NAME',
     env: 'COMPANION_DEVICE_NAME',
@@ -178,6 +201,14 @@ export const ENV_ONLY = [
     help: 'Your PixelLab key, from the environment or ./.env (a service never gets it from here)',
   },
   { env: 'PIXELLAB_API_URL', default: 'https://api.pixellab.ai/v1', help: "PixelLab's API (tests point it at a fake)" },
+  {
+    env: 'COMPANION_SYNC_USER',
+    help: 'The WebDAV user for --sync-url (or sync-credentials.json, 0600, in the config folder)',
+  },
+  { env: 'COMPANION_SYNC_PASSWORD', help: 'Its password (a Nextcloud app password); never printed' },
+  { env: 'AWS_ACCESS_KEY_ID', help: 'The S3 access key for an s3:// --sync-url (or sync-credentials.json)' },
+  { env: 'AWS_SECRET_ACCESS_KEY', help: 'Its secret; never printed' },
+  { env: 'AWS_SESSION_TOKEN', help: 'A session token, for temporary S3 credentials' },
 ] as const;
 
 export function flagSpec(name: FlagName): FlagSpec {

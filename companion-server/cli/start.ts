@@ -3,6 +3,7 @@ import { isLoopbackBind, type ServerConfig } from '../config';
 import { defaultLimits } from '../deps';
 import { startDeviceSync } from '../device-sync/device-sync';
 import { openDeviceIdentity } from '../device-sync/identity';
+import { missingCredentials, openSyncTarget } from '../device-sync/targets/open';
 import { listen } from '../http/listen';
 import { startTrashSweep } from '../lib/trash-sweep';
 import { openSpending } from '../paid/open-spending';
@@ -13,6 +14,7 @@ import { createPixelLabV2Client, v2BaseUrl } from '../pixellab/v2-client';
 import { openDashboardDir } from '../routes/dashboard';
 import { type OpenApiKeyOptions, openApiKey } from '../secrets/api-key';
 import { createKeyFile } from '../secrets/key-file';
+import { readSyncCredentials } from '../secrets/sync-credentials';
 import { holdsHistory, recordAdoption, wasAdopted } from '../store/adoptions';
 import { createFileStore } from '../store/file-store';
 import { type ImportReport, importHistory } from '../store/import-history';
@@ -49,7 +51,13 @@ export async function startCompanion(
     probe: { holdsHistory, wasAdopted },
   });
 
-  const identity = await openDeviceIdentity(dataDir.path, config.syncDir, log);
+  // Sync credentials are read before anything opens: a mistake in them stops the start with nothing changed.
+  const syncCredentials = config.syncUrl
+    ? await readSyncCredentials({ env: machine.env, configDir: platformPaths(machine).config })
+    : undefined;
+  const missing = config.syncUrl && missingCredentials(config.syncUrl, syncCredentials);
+  if (missing) throw new Error(missing);
+  const identity = await openDeviceIdentity(dataDir.path, config.syncDir, log, config.syncUrl !== null);
   const store = await createFileStore({ dataDir: dataDir.path, log, device: identity.deviceId });
   if (config.importPath) {
     // A refused import changes nothing; the data dir is let go so the next start finds it free.
@@ -84,10 +92,16 @@ export async function startCompanion(
   // Paid results a full disk kept from the history last time go in before anything else runs.
   await runner.recover();
   const deviceSync =
-    identity.state && config.syncDir
+    identity.state && identity.deviceId
       ? await startDeviceSync({
           store,
-          syncDir: config.syncDir,
+          target: await openSyncTarget({
+            syncDir: config.syncDir,
+            remote: config.syncUrl,
+            deviceId: identity.deviceId,
+            credentials: syncCredentials,
+            log,
+          }),
           deviceName: config.deviceName,
           state: identity.state,
           log,

@@ -75,12 +75,11 @@ export async function startDeviceSync(options: {
     devices: () => target.devices(),
     readHead: (device, max) => target.read(device, 'head.json', max),
     async lastWrite(device) {
-      const files = (await target.list(device)).filter((f) => LOG_FILE.test(f.name));
+      const files = (await target.list(device)).filter((file) => LOG_FILE.test(file.name));
       return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
     },
   });
   let rosterAt = Number.NEGATIVE_INFINITY;
-  let rosterDevices: string | null = null;
   // Set by the encryption (seal.ts) when the target needs a passphrase this device lacks: no pass reads it then.
   const passphraseNeeded: string | null = null;
 
@@ -106,20 +105,19 @@ export async function startDeviceSync(options: {
       // Echoes are pruned by publishing, which a reader-only device never does.
       if (readonly) publisher.echoes.clear();
       const devices = (await target.devices()).join(',');
-      if (read.lines > 0 || devices !== rosterDevices || now() - rosterAt >= ROSTER_EVERY_MS) {
+      if (read.lines > 0 || devices !== watched || now() - rosterAt >= ROSTER_EVERY_MS) {
         await roster.refresh();
         rosterAt = now();
-        rosterDevices = devices;
       }
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
       // A folder is watched (a new device's folder too); a remote target is only polled.
       if (target.watch && devices !== watched && !stopped) {
-        watched = devices;
         unwatch();
         unwatch = target.watch(() => schedule(WATCH_SETTLE_MS));
       }
+      watched = devices;
     } catch (error) {
       const message = (error as Error).message ?? String(error);
       if (message !== lastError) log(`Device sync: ${message}; trying again`);

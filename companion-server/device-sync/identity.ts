@@ -4,15 +4,17 @@ import { type DeviceSyncStateFile, openDeviceSyncState, readDeviceId } from '../
 /**
  * This data dir's device id, known before the store opens (its start must not fail another device's running
  * jobs): with --sync-dir the state is opened (an id made on first use); without, an id from an earlier sync is
- * still honoured, so jobs that came from other devices are never run here.
+ * still honoured, so jobs that came from other devices are never run here. With --sync-url as with --sync-dir.
  */
 export async function openDeviceIdentity(
   dataDir: string,
   syncDir: string | null,
   log: (line: string) => void,
+  /** --sync-url: a remote target, which cannot overlap the data dir. */
+  remote = false,
 ): Promise<{ deviceId: string | null; state: DeviceSyncStateFile | null }> {
-  if (!syncDir) return { deviceId: await readDeviceId(dataDir), state: null };
-  const problem = overlap(resolve(dataDir), resolve(syncDir));
+  if (!syncDir && !remote) return { deviceId: await readDeviceId(dataDir), state: null };
+  const problem = syncDir ? overlap(resolve(dataDir), resolve(syncDir)) : null;
   if (problem) throw new Error(problem);
   const state = await openDeviceSyncState({ dataDir, log });
   return { deviceId: state.read().deviceId, state };

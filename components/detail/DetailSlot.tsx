@@ -20,6 +20,8 @@ export interface DetailSlotProps {
   onCompare?(ids: string[]): void;
   /** Opens the Export dialog over these jobs (this one, or its direction set). */
   onExport?(ids: string[]): void;
+  /** A palette swatch was clicked: filter the history by that colour. */
+  onFindColour?(hex: string): void;
 }
 
 /** A compass cell shows a sprite at this many px at most (3 cells fit a 400 px panel), at a whole zoom. */
@@ -75,6 +77,7 @@ export function DetailSlot({
   onClose,
   onCompare,
   onExport,
+  onFindColour,
 }: DetailSlotProps) {
   const index = rows.findIndex((e) => e.id === id);
   const entry = index >= 0 ? rows[index] : entries.find((e) => e.id === id);
@@ -128,6 +131,7 @@ export function DetailSlot({
       actions={actions}
       onExport={onExport && job?.image ? () => onExport([id]) : undefined}
       compass={compassOf(setSourceId, rotations, data, actions, onOpen, onExport)}
+      onFindColour={onFindColour}
     />
   );
 }

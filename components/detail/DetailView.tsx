@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { DetailActionBar } from '@/components/detail/DetailActionBar';
+import { DetailPalette } from '@/components/detail/DetailPalette';
 import { DetailParams } from '@/components/detail/DetailParams';
 import { MaskPainter } from '@/components/detail/MaskPainter';
 import { PixelStage } from '@/components/detail/PixelStage';
@@ -37,6 +38,8 @@ export interface DetailViewProps {
   compass?: ComponentChildren;
   /** The stage's box, to pick the first zoom (the largest that fits). */
   stageBox?: { width: number; height: number };
+  /** A palette swatch was clicked: show the jobs whose image holds this `#rrggbb`; absent: no swatches. */
+  onFindColour?(hex: string): void;
   /** The data URL of an image this browser holds (an option's image, shown in the parameters). */
   imageOf?(hash: string): string | undefined;
 }
@@ -213,6 +216,7 @@ export function DetailView(props: DetailViewProps) {
               </button>
             )}
             {props.compass}
+            {image && props.onFindColour && <DetailPalette image={image} onFindColour={props.onFindColour} />}
             <DetailParams
               entry={entry}
               job={job}

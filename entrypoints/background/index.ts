@@ -1,6 +1,8 @@
 import { browser } from 'wxt/browser';
 import { defineBackground } from 'wxt/utils/define-background';
 import { createCompanionClient } from '@/utils/companion-client';
+import { colourCodesOfPng } from '@/utils/history/colour-codes';
+import { createColourIndexer } from '@/utils/history/colour-indexer';
 import { createHistoryStore } from '@/utils/history/store';
 import { createIntentHandlers } from '@/utils/intents/handlers';
 import { createIntentListener } from '@/utils/intents/listener';
@@ -31,6 +33,12 @@ export default defineBackground(() => {
   });
 
   browser.runtime.onMessage.addListener(createIntentListener(handlers));
+  // Each stored image's colours are indexed once, and what was stored before is backfilled (colour-indexer.ts).
+  const colours = createColourIndexer({ store, codesOf: colourCodesOfPng });
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'local') colours.onStorageChanged(changes);
+  });
+  colours.schedule();
   browser.runtime.onStartup.addListener(() => scheduler.start());
   browser.runtime.onInstalled.addListener(() => scheduler.start());
   openPanelOnActionClick();

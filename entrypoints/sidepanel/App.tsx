@@ -21,21 +21,18 @@ import { TrashButton, TrashView } from '@/components/TrashView';
 import { UndoToast } from '@/components/UndoToast';
 import { bannerMessages, isStorageReport } from '@/entrypoints/sidepanel/banner-messages';
 import { pairingActions } from '@/entrypoints/sidepanel/pairing-actions';
+import type { PanelServices } from '@/entrypoints/sidepanel/services';
 import { useJobActions } from '@/entrypoints/sidepanel/use-job-actions';
 import { useWorkbench } from '@/entrypoints/sidepanel/use-workbench';
 import { WorkbenchLayer } from '@/entrypoints/sidepanel/WorkbenchLayer';
 import { COMPANION_API_VERSION } from '@/utils/domain/companion-package';
 import { errorMessage } from '@/utils/domain/error-message';
-import type { Job } from '@/utils/domain/job';
 import { estimateCallUsd } from '@/utils/domain/spend';
 import type { InsightsRange } from '@/utils/insights/summary';
 import type { IntentInput, IntentReply } from '@/utils/intents/protocol';
-import type { PanelData } from '@/utils/panel/data';
 import { DevicesProvider } from '@/utils/panel/devices';
-import type { InsightsSource } from '@/utils/panel/insights-source';
 import { RecordsContext } from '@/utils/panel/records';
 import { useStacks } from '@/utils/panel/stacks';
-import type { ExportSelection } from '@/utils/panel/use-bulk';
 import { useDataTasks } from '@/utils/panel/use-data-tasks';
 import { useFind } from '@/utils/panel/use-find';
 import { useFormActions } from '@/utils/panel/use-form-actions';
@@ -46,26 +43,7 @@ import { useTrash } from '@/utils/panel/use-trash';
 import { useViewPrefs } from '@/utils/panel/view-prefs';
 import type { Settings } from '@/utils/storage/settings';
 
-/** Everything the panel does outside rendering; main.tsx passes the real ones, tests fakes. */
-export interface PanelServices {
-  data: PanelData;
-  send(intent: IntentInput): Promise<IntentReply>;
-  exportJson(): Promise<string[]>;
-  exportCsv(): Promise<string>;
-  /** The selected jobs as a ZIP of PNGs, seed JSON or CSV (utils/panel/bulk-export.ts); absent: not offered. */
-  exportSelection?: ExportSelection;
-  downloadBlob(blob: Blob, filename: string): void;
-  downloadPng(job: Job, dataUrl: string | undefined): boolean;
-  copyText(text: string): Promise<void>;
-  /** Puts a PNG on the clipboard (scaled-image.ts's copyPng when absent). */
-  copyPng?(blob: Blob): Promise<void>;
-  /** Called once, when the first rows (with their images) are in the DOM. */
-  onFirstRowsPainted?(): void;
-  /** Opens this page full-page in a tab; absent (or already in one): no "Open in tab". */
-  openInTab?(): Promise<void>;
-  /** Insights' read side, imported after first paint (main.tsx); without it there is no Insights. */
-  insights?(): Promise<InsightsSource>;
-}
+export type { PanelServices } from '@/entrypoints/sidepanel/services';
 
 /** How often the panel tells the background it is open (keeps the sync interval running). */
 const PANEL_OPEN_EVERY_MS = 10_000;
@@ -120,7 +98,7 @@ export function App({ services }: { services: PanelServices }) {
     services.onFirstRowsPainted?.();
   }, [snap.firstRowsReady, services]);
 
-  const find = useFind(snap.entries, snap.entriesVersion);
+  const find = useFind(snap.entries, snap.entriesVersion, services.colours);
   // The find engine leaves trashed jobs out (its Trash filter lists them).
   const { query, setQuery, rows: filtered, narrowed, selection } = find;
   useEffect(() => {
@@ -152,6 +130,11 @@ export function App({ services }: { services: PanelServices }) {
     setPrefill,
     showForm: () => formRef.current?.scrollIntoView?.({ block: 'nearest' }),
   });
+  // A detail view shows swatches: the colour index is read before one is clicked.
+  const detailOpen = wb.state.detailId !== null;
+  useEffect(() => {
+    if (detailOpen) find.prepareColours();
+  }, [detailOpen, find.prepareColours]);
   const form = useFormActions({ data, send, run, addError, showToast, nameOf, offline, showForm: wb.applyReference });
   const {
     row: rowActions,
@@ -302,7 +285,13 @@ export function App({ services }: { services: PanelServices }) {
       </div>
       {/* Search, filter and the history's data in one line: the history keeps most of the panel. */}
       <div class="tools-line">
-        <SearchBar {...{ query, boards, runBoard: run }} onQuery={setQuery} countId="job-count" facets={find.facets} />
+        <SearchBar
+          {...{ query, boards, runBoard: run }}
+          onQuery={setQuery}
+          countId="job-count"
+          facets={find.facets}
+          onFiltersOpen={find.prepareColours}
+        />
       </div>
       {view === 'history' && (
         <SelectionBar
@@ -373,6 +362,7 @@ export function App({ services }: { services: PanelServices }) {
         actions={detailActions}
         nameOf={nameOf}
         onAddTags={onAddTags}
+        onFindColour={find.findColour}
       />
       <ConfirmDialog
         open={confirmClear}

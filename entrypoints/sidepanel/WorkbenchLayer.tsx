@@ -17,10 +17,21 @@ export interface WorkbenchLayerProps {
   actions: DetailActions;
   nameOf(id: string): string;
   onAddTags(id: string, tags: string[]): void;
+  /** A detail view's swatch was clicked: filter the history by that colour. */
+  onFindColour?(hex: string): void;
 }
 
 /** What opens over the panel: the detail view, compare, export, the tag prompt, the shortcuts, "Replace the form?". */
-export function WorkbenchLayer({ wb, rows, entries, data, actions, nameOf, onAddTags }: WorkbenchLayerProps) {
+export function WorkbenchLayer({
+  wb,
+  rows,
+  entries,
+  data,
+  actions,
+  nameOf,
+  onAddTags,
+  onFindColour,
+}: WorkbenchLayerProps) {
   const { state, patch } = wb;
   return (
     <>
@@ -35,6 +46,13 @@ export function WorkbenchLayer({ wb, rows, entries, data, actions, nameOf, onAdd
           onClose={() => patch({ detailId: null })}
           onCompare={wb.compare}
           onExport={(ids) => patch({ exportIds: ids })}
+          onFindColour={
+            onFindColour &&
+            ((hex) => {
+              patch({ detailId: null });
+              onFindColour(hex);
+            })
+          }
         />
       )}
       {state.exportIds !== null && (

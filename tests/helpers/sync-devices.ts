@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type DeviceSync, startDeviceSync } from '../../companion-server/device-sync/device-sync';
+import type { SyncTarget } from '../../companion-server/device-sync/targets/types';
 import { openDeviceSyncState } from '../../companion-server/store/device-sync-state';
 import { createFileStore } from '../../companion-server/store/file-store';
 import type { JobStore } from '../../companion-server/store/types';
@@ -33,15 +34,29 @@ export async function folder() {
   return t.dir;
 }
 
-export async function openDevice(root: string, name: string, options: { now?: () => number; dataDir?: string } = {}) {
+export async function openDevice(
+  root: string,
+  name: string,
+  options: {
+    now?: () => number;
+    dataDir?: string;
+    /** A target of its own (WebDAV, S3) instead of a view of the shared folder. */
+    target?: (deviceId: string) => SyncTarget | Promise<SyncTarget>;
+    log?: (line: string) => void;
+  } = {},
+) {
   const dataDir = options.dataDir ?? path.join(root, `data-${name}`);
   const view = path.join(root, `view-${name}`);
   await mkdir(view, { recursive: true });
   const logs: string[] = [];
-  const log = (line: string) => void logs.push(line);
+  const log = (line: string) => {
+    logs.push(line);
+    options.log?.(line);
+  };
   const state = await openDeviceSyncState({ dataDir, log });
   const store = await createFileStore({ dataDir, log, now: options.now, device: state.read().deviceId });
-  const sync = await startDeviceSync({ store, syncDir: view, deviceName: name, state, log, pollMs: 60_000 });
+  const target = options.target ? await options.target(state.read().deviceId) : undefined;
+  const sync = await startDeviceSync({ store, target, syncDir: view, deviceName: name, state, log, pollMs: 60_000 });
   let closed = false;
   const device: Device = {
     name,
@@ -86,11 +101,11 @@ export function job(id: string, fields: Partial<Job> = {}): Job {
   } as Job;
 }
 
-/** Every device publishes, the client carries everything, every device reads; twice, so merges made go round. */
-export async function exchange(client: SyncFolderClient, devices: Device[]) {
+/** Every device publishes, the client (none: a shared remote target) carries everything, every device reads. */
+export async function exchange(client: SyncFolderClient | null, devices: Device[]) {
   for (let i = 0; i < 3; i++) {
     for (const d of devices) await d.sync.syncNow();
-    await client.settle();
+    await client?.settle();
     for (const d of devices) await d.sync.syncNow();
   }
 }

@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
 import type { Clock, Job } from '@/utils/domain';
+import { type ColourStore, createColourStore } from '@/utils/history/colour-store';
 import { commit, readSnapshot, rebuild, type Snapshot } from '@/utils/history/commit';
 import { exportSeed, type SeedExport } from '@/utils/history/export-seed';
 import { createImageStore, type ImageStore } from '@/utils/history/images';
@@ -37,7 +38,7 @@ export interface JobEdit<T> {
   result: T;
 }
 
-export interface HistoryStore extends ImageStore, WantedStore, RecordStore {
+export interface HistoryStore extends ImageStore, WantedStore, RecordStore, ColourStore {
   getJob(id: string): Promise<Job | null>;
   getJobs(ids: readonly string[]): Promise<Map<string, Job>>;
   getIndex(): Promise<IndexEntry[]>;
@@ -134,6 +135,7 @@ export function createHistoryStore(
     ...createImageStore(w),
     ...createWantedStore(w),
     ...createRecordStore(w),
+    ...createColourStore(w),
 
     async getJob(id) {
       return (await getJobs([id])).get(id) ?? null;

@@ -33,6 +33,8 @@ export interface FindFilter {
   reason: string | null;
   /** The trash instead of the history. */
   trash: boolean;
+  /** `#rrggbb`: only jobs whose image holds this exact colour (the colour index, utils/panel/colour-index.ts). */
+  colour: string | null;
   /** Made by this author, or on this device (devices.ts authorKey); null: anyone. */
   author: string | null;
 }
@@ -51,6 +53,7 @@ export const emptyFilter: FindFilter = Object.freeze({
   hasError: false,
   reason: null,
   trash: false,
+  colour: null,
   author: null,
 });
 
@@ -84,12 +87,16 @@ export function filterKey(filter: FindFilter): string {
     filter.hasError,
     filter.reason,
     filter.trash,
+    filter.colour,
     filter.author,
   ]);
 }
 
-/** Whether an entry passes every filter but the search words (which need its lowercase prompt: matchesTerms). */
-export function matchesFields(entry: IndexEntry, filter: FindFilter): boolean {
+/**
+ * Whether an entry passes every filter but the search words (which need its lowercase prompt: matchesTerms).
+ * `colourIds`: the jobs holding `filter.colour` (ColourIndexReader.jobsWith); none when absent.
+ */
+export function matchesFields(entry: IndexEntry, filter: FindFilter, colourIds?: ReadonlySet<string>): boolean {
   if ((entry.trashedAt !== undefined) !== filter.trash) return false;
   if (filter.statuses.length > 0 && !filter.statuses.includes(entry.status)) return false;
   if (filter.starred && !entry.starred) return false;
@@ -106,6 +113,7 @@ export function matchesFields(entry: IndexEntry, filter: FindFilter): boolean {
   if (filter.kind !== null && (entry.kind ?? 'generate') !== filter.kind) return false;
   if (filter.hasError && entry.status !== 'error') return false;
   if (filter.reason !== null && entry.reason !== filter.reason) return false;
+  if (filter.colour !== null && !colourIds?.has(entry.id)) return false;
   if (filter.author !== null && authorKey(entry) !== filter.author) return false;
   return true;
 }

@@ -69,12 +69,26 @@ const queryArb: fc.Arbitrary<FindQuery> = fc.record({
   hasError: sometimes,
   reason: rarely(fc.constantFrom('Timeout', 'HTTP 429'), null),
   trash: sometimes,
+  colour: rarely(fc.constantFrom('#000000', '#000001', '#000004', '#000009'), null),
   author: rarely(
     fc.constantFrom(...authorPool.map((a) => `author:${a}`), ...devicePool.map((d) => `device:${d}`)),
     null,
   ),
   sort: fc.constantFrom(...SORT_KEYS),
 });
+
+/** Each test row's image colours, as the colour index would hold them: job-i holds 0..2 and 3..6 by i. */
+const paletteOf = (id: string) => {
+  const i = Number(id.slice(4));
+  return [i % 3, 3 + (i % 4)];
+};
+/** ColourIndexReader.jobsWith over the test rows. */
+const colourIdsOf = (entries: readonly IndexEntry[], q: FindQuery) =>
+  q.colour === null
+    ? undefined
+    : new Set(
+        entries.filter((e) => paletteOf(e.id).includes(Number.parseInt(q.colour!.slice(1), 16))).map((e) => e.id),
+      );
 
 /** The rule written the slow and obvious way: every row checked, then sorted by the comparator. */
 function bruteForce(entries: readonly IndexEntry[], q: FindQuery): IndexEntry[] {
@@ -94,6 +108,8 @@ function bruteForce(entries: readonly IndexEntry[], q: FindQuery): IndexEntry[] 
       if (q.kind !== null && (e.kind ?? 'generate') !== q.kind) return false;
       if (q.hasError && e.status !== 'error') return false;
       if (q.reason !== null && e.reason !== q.reason) return false;
+      if (q.colour !== null && !paletteOf(e.id).some((c) => `#${c.toString(16).padStart(6, '0')}` === q.colour))
+        return false;
       // The stamped author, else the device the job was made on.
       const who = e.author ? `author:${e.author}` : e.device ? `device:${e.device}` : null;
       if (q.author !== null && who !== q.author) return false;
@@ -111,7 +127,7 @@ describe('the find engine', () => {
         const finder = createFinder();
         for (const q of queries) {
           const want = bruteForce(entries, q);
-          expect(finder.run(entries, 1, q)).toEqual(want);
+          expect(finder.run(entries, 1, q, colourIdsOf(entries, q))).toEqual(want);
           if (want.length > 1) nonTrivial++;
         }
       }),
@@ -127,7 +143,9 @@ describe('the find engine', () => {
         const finder = createFinder();
         const steps = [...Array.from({ length: typed.length }, (_, i) => typed.slice(0, i + 1)), 'kn', ''];
         for (const text of steps)
-          expect(finder.run(entries, 1, { ...q, text })).toEqual(bruteForce(entries, { ...q, text }));
+          expect(finder.run(entries, 1, { ...q, text }, colourIdsOf(entries, q))).toEqual(
+            bruteForce(entries, { ...q, text }),
+          );
       }),
       { numRuns: 150 },
     );
@@ -137,11 +155,11 @@ describe('the find engine', () => {
     fc.assert(
       fc.property(rowsArb, rowsArb, queryArb, (a, b, q) => {
         const finder = createFinder();
-        finder.run(a, 1, q);
-        expect(finder.run(b, 2, q)).toEqual(bruteForce(b, q));
+        finder.run(a, 1, q, colourIdsOf(a, q));
+        expect(finder.run(b, 2, q, colourIdsOf(b, q))).toEqual(bruteForce(b, q));
         // A row added at the top (the common change): the lowercase prompts are reused for the rest.
         const added = [{ ...b[0]!, id: 'job-new', prompt: 'Knight RED' }, ...b].filter(Boolean);
-        if (b.length) expect(finder.run(added, 3, q)).toEqual(bruteForce(added, q));
+        if (b.length) expect(finder.run(added, 3, q, colourIdsOf(added, q))).toEqual(bruteForce(added, q));
       }),
       { numRuns: 150 },
     );
@@ -152,6 +170,32 @@ describe('the find engine', () => {
     const finder = createFinder();
     const q: FindQuery = { ...emptyFilter, text: 'kni', sort: 'newest' };
     expect(finder.run(entries, 1, q)).toBe(finder.run(entries, 1, { ...q }));
+  });
+
+  it('answers a colour filter anew when the colour index changes under the same query and words', () => {
+    const entries: IndexEntry[] = [
+      { id: 'a', createdAt: 3, status: 'success', prompt: 'red knight' },
+      { id: 'b', createdAt: 2, status: 'success', prompt: 'red mage' },
+      { id: 'c', createdAt: 1, status: 'success', prompt: 'blue knight' },
+    ];
+    const finder = createFinder();
+    const q: FindQuery = { ...emptyFilter, colour: '#ff0000', text: 'kn', sort: 'newest' };
+    const ids = (set: ReadonlySet<string>, text = q.text) =>
+      finder.run(entries, 1, { ...q, text }, set).map((e) => e.id);
+    // Not loaded yet: nothing holds the colour.
+    expect(ids(new Set())).toEqual([]);
+    // The backfill indexed a and c: the same query and words answer anew, and refining stays within them.
+    const filled = new Set(['a', 'b', 'c']);
+    expect(ids(filled)).toEqual(['a', 'c']);
+    expect(ids(filled, 'kni')).toEqual(['a', 'c']);
+    expect(ids(new Set(['c']), 'knig')).toEqual(['c']);
+    expect(ids(filled, 'knig')).toEqual(['a', 'c']);
+    // Without a colour in the query the set is not consulted.
+    expect(finder.run(entries, 1, { ...q, colour: null, text: '' }, new Set()).map((e) => e.id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   it('hides the trash from the history and shows only it when asked', () => {
@@ -182,6 +226,7 @@ describe('filters', () => {
     expect(isNarrowed({ ...emptyFilter, text: '  ' })).toBe(false);
     expect(isNarrowed({ ...emptyFilter, text: 'a' })).toBe(true);
     expect(isNarrowed({ ...emptyFilter, starred: true })).toBe(true);
+    expect(isNarrowed({ ...emptyFilter, colour: '#102030' })).toBe(true);
   });
 
   it('know when new words can only narrow the old ones', () => {

@@ -9,8 +9,16 @@ export interface FindQuery extends FindFilter {
 
 /** The rows the history list shows for a query. */
 export interface Finder {
-  /** `entries` is named by `version` (PanelSnapshot.entriesVersion): the same version, the same rows. */
-  run(entries: readonly IndexEntry[], version: number, query: FindQuery): readonly IndexEntry[];
+  /**
+   * `entries` is named by `version` (PanelSnapshot.entriesVersion): the same version, the same rows.
+   * `colourIds`: the jobs holding `query.colour` (ColourIndexReader.jobsWith), a new set when the index changed.
+   */
+  run(
+    entries: readonly IndexEntry[],
+    version: number,
+    query: FindQuery,
+    colourIds?: ReadonlySet<string>,
+  ): readonly IndexEntry[];
 }
 
 /**
@@ -24,12 +32,19 @@ export interface Finder {
 export function createFinder(): Finder {
   let lowered: { entries: readonly IndexEntry[]; lower: string[] } | null = null;
   let order: { entries: readonly IndexEntry[]; sort: SortKey; at: Int32Array } | null = null;
-  let base: { entries: readonly IndexEntry[]; key: string; at: Int32Array } | null = null;
+  let base: {
+    entries: readonly IndexEntry[];
+    key: string;
+    colourIds: ReadonlySet<string> | undefined;
+    at: Int32Array;
+  } | null = null;
   let last: {
     entries: readonly IndexEntry[];
     version: number;
     key: string;
     terms: string[];
+    /** The filtered rows it was found among: a refinement is valid only over the same ones. */
+    base: Int32Array;
     at: Int32Array;
     rows: readonly IndexEntry[];
   } | null = null;
@@ -53,10 +68,13 @@ export function createFinder(): Finder {
   }
 
   return {
-    run(entries, version, query) {
+    run(entries, version, query, colourIds) {
       const key = `${query.sort}\u0000${filterKey(query)}`;
+      // The colour index changed (or matters no more): the filtered rows are found anew, not refined.
+      if (query.colour === null) colourIds = undefined;
+      if (base && base.colourIds !== colourIds) base = null;
       const terms = searchTerms(query.text);
-      if (last && last.entries === entries && last.version === version && last.key === key) {
+      if (last && base && last.entries === entries && last.version === version && last.key === key) {
         if (last.terms.join(' ') === terms.join(' ')) return last.rows;
       }
       const sorted = orderOf(entries, query.sort);
@@ -65,16 +83,21 @@ export function createFinder(): Finder {
         let n = 0;
         for (let i = 0; i < sorted.length; i++) {
           const at = sorted[i]!;
-          if (matchesFields(entries[at]!, query)) out[n++] = at;
+          if (matchesFields(entries[at]!, query, colourIds)) out[n++] = at;
         }
-        base = { entries, key, at: out.subarray(0, n) };
+        base = { entries, key, colourIds, at: out.subarray(0, n) };
       }
       let at = base.at;
       if (terms.length > 0) {
         const lower = lowerOf(entries);
         // One more letter: the answer is among the last answer's rows.
         const from =
-          last && last.entries === entries && last.key === key && last.terms.length > 0 && refines(last.terms, terms)
+          last &&
+          last.entries === entries &&
+          last.key === key &&
+          last.base === base.at &&
+          last.terms.length > 0 &&
+          refines(last.terms, terms)
             ? last.at
             : base.at;
         const out = new Int32Array(from.length);
@@ -87,7 +110,7 @@ export function createFinder(): Finder {
       }
       const rows = new Array<IndexEntry>(at.length);
       for (let i = 0; i < at.length; i++) rows[i] = entries[at[i]!]!;
-      last = { entries, version, key, terms, at, rows };
+      last = { entries, version, key, terms, base: base.at, at, rows };
       return rows;
     },
   };

@@ -122,7 +122,17 @@ export function promptsOf(entries: readonly IndexEntry[], from: string, to: stri
 }
 
 /** Rows counted per task: a few milliseconds each, so the panel answers while 100,000 prompts are counted. */
-export const PROMPT_CHUNK = 10_000;
+export const PROMPT_CHUNK = 5_000;
+
+/** Runs `run` when the page is idle (after pending input and the frame's own work), or soon after. */
+function whenIdle(run: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(run, { timeout: 500 });
+    return () => cancelIdleCallback(handle);
+  }
+  const timer = setTimeout(run, 0);
+  return () => clearTimeout(timer);
+}
 
 /**
  * `promptsOf`, begun after the next paint and done a chunk per task; calls `done` with the result unless
@@ -136,19 +146,17 @@ export function countPromptsLater(
 ): () => void {
   const counter = promptCounter(from, to);
   let at = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let frame: number | undefined;
+  let cancel = () => {};
   const step = () => {
     counter.add(entries.slice(at, at + PROMPT_CHUNK).map(entryFacts));
     at += PROMPT_CHUNK;
-    if (at < entries.length) timer = setTimeout(step, 0);
+    if (at < entries.length) cancel = whenIdle(step);
     else done(counter.top(10));
   };
-  // A timer set inside an animation frame runs after that frame is painted: the plots show first.
-  if (typeof requestAnimationFrame === 'function') frame = requestAnimationFrame(() => (timer = setTimeout(step, 0)));
-  else timer = setTimeout(step, 0);
-  return () => {
-    if (frame !== undefined && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(frame);
-    clearTimeout(timer);
-  };
+  // Idle time after an animation frame comes after that frame is painted: the plots show first.
+  if (typeof requestAnimationFrame === 'function') {
+    const frame = requestAnimationFrame(() => (cancel = whenIdle(step)));
+    cancel = () => cancelAnimationFrame(frame);
+  } else cancel = whenIdle(step);
+  return () => cancel();
 }

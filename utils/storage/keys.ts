@@ -27,6 +27,8 @@
  *   insights        InsightsMain                     Insights' aggregates: all-time detail, a small series per day,
  *                                                    the newest price per kind and size (utils/insights/)
  *   insights:<YYYY-MM> InsightsMonth                 that month's days in detail, for ranges shorter than "all"
+ *   colours:<bb>    string (JSON {id: entry})        the colour index: each job's exact colours, by a hash of its id
+ *                                                    (colours.ts); computed by the background (colour-indexer.ts)
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  *
  * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
@@ -38,6 +40,7 @@ export const INDEX_PAGE_PREFIX = 'index:';
 export const WANTED_CHUNK_PREFIX = 'wanted:';
 export const QUARANTINE_PREFIX = 'quarantine:';
 export const INSIGHTS_MONTH_PREFIX = 'insights:';
+export const COLOUR_BUCKET_PREFIX = 'colours:';
 
 export const keys = {
   schema: 'schema',
@@ -61,6 +64,7 @@ export const keys = {
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
   indexPage: (n: number) => `${INDEX_PAGE_PREFIX}${n}`,
   wantedChunk: (n: number) => `${WANTED_CHUNK_PREFIX}${n}`,
+  colourBucket: (n: number) => `${COLOUR_BUCKET_PREFIX}${n.toString(16).padStart(2, '0')}`,
 } as const;
 
 export const isJobKey = (key: string): boolean => key.startsWith(JOB_PREFIX);
@@ -70,6 +74,7 @@ export const isIndexPageKey = (key: string): boolean => key.startsWith(INDEX_PAG
 export const pageOfKey = (key: string): number => Number(key.slice(INDEX_PAGE_PREFIX.length));
 export const isWantedChunkKey = (key: string): boolean => key.startsWith(WANTED_CHUNK_PREFIX);
 export const isInsightsMonthKey = (key: string): boolean => key.startsWith(INSIGHTS_MONTH_PREFIX);
+export const isColourBucketKey = (key: string): boolean => key.startsWith(COLOUR_BUCKET_PREFIX);
 /** The job id of a `job:<id>` key. */
 export const jobIdOfKey = (key: string): string => key.slice(JOB_PREFIX.length);
 /** The sha-256 of an `img:<hash>` key. */
@@ -86,6 +91,7 @@ export function isLayoutKey(key: string): boolean {
     isIndexPageKey(key) ||
     isWantedChunkKey(key) ||
     isInsightsMonthKey(key) ||
+    isColourBucketKey(key) ||
     (LAYOUT_KEYS as readonly string[]).includes(key)
   );
 }

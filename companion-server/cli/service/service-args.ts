@@ -24,11 +24,18 @@ export function serviceArgs(flags: FlagValues, config: ServerConfig, dataDir: st
 }
 
 /**
- * The variables the service gets: every one the companion reads that is set now, except the PixelLab key
- * (never written into a service) and COMPANION_DATA_DIR (the chosen data dir is a flag).
+ * The variables the service gets: every one the companion reads that is set now, except the PixelLab key and
+ * the sync secrets (never written into a service) and COMPANION_DATA_DIR (the chosen data dir is a flag).
  */
 export function serviceEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const skip = new Set(['PIXELLAB_API_KEY', 'COMPANION_DATA_DIR']);
+  // Secrets stay out of service.env: the service reads the key file and sync-credentials.json (0600) instead.
+  const skip = new Set([
+    'PIXELLAB_API_KEY',
+    'COMPANION_DATA_DIR',
+    'COMPANION_SYNC_PASSWORD',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+  ]);
   return Object.fromEntries(
     companionEnvNames()
       .filter((name) => !skip.has(name) && env[name] !== undefined && env[name] !== '')

@@ -8,7 +8,9 @@ import {
   byName,
   checkImageHash,
   checkOwnName,
+  checkSharedName,
   IMAGE_HASH,
+  SHARED_NAMES,
   type SyncTarget,
   type TargetFile,
   type TargetImage,
@@ -32,11 +34,37 @@ export async function openFolderTarget(dir: string, deviceId: string): Promise<F
   const root = resolve(dir);
   const own = join(root, 'devices', deviceId);
   const imagesDir = join(root, 'images');
-  await mkdir(own, { recursive: true });
-  await mkdir(imagesDir, { recursive: true });
-  // Temp files a crash left in this device's folder: their names are never reused, so they only take space.
-  for (const name of await list(own)) if (isTemp(name)) await unlink(join(own, name)).catch(() => undefined);
   const temp = (name: string) => join(own, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  /** This device's folders, made at its first write (opening writes nothing); temp files a crash left go then. */
+  let ready: Promise<void> | null = null;
+  const ensure = () => {
+    ready ??= (async () => {
+      await mkdir(own, { recursive: true });
+      await mkdir(imagesDir, { recursive: true });
+      // Their names are never reused, so they only take space.
+      for (const name of await list(own)) if (isTemp(name)) await unlink(join(own, name)).catch(() => undefined);
+    })().catch((error: unknown) => {
+      ready = null;
+      throw error;
+    });
+    return ready;
+  };
+
+  /** Writes a file once through a temp file and a hard link, which never replaces one: false when one was there. */
+  async function linkOnce(tmp: string, dest: string, bytes: Uint8Array): Promise<boolean> {
+    try {
+      await writeTemp(tmp, bytes);
+      return await link(tmp, dest).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+          return false;
+        },
+      );
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
 
   async function writeTemp(path: string, bytes: Uint8Array) {
     const handle = await open(path, 'wx');
@@ -63,6 +91,7 @@ export async function openFolderTarget(dir: string, deviceId: string): Promise<F
     describe: () => root,
     async writeOwn(name, bytes) {
       checkOwnName(name);
+      await ensure();
       const tmp = temp(name);
       try {
         await writeTemp(tmp, bytes);
@@ -93,16 +122,9 @@ export async function openFolderTarget(dir: string, deviceId: string): Promise<F
     },
     async putImage(hash, bytes) {
       checkImageHash(hash);
-      const tmp = temp(`${hash}.png`);
-      try {
-        await writeTemp(tmp, bytes);
-        // A hard link never replaces a file: an image already there (from any device) stays as it is.
-        await link(tmp, join(imagesDir, `${hash}.png`)).catch((error: NodeJS.ErrnoException) => {
-          if (error.code !== 'EEXIST') throw error;
-        });
-      } finally {
-        await unlink(tmp).catch(() => undefined);
-      }
+      await ensure();
+      // An image already there (from any device) stays as it is.
+      await linkOnce(temp(`${hash}.png`), join(imagesDir, `${hash}.png`), bytes);
     },
     readImage: (hash, max) =>
       IMAGE_HASH.test(hash) ? readBounded(join(imagesDir, `${hash}.png`), max) : Promise.resolve(null),
@@ -120,6 +142,13 @@ export async function openFolderTarget(dir: string, deviceId: string): Promise<F
           out.push({ hash, size: file.size, mtimeMs: file.mtimeMs });
       }
       return out;
+    },
+    readShared: (name, max) =>
+      SHARED_NAMES.includes(name) ? readBounded(join(root, name), max) : Promise.resolve(null),
+    async putSharedOnce(name, bytes) {
+      checkSharedName(name);
+      await ensure();
+      return linkOnce(temp(name), join(root, name), bytes);
     },
     watch(changed) {
       const watchers: FSWatcher[] = [];

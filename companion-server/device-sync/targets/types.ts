@@ -21,6 +21,14 @@ export interface TargetImage {
 /** A read: the bytes, null when the file is gone, 'too big' past the bound (never read whole). */
 export type Bounded = Uint8Array | null | 'too big';
 
+/** Files of the whole target, written once by whichever device comes first. */
+export type SharedName = 'sync.json';
+export const SHARED_NAMES: readonly SharedName[] = ['sync.json'];
+
+/**
+ * Opening a target writes nothing (a read-only device, or one waiting for its passphrase, leaves no trace): the
+ * folders a device writes are made at its first write.
+ */
 export interface SyncTarget {
   /** The target for status and logs: never with a credential. */
   describe(): string;
@@ -40,6 +48,13 @@ export interface SyncTarget {
   /** Removes an image (the garbage collector, once every known device has seen the purge); gone is no error. */
   deleteImage(hash: string): Promise<void>;
   listImages(): Promise<TargetImage[]>;
+  /** A file of the whole target, at its root (`sync.json`: the encryption's parameters), or null when none. */
+  readShared(name: SharedName, max: number): Promise<Bounded>;
+  /**
+   * Writes a file of the whole target once: false when one was already there (it is left as it is). On an S3 store
+   * that ignores If-None-Match, two devices racing within a moment could both see true: read it back later.
+   */
+  putSharedOnce(name: SharedName, bytes: Uint8Array): Promise<boolean>;
   /** A hint that something may have changed (a folder watcher); returns the stop function. Remote targets poll. */
   watch?(changed: () => void): () => void;
 }
@@ -55,6 +70,11 @@ export const logObjectName = (n: number) => `log-${String(n).padStart(9, '0')}.j
 
 export function checkOwnName(name: string): void {
   if (!OWN_FILE.test(name)) throw new Error(`not a file name of this device: ${JSON.stringify(name.slice(0, 80))}`);
+}
+
+export function checkSharedName(name: string): void {
+  if (!SHARED_NAMES.includes(name as SharedName))
+    throw new Error(`not a shared file: ${JSON.stringify(name.slice(0, 80))}`);
 }
 
 export function checkImageHash(hash: string): void {

@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
+import { deviceIdSchema } from '../../../utils/domain/device';
+import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, readBody, TargetHttpError, timeoutFor } from './http';
+import {
+  byName,
+  checkImageHash,
+  checkOwnName,
+  checkSharedName,
+  IMAGE_HASH,
+  SHARED_NAMES,
+  type SyncTarget,
+  type TargetFile,
+  type TargetImage,
+} from './types';
+
+/**
+ * A WebDAV folder as the sync target (issue 22): Nextcloud, ownCloud, Apache mod_dav, rclone serve webdav. A small
+ * client on fetch (PROPFIND depth 1, GET, PUT, MOVE, DELETE, MKCOL): the WebDAV libraries on npm bring a
+ * browser-and-Node bundle several times this size for the same six requests. Files and images are written to a
+ * temp name, then moved into place: a reader sees a whole file or none. An image is moved with `Overwrite: F`,
+ * which every WebDAV server honours (RFC 4918), so it is written once and never replaced, with no HEAD race.
+ */
+export interface WebDavCredentials {
+  user: string;
+  password: string;
+}
+
+export interface WebDavSpec {
+  /** http(s)://host/path/ (with the trailing slash). */
+  base: string;
+  display: string;
+}
+
+const parser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'response' || name === 'propstat',
+});
+
+const PROPFIND_BODY =
+  '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:"><d:prop>' +
+  '<d:resourcetype/><d:getcontentlength/><d:getlastmodified/></d:prop></d:propfind>';
+
+interface Entry {
+  name: string;
+  folder: boolean;
+  size: number;
+  mtimeMs: number;
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i;
+
+export function openWebDavTarget(options: {
+  spec: WebDavSpec;
+  deviceId: string;
+  credentials: WebDavCredentials | null;
+  log: (line: string) => void;
+}): SyncTarget {
+  const { spec, deviceId } = options;
+  const base = new URL(spec.base);
+  if (base.protocol === 'http:' && options.credentials && !LOOPBACK.test(base.hostname))
+    options.log(
+      `Device sync: ${spec.display} is plain http: the password crosses the network readable; use webdavs://`,
+    );
+  const auth: Record<string, string> = options.credentials
+    ? {
+        authorization: `Basic ${Buffer.from(`${options.credentials.user}:${options.credentials.password}`).toString('base64')}`,
+      }
+    : {};
+  const own = `devices/${deviceId}/`;
+  const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+
+  async function request(
+    method: string,
+    rel: string,
+    init: { headers?: Record<string, string>; body?: Uint8Array | string } = {},
+  ) {
+    const url = new URL(rel, base);
+    // Named from the URL as given (webdav://...), a folder above it by its path on the server.
+    const where = url.pathname.startsWith(base.pathname)
+      ? `${spec.display}${url.pathname.slice(base.pathname.length)}`
+      : url.pathname;
+    const what = `WebDAV ${method} ${where}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { ...auth, ...init.headers },
+        body: init.body as BodyInit | undefined,
+        // A redirect could carry the password elsewhere: the URL to use is reported instead.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutFor(method)),
+      });
+    } catch (error) {
+      throw networkError(error, what, timeoutFor(method));
+    }
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new TargetHttpError(response.status, `${what}: the server redirects; give --sync-url its final address`);
+    }
+    return { response, what };
+  }
+
+  async function expect(method: string, rel: string, ok: number[], init?: Parameters<typeof request>[2]) {
+    const { response, what } = await request(method, rel, init);
+    if (!ok.includes(response.status)) throw await httpError(response, what);
+    await response.body?.cancel().catch(() => undefined);
+    return response.status;
+  }
+
+  /** The entries of a collection (not itself); an empty list when it is not there. */
+  async function propfind(rel: string): Promise<Entry[]> {
+    const { response, what } = await request('PROPFIND', rel, {
+      headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+      body: PROPFIND_BODY,
+    });
+    if (response.status === 404) {
+      await response.body?.cancel().catch(() => undefined);
+      return [];
+    }
+    if (response.status !== 207) throw await httpError(response, what);
+    const body = await readBody(response, MAX_LISTING_BYTES);
+    if (body === 'too big') throw new Error(`${what}: the listing is larger than ${MAX_LISTING_BYTES} bytes`);
+    return entriesOf(Buffer.from(body).toString('utf8'), new URL(rel, base).pathname, what);
+  }
+
+  /** Makes a folder; when its parent is missing too (409), the parents first, up to the server's root. */
+  async function mkcol(url: URL, depth = 0): Promise<void> {
+    if ((await expect('MKCOL', url.href, [201, 405, 301, 409])) !== 409) return;
+    const parent = new URL('..', url);
+    if (depth > 20 || parent.pathname === url.pathname)
+      throw new Error(`${spec.display}: its folder could not be made; make it on the server first`);
+    await mkcol(parent, depth + 1);
+    await expect('MKCOL', url.href, [201, 405, 301]);
+  }
+
+  /** PUT to a temp name of this device, then MOVE into place; the temp file is removed when the move fails. */
+  async function putThenMove(bytes: Uint8Array, name: string, dest: string, overwrite: boolean): Promise<boolean> {
+    const temp = `${own}${path(`.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)}`;
+    await expect('PUT', temp, [200, 201, 204], {
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    try {
+      const status = await expect('MOVE', temp, [201, 204, 412], {
+        headers: { destination: new URL(dest, base).href, overwrite: overwrite ? 'T' : 'F' },
+      });
+      if (status !== 412) return true;
+    } catch (error) {
+      await expect('DELETE', temp, [200, 204, 404]).catch(() => undefined);
+      throw error;
+    }
+    await expect('DELETE', temp, [200, 204, 404]).catch(() => undefined);
+    return false;
+  }
+
+  /** The folders this device writes (one that exists answers 405), and temp files a crash left: once, lazily. */
+  let ready: Promise<void> | null = null;
+  const ensureFolders = () => {
+    ready ??= (async () => {
+      for (const folder of ['', 'devices/', own, 'images/']) await mkcol(new URL(folder, base));
+      for (const entry of await propfind(own))
+        if (entry.name.startsWith('.') && entry.name.includes('.tmp-'))
+          await expect('DELETE', `${own}${path(entry.name)}`, [200, 204, 404]).catch(() => undefined);
+    })().catch((error: unknown) => {
+      ready = null;
+      throw error;
+    });
+    return ready;
+  };
+
+  const fileOf = (device: string, name: string) => `devices/${path(device, name)}`;
+  const imageOf = (hash: string) => `images/${hash}.png`;
+  const hasImage = async (hash: string) =>
+    IMAGE_HASH.test(hash) && (await expect('HEAD', imageOf(hash), [200, 404])) === 200;
+
+  return {
+    describe: () => spec.display,
+    async writeOwn(name, bytes) {
+      checkOwnName(name);
+      await ensureFolders();
+      await putThenMove(bytes, name, `${own}${path(name)}`, true);
+    },
+    async deleteOwn(name) {
+      checkOwnName(name);
+      await expect('DELETE', `${own}${path(name)}`, [200, 204, 404]);
+    },
+    async devices() {
+      const entries = await propfind('devices/');
+      return entries
+        .filter((e) => e.folder && e.name !== deviceId && deviceIdSchema.safeParse(e.name).success)
+        .map((e) => e.name);
+    },
+    async list(device) {
+      if (!deviceIdSchema.safeParse(device).success) return [];
+      const entries = await propfind(`devices/${device}/`);
+      return entries
+        .filter((e) => !e.folder && !e.name.startsWith('.'))
+        .map(({ name, size, mtimeMs }): TargetFile => ({ name, size, mtimeMs }))
+        .sort(byName);
+    },
+    async read(device, name, max) {
+      if (!deviceIdSchema.safeParse(device).success || name.startsWith('.') || /[/\\]/.test(name)) return null;
+      const { response, what } = await request('GET', fileOf(device, name));
+      return boundedGet(response, max, what);
+    },
+    hasImage,
+    async putImage(hash, bytes) {
+      checkImageHash(hash);
+      // Most images are already there (another device sent them): a HEAD saves the upload.
+      if (await hasImage(hash)) return;
+      await ensureFolders();
+      await putThenMove(bytes, `${hash}.png`, imageOf(hash), false);
+    },
+    async readImage(hash, max) {
+      if (!IMAGE_HASH.test(hash)) return null;
+      const { response, what } = await request('GET', imageOf(hash));
+      return boundedGet(response, max, what);
+    },
+    async deleteImage(hash) {
+      checkImageHash(hash);
+      await expect('DELETE', imageOf(hash), [200, 204, 404]);
+    },
+    async readShared(name, max) {
+      if (!SHARED_NAMES.includes(name)) return null;
+      const { response, what } = await request('GET', name);
+      return boundedGet(response, max, what);
+    },
+    async putSharedOnce(name, bytes) {
+      checkSharedName(name);
+      await ensureFolders();
+      return putThenMove(bytes, name, name, false);
+    },
+    async listImages() {
+      const out: TargetImage[] = [];
+      for (const entry of await propfind('images/')) {
+        const hash = entry.name.slice(0, -'.png'.length);
+        if (!entry.folder && entry.name.endsWith('.png') && IMAGE_HASH.test(hash))
+          out.push({ hash, size: entry.size, mtimeMs: entry.mtimeMs });
+      }
+      return out;
+    },
+  };
+}
+
+/** A PROPFIND multistatus to the entries below `self` (its own entry left out). Untrusted: every field checked. */
+export function entriesOf(xml: string, self: string, what: string): Entry[] {
+  let doc: unknown;
+  try {
+    doc = parser.parse(xml);
+  } catch {
+    throw new Error(`${what}: the listing is not valid XML`);
+  }
+  const responses = (doc as { multistatus?: { response?: unknown[] } })?.multistatus?.response;
+  if (!Array.isArray(responses)) throw new Error(`${what}: the answer is not a WebDAV listing`);
+  const selfPath = trimSlash(safeDecode(self) ?? self);
+  const out: Entry[] = [];
+  for (const response of responses as Record<string, unknown>[]) {
+    const href = typeof response?.href === 'string' ? response.href.trim() : null;
+    const decoded = href === null ? null : safeDecode(href.startsWith('http') ? new URL(href).pathname : href);
+    if (decoded === null) continue;
+    const entryPath = trimSlash(decoded);
+    if (entryPath === selfPath) continue;
+    const name = entryPath.slice(entryPath.lastIndexOf('/') + 1);
+    if (!name || name.length > 400) continue;
+    const ok = (response.propstat as Record<string, unknown>[] | undefined)?.find((p) =>
+      / 200 /.test(`${p?.status ?? ''} `),
+    );
+    const prop = (ok?.prop ?? {}) as Record<string, unknown>;
+    const type = prop.resourcetype;
+    const folder = typeof type === 'object' && type !== null && 'collection' in type;
+    const size = Number(prop.getcontentlength ?? 0);
+    const mtimeMs = Date.parse(String(prop.getlastmodified ?? ''));
+    out.push({
+      name,
+      folder,
+      size: Number.isFinite(size) && size >= 0 ? size : 0,
+      mtimeMs: Number.isFinite(mtimeMs) ? mtimeMs : 0,
+    });
+  }
+  return out;
+}
+
+const trimSlash = (path: string) => path.replace(/\/+$/, '');
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}

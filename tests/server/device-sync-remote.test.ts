@@ -1,0 +1,171 @@
+/**
+ * Device sync through WebDAV and S3 (issue 22) between real companions: each its own process on loopback with its
+ * own temp data dir, started with --sync-url on a real `rclone serve webdav` or s3rver, also on loopback.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { platformPaths } from '../../companion-server/cli/platform-paths';
+import { SYNC_CREDENTIALS_FILE } from '../../companion-server/secrets/sync-credentials';
+import { type CompanionProcess, runCompanion, startCompanion, testConfigHome } from '../helpers/companion-process';
+import { DashboardStorage, DashboardTab } from '../helpers/old-dashboard';
+import {
+  type RemoteServer,
+  S3_KEY,
+  startS3Server,
+  startWebDavServer,
+  WEBDAV_PASSWORD,
+  WEBDAV_USER,
+} from '../helpers/remote-servers';
+import { makeTempDir } from '../helpers/temp-dir';
+
+let webdav: RemoteServer;
+let s3: RemoteServer & { endpoint: string };
+const cleanup: (() => Promise<unknown>)[] = [];
+beforeAll(async () => {
+  [webdav, s3] = await Promise.all([startWebDavServer(), startS3Server()]);
+});
+afterAll(async () => {
+  await Promise.all([webdav?.close(), s3?.close()]);
+});
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** None of the machine's own sync settings reach a test companion. */
+const CLEAN_ENV = {
+  COMPANION_SYNC_DIR: undefined,
+  COMPANION_SYNC_URL: undefined,
+  COMPANION_SYNC_USER: undefined,
+  COMPANION_SYNC_PASSWORD: undefined,
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+};
+
+async function root() {
+  const t = await makeTempDir('pixellab-devsync-remote-');
+  cleanup.push(t.remove);
+  return t.dir;
+}
+
+/** WebDAV credentials in the 0600 file of the companion's config folder; S3 ones in the environment. */
+async function companion(dir: string, name: string, kind: 'webdav' | 's3', place: string): Promise<CompanionProcess> {
+  const dataDir = path.join(dir, `data-${name}`);
+  await mkdir(dataDir, { recursive: true });
+  const env: Record<string, string | undefined> = { ...CLEAN_ENV };
+  let args: string[];
+  if (kind === 'webdav') {
+    const config = platformPaths({
+      platform: 'linux',
+      env: { XDG_CONFIG_HOME: testConfigHome({ dataDir }) },
+      home: os.homedir(),
+    }).config;
+    await mkdir(config, { recursive: true });
+    const file = path.join(config, SYNC_CREDENTIALS_FILE);
+    await writeFile(file, JSON.stringify({ webdav: { user: WEBDAV_USER, password: WEBDAV_PASSWORD } }));
+    await chmod(file, 0o600);
+    args = ['--sync-url', `${webdav.syncUrl}${place}`];
+  } else {
+    Object.assign(env, { AWS_ACCESS_KEY_ID: S3_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_KEY.secretAccessKey });
+    env.COMPANION_SYNC_S3_ENDPOINT = s3.endpoint;
+    args = ['--sync-url', `${s3.syncUrl}/${place}`];
+  }
+  const c = await startCompanion({ dataDir, args: [...args, '--device-name', name], env });
+  cleanup.push(() => c.stop());
+  return c;
+}
+
+async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await probe();
+    if (ok(last)) return last;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not happen in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
+}
+
+const loadIds = async (c: CompanionProcess) =>
+  ((await (await fetch(`${c.url}/load-jobs`)).json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id).sort();
+
+function dashboard(c: CompanionProcess, storage = new DashboardStorage()) {
+  const send = async (p: string, body: unknown) => {
+    const res = await fetch(c.url + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return new DashboardTab(send, storage, Date.now);
+}
+
+describe.each(['webdav', 's3'] as const)('two companions on one %s target', (kind) => {
+  it('the issue’s case through the old API: A saves 1 and 2, B saves 3, A saves 4; both end with 1, 2, 3, 4', async () => {
+    const dir = await root();
+    const place = `case-${kind}`;
+    const a = await companion(dir, 'A', kind, place);
+    const b = await companion(dir, 'B', kind, place);
+    const onA = dashboard(a);
+    await onA.add('one');
+    await onA.add('two');
+    const onB = dashboard(
+      b,
+      Object.assign(new DashboardStorage(), { text: JSON.stringify({ jobs: [], lastJobId: 3 }) }),
+    );
+    await onB.add('three');
+    onA.counter = 4;
+    await onA.add('four');
+    const saved = Date.now();
+    await until(
+      'B holding job-4',
+      () => loadIds(b),
+      (ids) => ids.includes('job-4'),
+    );
+    console.log(`device sync (${kind}): job-4 showed on B ${Date.now() - saved} ms after A's save (polled every 5 s)`);
+    for (const answer of [...onA.answers, ...onB.answers]) expect(answer.status).toBe(200);
+    const all = ['job-1', 'job-2', 'job-3', 'job-4'];
+    for (const c of [a, b])
+      await until(
+        `${c.url} holding 1-4`,
+        () => loadIds(c),
+        (ids) => ids.join() === all.join(),
+      );
+    for (const c of [a, b]) {
+      const text = c.logs.join('\n');
+      expect(text).toMatch(
+        kind === 'webdav'
+          ? /Device sync: webdav:\/\/127\.0\.0\.1:\d+\/pixellab\/case-webdav\//
+          : /Device sync: s3:\/\/pixellab-sync\/team\/library\/case-s3 at http/,
+      );
+      expect(text).not.toContain(WEBDAV_PASSWORD);
+    }
+  });
+});
+
+describe('--sync-url refusals at start', () => {
+  it('a credential in the URL, and S3 without credentials, stop the start with a clear message that quotes no secret', async () => {
+    const dir = await root();
+    const dataDir = path.join(dir, 'data');
+    await mkdir(dataDir, { recursive: true });
+    const inUrl = await runCompanion({
+      dataDir,
+      args: ['--sync-url', `webdav://${WEBDAV_USER}:${WEBDAV_PASSWORD}@127.0.0.1:9/dav`],
+      env: CLEAN_ENV,
+    });
+    expect(inUrl.code).toBe(1);
+    expect(inUrl.output).toMatch(/--sync-url holds a user name or password: credentials never go in the URL/);
+    expect(inUrl.output).not.toContain(WEBDAV_PASSWORD);
+    const noKeys = await runCompanion({
+      dataDir,
+      args: ['--sync-url', 's3://pixellab-sync/x', '--sync-s3-endpoint', s3.endpoint],
+      env: CLEAN_ENV,
+    });
+    expect(noKeys.code).toBe(1);
+    expect(noKeys.output).toMatch(/needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+});

@@ -1,0 +1,45 @@
+import type { StoreWriter } from '@/utils/history/writer';
+import { COLOUR_BUCKETS, colourBucketOf, decodeBucket, encodeBucket } from '@/utils/storage/colours';
+import { keys } from '@/utils/storage/keys';
+
+/** The colour index's storage (utils/storage/colours.ts): read whole, changed a few buckets at a time. */
+export interface ColourStore {
+  /** Every job's encoded entry (job id -> `hash8:codes`); an unreadable bucket reads as empty and is rewritten. */
+  getColourIndex(): Promise<Map<string, string>>;
+  /** Sets these entries and drops those of `drop`, under the lock, rewriting only the buckets they fall in. */
+  putColours(set: ReadonlyMap<string, string>, drop?: readonly string[]): Promise<void>;
+}
+
+const allBuckets = () => Array.from({ length: COLOUR_BUCKETS }, (_, n) => keys.colourBucket(n));
+
+export function createColourStore(w: StoreWriter): ColourStore {
+  return {
+    async getColourIndex() {
+      await w.whenReady();
+      const raw = await w.storage.get(allBuckets());
+      const out = new Map<string, string>();
+      for (const key of allBuckets()) for (const [id, value] of decodeBucket(raw[key]) ?? []) out.set(id, value);
+      return out;
+    },
+
+    putColours(set, drop = []) {
+      return w.exclusive(async () => {
+        const touched = new Set<number>([...set.keys(), ...drop].map(colourBucketOf));
+        if (touched.size === 0) return;
+        const bucketKeys = [...touched].map(keys.colourBucket);
+        const raw = await w.storage.get(bucketKeys);
+        const items: Record<string, unknown> = {};
+        const remove: string[] = [];
+        for (const n of touched) {
+          const key = keys.colourBucket(n);
+          const bucket = decodeBucket(raw[key]) ?? new Map<string, string>();
+          for (const id of drop) if (colourBucketOf(id) === n) bucket.delete(id);
+          for (const [id, value] of set) if (colourBucketOf(id) === n) bucket.set(id, value);
+          if (bucket.size > 0) items[key] = encodeBucket(bucket);
+          else if (raw[key] !== undefined) remove.push(key);
+        }
+        await w.write(items, remove);
+      });
+    },
+  };
+}
