@@ -7,6 +7,8 @@
  *   BENCH_QUICK=1   a smoke run: 200 / 2,000 jobs and fewer runs (the targets are not meaningful there)
  *   BENCH_ONLY=panel|companion   only the browser-panel half (1, 4, 6, 12) or the companion half (2, 3, 5, 7, 8, 9);
  *                   old-api (7, 9), scale (8), first-sync (5, and 10's first sync), find (12) and insights (11) pick those parts
+ *   BENCH_ONLY=devices   section 13 alone: companions sharing a folder (no extension build, no browser); with
+ *                   other names (e.g. companion,devices) it runs after them
  *   BENCH_OUT       where to write the results (default bench/results.json)
  *   BENCH_100K=1    also 100,000 jobs: in 7 and 8, and first rows (against 1,000), search and a first sync
  *                   (the PNGs are made once and cached, a few minutes the first time)
@@ -35,6 +37,7 @@ import {
 } from './run-context';
 import { benchCompanion } from './sections/companion';
 import { readsRows } from './sections/companion-reads';
+import { benchDevices, deviceSizes, devicesRows } from './sections/devices';
 import { benchFindOnly, findTableRows } from './sections/find';
 import { firstRowsRows } from './sections/first-rows';
 import { benchHuge, hugeRows } from './sections/huge';
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   log(
     `${QUICK ? 'QUICK run' : 'full run'} on ${info.cpus} x ${info.cpuModel}, ${info.memoryGB} GB, ${info.chromium}, Node ${info.node}; load average ${info.loadAverageAtStart.join(' ')}`,
   );
+  if (process.env.BENCH_ONLY?.trim() === 'devices') return benchDevicesOnly(info);
   const extDir = buildExtension();
 
   const t = performance.now();
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     }
     if (huge && (only.has('panel') || only.has('companion') || only.has('first-sync')))
       await benchHuge(extDir, huge, only);
+    if (only.has('devices')) await benchDevices(deviceSizes());
   } catch (err) {
     failure = err;
     log(`FAILED: ${(err as Error).stack ?? err}`);
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
     ...insightsRows(large, samples.insights),
     ...hugeRows(small, huge),
     ...findTableRows(),
+    ...devicesRows(),
     ...(oldApiScale ? oldApiScaleRows(oldApiScale, large.count) : []),
   ];
   const wallMs = performance.now() - wallStart;
@@ -119,6 +125,28 @@ async function main(): Promise<void> {
   );
 
   await writeResults({ info, wallMs, small, large, huge, rows, oldApiScale, failure });
+  if (failure) process.exitCode = 1;
+}
+
+/** BENCH_ONLY=devices: section 13 alone (companions only: no extension build, no browser). */
+async function benchDevicesOnly(info: ReturnType<typeof machine>): Promise<void> {
+  let failure: unknown = null;
+  try {
+    await benchDevices(deviceSizes());
+  } catch (err) {
+    failure = err;
+    log(`FAILED: ${(err as Error).stack ?? err}`);
+  }
+  const rows = devicesRows();
+  const wallMs = performance.now() - wallStart;
+  process.stdout.write(
+    `\n${printTable(rows)}\n\nWall time ${(wallMs / 1000).toFixed(0)} s; load average at the end ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')}\n`,
+  );
+  const none = makeDataset(0);
+  await writeResults({ info, wallMs, small: none, large: none, huge: null, rows, oldApiScale: null, failure });
   if (failure) process.exitCode = 1;
 }
 

@@ -1,0 +1,358 @@
+import path from 'node:path';
+import {
+  addToSetField,
+  canonicalJson,
+  compareHlc,
+  type Hlc,
+  type Job,
+  type SyncedJob,
+  setOrganisingField,
+  versionOf,
+  withoutSeq,
+} from '../../../utils/domain';
+import { seededRandom } from '../../helpers/seeded-random';
+import { makeTempDir } from '../../helpers/temp-dir';
+import { CloudClient, NO_FAULTS, type TickFaults } from './cloud-client';
+import { checkRules, newLedger, RuleBroken } from './rules';
+import { allJobs, createJob, type Device, getJob, HOUR_MS, openDevice, pushJobs } from './world';
+
+/**
+ * The N-companion model (issue 22): 2 or 3 real companions on their own data dirs, each with its own view of a
+ * synced folder, and a sync client (cloud-client.ts) between the views and a shared cloud folder that delays,
+ * reorders, cuts files short, leaves conflict copies and carries deletions made by hand. Device B's machine runs
+ * an hour fast. The model creates jobs (each run by its accepting companion against that device's fake
+ * PixelLab), edits prompts, tags, stars, trashes and purges, deletes files by hand, takes views offline, and
+ * SIGKILLs companions at random moments, mid-pass and mid-run among them. Then everything heals and the rules
+ * (rules.ts) are checked.
+ */
+export interface ScenarioOptions {
+  seed: number;
+  devices: 2 | 3;
+  ops: number;
+}
+
+export interface Coverage {
+  ops: Record<string, number>;
+  kills: number;
+  /** Kills while that device's PixelLab call was open (a paid run cut short). */
+  killsMidRun: number;
+  /** Kills within 250 ms of a change on that device: its publish pass (200 ms change check) was due or running. */
+  killsAfterChange: number;
+  restarts: number;
+  fastConcurrentWins: number;
+  paidCalls: number;
+  paidThenKilled: number;
+  jobs: number;
+  cloud: { held: number; partial: number; conflictCopies: number; deletions: number };
+  healMs: number[];
+}
+
+export const newCoverage = (): Coverage => ({
+  ops: {},
+  kills: 0,
+  killsMidRun: 0,
+  killsAfterChange: 0,
+  restarts: 0,
+  fastConcurrentWins: 0,
+  paidCalls: 0,
+  paidThenKilled: 0,
+  jobs: 0,
+  cloud: { held: 0, partial: 0, conflictCopies: 0, deletions: 0 },
+  healMs: [],
+});
+
+const FAULTS: TickFaults = { hold: 0.4, partial: 0.15, conflict: 0.06 };
+const HEAL_DEADLINE_MS = 45_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Op = 'create' | 'edit' | 'staleEdit' | 'tag' | 'star' | 'trash' | 'purge' | 'removeFile' | 'offline' | 'kill';
+const WEIGHTS: [Op, number][] = [
+  ['create', 5],
+  ['edit', 3],
+  ['staleEdit', 2],
+  ['tag', 2],
+  ['star', 1],
+  ['trash', 1],
+  ['purge', 1],
+  ['removeFile', 1],
+  ['offline', 1],
+  ['kill', 1.5],
+];
+
+/** One run; returns how many companions converged, or throws RuleBroken with the trace. */
+export async function runDevicesScenario(options: ScenarioOptions, coverage: Coverage): Promise<number> {
+  const random = seededRandom(options.seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const root = await makeTempDir('pixellab-devmodel-');
+  const names = ['A', 'B', 'C'].slice(0, options.devices);
+  const devices: Device[] = [];
+  const trace: string[] = [];
+  const ledger = newLedger();
+  const lastChange = new Map<string, number>();
+  /** Job id -> the job-wide versions edits pushed. */
+  const edited = new Map<string, Hlc[]>();
+  let client: CloudClient | null = null;
+  let pumping = false;
+  let pump: Promise<void> = Promise.resolve();
+  try {
+    for (const name of names)
+      devices.push(await openDevice(root.dir, name, name === 'B' ? HOUR_MS : 0, 50 + Math.floor(random() * 400)));
+    await Promise.all(devices.map((d) => d.start()));
+    const cloud = new CloudClient(
+      path.join(root.dir, 'cloud'),
+      devices.map((d) => d.view),
+      seededRandom(options.seed ^ 0x5eed),
+    );
+    client = cloud;
+    pumping = true;
+    pump = (async () => {
+      while (pumping) {
+        await cloud.tick(FAULTS);
+        await sleep(30);
+      }
+    })();
+
+    const alive = () => devices.filter((d) => d.proc);
+    const did = (what: string) => {
+      coverage.ops[what] = (coverage.ops[what] ?? 0) + 1;
+    };
+    /** One of the jobs `d` holds now that `filter` takes (the results seen are noted for the rules), or null. */
+    const held = async (d: Device, filter: (job: SyncedJob) => boolean) => {
+      const jobs = await allJobs(d);
+      for (const job of jobs) if (job.image) ledger.results.set(job.id, job.image);
+      const candidates = jobs.filter((job) => ledger.created.has(job.id) && filter(job));
+      return candidates.length === 0 ? null : pick(candidates);
+    };
+    const finished = (job: SyncedJob | null): job is SyncedJob =>
+      !!job && !job.deleted && (job.status === 'success' || job.status === 'error');
+    /** Finished, live, and never trashed or purged by the user (who touches such a job no more). */
+    const editable = (job: SyncedJob) =>
+      finished(job) && !job.trashedAt && !ledger.trashed.has(job.id) && !ledger.purged.has(job.id);
+    const push = async (d: Device, base: SyncedJob, version: Job, note: string) => {
+      ledger.superseded.add(`${base.id}\u0000${base.prompt}`);
+      edited.set(base.id, [...(edited.get(base.id) ?? []), versionOf(version)]);
+      await pushJobs(d, [version]);
+      lastChange.set(d.name, Date.now());
+      trace.push(`${d.name}: ${note} ${base.id}`);
+    };
+    const editPrompt = async (d: Device, job: SyncedJob, prompt: string) => {
+      const base = withoutSeq(job);
+      const edits = ledger.edits.get(job.id) ?? [];
+      edits.push({ prompt, device: d.name, at: Date.now() });
+      ledger.edits.set(job.id, edits);
+      await push(d, job, d.clock.stamp({ ...base, prompt }, base), `edit "${prompt}"`);
+    };
+
+    for (let k = 0; k < options.ops; k++) {
+      let total = 0;
+      for (const [, w] of WEIGHTS) total += w;
+      let roll = random() * total;
+      const op = WEIGHTS.find(([, w]) => (roll -= w) < 0)![0];
+      const down = devices.filter((d) => !d.proc);
+      if (down.length > 0 && random() < 0.5) {
+        const d = pick(down);
+        await d.start();
+        coverage.restarts++;
+        trace.push(`${d.name}: restart`);
+      }
+      const up = alive();
+      if (up.length === 0) continue;
+      const d = pick(up);
+      switch (op) {
+        case 'create': {
+          const id = `job-m${options.seed >>> 0}-${k}`;
+          const prompt = `p${options.seed >>> 0} ${k}`;
+          const job = await createJob(d, id, prompt);
+          ledger.created.set(id, { device: d.name, prompt });
+          if (job.device) ledger.deviceIds.set(d.name, String(job.device));
+          if (d.skewMs > 0 && job.updatedAt > Date.now() + HOUR_MS / 2) did('create on the fast machine');
+          lastChange.set(d.name, Date.now());
+          trace.push(`${d.name}: create ${id}`);
+          did('create');
+          break;
+        }
+        case 'edit': {
+          const job = await held(d, editable);
+          if (!job) break;
+          await editPrompt(d, job, `e${k}`);
+          did('edit');
+          break;
+        }
+        case 'staleEdit': {
+          // The fast machine edits; another device edits on top of it once it holds that edit (both views online).
+          const online = up.filter((x) => !cloud.offline.has(devices.indexOf(x)));
+          const fast = online.find((x) => x.skewMs > 0);
+          const other = online.find((x) => x.skewMs === 0);
+          if (!fast || !other) break;
+          const job = await held(fast, editable);
+          if (!job) break;
+          await editPrompt(fast, job, `fast${k}`);
+          const until = Date.now() + 5000;
+          let seen: SyncedJob | null = null;
+          while (Date.now() < until && other.proc) {
+            seen = await getJob(other, job.id);
+            if (seen?.prompt === `fast${k}`) break;
+            await sleep(60);
+          }
+          if (seen?.prompt === `fast${k}` && other.proc && !seen.trashedAt && !seen.deleted) {
+            await editPrompt(other, seen, `later${k}`);
+            did('stale edit overtaken');
+          }
+          break;
+        }
+        case 'tag': {
+          const job = await held(d, editable);
+          if (!job) break;
+          const tag = `t${k}`;
+          const tags = ledger.tags.get(job.id) ?? new Set<string>();
+          tags.add(tag);
+          ledger.tags.set(job.id, tags);
+          await pushJobs(d, [addToSetField(withoutSeq(job), 'tags', [tag], d.clock, 50)]);
+          trace.push(`${d.name}: tag ${tag} ${job.id}`);
+          did('tag');
+          break;
+        }
+        case 'star': {
+          const job = await held(d, editable);
+          if (!job) break;
+          await pushJobs(d, [setOrganisingField(withoutSeq(job), 'starred', !job.starred, d.clock)]);
+          trace.push(`${d.name}: star ${job.id}`);
+          did('star');
+          break;
+        }
+        case 'trash': {
+          // Only a job this device holds at its latest edit: nobody touches it after, so nothing races it.
+          const job = await held(d, (j) => editable(j) && seenAll(edited, j));
+          if (!job) break;
+          ledger.trashed.add(job.id);
+          await pushJobs(d, [setOrganisingField(withoutSeq(job), 'trashedAt', Date.now() + d.skewMs, d.clock)]);
+          trace.push(`${d.name}: trash ${job.id}`);
+          did('trash');
+          break;
+        }
+        case 'purge': {
+          const job = await held(
+            d,
+            (j) => finished(j) && !!j.trashedAt && !ledger.purged.has(j.id) && seenAll(edited, j),
+          );
+          if (!job) break;
+          ledger.purged.add(job.id);
+          const base = withoutSeq(job);
+          await push(d, job, d.clock.stamp({ ...base, deleted: true }, base), 'purge');
+          did('purge');
+          break;
+        }
+        case 'removeFile': {
+          const view = Math.floor(random() * devices.length);
+          const files = (await cloud.filesOf(view)).filter((f) => f.startsWith('devices'));
+          if (files.length === 0) break;
+          const file = pick(files);
+          await cloud.removeByHand(view, file);
+          trace.push(`view ${devices[view]!.name}: user deletes ${file}`);
+          did('file deleted by hand');
+          break;
+        }
+        case 'offline': {
+          const view = Math.floor(random() * devices.length);
+          if (cloud.offline.has(view)) cloud.offline.delete(view);
+          else cloud.offline.add(view);
+          trace.push(`view ${devices[view]!.name}: ${cloud.offline.has(view) ? 'offline' : 'online'}`);
+          did('offline/online');
+          break;
+        }
+        case 'kill': {
+          // Half the time right after a job it accepted: its publish pass and its PixelLab call are due or running.
+          if (random() < 0.5) {
+            const id = `job-m${options.seed >>> 0}-${k}`;
+            const prompt = `p${options.seed >>> 0} ${k}`;
+            await createJob(d, id, prompt);
+            ledger.created.set(id, { device: d.name, prompt });
+            lastChange.set(d.name, Date.now());
+            trace.push(`${d.name}: create ${id}`);
+          }
+          await sleep(Math.floor(random() * 200));
+          const midRun = d.fake.inFlight > 0;
+          const afterChange = Date.now() - (lastChange.get(d.name) ?? 0) < 250;
+          await d.kill();
+          coverage.kills++;
+          did('SIGKILL');
+          if (midRun) coverage.killsMidRun++;
+          if (afterChange) coverage.killsAfterChange++;
+          trace.push(`${d.name}: SIGKILL${midRun ? ' (mid-run)' : ''}${afterChange ? ' (after a change)' : ''}`);
+          break;
+        }
+      }
+      await sleep(Math.floor(random() * 120));
+    }
+
+    // Heal: everyone back and online, the client without faults, until the histories agree and nothing waits.
+    pumping = false;
+    await pump;
+    cloud.offline.clear();
+    for (const d of devices) {
+      if (d.proc) continue;
+      await d.start();
+      coverage.restarts++;
+    }
+    const started = Date.now();
+    let final = new Map<string, SyncedJob[]>();
+    let stable = 0;
+    let previous = '';
+    while (Date.now() - started < HEAL_DEADLINE_MS) {
+      await cloud.tick(NO_FAULTS);
+      final = new Map(await Promise.all(devices.map(async (d) => [d.name, await allJobs(d)] as const)));
+      const key = devices.map((d) => canonicalKey(final.get(d.name)!)).join('\n');
+      const same = devices.every((d) => canonicalKey(final.get(d.name)!) === canonicalKey(final.get('A')!));
+      const waiting = [...final.values()].flat().some((j) => j.status === 'queued' || j.status === 'running');
+      stable = same && !waiting && key === previous && (await cloud.inStep()) ? stable + 1 : 0;
+      previous = key;
+      if (stable >= 2) break;
+      await sleep(150);
+    }
+    coverage.healMs.push(Date.now() - started);
+    try {
+      const figures = checkRules(ledger, devices, final);
+      coverage.fastConcurrentWins += figures.fastConcurrentWins;
+      coverage.paidCalls += figures.paidCalls;
+      coverage.paidThenKilled += figures.paidThenKilled;
+      coverage.jobs += ledger.created.size;
+      return figures.converged;
+    } catch (error) {
+      if (error instanceof RuleBroken) {
+        const logs = devices.map((d) => `${d.name}:\n      ${(d.proc?.logs ?? []).slice(-12).join('\n      ')}`);
+        error.message += `\n  seed ${options.seed}, ${options.devices} companions; trace:\n    ${trace.join('\n    ')}\n  logs:\n    ${logs.join('\n    ')}`;
+      }
+      throw error;
+    }
+  } finally {
+    pumping = false;
+    await pump.catch(() => undefined);
+    if (client) {
+      coverage.cloud.held += client.counts.held;
+      coverage.cloud.partial += client.counts.partial;
+      coverage.cloud.conflictCopies += client.counts.conflictCopies;
+      coverage.cloud.deletions += client.counts.deletions;
+    }
+    for (const d of devices) {
+      await d.stop().catch(() => undefined);
+      await d.fake.close();
+    }
+    await root.remove();
+  }
+}
+
+/**
+ * Whether `job` is at or past every job-wide version an edit made: its device has seen them all, so a trash or
+ * purge made on it races no edit (a concurrent one from the fast machine would win by the clock, by design).
+ */
+function seenAll(edited: Map<string, Hlc[]>, job: SyncedJob): boolean {
+  return (edited.get(job.id) ?? []).every((v) => compareHlc(versionOf(job), v) >= 0);
+}
+
+const canonicalKey = (jobs: SyncedJob[]) =>
+  jobs
+    .map((j) => canonicalJson(withoutSeq(j)))
+    .sort()
+    .join('\n');
+
+export { RuleBroken };

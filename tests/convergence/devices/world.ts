@@ -1,0 +1,123 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Clock, createClock, type Job, type SyncedJob } from '../../../utils/domain';
+import { type FakePixelLab, startFakePixelLab } from '../../fixtures/fake-pixellab';
+import { type CompanionProcess, startCompanion } from '../../helpers/companion-process';
+
+/**
+ * The N-companion model's world (issue 22): real companion processes, each on its own temp data dir with its own
+ * view of the synced folder (`--sync-dir`) and its own fake PixelLab (so a call is known by the device that made
+ * it), one of them on a machine whose clock runs an hour fast. Each device's panel is played by a client clock
+ * with the same skew: edits are new versions stamped by it and pushed, as the panel's are.
+ */
+export const HOUR_MS = 3_600_000;
+const SKEWED_CLOCK = pathToFileURL(path.join(import.meta.dirname, 'skewed-clock.mjs')).href;
+
+export interface Device {
+  name: string;
+  dataDir: string;
+  view: string;
+  skewMs: number;
+  fake: FakePixelLab;
+  /** The panel's clock on that machine. */
+  clock: Clock;
+  proc: CompanionProcess | null;
+  /** Starts (or restarts after a kill) on the same data dir and view. */
+  start(): Promise<void>;
+  /** SIGKILL, as a crash or a power button does: nothing is flushed or published. */
+  kill(): Promise<void>;
+  /** SIGTERM and wait; for the end of a run. */
+  stop(): Promise<void>;
+}
+
+export async function openDevice(root: string, name: string, skewMs: number, fakeDelayMs: number): Promise<Device> {
+  const dataDir = path.join(root, `data-${name}`);
+  const view = path.join(root, `view-${name}`);
+  await mkdir(dataDir, { recursive: true });
+  await mkdir(view, { recursive: true });
+  const fake = await startFakePixelLab({ delayMs: fakeDelayMs });
+  const device: Device = {
+    name,
+    dataDir,
+    view,
+    skewMs,
+    fake,
+    clock: createClock(`panel-${name}`, () => Date.now() + skewMs),
+    proc: null,
+    async start() {
+      device.proc = await startCompanion({
+        dataDir,
+        pixellabUrl: fake.url,
+        apiKey: fake.apiKey,
+        args: ['--sync-dir', view, '--device-name', name],
+        env: {
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${SKEWED_CLOCK}`.trim(),
+          MODEL_CLOCK_SKEW_MS: String(skewMs),
+        },
+      });
+    },
+    async kill() {
+      await device.proc?.kill();
+      device.proc = null;
+    },
+    async stop() {
+      await device.proc?.stop();
+      device.proc = null;
+    },
+  };
+  return device;
+}
+
+const url = (d: Device) => {
+  if (!d.proc) throw new Error(`${d.name} is not running`);
+  return d.proc.url;
+};
+
+async function call(d: Device, method: string, p: string, body?: unknown) {
+  const res = await fetch(url(d) + p, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The panel's create: its own id (as the extension mints them), accepted and queued by this companion. */
+export async function createJob(d: Device, id: string, prompt: string): Promise<SyncedJob> {
+  const res = await call(d, 'POST', '/api/v1/jobs', { id, prompt, width: 32, height: 32, createdAt: Date.now() });
+  if (res.status !== 202 && res.status !== 200) throw new Error(`create ${id} on ${d.name}: ${JSON.stringify(res)}`);
+  return res.body.job as SyncedJob;
+}
+
+export async function getJob(d: Device, id: string): Promise<SyncedJob | null> {
+  const res = await call(d, 'GET', `/api/v1/jobs/${id}`);
+  return res.status === 200 ? (res.body.job as SyncedJob) : null;
+}
+
+let pushes = 0;
+/** The panel's push of versions it made; returns the companion's answer per job. */
+export async function pushJobs(d: Device, jobs: Job[]): Promise<{ id: string; outcome: string; job: SyncedJob }[]> {
+  const res = await call(d, 'POST', '/api/v1/push', {
+    requestId: `model-push-${process.pid}-${++pushes}`,
+    clientId: `panel-${d.name}`,
+    changes: jobs,
+    v: 2,
+  });
+  if (res.status !== 200) throw new Error(`push to ${d.name}: ${JSON.stringify(res)}`);
+  return res.body.results as { id: string; outcome: string; job: SyncedJob }[];
+}
+
+/** Everything the companion's changes feed holds, page by page. */
+export async function allJobs(d: Device): Promise<SyncedJob[]> {
+  const out: SyncedJob[] = [];
+  let since = 0;
+  for (;;) {
+    const res = await call(d, 'GET', `/api/v1/changes?since=${since}&limit=500&v=2`);
+    if (res.status !== 200) throw new Error(`changes from ${d.name}: ${JSON.stringify(res)}`);
+    const page = res.body as { changes: SyncedJob[]; lastSeq: number; hasMore: boolean };
+    out.push(...page.changes);
+    since = page.lastSeq;
+    if (!page.hasMore) return out;
+  }
+}
