@@ -113,6 +113,7 @@ export async function startCompanion(
           log,
           readonly: config.syncReadonly,
           passphrase: passphrase?.passphrase ?? null,
+          firstPass: 'background',
         }).catch(async (error: unknown) => {
           // A wrong passphrase: nothing was written; the data dir is let go so the next start finds it free.
           await Promise.allSettled([runner.stop(), spending.close(), store.close()]);

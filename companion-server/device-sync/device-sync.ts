@@ -73,6 +73,8 @@ export async function startDeviceSync(options: {
   sweepEveryMs?: number;
   /** --sync-readonly: read the other devices' files, write nothing to the target (no log, no head, no image). */
   readonly?: boolean;
+  /** `wait` (default): resolves after the first pass; `background`: resolves at once, the pass running on. */
+  firstPass?: 'wait' | 'background';
 }): Promise<DeviceSync> {
   const { store, state } = options;
   const log = options.log ?? ((line: string) => console.warn(line));
@@ -226,7 +228,10 @@ export async function startDeviceSync(options: {
   const changes = setInterval(() => {
     if (store.lastSeq !== publishedUpTo) schedule(0);
   }, PUBLISH_CHECK_MS);
-  await run();
+  // The companion does not wait for the first pass (`background`): a new device listens, and shows the jobs
+  // merged so far, from the start instead of after reading every other device.
+  if (options.firstPass === 'background') void run();
+  else await run();
   const describe = () => engine?.target.describe() ?? raw.describe();
   log(
     `Device sync: ${describe()} as "${options.deviceName}" (${deviceId})${readonly ? ', read-only: nothing is written there' : ''}`,

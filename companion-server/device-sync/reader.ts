@@ -152,6 +152,9 @@ export function createReader(deps: {
   }
 
   /** One device's versions merged; the queued and running ones keep the device whose log they came from. */
+  /** Jobs merged per store write. */
+  const MERGE_BATCH = 500;
+
   async function merge(lines: readonly TargetLine[]): Promise<number> {
     const jobs: Job[] = [];
     for (const line of lines) {
@@ -167,15 +170,22 @@ export function createReader(deps: {
       }
     }
     const boards: SyncRecord[] = lines.flatMap((line) => line.records ?? []);
-    // A tombstone needs no image (and after a purge the target may have let it go: image-sweep.ts).
-    const live = jobs.filter((job) => !job.deleted);
-    for (const hash of new Set(live.flatMap(jobImages))) if (!(await fetchImage(hash))) wanted.add(hash);
     let applied = 0;
-    for (const result of await mergeEach(jobs)) {
-      if (result.outcome !== 'applied') continue;
-      applied++;
-      // Held exactly as some device published it: every reader computes it from the target, nothing to send.
-      if (jobs.some((job) => job.id === result.id && sameRecord(job, result.job))) echoes.add(result.job.seq);
+    // A batch at a time, its images first: a new device shows the first jobs while the rest still come in
+    // (all images before any job kept a new device at 10,000 jobs empty for 40 s).
+    for (let at = 0; at < jobs.length; at += MERGE_BATCH) {
+      const batch = jobs.slice(at, at + MERGE_BATCH);
+      // A tombstone needs no image (and after a purge the target may have let it go: image-sweep.ts).
+      const live = batch.filter((job) => !job.deleted);
+      for (const hash of new Set(live.flatMap(jobImages))) if (!(await fetchImage(hash))) wanted.add(hash);
+      const sent = new Map<string, Job[]>();
+      for (const job of batch) sent.set(job.id, [...(sent.get(job.id) ?? []), job]);
+      for (const result of await mergeEach(batch)) {
+        if (result.outcome !== 'applied') continue;
+        applied++;
+        // Held exactly as some device published it: every reader computes it from the target, nothing to send.
+        if (sent.get(result.id)?.some((job) => sameRecord(job, result.job))) echoes.add(result.job.seq);
+      }
     }
     if (boards.length > 0) {
       for (const result of await store.mergeRecords(boards)) {
