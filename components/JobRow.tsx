@@ -6,6 +6,7 @@ import { type QueuePlace, QueueRowActions } from '@/components/QueueControls';
 import { primaryAction, rowMenuItems } from '@/components/row-menu';
 import { thumbSize } from '@/components/thumb-size';
 import type { Direction, Job, JobStatus } from '@/utils/domain/job';
+import type { RotateSettings } from '@/utils/intents/protocol';
 import { madeByLabel, useDevices } from '@/utils/panel/devices';
 import type { StackInfo } from '@/utils/panel/stacks';
 import type { IndexEntry } from '@/utils/storage/layout';
@@ -16,8 +17,9 @@ export const ROW_HEIGHT = 92;
 /** Events a row sends up; the row itself does nothing but render. */
 export interface JobActions {
   onRetry(id: string): void;
-  onRotate(id: string, direction: Direction): void;
-  onRotate8(id: string): void;
+  /** `settings`: the rotation's own options and seed (the detail view's "Rotate options"); absent: defaults. */
+  onRotate(id: string, direction: Direction, settings?: RotateSettings): void;
+  onRotate8(id: string, settings?: RotateSettings): void;
   onDownload(id: string): void;
   onCopy(id: string): void;
   onReuse(id: string): void;

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { DEFAULT_ROTATE, RotateOptions, rotateSettingsOf, seedProblem } from '@/components/detail/RotateOptions';
 import { type DetailActions, USE_AS } from '@/components/detail/types';
 import { ZOOMS } from '@/components/detail/zoom';
 import { type Direction, directions, type Job } from '@/utils/domain/job';
@@ -18,9 +19,11 @@ export interface DetailActionBarProps {
 export function DetailActionBar({ id, job, hasImage, zoom, actions, onPaintMask }: DetailActionBarProps) {
   const [picked, setPicked] = useState<number | null>(null);
   const [direction, setDirection] = useState<Direction>('east');
+  const [rotation, setRotation] = useState(DEFAULT_ROTATE);
   const scale = picked ?? zoom;
   const status = job?.status;
-  const canRotate = status === 'success' && !!job?.image;
+  const canRotateAtAll = status === 'success' && !!job?.image;
+  const canRotate = canRotateAtAll && seedProblem(rotation.seed) === null;
   const canRetry = status === 'error' || status === 'idle' || status === 'cancelled';
   return (
     <div class="detail-actions">
@@ -109,13 +112,24 @@ export function DetailActionBar({ id, job, hasImage, zoom, actions, onPaintMask 
             </option>
           ))}
         </select>
-        <button type="button" class="btn small" disabled={!canRotate} onClick={() => actions.onRotate(id, direction)}>
+        <button
+          type="button"
+          class="btn small"
+          disabled={!canRotate}
+          onClick={() => actions.onRotate(id, direction, rotateSettingsOf(rotation))}
+        >
           Rotate
         </button>
-        <button type="button" class="btn small" disabled={!canRotate} onClick={() => actions.onRotate8(id)}>
+        <button
+          type="button"
+          class="btn small"
+          disabled={!canRotate}
+          onClick={() => actions.onRotate8(id, rotateSettingsOf(rotation))}
+        >
           8 directions
         </button>
       </div>
+      {canRotateAtAll && <RotateOptions value={rotation} onChange={setRotation} />}
       <div class="action-line">
         {canRetry && (
           <button type="button" class="btn small" onClick={() => actions.onRetry(id)}>

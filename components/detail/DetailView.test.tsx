@@ -227,12 +227,33 @@ describe('DetailView', () => {
     expect(actions.onCopyPrompt).toHaveBeenCalledWith('job-1');
     fireEvent.change(within(dialog).getByLabelText('Direction'), { target: { value: 'north' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Rotate' }));
-    expect(actions.onRotate).toHaveBeenCalledWith('job-1', 'north');
+    // PixelLab's defaults: no settings at all.
+    expect(actions.onRotate).toHaveBeenCalledWith('job-1', 'north', undefined);
     fireEvent.click(within(dialog).getByRole('button', { name: '8 directions' }));
-    expect(actions.onRotate8).toHaveBeenCalledWith('job-1');
+    expect(actions.onRotate8).toHaveBeenCalledWith('job-1', undefined);
     expect(within(dialog).queryByRole('button', { name: 'Retry' })).toBeNull();
     fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
     expect(actions.onDelete).toHaveBeenCalledWith('job-1');
+  });
+
+  it('Rotate options send the views, image guidance and seed with Rotate and 8 directions; a bad seed blocks both', () => {
+    const { actions, dialog } = setup([job(1)], 'job-1');
+    fireEvent.change(within(dialog).getByLabelText('To view'), { target: { value: 'high top-down' } });
+    fireEvent.input(within(dialog).getByLabelText('Image guidance'), { target: { value: '6.5' } });
+    fireEvent.input(within(dialog).getByLabelText('Seed'), { target: { value: '1234' } });
+    expect(within(dialog).getByText('Rotate options · set')).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Rotate' }));
+    const settings = {
+      options: { mode: 'rotate', from_view: null, to_view: 'high top-down', image_guidance_scale: 6.5 },
+      seed: 1234,
+    };
+    expect(actions.onRotate).toHaveBeenCalledWith('job-1', 'east', settings);
+    fireEvent.click(within(dialog).getByRole('button', { name: '8 directions' }));
+    expect(actions.onRotate8).toHaveBeenCalledWith('job-1', settings);
+    fireEvent.input(within(dialog).getByLabelText('Seed'), { target: { value: '-3' } });
+    expect(within(dialog).getByRole('alert').textContent).toContain('whole number');
+    expect((within(dialog).getByRole('button', { name: 'Rotate' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(dialog).getByRole('button', { name: '8 directions' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it('a failed job offers Retry, shows its error, and nothing to copy or rotate', () => {

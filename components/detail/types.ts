@@ -1,5 +1,6 @@
 import type { ImageField } from '@/components/form-values';
 import type { Direction } from '@/utils/domain/job';
+import type { RotateSettings } from '@/utils/intents/protocol';
 
 export type Rating = 1 | 2 | 3 | 4 | 5 | null;
 
@@ -9,8 +10,9 @@ export interface DetailActions {
   onCopyPrompt(id: string): void;
   onCopyImage(id: string, scale: number): void;
   onDownload(id: string, scale: number): void;
-  onRotate(id: string, direction: Direction): void;
-  onRotate8(id: string): void;
+  /** `settings`: the rotation's own options and seed (the detail view's "Rotate options"); absent: defaults. */
+  onRotate(id: string, direction: Direction, settings?: RotateSettings): void;
+  onRotate8(id: string, settings?: RotateSettings): void;
   onRetry(id: string): void;
   onDelete(id: string): void;
   onStar(id: string, value: boolean): void;

@@ -74,15 +74,15 @@ export function useJobActions(deps: JobActionDeps): JobActionSet {
           later(`Retrying ${name}`, `Will retry ${name} when the companion is back`),
         );
       },
-      onRotate: (id, direction) => {
+      onRotate: (id, direction, settings) => {
         const name = nameOf(id);
-        void run({ type: 'rotate', id, toDirection: direction }, () =>
+        void run({ type: 'rotate', id, toDirection: direction, ...settings }, () =>
           later(`Rotating ${name} to ${direction}`, `Will rotate ${name} to ${direction} when the companion is back`),
         );
       },
-      onRotate8: (id) => {
+      onRotate8: (id, settings) => {
         const name = nameOf(id);
-        void run({ type: 'rotate8', id }, () =>
+        void run({ type: 'rotate8', id, ...settings }, () =>
           later(
             `Making 8 directions of ${name}`,
             `Saved 8 directions of ${name}; they will run when the companion is back`,

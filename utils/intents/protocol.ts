@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { apiKeySchema } from '@/utils/domain/companion';
 import { directionSchema, jobIdSchema, MAX_PROMPT_LENGTH, MAX_SIZE, MIN_SIZE } from '@/utils/domain/job';
-import { jobOptionsSchema } from '@/utils/domain/options';
+import { jobOptionsSchema, rotateOptionsSchema } from '@/utils/domain/options';
 import { boardIdSchema, MAX_TAGS, normalizeTag, tagSchema } from '@/utils/domain/organise-schema';
 import { MAX_BOARD_NAME } from '@/utils/domain/records';
 import { SIZE_LIMITS, sizeProblem } from '@/utils/domain/sizes';
@@ -11,17 +11,26 @@ import { settingsSchema } from '@/utils/storage/settings';
  * The intent protocol from the panel to the background. The panel never writes storage:
  * it sends one of these and renders whatever storage then holds.
  */
+const seedSchema = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 32 - 1)
+  .nullable();
+
+/** A rotation's own PixelLab options (from and to view, image guidance) and seed; absent: PixelLab's defaults. */
+export const rotateSettingsSchema = z.object({
+  options: rotateOptionsSchema.optional(),
+  seed: seedSchema.optional(),
+});
+export type RotateSettings = z.input<typeof rotateSettingsSchema>;
+
 export const generateRequestSchema = z
   .object({
     prompt: z.string().trim().min(1, 'Enter a prompt').max(MAX_PROMPT_LENGTH),
     width: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
     height: z.number().int().min(MIN_SIZE).max(MAX_SIZE),
-    seed: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(2 ** 32 - 1)
-      .nullable(),
+    seed: seedSchema,
     count: z.number().int().min(1).max(20).default(1),
     /** PixelLab's options (pixflux, bitforge, inpaint, animate, the v2 character); null: pixflux's defaults. */
     options: jobOptionsSchema.nullable().optional(),
@@ -93,8 +102,9 @@ export const intentSchema = z.discriminatedUnion('type', [
     id: jobIdSchema,
     toDirection: directionSchema,
     fromDirection: directionSchema.nullable().default(null),
+    ...rotateSettingsSchema.shape,
   }),
-  z.object({ type: z.literal('rotate8'), id: jobIdSchema }),
+  z.object({ type: z.literal('rotate8'), id: jobIdSchema, ...rotateSettingsSchema.shape }),
   z.object({ type: z.literal('syncNow') }),
   /** The panel is open (sent on open and every few seconds): keeps the sync interval running. */
   z.object({ type: z.literal('panelOpen') }),

@@ -50,6 +50,33 @@ describe('rotate', () => {
     expect((await store.getJob((plain as { ids: string[] }).ids[0]!))!.rotate!.fromDirection).toBeNull();
   });
 
+  it("carries the rotation's own options and seed onto the job (and each of rotate8's); refuses bad ones", async () => {
+    await store.applyJobs([job({ id: 'src', image })]);
+    const options = { mode: 'rotate' as const, from_view: 'side' as const, to_view: 'high top-down' as const };
+    const one = await send({ type: 'rotate', id: 'src', toDirection: 'north', options, seed: 77 });
+    expect(await store.getJob((one as { ids: string[] }).ids[0]!)).toMatchObject({
+      seed: 77,
+      // Parsed: PixelLab's defaults filled in for what was not set.
+      options: { ...options, image_guidance_scale: 3, isometric: false },
+    });
+    const eight = await send({ type: 'rotate8', id: 'src', options: { ...options, image_guidance_scale: 5 } });
+    const jobs = [...(await store.getJobs((eight as { ids: string[] }).ids)).values()];
+    expect(jobs).toHaveLength(8);
+    for (const j of jobs)
+      expect(j).toMatchObject({ seed: null, options: { to_view: 'high top-down', image_guidance_scale: 5 } });
+    // Without settings a rotation records no options, as before.
+    const plain = await send({ type: 'rotate', id: 'src', toDirection: 'east' });
+    expect((await store.getJob((plain as { ids: string[] }).ids[0]!))!.options ?? null).toBeNull();
+    for (const bad of [
+      { options: { ...options, image_guidance_scale: 21 } },
+      { options: { ...options, to_view: 'sideways' } },
+      { seed: -1 },
+    ])
+      expect(await send({ type: 'rotate', id: 'src', toDirection: 'east', ...bad } as never)).toMatchObject({
+        ok: false,
+      });
+  });
+
   it('refuses a job without an image', async () => {
     await store.applyJobs([job({ id: 'e', status: 'error' })]);
     expect(await send({ type: 'rotate8', id: 'e' })).toMatchObject({

@@ -1,5 +1,6 @@
 import { type Direction, directions, type Job, MAX_PROMPT_LENGTH } from '@/utils/domain';
 import { facingOf } from '@/utils/domain/facing';
+import type { OptionsOf } from '@/utils/domain/options';
 import {
   fail,
   groupId,
@@ -25,14 +26,28 @@ export function createRotateHandlers(ctx: HandlerContext): Pick<IntentHandlers, 
     return job;
   }
 
-  function rotateJob(source: Job, to: Direction, from: Direction | null, group: string | null, at: number): Job {
+  /** A rotation's options and seed as the intent gave them (parsed: every option filled in). */
+  interface Settings {
+    options?: OptionsOf<'rotate'>;
+    seed?: number | null;
+  }
+
+  function rotateJob(
+    source: Job,
+    to: Direction,
+    from: Direction | null,
+    group: string | null,
+    at: number,
+    settings: Settings,
+  ): Job {
     return idleJob(
       {
         kind: 'rotate',
         prompt: rotatePrompt(source.prompt, to),
         width: source.width,
         height: source.height,
-        seed: null,
+        seed: settings.seed ?? null,
+        ...(settings.options ? { options: settings.options } : {}),
         rotate: {
           toDirection: to,
           fromDirection: from ?? facingOf(source),
@@ -47,20 +62,20 @@ export function createRotateHandlers(ctx: HandlerContext): Pick<IntentHandlers, 
   }
 
   return {
-    async rotate({ id, toDirection, fromDirection }) {
+    async rotate({ id, toDirection, fromDirection, ...settings }) {
       const source = await rotationSource(id);
       if (typeof source === 'string') return fail(source);
-      return submitNew(ctx, [rotateJob(source, toDirection, fromDirection, null, ctx.now())]);
+      return submitNew(ctx, [rotateJob(source, toDirection, fromDirection, null, ctx.now(), settings)]);
     },
 
-    async rotate8({ id }) {
+    async rotate8({ id, ...settings }) {
       const source = await rotationSource(id);
       if (typeof source === 'string') return fail(source);
       const at = ctx.now();
       const group = groupId(at, ctx.random);
       return submitNew(
         ctx,
-        directions.map((to) => rotateJob(source, to, null, group, at)),
+        directions.map((to) => rotateJob(source, to, null, group, at, settings)),
       );
     },
   };
