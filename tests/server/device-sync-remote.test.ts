@@ -6,6 +6,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadIds, until } from '@/tests/helpers/until';
 import { platformPaths } from '../../companion-server/cli/platform-paths';
 import { SYNC_CREDENTIALS_FILE } from '../../companion-server/secrets/sync-credentials';
 import { type CompanionProcess, runCompanion, startCompanion, testConfigHome } from '../helpers/companion-process';
@@ -77,20 +78,6 @@ async function companion(dir: string, name: string, kind: 'webdav' | 's3', place
   cleanup.push(() => c.stop());
   return c;
 }
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000) {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
-}
-
-const loadIds = async (c: CompanionProcess) =>
-  ((await (await fetch(`${c.url}/load-jobs`)).json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id).sort();
 
 function dashboard(c: CompanionProcess, storage = new DashboardStorage()) {
   const send = async (p: string, body: unknown) => {

@@ -6,6 +6,7 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '@/tests/helpers/until';
 import { type DeviceSyncStatus, deviceSyncStatusSchema } from '../../utils/domain/device-sync';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
@@ -66,17 +67,6 @@ async function createJob(c: CompanionProcess, prompt: string) {
   });
   expect(res.status).toBe(202);
   return ((await res.json()) as { job: { id: string; device?: string; author?: string } }).job;
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
 }
 
 /** Every file under the folder with its size and mtime: what a device wrote, or did not. */

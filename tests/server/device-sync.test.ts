@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadIds, until } from '@/tests/helpers/until';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { DashboardStorage, DashboardTab } from '../helpers/old-dashboard';
@@ -66,19 +67,6 @@ function pump(client: SyncFolderClient, options: RoundOptions = {}) {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
-  const end = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
-}
-
-const loadIds = async (c: CompanionProcess) =>
-  ((await (await fetch(`${c.url}/load-jobs`)).json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id).sort();
 const changeIds = async (c: CompanionProcess) =>
   ((await (await fetch(`${c.url}/api/v1/changes?since=0`)).json()) as { changes: { id: string }[] }).changes
     .map((j) => j.id)
