@@ -34,7 +34,6 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** None of the machine's own sync settings reach a test companion. */
 const CLEAN_ENV = {
   COMPANION_SYNC_DIR: undefined,
