@@ -109,3 +109,16 @@ export class DashboardTab {
     return this.save();
   }
 }
+
+/** A dashboard tab talking to a running companion over loopback (no Origin, as a served page's script here). */
+export function dashboardOn(c: { url: string }, storage = new DashboardStorage()): DashboardTab {
+  const send: Send = async (p, body) => {
+    const res = await fetch(c.url + p, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return new DashboardTab(send, storage, Date.now);
+}

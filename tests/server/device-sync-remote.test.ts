@@ -10,7 +10,7 @@ import { loadIds, until } from '@/tests/helpers/until';
 import { platformPaths } from '../../companion-server/cli/platform-paths';
 import { SYNC_CREDENTIALS_FILE } from '../../companion-server/secrets/sync-credentials';
 import { type CompanionProcess, runCompanion, startCompanion, testConfigHome } from '../helpers/companion-process';
-import { DashboardStorage, DashboardTab } from '../helpers/old-dashboard';
+import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
 import {
   type RemoteServer,
   S3_KEY,
@@ -78,28 +78,16 @@ async function companion(dir: string, name: string, kind: 'webdav' | 's3', place
   return c;
 }
 
-function dashboard(c: CompanionProcess, storage = new DashboardStorage()) {
-  const send = async (p: string, body: unknown) => {
-    const res = await fetch(c.url + p, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
-  return new DashboardTab(send, storage, Date.now);
-}
-
 describe.each(['webdav', 's3'] as const)('two companions on one %s target', (kind) => {
   it('the issue’s case through the old API: A saves 1 and 2, B saves 3, A saves 4; both end with 1, 2, 3, 4', async () => {
     const dir = await root();
     const place = `case-${kind}`;
     const a = await companion(dir, 'A', kind, place);
     const b = await companion(dir, 'B', kind, place);
-    const onA = dashboard(a);
+    const onA = dashboardOn(a);
     await onA.add('one');
     await onA.add('two');
-    const onB = dashboard(
+    const onB = dashboardOn(
       b,
       Object.assign(new DashboardStorage(), { text: JSON.stringify({ jobs: [], lastJobId: 3 }) }),
     );

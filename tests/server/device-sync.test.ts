@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadIds, until } from '@/tests/helpers/until';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
-import { DashboardStorage, DashboardTab } from '../helpers/old-dashboard';
+import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
 import { type RoundOptions, SyncFolderClient } from '../helpers/sync-folder-client';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -76,30 +76,17 @@ const jobOn = async (c: CompanionProcess, id: string) => {
   return res.status === 200 ? ((await res.json()) as { job: { status: string; device?: string } }).job : null;
 };
 
-/** An old dashboard tab talking to one companion (no Origin: a local page or script). */
-function dashboard(c: CompanionProcess, storage = new DashboardStorage()) {
-  const send = async (p: string, body: unknown) => {
-    const res = await fetch(c.url + p, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
-  return new DashboardTab(send, storage, Date.now);
-}
-
 describe('two companions, one synced folder', () => {
   it('the issue’s case through the old API: A saves 1 and 2, B saves 3, A saves 4; both end with 1, 2, 3, 4', async () => {
     const root = await folder();
     const a = await companion(root, 'A');
     const b = await companion(root, 'B');
     pump(new SyncFolderClient([a.view, b.view], 3), { share: 0.7, partial: 0.2, conflict: 0.1 });
-    const onA = dashboard(a);
+    const onA = dashboardOn(a);
     await onA.add('one');
     await onA.add('two');
     // B's dashboard mints job-3; A's then job-4 (each dashboard counts on its own).
-    const onB = dashboard(
+    const onB = dashboardOn(
       b,
       Object.assign(new DashboardStorage(), { text: JSON.stringify({ jobs: [], lastJobId: 3 }) }),
     );
@@ -151,7 +138,7 @@ describe('an untrusted folder', () => {
     );
     expect(b.logs.join('\n')).toMatch(/quarantined d-0123456789abcdef\/log-000000002\.jsonl: it is larger than/);
     expect((await fetch(`${b.url}/health`)).status).toBe(200);
-    const onA = dashboard(a);
+    const onA = dashboardOn(a);
     await onA.add('after the garbage');
     await until(
       'B holding A’s new job',
