@@ -133,8 +133,9 @@ describe('the find engine', () => {
       }),
       { numRuns: 300 },
     );
-    // The property saw real answers, not only empty lists.
-    expect(nonTrivial).toBeGreaterThan(100);
+    // The property saw real answers, not only empty lists. Over 1,000 random queries about 110 (sd 13) have two or
+    // more rows; the floor sits far below that so the guard catches a generator gone empty, not an unlucky draw.
+    expect(nonTrivial).toBeGreaterThan(40);
   });
 
   it('follows a typed search letter by letter (the refinement path), and back when a letter is deleted', () => {
