@@ -8,7 +8,7 @@ import { createDatedSnapshots } from './dated-snapshots';
 import { FileOps, isTempName } from './file-ops';
 import { type FsSeam, nodeFs } from './fs-seam';
 import { INTERRUPTED_WHILE_RUNNING } from './history-file';
-import { createHistoryState } from './history-state';
+import { createHistoryState, type HistoryEntry } from './history-state';
 import { createImageFiles } from './images';
 import { createJobStore } from './job-store';
 import { createJournal, readJournal } from './journal';
@@ -18,7 +18,7 @@ import type { RetryOptions } from './retries';
 import { createSnapshotWriter } from './snapshot-writer';
 import { collectStartGarbage, LARGE_HISTORY } from './start-garbage';
 import { fsFailure, StoreError } from './store-error';
-import { isTrusted, TRUST_FILE_SUFFIX } from './trusted-file';
+import { readTrusted, TRUST_FILE_SUFFIX } from './trusted-file';
 import type { JobStore } from './types';
 
 export const HISTORY_FILE_NAME = 'job_history.json';
@@ -80,7 +80,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
 
     // Taken before reading, so an edit made while the companion starts still shows as one afterwards.
     const foundStat = await io.stat(main);
-    const trusted = await isTrusted(io, main, foundStat);
+    const trusted = await readTrusted(io, main, foundStat);
     const chosen = await chooseHistory({ io, main, backup, now, log, trusted });
     const contents = chosen.contents;
     if (contents) {
@@ -121,6 +121,10 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     const { recovered } = chosen;
     const extra = contents?.extra ?? {};
     const startedOnSeed = contents?.format === 'seed';
+    // Read from the file's own lines: the record written with it gets the index they make (the compactor's, once
+    // handed over: nothing here keeps the file's contents after the start).
+    let unindexed =
+      trusted && !trusted.index && !chosen.recovered && contents?.entries.length ? contents.entries : null;
     let forceCompact: () => Promise<void> = async () => undefined;
     let taken = false;
     const store = createJobStore({
@@ -155,8 +159,9 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
             written: mainStat ? { ...mainStat, hash: loadedHash } : null,
             // The file holds everything unless the journal had more, or it was not the file loaded.
             current: journaled.records.length === 0 && !recovered,
-            // A seed file is diffed as a whole by the hand-edit merge; a v2 file by its lines.
-            base: new Map(startedOnSeed ? [] : [...state.entries()].map((e) => [e.id, e])),
+            unindexed,
+            // A seed file is diffed as a whole by the hand-edit merge; a v2 file by its lines (mapped when needed).
+            base: linesOf(startedOnSeed ? [] : [...state.entries()]),
           },
           putImage: (bytes) => {
             const hash = sha256Hex(bytes);
@@ -194,6 +199,7 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
         };
       },
     });
+    unindexed = null;
     writer.keepBackupAs(chosen.keepBackupAs);
 
     // Start-up changes go through the journal like any other: jobs a crash left running (queued ones resume),
@@ -226,4 +232,9 @@ export async function createFileStore(options: FileStoreOptions): Promise<JobSto
     await lock.release().catch(() => undefined);
     throw error;
   }
+}
+
+/** The hand-edit merge's base, as a map made when first asked for (only a hand edit asks). */
+function linesOf(entries: HistoryEntry[]): () => Map<string, HistoryEntry> {
+  return () => new Map(entries.map((e) => [e.id, e]));
 }

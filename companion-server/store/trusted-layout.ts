@@ -1,12 +1,14 @@
 import { type JobStatus, jobStatusSchema } from '../../utils/domain';
 import { type HistoryEntry, indexFieldsOf } from './history-state';
+import { indexReader, type StartIndex } from './start-index';
 
 /**
  * job_history.json as this companion writes it (history-file.ts `historyFileChunks`), read line by line:
  * each job's line is taken as it is, and parsed only for the fields the index needs. Used only for a file the
  * companion wrote itself and nobody changed since (trusted-file.ts): a start at 100,000 jobs then neither
  * validates nor serializes 100,000 records again, and never holds the whole file as one parsed tree.
- * Any other shape answers null, and the caller reads the file the careful way.
+ * Any other shape answers null, and the caller reads the file the careful way. With the start index written
+ * beside the file (start-index.ts), the lines are not parsed at all: their fields come from the index.
  */
 export interface TrustedLayout {
   entries: HistoryEntry[];
@@ -18,7 +20,7 @@ export interface TrustedLayout {
 
 const JOB_INDENT = '    ';
 
-export function readTrustedLayout(text: string): TrustedLayout | null {
+export function readTrustedLayout(text: string, index?: StartIndex | null): TrustedLayout | null {
   const lines = text.split('\n');
   if (lines[0] !== '{' || lines.at(-1) !== '' || lines.at(-2) !== '}') return null;
   let i = 1;
@@ -49,8 +51,9 @@ export function readTrustedLayout(text: string): TrustedLayout | null {
     }
   };
 
+  const reader = index ? indexReader(index) : null;
   const job = (deleted: boolean) => (json: string) => {
-    const entry = entryOf(json, deleted);
+    const entry = reader ? reader.entryAt(entries.length, json, deleted) : entryOf(json, deleted);
     if (entry) entries.push(entry);
     return entry !== null;
   };
@@ -72,7 +75,7 @@ export function readTrustedLayout(text: string): TrustedLayout | null {
   const ended = withRecords
     ? block('tombstones', ',', job(true)) && block('records', '', record)
     : block('tombstones', '', job(true));
-  if (!ended || i !== lines.length - 2) return null;
+  if (!ended || i !== lines.length - 2 || (reader && !reader.complete(entries.length))) return null;
   let frame: unknown;
   try {
     // Each meta line ends with a comma, as the writer puts it.
