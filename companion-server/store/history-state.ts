@@ -109,6 +109,8 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
   let lastJobId = safeLastJobId(init.lastJobId ?? 0);
   let live = 0;
   let lineBytes = 0;
+  /** Loaded lines not counted in lineBytes yet: counted when first asked for (a pass over 44 MB at a start). */
+  let uncounted: readonly HistoryEntry[] | null = null;
   /**
    * Live jobs per image they point at, and images of jobs purged from the trash (image-gc.ts). The counts are
    * made the first time they are asked for (image-gc's first pass), not at a start: 100,000 hashes into a map.
@@ -174,16 +176,15 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
         purged.clear();
         order = [];
         live = 0;
-        lineBytes = 0;
         return false;
       }
       previous = entry.seq;
       entries.set(entry.id, entry);
-      lineBytes += Buffer.byteLength(entry.line);
       if (!entry.deleted) live++;
       count(entry, 1);
       order.push({ seq: entry.seq, id: entry.id });
     }
+    uncounted = list;
     return true;
   }
 
@@ -280,6 +281,8 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       return live;
     },
     get lineBytes() {
+      for (const entry of uncounted ?? []) lineBytes += Buffer.byteLength(entry.line);
+      uncounted = null;
       return lineBytes;
     },
 

@@ -18,6 +18,7 @@ const jobArb = fc.record({
   deleted: fc.boolean(),
   extra: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }),
   createdAt: fc.nat({ max: 7_000_000_000_000 }),
+  prompt: fc.constantFrom('knight', 'chevalier à l’épée', '騎士 🗡'),
 });
 type JobSpec = typeof jobArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -28,6 +29,7 @@ function entriesOf(specs: JobSpec[]): HistoryEntry[] {
         makeJob({
           id: `job-${i + 1}.x_${i}:y`,
           status: s.status,
+          prompt: s.prompt ?? 'knight',
           image: s.image,
           rotate: s.source ? { toDirection: 'north', sourceImage: s.source } : null,
           ...(s.trashedAt !== undefined ? { trashedAt: s.trashedAt } : {}),
@@ -74,7 +76,8 @@ describe('the start index (job_history.json.written)', () => {
       indexOf(entries.slice(0, 2)), // fewer jobs than the file
       { ...good, flags: good.flags.replace(/^./, '0') }, // the first job without its image
       { ...good, flags: `${good.flags.slice(0, 2)}0` }, // the tombstone as a live job
-      { ...good, images: good.images.slice(64) }, // an image missing
+      { ...good, imageAt: good.imageAt.slice(1) }, // an image missing
+      { ...good, imageAt: good.imageAt.map((at) => at + 1) }, // an image elsewhere
       { ...good, status: 'zzz' }, // a status it does not know
     ];
     const careful = readTrustedLayout(text)!.entries;
@@ -86,8 +89,8 @@ describe('the start index (job_history.json.written)', () => {
   });
 });
 
-describe('image counts made on first use', () => {
-  it('equal a count over the live jobs, whenever first asked (property)', () => {
+describe('image counts and line bytes made on first use', () => {
+  it('equal a count over the jobs held, whenever first asked (property)', () => {
     const stepArb = fc.record({
       id: fc.constantFrom('job-1', 'job-2', 'job-3', 'job-4'),
       image: fc.option(hashArb, { nil: null }),
@@ -102,13 +105,16 @@ describe('image counts made on first use', () => {
             .filter((e) => !e.deleted)
             .flatMap((e) => e.images ?? [])
             .filter((h) => h === hash).length;
+        const bytes = () => [...state.entries()].reduce((n, e) => n + Buffer.byteLength(e.line), 0);
         let updatedAt = 10_000;
         for (const step of steps) {
           updatedAt += 1;
           const job = makeJob({ id: step.id, image: step.image, deleted: step.deleted, updatedAt });
           state.apply(state.prepare([job]));
           if (step.ask) for (const c of 'abcd') expect(state.imageRefs(c.repeat(64))).toBe(expected(c.repeat(64)));
+          if (step.ask) expect(state.lineBytes).toBe(bytes());
         }
+        expect(state.lineBytes).toBe(bytes());
         for (const c of 'abcd') expect(state.imageRefs(c.repeat(64))).toBe(expected(c.repeat(64)));
       }),
       { numRuns: 200 },

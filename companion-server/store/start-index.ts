@@ -19,8 +19,11 @@ export interface StartIndex {
   status: string;
   /** One character per job: '0' + FLAG bits + its number of images times 8. */
   flags: string;
-  /** Every job's images in order, 64 hex characters each (image hashes are sha-256 hex: job.ts). */
-  images: string;
+  /**
+   * Where each job's images stand in its own line, in order: the line holds every hash it points at (64 hex
+   * characters: job.ts), so the index holds a number, not the hash.
+   */
+  imageAt: number[];
 }
 
 export const startIndexSchema = z.object({
@@ -29,7 +32,7 @@ export const startIndexSchema = z.object({
   createdAt: z.array(z.number()),
   status: z.string(),
   flags: z.string(),
-  images: z.string(),
+  imageAt: z.array(z.number()),
 });
 
 const DELETED = 1;
@@ -51,12 +54,17 @@ export function buildStartIndex(entries: readonly IndexedFields[]): StartIndex |
   const createdAt: number[] = new Array(entries.length);
   const status: string[] = new Array(entries.length);
   const flags: string[] = new Array(entries.length);
-  const images: string[] = [];
+  const imageAt: number[] = [];
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const code = CODE.get(entry.status);
     const held = entry.images ?? [];
     if (code === undefined || held.length > 2 || !held.every((hash) => HASH.test(hash))) return null;
+    for (const hash of held) {
+      const at = entry.line.indexOf(`"${hash}"`);
+      if (at < 0) return null;
+      imageAt.push(at + 1);
+    }
     seq[i] = entry.seq;
     createdAt[i] = entry.createdAt;
     status[i] = code;
@@ -66,7 +74,6 @@ export function buildStartIndex(entries: readonly IndexedFields[]): StartIndex |
       (entry.modern ? MODERN : 0) |
       (held.length << IMAGE_COUNT_SHIFT);
     flags[i] = String.fromCharCode(48 + bits);
-    images.push(...held);
   }
   return {
     statuses: [...STATUSES],
@@ -74,7 +81,7 @@ export function buildStartIndex(entries: readonly IndexedFields[]): StartIndex |
     createdAt,
     status: status.join(''),
     flags: flags.join(''),
-    images: images.join(''),
+    imageAt,
   };
 }
 
@@ -87,7 +94,7 @@ export function indexReader(index: StartIndex): {
   /** Every job the index holds was read. */
   complete(count: number): boolean;
 } {
-  const { seq, createdAt, status, flags, images } = index;
+  const { seq, createdAt, status, flags, imageAt } = index;
   const n = seq.length;
   const names = index.statuses.map((name) => (STATUSES as readonly string[]).find((s) => s === name) ?? null);
   const fits = createdAt.length === n && status.length === n && flags.length === n;
@@ -121,17 +128,22 @@ export function indexReader(index: StartIndex): {
         createdAt: createdAt[k]!,
       };
       if (count > 0) {
-        if (image + 64 * count > images.length) return null;
-        entry.images =
-          count === 1
-            ? [images.slice(image, image + 64)]
-            : [images.slice(image, image + 64), images.slice(image + 64, image + 128)];
-        image += 64 * count;
+        const first = hashAt(line, imageAt[image]);
+        const second = count === 2 ? hashAt(line, imageAt[image + 1]) : null;
+        if (!first || (count === 2 && !second)) return null;
+        entry.images = second ? [first, second] : [first];
+        image += count;
       }
       if (bits & TRASHED) entry.trashed = true;
       if (bits & MODERN) entry.modern = true;
       return entry;
     },
-    complete: (count) => fits && count === n && image === images.length,
+    complete: (count) => fits && count === n && image === imageAt.length,
   };
+}
+
+/** The quoted 64 characters at `at` in the line; null when they are not quoted there. */
+function hashAt(line: string, at: number | undefined): string | null {
+  if (at === undefined || at < 1 || line.charCodeAt(at - 1) !== 34 || line.charCodeAt(at + 64) !== 34) return null;
+  return line.slice(at, at + 64);
 }
