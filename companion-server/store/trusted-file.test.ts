@@ -53,7 +53,8 @@ describe('the trusted layout (job_history.json as the companion writes it)', () 
       fc.property(
         fc.array(jobArb, { maxLength: 12 }),
         fc.dictionary(fc.constantFrom('extraTop', 'other'), fc.nat()),
-        (specs, extra) => {
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (specs, extra, boards) => {
           const entries = specs.map((s, i) => {
             const job = {
               ...makeJob({ id: `job-${i + 1}`, prompt: s.prompt || 'p', deleted: s.deleted, ...(s.extra ?? {}) }),
@@ -68,12 +69,15 @@ describe('the trusted layout (job_history.json as the companion writes it)', () 
               createdAt: job.createdAt,
             };
           });
+          const others = boards.map((n) => ({ kind: 'board', id: `b${n}`, seq: 100 + n }));
           const text = serializeHistoryFile(
             { lastJobId: 7, savedAt: '2025-11-01T10:00:00.000Z', serverId: 's', seq: specs.length, extra },
             entries,
+            others.map((o) => ({ line: JSON.stringify(o) })),
           );
           const layout = readTrustedLayout(text);
           expect(layout).not.toBeNull();
+          expect(layout!.records).toEqual(others);
           const sorted = (list: typeof entries) => [...list].sort((a, b) => a.seq - b.seq);
           expect(sorted(layout!.entries)).toEqual(sorted(entries));
           expect(layout!.frame).toMatchObject({
