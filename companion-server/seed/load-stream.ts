@@ -61,15 +61,10 @@ export function createLoadCache(budget = LOAD_CACHE_BYTES) {
       entries.clear();
       bytes = 0;
     },
-    get(id: string, seq: number) {
-      const hit = entries.get(id);
-      if (!hit || hit.seq !== seq) return undefined;
-      // Most recently used last, so the oldest goes first.
-      entries.delete(id);
-      entries.set(id, hit);
-      return hit;
-    },
-    /** As get, without counting as a use. */
+    /**
+     * The text of this version of the job. No use is counted: the cache is used only while the whole answer fits,
+     * so no order of eviction would save a load any work (the oldest set goes first).
+     */
     peek(id: string, seq: number) {
       const hit = entries.get(id);
       return hit && hit.seq === seq ? hit : undefined;
@@ -173,7 +168,7 @@ async function wholeAnswer(
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     births[i] = entry.createdAt;
-    const hit = cache.get(entry.id, entry.seq);
+    const hit = cache.peek(entry.id, entry.seq);
     if (hit) {
       texts[i] = hit;
       bytes += hit.framed.length;
