@@ -14,6 +14,7 @@ import { addToSetField, withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { createRunner } from '../paid/runner';
 import { formatLine } from './line-format';
+import { openFolderTarget } from './targets/folder';
 
 afterEach(runCleanup);
 
@@ -105,6 +106,33 @@ describe('what sync clients do', () => {
     const client3 = new SyncFolderClient([a2.view, b.view, c.view]);
     await exchange(client3, [a2, b, c]);
     expect(c.store.liveCount).toBe(2);
+  });
+
+  it('a listing that lags a just-written object is no deletion: one change still writes a few KB, not the history', async () => {
+    const root = await folder();
+    // A store whose listings leave out new objects (some S3-compatible ones): here, for good.
+    const unlisted = new Set<string>();
+    const a = await openDevice(root, 'A', {
+      async target(deviceId) {
+        const inner = await openFolderTarget(path.join(root, 'view-A'), deviceId);
+        return {
+          ...inner,
+          async writeOwn(name, bytes) {
+            await inner.writeOwn(name, bytes);
+            unlisted.add(name);
+          },
+          list: async (device) => (await inner.list(device)).filter((f) => !unlisted.has(f.name)),
+        };
+      },
+    });
+    await a.store.merge(Array.from({ length: 300 }, (_, i) => job(`job-${i + 1}`)));
+    await a.sync.syncNow();
+    const before = a.sync.status().bytesWritten;
+    const held = withoutSeq(a.store.get('job-7')!);
+    await a.store.put(a.store.clock.stamp({ ...held, prompt: 'changed' }, held));
+    await a.sync.syncNow();
+    expect(a.logs.filter((l) => l.includes('sending the history again'))).toEqual([]);
+    expect(a.sync.status().bytesWritten - before).toBeLessThan(4096);
   });
 
   it('a corrupt or hostile file is quarantined: reported, skipped, and nothing local is damaged', async () => {
