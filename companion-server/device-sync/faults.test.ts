@@ -15,6 +15,7 @@ import { sha256Hex } from '../lib/hash';
 import { createRunner } from '../paid/runner';
 import { formatLine } from './line-format';
 import { openFolderTarget } from './targets/folder';
+import { TargetHttpError, TargetUnreachableError } from './targets/http';
 
 afterEach(runCleanup);
 
@@ -133,6 +134,37 @@ describe('what sync clients do', () => {
     await a.sync.syncNow();
     expect(a.logs.filter((l) => l.includes('sending the history again'))).toEqual([]);
     expect(a.sync.status().bytesWritten - before).toBeLessThan(4096);
+  });
+
+  it('a read the server fails (503, a connection cut mid-answer) is no quarantine: the file is read at the next pass', async () => {
+    const root = await folder();
+    const shared = path.join(root, 'shared');
+    const failures = [
+      new TargetHttpError(503, 'GET head.json: 503 Service Unavailable'),
+      new TargetUnreachableError('GET log: unreachable (terminated)'),
+    ];
+    const a = await openDevice(root, 'A', { target: (id) => openFolderTarget(shared, id) });
+    const b = await openDevice(root, 'B', {
+      async target(deviceId) {
+        const inner = await openFolderTarget(shared, deviceId);
+        return {
+          ...inner,
+          async read(device, name, max) {
+            const failure = device !== deviceId ? failures.shift() : undefined;
+            if (failure) throw failure;
+            return inner.read(device, name, max);
+          },
+        };
+      },
+    });
+    await a.store.merge([job('job-1')]);
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    expect(b.sync.status().lastError).toMatch(/503|unreachable/);
+    await b.sync.syncNow();
+    expect(b.sync.status().lastError).toBeNull();
+    expect(b.store.get('job-1')).toBeDefined();
+    expect(b.sync.status().quarantined).toEqual([]);
   });
 
   it('a corrupt or hostile file is quarantined: reported, skipped, and nothing local is damaged', async () => {

@@ -16,6 +16,7 @@ import {
 } from './line-format';
 import { advance, noPosition } from './read-positions';
 import { SealedFileError } from './sealed-target';
+import { isTransient } from './targets/http';
 import { LOG_FILE, type SyncTarget, type TargetFile } from './targets/types';
 
 /** A log object past this is not read: the publisher cuts objects at 1 MiB, and one line is at most 8 MiB. */
@@ -61,6 +62,8 @@ export function createReader(deps: {
   const quarantined = new Map<string, Quarantined>();
   /** Images named by merged jobs that were not on the target yet. */
   const wanted = new Set<string>();
+  /** This pass's first read that the network or the server failed: the file is read again at the next pass. */
+  let unreachable: unknown = null;
 
   function quarantine(file: string, reason: string) {
     const key = `${file}: ${reason}`;
@@ -118,7 +121,9 @@ export function createReader(deps: {
     try {
       bytes = await target.read(device, HEAD_FILE, MAX_HEAD_BYTES);
     } catch (error) {
-      quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
+      if (isTransient(error)) unreachable ??= error;
+      else
+        quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
       return {};
     }
     // Written with a final newline: without it, a sync client is still copying it (read again later).
@@ -222,6 +227,7 @@ export function createReader(deps: {
     quarantined: () => [...quarantined.values()],
     async read(): Promise<ReadReport> {
       const report: ReadReport = { lines: 0, applied: 0 };
+      unreachable = null;
       for (const hash of [...wanted]) if (await fetchImage(hash)) wanted.delete(hash);
       for (const device of await target.devices()) {
         const listed = await target.list(device);
@@ -234,6 +240,11 @@ export function createReader(deps: {
         const ns: number[] = [];
         for (const file of [...parts, ...listed.filter((f) => LOG_FILE.test(f.name))]) {
           const read = await readFile(device, file).catch((error: unknown) => {
+            // A 503 or a cut connection says nothing about the file: not read this pass, never quarantined.
+            if (isTransient(error)) {
+              unreachable ??= error;
+              return null;
+            }
             const reason =
               error instanceof SealedFileError
                 ? error.message
@@ -262,6 +273,8 @@ export function createReader(deps: {
         const reads = { ...current.reads, [device]: advance(position, ns, through) };
         await state.write({ ...state.read(), files, reads });
       }
+      // The other devices were read on; the pass still reports the failure (and its poll tries again).
+      if (unreachable) throw unreachable;
       return report;
     },
   };

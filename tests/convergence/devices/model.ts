@@ -20,7 +20,17 @@ import {
   type Coverage as TargetCoverage,
   type TargetKind,
 } from './shared-target';
-import { allJobs, createJob, type Device, getJob, HOUR_MS, holdsImage, openDevice, pushJobs } from './world';
+import {
+  allJobs,
+  createJob,
+  type Device,
+  getJob,
+  HOUR_MS,
+  holdsImage,
+  openDevice,
+  pushJobs,
+  quarantinedCount,
+} from './world';
 
 /**
  * The N-companion model (issue 22): 2 or 3 real companions on their own data dirs sharing one target
@@ -320,7 +330,10 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
     coverage.healMs.push(Date.now() - started);
     try {
       if (missing.size === 0) missing = await missingImages(devices, final);
-      const figures = checkRules(ledger, devices, final, missing);
+      const quarantined = new Map(
+        await Promise.all(devices.map(async (d) => [d.name, await quarantinedCount(d)] as const)),
+      );
+      const figures = checkRules(ledger, devices, final, missing, quarantined);
       coverage.fastConcurrentWins += figures.fastConcurrentWins;
       coverage.paidCalls += figures.paidCalls;
       coverage.paidThenKilled += figures.paidThenKilled;

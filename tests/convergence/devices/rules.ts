@@ -68,6 +68,8 @@ export function checkRules(
   final: Map<string, SyncedJob[]>,
   /** Per device, live jobs' images it does not hold whole. */
   missingImages: Map<string, string[]>,
+  /** Per device, the files its device sync quarantined since it last started. */
+  quarantined: Map<string, number>,
 ): RuleFigures {
   const histories = devices.map((d) => canonicalHistory(final.get(d.name)!));
   const first = histories[0]!;
@@ -118,6 +120,10 @@ export function checkRules(
 
   for (const [device, hashes] of missingImages)
     broke('images-everywhere', `${device} lacks the image(s) ${hashes.slice(0, 3).join(', ')} of live jobs`);
+
+  // Nothing the model writes is corrupt or hostile: a file cut in transit or a failed request is read again later.
+  for (const [device, n] of quarantined)
+    if (n > 0) broke('no-false-quarantine', `${device} quarantined ${n} file(s) that companions wrote`);
 
   // Paid once, by the device that accepted the job: each device has its own fake PixelLab.
   const byPrompt = new Map([...ledger.created].map(([id, c]) => [c.prompt, id] as const));

@@ -147,3 +147,10 @@ export async function holdsImage(d: Device, hash: string): Promise<boolean> {
       .digest('hex') === hash
   );
 }
+
+/** How many files the companion's device sync holds quarantined (as corrupt or hostile) since it started. */
+export async function quarantinedCount(d: Device): Promise<number> {
+  const res = await call(d, 'GET', '/api/v1/device-sync');
+  if (res.status !== 200) throw new Error(`device sync status of ${d.name}: ${JSON.stringify(res)}`);
+  return Number(res.body.quarantined);
+}
