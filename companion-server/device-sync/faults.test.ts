@@ -224,6 +224,27 @@ describe('what sync clients do', () => {
     );
   });
 
+  it('an image a sync client is still copying (a PNG cut short) is no quarantine: it is taken once whole', async () => {
+    const root = await folder();
+    const shared = path.join(root, 'shared');
+    const a = await openDevice(root, 'A', { target: (id) => openFolderTarget(shared, id) });
+    const b = await openDevice(root, 'B', { target: (id) => openFolderTarget(shared, id) });
+    const png = makeSprite(16, 16, 'archer');
+    const hash = await a.store.putImage(png);
+    await a.store.merge([job('job-1', { image: hash })]);
+    await a.sync.syncNow();
+    const file = path.join(shared, 'images', `${hash}.png`);
+    for (const cut of [0, 5, png.length - 1]) {
+      await writeFile(file, png.subarray(0, cut));
+      await b.sync.syncNow();
+      expect(b.store.hasImage(hash), `cut at ${cut}`).toBe(false);
+    }
+    await writeFile(file, png);
+    await b.sync.syncNow();
+    expect(b.store.hasImage(hash)).toBe(true);
+    expect(b.sync.status().quarantined).toEqual([]);
+  });
+
   it('an image whose bytes do not match its name is quarantined, and the good copy is taken when it comes', async () => {
     const root = await folder();
     const a = await openDevice(root, 'A');

@@ -149,6 +149,8 @@ export function createReader(deps: {
     });
     if (bytes === null) return false;
     if (bytes === 'too big' || sha256Hex(bytes) !== hash) {
+      // A sync client still copying it (as a cut line of a log): asked for again at the next pass.
+      if (bytes !== 'too big' && pngCutShort(bytes)) return false;
       quarantine(`images/${hash}.png`, bytes === 'too big' ? 'it is too large' : 'its bytes do not match its name');
       return false;
     }
@@ -278,6 +280,20 @@ export function createReader(deps: {
       return report;
     },
   };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** The IEND chunk's type and CRC: every whole PNG ends with them. */
+const PNG_END = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/** The start of a PNG without its end: empty, or the signature (or part of it) and no IEND chunk yet. */
+export function pngCutShort(bytes: Uint8Array): boolean {
+  const start = Buffer.from(bytes.subarray(0, PNG_SIGNATURE.length));
+  if (!start.equals(PNG_SIGNATURE.subarray(0, start.length))) return false;
+  return (
+    bytes.length < PNG_SIGNATURE.length + PNG_END.length ||
+    !Buffer.from(bytes.subarray(-PNG_END.length)).equals(PNG_END)
+  );
 }
 
 /** The newest snapshot a device's listing shows (its parts present so far), or null. */
