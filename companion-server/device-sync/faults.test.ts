@@ -245,6 +245,33 @@ describe('what sync clients do', () => {
     expect(b.sync.status().quarantined).toEqual([]);
   });
 
+  it('an image still on its way when the companion stopped is fetched after its restart', async () => {
+    const root = await folder();
+    const shared = path.join(root, 'shared');
+    let arrived = false;
+    // The job's log is there, its image not yet (a sync client copies files in any order).
+    const late = async (deviceId: string) => {
+      const inner = await openFolderTarget(shared, deviceId);
+      return {
+        ...inner,
+        readImage: async (hash: string, max: number) => (arrived ? inner.readImage(hash, max) : null),
+      };
+    };
+    const a = await openDevice(root, 'A', { target: (id) => openFolderTarget(shared, id) });
+    const b = await openDevice(root, 'B', { target: late });
+    const hash = await a.store.putImage(makeSprite(16, 16, 'mage'));
+    await a.store.merge([job('job-1', { image: hash })]);
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    expect(b.store.get('job-1')).toMatchObject({ image: hash });
+    expect(b.store.hasImage(hash)).toBe(false);
+    await b.close();
+    arrived = true;
+    const again = await openDevice(root, 'B', { dataDir: b.dataDir, target: late });
+    await again.sync.syncNow();
+    expect(again.store.hasImage(hash)).toBe(true);
+  });
+
   it('an image whose bytes do not match its name is quarantined, and the good copy is taken when it comes', async () => {
     const root = await folder();
     const a = await openDevice(root, 'A');

@@ -62,6 +62,8 @@ export function createReader(deps: {
   const quarantined = new Map<string, Quarantined>();
   /** Images named by merged jobs that were not on the target yet. */
   const wanted = new Set<string>();
+  /** Whether `wanted` holds the images this store lacks: a process killed while waiting for some forgot them. */
+  let wantedSeeded = false;
   /** This pass's first read that the network or the server failed: the file is read again at the next pass. */
   let unreachable: unknown = null;
 
@@ -230,6 +232,10 @@ export function createReader(deps: {
     async read(): Promise<ReadReport> {
       const report: ReadReport = { lines: 0, applied: 0 };
       unreachable = null;
+      if (!wantedSeeded) {
+        wantedSeeded = true;
+        for (const job of store.list()) for (const hash of jobImages(job)) if (!store.hasImage(hash)) wanted.add(hash);
+      }
       for (const hash of [...wanted]) if (await fetchImage(hash)) wanted.delete(hash);
       for (const device of await target.devices()) {
         const listed = await target.list(device);
