@@ -40,7 +40,7 @@ async function check(kind: TargetKind, devices: 2 | 3, offset: number, runs: num
 }
 
 const label = (kind: TargetKind) => ({ folder: 'synced folder', webdav: 'WebDAV', s3: 'S3' })[kind];
-const timeout = (runs: number) => 60_000 + runs * 40_000;
+const timeout = (runs: number) => 60_000 + runs * 60_000;
 
 afterAll(() => {
   for (const kind of KINDS) {
