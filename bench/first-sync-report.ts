@@ -1,5 +1,6 @@
 /** The first-sync figures (bench/README.md, 5): a log line per run and the table's rows. */
 import type { FirstSyncSample } from './extension/first-sync';
+import type { FirstSyncFloorSample } from './extension/first-sync-floor';
 import { fmt, type Row, summarize } from './stats';
 
 export function firstSyncLog(sample: FirstSyncSample): string[] {
@@ -23,10 +24,20 @@ export interface FirstSyncTargets {
   longTaskMs: number | null;
 }
 
-export function firstSyncRows(samples: FirstSyncSample[], count: number, targets: FirstSyncTargets): Row[] {
+export function firstSyncFloorLog(floor: FirstSyncFloorSample): string {
+  return `  first sync floor (the same pages fetched and their records set, nothing else): ${Math.round(floor.ms)} ms for ${floor.jobs} jobs in ${floor.pages} pages`;
+}
+
+export function firstSyncRows(
+  samples: FirstSyncSample[],
+  count: number,
+  targets: FirstSyncTargets,
+  floors: readonly FirstSyncFloorSample[] = [],
+): Row[] {
   if (samples.length === 0) return [];
   const N = count.toLocaleString('en-US');
   const total = summarize(samples.map((s) => s.totalMs));
+  const floor = floors.length ? summarize(floors.map((f) => f.ms)) : null;
   const first = summarize(samples.map((s) => s.firstRowsMs));
   const images = summarize(samples.map((s) => s.imagesMs));
   const longest = summarize(samples.map((s) => s.maxLongTaskMs));
@@ -36,8 +47,13 @@ export function firstSyncRows(samples: FirstSyncSample[], count: number, targets
       id: `firstSync.total.${count}`,
       measurement: `5. first sync of ${N} jobs: history usable (every job listed and searchable, the first rows' images)`,
       ours: total,
-      baseline: null,
+      // The floor: fetching the pages and setting their records alone (first-sync-floor.ts).
+      baseline: floor,
       unit: 's',
+      ...(floor && {
+        ratio: `${fmt(total.median / floor.median, 'x')} the floor`,
+        ratioValue: total.median / floor.median,
+      }),
       target: `<= ${fmt(targets.totalMs, 's')}`,
       pass: total.median <= targets.totalMs,
       note: bd

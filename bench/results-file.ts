@@ -51,6 +51,8 @@ export async function writeResults(run: RunOutcome): Promise<void> {
       searchHuge: samples.searchHuge,
       find: samples.find,
       firstSyncHuge: samples.firstSyncHuge,
+      firstSyncFloor: samples.firstSyncFloor,
+      firstSyncHugeFloor: samples.firstSyncHugeFloor,
       oldApi: oldApiScale?.oldApi ?? [],
       emptyStart: oldApiScale?.emptyStart ?? null,
       scale: oldApiScale?.scale ?? [],

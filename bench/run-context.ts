@@ -10,6 +10,7 @@ import type { ChangeSample, LoadResult, ReadSample } from './companion';
 import type { FindSample } from './extension/find';
 import type { FirstRowsSample } from './extension/first-rows';
 import type { FirstSyncSample } from './extension/first-sync';
+import type { FirstSyncFloorSample } from './extension/first-sync-floor';
 import type { InsightsSample } from './extension/insights';
 import type { MemorySample } from './extension/memory';
 import type { SearchSample } from './extension/search';
@@ -101,6 +102,9 @@ export const samples = {
   load: null as LoadResult | null,
   firstSync: [] as FirstSyncSample[],
   firstSyncHuge: [] as FirstSyncSample[],
+  /** Section 5's floor (extension/first-sync-floor.ts), at the default size and at 100,000. */
+  firstSyncFloor: [] as FirstSyncFloorSample[],
+  firstSyncHugeFloor: [] as FirstSyncFloorSample[],
   /** Section 12 per size: the panel's samples and the engine's figures (sections/find.ts). */
   find: {} as Record<number, { samples: FindSample[]; engine: import('./sections/find').EngineFigure[] }>,
 };

@@ -106,7 +106,12 @@ async function main(): Promise<void> {
     ...oneChangeRows(large),
     ...readsRows(large),
     ...memoryRows(large),
-    ...firstSyncRows(samples.firstSync, large.count, { totalMs: 3_000, firstRowsMs: 300, longTaskMs: 50 }),
+    ...firstSyncRows(
+      samples.firstSync,
+      large.count,
+      { totalMs: 3_000, firstRowsMs: 300, longTaskMs: 50 },
+      samples.firstSyncFloor,
+    ),
     ...searchRows(large),
     ...insightsRows(large, samples.insights),
     ...hugeRows(small, huge),

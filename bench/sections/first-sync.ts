@@ -3,10 +3,12 @@
  * here; a further run is skipped when it would push the whole bench past its time budget.
  */
 import { rmSync } from 'node:fs';
+import { MAX_PULL_PAGE } from '../../utils/domain';
 import type { BenchCompanion } from '../companion';
 import type { Dataset } from '../dataset';
 import { firstSyncOnce } from '../extension/first-sync';
-import { firstSyncLog } from '../first-sync-report';
+import { firstSyncFloor } from '../extension/first-sync-floor';
+import { firstSyncFloorLog, firstSyncLog } from '../first-sync-report';
 import { BUDGET_MS, CONFIG, log, RESERVE_MS, samples, tmp, wallStart } from '../run-context';
 
 /** `reserveAfter`: what the sections after this one take, kept free of the budget. */
@@ -31,4 +33,10 @@ export async function measureFirstSync(
     firstSync.push(sample);
     for (const line of firstSyncLog(sample)) log(line);
   }
+  if (firstSync.length === 0) return;
+  const floorDir = tmp('profile-first-sync-floor');
+  const floor = await firstSyncFloor(extDir, floorDir, companion.url, MAX_PULL_PAGE);
+  rmSync(floorDir, { recursive: true, force: true });
+  samples.firstSyncFloor.push(floor);
+  log(firstSyncFloorLog(floor));
 }

@@ -1,15 +1,17 @@
 /** 10. 100,000 jobs (BENCH_100K=1): first rows, search and a first sync at that size. */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { MAX_PULL_PAGE } from '../../utils/domain';
 import { livePids } from '../browser';
 import { health, startBenchCompanion } from '../companion';
 import { type Dataset, writeCompanionDataDir } from '../dataset';
 import { firstRowsOnce, waitForFullIndex } from '../extension/first-rows';
 import { firstSyncOnce } from '../extension/first-sync';
+import { firstSyncFloor } from '../extension/first-sync-floor';
 import { INSIGHTS_SEARCHES, measureInsights } from '../extension/insights';
 import { openProfile, ROW_HEIGHT, seedLayout } from '../extension/profile';
 import { measureSearch, pickQueries } from '../extension/search';
-import { firstSyncLog, firstSyncRows } from '../first-sync-report';
+import { firstSyncFloorLog, firstSyncLog, firstSyncRows } from '../first-sync-report';
 import { CONFIG, log, samples, sleep, tmp } from '../run-context';
 import { fmt, type Row, summarize } from '../stats';
 import { benchFindIn } from './find';
@@ -74,6 +76,11 @@ export async function benchHuge(extDir: string, huge: Dataset, only: Set<string>
       rmSync(dir, { recursive: true, force: true });
       samples.firstSyncHuge.push(sample);
       for (const line of firstSyncLog(sample)) log(line);
+      const floorDir = tmp('profile-first-sync-huge-floor');
+      const floor = await firstSyncFloor(extDir, floorDir, companion.url, MAX_PULL_PAGE);
+      rmSync(floorDir, { recursive: true, force: true });
+      samples.firstSyncHugeFloor.push(floor);
+      log(firstSyncFloorLog(floor));
     } finally {
       await companion.stop();
       livePids.delete(companion.proc.pid!);
@@ -118,7 +125,12 @@ export function hugeRows(small: Dataset, huge: Dataset | null): Row[] {
   rows.push(...hugeSearchRows(huge));
   rows.push(...insightsRows(huge, samples.insightsHuge));
   rows.push(
-    ...firstSyncRows(samples.firstSyncHuge, huge.count, { totalMs: 30_000, firstRowsMs: null, longTaskMs: null }),
+    ...firstSyncRows(
+      samples.firstSyncHuge,
+      huge.count,
+      { totalMs: 30_000, firstRowsMs: null, longTaskMs: null },
+      samples.firstSyncHugeFloor,
+    ),
   );
   return rows;
 }

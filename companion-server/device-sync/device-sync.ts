@@ -4,6 +4,7 @@ import type { JobStore } from '../store/types';
 import { type CompactBudget, createCompactor } from './compact';
 import { createDeviceRoster } from './device-roster';
 import { createImageSweep } from './image-sweep';
+import { passListing } from './pass-listing';
 import { createPublisher } from './publisher';
 import { createReader, type Quarantined } from './reader';
 import { type ScryptCost, SealError } from './seal';
@@ -13,6 +14,17 @@ import { LOG_FILE, type SyncTarget } from './targets/types';
 
 /** The folder is read at least this often, whatever the watcher says (issue 22: within 10 s of a file arriving). */
 export const DEFAULT_POLL_MS = 5000;
+/**
+ * A remote target (each request billed) is read this often once passes find nothing: a file that arrives is
+ * still seen within 10 s (this, plus a pass of one listing). A folder is watched, and stays at DEFAULT_POLL_MS.
+ */
+export const REMOTE_IDLE_POLL_MS = 8000;
+/** Passes in a row that read and wrote nothing before the poll backs off to the idle interval. */
+const IDLE_AFTER_PASSES = 3;
+
+/** The wait before the next poll, from the passes in a row that found nothing to read or write. */
+export const nextPollMs = (idlePasses: number, pollMs: number, idlePollMs: number) =>
+  idlePasses >= IDLE_AFTER_PASSES ? idlePollMs : pollMs;
 /** How often the store is looked at for changes to publish: a number compare, so it costs nothing. */
 const PUBLISH_CHECK_MS = 200;
 /** Watcher events come in bursts while a sync client writes: one pass after the burst. */
@@ -63,6 +75,8 @@ export async function startDeviceSync(options: {
   state: DeviceSyncStateFile;
   log?: (line: string) => void;
   pollMs?: number;
+  /** The poll once idle (REMOTE_IDLE_POLL_MS for a remote target; a folder keeps pollMs); never below pollMs. */
+  idlePollMs?: number;
   now?: () => number;
   /** COMPANION_SYNC_PASSPHRASE or the 0600 passphrase file (secrets/sync-passphrase.ts); null: no encryption asked for. */
   passphrase?: string | null;
@@ -89,17 +103,21 @@ export async function startDeviceSync(options: {
   let engine: ReturnType<typeof build> | null = null;
   let encrypted = false;
 
-  function build(target: SyncTarget) {
+  function build(sealed: SyncTarget) {
+    // On a remote target, each pass lists the whole tree once and every part reads that listing.
+    const listing = passListing(sealed, deviceId);
+    const target = listing.target;
     const publisher = createPublisher({ store, target, state, deviceName: options.deviceName, log });
     return {
       target,
+      listing,
       publisher,
       reader: createReader({ store, target, state, echoes: publisher.echoes, log, now }),
       compactor: createCompactor({ target, state, deviceId, log, budget: options.compactBudget }),
       sweep: createImageSweep({ store, target, state, log }),
       roster: createDeviceRoster({
         devices: () => target.devices(),
-        readHead: (device, max) => target.read(device, 'head.json', max),
+        readHead: (device, max) => listing.readHead(device, max),
         async lastWrite(device) {
           const files = (await target.list(device)).filter((f) => LOG_FILE.test(f.name));
           return files.length === 0 ? null : Math.max(...files.map((f) => f.mtimeMs));
@@ -145,6 +163,9 @@ export async function startDeviceSync(options: {
   let watched: string | null = null;
   let unwatch: () => void = () => undefined;
   let publishedUpTo = -1;
+  let idlePasses = 0;
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const idlePollMs = Math.max(pollMs, options.idlePollMs ?? (raw.watch ? pollMs : REMOTE_IDLE_POLL_MS));
 
   async function pass() {
     if (passphraseNeeded) return;
@@ -162,7 +183,9 @@ export async function startDeviceSync(options: {
           return;
         }
       }
-      const { target, publisher, reader, compactor, sweep, roster } = engine!;
+      const { target, listing, publisher, reader, compactor, sweep, roster } = engine!;
+      await listing.refresh();
+      const before = bytesWritten;
       if (!readonly) bytesWritten += await publisher.publish();
       publishedUpTo = store.lastSeq;
       const read = await reader.read();
@@ -182,6 +205,7 @@ export async function startDeviceSync(options: {
         rosterAt = now();
         rosterDevices = devices;
       }
+      idlePasses = read.lines > 0 || bytesWritten > before ? 0 : idlePasses + 1;
       lastSyncAt = now();
       if (lastError) log('Device sync: working again');
       lastError = null;
@@ -211,8 +235,18 @@ export async function startDeviceSync(options: {
       } while (again && !stopped);
     })().finally(() => {
       running = null;
+      armPoll();
     });
     return running;
+  }
+
+  /** The next poll, counted from the end of the last pass: sooner while things move, later once idle. */
+  let poll: NodeJS.Timeout | null = null;
+  function armPoll() {
+    if (poll) clearTimeout(poll);
+    poll = null;
+    if (stopped) return;
+    poll = setTimeout(() => schedule(0), nextPollMs(idlePasses, pollMs, idlePollMs));
   }
 
   let pending: NodeJS.Timeout | null = null;
@@ -224,7 +258,7 @@ export async function startDeviceSync(options: {
     }, delay);
   }
 
-  const poll = setInterval(() => schedule(0), options.pollMs ?? DEFAULT_POLL_MS);
+  armPoll();
   const changes = setInterval(() => {
     if (store.lastSeq !== publishedUpTo) schedule(0);
   }, PUBLISH_CHECK_MS);
@@ -259,7 +293,7 @@ export async function startDeviceSync(options: {
     }),
     async stop() {
       stopped = true;
-      clearInterval(poll);
+      if (poll) clearTimeout(poll);
       clearInterval(changes);
       if (pending) clearTimeout(pending);
       unwatch();

@@ -92,6 +92,7 @@ export function sealTarget(target: SyncTarget, seal: Seal, deviceId: string): Sy
     deleteOwn: (name) => target.deleteOwn(name),
     devices: () => target.devices(),
     list: (device) => target.list(device),
+    listEverything: target.listEverything ? () => target.listEverything!() : undefined,
     read: async (device, name, max) =>
       opened(await target.read(device, name, max + SEAL_OVERHEAD), (b) => seal.open('file', device, name, b)),
     hasImage: (hash) => target.hasImage(seal.imageName(hash)),

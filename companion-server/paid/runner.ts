@@ -340,7 +340,7 @@ export function createRunner(options: RunnerOptions): JobRunner {
       order.read();
       // Only the jobs that need the runner are parsed: a start at 100,000 jobs must not parse them all.
       const live = store
-        .liveIndex()
+        .liveIndex(['running', 'queued'])
         .filter((e) => e.status === 'running' || e.status === 'queued')
         .map((e) => store.get(e.id))
         .filter((j): j is NonNullable<typeof j> => j !== undefined && !isForeignJob(j, store.device));

@@ -1,6 +1,7 @@
 import {
   type Clock,
   canonicalJson,
+  clashId,
   compareVersions,
   isTrashed,
   type Job,
@@ -127,6 +128,20 @@ function sentOrganisingDiffers(held: Job, copy: SavedCopy): boolean {
   );
 }
 
+/**
+ * A copy of a job that device sync moved (job-birth.ts): two devices' dashboards both minted this id, and the
+ * other device's job, born earlier, took it. The copy is of the job now under `clashId`: it goes there, where the
+ * rules below apply to it as to any copy (its client holds no version of it yet, so it is a stale copy at first).
+ */
+function movedByDeviceSync(view: PlanView, copy: SavedCopy): SavedCopy {
+  const current = view.get(copy.id);
+  if (!current || birth(current) === birth(copy.job)) return copy;
+  const id = clashId(copy.id, copy.job.createdAt);
+  const moved = view.get(id);
+  if (!moved || birth(moved) !== birth(copy.job)) return copy;
+  return { ...copy, id, job: { ...copy.job, id } };
+}
+
 export function planSave(
   view: PlanView,
   copies: readonly SavedCopy[],
@@ -158,19 +173,21 @@ export function planSave(
     planned.add(job.id);
   };
 
-  for (const copy of copies) {
+  for (const sent of copies) {
+    const copy = movedByDeviceSync(view, sent);
+    present.add(sent.id);
     present.add(copy.id);
     const current = view.get(copy.id);
     if (!current) {
       add(copy.job);
-      outcome.ids.set(copy.id, copy.id);
+      outcome.ids.set(sent.id, copy.id);
       holds.add(copy.id);
       outcome.added++;
       continue;
     }
     const held = withoutSeq(current);
     const merged = overlay(held, copy);
-    outcome.ids.set(copy.id, copy.id);
+    outcome.ids.set(sent.id, copy.id);
     const orgChanged =
       client.holds(copy.id, current.seq) && !copy.stale && !isTrashed(held) && sentOrganisingDiffers(held, copy);
     if (sameJob(merged, held) && !orgChanged) {
@@ -183,16 +200,20 @@ export function planSave(
       // Another job under the same id (two stale tabs both minted job-5): both are kept.
       const id = uniqueId(copy.id, taken);
       add({ ...copy.job, id });
-      outcome.ids.set(copy.id, id);
+      outcome.ids.set(sent.id, id);
       holds.add(id);
-      outcome.keptBeside.push([copy.id, id]);
+      outcome.keptBeside.push([sent.id, id]);
       continue;
     }
     if (based) {
       // A deliberate change; one that goes back (a finished job run again) is a restart into the next generation.
       // Organising values it sent differently are edits of their own, stamped now.
-      const edit = clock.stamp(organisingEditsOf(held, { ...merged, ...sentOrganising(copy) }, clock), held);
-      add(compareVersions(edit, held) > 0 ? edit : clock.restart(merged, held));
+      // A job keeps its birth for life (job-birth.ts): another one here would make it another job on other devices.
+      const edit = clock.stamp(
+        organisingEditsOf(held, { ...merged, ...sentOrganising(copy), createdAt: held.createdAt }, clock),
+        held,
+      );
+      add(compareVersions(edit, held) > 0 ? edit : clock.restart({ ...merged, createdAt: held.createdAt }, held));
       holds.add(copy.id);
       outcome.changed++;
       continue;
@@ -205,9 +226,9 @@ export function planSave(
       // never discarded, kept beside it.
       const id = uniqueId(copy.id, taken);
       add({ ...copy.job, id });
-      outcome.ids.set(copy.id, id);
+      outcome.ids.set(sent.id, id);
       holds.add(id);
-      outcome.keptBeside.push([copy.id, id]);
+      outcome.keptBeside.push([sent.id, id]);
     } else if (further && !held.deleted) {
       const run: Record<string, unknown> = { ...held };
       for (const key of RUN_FIELDS) if (key in copy.job) run[key] = (copy.job as Record<string, unknown>)[key];

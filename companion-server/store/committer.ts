@@ -1,4 +1,4 @@
-import { type SyncedJob, type SyncedRecord, withJoinedOrganising } from '../../utils/domain';
+import { type SyncedJob, type SyncedRecord, sameBirth, withJoinedOrganising } from '../../utils/domain';
 import type { HistoryState, PreparedRecord, PreparedSyncRecord } from './history-state';
 import type { Plan } from './plans';
 import type { PlanView } from './types';
@@ -120,10 +120,11 @@ export function createCommitter(
       try {
         const plan = item.plan(view);
         // Organising fields only ever join: a writer working from an older read (the runner, a seed save)
-        // never takes a star or a tag away (utils/domain/organise.ts).
+        // never takes a star or a tag away (utils/domain/organise.ts). Another job under the id (another birth,
+        // utils/domain/job-birth.ts) has stars and tags of its own.
         const versions = plan.versions.map((version) => {
           const held = view.get(version.id);
-          return held ? withJoinedOrganising(version, held) : version;
+          return held && sameBirth(held, version) ? withJoinedOrganising(version, held) : version;
         });
         const prepared = await prepareInSlices(state, versions, records.length + others.length);
         const preparedOthers = state.prepareRecords(

@@ -4,11 +4,12 @@ import type { Committer } from './committer';
 import type { FileOps } from './file-ops';
 import type { FileStat } from './fs-seam';
 import { type Base, planHandEdit } from './hand-edit';
-import { BadHistoryFileError, historyFileChunks, parseHistoryFile } from './history-file';
-import type { HistoryState } from './history-state';
+import { BadHistoryFileError, historyFileChunks, inFileOrder, parseHistoryFile } from './history-file';
+import type { HistoryEntry, HistoryState } from './history-state';
 import type { Journal } from './journal';
 import type { SnapshotWriter } from './snapshot-writer';
-import { sameFile } from './trusted-file';
+import { buildStartIndex } from './start-index';
+import { recordWritten, sameFile } from './trusted-file';
 
 /** Journal bytes past which the file is rewritten at once rather than after the usual pause. */
 const COMPACT_AT_BYTES = 8 * 1024 * 1024;
@@ -48,8 +49,17 @@ export function createCompactor(ctx: {
   committer: Committer;
   clock: Clock;
   meta: { serverId: string; extra: Record<string, unknown> };
-  /** The file as loaded: its stat and the lines it held (null when there was none), and whether it is current. */
-  loaded: { written: Written | null; base: Base; current: boolean };
+  /**
+   * The file as loaded: its stat and the lines it held (null when there was none; made when first needed, as
+   * only a hand edit reads them), and whether it is current.
+   */
+  loaded: {
+    written: Written | null;
+    base: Base | (() => Base);
+    current: boolean;
+    /** The file's lines in file order, when its record has no start index yet (an older companion wrote it). */
+    unindexed?: readonly HistoryEntry[] | null;
+  };
   putImage: (bytes: Uint8Array) => string;
   /** Each rewrite's bytes and live jobs, for the dated copies (dated-snapshots.ts); never throws. */
   beforeWrite?: (chunks: Uint8Array[], liveJobs: number) => Promise<void>;
@@ -63,6 +73,11 @@ export function createCompactor(ctx: {
   const { io, journal, state } = ctx;
   let written = ctx.loaded.written;
   let base = ctx.loaded.base;
+  let unindexed = ctx.loaded.unindexed ?? null;
+  const baseNow = (): Base => {
+    if (typeof base === 'function') base = base();
+    return base;
+  };
   let compactedSeq = ctx.loaded.current ? state.lastSeq : -1;
   let compactedLastJobId = state.lastJobId;
   const upToDate = () => state.lastSeq === compactedSeq && state.lastJobId === compactedLastJobId;
@@ -140,7 +155,9 @@ export function createCompactor(ctx: {
       return false;
     }
     unreadableLogged = false;
-    const summary = await ctx.committer.commit((view) => planHandEdit(parsed, base, view, ctx.clock, ctx.putImage));
+    const summary = await ctx.committer.commit((view) =>
+      planHandEdit(parsed, baseNow(), view, ctx.clock, ctx.putImage),
+    );
     const parts = Object.entries({
       edited: summary.edited.length,
       added: summary.added.length,
@@ -182,10 +199,12 @@ export function createCompactor(ctx: {
         chunks,
         snap.entries.reduce((n, e) => n + (e.deleted ? 0 : 1), 0),
       );
-    const stat = await ctx.writer.write(chunks);
+    const stat = await ctx.writer.write(chunks, buildStartIndex(inFileOrder(snap.entries)));
     const size = chunks.reduce((n, c) => n + c.length, 0);
     written = { ...stat, hash: size <= HASH_CHECK_BYTES ? sha256Hex(Buffer.concat(chunks)) : null };
-    base = new Map(snap.entries.map((e) => [e.id, e]));
+    const lines = snap.entries;
+    base = () => new Map(lines.map((e) => [e.id, e]));
+    unindexed = null;
     compactedSeq = snap.seq;
     compactedLastJobId = snap.lastJobId;
     await journal.drop(snap.segments);
@@ -215,6 +234,14 @@ export function createCompactor(ctx: {
     return running;
   }
 
+  /** At shutdown, a start index for the file as loaded when it still is the file and has none, for the next start. */
+  async function indexLoadedFile(): Promise<void> {
+    if (!unindexed || !written || lost) return;
+    const stat = await io.stat(ctx.mainPath);
+    const index = stat && sameFile(stat, written) ? buildStartIndex(unindexed) : null;
+    if (stat && index) await recordWritten(io, ctx.mainPath, stat, index);
+  }
+
   function delay(): number {
     if (journal.pendingBytes > COMPACT_AT_BYTES) return 0;
     return Math.min(MAX_DELAY_MS, Math.max(MIN_DELAY_MS, lastDurationMs * 20));
@@ -238,6 +265,7 @@ export function createCompactor(ctx: {
       timer = null;
       await running?.catch(() => undefined);
       await compact().catch(() => undefined);
+      await indexLoadedFile().catch(() => undefined);
       await journal.close();
     },
   };

@@ -12,6 +12,7 @@ import {
   syncRecordSchema,
 } from '../../utils/domain';
 import { describeIssues, type HistoryEntry, MAX_SEQ } from './history-state';
+import type { StartIndex } from './start-index';
 import { StoreError } from './store-error';
 import { readTrustedLayout } from './trusted-layout';
 
@@ -105,9 +106,10 @@ export function* historyFileChunks<E extends Pick<HistoryEntry, 'line' | 'delete
   others: Iterable<{ line: string }> = [],
 ): Generator<string> {
   const recordLines = [...others].map((r) => r.line);
-  const live: string[] = [];
-  const dead: string[] = [];
-  for (const entry of entries) (entry.deleted ? dead : live).push(entry.line);
+  const ordered = inFileOrder(entries);
+  const firstDead = ordered.findIndex((entry) => entry.deleted);
+  const live = (firstDead < 0 ? ordered : ordered.slice(0, firstDead)).map((entry) => entry.line);
+  const dead = (firstDead < 0 ? [] : ordered.slice(firstDead)).map((entry) => entry.line);
   const extra = Object.entries(meta.extra)
     .filter(([key]) => !KNOWN_KEYS.has(key))
     .map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},\n`)
@@ -129,6 +131,14 @@ export function* historyFileChunks<E extends Pick<HistoryEntry, 'line' | 'delete
     yield* block(recordLines);
   }
   yield '\n}\n';
+}
+
+/** The order of the file's job lines: live jobs, then tombstones, each in the order given (seq order). */
+export function inFileOrder<E extends Pick<HistoryEntry, 'deleted'>>(entries: Iterable<E>): E[] {
+  const live: E[] = [];
+  const dead: E[] = [];
+  for (const entry of entries) (entry.deleted ? dead : live).push(entry);
+  return live.concat(dead);
 }
 
 function* block(lines: string[]): Generator<string> {
@@ -198,9 +208,12 @@ function isNewerVersion(version: unknown): boolean {
   return false;
 }
 
-export function parseHistoryFile(bytes: Uint8Array, options: { trusted?: boolean } = {}): ParsedHistoryFile {
+export function parseHistoryFile(
+  bytes: Uint8Array,
+  options: { trusted?: boolean; index?: StartIndex | null } = {},
+): ParsedHistoryFile {
   if (options.trusted) {
-    const fast = parseTrustedFile(bytes);
+    const fast = parseTrustedFile(bytes, options.index ?? null);
     if (fast) return fast;
   }
   const json = parseJsonFile(bytes);
@@ -270,14 +283,15 @@ function takeRecords(list: readonly unknown[]): { others: SyncedRecord[]; setAsi
 }
 
 /** A file this companion wrote and nobody changed since, read by its lines; null for any other shape. */
-function parseTrustedFile(bytes: Uint8Array): ParsedHistoryFile | null {
+function parseTrustedFile(bytes: Uint8Array, index: StartIndex | null): ParsedHistoryFile | null {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     return null;
   }
-  const layout = readTrustedLayout(text);
+  // An index that does not agree with the lines is only a lost shortcut: the lines are read themselves.
+  const layout = (index && readTrustedLayout(text, index)) || readTrustedLayout(text);
   const frame = layout && historyFileSchema.safeParse(layout.frame);
   if (!layout || !frame?.success) return null;
   const file = frame.data;

@@ -1,4 +1,4 @@
-import type { SyncedJob, SyncedRecord } from '../../utils/domain';
+import type { JobStatus, SyncedJob, SyncedRecord } from '../../utils/domain';
 import type { HistoryEntry, HistoryView, PreparedRecord, PreparedSyncRecord, RecordEntry } from './history-state';
 
 /** What the history in memory (history-state.ts) answers and takes. */
@@ -17,8 +17,8 @@ export interface HistoryState extends HistoryView {
   entry(id: string): HistoryEntry | undefined;
   /** Live jobs, oldest first (createdAt, then id in natural order). Parses every live job: for rare callers. */
   list(): SyncedJob[];
-  /** Live entries, oldest first, without parsing them. */
-  liveEntries(): HistoryEntry[];
+  /** Live entries (only those in one of `statuses`, when given), oldest first, without parsing them. */
+  liveEntries(statuses?: readonly JobStatus[]): HistoryEntry[];
   /** Every record in seq order. */
   entries(): IterableIterator<HistoryEntry>;
   /** Everything changed after `since` (jobs, tombstones and other records; `limit` in all), in seq order. */

@@ -109,8 +109,13 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
   let lastJobId = safeLastJobId(init.lastJobId ?? 0);
   let live = 0;
   let lineBytes = 0;
-  /** Live jobs per image they point at, and images of jobs purged from the trash (image-gc.ts). */
-  const refs = new Map<string, number>();
+  /** Loaded lines not counted in lineBytes yet: counted when first asked for (a pass over 44 MB at a start). */
+  let uncounted: readonly HistoryEntry[] | null = null;
+  /**
+   * Live jobs per image they point at, and images of jobs purged from the trash (image-gc.ts). The counts are
+   * made the first time they are asked for (image-gc's first pass), not at a start: 100,000 hashes into a map.
+   */
+  let refs: Map<string, number> | null = null;
   const purged = new Set<string>();
 
   const current = (slot: { seq: number; id: string; record?: true }) =>
@@ -121,6 +126,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       if (sign > 0 && entry.trashed) for (const hash of entry.images ?? []) purged.add(hash);
       return;
     }
+    if (!refs) return;
     for (const hash of entry.images ?? []) {
       const n = (refs.get(hash) ?? 0) + sign;
       if (n > 0) refs.set(hash, n);
@@ -158,6 +164,30 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     slot(entry.seq, entry.key, true);
   }
 
+  /**
+   * set() for a state known empty, while seqs rise within 1..MAX_SEQ and no id comes twice: one map operation
+   * per entry instead of three. False, with the state empty again, at the first entry that breaks the order.
+   */
+  function takeInOrder(list: readonly HistoryEntry[]): boolean {
+    let previous = 0;
+    for (const entry of list) {
+      if (entry.seq <= previous || entry.seq > MAX_SEQ || entries.has(entry.id)) {
+        entries.clear();
+        purged.clear();
+        order = [];
+        live = 0;
+        return false;
+      }
+      previous = entry.seq;
+      entries.set(entry.id, entry);
+      if (!entry.deleted) live++;
+      count(entry, 1);
+      order.push({ seq: entry.seq, id: entry.id });
+    }
+    uncounted = list;
+    return true;
+  }
+
   // Load: one version per id (merged), then seq order; clashing numbers are renumbered by the caller.
   type Loaded = { entry: HistoryEntry; record?: undefined } | { record: SyncedJob; entry?: undefined };
   const jobOf = (item: Loaded): SyncedJob => item.record ?? (JSON.parse(item.entry!.line) as SyncedJob);
@@ -179,7 +209,7 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
   const given = init.entries ?? [];
   // A file the companion wrote itself: seqs rising, each id once. Taken as it is, without the map and the sort
   // below (a fifth of a start at 100,000 jobs); anything else goes the general way.
-  const inOrder = !init.records?.length && !init.others?.length && risingUnique(given);
+  const inOrder = !init.records?.length && !init.others?.length && takeInOrder(given);
   for (const entry of inOrder ? [] : given) load(entry.id, { entry });
   for (const record of init.records ?? []) load(record.id, { record });
   const byKey = new Map<string, SyncedRecord>();
@@ -208,14 +238,6 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     else setRecord(toRecordEntry(item.other, item.seq));
   }
   if (inOrder) {
-    // set() for a state known empty and ids known unique: one map operation per entry instead of three.
-    for (const entry of given) {
-      entries.set(entry.id, entry);
-      lineBytes += Buffer.byteLength(entry.line);
-      if (!entry.deleted) live++;
-      count(entry, 1);
-      order.push({ seq: entry.seq, id: entry.id });
-    }
     lastJobId = lastSeedJobId(given, lastJobId);
     previous = given.at(-1)?.seq ?? 0;
   }
@@ -259,6 +281,8 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       return live;
     },
     get lineBytes() {
+      for (const entry of uncounted ?? []) lineBytes += Buffer.byteLength(entry.line);
+      uncounted = null;
       return lineBytes;
     },
 
@@ -272,9 +296,10 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       return state.liveEntries().map((entry) => JSON.parse(entry.line) as SyncedJob);
     },
 
-    liveEntries() {
+    liveEntries(statuses) {
       const out: HistoryEntry[] = [];
-      for (const entry of entries.values()) if (!entry.deleted) out.push(entry);
+      for (const entry of entries.values())
+        if (!entry.deleted && (!statuses || statuses.includes(entry.status))) out.push(entry);
       return out.sort((a, b) => a.createdAt - b.createdAt || naturalOrder.compare(a.id, b.id));
     },
 
@@ -284,7 +309,14 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
       return entry ? (JSON.parse(entry.line) as SyncedRecord) : undefined;
     },
     recordEntries: () => records.values(),
-    imageRefs: (hash) => refs.get(hash) ?? 0,
+    imageRefs(hash) {
+      if (!refs) {
+        refs = new Map();
+        for (const entry of entries.values())
+          if (!entry.deleted) for (const h of entry.images ?? []) refs.set(h, (refs.get(h) ?? 0) + 1);
+      }
+      return refs.get(hash) ?? 0;
+    },
     purgedImages: () => purged,
     forgetPurged(hashes) {
       for (const hash of hashes) purged.delete(hash);
@@ -347,18 +379,6 @@ export function createHistoryState(init: HistoryStateInit = {}): HistoryStateLoa
     },
   };
   return { state, duplicateIds, renumber, renumberRecords };
-}
-
-/** Seqs strictly rising within 1..MAX_SEQ and no id twice: what createHistoryState's load would keep whole. */
-function risingUnique(entries: readonly HistoryEntry[]): boolean {
-  const ids = new Set<string>();
-  let previous = 0;
-  for (const entry of entries) {
-    if (entry.seq <= previous || entry.seq > MAX_SEQ || ids.has(entry.id)) return false;
-    ids.add(entry.id);
-    previous = entry.seq;
-  }
-  return true;
 }
 
 /** Index of the first slot whose seq is above `since` (the order is sorted by seq). */

@@ -46,11 +46,15 @@ export function createImageFiles(
   names: readonly string[],
   options: { now: () => number; log: (line: string) => void; retry?: RetryOptions },
 ): FileImages {
-  const known = new Set<string>();
-  for (const name of names) {
-    const match = IMAGE_NAME.exec(name);
-    if (match) known.add(match[1]!);
-  }
+  let listed: readonly string[] | null = names;
+  const knownSet = new Set<string>();
+  /** The images held, made from the listing when first asked for: 100,000 names are not a start's work. */
+  const known = (): Set<string> => {
+    // test, not exec: no match array per name.
+    if (listed) for (const name of listed) if (IMAGE_NAME.test(name)) knownSet.add(name.slice(0, 64));
+    listed = null;
+    return knownSet;
+  };
   /** Checked since start: written here, or read and found whole. */
   const verified = new Set<string>();
   /** Asked for and found missing or damaged: what the companion would like a client to upload again. */
@@ -74,7 +78,7 @@ export function createImageFiles(
   }
 
   function markDamaged(hash: string, why: string): void {
-    known.delete(hash);
+    known().delete(hash);
     verified.delete(hash);
     lost.add(hash);
     if (!damaged.has(hash)) options.log(`images/${hash}.png ${why}; it counts as missing until a good copy arrives`);
@@ -85,7 +89,7 @@ export function createImageFiles(
     if (!IMAGE_NAME.test(`${hash}.png`)) return null;
     const bytes = await io.read(pathOf(hash), `Could not read image ${hash}.png`);
     if (!bytes) {
-      if (known.delete(hash)) lost.add(hash);
+      if (known().delete(hash)) lost.add(hash);
       return null;
     }
     if (!verified.has(hash)) {
@@ -94,7 +98,7 @@ export function createImageFiles(
         return null;
       }
       verified.add(hash);
-      known.add(hash);
+      known().add(hash);
       lost.delete(hash);
     }
     return bytes;
@@ -115,7 +119,7 @@ export function createImageFiles(
           // Freed a moment ago: the same bytes come back as a new file once the old one is gone.
           if (removal) await removal;
           // Held but never checked: keep it if whole, replace it if damaged.
-          if (known.has(hash) && (await read(hash))) return hash;
+          if (known().has(hash) && (await read(hash))) return hash;
           await withRetries(async () => {
             if (damaged.has(hash)) {
               const to = await io.moveAside(pathOf(hash), `${pathOf(hash)}.damaged`, options.now());
@@ -129,7 +133,7 @@ export function createImageFiles(
           }, options.retry).catch((error: unknown) => {
             throw fsFailure(`Could not save image ${hash}.png`, error);
           });
-          known.add(hash);
+          known().add(hash);
           verified.add(hash);
           lost.delete(hash);
           return hash;
@@ -139,14 +143,14 @@ export function createImageFiles(
       return pending;
     },
 
-    has: (hash) => known.has(hash),
+    has: (hash) => known().has(hash),
     read,
     lost: (limit) => [...lost].slice(0, limit),
     busy: (hash) => inFlight.has(hash),
 
     free(hash) {
       if (!IMAGE_NAME.test(`${hash}.png`)) return Promise.resolve();
-      known.delete(hash);
+      known().delete(hash);
       verified.delete(hash);
       lost.delete(hash);
       const before = removing.get(hash) ?? Promise.resolve();
@@ -166,7 +170,7 @@ export function createImageFiles(
       let wrote = false;
       try {
         for (const [hash, bytes] of images) {
-          if (known.has(hash)) continue;
+          if (known().has(hash)) continue;
           await writeImage(hash, bytes);
           wrote = true;
         }
@@ -175,7 +179,7 @@ export function createImageFiles(
         throw fsFailure('Could not save the images of job_history.json', error);
       }
       for (const hash of images.keys()) {
-        known.add(hash);
+        known().add(hash);
         verified.add(hash);
       }
     },
@@ -184,7 +188,7 @@ export function createImageFiles(
       // At most a fifth of the time, so a start at 100,000 images (450 MB) does not compete with the first
       // requests; a read checks its image anyway, this only finds damage before a client asks.
       let since = performance.now();
-      for (const hash of [...known]) {
+      for (const hash of [...known()]) {
         if (!verified.has(hash)) await read(hash).catch(() => null);
         const busy = performance.now() - since;
         if (busy > 10) {

@@ -98,8 +98,8 @@ export function createJobStore(deps: {
 
     get: (id) => state.get(id),
     list: () => state.list(),
-    liveIndex: () =>
-      state.liveEntries().map((e) => ({
+    liveIndex: (statuses) =>
+      state.liveEntries(statuses).map((e) => ({
         id: e.id,
         seq: e.seq,
         createdAt: e.createdAt,

@@ -1,6 +1,8 @@
 import {
   type Clock,
   canonicalJson,
+  clashId,
+  compareBirths,
   compareVersions,
   isTrashed,
   type Job,
@@ -10,6 +12,7 @@ import {
   type SyncedJob,
   type SyncedRecord,
   type SyncRecord,
+  sameBirth,
   sameRecord,
   sameSyncRecord,
   withoutSeq,
@@ -52,8 +55,10 @@ function planning(view: HistoryView) {
  * stale copy taking a result away, and is refused whole.
  */
 export function planPut(view: HistoryView, input: Job, clock: Clock): Plan<SyncedJob> {
-  const job = parseJob(input);
-  const current = view.get(job.id);
+  const parsed = parseJob(input);
+  const current = view.get(parsed.id);
+  // This companion's own update of the job it holds: a job keeps its birth for life (job-birth.ts).
+  const job = current && !sameBirth(current, parsed) ? { ...parsed, createdAt: current.createdAt } : parsed;
   let version = job;
   if (current && compareVersions(job, current) < 0) {
     version = clock.stamp(job, withoutSeq(current));
@@ -76,14 +81,21 @@ export function planMerge(view: HistoryView, inputs: readonly unknown[]): Plan<M
   const seen = planning(view);
   const outcomes: ({ kind: 'applied'; index: number; base: boolean } | { kind: 'ignored'; id: string })[] = [];
   const versions: Job[] = [];
-  for (const incoming of jobs) {
+  /** One version merged where it belongs; the index of the version written, or null when nothing changed. */
+  const mergeOne = (input: Job): { index: number | null; base: boolean; id: string } => {
+    const { job: incoming, moved } = placeOf(seen, input);
+    // The later-born job held under this id goes first to the id it takes (job-birth.ts), with what it holds.
+    if (moved) mergeOne(moved);
     const held = seen.get(incoming.id);
     const merged = held ? mergeJobs(withoutSeq(held), incoming) : incoming;
-    if (!held || !sameRecord(merged, held)) {
-      seen.plan(merged);
-      outcomes.push({ kind: 'applied', index: versions.length, base: !held || compareVersions(incoming, held) > 0 });
-      versions.push(merged);
-    } else outcomes.push({ kind: 'ignored', id: incoming.id });
+    if (held && sameRecord(merged, held)) return { index: null, base: false, id: incoming.id };
+    seen.plan(merged);
+    versions.push(merged);
+    return { index: versions.length - 1, base: !held || compareVersions(incoming, held) > 0, id: incoming.id };
+  };
+  for (const incoming of jobs) {
+    const { index, base, id } = mergeOne(incoming);
+    outcomes.push(index === null ? { kind: 'ignored', id } : { kind: 'applied', index, base });
   }
   return {
     versions,
@@ -104,6 +116,30 @@ export function planMerge(view: HistoryView, inputs: readonly unknown[]): Plan<M
       });
     },
   };
+}
+
+/** Clashes resolved on the way to the same answer on every device: an id holding another birth is two jobs. */
+const MAX_CLASH_DEPTH = 8;
+
+/**
+ * Where an incoming version of a job goes (job-birth.ts): to its id when that holds nothing or the same job (one
+ * birth); when the id holds a job born earlier, to `clashId` of its own birth; when it holds one born later, the
+ * incoming one takes the id (merge.ts ranks the earlier birth first) and the held one moves to `clashId` of its
+ * birth. Every device thus ends with the same two jobs under the same two ids, whichever copy it saw first.
+ */
+export function placeOf(seen: { get(id: string): Job | undefined }, incoming: Job): { job: Job; moved: Job | null } {
+  let job = incoming;
+  for (let depth = 0; depth < MAX_CLASH_DEPTH; depth++) {
+    const held = seen.get(job.id);
+    if (!held || sameBirth(held, job)) return { job, moved: null };
+    if (compareBirths(job, held) < 0) {
+      job = { ...job, id: clashId(job.id, job.createdAt) };
+      continue;
+    }
+    return { job, moved: { ...withoutSeq(held), id: clashId(held.id, held.createdAt) } };
+  }
+  // Past that, ids made to collide on purpose: the merge order picks one (nothing else is written).
+  return { job, moved: null };
 }
 
 /** Tombstones every live job, each a delete made on its current version. */

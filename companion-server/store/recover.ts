@@ -4,6 +4,7 @@ import { sha256Hex } from '../lib/hash';
 import type { FileOps } from './file-ops';
 import { BadHistoryFileError, convertSeedFile, parseHistoryFile, type SetAside } from './history-file';
 import type { HistoryEntry } from './history-state';
+import type { Trusted } from './trusted-file';
 
 /** A history file, fully converted but not yet applied. */
 export interface HistoryContents {
@@ -30,11 +31,11 @@ export type ReadResult =
   | { kind: 'ok'; contents: HistoryContents };
 
 /** Reads and converts a history file without side effects, so a bad one is known before anything is written. */
-export async function readHistory(io: FileOps, path: string, trusted = false): Promise<ReadResult> {
+export async function readHistory(io: FileOps, path: string, trusted: Trusted | null = null): Promise<ReadResult> {
   const bytes = await io.read(path, `Could not read ${basename(path)}`);
   if (!bytes) return { kind: 'missing' };
   try {
-    const parsed = parseHistoryFile(bytes, { trusted });
+    const parsed = parseHistoryFile(bytes, { trusted: trusted !== null, index: trusted?.index });
     if (parsed.format === 'v2') {
       const { records, entries, others, setAside, seq, lastJobId, savedAt, serverId, extra } = parsed;
       return {
@@ -103,7 +104,7 @@ export async function chooseHistory(ctx: {
   now: () => number;
   log: (line: string) => void;
   /** The main file is the one this companion wrote last (trusted-file.ts): its lines are taken as they are. */
-  trusted?: boolean;
+  trusted?: Trusted | null;
 }): Promise<Chosen> {
   const { io, main, backup, log } = ctx;
   const found = await readHistory(io, main, ctx.trusted);

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { type FileOps, tempName } from './file-ops';
 import type { FileStat } from './fs-seam';
+import type { StartIndex } from './start-index';
 import { errorCode, fsFailure } from './store-error';
 import { recordWritten } from './trusted-file';
 
@@ -11,9 +12,11 @@ export interface SnapshotPaths {
 }
 
 export interface SnapshotWriter {
-  /** Replaces job_history.json with these bytes; the previous file becomes the backup. */
-  /** Writes the file and records it as written by this companion (trusted-file.ts); answers its stat. */
-  write(chunks: Iterable<Uint8Array>): Promise<FileStat>;
+  /**
+   * Replaces job_history.json with these bytes (the previous file becomes the backup) and records it as written
+   * by this companion, with the start index of its lines when given (trusted-file.ts); answers its stat.
+   */
+  write(chunks: Iterable<Uint8Array>, index?: StartIndex | null): Promise<FileStat>;
   /** The backup on disk holds history that was not loaded: move it aside, not over, on the next write. */
   keepBackupAs(path: string | null): void;
 }
@@ -66,7 +69,7 @@ export function createSnapshotWriter(options: {
   }
 
   return {
-    async write(chunks) {
+    async write(chunks, index = null) {
       const tmp = tempName(paths.main);
       try {
         await io.writeDurably(tmp, chunks);
@@ -79,7 +82,7 @@ export function createSnapshotWriter(options: {
       }
       const stat = await io.stat(paths.main);
       if (!stat) return { size: 0, mtimeMs: 0, ctimeMs: 0, ino: '' };
-      await recordWritten(io, paths.main, stat);
+      await recordWritten(io, paths.main, stat, index);
       return stat;
     },
     keepBackupAs(path) {

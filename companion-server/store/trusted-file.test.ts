@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileStore } from './file-store';
 import { serializeHistoryFile } from './history-file';
-import { makeJob, makeTempDir } from './test-support';
+import { makeJob, makePng, makeTempDir } from './test-support';
 import { readTrustedLayout } from './trusted-layout';
 import type { JobStore } from './types';
 
@@ -53,7 +53,8 @@ describe('the trusted layout (job_history.json as the companion writes it)', () 
       fc.property(
         fc.array(jobArb, { maxLength: 12 }),
         fc.dictionary(fc.constantFrom('extraTop', 'other'), fc.nat()),
-        (specs, extra) => {
+        fc.array(fc.nat(), { maxLength: 3 }),
+        (specs, extra, boards) => {
           const entries = specs.map((s, i) => {
             const job = {
               ...makeJob({ id: `job-${i + 1}`, prompt: s.prompt || 'p', deleted: s.deleted, ...(s.extra ?? {}) }),
@@ -68,12 +69,15 @@ describe('the trusted layout (job_history.json as the companion writes it)', () 
               createdAt: job.createdAt,
             };
           });
+          const others = boards.map((n) => ({ kind: 'board', id: `b${n}`, seq: 100 + n }));
           const text = serializeHistoryFile(
             { lastJobId: 7, savedAt: '2025-11-01T10:00:00.000Z', serverId: 's', seq: specs.length, extra },
             entries,
+            others.map((o) => ({ line: JSON.stringify(o) })),
           );
           const layout = readTrustedLayout(text);
           expect(layout).not.toBeNull();
+          expect(layout!.records).toEqual(others);
           const sorted = (list: typeof entries) => [...list].sort((a, b) => a.seq - b.seq);
           expect(sorted(layout!.entries)).toEqual(sorted(entries));
           expect(layout!.frame).toMatchObject({
@@ -123,16 +127,40 @@ describe('a start from the file the companion wrote last', () => {
     for (let i = 1; i <= 30; i++) await store.put(makeJob({ id: `job-${i}`, prompt: `knight ${i}`, createdAt: i }));
     await store.put({ ...makeJob({ id: 'job-4' }), deleted: true });
     await store.put(makeJob({ id: 'job-9', prompt: 'edited', createdAt: 9, updatedAt: 5_000 }));
+    const png = await store.putImage(makePng(1));
+    await store.put(makeJob({ id: 'job-31', image: png, createdAt: 31, starred: true, updatedAt: 5_000 }));
+    await store.put(makeJob({ id: 'job-32', image: png, createdAt: 32, trashedAt: 6_000, updatedAt: 5_000 }));
     store = await reopen(store);
-    const trusted = everything(store);
-    expect(await readFile(`${main()}.written`, 'utf8')).toContain('"format":1');
+    const trusted = { lines: everything(store), index: store.liveIndex() };
+    const record = JSON.parse(await readFile(`${main()}.written`, 'utf8'));
+    expect(record).toMatchObject({ format: 1, index: { seq: expect.any(Array) } });
+    expect(record.index.seq).toHaveLength(32);
 
     await store.close();
     opened.pop();
     await writeFile(`${main()}.written`, 'not json');
-    const careful = everything(await open());
-    expect(trusted).toEqual(careful);
-    expect(trusted).toHaveLength(30);
+    const careful = await open();
+    expect(trusted).toEqual({ lines: everything(careful), index: careful.liveIndex() });
+    expect(trusted.lines).toHaveLength(32);
+    expect(trusted.index.find((e) => e.id === 'job-32')).toMatchObject({ trashed: true, images: [png] });
+  });
+
+  it('gives a file an older companion recorded its start index at the next stop, without rewriting it', async () => {
+    let store = await open();
+    for (let i = 1; i <= 5; i++) await store.put(makeJob({ id: `job-${i}`, createdAt: i }));
+    store = await reopen(store);
+    const lines = everything(store);
+    await store.close();
+    opened.pop();
+    const { index: _index, ...older } = JSON.parse(await readFile(`${main()}.written`, 'utf8'));
+    await writeFile(`${main()}.written`, `${JSON.stringify(older)}\n`);
+    const before = await stat(main());
+
+    store = await reopen(await open());
+    const record = JSON.parse(await readFile(`${main()}.written`, 'utf8'));
+    expect(record.index.seq).toEqual([1, 2, 3, 4, 5]);
+    expect((await stat(main())).ino).toBe(before.ino);
+    expect(everything(store)).toEqual(lines);
   });
 
   it('reads an edited file the careful way, even when the edit kept its size and time', async () => {

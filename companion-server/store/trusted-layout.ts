@@ -1,12 +1,14 @@
 import { type JobStatus, jobStatusSchema } from '../../utils/domain';
 import { type HistoryEntry, indexFieldsOf } from './history-state';
+import { indexReader, type StartIndex } from './start-index';
 
 /**
  * job_history.json as this companion writes it (history-file.ts `historyFileChunks`), read line by line:
  * each job's line is taken as it is, and parsed only for the fields the index needs. Used only for a file the
  * companion wrote itself and nobody changed since (trusted-file.ts): a start at 100,000 jobs then neither
  * validates nor serializes 100,000 records again, and never holds the whole file as one parsed tree.
- * Any other shape answers null, and the caller reads the file the careful way.
+ * Any other shape answers null, and the caller reads the file the careful way. With the start index written
+ * beside the file (start-index.ts), the lines are not parsed at all: their fields come from the index.
  */
 export interface TrustedLayout {
   entries: HistoryEntry[];
@@ -18,39 +20,46 @@ export interface TrustedLayout {
 
 const JOB_INDENT = '    ';
 
-export function readTrustedLayout(text: string): TrustedLayout | null {
-  const lines = text.split('\n');
-  if (lines[0] !== '{' || lines.at(-1) !== '' || lines.at(-2) !== '}') return null;
-  let i = 1;
+export function readTrustedLayout(text: string, index?: StartIndex | null): TrustedLayout | null {
+  if (!text.startsWith('{\n') || !text.endsWith('\n}\n')) return null;
+  // Read with a cursor, not split: 100,000 lines are sliced once each, with no array of them in between.
+  let at = 2;
   const entries: HistoryEntry[] = [];
+  /** Whether the line starting at `from` is exactly `line`. */
+  const is = (from: number, line: string) => text.startsWith(line, from) && text.charCodeAt(from + line.length) === 10;
+  const endOf = (from: number) => {
+    const end = text.indexOf('\n', from);
+    return end < 0 ? text.length : end;
+  };
 
-  /** The block opened on line i (`  "<key>": [` or `  "<key>": []` plus `suffix`); false when it is not one. */
+  /** The block opened on the current line (`  "<key>": [` or `  "<key>": []` plus `suffix`); false when it is not one. */
   const block = (key: string, suffix: string, take: (json: string) => boolean): boolean => {
     const open = `  "${key}": [`;
-    if (lines[i] === `${open}]${suffix}`) {
-      i++;
+    const close = `  ]${suffix}`;
+    if (is(at, `${open}]${suffix}`)) {
+      at += open.length + suffix.length + 2;
       return true;
     }
-    if (lines[i] !== open) return false;
-    i++;
+    if (!is(at, open)) return false;
+    at += open.length + 1;
     for (;;) {
-      const line = lines[i];
-      if (line === undefined) return false;
-      if (line === `  ]${suffix}`) {
-        i++;
+      if (at >= text.length) return false;
+      if (is(at, close)) {
+        at += close.length + 1;
         return true;
       }
-      if (!line.startsWith(JOB_INDENT)) return false;
-      const next = lines[i + 1];
-      const last = next === `  ]${suffix}`;
-      const json = last ? line.slice(JOB_INDENT.length) : line.endsWith(',') ? line.slice(JOB_INDENT.length, -1) : null;
-      if (json === null || !take(json)) return false;
-      i++;
+      if (!text.startsWith(JOB_INDENT, at)) return false;
+      const end = endOf(at);
+      const last = is(end + 1, close);
+      if (!last && text.charCodeAt(end - 1) !== 44) return false;
+      if (!take(text.slice(at + JOB_INDENT.length, last ? end : end - 1))) return false;
+      at = end + 1;
     }
   };
 
+  const reader = index ? indexReader(index) : null;
   const job = (deleted: boolean) => (json: string) => {
-    const entry = entryOf(json, deleted);
+    const entry = reader ? reader.entryAt(entries.length, json, deleted) : entryOf(json, deleted);
     if (entry) entries.push(entry);
     return entry !== null;
   };
@@ -66,13 +75,17 @@ export function readTrustedLayout(text: string): TrustedLayout | null {
 
   if (!block('jobs', ',', job(false))) return null;
   const meta: string[] = [];
-  while (i < lines.length && !lines[i]!.startsWith('  "tombstones": ')) meta.push(lines[i++]!);
+  while (at < text.length && !text.startsWith('  "tombstones": ', at)) {
+    const end = endOf(at);
+    meta.push(text.slice(at, end));
+    at = end + 1;
+  }
   // A history with boards or a queue ends with its `records` block (history-file.ts `historyFileChunks`).
-  const withRecords = lines.lastIndexOf('  "records": [') > i;
+  const withRecords = text.lastIndexOf('\n  "records": [\n') + 1 > at;
   const ended = withRecords
     ? block('tombstones', ',', job(true)) && block('records', '', record)
     : block('tombstones', '', job(true));
-  if (!ended || i !== lines.length - 2) return null;
+  if (!ended || at !== text.length - 2 || (reader && !reader.complete(entries.length))) return null;
   let frame: unknown;
   try {
     // Each meta line ends with a comma, as the writer puts it.

@@ -59,9 +59,9 @@ export interface JobStore {
   list(): SyncedJob[];
   /**
    * Live job ids with their status (and whether they are in the trash) and the images they point at, oldest
-   * first, without parsing them.
+   * first, without parsing them; only those in one of `statuses`, when given (the runner's few at a start).
    */
-  liveIndex(): {
+  liveIndex(statuses?: readonly Job['status'][]): {
     id: string;
     seq: number;
     createdAt: number;

@@ -9,6 +9,16 @@ export function loadUPlot(): Promise<UPlotClass> {
   return uplot;
 }
 
+/**
+ * Whether this page can draw on a 2D canvas. uPlot takes a null context without a word and then throws from its
+ * draw, queued as a microtask, where no caller can catch it: ask first (a locked-down page, a test DOM).
+ */
+let canDraw: boolean | null = null;
+function hasCanvas2d(): boolean {
+  canDraw ??= document.createElement('canvas').getContext('2d') !== null;
+  return canDraw;
+}
+
 /** The theme's resolved colours: the plot box's own `color` and `outline-color` come from the CSS tokens. */
 function themeOf(el: HTMLElement): PlotTheme {
   const style = getComputedStyle(el);
@@ -44,11 +54,15 @@ export function Plot({ spec, testId }: { spec: PlotSpec; testId?: string }) {
       (U) => {
         const el = ref.current;
         if (cancelled || !el) return;
+        if (!hasCanvas2d()) {
+          setFailed('no 2D canvas');
+          return;
+        }
         try {
           const { opts, data } = spec.build(U, themeOf(el));
           plot = new U({ ...opts, width: Math.max(120, el.clientWidth), height: spec.height }, data, el);
         } catch (err) {
-          // No 2D canvas (a locked-down page): the summary still says it all.
+          // The summary still says it all.
           setFailed(errorMessage(err));
           return;
         }

@@ -111,7 +111,12 @@ export class DashboardTab {
 }
 
 /** A dashboard tab talking to a running companion over loopback (no Origin, as a served page's script here). */
-export function dashboardOn(c: { url: string }, storage = new DashboardStorage()): DashboardTab {
+export function dashboardOn(
+  c: { url: string },
+  storage = new DashboardStorage(),
+  /** Its `Date.now()` (createdAt, startTime): a test gives two devices' dashboards births apart. */
+  clock: () => number = Date.now,
+): DashboardTab {
   const send: Send = async (p, body) => {
     const res = await fetch(c.url + p, {
       method: 'POST',
@@ -120,5 +125,5 @@ export function dashboardOn(c: { url: string }, storage = new DashboardStorage()
     });
     return { status: res.status, body: await res.json() };
   };
-  return new DashboardTab(send, storage, Date.now);
+  return new DashboardTab(send, storage, clock);
 }

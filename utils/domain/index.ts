@@ -5,6 +5,7 @@ export * from './data-url';
 export * from './device-sync';
 export * from './error-message';
 export * from './job';
+export * from './job-birth';
 export * from './merge';
 export * from './options';
 export * from './organise';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Job, jobSchema, newJobId } from './job';
-import { compareVersions, pickWinner } from './merge';
+import { compareVersions, mergeJobs, pickWinner } from './merge';
 
 const base: Job = jobSchema.parse({
   id: 'job-1',
@@ -14,6 +14,15 @@ const base: Job = jobSchema.parse({
 });
 
 describe('compareVersions', () => {
+  it('ranks the earlier birth first: another job under the id never wins it by its version or its result', () => {
+    const later = { ...base, prompt: 'another job', createdAt: 2, updatedAt: 99, image: 'a'.repeat(64) };
+    expect(pickWinner(base, later)).toBeNull();
+    expect(pickWinner(later, base)).toBe(base);
+    expect(mergeJobs(later, { ...base, starred: true })).toMatchObject({ prompt: 'a', starred: true });
+    // Its star stays its own: organising fields are not joined across two jobs.
+    expect(mergeJobs({ ...later, starred: true }, base).starred ?? false).toBe(false);
+  });
+
   it('lets the later updatedAt win', () => {
     const later = { ...base, prompt: 'b', updatedAt: 11 };
     expect(pickWinner(base, later)).toBe(later);

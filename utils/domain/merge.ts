@@ -1,6 +1,7 @@
 import { canonicalJson } from './canonical-json';
 import { compareHlc, genOf, versionOf } from './clock';
 import type { Job } from './job';
+import { compareBirths } from './job-birth';
 import {
   hasOrganising,
   joinOrganising,
@@ -24,6 +25,8 @@ export function progressOf(job: Pick<Job, 'status' | 'image'>): 0 | 1 | 2 {
 /**
  * Deterministic total order of two versions of one job (> 0 when `a` wins, < 0 when `b` wins, 0 for the same
  * version). Every replica picks the same winner whatever order versions reach it, by comparing in turn:
+ * 0. the birth (job-birth.ts): records of one id born apart are two jobs, and the earlier-born keeps the id (the
+ *    later-born one is kept under another id by the store's merge); every version of one job has one birth;
  * 1. the generation (clock.ts): a deliberate restart (retry, re-run) wins over every version before it;
  * 2. progress: within a generation, a version never gives way to one that got less far, so a stale copy
  *    (a queued version from a client that never saw the result, an old tab's save) cannot take a result or a
@@ -33,6 +36,8 @@ export function progressOf(job: Pick<Job, 'status' | 'image'>): 0 | 1 | 2 {
  * The organising fields (organise.ts) take no part: they merge per field, on their own (mergeJobs).
  */
 export function compareVersions(a: Job, b: Job): number {
+  const byBirth = compareBirths(a, b);
+  if (byBirth !== 0) return byBirth;
   const byGen = genOf(a) - genOf(b);
   if (byGen !== 0) return byGen;
   const byProgress = progressOf(a) - progressOf(b);
@@ -63,6 +68,8 @@ export function pickWinner(current: Job | undefined, incoming: Job): Job | null 
 export function mergeJobs(a: Job, b: Job): Job {
   const winner = compareVersions(a, b) >= 0 ? a : b;
   const loser = winner === a ? b : a;
+  // Another job under the same id: its star or tags are its own, never the winner's.
+  if (compareBirths(a, b) !== 0) return winner;
   if (!hasOrganising(loser) || sameOrganising(winner, loser)) return winner;
   const org = joinOrganising(organisingStateOf(winner), organisingStateOf(loser));
   const merged = withOrganising(winner, org);

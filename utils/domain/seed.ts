@@ -245,6 +245,9 @@ export function toSeedJob(job: Job, getImage: GetImage): Record<string, unknown>
 export function lastSeedJobId(jobs: Iterable<Pick<Job, 'id'>>, floor = 0): number {
   let max = floor;
   for (const { id } of jobs) {
+    // Not job-N unless it ends in a digit: most minted ids (job-<time>-<random>) skip the regex (100,000 at a start).
+    const last = id.charCodeAt(id.length - 1);
+    if (last < 48 || last > 57) continue;
     const m = /^job-(\d{1,16})$/.exec(id);
     const n = m ? Number(m[1]) : 0;
     if (Number.isSafeInteger(n) && n < Number.MAX_SAFE_INTEGER) max = Math.max(max, n);

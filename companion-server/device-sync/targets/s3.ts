@@ -154,6 +154,21 @@ export function openS3Target(options: { spec: S3Spec; deviceId: string; credenti
         .map((folder) => folder.slice(`${root}devices/`.length, -1))
         .filter((id) => id !== deviceId && deviceIdSchema.safeParse(id).success);
     },
+    async listEverything() {
+      // One recursive listing (1,000 keys a page) instead of one for the devices and one per device.
+      const prefix = `${root}devices/`;
+      const out = new Map<string, TargetFile[]>();
+      for (const { key, size, mtimeMs } of (await listAll(prefix, false)).files) {
+        const [device, name, ...rest] = key.slice(prefix.length).split('/');
+        if (!device || !name || rest.length > 0 || name.startsWith('.')) continue;
+        if (!deviceIdSchema.safeParse(device).success) continue;
+        const files = out.get(device) ?? [];
+        files.push({ name, size, mtimeMs });
+        out.set(device, files);
+      }
+      for (const files of out.values()) files.sort(byName);
+      return out;
+    },
     async list(device) {
       if (!deviceIdSchema.safeParse(device).success) return [];
       const prefix = `${root}devices/${device}/`;

@@ -41,6 +41,12 @@ export interface SyncTarget {
   /** A device's files (this one's too), temp files left out, sorted by name. */
   list(device: string): Promise<TargetFile[]>;
   read(device: string, name: string, max: number): Promise<Bounded>;
+  /**
+   * Every device's files (this one's too; a device folder without files as an empty list) in as few requests as
+   * the target allows: one recursive listing. Remote targets only (a request costs there); null when the server
+   * cannot list a whole tree this time (then `devices` and `list` are asked one by one).
+   */
+  listEverything?(): Promise<Map<string, TargetFile[]> | null>;
   hasImage(hash: string): Promise<boolean>;
   /** Writes an image once: an image already there (from any device) is left as it is, never overwritten. */
   putImage(hash: string, bytes: Uint8Array): Promise<void>;

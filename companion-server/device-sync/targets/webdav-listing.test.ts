@@ -46,6 +46,21 @@ describe('PROPFIND listings', () => {
     ]);
   });
 
+  it('reads a whole tree (Depth: infinity) as paths below the folder asked for', () => {
+    expect(entriesOf(nextcloud, '/remote.php/dav/files/ana/pixel%20lab/devices/', 'test', true)).toEqual([
+      { name: 'd-aaaaaaaaaaaaaaaa', folder: true, size: 0, mtimeMs: Date.parse('2026-12-06T10:00:00Z') },
+      {
+        name: 'd-aaaaaaaaaaaaaaaa/log-000000001.jsonl',
+        folder: false,
+        size: 1234,
+        mtimeMs: Date.parse('2026-12-06T10:00:05Z'),
+      },
+      { name: "d-aaaaaaaaaaaaaaaa/log-000000002 (Laptop's conflicted copy).jsonl", folder: false, size: 7, mtimeMs: 0 },
+    ]);
+    // An entry outside the folder asked for is no entry of it.
+    expect(entriesOf(apache, '/sync/devices/d-bbbbbbbbbbbbbbbb/', 'test', true)).toEqual([]);
+  });
+
   it('refuses what is not a listing with a clear error', () => {
     expect(() => entriesOf('<html><body>Login</body></html>', '/', 'PROPFIND x')).toThrow(
       'PROPFIND x: the answer is not a WebDAV listing',

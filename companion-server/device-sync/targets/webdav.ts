@@ -110,12 +110,17 @@ export function openWebDavTarget(options: {
     return response.status;
   }
 
-  /** The entries of a collection (not itself); an empty list when it is not there. */
-  async function propfind(rel: string): Promise<Entry[]> {
+  /** The entries of a collection (not itself); an empty list when it is not there. Deep: every level below. */
+  async function propfind(rel: string, deep = false): Promise<Entry[]> {
     const { response, what } = await request('PROPFIND', rel, {
-      headers: { depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+      headers: { depth: deep ? 'infinity' : '1', 'content-type': 'application/xml; charset=utf-8' },
       body: PROPFIND_BODY,
     });
+    // A server that will not list a whole tree (Apache's default DavDepthInfinity Off) says so with 403.
+    if (deep && response.status === 403) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new DepthRefused();
+    }
     if (response.status === 404) {
       await response.body?.cancel().catch(() => undefined);
       return [];
@@ -123,8 +128,13 @@ export function openWebDavTarget(options: {
     if (response.status !== 207) throw await httpError(response, what);
     const body = await readBody(response, MAX_LISTING_BYTES);
     if (body === 'too big') throw new Error(`${what}: the listing is larger than ${MAX_LISTING_BYTES} bytes`);
-    return entriesOf(Buffer.from(body).toString('utf8'), new URL(rel, base).pathname, what);
+    return entriesOf(Buffer.from(body).toString('utf8'), new URL(rel, base).pathname, what, deep);
   }
+
+  /** Depth: infinity answered as a whole tree: true, false once the server refused it, null while unknown. */
+  let deepListing: boolean | null = null;
+  /** Answers that looked like depth 1 in a row (Sabre, Nextcloud's server, may answer infinity that way). */
+  let shallowAnswers = 0;
 
   /** Makes a folder; when its parent is missing too (409), the parents first, up to the server's root. */
   async function mkcol(url: URL, depth = 0): Promise<void> {
@@ -193,6 +203,42 @@ export function openWebDavTarget(options: {
         .filter((e) => e.folder && e.name !== deviceId && deviceIdSchema.safeParse(e.name).success)
         .map((e) => e.name);
     },
+    async listEverything() {
+      if (deepListing === false) return null;
+      let entries: Entry[];
+      try {
+        entries = await propfind('devices/', true);
+      } catch (error) {
+        if (!(error instanceof DepthRefused)) throw error;
+        deepListing = false;
+        return null;
+      }
+      const out = new Map<string, TargetFile[]>();
+      let below = 0;
+      for (const entry of entries) {
+        const [device, name, ...rest] = entry.name.split('/');
+        if (!device || rest.length > 0 || !deviceIdSchema.safeParse(device).success) continue;
+        if (name === undefined) {
+          if (entry.folder && !out.has(device)) out.set(device, []);
+          continue;
+        }
+        below++;
+        if (entry.folder || name.startsWith('.')) continue;
+        const files = out.get(device) ?? [];
+        files.push({ name, size: entry.size, mtimeMs: entry.mtimeMs });
+        out.set(device, files);
+      }
+      // Device folders and nothing in any of them: most likely a server answering infinity as depth 1. Listed
+      // one by one this pass; after three such answers in a row, for the rest of the run.
+      if (out.size > 0 && below === 0) {
+        if (++shallowAnswers >= 3) deepListing = false;
+        return null;
+      }
+      shallowAnswers = 0;
+      deepListing = true;
+      for (const files of out.values()) files.sort(byName);
+      return out;
+    },
     async list(device) {
       if (!deviceIdSchema.safeParse(device).success) return [];
       const entries = await propfind(`devices/${device}/`);
@@ -245,8 +291,11 @@ export function openWebDavTarget(options: {
   };
 }
 
+/** The server refused a Depth: infinity PROPFIND: list device by device instead. */
+class DepthRefused extends Error {}
+
 /** A PROPFIND multistatus to the entries below `self` (its own entry left out). Untrusted: every field checked. */
-export function entriesOf(xml: string, self: string, what: string): Entry[] {
+export function entriesOf(xml: string, self: string, what: string, deep = false): Entry[] {
   let doc: unknown;
   try {
     doc = parser.parse(xml);
@@ -263,7 +312,9 @@ export function entriesOf(xml: string, self: string, what: string): Entry[] {
     if (decoded === null) continue;
     const entryPath = trimSlash(decoded);
     if (entryPath === selfPath) continue;
-    const name = entryPath.slice(entryPath.lastIndexOf('/') + 1);
+    // Deep (a Depth: infinity listing): the path below `self`, `device/file`; else the last segment.
+    if (deep && !entryPath.startsWith(`${selfPath}/`)) continue;
+    const name = deep ? entryPath.slice(selfPath.length + 1) : entryPath.slice(entryPath.lastIndexOf('/') + 1);
     if (!name || name.length > 400) continue;
     const ok = (response.propstat as Record<string, unknown>[] | undefined)?.find((p) =>
       / 200 /.test(`${p?.status ?? ''} `),
