@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { createGuardedServer } from './connection-guard';
+import { withDirectBodies } from './direct-body';
 import { errorBody } from './http-error';
 
 type Fetch = Parameters<typeof getRequestListener>[0];
@@ -18,7 +19,10 @@ export function listen(
   log: (line: string) => void,
   onListening: (info: AddressInfo) => void,
 ): Server {
-  const listener = getRequestListener(fetch, { hostname: host, errorHandler: (err) => adapterError(err, log) });
+  const listener = getRequestListener(withDirectBodies(fetch), {
+    hostname: host,
+    errorHandler: (err) => adapterError(err, log),
+  });
   const server = createGuardedServer(listener);
   server.listen(port, host, () => onListening(server.address() as AddressInfo));
   return server;

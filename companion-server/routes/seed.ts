@@ -4,18 +4,24 @@ import { lastSeedJobId } from '../../utils/domain';
 import type { CompanionDeps } from '../deps';
 import { bodyTooLarge, readJsonBytes } from '../http/body';
 import { escapeSeedJobForDashboard, unescapeSeedJobFromDashboard } from '../http/dashboard-escape';
+import { directBody } from '../http/direct-body';
 import { httpError } from '../http/http-error';
 import { eachLimited } from '../lib/each-limited';
 import type { Caller, CompanionEnv } from '../middleware/env';
 import { createWholeHistoryClients, holds } from '../seed/clients';
-import { createLoadCache, loadJobsChunks, type ServedJob, servedTexts, toByteStream } from '../seed/load-stream';
+import { loadAnswerBody } from '../seed/load-answer';
+import { createLoadCache, prepareLoad, servedTexts } from '../seed/load-stream';
 import { SaveReader } from '../seed/save-copies';
 import { planSave } from '../seed/save-plan';
 import { scanSaveBody } from '../seed/scan-body';
+import { ServedList } from '../seed/served-list';
 import { MAX_LAST_JOB_ID } from '../store/history-state';
+import { collectWhenQuiet } from '../store/start-garbage';
 
 /** Image files written in parallel by a seed save; each is fsynced on its own. */
 const IMAGE_WRITES_AT_ONCE = 16;
+/** A save or streamed load this large has its garbage collected once the companion is quiet (start-garbage.ts). */
+const LARGE_REQUEST_BYTES = 16 * 1024 * 1024;
 /** Room above what /load-jobs last answered: a client can always save back what it loaded, and some more. */
 const SAVE_MARGIN_BYTES = 16 * 1024 * 1024;
 
@@ -34,26 +40,23 @@ export function seedRoutes(deps: CompanionDeps) {
   const cache = createLoadCache();
   let lastLoadBytes = 0;
   /** What the last load from the cache served, in order: a save's unchanged jobs are recognised against it. */
-  let lastServed: ServedJob[] = [];
+  let lastServed = new ServedList();
 
   return new Hono<CompanionEnv>()
-    .get('/load-jobs', (c) => {
+    .get('/load-jobs', async (c) => {
       const caller = c.get('caller');
-      const served: ServedJob[] = [];
       const watermark = store.lastSeq;
       const dashboard = caller?.kind === 'dashboard';
-      const chunks = loadJobsChunks(store, cache, served, dashboard ? escapeSeedJobForDashboard : undefined);
-      async function* counted() {
-        let bytes = 0;
-        for await (const chunk of chunks) {
-          bytes += chunk.length;
-          yield chunk;
-        }
+      const answer = await prepareLoad(store, cache, dashboard ? escapeSeedJobForDashboard : undefined);
+      const { stream, write } = loadAnswerBody(answer, (bytes) => {
         lastLoadBytes = Math.max(lastLoadBytes, bytes);
-        if (!dashboard) lastServed = served;
-        clients.loaded(clientOf(caller), served, watermark);
-      }
-      return c.body(toByteStream(counted()), 200, { 'content-type': 'application/json' });
+        if (answer.kind === 'stream' && bytes >= LARGE_REQUEST_BYTES) collectWhenQuiet();
+        if (!dashboard) lastServed = answer.served;
+        clients.loaded(clientOf(caller), answer.served, watermark);
+      });
+      const direct = directBody(stream, write);
+      const length: Record<string, string> = answer.kind === 'whole' ? { 'content-length': String(answer.length) } : {};
+      return c.body(direct.body, 200, { 'content-type': 'application/json', ...length, ...direct.headers });
     })
     .post('/save-jobs', async (c) => {
       const caller = c.get('caller');
@@ -121,6 +124,7 @@ export function seedRoutes(deps: CompanionDeps) {
         lastJobId,
       );
       const count = copies.length + unchanged.length;
+      if (bytes.length >= LARGE_REQUEST_BYTES) collectWhenQuiet();
       return c.json({
         status: 'ok' as const,
         message: `Saved ${count} jobs`,

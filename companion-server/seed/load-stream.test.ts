@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../store/memory-store';
 import { makeJob, makePng } from '../store/test-support';
 import type { JobStore } from '../store/types';
-import { createLoadCache, fingerprint, loadJobsChunks, type ServedJob, servedTexts } from './load-stream';
+import { createLoadCache, fingerprint, prepareLoad, servedTexts } from './load-stream';
 
 async function storeWithJobs(count: number): Promise<JobStore> {
   const store = createMemoryStore({ serverId: 'load-stream-test' });
@@ -25,11 +25,13 @@ async function load(store: JobStore, cache: ReturnType<typeof createLoadCache>) 
           }
         : Reflect.get(target, key),
   });
-  const served: ServedJob[] = [];
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of loadJobsChunks(counting, cache, served)) chunks.push(chunk);
-  const body = Buffer.concat(chunks);
-  return { body, answer: JSON.parse(body.toString()), served, parsed };
+  const answer = await prepareLoad(counting, cache);
+  const parts: Buffer[] = [];
+  if (answer.kind === 'whole') parts.push(...answer.parts);
+  else for await (const group of answer.groups) parts.push(...group);
+  const body = Buffer.concat(parts);
+  if (answer.kind === 'whole') expect(answer.length).toBe(body.length);
+  return { body, kind: answer.kind, answer: JSON.parse(body.toString()), served: answer.served, parsed };
 }
 
 describe('loadJobsChunks', () => {
@@ -37,7 +39,10 @@ describe('loadJobsChunks', () => {
     const store = await storeWithJobs(70);
     const cache = createLoadCache();
     const first = await load(store, cache);
+    expect(first.kind).toBe('whole');
     expect(first.answer.jobs.map((j: { id: string }) => j.id)).toHaveLength(70);
+    expect(first.served.length).toBe(70);
+    expect(first.served.fpAt(2)).toBe(fingerprint(JSON.stringify(first.answer.jobs[2])));
     expect(first.answer.message).toBe('Loaded 70 jobs');
     expect(first.parsed).toBe(70);
     const second = await load(store, cache);
@@ -79,7 +84,10 @@ describe('the load cache', () => {
     // A budget of about 100 jobs' texts: 130 would cycle through it, and no load would ever hit.
     const one = (await load(store, createLoadCache())).body.length / 130;
     const small = createLoadCache(Math.round(one * 100));
-    expect((await load(store, small)).parsed).toBe(130);
+    const streamed = await load(store, small);
+    expect(streamed.kind).toBe('stream');
+    expect(streamed.parsed).toBe(130);
+    expect(streamed.body.equals((await load(store, fits)).body)).toBe(true);
     expect(small.peek('job-1', store.get('job-1')!.seq)).toBeUndefined();
     expect(small.peek('job-130', store.get('job-130')!.seq)).toBeUndefined();
     const second = await load(store, small);

@@ -125,7 +125,7 @@ export class SaveReader {
       return n;
     };
     for (const slice of this.slices) {
-      const seen = record.byText.get(slice.fp);
+      const seen = record.textOf(slice.fp);
       if (seen !== undefined && !used.has(seen.id)) {
         used.add(seen.id);
         count(seen.rawKey.slice(0, seen.rawKey.lastIndexOf('#')));
@@ -140,7 +140,7 @@ export class SaveReader {
       const id = uniqueId(record.byRawKey.get(rawKey) ?? job.id, used);
       used.add(id);
       const birth = birthOf(job);
-      const known = record.known.get(id);
+      const known = record.knownOf(id);
       if (known && known.birth === birth) score++;
       else if (known) conflict = true;
       copies.push({
@@ -160,7 +160,7 @@ export class SaveReader {
     // earlier text is that change (the old dashboard's "Run" again). Any more, and the copies repeating earlier
     // texts come from a tab opened from old localStorage: stale, never based on what the record holds now.
     const listed = new Set([...unchanged.map((u) => u.id), ...copies.map((c) => c.copy.id)]);
-    const differences = copies.length + [...record.ids].filter((id) => !listed.has(id)).length;
+    const differences = copies.length + record.unlisted(listed);
     if (differences <= 1) for (const c of copies) c.copy.stale = false;
     return { copies, unchanged, score, conflict };
   }

@@ -8,6 +8,7 @@ import { BadHistoryFileError, historyFileChunks, inFileOrder, parseHistoryFile }
 import type { HistoryEntry, HistoryState } from './history-state';
 import type { Journal } from './journal';
 import type { SnapshotWriter } from './snapshot-writer';
+import { collectWhenQuiet } from './start-garbage';
 import { buildStartIndex } from './start-index';
 import { recordWritten, sameFile } from './trusted-file';
 
@@ -16,6 +17,8 @@ const COMPACT_AT_BYTES = 8 * 1024 * 1024;
 /** The pause after a change, at least and at most: the file stays a few seconds behind at worst. */
 const MIN_DELAY_MS = 25;
 const MAX_DELAY_MS = 5_000;
+/** A rewrite this large has its garbage collected once the companion is quiet (start-garbage.ts). */
+const COLLECT_AFTER_REWRITE_BYTES = 16 * 1024 * 1024;
 /** How often a running companion looks for a hand edit of job_history.json (a stat, no read). */
 const WATCH_MS = 2_000;
 /** Files up to this size are also compared by content, catching an edit that kept the size and the mtime. */
@@ -209,6 +212,9 @@ export function createCompactor(ctx: {
     compactedLastJobId = snap.lastJobId;
     await journal.drop(snap.segments);
     lastDurationMs = performance.now() - started;
+    // A rewrite at 100,000 jobs leaves about 100 MB of dead chunks and maps that V8 did not collect on an idle
+    // companion: RSS settled at 378 MB after 7 pushes, 241 MB after one full collection.
+    if (size >= COLLECT_AFTER_REWRITE_BYTES) collectWhenQuiet();
   }
 
   function compact(force = false): Promise<void> {

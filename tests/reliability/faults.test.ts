@@ -14,6 +14,7 @@ import { type FileHandle, type FsSeam, nodeFs } from '../../companion-server/sto
 import { readDataDir } from '../../companion-server/store/inspect';
 import { fsError } from '../../companion-server/store/test-support';
 import { makeSprite } from '../fixtures/png';
+import { until } from '../helpers/until';
 import { call, type InProcess, job, pushBody, startInProcess, tempDir } from './support';
 
 type Method = 'open' | 'write' | 'fsync' | 'rename' | 'link' | 'fsyncDir';
@@ -365,9 +366,13 @@ describe("the runner's final write of a paid result fails", () => {
       });
       expect(res.status, await res.clone().text()).toBe(202);
       ctx.acked.set('job-paid', ((await res.json()) as { job: { updatedAt: number } }).job.updatedAt);
-      // Let the runner write `running`, then break history writes (image writes still work).
-      await new Promise((r) => setTimeout(r, 20));
-      expect(ctx.h.store.get('job-paid')?.status).toBe('running');
+      // Wait for the runner to write `running` (it then waits on the gated call), then break history writes
+      // (image writes still work). A fixed 20 ms sleep here failed on a loaded machine.
+      await until(
+        'the runner writing job-paid as running',
+        async () => ctx.h.store.get('job-paid')?.status,
+        (s) => s === 'running',
+      );
       await ctx.h.store.compact();
       const mainBefore = await readFile(mainPath(ctx));
       ctx.inj.fail('write', 'ENOSPC', isJournal, times);

@@ -1,61 +1,14 @@
-/**
- * Two old dashboards on two devices mint the same id (issue 22, utils/domain/job-birth.ts): each device runs its
- * own real companion (a process on loopback, its own temp data dir) and its own old dashboard (DashboardTab, which
- * never loads and counts `job-N` from its own localStorage), and the companions share one folder that a harness
- * keeps in step as a sync client would. Both dashboards mint `job-1`; both jobs survive on both devices.
- */
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '@/tests/helpers/until';
 import { clashId, createClock, setOrganisingField } from '../../utils/domain';
-import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
-import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
+import type { CompanionProcess } from '../helpers/companion-process';
+import { deviceCompanions } from '../helpers/device-companions';
 import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
 import { SyncFolderClient } from '../helpers/sync-folder-client';
-import { makeTempDir } from '../helpers/temp-dir';
 
-let fake: FakePixelLab;
-const cleanup: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  fake = await startFakePixelLab();
-});
-afterAll(async () => {
-  await fake?.close();
-});
-afterEach(async () => {
-  fake.reset();
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-async function companion(root: string, name: string): Promise<CompanionProcess & { view: string }> {
-  const dataDir = path.join(root, `data-${name}`);
-  const view = path.join(root, `view-${name}`);
-  await mkdir(dataDir, { recursive: true });
-  const c = await startCompanion({
-    dataDir,
-    pixellabUrl: fake.url,
-    apiKey: fake.apiKey,
-    args: ['--sync-dir', view, '--device-name', name],
-  });
-  cleanup.push(() => c.stop());
-  return { ...c, view };
-}
-
-/** The sync client at work in the background (late, reordered, partial and conflicted copies) until the test ends. */
-function pump(client: SyncFolderClient) {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await client.round({ share: 0.7, partial: 0.2, conflict: 0.1 });
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  cleanup.push(async () => {
-    running = false;
-    await loop;
-  });
-}
+const devices = deviceCompanions('pixellab-devsync-clash-');
+const { companion, pump } = devices;
+const folder = devices.tempFolder;
 
 type Held = { id: string; prompt: string; status: string; createdAt: number; deleted?: boolean; result?: unknown };
 /**
@@ -164,9 +117,3 @@ describe('two devices’ old dashboards both mint job-1', () => {
     }
   });
 });
-
-async function folder() {
-  const t = await makeTempDir('pixellab-devsync-clash-');
-  cleanup.push(t.remove);
-  return t.dir;
-}

@@ -3,50 +3,24 @@
  * its own temp data dir, both on one temp folder (the ideal sync client: no delay): `GET /api/v1/device-sync`,
  * authors stamped on accepted jobs, and `--sync-readonly` writing nothing to the folder.
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { until } from '@/tests/helpers/until';
 import { type DeviceSyncStatus, deviceSyncStatusSchema } from '../../utils/domain/device-sync';
-import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
-import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
-import { makeTempDir } from '../helpers/temp-dir';
+import type { CompanionProcess } from '../helpers/companion-process';
+import { deviceCompanions } from '../helpers/device-companions';
 
-let fake: FakePixelLab;
-const cleanup: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  fake = await startFakePixelLab();
-});
-afterAll(async () => {
-  await fake?.close();
-});
-afterEach(async () => {
-  fake.reset();
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const devices = deviceCompanions('pixellab-devsync-status-');
+const { tempFolder } = devices;
+/** A companion on its own data dir, with the test's token; its sync folder comes in `args`. */
+const companion = (root: string, name: string, args: string[] = []) =>
+  devices.companion(root, name, { view: false, args: ['--token', TOKEN, ...args] });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TOKEN = 'status-token-1';
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-async function tempFolder() {
-  const t = await makeTempDir('pixellab-devsync-status-');
-  cleanup.push(t.remove);
-  return t.dir;
-}
-
-async function companion(root: string, name: string, args: string[] = []): Promise<CompanionProcess> {
-  const dataDir = path.join(root, `data-${name}`);
-  await mkdir(dataDir, { recursive: true });
-  const c = await startCompanion({
-    dataDir,
-    pixellabUrl: fake.url,
-    apiKey: fake.apiKey,
-    args: ['--token', TOKEN, ...args],
-  });
-  cleanup.push(() => c.stop());
-  return c;
-}
 
 async function get(c: CompanionProcess, p: string, headers: Record<string, string> = auth) {
   const res = await fetch(c.url + p, { headers });
@@ -129,7 +103,7 @@ describe('GET /api/v1/device-sync', () => {
     );
     expect(back.devices.map((d) => d.id)).toEqual([seen.device.id]);
     // Nothing secret in the answer.
-    expect(JSON.stringify(back)).not.toContain(fake.apiKey);
+    expect(JSON.stringify(back)).not.toContain(devices.fake.apiKey);
     expect(JSON.stringify(back)).not.toContain(TOKEN);
   });
 

@@ -3,69 +3,21 @@
  * own temp data dir and its own view of the folder, which a harness keeps in step as a sync client would (files
  * held back and reordered, partial copies, conflict copies).
  */
+
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadIds, until } from '@/tests/helpers/until';
-import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
-import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
+import type { CompanionProcess } from '../helpers/companion-process';
+import { deviceCompanions } from '../helpers/device-companions';
 import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
-import { type RoundOptions, SyncFolderClient } from '../helpers/sync-folder-client';
-import { makeTempDir } from '../helpers/temp-dir';
+import { SyncFolderClient } from '../helpers/sync-folder-client';
 
-let fake: FakePixelLab;
-const cleanup: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  fake = await startFakePixelLab();
-});
-afterAll(async () => {
-  await fake?.close();
-});
-afterEach(async () => {
-  fake.reset();
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+const devices = deviceCompanions('pixellab-devsync-srv-');
+const { companion, pump } = devices;
+const folder = devices.tempFolder;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function folder() {
-  const t = await makeTempDir('pixellab-devsync-srv-');
-  cleanup.push(t.remove);
-  return t.dir;
-}
-
-async function companion(
-  root: string,
-  name: string,
-  args: string[] = [],
-): Promise<CompanionProcess & { view: string }> {
-  const dataDir = path.join(root, `data-${name}`);
-  const view = path.join(root, `view-${name}`);
-  await mkdir(dataDir, { recursive: true });
-  const c = await startCompanion({
-    dataDir,
-    pixellabUrl: fake.url,
-    apiKey: fake.apiKey,
-    args: ['--sync-dir', view, '--device-name', name, ...args],
-  });
-  cleanup.push(() => c.stop());
-  return { ...c, view };
-}
-
-/** The sync client at work in the background until the test ends. */
-function pump(client: SyncFolderClient, options: RoundOptions = {}) {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      await client.round(options);
-      await sleep(100);
-    }
-  })();
-  cleanup.push(async () => {
-    running = false;
-    await loop;
-  });
-}
 
 const changeIds = async (c: CompanionProcess) =>
   ((await (await fetch(`${c.url}/api/v1/changes?since=0`)).json()) as { changes: { id: string }[] }).changes
@@ -151,11 +103,11 @@ describe('an untrusted folder', () => {
 describe('three companions: who runs a job', () => {
   it('a running and a queued job of A are shown on B and C, never run there, and never failed by B’s restart', async () => {
     const root = await folder();
-    const a = await companion(root, 'A', ['--parallel', '1']);
+    const a = await companion(root, 'A', { args: ['--parallel', '1'] });
     const b = await companion(root, 'B');
     const c = await companion(root, 'C');
     pump(new SyncFolderClient([a.view, b.view, c.view], 5), { share: 0.8, partial: 0.1, conflict: 0.1 });
-    fake.hang();
+    devices.fake.hang();
     const submit = async (prompt: string) => {
       const res = await fetch(`${a.url}/api/v1/jobs`, {
         method: 'POST',
@@ -167,7 +119,7 @@ describe('three companions: who runs a job', () => {
     };
     const running = await submit('running knight');
     const queued = await submit('queued goblin');
-    const generations = () => fake.requests.filter((r) => r.path.startsWith('/generate')).length;
+    const generations = () => devices.fake.requests.filter((r) => r.path.startsWith('/generate')).length;
     await until(
       'A running its first job',
       async () => generations(),
