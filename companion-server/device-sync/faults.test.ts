@@ -14,6 +14,8 @@ import { addToSetField, withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { createRunner } from '../paid/runner';
 import { formatLine } from './line-format';
+import { openFolderTarget } from './targets/folder';
+import { TargetHttpError, TargetUnreachableError } from './targets/http';
 
 afterEach(runCleanup);
 
@@ -107,6 +109,64 @@ describe('what sync clients do', () => {
     expect(c.store.liveCount).toBe(2);
   });
 
+  it('a listing that lags a just-written object is no deletion: one change still writes a few KB, not the history', async () => {
+    const root = await folder();
+    // A store whose listings leave out new objects (some S3-compatible ones): here, for good.
+    const unlisted = new Set<string>();
+    const a = await openDevice(root, 'A', {
+      async target(deviceId) {
+        const inner = await openFolderTarget(path.join(root, 'view-A'), deviceId);
+        return {
+          ...inner,
+          async writeOwn(name, bytes) {
+            await inner.writeOwn(name, bytes);
+            unlisted.add(name);
+          },
+          list: async (device) => (await inner.list(device)).filter((f) => !unlisted.has(f.name)),
+        };
+      },
+    });
+    await a.store.merge(Array.from({ length: 300 }, (_, i) => job(`job-${i + 1}`)));
+    await a.sync.syncNow();
+    const before = a.sync.status().bytesWritten;
+    const held = withoutSeq(a.store.get('job-7')!);
+    await a.store.put(a.store.clock.stamp({ ...held, prompt: 'changed' }, held));
+    await a.sync.syncNow();
+    expect(a.logs.filter((l) => l.includes('sending the history again'))).toEqual([]);
+    expect(a.sync.status().bytesWritten - before).toBeLessThan(4096);
+  });
+
+  it('a read the server fails (503, a connection cut mid-answer) is no quarantine: the file is read at the next pass', async () => {
+    const root = await folder();
+    const shared = path.join(root, 'shared');
+    const failures = [
+      new TargetHttpError(503, 'GET head.json: 503 Service Unavailable'),
+      new TargetUnreachableError('GET log: unreachable (terminated)'),
+    ];
+    const a = await openDevice(root, 'A', { target: (id) => openFolderTarget(shared, id) });
+    const b = await openDevice(root, 'B', {
+      async target(deviceId) {
+        const inner = await openFolderTarget(shared, deviceId);
+        return {
+          ...inner,
+          async read(device, name, max) {
+            const failure = device !== deviceId ? failures.shift() : undefined;
+            if (failure) throw failure;
+            return inner.read(device, name, max);
+          },
+        };
+      },
+    });
+    await a.store.merge([job('job-1')]);
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    expect(b.sync.status().lastError).toMatch(/503|unreachable/);
+    await b.sync.syncNow();
+    expect(b.sync.status().lastError).toBeNull();
+    expect(b.store.get('job-1')).toBeDefined();
+    expect(b.sync.status().quarantined).toEqual([]);
+  });
+
   it('a corrupt or hostile file is quarantined: reported, skipped, and nothing local is damaged', async () => {
     const root = await folder();
     const a = await openDevice(root, 'A');
@@ -162,6 +222,54 @@ describe('what sync clients do', () => {
     expect(b.sync.status().quarantined.map((q) => q.reason)).toContain(
       'job job-forged names this device, which never accepted it',
     );
+  });
+
+  it('an image a sync client is still copying (a PNG cut short) is no quarantine: it is taken once whole', async () => {
+    const root = await folder();
+    const shared = path.join(root, 'shared');
+    const a = await openDevice(root, 'A', { target: (id) => openFolderTarget(shared, id) });
+    const b = await openDevice(root, 'B', { target: (id) => openFolderTarget(shared, id) });
+    const png = makeSprite(16, 16, 'archer');
+    const hash = await a.store.putImage(png);
+    await a.store.merge([job('job-1', { image: hash })]);
+    await a.sync.syncNow();
+    const file = path.join(shared, 'images', `${hash}.png`);
+    for (const cut of [0, 5, png.length - 1]) {
+      await writeFile(file, png.subarray(0, cut));
+      await b.sync.syncNow();
+      expect(b.store.hasImage(hash), `cut at ${cut}`).toBe(false);
+    }
+    await writeFile(file, png);
+    await b.sync.syncNow();
+    expect(b.store.hasImage(hash)).toBe(true);
+    expect(b.sync.status().quarantined).toEqual([]);
+  });
+
+  it('an image still on its way when the companion stopped is fetched after its restart', async () => {
+    const root = await folder();
+    const shared = path.join(root, 'shared');
+    let arrived = false;
+    // The job's log is there, its image not yet (a sync client copies files in any order).
+    const late = async (deviceId: string) => {
+      const inner = await openFolderTarget(shared, deviceId);
+      return {
+        ...inner,
+        readImage: async (hash: string, max: number) => (arrived ? inner.readImage(hash, max) : null),
+      };
+    };
+    const a = await openDevice(root, 'A', { target: (id) => openFolderTarget(shared, id) });
+    const b = await openDevice(root, 'B', { target: late });
+    const hash = await a.store.putImage(makeSprite(16, 16, 'mage'));
+    await a.store.merge([job('job-1', { image: hash })]);
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    expect(b.store.get('job-1')).toMatchObject({ image: hash });
+    expect(b.store.hasImage(hash)).toBe(false);
+    await b.close();
+    arrived = true;
+    const again = await openDevice(root, 'B', { dataDir: b.dataDir, target: late });
+    await again.sync.syncNow();
+    expect(again.store.hasImage(hash)).toBe(true);
   });
 
   it('an image whose bytes do not match its name is quarantined, and the good copy is taken when it comes', async () => {

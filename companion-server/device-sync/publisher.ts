@@ -59,7 +59,10 @@ export function createPublisher(deps: {
   async function checkOwnFiles(at: Published): Promise<Published> {
     if (at.segments.length === 0) return at;
     const files = new Set((await target.list(store.device!)).map((file) => file.name));
-    const gone = at.segments.filter((name) => !files.has(name));
+    const gone: string[] = [];
+    // Only what a read finds gone: a store whose listings lag its writes leaves a new object out for a while.
+    for (const name of at.segments)
+      if (!files.has(name) && (await target.read(store.device!, name, 0)) === null) gone.push(name);
     if (gone.length === 0) return at;
     deps.log(`Device sync: this device's ${gone.join(', ')} went from the target; sending the history again`);
     return fresh(at.n);

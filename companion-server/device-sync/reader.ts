@@ -16,6 +16,7 @@ import {
 } from './line-format';
 import { advance, noPosition } from './read-positions';
 import { SealedFileError } from './sealed-target';
+import { isTransient } from './targets/http';
 import { LOG_FILE, type SyncTarget, type TargetFile } from './targets/types';
 
 /** A log object past this is not read: the publisher cuts objects at 1 MiB, and one line is at most 8 MiB. */
@@ -61,6 +62,10 @@ export function createReader(deps: {
   const quarantined = new Map<string, Quarantined>();
   /** Images named by merged jobs that were not on the target yet. */
   const wanted = new Set<string>();
+  /** Whether `wanted` holds the images this store lacks: a process killed while waiting for some forgot them. */
+  let wantedSeeded = false;
+  /** This pass's first read that the network or the server failed: the file is read again at the next pass. */
+  let unreachable: unknown = null;
 
   function quarantine(file: string, reason: string) {
     const key = `${file}: ${reason}`;
@@ -118,7 +123,9 @@ export function createReader(deps: {
     try {
       bytes = await target.read(device, HEAD_FILE, MAX_HEAD_BYTES);
     } catch (error) {
-      quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
+      if (isTransient(error)) unreachable ??= error;
+      else
+        quarantine(key, error instanceof SealedFileError ? error.message : `it could not be read (${String(error)})`);
       return {};
     }
     // Written with a final newline: without it, a sync client is still copying it (read again later).
@@ -144,6 +151,8 @@ export function createReader(deps: {
     });
     if (bytes === null) return false;
     if (bytes === 'too big' || sha256Hex(bytes) !== hash) {
+      // A sync client still copying it (as a cut line of a log): asked for again at the next pass.
+      if (bytes !== 'too big' && pngCutShort(bytes)) return false;
       quarantine(`images/${hash}.png`, bytes === 'too big' ? 'it is too large' : 'its bytes do not match its name');
       return false;
     }
@@ -222,6 +231,11 @@ export function createReader(deps: {
     quarantined: () => [...quarantined.values()],
     async read(): Promise<ReadReport> {
       const report: ReadReport = { lines: 0, applied: 0 };
+      unreachable = null;
+      if (!wantedSeeded) {
+        wantedSeeded = true;
+        for (const job of store.list()) for (const hash of jobImages(job)) if (!store.hasImage(hash)) wanted.add(hash);
+      }
       for (const hash of [...wanted]) if (await fetchImage(hash)) wanted.delete(hash);
       for (const device of await target.devices()) {
         const listed = await target.list(device);
@@ -234,6 +248,11 @@ export function createReader(deps: {
         const ns: number[] = [];
         for (const file of [...parts, ...listed.filter((f) => LOG_FILE.test(f.name))]) {
           const read = await readFile(device, file).catch((error: unknown) => {
+            // A 503 or a cut connection says nothing about the file: not read this pass, never quarantined.
+            if (isTransient(error)) {
+              unreachable ??= error;
+              return null;
+            }
             const reason =
               error instanceof SealedFileError
                 ? error.message
@@ -262,9 +281,25 @@ export function createReader(deps: {
         const reads = { ...current.reads, [device]: advance(position, ns, through) };
         await state.write({ ...state.read(), files, reads });
       }
+      // The other devices were read on; the pass still reports the failure (and its poll tries again).
+      if (unreachable) throw unreachable;
       return report;
     },
   };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** The IEND chunk's type and CRC: every whole PNG ends with them. */
+const PNG_END = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/** The start of a PNG without its end: empty, or the signature (or part of it) and no IEND chunk yet. */
+export function pngCutShort(bytes: Uint8Array): boolean {
+  const start = Buffer.from(bytes.subarray(0, PNG_SIGNATURE.length));
+  if (!start.equals(PNG_SIGNATURE.subarray(0, start.length))) return false;
+  return (
+    bytes.length < PNG_SIGNATURE.length + PNG_END.length ||
+    !Buffer.from(bytes.subarray(-PNG_END.length)).equals(PNG_END)
+  );
 }
 
 /** The newest snapshot a device's listing shows (its parts present so far), or null. */

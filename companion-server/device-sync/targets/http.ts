@@ -44,6 +44,14 @@ export async function readBody(response: Response, max: number): Promise<Uint8Ar
   return Buffer.concat(parts);
 }
 
+/** The target could not be reached, or the connection died mid-answer: nothing is wrong with the file. */
+export class TargetUnreachableError extends Error {}
+
+/** A failure of the network or of the server (5xx, 429, 408), not of the file asked for: worth asking again. */
+export const isTransient = (error: unknown) =>
+  error instanceof TargetUnreachableError ||
+  (error instanceof TargetHttpError && (error.status >= 500 || error.status === 429 || error.status === 408));
+
 /** GET's answer as a bounded read: 404 and 410 mean gone. */
 export async function boundedGet(response: Response, max: number, what: string): Promise<Bounded> {
   if (response.status === 404 || response.status === 410) {
@@ -51,7 +59,11 @@ export async function boundedGet(response: Response, max: number, what: string):
     return null;
   }
   if (!response.ok) throw await httpError(response, what);
-  return readBody(response, max);
+  try {
+    return await readBody(response, max);
+  } catch (error) {
+    throw networkError(error, what, TRANSFER_TIMEOUT_MS);
+  }
 }
 
 /** The error for an unexpected answer; the server's text is cut short and never holds what was sent. */
@@ -73,7 +85,7 @@ export function networkError(error: unknown, what: string, timeoutMs = REQUEST_T
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const reason = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
   const name = (error as Error).name;
-  return new Error(
+  return new TargetUnreachableError(
     `${what}: ${name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : `unreachable (${reason})`}`,
   );
 }

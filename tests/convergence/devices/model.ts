@@ -1,4 +1,3 @@
-import path from 'node:path';
 import {
   addToSetField,
   canonicalJson,
@@ -12,14 +11,32 @@ import {
 } from '../../../utils/domain';
 import { seededRandom } from '../../helpers/seeded-random';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { CloudClient, NO_FAULTS, type TickFaults } from './cloud-client';
 import { checkRules, newLedger, RuleBroken } from './rules';
-import { allJobs, createJob, type Device, getJob, HOUR_MS, openDevice, pushJobs } from './world';
+import {
+  MODEL_POLL_MS,
+  newTargetCoverage,
+  openSharedTarget,
+  type SharedTarget,
+  type Coverage as TargetCoverage,
+  type TargetKind,
+} from './shared-target';
+import {
+  allJobs,
+  createJob,
+  type Device,
+  getJob,
+  HOUR_MS,
+  holdsImage,
+  openDevice,
+  pushJobs,
+  quarantinedCount,
+} from './world';
 
 /**
- * The N-companion model (issue 22): 2 or 3 real companions on their own data dirs, each with its own view of a
- * synced folder, and a sync client (cloud-client.ts) between the views and a shared cloud folder that delays,
- * reorders, cuts files short, leaves conflict copies and carries deletions made by hand. Device B's machine runs
+ * The N-companion model (issue 22): 2 or 3 real companions on their own data dirs sharing one target
+ * (shared-target.ts): a synced folder through a sync client that delays, reorders, cuts files short, leaves
+ * conflict copies and carries deletions made by hand; or a WebDAV or S3 server, each device through a fault proxy
+ * that delays, reorders, refuses, cuts requests and answers, and fails after applying. Device B's machine runs
  * an hour fast. The model creates jobs (each run by its accepting companion against that device's fake
  * PixelLab), edits prompts, tags, stars, trashes and purges, deletes files by hand, takes views offline, and
  * SIGKILLs companions at random moments, mid-pass and mid-run among them. Then everything heals and the rules
@@ -29,6 +46,7 @@ export interface ScenarioOptions {
   seed: number;
   devices: 2 | 3;
   ops: number;
+  kind: TargetKind;
 }
 
 export interface Coverage {
@@ -43,7 +61,11 @@ export interface Coverage {
   paidCalls: number;
   paidThenKilled: number;
   jobs: number;
-  cloud: { held: number; partial: number; conflictCopies: number; deletions: number };
+  /** Images of live jobs, each found whole on every companion. */
+  images: number;
+  /** Publish passes that found one of their own objects gone and sent the whole history again. */
+  resends: number;
+  target: TargetCoverage;
   healMs: number[];
 }
 
@@ -57,11 +79,12 @@ export const newCoverage = (): Coverage => ({
   paidCalls: 0,
   paidThenKilled: 0,
   jobs: 0,
-  cloud: { held: 0, partial: 0, conflictCopies: 0, deletions: 0 },
+  images: 0,
+  resends: 0,
+  target: newTargetCoverage(),
   healMs: [],
 });
 
-const FAULTS: TickFaults = { hold: 0.4, partial: 0.15, conflict: 0.06 };
 const HEAL_DEADLINE_MS = 45_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,26 +114,22 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
   const lastChange = new Map<string, number>();
   /** Job id -> the job-wide versions edits pushed. */
   const edited = new Map<string, Hlc[]>();
-  let client: CloudClient | null = null;
-  let pumping = false;
-  let pump: Promise<void> = Promise.resolve();
+  let shared: SharedTarget | null = null;
   try {
-    for (const name of names)
-      devices.push(await openDevice(root.dir, name, name === 'B' ? HOUR_MS : 0, 50 + Math.floor(random() * 400)));
+    const target = await openSharedTarget(options.kind, root.dir, names, options.seed);
+    shared = target;
+    for (const [i, name] of names.entries())
+      devices.push(
+        await openDevice(
+          root.dir,
+          name,
+          name === 'B' ? HOUR_MS : 0,
+          50 + Math.floor(random() * 400),
+          target.companion(i),
+        ),
+      );
     await Promise.all(devices.map((d) => d.start()));
-    const cloud = new CloudClient(
-      path.join(root.dir, 'cloud'),
-      devices.map((d) => d.view),
-      seededRandom(options.seed ^ 0x5eed),
-    );
-    client = cloud;
-    pumping = true;
-    pump = (async () => {
-      while (pumping) {
-        await cloud.tick(FAULTS);
-        await sleep(30);
-      }
-    })();
+    target.start();
 
     const alive = () => devices.filter((d) => d.proc);
     const did = (what: string) => {
@@ -180,7 +199,7 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
         }
         case 'staleEdit': {
           // The fast machine edits; another device edits on top of it once it holds that edit (both views online).
-          const online = up.filter((x) => !cloud.offline.has(devices.indexOf(x)));
+          const online = up.filter((x) => !target.isOffline(devices.indexOf(x)));
           const fast = online.find((x) => x.skewMs > 0);
           const other = online.find((x) => x.skewMs === 0);
           if (!fast || !other) break;
@@ -244,19 +263,16 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
         }
         case 'removeFile': {
           const view = Math.floor(random() * devices.length);
-          const files = (await cloud.filesOf(view)).filter((f) => f.startsWith('devices'));
-          if (files.length === 0) break;
-          const file = pick(files);
-          await cloud.removeByHand(view, file);
-          trace.push(`view ${devices[view]!.name}: user deletes ${file}`);
+          const file = await target.removeByHand(pick, view);
+          if (!file) break;
+          trace.push(`${target.kind === 'folder' ? `view ${devices[view]!.name}` : 'server'}: user deletes ${file}`);
           did('file deleted by hand');
           break;
         }
         case 'offline': {
           const view = Math.floor(random() * devices.length);
-          if (cloud.offline.has(view)) cloud.offline.delete(view);
-          else cloud.offline.add(view);
-          trace.push(`view ${devices[view]!.name}: ${cloud.offline.has(view) ? 'offline' : 'online'}`);
+          const offline = target.toggleOffline(view);
+          trace.push(`view ${devices[view]!.name}: ${offline ? 'offline' : 'online'}`);
           did('offline/online');
           break;
         }
@@ -286,9 +302,7 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
     }
 
     // Heal: everyone back and online, the client without faults, until the histories agree and nothing waits.
-    pumping = false;
-    await pump;
-    cloud.offline.clear();
+    await target.heal();
     for (const d of devices) {
       if (d.proc) continue;
       await d.start();
@@ -297,25 +311,39 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
     const started = Date.now();
     let final = new Map<string, SyncedJob[]>();
     let stable = 0;
+    let missing = new Map<string, string[]>();
     let previous = '';
     while (Date.now() - started < HEAL_DEADLINE_MS) {
-      await cloud.tick(NO_FAULTS);
+      await target.settleStep();
       final = new Map(await Promise.all(devices.map(async (d) => [d.name, await allJobs(d)] as const)));
       const key = devices.map((d) => canonicalKey(final.get(d.name)!)).join('\n');
       const same = devices.every((d) => canonicalKey(final.get(d.name)!) === canonicalKey(final.get('A')!));
       const waiting = [...final.values()].flat().some((j) => j.status === 'queued' || j.status === 'running');
-      stable = same && !waiting && key === previous && (await cloud.inStep()) ? stable + 1 : 0;
+      const settled = same && !waiting && key === previous && (await target.inStep());
+      missing = settled ? await missingImages(devices, final) : new Map();
+      stable = settled && missing.size === 0 ? stable + 1 : 0;
       previous = key;
-      if (stable >= 2) break;
+      // A remote target is only polled: the same history over two polls at least, so nothing is still on its way.
+      if (stable >= (target.kind === 'folder' ? 2 : 2 + Math.ceil((2 * MODEL_POLL_MS) / 150))) break;
       await sleep(150);
     }
     coverage.healMs.push(Date.now() - started);
     try {
-      const figures = checkRules(ledger, devices, final);
+      if (missing.size === 0) missing = await missingImages(devices, final);
+      const quarantined = new Map(
+        await Promise.all(devices.map(async (d) => [d.name, await quarantinedCount(d)] as const)),
+      );
+      const figures = checkRules(ledger, devices, final, missing, quarantined);
       coverage.fastConcurrentWins += figures.fastConcurrentWins;
       coverage.paidCalls += figures.paidCalls;
       coverage.paidThenKilled += figures.paidThenKilled;
       coverage.jobs += ledger.created.size;
+      coverage.images += new Set(
+        final
+          .get('A')!
+          .filter((j) => !j.deleted && j.image)
+          .map((j) => j.image),
+      ).size;
       return figures.converged;
     } catch (error) {
       if (error instanceof RuleBroken) {
@@ -325,18 +353,13 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
       throw error;
     }
   } finally {
-    pumping = false;
-    await pump.catch(() => undefined);
-    if (client) {
-      coverage.cloud.held += client.counts.held;
-      coverage.cloud.partial += client.counts.partial;
-      coverage.cloud.conflictCopies += client.counts.conflictCopies;
-      coverage.cloud.deletions += client.counts.deletions;
-    }
     for (const d of devices) {
       await d.stop().catch(() => undefined);
       await d.fake.close();
+      coverage.resends += d.pastLogs.filter((line) => line.includes('sending the history again')).length;
     }
+    await shared?.close().catch(() => undefined);
+    shared?.addCounts(coverage.target);
     await root.remove();
   }
 }
@@ -347,6 +370,18 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
  */
 function seenAll(edited: Map<string, Hlc[]>, job: SyncedJob): boolean {
   return (edited.get(job.id) ?? []).every((v) => compareHlc(versionOf(job), v) >= 0);
+}
+
+/** Per device, the images of its live jobs it does not hold whole (devices missing none left out). */
+async function missingImages(devices: readonly Device[], final: Map<string, SyncedJob[]>) {
+  const out = new Map<string, string[]>();
+  for (const d of devices) {
+    const hashes = [...new Set(final.get(d.name)!.flatMap((j) => (!j.deleted && j.image ? [j.image] : [])))];
+    const gone = [];
+    for (const hash of hashes) if (!(await holdsImage(d, hash))) gone.push(hash);
+    if (gone.length > 0) out.set(d.name, gone);
+  }
+  return out;
 }
 
 const canonicalKey = (jobs: SyncedJob[]) =>

@@ -60,9 +60,17 @@ export interface RuleFigures {
 /**
  * The rules, checked once the companions healed: identical histories, nothing lost, nothing doubled, no purged
  * or trashed job back, no superseded version winning (the fast clock's stale edit among them), no result given
- * up, each job paid once and only by the device that accepted it, and nothing left waiting.
+ * up, every live job's image whole on every companion, each job paid once and only by the device that accepted it, and nothing left waiting.
  */
-export function checkRules(ledger: Ledger, devices: readonly Device[], final: Map<string, SyncedJob[]>): RuleFigures {
+export function checkRules(
+  ledger: Ledger,
+  devices: readonly Device[],
+  final: Map<string, SyncedJob[]>,
+  /** Per device, live jobs' images it does not hold whole. */
+  missingImages: Map<string, string[]>,
+  /** Per device, the files its device sync quarantined since it last started. */
+  quarantined: Map<string, number>,
+): RuleFigures {
   const histories = devices.map((d) => canonicalHistory(final.get(d.name)!));
   const first = histories[0]!;
   let converged = 0;
@@ -109,6 +117,13 @@ export function checkRules(ledger: Ledger, devices: readonly Device[], final: Ma
     if (job.status === 'queued' || job.status === 'running' || job.status === 'idle')
       broke('liveness', `${job.id} is still ${job.status} after the heal`);
   }
+
+  for (const [device, hashes] of missingImages)
+    broke('images-everywhere', `${device} lacks the image(s) ${hashes.slice(0, 3).join(', ')} of live jobs`);
+
+  // Nothing the model writes is corrupt or hostile: a file cut in transit or a failed request is read again later.
+  for (const [device, n] of quarantined)
+    if (n > 0) broke('no-false-quarantine', `${device} quarantined ${n} file(s) that companions wrote`);
 
   // Paid once, by the device that accepted the job: each device has its own fake PixelLab.
   const byPrompt = new Map([...ledger.created].map(([id, c]) => [c.prompt, id] as const));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,22 +8,25 @@ import { type CompanionProcess, startCompanion } from '../../helpers/companion-p
 
 /**
  * The N-companion model's world (issue 22): real companion processes, each on its own temp data dir with its own
- * view of the synced folder (`--sync-dir`) and its own fake PixelLab (so a call is known by the device that made
+ * way to the shared target (shared-target.ts: a view of a synced folder, or a fault proxy to a WebDAV or S3
+ * server) and its own fake PixelLab (so a call is known by the device that made
  * it), one of them on a machine whose clock runs an hour fast. Each device's panel is played by a client clock
  * with the same skew: edits are new versions stamped by it and pushed, as the panel's are.
  */
 export const HOUR_MS = 3_600_000;
 const SKEWED_CLOCK = pathToFileURL(path.join(import.meta.dirname, 'skewed-clock.mjs')).href;
+const FAST_POLL = pathToFileURL(path.join(import.meta.dirname, 'fast-poll.mjs')).href;
 
 export interface Device {
   name: string;
   dataDir: string;
-  view: string;
   skewMs: number;
   fake: FakePixelLab;
   /** The panel's clock on that machine. */
   clock: Clock;
   proc: CompanionProcess | null;
+  /** What its earlier processes printed (one a kill or stop ended). */
+  pastLogs: string[];
   /** Starts (or restarts after a kill) on the same data dir and view. */
   start(): Promise<void>;
   /** SIGKILL, as a crash or a power button does: nothing is flushed or published. */
@@ -31,38 +35,46 @@ export interface Device {
   stop(): Promise<void>;
 }
 
-export async function openDevice(root: string, name: string, skewMs: number, fakeDelayMs: number): Promise<Device> {
+/** `sync`: the companion's target flags and environment (shared-target.ts). */
+export async function openDevice(
+  root: string,
+  name: string,
+  skewMs: number,
+  fakeDelayMs: number,
+  sync: { args: string[]; env: Record<string, string> },
+): Promise<Device> {
   const dataDir = path.join(root, `data-${name}`);
-  const view = path.join(root, `view-${name}`);
   await mkdir(dataDir, { recursive: true });
-  await mkdir(view, { recursive: true });
   const fake = await startFakePixelLab({ delayMs: fakeDelayMs });
   const device: Device = {
     name,
     dataDir,
-    view,
     skewMs,
     fake,
     clock: createClock(`panel-${name}`, () => Date.now() + skewMs),
     proc: null,
+    pastLogs: [],
     async start() {
       device.proc = await startCompanion({
         dataDir,
         pixellabUrl: fake.url,
         apiKey: fake.apiKey,
-        args: ['--sync-dir', view, '--device-name', name],
+        args: [...sync.args, '--device-name', name],
         env: {
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${SKEWED_CLOCK}`.trim(),
+          ...sync.env,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${SKEWED_CLOCK} --import=${FAST_POLL}`.trim(),
           MODEL_CLOCK_SKEW_MS: String(skewMs),
         },
       });
     },
     async kill() {
       await device.proc?.kill();
+      device.pastLogs.push(...(device.proc?.logs ?? []));
       device.proc = null;
     },
     async stop() {
       await device.proc?.stop();
+      device.pastLogs.push(...(device.proc?.logs ?? []));
       device.proc = null;
     },
   };
@@ -120,4 +132,25 @@ export async function allJobs(d: Device): Promise<SyncedJob[]> {
     since = page.lastSeq;
     if (!page.hasMore) return out;
   }
+}
+
+/** Whether the companion holds this image, whole (its bytes hash to its name). */
+export async function holdsImage(d: Device, hash: string): Promise<boolean> {
+  const res = await fetch(`${url(d)}/api/v1/images/${hash}`);
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    return false;
+  }
+  return (
+    createHash('sha256')
+      .update(Buffer.from(await res.arrayBuffer()))
+      .digest('hex') === hash
+  );
+}
+
+/** How many files the companion's device sync holds quarantined (as corrupt or hostile) since it started. */
+export async function quarantinedCount(d: Device): Promise<number> {
+  const res = await call(d, 'GET', '/api/v1/device-sync');
+  if (res.status !== 200) throw new Error(`device sync status of ${d.name}: ${JSON.stringify(res)}`);
+  return Number(res.body.quarantined);
 }
