@@ -6,29 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startCountingProxy } from '../../tests/helpers/counting-proxy';
-import {
-  type RemoteServer,
-  S3_KEY,
-  startS3Server,
-  startWebDavServer,
-  WEBDAV_PASSWORD,
-  WEBDAV_USER,
-} from '../../tests/helpers/remote-servers';
+import { remoteServers, S3_KEY, WEBDAV_PASSWORD, WEBDAV_USER } from '../../tests/helpers/remote-servers';
 import { cleanup, type Device, exchange, folder, job, openDevice, runCleanup } from '../../tests/helpers/sync-devices';
 import { nextPollMs, REMOTE_IDLE_POLL_MS } from './device-sync';
 import { openSyncTarget } from './targets/open';
 import { parseSyncUrl } from './targets/sync-url';
 
-let webdav: RemoteServer;
-let s3: RemoteServer & { endpoint: string };
-beforeAll(async () => {
-  [webdav, s3] = await Promise.all([startWebDavServer(), startS3Server()]);
-});
-afterAll(async () => {
-  await Promise.all([webdav?.close(), s3?.close()]);
-});
+const servers = remoteServers();
 afterEach(runCleanup);
 
 /** `webdav-depth-1`: a server refusing whole-tree listings (Apache's default); `webdav-shallow`: one answering them
@@ -41,7 +27,8 @@ type Kind = 'webdav' | 's3' | 'webdav-depth-1' | 'webdav-shallow';
  */
 function remote(kind: Kind) {
   const place = `p-${randomBytes(4).toString('hex')}`;
-  const upstream = kind === 's3' ? s3.endpoint : new URL(webdav.syncUrl.replace(/^webdav/, 'http')).origin;
+  const upstream =
+    kind === 's3' ? servers.s3.endpoint : new URL(servers.webdav.syncUrl.replace(/^webdav/, 'http')).origin;
   // Apache's default (DavDepthInfinity Off): a whole-tree PROPFIND is refused with 403.
   const refuse = (req: IncomingMessage) =>
     kind === 'webdav-depth-1' && req.method === 'PROPFIND' && req.headers.depth === 'infinity' ? 403 : null;
@@ -53,8 +40,8 @@ function remote(kind: Kind) {
     cleanup.push(() => proxy.close());
     const spec =
       kind !== 's3'
-        ? parseSyncUrl(`${proxy.url.replace(/^http/, 'webdav')}${new URL(webdav.syncUrl).pathname}${place}/`)
-        : parseSyncUrl(`${s3.syncUrl}/${place}`, { endpoint: proxy.url });
+        ? parseSyncUrl(`${proxy.url.replace(/^http/, 'webdav')}${new URL(servers.webdav.syncUrl).pathname}${place}/`)
+        : parseSyncUrl(`${servers.s3.syncUrl}/${place}`, { endpoint: proxy.url });
     const target = (deviceId: string) => openSyncTarget({ remote: spec, deviceId, credentials, log: () => undefined });
     return { proxy, target };
   };

@@ -3,16 +3,9 @@
  * on a real WebDAV server (`rclone serve webdav`) and a real S3-compatible one (s3rver), over loopback HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { makeSprite } from '../../tests/fixtures/png';
-import {
-  type RemoteServer,
-  S3_KEY,
-  startS3Server,
-  startWebDavServer,
-  WEBDAV_PASSWORD,
-  WEBDAV_USER,
-} from '../../tests/helpers/remote-servers';
+import { remoteServers, S3_KEY, WEBDAV_PASSWORD, WEBDAV_USER } from '../../tests/helpers/remote-servers';
 import { seededRandom } from '../../tests/helpers/seeded-random';
 import { exchange, folder, holding, job, openDevice, runCleanup } from '../../tests/helpers/sync-devices';
 import { addToSetField, setOrganisingField, withoutSeq } from '../../utils/domain';
@@ -20,14 +13,7 @@ import { formatLine } from './line-format';
 import { openSyncTarget, type SyncCredentials } from './targets/open';
 import { parseSyncUrl } from './targets/sync-url';
 
-let webdav: RemoteServer;
-let s3: RemoteServer & { endpoint: string };
-beforeAll(async () => {
-  [webdav, s3] = await Promise.all([startWebDavServer(), startS3Server()]);
-});
-afterAll(async () => {
-  await Promise.all([webdav?.close(), s3?.close()]);
-});
+const servers = remoteServers();
 afterEach(runCleanup);
 
 const GOOD: SyncCredentials = {
@@ -40,8 +26,8 @@ function remote(kind: 'webdav' | 's3', credentials: SyncCredentials = GOOD) {
   const place = `p-${randomBytes(4).toString('hex')}`;
   const spec =
     kind === 'webdav'
-      ? parseSyncUrl(`${webdav.syncUrl}${place}/`)
-      : parseSyncUrl(`${s3.syncUrl}/${place}`, { endpoint: s3.endpoint });
+      ? parseSyncUrl(`${servers.webdav.syncUrl}${place}/`)
+      : parseSyncUrl(`${servers.s3.syncUrl}/${place}`, { endpoint: servers.s3.endpoint });
   return (deviceId: string) => openSyncTarget({ remote: spec, deviceId, credentials, log: () => undefined });
 }
 

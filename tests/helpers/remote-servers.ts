@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import S3rver from 's3rver';
+import { afterAll, beforeAll } from 'vitest';
 import { makeTempDir } from './temp-dir';
 
 export const WEBDAV_USER = 'artist';
@@ -88,6 +89,30 @@ export async function startS3Server(): Promise<RemoteServer & { endpoint: string
     async close() {
       await server.close();
       await t.remove();
+    },
+  };
+}
+
+/** Both servers for one test file: started before its tests, closed after them; read them inside a test. */
+export function remoteServers(): { readonly webdav: RemoteServer; readonly s3: RemoteServer & { endpoint: string } } {
+  let webdav: RemoteServer | undefined;
+  let s3: (RemoteServer & { endpoint: string }) | undefined;
+  beforeAll(async () => {
+    [webdav, s3] = await Promise.all([startWebDavServer(), startS3Server()]);
+  });
+  afterAll(async () => {
+    await Promise.all([webdav?.close(), s3?.close()]);
+  });
+  const started = <T>(server: T | undefined): T => {
+    if (!server) throw new Error('the remote servers start in beforeAll: read them inside a test');
+    return server;
+  };
+  return {
+    get webdav() {
+      return started(webdav);
+    },
+    get s3() {
+      return started(s3);
     },
   };
 }

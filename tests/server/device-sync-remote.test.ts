@@ -5,31 +5,17 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadIds, until } from '@/tests/helpers/until';
 import { platformPaths } from '../../companion-server/cli/platform-paths';
 import { SYNC_CREDENTIALS_FILE } from '../../companion-server/secrets/sync-credentials';
 import { type CompanionProcess, runCompanion, startCompanion, testConfigHome } from '../helpers/companion-process';
 import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
-import {
-  type RemoteServer,
-  S3_KEY,
-  startS3Server,
-  startWebDavServer,
-  WEBDAV_PASSWORD,
-  WEBDAV_USER,
-} from '../helpers/remote-servers';
+import { remoteServers, S3_KEY, WEBDAV_PASSWORD, WEBDAV_USER } from '../helpers/remote-servers';
 import { makeTempDir } from '../helpers/temp-dir';
 
-let webdav: RemoteServer;
-let s3: RemoteServer & { endpoint: string };
+const servers = remoteServers();
 const cleanup: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  [webdav, s3] = await Promise.all([startWebDavServer(), startS3Server()]);
-});
-afterAll(async () => {
-  await Promise.all([webdav?.close(), s3?.close()]);
-});
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
@@ -67,11 +53,11 @@ async function companion(dir: string, name: string, kind: 'webdav' | 's3', place
     const file = path.join(config, SYNC_CREDENTIALS_FILE);
     await writeFile(file, JSON.stringify({ webdav: { user: WEBDAV_USER, password: WEBDAV_PASSWORD } }));
     await chmod(file, 0o600);
-    args = ['--sync-url', `${webdav.syncUrl}${place}`];
+    args = ['--sync-url', `${servers.webdav.syncUrl}${place}`];
   } else {
     Object.assign(env, { AWS_ACCESS_KEY_ID: S3_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_KEY.secretAccessKey });
-    env.COMPANION_SYNC_S3_ENDPOINT = s3.endpoint;
-    args = ['--sync-url', `${s3.syncUrl}/${place}`];
+    env.COMPANION_SYNC_S3_ENDPOINT = servers.s3.endpoint;
+    args = ['--sync-url', `${servers.s3.syncUrl}/${place}`];
   }
   const c = await startCompanion({ dataDir, args: [...args, '--device-name', name], env });
   cleanup.push(() => c.stop());
@@ -136,7 +122,7 @@ describe('--sync-url refusals at start', () => {
     expect(inUrl.output).not.toContain(WEBDAV_PASSWORD);
     const noKeys = await runCompanion({
       dataDir,
-      args: ['--sync-url', 's3://pixellab-sync/x', '--sync-s3-endpoint', s3.endpoint],
+      args: ['--sync-url', 's3://pixellab-sync/x', '--sync-s3-endpoint', servers.s3.endpoint],
       env: CLEAN_ENV,
     });
     expect(noKeys.code).toBe(1);
