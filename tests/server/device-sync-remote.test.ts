@@ -6,11 +6,10 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadIds, until } from '@/tests/helpers/until';
 import { platformPaths } from '../../companion-server/cli/platform-paths';
 import { SYNC_CREDENTIALS_FILE } from '../../companion-server/secrets/sync-credentials';
 import { type CompanionProcess, runCompanion, startCompanion, testConfigHome } from '../helpers/companion-process';
-import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
+import { issueCaseThroughOldApi } from '../helpers/issue-case';
 import { remoteServers, S3_KEY, WEBDAV_PASSWORD, WEBDAV_USER } from '../helpers/remote-servers';
 import { makeTempDir } from '../helpers/temp-dir';
 
@@ -70,31 +69,8 @@ describe.each(['webdav', 's3'] as const)('two companions on one %s target', (kin
     const place = `case-${kind}`;
     const a = await companion(dir, 'A', kind, place);
     const b = await companion(dir, 'B', kind, place);
-    const onA = dashboardOn(a);
-    await onA.add('one');
-    await onA.add('two');
-    const onB = dashboardOn(
-      b,
-      Object.assign(new DashboardStorage(), { text: JSON.stringify({ jobs: [], lastJobId: 3 }) }),
-    );
-    await onB.add('three');
-    onA.counter = 4;
-    await onA.add('four');
-    const saved = Date.now();
-    await until(
-      'B holding job-4',
-      () => loadIds(b),
-      (ids) => ids.includes('job-4'),
-    );
-    console.log(`device sync (${kind}): job-4 showed on B ${Date.now() - saved} ms after A's save (polled every 5 s)`);
-    for (const answer of [...onA.answers, ...onB.answers]) expect(answer.status).toBe(200);
-    const all = ['job-1', 'job-2', 'job-3', 'job-4'];
-    for (const c of [a, b])
-      await until(
-        `${c.url} holding 1-4`,
-        () => loadIds(c),
-        (ids) => ids.join() === all.join(),
-      );
+    const showedMs = await issueCaseThroughOldApi(a, b);
+    console.log(`device sync (${kind}): job-4 showed on B ${showedMs} ms after A's save (polled every 5 s)`);
     for (const c of [a, b]) {
       const text = c.logs.join('\n');
       expect(text).toMatch(

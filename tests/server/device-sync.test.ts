@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { loadIds, until } from '@/tests/helpers/until';
 import type { CompanionProcess } from '../helpers/companion-process';
 import { deviceCompanions } from '../helpers/device-companions';
-import { DashboardStorage, dashboardOn } from '../helpers/old-dashboard';
+import { ISSUE_CASE_IDS, issueCaseThroughOldApi } from '../helpers/issue-case';
+import { dashboardOn } from '../helpers/old-dashboard';
 import { SyncFolderClient } from '../helpers/sync-folder-client';
 
 const devices = deviceCompanions('pixellab-devsync-srv-');
@@ -34,36 +35,10 @@ describe('two companions, one synced folder', () => {
     const a = await companion(root, 'A');
     const b = await companion(root, 'B');
     pump(new SyncFolderClient([a.view, b.view], 3), { share: 0.7, partial: 0.2, conflict: 0.1 });
-    const onA = dashboardOn(a);
-    await onA.add('one');
-    await onA.add('two');
-    // B's dashboard mints job-3; A's then job-4 (each dashboard counts on its own).
-    const onB = dashboardOn(
-      b,
-      Object.assign(new DashboardStorage(), { text: JSON.stringify({ jobs: [], lastJobId: 3 }) }),
-    );
-    await onB.add('three');
-    onA.counter = 4;
-    await onA.add('four');
-    const saved = Date.now();
-    await until(
-      'B holding job-4',
-      () => loadIds(b),
-      (ids) => ids.includes('job-4'),
-    );
-    console.log(
-      `device sync: job-4 showed on B ${Date.now() - saved} ms after A's save (sync client rounds every 100 ms)`,
-    );
-    for (const answer of [...onA.answers, ...onB.answers]) expect(answer.status).toBe(200);
-    const all = ['job-1', 'job-2', 'job-3', 'job-4'];
-    for (const c of [a, b]) {
-      await until(
-        `${c.url} holding 1-4`,
-        () => loadIds(c),
-        (ids) => ids.join() === all.join(),
-      );
-      expect(await changeIds(c)).toEqual(all);
-    }
+    const showedMs = await issueCaseThroughOldApi(a, b);
+    console.log(`device sync: job-4 showed on B ${showedMs} ms after A's save (sync client rounds every 100 ms)`);
+    const all = ISSUE_CASE_IDS;
+    for (const c of [a, b]) expect(await changeIds(c)).toEqual(all);
     // And after a restart of both.
     for (const [i, c] of [a, b].entries()) {
       expect(await c.stop()).toBe(0);
