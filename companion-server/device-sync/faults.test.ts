@@ -7,10 +7,20 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeSprite } from '../../tests/fixtures/png';
 import { seededRandom } from '../../tests/helpers/seeded-random';
-import { cleanup, exchange, folder, holding, job, openDevice, runCleanup } from '../../tests/helpers/sync-devices';
+import {
+  cleanup,
+  type EditLog,
+  exchange,
+  folder,
+  holding,
+  job,
+  openDevice,
+  randomEdit,
+  runCleanup,
+} from '../../tests/helpers/sync-devices';
 import { SyncFolderClient } from '../../tests/helpers/sync-folder-client';
 import { pixellabDouble } from '../../tests/reliability/support';
-import { addToSetField, withoutSeq } from '../../utils/domain';
+import { withoutSeq } from '../../utils/domain';
 import { sha256Hex } from '../lib/hash';
 import { createRunner } from '../paid/runner';
 import { formatLine } from './line-format';
@@ -31,28 +41,10 @@ describe('what sync clients do', () => {
       );
       const random = seededRandom(seed * 31);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-      const made: string[] = [];
-      const deleted = new Set<string>();
+      const log: EditLog = { made: [], deleted: new Set() };
       for (let step = 0; step < 40; step++) {
         const d = pick(devices);
-        const known = made.filter((id) => d.store.get(id) && !d.store.get(id)!.deleted);
-        const action = known.length === 0 ? 0 : Math.floor(random() * 5);
-        if (action <= 1) {
-          const id = `job-${d.name}-${step}`;
-          made.push(id);
-          await d.store.merge([job(id)]);
-        } else {
-          const base = withoutSeq(d.store.get(pick(known))!);
-          // Job-wide edits and deletes are last-writer-wins: an edit made without seeing a delete comes after it.
-          if (action === 2) {
-            deleted.delete(base.id);
-            await d.store.put(d.store.clock.stamp({ ...base, prompt: `${base.prompt} +${d.name}` }, base));
-          } else if (action === 3) await d.store.merge([addToSetField(base, 'tags', [`t${step}`], d.store.clock, 50)]);
-          else {
-            deleted.add(base.id);
-            await d.store.put(d.store.clock.stamp({ ...base, deleted: true }, base));
-          }
-        }
+        await randomEdit(d, step, random, log);
         await d.sync.syncNow();
         await client.round({ share: 0.5, partial: 0.3, conflict: 0.2 });
         // Now and then a user tidies up another device's file by hand in their view (the client brings it back).
@@ -68,7 +60,7 @@ describe('what sync clients do', () => {
       await exchange(client, devices);
       expect(client.log.some((l) => l.startsWith('cut'))).toBe(true);
       expect(client.log.some((l) => l.startsWith('conflict'))).toBe(true);
-      const live = made.filter((id) => !deleted.has(id)).sort();
+      const live = log.made.filter((id) => !log.deleted.has(id)).sort();
       for (const d of devices) {
         expect(
           d.store

@@ -7,7 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeSprite } from '../../tests/fixtures/png';
 import { remoteServers, S3_KEY, WEBDAV_PASSWORD, WEBDAV_USER } from '../../tests/helpers/remote-servers';
 import { seededRandom } from '../../tests/helpers/seeded-random';
-import { exchange, folder, holding, job, openDevice, runCleanup } from '../../tests/helpers/sync-devices';
+import {
+  type EditLog,
+  exchange,
+  folder,
+  holding,
+  job,
+  openDevice,
+  randomEdit,
+  runCleanup,
+} from '../../tests/helpers/sync-devices';
 import { addToSetField, setOrganisingField, withoutSeq } from '../../utils/domain';
 import { formatLine } from './line-format';
 import { openSyncTarget, type SyncCredentials } from './targets/open';
@@ -46,27 +55,10 @@ describe.each(['webdav', 's3'] as const)('companions sharing a %s target', (kind
     await a.store.merge([job('job-img', { image: hash })]);
     const random = seededRandom(kind === 'webdav' ? 5 : 9);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-    const made = ['job-img'];
-    const deleted = new Set<string>();
+    const log: EditLog = { made: ['job-img'], deleted: new Set() };
     for (let step = 0; step < 24; step++) {
       const d = pick(devices);
-      const known = made.filter((id) => d.store.get(id) && !d.store.get(id)!.deleted && id !== 'job-img');
-      const action = known.length === 0 ? 0 : Math.floor(random() * 5);
-      if (action <= 1) {
-        const id = `job-${d.name}-${step}`;
-        made.push(id);
-        await d.store.merge([job(id)]);
-      } else {
-        const base = withoutSeq(d.store.get(pick(known))!);
-        if (action === 2) {
-          deleted.delete(base.id);
-          await d.store.put(d.store.clock.stamp({ ...base, prompt: `${base.prompt} +${d.name}` }, base));
-        } else if (action === 3) await d.store.merge([addToSetField(base, 'tags', [`t${step}`], d.store.clock, 50)]);
-        else {
-          deleted.add(base.id);
-          await d.store.put(d.store.clock.stamp({ ...base, deleted: true }, base));
-        }
-      }
+      await randomEdit(d, step, random, log, new Set(['job-img']));
       await d.sync.syncNow();
       for (const other of devices) if (random() < 0.4) await other.sync.syncNow();
     }
@@ -75,7 +67,7 @@ describe.each(['webdav', 's3'] as const)('companions sharing a %s target', (kind
     await a.store.merge([setOrganisingField(withoutSeq(a.store.get('job-img')!), 'starred', true, a.store.clock)]);
     await b.store.merge([addToSetField(withoutSeq(b.store.get('job-img')!), 'tags', ['hero'], b.store.clock, 50)]);
     await exchange(null, devices);
-    const live = made.filter((id) => !deleted.has(id)).sort();
+    const live = log.made.filter((id) => !log.deleted.has(id)).sort();
     for (const d of devices) {
       expect(
         d.store

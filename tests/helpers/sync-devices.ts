@@ -9,7 +9,7 @@ import type { SyncTarget } from '../../companion-server/device-sync/targets/type
 import { openDeviceSyncState } from '../../companion-server/store/device-sync-state';
 import { createFileStore } from '../../companion-server/store/file-store';
 import type { JobStore } from '../../companion-server/store/types';
-import { canonicalJson, type Job, withoutSeq } from '../../utils/domain';
+import { addToSetField, canonicalJson, type Job, withoutSeq } from '../../utils/domain';
 import type { SyncFolderClient } from './sync-folder-client';
 import { makeTempDir } from './temp-dir';
 
@@ -135,3 +135,40 @@ export const holding = (d: Device) =>
     .changesSince(0, 100_000)
     .changes.map((j) => canonicalJson(withoutSeq(j)))
     .sort();
+
+/** What a run of random edits made and deleted, by id. */
+export interface EditLog {
+  made: string[];
+  deleted: Set<string>;
+}
+
+/**
+ * One random user action on device `d` at `step`: a new job (2 in 5, and always while it knows none), else a prompt
+ * edit, a tag or a delete of a job it holds live from `log.made`, minus `keep`. Job-wide edits and deletes are
+ * last-writer-wins: an edit made without seeing a delete comes after it, so it takes the job out of `deleted`.
+ */
+export async function randomEdit(
+  d: Device,
+  step: number,
+  random: () => number,
+  log: EditLog,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  const known = log.made.filter((id) => !keep.has(id) && d.store.get(id) && !d.store.get(id)!.deleted);
+  const action = known.length === 0 ? 0 : Math.floor(random() * 5);
+  if (action <= 1) {
+    const id = `job-${d.name}-${step}`;
+    log.made.push(id);
+    await d.store.merge([job(id)]);
+    return;
+  }
+  const base = withoutSeq(d.store.get(known[Math.floor(random() * known.length)]!)!);
+  if (action === 2) {
+    log.deleted.delete(base.id);
+    await d.store.put(d.store.clock.stamp({ ...base, prompt: `${base.prompt} +${d.name}` }, base));
+  } else if (action === 3) await d.store.merge([addToSetField(base, 'tags', [`t${step}`], d.store.clock, 50)]);
+  else {
+    log.deleted.add(base.id);
+    await d.store.put(d.store.clock.stamp({ ...base, deleted: true }, base));
+  }
+}
