@@ -43,7 +43,8 @@ describe('the panel colour index', () => {
 
           // The background indexes b's jobs and drops a's others: the reader follows by storage changes alone.
           const before = reader.version.value;
-          const dropped = Object.keys(a).filter((id) => !(id in b));
+          // Own keys only: a job named `valueOf` is `in` every object (CI drew one, and the drop went unmade).
+          const dropped = Object.keys(a).filter((id) => !Object.hasOwn(b, id));
           await store.putColours(new Map(Object.entries(b).map(([id, c]) => [id, entryOf(c)])), dropped);
           // The change event comes on a later turn, later still on a loaded machine: waited for, not slept on.
           if (Object.keys(a).length + Object.keys(b).length > 0)
