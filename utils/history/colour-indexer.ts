@@ -16,8 +16,8 @@ import {
 /**
  * Keeps the colour index (utils/storage/colours.ts) up to date, in the background: a job's colours are computed
  * once its image is stored here, and jobs stored before the index existed are backfilled, newest first, a small
- * batch at a time with a pause between, so neither the worker nor the writes behind it wait long. It watches
- * storage: a job or image key that changes schedules a pass. All state that matters is in storage; a worker that
+ * batch at a time with a pause between, so neither the worker nor the writes behind it wait long. It follows the
+ * store's writes (`onStorageChanged`, fed by HistoryStore.onWrite): a job or image key that changes schedules a pass. All state that matters is in storage; a worker that
  * stops mid-pass picks up where it was at the next start.
  */
 export interface ColourIndexer {
@@ -54,8 +54,8 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
   const debounceMs = options.debounceMs ?? 300;
   const log = options.log ?? ((message: string) => console.warn(message));
   /**
-   * bucket -> job id -> hash8 of the image its stored colours came from: read once, then kept by the storage
-   * changes of the buckets (its own writes, and any other's).
+   * bucket -> job id -> hash8 of the image its stored colours came from: read once, then kept by the changes of
+   * the buckets.
    */
   let known: Map<number, Map<string, string>> | null = null;
   const knownOf = (id: string) => known?.get(colourBucketOf(id))?.get(id);
