@@ -183,6 +183,20 @@ describe('the colour indexer', () => {
     expect(decoded).toBe(2);
   });
 
+  it('waits for a sync to end before a scheduled pass', async () => {
+    const ix = indexer();
+    await ix.run();
+    const one = png([7, 8, 9, 255]);
+    await store.setSyncState({ syncing: true });
+    await store.applyJobs([job({ id: 'a', image: one.hash })], { images: { [one.hash]: one.dataUrl } });
+    // The scheduled pass came and found the sync running.
+    await ix.whenIdle();
+    expect(await storedColours(store)).toEqual({});
+    await store.setSyncState({ syncing: false });
+    await ix.whenIdle();
+    expect(await storedColours(store)).toEqual({ a: [0x070809] });
+  });
+
   it('an unreadable image gets no colours and is not decoded again', async () => {
     const bad = 'data:image/png;base64,AAAA';
     await store.applyJobs([job({ id: 'x', image: 'f'.repeat(64) })], { images: { ['f'.repeat(64)]: bad } });

@@ -11,6 +11,7 @@ import {
   isImageKey,
   isJobKey,
   jobIdOfKey,
+  keys,
 } from '@/utils/storage/keys';
 
 /**
@@ -94,6 +95,12 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
    */
   const candidates = new Map<string, string>();
   let fullDue = true;
+  /**
+   * Whether a sync runs (the `sync` key's `syncing`, as written): scheduled passes wait for its end, so a pull's
+   * pages are not slowed by reads and decoding for images that mostly arrive after it.
+   */
+  let syncing = false;
+  let deferred = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<number> | null = null;
   let again = false;
@@ -223,6 +230,10 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
     if (timer !== null) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
+      if (syncing) {
+        deferred = true;
+        return;
+      }
       start(false).catch((err: unknown) => log(`Could not update the colour index: ${errorMessage(err)}`));
     }, debounceMs);
   }
@@ -231,7 +242,13 @@ export function createColourIndexer(options: ColourIndexerOptions): ColourIndexe
     onStorageChanged(changes) {
       let due = false;
       for (const [key, change] of Object.entries(changes)) {
-        if (isColourBucketKey(key)) {
+        if (key === keys.sync) {
+          syncing = (change.newValue as { syncing?: unknown } | undefined)?.syncing === true;
+          if (!syncing && deferred) {
+            deferred = false;
+            due = true;
+          }
+        } else if (isColourBucketKey(key)) {
           if (known) setKnownBucket(Number.parseInt(key.slice(COLOUR_BUCKET_PREFIX.length), 16), change.newValue);
         } else if (isImageKey(key) && change.newValue !== undefined) {
           // An image arrived: the jobs waiting for it are looked at again.
