@@ -21,7 +21,9 @@ import { buildExtension } from './setup';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const OUT = process.env.PROFILE_OUT ?? '/tmp';
-const WITH_PANEL = process.env.PROFILE_PANEL !== '0';
+const WITH_PANEL = process.env.PROFILE_PANEL !== '0' && process.env.PROFILE_PANEL !== 'listener';
+/** PROFILE_PANEL=listener: no panel, a page with an empty storage.local.onChanged listener (what receiving costs). */
+const LISTENER_ONLY = process.env.PROFILE_PANEL === 'listener';
 
 /** Records every storage call and fetch of the worker: [start, end, op, keys, bytes set]. */
 const RECORDER = `(() => {
@@ -176,6 +178,13 @@ async function main(): Promise<void> {
       await cdp.send('Profiler.enable', {}, panelSession!);
       await cdp.send('Profiler.setSamplingInterval', { interval: 500 }, panelSession!);
     } else await page.goto(`chrome-extension://${extId}/manifest.json`);
+    if (LISTENER_ONLY) {
+      await page.evaluate('chrome.storage.local.onChanged.addListener(() => {})');
+      const { targetInfos: t2 } = await cdp.send('Target.getTargets');
+      const tool = t2.find((t: any) => t.type === 'page' && t.url.includes('manifest.json'));
+      panelSession = (await cdp.send('Target.attachToTarget', { targetId: tool.targetId, flatten: true })).sessionId;
+      await cdp.send('Profiler.enable', {}, panelSession!);
+    }
     await sleep(1000);
     await worker.evaluate(RECORDER);
     await cdp.send('Profiler.start', {}, sessionId);
