@@ -6,6 +6,7 @@ import { jobSchema } from '../../utils/domain';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { runCompanion, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import { untilBalanceKnown } from '../helpers/until';
 
 let fake: FakePixelLab;
 const temps: Awaited<ReturnType<typeof makeTempDir>>[] = [];
@@ -38,7 +39,7 @@ describe('start-up and shutdown', () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, '.env'), `PIXELLAB_API_KEY=${fake.apiKey}\n`);
     const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, env: { PIXELLAB_API_KEY: undefined } });
-    const health = await (await fetch(c.url + '/health')).json();
+    const health = await untilBalanceKnown(async () => (await fetch(c.url + '/health')).json());
     expect(health).toMatchObject({ api_key_detected: true, balance: { status: 'ok' } });
     await c.stop();
     const noKey = await startCompanion({ dataDir: await tempDir(), apiKey: null });
