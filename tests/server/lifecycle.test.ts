@@ -6,7 +6,7 @@ import { jobSchema } from '../../utils/domain';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { runCompanion, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
-import { untilBalanceKnown } from '../helpers/until';
+import { until, untilBalanceKnown } from '../helpers/until';
 
 let fake: FakePixelLab;
 const temps: Awaited<ReturnType<typeof makeTempDir>>[] = [];
@@ -151,7 +151,12 @@ describe('start-up and shutdown', () => {
         body: JSON.stringify({ prompt: 'slow' }),
       })
     ).json();
-    for (let i = 0; i < 100 && fake.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // Killed only once the job is running (its call is at PixelLab): a count of tries could run out first.
+    await until(
+      'the job at PixelLab',
+      async () => fake.inFlight,
+      (n) => n > 0,
+    );
     await c.kill();
     fake.reset();
     const again = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
@@ -159,12 +164,12 @@ describe('start-up and shutdown', () => {
     expect(after).toMatchObject({ status: 'error' });
     expect(after.error).toMatch(/interrupted/i);
     expect((await fetch(`${again.url}/api/v1/jobs/${job.id}/retry`, { method: 'POST' })).status).toBe(202);
-    for (let i = 0; i < 200; i++) {
-      const j = (await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job;
-      if (j.status === 'success') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect((await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job.status).toBe('success');
+    const retried = await until(
+      'the retried job to end',
+      async () => (await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job,
+      (j) => j.status === 'success' || j.status === 'error',
+    );
+    expect(retried.status).toBe('success');
     await again.stop();
   });
 });
