@@ -138,9 +138,9 @@ describe('the workbench look', () => {
 
     await detail.getByRole('button', { name: /Next/ }).click();
     await expect.poll(() => detail.getByRole('heading', { level: 2 }).textContent()).toBe(promptOf(COUNT - 2));
-    expect(await detail.getByRole('button', { name: 'Zoom 4×', exact: true }).getAttribute('aria-pressed')).toBe(
-      'true',
-    );
+    await expect
+      .poll(() => detail.getByRole('button', { name: 'Zoom 4×', exact: true }).getAttribute('aria-pressed'))
+      .toBe('true');
     // Its rotation is listed under Derived.
     await expect.poll(() => detail.getByRole('button', { name: `${promptOf(COUNT - 2)} (east)` }).count()).toBe(1);
 
@@ -185,10 +185,12 @@ describe('the workbench look', () => {
     await first.focus();
     await page.keyboard.press('j');
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
-    expect(await focused()).toBe(`Open details of ${idOf(COUNT - 2)}`);
+    await expect.poll(focused).toBe(`Open details of ${idOf(COUNT - 2)}`);
     await page.keyboard.press('j');
+    // Each move lands before the next key, so k starts from where j went.
+    await expect.poll(focused).toBe(`Open details of ${idOf(COUNT - 3)}`);
     await page.keyboard.press('k');
-    expect(await focused()).toBe(`Open details of ${idOf(COUNT - 2)}`);
+    await expect.poll(focused).toBe(`Open details of ${idOf(COUNT - 2)}`);
     // Focus is visible: an outline on the focused thumbnail.
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).not.toBe('none');
     await page.keyboard.press('Enter');
