@@ -31,3 +31,6 @@ export const loadIds = async (c: Pick<CompanionProcess, 'url'>): Promise<string[
  */
 export const untilBalanceKnown = <T extends { balance?: { status?: string } }>(read: () => Promise<T>): Promise<T> =>
   until('a /health answer with a known balance', read, (health) => health.balance?.status !== 'unknown');
+
+/** For vi.waitFor, whose default 1 s a loaded 2-core machine can spend on one storage read or render. */
+export const WAIT = { timeout: 10_000 } as const;
