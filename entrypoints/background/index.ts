@@ -38,7 +38,7 @@ export default defineBackground(() => {
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'local') colours.onStorageChanged(changes);
   });
-  colours.schedule();
+  void colours.start();
   browser.runtime.onStartup.addListener(() => scheduler.start());
   browser.runtime.onInstalled.addListener(() => scheduler.start());
   openPanelOnActionClick();

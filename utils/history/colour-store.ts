@@ -8,6 +8,10 @@ export interface ColourStore {
   getColourIndex(): Promise<Map<string, string>>;
   /** Sets these entries and drops those of `drop`, under the lock, rewriting only the buckets they fall in. */
   putColours(set: ReadonlyMap<string, string>, drop?: readonly string[]): Promise<void>;
+  /** When a pass last left the colour index covering every job and image held (`coloursClean`), or null. */
+  getColoursClean(): Promise<number | null>;
+  /** Records a complete pass at `at`, or (null) that a job or image changed since. In call order, under the lock. */
+  setColoursClean(at: number | null): Promise<void>;
 }
 
 const allBuckets = () => Array.from({ length: COLOUR_BUCKETS }, (_, n) => keys.colourBucket(n));
@@ -40,6 +44,18 @@ export function createColourStore(w: StoreWriter): ColourStore {
         }
         await w.write(items, remove);
       });
+    },
+
+    async getColoursClean() {
+      await w.whenReady();
+      const value = (await w.storage.get(keys.coloursClean))[keys.coloursClean] as { at?: unknown } | undefined;
+      return typeof value?.at === 'number' && Number.isFinite(value.at) ? value.at : null;
+    },
+
+    setColoursClean(at) {
+      return w.exclusive(() =>
+        at === null ? w.write({}, [keys.coloursClean]) : w.write({ [keys.coloursClean]: { at } }),
+      );
     },
   };
 }
