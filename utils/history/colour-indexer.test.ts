@@ -8,6 +8,7 @@ import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike, StorageChangeListener } from '@/utils/storage/area';
 import { codeColour, decodeColourEntry } from '@/utils/storage/colours';
 import { keys } from '@/utils/storage/keys';
+import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
@@ -185,6 +186,14 @@ describe('the colour indexer', () => {
     await later.whenIdle();
     expect(indexReads).toBe(1);
     expect(await store.getColoursClean()).toBe(clock);
+
+    // A mark made under another layout version is not taken (a migration may have changed the colours).
+    await local().set({ [keys.coloursClean]: { at: clock, schema: HISTORY_SCHEMA_VERSION - 1 } });
+    indexReads = 0;
+    const migrated = worker();
+    await migrated.start();
+    await migrated.whenIdle();
+    expect(indexReads).toBe(1);
   });
 
   it('takes colours stored by another writer (a restored or seeded profile) as they are, without decoding', async () => {

@@ -1,6 +1,7 @@
 import type { StoreWriter } from '@/utils/history/writer';
 import { COLOUR_BUCKETS, colourBucketOf, decodeBucket, encodeBucket } from '@/utils/storage/colours';
 import { keys } from '@/utils/storage/keys';
+import { coloursCleanSchema, HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
 
 /** The colour index's storage (utils/storage/colours.ts): read whole, changed a few buckets at a time. */
 export interface ColourStore {
@@ -48,13 +49,16 @@ export function createColourStore(w: StoreWriter): ColourStore {
 
     async getColoursClean() {
       await w.whenReady();
-      const value = (await w.storage.get(keys.coloursClean))[keys.coloursClean] as { at?: unknown } | undefined;
-      return typeof value?.at === 'number' && Number.isFinite(value.at) ? value.at : null;
+      const mark = coloursCleanSchema.safeParse((await w.storage.get(keys.coloursClean))[keys.coloursClean]).data;
+      // Marked under another layout version: a migration may have changed the colours without a job changing.
+      return mark && mark.schema === HISTORY_SCHEMA_VERSION ? mark.at : null;
     },
 
     setColoursClean(at) {
       return w.exclusive(() =>
-        at === null ? w.write({}, [keys.coloursClean]) : w.write({ [keys.coloursClean]: { at } }),
+        at === null
+          ? w.write({}, [keys.coloursClean])
+          : w.write({ [keys.coloursClean]: { at, schema: HISTORY_SCHEMA_VERSION } }),
       );
     },
   };

@@ -29,8 +29,9 @@
  *   insights:<YYYY-MM> InsightsMonth                 that month's days in detail, for ranges shorter than "all"
  *   colours:<bb>    string (JSON {id: entry})        the colour index: each job's exact colours, by a hash of its id
  *                                                    (colours.ts); computed by the background (colour-indexer.ts)
- *   coloursClean    { at } (absent: not known)       a pass left the colour index complete at `at`, and no job or image
- *                                                    changed since: the worker's start skips reading it all again
+ *   coloursClean    { at, schema } (absent: not known) a pass left the colour index complete at `at`, and no job or
+ *                                                    image changed since: the worker's start skips reading it all
+ *                                                    again (a migration that changes colours drops it)
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  *
  * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
