@@ -1,4 +1,5 @@
 /** Section 1's measurement: one navigation of a new panel tab, timed by the init script (page-scripts.ts). */
+import os from 'node:os';
 import type { Page } from 'playwright-core';
 import type { BenchBrowser } from '../browser';
 import { type InitConfig, initScript } from '../page-scripts';
@@ -23,6 +24,8 @@ export interface FirstRowsSample {
   /** Navigation timing: DOM parsed (module scripts run after it) and DOMContentLoaded. */
   domInteractive: number;
   domContentLoaded: number;
+  /** The machine's 1-minute load average when the sample was taken (the 2 cores are shared). */
+  loadAverage: number;
 }
 
 async function waitForBench(page: Page, field: 'firstRows' | 'baseline', timeoutMs: number): Promise<any> {
@@ -63,6 +66,7 @@ export async function firstRowsOnce(
       .map((r: any) => [Math.round(r.start * 10) / 10, r.end === null ? null : Math.round(r.end * 10) / 10, r.keys]),
     domInteractive: nav[0],
     domContentLoaded: nav[1],
+    loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
   };
   if (!options.keep) await page.close();
   return { sample, page };

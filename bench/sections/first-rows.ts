@@ -26,26 +26,53 @@ export async function warmRuns(
   log(`    medians from navigation: ${JSON.stringify(phasesOf(taken))}`);
 }
 
-export async function coldRuns(
-  extDir: string,
-  dir: string,
-  label: string,
-  config: Parameters<typeof firstRowsOnce>[1],
-  runs: number,
-): Promise<void> {
-  const taken: FirstRowsSample[] = [];
+/** One labelled first-rows open: whose samples they are and what the page does. */
+export interface ColdOpen {
+  label: string;
+  config: Parameters<typeof firstRowsOnce>[1];
+  /** Another build and profile for this open (the bare floor: extension/bare.ts); else the run's own. */
+  extDir?: string;
+  dir?: string;
+}
+
+/**
+ * Each open is the first after a browser restart on `dir`. With several opens (the panel and its floor) they
+ * take turns restart by restart, so a spell of load from other work on the 2 cores falls on both alike.
+ */
+export async function coldRuns(extDir: string, dir: string, runs: number, ...opens: ColdOpen[]): Promise<void> {
+  const taken = new Map<string, FirstRowsSample[]>(opens.map((o) => [o.label, []]));
   for (let i = 0; i < runs; i++) {
-    const b = await openProfile(extDir, dir);
-    try {
-      // The worker's own start (migrations check, a sync attempt) is over before the panel opens.
-      await sleep(1000);
-      taken.push((await firstRowsOnce(b, config, { timeoutMs: 120_000 })).sample);
-    } finally {
-      await b.close();
+    for (const open of opens) {
+      const b = await openProfile(open.extDir ?? extDir, open.dir ?? dir);
+      try {
+        // The worker's own start (migrations check, a sync attempt) is over before the panel opens.
+        await sleep(1000);
+        taken.get(open.label)!.push((await firstRowsOnce(b, open.config, { timeoutMs: 120_000 })).sample);
+      } finally {
+        await b.close();
+      }
     }
   }
-  samples.firstRows.cold[label] = taken;
-  log(`  ${label} cold: ${taken.map((s) => Math.round(s.painted)).join(', ')} ms`);
+  for (const { label } of opens) {
+    const list = taken.get(label)!;
+    samples.firstRows.cold[label] = list;
+    log(
+      `  ${label} cold: ${list.map((s) => `${Math.round(s.painted)} (load ${s.loadAverage.toFixed(1)})`).join(', ')} ms`,
+    );
+    log(`    medians from navigation: ${JSON.stringify(phasesOf(list))}`);
+  }
+}
+
+/** "load average a-b" over the samples, for a row's note. */
+export function loadRange(...lists: (FirstRowsSample[] | undefined)[]): string {
+  const loads = lists
+    .flatMap((l) => l ?? [])
+    .map((s) => s.loadAverage)
+    .filter((v) => Number.isFinite(v));
+  if (!loads.length) return '';
+  const lo = Math.min(...loads);
+  const hi = Math.max(...loads);
+  return `load average ${lo.toFixed(1)}${hi - lo >= 0.1 ? `-${hi.toFixed(1)}` : ''}`;
 }
 
 export function firstRowsRows(small: Dataset, large: Dataset): Row[] {

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import type { Dataset } from '../dataset';
+import { copyProfile, writeBareExtension } from '../extension/bare';
 import { firstRowsOnce, waitForFullIndex } from '../extension/first-rows';
 import { INSIGHTS_SEARCHES, measureInsights } from '../extension/insights';
 import { baselineHeap, measureMemory } from '../extension/memory';
@@ -97,10 +98,32 @@ export async function benchPanel(extDir: string, small: Dataset, large: Dataset)
     }
   }
 
-  // Cold: each open is the first after a browser restart on the same profile.
-  await coldRuns(extDir, profiles.small, `ours-${small.count}`, panel(small), CONFIG.coldRuns);
-  await coldRuns(extDir, profiles.large, `ours-${large.count}`, panel(large), CONFIG.coldRuns);
-  await coldRuns(extDir, profiles.large, `floor-${large.count}`, floor(large), CONFIG.coldRuns);
-  await coldRuns(extDir, profiles.baseline, `baseline-${large.count}`, baseline(large), CONFIG.baselineColdRuns);
-  for (const dir of Object.values(profiles)) rmSync(dir, { recursive: true, force: true });
+  // Cold: each open is the first after a browser restart on the same profile; the panel and the floor take turns.
+  // And the bare floor (extension/bare.ts): the same read with nothing of ours, on a copy of the profile.
+  await coldRuns(
+    extDir,
+    profiles.small,
+    CONFIG.coldRuns,
+    { label: `ours-${small.count}`, config: panel(small) },
+    { label: `floor-${small.count}`, config: floor(small) },
+    {
+      label: `bare-${small.count}`,
+      config: floor(small),
+      extDir: writeBareExtension(extDir, tmp('chrome-mv3-bare')),
+      dir: copyProfile(profiles.small, tmp('profile-small-bare')),
+    },
+  );
+  await coldRuns(
+    extDir,
+    profiles.large,
+    CONFIG.coldRuns,
+    { label: `ours-${large.count}`, config: panel(large) },
+    { label: `floor-${large.count}`, config: floor(large) },
+  );
+  await coldRuns(extDir, profiles.baseline, CONFIG.baselineColdRuns, {
+    label: `baseline-${large.count}`,
+    config: baseline(large),
+  });
+  for (const dir of [...Object.values(profiles), tmp('profile-small-bare')])
+    rmSync(dir, { recursive: true, force: true });
 }

@@ -37,7 +37,7 @@ export default defineBackground(() => {
   // It follows the store's own writes (the only writer), not storage.onChanged: that would copy each synced page here.
   const colours = createColourIndexer({ store, codesOf: colourCodesOfPng });
   store.onWrite((changes) => colours.onStorageChanged(changes));
-  colours.schedule();
+  void colours.start();
   browser.runtime.onStartup.addListener(() => scheduler.start());
   browser.runtime.onInstalled.addListener(() => scheduler.start());
   openPanelOnActionClick();

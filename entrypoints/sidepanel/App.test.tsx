@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { storedJob as job, PNG, seedPanel as seed, renderPanel as setup } from '@/tests/helpers/panel-app';
 import { indexItems } from '@/utils/storage/index-pages';
@@ -19,7 +19,12 @@ describe('App', () => {
     expect(document.querySelector('[data-job-id="job-3"]')!.getAttribute('data-status')).toBe('error');
     expect(document.querySelector('[data-stat="total"] dd')!.textContent).toBe('3');
     expect(screen.getByTestId('companion-status').textContent).toBe('Online');
-    expect(send).toHaveBeenCalledWith({ type: 'panelOpen' });
+    // The ping starts a sync run in the background: it goes once the first rows are in, not beside their reads.
+    await waitFor(() => expect(send).toHaveBeenCalledWith({ type: 'panelOpen' }));
+    const ping = send.mock.calls.findIndex(([intent]) => intent.type === 'panelOpen');
+    expect(send.mock.invocationCallOrder[ping]).toBeGreaterThan(
+      vi.mocked(services.onFirstRowsPainted!).mock.invocationCallOrder[0]!,
+    );
     expect(screen.queryByTestId('offline-notice')).toBeNull();
   });
 
@@ -129,7 +134,7 @@ describe('App', () => {
     await waitFor(() =>
       expect(screen.getByRole('alert').textContent).toContain('Storage problem: QUOTA_BYTES quota exceeded'),
     );
-    expect(screen.getByRole('alert').textContent).toContain('No background');
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('No background'));
     await waitFor(() => expect(document.querySelector('[data-job-id="job-1"]')).not.toBeNull());
     fireEvent.click(screen.getByRole('button', { name: 'More actions for job-1' }));
     fireEvent.click(screen.getByRole('menuitem', { name: 'Delete job-1' }));

@@ -80,8 +80,11 @@ export function App({ services }: { services: PanelServices }) {
     [send, addError, showToast],
   );
 
-  // Tell the background the panel is open, now and every few seconds.
+  // Tell the background the panel is open, once the first rows are in (the sync run it starts reads storage
+  // beside the panel's first reads), and every few seconds.
+  const firstRowsReady = snap.firstRowsReady;
   useEffect(() => {
+    if (!firstRowsReady) return;
     const ping = async () => {
       const reply = await send({ type: 'panelOpen' });
       setError('panelOpen', reply.ok ? null : reply.error);
@@ -89,7 +92,7 @@ export function App({ services }: { services: PanelServices }) {
     void ping();
     const timer = setInterval(() => void ping(), PANEL_OPEN_EVERY_MS);
     return () => clearInterval(timer);
-  }, [send, setError]);
+  }, [send, setError, firstRowsReady]);
 
   const marked = useRef(false);
   useLayoutEffect(() => {

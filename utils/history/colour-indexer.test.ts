@@ -8,6 +8,7 @@ import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike, StorageChangeListener } from '@/utils/storage/area';
 import { codeColour, decodeColourEntry } from '@/utils/storage/colours';
 import { keys } from '@/utils/storage/keys';
+import { HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
 
 const local = () => fakeBrowser.storage.local as unknown as StorageAreaLike;
 
@@ -127,6 +128,95 @@ describe('the colour indexer', () => {
     decoded = 0;
     expect(await indexer().run()).toBe(0);
     expect(decoded).toBe(0);
+  });
+
+  it("a worker's start after a complete pass reads nothing; a change since, or a day, makes it pass again", async () => {
+    const one = png([10, 20, 30, 255]);
+    const two = png([40, 50, 60, 255]);
+    await store.applyJobs([job({ id: 'a', image: one.hash })], { images: { [one.hash]: one.dataUrl } });
+    let clock = 10_000;
+    let indexReads = 0;
+    // A worker as the background starts it (the one before it stopped): store reads counted, passes debounced.
+    let stopPrevious = () => {};
+    const worker = (debounceMs = 5) => {
+      stopPrevious();
+      const counted = Object.assign({}, store, {
+        getIndex: () => {
+          indexReads++;
+          return store.getIndex();
+        },
+      });
+      const ix = createColourIndexer({ store: counted, codesOf: colourCodesOfPng, debounceMs, now: () => clock });
+      const listen = (changes: Parameters<typeof ix.onStorageChanged>[0]) => ix.onStorageChanged(changes);
+      fakeBrowser.storage.local.onChanged.addListener(listen);
+      stopPrevious = () => fakeBrowser.storage.local.onChanged.removeListener(listen);
+      return ix;
+    };
+    const first = worker();
+    await first.start();
+    await first.whenIdle();
+    expect(Object.keys(await storedColours(store))).toEqual(['a']);
+    expect(await store.getColoursClean()).toBe(10_000);
+
+    // The next start: nothing read beyond the mark.
+    indexReads = 0;
+    const second = worker();
+    await second.start();
+    await second.whenIdle();
+    expect(indexReads).toBe(0);
+
+    // A job stored, and the worker stops before its pass (a debounce it never reaches): the mark is gone, so
+    // the next start makes the pass.
+    const stopping = worker(1_000_000_000);
+    await stopping.start();
+    await store.applyJobs([job({ id: 'b', image: two.hash, createdAt: 2 })], { images: { [two.hash]: two.dataUrl } });
+    await expect.poll(() => store.getColoursClean()).toBeNull();
+    expect(Object.keys(await storedColours(store))).toEqual(['a']);
+    const third = worker();
+    await third.start();
+    await third.whenIdle();
+    expect(Object.keys(await storedColours(store)).sort()).toEqual(['a', 'b']);
+    expect(await store.getColoursClean()).toBe(10_000);
+
+    // A day later a start passes anyway (a change whose event no worker saw).
+    clock += 24 * 60 * 60 * 1000;
+    indexReads = 0;
+    const later = worker();
+    await later.start();
+    await later.whenIdle();
+    expect(indexReads).toBe(1);
+    expect(await store.getColoursClean()).toBe(clock);
+
+    // A mark made under another layout version is not taken (a migration may have changed the colours).
+    await local().set({ [keys.coloursClean]: { at: clock, schema: HISTORY_SCHEMA_VERSION - 1 } });
+    indexReads = 0;
+    const migrated = worker();
+    await migrated.start();
+    await migrated.whenIdle();
+    expect(indexReads).toBe(1);
+  });
+
+  it('leaves the index unmarked while a job waits for its image, so the next worker finds it again', async () => {
+    const one = png([10, 20, 30, 255]);
+    const late = png([70, 80, 90, 255]);
+    await store.applyJobs([job({ id: 'a', image: one.hash })], { images: { [one.hash]: one.dataUrl } });
+    // b's record came (a first sync) and its image has not: the pass waits on it, in this worker's memory only.
+    await store.applyJobs([job({ id: 'b', image: late.hash, createdAt: 2 })]);
+    const first = createColourIndexer({ store, codesOf: colourCodesOfPng, debounceMs: 5 });
+    await first.start();
+    await first.whenIdle();
+    expect(Object.keys(await storedColours(store))).toEqual(['a']);
+    expect(await store.getColoursClean()).toBeNull();
+
+    // That worker stops; the next one starts, then the image arrives: only a pass at the start knows b waits.
+    const next = createColourIndexer({ store, codesOf: colourCodesOfPng, debounceMs: 5 });
+    fakeBrowser.storage.local.onChanged.addListener((changes) => next.onStorageChanged(changes));
+    await next.start();
+    await next.whenIdle();
+    await store.applyJobs([], { images: { [late.hash]: late.dataUrl } });
+    await expect.poll(async () => Object.keys(await storedColours(store)).sort()).toEqual(['a', 'b']);
+    await next.whenIdle();
+    expect(await store.getColoursClean()).not.toBeNull();
   });
 
   it('takes colours stored by another writer (a restored or seeded profile) as they are, without decoding', async () => {

@@ -1,6 +1,7 @@
 import type { StoreWriter } from '@/utils/history/writer';
 import { COLOUR_BUCKETS, colourBucketOf, decodeBucket, encodeBucket } from '@/utils/storage/colours';
 import { keys } from '@/utils/storage/keys';
+import { coloursCleanSchema, HISTORY_SCHEMA_VERSION } from '@/utils/storage/layout';
 
 /** The colour index's storage (utils/storage/colours.ts): read whole, changed a few buckets at a time. */
 export interface ColourStore {
@@ -8,6 +9,10 @@ export interface ColourStore {
   getColourIndex(): Promise<Map<string, string>>;
   /** Sets these entries and drops those of `drop`, under the lock, rewriting only the buckets they fall in. */
   putColours(set: ReadonlyMap<string, string>, drop?: readonly string[]): Promise<void>;
+  /** When a pass last left the colour index covering every job and image held (`coloursClean`), or null. */
+  getColoursClean(): Promise<number | null>;
+  /** Records a complete pass at `at`, or (null) that a job or image changed since. In call order, under the lock. */
+  setColoursClean(at: number | null): Promise<void>;
 }
 
 const allBuckets = () => Array.from({ length: COLOUR_BUCKETS }, (_, n) => keys.colourBucket(n));
@@ -40,6 +45,21 @@ export function createColourStore(w: StoreWriter): ColourStore {
         }
         await w.write(items, remove);
       });
+    },
+
+    async getColoursClean() {
+      await w.whenReady();
+      const mark = coloursCleanSchema.safeParse((await w.storage.get(keys.coloursClean))[keys.coloursClean]).data;
+      // Marked under another layout version: a migration may have changed the colours without a job changing.
+      return mark && mark.schema === HISTORY_SCHEMA_VERSION ? mark.at : null;
+    },
+
+    setColoursClean(at) {
+      return w.exclusive(() =>
+        at === null
+          ? w.write({}, [keys.coloursClean])
+          : w.write({ [keys.coloursClean]: { at, schema: HISTORY_SCHEMA_VERSION } }),
+      );
     },
   };
 }

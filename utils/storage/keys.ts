@@ -29,6 +29,9 @@
  *   insights:<YYYY-MM> InsightsMonth                 that month's days in detail, for ranges shorter than "all"
  *   colours:<bb>    string (JSON {id: entry})        the colour index: each job's exact colours, by a hash of its id
  *                                                    (colours.ts); computed by the background (colour-indexer.ts)
+ *   coloursClean    { at, schema } (absent: not known) a pass left the colour index complete at `at`, and no job or
+ *                                                    image changed since: the worker's start skips reading it all
+ *                                                    again (a migration that changes colours drops it)
  *   quarantine:<t>  { reason, at, data }             data that failed to parse or migrate, kept, never deleted
  *
  * This module imports nothing: the panel's first reads (entrypoints/sidepanel/first-reads.ts) use it before
@@ -59,6 +62,7 @@ export const keys = {
   insights: 'insights',
   records: 'records',
   recordOutbox: 'recordOutbox',
+  coloursClean: 'coloursClean',
   insightsMonth: (month: string) => `${INSIGHTS_MONTH_PREFIX}${month}`,
   job: (id: string) => `${JOB_PREFIX}${id}`,
   image: (hash: string) => `${IMAGE_PREFIX}${hash}`,
@@ -110,4 +114,5 @@ const LAYOUT_KEYS = [
   keys.insights,
   keys.records,
   keys.recordOutbox,
+  keys.coloursClean,
 ] as const;

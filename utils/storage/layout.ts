@@ -177,3 +177,6 @@ export const indexSchema = z.array(indexEntrySchema);
 export const idListSchema = z.array(z.string());
 export const submitQueueSchema = z.array(submitEntrySchema);
 export const imagesWantedSchema = z.array(imageWantSchema);
+
+/** `coloursClean`: a complete colour pass at `at`, under layout version `schema` (another version: not known). */
+export const coloursCleanSchema = z.object({ at: z.number().finite(), schema: z.number().int() });
