@@ -75,9 +75,11 @@ afterAll(() => {
     );
     const e = c.encrypted;
     console.log(
-      `devices convergence (${label(kind)}): ${t.runs} runs, ${t.converged} of ${t.companions} companions converged; ` +
-        `encrypted: ${e.runs} runs, ${e.converged} of ${e.companions} companions converged, ${e.objects} files ` +
-        `(${(e.bytes / 1e6).toFixed(1)} MB) sealed at rest, no plaintext`,
+      `devices convergence (${label(kind)}): ${t.runs} runs, ${t.converged} of ${t.companions} companions converged` +
+        (e.runs === 0
+          ? ''
+          : `; encrypted: ${e.runs} runs, ${e.converged} of ${e.companions} companions converged, ${e.objects} files ` +
+            `(${(e.bytes / 1e6).toFixed(1)} MB) sealed at rest, no plaintext`),
     );
   }
 });
