@@ -37,7 +37,7 @@ async function check(kind: TargetKind, devices: 2 | 3, offset: number, runs: num
     } catch (error) {
       if (error instanceof RuleBroken) total.converged += error.converged;
       console.log(
-        `devices model failed: DEVICES_SEED=${seed} DEVICES_RUNS=1 npx vitest run tests/convergence/devices.test.ts -t "${devices} companions, ${label(kind)}${encrypted ? ENCRYPTED : ':'}"`,
+        `devices model failed: ${encrypted === (devices === 3) ? '' : 'RELIABILITY_LONG=1 '}DEVICES_SEED=${seed} DEVICES_RUNS=1 npx vitest run tests/convergence/devices.test.ts -t "${devices} companions, ${label(kind)}${encrypted ? ENCRYPTED : ':'}"`,
       );
       throw error;
     }
