@@ -9,6 +9,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     globalSetup: ['./tests/e2e/global-setup.ts'],
+    setupFiles: ['./tests/setup/async-waits.ts'],
+    // expect.poll's default 1 s is short for a loaded 2-core machine (a browser, a companion process); a poll that
+    // succeeds returns at once, so the room costs nothing unless it fails.
+    expect: { poll: { timeout: 10_000 } },
     reporters: ['default', './tests/summary-reporter.ts'],
   },
 });

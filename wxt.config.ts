@@ -35,7 +35,11 @@ export default defineConfig({
   // Every import is written out (through the @/ alias), so tsc sees them all and no module is pulled in
   // ahead of early-read.ts because a local happens to share an exported name.
   imports: false,
-  vite: () => ({ plugins: [preact(), preactInItsOwnChunk()] }),
+  vite: () => ({
+    plugins: [preact(), preactInItsOwnChunk()],
+    // bench/first-sync-profile.ts reads function names in its CPU profiles.
+    ...(process.env.WXT_NO_MINIFY === '1' && { build: { minify: false } }),
+  }),
   // `npm run zip:firefox` also writes the sources zip addons.mozilla.org asks for: the project as git has it.
   // .gitignore goes in too (WXT leaves dotfiles out), so the config still loads in the unpacked sources.
   zip: {

@@ -1,9 +1,11 @@
 // @vitest-environment happy-dom
+
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobList, OVERSCAN } from '@/components/JobList';
 import { type JobActions, ROW_HEIGHT } from '@/components/JobRow';
 import { MenuHost } from '@/components/OverflowMenu';
+import { WAIT } from '@/tests/helpers/until';
 import type { Job, JobStatus } from '@/utils/domain/job';
 import type { IndexEntry } from '@/utils/storage/layout';
 
@@ -211,7 +213,7 @@ describe('JobList', () => {
     const scroller = screen.getByTestId('job-scroller');
     scroller.scrollTop = 5000 * ROW_HEIGHT;
     fireEvent.scroll(scroller);
-    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-5000"]')).not.toBeNull());
+    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-5000"]')).not.toBeNull(), WAIT);
     const after = [...list.querySelectorAll<HTMLElement>('[data-job-id]')];
     expect(after.length).toBeLessThanOrEqual(windowSize + OVERSCAN + 1);
     expect(list.querySelector('[data-job-id="job-10000"]')).toBeNull();
@@ -244,7 +246,7 @@ describe('JobList', () => {
     scroller.scrollTop = 1000 * 134;
     fireEvent.scroll(scroller);
     // Row 1000 holds jobs 3000..3002 from the top: job-7000 down to job-6998.
-    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-7000"]')).not.toBeNull());
+    await vi.waitFor(() => expect(list.querySelector('[data-job-id="job-7000"]')).not.toBeNull(), WAIT);
     expect(list.querySelectorAll('[data-job-id]').length).toBeLessThanOrEqual(
       3 * (Math.ceil(600 / 134) + 2 * OVERSCAN + 1),
     );
@@ -272,7 +274,7 @@ describe('JobList', () => {
     const scroller = screen.getByTestId('job-scroller');
     expect(scroller.scrollTop).toBeGreaterThan(9_000 * ROW_HEIGHT);
     fireEvent.scroll(scroller);
-    await vi.waitFor(() => expect(document.activeElement).toBe(open('job-1')));
+    await vi.waitFor(() => expect(document.activeElement).toBe(open('job-1')), WAIT);
     for (const key of ['Enter', '4', 's', 't', 'Delete']) fireEvent.keyDown(document.activeElement!, { key });
     expect(onTriage.mock.calls.map(([c, id]) => [c.kind, id])).toEqual([
       ['open', 'job-1'],

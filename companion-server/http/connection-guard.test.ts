@@ -45,7 +45,8 @@ const closed = (socket: net.Socket) =>
     ? Promise.resolve(true)
     : new Promise<boolean>((r) => {
         socket.once('close', () => r(true));
-        setTimeout(() => r(false), 1_000);
+        // Only a connection left open waits this long; a loaded machine can take a while to close one.
+        setTimeout(() => r(false), 10_000);
       });
 
 const get = (port: number) =>
@@ -108,10 +109,13 @@ describe('createGuardedServer', () => {
 
   it('when every connection is being answered, refuses the new one rather than cut an answer short', async () => {
     let release: () => void = () => undefined;
+    let handling: () => void = () => undefined;
+    const inHandler = new Promise<void>((r) => (handling = r));
     const server = createGuardedServer(
       (_req, res) => {
         const done = new Promise<void>((r) => (release = r));
         void done.then(() => res.end('late'));
+        handling();
       },
       { maxConnections: 1 },
     );
@@ -126,7 +130,8 @@ describe('createGuardedServer', () => {
         })
         .on('error', reject);
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // The first request is being answered before the next connection comes (a fixed 50 ms was not always enough).
+    await inHandler;
     const late = await open(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(await closed(late)).toBe(true);
     release();

@@ -1,6 +1,6 @@
 import { appendFile, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fullDiskFs } from '../../tests/helpers/full-disk-fs';
 import { makeTempDir } from '../../tests/helpers/temp-dir';
 import type { CostRow } from '../../utils/domain';
@@ -78,8 +78,7 @@ describe('the cost ledger', () => {
     expect(logs.some((l) => l.includes('ENOSPC'))).toBe(true);
     disk.free();
     // The retry timer writes it without another append.
-    for (let i = 0; i < 100 && ledger.pending > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(ledger.pending).toBe(0);
+    await vi.waitFor(() => expect(ledger.pending).toBe(0), { timeout: 20_000, interval: 10 });
     const lines = (await readFile(path.join(dir, 'costs', '2025-11.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).usd)).toEqual([0.01, 0.02]);
   });

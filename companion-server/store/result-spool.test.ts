@@ -1,6 +1,6 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeSprite } from '../../tests/fixtures/png';
 import { fullDiskFs } from '../../tests/helpers/full-disk-fs';
 import { makeTempDir } from '../../tests/helpers/temp-dir';
@@ -113,8 +113,8 @@ describe('the recovery spool', () => {
     disk.free();
     clock = 60_000;
     expect(spool.reserve()).toBeNull(); // starts making it
-    for (let i = 0; i < 100 && spool.capacity === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(spool.capacity).toBe(SLOTS);
+    // Until the reserve is made (writing it takes a while on a busy disk), not a count of tries.
+    await vi.waitFor(() => expect(spool.capacity).toBe(SLOTS), { timeout: 20_000, interval: 10 });
     expect(spool.reserve()).not.toBeNull();
   });
 

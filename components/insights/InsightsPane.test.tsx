@@ -189,9 +189,15 @@ describe('InsightsPane', () => {
   });
 
   it('with no aggregates and no rows yet it says it is counting, never zero', async () => {
-    renderPane();
+    // Checked once the pane's read of the (empty) aggregates has come back, not after a fixed 20 ms that a loaded
+    // machine could end before the read did (and then the check would see the state before it, proving nothing).
+    const source = createInsightsSource(fakeBrowser.storage.local as unknown as PanelStorage);
+    let readBack: () => void = () => undefined;
+    const read = new Promise<void>((resolve) => (readBack = resolve));
+    renderPane({ source: { ...source, read: (range, now) => source.read(range, now).finally(readBack) } });
     await act(async () => {
-      await new Promise((r) => setTimeout(r, 20));
+      await read;
+      await new Promise((r) => setTimeout(r, 0));
     });
     expect(screen.getByText('Counting…')).toBeTruthy();
     expect(screen.queryByTestId('spent-today')).toBeNull();

@@ -34,10 +34,9 @@ export default defineBackground(() => {
 
   browser.runtime.onMessage.addListener(createIntentListener(handlers));
   // Each stored image's colours are indexed once, and what was stored before is backfilled (colour-indexer.ts).
+  // It follows the store's own writes (the only writer), not storage.onChanged: that would copy each synced page here.
   const colours = createColourIndexer({ store, codesOf: colourCodesOfPng });
-  browser.storage.onChanged.addListener((changes, area) => {
-    if (area === 'local') colours.onStorageChanged(changes);
-  });
+  store.onWrite((changes) => colours.onStorageChanged(changes));
   colours.schedule();
   browser.runtime.onStartup.addListener(() => scheduler.start());
   browser.runtime.onInstalled.addListener(() => scheduler.start());

@@ -259,7 +259,7 @@ describe('Firefox ESR scenarios', () => {
     const sidebarId = `${widgetId(a.geckoId)}-sidebar-action`;
     // Firefox shows a new add-on's sidebar once on install: hide it, so the button has something to do.
     await a.evaluateInBrowserWindow<void>('async () => SidebarController.hide()');
-    expect(await sidebarState(a)).toEqual({ open: false, shown: null, url: null });
+    await expect.poll(() => sidebarState(a), { timeout: 10_000 }).toEqual({ open: false, shown: null, url: null });
 
     await clickToolbarButton(a, true);
     // The sidebar's browser loads the panel a moment after the sidebar opens.
@@ -279,7 +279,7 @@ describe('Firefox ESR scenarios', () => {
     expect(await page.evaluate(() => (globalThis as any).browser.sidebarAction.isOpen({}))).toBe(true);
 
     await clickToolbarButton(a, false);
-    expect(await sidebarState(a)).toEqual({ open: false, shown: null, url: null });
+    await expect.poll(() => sidebarState(a), { timeout: 10_000 }).toEqual({ open: false, shown: null, url: null });
   }, 45_000);
 
   it('offline: shows the history without the companion, holds a new job, and runs it when the companion is back', async () => {

@@ -41,25 +41,25 @@ describe('device sync in the panel', () => {
       .poll(() => line.locator('summary').textContent(), { timeout: 30_000 })
       .toMatch(/^Device sync: (synced (just now|\d+ s ago)) with .*shared · 1 other device$/);
     await expect.poll(() => madeBy(page, 'e2e desktop castle'), { timeout: 30_000 }).toBe('Made by Desktop');
-    expect(await madeBy(page, 'e2e laptop knight')).toBe('Made by Ana on Laptop');
+    await expect.poll(() => madeBy(page, 'e2e laptop knight')).toBe('Made by Ana on Laptop');
     await browser.screenshot(page, 'device-sync');
 
     await line.locator('summary').click();
     const others = page.getByRole('list', { name: 'Other devices' });
     await expect.poll(() => others.textContent()).toMatch(/^Desktop d-[0-9a-f]{8} · last wrote/);
-    expect(await line.textContent()).toContain('This device: Laptop (jobs made here show as Ana)');
+    await expect.poll(() => line.textContent()).toContain('This device: Laptop (jobs made here show as Ana)');
     await browser.screenshot(page, 'device-sync-details');
     await line.locator('summary').click();
 
     // The Author filter offers each maker by name; the desktop's jobs, as a chip that combines with the words.
     await page.getByRole('button', { name: 'Filters', exact: true }).click();
     const author = page.getByLabel('Author', { exact: true });
-    expect(await author.locator('option').allTextContents()).toEqual(['Anyone', 'Ana', 'Desktop']);
+    await expect.poll(() => author.locator('option').allTextContents()).toEqual(['Anyone', 'Ana', 'Desktop']);
     await author.selectOption({ label: 'Desktop' });
     await page.getByRole('button', { name: 'Done', exact: true }).click();
     await expect.poll(() => caption(page).textContent()).toBe('2 of 4');
     const chips = page.getByRole('list', { name: 'Active filters' });
-    expect(await chips.locator('.chip-label').allTextContents()).toEqual(['Author: Desktop']);
+    await expect.poll(() => chips.locator('.chip-label').allTextContents()).toEqual(['Author: Desktop']);
     expect((await jobRows(page).allTextContents()).every((text) => text.includes('e2e desktop'))).toBe(true);
     await page.getByLabel('Search').fill('tower');
     await expect.poll(() => caption(page).textContent()).toBe('1 of 4');

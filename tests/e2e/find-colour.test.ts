@@ -76,12 +76,12 @@ describe('find jobs by colour', () => {
     await browser.screenshot(page, 'detail-palette');
 
     await palette.getByRole('button', { name: 'Find jobs with colour #22aa44' }).click();
-    expect(await dialog.count()).toBe(0);
+    await expect.poll(() => dialog.count()).toBe(0);
     const chips = page.getByRole('list', { name: 'Active filters' });
-    expect(await chips.locator('.chip-label').allTextContents()).toEqual(['Colour #22aa44']);
+    await expect.poll(() => chips.locator('.chip-label').allTextContents()).toEqual(['Colour #22aa44']);
     // The background indexes each image after the sync stored it: the list fills as it does.
     await expect.poll(() => caption(page).textContent(), { timeout: 15_000 }).toBe('3 of 6');
-    expect(await listedIds(page)).toEqual(['job-5', 'job-3', 'job-1']);
+    await expect.poll(() => listedIds(page)).toEqual(['job-5', 'job-3', 'job-1']);
     await browser.screenshot(page, 'find-colour');
 
     // With the words of the search box.

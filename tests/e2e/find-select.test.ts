@@ -87,7 +87,7 @@ describe('find and act on many', () => {
     const removeStatus = page.getByRole('button', { name: 'Remove filter: Status: Failed' });
     await removeStatus.click();
     await expect.poll(() => caption(page).textContent()).toBe('8 jobs');
-    expect(await removeStatus.count()).toBe(0);
+    await expect.poll(() => removeStatus.count()).toBe(0);
 
     // Shift-click selects the range between two rows (newest first: the ink slime down to the moss troll).
     await rowOf(page, 'e2e ink slime').getByText('e2e ink slime').click();
@@ -115,7 +115,7 @@ describe('find and act on many', () => {
     await page.getByRole('button', { name: 'Done', exact: true }).click();
     await expect.poll(() => caption(page).textContent()).toBe('4 of 8');
     const chips = page.getByRole('list', { name: 'Active filters' });
-    expect(await chips.locator('.chip-label').allTextContents()).toEqual(['Starred', 'Rating ≥ 4']);
+    await expect.poll(() => chips.locator('.chip-label').allTextContents()).toEqual(['Starred', 'Rating ≥ 4']);
     await browser.screenshot(page, 'find-chips');
     await page.getByRole('button', { name: 'Remove filter: Starred' }).click();
     await expect.poll(() => caption(page).textContent()).toBe('4 of 8');

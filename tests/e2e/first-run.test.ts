@@ -107,7 +107,7 @@ describe('the first run', () => {
     const keyField = page.getByLabel('PixelLab API key', { exact: true });
     await keyField.waitFor();
     expect(await keyField.getAttribute('type')).toBe('password');
-    expect(await page.getByTestId('api-key-status').innerText()).toBe('No API key');
+    await expect.poll(() => page.getByTestId('api-key-status').innerText()).toBe('No API key');
     await browser.screenshot(page, 'first-run-key');
     await darkScreenshot(browser, 'Add your PixelLab key', 'first-run-key-dark');
 
@@ -120,7 +120,7 @@ describe('the first run', () => {
       .toBe(
         'The key was not saved: PixelLab did not accept this key (HTTP 401). Copy it again from your PixelLab account page.',
       );
-    expect(await keyField.getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => keyField.getAttribute('aria-invalid')).toBe('true');
     await browser.screenshot(page, 'first-run-refused');
     const keyDir = path.join(stack.configHome, 'pixellab-companion');
     await expect(stat(keyDir)).rejects.toMatchObject({ code: 'ENOENT' });
@@ -130,7 +130,7 @@ describe('the first run', () => {
     await page.getByRole('button', { name: 'Check and save', exact: true }).click();
     await page.getByTestId('key-prompt').waitFor({ state: 'detached', timeout: 15_000 });
     await expect.poll(() => page.getByTestId('balance').textContent()).toBe('Balance $25.00');
-    expect(await page.getByTestId('api-key-status').textContent()).toBe('API key ✓detected');
+    await expect.poll(() => page.getByTestId('api-key-status').textContent()).toBe('API key ✓detected');
     const prompt = 'e2e first sprite';
     await submitGenerate(page, { prompt, width: 32, height: 32, seed: 7 });
     const id = await rowIdByPrompt(page, prompt);

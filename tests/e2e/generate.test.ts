@@ -68,8 +68,7 @@ describe('generate from the panel', () => {
 
     // What it cost: on the job's row, and in today's spend beside the daily limit (default $10).
     expect(job.usd).toBeGreaterThan(0);
-    const costText = await page.locator(`[data-job-id="${id}"] .job-cost`).textContent({ timeout: 10_000 });
-    expect(costText).toBe(formatCost(job.usd));
+    await expect.poll(() => page.locator(`[data-job-id="${id}"] .job-cost`).textContent()).toBe(formatCost(job.usd));
     await expect
       .poll(() => page.getByTestId('spend-today').textContent(), { timeout: 10_000 })
       .toBe(`Today ${formatCost(job.usd)} of $10.00`);

@@ -172,7 +172,7 @@ describe('a 1,000-job history', () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel('Companion URL').waitFor();
     await browser.screenshot(page, 'settings');
-    expect(await page.getByLabel('Companion URL').inputValue()).toBe(stack.url);
+    await expect.poll(() => page.getByLabel('Companion URL').inputValue()).toBe(stack.url);
 
     console.log(`1,000 jobs: newest row with its image after ${firstRowsMs} ms`);
   }, 150_000);

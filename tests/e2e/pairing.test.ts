@@ -79,7 +79,8 @@ describe('pairing with the companion', () => {
     await page.getByRole('button', { name: 'Confirm pairing', exact: true }).click();
     await pairButton.waitFor({ state: 'detached', timeout: 15_000 });
     await page.getByRole('alert').waitFor({ state: 'detached' });
-    expect(stack.companion.logs).toContain('Paired with "PixelLab Side Panel (Chrome)".');
+    // The companion's output comes through a pipe, which may lag behind its answers.
+    await expect.poll(() => stack.companion.logs).toContain('Paired with "PixelLab Side Panel (Chrome)".');
 
     // The token went to the extension's settings (read through the worker, never written by the test)...
     const token = await browser.worker.evaluate(

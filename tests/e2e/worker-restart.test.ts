@@ -19,7 +19,9 @@ afterEach(disposeAll);
 
 describe('a closed panel and a stopped service worker lose nothing', () => {
   it('shows the finished result after the worker restarts', async () => {
-    const stack = await startStack({ fakeDelayMs: 4000 });
+    // PixelLab answers after 12 s, so the job is still running once the panel is closed and the worker stopped,
+    // which takes seconds on a loaded machine (4 s left little room).
+    const stack = await startStack({ fakeDelayMs: 12_000 });
     const browser = await startBrowser({ companionUrl: stack.url });
     let page = await browser.openPanel();
     const prompt = 'e2e slow golem in the rain';
@@ -39,7 +41,7 @@ describe('a closed panel and a stopped service worker lose nothing', () => {
     expect(await companionStatus()).toBe('running');
 
     // The companion finishes while no extension code runs.
-    await expect.poll(companionStatus, { timeout: 20_000 }).toBe('success');
+    await expect.poll(companionStatus, { timeout: 30_000 }).toBe('success');
 
     page = await browser.openPanel();
     await waitForStatus(page, id, 'success', 20_000);

@@ -23,3 +23,14 @@ export async function until<T>(
 /** The ids a companion's `/load-jobs` lists, sorted: what the old dashboard would see. */
 export const loadIds = async (c: Pick<CompanionProcess, 'url'>): Promise<string[]> =>
   ((await (await fetch(`${c.url}/load-jobs`)).json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id).sort();
+
+/**
+ * Reads /health (through `read`) until its balance is known and returns that answer. The first /health after a
+ * start or a key change waits only 300 ms for PixelLab's balance and says `unknown` past that, which a loaded
+ * machine reaches; a test that expects `ok` or `missing` asks again instead of reading the first answer once.
+ */
+export const untilBalanceKnown = <T extends { balance?: { status?: string } }>(read: () => Promise<T>): Promise<T> =>
+  until('a /health answer with a known balance', read, (health) => health.balance?.status !== 'unknown');
+
+/** For vi.waitFor, whose default 1 s a loaded 2-core machine can spend on one storage read or render. */
+export const WAIT = { timeout: 10_000 } as const;

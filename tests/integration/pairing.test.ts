@@ -7,6 +7,7 @@ import { PAIRING_CODE_TTL_MS } from '@/companion-server/routes/pairing';
 import { createMemoryStore } from '@/companion-server/store/memory-store';
 import { createMemoryPairingStore } from '@/companion-server/store/pairing-store';
 import { makeSprite } from '@/tests/fixtures/png';
+import { WAIT } from '@/tests/helpers/until';
 import { createCompanionClient } from '@/utils/companion-client';
 import { createHistoryStore, type HistoryStore } from '@/utils/history/store';
 import { createIntentHandlers, type IntentHandlers } from '@/utils/intents/handlers';
@@ -112,7 +113,7 @@ beforeEach(async () => {
 });
 
 async function syncSettled() {
-  await vi.waitFor(async () => expect((await store.getSyncState()).syncing).toBe(false));
+  await vi.waitFor(async () => expect((await store.getSyncState()).syncing).toBe(false), WAIT);
 }
 
 describe('an unpaired browser', () => {
@@ -172,7 +173,7 @@ describe('pairStart and pairConfirm', () => {
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(companion.pairings.verify(token)).toBe(true);
     // The sync that pairing starts goes through.
-    await vi.waitFor(async () => expect((await store.getSyncState()).lastSyncAt).not.toBeNull());
+    await vi.waitFor(async () => expect((await store.getSyncState()).lastSyncAt).not.toBeNull(), WAIT);
     await syncSettled();
     expect(await store.getSyncState()).toMatchObject({
       pairing: null,
@@ -189,7 +190,7 @@ describe('pairStart and pairConfirm', () => {
     });
     expect(generated.ok).toBe(true);
     const id = generated.ok ? generated.ids![0]! : '';
-    await vi.waitFor(async () => expect(companion.store.get(id)).toBeDefined());
+    await vi.waitFor(async () => expect(companion.store.get(id)).toBeDefined(), WAIT);
     await companion.runner.idle();
     await syncSettled();
     expect(await engine.syncOnce({ force: true })).toMatchObject({ ok: true });

@@ -557,7 +557,11 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
    * change (its journal segments are gone once it is done): wait for both before taking a snapshot.
    */
   async function quiet() {
-    for (let i = 0; i < 500; i++) {
+    // Until a deadline, not a count of tries: a count ran out on a loaded machine and let the snapshot be taken
+    // mid-rewrite, which then read as a change the fuzz made.
+    const deadline = Date.now() + 60_000;
+    let last = '';
+    while (Date.now() < deadline) {
       // With --token, /health shows the runner only to a caller with the token.
       const health = JSON.parse(
         (
@@ -570,8 +574,10 @@ describe('fuzz over real HTTP: one companion process and the fake PixelLab', () 
       );
       const journal = (await readdir(t.dir)).some((name) => name.startsWith('job_history.json.journal.'));
       if (health.runner.running === 0 && !journal) return;
+      last = `runner ${JSON.stringify(health.runner)}, journal ${journal}`;
       await new Promise((r) => setTimeout(r, 10));
     }
+    throw new Error(`the companion did not settle in 60 s: ${last}`);
   }
 
   let adapterBare = 0;

@@ -6,10 +6,14 @@ import { readDataDir } from '../../companion-server/store/inspect';
 import { jobSchema } from '../../utils/domain';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { startCompanion } from '../helpers/companion-process';
+import { seededRandom } from '../helpers/seeded-random';
 import { makeTempDir } from '../helpers/temp-dir';
+import { until } from '../helpers/until';
 
 /** Kills per run: a few in `npm test`; CRASH_KILLS=200 for the long mode. */
 const KILLS = Number(process.env.CRASH_KILLS ?? 4);
+/** When each kill comes: fixed in `npm test`, CRASH_SEED=<n> to replay or vary it (the processes still vary the timing). */
+const SEED = Number(process.env.CRASH_SEED ?? 20261206);
 
 let fake: FakePixelLab;
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -30,6 +34,7 @@ describe('SIGKILL during a write loop', () => {
       let clock = Date.now();
       let runningAtKill: string[] = [];
       let interrupted = 0;
+      const random = seededRandom(SEED);
       /** Jobs that were running when the companion died come back failed as interrupted, never running. */
       const expectInterrupted = async (url: string) => {
         for (const id of runningAtKill) {
@@ -43,6 +48,7 @@ describe('SIGKILL during a write loop', () => {
         await expectInterrupted(companion.url);
 
         let stop = false;
+        let ackedThisRound = 0;
         const writer = async (client: number) => {
           let n = 0;
           while (!stop) {
@@ -66,6 +72,7 @@ describe('SIGKILL during a write loop', () => {
               if (res.ok) {
                 await res.json();
                 acked.set(id, Math.max(acked.get(id) ?? 0, updatedAt));
+                ackedThisRound++;
               }
             } catch {
               return; // the companion died mid-request: this write was never acknowledged
@@ -87,7 +94,15 @@ describe('SIGKILL during a write loop', () => {
           }
         };
         const loops = [writer(0), writer(1), writer(2), writer(3), submit()];
-        await new Promise((r) => setTimeout(r, 150 + Math.random() * 350));
+        // Each kill comes once a write was acknowledged and a job is at PixelLab (a fixed wait was sometimes over
+        // before either on a loaded machine), then a drawn while later; the first at once, so one kill at least
+        // finds a job running (the check of interrupted jobs below is not left empty by bad luck).
+        await until(
+          'an acknowledged write and a job at PixelLab',
+          async () => ackedThisRound > 0 && fake.inFlight > 0,
+          Boolean,
+        );
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.floor(random() * 350)));
         await companion.kill();
         stop = true;
         await Promise.all(loops);
@@ -101,9 +116,10 @@ describe('SIGKILL during a write loop', () => {
         const main = path.join(temp.dir, 'job_history.json');
         if (round > 0 || existsSync(main)) expect(() => JSON.parse(readFileSync(main, 'utf8'))).not.toThrow();
         for (const [id, updatedAt] of acked) {
-          expect(byId.get(id)?.updatedAt, `acknowledged ${id}@${updatedAt} after kill ${round}`).toBeGreaterThanOrEqual(
-            updatedAt,
-          );
+          expect(
+            byId.get(id)?.updatedAt,
+            `acknowledged ${id}@${updatedAt} after kill ${round} (CRASH_SEED=${SEED})`,
+          ).toBeGreaterThanOrEqual(updatedAt);
         }
         const backupText = await readFile(path.join(temp.dir, 'job_history.json.backup'), 'utf8').catch(() => null);
         if (backupText !== null) expect(() => JSON.parse(backupText)).not.toThrow();

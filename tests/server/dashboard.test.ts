@@ -44,7 +44,8 @@ const get = (c: CompanionProcess, p: string, headers: Record<string, string> = {
 
 describe('--dashboard', () => {
   it('serves the folder at /dashboard/, its page as the index, and says where on start', async () => {
-    expect(companion.logs.join('\n')).toContain(`Old dashboard: ${own}/dashboard/`);
+    // Printed just after the line startCompanion waits for, so it may still be in the pipe.
+    await expect.poll(() => companion.logs.join('\n')).toContain(`Old dashboard: ${own}/dashboard/`);
     const redirect = await get(companion, '/dashboard');
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('/dashboard/');

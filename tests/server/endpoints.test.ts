@@ -16,6 +16,7 @@ import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab'
 import { decodePngSize } from '../fixtures/png';
 import { type CompanionProcess, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import { untilBalanceKnown } from '../helpers/until';
 import { liveIds, untilFile } from '../helpers/until-file';
 
 let fake: FakePixelLab;
@@ -53,7 +54,7 @@ beforeEach(() => fake.reset());
 
 describe('seed endpoints keep the seed shapes', () => {
   it('GET /health says who it is, with the seed fields', async () => {
-    const health = await get('/health');
+    const health = await untilBalanceKnown(() => get('/health'));
     expect(healthResponseSchema.parse(health)).toMatchObject({
       status: 'ok',
       app: 'pixellab-companion',

@@ -6,6 +6,7 @@ import { jobSchema } from '../../utils/domain';
 import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab';
 import { runCompanion, startCompanion } from '../helpers/companion-process';
 import { makeTempDir } from '../helpers/temp-dir';
+import { until, untilBalanceKnown } from '../helpers/until';
 
 let fake: FakePixelLab;
 const temps: Awaited<ReturnType<typeof makeTempDir>>[] = [];
@@ -38,7 +39,7 @@ describe('start-up and shutdown', () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, '.env'), `PIXELLAB_API_KEY=${fake.apiKey}\n`);
     const c = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, env: { PIXELLAB_API_KEY: undefined } });
-    const health = await (await fetch(c.url + '/health')).json();
+    const health = await untilBalanceKnown(async () => (await fetch(c.url + '/health')).json());
     expect(health).toMatchObject({ api_key_detected: true, balance: { status: 'ok' } });
     await c.stop();
     const noKey = await startCompanion({ dataDir: await tempDir(), apiKey: null });
@@ -150,7 +151,12 @@ describe('start-up and shutdown', () => {
         body: JSON.stringify({ prompt: 'slow' }),
       })
     ).json();
-    for (let i = 0; i < 100 && fake.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // Killed only once the job is running (its call is at PixelLab): a count of tries could run out first.
+    await until(
+      'the job at PixelLab',
+      async () => fake.inFlight,
+      (n) => n > 0,
+    );
     await c.kill();
     fake.reset();
     const again = await startCompanion({ dataDir: dir, pixellabUrl: fake.url, apiKey: fake.apiKey });
@@ -158,12 +164,12 @@ describe('start-up and shutdown', () => {
     expect(after).toMatchObject({ status: 'error' });
     expect(after.error).toMatch(/interrupted/i);
     expect((await fetch(`${again.url}/api/v1/jobs/${job.id}/retry`, { method: 'POST' })).status).toBe(202);
-    for (let i = 0; i < 200; i++) {
-      const j = (await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job;
-      if (j.status === 'success') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect((await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job.status).toBe('success');
+    const retried = await until(
+      'the retried job to end',
+      async () => (await (await fetch(`${again.url}/api/v1/jobs/${job.id}`)).json()).job,
+      (j) => j.status === 'success' || j.status === 'error',
+    );
+    expect(retried.status).toBe('success');
     await again.stop();
   });
 });

@@ -10,6 +10,7 @@ import { type FakePixelLab, startFakePixelLab } from '../fixtures/fake-pixellab'
 import { type CompanionProcess, runCompanion, startCompanion } from '../helpers/companion-process';
 import { rawRequest } from '../helpers/raw-http';
 import { makeTempDir } from '../helpers/temp-dir';
+import { untilBalanceKnown } from '../helpers/until';
 
 const temps: Awaited<ReturnType<typeof makeTempDir>>[] = [];
 const running: CompanionProcess[] = [];
@@ -96,16 +97,19 @@ describe('/health', () => {
     return { ms: performance.now() - started, status: res.status, body: res.json() };
   };
 
-  it('answers within 1 s while PixelLab takes 45 s over /balance, and asks it again in the background', async () => {
+  it('answers without waiting while PixelLab takes 45 s over /balance, and asks it again in the background', async () => {
     const c = await start({ pixellabUrl: fake.url, apiKey: fake.apiKey });
     fake.failNext({ status: 500, path: '/balance', delayMs: 45_000 });
     const first = await health(c);
     expect(first.status).toBe(200);
-    expect(first.ms).toBeLessThan(1_000);
+    // `unknown` is what /health says before PixelLab answers (its 500 comes 45 s later). The bound is far from both
+    // the ~310 ms it takes (its 300 ms wait; README) and the 45 s, so a loaded machine cannot fail it.
     expect(first.body.balance).toMatchObject({ status: 'unknown' });
-    // Polled again while PixelLab still hangs: at once, and without a second call to PixelLab.
+    expect(first.ms).toBeLessThan(15_000);
+    // Polled again while PixelLab still hangs: without waiting, and without a second call to PixelLab.
     const again = await health(c);
-    expect(again.ms).toBeLessThan(1_000);
+    expect(again.body.balance).toMatchObject({ status: 'unknown' });
+    expect(again.ms).toBeLessThan(15_000);
     expect(fake.requests.filter((r) => r.path === '/balance')).toHaveLength(1);
     console.log(`health with a hanging PixelLab: ${first.ms.toFixed(0)} ms, then ${again.ms.toFixed(0)} ms`);
   });
@@ -123,13 +127,17 @@ describe('/health', () => {
       }
     }
     const c = running.at(-2)!;
-    const withToken = await health(c, { authorization: 'Bearer tok-1' });
-    expect(withToken.body).toMatchObject({ balance: { status: 'ok', usd: 12.5 }, jobs: 0, runner: { running: 0 } });
+    const withToken = await untilBalanceKnown(async () => (await health(c, { authorization: 'Bearer tok-1' })).body);
+    expect(withToken).toMatchObject({ balance: { status: 'ok', usd: 12.5 }, jobs: 0, runner: { running: 0 } });
   });
 
   it('shows everything in the default mode, as before', async () => {
     const c = await start({ pixellabUrl: fake.url, apiKey: fake.apiKey });
-    expect((await health(c)).body).toMatchObject({ auth: 'none', balance: { status: 'ok', usd: 12.5 }, jobs: 0 });
+    expect(await untilBalanceKnown(async () => (await health(c)).body)).toMatchObject({
+      auth: 'none',
+      balance: { status: 'ok', usd: 12.5 },
+      jobs: 0,
+    });
   });
 });
 

@@ -71,9 +71,10 @@ describe('<bin> pair', () => {
       headers: { origin: FIREFOX, authorization: `Bearer ${claimed.json.token}` },
     });
     expect(changes.status).toBe(200);
-    expect(c.logs).toContain(
-      `Pairing approved on the companion's page for "PixelLab Side Panel (Firefox)" (${FIREFOX}).`,
-    );
+    // The companion's output comes through a pipe, which may lag behind its answers.
+    await expect
+      .poll(() => c.logs)
+      .toContain(`Pairing approved on the companion's page for "PixelLab Side Panel (Firefox)" (${FIREFOX}).`);
   }, 60_000);
 
   it('says how to start the companion when none answers', async () => {

@@ -27,12 +27,19 @@ function slowConnection(port: number): Promise<net.Socket> {
   });
 }
 
+/**
+ * /health, failing past 15 s: the defect left the companion unreachable for about 90 s, and a loaded machine can
+ * take seconds where an idle one takes 16-37 ms (that figure is printed, not asserted: speed is the bench's).
+ */
 async function timedHealth(port: number): Promise<{ status: number; ms: number }> {
   const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
   const res = await Promise.race([
     rawRequest({ port, path: '/health' }),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('/health did not answer in 5 s')), 5_000)),
-  ]);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('/health did not answer in 15 s')), 15_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
   return { status: res.status, ms: performance.now() - started };
 }
 
@@ -52,7 +59,7 @@ describe('slow connections cannot make the companion unreachable', () => {
     await temp?.remove();
   });
 
-  it(`answers a fresh /health within 1 s while ${SLOW} slow connections are open`, async () => {
+  it(`answers a fresh /health while ${SLOW} slow connections are open`, async () => {
     for (let i = 0; i < SLOW; i += 50) {
       sockets.push(
         ...(await Promise.all(Array.from({ length: Math.min(50, SLOW - i) }, () => slowConnection(companion.port)))),
@@ -64,9 +71,8 @@ describe('slow connections cannot make the companion unreachable', () => {
       `slowloris: ${SLOW} slow connections opened, ${stillOpen} still open; /health in ${health.ms.toFixed(0)} ms`,
     );
     expect(health.status).toBe(200);
-    expect(health.ms).toBeLessThan(1_000);
     // Several in a row, each a new connection.
-    for (let i = 0; i < 5; i++) expect((await timedHealth(companion.port)).ms).toBeLessThan(1_000);
+    for (let i = 0; i < 5; i++) expect((await timedHealth(companion.port)).status).toBe(200);
     expect(companion.logs.filter((l) => /Unexpected error/.test(l))).toEqual([]);
   }, 60_000);
 });

@@ -148,6 +148,55 @@ describe('the colour indexer', () => {
     expect(Object.keys(await storedColours(store))).toEqual(['a']);
   });
 
+  it('looks again only at the jobs whose image arrived, and at new jobs without reading the index', async () => {
+    const pngs = Array.from({ length: 30 }, (_, i) => png([i, 1, 2, 255]));
+    await store.applyJobs(pngs.map((p, i) => job({ id: `w${i}`, image: p.hash, createdAt: i })));
+    const asked: string[] = [];
+    let indexReads = 0;
+    const getImages = store.getImages.bind(store);
+    const getIndex = store.getIndex.bind(store);
+    store.getImages = (hashes) => {
+      asked.push(...hashes);
+      return getImages(hashes);
+    };
+    store.getIndex = () => {
+      indexReads++;
+      return getIndex();
+    };
+    const ix = indexer();
+    expect(await ix.run()).toBe(0);
+    expect(indexReads).toBe(1);
+    asked.length = 0;
+    // One image arrives (the filler stores it): only the job showing it is looked at.
+    await store.putImage(pngs[7]!.hash, pngs[7]!.dataUrl);
+    await ix.whenIdle();
+    expect(asked).toEqual([pngs[7]!.hash]);
+    expect(Object.keys(await storedColours(store))).toEqual(['w7']);
+    // A new job with its image (a pulled page): indexed from the change, the index not read again.
+    const fresh = png([200, 100, 50, 255]);
+    await store.applyJobs([job({ id: 'new', image: fresh.hash, createdAt: 99 })], {
+      images: { [fresh.hash]: fresh.dataUrl },
+    });
+    await ix.whenIdle();
+    expect((await storedColours(store)).new).toEqual([0xc86432]);
+    expect(indexReads).toBe(1);
+    expect(decoded).toBe(2);
+  });
+
+  it('waits for a sync to end before a scheduled pass', async () => {
+    const ix = indexer();
+    await ix.run();
+    const one = png([7, 8, 9, 255]);
+    await store.setSyncState({ syncing: true });
+    await store.applyJobs([job({ id: 'a', image: one.hash })], { images: { [one.hash]: one.dataUrl } });
+    // The scheduled pass came and found the sync running.
+    await ix.whenIdle();
+    expect(await storedColours(store)).toEqual({});
+    await store.setSyncState({ syncing: false });
+    await ix.whenIdle();
+    expect(await storedColours(store)).toEqual({ a: [0x070809] });
+  });
+
   it('an unreadable image gets no colours and is not decoded again', async () => {
     const bad = 'data:image/png;base64,AAAA';
     await store.applyJobs([job({ id: 'x', image: 'f'.repeat(64) })], { images: { ['f'.repeat(64)]: bad } });

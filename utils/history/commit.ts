@@ -129,15 +129,23 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
   }
 
   const removeKeys: string[] = [];
-  if (batch.jobs.size > 0 && snap.index !== null) {
-    const index = await writeIndexChange(w.storage, snap.index, snap.head, change as IndexChange, w.indexPageMax);
+  // Appended only: entries whose job moved on are dropped by the filler when it reaches them.
+  const wantedAdd = (batch.wantedAdd ?? []).filter((x) => !batch.images?.[x.hash]);
+  const indexed = batch.jobs.size > 0 && snap.index !== null;
+  // The index pages, months and wanted chunk are read at once: one wait in storage's queue, not three.
+  const [index, insights, wanted] = await Promise.all([
+    indexed ? writeIndexChange(w.storage, snap.index!, snap.head, change as IndexChange, w.indexPageMax) : null,
+    indexed && snap.insights
+      ? updatedInsightsItems(w.storage, snap.insights, factsChanges(snap.jobs, batch.jobs))
+      : null,
+    snap.wanted ? appendWantedItems(w.storage, snap.wanted, wantedAdd) : null,
+  ]);
+  if (indexed) {
     if (index) {
       Object.assign(items, index.items);
       removeKeys.push(...index.remove);
     } else needsRebuild = true;
     items[keys.stats] = stats;
-    const insights =
-      snap.insights && (await updatedInsightsItems(w.storage, snap.insights, factsChanges(snap.jobs, batch.jobs)));
     if (insights) Object.assign(items, insights);
     else needsRebuild = true;
     if (tombstones.size !== snap.tombstones.size || [...tombstones].some((id) => !snap.tombstones.has(id))) {
@@ -163,9 +171,7 @@ export async function commit(w: StoreWriter, snap: Snapshot, batch: Batch): Prom
   }
 
   Object.assign(items, imageItems(batch.images));
-  // Appended only: entries whose job moved on are dropped by the filler when it reaches them.
-  const wantedAdd = (batch.wantedAdd ?? []).filter((x) => !batch.images?.[x.hash]);
-  if (snap.wanted) Object.assign(items, await appendWantedItems(w.storage, snap.wanted, wantedAdd));
+  if (wanted) Object.assign(items, wanted);
   else needsRebuild = true;
   // Dropped pages go after the set: left behind by a stopped worker, no list names them (rebuild removes them).
   await w.write(items, removeKeys);

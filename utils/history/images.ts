@@ -17,18 +17,35 @@ export function imageItems(images: Record<string, string> | undefined): Record<s
   return items;
 }
 
-/** Of these winning versions, the images they show that are neither given nor held here. */
+/** Of these image hashes, those held here (one read). */
+export async function heldImages(w: StoreWriter, hashes: Iterable<string>): Promise<Set<string>> {
+  const list = [...new Set(hashes)];
+  const held = new Set<string>();
+  if (list.length === 0) return held;
+  const raw = await w.storage.get(list.map(keys.image));
+  for (const hash of list) if (typeof raw[keys.image(hash)] === 'string') held.add(hash);
+  return held;
+}
+
+/**
+ * Of these winning versions, the images they show that are neither given nor held here. `held`: what
+ * heldImages found of the hashes read ahead; the others are read now.
+ */
 export async function unheldImages(
   w: StoreWriter,
   winners: Iterable<Job>,
   given: Record<string, string> | undefined,
+  ahead?: { read: ReadonlySet<string>; held: ReadonlySet<string> },
 ): Promise<ImageWant[]> {
   const givenHashes = new Set(Object.keys(given ?? {}));
   const unheld = [...winners].filter(showsImage).filter((j) => !givenHashes.has(j.image));
   const out: ImageWant[] = [];
   if (unheld.length === 0) return out;
-  const held = await w.storage.get([...new Set(unheld.map((j) => keys.image(j.image)))]);
-  for (const j of unheld) if (typeof held[keys.image(j.image)] !== 'string') out.push({ id: j.id, hash: j.image });
+  const more = await heldImages(
+    w,
+    unheld.map((j) => j.image).filter((hash) => !ahead?.read.has(hash)),
+  );
+  for (const j of unheld) if (!ahead?.held.has(j.image) && !more.has(j.image)) out.push({ id: j.id, hash: j.image });
   return out;
 }
 

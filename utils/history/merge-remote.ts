@@ -1,6 +1,6 @@
 import { compareVersions, forSyncVersion, type Job, mergeJobs, sameRecord } from '@/utils/domain';
 import { commit, readSnapshot } from '@/utils/history/commit';
-import { unheldImages } from '@/utils/history/images';
+import { heldImages, showsImage, unheldImages } from '@/utils/history/images';
 import { readSyncState, stripSeq } from '@/utils/history/reads';
 import { mergeIncomingRecords, readRecordsSnapshot, recordsItems } from '@/utils/history/records-store';
 import type { StoreWriter } from '@/utils/history/writer';
@@ -39,7 +39,20 @@ export async function mergeRemote(
   opts: MergeRemoteOptions = {},
 ): Promise<MergeOutcome> {
   const syncVersion = opts.syncVersion ?? 2;
-  const snap = await readSnapshot(w, [...new Set(incoming.map((j) => j.id))]);
+  // Everything the merge reads, read at once: one wait in storage's queue rather than one per read.
+  const given = opts.images ?? {};
+  const shown = new Set(
+    incoming
+      .filter(showsImage)
+      .map((j) => j.image)
+      .filter((hash) => given[hash] === undefined),
+  );
+  const [snap, held, syncBefore, recordsBefore] = await Promise.all([
+    readSnapshot(w, [...new Set(incoming.map((j) => j.id))]),
+    heldImages(w, shown),
+    opts.sync ? readSyncState(w.storage) : null,
+    opts.records?.length ? readRecordsSnapshot(w.storage) : null,
+  ]);
   const current = new Map(snap.jobs);
   const winners = new Map<string, Job>();
   const outboxAdd = new Set<string>();
@@ -81,7 +94,7 @@ export async function mergeRemote(
     }
   }
   // Images the winners show that are neither given nor held here: wanted, in this same write.
-  const wantedAdd = await unheldImages(w, winners.values(), opts.images);
+  const wantedAdd = await unheldImages(w, winners.values(), opts.images, { read: shown, held });
   // A submission answered: its entry goes. A local idle version that stays (newer than a live answer)
   // was asked for again while the submission was in flight: it goes to the runner again, as a retry.
   // A tombstone answer ends it: the push carries the local version and the deleting replica buries it.
@@ -94,11 +107,10 @@ export async function mergeRemote(
       submitAdd.push({ id, action: 'retry' });
   }
   const extra: Record<string, unknown> = {};
-  if (opts.sync) extra[keys.sync] = { ...(await readSyncState(w.storage)), ...opts.sync };
+  if (opts.sync && syncBefore) extra[keys.sync] = { ...syncBefore, ...opts.sync };
   if (opts.clearPendingPush) extra[keys.pushPending] = null;
-  if (opts.records?.length) {
-    const before = await readRecordsSnapshot(w.storage);
-    Object.assign(extra, recordsItems(before, mergeIncomingRecords(before, opts.records)));
+  if (opts.records?.length && recordsBefore) {
+    Object.assign(extra, recordsItems(recordsBefore, mergeIncomingRecords(recordsBefore, opts.records)));
   }
   await commit(w, snap, {
     jobs: winners,

@@ -436,6 +436,24 @@ describe('storage failures', () => {
     expect(await raw(keys.storageError)).toBeUndefined();
   });
 
+  it('tells onWrite listeners what each write stored, and nothing of a refused write', async () => {
+    const store = createHistoryStore(local(), { now: () => 1 });
+    const told: Record<string, { newValue?: unknown }>[] = [];
+    store.onWrite((changes) => told.push(changes));
+    vi.spyOn(fakeBrowser.storage.local, 'set').mockRejectedValueOnce(new Error('refused'));
+    await expect(store.applyJobs([job({ id: 'a' })])).rejects.toThrow('refused');
+    expect(told.flatMap((c) => Object.keys(c)).filter((k) => k.startsWith('job:'))).toEqual([]);
+    told.length = 0;
+    const a = job({ id: 'a', updatedAt: 2_000 });
+    await store.applyJobs([a]);
+    const stored = Object.assign({}, ...told);
+    expect(stored[keys.job('a')]).toEqual({ newValue: a });
+    expect(stored[keys.head]).toEqual({ newValue: ['a'] });
+    // What it stored is what storage holds.
+    for (const [key, change] of Object.entries(stored))
+      expect(await raw(key)).toEqual((change as any).newValue ?? undefined);
+  });
+
   it('quarantines an unreadable index and rebuilds it from the job records', async () => {
     const store = createHistoryStore(local(), { now: () => 77 });
     await store.applyJobs([job({ id: 'a', createdAt: 1 }), job({ id: 'b', createdAt: 2 })]);

@@ -9,7 +9,7 @@ import { readIdList, readIndex, readJobs, readSettings, readSyncState, stripSeq 
 import { createRecordStore, type RecordStore, readRecordsSnapshot } from '@/utils/history/records-store';
 import { createWantedStore, type WantedStore } from '@/utils/history/wanted-store';
 import { createStoreWriter } from '@/utils/history/writer';
-import type { StorageAreaLike } from '@/utils/storage/area';
+import type { StorageAreaLike, StorageChangeListener } from '@/utils/storage/area';
 import { keys } from '@/utils/storage/keys';
 import {
   emptyStats,
@@ -88,6 +88,8 @@ export interface HistoryStore extends ImageStore, WantedStore, RecordStore, Colo
   exportSeed(): Promise<SeedExport>;
   /** Rebuilds index, head, stats and tombstones from the job keys (after corruption). */
   rebuildDerived(): Promise<void>;
+  /** Follows this store's writes in the worker (writer.ts onWrite). */
+  onWrite(listener: StorageChangeListener): void;
 }
 
 export interface HistoryStoreOptions {
@@ -285,6 +287,8 @@ export function createHistoryStore(
     rebuildDerived() {
       return exclusive(() => rebuild(w));
     },
+
+    onWrite: w.onWrite,
   };
   return store;
 }

@@ -1,5 +1,5 @@
 import { type Clock, createClock, errorMessage } from '@/utils/domain';
-import type { StorageAreaLike } from '@/utils/storage/area';
+import type { StorageAreaLike, StorageChangeListener } from '@/utils/storage/area';
 import { INDEX_PAGE_MAX } from '@/utils/storage/index-pages';
 import { keys, QUARANTINE_PREFIX } from '@/utils/storage/keys';
 
@@ -19,6 +19,11 @@ export interface StoreWriter {
   whenReady(): Promise<void>;
   /** The one place that writes: records a failure for the panel and rethrows it. */
   write(items: Record<string, unknown>, remove?: string[]): Promise<void>;
+  /**
+   * Called after each write with what it changed (`newValue` only; absent for a removed key): the worker's own
+   * readers follow the store without a storage.onChanged listener, which would copy every page of a sync into it.
+   */
+  onWrite(listener: StorageChangeListener): void;
   /** A fresh `quarantine:<time>` key. */
   quarantineKey(): string;
   /** This replica's id; minted and stored the first time. Call under the lock. */
@@ -37,6 +42,22 @@ export function createStoreWriter(
   /** undefined until first checked: whether a storageError is shown that a good write should clear. */
   let errorShown: boolean | undefined;
   let clock: Clock | null = null;
+  const writeListeners: StorageChangeListener[] = [];
+
+  function tell(items: Record<string, unknown>, remove: readonly string[]): void {
+    if (writeListeners.length === 0) return;
+    const changes: Record<string, { newValue?: unknown }> = {};
+    for (const [key, newValue] of Object.entries(items)) changes[key] = { newValue };
+    for (const key of remove) changes[key] = {};
+    for (const listener of writeListeners) {
+      try {
+        listener(changes);
+      } catch (err) {
+        // A reader's failure is its own: the write happened.
+        console.error('A store write listener failed', err);
+      }
+    }
+  }
 
   async function recordError(err: unknown): Promise<void> {
     try {
@@ -51,8 +72,14 @@ export function createStoreWriter(
     try {
       if (errorShown === undefined) errorShown = (await storage.get(keys.storageError))[keys.storageError] != null;
       if (errorShown) items = { ...items, [keys.storageError]: null };
-      if (Object.keys(items).length > 0) await storage.set(items);
-      if (remove.length > 0) await storage.remove(remove);
+      if (Object.keys(items).length > 0) {
+        await storage.set(items);
+        tell(items, []);
+      }
+      if (remove.length > 0) {
+        await storage.remove(remove);
+        tell({}, remove);
+      }
       if (errorShown) errorShown = false;
     } catch (err) {
       await recordError(err);
@@ -85,6 +112,9 @@ export function createStoreWriter(
       await ready;
     },
     write,
+    onWrite(listener) {
+      writeListeners.push(listener);
+    },
     quarantineKey() {
       quarantineCounter += 1;
       return `${QUARANTINE_PREFIX}${now()}${quarantineCounter > 1 ? `-${quarantineCounter}` : ''}`;

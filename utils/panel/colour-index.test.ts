@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { WAIT } from '@/tests/helpers/until';
 import { createHistoryStore } from '@/utils/history/store';
 import { createColourIndexReader } from '@/utils/panel/colour-index';
 import type { PanelStorage, StorageAreaLike } from '@/utils/storage/area';
@@ -48,7 +49,7 @@ describe('the panel colour index', () => {
           await store.putColours(new Map(Object.entries(b).map(([id, c]) => [id, entryOf(c)])), dropped);
           // The change event comes on a later turn, later still on a loaded machine: waited for, not slept on.
           if (Object.keys(a).length + Object.keys(b).length > 0)
-            await vi.waitFor(() => expect(reader.version.value).toBeGreaterThan(before));
+            await vi.waitFor(() => expect(reader.version.value).toBeGreaterThan(before), WAIT);
           else await settle();
           for (const c of probes) expect(reader.jobsWith(c)).toEqual(brute(b, c));
           reader.dispose();

@@ -83,7 +83,8 @@ describe('index pages', () => {
       0,
       4,
     );
-    const add = Array.from({ length: 5 }, (_, i) => entry(`n${i}`, 200 + i));
+    // Among the page's own entries (100..97), so they merge into it.
+    const add = [200, 99.5, 98.5, 96, 95].map((at, i) => entry(`n${i}`, at));
     const update = updatePages(meta, pages, { remove: [], add }, 4);
     expect(update.meta.pages.map((p) => [p.n, p.count])).toEqual([
       [0, 3],
@@ -91,6 +92,26 @@ describe('index pages', () => {
       [2, 3],
     ]);
     expect(update.meta.next).toBe(3);
+  });
+
+  it('a page or more of entries newer than every page goes in front, leaving the first page unwritten', () => {
+    const { meta, pages } = paginate(
+      Array.from({ length: 4 }, (_, i) => entry(`j${i}`, 100 - i)),
+      0,
+      4,
+    );
+    const add = Array.from({ length: 5 }, (_, i) => entry(`n${i}`, 200 + i));
+    const update = updatePages(meta, pages, { remove: [], add }, 4);
+    expect(update.meta.pages.map((p) => [p.n, p.count])).toEqual([
+      [1, 3],
+      [2, 2],
+      [0, 4],
+    ]);
+    expect([...update.write.keys()].sort()).toEqual([1, 2]);
+    expect(update.write.get(1)!.map((e) => e.id)).toEqual(['n4', 'n3', 'n2']);
+    // Fewer than a page merge into the first page as before (no page of one entry per change).
+    const few = updatePages(meta, pages, { remove: [], add: add.slice(0, 3) }, 4);
+    expect(few.write.has(0)).toBe(true);
   });
 
   it('decodes only what it encoded', () => {

@@ -163,6 +163,14 @@ export function updatePages(
     }
   }
   const touched = new Set([...pagesTouched(meta, change), ...adds.keys()]);
+  const first = next.pages[0];
+  const ahead = first && adds.get(first.n);
+  if (first && ahead && ahead.length >= max && newerThanPage(ahead, read.get(first.n), leaving)) {
+    // At least a page of entries all newer than the first page (a first sync's pages): new pages go in front,
+    // and the first page is neither rewritten nor merged with them.
+    touched.delete(first.n);
+    next.pages.unshift(...place(next, next.next++, mergeSorted([], ahead), max, write, dropped));
+  }
   // From the oldest page to the newest, so splicing keeps the positions still to visit.
   for (let at = next.pages.length - 1; at >= 0; at--) {
     const ref = next.pages[at]!;
@@ -175,6 +183,17 @@ export function updatePages(
   }
   if (newPage.length > 0) next.pages.push(...place(next, next.next++, mergeSorted([], newPage), max, write, dropped));
   return { meta: next, write, dropped };
+}
+
+/** Whether every entry of `add` is newer than `page`'s newest, and no entry of `page` leaves. */
+function newerThanPage(
+  add: readonly IndexEntry[],
+  page: readonly IndexEntry[] | undefined,
+  leaving: ReadonlySet<string>,
+): boolean {
+  if (!page || page.length === 0) return false;
+  if (page.some((e) => leaving.has(e.id))) return false;
+  return add.every((e) => compareIndexEntries(e, page[0]!) < 0);
 }
 
 /** A page's new entries as the refs that replace it: none when empty, several when it splits. */

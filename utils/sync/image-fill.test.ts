@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { makeSprite } from '@/tests/fixtures/png';
 import { type Companion, createClock, idle, job, replica, startCompanion } from '@/tests/helpers/sync-world';
+import { WAIT } from '@/tests/helpers/until';
 import { createCompanionClient } from '@/utils/companion-client';
 import { createHistoryStore } from '@/utils/history/store';
 import type { StorageAreaLike } from '@/utils/storage/area';
@@ -91,14 +92,14 @@ describe('images of a first sync', () => {
     });
     // The head fill of the first page waits on the gate: let it through, then hold the background fill.
     const first = engine.syncOnce();
-    await vi.waitFor(() => expect(gated.held()).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(gated.held()).toBeGreaterThan(0), WAIT);
     gated.release();
     expect(await first).toMatchObject({ ok: true, pulled: 300 });
 
     const slow = gateImages(companion);
     const engine2 = createSyncEngine({ store, client: () => slow.client, now: clock.now, inlineImages: 10 });
     expect(await engine2.syncOnce()).toMatchObject({ ok: true });
-    await vi.waitFor(() => expect(slow.held()).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(slow.held()).toBeGreaterThan(0), WAIT);
     await store.applyJobs([idle('mine', clock.now())], { markDirty: true });
     expect(await engine2.syncOnce()).toMatchObject({ ok: true, pushed: 1 });
     expect(await companion.store.get('mine')).not.toBeNull();

@@ -50,8 +50,8 @@ async function changesPage(
 /**
  * Pulls the changes since the checkpoint page by page. Each page is stored with its checkpoint in one
  * write, so a stopped worker resumes at a whole page; the images its jobs show are wanted in that same
- * write. After each page the images of the head (the rows the panel shows first) are fetched; the rest
- * come after the pull (ImageFetcher.fill).
+ * write. After each page the images of the head (the rows the panel shows first) are fetched, from the second
+ * page on while the next page is stored; the rest come after the pull (ImageFetcher.fill).
  */
 export async function pullChanges(
   options: PullOptions,
@@ -78,6 +78,30 @@ export async function pullChanges(
     return page;
   };
   let next = fetchPage(since, Math.min(firstPageSize, size));
+  /** The head's images being fetched while the next page is stored (at most one fill at a time). */
+  let headFill: Promise<number> | null = null;
+  let headSettled = true;
+  /**
+   * The head's images after a stored page: awaited after the first page (the first rows' thumbnails); after later
+   * ones fetched while the next page is stored. A page that finds a fill running leaves the head to the next
+   * page, or to the run's own fill after the pull. A failed fill fails the pull at the next page or at the end.
+   */
+  const fillHead = async (first: boolean): Promise<void> => {
+    if (headFill && headSettled) {
+      const settled = headFill;
+      headFill = null;
+      await settled;
+    }
+    if (headFill) return;
+    headSettled = false;
+    const fill = images.fillHead(store, client, lacking).finally(() => {
+      headSettled = true;
+    });
+    fill.catch(() => undefined);
+    if (first) await fill;
+    else headFill = fill;
+  };
+  let first = true;
   for (;;) {
     const page = await next;
     checkServer(page.serverId, serverId);
@@ -101,8 +125,14 @@ export async function pullChanges(
     });
     pulled += page.changes.length;
     records += page.records.length;
-    if (page.changes.length > 0) await images.fillHead(store, client, lacking);
-    if (!more) return { pulled, needImages: page.needImages, records };
+    if (page.changes.length > 0) {
+      await fillHead(first);
+      first = false;
+    }
+    if (!more) {
+      if (headFill) await headFill;
+      return { pulled, needImages: page.needImages, records };
+    }
     since = page.lastSeq;
   }
 }

@@ -162,11 +162,16 @@ export async function openFolderTarget(dir: string, deviceId: string): Promise<F
           // not watchable: polling covers it
         }
       };
+      let closed = false;
       add(join(root, 'devices'));
       void list(join(root, 'devices')).then((names) => {
+        if (closed) return;
         for (const name of names) if (name !== deviceId) add(join(root, 'devices', name));
+        // A file that came between the caller's last read and these watchers fired none of them: one more look.
+        changed();
       });
       return () => {
+        closed = true;
         for (const watcher of watchers.splice(0)) watcher.close();
       };
     },
