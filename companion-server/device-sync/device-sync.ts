@@ -112,7 +112,16 @@ export async function startDeviceSync(options: {
       target,
       listing,
       publisher,
-      reader: createReader({ store, target, state, echoes: publisher.echoes, log, now }),
+      // A watched folder is local: asking it for a missing image costs nothing (missing-images.ts).
+      reader: createReader({
+        store,
+        target,
+        state,
+        echoes: publisher.echoes,
+        log,
+        now,
+        imagesEveryPass: target.watch !== undefined,
+      }),
       compactor: createCompactor({ target, state, deviceId, log, budget: options.compactBudget }),
       sweep: createImageSweep({ store, target, state, log }),
       roster: createDeviceRoster({

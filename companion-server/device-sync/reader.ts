@@ -14,6 +14,7 @@ import {
   snapshotPart,
   type TargetLine,
 } from './line-format';
+import { createMissingImages, listingStamp } from './missing-images';
 import { advance, noPosition } from './read-positions';
 import { SealedFileError } from './sealed-target';
 import { isTransient } from './targets/http';
@@ -56,14 +57,14 @@ export function createReader(deps: {
   echoes: Set<number>;
   log: (line: string) => void;
   now?: () => number;
+  /** A synced folder (files arrive in any order, asking costs nothing): missing images are asked for every pass. */
+  imagesEveryPass?: boolean;
 }) {
   const { store, target, state, echoes, log } = deps;
   const now = deps.now ?? Date.now;
   const quarantined = new Map<string, Quarantined>();
-  /** Images named by merged jobs that were not on the target yet. */
-  const wanted = new Set<string>();
-  /** Whether `wanted` holds the images this store lacks: a process killed while waiting for some forgot them. */
-  let wantedSeeded = false;
+  /** Images named by merged jobs that were not on the target yet, and when to ask for them again. */
+  const wanted = createMissingImages({ store, everyPass: deps.imagesEveryPass === true, now });
   /** This pass's first read that the network or the server failed: the file is read again at the next pass. */
   let unreachable: unknown = null;
 
@@ -142,22 +143,40 @@ export function createReader(deps: {
     return { [key]: { size: file.size, mtimeMs: file.mtimeMs, consumed: bytes.length, prefix, whole: true } };
   }
 
-  async function fetchImage(hash: string): Promise<boolean> {
-    if (store.hasImage(hash)) return true;
+  /** `arriving`: a PNG cut short (a sync client still copying it), asked for again at the next pass. */
+  async function fetchImage(hash: string): Promise<'held' | 'missing' | 'arriving'> {
+    if (store.hasImage(hash)) return 'held';
     const bytes = await target.readImage(hash, MAX_IMAGE_BYTES).catch((error: unknown) => {
       if (!(error instanceof SealedFileError)) throw error;
       quarantine(`image ${hash}`, error.message);
       return null;
     });
-    if (bytes === null) return false;
+    if (bytes === null) return 'missing';
     if (bytes === 'too big' || sha256Hex(bytes) !== hash) {
-      // A sync client still copying it (as a cut line of a log): asked for again at the next pass.
-      if (bytes !== 'too big' && pngCutShort(bytes)) return false;
+      // A sync client still copying it (as a cut line of a log).
+      if (bytes !== 'too big' && pngCutShort(bytes)) return 'arriving';
       quarantine(`images/${hash}.png`, bytes === 'too big' ? 'it is too large' : 'its bytes do not match its name');
-      return false;
+      return 'missing';
     }
     await store.putImage(bytes);
-    return true;
+    return 'held';
+  }
+
+  /** The images wanted at the pass's start, asked for again when `wanted` says it is worth a request. */
+  async function askAgain(hashes: readonly string[], listings: string) {
+    if (!wanted.due(listings)) return;
+    let complete = true;
+    for (const hash of hashes) {
+      const got = await fetchImage(hash).catch((error: unknown) => {
+        if (!isTransient(error)) throw error;
+        unreachable ??= error;
+        return 'failed' as const;
+      });
+      if (got === 'held') wanted.delete(hash);
+      else if (got !== 'missing') complete = false;
+      if (got === 'failed') break;
+    }
+    wanted.asked(listings, complete);
   }
 
   /** One device's versions merged; the queued and running ones keep the device whose log they came from. */
@@ -186,7 +205,7 @@ export function createReader(deps: {
       const batch = jobs.slice(at, at + MERGE_BATCH);
       // A tombstone needs no image (and after a purge the target may have let it go: image-sweep.ts).
       const live = batch.filter((job) => !job.deleted);
-      for (const hash of new Set(live.flatMap(jobImages))) if (!(await fetchImage(hash))) wanted.add(hash);
+      for (const hash of new Set(live.flatMap(jobImages))) if ((await fetchImage(hash)) !== 'held') wanted.add(hash);
       const sent = new Map<string, Job[]>();
       for (const job of batch) sent.set(job.id, [...(sent.get(job.id) ?? []), job]);
       for (const result of await mergeEach(batch)) {
@@ -232,13 +251,11 @@ export function createReader(deps: {
     async read(): Promise<ReadReport> {
       const report: ReadReport = { lines: 0, applied: 0 };
       unreachable = null;
-      if (!wantedSeeded) {
-        wantedSeeded = true;
-        for (const job of store.list()) for (const hash of jobImages(job)) if (!store.hasImage(hash)) wanted.add(hash);
-      }
-      for (const hash of [...wanted]) if (await fetchImage(hash)) wanted.delete(hash);
+      const missing = wanted.pending();
+      const listings: string[] = [];
       for (const device of await target.devices()) {
         const listed = await target.list(device);
+        listings.push(listingStamp(device, listed));
         const position = state.read().reads[device] ?? noPosition();
         const snapshot = newestSnapshot(listed);
         // A snapshot holds what the device's logs up to its line held: one already read past is not read again.
@@ -281,6 +298,8 @@ export function createReader(deps: {
         const reads = { ...current.reads, [device]: advance(position, ns, through) };
         await state.write({ ...state.read(), files, reads });
       }
+      // After the logs: an image this pass's listing shows a reason for is on the target by now (put before its log).
+      await askAgain(missing, listings.join('\n'));
       // The other devices were read on; the pass still reports the failure (and its poll tries again).
       if (unreachable) throw unreachable;
       return report;

@@ -7,10 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeSprite } from '../../tests/fixtures/png';
 import { startCountingProxy } from '../../tests/helpers/counting-proxy';
 import { remoteServers, S3_KEY, WEBDAV_PASSWORD, WEBDAV_USER } from '../../tests/helpers/remote-servers';
 import { cleanup, type Device, exchange, folder, job, openDevice, runCleanup } from '../../tests/helpers/sync-devices';
+import { withoutSeq } from '../../utils/domain';
+import { sha256Hex } from '../lib/hash';
 import { nextPollMs, REMOTE_IDLE_POLL_MS } from './device-sync';
+import { RECHECK_FIRST_MS } from './missing-images';
+import { decideSeal, sealTarget } from './sealed-target';
 import { openSyncTarget } from './targets/open';
 import { parseSyncUrl } from './targets/sync-url';
 
@@ -83,6 +88,65 @@ describe.each(['webdav', 's3'] as const)('an idle pass on a %s target', (kind) =
     await a.sync.syncNow();
     expect(a.store.get('job-from-b')).toBeDefined();
     console.log(`device sync (${kind}): a pass that found one change made ${proxy.requests.length} request(s)`);
+  });
+});
+
+const FAST_SCRYPT = { N: 2 ** 14, r: 8, p: 1 };
+
+describe.each([
+  ['webdav', 'plain'],
+  ['s3', 'plain'],
+  ['webdav', 'encrypted'],
+  ['s3', 'encrypted'],
+] as const)('images missing everywhere on a %s target (%s)', (kind, mode) => {
+  it('cost nothing at an idle pass, and one that comes later (a device’s edit, a put by hand) is still fetched', async () => {
+    const passphrase = mode === 'encrypted' ? 'a long passphrase' : null;
+    const sync = { passphrase, sealCost: FAST_SCRYPT, sweepEveryMs: 0 };
+    let clock = Date.now();
+    const root = await folder();
+    const place = remote(kind);
+    const a = await openDevice(root, 'A', { target: (await place()).target, sync });
+    const counted = await place();
+    const b = await openDevice(root, 'B', { target: counted.target, sync: { ...sync, now: () => clock } });
+    // A's jobs name images no device holds (their results were lost before any store had them).
+    const K = 4;
+    const sprites = Array.from({ length: K }, (_, i) => makeSprite(16, 16, `lost ${i}`));
+    const hashes = sprites.map((png) => sha256Hex(png));
+    await a.store.merge(hashes.map((image, i) => job(`job-lost-${i}`, { image })));
+    await exchange(null, [a, b]);
+    expect(b.store.get('job-lost-0')).toMatchObject({ image: hashes[0] });
+    counted.proxy.reset();
+    const PASSES = 5;
+    for (let i = 0; i < PASSES; i++) await b.sync.syncNow();
+    console.log(
+      `device sync (${kind}, ${mode}): ${PASSES} idle passes with ${K} images missing everywhere made ${counted.proxy.requests.length} request(s)`,
+    );
+    // One listing a pass: no GET for an image the target cannot have gained since (PASSES * (K + 1) before).
+    expect(counted.proxy.requests.length).toBe(PASSES);
+
+    // A gets the first image back and edits its job: the image goes up before the log, and B's next pass takes it.
+    await a.store.putImage(sprites[0]!);
+    const base = withoutSeq(a.store.get('job-lost-0')!);
+    await a.store.put(a.store.clock.stamp({ ...base, prompt: 'found again' }, base));
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    expect(b.store.get('job-lost-0')?.prompt).toBe('found again');
+    expect(b.store.hasImage(hashes[0]!)).toBe(true);
+
+    // The second is put on the server by hand (no device's file changes): asked for again after the backoff.
+    // (As A's device: a WebDAV target makes its own folder at its first write, which would be a change.)
+    const id = a.sync.status().deviceId;
+    const raw = await (await place()).target(id);
+    const decided = await decideSeal({ target: raw, deviceId: id, passphrase, readonly: true });
+    const hand = decided.kind === 'sealed' ? sealTarget(raw, decided.seal, id) : raw;
+    await hand.putImage(hashes[1]!, sprites[1]!);
+    await b.sync.syncNow();
+    expect(b.store.hasImage(hashes[1]!)).toBe(false);
+    clock += RECHECK_FIRST_MS;
+    await b.sync.syncNow();
+    expect(b.store.hasImage(hashes[1]!)).toBe(true);
+    expect(b.store.hasImage(hashes[2]!)).toBe(false);
+    expect(b.sync.status().quarantined).toEqual([]);
   });
 });
 

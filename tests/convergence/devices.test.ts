@@ -12,27 +12,32 @@ import { describeFaults, type TargetKind } from './devices/shared-target';
 const LONG = process.env.RELIABILITY_LONG === '1';
 /** CI runs fixed seeds (the same operations; real processes still vary the timing); the long mode draws fresh ones. */
 const SEED = process.env.DEVICES_SEED ? Number(process.env.DEVICES_SEED) : LONG ? Date.now() % 2 ** 31 : 20261206;
-/** Runs per test: sized for CI (the folder 2 + 2, each network kind 1 + 1); RELIABILITY_LONG=1 runs 20 times more. */
-const FOLDER_RUNS = process.env.DEVICES_RUNS ? Number(process.env.DEVICES_RUNS) : LONG ? 40 : 2;
-const NETWORK_RUNS = process.env.DEVICES_RUNS ? Number(process.env.DEVICES_RUNS) : LONG ? 20 : 1;
+/**
+ * Runs per test: sized for CI (the folder 2 + 2, each network kind 1 + 1); RELIABILITY_LONG=1 runs 20 times more,
+ * split over plain and encrypted tests (the folder 20 per test, each network kind 10).
+ */
+const FOLDER_RUNS = process.env.DEVICES_RUNS ? Number(process.env.DEVICES_RUNS) : LONG ? 20 : 2;
+const NETWORK_RUNS = process.env.DEVICES_RUNS ? Number(process.env.DEVICES_RUNS) : LONG ? 10 : 1;
+/** Whether a test runs end-to-end encrypted: in CI the 3-companion ones are, the 2-companion ones are not; the long mode runs both. */
+const modes = (devices: 2 | 3): boolean[] => (LONG ? [false, true] : [devices === 3]);
 const OPS = 28;
 const KINDS: TargetKind[] = ['folder', 'webdav', 's3'];
 
 const coverage = new Map<TargetKind, Coverage>(KINDS.map((k) => [k, newCoverage()]));
 const totals = new Map(KINDS.map((k) => [k, { runs: 0, converged: 0, companions: 0 }]));
 
-async function check(kind: TargetKind, devices: 2 | 3, offset: number, runs: number) {
+async function check(kind: TargetKind, devices: 2 | 3, offset: number, runs: number, encrypted: boolean) {
   const total = totals.get(kind)!;
   for (let i = 0; i < runs; i++) {
     const seed = (SEED + offset + i * 7919) >>> 0;
     total.runs++;
     total.companions += devices;
     try {
-      total.converged += await runDevicesScenario({ seed, devices, ops: OPS, kind }, coverage.get(kind)!);
+      total.converged += await runDevicesScenario({ seed, devices, ops: OPS, kind, encrypted }, coverage.get(kind)!);
     } catch (error) {
       if (error instanceof RuleBroken) total.converged += error.converged;
       console.log(
-        `devices model failed: DEVICES_SEED=${seed} DEVICES_RUNS=1 npx vitest run tests/convergence/devices.test.ts -t "${devices} companions, ${label(kind)}"`,
+        `devices model failed: ${encrypted === (devices === 3) ? '' : 'RELIABILITY_LONG=1 '}DEVICES_SEED=${seed} DEVICES_RUNS=1 npx vitest run tests/convergence/devices.test.ts -t "${devices} companions, ${label(kind)}${encrypted ? ENCRYPTED : ':'}"`,
       );
       throw error;
     }
@@ -40,6 +45,10 @@ async function check(kind: TargetKind, devices: 2 | 3, offset: number, runs: num
 }
 
 const label = (kind: TargetKind) => ({ folder: 'synced folder', webdav: 'WebDAV', s3: 'S3' })[kind];
+const ENCRYPTED = ', end-to-end encrypted';
+/** A test's name up to its colon: how many companions, the kind, and whether encrypted. */
+const named = (devices: 2 | 3, kind: TargetKind, encrypted: boolean) =>
+  `${devices} companions, ${label(kind)}${encrypted ? ENCRYPTED : ''}`;
 const timeout = (runs: number) => 60_000 + runs * 60_000;
 
 afterAll(() => {
@@ -64,8 +73,13 @@ afterAll(() => {
         `${c.restarts} restarts; ${faults}; ${c.fastConcurrentWins} fast concurrent edits won; ` +
         `heal ${heal[0] ?? 0}-${heal.at(-1) ?? 0} ms`,
     );
+    const e = c.encrypted;
     console.log(
-      `devices convergence (${label(kind)}): ${t.runs} runs, ${t.converged} of ${t.companions} companions converged`,
+      `devices convergence (${label(kind)}): ${t.runs} runs, ${t.converged} of ${t.companions} companions converged` +
+        (e.runs === 0
+          ? ''
+          : `; encrypted: ${e.runs} runs, ${e.converged} of ${e.companions} companions converged, ${e.objects} files ` +
+            `(${(e.bytes / 1e6).toFixed(1)} MB) sealed at rest, no plaintext`),
     );
   }
 });
@@ -73,38 +87,40 @@ afterAll(() => {
 /** What every test adds to its target's faults. */
 const COMMON = 'one clock +1 h, offline spells, SIGKILLs (mid-publish and mid-run)';
 
+/** The mix a test covers, after its companions and kind; the first test of a kind spells the faults out. */
+const mix = (kind: TargetKind, first: boolean) => (first ? `${describeFaults(kind)}, ${COMMON}` : 'the same');
+
 describe('N companions sharing a target', () => {
-  it(`2 companions, synced folder: ${describeFaults('folder')}, ${COMMON}`, {
-    timeout: timeout(FOLDER_RUNS),
-  }, async () => {
-    await check('folder', 2, 0, FOLDER_RUNS);
-  });
-
-  it(`3 companions, synced folder: the same`, { timeout: timeout(FOLDER_RUNS) }, async () => {
-    await check('folder', 3, 1, FOLDER_RUNS);
-    // The fast machine's clock really was an hour ahead (the companion's versions carried it).
-    if (!process.env.DEVICES_SEED)
-      expect(coverage.get('folder')!.ops['create on the fast machine'] ?? 0).toBeGreaterThan(0);
-    // And an edit made on top of its stale one was tried (rule superseded-never-wins).
-    if (!process.env.DEVICES_SEED) expect(coverage.get('folder')!.ops['stale edit overtaken'] ?? 0).toBeGreaterThan(0);
-  });
-
-  for (const kind of ['webdav', 's3'] as const) {
-    it(`2 companions, ${label(kind)}: ${describeFaults(kind)}, ${COMMON}`, {
-      timeout: timeout(NETWORK_RUNS),
-    }, async () => {
-      await check(kind, 2, 2, NETWORK_RUNS);
-    });
-
-    it(`3 companions, ${label(kind)}: the same`, { timeout: timeout(NETWORK_RUNS) }, async () => {
-      await check(kind, 3, 3, NETWORK_RUNS);
-      // The proxy's faults really happened, each kind of them.
-      if (!process.env.DEVICES_SEED) {
-        const p = coverage.get(kind)!.target.proxy;
-        expect(p.refused + p.droppedRequests, 'refused or cut before the server').toBeGreaterThan(0);
-        expect(p.failedAfter + p.droppedResponses, 'applied, then failed or cut').toBeGreaterThan(0);
-        if (kind === 's3') expect(p.lagged, 'objects left out of listings').toBeGreaterThan(0);
+  for (const kind of KINDS) {
+    const runs = kind === 'folder' ? FOLDER_RUNS : NETWORK_RUNS;
+    const offset = kind === 'folder' ? 0 : 2;
+    for (const devices of [2, 3] as const) {
+      for (const encrypted of modes(devices)) {
+        const first = devices === 2 && !encrypted;
+        it(`${named(devices, kind, encrypted)}: ${mix(kind, first)}`, { timeout: timeout(runs) }, async () => {
+          // The mix CI runs keeps its seeds; the long mode's other mix draws others.
+          const ciMix = encrypted === (devices === 3);
+          await check(kind, devices, offset + devices - 2 + (ciMix ? 0 : 11), runs, encrypted);
+          if (devices === 3 && !process.env.DEVICES_SEED) expectCoverage(kind);
+        });
       }
-    });
+    }
   }
 });
+
+/** What a kind's runs must have done at least once, so that its rules were put to the test. */
+function expectCoverage(kind: TargetKind) {
+  const c = coverage.get(kind)!;
+  if (kind === 'folder') {
+    // The fast machine's clock really was an hour ahead (the companion's versions carried it).
+    expect(c.ops['create on the fast machine'] ?? 0).toBeGreaterThan(0);
+    // And an edit made on top of its stale one was tried (rule superseded-never-wins).
+    expect(c.ops['stale edit overtaken'] ?? 0).toBeGreaterThan(0);
+    return;
+  }
+  // The proxy's faults really happened, each kind of them.
+  const p = c.target.proxy;
+  expect(p.refused + p.droppedRequests, 'refused or cut before the server').toBeGreaterThan(0);
+  expect(p.failedAfter + p.droppedResponses, 'applied, then failed or cut').toBeGreaterThan(0);
+  if (kind === 's3') expect(p.lagged, 'objects left out of listings').toBeGreaterThan(0);
+}

@@ -37,7 +37,7 @@ export async function folder() {
 /** Passed on to startDeviceSync as they are (encryption, compaction, the image sweep). */
 export type SyncOptions = Pick<
   Parameters<typeof startDeviceSync>[0],
-  'passphrase' | 'sealCost' | 'compactBudget' | 'sweepEveryMs'
+  'passphrase' | 'sealCost' | 'compactBudget' | 'sweepEveryMs' | 'now'
 >;
 
 export async function openDevice(

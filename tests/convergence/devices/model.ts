@@ -1,7 +1,6 @@
 import {
   addToSetField,
   canonicalJson,
-  compareHlc,
   type Hlc,
   type Job,
   type SyncedJob,
@@ -11,7 +10,8 @@ import {
 } from '../../../utils/domain';
 import { seededRandom } from '../../helpers/seeded-random';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { checkRules, newLedger, RuleBroken } from './rules';
+import { checkRules, newLedger, RuleBroken, seenAll } from './rules';
+import { checkEncryptedRun, type EncryptedCoverage } from './sealed-at-rest';
 import {
   MODEL_POLL_MS,
   newTargetCoverage,
@@ -26,7 +26,7 @@ import {
   type Device,
   getJob,
   HOUR_MS,
-  holdsImage,
+  missingImages,
   openDevice,
   pushJobs,
   quarantinedCount,
@@ -47,6 +47,8 @@ export interface ScenarioOptions {
   devices: 2 | 3;
   ops: number;
   kind: TargetKind;
+  /** End-to-end encryption: B reads the passphrase from its 0600 file, the others from COMPANION_SYNC_PASSPHRASE. */
+  encrypted: boolean;
 }
 
 export interface Coverage {
@@ -67,6 +69,8 @@ export interface Coverage {
   resends: number;
   target: TargetCoverage;
   healMs: number[];
+  /** Encrypted runs, and the files found whole and sealed at rest after their heals (rule sealed-at-rest). */
+  encrypted: EncryptedCoverage;
 }
 
 export const newCoverage = (): Coverage => ({
@@ -83,6 +87,7 @@ export const newCoverage = (): Coverage => ({
   resends: 0,
   target: newTargetCoverage(),
   healMs: [],
+  encrypted: { runs: 0, converged: 0, companions: 0, objects: 0, bytes: 0 },
 });
 
 const HEAL_DEADLINE_MS = 45_000;
@@ -118,6 +123,10 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
   try {
     const target = await openSharedTarget(options.kind, root.dir, names, options.seed);
     shared = target;
+    const passphrase = (name: string) =>
+      options.encrypted
+        ? ({ text: `model passphrase ${options.seed}`, via: name === 'B' ? 'file' : 'env' } as const)
+        : null;
     for (const [i, name] of names.entries())
       devices.push(
         await openDevice(
@@ -126,9 +135,15 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
           name === 'B' ? HOUR_MS : 0,
           50 + Math.floor(random() * 400),
           target.companion(i),
+          passphrase(name),
         ),
       );
-    await Promise.all(devices.map((d) => d.start()));
+    // Encrypted: the first device alone makes sync.json, which reaches the others before they start (README).
+    if (options.encrypted) {
+      await devices[0]!.start();
+      await target.shareFirst();
+    }
+    await Promise.all(devices.filter((d) => !d.proc).map((d) => d.start()));
     target.start();
 
     const alive = () => devices.filter((d) => d.proc);
@@ -334,6 +349,11 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
         await Promise.all(devices.map(async (d) => [d.name, await quarantinedCount(d)] as const)),
       );
       const figures = checkRules(ledger, devices, final, missing, quarantined);
+      if (options.encrypted)
+        await checkEncryptedRun(
+          { devices, dirs: target.storageDirs, ledger, final, converged: figures.converged },
+          coverage.encrypted,
+        );
       coverage.fastConcurrentWins += figures.fastConcurrentWins;
       coverage.paidCalls += figures.paidCalls;
       coverage.paidThenKilled += figures.paidThenKilled;
@@ -362,26 +382,6 @@ export async function runDevicesScenario(options: ScenarioOptions, coverage: Cov
     shared?.addCounts(coverage.target);
     await root.remove();
   }
-}
-
-/**
- * Whether `job` is at or past every job-wide version an edit made: its device has seen them all, so a trash or
- * purge made on it races no edit (a concurrent one from the fast machine would win by the clock, by design).
- */
-function seenAll(edited: Map<string, Hlc[]>, job: SyncedJob): boolean {
-  return (edited.get(job.id) ?? []).every((v) => compareHlc(versionOf(job), v) >= 0);
-}
-
-/** Per device, the images of its live jobs it does not hold whole (devices missing none left out). */
-async function missingImages(devices: readonly Device[], final: Map<string, SyncedJob[]>) {
-  const out = new Map<string, string[]>();
-  for (const d of devices) {
-    const hashes = [...new Set(final.get(d.name)!.flatMap((j) => (!j.deleted && j.image ? [j.image] : [])))];
-    const gone = [];
-    for (const hash of hashes) if (!(await holdsImage(d, hash))) gone.push(hash);
-    if (gone.length > 0) out.set(d.name, gone);
-  }
-  return out;
 }
 
 const canonicalKey = (jobs: SyncedJob[]) =>

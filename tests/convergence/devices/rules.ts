@@ -1,4 +1,12 @@
-import { canonicalJson, type Job, type SyncedJob, withoutSeq } from '../../../utils/domain';
+import {
+  canonicalJson,
+  compareHlc,
+  type Hlc,
+  type Job,
+  type SyncedJob,
+  versionOf,
+  withoutSeq,
+} from '../../../utils/domain';
 import type { Device } from './world';
 
 /** What the run did, as the rules need it. */
@@ -151,3 +159,11 @@ export function checkRules(
 }
 
 const show = (job: Job | undefined) => (job ? canonicalJson(withoutSeq(job)) : 'nothing');
+
+/**
+ * Whether `job` is at or past every job-wide version an edit made: its device has seen them all, so a trash or
+ * purge made on it races no edit (a concurrent one from the fast machine would win by the clock, by design).
+ */
+export function seenAll(edited: Map<string, Hlc[]>, job: SyncedJob): boolean {
+  return (edited.get(job.id) ?? []).every((v) => compareHlc(versionOf(job), v) >= 0);
+}

@@ -71,8 +71,15 @@ export interface SharedTarget {
   kind: TargetKind;
   /** The flags and environment of device i's companion. */
   companion(i: number): { args: string[]; env: Record<string, string> };
+  /**
+   * After the first companion started alone and made the target's sync.json (encryption), before the others start
+   * (the README's rule): the folder's client carries it to every view; a server holds it already.
+   */
+  shareFirst(): Promise<void>;
   /** Starts the faults (a folder's sync client runs from here on). */
   start(): void;
+  /** Where the target's bytes are at rest, read directly: the cloud and every view; the server's backing dir. */
+  storageDirs: string[];
   /** Takes device i's machine offline or back; returns whether it is offline now. */
   toggleOffline(i: number): boolean;
   isOffline(i: number): boolean;
@@ -111,6 +118,11 @@ async function openFolder(root: string, names: string[], seed: number): Promise<
   return {
     kind: 'folder',
     companion: (i) => ({ args: ['--sync-dir', views[i]!], env: {} }),
+    async shareFirst() {
+      do await cloud.tick(NO_FAULTS);
+      while (!(await cloud.inStep()));
+    },
+    storageDirs: [path.join(root, 'cloud'), ...views],
     start() {
       pumping = true;
       pump = (async () => {
@@ -189,6 +201,8 @@ async function openRemote(kind: 'webdav' | 's3', names: string[], seed: number):
         env: { ...fastPoll, AWS_ACCESS_KEY_ID: S3_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_KEY.secretAccessKey },
       };
     },
+    shareFirst: async () => undefined,
+    storageDirs: [server.dir],
     start() {
       for (const p of proxies) p.faults = faults;
     },

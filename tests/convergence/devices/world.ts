@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Clock, createClock, type Job, type SyncedJob } from '../../../utils/domain';
 import { type FakePixelLab, startFakePixelLab } from '../../fixtures/fake-pixellab';
-import { type CompanionProcess, startCompanion } from '../../helpers/companion-process';
+import { type CompanionProcess, startCompanion, testConfigHome } from '../../helpers/companion-process';
 
 /**
  * The N-companion model's world (issue 22): real companion processes, each on its own temp data dir with its own
@@ -35,16 +35,29 @@ export interface Device {
   stop(): Promise<void>;
 }
 
-/** `sync`: the companion's target flags and environment (shared-target.ts). */
+/** The name each companion is started with (`--device-name`): long enough to look for in the target's bytes. */
+export const machineName = (name: string) => `machine-${name}`;
+
+/**
+ * `sync`: the companion's target flags and environment (shared-target.ts). `passphrase`: end-to-end encryption,
+ * from COMPANION_SYNC_PASSPHRASE or from the 0600 passphrase file in its config folder.
+ */
 export async function openDevice(
   root: string,
   name: string,
   skewMs: number,
   fakeDelayMs: number,
   sync: { args: string[]; env: Record<string, string> },
+  passphrase: { text: string; via: 'env' | 'file' } | null = null,
 ): Promise<Device> {
   const dataDir = path.join(root, `data-${name}`);
   await mkdir(dataDir, { recursive: true });
+  if (passphrase?.via === 'file') {
+    const config = path.join(testConfigHome({ dataDir }), 'pixellab-companion');
+    await mkdir(config, { recursive: true, mode: 0o700 });
+    await writeFile(path.join(config, 'sync-passphrase'), `${passphrase.text}\n`, { mode: 0o600 });
+  }
+  const secret = passphrase?.via === 'env' ? { COMPANION_SYNC_PASSPHRASE: passphrase.text } : {};
   const fake = await startFakePixelLab({ delayMs: fakeDelayMs });
   const device: Device = {
     name,
@@ -59,9 +72,10 @@ export async function openDevice(
         dataDir,
         pixellabUrl: fake.url,
         apiKey: fake.apiKey,
-        args: [...sync.args, '--device-name', name],
+        args: [...sync.args, '--device-name', machineName(name)],
         env: {
           ...sync.env,
+          ...secret,
           NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${SKEWED_CLOCK} --import=${FAST_POLL}`.trim(),
           MODEL_CLOCK_SKEW_MS: String(skewMs),
         },
@@ -153,4 +167,16 @@ export async function quarantinedCount(d: Device): Promise<number> {
   const res = await call(d, 'GET', '/api/v1/device-sync');
   if (res.status !== 200) throw new Error(`device sync status of ${d.name}: ${JSON.stringify(res)}`);
   return Number(res.body.quarantined);
+}
+
+/** Per device, the images of its live jobs it does not hold whole (devices missing none left out). */
+export async function missingImages(devices: readonly Device[], final: Map<string, SyncedJob[]>) {
+  const out = new Map<string, string[]>();
+  for (const d of devices) {
+    const hashes = [...new Set(final.get(d.name)!.flatMap((j) => (!j.deleted && j.image ? [j.image] : [])))];
+    const gone = [];
+    for (const hash of hashes) if (!(await holdsImage(d, hash))) gone.push(hash);
+    if (gone.length > 0) out.set(d.name, gone);
+  }
+  return out;
 }
