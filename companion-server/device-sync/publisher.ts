@@ -76,8 +76,9 @@ export function createPublisher(deps: {
   async function sendImages(jobs: readonly SyncedJob[], onTarget: Set<string>) {
     for (const hash of new Set(jobs.filter((job) => !job.deleted).flatMap(jobImages))) {
       if (onTarget.has(hash)) continue;
-      if (!(await target.hasImage(hash))) {
-        const bytes = await store.readImage(hash);
+      // Read first: its size tells a whole image on the target from an upload of it cut short.
+      const bytes = await store.readImage(hash);
+      if (!(await target.hasImage(hash, bytes?.length))) {
         // An image missing here stays missing there; the job still syncs, and a device that holds it sends it.
         if (!bytes) continue;
         await target.putImage(hash, bytes);

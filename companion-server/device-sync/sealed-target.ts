@@ -95,7 +95,8 @@ export function sealTarget(target: SyncTarget, seal: Seal, deviceId: string): Sy
     listEverything: target.listEverything ? () => target.listEverything!() : undefined,
     read: async (device, name, max) =>
       opened(await target.read(device, name, max + SEAL_OVERHEAD), (b) => seal.open('file', device, name, b)),
-    hasImage: (hash) => target.hasImage(seal.imageName(hash)),
+    hasImage: (hash, size) =>
+      target.hasImage(seal.imageName(hash), size === undefined ? undefined : size + SEAL_OVERHEAD),
     putImage(hash, bytes) {
       const name = seal.imageName(hash);
       return target.putImage(name, seal.seal('image', '', name, bytes));

@@ -1,7 +1,7 @@
 import { AwsClient } from 'aws4fetch';
 import { XMLParser } from 'fast-xml-parser';
 import { deviceIdSchema } from '../../../utils/domain/device';
-import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, readBody, timeoutFor } from './http';
+import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, readBody, sizeState, timeoutFor } from './http';
 import {
   byName,
   checkImageHash,
@@ -127,8 +127,20 @@ export function openS3Target(options: { spec: S3Spec; deviceId: string; credenti
   }
 
   const imageKey = (hash: string) => `${root}images/${hash}.png`;
-  const hasImage = async (hash: string) =>
-    IMAGE_HASH.test(hash) && (await expect('HEAD', imageKey(hash), [200, 404])) === 200;
+  /**
+   * Whether an image is there, and whole: given the size, an object of another size is an upload cut short. Real
+   * S3 never keeps one (it checks Content-Length); some S3-compatible stores do (s3rver kept half a PUT).
+   */
+  async function imageState(hash: string, size?: number): Promise<'absent' | 'whole' | 'cut'> {
+    if (!IMAGE_HASH.test(hash)) return 'absent';
+    const what = `S3 HEAD ${spec.display} ${imageKey(hash)}`;
+    const response = await send('HEAD', keyUrl(imageKey(hash)), what);
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status === 404) return 'absent';
+    if (response.status !== 200) throw await httpError(response, what);
+    return sizeState(response, size);
+  }
+  const hasImage = async (hash: string, size?: number) => (await imageState(hash, size)) === 'whole';
 
   async function get(key: string, max: number) {
     const what = `S3 GET ${spec.display} ${key}`;
@@ -186,11 +198,13 @@ export function openS3Target(options: { spec: S3Spec; deviceId: string; credenti
     hasImage,
     async putImage(hash, bytes) {
       checkImageHash(hash);
-      if (await hasImage(hash)) return;
+      const state = await imageState(hash, bytes.length);
+      if (state === 'whole') return;
       // 412: another device put it in between (the store honours If-None-Match); 409: a put of it is under way.
-      await expect('PUT', imageKey(hash), [200, 409, 412], {
+      // A cut one is replaced: the name is the content's, so every whole copy of it is these bytes.
+      await expect('PUT', imageKey(hash), state === 'cut' ? [200] : [200, 409, 412], {
         body: bytes,
-        headers: { 'content-type': 'image/png', 'if-none-match': '*' },
+        headers: { 'content-type': 'image/png', ...(state === 'cut' ? {} : { 'if-none-match': '*' }) },
       });
     },
     readImage: (hash, max) => (IMAGE_HASH.test(hash) ? get(imageKey(hash), max) : Promise.resolve(null)),

@@ -47,8 +47,15 @@ export interface SyncTarget {
    * cannot list a whole tree this time (then `devices` and `list` are asked one by one).
    */
   listEverything?(): Promise<Map<string, TargetFile[]> | null>;
-  hasImage(hash: string): Promise<boolean>;
-  /** Writes an image once: an image already there (from any device) is left as it is, never overwritten. */
+  /**
+   * Whether the image is on the target; given its size (the bytes `putImage` would write), one of another size is
+   * an upload cut short and counts as absent (remote targets: some stores keep half a PUT).
+   */
+  hasImage(hash: string, size?: number): Promise<boolean>;
+  /**
+   * Writes an image once: an image already there whole (from any device) is left as it is, never overwritten; on a
+   * remote target one of another size (an upload cut short) is replaced, since every whole copy is these bytes.
+   */
   putImage(hash: string, bytes: Uint8Array): Promise<void>;
   readImage(hash: string, max: number): Promise<Bounded>;
   /** Removes an image (the garbage collector, once every known device has seen the purge); gone is no error. */

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { deviceIdSchema } from '../../../utils/domain/device';
-import { boundedGet, httpError, MAX_LISTING_BYTES, networkError, readBody, TargetHttpError, timeoutFor } from './http';
+import {
+  boundedGet,
+  httpError,
+  MAX_LISTING_BYTES,
+  networkError,
+  readBody,
+  sizeState,
+  TargetHttpError,
+  timeoutFor,
+} from './http';
 import {
   byName,
   checkImageHash,
@@ -183,8 +192,16 @@ export function openWebDavTarget(options: {
 
   const fileOf = (device: string, name: string) => `devices/${path(device, name)}`;
   const imageOf = (hash: string) => `images/${hash}.png`;
-  const hasImage = async (hash: string) =>
-    IMAGE_HASH.test(hash) && (await expect('HEAD', imageOf(hash), [200, 404])) === 200;
+  /** Whether an image is there, and whole: given the size, a file of another size is an upload cut short. */
+  async function imageState(hash: string, size?: number): Promise<'absent' | 'whole' | 'cut'> {
+    if (!IMAGE_HASH.test(hash)) return 'absent';
+    const { response, what } = await request('HEAD', imageOf(hash));
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status === 404) return 'absent';
+    if (response.status !== 200) throw await httpError(response, what);
+    return sizeState(response, size);
+  }
+  const hasImage = async (hash: string, size?: number) => (await imageState(hash, size)) === 'whole';
 
   return {
     describe: () => spec.display,
@@ -256,9 +273,11 @@ export function openWebDavTarget(options: {
     async putImage(hash, bytes) {
       checkImageHash(hash);
       // Most images are already there (another device sent them): a HEAD saves the upload.
-      if (await hasImage(hash)) return;
+      const state = await imageState(hash, bytes.length);
+      if (state === 'whole') return;
       await ensureFolders();
-      await putThenMove(bytes, `${hash}.png`, imageOf(hash), false);
+      // A cut one is replaced: the name is the content's, so every whole copy of it is these bytes.
+      await putThenMove(bytes, `${hash}.png`, imageOf(hash), state === 'cut');
     },
     async readImage(hash, max) {
       if (!IMAGE_HASH.test(hash)) return null;
