@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       await benchCompanion(extDir, large, reserve, !only.has('companion'));
     }
     if (huge && (only.has('panel') || only.has('companion') || only.has('first-sync')))
-      await benchHuge(extDir, huge, only);
+      await benchHuge(extDir, huge, only, small);
     if (only.has('devices')) await benchDevices(deviceSizes());
   } catch (err) {
     failure = err;
