@@ -66,7 +66,6 @@ export async function boundedGet(response: Response, max: number, what: string):
   }
 }
 
-/** The error for an unexpected answer; the server's text is cut short and never holds what was sent. */
 /** A HEAD's answer against the size expected: another length is an upload cut short; none said, taken as whole. */
 export function sizeState(response: Response, size: number | undefined): 'whole' | 'cut' {
   const length = response.headers.get('content-length');
@@ -74,6 +73,7 @@ export function sizeState(response: Response, size: number | undefined): 'whole'
   return Number(length) === size ? 'whole' : 'cut';
 }
 
+/** The error for an unexpected answer; the server's text is cut short and never holds what was sent. */
 export async function httpError(response: Response, what: string): Promise<TargetHttpError> {
   const body = await readBody(response, 4096).catch(() => 'too big' as const);
   const text = body === 'too big' ? '' : Buffer.from(body).toString('utf8');
