@@ -198,10 +198,12 @@ export function openS3Target(options: { spec: S3Spec; deviceId: string; credenti
     hasImage,
     async putImage(hash, bytes) {
       checkImageHash(hash);
+      // A HEAD even right after the publisher's: not every S3-compatible store honours If-None-Match (s3rver
+      // overwrites), and an image already there whole must stay as it is.
       const state = await imageState(hash, bytes.length);
       if (state === 'whole') return;
-      // 412: another device put it in between (the store honours If-None-Match); 409: a put of it is under way.
-      // A cut one is replaced: the name is the content's, so every whole copy of it is these bytes.
+      // 412: another device put it in between; 409: a put of it is under way. A cut one is replaced: the name is
+      // the content's, so every whole copy of it is these bytes.
       await expect('PUT', imageKey(hash), state === 'cut' ? [200] : [200, 409, 412], {
         body: bytes,
         headers: { 'content-type': 'image/png', ...(state === 'cut' ? {} : { 'if-none-match': '*' }) },

@@ -272,12 +272,12 @@ export function openWebDavTarget(options: {
     hasImage,
     async putImage(hash, bytes) {
       checkImageHash(hash);
-      // Most images are already there (another device sent them): a HEAD saves the upload.
-      const state = await imageState(hash, bytes.length);
-      if (state === 'whole') return;
+      // The publisher asked hasImage just before: the upload goes at once, and a MOVE never overwrites a whole one.
       await ensureFolders();
-      // A cut one is replaced: the name is the content's, so every whole copy of it is these bytes.
-      await putThenMove(bytes, `${hash}.png`, imageOf(hash), state === 'cut');
+      if (await putThenMove(bytes, `${hash}.png`, imageOf(hash), false)) return;
+      // One was there: an upload cut short is replaced (the name is the content's: every whole copy is these bytes).
+      if ((await imageState(hash, bytes.length)) === 'cut')
+        await putThenMove(bytes, `${hash}.png`, imageOf(hash), true);
     },
     async readImage(hash, max) {
       if (!IMAGE_HASH.test(hash)) return null;
